@@ -1,0 +1,137 @@
+package dev.slipway;
+
+import dev.slipway.config.SlipwayConfig;
+import dev.slipway.deploy.Deployer;
+import dev.slipway.deploy.ReleaseListener;
+import dev.slipway.deploy.Versions;
+import dev.slipway.http.ControlPlaneServer;
+import dev.slipway.http.DataPlaneServer;
+import dev.slipway.ops.CallLog;
+import dev.slipway.runtime.EndpointCompiler;
+import dev.slipway.runtime.LiveRouting;
+import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.sandbox.SandboxLimits;
+import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.security.AdminToken;
+import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.Database;
+import dev.slipway.store.EndpointStore;
+import dev.slipway.store.ReleaseStore;
+import dev.slipway.store.SettingsStore;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every component by hand, in dependency order, and closes them in
+ * reverse. {@code main} runs {@code slipway serve}.
+ */
+public final class Slipway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Slipway.class);
+  public static final String VERSION = "0.1.0";
+
+  private final Deque<AutoCloseable> closeables;
+  private final DataPlaneServer dataPlane;
+  private final ControlPlaneServer controlPlane;
+
+  private Slipway(Deque<AutoCloseable> closeables, DataPlaneServer dataPlane, ControlPlaneServer controlPlane) {
+    this.closeables = closeables;
+    this.dataPlane = dataPlane;
+    this.controlPlane = controlPlane;
+  }
+
+  public static void main(String[] args) {
+    List<String> arguments = Arrays.asList(args);
+    String command = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? "serve" : arguments.getFirst();
+    List<String> flags = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? arguments : arguments.subList(1, arguments.size());
+    if (!command.equals("serve")) {
+      System.err.println("usage: slipway serve [--port 8080] [--control-port 8081] [--data-dir ./data] [--database-url URL] ...");
+      System.exit(2);
+    }
+    SlipwayConfig config;
+    try {
+      config = SlipwayConfig.load(flags, System.getenv());
+    } catch (SlipwayConfig.InvalidConfigException e) {
+      System.err.println("slipway: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      Slipway slipway = start(config);
+      Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
+    } catch (Exception e) {
+      LOG.error("Slipway failed to start", e);
+      System.exit(1);
+    }
+  }
+
+  /** Starts Slipway; the caller closes it. */
+  public static Slipway start(SlipwayConfig config) throws Exception {
+    Instant started = Instant.now();
+    Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    try {
+      Database database = push(closeables, Database.open(config));
+      ScriptSandbox sandbox = push(closeables, new ScriptSandbox(new SandboxLimits(
+          config.scriptTimeout(), config.scriptStatementLimit(), Math.max(2, Runtime.getRuntime().availableProcessors() * 2))));
+
+      var settings = new SettingsStore(database.dataSource());
+      var adminToken = AdminToken.ensure(settings, config.adminToken());
+      var endpoints = new EndpointStore(database.dataSource());
+      var releases = new ReleaseStore(database.dataSource());
+      var codec = new SpecCodec();
+      var compiler = new EndpointCompiler(database.dataSource(), sandbox);
+      var live = new LiveRouting();
+      var versions = new Versions(codec, compiler, endpoints);
+      var deployer = new Deployer(database.dataSource(), endpoints, releases, compiler, codec, live);
+      deployer.loadActive();
+      push(closeables, new ReleaseListener(database.pool().getJdbcUrl(), database.pool().getUsername(),
+          database.pool().getPassword(), deployer).start());
+      var calls = new CallLog(1000);
+      var console = new ScriptConsole(sandbox, database.dataSource());
+
+      var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
+      var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
+          new ControlPlaneServer.Services(adminToken, versions, deployer, endpoints, releases, live, calls, console,
+              database.pool(), database.embedded(), VERSION, started)).start());
+      LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} (release {}, {} endpoint(s) live)",
+          VERSION, dataPlane.port(), controlPlane.port(), live.current().releaseId(), live.current().router().targets().size());
+      return new Slipway(closeables, dataPlane, controlPlane);
+    } catch (Exception | Error e) {
+      closeAll(closeables);
+      throw e;
+    }
+  }
+
+  public int dataPort() {
+    return dataPlane.port();
+  }
+
+  public int controlPort() {
+    return controlPlane.port();
+  }
+
+  @Override
+  public void close() {
+    closeAll(closeables);
+  }
+
+  private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closeables, T closeable) {
+    closeables.push(closeable);
+    return closeable;
+  }
+
+  private static void closeAll(Deque<AutoCloseable> closeables) {
+    while (!closeables.isEmpty()) {
+      AutoCloseable next = closeables.pop();
+      try {
+        next.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", next.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

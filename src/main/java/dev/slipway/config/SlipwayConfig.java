@@ -1,0 +1,155 @@
+package dev.slipway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Slipway's configuration, read once at start from flags and the environment and immutable after.
+ *
+ * <p>Every setting has an environment name ({@code SLIPWAY_PORT}) and a flag ({@code --port}); a flag
+ * wins over the environment. {@link #load} reports every invalid setting at once, naming each.
+ */
+public record SlipwayConfig(
+    String host,
+    int dataPort,
+    int controlPort,
+    Path dataDir,
+    Optional<String> databaseUrl,
+    Optional<String> adminToken,
+    boolean demoData,
+    int poolSize,
+    long maxBodyBytes,
+    Duration scriptTimeout,
+    long scriptStatementLimit) {
+
+  /** The settings Slipway knows, with their defaults: environment name → default value. */
+  private static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    var defaults = new LinkedHashMap<String, String>();
+    defaults.put("SLIPWAY_HOST", "0.0.0.0");
+    defaults.put("SLIPWAY_PORT", "8080");
+    defaults.put("SLIPWAY_CONTROL_PORT", "8081");
+    defaults.put("SLIPWAY_DATA_DIR", "./data");
+    defaults.put("SLIPWAY_DATABASE_URL", "");
+    defaults.put("SLIPWAY_ADMIN_TOKEN", "");
+    defaults.put("SLIPWAY_DEMO_DATA", "true");
+    defaults.put("SLIPWAY_DB_POOL_SIZE", "16");
+    defaults.put("SLIPWAY_MAX_BODY_BYTES", "1048576");
+    defaults.put("SLIPWAY_SCRIPT_TIMEOUT_MS", "2000");
+    defaults.put("SLIPWAY_SCRIPT_STATEMENT_LIMIT", "10000000");
+    return Map.copyOf(defaults);
+  }
+
+  /** Thrown when one or more settings are invalid; the message lists each of them. */
+  public static final class InvalidConfigException extends RuntimeException {
+    public InvalidConfigException(List<String> problems) {
+      super("invalid configuration:\n  - " + String.join("\n  - ", problems));
+    }
+  }
+
+  /**
+   * Reads the configuration from {@code --name=value} / {@code --name value} flags and the given
+   * environment. A flag's name is the environment name without {@code SLIPWAY_}, lower-cased, with
+   * dashes: {@code SLIPWAY_CONTROL_PORT} is {@code --control-port}.
+   */
+  public static SlipwayConfig load(List<String> args, Map<String, String> env) {
+    var problems = new ArrayList<String>();
+    var values = new LinkedHashMap<String, String>();
+    DEFAULTS.forEach((name, value) -> values.put(name, env.getOrDefault(name, value)));
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (!arg.startsWith("--")) {
+        problems.add("unexpected argument '" + arg + "'");
+        continue;
+      }
+      String flag = arg.substring(2);
+      String value;
+      int eq = flag.indexOf('=');
+      if (eq >= 0) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      } else if (i + 1 < args.size()) {
+        value = args.get(++i);
+      } else {
+        problems.add("flag --" + flag + " needs a value");
+        continue;
+      }
+      String name = "SLIPWAY_" + flag.toUpperCase().replace('-', '_');
+      if (!DEFAULTS.containsKey(name)) {
+        problems.add("unknown flag --" + flag);
+        continue;
+      }
+      values.put(name, value);
+    }
+    var reader = new Reader(values, problems);
+    var config = new SlipwayConfig(
+        values.get("SLIPWAY_HOST"),
+        reader.port("SLIPWAY_PORT"),
+        reader.port("SLIPWAY_CONTROL_PORT"),
+        Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
+        reader.optional("SLIPWAY_DATABASE_URL"),
+        reader.optional("SLIPWAY_ADMIN_TOKEN"),
+        reader.bool("SLIPWAY_DEMO_DATA"),
+        (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
+        reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
+        Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
+        reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE));
+    config.databaseUrl.ifPresent(url -> {
+      if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgres://") && !url.startsWith("postgresql://")) {
+        problems.add("SLIPWAY_DATABASE_URL must start with postgres://, postgresql:// or jdbc:postgresql: (got '" + url + "')");
+      }
+    });
+    config.adminToken.ifPresent(token -> {
+      if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
+    });
+    if (config.dataPort != 0 && config.dataPort == config.controlPort) {
+      problems.add("SLIPWAY_PORT and SLIPWAY_CONTROL_PORT must differ (both are " + config.dataPort + ")");
+    }
+    if (!problems.isEmpty()) throw new InvalidConfigException(problems);
+    return config;
+  }
+
+  /** Parses values, collecting a problem for each bad one instead of stopping at the first. */
+  private record Reader(Map<String, String> values, List<String> problems) {
+    int port(String name) {
+      return (int) number(name, 0, 65535);
+    }
+
+    long number(String name, long min, long max) {
+      String raw = values.get(name).trim();
+      try {
+        long value = Long.parseLong(raw);
+        if (value < min || value > max) {
+          problems.add(name + " must be between " + min + " and " + max + " (got " + raw + ")");
+        }
+        return value;
+      } catch (NumberFormatException e) {
+        problems.add(name + " must be a whole number (got '" + raw + "')");
+        return min;
+      }
+    }
+
+    boolean bool(String name) {
+      String raw = values.get(name).trim().toLowerCase();
+      return switch (raw) {
+        case "true", "1", "yes", "on" -> true;
+        case "false", "0", "no", "off" -> false;
+        default -> {
+          problems.add(name + " must be true or false (got '" + raw + "')");
+          yield false;
+        }
+      };
+    }
+
+    Optional<String> optional(String name) {
+      String raw = values.get(name).trim();
+      return raw.isEmpty() ? Optional.empty() : Optional.of(raw);
+    }
+  }
+}

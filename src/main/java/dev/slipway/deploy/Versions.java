@@ -1,0 +1,71 @@
+package dev.slipway.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.http.ProblemException;
+import dev.slipway.runtime.CompiledEndpoint;
+import dev.slipway.runtime.EndpointCompiler;
+import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.EndpointStore;
+import dev.slipway.store.EndpointVersion;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Saving specs as versions, and compiling versions for preview. A spec is saved only when it
+ * passes every check (schema, expressions, scripts, SQL against the database); an unchanged spec
+ * makes no new version.
+ */
+public final class Versions {
+  private final SpecCodec codec;
+  private final EndpointCompiler compiler;
+  private final EndpointStore store;
+  private final Map<Long, CompiledEndpoint> previews = new ConcurrentHashMap<>();
+
+  public Versions(SpecCodec codec, EndpointCompiler compiler, EndpointStore store) {
+    this.codec = codec;
+    this.compiler = compiler;
+    this.store = store;
+  }
+
+  /**
+   * Checks and saves a spec. {@code name}, when present, is the endpoint the caller addressed; the
+   * spec may omit its name then, but may not name another.
+   */
+  public EndpointStore.Saved save(String text, Optional<String> name) throws SQLException {
+    try {
+      JsonNode node = codec.parse(text);
+      if (name.isPresent()) {
+        JsonNode given = node.get("name");
+        if (given != null && !given.asText().equals(name.get())) {
+          throw new InvalidSpecException("/name", "the spec is named '" + given.asText() + "' but was sent to '" + name.get() + "'");
+        }
+        ((ObjectNode) node).put("name", name.get());
+      }
+      EndpointSpec spec = codec.decode(node);
+      compiler.compile(spec, 0, 0);
+      compiler.checkSql(spec);
+      String canonical = Json.canonical(node);
+      return store.save(spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);
+    } catch (InvalidSpecException e) {
+      throw ProblemException.unprocessable("invalid_spec", "The spec has " + e.violations().size() + " problem(s).", e.violations());
+    }
+  }
+
+  /** The version compiled for preview; compiled once per version. */
+  public CompiledEndpoint preview(EndpointVersion version) {
+    if (previews.size() > 256) previews.clear();
+    return previews.computeIfAbsent(version.id(), id -> {
+      try {
+        return compiler.compile(codec.read(version.spec()), version.id(), version.version());
+      } catch (InvalidSpecException e) {
+        throw ProblemException.unprocessable("invalid_spec", "This version no longer compiles.", e.violations());
+      }
+    });
+  }
+}

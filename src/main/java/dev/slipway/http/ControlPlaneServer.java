@@ -1,0 +1,391 @@
+package dev.slipway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.slipway.deploy.Deployer;
+import dev.slipway.deploy.Versions;
+import dev.slipway.ops.CallLog;
+import dev.slipway.runtime.CompiledEndpoint;
+import dev.slipway.runtime.EndpointRequest;
+import dev.slipway.runtime.EndpointResponse;
+import dev.slipway.runtime.LiveRouting;
+import dev.slipway.runtime.Router;
+import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.security.AdminToken;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.EndpointStore;
+import dev.slipway.store.EndpointVersion;
+import dev.slipway.store.Release;
+import dev.slipway.store.ReleaseStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane: the platform API under {@code /api}. Every route but health and the spec's
+ * schema needs the admin token. Errors are problem+json, as on the data plane.
+ */
+public final class ControlPlaneServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneServer.class);
+  private static final List<HandlerType> PREVIEW_METHODS =
+      List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE);
+
+  /** What the control plane works with. */
+  public record Services(
+      AdminToken adminToken,
+      Versions versions,
+      Deployer deployer,
+      EndpointStore endpoints,
+      ReleaseStore releases,
+      LiveRouting live,
+      CallLog calls,
+      ScriptConsole console,
+      HikariDataSource pool,
+      boolean embeddedDatabase,
+      String version,
+      Instant started) {}
+
+  private final Services services;
+  private final Javalin app;
+
+  public ControlPlaneServer(String host, int port, long maxBodyBytes, Services services) {
+    this.services = services;
+    this.app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.concurrency.useVirtualThreads = true;
+      config.http.maxRequestSize = maxBodyBytes;
+      config.http.prefer405over404 = true;
+      config.jetty.host = host;
+      config.jetty.port = port;
+      var routes = config.routes;
+      routes.before("/api/*", this::authenticate);
+      routes.get("/api/health", this::health);
+      routes.get("/api/schemas/endpoint.json", ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT));
+      routes.post("/api/execute", this::execute);
+      routes.get("/api/endpoints", this::listEndpoints);
+      routes.post("/api/endpoints", ctx -> save(ctx, Optional.empty()));
+      routes.get("/api/endpoints/{name}", this::getEndpoint);
+      routes.put("/api/endpoints/{name}", ctx -> save(ctx, Optional.of(ctx.pathParam("name"))));
+      routes.get("/api/endpoints/{name}/versions", this::listVersions);
+      routes.get("/api/endpoints/{name}/versions/{version}", this::getVersion);
+      for (HandlerType method : PREVIEW_METHODS) {
+        routes.addHttpHandler(method, "/api/endpoints/{name}/preview/<path>", ctx -> preview(ctx, Optional.empty()));
+        routes.addHttpHandler(method, "/api/endpoints/{name}/versions/{version}/preview/<path>",
+            ctx -> preview(ctx, Optional.of(versionNumber(ctx))));
+      }
+      routes.post("/api/deploy", this::deploy);
+      routes.get("/api/releases", this::listReleases);
+      routes.get("/api/releases/live", this::liveRelease);
+      routes.get("/api/releases/{id}", ctx -> json(ctx, 200, release(findRelease(ctx))));
+      routes.post("/api/releases/{id}/rollback", this::rollback);
+      routes.get("/api/logs", this::logs);
+      routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
+      routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
+          new ProblemException(e.getStatus(), "http_" + e.getStatus(), io.javalin.http.HttpStatus.forStatus(e.getStatus()).getMessage(), e.getMessage())));
+      routes.exception(Exception.class, (e, ctx) -> {
+        String requestId = RequestIds.from(null);
+        LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
+        problem(ctx, Problems.internal(requestId));
+      });
+      routes.error(404, ctx -> {
+        if (ctx.resultInputStream() == null) problem(ctx, ProblemException.notFound("route_not_found", "No API route " + ctx.method() + " " + ctx.path() + "."));
+      });
+      routes.error(405, ctx -> {
+        if (ctx.resultInputStream() == null) problem(ctx, new ProblemException(405, "method_not_allowed", "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path() + "."));
+      });
+    });
+  }
+
+  public ControlPlaneServer start() {
+    app.start();
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private void authenticate(Context ctx) {
+    String path = ctx.path();
+    if (path.equals("/api/health") || path.startsWith("/api/schemas/")) return;
+    String header = ctx.header("Authorization");
+    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
+    if (!services.adminToken().matches(token)) {
+      throw new ProblemException(401, "unauthorized", "Unauthorized",
+          token == null ? "Send the admin token as 'Authorization: Bearer <token>'." : "The bearer token is not valid.",
+          List.of(), Map.of("WWW-Authenticate", "Bearer"));
+    }
+  }
+
+  private void health(Context ctx) {
+    var pool = services.pool().getHikariPoolMXBean();
+    var table = services.live().current();
+    var body = new LinkedHashMap<String, Object>();
+    Duration uptime = Duration.between(services.started(), Instant.now());
+    body.put("status", "ok");
+    body.put("version", services.version());
+    body.put("uptime", uptime.toSeconds());
+    body.put("connections", Map.of(
+        "active", pool == null ? 0 : pool.getActiveConnections(),
+        "idle", pool == null ? 0 : pool.getIdleConnections(),
+        "total", pool == null ? 0 : pool.getTotalConnections(),
+        "waiting", pool == null ? 0 : pool.getThreadsAwaitingConnection(),
+        "max", services.pool().getMaximumPoolSize()));
+    body.put("database", services.embeddedDatabase() ? "embedded" : "external");
+    body.put("release", table.releaseId() == 0 ? null : table.releaseId());
+    body.put("liveEndpoints", table.router().targets().size());
+    json(ctx, 200, body);
+  }
+
+  private void execute(Context ctx) {
+    JsonNode request = jsonBody(ctx);
+    JsonNode code = request.get("code");
+    if (code == null || !code.isTextual() || code.asText().isBlank()) {
+      throw ProblemException.badRequest("invalid_request", "The body needs 'code', a non-empty string.",
+          List.of(new dev.slipway.spec.Violation("/code", "required string")));
+    }
+    JsonNode context = request.path("context");
+    if (!context.isMissingNode() && !context.isNull() && !context.isObject()) {
+      throw ProblemException.badRequest("invalid_request", "'context' must be an object.",
+          List.of(new dev.slipway.spec.Violation("/context", "must be an object")));
+    }
+    ScriptLanguage language = "javascript".equals(request.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = context.isObject() ? Json.MAPPER.convertValue(context, Map.class) : new HashMap<>();
+    var execution = services.console().run(code.asText(), language, data);
+    var body = new LinkedHashMap<String, Object>();
+    body.put("result", execution.result());
+    body.put("executionTime", execution.elapsed().toNanos() / 1_000_000.0);
+    body.put("logs", execution.logs().stream().map(l -> Map.of("level", l.level(), "message", l.message())).toList());
+    json(ctx, 200, body);
+  }
+
+  private void save(Context ctx, Optional<String> name) throws SQLException {
+    String text = ctx.body();
+    var saved = services.versions().save(text, name);
+    json(ctx, saved.created() ? 201 : 200, versionBody(saved.version(), saved.created()));
+  }
+
+  private void listEndpoints(Context ctx) throws SQLException {
+    var liveVersions = liveVersions();
+    var list = new ArrayList<Map<String, Object>>();
+    for (var summary : services.endpoints().list()) {
+      var item = new LinkedHashMap<String, Object>();
+      item.put("name", summary.name());
+      item.put("method", summary.latest().method());
+      item.put("path", summary.latest().path());
+      item.put("latestVersion", summary.latest().version());
+      item.put("liveVersion", liveVersions.get(summary.name()));
+      list.add(item);
+    }
+    json(ctx, 200, list);
+  }
+
+  private void getEndpoint(Context ctx) throws SQLException {
+    String name = ctx.pathParam("name");
+    EndpointVersion latest = services.endpoints().latest(name).orElseThrow(() -> endpointNotFound(name));
+    var body = versionBody(latest, false);
+    body.remove("created");
+    body.put("liveVersion", liveVersions().get(name));
+    body.put("versions", services.endpoints().versions(name).stream().map(v -> Map.of(
+        "version", v.version(), "hash", v.hash(), "createdAt", v.createdAt().toString())).toList());
+    json(ctx, 200, body);
+  }
+
+  private void listVersions(Context ctx) throws SQLException {
+    String name = ctx.pathParam("name");
+    var versions = services.endpoints().versions(name);
+    if (versions.isEmpty()) throw endpointNotFound(name);
+    json(ctx, 200, versions.stream().map(v -> versionBody(v, false)).toList());
+  }
+
+  private void getVersion(Context ctx) throws SQLException {
+    json(ctx, 200, versionBody(findVersion(ctx.pathParam("name"), Optional.of(versionNumber(ctx))), false));
+  }
+
+  private void preview(Context ctx, Optional<Integer> version) throws SQLException {
+    String name = ctx.pathParam("name");
+    EndpointVersion found = findVersion(name, version);
+    CompiledEndpoint endpoint = services.versions().preview(found);
+    String path = "/" + ctx.pathParam("path");
+    String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
+    var router = Router.of(Map.of(new Router.RouteKey(found.method(), found.path()), endpoint));
+    EndpointResponse answer = switch (router.find(ctx.method().name(), path)) {
+      case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
+        var headers = new HashMap<String, String>();
+        ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(), v));
+        var query = new LinkedHashMap<String, List<String>>(ctx.queryParamMap());
+        var request = new EndpointRequest(ctx.method().name(), path, values, query, headers, ctx.bodyAsBytes(), requestId);
+        yield target.handle(request, true).response();
+      }
+      case Router.Match.WrongMethod<CompiledEndpoint> wrong -> throw new ProblemException(405, "method_not_allowed",
+          "Method Not Allowed", "Endpoint '" + name + "' serves " + found.method() + ", not " + ctx.method().name() + ".");
+      case Router.Match.NotFound<CompiledEndpoint> missing -> throw ProblemException.notFound("route_not_found",
+          "Endpoint '" + name + "' serves " + found.path() + "; " + path + " does not match it.");
+    };
+    ctx.status(answer.status());
+    answer.headers().forEach(ctx::header);
+    ctx.header(RequestIds.HEADER, requestId);
+    ctx.header("X-Slipway-Version", String.valueOf(found.version()));
+    ctx.result(answer.body());
+  }
+
+  private void deploy(Context ctx) throws SQLException {
+    JsonNode request = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : jsonBody(ctx);
+    var targets = new ArrayList<Deployer.Target>();
+    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    JsonNode list = request.path("endpoints");
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode item = list.get(i);
+      if (item.isTextual()) {
+        targets.add(new Deployer.Target(item.asText(), Optional.empty()));
+      } else if (item.isObject() && item.path("name").isTextual()) {
+        targets.add(new Deployer.Target(item.get("name").asText(),
+            item.path("version").isInt() ? Optional.of(item.get("version").asInt()) : Optional.empty()));
+      } else {
+        violations.add(new dev.slipway.spec.Violation("/endpoints/" + i, "must be a name or {name, version}"));
+      }
+    }
+    var remove = new ArrayList<String>();
+    request.path("remove").forEach(node -> remove.add(node.asText()));
+    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The deploy request is not valid.", violations);
+    Optional<String> note = request.path("note").isTextual() ? Optional.of(request.get("note").asText()) : Optional.empty();
+    Release release = services.deployer().deploy(new Deployer.DeployRequest(targets, remove, note));
+    json(ctx, 201, release(release));
+  }
+
+  private void rollback(Context ctx) throws SQLException {
+    Release release = services.deployer().rollback(findRelease(ctx).id());
+    json(ctx, 200, release(release));
+  }
+
+  private void listReleases(Context ctx) throws SQLException {
+    int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(50), 1, 500);
+    json(ctx, 200, services.releases().list(limit).stream().map(this::release).toList());
+  }
+
+  private void liveRelease(Context ctx) throws SQLException {
+    long id = services.live().current().releaseId();
+    if (id == 0) throw ProblemException.notFound("no_release", "Nothing has been deployed yet.");
+    json(ctx, 200, release(services.releases().find(id).orElseThrow()));
+  }
+
+  private void logs(Context ctx) {
+    int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
+    json(ctx, 200, services.calls().recent(limit));
+  }
+
+  private Release findRelease(Context ctx) throws SQLException {
+    long id;
+    try {
+      id = Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw ProblemException.notFound("release_not_found", "No release '" + ctx.pathParam("id") + "'.");
+    }
+    return services.releases().find(id).orElseThrow(() -> ProblemException.notFound("release_not_found", "No release " + id + "."));
+  }
+
+  private EndpointVersion findVersion(String name, Optional<Integer> version) throws SQLException {
+    var found = version.isPresent() ? services.endpoints().version(name, version.get()) : services.endpoints().latest(name);
+    return found.orElseThrow(() -> version.isPresent()
+        ? ProblemException.notFound("version_not_found", "Endpoint '" + name + "' has no version " + version.get() + ".")
+        : endpointNotFound(name));
+  }
+
+  private static int versionNumber(Context ctx) {
+    try {
+      return Integer.parseInt(ctx.pathParam("version"));
+    } catch (NumberFormatException e) {
+      throw ProblemException.notFound("version_not_found", "'" + ctx.pathParam("version") + "' is not a version number.");
+    }
+  }
+
+  private static ProblemException endpointNotFound(String name) {
+    return ProblemException.notFound("endpoint_not_found", "No endpoint '" + name + "'.");
+  }
+
+  private Map<String, Integer> liveVersions() {
+    var versions = new HashMap<String, Integer>();
+    for (CompiledEndpoint endpoint : services.live().current().router().targets()) {
+      versions.put(endpoint.identity().name(), endpoint.identity().version());
+    }
+    return versions;
+  }
+
+  private Map<String, Object> versionBody(EndpointVersion version, boolean created) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("name", version.name());
+    body.put("version", version.version());
+    body.put("created", created);
+    body.put("hash", version.hash());
+    body.put("method", version.method());
+    body.put("path", version.path());
+    body.put("createdAt", version.createdAt().toString());
+    body.put("previewUrl", "/api/endpoints/" + version.name() + "/versions/" + version.version() + "/preview" + version.path());
+    try {
+      body.put("spec", Json.MAPPER.readTree(version.spec()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored spec is not JSON", e);
+    }
+    return body;
+  }
+
+  private Map<String, Object> release(Release release) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("id", release.id());
+    body.put("environment", release.environment());
+    body.put("note", release.note());
+    body.put("createdAt", release.createdAt().toString());
+    body.put("live", release.id() == services.live().current().releaseId());
+    body.put("endpoints", release.versions().stream().map(v -> Map.of(
+        "name", v.name(), "version", v.version(), "method", v.method(), "path", v.path())).toList());
+    return body;
+  }
+
+  private static JsonNode jsonBody(Context ctx) {
+    String type = ctx.contentType();
+    if (type == null || !type.toLowerCase().contains("json")) {
+      throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type", "Send the body as application/json.");
+    }
+    try {
+      JsonNode node = Json.MAPPER.readTree(ctx.bodyAsBytes());
+      if (node == null || !node.isObject()) throw ProblemException.badRequest("malformed_json", "The body must be a JSON object.", List.of());
+      return node;
+    } catch (java.io.IOException e) {
+      throw ProblemException.badRequest("malformed_json", "The body is not valid JSON.", List.of());
+    }
+  }
+
+  private static void json(Context ctx, int status, Object body) {
+    try {
+      ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a response", e);
+    }
+  }
+
+  private static void problem(Context ctx, ProblemException problem) {
+    problem.headers().forEach(ctx::header);
+    ctx.status(problem.status()).contentType(Problems.CONTENT_TYPE).result(Problems.body(problem, ctx.path(), null));
+  }
+}

@@ -1,0 +1,185 @@
+package dev.slipway.http;
+
+import dev.slipway.ops.CallLog;
+import dev.slipway.ops.CallRecord;
+import dev.slipway.runtime.CompiledEndpoint;
+import dev.slipway.runtime.EndpointRequest;
+import dev.slipway.runtime.EndpointResponse;
+import dev.slipway.runtime.LiveRouting;
+import dev.slipway.runtime.Router;
+import dev.slipway.runtime.RoutingTable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane: serves the live release's endpoints at exactly their paths, and nothing else.
+ * Bare Jetty 12 with one handler, each request on a virtual thread: route, run the pipeline,
+ * answer, record the call. Every answer carries {@code X-Request-Id}; every error is problem+json.
+ */
+public final class DataPlaneServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
+
+  private final Server server;
+  private final ServerConnector connector;
+
+  public DataPlaneServer(String host, int port, long maxBodyBytes, LiveRouting routing, CallLog calls) {
+    var threads = new QueuedThreadPool(200, 8);
+    threads.setName("data-plane");
+    threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("data-request-", 0).factory()));
+    server = new Server(threads);
+    var http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(host);
+    connector.setPort(port);
+    connector.setAcceptQueueSize(1024);
+    server.addConnector(connector);
+    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls));
+    server.setErrorHandler(DataPlaneServer::protocolError);
+  }
+
+  public DataPlaneServer start() throws Exception {
+    server.start();
+    return this;
+  }
+
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+
+  /** Jetty's own rejections (a malformed request line, headers too large) as problem+json too. */
+  private static boolean protocolError(Request request, Response response, Callback callback) {
+    int status = response.getStatus() >= 400 ? response.getStatus() : 400;
+    var problem = new ProblemException(status, "bad_request", org.eclipse.jetty.http.HttpStatus.getMessage(status),
+        "The request could not be read as HTTP.");
+    send(response, callback, status, Map.of("Content-Type", Problems.CONTENT_TYPE), Problems.body(problem, "", null), null);
+    return true;
+  }
+
+  private static void send(Response response, Callback callback, int status, Map<String, String> headers,
+      byte[] body, String requestId) {
+    response.setStatus(status);
+    var fields = response.getHeaders();
+    headers.forEach(fields::put);
+    if (requestId != null) fields.put(RequestIds.HEADER, requestId);
+    fields.put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+
+  /** Handles every request: blocking code, run by Jetty on a virtual thread. */
+  private static final class EndpointHandler extends Handler.Abstract {
+    private final long maxBodyBytes;
+    private final LiveRouting routing;
+    private final CallLog calls;
+
+    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls) {
+      super(InvocationType.BLOCKING);
+      this.maxBodyBytes = maxBodyBytes;
+      this.routing = routing;
+      this.calls = calls;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      long started = System.nanoTime();
+      String requestId = RequestIds.from(request.getHeaders().get(RequestIds.HEADER));
+      String method = request.getMethod();
+      String path = request.getHttpURI().getPath();
+      RoutingTable table = routing.current();
+      CompiledEndpoint endpoint = null;
+      int status;
+      String error = null;
+      try {
+        EndpointResponse answer;
+        switch (table.router().find(method, path)) {
+          case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
+            endpoint = found;
+            var result = found.handle(read(request, path, values, requestId), false);
+            answer = result.response();
+            error = result.error().orElse(null);
+          }
+          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> answer = Problems.response(new ProblemException(405,
+              "method_not_allowed", "Method Not Allowed", method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed) + ".",
+              List.of(), Map.of("Allow", String.join(", ", allowed))), path, requestId);
+          case Router.Match.NotFound<CompiledEndpoint>() -> answer = Problems.response(
+              ProblemException.notFound("route_not_found", "No endpoint serves " + method + " " + path + "."), path, requestId);
+        }
+        status = answer.status();
+        send(response, callback, status, answer.headers(), method.equals("HEAD") ? new byte[0] : answer.body(), requestId);
+      } catch (ProblemException e) {
+        status = e.status();
+        EndpointResponse answer = Problems.response(e, path, requestId);
+        send(response, callback, status, answer.headers(), answer.body(), requestId);
+      } catch (RuntimeException e) {
+        LOG.error("request {} failed", requestId, e);
+        status = 500;
+        error = e.toString();
+        EndpointResponse answer = Problems.response(Problems.internal(requestId), path, requestId);
+        send(response, callback, status, answer.headers(), answer.body(), requestId);
+      }
+      var identity = endpoint == null ? null : endpoint.identity();
+      calls.record(new CallRecord(Instant.now(), requestId, method, path,
+          identity == null ? null : identity.name(), identity == null ? 0 : identity.version(), table.releaseId(),
+          status, (System.nanoTime() - started) / 1000, error));
+      return true;
+    }
+
+    private EndpointRequest read(Request request, String path, List<String> pathValues, String requestId) {
+      var headers = new HashMap<String, String>();
+      for (HttpField field : request.getHeaders()) headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
+      Map<String, List<String>> query = Map.of();
+      if (request.getHttpURI().getQuery() != null) {
+        Fields fields = Request.extractQueryParameters(request);
+        query = new LinkedHashMap<>();
+        for (Fields.Field field : fields) query.put(field.getName(), field.getValues());
+      }
+      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request), requestId);
+    }
+
+    private byte[] body(Request request) {
+      long declared = request.getLength();
+      if (declared > maxBodyBytes) throw tooLarge();
+      if (declared == 0) return new byte[0];
+      try (InputStream in = Request.asInputStream(request)) {
+        byte[] body = in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
+        if (body.length > maxBodyBytes) throw tooLarge();
+        return body;
+      } catch (IOException e) {
+        throw ProblemException.badRequest("unreadable_body", "The body could not be read.", List.of());
+      }
+    }
+
+    private ProblemException tooLarge() {
+      return new ProblemException(413, "body_too_large", "Content Too Large",
+          "The body is larger than the limit of " + maxBodyBytes + " bytes.");
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.slipway.http;
+
+import dev.slipway.spec.Violation;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A failure that answers the client with an RFC 9457 problem: the one exception type every layer
+ * throws when a request cannot be served. {@link Problems} turns it into
+ * {@code application/problem+json}; {@link #code} is stable and documented, {@link #detail} is
+ * safe to show (it never carries internals — those go to the log).
+ */
+public class ProblemException extends RuntimeException {
+  private final int status;
+  private final String code;
+  private final String title;
+  private final List<Violation> errors;
+  private final Map<String, String> headers;
+
+  public ProblemException(int status, String code, String title, String detail, List<Violation> errors,
+      Map<String, String> headers) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.errors = List.copyOf(errors);
+    this.headers = Map.copyOf(headers);
+  }
+
+  public ProblemException(int status, String code, String title, String detail) {
+    this(status, code, title, detail, List.of(), Map.of());
+  }
+
+  public static ProblemException badRequest(String code, String detail, List<Violation> errors) {
+    return new ProblemException(400, code, "Bad Request", detail, errors, Map.of());
+  }
+
+  public static ProblemException notFound(String code, String detail) {
+    return new ProblemException(404, code, "Not Found", detail);
+  }
+
+  public static ProblemException conflict(String code, String detail) {
+    return new ProblemException(409, code, "Conflict", detail);
+  }
+
+  public static ProblemException unprocessable(String code, String detail, List<Violation> errors) {
+    return new ProblemException(422, code, "Unprocessable Content", detail, errors, Map.of());
+  }
+
+  public int status() { return status; }
+
+  public String code() { return code; }
+
+  public String title() { return title; }
+
+  public String detail() { return getMessage(); }
+
+  public List<Violation> errors() { return errors; }
+
+  public Map<String, String> headers() { return headers; }
+}

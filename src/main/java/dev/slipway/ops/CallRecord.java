@@ -1,0 +1,22 @@
+package dev.slipway.ops;
+
+import java.time.Instant;
+
+/**
+ * One data-plane call, as logged.
+ *
+ * @param endpoint the endpoint's name, null when no route matched
+ * @param version the endpoint version that served it, 0 when no route matched
+ * @param error the internal reason of a failure (never sent to the client), null on success
+ */
+public record CallRecord(
+    Instant at,
+    String requestId,
+    String method,
+    String path,
+    String endpoint,
+    int version,
+    long releaseId,
+    int status,
+    long durationMicros,
+    String error) {}

@@ -1,0 +1,93 @@
+package dev.slipway.runtime;
+
+import dev.slipway.http.ProblemException;
+import dev.slipway.http.Problems;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * One endpoint version compiled for execution: its input contract, steps and response. Immutable
+ * and shared by every request that routes to it; {@link #handle} runs one request.
+ */
+public final class CompiledEndpoint {
+  private final EndpointIdentity identity;
+  private final InputContract input;
+  private final List<CompiledStep> steps;
+  private final ResponseTemplate response;
+  private final DataSource dataSource;
+  private final boolean transactional;
+
+  /** Which endpoint version this is, for routing and logs. */
+  public record EndpointIdentity(String name, long versionId, int version, String method, String path) {}
+
+  /** A handled request: the response, and for the log the internal reason of a failure. */
+  public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
+
+  CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
+      ResponseTemplate response, DataSource dataSource) {
+    this.identity = identity;
+    this.input = input;
+    this.steps = steps;
+    this.response = response;
+    this.dataSource = dataSource;
+    long databaseSteps = steps.stream()
+        .filter(s -> s instanceof CompiledStep.Sql || s instanceof CompiledStep.Script).count();
+    boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
+    this.transactional = databaseSteps > 1 || anyScript;
+  }
+
+  public EndpointIdentity identity() {
+    return identity;
+  }
+
+  /**
+   * Runs the request through the pipeline. Never throws: every failure becomes a problem
+   * response. A preview rolls back its database work and tells the author why a step failed.
+   */
+  public Result handle(EndpointRequest request, boolean preview) {
+    StepContext context = null;
+    try {
+      Scope scope = new Scope(input.bind(request));
+      try (Transaction transaction = new Transaction(dataSource, transactional, preview)) {
+        context = new StepContext(scope, transaction, request, preview);
+        Object last = null;
+        for (CompiledStep step : steps) {
+          if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope))) continue;
+          switch (step.run(context)) {
+            case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
+              transaction.succeed();
+              return new Result(early, Optional.empty(), context.logs);
+            }
+            case CompiledStep.StepResult.Output(Object value) -> {
+              scope.putStep(step.id(), value);
+              last = value;
+            }
+          }
+        }
+        EndpointResponse rendered = response.render(scope, last);
+        transaction.succeed();
+        return new Result(rendered, Optional.empty(), context.logs);
+      }
+    } catch (Throwable failure) {
+      if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) throw fatal;
+      ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
+      Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
+          ? Optional.empty() : Optional.of(describe(failure));
+      return new Result(Problems.response(problem, request.path(), request.requestId()), reason, context == null ? List.of() : context.logs);
+    }
+  }
+
+  private static String describe(Throwable failure) {
+    String message = failure instanceof SQLException sql
+        ? "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage()
+        : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    return message.replace('\n', ' ');
+  }
+
+  @Override
+  public String toString() {
+    return identity.name() + " v" + identity.version() + " " + identity.method() + " " + identity.path();
+  }
+}

@@ -1,0 +1,147 @@
+package dev.slipway.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.http.ProblemException;
+import dev.slipway.sandbox.CompiledScript;
+import dev.slipway.sandbox.ScriptHost;
+import dev.slipway.sandbox.ScriptOutcome;
+import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.spec.CompiledSchema;
+import dev.slipway.spec.NamedSql;
+import dev.slipway.spec.Step.Expect;
+import dev.slipway.spec.Violation;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A step compiled for execution. Each kind of {@code dev.slipway.spec.Step} has one record here;
+ * {@link #run} does the step's work and answers with its output, or with a response that ends the
+ * pipeline.
+ */
+sealed interface CompiledStep {
+
+  String id();
+
+  Optional<Template> when();
+
+  StepResult run(StepContext context) throws SQLException;
+
+  /** What a step produced. */
+  sealed interface StepResult {
+    record Output(Object value) implements StepResult {}
+
+    record Respond(EndpointResponse response) implements StepResult {}
+  }
+
+  record Validate(String id, Optional<Template> when, Template value, CompiledSchema schema) implements CompiledStep {
+    public StepResult run(StepContext context) {
+      Object checked = value.evaluate(context.scope);
+      JsonNode node = dev.slipway.spec.Json.MAPPER.valueToTree(checked);
+      List<Violation> violations = schema.violations(node, "");
+      if (!violations.isEmpty()) {
+        throw ProblemException.badRequest("validation_failed", "Step '" + id + "' rejected the value.", violations);
+      }
+      return new StepResult.Output(checked);
+    }
+  }
+
+  record Sql(String id, Optional<Template> when, NamedSql sql, List<Template> arguments, Expect expect)
+      implements CompiledStep {
+    public StepResult run(StepContext context) throws SQLException {
+      Connection connection = context.transaction.connection();
+      try (PreparedStatement ps = connection.prepareStatement(sql.sql())) {
+        for (int i = 0; i < arguments.size(); i++) {
+          SqlValues.bind(ps, i + 1, arguments.get(i).evaluate(context.scope));
+        }
+        var output = new LinkedHashMap<String, Object>(4);
+        if (ps.execute()) {
+          List<Map<String, Object>> rows;
+          try (ResultSet rs = ps.getResultSet()) {
+            rows = Rows.read(rs);
+          }
+          if (expect == Expect.ONE && rows.isEmpty()) {
+            throw ProblemException.notFound("not_found", "No row matched (step '" + id + "').");
+          }
+          if (expect == Expect.ONE && rows.size() > 1) {
+            throw new IllegalStateException("step '" + id + "' expects one row and got " + rows.size());
+          }
+          output.put("rows", expect == Expect.NONE ? List.of() : rows);
+          output.put("row", rows.isEmpty() ? null : rows.getFirst());
+          output.put("rowCount", (long) rows.size());
+        } else {
+          long count = ps.getLargeUpdateCount();
+          if (expect == Expect.ONE && count == 0) {
+            throw ProblemException.notFound("not_found", "No row matched (step '" + id + "').");
+          }
+          output.put("rows", List.of());
+          output.put("row", null);
+          output.put("rowCount", count);
+        }
+        return new StepResult.Output(output);
+      }
+    }
+  }
+
+  record Script(String id, Optional<Template> when, CompiledScript script, ScriptSandbox sandbox) implements CompiledStep {
+    public StepResult run(StepContext context) {
+      var data = new LinkedHashMap<String, Object>(4);
+      data.put("input", context.scope.input());
+      data.put("steps", context.scope.steps());
+      ScriptOutcome outcome = sandbox.run(script, data, new TransactionHost(context.transaction));
+      for (var line : outcome.logs()) context.logs.add(id + " " + line.level() + ": " + line.message());
+      return switch (outcome) {
+        case ScriptOutcome.Success success -> new StepResult.Output(success.value());
+        case ScriptOutcome.Failure failure -> throw new StepFailure(id, "script failed: " + failure.safeMessage());
+        case ScriptOutcome.Timeout timeout -> throw new ProblemException(504, "step_timeout", "Gateway Timeout",
+            "Step '" + id + "' did not finish within " + timeout.limit().toMillis() + " ms.");
+        case ScriptOutcome.StatementLimit limit -> throw new ProblemException(504, "step_timeout", "Gateway Timeout",
+            "Step '" + id + "' ran more than " + limit.limit() + " statements.");
+      };
+    }
+  }
+
+  record Respond(String id, Optional<Template> when, ResponseTemplate response) implements CompiledStep {
+    public StepResult run(StepContext context) {
+      return new StepResult.Respond(response.render(context.scope, null));
+    }
+  }
+
+  /** Answers a script's {@code ctx.db.query} and {@code ctx.log} inside the request's transaction. */
+  record TransactionHost(Transaction transaction) implements ScriptHost {
+    @Override
+    public List<Map<String, Object>> query(String sqlText, Map<String, Object> params) {
+      NamedSql sql = NamedSql.parse(sqlText);
+      try (PreparedStatement ps = transaction.connection().prepareStatement(sql.sql())) {
+        for (int i = 0; i < sql.names().size(); i++) {
+          String name = sql.names().get(i);
+          if (params == null || !params.containsKey(name)) {
+            throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
+          }
+          SqlValues.bind(ps, i + 1, params.get(name));
+        }
+        if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
+        try (ResultSet rs = ps.getResultSet()) {
+          return Rows.read(rs);
+        }
+      } catch (SQLException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
+  }
+
+  /** A step that failed in a way that is the spec's fault: 500 to clients, the reason to the author. */
+  final class StepFailure extends RuntimeException {
+    final String step;
+
+    StepFailure(String step, String reason) {
+      super(reason);
+      this.step = step;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.slipway.runtime;
+
+import dev.slipway.sandbox.CompiledScript;
+import dev.slipway.sandbox.ScriptCompileException;
+import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.spec.CompiledSchema;
+import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.NamedSql;
+import dev.slipway.spec.Step;
+import dev.slipway.spec.Violation;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Compiles specs into {@link CompiledEndpoint}s: expressions, schemas and scripts are compiled and
+ * SQL is checked against the database, so a spec that would fail on every call is rejected when
+ * it is saved, with every problem and its JSON pointer.
+ */
+public final class EndpointCompiler {
+  private final DataSource dataSource;
+  private final ScriptSandbox sandbox;
+  private final Templates templates = new Templates();
+
+  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox) {
+    this.dataSource = dataSource;
+    this.sandbox = sandbox;
+  }
+
+  /** Compiles without touching the database. */
+  public CompiledEndpoint compile(EndpointSpec spec, long versionId, int version) throws InvalidSpecException {
+    var violations = new ArrayList<Violation>();
+    var steps = new ArrayList<CompiledStep>();
+    Set<String> earlier = new LinkedHashSet<>();
+    for (int i = 0; i < spec.steps().size(); i++) {
+      Step step = spec.steps().get(i);
+      String at = "/steps/" + i;
+      Optional<Template> when = step.when().map(w -> templates.expression(w, at + "/when", earlier, violations));
+      CompiledStep compiled = switch (step) {
+        case Step.ValidateStep v -> new CompiledStep.Validate(v.id(), when,
+            templates.compile(v.value(), at + "/validate", earlier, violations), CompiledSchema.of(v.schema()));
+        case Step.SqlStep s -> {
+          NamedSql sql = NamedSql.parse(s.sql());
+          var arguments = new ArrayList<Template>();
+          for (String name : sql.names()) {
+            arguments.add(templates.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
+          }
+          yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(arguments), s.expect());
+        }
+        case Step.ScriptStep s -> new CompiledStep.Script(s.id(), when, script(spec, s, at, violations), sandbox);
+        case Step.RespondStep r -> new CompiledStep.Respond(r.id(), when, response(r.response(), at + "/respond", earlier, violations));
+      };
+      steps.add(compiled);
+      earlier.add(step.id());
+    }
+    ResponseTemplate response = response(spec.response(), "/response", earlier, violations);
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+    var identity = new CompiledEndpoint.EndpointIdentity(spec.name(), versionId, version, spec.method(), spec.path());
+    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource);
+  }
+
+  /**
+   * Asks PostgreSQL to plan every SQL step (parse and describe, in a transaction that is rolled
+   * back), so a syntax error or a missing table or column is reported with the database's message.
+   */
+  public void checkSql(EndpointSpec spec) throws InvalidSpecException {
+    var violations = new ArrayList<Violation>();
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        for (int i = 0; i < spec.steps().size(); i++) {
+          if (!(spec.steps().get(i) instanceof Step.SqlStep step)) continue;
+          try (PreparedStatement ps = connection.prepareStatement(NamedSql.parse(step.sql()).sql())) {
+            ps.getParameterMetaData();
+          } catch (SQLException e) {
+            violations.add(new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ')));
+            connection.rollback();
+          }
+        }
+      } finally {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot reach the database to check the spec's SQL", e);
+    }
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+  }
+
+  private CompiledScript script(EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {
+    ScriptLanguage language = step.language() == Step.Language.JAVASCRIPT ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
+    try {
+      return sandbox.compile(spec.name() + "/" + step.id(), step.code(), language);
+    } catch (ScriptCompileException e) {
+      violations.add(new Violation(at + "/script", e.getMessage()));
+      return null;
+    }
+  }
+
+  private ResponseTemplate response(EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
+    Map<String, Template> headers = new LinkedHashMap<>();
+    response.headers().forEach((name, value) ->
+        headers.put(name, templates.compile(value, at + "/headers/" + name, earlier, violations)));
+    return new ResponseTemplate(
+        templates.compile(response.status(), at + "/status", earlier, violations),
+        headers,
+        response.body().map(body -> templates.compile(body, at + "/body", earlier, violations)));
+  }
+}

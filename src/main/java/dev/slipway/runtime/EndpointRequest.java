@@ -1,0 +1,26 @@
+package dev.slipway.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP call to an endpoint, independent of the server that received it (the data plane, or
+ * the control plane's preview).
+ *
+ * @param pathValues the decoded values of the route's path parameters, in order
+ * @param headers header names lower-cased, first value of each
+ * @param body the raw body, empty when there is none (never null)
+ */
+public record EndpointRequest(
+    String method,
+    String path,
+    List<String> pathValues,
+    Map<String, List<String>> query,
+    Map<String, String> headers,
+    byte[] body,
+    String requestId) {
+
+  public String contentType() {
+    return headers.get("content-type");
+  }
+}

@@ -1,0 +1,52 @@
+package dev.slipway.runtime;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What expressions of one request can read: {@code input} and the outputs of the steps run so far.
+ * Values are plain Java trees (maps, lists, strings, {@code Long}, {@code Double}, booleans, null).
+ * Not shared between threads.
+ */
+final class Scope {
+  private final Map<String, Object> input;
+  private final Map<String, Object> steps = new LinkedHashMap<>();
+  private Map<String, Object> celInput;
+  private Map<String, Object> celSteps;
+
+  Scope(Map<String, Object> input) {
+    this.input = input;
+  }
+
+  Map<String, Object> input() {
+    return input;
+  }
+
+  Map<String, Object> steps() {
+    return steps;
+  }
+
+  void putStep(String id, Object output) {
+    steps.put(id, output);
+    if (celSteps != null) celSteps.put(id, CelValues.toCel(output));
+  }
+
+  Object root(String name) {
+    return switch (name) {
+      case "input" -> input;
+      case "steps" -> steps;
+      default -> null;
+    };
+  }
+
+  /** The variables in CEL's value model, converted once per request and kept up to date. */
+  Map<String, Object> celVariables() {
+    if (celInput == null) {
+      celInput = (Map<String, Object>) CelValues.toCel(input);
+      celSteps = new HashMap<>();
+      steps.forEach((id, output) -> celSteps.put(id, CelValues.toCel(output)));
+    }
+    return Map.of("input", celInput, "steps", celSteps);
+  }
+}

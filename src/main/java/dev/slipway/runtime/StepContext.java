@@ -1,0 +1,23 @@
+package dev.slipway.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a step gets for one request, through one parameter: the values it can read, the
+ * request's database work, and where its log lines go.
+ */
+final class StepContext {
+  final Scope scope;
+  final Transaction transaction;
+  final EndpointRequest request;
+  final boolean preview;
+  final List<String> logs = new ArrayList<>();
+
+  StepContext(Scope scope, Transaction transaction, EndpointRequest request, boolean preview) {
+    this.scope = scope;
+    this.transaction = transaction;
+    this.request = request;
+    this.preview = preview;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.slipway.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One endpoint's definition, as saved in a version. Values that may hold {@code ${...}} expressions
+ * are kept as {@link JsonNode} templates; the runtime compiles them.
+ */
+public record EndpointSpec(
+    String name,
+    String method,
+    String path,
+    Optional<String> description,
+    Input input,
+    List<Step> steps,
+    Response response) {
+
+  /** Input contract: JSON Schemas for path parameters, query, headers and body. */
+  public record Input(
+      Map<String, JsonNode> params,
+      Map<String, JsonNode> query,
+      Map<String, JsonNode> headers,
+      Optional<JsonNode> body) {
+    public static final Input NONE = new Input(Map.of(), Map.of(), Map.of(), Optional.empty());
+
+    /** True when a query or header field's schema carries Slipway's shorthand {@code required: true}. */
+    public static boolean isRequired(JsonNode field) {
+      return field.path("required").isBoolean() && field.path("required").asBoolean();
+    }
+
+    /** The field's JSON Schema without the {@code required: true} shorthand. */
+    public static JsonNode fieldSchema(JsonNode field) {
+      if (!field.isObject() || !field.path("required").isBoolean()) return field;
+      var copy = ((com.fasterxml.jackson.databind.node.ObjectNode) field).deepCopy();
+      copy.remove("required");
+      return copy;
+    }
+  }
+
+  /** The response the endpoint answers with when no {@code respond} step answered first. */
+  public record Response(JsonNode status, Map<String, JsonNode> headers, Optional<JsonNode> body) {}
+
+  /** The names of the path parameters, in order ({@code /teams/:teamId} → {@code teamId}). */
+  public List<String> pathParameters() {
+    return PathPattern.parameters(path);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.slipway.spec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The JSON and YAML mappers every part of Slipway shares, configured once.
+ *
+ * <p>Reading is bounded: nesting deeper than {@link #MAX_DEPTH} fails as malformed input instead of
+ * exhausting the stack, and whole numbers read as {@code Long} (the expression language has no
+ * 32-bit integers).
+ */
+public final class Json {
+  /** Deepest nesting of arrays and objects accepted in any JSON or YAML Slipway reads. */
+  public static final int MAX_DEPTH = 64;
+
+  private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+      .maxNestingDepth(MAX_DEPTH)
+      .maxStringLength(20_000_000)
+      .maxNumberLength(100)
+      .build();
+
+  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build())
+      .addModule(new JavaTimeModule())
+      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .build();
+
+  /** Sorted keys: the canonical form a spec's content hash is computed over. */
+  private static final ObjectMapper CANONICAL = MAPPER.copy()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .configure(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true);
+
+  public static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build())
+      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+      .build();
+
+  private Json() {}
+
+  /** The node as canonical JSON text: object keys sorted at every depth. */
+  public static String canonical(JsonNode node) {
+    try {
+      Object plain = CANONICAL.treeToValue(node, Object.class);
+      return CANONICAL.writeValueAsString(plain);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot serialize a JSON tree", e);
+    }
+  }
+
+  /** Hex SHA-256 of the text's UTF-8 bytes. */
+  public static String sha256(String text) {
+    try {
+      var digest = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package dev.slipway.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.spec.Step.Expect;
+import dev.slipway.spec.Step.Language;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads specs from JSON or YAML text, checks them against the spec's JSON Schema and the rules a
+ * schema cannot say (one kind per step, unique step ids, SQL placeholders bound), and builds the
+ * records. Every violation found is reported at once, each with its JSON pointer.
+ */
+public final class SpecCodec {
+  /** The spec's JSON Schema, as published at {@code /api/schemas/endpoint.json}. */
+  public static final String SCHEMA_TEXT = readSchema();
+
+  private static final CompiledSchema SCHEMA = CompiledSchema.of(parseJson(SCHEMA_TEXT));
+  private static final List<String> KINDS = List.of("validate", "sql", "script", "respond");
+  private static final Set<String> SQL_ONLY = Set.of("params", "expect");
+
+  /** Parses JSON or YAML (JSON when the text starts with an opening brace). */
+  public JsonNode parse(String text) throws InvalidSpecException {
+    String trimmed = text.strip();
+    if (trimmed.isEmpty()) throw new InvalidSpecException("", "the spec is empty");
+    try {
+      JsonNode node = trimmed.startsWith("{") ? Json.MAPPER.readTree(trimmed) : Json.YAML.readTree(trimmed);
+      if (node == null || !node.isObject()) throw new InvalidSpecException("", "the spec must be an object");
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidSpecException("", "the spec is not valid JSON or YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+    }
+  }
+
+  /** Checks a parsed spec and builds its record. */
+  public EndpointSpec decode(JsonNode node) throws InvalidSpecException {
+    List<Violation> violations = new ArrayList<>(SCHEMA.violations(node, ""));
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+
+    var input = input(node.path("input"), violations);
+    var steps = new ArrayList<Step>();
+    var ids = new HashSet<String>();
+    JsonNode stepNodes = node.path("steps");
+    for (int i = 0; i < stepNodes.size(); i++) {
+      JsonNode stepNode = stepNodes.get(i);
+      String at = "/steps/" + i;
+      String id = stepNode.get("id").asText();
+      if (!ids.add(id)) violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice"));
+      if (id.equals("input") || id.equals("steps")) {
+        violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
+      }
+      step(stepNode, at, violations).ifPresent(steps::add);
+    }
+    String path = node.get("path").asText();
+    checkPathParams(path, input, violations);
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+    return new EndpointSpec(
+        node.get("name").asText(),
+        node.get("method").asText(),
+        path,
+        text(node, "description"),
+        input,
+        List.copyOf(steps),
+        response(node.path("response")));
+  }
+
+  /** {@link #parse} then {@link #decode}. */
+  public EndpointSpec read(String text) throws InvalidSpecException {
+    return decode(parse(text));
+  }
+
+  private static EndpointSpec.Input input(JsonNode node, List<Violation> violations) {
+    if (node.isMissingNode()) return EndpointSpec.Input.NONE;
+    var params = fields(node.path("params"), "/input/params", violations);
+    var query = fields(node.path("query"), "/input/query", violations);
+    var headers = fields(node.path("headers"), "/input/headers", violations);
+    Optional<JsonNode> body = Optional.ofNullable(node.get("body"));
+    body.ifPresent(schema -> violations.addAll(CompiledSchema.metaViolations(schema, "/input/body")));
+    return new EndpointSpec.Input(params, query, headers, body);
+  }
+
+  private static Map<String, JsonNode> fields(JsonNode node, String at, List<Violation> violations) {
+    var fields = new LinkedHashMap<String, JsonNode>();
+    node.properties().forEach(field -> {
+      violations.addAll(CompiledSchema.metaViolations(EndpointSpec.Input.fieldSchema(field.getValue()), at + "/" + field.getKey()));
+      fields.put(field.getKey(), field.getValue());
+    });
+    return fields;
+  }
+
+  private static Optional<Step> step(JsonNode node, String at, List<Violation> violations) {
+    var kinds = KINDS.stream().filter(node::has).toList();
+    if (kinds.size() != 1) {
+      violations.add(new Violation(at, kinds.isEmpty()
+          ? "a step needs one of " + String.join(", ", KINDS)
+          : "a step has exactly one kind, this one has " + String.join(" and ", kinds)));
+      return Optional.empty();
+    }
+    String kind = kinds.getFirst();
+    if (!kind.equals("sql")) {
+      SQL_ONLY.stream().filter(node::has).forEach(key ->
+          violations.add(new Violation(at + "/" + key, "'" + key + "' belongs to sql steps only")));
+    }
+    if (!kind.equals("script") && node.has("language")) {
+      violations.add(new Violation(at + "/language", "'language' belongs to script steps only"));
+    }
+    if (kind.equals("validate") != node.has("schema")) {
+      violations.add(new Violation(at + "/schema", kind.equals("validate")
+          ? "a validate step needs a schema" : "'schema' belongs to validate steps only"));
+    }
+    String id = node.get("id").asText();
+    Optional<String> when = text(node, "when");
+    return Optional.of(switch (kind) {
+      case "validate" -> {
+        violations.addAll(CompiledSchema.metaViolations(node.path("schema"), at + "/schema"));
+        yield new Step.ValidateStep(id, when, node.get("validate"), node.path("schema"));
+      }
+      case "sql" -> sqlStep(node, at, id, when, violations);
+      case "script" -> new Step.ScriptStep(id, when, node.get("script").asText(),
+          "javascript".equals(node.path("language").asText()) ? Language.JAVASCRIPT : Language.TYPESCRIPT);
+      case "respond" -> new Step.RespondStep(id, when, response(node.get("respond")));
+      default -> throw new IllegalStateException("unknown step kind " + kind);
+    });
+  }
+
+  private static Step sqlStep(JsonNode node, String at, String id, Optional<String> when, List<Violation> violations) {
+    String sql = node.get("sql").asText();
+    var params = new LinkedHashMap<String, JsonNode>();
+    node.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue()));
+    Set<String> used = new LinkedHashSet<>(NamedSql.parse(sql).names());
+    for (String name : used) {
+      if (!params.containsKey(name)) {
+        violations.add(new Violation(at + "/params", "the SQL uses :" + name + " but params has no '" + name + "'"));
+      }
+    }
+    for (String name : params.keySet()) {
+      if (!used.contains(name)) {
+        violations.add(new Violation(at + "/params/" + name, "'" + name + "' is not used by the SQL (no :" + name + ")"));
+      }
+    }
+    Expect expect = switch (node.path("expect").asText("many")) {
+      case "one" -> Expect.ONE;
+      case "none" -> Expect.NONE;
+      default -> Expect.MANY;
+    };
+    return new Step.SqlStep(id, when, sql, params, expect);
+  }
+
+  private static void checkPathParams(String path, EndpointSpec.Input input, List<Violation> violations) {
+    var names = PathPattern.parameters(path);
+    var seen = new HashSet<String>();
+    for (String name : names) {
+      if (!seen.add(name)) violations.add(new Violation("/path", "path parameter :" + name + " appears twice"));
+    }
+    for (String name : input.params().keySet()) {
+      if (!names.contains(name)) {
+        violations.add(new Violation("/input/params/" + name, "the path has no parameter :" + name));
+      }
+    }
+  }
+
+  private static EndpointSpec.Response response(JsonNode node) {
+    var headers = new LinkedHashMap<String, JsonNode>();
+    node.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue()));
+    JsonNode status = node.has("status") ? node.get("status") : IntNode.valueOf(200);
+    return new EndpointSpec.Response(status, headers, Optional.ofNullable(node.get("body")));
+  }
+
+  private static Optional<String> text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
+  }
+
+  private static JsonNode parseJson(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the bundled spec schema is not JSON", e);
+    }
+  }
+
+  private static String readSchema() {
+    try (InputStream in = SpecCodec.class.getResourceAsStream("/schemas/endpoint.json")) {
+      if (in == null) throw new IllegalStateException("schemas/endpoint.json is missing from the classpath");
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Returns a copy of the spec node with its name replaced (for saving under a URL's name). */
+  public static ObjectNode withName(JsonNode spec, String name) {
+    ObjectNode copy = spec.deepCopy();
+    copy.put("name", name);
+    return copy;
+  }
+}

@@ -1,0 +1,4 @@
+package dev.slipway.spec;
+
+/** One thing wrong with a spec or an input: a JSON pointer to where, and what. */
+public record Violation(String path, String message) {}

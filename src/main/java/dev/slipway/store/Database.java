@@ -1,0 +1,161 @@
+package dev.slipway.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.slipway.config.SlipwayConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL Slipway runs on: the server at {@code SLIPWAY_DATABASE_URL}, or an embedded one
+ * whose data lives under the data directory and survives restarts. Opening migrates Slipway's
+ * schema and, on the first start of an empty embedded database, creates the demo data.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  public static final String PLATFORM_SCHEMA = "slipway";
+
+  private final HikariDataSource pool;
+  private final Optional<EmbeddedPostgres> embedded;
+  private final String jdbcUrl;
+
+  private Database(HikariDataSource pool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
+    this.pool = pool;
+    this.embedded = embedded;
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  public static Database open(SlipwayConfig config) throws IOException, SQLException {
+    Optional<EmbeddedPostgres> embedded = Optional.empty();
+    JdbcTarget target;
+    if (config.databaseUrl().isPresent()) {
+      target = JdbcTarget.parse(config.databaseUrl().get());
+    } else {
+      Path dir = config.dataDir().resolve("postgres");
+      Files.createDirectories(dir);
+      LOG.info("starting embedded PostgreSQL with its data in {}", dir);
+      var server = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false)
+          .setPGStartupWait(java.time.Duration.ofSeconds(60))
+          .start();
+      embedded = Optional.of(server);
+      target = new JdbcTarget(server.getJdbcUrl("postgres", "postgres"), "postgres", "");
+    }
+    var hikari = new HikariConfig();
+    hikari.setPoolName("slipway");
+    hikari.setJdbcUrl(target.url());
+    hikari.setUsername(target.user());
+    hikari.setPassword(target.password());
+    hikari.setMaximumPoolSize(config.poolSize());
+    hikari.setMinimumIdle(Math.min(4, config.poolSize()));
+    hikari.setConnectionTimeout(10_000);
+    // Strings bind untyped so PostgreSQL reads them as the column's type (uuid, date, enum...).
+    hikari.addDataSourceProperty("stringtype", "unspecified");
+    hikari.addDataSourceProperty("ApplicationName", "slipway");
+    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    hikari.setConnectionInitSql("set statement_timeout = '30s'");
+    var pool = new HikariDataSource(hikari);
+    var database = new Database(pool, embedded, target.url());
+    try {
+      database.migrate(config.demoData() && embedded.isPresent());
+    } catch (RuntimeException | SQLException e) {
+      database.close();
+      throw e;
+    }
+    return database;
+  }
+
+  private void migrate(boolean demoWanted) throws SQLException {
+    boolean fresh;
+    try (Connection c = pool.getConnection(); var rs = c.createStatement().executeQuery(
+        "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
+      rs.next();
+      fresh = rs.getInt(1) == 0;
+    }
+    var result = Flyway.configure()
+        .dataSource(pool)
+        .schemas(PLATFORM_SCHEMA)
+        .createSchemas(true)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    if (result.migrationsExecuted > 0) LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
+    if (fresh && demoWanted) {
+      try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+        s.execute(resource("/demo/demo.sql"));
+      }
+      LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
+    }
+  }
+
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  public HikariDataSource pool() {
+    return pool;
+  }
+
+  public String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  public boolean embedded() {
+    return embedded.isPresent();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+    embedded.ifPresent(server -> {
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("embedded PostgreSQL did not stop cleanly", e);
+      }
+    });
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Database.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + name, e);
+    }
+  }
+
+  /** A JDBC URL with its credentials, read from a {@code postgres://} or {@code jdbc:postgresql:} URL. */
+  record JdbcTarget(String url, String user, String password) {
+    static JdbcTarget parse(String url) {
+      if (url.startsWith("jdbc:")) return new JdbcTarget(url, null, null);
+      URI uri = URI.create(url);
+      String user = null;
+      String password = null;
+      if (uri.getRawUserInfo() != null) {
+        String[] parts = uri.getRawUserInfo().split(":", 2);
+        user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+        if (parts.length > 1) password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+      }
+      String host = uri.getHost() == null ? "localhost" : uri.getHost();
+      String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+      String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+      return new JdbcTarget("jdbc:postgresql://" + host + port + uri.getRawPath() + query, user, password);
+    }
+  }
+}
