@@ -95,20 +95,25 @@ public final class ControlPlaneServer implements AutoCloseable {
       routes.post("/api/releases/{id}/rollback", this::rollback);
       routes.get("/api/logs", this::logs);
       routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
-      routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
-          new ProblemException(e.getStatus(), "http_" + e.getStatus(), io.javalin.http.HttpStatus.forStatus(e.getStatus()).getMessage(), e.getMessage())));
+      routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
       routes.exception(Exception.class, (e, ctx) -> {
         String requestId = RequestIds.from(null);
         LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
         problem(ctx, Problems.internal(requestId));
       });
-      routes.error(404, ctx -> {
-        if (ctx.resultInputStream() == null) problem(ctx, ProblemException.notFound("route_not_found", "No API route " + ctx.method() + " " + ctx.path() + "."));
-      });
-      routes.error(405, ctx -> {
-        if (ctx.resultInputStream() == null) problem(ctx, new ProblemException(405, "method_not_allowed", "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path() + "."));
-      });
     });
+  }
+
+  /** Javalin's own rejections (no route, wrong method, body too large) in Slipway's taxonomy. */
+  private static ProblemException fromJavalin(HttpResponseException e, Context ctx) {
+    int status = e.getStatus();
+    String title = io.javalin.http.HttpStatus.forStatus(status).getMessage();
+    return switch (status) {
+      case 404 -> ProblemException.notFound("route_not_found", "No API route " + ctx.method() + " " + ctx.path() + ".");
+      case 405 -> new ProblemException(405, "method_not_allowed", title, ctx.method() + " is not allowed on " + ctx.path() + ".");
+      case 413 -> new ProblemException(413, "body_too_large", title, "The body is larger than the limit.");
+      default -> new ProblemException(status, "http_" + status, title, e.getMessage());
+    };
   }
 
   public ControlPlaneServer start() {

@@ -1,0 +1,146 @@
+package dev.slipway.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.Slipway;
+import dev.slipway.config.SlipwayConfig;
+import dev.slipway.spec.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real Slipway on random ports for a test, with an HTTP client for both planes. Tests start one
+ * through this class and then only send requests and assert.
+ */
+public final class TestSlipway implements AutoCloseable {
+  public static final String TOKEN = "test-admin-token-0123456789";
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private final Slipway slipway;
+
+  private TestSlipway(Slipway slipway) {
+    this.slipway = slipway;
+  }
+
+  /** Starts against {@code databaseUrl} (null: embedded, under {@code dataDir}) with extra settings. */
+  public static TestSlipway start(String databaseUrl, Path dataDir, Map<String, String> settings) throws Exception {
+    var env = new HashMap<String, String>();
+    env.put("SLIPWAY_PORT", "0");
+    env.put("SLIPWAY_CONTROL_PORT", "0");
+    env.put("SLIPWAY_HOST", "127.0.0.1");
+    env.put("SLIPWAY_ADMIN_TOKEN", TOKEN);
+    env.put("SLIPWAY_DB_POOL_SIZE", "8");
+    if (databaseUrl != null) env.put("SLIPWAY_DATABASE_URL", databaseUrl);
+    if (dataDir != null) env.put("SLIPWAY_DATA_DIR", dataDir.toString());
+    env.putAll(settings);
+    return new TestSlipway(Slipway.start(SlipwayConfig.load(List.of(), env)));
+  }
+
+  public static TestSlipway start(TestDatabase database) throws Exception {
+    return start(database.url(), null, Map.of());
+  }
+
+  /** An HTTP exchange's outcome. */
+  public record Reply(int status, Map<String, List<String>> headers, String body) {
+    public JsonNode json() {
+      try {
+        return Json.MAPPER.readTree(body);
+      } catch (Exception e) {
+        throw new AssertionError("not JSON (status " + status + "): " + body, e);
+      }
+    }
+
+    public String header(String name) {
+      return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+          .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+    }
+
+    public String contentType() {
+      return header("content-type");
+    }
+
+    /** The paths named in a problem's {@code errors}. */
+    public List<String> errorPaths() {
+      var paths = new ArrayList<String>();
+      json().path("errors").forEach(e -> paths.add(e.path("path").asText()));
+      return paths;
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + body;
+    }
+  }
+
+  /** A call to the control plane with the admin token. */
+  public Reply control(String method, String path, String body, String contentType) {
+    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, body, contentType, Map.of("Authorization", "Bearer " + TOKEN));
+  }
+
+  public Reply control(String method, String path) {
+    return control(method, path, null, null);
+  }
+
+  /** Saves a spec (YAML or JSON) and fails the test unless it is accepted. */
+  public JsonNode save(String spec) {
+    Reply reply = control("POST", "/api/endpoints", spec, "application/yaml");
+    if (reply.status() != 201 && reply.status() != 200) throw new AssertionError("spec rejected: " + reply);
+    return reply.json();
+  }
+
+  /** Deploys and fails the test unless the deploy succeeds; answers the release. */
+  public JsonNode deploy(String requestJson) {
+    Reply reply = control("POST", "/api/deploy", requestJson, "application/json");
+    if (reply.status() != 201) throw new AssertionError("deploy failed: " + reply);
+    return reply.json();
+  }
+
+  public Reply data(String method, String path, String body, String contentType) {
+    return send(method, "http://127.0.0.1:" + slipway.dataPort() + path, body, contentType, Map.of());
+  }
+
+  public Reply data(String method, String path) {
+    return data(method, path, null, null);
+  }
+
+  public Reply send(String method, String url, String body, String contentType, Map<String, String> headers) {
+    return send(method, url, body == null ? null : body.getBytes(StandardCharsets.UTF_8), contentType, headers);
+  }
+
+  public Reply send(String method, String url, byte[] body, String contentType, Map<String, String> headers) {
+    var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) request.header("Content-Type", contentType);
+    headers.forEach(request::header);
+    try {
+      HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(response.statusCode(), response.headers().map(), response.body());
+    } catch (Exception e) {
+      throw new AssertionError(method + " " + url + " failed: " + e, e);
+    }
+  }
+
+  public int dataPort() {
+    return slipway.dataPort();
+  }
+
+  public int controlPort() {
+    return slipway.controlPort();
+  }
+
+  @Override
+  public void close() {
+    slipway.close();
+  }
+}
