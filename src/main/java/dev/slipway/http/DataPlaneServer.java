@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
+  /** Most bytes of a too-large body read and dropped before answering 413. */
+  private static final long DRAIN_LIMIT = 16L << 20;
 
   private final Server server;
   private final ServerConnector connector;
@@ -166,14 +168,29 @@ public final class DataPlaneServer implements AutoCloseable {
 
     private byte[] body(Request request) {
       long declared = request.getLength();
-      if (declared > maxBodyBytes) throw tooLarge();
       if (declared == 0) return new byte[0];
       try (InputStream in = Request.asInputStream(request)) {
-        byte[] body = in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
-        if (body.length > maxBodyBytes) throw tooLarge();
+        byte[] body = declared > maxBodyBytes ? null : in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
+        if (body == null || body.length > maxBodyBytes) {
+          drain(in);
+          throw tooLarge();
+        }
         return body;
       } catch (IOException e) {
         throw ProblemException.badRequest("unreadable_body", "The body could not be read.", List.of());
+      }
+    }
+
+    /**
+     * Reads and drops what is left of a rejected body, up to a bound, so the client (still
+     * sending) reads the 413 instead of a reset connection; past the bound the connection closes.
+     */
+    private static void drain(InputStream in) throws IOException {
+      long left = DRAIN_LIMIT;
+      while (left > 0) {
+        long skipped = in.skip(left);
+        if (skipped <= 0 && in.read() < 0) return;
+        left -= Math.max(skipped, 1);
       }
     }
 

@@ -86,7 +86,7 @@ final class PooledContext {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         List<LogLine> logs = bridge.end();
         if (timedOut) {
-            // the watchdog owns closing it; it may still be doing so
+            // the watchdog has closed it or is closing it; closing it again is harmless
             broken = true;
             return new ScriptOutcome.Timeout(limits.timeout(), logs);
         }

@@ -43,7 +43,7 @@ public final class CompiledSchema {
 
   /**
    * Every way {@code value} breaks the schema, each located by a JSON pointer under {@code at}
-   * (a missing required property is located at the property itself).
+   * (a missing required or an unexpected property is located at the property itself).
    */
   public List<Violation> violations(JsonNode value, String at) {
     return toViolations(schema.validate(value), at);
@@ -53,13 +53,14 @@ public final class CompiledSchema {
     var violations = new ArrayList<Violation>(messages.size());
     for (ValidationMessage message : messages) {
       String where = message.getInstanceLocation().toString();
-      if ("required".equals(message.getType()) && message.getProperty() != null) {
+      if (("required".equals(message.getType()) || "additionalProperties".equals(message.getType()))
+          && message.getProperty() != null) {
         where = where + "/" + message.getProperty();
       }
       violations.add(new Violation(at + where, stripLocation(message)));
     }
-    violations.sort(Comparator.comparing(Violation::path).thenComparing(Violation::message));
-    return violations;
+    return violations.stream().distinct()
+        .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::message)).toList();
   }
 
   /** networknt prefixes messages with the instance location; the path already says where. */

@@ -150,6 +150,11 @@ class BadInputTest {
   void a_body_over_the_limit_is_413_whether_declared_or_streamed() {
     String huge = "{\"name\":\"" + "x".repeat(70_000) + "\"}";
     assertProblem(slipway.data("POST", "/api/projects", huge, "application/json"), 413, "body_too_large");
+    assertProblem(slipway.dataStreamed("POST", "/api/projects", huge.getBytes(StandardCharsets.UTF_8), "application/json"),
+        413, "body_too_large");
+    String small = "{\"name\":\"streamed\",\"status\":\"active\",\"orgId\":\"" + ORG + "\"}";
+    assertThat(slipway.dataStreamed("POST", "/api/projects", small.getBytes(StandardCharsets.UTF_8), "application/json").status())
+        .isEqualTo(201);
   }
 
   @Test

@@ -137,6 +137,8 @@ class ScriptSandboxTest {
     void rejects_a_body_that_tries_to_close_the_wrapper() {
         assertThatThrownBy(() -> sandbox.compile("escape", "return 1; }); globalThis.leak = 1; (function () {",
                 ScriptLanguage.JAVASCRIPT)).isInstanceOf(ScriptCompileException.class);
+        assertThatThrownBy(() -> sandbox.compile("escape", "return 1; }, function () {", ScriptLanguage.TYPESCRIPT))
+                .isInstanceOf(ScriptCompileException.class);
     }
 
     @Test
@@ -150,6 +152,12 @@ class ScriptSandboxTest {
                 }
                 throw new ValidationError('amount must be positive');
                 """, null))).isEqualTo("ValidationError: amount must be positive");
+    }
+
+    @Test
+    void turns_runaway_recursion_into_a_failure() throws Exception {
+        assertThat(failureOf(run("function down(n) { return down(n + 1) + 1; } return down(0);", null)))
+                .startsWith("RangeError");
     }
 
     @Test

@@ -119,8 +119,18 @@ public final class TestSlipway implements AutoCloseable {
   }
 
   public Reply send(String method, String url, byte[] body, String contentType, Map<String, String> headers) {
-    var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    return send(method, url, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body),
+        contentType, headers);
+  }
+
+  /** Sends the body chunked, with no Content-Length, as a streaming client would. */
+  public Reply dataStreamed(String method, String path, byte[] body, String contentType) {
+    return send(method, "http://127.0.0.1:" + slipway.dataPort() + path,
+        HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)), contentType, Map.of());
+  }
+
+  private Reply send(String method, String url, HttpRequest.BodyPublisher body, String contentType, Map<String, String> headers) {
+    var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).method(method, body);
     if (contentType != null) request.header("Content-Type", contentType);
     headers.forEach(request::header);
     try {

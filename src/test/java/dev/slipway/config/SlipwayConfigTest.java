@@ -1,0 +1,34 @@
+package dev.slipway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SlipwayConfigTest {
+  @Test
+  void reads_the_environment_and_lets_flags_win() {
+    var config = SlipwayConfig.load(List.of("--port", "9000", "--control-port=9001"),
+        Map.of("SLIPWAY_PORT", "7000", "SLIPWAY_DATABASE_URL", "postgres://u@h/db", "SLIPWAY_ADMIN_TOKEN", "0123456789abcdef"));
+    assertThat(config.dataPort()).isEqualTo(9000);
+    assertThat(config.controlPort()).isEqualTo(9001);
+    assertThat(config.databaseUrl()).contains("postgres://u@h/db");
+    assertThat(config.adminToken()).contains("0123456789abcdef");
+    assertThat(config.demoData()).isTrue();
+  }
+
+  @Test
+  void reports_every_bad_setting_by_name() {
+    assertThatThrownBy(() -> SlipwayConfig.load(List.of("--bogus", "1"),
+        Map.of("SLIPWAY_PORT", "eighty", "SLIPWAY_CONTROL_PORT", "70000", "SLIPWAY_DATABASE_URL", "mysql://x",
+            "SLIPWAY_ADMIN_TOKEN", "short", "SLIPWAY_DEMO_DATA", "maybe")))
+        .hasMessageContaining("unknown flag --bogus")
+        .hasMessageContaining("SLIPWAY_PORT must be a whole number")
+        .hasMessageContaining("SLIPWAY_CONTROL_PORT must be between 0 and 65535")
+        .hasMessageContaining("SLIPWAY_DATABASE_URL must start with")
+        .hasMessageContaining("SLIPWAY_ADMIN_TOKEN must be at least 16")
+        .hasMessageContaining("SLIPWAY_DEMO_DATA must be true or false");
+  }
+}
