@@ -72,7 +72,7 @@ public final class ScriptSandbox implements AutoCloseable {
                 .build();
         if ("Interpreted".equals(engine.getImplementationName())) {
             LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
-                    + "(start with bin/slipway to enable the optimizing runtime)");
+                    + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
         } else {
             LOG.info("GraalJS optimizing runtime active ({})", engine.getImplementationName());
         }

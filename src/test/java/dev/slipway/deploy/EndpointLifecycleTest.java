@@ -82,6 +82,31 @@ class EndpointLifecycleTest {
   }
 
   @Test
+  void a_request_in_flight_finishes_on_the_version_it_started_on() throws Exception {
+    String slow = """
+        name: slow
+        method: GET
+        path: /api/slow
+        steps:
+          - id: wait
+            sql: select pg_sleep(1), :v::text as v
+            params: { v: "%s" }
+            expect: one
+        response: { body: "${steps.wait.row.v}" }
+        """;
+    slipway.save(slow.formatted("v1"));
+    slipway.deploy("{}");
+    slipway.save(slow.formatted("v2"));
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      var inFlight = executor.submit(() -> slipway.data("GET", "/api/slow"));
+      Thread.sleep(300);
+      slipway.deploy("{}");
+      assertThat(inFlight.get().json().asText()).isEqualTo("v1");
+    }
+    assertThat(slipway.data("GET", "/api/slow").json().asText()).isEqualTo("v2");
+  }
+
+  @Test
   void a_preview_leaves_no_trace_in_the_database() {
     slipway.save("""
         name: add-team
