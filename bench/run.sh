@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# bench/run.sh — Slipway against the hand-written peers, one run, one machine.
+#
+# Copies the shared harness (../shared/bench-peers, read-only) to a work dir, installs what it needs,
+# starts its private PostgreSQL 15, starts Slipway on that database with the specs in bench/specs,
+# checks the JSON contracts, loads each peer with wrk (W1..W4) and prints the table.
+#
+# Environment:
+#   WORKLOADS=w1,w2,w3,w4   which workloads to load
+#   PEERS="slipway bun"     in this order; also "node" (the same Hono app on Node 20)
+#   DURATION=15s WARMUP=5s  (and THREADS, CONNS, SETTLE, WRK_TIMEOUT) passed to the harness's run.sh
+#   BENCH_DIR=/tmp/slipway-bench   work dir (the harness copy, its PostgreSQL, logs, results)
+#   PEERS_SRC=<repo>/../shared/bench-peers
+#   ROUNDS=1                load each server this many times in a row (same process, labels "<name>/rN",
+#                           side by side in the table): later rounds show a warmed-up JIT
+#   INSTALL=auto            run the harness's install.sh when wrk, PostgreSQL 15 or bun is missing;
+#                           1 = always, 0 = never
+#   SLIPWAY_CALL_LOG_LEVEL  INFO (the product default) unless set; another level changes the label
+#                           to "slipway-calllog-<level>" so the figures are not mistaken for the default
+#   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
+#   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
+set -euo pipefail
+
+repo=$(git -C "$(dirname "$(realpath "$0")")" rev-parse --show-toplevel)
+PEERS_SRC=${PEERS_SRC:-$repo/../shared/bench-peers}
+BENCH_DIR=${BENCH_DIR:-/tmp/slipway-bench}
+WORKLOADS=${WORKLOADS:-w1,w2,w3,w4}
+PEERS=${PEERS:-slipway bun}
+INSTALL=${INSTALL:-auto}
+ROUNDS=${ROUNDS:-1}
+export DURATION=${DURATION:-15s} WARMUP=${WARMUP:-5s}
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+[[ -f $PEERS_SRC/run.sh ]] || die "no harness at $PEERS_SRC (set PEERS_SRC)"
+for peer in $PEERS; do
+  case $peer in slipway | bun | node) ;; *) die "unknown peer '$peer' (slipway, bun, node)" ;; esac
+done
+
+# --- the harness copy -----------------------------------------------------------------------------
+mkdir -p "$BENCH_DIR"
+cp -r "$PEERS_SRC/." "$BENCH_DIR/"          # data/, node_modules/, ids.txt of earlier runs stay
+chmod -R u+w "$BENCH_DIR"
+cd "$BENCH_DIR"
+. ./env.sh
+
+needs_install() {
+  ! command -v wrk >/dev/null || [[ ! -x $PG_BIN/initdb ]] || [[ ! -x peer-hono/node_modules/.bin/bun ]]
+}
+if [[ $INSTALL == 1 ]] || { [[ $INSTALL == auto ]] && needs_install; }; then
+  say "installing the harness's dependencies (install.sh)"
+  ./install.sh >&2
+fi
+
+# --- cleanup on any exit --------------------------------------------------------------------------
+slipway_pid=""   # what bin/slipway was started as
+jvm_pid=""       # the JVM (the same pid when bin/slipway exec's java)
+started_peers=()
+stop_slipway() {
+  local pid
+  for pid in $jvm_pid $slipway_pid; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    say "slipway (pid $pid) stopped"
+  done
+  slipway_pid="" jvm_pid=""
+}
+cleanup() {
+  local status=$?
+  set +e
+  stop_slipway
+  for p in "${started_peers[@]}"; do ./peer.sh stop "$p" >&2; done
+  ./pg-down.sh >&2
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+./pg-up.sh >&2
+# Slipway's Flyway migrations create schema "slipway" in the bench database.
+pg_admin -d bench -q -c 'grant create on database bench to bench'
+
+stamp=$(date +%Y%m%d-%H%M%S)
+export RESULTS="$BENCH_DIR/results-$stamp.tsv"
+mkdir -p data/slipway
+
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })'; }
+
+java_pid() { # the first process named java in the tree of pid $1 ($1 itself when bin/slipway exec'd java)
+  local pid=$1 child
+  [[ -d /proc/$pid ]] || return 1
+  if [[ $(readlink "/proc/$pid/exe") == */java ]]; then echo "$pid"; return; fi
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    java_pid "$child" && return
+  done
+  return 1
+}
+
+load_rounds() { # load_rounds <label> <pid> <url>: the harness's run.sh, ROUNDS times
+  local label=$1 pid=$2 url=$3 round
+  if (( ROUNDS <= 1 )); then SERVER_PID=$pid ./run.sh "$label" "$url" "$WORKLOADS" >&2; return; fi
+  for round in $(seq 1 "$ROUNDS"); do
+    SERVER_PID=$pid ./run.sh "$label/r$round" "$url" "$WORKLOADS" >&2
+  done
+}
+
+# --- Slipway --------------------------------------------------------------------------------------
+run_slipway() {
+  local port control token log label url level
+  port=${SLIPWAY_BENCH_PORT:-$(free_port)}
+  control=${SLIPWAY_BENCH_CONTROL_PORT:-$(free_port)}
+  [[ $port != "$control" ]] || control=$(free_port)
+  token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  log="$BENCH_DIR/data/slipway-$stamp.log"
+  level=${SLIPWAY_CALL_LOG_LEVEL:-INFO}
+  label=slipway
+  [[ ${level^^} == INFO ]] || label="slipway-calllog-${level,,}"
+
+  say "starting slipway (data plane :$port, control plane :$control), log $log"
+  SLIPWAY_DATABASE_URL="postgres://bench:bench@127.0.0.1:$PG_PORT/bench" \
+    SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
+    SLIPWAY_ADMIN_TOKEN=$token SLIPWAY_DATA_DIR="$BENCH_DIR/data/slipway" SLIPWAY_DEMO_DATA=false \
+    SLIPWAY_CALL_LOG_LEVEL=$level \
+    "$repo/bin/slipway" serve > "$log" 2>&1 &
+  slipway_pid=$!   # bin/slipway ends in `exec java`: this pid becomes the JVM's
+
+  local control_url="http://127.0.0.1:$control"
+  for _ in $(seq 1 600); do   # up to 5 min: bin/slipway builds first when the build is stale
+    curl -sf --max-time 2 -o /dev/null "$control_url/api/health" && break
+    kill -0 "$slipway_pid" 2>/dev/null || { tail -30 "$log" >&2; die "slipway exited during start-up"; }
+    sleep 0.5
+  done
+  curl -sf --max-time 2 -o /dev/null "$control_url/api/health" || die "slipway did not answer /api/health, see $log"
+  jvm_pid=$(java_pid "$slipway_pid") || die "no JVM under pid $slipway_pid (bin/slipway), see $log"
+  [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
+
+  local spec status
+  for spec in "$repo"/bench/specs/*.yaml; do
+    status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/yaml' --data-binary @"$spec" "$control_url/api/endpoints")
+    [[ $status == 200 || $status == 201 ]] || die "saving $(basename "$spec") got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
+  done
+  status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$control_url/api/deploy")
+  [[ $status == 200 || $status == 201 ]] || die "deploy got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
+  say "deployed $(ls "$repo"/bench/specs/*.yaml | wc -l) spec(s)"
+
+  url="http://127.0.0.1:$port"
+  node check.mjs "$url" "$WORKLOADS" >&2 || die "slipway breaks the benchmark contracts (above)"
+  load_rounds "$label" "$jvm_pid" "$url"
+
+  # What could explain the figures: JIT state and GC totals of this JVM.
+  local java_bin
+  java_bin=$(dirname "$(readlink "/proc/$jvm_pid/exe")")
+  {
+    echo "--- slipway: JIT/GraalJS lines in its log"
+    grep -iE 'graal|jit|interpret' "$log" | grep -v ' calls - ' | head -5 || echo "(none)"
+    echo "--- slipway: GC totals (jstat -gcutil; YGC/FGC counts, GCT seconds)"
+    "$java_bin/jstat" -gcutil "$jvm_pid" 2>&1 || true
+  } >&2
+  stop_slipway
+}
+
+run_peer() { # run_peer <A|B> <label>
+  local id=$1 label=$2 pid url
+  started_peers+=("$id")
+  read -r pid url < <(./peer.sh start "$id")
+  node check.mjs "$url" "$WORKLOADS" >&2 || die "peer $label breaks the benchmark contracts (above)"
+  load_rounds "$label" "$pid" "$url"
+  ./peer.sh stop "$id" >&2
+}
+
+load_before=$(uptime)
+say "$load_before"
+for peer in $PEERS; do
+  case $peer in
+    slipway) run_slipway ;;
+    bun) run_peer A peer-bun ;;
+    node) run_peer B peer-node ;;
+  esac
+done
+
+echo
+echo "Results ($RESULTS), $(date -Iseconds), $(nproc) CPUs; before the run:$load_before"
+node summary.mjs "$RESULTS"
+echo
+echo "CPU seconds during each ${DURATION} measurement (server process tree / PostgreSQL; the rest of the 2-core budget is wrk):"
+cut -f2,3,4,10,11,12 "$RESULTS" | column -t -s $'\t'
