@@ -1,5 +1,6 @@
 package dev.slipway.config;
 
+import dev.slipway.ops.CallLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ public record SlipwayConfig(
     int poolSize,
     long maxBodyBytes,
     Duration scriptTimeout,
-    long scriptStatementLimit) {
+    long scriptStatementLimit,
+    CallLog.Level callLogLevel) {
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
   private static final Map<String, String> DEFAULTS = defaults();
@@ -43,6 +45,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_MAX_BODY_BYTES", "1048576");
     defaults.put("SLIPWAY_SCRIPT_TIMEOUT_MS", "2000");
     defaults.put("SLIPWAY_SCRIPT_STATEMENT_LIMIT", "10000000");
+    defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     return Map.copyOf(defaults);
   }
 
@@ -99,7 +102,8 @@ public record SlipwayConfig(
         (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
         reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
         Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
-        reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE));
+        reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
+        reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
     config.databaseUrl.ifPresent(url -> {
       if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgres://") && !url.startsWith("postgresql://")) {
         problems.add("SLIPWAY_DATABASE_URL must start with postgres://, postgresql:// or jdbc:postgresql: (got '" + url + "')");
@@ -143,6 +147,20 @@ public record SlipwayConfig(
         default -> {
           problems.add(name + " must be true or false (got '" + raw + "')");
           yield false;
+        }
+      };
+    }
+
+    /** INFO logs every call, WARN (or ERROR) only 5xx answers, OFF none. */
+    CallLog.Level callLogLevel(String name) {
+      String raw = values.get(name).trim().toUpperCase();
+      return switch (raw) {
+        case "INFO", "DEBUG", "TRACE", "ALL" -> CallLog.Level.ALL;
+        case "WARN", "ERROR" -> CallLog.Level.ERRORS;
+        case "OFF" -> CallLog.Level.NONE;
+        default -> {
+          problems.add(name + " must be INFO, WARN or OFF (got '" + raw + "')");
+          yield CallLog.Level.ALL;
         }
       };
     }

@@ -1,60 +1,157 @@
 package dev.slipway.ops;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Records every data-plane call: one structured (logfmt) line on the {@code slipway.calls} logger,
- * which the logging configuration makes asynchronous so a request never waits on the log, and the
- * most recent calls in memory for {@code GET /api/logs}. Lock-free; safe from any thread.
+ * Records every data-plane call. A request only stores its record in a lock-free ring; a writer
+ * thread formats the new records as structured (logfmt) lines and writes them in batches, so a
+ * request never waits on the log. The ring also answers {@code GET /api/logs}. When the writer
+ * falls a whole ring behind, the lines it missed are counted in a line of their own.
  */
-public final class CallLog {
-  private static final Logger LOG = LoggerFactory.getLogger("slipway.calls");
+public final class CallLog implements AutoCloseable {
+  /** Which calls get a log line. */
+  public enum Level {
+    /** Every call. */
+    ALL,
+    /** Calls answered with a 5xx. */
+    ERRORS,
+    /** None (the ring still keeps them for {@code GET /api/logs}). */
+    NONE
+  }
 
-  private final AtomicReferenceArray<CallRecord> recent;
+  private static final long WRITE_INTERVAL_NANOS = 100_000_000;
+
+  private final AtomicReferenceArray<CallRecord> ring;
   private final AtomicLong next = new AtomicLong();
+  private final Level level;
+  private final PrintStream out;
+  private final Thread writer;
+  private volatile boolean running = true;
+  private long written;
 
-  public CallLog(int capacity) {
-    this.recent = new AtomicReferenceArray<>(capacity);
+  public CallLog(int capacity, Level level, OutputStream out) {
+    this.ring = new AtomicReferenceArray<>(capacity);
+    this.level = level;
+    this.out = new PrintStream(out, false, StandardCharsets.UTF_8);
+    this.writer = Thread.ofPlatform().daemon().name("call-log-writer").start(this::writeLoop);
   }
 
   public void record(CallRecord call) {
-    recent.set((int) (next.getAndIncrement() % recent.length()), call);
-    if (call.status() >= 500) LOG.warn(format(call));
-    else if (LOG.isInfoEnabled()) LOG.info(format(call));
+    ring.set((int) (next.getAndIncrement() % ring.length()), call);
   }
 
   /** Up to {@code limit} most recent calls, newest first. */
   public List<CallRecord> recent(int limit) {
-    var calls = new ArrayList<CallRecord>(Math.min(limit, recent.length()));
+    var calls = new ArrayList<CallRecord>(Math.min(limit, ring.length()));
     long end = next.get();
-    for (long i = end - 1; i >= 0 && i >= end - recent.length() && calls.size() < limit; i--) {
-      CallRecord call = recent.get((int) (i % recent.length()));
+    for (long i = end - 1; i >= 0 && i >= end - ring.length() && calls.size() < limit; i--) {
+      CallRecord call = ring.get((int) (i % ring.length()));
       if (call != null) calls.add(call);
     }
     return calls;
   }
 
-  private static String format(CallRecord call) {
-    var line = new StringBuilder(160)
-        .append("call request_id=").append(call.requestId())
+  private void writeLoop() {
+    while (running) {
+      LockSupport.parkNanos(WRITE_INTERVAL_NANOS);
+      flush();
+    }
+    flush();
+  }
+
+  /** Writes the lines of every call recorded since the last flush; only the writer thread calls it. */
+  private void flush() {
+    long end = next.get();
+    if (end == written) return;
+    var batch = new StringBuilder(4096);
+    if (end - written > ring.length()) {
+      long missed = end - written - ring.length();
+      batch.append(java.time.Instant.now()).append(" WARN  calls - ").append(missed).append(" call line(s) dropped: the log fell behind\n");
+      written = end - ring.length();
+    }
+    for (; written < end; written++) {
+      CallRecord call = ring.get((int) (written % ring.length()));
+      if (call == null || !wanted(call)) continue;
+      format(call, batch);
+      if (batch.length() > 1 << 16) {
+        out.print(batch);
+        batch.setLength(0);
+      }
+    }
+    out.print(batch);
+    out.flush();
+  }
+
+  private boolean wanted(CallRecord call) {
+    return switch (level) {
+      case ALL -> true;
+      case ERRORS -> call.status() >= 500;
+      case NONE -> false;
+    };
+  }
+
+  private long stampSecond = -1;
+  private String stampPrefix = "";
+
+  /**
+   * Appends one call's line. Only the writer thread calls this; the timestamp's text up to the
+   * second is computed once per second.
+   */
+  void format(CallRecord call, StringBuilder line) {
+    long millis = call.at().toEpochMilli();
+    long second = Math.floorDiv(millis, 1000);
+    if (second != stampSecond) {
+      stampSecond = second;
+      stampPrefix = java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME
+          .format(java.time.LocalDateTime.ofEpochSecond(second, 0, java.time.ZoneOffset.UTC)) + ".";
+    }
+    long fraction = Math.floorMod(millis, 1000);
+    line.append(stampPrefix).append((char) ('0' + fraction / 100)).append((char) ('0' + fraction / 10 % 10))
+        .append((char) ('0' + fraction % 10)).append('Z')
+        .append(call.status() >= 500 ? " WARN  " : " INFO  ")
+        .append("calls - call request_id=").append(call.requestId())
         .append(" method=").append(call.method())
-        .append(" path=").append(quoted(call.path()))
-        .append(" endpoint=").append(call.endpoint() == null ? "-" : call.endpoint())
+        .append(" path=");
+    quoted(call.path(), line);
+    line.append(" endpoint=").append(call.endpoint() == null ? "-" : call.endpoint())
         .append(" version=").append(call.version())
         .append(" release=").append(call.releaseId())
         .append(" status=").append(call.status())
-        .append(" duration_ms=").append(String.format("%.3f", call.durationMicros() / 1000.0));
-    if (call.error() != null) line.append(" error=").append(quoted(call.error()));
-    return line.toString();
+        .append(" duration_ms=").append(call.durationMicros() / 1000).append('.');
+    long micros = call.durationMicros() % 1000;
+    line.append((char) ('0' + micros / 100)).append((char) ('0' + micros / 10 % 10)).append((char) ('0' + micros % 10));
+    if (call.error() != null) {
+      line.append(" error=");
+      quoted(call.error(), line);
+    }
+    line.append('\n');
   }
 
-  private static String quoted(String value) {
-    boolean plain = value.chars().allMatch(c -> c > ' ' && c != '"' && c != '\\' && c < 127);
-    return plain ? value : '"' + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+  private static void quoted(String value, StringBuilder line) {
+    boolean plain = !value.isEmpty();
+    for (int i = 0; i < value.length() && plain; i++) {
+      char c = value.charAt(i);
+      plain = c > ' ' && c != '"' && c != '\\' && c < 127;
+    }
+    if (plain) {
+      line.append(value);
+    } else {
+      line.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+    }
+  }
+
+  /** Writes what is left and stops the writer. */
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    LockSupport.unpark(writer);
+    writer.join(5_000);
   }
 }

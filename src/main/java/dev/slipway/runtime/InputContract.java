@@ -29,28 +29,59 @@ final class InputContract {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final List<String> paramNames;
-  private final List<Field> params;
-  private final List<Field> query;
-  private final List<Field> headers;
-  private final Optional<CompiledSchema> paramsSchema;
-  private final Optional<CompiledSchema> querySchema;
-  private final Optional<CompiledSchema> headersSchema;
+  private final Part params;
+  private final Part query;
+  private final Part headers;
   private final Optional<CompiledSchema> bodySchema;
 
-  /** One declared field: its name, its JSON Schema type and its default. */
-  private record Field(String name, String type, JsonNode defaultValue) {}
+  /** One declared field: its name, JSON Schema type, default, whether it must be present, its checks. */
+  private record Field(String name, String type, Object defaultValue, boolean required, Optional<FieldCheck> check) {}
+
+  /**
+   * The declared fields of params, query or headers. When every field's schema compiles to a
+   * {@link FieldCheck} they are checked directly; otherwise the part goes to the general
+   * validator as one object schema.
+   */
+  private record Part(String name, List<Field> fields, Optional<CompiledSchema> general) {
+    static Part of(String name, Map<String, JsonNode> schemas, boolean allRequired) {
+      var fields = new ArrayList<Field>();
+      schemas.forEach((field, schema) -> fields.add(new Field(field,
+          schema.path("type").isTextual() ? schema.path("type").asText() : null,
+          schema.has("default") ? Json.plain(schema.get("default")) : null,
+          allRequired || EndpointSpec.Input.isRequired(schema),
+          FieldCheck.compile(schema))));
+      boolean direct = fields.stream().allMatch(f -> f.check().isPresent());
+      return new Part(name, List.copyOf(fields), direct ? Optional.empty() : objectSchema(schemas, allRequired));
+    }
+
+    void check(Map<String, Object> values, List<Violation> violations) {
+      if (general.isPresent()) {
+        violations.addAll(general.get().violations(Json.MAPPER.valueToTree(values), "/" + name));
+        return;
+      }
+      for (Field field : fields) {
+        Object value = values.get(field.name());
+        if (value == null) {
+          if (field.required()) violations.add(new Violation("/" + name + "/" + field.name(), "required property '" + field.name() + "' not found"));
+        } else {
+          field.check().orElseThrow().check(value, "/" + name + "/" + field.name(), violations);
+        }
+      }
+    }
+  }
 
   InputContract(EndpointSpec spec) {
     var input = spec.input();
     this.paramNames = spec.pathParameters();
-    var paramSchemas = new LinkedHashMap<String, JsonNode>(input.params());
-    for (String name : paramNames) paramSchemas.putIfAbsent(name, NODES.objectNode().put("type", "string"));
-    this.params = fields(paramSchemas);
-    this.query = fields(input.query());
-    this.headers = fields(lowerCased(input.headers()));
-    this.paramsSchema = objectSchema(paramSchemas, true);
-    this.querySchema = objectSchema(input.query(), false);
-    this.headersSchema = objectSchema(lowerCased(input.headers()), false);
+    var paramSchemas = new LinkedHashMap<String, JsonNode>();
+    for (String name : paramNames) {
+      paramSchemas.put(name, input.params().getOrDefault(name, NODES.objectNode().put("type", "string")));
+    }
+    this.params = Part.of("params", paramSchemas, true);
+    this.query = Part.of("query", input.query(), false);
+    var headerSchemas = new LinkedHashMap<String, JsonNode>();
+    input.headers().forEach((name, schema) -> headerSchemas.put(name.toLowerCase(), schema));
+    this.headers = Part.of("headers", headerSchemas, false);
     this.bodySchema = input.body().map(CompiledSchema::of);
   }
 
@@ -58,33 +89,36 @@ final class InputContract {
   Map<String, Object> bind(EndpointRequest request) {
     var violations = new ArrayList<Violation>();
 
-    ObjectNode paramsNode = NODES.objectNode();
+    var paramValues = new LinkedHashMap<String, Object>(paramNames.size() * 2);
     for (int i = 0; i < paramNames.size(); i++) {
-      Field field = params.get(i);
-      paramsNode.set(field.name(), coerce(request.pathValues().get(i), field.type()));
+      Field field = params.fields().get(i);
+      paramValues.put(field.name(), coerce(request.pathValues().get(i), field.type()));
     }
-    paramsSchema.ifPresent(schema -> violations.addAll(schema.violations(paramsNode, "/params")));
+    params.check(paramValues, violations);
 
-    ObjectNode queryNode = NODES.objectNode();
-    request.query().forEach((name, values) -> queryNode.put(name, values.getFirst()));
-    for (Field field : query) {
+    var queryValues = new LinkedHashMap<String, Object>();
+    request.query().forEach((name, values) -> queryValues.put(name, values.getFirst()));
+    for (Field field : query.fields()) {
       List<String> values = request.query().get(field.name());
       if (values != null) {
-        queryNode.set(field.name(), "array".equals(field.type()) ? list(values) : coerce(values.getFirst(), field.type()));
+        queryValues.put(field.name(), "array".equals(field.type()) ? List.copyOf(values) : coerce(values.getFirst(), field.type()));
       } else if (field.defaultValue() != null) {
-        queryNode.set(field.name(), field.defaultValue());
+        queryValues.put(field.name(), field.defaultValue());
       }
     }
-    querySchema.ifPresent(schema -> violations.addAll(schema.violations(queryNode, "/query")));
+    query.check(queryValues, violations);
 
-    ObjectNode headersNode = NODES.objectNode();
-    request.headers().forEach(headersNode::put);
-    for (Field field : headers) {
-      String value = request.headers().get(field.name());
-      if (value != null) headersNode.set(field.name(), coerce(value, field.type()));
-      else if (field.defaultValue() != null) headersNode.set(field.name(), field.defaultValue());
+    Map<String, ?> headerValues = request.headers();
+    if (!headers.fields().isEmpty()) {
+      var declared = new LinkedHashMap<String, Object>(request.headers());
+      for (Field field : headers.fields()) {
+        String value = request.headers().get(field.name());
+        if (value != null) declared.put(field.name(), coerce(value, field.type()));
+        else if (field.defaultValue() != null) declared.put(field.name(), field.defaultValue());
+      }
+      headers.check(declared, violations);
+      headerValues = declared;
     }
-    headersSchema.ifPresent(schema -> violations.addAll(schema.violations(headersNode, "/headers")));
 
     JsonNode body = body(request);
     bodySchema.ifPresent(schema -> violations.addAll(schema.violations(body, "/body")));
@@ -93,10 +127,10 @@ final class InputContract {
       throw ProblemException.badRequest("invalid_input", "The request does not match the endpoint's input contract.", violations);
     }
     var input = new LinkedHashMap<String, Object>(8);
-    input.put("params", Templates.plain(paramsNode));
-    input.put("query", Templates.plain(queryNode));
-    input.put("headers", Templates.plain(headersNode));
-    input.put("body", Templates.plain(body));
+    input.put("params", paramValues);
+    input.put("query", queryValues);
+    input.put("headers", headerValues);
+    input.put("body", Json.plain(body));
     return input;
   }
 
@@ -129,48 +163,27 @@ final class InputContract {
   }
 
   /** A string from a path, query or header, as the declared type when it reads as one. */
-  private static JsonNode coerce(String raw, String type) {
-    if (type == null) return NODES.textNode(raw);
+  private static Object coerce(String raw, String type) {
+    if (type == null) return raw;
     try {
       return switch (type) {
-        case "integer" -> NODES.numberNode(Long.parseLong(raw));
-        case "number" -> raw.contains(".") || raw.contains("e") || raw.contains("E")
-            ? NODES.numberNode(Double.parseDouble(raw)) : NODES.numberNode(Long.parseLong(raw));
+        case "integer" -> Long.parseLong(raw);
+        case "number" -> raw.contains(".") || raw.contains("e") || raw.contains("E") ? (Object) Double.parseDouble(raw) : Long.parseLong(raw);
         case "boolean" -> switch (raw) {
-          case "true" -> NODES.booleanNode(true);
-          case "false" -> NODES.booleanNode(false);
-          default -> NODES.textNode(raw);
+          case "true" -> Boolean.TRUE;
+          case "false" -> Boolean.FALSE;
+          default -> raw;
         };
-        default -> NODES.textNode(raw);
+        default -> raw;
       };
     } catch (NumberFormatException e) {
-      return NODES.textNode(raw); // the schema reports the wrong type, with the path
+      return raw; // the check reports the wrong type, with the path
     }
   }
 
-  private static ArrayNode list(List<String> values) {
-    ArrayNode array = NODES.arrayNode();
-    values.forEach(array::add);
-    return array;
-  }
-
-  private static List<Field> fields(Map<String, JsonNode> schemas) {
-    var fields = new ArrayList<Field>();
-    schemas.forEach((name, schema) -> fields.add(new Field(name,
-        schema.path("type").isTextual() ? schema.path("type").asText() : null, schema.get("default"))));
-    return fields;
-  }
-
-  private static Map<String, JsonNode> lowerCased(Map<String, JsonNode> fields) {
-    var lower = new LinkedHashMap<String, JsonNode>();
-    fields.forEach((name, schema) -> lower.put(name.toLowerCase(), schema));
-    return lower;
-  }
-
   /**
-   * An object schema over the declared fields. A field whose schema says {@code required: true}
-   * (or every field, for path parameters) is required; that boolean is Slipway's shorthand and is
-   * removed before the field's schema is compiled.
+   * An object schema over the declared fields, for the general validator. The {@code required:
+   * true} shorthand becomes the object's {@code required} list.
    */
   private static Optional<CompiledSchema> objectSchema(Map<String, JsonNode> fields, boolean allRequired) {
     if (fields.isEmpty()) return Optional.empty();

@@ -45,16 +45,16 @@ final class Templates {
       var fields = new LinkedHashMap<String, Template>();
       node.properties().forEach(e ->
           fields.put(e.getKey(), compile(e.getValue(), at + "/" + e.getKey(), earlierSteps, violations)));
-      if (fields.values().stream().allMatch(Template::constant)) return new Template.Literal(plain(node));
+      if (fields.values().stream().allMatch(Template::constant)) return new Template.Literal(Json.plain(node));
       return new Template.ObjectTemplate(fields);
     }
     if (node.isArray()) {
       var items = new ArrayList<Template>();
       for (int i = 0; i < node.size(); i++) items.add(compile(node.get(i), at + "/" + i, earlierSteps, violations));
-      if (items.stream().allMatch(Template::constant)) return new Template.Literal(plain(node));
+      if (items.stream().allMatch(Template::constant)) return new Template.Literal(Json.plain(node));
       return new Template.ArrayTemplate(items);
     }
-    return new Template.Literal(plain(node));
+    return new Template.Literal(Json.plain(node));
   }
 
   /** Compiles a string that must be one whole expression ({@code when}, {@code validate}). */
@@ -141,13 +141,5 @@ final class Templates {
       }
     }
     return -1;
-  }
-
-  static Object plain(JsonNode node) {
-    try {
-      return Json.MAPPER.treeToValue(node, Object.class);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot convert a JSON tree", e);
-    }
   }
 }

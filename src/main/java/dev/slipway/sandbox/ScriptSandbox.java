@@ -48,7 +48,7 @@ public final class ScriptSandbox implements AutoCloseable {
     private final Source runnerSource;
     private final Source bodyCheckSource;
     private final JsonCodec json = new JsonCodec();
-    private final TypeScriptTranspiler typeScript = new TypeScriptTranspiler(json);
+    private final TypeScriptTranspiler typeScript;
     private final Slot[] slots;
     /** Free slots, most recently used first, so a few warm contexts serve light load. */
     private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
@@ -70,7 +70,9 @@ public final class ScriptSandbox implements AutoCloseable {
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
                 .build();
-        if ("Interpreted".equals(engine.getImplementationName())) {
+        boolean optimizing = !"Interpreted".equals(engine.getImplementationName());
+        this.typeScript = new TypeScriptTranspiler(json, optimizing);
+        if (!optimizing) {
             LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
                     + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
         } else {

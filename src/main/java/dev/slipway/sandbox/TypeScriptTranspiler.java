@@ -52,11 +52,14 @@ final class TypeScriptTranspiler implements AutoCloseable {
             """;
 
     private final JsonCodec json;
+    private final boolean optimizingRuntime;
     private Context context;
     private Value transpile;
 
-    TypeScriptTranspiler(JsonCodec json) {
+    /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that off only then). */
+    TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime) {
         this.json = json;
+        this.optimizingRuntime = optimizingRuntime;
     }
 
     /**
@@ -83,12 +86,19 @@ final class TypeScriptTranspiler implements AutoCloseable {
         String version = compilerVersion();
         String path = "META-INF/resources/webjars/typescript/" + version + "/lib/typescript.js";
         String compiler = resource(path);
-        context = Context.newBuilder("js")
+        var builder = Context.newBuilder("js")
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
                 // the sandbox logs whether the JIT is active; this context needs no second warning
-                .option("engine.WarnInterpreterOnly", "false")
-                .build();
+                .option("engine.WarnInterpreterOnly", "false");
+        if (optimizingRuntime) {
+            // Never JIT-compile the TypeScript compiler: it is megabytes of code that would keep
+            // the Truffle compiler threads busy for minutes after each save, taking CPU from
+            // requests, while a transpile runs fast enough interpreted (tens of ms). The option
+            // is marked experimental; it is set on this trusted, Slipway-owned context only.
+            builder.allowExperimentalOptions(true).option("engine.Compilation", "false");
+        }
+        context = builder.build();
         context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
         transpile = context.eval("js", TRANSPILE);
         LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);

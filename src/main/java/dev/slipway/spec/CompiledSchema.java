@@ -50,6 +50,7 @@ public final class CompiledSchema {
   }
 
   private static List<Violation> toViolations(java.util.Set<ValidationMessage> messages, String at) {
+    if (messages.isEmpty()) return List.of();
     var violations = new ArrayList<Violation>(messages.size());
     for (ValidationMessage message : messages) {
       String where = message.getInstanceLocation().toString();

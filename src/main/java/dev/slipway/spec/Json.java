@@ -50,6 +50,37 @@ public final class Json {
 
   private Json() {}
 
+  /**
+   * The node as plain Java values: {@code LinkedHashMap}, {@code ArrayList}, {@code String},
+   * {@code Long}, {@code Double} (or {@code BigDecimal}/{@code BigInteger} when they do not fit),
+   * {@code Boolean}, null. A direct walk, cheaper than data binding on the request path.
+   */
+  public static Object plain(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case OBJECT -> {
+        var map = new java.util.LinkedHashMap<String, Object>(Math.max(4, node.size() * 2));
+        for (var field : node.properties()) map.put(field.getKey(), plain(field.getValue()));
+        yield map;
+      }
+      case ARRAY -> {
+        var list = new java.util.ArrayList<Object>(node.size());
+        for (JsonNode item : node) list.add(plain(item));
+        yield list;
+      }
+      case STRING -> node.textValue();
+      case NUMBER -> switch (node.numberType()) {
+        case INT, LONG -> node.longValue();
+        case BIG_INTEGER -> node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+        case FLOAT, DOUBLE -> node.doubleValue();
+        case BIG_DECIMAL -> node.decimalValue();
+      };
+      case BOOLEAN -> node.booleanValue();
+      case BINARY -> node.asText();
+      case NULL, MISSING -> null;
+      case POJO -> String.valueOf(node);
+    };
+  }
+
   /** The node as canonical JSON text: object keys sorted at every depth. */
   public static String canonical(JsonNode node) {
     try {

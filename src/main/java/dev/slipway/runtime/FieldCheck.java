@@ -1,0 +1,159 @@
+package dev.slipway.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.Violation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The JSON Schema of one path, query or header field compiled to direct checks. Such schemas are
+ * small ({@code {type: integer, minimum: 1}}, {@code {type: string, format: uuid}}), and checking
+ * them directly costs a fraction of a general validator on every request. Only schemas made of the
+ * keywords below compile; any other keyword leaves the field to the general validator, so the
+ * answer never differs, only its cost.
+ */
+final class FieldCheck {
+  private static final Set<String> KEYWORDS = Set.of("type", "format", "enum", "minimum", "maximum",
+      "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+      // annotations: no effect on validity
+      "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "required");
+  /** Formats checked here; others (email, date-time, ...) go to the general validator, whose rules differ in detail. */
+  private static final Set<String> FORMATS = Set.of("uuid");
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  private final String type;
+  private final String format;
+  private final List<Object> enumValues;
+  private final String enumText;
+  private final Double minimum;
+  private final Double maximum;
+  private final Double exclusiveMinimum;
+  private final Double exclusiveMaximum;
+  private final Integer minLength;
+  private final Integer maxLength;
+  private final Pattern pattern;
+
+  private FieldCheck(JsonNode schema) {
+    this.type = schema.path("type").isTextual() ? schema.get("type").asText() : null;
+    this.format = schema.path("format").isTextual() && FORMATS.contains(schema.get("format").asText())
+        ? schema.get("format").asText() : null;
+    this.enumValues = schema.has("enum") ? numbersAsDoubles(Json.plain(schema.get("enum"))) : null;
+    this.enumText = schema.has("enum") ? schema.get("enum").toString().replace(",", ", ") : null;
+    this.minimum = number(schema, "minimum");
+    this.maximum = number(schema, "maximum");
+    this.exclusiveMinimum = number(schema, "exclusiveMinimum");
+    this.exclusiveMaximum = number(schema, "exclusiveMaximum");
+    this.minLength = schema.has("minLength") ? schema.get("minLength").asInt() : null;
+    this.maxLength = schema.has("maxLength") ? schema.get("maxLength").asInt() : null;
+    this.pattern = schema.has("pattern") ? Pattern.compile(schema.get("pattern").asText()) : null;
+  }
+
+  /** The compiled checks, or empty when the schema needs the general validator. */
+  static Optional<FieldCheck> compile(JsonNode schema) {
+    if (!schema.isObject()) return Optional.empty();
+    for (var names = schema.fieldNames(); names.hasNext(); ) {
+      if (!KEYWORDS.contains(names.next())) return Optional.empty();
+    }
+    JsonNode type = schema.get("type");
+    if (type != null && !(type.isTextual() && Set.of("string", "integer", "number", "boolean").contains(type.asText()))) {
+      return Optional.empty();
+    }
+    if (schema.has("format") && !(schema.get("format").isTextual() && FORMATS.contains(schema.get("format").asText()))) {
+      return Optional.empty();
+    }
+    if (schema.has("enum") && !schema.get("enum").isArray()) return Optional.empty();
+    if (schema.has("pattern")) {
+      try {
+        Pattern.compile(schema.get("pattern").asText());
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+    for (String numeric : List.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")) {
+      if (schema.has(numeric) && !schema.get(numeric).isNumber()) return Optional.empty();
+    }
+    for (String length : List.of("minLength", "maxLength")) {
+      if (schema.has(length) && !schema.get(length).canConvertToInt()) return Optional.empty();
+    }
+    return Optional.of(new FieldCheck(schema));
+  }
+
+  /** Adds a violation at {@code path} for each way {@code value} (already coerced) breaks the schema. */
+  void check(Object value, String path, List<Violation> violations) {
+    if (type != null && !hasType(value)) {
+      violations.add(new Violation(path, typeName(value) + " found, " + type + " expected"));
+      return;
+    }
+    if (enumValues != null && !enumValues.contains(value instanceof Number n ? (Object) n.doubleValue() : value)) {
+      violations.add(new Violation(path, "does not have a value in the enumeration " + enumText));
+    }
+    if (value instanceof Number number) {
+      double n = number.doubleValue();
+      if (minimum != null && n < minimum) violations.add(new Violation(path, "must have a minimum value of " + show(minimum)));
+      if (maximum != null && n > maximum) violations.add(new Violation(path, "must have a maximum value of " + show(maximum)));
+      if (exclusiveMinimum != null && n <= exclusiveMinimum) {
+        violations.add(new Violation(path, "must have an exclusive minimum value of " + show(exclusiveMinimum)));
+      }
+      if (exclusiveMaximum != null && n >= exclusiveMaximum) {
+        violations.add(new Violation(path, "must have an exclusive maximum value of " + show(exclusiveMaximum)));
+      }
+    }
+    if (value instanceof String text) {
+      int length = text.codePointCount(0, text.length());
+      if (minLength != null && length < minLength) violations.add(new Violation(path, "must be at least " + minLength + " characters long"));
+      if (maxLength != null && length > maxLength) violations.add(new Violation(path, "must be at most " + maxLength + " characters long"));
+      if (pattern != null && !pattern.matcher(text).find()) {
+        violations.add(new Violation(path, "does not match the regex pattern " + pattern.pattern()));
+      }
+      if (format != null && !matchesFormat(text)) violations.add(new Violation(path, "does not match the " + format + " format"));
+    }
+  }
+
+  private boolean hasType(Object value) {
+    return switch (type) {
+      case "string" -> value instanceof String;
+      case "integer" -> value instanceof Long || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
+      case "number" -> value instanceof Number;
+      case "boolean" -> value instanceof Boolean;
+      default -> true;
+    };
+  }
+
+  private boolean matchesFormat(String text) {
+    return switch (format) {
+      case "uuid" -> UUID.matcher(text).matches();
+      default -> true;
+    };
+  }
+
+  private static String typeName(Object value) {
+    return switch (value) {
+      case null -> "null";
+      case String ignored -> "string";
+      case Long ignored -> "integer";
+      case Number ignored -> "number";
+      case Boolean ignored -> "boolean";
+      case List<?> ignored -> "array";
+      default -> "object";
+    };
+  }
+
+  private static Double number(JsonNode schema, String keyword) {
+    return schema.has(keyword) ? schema.get(keyword).asDouble() : null;
+  }
+
+  private static List<Object> numbersAsDoubles(Object values) {
+    var result = new ArrayList<Object>();
+    for (Object value : (List<?>) values) result.add(value instanceof Number n ? n.doubleValue() : value);
+    return result;
+  }
+
+  private static String show(double n) {
+    return n == Math.rint(n) ? String.valueOf((long) n) : String.valueOf(n);
+  }
+}
