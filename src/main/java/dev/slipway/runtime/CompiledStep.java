@@ -91,7 +91,7 @@ sealed interface CompiledStep {
   record Script(String id, Optional<Template> when, CompiledScript script, ScriptSandbox sandbox) implements CompiledStep {
     public StepResult run(StepContext context) {
       var data = new LinkedHashMap<String, Object>(4);
-      data.put("input", context.scope.input());
+      data.put("input", inputWithRawBody(context));
       data.put("steps", context.scope.steps());
       ScriptOutcome outcome = sandbox.run(script, data, new TransactionHost(context.transaction));
       for (var line : outcome.logs()) context.logs.add(id + " " + line.level() + ": " + line.message());
@@ -104,6 +104,22 @@ sealed interface CompiledStep {
             "Step '" + id + "' ran more than " + limit.limit() + " statements.");
       };
     }
+  }
+
+  /**
+   * The input as the script receives it: the request's JSON body goes in as the client sent it
+   * (already parsed and checked once), so it is not serialized again for the sandbox to parse.
+   * A body in another encoding than plain UTF-8 goes in as parsed.
+   */
+  private static Map<String, Object> inputWithRawBody(StepContext context) {
+    byte[] body = context.request.body();
+    if (body.length == 0 || body[0] == (byte) 0xEF || body[0] == (byte) 0xFE || body[0] == (byte) 0xFF || body[0] == 0
+        || (body.length > 1 && body[1] == 0)) {
+      return context.scope.input();
+    }
+    var input = new LinkedHashMap<String, Object>(context.scope.input());
+    input.put("body", new com.fasterxml.jackson.databind.util.RawValue(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+    return input;
   }
 
   record Respond(String id, Optional<Template> when, ResponseTemplate response) implements CompiledStep {

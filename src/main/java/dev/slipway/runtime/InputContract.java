@@ -33,13 +33,14 @@ final class InputContract {
   private final Part query;
   private final Part headers;
   private final Optional<CompiledSchema> bodySchema;
+  private final Optional<SimpleSchema> bodyDirect;
 
   /** One declared field: its name, JSON Schema type, default, whether it must be present, its checks. */
-  private record Field(String name, String type, Object defaultValue, boolean required, Optional<FieldCheck> check) {}
+  private record Field(String name, String type, Object defaultValue, boolean required, Optional<SimpleSchema> check) {}
 
   /**
    * The declared fields of params, query or headers. When every field's schema compiles to a
-   * {@link FieldCheck} they are checked directly; otherwise the part goes to the general
+   * {@link SimpleSchema} they are checked directly; otherwise the part goes to the general
    * validator as one object schema.
    */
   private record Part(String name, List<Field> fields, Optional<CompiledSchema> general) {
@@ -49,7 +50,7 @@ final class InputContract {
           schema.path("type").isTextual() ? schema.path("type").asText() : null,
           schema.has("default") ? Json.plain(schema.get("default")) : null,
           allRequired || EndpointSpec.Input.isRequired(schema),
-          FieldCheck.compile(schema))));
+          SimpleSchema.compile(schema))));
       boolean direct = fields.stream().allMatch(f -> f.check().isPresent());
       return new Part(name, List.copyOf(fields), direct ? Optional.empty() : objectSchema(schemas, allRequired));
     }
@@ -82,7 +83,8 @@ final class InputContract {
     var headerSchemas = new LinkedHashMap<String, JsonNode>();
     input.headers().forEach((name, schema) -> headerSchemas.put(name.toLowerCase(), schema));
     this.headers = Part.of("headers", headerSchemas, false);
-    this.bodySchema = input.body().map(CompiledSchema::of);
+    this.bodyDirect = input.body().flatMap(SimpleSchema::compile);
+    this.bodySchema = bodyDirect.isPresent() ? Optional.empty() : input.body().map(CompiledSchema::of);
   }
 
   /** The request's input, or a 400/415 problem listing every way it breaks the contract. */
@@ -121,6 +123,8 @@ final class InputContract {
     }
 
     JsonNode body = body(request);
+    Object bodyValue = Json.plain(body);
+    bodyDirect.ifPresent(schema -> schema.check(bodyValue, "/body", violations));
     bodySchema.ifPresent(schema -> violations.addAll(schema.violations(body, "/body")));
 
     if (!violations.isEmpty()) {
@@ -130,7 +134,7 @@ final class InputContract {
     input.put("params", paramValues);
     input.put("query", queryValues);
     input.put("headers", headerValues);
-    input.put("body", Json.plain(body));
+    input.put("body", bodyValue);
     return input;
   }
 

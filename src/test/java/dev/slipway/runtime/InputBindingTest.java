@@ -48,6 +48,19 @@ class InputBindingTest {
             agent: "${input.headers['user-agent']}"
             n: "${input.body.n}"
         """);
+    slipway.save("""
+        name: summarize
+        method: POST
+        path: /api/summarize
+        input:
+          body: { type: object, required: [items], properties: { items: { type: array, items: { type: number } } } }
+        steps:
+          - id: stats
+            script: |
+              const items: number[] = ctx.input.body.items;
+              return { count: items.length, sum: items.reduce((a, b) => a + b, 0), label: ctx.input.body.label };
+        response: { body: "${steps.stats}" }
+        """);
     slipway.deploy("{}");
   }
 
@@ -83,6 +96,17 @@ class InputBindingTest {
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.errorPaths()).containsExactlyInAnyOrder(
         "/params/id", "/query/flag", "/query/email", "/headers/x-tenant", "/headers/x-retries", "/body/n");
+  }
+
+  @Test
+  void a_script_reads_the_body_as_the_client_sent_it() {
+    var reply = slipway.data("POST", "/api/summarize", "{\"items\": [1, 2.5, -4], \"label\": \"Grüße 😀\"}", "application/json");
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+    assertThat(reply.json().path("count").asInt()).isEqualTo(3);
+    assertThat(reply.json().path("sum").asDouble()).isEqualTo(-0.5);
+    assertThat(reply.json().path("label").asText()).isEqualTo("Grüße 😀");
+    var bad = slipway.data("POST", "/api/summarize", "{\"items\": [1, \"two\"]}", "application/json");
+    assertThat(bad.errorPaths()).containsExactly("/body/items/1");
   }
 
   @Test

@@ -4,25 +4,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.spec.Json;
 import dev.slipway.spec.Violation;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The JSON Schema of one path, query or header field compiled to direct checks. Such schemas are
- * small ({@code {type: integer, minimum: 1}}, {@code {type: string, format: uuid}}), and checking
- * them directly costs a fraction of a general validator on every request. Only schemas made of the
- * keywords below compile; any other keyword leaves the field to the general validator, so the
- * answer never differs, only its cost.
+ * A JSON Schema of the common, simple kind compiled to direct checks on plain values: fields such
+ * as {@code {type: integer, minimum: 1}} or {@code {type: string, format: uuid}}, and bodies made
+ * of objects and arrays of those. Checking directly costs a fraction of the general validator on
+ * every request. Only schemas made of the keywords below compile; any other keyword leaves the
+ * whole schema to the general validator, so the answer never differs, only its cost (a test holds
+ * the two to the same verdicts).
  */
-final class FieldCheck {
+final class SimpleSchema {
   private static final Set<String> KEYWORDS = Set.of("type", "format", "enum", "minimum", "maximum",
       "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+      "properties", "additionalProperties", "items", "minItems", "maxItems",
       // annotations: no effect on validity
       "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "required");
   /** Formats checked here; others (email, date-time, ...) go to the general validator, whose rules differ in detail. */
   private static final Set<String> FORMATS = Set.of("uuid");
+  private static final Set<String> TYPES = Set.of("string", "integer", "number", "boolean", "object", "array", "null");
   private static final Pattern UUID =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -37,8 +42,14 @@ final class FieldCheck {
   private final Integer minLength;
   private final Integer maxLength;
   private final Pattern pattern;
+  private final Map<String, SimpleSchema> properties;
+  private final List<String> required;
+  private final boolean additionalProperties;
+  private final SimpleSchema items;
+  private final Integer minItems;
+  private final Integer maxItems;
 
-  private FieldCheck(JsonNode schema) {
+  private SimpleSchema(JsonNode schema, Map<String, SimpleSchema> properties, SimpleSchema items) {
     this.type = schema.path("type").isTextual() ? schema.get("type").asText() : null;
     this.format = schema.path("format").isTextual() && FORMATS.contains(schema.get("format").asText())
         ? schema.get("format").asText() : null;
@@ -51,22 +62,30 @@ final class FieldCheck {
     this.minLength = schema.has("minLength") ? schema.get("minLength").asInt() : null;
     this.maxLength = schema.has("maxLength") ? schema.get("maxLength").asInt() : null;
     this.pattern = schema.has("pattern") ? Pattern.compile(schema.get("pattern").asText()) : null;
+    this.properties = properties;
+    this.required = new ArrayList<>();
+    if (schema.path("required").isArray()) schema.get("required").forEach(name -> required.add(name.asText()));
+    this.additionalProperties = !schema.path("additionalProperties").isBoolean() || schema.get("additionalProperties").asBoolean();
+    this.items = items;
+    this.minItems = schema.has("minItems") ? schema.get("minItems").asInt() : null;
+    this.maxItems = schema.has("maxItems") ? schema.get("maxItems").asInt() : null;
   }
 
   /** The compiled checks, or empty when the schema needs the general validator. */
-  static Optional<FieldCheck> compile(JsonNode schema) {
+  static Optional<SimpleSchema> compile(JsonNode schema) {
     if (!schema.isObject()) return Optional.empty();
     for (var names = schema.fieldNames(); names.hasNext(); ) {
       if (!KEYWORDS.contains(names.next())) return Optional.empty();
     }
     JsonNode type = schema.get("type");
-    if (type != null && !(type.isTextual() && Set.of("string", "integer", "number", "boolean").contains(type.asText()))) {
-      return Optional.empty();
-    }
+    if (type != null && !(type.isTextual() && TYPES.contains(type.asText()))) return Optional.empty();
     if (schema.has("format") && !(schema.get("format").isTextual() && FORMATS.contains(schema.get("format").asText()))) {
       return Optional.empty();
     }
-    if (schema.has("enum") && !schema.get("enum").isArray()) return Optional.empty();
+    if (schema.has("enum")) {
+      if (!schema.get("enum").isArray()) return Optional.empty();
+      for (JsonNode item : schema.get("enum")) if (item.isContainerNode()) return Optional.empty();
+    }
     if (schema.has("pattern")) {
       try {
         Pattern.compile(schema.get("pattern").asText());
@@ -77,10 +96,27 @@ final class FieldCheck {
     for (String numeric : List.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")) {
       if (schema.has(numeric) && !schema.get(numeric).isNumber()) return Optional.empty();
     }
-    for (String length : List.of("minLength", "maxLength")) {
-      if (schema.has(length) && !schema.get(length).canConvertToInt()) return Optional.empty();
+    for (String count : List.of("minLength", "maxLength", "minItems", "maxItems")) {
+      if (schema.has(count) && !schema.get(count).canConvertToInt()) return Optional.empty();
     }
-    return Optional.of(new FieldCheck(schema));
+    if (schema.has("required") && !schema.get("required").isArray() && !schema.get("required").isBoolean()) return Optional.empty();
+    if (schema.has("additionalProperties") && !schema.get("additionalProperties").isBoolean()) return Optional.empty();
+    var properties = new LinkedHashMap<String, SimpleSchema>();
+    if (schema.has("properties")) {
+      if (!schema.get("properties").isObject()) return Optional.empty();
+      for (var property : schema.get("properties").properties()) {
+        Optional<SimpleSchema> compiled = compile(property.getValue());
+        if (compiled.isEmpty()) return Optional.empty();
+        properties.put(property.getKey(), compiled.get());
+      }
+    }
+    SimpleSchema items = null;
+    if (schema.has("items")) {
+      Optional<SimpleSchema> compiled = compile(schema.get("items"));
+      if (compiled.isEmpty()) return Optional.empty();
+      items = compiled.get();
+    }
+    return Optional.of(new SimpleSchema(schema, properties, items));
   }
 
   /** Adds a violation at {@code path} for each way {@code value} (already coerced) breaks the schema. */
@@ -112,6 +148,28 @@ final class FieldCheck {
       }
       if (format != null && !matchesFormat(text)) violations.add(new Violation(path, "does not match the " + format + " format"));
     }
+    if (value instanceof Map<?, ?> object) {
+      for (String name : required) {
+        if (!object.containsKey(name)) violations.add(new Violation(path + "/" + name, "required property '" + name + "' not found"));
+      }
+      for (var entry : object.entrySet()) {
+        String name = String.valueOf(entry.getKey());
+        SimpleSchema property = properties.get(name);
+        if (property != null) {
+          property.check(entry.getValue(), path + "/" + name, violations);
+        } else if (!additionalProperties) {
+          violations.add(new Violation(path + "/" + name,
+              "property '" + name + "' is not defined in the schema and the schema does not allow additional properties"));
+        }
+      }
+    }
+    if (value instanceof List<?> list) {
+      if (minItems != null && list.size() < minItems) violations.add(new Violation(path, "must have at least " + minItems + " items but found " + list.size()));
+      if (maxItems != null && list.size() > maxItems) violations.add(new Violation(path, "must have at most " + maxItems + " items but found " + list.size()));
+      if (items != null) {
+        for (int i = 0; i < list.size(); i++) items.check(list.get(i), path + "/" + i, violations);
+      }
+    }
   }
 
   private boolean hasType(Object value) {
@@ -120,6 +178,9 @@ final class FieldCheck {
       case "integer" -> value instanceof Long || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
       case "number" -> value instanceof Number;
       case "boolean" -> value instanceof Boolean;
+      case "object" -> value instanceof Map;
+      case "array" -> value instanceof List;
+      case "null" -> value == null;
       default -> true;
     };
   }
