@@ -11,35 +11,35 @@ import org.graalvm.polyglot.Source;
  */
 public final class CompiledScript {
 
-    private final String name;
-    private final ScriptLanguage language;
-    private final Source source;
+  private final String name;
+  private final ScriptLanguage language;
+  private final Source source;
 
-    CompiledScript(String name, ScriptLanguage language, Source source) {
-        this.name = name;
-        this.language = language;
-        this.source = source;
-    }
+  CompiledScript(String name, ScriptLanguage language, Source source) {
+    this.name = name;
+    this.language = language;
+    this.source = source;
+  }
 
-    public String name() {
-        return name;
-    }
+  public String name() {
+    return name;
+  }
 
-    public ScriptLanguage language() {
-        return language;
-    }
+  public ScriptLanguage language() {
+    return language;
+  }
 
-    /** The JavaScript that runs, including the sandbox's function wrapper; for diagnostics only. */
-    public String javascript() {
-        return source.getCharacters().toString();
-    }
+  /** The JavaScript that runs, including the sandbox's function wrapper; for diagnostics only. */
+  public String javascript() {
+    return source.getCharacters().toString();
+  }
 
-    Source source() {
-        return source;
-    }
+  Source source() {
+    return source;
+  }
 
-    @Override
-    public String toString() {
-        return "CompiledScript[" + name + ", " + language + "]";
-    }
+  @Override
+  public String toString() {
+    return "CompiledScript[" + name + ", " + language + "]";
+  }
 }

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param message the arguments joined like {@code console.log} does, cut to a bounded length
  */
 public record LogLine(String level, String message) {
-    public LogLine {
-        Objects.requireNonNull(level, "level");
-        Objects.requireNonNull(message, "message");
-    }
+  public LogLine {
+    Objects.requireNonNull(level, "level");
+    Objects.requireNonNull(message, "message");
+  }
 }

@@ -18,141 +18,141 @@ import org.slf4j.LoggerFactory;
  */
 final class PooledContext {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PooledContext.class);
+  private static final Logger LOG = LoggerFactory.getLogger(PooledContext.class);
 
-    /** Deadline values that no {@code System.nanoTime()} deadline is allowed to take. */
-    private static final long IDLE = Long.MIN_VALUE;
-    private static final long TIMED_OUT = Long.MIN_VALUE + 1;
+  /** Deadline values that no {@code System.nanoTime()} deadline is allowed to take. */
+  private static final long IDLE = Long.MIN_VALUE;
+  private static final long TIMED_OUT = Long.MIN_VALUE + 1;
 
-    private static final int MAX_MESSAGE_CHARS = 2000;
+  private static final int MAX_MESSAGE_CHARS = 2000;
 
-    private final Context context;
-    private final HostBridge bridge;
-    private final Value runner;
-    private final Value bodyCheck;
-    private final JsonCodec json;
-    /** Weak keys: a script that is no longer referenced (endpoint edited or deleted) drops out. */
-    private final Map<CompiledScript, Value> functions = new WeakHashMap<>();
-    private final AtomicLong deadline = new AtomicLong(IDLE);
-    private boolean broken;
+  private final Context context;
+  private final HostBridge bridge;
+  private final Value runner;
+  private final Value bodyCheck;
+  private final JsonCodec json;
+  /** Weak keys: a script that is no longer referenced (endpoint edited or deleted) drops out. */
+  private final Map<CompiledScript, Value> functions = new WeakHashMap<>();
+  private final AtomicLong deadline = new AtomicLong(IDLE);
+  private boolean broken;
 
-    PooledContext(Context context, HostBridge bridge, Value runner, Value bodyCheck, JsonCodec json) {
-        this.context = context;
-        this.bridge = bridge;
-        this.runner = runner;
-        this.bodyCheck = bodyCheck;
-        this.json = json;
+  PooledContext(Context context, HostBridge bridge, Value runner, Value bodyCheck, JsonCodec json) {
+    this.context = context;
+    this.bridge = bridge;
+    this.runner = runner;
+    this.bodyCheck = bodyCheck;
+    this.json = json;
+  }
+
+  /** True once the context was cancelled or failed internally; it must then be dropped, not reused. */
+  boolean broken() {
+    return broken;
+  }
+
+  /** Parses without running anything: a syntax check that also fills the engine's source cache. */
+  void parse(CompiledScript script) {
+    context.parse(script.source());
+  }
+
+  /** Throws a syntax error if {@code body} is not a function body on its own; runs none of it. */
+  void checkBody(String body) {
+    bodyCheck.executeVoid(body);
+  }
+
+  ScriptOutcome run(CompiledScript script, String input, ScriptHost host, SandboxLimits limits) {
+    bridge.begin(host);
+    if (limits.statementLimit() > 0) {
+      context.resetLimits();
     }
-
-    /** True once the context was cancelled or failed internally; it must then be dropped, not reused. */
-    boolean broken() {
-        return broken;
+    long start = System.nanoTime();
+    long due = start + limits.timeout().toNanos();
+    if (due == IDLE || due == TIMED_OUT) {
+      due = TIMED_OUT + 1;
     }
-
-    /** Parses without running anything: a syntax check that also fills the engine's source cache. */
-    void parse(CompiledScript script) {
-        context.parse(script.source());
+    deadline.set(due);
+    PolyglotException error = null;
+    try {
+      Value function = functions.get(script);
+      if (function == null) {
+        // inside the deadline: evaluating the wrapper is cheap, but it is user text
+        function = context.eval(script.source());
+        functions.put(script, function);
+      }
+      runner.executeVoid(function, input);
+    } catch (PolyglotException e) {
+      error = e;
     }
-
-    /** Throws a syntax error if {@code body} is not a function body on its own; runs none of it. */
-    void checkBody(String body) {
-        bodyCheck.executeVoid(body);
+    boolean timedOut = !deadline.compareAndSet(due, IDLE);
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    List<LogLine> logs = bridge.end();
+    if (timedOut) {
+      // the watchdog has closed it or is closing it; closing it again is harmless
+      broken = true;
+      return new ScriptOutcome.Timeout(limits.timeout(), logs);
     }
-
-    ScriptOutcome run(CompiledScript script, String input, ScriptHost host, SandboxLimits limits) {
-        bridge.begin(host);
-        if (limits.statementLimit() > 0) {
-            context.resetLimits();
-        }
-        long start = System.nanoTime();
-        long due = start + limits.timeout().toNanos();
-        if (due == IDLE || due == TIMED_OUT) {
-            due = TIMED_OUT + 1;
-        }
-        deadline.set(due);
-        PolyglotException error = null;
-        try {
-            Value function = functions.get(script);
-            if (function == null) {
-                // inside the deadline: evaluating the wrapper is cheap, but it is user text
-                function = context.eval(script.source());
-                functions.put(script, function);
-            }
-            runner.executeVoid(function, input);
-        } catch (PolyglotException e) {
-            error = e;
-        }
-        boolean timedOut = !deadline.compareAndSet(due, IDLE);
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        List<LogLine> logs = bridge.end();
-        if (timedOut) {
-            // the watchdog has closed it or is closing it; closing it again is harmless
-            broken = true;
-            return new ScriptOutcome.Timeout(limits.timeout(), logs);
-        }
-        if (error != null) {
-            return outcomeOf(error, logs, elapsed, limits);
-        }
-        return switch (bridge.state()) {
-            case SUCCEEDED -> new ScriptOutcome.Success(json.read(bridge.result()), logs, elapsed);
-            case FAILED -> new ScriptOutcome.Failure(cut(bridge.result()), logs, elapsed);
-            // Nothing can settle the promise any more: the sandbox has no timers or I/O, and the
-            // microtask queue is drained when the call returns. Waiting would only hold the context.
-            case PENDING -> new ScriptOutcome.Timeout(limits.timeout(), logs);
-        };
+    if (error != null) {
+      return outcomeOf(error, logs, elapsed, limits);
     }
+    return switch (bridge.state()) {
+      case SUCCEEDED -> new ScriptOutcome.Success(json.read(bridge.result()), logs, elapsed);
+      case FAILED -> new ScriptOutcome.Failure(cut(bridge.result()), logs, elapsed);
+      // Nothing can settle the promise any more: the sandbox has no timers or I/O, and the
+      // microtask queue is drained when the call returns. Waiting would only hold the context.
+      case PENDING -> new ScriptOutcome.Timeout(limits.timeout(), logs);
+    };
+  }
 
-    private ScriptOutcome outcomeOf(PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
-        if (e.isResourceExhausted() && limits.statementLimit() > 0) {
-            broken = true;
-            return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
-        }
-        if (e.isInterrupted()) {
-            broken = true;
-            return new ScriptOutcome.Timeout(limits.timeout(), logs);
-        }
-        if (e.isCancelled()) {
-            broken = true;
-            return new ScriptOutcome.Failure("the script sandbox was closed", logs, elapsed);
-        }
-        if (e.isGuestException() && !e.isHostException()) {
-            // thrown synchronously, outside the async function (e.g. a wrapper broken out of at
-            // evaluation time); the context itself is still sound
-            return new ScriptOutcome.Failure(cut(e.getMessage()), logs, elapsed);
-        }
-        broken = true;
-        LOG.error("script engine failed internally", e);
-        return new ScriptOutcome.Failure("InternalError: the script engine failed", logs, elapsed);
+  private ScriptOutcome outcomeOf(PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
+    if (e.isResourceExhausted() && limits.statementLimit() > 0) {
+      broken = true;
+      return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
     }
+    if (e.isInterrupted()) {
+      broken = true;
+      return new ScriptOutcome.Timeout(limits.timeout(), logs);
+    }
+    if (e.isCancelled()) {
+      broken = true;
+      return new ScriptOutcome.Failure("the script sandbox was closed", logs, elapsed);
+    }
+    if (e.isGuestException() && !e.isHostException()) {
+      // thrown synchronously, outside the async function (e.g. a wrapper broken out of at
+      // evaluation time); the context itself is still sound
+      return new ScriptOutcome.Failure(cut(e.getMessage()), logs, elapsed);
+    }
+    broken = true;
+    LOG.error("script engine failed internally", e);
+    return new ScriptOutcome.Failure("InternalError: the script engine failed", logs, elapsed);
+  }
 
-    private static String cut(String message) {
-        if (message == null) {
-            return "Error";
-        }
-        return message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message;
+  private static String cut(String message) {
+    if (message == null) {
+      return "Error";
     }
+    return message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message;
+  }
 
-    /**
-     * Watchdog side: cancels the run in progress if its deadline has passed. Cancelling closes
-     * the context; the running thread sees the deadline swapped to TIMED_OUT and drops it.
-     */
-    void cancelIfOverdue(long now) {
-        long due = deadline.get();
-        if (due == IDLE || due == TIMED_OUT || now - due < 0) {
-            return;
-        }
-        if (deadline.compareAndSet(due, TIMED_OUT)) {
-            close();
-        }
+  /**
+   * Watchdog side: cancels the run in progress if its deadline has passed. Cancelling closes
+   * the context; the running thread sees the deadline swapped to TIMED_OUT and drops it.
+   */
+  void cancelIfOverdue(long now) {
+    long due = deadline.get();
+    if (due == IDLE || due == TIMED_OUT || now - due < 0) {
+      return;
     }
+    if (deadline.compareAndSet(due, TIMED_OUT)) {
+      close();
+    }
+  }
 
-    /** Closes the context, cancelling whatever runs in it; safe to call more than once. */
-    void close() {
-        try {
-            context.close(true);
-        } catch (RuntimeException e) {
-            // already closed or closing from another thread: either way it is gone
-            LOG.debug("closing a script context failed", e);
-        }
+  /** Closes the context, cancelling whatever runs in it; safe to call more than once. */
+  void close() {
+    try {
+      context.close(true);
+    } catch (RuntimeException e) {
+      // already closed or closing from another thread: either way it is gone
+      LOG.debug("closing a script context failed", e);
     }
+  }
 }

@@ -9,143 +9,143 @@ import org.graalvm.polyglot.Source;
  */
 final class Prelude {
 
-    /**
-     * The first line of a user's body shares the wrapper's first line, so line numbers in syntax
-     * errors and stacks are the author's own. Strict mode makes an undeclared assignment an error
-     * instead of a global that the next run in the same context would see.
-     */
-    static final String WRAPPER_START = "(async function (ctx) { 'use strict'; ";
-    static final String TYPESCRIPT_WRAPPER_START = "(async function (ctx: any) { 'use strict'; ";
-    static final String WRAPPER_END = "\n})";
+  /**
+   * The first line of a user's body shares the wrapper's first line, so line numbers in syntax
+   * errors and stacks are the author's own. Strict mode makes an undeclared assignment an error
+   * instead of a global that the next run in the same context would see.
+   */
+  static final String WRAPPER_START = "(async function (ctx) { 'use strict'; ";
+  static final String TYPESCRIPT_WRAPPER_START = "(async function (ctx: any) { 'use strict'; ";
+  static final String WRAPPER_END = "\n})";
 
-    /**
-     * Evaluated once per context with the {@link HostBridge#functions()}; returns
-     * {@code run(fn, inputJson)}. Before returning it hardens the realm: every intrinsic reachable
-     * from {@code globalThis} is frozen, and so is {@code globalThis}, because pooled contexts
-     * are shared by all scripts and one script's {@code Array.prototype.x = ...} or
-     * {@code JSON = ...} must not change what the next one sees. Freezing prototypes turns
-     * {@code obj.toString = f} or {@code this.name = 'MyError'} into a TypeError (JavaScript's
-     * "override mistake"), so for the few names user code commonly assigns that way the
-     * prototypes get an accessor whose setter defines an own property on the target instead.
-     */
-    private static final String RUNNER = """
-            (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail) {
-              'use strict';
-              const parse = JSON.parse, stringify = JSON.stringify;
-              const show = (v) => {
-                switch (typeof v) {
-                  case 'string': return v;
-                  case 'function': return '[Function ' + (v.name || 'anonymous') + ']';
-                  case 'bigint': return v + 'n';
-                  case 'object':
-                    if (v === null) return 'null';
-                    if (v instanceof Error) return v.name + ': ' + v.message;
-                    try { return stringify(v); } catch (e) { return String(v); }
-                  default: return String(v);
-                }
-              };
-              const join = (args) => {
-                let s = '';
-                for (let i = 0; i < args.length; i++) s += (i > 0 ? ' ' : '') + show(args[i]);
-                return s;
-              };
-              const describe = (e) => {
-                try {
-                  if (e !== null && typeof e === 'object' && typeof e.name === 'string' && typeof e.message === 'string') {
-                    return e.message ? e.name + ': ' + e.message : e.name;
-                  }
-                  return 'Uncaught ' + show(e);
-                } catch (ignored) {
-                  return 'Uncaught exception';
-                }
-              };
-              const logAt = (level) => (...args) => { bridgeLog(level, join(args)); };
-              const log = logAt('info');
-              const console = Object.freeze({ log, info: log, debug: logAt('debug'), warn: logAt('warn'), error: logAt('error') });
-              const db = Object.freeze({
-                query: async (sql, params) => {
-                  const rows = bridgeQuery(String(sql), params === undefined || params === null ? null : stringify(params));
-                  if (rows === null) throw new Error(bridgeQueryError());
-                  return parse(rows);
-                }
-              });
-              Object.defineProperty(globalThis, 'console', { value: console, writable: false, enumerable: false, configurable: false });
+  /**
+   * Evaluated once per context with the {@link HostBridge#functions()}; returns
+   * {@code run(fn, inputJson)}. Before returning it hardens the realm: every intrinsic reachable
+   * from {@code globalThis} is frozen, and so is {@code globalThis}, because pooled contexts
+   * are shared by all scripts and one script's {@code Array.prototype.x = ...} or
+   * {@code JSON = ...} must not change what the next one sees. Freezing prototypes turns
+   * {@code obj.toString = f} or {@code this.name = 'MyError'} into a TypeError (JavaScript's
+   * "override mistake"), so for the few names user code commonly assigns that way the
+   * prototypes get an accessor whose setter defines an own property on the target instead.
+   */
+  private static final String RUNNER = """
+      (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail) {
+       'use strict';
+       const parse = JSON.parse, stringify = JSON.stringify;
+       const show = (v) => {
+        switch (typeof v) {
+         case 'string': return v;
+         case 'function': return '[Function ' + (v.name || 'anonymous') + ']';
+         case 'bigint': return v + 'n';
+         case 'object':
+          if (v === null) return 'null';
+          if (v instanceof Error) return v.name + ': ' + v.message;
+          try { return stringify(v); } catch (e) { return String(v); }
+         default: return String(v);
+        }
+       };
+       const join = (args) => {
+        let s = '';
+        for (let i = 0; i < args.length; i++) s += (i > 0 ? ' ' : '') + show(args[i]);
+        return s;
+       };
+       const describe = (e) => {
+        try {
+         if (e !== null && typeof e === 'object' && typeof e.name === 'string' && typeof e.message === 'string') {
+          return e.message ? e.name + ': ' + e.message : e.name;
+         }
+         return 'Uncaught ' + show(e);
+        } catch (ignored) {
+         return 'Uncaught exception';
+        }
+       };
+       const logAt = (level) => (...args) => { bridgeLog(level, join(args)); };
+       const log = logAt('info');
+       const console = Object.freeze({ log, info: log, debug: logAt('debug'), warn: logAt('warn'), error: logAt('error') });
+       const db = Object.freeze({
+        query: async (sql, params) => {
+         const rows = bridgeQuery(String(sql), params === undefined || params === null ? null : stringify(params));
+         if (rows === null) throw new Error(bridgeQueryError());
+         return parse(rows);
+        }
+       });
+       Object.defineProperty(globalThis, 'console', { value: console, writable: false, enumerable: false, configurable: false });
 
-              const overridable = ['constructor', 'name', 'message', 'toString', 'valueOf', 'toLocaleString', 'toJSON'];
-              const seen = new Set();
-              const todo = [globalThis];
-              while (todo.length > 0) {
-                const o = todo.pop();
-                if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
-                seen.add(o);
-                todo.push(Object.getPrototypeOf(o));
-                for (const key of Reflect.ownKeys(o)) {
-                  const d = Reflect.getOwnPropertyDescriptor(o, key);
-                  if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
-                }
-              }
-              for (const o of seen) {
-                if (typeof o === 'object' && o !== globalThis) {
-                  for (const key of overridable) {
-                    const d = Reflect.getOwnPropertyDescriptor(o, key);
-                    if (d === undefined || !('value' in d) || !d.configurable) continue;
-                    const value = d.value;
-                    Object.defineProperty(o, key, {
-                      get() { return value; },
-                      set(v) {
-                        if (this === o) throw new TypeError('Cannot assign to read only property \\'' + key + '\\' of a built-in');
-                        Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
-                      },
-                      enumerable: d.enumerable,
-                      configurable: false
-                    });
-                  }
-                }
-                Object.freeze(o);
-              }
+       const overridable = ['constructor', 'name', 'message', 'toString', 'valueOf', 'toLocaleString', 'toJSON'];
+       const seen = new Set();
+       const todo = [globalThis];
+       while (todo.length > 0) {
+        const o = todo.pop();
+        if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+        seen.add(o);
+        todo.push(Object.getPrototypeOf(o));
+        for (const key of Reflect.ownKeys(o)) {
+         const d = Reflect.getOwnPropertyDescriptor(o, key);
+         if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+        }
+       }
+       for (const o of seen) {
+        if (typeof o === 'object' && o !== globalThis) {
+         for (const key of overridable) {
+          const d = Reflect.getOwnPropertyDescriptor(o, key);
+          if (d === undefined || !('value' in d) || !d.configurable) continue;
+          const value = d.value;
+          Object.defineProperty(o, key, {
+           get() { return value; },
+           set(v) {
+            if (this === o) throw new TypeError('Cannot assign to read only property \\'' + key + '\\' of a built-in');
+            Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+           },
+           enumerable: d.enumerable,
+           configurable: false
+          });
+         }
+        }
+        Object.freeze(o);
+       }
 
-              const settle = (value) => {
-                let text;
-                try { text = stringify(value); } catch (e) { bridgeFail(describe(e)); return; }
-                bridgeSucceed(text === undefined ? 'null' : text);
-              };
-              const reject = (e) => { bridgeFail(describe(e)); };
-              return function run(fn, input) {
-                const ctx = parse(input);
-                ctx.log = log;
-                ctx.db = db;
-                fn(ctx).then(settle, reject);
-              };
-            })
-            """;
+       const settle = (value) => {
+        let text;
+        try { text = stringify(value); } catch (e) { bridgeFail(describe(e)); return; }
+        bridgeSucceed(text === undefined ? 'null' : text);
+       };
+       const reject = (e) => { bridgeFail(describe(e)); };
+       return function run(fn, input) {
+        const ctx = parse(input);
+        ctx.log = log;
+        ctx.db = db;
+        fn(ctx).then(settle, reject);
+       };
+      })
+      """;
 
-    /**
-     * Compiles a JavaScript body the way the {@code AsyncFunction} constructor does, without
-     * running it. The wrapped source parsing is not enough: a body such as
-     * {@code "}); more(); (function () {"} closes the wrapper and is still valid JavaScript.
-     */
-    private static final String BODY_CHECK = """
-            (function (body) {
-              const AsyncFunction = (async function () {}).constructor;
-              new AsyncFunction('ctx', body);
-            })
-            """;
+  /**
+   * Compiles a JavaScript body the way the {@code AsyncFunction} constructor does, without
+   * running it. The wrapped source parsing is not enough: a body such as
+   * {@code "}); more(); (function () {"} closes the wrapper and is still valid JavaScript.
+   */
+  private static final String BODY_CHECK = """
+      (function (body) {
+       const AsyncFunction = (async function () {}).constructor;
+       new AsyncFunction('ctx', body);
+      })
+      """;
 
-    private Prelude() {
-    }
+  private Prelude() {
+  }
 
-    static Source runnerSource() {
-        return Source.newBuilder("js", RUNNER, "slipway-prelude.js").cached(true).internal(true).buildLiteral();
-    }
+  static Source runnerSource() {
+    return Source.newBuilder("js", RUNNER, "slipway-prelude.js").cached(true).internal(true).buildLiteral();
+  }
 
-    static Source bodyCheckSource() {
-        return Source.newBuilder("js", BODY_CHECK, "slipway-body-check.js").cached(true).internal(true).buildLiteral();
-    }
+  static Source bodyCheckSource() {
+    return Source.newBuilder("js", BODY_CHECK, "slipway-body-check.js").cached(true).internal(true).buildLiteral();
+  }
 
-    static String wrap(String body, ScriptLanguage language) {
-        return switch (language) {
-            case JAVASCRIPT -> WRAPPER_START + body + WRAPPER_END;
-            case TYPESCRIPT -> TYPESCRIPT_WRAPPER_START + body + WRAPPER_END;
-        };
-    }
+  static String wrap(String body, ScriptLanguage language) {
+    return switch (language) {
+      case JAVASCRIPT -> WRAPPER_START + body + WRAPPER_END;
+      case TYPESCRIPT -> TYPESCRIPT_WRAPPER_START + body + WRAPPER_END;
+    };
+  }
 }

@@ -15,21 +15,21 @@ import java.util.Objects;
  */
 public record SandboxLimits(Duration timeout, long statementLimit, int poolSize) {
 
-    public SandboxLimits {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-        }
-        if (statementLimit < 0) {
-            throw new IllegalArgumentException("statementLimit cannot be negative, was " + statementLimit);
-        }
-        if (poolSize < 1) {
-            throw new IllegalArgumentException("poolSize cannot be less than 1, was " + poolSize);
-        }
+  public SandboxLimits {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
+    if (statementLimit < 0) {
+      throw new IllegalArgumentException("statementLimit cannot be negative, was " + statementLimit);
+    }
+    if (poolSize < 1) {
+      throw new IllegalArgumentException("poolSize cannot be less than 1, was " + poolSize);
+    }
+  }
 
-    /** Limits suited to request handling: 5 s, 10 million statements, one context per processor. */
-    public static SandboxLimits defaults() {
-        return new SandboxLimits(Duration.ofSeconds(5), 10_000_000, Runtime.getRuntime().availableProcessors());
-    }
+  /** Limits suited to request handling: 5 s, 10 million statements, one context per processor. */
+  public static SandboxLimits defaults() {
+    return new SandboxLimits(Duration.ofSeconds(5), 10_000_000, Runtime.getRuntime().availableProcessors());
+  }
 }

@@ -6,30 +6,30 @@ package dev.slipway.sandbox;
  */
 public final class ScriptCompileException extends Exception {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final String scriptName;
-    private final int line;
-    private final String detail;
+  private final String scriptName;
+  private final int line;
+  private final String detail;
 
-    ScriptCompileException(String scriptName, int line, String detail) {
-        super(scriptName + (line > 0 ? ":" + line : "") + ": " + detail);
-        this.scriptName = scriptName;
-        this.line = line;
-        this.detail = detail;
-    }
+  ScriptCompileException(String scriptName, int line, String detail) {
+    super(scriptName + (line > 0 ? ":" + line : "") + ": " + detail);
+    this.scriptName = scriptName;
+    this.line = line;
+    this.detail = detail;
+  }
 
-    public String scriptName() {
-        return scriptName;
-    }
+  public String scriptName() {
+    return scriptName;
+  }
 
-    /** The 1-based line of the author's source the error is on, or 0 when it is not known. */
-    public int line() {
-        return line;
-    }
+  /** The 1-based line of the author's source the error is on, or 0 when it is not known. */
+  public int line() {
+    return line;
+  }
 
-    /** The error without the script name and line, e.g. {@code "Expected ; but found x"}. */
-    public String detail() {
-        return detail;
-    }
+  /** The error without the script name and line, e.g. {@code "Expected ; but found x"}. */
+  public String detail() {
+    return detail;
+  }
 }

@@ -10,28 +10,28 @@ import java.util.Map;
 @FunctionalInterface
 public interface ScriptHost {
 
-    /** A host whose {@code query} always fails, for scripts that have no database to talk to. */
-    ScriptHost NONE = (sql, params) -> {
-        throw new UnsupportedOperationException("ctx.db is not available here");
-    };
+  /** A host whose {@code query} always fails, for scripts that have no database to talk to. */
+  ScriptHost NONE = (sql, params) -> {
+    throw new UnsupportedOperationException("ctx.db is not available here");
+  };
 
-    /**
-     * Runs {@code ctx.db.query(sql, params)}. The rows are handed to the script as plain objects, so
-     * their values must be JSON-serializable (strings, numbers, booleans, null, {@code java.time}
-     * values, nested maps and lists).
-     *
-     * <p>A {@link RuntimeException} thrown here reaches the script as a catchable {@code Error}
-     * whose message is the exception's message, and fails the run if the script does not catch
-     * it; the message is therefore shown to script authors and must not carry internals.
-     *
-     * @param params the script's parameter object as a plain Java tree; empty when it passed none
-     */
-    List<Map<String, Object>> query(String sql, Map<String, Object> params);
+  /**
+   * Runs {@code ctx.db.query(sql, params)}. The rows are handed to the script as plain objects, so
+   * their values must be JSON-serializable (strings, numbers, booleans, null, {@code java.time}
+   * values, nested maps and lists).
+   *
+   * <p>A {@link RuntimeException} thrown here reaches the script as a catchable {@code Error}
+   * whose message is the exception's message, and fails the run if the script does not catch
+   * it; the message is therefore shown to script authors and must not carry internals.
+   *
+   * @param params the script's parameter object as a plain Java tree; empty when it passed none
+   */
+  List<Map<String, Object>> query(String sql, Map<String, Object> params);
 
-    /**
-     * Receives each line the script logs, as it is logged (the same lines are also returned in the
-     * outcome). Must not throw; whatever it throws is ignored. Does nothing by default.
-     */
-    default void log(String level, String message) {
-    }
+  /**
+   * Receives each line the script logs, as it is logged (the same lines are also returned in the
+   * outcome). Must not throw; whatever it throws is ignored. Does nothing by default.
+   */
+  default void log(String level, String message) {
+  }
 }

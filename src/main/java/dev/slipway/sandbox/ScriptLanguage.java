@@ -2,6 +2,6 @@ package dev.slipway.sandbox;
 
 /** The language a script's source is written in. TypeScript is reduced to JavaScript at compile time. */
 public enum ScriptLanguage {
-    JAVASCRIPT,
-    TYPESCRIPT
+  JAVASCRIPT,
+  TYPESCRIPT
 }

@@ -40,258 +40,258 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScriptSandbox implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ScriptSandbox.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ScriptSandbox.class);
 
-    private final SandboxLimits limits;
-    private final Engine engine;
-    private final ResourceLimits resourceLimits;
-    private final Source runnerSource;
-    private final Source bodyCheckSource;
-    private final JsonCodec json = new JsonCodec();
-    private final TypeScriptTranspiler typeScript;
-    private final Slot[] slots;
-    /** Free slots, most recently used first, so a few warm contexts serve light load. */
-    private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
-    private final ScheduledExecutorService watchdog;
-    private volatile boolean closed;
+  private final SandboxLimits limits;
+  private final Engine engine;
+  private final ResourceLimits resourceLimits;
+  private final Source runnerSource;
+  private final Source bodyCheckSource;
+  private final JsonCodec json = new JsonCodec();
+  private final TypeScriptTranspiler typeScript;
+  private final Slot[] slots;
+  /** Free slots, most recently used first, so a few warm contexts serve light load. */
+  private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
+  private final ScheduledExecutorService watchdog;
+  private volatile boolean closed;
 
-    /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
-    private static final class Slot {
-        volatile PooledContext context;
+  /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
+  private static final class Slot {
+    volatile PooledContext context;
+  }
+
+  public ScriptSandbox(SandboxLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+    // CONSTRAINED refuses to build unless out and err are given explicitly. Nothing a script
+    // may do writes to them (print and console are replaced); the engine's own warnings,
+    // such as running without the JIT, are logged below instead.
+    this.engine = Engine.newBuilder("js")
+        .sandbox(SandboxPolicy.CONSTRAINED)
+        .out(OutputStream.nullOutputStream())
+        .err(OutputStream.nullOutputStream())
+        .build();
+    boolean optimizing = !"Interpreted".equals(engine.getImplementationName());
+    this.typeScript = new TypeScriptTranspiler(json, optimizing);
+    if (!optimizing) {
+      LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
+          + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
+    } else {
+      LOG.info("GraalJS optimizing runtime active ({})", engine.getImplementationName());
     }
-
-    public ScriptSandbox(SandboxLimits limits) {
-        this.limits = Objects.requireNonNull(limits, "limits");
-        // CONSTRAINED refuses to build unless out and err are given explicitly. Nothing a script
-        // may do writes to them (print and console are replaced); the engine's own warnings,
-        // such as running without the JIT, are logged below instead.
-        this.engine = Engine.newBuilder("js")
-                .sandbox(SandboxPolicy.CONSTRAINED)
-                .out(OutputStream.nullOutputStream())
-                .err(OutputStream.nullOutputStream())
-                .build();
-        boolean optimizing = !"Interpreted".equals(engine.getImplementationName());
-        this.typeScript = new TypeScriptTranspiler(json, optimizing);
-        if (!optimizing) {
-            LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
-                    + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
-        } else {
-            LOG.info("GraalJS optimizing runtime active ({})", engine.getImplementationName());
-        }
-        // Contexts of one engine must share the same limits, so this one instance serves all.
-        // Only user sources count: the prelude is internal and its realm hardening alone would
-        // spend thousands of statements.
-        this.resourceLimits = limits.statementLimit() > 0
-                ? ResourceLimits.newBuilder().statementLimit(limits.statementLimit(), source -> !source.isInternal()).build()
-                : null;
-        this.runnerSource = Prelude.runnerSource();
-        this.bodyCheckSource = Prelude.bodyCheckSource();
-        this.slots = new Slot[limits.poolSize()];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot();
-            free.add(slots[i]);
-        }
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "slipway-script-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
-        watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    // Contexts of one engine must share the same limits, so this one instance serves all.
+    // Only user sources count: the prelude is internal and its realm hardening alone would
+    // spend thousands of statements.
+    this.resourceLimits = limits.statementLimit() > 0
+        ? ResourceLimits.newBuilder().statementLimit(limits.statementLimit(), source -> !source.isInternal()).build()
+        : null;
+    this.runnerSource = Prelude.runnerSource();
+    this.bodyCheckSource = Prelude.bodyCheckSource();
+    this.slots = new Slot[limits.poolSize()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = new Slot();
+      free.add(slots[i]);
     }
+    this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread thread = new Thread(task, "slipway-script-watchdog");
+      thread.setDaemon(true);
+      return thread;
+    });
+    long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
+    watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+  }
 
-    public SandboxLimits limits() {
-        return limits;
+  public SandboxLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Checks and prepares a script. {@code source} is the body of an async function receiving
+   * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
+   * the line in {@code source}. (For TypeScript, errors only JavaScript rejects, such as a
+   * repeated {@code let}, are reported at the line of the generated JavaScript.)
+   *
+   * @param name names the script in messages and stack traces, e.g. an endpoint and step id
+   */
+  public CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(language, "language");
+    ensureOpen();
+    String wrapped = Prelude.wrap(source, language);
+    String javascript = switch (language) {
+      case JAVASCRIPT -> wrapped;
+      case TYPESCRIPT -> typeScript.transpile(name, wrapped);
+    };
+    CompiledScript script = new CompiledScript(name, language,
+        Source.newBuilder("js", javascript, name).cached(true).buildLiteral());
+    Slot slot = borrow();
+    if (slot == null) {
+      throw new IllegalStateException("no script context became free within " + limits.timeout());
     }
+    try {
+      PooledContext context = contextOf(slot);
+      context.parse(script);
+      if (language == ScriptLanguage.JAVASCRIPT) {
+        checkBody(name, source, context);
+      }
+    } catch (PolyglotException e) {
+      if (!e.isSyntaxError()) {
+        throw e;
+      }
+      throw syntaxError(name, e);
+    } finally {
+      free.addFirst(slot);
+    }
+    return script;
+  }
 
-    /**
-     * Checks and prepares a script. {@code source} is the body of an async function receiving
-     * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
-     * the line in {@code source}. (For TypeScript, errors only JavaScript rejects, such as a
-     * repeated {@code let}, are reported at the line of the generated JavaScript.)
-     *
-     * @param name names the script in messages and stack traces, e.g. an endpoint and step id
-     */
-    public CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(language, "language");
-        ensureOpen();
-        String wrapped = Prelude.wrap(source, language);
-        String javascript = switch (language) {
-            case JAVASCRIPT -> wrapped;
-            case TYPESCRIPT -> typeScript.transpile(name, wrapped);
-        };
-        CompiledScript script = new CompiledScript(name, language,
-                Source.newBuilder("js", javascript, name).cached(true).buildLiteral());
-        Slot slot = borrow();
-        if (slot == null) {
-            throw new IllegalStateException("no script context became free within " + limits.timeout());
-        }
+  private static void checkBody(String name, String body, PooledContext context) throws ScriptCompileException {
+    try {
+      context.checkBody(body);
+    } catch (PolyglotException e) {
+      if (e.isSyntaxError() || e.isGuestException()) {
+        throw new ScriptCompileException(name, 0, "the script closes the function it is wrapped in (unbalanced braces)");
+      }
+      throw e;
+    }
+  }
+
+  private static ScriptCompileException syntaxError(String name, PolyglotException e) {
+    int line = e.getSourceLocation() != null ? e.getSourceLocation().getStartLine() : 0;
+    // GraalJS says "SyntaxError: <name>:<line>:<column> <detail>\n<source line>\n<caret>"
+    String first = e.getMessage().lines().findFirst().orElse("");
+    Matcher location = Pattern.compile("^SyntaxError: " + Pattern.quote(name) + ":\\d+:\\d+ ").matcher(first);
+    String detail = location.find() ? first.substring(location.end()) : first;
+    return new ScriptCompileException(name, line, detail);
+  }
+
+  /**
+   * Runs a compiled script once and reports how it ended; the script's own failures are
+   * outcomes, never exceptions. Blocks the calling thread for at most about the timeout (plus the
+   * time to create a context on first use), or while {@code host} calls block.
+   *
+   * @param ctxData the script's {@code ctx}: a {@code Map<String, Object>} of plain values (maps,
+   *                lists, strings, numbers, booleans, null, {@code java.time} values), or null
+   *                for an empty one; {@code ctx.log} and {@code ctx.db} are added to it
+   * @param host    serves {@code ctx.db.query} and receives log lines, on this thread
+   * @throws IllegalArgumentException if {@code ctxData} is not a map or not serializable
+   */
+  public ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host) {
+    Objects.requireNonNull(script, "script");
+    Objects.requireNonNull(host, "host");
+    if (ctxData != null && !(ctxData instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
+    }
+    ensureOpen();
+    String input = ctxData == null ? "{}" : json.write(ctxData);
+    Slot slot = borrow();
+    if (slot == null) {
+      return new ScriptOutcome.Timeout(limits.timeout(), List.of());
+    }
+    try {
+      PooledContext context = contextOf(slot);
+      ScriptOutcome outcome = context.run(script, input, host, limits);
+      if (context.broken()) {
+        slot.context = null;
+        context.close();
+      }
+      return outcome;
+    } finally {
+      free.addFirst(slot);
+    }
+  }
+
+  /** Waits up to the timeout for a free slot; null if none came free. */
+  private Slot borrow() {
+    Slot slot = free.pollFirst();
+    if (slot != null) {
+      return slot;
+    }
+    try {
+      return free.pollFirst(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a script context", e);
+    }
+  }
+
+  private PooledContext contextOf(Slot slot) {
+    PooledContext context = slot.context;
+    if (context == null) {
+      context = newContext();
+      slot.context = context;
+    }
+    return context;
+  }
+
+  private PooledContext newContext() {
+    Context.Builder builder = Context.newBuilder("js")
+        .engine(engine)
+        .sandbox(SandboxPolicy.CONSTRAINED)
+        // the policy's default, stated: no Java members at all unless @HostAccess.Export;
+        // the bridge uses proxies, which CONSTRAINED allows
+        .allowHostAccess(HostAccess.CONSTRAINED)
+        .out(OutputStream.nullOutputStream())
+        .err(OutputStream.nullOutputStream())
+        // both allowed under CONSTRAINED; load() would fail for lack of I/O anyway
+        .option("js.print", "false")
+        .option("js.load", "false")
+        // the prelude installs a console that logs through the bridge
+        .option("js.console", "false");
+    if (resourceLimits != null) {
+      builder.resourceLimits(resourceLimits);
+    }
+    Context context = builder.build();
+    try {
+      HostBridge bridge = new HostBridge(json);
+      Value runner = context.eval(runnerSource).execute(bridge.functions());
+      return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
+    } catch (RuntimeException e) {
+      context.close(true);
+      throw e;
+    }
+  }
+
+  private void cancelOverdueRuns() {
+    long now = System.nanoTime();
+    for (Slot slot : slots) {
+      PooledContext context = slot.context;
+      if (context != null) {
         try {
-            PooledContext context = contextOf(slot);
-            context.parse(script);
-            if (language == ScriptLanguage.JAVASCRIPT) {
-                checkBody(name, source, context);
-            }
-        } catch (PolyglotException e) {
-            if (!e.isSyntaxError()) {
-                throw e;
-            }
-            throw syntaxError(name, e);
-        } finally {
-            free.addFirst(slot);
-        }
-        return script;
-    }
-
-    private static void checkBody(String name, String body, PooledContext context) throws ScriptCompileException {
-        try {
-            context.checkBody(body);
-        } catch (PolyglotException e) {
-            if (e.isSyntaxError() || e.isGuestException()) {
-                throw new ScriptCompileException(name, 0, "the script closes the function it is wrapped in (unbalanced braces)");
-            }
-            throw e;
-        }
-    }
-
-    private static ScriptCompileException syntaxError(String name, PolyglotException e) {
-        int line = e.getSourceLocation() != null ? e.getSourceLocation().getStartLine() : 0;
-        // GraalJS says "SyntaxError: <name>:<line>:<column> <detail>\n<source line>\n<caret>"
-        String first = e.getMessage().lines().findFirst().orElse("");
-        Matcher location = Pattern.compile("^SyntaxError: " + Pattern.quote(name) + ":\\d+:\\d+ ").matcher(first);
-        String detail = location.find() ? first.substring(location.end()) : first;
-        return new ScriptCompileException(name, line, detail);
-    }
-
-    /**
-     * Runs a compiled script once and reports how it ended; the script's own failures are
-     * outcomes, never exceptions. Blocks the calling thread for at most about the timeout (plus the
-     * time to create a context on first use), or while {@code host} calls block.
-     *
-     * @param ctxData the script's {@code ctx}: a {@code Map<String, Object>} of plain values (maps,
-     *                lists, strings, numbers, booleans, null, {@code java.time} values), or null
-     *                for an empty one; {@code ctx.log} and {@code ctx.db} are added to it
-     * @param host    serves {@code ctx.db.query} and receives log lines, on this thread
-     * @throws IllegalArgumentException if {@code ctxData} is not a map or not serializable
-     */
-    public ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host) {
-        Objects.requireNonNull(script, "script");
-        Objects.requireNonNull(host, "host");
-        if (ctxData != null && !(ctxData instanceof Map<?, ?>)) {
-            throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
-        }
-        ensureOpen();
-        String input = ctxData == null ? "{}" : json.write(ctxData);
-        Slot slot = borrow();
-        if (slot == null) {
-            return new ScriptOutcome.Timeout(limits.timeout(), List.of());
-        }
-        try {
-            PooledContext context = contextOf(slot);
-            ScriptOutcome outcome = context.run(script, input, host, limits);
-            if (context.broken()) {
-                slot.context = null;
-                context.close();
-            }
-            return outcome;
-        } finally {
-            free.addFirst(slot);
-        }
-    }
-
-    /** Waits up to the timeout for a free slot; null if none came free. */
-    private Slot borrow() {
-        Slot slot = free.pollFirst();
-        if (slot != null) {
-            return slot;
-        }
-        try {
-            return free.pollFirst(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a script context", e);
-        }
-    }
-
-    private PooledContext contextOf(Slot slot) {
-        PooledContext context = slot.context;
-        if (context == null) {
-            context = newContext();
-            slot.context = context;
-        }
-        return context;
-    }
-
-    private PooledContext newContext() {
-        Context.Builder builder = Context.newBuilder("js")
-                .engine(engine)
-                .sandbox(SandboxPolicy.CONSTRAINED)
-                // the policy's default, stated: no Java members at all unless @HostAccess.Export;
-                // the bridge uses proxies, which CONSTRAINED allows
-                .allowHostAccess(HostAccess.CONSTRAINED)
-                .out(OutputStream.nullOutputStream())
-                .err(OutputStream.nullOutputStream())
-                // both allowed under CONSTRAINED; load() would fail for lack of I/O anyway
-                .option("js.print", "false")
-                .option("js.load", "false")
-                // the prelude installs a console that logs through the bridge
-                .option("js.console", "false");
-        if (resourceLimits != null) {
-            builder.resourceLimits(resourceLimits);
-        }
-        Context context = builder.build();
-        try {
-            HostBridge bridge = new HostBridge(json);
-            Value runner = context.eval(runnerSource).execute(bridge.functions());
-            return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
+          context.cancelIfOverdue(now);
         } catch (RuntimeException e) {
-            context.close(true);
-            throw e;
+          // a failure here must not cancel the periodic task and with it every timeout
+          LOG.error("script watchdog failed to cancel a run", e);
         }
+      }
     }
+  }
 
-    private void cancelOverdueRuns() {
-        long now = System.nanoTime();
-        for (Slot slot : slots) {
-            PooledContext context = slot.context;
-            if (context != null) {
-                try {
-                    context.cancelIfOverdue(now);
-                } catch (RuntimeException e) {
-                    // a failure here must not cancel the periodic task and with it every timeout
-                    LOG.error("script watchdog failed to cancel a run", e);
-                }
-            }
-        }
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("script sandbox is closed");
     }
+  }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("script sandbox is closed");
-        }
+  /** Cancels running scripts and frees the engine; runs still in flight end as failures. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
     }
-
-    /** Cancels running scripts and frees the engine; runs still in flight end as failures. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        watchdog.shutdownNow();
-        for (Slot slot : slots) {
-            PooledContext context = slot.context;
-            if (context != null) {
-                context.close();
-            }
-        }
-        typeScript.close();
-        try {
-            engine.close(true);
-        } catch (RuntimeException e) {
-            LOG.debug("closing the script engine failed", e);
-        }
+    closed = true;
+    watchdog.shutdownNow();
+    for (Slot slot : slots) {
+      PooledContext context = slot.context;
+      if (context != null) {
+        context.close();
+      }
     }
+    typeScript.close();
+    try {
+      engine.close(true);
+    } catch (RuntimeException e) {
+      LOG.debug("closing the script engine failed", e);
+    }
+  }
 }

@@ -22,118 +22,118 @@ import org.slf4j.LoggerFactory;
  */
 final class TypeScriptTranspiler implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TypeScriptTranspiler.class);
-    private static final String POM_PROPERTIES = "META-INF/maven/org.webjars.npm/typescript/pom.properties";
+  private static final Logger LOG = LoggerFactory.getLogger(TypeScriptTranspiler.class);
+  private static final String POM_PROPERTIES = "META-INF/maven/org.webjars.npm/typescript/pom.properties";
 
-    private static final String TRANSPILE = """
-            (function (source, fileName) {
-              const out = ts.transpileModule(source, {
-                fileName,
-                reportDiagnostics: true,
-                compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false }
-              });
-              const errors = (out.diagnostics || [])
-                .filter(d => d.category === ts.DiagnosticCategory.Error)
-                .map(d => ({
-                  line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
-                  message: ts.flattenDiagnosticMessageText(d.messageText, '\\n')
-                }));
-              if (errors.length === 0) {
-                // a body that closes the wrapper (e.g. "}); more(); (function () {") is valid TypeScript
-                const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-                const only = file.statements.length === 1 ? file.statements[0] : undefined;
-                if (!only || !ts.isExpressionStatement(only) || !ts.isParenthesizedExpression(only.expression)
-                    || !ts.isFunctionExpression(only.expression.expression) || only.expression.expression.end !== source.length - 1) {
-                  errors.push({ line: 0, message: 'the script closes the function it is wrapped in (unbalanced braces)' });
-                }
-              }
-              return JSON.stringify({ javascript: out.outputText, errors });
-            })
-            """;
-
-    private final JsonCodec json;
-    private final boolean optimizingRuntime;
-    private Context context;
-    private Value transpile;
-
-    /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that off only then). */
-    TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime) {
-        this.json = json;
-        this.optimizingRuntime = optimizingRuntime;
-    }
-
-    /**
-     * Transpiles {@code source} (already wrapped, so a top-level {@code return} is legal) and
-     * fails on the first syntactic error. Line numbers are those of {@code source}.
-     */
-    @SuppressWarnings("unchecked")
-    synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
-        if (transpile == null) {
-            start();
+  private static final String TRANSPILE = """
+      (function (source, fileName) {
+       const out = ts.transpileModule(source, {
+        fileName,
+        reportDiagnostics: true,
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false }
+       });
+       const errors = (out.diagnostics || [])
+        .filter(d => d.category === ts.DiagnosticCategory.Error)
+        .map(d => ({
+         line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
+         message: ts.flattenDiagnosticMessageText(d.messageText, '\\n')
+        }));
+       if (errors.length === 0) {
+        // a body that closes the wrapper (e.g. "}); more(); (function () {") is valid TypeScript
+        const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+        const only = file.statements.length === 1 ? file.statements[0] : undefined;
+        if (!only || !ts.isExpressionStatement(only) || !ts.isParenthesizedExpression(only.expression)
+          || !ts.isFunctionExpression(only.expression.expression) || only.expression.expression.end !== source.length - 1) {
+         errors.push({ line: 0, message: 'the script closes the function it is wrapped in (unbalanced braces)' });
         }
-        String result = transpile.execute(source, scriptName + ".ts").asString();
-        Map<String, Object> output = (Map<String, Object>) json.read(result);
-        List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");
-        if (!errors.isEmpty()) {
-            Map<String, Object> first = errors.getFirst();
-            throw new ScriptCompileException(scriptName, ((Number) first.get("line")).intValue(), (String) first.get("message"));
-        }
-        return (String) output.get("javascript");
-    }
+       }
+       return JSON.stringify({ javascript: out.outputText, errors });
+      })
+      """;
 
-    private void start() {
-        long begin = System.nanoTime();
-        String version = compilerVersion();
-        String path = "META-INF/resources/webjars/typescript/" + version + "/lib/typescript.js";
-        String compiler = resource(path);
-        var builder = Context.newBuilder("js")
-                .out(OutputStream.nullOutputStream())
-                .err(OutputStream.nullOutputStream())
-                // the sandbox logs whether the JIT is active; this context needs no second warning
-                .option("engine.WarnInterpreterOnly", "false");
-        if (optimizingRuntime) {
-            // Never JIT-compile the TypeScript compiler: it is megabytes of code that would keep
-            // the Truffle compiler threads busy for minutes after each save, taking CPU from
-            // requests, while a transpile runs fast enough interpreted (tens of ms). The option
-            // is marked experimental; it is set on this trusted, Slipway-owned context only.
-            builder.allowExperimentalOptions(true).option("engine.Compilation", "false");
-        }
-        context = builder.build();
-        context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
-        transpile = context.eval("js", TRANSPILE);
-        LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);
-    }
+  private final JsonCodec json;
+  private final boolean optimizingRuntime;
+  private Context context;
+  private Value transpile;
 
-    private static String compilerVersion() {
-        Properties properties = new Properties();
-        try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(POM_PROPERTIES)) {
-            if (in == null) {
-                throw new IllegalStateException("TypeScript compiler not on the classpath: " + POM_PROPERTIES + " is missing");
-            }
-            properties.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return properties.getProperty("version");
-    }
+  /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that off only then). */
+  TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime) {
+    this.json = json;
+    this.optimizingRuntime = optimizingRuntime;
+  }
 
-    private static String resource(String path) {
-        try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("TypeScript compiler not on the classpath: " + path + " is missing");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+  /**
+   * Transpiles {@code source} (already wrapped, so a top-level {@code return} is legal) and
+   * fails on the first syntactic error. Line numbers are those of {@code source}.
+   */
+  @SuppressWarnings("unchecked")
+  synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
+    if (transpile == null) {
+      start();
     }
+    String result = transpile.execute(source, scriptName + ".ts").asString();
+    Map<String, Object> output = (Map<String, Object>) json.read(result);
+    List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");
+    if (!errors.isEmpty()) {
+      Map<String, Object> first = errors.getFirst();
+      throw new ScriptCompileException(scriptName, ((Number) first.get("line")).intValue(), (String) first.get("message"));
+    }
+    return (String) output.get("javascript");
+  }
 
-    @Override
-    public synchronized void close() {
-        if (context != null) {
-            context.close(true);
-            context = null;
-            transpile = null;
-        }
+  private void start() {
+    long begin = System.nanoTime();
+    String version = compilerVersion();
+    String path = "META-INF/resources/webjars/typescript/" + version + "/lib/typescript.js";
+    String compiler = resource(path);
+    var builder = Context.newBuilder("js")
+        .out(OutputStream.nullOutputStream())
+        .err(OutputStream.nullOutputStream())
+        // the sandbox logs whether the JIT is active; this context needs no second warning
+        .option("engine.WarnInterpreterOnly", "false");
+    if (optimizingRuntime) {
+      // Never JIT-compile the TypeScript compiler: it is megabytes of code that would keep
+      // the Truffle compiler threads busy for minutes after each save, taking CPU from
+      // requests, while a transpile runs fast enough interpreted (tens of ms). The option
+      // is marked experimental; it is set on this trusted, Slipway-owned context only.
+      builder.allowExperimentalOptions(true).option("engine.Compilation", "false");
     }
+    context = builder.build();
+    context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
+    transpile = context.eval("js", TRANSPILE);
+    LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);
+  }
+
+  private static String compilerVersion() {
+    Properties properties = new Properties();
+    try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(POM_PROPERTIES)) {
+      if (in == null) {
+        throw new IllegalStateException("TypeScript compiler not on the classpath: " + POM_PROPERTIES + " is missing");
+      }
+      properties.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return properties.getProperty("version");
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("TypeScript compiler not on the classpath: " + path + " is missing");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (context != null) {
+      context.close(true);
+      context = null;
+      transpile = null;
+    }
+  }
 }
