@@ -90,7 +90,7 @@ public final class Slipway implements AutoCloseable {
       var compiler = new EndpointCompiler(database.dataSource(), sandbox);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints);
-      var deployer = new Deployer(database.dataSource(), endpoints, releases, compiler, codec, live);
+      var deployer = new Deployer(database.dataSource(), endpoints, releases, versions, live);
       deployer.loadActive();
       push(closeables, new ReleaseListener(database.pool().getJdbcUrl(), database.pool().getUsername(),
           database.pool().getPassword(), deployer).start());

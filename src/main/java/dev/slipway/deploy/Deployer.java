@@ -2,13 +2,10 @@ package dev.slipway.deploy;
 
 import dev.slipway.http.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
-import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RoutingTable;
-import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.PathPattern;
-import dev.slipway.spec.SpecCodec;
 import dev.slipway.spec.Violation;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
@@ -43,18 +40,16 @@ public final class Deployer {
   private final DataSource dataSource;
   private final EndpointStore endpoints;
   private final ReleaseStore releases;
-  private final EndpointCompiler compiler;
-  private final SpecCodec codec;
+  private final Versions versions;
   private final LiveRouting live;
   private final Map<Long, CompiledEndpoint> compiled = new ConcurrentHashMap<>();
 
-  public Deployer(DataSource dataSource, EndpointStore endpoints, ReleaseStore releases, EndpointCompiler compiler,
-      SpecCodec codec, LiveRouting live) {
+  public Deployer(DataSource dataSource, EndpointStore endpoints, ReleaseStore releases, Versions versions,
+      LiveRouting live) {
     this.dataSource = dataSource;
     this.endpoints = endpoints;
     this.releases = releases;
-    this.compiler = compiler;
-    this.codec = codec;
+    this.versions = versions;
     this.live = live;
   }
 
@@ -127,17 +122,8 @@ public final class Deployer {
   }
 
   /** The compiled form of a version, compiled once and shared while it is live. */
-  public CompiledEndpoint compiled(EndpointVersion version) {
-    CompiledEndpoint endpoint = compiled.get(version.id());
-    if (endpoint != null) return endpoint;
-    try {
-      endpoint = compiler.compile(codec.read(version.spec()), version.id(), version.version());
-    } catch (InvalidSpecException e) {
-      throw ProblemException.unprocessable("release_invalid",
-          "Endpoint '" + version.name() + "' version " + version.version() + " no longer compiles.", e.violations());
-    }
-    compiled.put(version.id(), endpoint);
-    return endpoint;
+  private CompiledEndpoint compiled(EndpointVersion version) {
+    return compiled.computeIfAbsent(version.id(), id -> versions.compile(version));
   }
 
   private RoutingTable build(long releaseId, List<EndpointVersion> versions) {

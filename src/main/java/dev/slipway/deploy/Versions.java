@@ -60,12 +60,16 @@ public final class Versions {
   /** The version compiled for preview; compiled once per version. */
   public CompiledEndpoint preview(EndpointVersion version) {
     if (previews.size() > 256) previews.clear();
-    return previews.computeIfAbsent(version.id(), id -> {
-      try {
-        return compiler.compile(codec.read(version.spec()), version.id(), version.version());
-      } catch (InvalidSpecException e) {
-        throw ProblemException.unprocessable("invalid_spec", "This version no longer compiles.", e.violations());
-      }
-    });
+    return previews.computeIfAbsent(version.id(), id -> compile(version));
+  }
+
+  /** Compiles a saved version; a version that no longer compiles is a 422 naming it. */
+  CompiledEndpoint compile(EndpointVersion version) {
+    try {
+      return compiler.compile(codec.read(version.spec()), version.id(), version.version());
+    } catch (InvalidSpecException e) {
+      throw ProblemException.unprocessable("version_invalid",
+          "Endpoint '" + version.name() + "' version " + version.version() + " no longer compiles.", e.violations());
+    }
   }
 }
