@@ -94,7 +94,7 @@ public final class Slipway implements AutoCloseable {
       deployer.loadActive();
       push(closeables, new ReleaseListener(database.pool().getJdbcUrl(), database.pool().getUsername(),
           database.pool().getPassword(), deployer).start());
-      var calls = push(closeables, new CallLog(16_384, config.callLogLevel(), System.out));
+      var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
       var console = new ScriptConsole(sandbox, database.dataSource());
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
