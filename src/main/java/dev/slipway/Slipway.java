@@ -16,6 +16,7 @@ import dev.slipway.security.AdminToken;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.Database;
 import dev.slipway.store.EndpointStore;
+import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
 import java.time.Instant;
@@ -35,14 +36,11 @@ public final class Slipway implements AutoCloseable {
   public static final String VERSION = "0.1.0";
 
   private final Deque<AutoCloseable> closeables;
-  private final ScriptSandbox sandbox;
   private final DataPlaneServer dataPlane;
   private final ControlPlaneServer controlPlane;
 
-  private Slipway(Deque<AutoCloseable> closeables, ScriptSandbox sandbox, DataPlaneServer dataPlane,
-      ControlPlaneServer controlPlane) {
+  private Slipway(Deque<AutoCloseable> closeables, DataPlaneServer dataPlane, ControlPlaneServer controlPlane) {
     this.closeables = closeables;
-    this.sandbox = sandbox;
     this.dataPlane = dataPlane;
     this.controlPlane = controlPlane;
   }
@@ -66,7 +64,6 @@ public final class Slipway implements AutoCloseable {
     try {
       Slipway slipway = start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
-      Thread.ofVirtual().name("typescript-warm-up").start(slipway::warmUpTypeScript);
     } catch (Exception e) {
       LOG.error("Slipway failed to start", e);
       System.exit(1);
@@ -80,7 +77,8 @@ public final class Slipway implements AutoCloseable {
     try {
       Database database = push(closeables, Database.open(config));
       ScriptSandbox sandbox = push(closeables, new ScriptSandbox(new SandboxLimits(
-          config.scriptTimeout(), config.scriptStatementLimit(), Math.max(2, Runtime.getRuntime().availableProcessors() * 2))));
+          config.scriptTimeout(), config.scriptStatementLimit(), Math.max(2, Runtime.getRuntime().availableProcessors() * 2)),
+          new PostgresTranspileCache(database.dataSource())));
 
       var settings = new SettingsStore(database.dataSource());
       var adminToken = AdminToken.ensure(settings, config.adminToken());
@@ -103,22 +101,10 @@ public final class Slipway implements AutoCloseable {
               database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} (release {}, {} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().releaseId(), live.current().router().targets().size());
-      return new Slipway(closeables, sandbox, dataPlane, controlPlane);
+      return new Slipway(closeables, dataPlane, controlPlane);
     } catch (Exception | Error e) {
       closeAll(closeables);
       throw e;
-    }
-  }
-
-  /**
-   * Loads the TypeScript compiler (seconds on first use) so the first save of a TypeScript step
-   * does not wait for it. {@code serve} does this in the background after start.
-   */
-  void warmUpTypeScript() {
-    try {
-      sandbox.compile("warm-up", "const x: number = 1; return x;", dev.slipway.sandbox.ScriptLanguage.TYPESCRIPT);
-    } catch (Exception e) {
-      LOG.warn("could not load the TypeScript compiler ahead of use: {}", e.getMessage());
     }
   }
 

@@ -61,6 +61,11 @@ public final class ScriptSandbox implements AutoCloseable {
   }
 
   public ScriptSandbox(SandboxLimits limits) {
+    this(limits, TranspileCache.NONE);
+  }
+
+  /** A sandbox that keeps what TypeScript sources transpile to in {@code transpiled}. */
+  public ScriptSandbox(SandboxLimits limits, TranspileCache transpiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
     // CONSTRAINED refuses to build unless out and err are given explicitly. Nothing a script
     // may do writes to them (print and console are replaced); the engine's own warnings,
@@ -71,7 +76,7 @@ public final class ScriptSandbox implements AutoCloseable {
         .err(OutputStream.nullOutputStream())
         .build();
     boolean optimizing = !"Interpreted".equals(engine.getImplementationName());
-    this.typeScript = new TypeScriptTranspiler(json, optimizing);
+    this.typeScript = new TypeScriptTranspiler(json, optimizing, transpiled);
     if (!optimizing) {
       LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
           + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
@@ -98,6 +103,11 @@ public final class ScriptSandbox implements AutoCloseable {
     });
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
     watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the TypeScript compiler has been loaded into memory (a cache hit never loads it). */
+  public boolean typeScriptCompilerLoaded() {
+    return typeScript.loaded();
   }
 
   public SandboxLimits limits() {

@@ -53,21 +53,38 @@ final class TypeScriptTranspiler implements AutoCloseable {
 
   private final JsonCodec json;
   private final boolean optimizingRuntime;
+  private final TranspileCache cache;
   private Context context;
   private Value transpile;
 
   /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that off only then). */
-  TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime) {
+  TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime, TranspileCache cache) {
     this.json = json;
     this.optimizingRuntime = optimizingRuntime;
+    this.cache = cache;
+  }
+
+  /** Whether the TypeScript compiler has been loaded (sources found in the cache never load it). */
+  synchronized boolean loaded() {
+    return transpile != null;
   }
 
   /**
    * Transpiles {@code source} (already wrapped, so a top-level {@code return} is legal) and
    * fails on the first syntactic error. Line numbers are those of {@code source}.
    */
-  @SuppressWarnings("unchecked")
   synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
+    // the compiler's version is part of the key: another compiler may emit other JavaScript
+    String key = sha256(compilerVersion() + "\n" + source);
+    var cached = cache.get(key);
+    if (cached.isPresent()) return cached.get();
+    String javascript = transpileNow(scriptName, source);
+    cache.put(key, javascript);
+    return javascript;
+  }
+
+  @SuppressWarnings("unchecked")
+  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
     if (transpile == null) {
       start();
     }
@@ -102,6 +119,15 @@ final class TypeScriptTranspiler implements AutoCloseable {
     context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
     LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);
+  }
+
+  private static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
   }
 
   private static String compilerVersion() {

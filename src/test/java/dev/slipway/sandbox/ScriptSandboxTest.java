@@ -57,6 +57,37 @@ class ScriptSandboxTest {
   }
 
   @Test
+  void a_transpiled_typescript_source_comes_from_the_cache_without_loading_the_compiler() throws Exception {
+    var stored = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    TranspileCache cache = new TranspileCache() {
+      @Override
+      public java.util.Optional<String> get(String key) {
+        return java.util.Optional.ofNullable(stored.get(key));
+      }
+
+      @Override
+      public void put(String key, String javascript) {
+        stored.put(key, javascript);
+      }
+    };
+    String source = "const n: number = ctx.n; return n * 2;";
+    try (var first = new ScriptSandbox(new SandboxLimits(TIMEOUT, STATEMENT_LIMIT, 1), cache)) {
+      first.compile("double", source, ScriptLanguage.TYPESCRIPT);
+      assertThat(first.typeScriptCompilerLoaded()).isTrue();
+    }
+    assertThat(stored).hasSize(1);
+    try (var second = new ScriptSandbox(new SandboxLimits(TIMEOUT, STATEMENT_LIMIT, 1), cache)) {
+      CompiledScript script = second.compile("double", source, ScriptLanguage.TYPESCRIPT);
+      assertThat(second.typeScriptCompilerLoaded()).isFalse();
+      var outcome = second.run(script, Map.of("n", 21), ScriptHost.NONE);
+      assertThat(((ScriptOutcome.Success) outcome).value()).isEqualTo(42L);
+      assertThatThrownBy(() -> second.compile("broken", "const x: number = ;", ScriptLanguage.TYPESCRIPT))
+          .isInstanceOf(ScriptCompileException.class);
+    }
+    assertThat(stored).as("failures are not cached").hasSize(1);
+  }
+
+  @Test
   void returns_the_value_as_a_plain_java_tree() throws Exception {
     Object value = valueOf(run("return { a: 1, b: 'x', c: [true, null, 2.5], d: { e: 3.0 }, f: undefined };", null));
 
