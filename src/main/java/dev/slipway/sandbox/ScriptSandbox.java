@@ -53,6 +53,8 @@ public final class ScriptSandbox implements AutoCloseable {
   /** Free slots, most recently used first, so a few warm contexts serve light load. */
   private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
   private final ScheduledExecutorService watchdog;
+  /** How long the TypeScript compiler stays loaded after its last use. */
+  private static final java.time.Duration TYPESCRIPT_IDLE = java.time.Duration.ofSeconds(30);
   private volatile boolean closed;
 
   /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
@@ -103,6 +105,7 @@ public final class ScriptSandbox implements AutoCloseable {
     });
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
     watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    watchdog.scheduleWithFixedDelay(() -> typeScript.closeIfIdle(TYPESCRIPT_IDLE), 10, 10, TimeUnit.SECONDS);
   }
 
   /** Whether the TypeScript compiler has been loaded into memory (a cache hit never loads it). */

@@ -54,6 +54,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
   private final JsonCodec json;
   private final boolean optimizingRuntime;
   private final TranspileCache cache;
+  private long lastUsed;
   private Context context;
   private Value transpile;
 
@@ -85,6 +86,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   private String transpileNow(String scriptName, String source) throws ScriptCompileException {
+    lastUsed = System.nanoTime();
     if (transpile == null) {
       start();
     }
@@ -151,6 +153,17 @@ final class TypeScriptTranspiler implements AutoCloseable {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Unloads the compiler when nothing was transpiled for {@code idle}: it holds a large heap that
+   * every garbage collection would otherwise keep scanning. The next transpile loads it again.
+   */
+  synchronized void closeIfIdle(java.time.Duration idle) {
+    if (context != null && System.nanoTime() - lastUsed > idle.toNanos()) {
+      LOG.info("TypeScript compiler unloaded after {} s unused", idle.toSeconds());
+      close();
     }
   }
 
