@@ -35,6 +35,8 @@ public final class CallLog implements AutoCloseable {
   private final Thread writer;
   private volatile boolean running = true;
   private long written;
+  /** The writer thread's buffer, kept between flushes so it does not grow anew each time. */
+  private final StringBuilder batch = new StringBuilder(1 << 16);
 
   public CallLog(int capacity, Level level, OutputStream out) {
     this.ring = new AtomicReferenceArray<>(capacity);
@@ -70,7 +72,7 @@ public final class CallLog implements AutoCloseable {
   private void flush() {
     long end = next.get();
     if (end == written) return;
-    var batch = new StringBuilder(4096);
+    batch.setLength(0);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
       batch.append(java.time.Instant.now()).append(" WARN  calls - ").append(missed).append(" call line(s) dropped: the log fell behind\n");
