@@ -32,42 +32,43 @@ final class InputContract {
   private final Part params;
   private final Part query;
   private final Part headers;
-  private final Optional<CompiledSchema> bodySchema;
-  private final Optional<SimpleSchema> bodyDirect;
+  private final Optional<SchemaCheck> body;
 
-  /** One declared field: its name, JSON Schema type, default, whether it must be present, its checks. */
-  private record Field(String name, String type, Object defaultValue, boolean required, Optional<SimpleSchema> check) {}
+  /** One declared field: its name, its JSON Schema type (for coercion) and its default. */
+  private record Field(String name, String type, Object defaultValue) {}
 
   /**
-   * The declared fields of params, query or headers. When every field's schema compiles to a
-   * {@link SimpleSchema} they are checked directly; otherwise the part goes to the general
-   * validator as one object schema.
+   * A schema checked directly when it is simple enough ({@link SimpleSchema}), by the general
+   * validator otherwise; either way the same violations at the same paths.
    */
-  private record Part(String name, List<Field> fields, Optional<CompiledSchema> general) {
+  private record SchemaCheck(Optional<SimpleSchema> direct, Optional<CompiledSchema> general) {
+    static SchemaCheck of(JsonNode schema) {
+      Optional<SimpleSchema> direct = SimpleSchema.compile(schema);
+      return new SchemaCheck(direct, direct.isPresent() ? Optional.empty() : Optional.of(CompiledSchema.of(schema)));
+    }
+
+    /** {@code node} is {@code value} as a JSON tree when the caller has one, else null. */
+    void check(Object value, JsonNode node, String at, List<Violation> violations) {
+      if (direct.isPresent()) {
+        direct.get().check(value, at, violations);
+      } else {
+        violations.addAll(general.orElseThrow().violations(node != null ? node : Json.MAPPER.valueToTree(value), at));
+      }
+    }
+  }
+
+  /** The declared fields of params, query or headers, checked as one object. */
+  private record Part(String name, List<Field> fields, Optional<SchemaCheck> schema) {
     static Part of(String name, Map<String, JsonNode> schemas, boolean allRequired) {
       var fields = new ArrayList<Field>();
       schemas.forEach((field, schema) -> fields.add(new Field(field,
           schema.path("type").isTextual() ? schema.path("type").asText() : null,
-          schema.has("default") ? Json.plain(schema.get("default")) : null,
-          allRequired || EndpointSpec.Input.isRequired(schema),
-          SimpleSchema.compile(schema))));
-      boolean direct = fields.stream().allMatch(f -> f.check().isPresent());
-      return new Part(name, List.copyOf(fields), direct ? Optional.empty() : objectSchema(schemas, allRequired));
+          schema.has("default") ? Json.plain(schema.get("default")) : null)));
+      return new Part(name, List.copyOf(fields), objectSchema(schemas, allRequired).map(SchemaCheck::of));
     }
 
     void check(Map<String, Object> values, List<Violation> violations) {
-      if (general.isPresent()) {
-        violations.addAll(general.get().violations(Json.MAPPER.valueToTree(values), "/" + name));
-        return;
-      }
-      for (Field field : fields) {
-        Object value = values.get(field.name());
-        if (value == null) {
-          if (field.required()) violations.add(new Violation("/" + name + "/" + field.name(), "required property '" + field.name() + "' not found"));
-        } else {
-          field.check().orElseThrow().check(value, "/" + name + "/" + field.name(), violations);
-        }
-      }
+      schema.ifPresent(check -> check.check(values, null, "/" + name, violations));
     }
   }
 
@@ -83,8 +84,7 @@ final class InputContract {
     var headerSchemas = new LinkedHashMap<String, JsonNode>();
     input.headers().forEach((name, schema) -> headerSchemas.put(name.toLowerCase(), schema));
     this.headers = Part.of("headers", headerSchemas, false);
-    this.bodyDirect = input.body().flatMap(SimpleSchema::compile);
-    this.bodySchema = bodyDirect.isPresent() ? Optional.empty() : input.body().map(CompiledSchema::of);
+    this.body = input.body().map(SchemaCheck::of);
   }
 
   /** The request's input, or a 400/415 problem listing every way it breaks the contract. */
@@ -122,10 +122,9 @@ final class InputContract {
       headerValues = declared;
     }
 
-    JsonNode body = body(request);
-    Object bodyValue = Json.plain(body);
-    bodyDirect.ifPresent(schema -> schema.check(bodyValue, "/body", violations));
-    bodySchema.ifPresent(schema -> violations.addAll(schema.violations(body, "/body")));
+    JsonNode bodyNode = body(request);
+    Object bodyValue = Json.plain(bodyNode);
+    body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
 
     if (!violations.isEmpty()) {
       throw ProblemException.badRequest("invalid_input", "The request does not match the endpoint's input contract.", violations);
@@ -186,10 +185,10 @@ final class InputContract {
   }
 
   /**
-   * An object schema over the declared fields, for the general validator. The {@code required:
-   * true} shorthand becomes the object's {@code required} list.
+   * An object schema over the declared fields. The {@code required: true} shorthand becomes the
+   * object's {@code required} list.
    */
-  private static Optional<CompiledSchema> objectSchema(Map<String, JsonNode> fields, boolean allRequired) {
+  private static Optional<JsonNode> objectSchema(Map<String, JsonNode> fields, boolean allRequired) {
     if (fields.isEmpty()) return Optional.empty();
     ObjectNode schema = NODES.objectNode().put("type", "object");
     ObjectNode properties = schema.putObject("properties");
@@ -199,6 +198,6 @@ final class InputContract {
       if (allRequired || EndpointSpec.Input.isRequired(field)) required.add(name);
     });
     if (!required.isEmpty()) schema.set("required", required);
-    return Optional.of(CompiledSchema.of(schema));
+    return Optional.of(schema);
   }
 }
