@@ -12,13 +12,22 @@ import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
-import dev.slipway.security.AdminToken;
+import dev.slipway.security.Authenticator;
+import dev.slipway.security.Bootstrap;
+import dev.slipway.security.SignIn;
+import dev.slipway.security.Tokens;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.CredentialStore;
+import dev.slipway.store.IdentityStore;
+import dev.slipway.store.Platform;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.Database;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -49,8 +58,13 @@ public final class Slipway implements AutoCloseable {
     List<String> arguments = Arrays.asList(args);
     String command = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? "serve" : arguments.getFirst();
     List<String> flags = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? arguments : arguments.subList(1, arguments.size());
+    if (command.equals("admin")) {
+      System.exit(Admin.run(flags));
+      return;
+    }
     if (!command.equals("serve")) {
       System.err.println("usage: slipway serve [--port 8080] [--control-port 8081] [--data-dir ./data] [--database-url URL] ...");
+      System.err.println("       slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
       System.exit(2);
     }
     SlipwayConfig config;
@@ -81,14 +95,21 @@ public final class Slipway implements AutoCloseable {
           new PostgresTranspileCache(database.dataSource())));
 
       var settings = new SettingsStore(database.dataSource());
-      var adminToken = AdminToken.ensure(settings, config.adminToken());
-      var endpoints = new EndpointStore(database.dataSource());
-      var releases = new ReleaseStore(database.dataSource());
+      var platform = new Platform(database.dataSource());
+      var identities = new IdentityStore();
+      var credentials = new CredentialStore();
+      var audit = new AuditStore();
+      Bootstrap.ensureAdminKey(platform, credentials, settings, config.adminToken());
+      var tokens = new Tokens(Bootstrap.tokenKey(settings), Duration.ofMinutes(15), Clock.systemUTC());
+      var authenticator = new Authenticator(platform, identities, credentials, tokens);
+      var signIn = new SignIn(platform, identities, credentials, audit, tokens);
+      var endpoints = new EndpointStore();
+      var releases = new ReleaseStore();
       var codec = new SpecCodec();
       var compiler = new EndpointCompiler(database.dataSource(), sandbox);
       var live = new LiveRouting();
-      var versions = new Versions(codec, compiler, endpoints);
-      var deployer = new Deployer(database.dataSource(), endpoints, releases, versions, live);
+      var versions = new Versions(codec, compiler, endpoints, audit, platform);
+      var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
       push(closeables, new ReleaseListener(database.pool().getJdbcUrl(), database.pool().getUsername(),
           database.pool().getPassword(), deployer).start());
@@ -97,10 +118,10 @@ public final class Slipway implements AutoCloseable {
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Services(adminToken, versions, deployer, endpoints, releases, live, calls, console,
+          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, versions, deployer, endpoints, releases, live, calls, console,
               database.pool(), database.embedded(), VERSION, started)).start());
-      LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} (release {}, {} endpoint(s) live)",
-          VERSION, dataPlane.port(), controlPlane.port(), live.current().releaseId(), live.current().router().targets().size());
+      LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
+          VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);
     } catch (Exception | Error e) {
       closeAll(closeables);

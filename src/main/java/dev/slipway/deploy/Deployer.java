@@ -4,31 +4,35 @@ import dev.slipway.http.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
-import dev.slipway.runtime.RoutingTable;
+import dev.slipway.security.Actor;
 import dev.slipway.spec.PathPattern;
 import dev.slipway.spec.Violation;
+import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
+import dev.slipway.store.Platform;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes releases live. A deploy or rollback compiles the whole release first (a release that does
- * not compile never goes live), records it in one transaction under a cluster-wide advisory lock,
- * then swaps this instance's routing table and notifies the others. Requests in flight keep the
- * table they started with.
+ * Makes an org's releases live. A deploy or rollback runs in one transaction under a cluster-wide
+ * advisory lock: it compiles the whole release (a release that does not compile never goes live),
+ * checks that no route is served twice (in the release, or by another org), records the release,
+ * its activation and the audit record, then swaps this instance's routing table and notifies the
+ * others. Requests in flight keep the table they started with.
  */
 public final class Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
@@ -37,18 +41,20 @@ public final class Deployer {
   public static final String CHANNEL = "slipway_release";
   public static final String ENVIRONMENT = "prod";
 
-  private final DataSource dataSource;
+  private final Platform platform;
   private final EndpointStore endpoints;
   private final ReleaseStore releases;
+  private final AuditStore audit;
   private final Versions versions;
   private final LiveRouting live;
   private final Map<Long, CompiledEndpoint> compiled = new ConcurrentHashMap<>();
 
-  public Deployer(DataSource dataSource, EndpointStore endpoints, ReleaseStore releases, Versions versions,
+  public Deployer(Platform platform, EndpointStore endpoints, ReleaseStore releases, AuditStore audit, Versions versions,
       LiveRouting live) {
-    this.dataSource = dataSource;
+    this.platform = platform;
     this.endpoints = endpoints;
     this.releases = releases;
+    this.audit = audit;
     this.versions = versions;
     this.live = live;
   }
@@ -62,77 +68,90 @@ public final class Deployer {
    */
   public record DeployRequest(List<Target> targets, List<String> remove, Optional<String> note) {}
 
-  public synchronized Release deploy(DeployRequest request) throws SQLException {
+  public synchronized Release deploy(Actor actor, DeployRequest request) throws SQLException {
+    long org = actor.orgId();
+    var done = underLock(org, (c, taken) -> {
+      var set = releaseSet(c, org, request);
+      var chosen = List.copyOf(set.values());
+      var routes = routes(chosen, taken);
+      long id = releases.create(c, org, ENVIRONMENT, request.note().orElse(null), chosen.stream().map(EndpointVersion::id).toList());
+      releases.activate(c, org, id, ENVIRONMENT, "deploy");
+      audit.record(c, actor.event("release.deploy", "release:" + id, AuditStore.Outcome.SUCCESS,
+          Map.of("endpoints", chosen.stream().map(v -> v.name() + " v" + v.version()).toList())));
+      notifyOthers(c, org, id);
+      return new Swap(releases.find(c, org, id).orElseThrow(), routes);
+    });
+    swap(org, done.release().id(), done.routes());
+    LOG.info("org {}: deployed release {} with {} endpoint(s)", org, done.release().id(), done.routes().size());
+    return done.release();
+  }
+
+  /** Makes an earlier release of the org live again. */
+  public synchronized Release rollback(Actor actor, long releaseId) throws SQLException {
+    long org = actor.orgId();
+    var done = underLock(org, (c, taken) -> {
+      Release release = releases.find(c, org, releaseId).orElseThrow(() ->
+          ProblemException.notFound("release_not_found", "No release " + releaseId + "."));
+      var routes = routes(release.versions(), taken);
+      releases.activate(c, org, releaseId, ENVIRONMENT, "rollback");
+      audit.record(c, actor.success("release.rollback", "release:" + releaseId));
+      notifyOthers(c, org, releaseId);
+      return new Swap(release, routes);
+    });
+    swap(org, releaseId, done.routes());
+    LOG.info("org {}: rolled back to release {}", org, releaseId);
+    return done.release();
+  }
+
+  /** Loads every org's live release from the database, where it is not the one in service already. */
+  public synchronized void loadActive() throws SQLException {
+    var active = platform.system(c -> releases.activeIds(c, ENVIRONMENT));
+    for (var entry : active.entrySet()) {
+      long org = entry.getKey();
+      long releaseId = entry.getValue();
+      if (live.current().releaseOf(org) == releaseId) continue;
+      Release release = platform.inOrg(org, c -> releases.find(c, org, releaseId).orElseThrow());
+      var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
+      for (EndpointVersion version : release.versions()) routes.put(routeKey(version), compiled(version));
+      swap(org, releaseId, routes);
+      LOG.info("org {}: serving release {} with {} endpoint(s)", org, releaseId, routes.size());
+    }
+  }
+
+  /** What a deploy or rollback hands from its transaction to the swap after it commits. */
+  private record Swap(Release release, Map<Router.RouteKey, CompiledEndpoint> routes) {}
+
+  private Map<String, EndpointVersion> releaseSet(Connection c, long org, DeployRequest request) throws SQLException {
     Map<String, EndpointVersion> set = new LinkedHashMap<>();
     if (request.targets().isEmpty() && request.remove().isEmpty()) {
-      for (var summary : endpoints.list()) set.put(summary.name(), summary.latest());
-    } else {
-      Optional<Long> activeId = releases.activeId(ENVIRONMENT);
-      if (activeId.isPresent()) {
-        releases.find(activeId.get()).orElseThrow().versions().forEach(v -> set.put(v.name(), v));
-      }
-      for (Target target : request.targets()) {
-        var version = target.version().isPresent()
-            ? endpoints.version(target.name(), target.version().get())
-            : endpoints.latest(target.name());
-        set.put(target.name(), version.orElseThrow(() -> ProblemException.notFound("endpoint_not_found",
-            "No endpoint '" + target.name() + "'" + target.version().map(v -> " with version " + v).orElse("") + ".")));
-      }
-      for (String name : request.remove()) {
-        if (set.remove(name) == null) {
-          throw ProblemException.notFound("endpoint_not_live", "Endpoint '" + name + "' is not in the live release.");
-        }
+      for (var summary : endpoints.list(c, org)) set.put(summary.name(), summary.latest());
+      return set;
+    }
+    Optional<Long> activeId = releases.activeId(c, org, ENVIRONMENT);
+    if (activeId.isPresent()) {
+      releases.find(c, org, activeId.get()).orElseThrow().versions().forEach(v -> set.put(v.name(), v));
+    }
+    for (Target target : request.targets()) {
+      var version = target.version().isPresent()
+          ? endpoints.version(c, org, target.name(), target.version().get())
+          : endpoints.latest(c, org, target.name());
+      set.put(target.name(), version.orElseThrow(() -> ProblemException.notFound("endpoint_not_found",
+          "No endpoint '" + target.name() + "'" + target.version().map(v -> " with version " + v).orElse("") + ".")));
+    }
+    for (String name : request.remove()) {
+      if (set.remove(name) == null) {
+        throw ProblemException.notFound("endpoint_not_live", "Endpoint '" + name + "' is not in the live release.");
       }
     }
-    var versions = List.copyOf(set.values());
-    RoutingTable table = build(0, versions);
-    try (Connection c = transaction()) {
-      long id = releases.create(c, ENVIRONMENT, request.note().orElse(null), versions.stream().map(EndpointVersion::id).toList());
-      releases.activate(c, id, ENVIRONMENT, "deploy");
-      notifyOthers(c, id);
-      c.commit();
-      swap(new RoutingTable(id, table.router()));
-      LOG.info("deployed release {} with {} endpoint(s)", id, versions.size());
-      return releases.find(id).orElseThrow();
-    }
+    return set;
   }
 
-  /** Makes an earlier release live again. */
-  public synchronized Release rollback(long releaseId) throws SQLException {
-    Release release = releases.find(releaseId).orElseThrow(() ->
-        ProblemException.notFound("release_not_found", "No release " + releaseId + "."));
-    RoutingTable table = build(releaseId, release.versions());
-    try (Connection c = transaction()) {
-      releases.activate(c, releaseId, ENVIRONMENT, "rollback");
-      notifyOthers(c, releaseId);
-      c.commit();
-    }
-    swap(table);
-    LOG.info("rolled back to release {}", releaseId);
-    return release;
-  }
-
-  /** Loads the live release from the database, if it is not the one in service already. */
-  public synchronized void loadActive() throws SQLException {
-    Optional<Long> activeId = releases.activeId(ENVIRONMENT);
-    if (activeId.isEmpty() || activeId.get() == live.current().releaseId()) return;
-    Release release = releases.find(activeId.get()).orElseThrow();
-    swap(build(release.id(), release.versions()));
-    LOG.info("serving release {} with {} endpoint(s)", release.id(), release.versions().size());
-  }
-
-  /** The compiled form of a version, compiled once and shared while it is live. */
-  private CompiledEndpoint compiled(EndpointVersion version) {
-    return compiled.computeIfAbsent(version.id(), id -> versions.compile(version));
-  }
-
-  private RoutingTable build(long releaseId, List<EndpointVersion> versions) {
-    var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
+  /** The release's routes, compiled; a 409 when a route is served twice in it or by another org. */
+  private Map<Router.RouteKey, CompiledEndpoint> routes(List<EndpointVersion> chosen, Set<String> taken) {
     var byShape = new HashMap<String, String>();
     var conflicts = new ArrayList<Violation>();
-    for (EndpointVersion version : versions) {
-      String shape = version.method() + " " + PathPattern.shape(version.path());
-      String other = byShape.putIfAbsent(shape, version.name());
+    for (EndpointVersion version : chosen) {
+      String other = byShape.putIfAbsent(shape(version.method(), version.path()), version.name());
       if (other != null) {
         conflicts.add(new Violation("/endpoints/" + version.name(),
             "'" + version.name() + "' and '" + other + "' both serve " + version.method() + " " + version.path()));
@@ -142,42 +161,68 @@ public final class Deployer {
       throw new ProblemException(409, "route_conflict", "Conflict", "Two endpoints in the release serve the same route.",
           conflicts, Map.of());
     }
-    for (EndpointVersion version : versions) {
-      routes.put(new Router.RouteKey(version.method(), version.path()), compiled(version));
+    for (EndpointVersion version : chosen) {
+      if (taken.contains(shape(version.method(), version.path()))) {
+        conflicts.add(new Violation("/endpoints/" + version.name(),
+            "another org already serves " + version.method() + " " + version.path()));
+      }
     }
-    return new RoutingTable(releaseId, Router.of(routes));
+    if (!conflicts.isEmpty()) {
+      throw new ProblemException(409, "route_taken", "Conflict", "A route in the release is served by another org.",
+          conflicts, Map.of());
+    }
+    var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
+    for (EndpointVersion version : chosen) routes.put(routeKey(version), compiled(version));
+    return routes;
   }
 
-  private void swap(RoutingTable table) {
-    live.swap(table);
-    var keep = new java.util.HashSet<Long>();
-    versionsOf(table).forEach(keep::add);
+  private static String shape(String method, String path) {
+    return method + " " + PathPattern.shape(path);
+  }
+
+  private static Router.RouteKey routeKey(EndpointVersion version) {
+    return new Router.RouteKey(version.method(), version.path());
+  }
+
+  /** The compiled form of a version, compiled once and shared while it is live. */
+  private CompiledEndpoint compiled(EndpointVersion version) {
+    return compiled.computeIfAbsent(version.id(), id -> versions.compile(version));
+  }
+
+  private void swap(long org, long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {
+    live.swap(org, releaseId, routes);
+    var keep = new HashSet<Long>();
+    live.current().router().targets().forEach(e -> keep.add(e.identity().versionId()));
     compiled.keySet().retainAll(keep);
   }
 
-  private static List<Long> versionsOf(RoutingTable table) {
-    return table.router().targets().stream().map(e -> e.identity().versionId()).toList();
+  /** Work under the deploy lock, given the routes (as shapes) that other orgs serve live. */
+  @FunctionalInterface
+  private interface LockedWork<T> {
+    T run(Connection c, Set<String> taken) throws SQLException;
   }
 
-  private Connection transaction() throws SQLException {
-    Connection c = dataSource.getConnection();
-    try {
-      c.setAutoCommit(false);
+  /**
+   * Runs {@code work} in one transaction that holds the deploy lock and is confined to the org's
+   * rows (the other orgs' live routes are read first, as the owner, for the conflict check).
+   */
+  private <T> T underLock(long org, LockedWork<T> work) throws SQLException {
+    return platform.system(c -> {
       try (var ps = c.prepareStatement("select pg_advisory_xact_lock(?)")) {
         ps.setLong(1, DEPLOY_LOCK);
         ps.execute();
       }
-      return c;
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
+      var taken = new HashSet<String>();
+      for (var route : releases.routesOfOtherOrgs(c, org, ENVIRONMENT)) taken.add(shape(route.method(), route.path()));
+      Platform.enterOrg(c, org);
+      return work.run(c, taken);
+    });
   }
 
-  private static void notifyOthers(Connection c, long releaseId) throws SQLException {
+  private static void notifyOthers(Connection c, long org, long releaseId) throws SQLException {
     try (var ps = c.prepareStatement("select pg_notify(?, ?)")) {
       ps.setString(1, CHANNEL);
-      ps.setString(2, ENVIRONMENT + ":" + releaseId);
+      ps.setString(2, ENVIRONMENT + ":" + org + ":" + releaseId);
       ps.execute();
     }
   }

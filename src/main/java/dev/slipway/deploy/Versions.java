@@ -11,6 +11,9 @@ import dev.slipway.spec.Json;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
+import dev.slipway.security.Actor;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.Platform;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
@@ -25,19 +28,24 @@ public final class Versions {
   private final SpecCodec codec;
   private final EndpointCompiler compiler;
   private final EndpointStore store;
+  private final AuditStore audit;
+  private final Platform platform;
   private final Map<Long, CompiledEndpoint> previews = new ConcurrentHashMap<>();
 
-  public Versions(SpecCodec codec, EndpointCompiler compiler, EndpointStore store) {
+  public Versions(SpecCodec codec, EndpointCompiler compiler, EndpointStore store, AuditStore audit, Platform platform) {
     this.codec = codec;
     this.compiler = compiler;
     this.store = store;
+    this.audit = audit;
+    this.platform = platform;
   }
 
   /**
    * Checks and saves a spec. {@code name}, when present, is the endpoint the caller addressed; the
-   * spec may omit its name then, but may not name another.
+   * spec may omit its name then, but may not name another. A new version is audited in its own
+   * transaction.
    */
-  public EndpointStore.Saved save(String text, Optional<String> name) throws SQLException {
+  public EndpointStore.Saved save(Actor actor, String text, Optional<String> name) throws SQLException {
     try {
       JsonNode node = codec.parse(text);
       if (name.isPresent()) {
@@ -48,10 +56,16 @@ public final class Versions {
         ((ObjectNode) node).put("name", name.get());
       }
       EndpointSpec spec = codec.decode(node);
-      compiler.compile(spec, 0, 0);
+      compiler.compile(spec, actor.orgId(), 0, 0);
       compiler.checkSql(spec);
       String canonical = Json.canonical(node);
-      return store.save(spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);
+      return platform.inOrg(actor.orgId(), c -> {
+        var saved = store.save(c, actor.orgId(), spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);
+        if (saved.created()) {
+          audit.record(c, actor.success("endpoint.save", "endpoint:" + spec.name() + " v" + saved.version().version()));
+        }
+        return saved;
+      });
     } catch (InvalidSpecException e) {
       throw ProblemException.unprocessable("invalid_spec", "The spec has " + e.violations().size() + " problem(s).", e.violations());
     }
@@ -66,7 +80,7 @@ public final class Versions {
   /** Compiles a saved version; a version that no longer compiles is a 422 naming it. */
   CompiledEndpoint compile(EndpointVersion version) {
     try {
-      return compiler.compile(codec.read(version.spec()), version.id(), version.version());
+      return compiler.compile(codec.read(version.spec()), version.orgId(), version.id(), version.version());
     } catch (InvalidSpecException e) {
       throw ProblemException.unprocessable("version_invalid",
           "Endpoint '" + version.name() + "' version " + version.version() + " no longer compiles.", e.violations());

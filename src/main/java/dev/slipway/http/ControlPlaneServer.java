@@ -13,7 +13,16 @@ import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.sandbox.ScriptLanguage;
-import dev.slipway.security.AdminToken;
+import dev.slipway.security.Access;
+import dev.slipway.security.Action;
+import dev.slipway.security.Actor;
+import dev.slipway.security.Authenticator;
+import dev.slipway.security.Principal;
+import dev.slipway.security.SignIn;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.CredentialStore;
+import dev.slipway.store.IdentityStore;
+import dev.slipway.store.Platform;
 import dev.slipway.spec.Json;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.EndpointStore;
@@ -37,8 +46,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane: the platform API under {@code /api}. Every route but health and the spec's
- * schema needs the admin token. Errors are problem+json, as on the data plane.
+ * The control plane: the platform API under {@code /api}. Each route is registered with the
+ * {@link Action} it performs, and one check before every route enforces who may do it (see
+ * {@link #authorize}). Everything an org owns is read and written inside {@link Platform#inOrg}.
+ * Errors are problem+json, as on the data plane.
  */
 public final class ControlPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneServer.class);
@@ -47,7 +58,12 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /** What the control plane works with. */
   public record Services(
-      AdminToken adminToken,
+      Platform platform,
+      Authenticator authenticator,
+      SignIn signIn,
+      IdentityStore identities,
+      CredentialStore credentials,
+      AuditStore audit,
       Versions versions,
       Deployer deployer,
       EndpointStore endpoints,
@@ -73,31 +89,39 @@ public final class ControlPlaneServer implements AutoCloseable {
       config.jetty.host = host;
       config.jetty.port = port;
       var routes = config.routes;
-      routes.before("/api/*", this::authenticate);
-      routes.get("/api/health", this::health);
-      routes.get("/api/schemas/endpoint.json", ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT));
-      routes.post("/api/execute", this::execute);
-      routes.get("/api/endpoints", this::listEndpoints);
-      routes.post("/api/endpoints", ctx -> save(ctx, Optional.empty()));
-      routes.get("/api/endpoints/{name}", this::getEndpoint);
-      routes.put("/api/endpoints/{name}", ctx -> save(ctx, Optional.of(ctx.pathParam("name"))));
-      routes.get("/api/endpoints/{name}/versions", this::listVersions);
-      routes.get("/api/endpoints/{name}/versions/{version}", this::getVersion);
+      routes.before(ctx -> {
+        String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
+        ctx.attribute(Api.REQUEST_ID, requestId);
+        ctx.header(RequestIds.HEADER, requestId);
+        SecurityHeaders.CONTROL_PLANE.forEach(ctx::header);
+      });
+      routes.beforeMatched(this::authorize);
+      routes.addHttpHandler(HandlerType.GET, "/api/health", this::health, Action.PUBLIC);
+      routes.addHttpHandler(HandlerType.GET, "/api/schemas/endpoint.json",
+          ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT), Action.PUBLIC);
+      routes.addHttpHandler(HandlerType.POST, "/api/execute", this::execute, Action.EXECUTE);
+      routes.addHttpHandler(HandlerType.GET, "/api/endpoints", this::listEndpoints, Action.READ);
+      routes.addHttpHandler(HandlerType.POST, "/api/endpoints", ctx -> save(ctx, Optional.empty()), Action.EDIT);
+      routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}", this::getEndpoint, Action.READ);
+      routes.addHttpHandler(HandlerType.PUT, "/api/endpoints/{name}", ctx -> save(ctx, Optional.of(ctx.pathParam("name"))), Action.EDIT);
+      routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}/versions", this::listVersions, Action.READ);
+      routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}/versions/{version}", this::getVersion, Action.READ);
       for (HandlerType method : PREVIEW_METHODS) {
-        routes.addHttpHandler(method, "/api/endpoints/{name}/preview/<path>", ctx -> preview(ctx, Optional.empty()));
+        routes.addHttpHandler(method, "/api/endpoints/{name}/preview/<path>", ctx -> preview(ctx, Optional.empty()), Action.PREVIEW);
         routes.addHttpHandler(method, "/api/endpoints/{name}/versions/{version}/preview/<path>",
-            ctx -> preview(ctx, Optional.of(versionNumber(ctx))));
+            ctx -> preview(ctx, Optional.of(versionNumber(ctx))), Action.PREVIEW);
       }
-      routes.post("/api/deploy", this::deploy);
-      routes.get("/api/releases", this::listReleases);
-      routes.get("/api/releases/live", this::liveRelease);
-      routes.get("/api/releases/{id}", ctx -> json(ctx, 200, release(findRelease(ctx))));
-      routes.post("/api/releases/{id}/rollback", this::rollback);
-      routes.get("/api/logs", this::logs);
+      routes.addHttpHandler(HandlerType.POST, "/api/deploy", this::deploy, Action.DEPLOY);
+      routes.addHttpHandler(HandlerType.GET, "/api/releases", this::listReleases, Action.READ);
+      routes.addHttpHandler(HandlerType.GET, "/api/releases/live", this::liveRelease, Action.READ);
+      routes.addHttpHandler(HandlerType.GET, "/api/releases/{id}", ctx -> Api.json(ctx, 200, release(findRelease(ctx))), Action.READ);
+      routes.addHttpHandler(HandlerType.POST, "/api/releases/{id}/rollback", this::rollback, Action.DEPLOY);
+      routes.addHttpHandler(HandlerType.GET, "/api/logs", this::logs, Action.READ);
+      new AccessRoutes(services).register(routes);
       routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
       routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
       routes.exception(Exception.class, (e, ctx) -> {
-        String requestId = RequestIds.from(null);
+        String requestId = Api.requestId(ctx);
         LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
         problem(ctx, Problems.internal(requestId));
       });
@@ -130,15 +154,30 @@ public final class ControlPlaneServer implements AutoCloseable {
     app.stop();
   }
 
-  private void authenticate(Context ctx) {
-    String path = ctx.path();
-    if (path.equals("/api/health") || path.startsWith("/api/schemas/")) return;
-    String header = ctx.header("Authorization");
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
-    if (!services.adminToken().matches(token)) {
-      throw new ProblemException(401, "unauthorized", "Unauthorized",
-          token == null ? "Send the admin token as 'Authorization: Bearer <token>'." : "The bearer token is not valid.",
-          List.of(), Map.of("WWW-Authenticate", "Bearer"));
+  /**
+   * Enforces the role × action matrix: every route carries one {@link Action}; anything but a
+   * public one needs a caller whose role (and, for a key, scopes) {@link Access} allows it. A
+   * refusal is audited.
+   */
+  private void authorize(Context ctx) throws SQLException {
+    Action action = ctx.routeRoles().stream().map(Action.class::cast).findFirst()
+        .orElseThrow(() -> new IllegalStateException("route without an action: " + ctx.path()));
+    if (action == Action.PUBLIC) return;
+    boolean unsafe = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
+    Principal principal = services.authenticator().authenticate(new Authenticator.Presented(
+        ctx.header("Authorization"), ctx.cookie(Authenticator.SESSION_COOKIE), ctx.header(Authenticator.CSRF_HEADER), unsafe));
+    Actor actor = new Actor(principal, ctx.ip(), Api.requestId(ctx));
+    ctx.attribute(Api.ACTOR, actor);
+    if (!Access.allows(principal, action)) {
+      services.platform().inOrg(actor.orgId(), c -> {
+        services.audit().record(c, actor.event("access." + action.name().toLowerCase(), ctx.method() + " " + ctx.path(),
+            AuditStore.Outcome.DENIED, Map.of()));
+        return null;
+      });
+      String needs = action.minimum().orElseThrow().id();
+      throw new ProblemException(403, "forbidden", "Forbidden", principal.role().atLeast(action.minimum().get())
+          ? "This API key's scopes do not include '" + action.scope().orElseThrow() + "'."
+          : "Your role '" + principal.role().id() + "' may not do this; it needs '" + needs + "' or above.");
     }
   }
 
@@ -157,13 +196,13 @@ public final class ControlPlaneServer implements AutoCloseable {
         "waiting", pool == null ? 0 : pool.getThreadsAwaitingConnection(),
         "max", services.pool().getMaximumPoolSize()));
     body.put("database", services.embeddedDatabase() ? "embedded" : "external");
-    body.put("release", table.releaseId() == 0 ? null : table.releaseId());
+    body.put("liveReleases", table.releases().size());
     body.put("liveEndpoints", table.router().targets().size());
-    json(ctx, 200, body);
+    Api.json(ctx, 200, body);
   }
 
-  private void execute(Context ctx) {
-    JsonNode request = jsonBody(ctx);
+  private void execute(Context ctx) throws SQLException {
+    JsonNode request = Api.jsonBody(ctx);
     JsonNode code = request.get("code");
     if (code == null || !code.isTextual() || code.asText().isBlank()) {
       throw ProblemException.badRequest("invalid_request", "The body needs 'code', a non-empty string.",
@@ -177,24 +216,30 @@ public final class ControlPlaneServer implements AutoCloseable {
     ScriptLanguage language = "javascript".equals(request.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
     @SuppressWarnings("unchecked")
     Map<String, Object> data = context.isObject() ? Json.MAPPER.convertValue(context, Map.class) : new HashMap<>();
+    Actor actor = Api.actor(ctx);
+    services.platform().inOrg(actor.orgId(), c -> {
+      services.audit().record(c, actor.success("script.execute", "execute"));
+      return null;
+    });
     var execution = services.console().run(code.asText(), language, data);
     var body = new LinkedHashMap<String, Object>();
     body.put("result", execution.result());
     body.put("executionTime", execution.elapsed().toNanos() / 1_000_000.0);
     body.put("logs", execution.logs().stream().map(l -> Map.of("level", l.level(), "message", l.message())).toList());
-    json(ctx, 200, body);
+    Api.json(ctx, 200, body);
   }
 
   private void save(Context ctx, Optional<String> name) throws SQLException {
     String text = ctx.body();
-    var saved = services.versions().save(text, name);
-    json(ctx, saved.created() ? 201 : 200, versionBody(saved.version(), saved.created()));
+    var saved = services.versions().save(Api.actor(ctx), text, name);
+    Api.json(ctx, saved.created() ? 201 : 200, versionBody(saved.version(), saved.created()));
   }
 
   private void listEndpoints(Context ctx) throws SQLException {
-    var liveVersions = liveVersions();
+    long org = Api.actor(ctx).orgId();
+    var liveVersions = liveVersions(org);
     var list = new ArrayList<Map<String, Object>>();
-    for (var summary : services.endpoints().list()) {
+    for (var summary : services.platform().inOrg(org, c -> services.endpoints().list(c, org))) {
       var item = new LinkedHashMap<String, Object>();
       item.put("name", summary.name());
       item.put("method", summary.latest().method());
@@ -203,37 +248,40 @@ public final class ControlPlaneServer implements AutoCloseable {
       item.put("liveVersion", liveVersions.get(summary.name()));
       list.add(item);
     }
-    json(ctx, 200, list);
+    Api.json(ctx, 200, list);
   }
 
   private void getEndpoint(Context ctx) throws SQLException {
     String name = ctx.pathParam("name");
-    EndpointVersion latest = services.endpoints().latest(name).orElseThrow(() -> endpointNotFound(name));
-    var body = versionBody(latest, false);
+    long org = Api.actor(ctx).orgId();
+    var versions = services.platform().inOrg(org, c -> services.endpoints().versions(c, org, name));
+    if (versions.isEmpty()) throw endpointNotFound(name);
+    var body = versionBody(versions.getFirst(), false);
     body.remove("created");
-    body.put("liveVersion", liveVersions().get(name));
-    body.put("versions", services.endpoints().versions(name).stream().map(v -> Map.of(
+    body.put("liveVersion", liveVersions(org).get(name));
+    body.put("versions", versions.stream().map(v -> Map.of(
         "version", v.version(), "hash", v.hash(), "createdAt", v.createdAt().toString())).toList());
-    json(ctx, 200, body);
+    Api.json(ctx, 200, body);
   }
 
   private void listVersions(Context ctx) throws SQLException {
     String name = ctx.pathParam("name");
-    var versions = services.endpoints().versions(name);
+    long org = Api.actor(ctx).orgId();
+    var versions = services.platform().inOrg(org, c -> services.endpoints().versions(c, org, name));
     if (versions.isEmpty()) throw endpointNotFound(name);
-    json(ctx, 200, versions.stream().map(v -> versionBody(v, false)).toList());
+    Api.json(ctx, 200, versions.stream().map(v -> versionBody(v, false)).toList());
   }
 
   private void getVersion(Context ctx) throws SQLException {
-    json(ctx, 200, versionBody(findVersion(ctx.pathParam("name"), Optional.of(versionNumber(ctx))), false));
+    Api.json(ctx, 200, versionBody(findVersion(ctx, ctx.pathParam("name"), Optional.of(versionNumber(ctx))), false));
   }
 
   private void preview(Context ctx, Optional<Integer> version) throws SQLException {
     String name = ctx.pathParam("name");
-    EndpointVersion found = findVersion(name, version);
+    EndpointVersion found = findVersion(ctx, name, version);
     CompiledEndpoint endpoint = services.versions().preview(found);
     String path = "/" + ctx.pathParam("path");
-    String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
+    String requestId = Api.requestId(ctx);
     var router = Router.of(Map.of(new Router.RouteKey(found.method(), found.path()), endpoint));
     EndpointResponse answer = switch (router.find(ctx.method().name(), path)) {
       case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
@@ -250,13 +298,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     };
     ctx.status(answer.status());
     answer.headers().forEach(ctx::header);
-    ctx.header(RequestIds.HEADER, requestId);
     ctx.header("X-Slipway-Version", String.valueOf(found.version()));
     ctx.result(answer.body());
   }
 
   private void deploy(Context ctx) throws SQLException {
-    JsonNode request = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : jsonBody(ctx);
+    JsonNode request = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : Api.jsonBody(ctx);
     var targets = new ArrayList<Deployer.Target>();
     var violations = new ArrayList<dev.slipway.spec.Violation>();
     JsonNode list = request.path("endpoints");
@@ -275,43 +322,45 @@ public final class ControlPlaneServer implements AutoCloseable {
     request.path("remove").forEach(node -> remove.add(node.asText()));
     if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The deploy request is not valid.", violations);
     Optional<String> note = request.path("note").isTextual() ? Optional.of(request.get("note").asText()) : Optional.empty();
-    Release release = services.deployer().deploy(new Deployer.DeployRequest(targets, remove, note));
-    json(ctx, 201, release(release));
+    Release release = services.deployer().deploy(Api.actor(ctx), new Deployer.DeployRequest(targets, remove, note));
+    Api.json(ctx, 201, release(release));
   }
 
   private void rollback(Context ctx) throws SQLException {
-    Release release = services.deployer().rollback(findRelease(ctx).id());
-    json(ctx, 200, release(release));
+    Release release = services.deployer().rollback(Api.actor(ctx), Api.id(ctx, "id", "release_not_found", "release"));
+    Api.json(ctx, 200, release(release));
   }
 
   private void listReleases(Context ctx) throws SQLException {
     int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(50), 1, 500);
-    json(ctx, 200, services.releases().list(limit).stream().map(this::release).toList());
+    long org = Api.actor(ctx).orgId();
+    Api.json(ctx, 200, services.platform().inOrg(org, c -> services.releases().list(c, org, limit)).stream().map(this::release).toList());
   }
 
   private void liveRelease(Context ctx) throws SQLException {
-    long id = services.live().current().releaseId();
+    long org = Api.actor(ctx).orgId();
+    long id = services.live().current().releaseOf(org);
     if (id == 0) throw ProblemException.notFound("no_release", "Nothing has been deployed yet.");
-    json(ctx, 200, release(services.releases().find(id).orElseThrow()));
+    Api.json(ctx, 200, release(services.platform().inOrg(org, c -> services.releases().find(c, org, id)).orElseThrow()));
   }
 
   private void logs(Context ctx) {
     int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
-    json(ctx, 200, services.calls().recent(limit));
+    Api.json(ctx, 200, services.calls().recent(Api.actor(ctx).orgId(), limit));
   }
 
   private Release findRelease(Context ctx) throws SQLException {
-    long id;
-    try {
-      id = Long.parseLong(ctx.pathParam("id"));
-    } catch (NumberFormatException e) {
-      throw ProblemException.notFound("release_not_found", "No release '" + ctx.pathParam("id") + "'.");
-    }
-    return services.releases().find(id).orElseThrow(() -> ProblemException.notFound("release_not_found", "No release " + id + "."));
+    long id = Api.id(ctx, "id", "release_not_found", "release");
+    long org = Api.actor(ctx).orgId();
+    return services.platform().inOrg(org, c -> services.releases().find(c, org, id))
+        .orElseThrow(() -> ProblemException.notFound("release_not_found", "No release " + id + "."));
   }
 
-  private EndpointVersion findVersion(String name, Optional<Integer> version) throws SQLException {
-    var found = version.isPresent() ? services.endpoints().version(name, version.get()) : services.endpoints().latest(name);
+  private EndpointVersion findVersion(Context ctx, String name, Optional<Integer> version) throws SQLException {
+    long org = Api.actor(ctx).orgId();
+    var found = services.platform().inOrg(org, c -> version.isPresent()
+        ? services.endpoints().version(c, org, name, version.get())
+        : services.endpoints().latest(c, org, name));
     return found.orElseThrow(() -> version.isPresent()
         ? ProblemException.notFound("version_not_found", "Endpoint '" + name + "' has no version " + version.get() + ".")
         : endpointNotFound(name));
@@ -329,10 +378,10 @@ public final class ControlPlaneServer implements AutoCloseable {
     return ProblemException.notFound("endpoint_not_found", "No endpoint '" + name + "'.");
   }
 
-  private Map<String, Integer> liveVersions() {
+  private Map<String, Integer> liveVersions(long org) {
     var versions = new HashMap<String, Integer>();
     for (CompiledEndpoint endpoint : services.live().current().router().targets()) {
-      versions.put(endpoint.identity().name(), endpoint.identity().version());
+      if (endpoint.identity().orgId() == org) versions.put(endpoint.identity().name(), endpoint.identity().version());
     }
     return versions;
   }
@@ -361,36 +410,14 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("environment", release.environment());
     body.put("note", release.note());
     body.put("createdAt", release.createdAt().toString());
-    body.put("live", release.id() == services.live().current().releaseId());
+    body.put("live", release.id() == services.live().current().releaseOf(release.orgId()));
     body.put("endpoints", release.versions().stream().map(v -> Map.of(
         "name", v.name(), "version", v.version(), "method", v.method(), "path", v.path())).toList());
     return body;
   }
 
-  private static JsonNode jsonBody(Context ctx) {
-    String type = ctx.contentType();
-    if (type == null || !type.toLowerCase().contains("json")) {
-      throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type", "Send the body as application/json.");
-    }
-    try {
-      JsonNode node = Json.MAPPER.readTree(ctx.bodyAsBytes());
-      if (node == null || !node.isObject()) throw ProblemException.badRequest("malformed_json", "The body must be a JSON object.", List.of());
-      return node;
-    } catch (java.io.IOException e) {
-      throw ProblemException.badRequest("malformed_json", "The body is not valid JSON.", List.of());
-    }
-  }
-
-  private static void json(Context ctx, int status, Object body) {
-    try {
-      ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize a response", e);
-    }
-  }
-
   private static void problem(Context ctx, ProblemException problem) {
     problem.headers().forEach(ctx::header);
-    ctx.status(problem.status()).contentType(Problems.CONTENT_TYPE).result(Problems.body(problem, ctx.path(), null));
+    ctx.status(problem.status()).contentType(Problems.CONTENT_TYPE).result(Problems.body(problem, ctx.path(), Api.requestId(ctx)));
   }
 }

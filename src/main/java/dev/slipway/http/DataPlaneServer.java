@@ -195,7 +195,8 @@ public final class DataPlaneServer implements AutoCloseable {
       }
       var identity = endpoint == null ? null : endpoint.identity();
       calls.record(new CallRecord(Instant.now(), requestId, method, path,
-          identity == null ? null : identity.name(), identity == null ? 0 : identity.version(), table.releaseId(),
+          identity == null ? null : identity.name(), identity == null ? 0 : identity.version(),
+          identity == null ? 0 : identity.orgId(), identity == null ? 0 : table.releaseOf(identity.orgId()),
           status, (System.nanoTime() - started) / 1000, error));
       return true;
     }

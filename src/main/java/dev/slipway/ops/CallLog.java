@@ -49,13 +49,13 @@ public final class CallLog implements AutoCloseable {
     ring.set((int) (next.getAndIncrement() % ring.length()), call);
   }
 
-  /** Up to {@code limit} most recent calls, newest first. */
-  public List<CallRecord> recent(int limit) {
+  /** Up to {@code limit} most recent calls to the org's endpoints, newest first. */
+  public List<CallRecord> recent(long orgId, int limit) {
     var calls = new ArrayList<CallRecord>(Math.min(limit, ring.length()));
     long end = next.get();
     for (long i = end - 1; i >= 0 && i >= end - ring.length() && calls.size() < limit; i--) {
       CallRecord call = ring.get((int) (i % ring.length()));
-      if (call != null) calls.add(call);
+      if (call != null && call.orgId() == orgId) calls.add(call);
     }
     return calls;
   }
@@ -122,7 +122,8 @@ public final class CallLog implements AutoCloseable {
         .append(" method=").append(call.method())
         .append(" path=");
     quoted(call.path(), line);
-    line.append(" endpoint=").append(call.endpoint() == null ? "-" : call.endpoint())
+    line.append(" org=").append(call.orgId())
+        .append(" endpoint=").append(call.endpoint() == null ? "-" : call.endpoint())
         .append(" version=").append(call.version())
         .append(" release=").append(call.releaseId())
         .append(" status=").append(call.status())

@@ -20,7 +20,7 @@ public final class CompiledEndpoint {
   private final boolean transactional;
 
   /** Which endpoint version this is, for routing and logs. */
-  public record EndpointIdentity(String name, long versionId, int version, String method, String path) {}
+  public record EndpointIdentity(long orgId, String name, long versionId, int version, String method, String path) {}
 
   /** A handled request: the response, and for the log the internal reason of a failure. */
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}

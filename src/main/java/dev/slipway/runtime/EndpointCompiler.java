@@ -38,7 +38,7 @@ public final class EndpointCompiler {
   }
 
   /** Compiles without touching the database. */
-  public CompiledEndpoint compile(EndpointSpec spec, long versionId, int version) throws InvalidSpecException {
+  public CompiledEndpoint compile(EndpointSpec spec, long orgId, long versionId, int version) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
     var steps = new ArrayList<CompiledStep>();
     Set<String> earlier = new LinkedHashSet<>();
@@ -65,7 +65,7 @@ public final class EndpointCompiler {
     }
     ResponseTemplate response = response(spec.response(), "/response", earlier, violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
-    var identity = new CompiledEndpoint.EndpointIdentity(spec.name(), versionId, version, spec.method(), spec.path());
+    var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
     return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource);
   }
 

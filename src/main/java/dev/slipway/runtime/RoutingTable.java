@@ -3,11 +3,21 @@ package dev.slipway.runtime;
 import java.util.Map;
 
 /**
- * What the data plane serves: one release's endpoints behind their router. Immutable; a deploy or
- * rollback builds a new table and {@link LiveRouting} swaps it in at once.
+ * What the data plane serves: every org's live release, its endpoints behind one router. Immutable;
+ * a deploy or rollback builds a new table and {@link LiveRouting} swaps it in at once.
  *
- * @param releaseId the release, 0 before the first deploy
+ * @param releases each org's live release id
  */
-public record RoutingTable(long releaseId, Router<CompiledEndpoint> router) {
-  public static final RoutingTable EMPTY = new RoutingTable(0, Router.of(Map.of()));
+public record RoutingTable(Map<Long, Long> releases, Router<CompiledEndpoint> router) {
+  public static final RoutingTable EMPTY = new RoutingTable(Map.of(), Router.of(Map.of()));
+
+  public RoutingTable {
+    releases = Map.copyOf(releases);
+  }
+
+  /** The org's live release, 0 when it has deployed nothing. */
+  public long releaseOf(long orgId) {
+    Long id = releases.get(orgId);
+    return id == null ? 0 : id;
+  }
 }

@@ -8,18 +8,15 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 
-/** Endpoints and their versions in PostgreSQL (plain JDBC). Versions are only ever inserted. */
+/**
+ * An org's endpoints and their versions (plain JDBC). Versions are only ever inserted. Every
+ * method takes the caller's transaction and names the org in its query; {@link Platform#inOrg}
+ * enforces the org again underneath.
+ */
 public final class EndpointStore {
   private static final String VERSION_COLUMNS =
-      "v.id, e.name, v.version, v.hash, v.method, v.path, v.spec::text, v.source, v.created_at";
-
-  private final DataSource dataSource;
-
-  public EndpointStore(DataSource dataSource) {
-    this.dataSource = dataSource;
-  }
+      "v.id, v.org_id, e.name, v.version, v.hash, v.method, v.path, v.spec::text, v.source, v.created_at";
 
   /** The outcome of a save: the version now latest, and whether the save made it. */
   public record Saved(EndpointVersion version, boolean created) {}
@@ -31,85 +28,64 @@ public final class EndpointStore {
    * Saves a spec as the endpoint's next version, unless its hash equals the latest version's.
    * Concurrent saves of one endpoint are serialized by a row lock.
    */
-  public Saved save(String name, String hash, String method, String path, String canonicalSpec, String source)
-      throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        long endpointId;
-        try (var ps = c.prepareStatement("""
-            insert into slipway.endpoints (name) values (?)
-            on conflict (name) do update set name = excluded.name
-            returning id""")) {
-          ps.setString(1, name);
-          try (var rs = ps.executeQuery()) {
-            rs.next();
-            endpointId = rs.getLong(1);
-          }
-        }
-        Optional<EndpointVersion> latest = first(c, "where e.id = ? order by v.version desc limit 1", endpointId);
-        if (latest.isPresent() && latest.get().hash().equals(hash)) {
-          c.commit();
-          return new Saved(latest.get(), false);
-        }
-        int next = latest.map(v -> v.version() + 1).orElse(1);
-        long versionId;
-        try (var ps = c.prepareStatement("""
-            insert into slipway.endpoint_versions (endpoint_id, version, hash, method, path, spec, source)
-            values (?, ?, ?, ?, ?, ?::jsonb, ?) returning id""")) {
-          ps.setLong(1, endpointId);
-          ps.setInt(2, next);
-          ps.setString(3, hash);
-          ps.setString(4, method);
-          ps.setString(5, path);
-          ps.setString(6, canonicalSpec);
-          ps.setString(7, source);
-          try (var rs = ps.executeQuery()) {
-            rs.next();
-            versionId = rs.getLong(1);
-          }
-        }
-        EndpointVersion saved = first(c, "where v.id = ?", versionId).orElseThrow();
-        c.commit();
-        return new Saved(saved, true);
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
+  public Saved save(Connection c, long org, String name, String hash, String method, String path, String canonicalSpec,
+      String source) throws SQLException {
+    long endpointId;
+    try (var ps = c.prepareStatement("""
+        insert into slipway.endpoints (org_id, name) values (?, ?)
+        on conflict (org_id, name) do update set name = excluded.name
+        returning id""")) {
+      ps.setLong(1, org);
+      ps.setString(2, name);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        endpointId = rs.getLong(1);
       }
     }
-  }
-
-  public List<Summary> list() throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      return query(c, """
-          where v.version = (select max(version) from slipway.endpoint_versions w where w.endpoint_id = v.endpoint_id)
-          order by e.name""").stream().map(v -> new Summary(v.name(), v)).toList();
+    Optional<EndpointVersion> latest = first(c, "where v.org_id = ? and e.id = ? order by v.version desc limit 1", org, endpointId);
+    if (latest.isPresent() && latest.get().hash().equals(hash)) return new Saved(latest.get(), false);
+    int next = latest.map(v -> v.version() + 1).orElse(1);
+    long versionId;
+    try (var ps = c.prepareStatement("""
+        insert into slipway.endpoint_versions (org_id, endpoint_id, version, hash, method, path, spec, source)
+        values (?, ?, ?, ?, ?, ?, ?::jsonb, ?) returning id""")) {
+      ps.setLong(1, org);
+      ps.setLong(2, endpointId);
+      ps.setInt(3, next);
+      ps.setString(4, hash);
+      ps.setString(5, method);
+      ps.setString(6, path);
+      ps.setString(7, canonicalSpec);
+      ps.setString(8, source);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        versionId = rs.getLong(1);
+      }
     }
+    return new Saved(first(c, "where v.id = ?", versionId).orElseThrow(), true);
   }
 
-  public Optional<EndpointVersion> latest(String name) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      return first(c, "where e.name = ? order by v.version desc limit 1", name);
-    }
+  public List<Summary> list(Connection c, long org) throws SQLException {
+    return query(c, """
+        where v.org_id = ? and v.version = (select max(version) from slipway.endpoint_versions w where w.endpoint_id = v.endpoint_id)
+        order by e.name""", org).stream().map(v -> new Summary(v.name(), v)).toList();
   }
 
-  public Optional<EndpointVersion> version(String name, int version) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      return first(c, "where e.name = ? and v.version = ?", name, version);
-    }
+  public Optional<EndpointVersion> latest(Connection c, long org, String name) throws SQLException {
+    return first(c, "where v.org_id = ? and e.name = ? order by v.version desc limit 1", org, name);
   }
 
-  public List<EndpointVersion> versions(String name) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      return query(c, "where e.name = ? order by v.version desc", name);
-    }
+  public Optional<EndpointVersion> version(Connection c, long org, String name, int version) throws SQLException {
+    return first(c, "where v.org_id = ? and e.name = ? and v.version = ?", org, name, version);
   }
 
-  public List<EndpointVersion> byIds(Collection<Long> ids) throws SQLException {
+  public List<EndpointVersion> versions(Connection c, long org, String name) throws SQLException {
+    return query(c, "where v.org_id = ? and e.name = ? order by v.version desc", org, name);
+  }
+
+  public List<EndpointVersion> byIds(Connection c, Collection<Long> ids) throws SQLException {
     if (ids.isEmpty()) return List.of();
-    try (Connection c = dataSource.getConnection()) {
-      return query(c, "where v.id = any(?) order by e.name", c.createArrayOf("bigint", ids.toArray()));
-    }
+    return query(c, "where v.id = any(?) order by e.name", c.createArrayOf("bigint", ids.toArray()));
   }
 
   private static Optional<EndpointVersion> first(Connection c, String where, Object... args) throws SQLException {
@@ -123,8 +99,8 @@ public final class EndpointStore {
       try (ResultSet rs = ps.executeQuery()) {
         var versions = new ArrayList<EndpointVersion>();
         while (rs.next()) {
-          versions.add(new EndpointVersion(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getString(4),
-              rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getTimestamp(9).toInstant()));
+          versions.add(new EndpointVersion(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getString(5),
+              rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getTimestamp(10).toInstant()));
         }
         return versions;
       }

@@ -5,10 +5,11 @@ import java.time.Instant;
 /**
  * One immutable saved version of an endpoint.
  *
+ * @param orgId the org the endpoint belongs to
  * @param hash SHA-256 of the spec's canonical JSON: equal specs, equal hashes
  * @param spec the spec as canonical JSON
  * @param source the spec as the author sent it (YAML or JSON)
  */
 public record EndpointVersion(
-    long id, String name, int version, String hash, String method, String path, String spec, String source,
+    long id, long orgId, String name, int version, String hash, String method, String path, String spec, String source,
     Instant createdAt) {}

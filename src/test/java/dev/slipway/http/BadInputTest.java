@@ -223,7 +223,7 @@ class BadInputTest {
     assertProblem(anonymous, 401, "unauthorized");
     assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer");
     assertProblem(slipway.send("POST", url + "/api/execute", "{\"code\":\"return 1\"}", "application/json",
-        Map.of("Authorization", "Bearer wrong-token-wrong-token")), 401, "unauthorized");
+        Map.of("Authorization", "Bearer wrong-token-wrong-token")), 401, "invalid_token");
     assertThat(slipway.send("GET", url + "/api/health", (byte[]) null, null, Map.of()).status()).isEqualTo(200);
   }
 

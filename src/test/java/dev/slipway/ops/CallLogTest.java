@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class CallLogTest {
   private static CallRecord call(String id, int status, String error) {
-    return new CallRecord(Instant.parse("2026-11-26T10:00:00.123Z"), id, "GET", "/api/x y", "get-x", 3, 7, status, 1_234, error);
+    return new CallRecord(Instant.parse("2026-11-26T10:00:00.123Z"), id, "GET", "/api/x y", "get-x", 3, 1, 7, status, 1_234, error);
   }
 
   @Test
@@ -21,9 +21,9 @@ class CallLogTest {
     log.close();
     var lines = out.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(lines).containsExactly(
-        "2026-11-26T10:00:00.123Z INFO  calls - call request_id=a method=GET path=\"/api/x y\" endpoint=get-x version=3 release=7 status=200 duration_ms=1.234",
-        "2026-11-26T10:00:00.123Z WARN  calls - call request_id=b method=GET path=\"/api/x y\" endpoint=get-x version=3 release=7 status=500 duration_ms=1.234 error=\"SQLSTATE 42P01: relation \\\"t\\\" does not exist\"");
-    assertThat(log.recent(10)).extracting(CallRecord::requestId).containsExactly("b", "a");
+        "2026-11-26T10:00:00.123Z INFO  calls - call request_id=a method=GET path=\"/api/x y\" org=1 endpoint=get-x version=3 release=7 status=200 duration_ms=1.234",
+        "2026-11-26T10:00:00.123Z WARN  calls - call request_id=b method=GET path=\"/api/x y\" org=1 endpoint=get-x version=3 release=7 status=500 duration_ms=1.234 error=\"SQLSTATE 42P01: relation \\\"t\\\" does not exist\"");
+    assertThat(log.recent(1, 10)).extracting(CallRecord::requestId).containsExactly("b", "a");
   }
 
   @Test
@@ -45,6 +45,6 @@ class CallLogTest {
     for (int i = 0; i < 1_000; i++) log.record(call("r" + i, 200, null));
     log.close();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("call line(s) dropped: the log fell behind");
-    assertThat(log.recent(10)).extracting(CallRecord::requestId).containsExactly("r999", "r998");
+    assertThat(log.recent(1, 10)).extracting(CallRecord::requestId).containsExactly("r999", "r998");
   }
 }

@@ -33,6 +33,14 @@ public final class TestDatabase implements AutoCloseable {
     return "postgres://postgres@" + SERVER + "/" + name;
   }
 
+  /** The database as a plain (unpooled) data source, user postgres. */
+  public javax.sql.DataSource dataSource() {
+    var source = new org.postgresql.ds.PGSimpleDataSource();
+    source.setURL("jdbc:postgresql://" + SERVER + "/" + name);
+    source.setUser("postgres");
+    return source;
+  }
+
   public Connection connect() throws SQLException {
     return DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/" + name, "postgres", "");
   }

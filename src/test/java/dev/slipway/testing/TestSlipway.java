@@ -92,6 +92,17 @@ public final class TestSlipway implements AutoCloseable {
     return control(method, path, null, null);
   }
 
+  /** A JSON call to the control plane with a bearer token (an API key or an access token). */
+  public Reply controlAs(String bearer, String method, String path, String jsonBody) {
+    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json",
+        bearer == null ? Map.of() : Map.of("Authorization", "Bearer " + bearer));
+  }
+
+  /** A JSON call to the control plane with any headers (cookies, CSRF tokens). */
+  public Reply controlWith(Map<String, String> headers, String method, String path, String jsonBody) {
+    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json", headers);
+  }
+
   /** Saves a spec (YAML or JSON) and fails the test unless it is accepted. */
   public JsonNode save(String spec) {
     Reply reply = control("POST", "/api/endpoints", spec, "application/yaml");
