@@ -135,16 +135,9 @@ create function slipway.current_org() returns bigint language sql stable as $$
   select nullif(current_setting('slipway.org_id', true), '')::bigint
 $$;
 
-do $$
-begin
-  if not exists (select from pg_roles where rolname = 'slipway_platform') then
-    create role slipway_platform nologin;
-  end if;
-end $$;
-grant slipway_platform to current_user;
-grant usage on schema slipway to slipway_platform;
-grant execute on function slipway.current_org() to slipway_platform;
-
+-- Row-level security on every org-owned table, forced so that it binds the tables' owner too
+-- (superusers always bypass it; they reach it through the role below). With no org set (work that
+-- spans orgs) every row is visible; with one set, only that org's.
 do $$
 declare
   t text;
@@ -152,35 +145,65 @@ begin
   foreach t in array array['endpoints', 'endpoint_versions', 'releases', 'release_endpoints', 'activations',
                            'api_keys', 'sessions', 'refresh_tokens', 'memberships', 'audit_log'] loop
     execute format('alter table slipway.%I enable row level security', t);
-    execute format('create policy org_isolation on slipway.%I using (org_id = slipway.current_org()) '
-                   'with check (org_id = slipway.current_org())', t);
+    execute format('alter table slipway.%I force row level security', t);
+    execute format('create policy org_isolation on slipway.%I using '
+                   '(slipway.current_org() is null or org_id = slipway.current_org())', t);
   end loop;
 end $$;
 
 alter table slipway.orgs enable row level security;
-create policy org_isolation on slipway.orgs using (id = slipway.current_org());
+alter table slipway.orgs force row level security;
+create policy org_isolation on slipway.orgs using (slipway.current_org() is null or id = slipway.current_org());
 
 -- A user is visible to an org it is a member of.
 alter table slipway.users enable row level security;
-create policy org_members on slipway.users for select using (
-  exists (select from slipway.memberships m where m.user_id = users.id and m.org_id = slipway.current_org()));
-create policy org_members_update on slipway.users for update using (
-  exists (select from slipway.memberships m where m.user_id = users.id and m.org_id = slipway.current_org()));
--- Users are created through this function (an org cannot see a user before it is a member); the
--- unique email keeps an org from taking over someone else's account.
-create function slipway.create_user(p_email text, p_name text, p_password_hash text) returns bigint
-  language sql security definer set search_path = slipway, pg_temp as $$
-  insert into slipway.users (email, name, password_hash) values (p_email, p_name, p_password_hash) returning id
-$$;
-revoke execute on function slipway.create_user(text, text, text) from public;
-grant execute on function slipway.create_user(text, text, text) to slipway_platform;
+alter table slipway.users force row level security;
+create policy org_members on slipway.users using (slipway.current_org() is null
+  or exists (select from slipway.memberships m where m.user_id = users.id and m.org_id = slipway.current_org()));
 
-grant select, insert, update on slipway.endpoints, slipway.endpoint_versions, slipway.releases,
-  slipway.release_endpoints, slipway.activations, slipway.api_keys, slipway.sessions,
-  slipway.refresh_tokens, slipway.memberships to slipway_platform;
-grant delete on slipway.memberships to slipway_platform;
-grant select, update on slipway.orgs to slipway_platform;
-grant select on slipway.users to slipway_platform;
-grant select, insert on slipway.audit_log to slipway_platform;
-grant update (name, password_hash, password_changed_at) on slipway.users to slipway_platform;
-grant usage on all sequences in schema slipway to slipway_platform;
+-- Users are created through this function: an org cannot see a user before it is a member, so
+-- the insert runs with no org set. The unique email keeps an org from taking over an account.
+create function slipway.create_user(p_email text, p_name text, p_password_hash text) returns bigint
+  language plpgsql security definer set search_path = slipway, pg_temp as $$
+declare
+  org text := current_setting('slipway.org_id', true);
+  new_id bigint;
+begin
+  perform set_config('slipway.org_id', '', true);
+  insert into slipway.users (email, name, password_hash) values (p_email, p_name, p_password_hash) returning id into new_id;
+  perform set_config('slipway.org_id', coalesce(org, ''), true);
+  return new_id;
+end $$;
+revoke execute on function slipway.create_user(text, text, text) from public;
+
+-- The role org-scoped work runs as (Platform.inOrg). Creating it needs CREATEROLE; a database user
+-- without it gets no role, and the forced policies above alone keep orgs apart.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'slipway_platform') then
+    begin
+      create role slipway_platform nologin;
+    exception when insufficient_privilege then
+      raise notice 'no role slipway_platform (needs CREATEROLE): forced row-level security alone keeps orgs apart';
+      return;
+    end;
+  end if;
+  begin
+    execute format('grant slipway_platform to %I', current_user);
+  exception when insufficient_privilege then
+    raise notice 'cannot grant slipway_platform to %: forced row-level security alone keeps orgs apart', current_user;
+    return;
+  end;
+  grant usage on schema slipway to slipway_platform;
+  grant execute on function slipway.current_org() to slipway_platform;
+  grant execute on function slipway.create_user(text, text, text) to slipway_platform;
+  grant select, insert, update on slipway.endpoints, slipway.endpoint_versions, slipway.releases,
+    slipway.release_endpoints, slipway.activations, slipway.api_keys, slipway.sessions,
+    slipway.refresh_tokens, slipway.memberships to slipway_platform;
+  grant delete on slipway.memberships to slipway_platform;
+  grant select, update on slipway.orgs to slipway_platform;
+  grant select on slipway.users to slipway_platform;
+  grant update (name, password_hash, password_changed_at) on slipway.users to slipway_platform;
+  grant select, insert on slipway.audit_log to slipway_platform;
+  grant usage on all sequences in schema slipway to slipway_platform;
+end $$;

@@ -214,7 +214,7 @@ public final class Deployer {
       }
       var taken = new HashSet<String>();
       for (var route : releases.routesOfOtherOrgs(c, org, ENVIRONMENT)) taken.add(shape(route.method(), route.path()));
-      Platform.enterOrg(c, org);
+      platform.enterOrg(c, org);
       return work.run(c, taken);
     });
   }

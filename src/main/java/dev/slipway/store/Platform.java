@@ -6,9 +6,10 @@ import javax.sql.DataSource;
 
 /**
  * Transactions on the platform tables. {@link #inOrg} is how the control plane works on one org's
- * rows: the transaction runs as the role {@code slipway_platform} with the org set, so the
- * row-level security policies of migration V3 hide every other org's rows even from a query that
- * forgot to name the org. {@link #system} runs as the tables' owner, for work that spans orgs.
+ * rows: the transaction sets the org and, where the database user may, runs as the role
+ * {@code slipway_platform}, so the row-level security policies of migration V3 hide every other
+ * org's rows even from a query that forgot to name the org. {@link #system} sets no org, for work
+ * that spans orgs.
  */
 public final class Platform {
   /** Work inside one transaction. */
@@ -17,10 +18,28 @@ public final class Platform {
     T run(Connection c) throws SQLException;
   }
 
-  private final DataSource dataSource;
+  private static final String ROLE_USABLE = """
+      select case when exists (select from pg_roles where rolname = 'slipway_platform')
+                  then pg_has_role(current_user, 'slipway_platform', 'member') else false end""";
 
-  public Platform(DataSource dataSource) {
+  private final DataSource dataSource;
+  private final String enterOrg;
+
+  /**
+   * Checks once whether this database user may switch to {@code slipway_platform} (migration V3
+   * creates it only with CREATEROLE). Without the role, org-scoped work runs as the tables' owner,
+   * whom the forced policies bind just the same (a superuser always has the role).
+   */
+  public Platform(DataSource dataSource) throws SQLException {
     this.dataSource = dataSource;
+    boolean usable;
+    try (Connection c = dataSource.getConnection(); var s = c.createStatement(); var rs = s.executeQuery(ROLE_USABLE)) {
+      rs.next();
+      usable = rs.getBoolean(1);
+    }
+    this.enterOrg = usable
+        ? "select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)"
+        : "select set_config('slipway.org_id', ?, true)";
   }
 
   public DataSource dataSource() {
@@ -35,7 +54,7 @@ public final class Platform {
     });
   }
 
-  /** Runs {@code work} in one transaction as the tables' owner; commits when it returns. */
+  /** Runs {@code work} in one transaction with no org set; commits when it returns. */
   public <T> T system(Work<T> work) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
@@ -51,8 +70,8 @@ public final class Platform {
   }
 
   /** From here to the end of the transaction, {@code c} sees only the org's rows. */
-  public static void enterOrg(Connection c, long orgId) throws SQLException {
-    try (var ps = c.prepareStatement("select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)")) {
+  public void enterOrg(Connection c, long orgId) throws SQLException {
+    try (var ps = c.prepareStatement(enterOrg)) {
       ps.setString(1, Long.toString(orgId));
       ps.execute();
     }

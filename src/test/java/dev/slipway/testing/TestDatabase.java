@@ -19,9 +19,23 @@ public final class TestDatabase implements AutoCloseable {
 
   private final String name = "slipway_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 
+  /** The user Slipway connects as: postgres, or a plain login role that owns the database. */
+  private final String user;
+
   public TestDatabase() {
-    admin("create database " + name);
+    this(false);
+  }
+
+  /**
+   * A fresh database with the demo schema. {@code plainOwner}: owned by, and used through, a new
+   * login role without superuser, CREATEROLE or BYPASSRLS, as on a managed PostgreSQL.
+   */
+  public TestDatabase(boolean plainOwner) {
+    this.user = plainOwner ? name + "_owner" : "postgres";
+    if (plainOwner) admin("create role " + user + " login nosuperuser nocreaterole nobypassrls");
+    admin("create database " + name + (plainOwner ? " owner " + user : ""));
     try (Connection c = connect(); Statement s = c.createStatement()) {
+      if (plainOwner) s.execute("set role " + user);
       s.execute(resource("/demo/demo.sql"));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot load the demo schema", e);
@@ -30,17 +44,27 @@ public final class TestDatabase implements AutoCloseable {
 
   /** A {@code postgres://} URL, the form users configure. */
   public String url() {
-    return "postgres://postgres@" + SERVER + "/" + name;
+    return "postgres://" + user + "@" + SERVER + "/" + name;
+  }
+
+  /** The database as a plain (unpooled) data source for the user Slipway connects as. */
+  public javax.sql.DataSource ownerDataSource() {
+    return dataSource(user);
   }
 
   /** The database as a plain (unpooled) data source, user postgres. */
   public javax.sql.DataSource dataSource() {
+    return dataSource("postgres");
+  }
+
+  private javax.sql.DataSource dataSource(String as) {
     var source = new org.postgresql.ds.PGSimpleDataSource();
     source.setURL("jdbc:postgresql://" + SERVER + "/" + name);
-    source.setUser("postgres");
+    source.setUser(as);
     return source;
   }
 
+  /** A connection as postgres (a superuser). */
   public Connection connect() throws SQLException {
     return DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/" + name, "postgres", "");
   }
@@ -66,6 +90,7 @@ public final class TestDatabase implements AutoCloseable {
   @Override
   public void close() {
     admin("drop database if exists " + name + " with (force)");
+    if (!user.equals("postgres")) admin("drop role if exists " + user);
   }
 
   private static void admin(String sql) {
