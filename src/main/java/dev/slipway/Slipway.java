@@ -2,7 +2,6 @@ package dev.slipway;
 
 import dev.slipway.config.SlipwayConfig;
 import dev.slipway.deploy.Deployer;
-import dev.slipway.deploy.ReleaseListener;
 import dev.slipway.deploy.Versions;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
@@ -14,11 +13,14 @@ import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
+import dev.slipway.security.MasterKey;
+import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
+import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.Database;
@@ -33,6 +35,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,22 +106,26 @@ public final class Slipway implements AutoCloseable {
       var tokens = new Tokens(Bootstrap.tokenKey(settings), Duration.ofMinutes(15), Clock.systemUTC());
       var authenticator = new Authenticator(platform, identities, credentials, tokens);
       var signIn = new SignIn(platform, identities, credentials, audit, tokens);
+      var secrets = new Secrets(platform, audit, MasterKey.load(config.masterKey(), config.dataDir()),
+          config.previousMasterKey().map(k -> MasterKey.parse(k, "SLIPWAY_MASTER_KEY_PREVIOUS")));
+      secrets.rewrap();
       var endpoints = new EndpointStore();
       var releases = new ReleaseStore();
       var codec = new SpecCodec();
-      var compiler = new EndpointCompiler(database.dataSource(), sandbox);
+      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
-      push(closeables, new ReleaseListener(database.pool().getJdbcUrl(), database.pool().getUsername(),
-          database.pool().getPassword(), deployer).start());
+      push(closeables, new Notifications(database.pool().getJdbcUrl(), database.pool().getUsername(), database.pool().getPassword(),
+          Map.of(Deployer.CHANNEL, payload -> deployer.loadActive(),
+              Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll))).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
       var console = new ScriptConsole(sandbox, database.dataSource());
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, versions, deployer, endpoints, releases, live, calls, console,
+          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, versions, deployer, endpoints, releases, live, calls, console,
               database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());

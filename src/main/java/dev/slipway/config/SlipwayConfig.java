@@ -1,6 +1,7 @@
 package dev.slipway.config;
 
 import dev.slipway.ops.CallLog;
+import dev.slipway.security.MasterKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ public record SlipwayConfig(
     Path dataDir,
     Optional<String> databaseUrl,
     Optional<String> adminToken,
+    Optional<String> masterKey,
+    Optional<String> previousMasterKey,
     boolean demoData,
     int poolSize,
     long maxBodyBytes,
@@ -40,6 +43,8 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_DATA_DIR", "./data");
     defaults.put("SLIPWAY_DATABASE_URL", "");
     defaults.put("SLIPWAY_ADMIN_TOKEN", "");
+    defaults.put("SLIPWAY_MASTER_KEY", "");
+    defaults.put("SLIPWAY_MASTER_KEY_PREVIOUS", "");
     defaults.put("SLIPWAY_DEMO_DATA", "true");
     defaults.put("SLIPWAY_DB_POOL_SIZE", "16");
     defaults.put("SLIPWAY_MAX_BODY_BYTES", "1048576");
@@ -98,6 +103,8 @@ public record SlipwayConfig(
         Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
         reader.optional("SLIPWAY_DATABASE_URL"),
         reader.optional("SLIPWAY_ADMIN_TOKEN"),
+        reader.optional("SLIPWAY_MASTER_KEY"),
+        reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
         reader.bool("SLIPWAY_DEMO_DATA"),
         (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
         reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
@@ -112,6 +119,16 @@ public record SlipwayConfig(
     config.adminToken.ifPresent(token -> {
       if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
     });
+    for (var key : List.of(Map.entry("SLIPWAY_MASTER_KEY", config.masterKey),
+        Map.entry("SLIPWAY_MASTER_KEY_PREVIOUS", config.previousMasterKey))) {
+      key.getValue().ifPresent(value -> {
+        try {
+          MasterKey.parse(value, key.getKey());
+        } catch (IllegalArgumentException e) {
+          problems.add(e.getMessage());
+        }
+      });
+    }
     if (config.dataPort != 0 && config.dataPort == config.controlPort) {
       problems.add("SLIPWAY_PORT and SLIPWAY_CONTROL_PORT must differ (both are " + config.dataPort + ")");
     }

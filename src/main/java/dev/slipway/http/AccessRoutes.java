@@ -56,6 +56,9 @@ final class AccessRoutes {
     routes.addHttpHandler(HandlerType.GET, "/api/org", this::getOrg, Action.READ);
     routes.addHttpHandler(HandlerType.PATCH, "/api/org", this::renameOrg, Action.MANAGE_ORG);
     routes.addHttpHandler(HandlerType.GET, "/api/audit", this::audit, Action.READ_AUDIT);
+    routes.addHttpHandler(HandlerType.GET, "/api/secrets", this::listSecrets, Action.READ);
+    routes.addHttpHandler(HandlerType.PUT, "/api/secrets/{name}", this::putSecret, Action.MANAGE_SECRETS);
+    routes.addHttpHandler(HandlerType.DELETE, "/api/secrets/{name}", this::deleteSecret, Action.MANAGE_SECRETS);
   }
 
   // --- signing in and out -----------------------------------------------------------------------
@@ -244,6 +247,25 @@ final class AccessRoutes {
       services.audit().record(c, actor.success("member.remove", "user:" + userId));
       return null;
     });
+    ctx.status(204);
+  }
+
+  // --- secrets: names and dates out, values only in ------------------------------------------------
+
+  private void listSecrets(Context ctx) throws SQLException {
+    Api.json(ctx, 200, services.secrets().list(Api.actor(ctx).orgId()).stream().map(info -> Map.of(
+        "name", info.name(), "createdAt", info.createdAt().toString(), "updatedAt", info.updatedAt().toString())).toList());
+  }
+
+  private void putSecret(Context ctx) throws SQLException {
+    String name = ctx.pathParam("name");
+    boolean created = services.secrets().put(Api.actor(ctx), name, Api.text(Api.jsonBody(ctx), "value"));
+    Api.json(ctx, created ? 201 : 200, Map.of("name", name, "created", created));
+  }
+
+  private void deleteSecret(Context ctx) throws SQLException {
+    String name = ctx.pathParam("name");
+    if (!services.secrets().delete(Api.actor(ctx), name)) throw ProblemException.notFound("secret_not_found", "No secret '" + name + "'.");
     ctx.status(204);
   }
 

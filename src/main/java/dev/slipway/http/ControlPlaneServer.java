@@ -18,6 +18,7 @@ import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Principal;
+import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
@@ -64,6 +65,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       IdentityStore identities,
       CredentialStore credentials,
       AuditStore audit,
+      Secrets secrets,
       Versions versions,
       Deployer deployer,
       EndpointStore endpoints,

@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import dev.slipway.http.ProblemException;
 import dev.slipway.http.Problems;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,7 @@ public final class CompiledEndpoint {
   private final List<CompiledStep> steps;
   private final ResponseTemplate response;
   private final DataSource dataSource;
+  private final SecretSource secrets;
   private final boolean transactional;
 
   /** Which endpoint version this is, for routing and logs. */
@@ -26,7 +28,8 @@ public final class CompiledEndpoint {
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
-      ResponseTemplate response, DataSource dataSource) {
+      ResponseTemplate response, DataSource dataSource, SecretSource secrets) {
+    this.secrets = secrets;
     this.identity = identity;
     this.input = input;
     this.steps = steps;
@@ -49,7 +52,7 @@ public final class CompiledEndpoint {
   public Result handle(EndpointRequest request, boolean preview) {
     StepContext context = null;
     try {
-      Scope scope = new Scope(input.bind(request));
+      Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()));
       try (Transaction transaction = new Transaction(dataSource, transactional, preview)) {
         context = new StepContext(scope, transaction, request, preview);
         Object last = null;
@@ -58,7 +61,7 @@ public final class CompiledEndpoint {
           switch (step.run(context)) {
             case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
               transaction.succeed();
-              return new Result(early, Optional.empty(), context.logs);
+              return new Result(early, Optional.empty(), redacted(context.logs));
             }
             case CompiledStep.StepResult.Output(Object value) -> {
               scope.putStep(step.id(), value);
@@ -68,15 +71,25 @@ public final class CompiledEndpoint {
         }
         EndpointResponse rendered = response.render(scope, last);
         transaction.succeed();
-        return new Result(rendered, Optional.empty(), context.logs);
+        return new Result(rendered, Optional.empty(), redacted(context.logs));
       }
     } catch (Throwable failure) {
       if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) throw fatal;
       ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
       Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
           ? Optional.empty() : Optional.of(describe(failure));
-      return new Result(Problems.response(problem, request.path(), request.requestId()), reason, context == null ? List.of() : context.logs);
+      EndpointResponse answer = Problems.response(problem, request.path(), request.requestId());
+      String body = new String(answer.body(), StandardCharsets.UTF_8);
+      String safe = secrets.redact(identity.orgId(), body);
+      if (!safe.equals(body)) answer = new EndpointResponse(answer.status(), answer.headers(), safe.getBytes(StandardCharsets.UTF_8));
+      return new Result(answer, reason.map(r -> secrets.redact(identity.orgId(), r)), context == null ? List.of() : redacted(context.logs));
     }
+  }
+
+  /** Log lines with the org's secret values taken out. */
+  private List<String> redacted(List<String> logs) {
+    if (logs.isEmpty()) return logs;
+    return logs.stream().map(line -> secrets.redact(identity.orgId(), line)).toList();
   }
 
   private static String describe(Throwable failure) {

@@ -30,9 +30,11 @@ import javax.sql.DataSource;
 public final class EndpointCompiler {
   private final DataSource dataSource;
   private final ScriptSandbox sandbox;
+  private final SecretSource secrets;
   private final Templates templates = new Templates();
 
-  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox) {
+  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox, SecretSource secrets) {
+    this.secrets = secrets;
     this.dataSource = dataSource;
     this.sandbox = sandbox;
   }
@@ -66,7 +68,7 @@ public final class EndpointCompiler {
     ResponseTemplate response = response(spec.response(), "/response", earlier, violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
-    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource);
+    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets);
   }
 
   /**

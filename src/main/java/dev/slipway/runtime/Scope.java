@@ -5,18 +5,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What expressions of one request can read: {@code input} and the outputs of the steps run so far.
+ * What expressions of one request can read: {@code input}, the outputs of the steps run so far,
+ * and the org's {@code secrets}.
  * Values are plain Java trees (maps, lists, strings, {@code Long}, {@code Double}, booleans, null).
  * Not shared between threads.
  */
 final class Scope {
   private final Map<String, Object> input;
+  private final Map<String, String> secrets;
   private final Map<String, Object> steps = new LinkedHashMap<>();
   private Map<String, Object> celInput;
   private Map<String, Object> celSteps;
 
-  Scope(Map<String, Object> input) {
+  Scope(Map<String, Object> input, Map<String, String> secrets) {
     this.input = input;
+    this.secrets = secrets;
   }
 
   Map<String, Object> input() {
@@ -36,6 +39,7 @@ final class Scope {
     return switch (name) {
       case "input" -> input;
       case "steps" -> steps;
+      case "secrets" -> secrets;
       default -> null;
     };
   }
@@ -47,6 +51,6 @@ final class Scope {
       celSteps = new HashMap<>();
       steps.forEach((id, output) -> celSteps.put(id, CelValues.toCel(output)));
     }
-    return Map.of("input", celInput, "steps", celSteps);
+    return Map.of("input", celInput, "steps", celSteps, "secrets", secrets);
   }
 }

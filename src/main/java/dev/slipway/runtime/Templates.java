@@ -31,6 +31,7 @@ final class Templates {
       .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
       .addVar("input", SimpleType.DYN)
       .addVar("steps", SimpleType.DYN)
+      .addVar("secrets", SimpleType.DYN)
       .build();
   private final CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
@@ -120,7 +121,12 @@ final class Templates {
               + (earlierSteps.isEmpty() ? "" : " (earlier steps: " + String.join(", ", earlierSteps) + ")")));
         }
       }
-      default -> violations.add(new Violation(at, "${" + source + "}: unknown name '" + segments[0] + "' (use input or steps)"));
+      case "secrets" -> {
+        if (segments.length != 2) {
+          violations.add(new Violation(at, "${" + source + "}: name one secret, as in ${secrets.API_KEY}"));
+        }
+      }
+      default -> violations.add(new Violation(at, "${" + source + "}: unknown name '" + segments[0] + "' (use input, steps or secrets)"));
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public final class TestSlipway implements AutoCloseable {
   public static final String TOKEN = "test-admin-token-0123456789";
+  public static final String MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
   private static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -41,6 +42,8 @@ public final class TestSlipway implements AutoCloseable {
     env.put("SLIPWAY_HOST", "127.0.0.1");
     env.put("SLIPWAY_ADMIN_TOKEN", TOKEN);
     env.put("SLIPWAY_DB_POOL_SIZE", "8");
+    // a fixed master key, so no test writes a key file into the working directory
+    env.put("SLIPWAY_MASTER_KEY", MASTER_KEY);
     if (databaseUrl != null) env.put("SLIPWAY_DATABASE_URL", databaseUrl);
     if (dataDir != null) env.put("SLIPWAY_DATA_DIR", dataDir.toString());
     env.putAll(settings);
