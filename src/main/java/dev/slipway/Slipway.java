@@ -13,6 +13,7 @@ import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
+import dev.slipway.security.ConsumerKeys;
 import dev.slipway.security.MasterKey;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
@@ -36,6 +37,7 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class Slipway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Slipway.class);
   public static final String VERSION = "0.1.0";
+  /** The database role SQL of endpoints with a caller runs as (migration V5 creates it). */
+  static final String CALLER_ROLE = "slipway_caller";
 
   private final Deque<AutoCloseable> closeables;
   private final DataPlaneServer dataPlane;
@@ -112,20 +116,27 @@ public final class Slipway implements AutoCloseable {
       var endpoints = new EndpointStore();
       var releases = new ReleaseStore();
       var codec = new SpecCodec();
-      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets);
+      var consumerKeys = new ConsumerKeys(platform, audit);
+      Optional<String> callerRole = platform.canAssume(CALLER_ROLE) ? Optional.of(CALLER_ROLE) : Optional.empty();
+      if (callerRole.isEmpty()) {
+        LOG.warn("the database user cannot SET ROLE {}: SQL of apiKey and jwt endpoints runs as the connecting user, with "
+            + "the caller's claims in request.jwt.claims (create the role and grant it to the user to change this)", CALLER_ROLE);
+      }
+      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
       push(closeables, new Notifications(database.pool().getJdbcUrl(), database.pool().getUsername(), database.pool().getPassword(),
           Map.of(Deployer.CHANNEL, payload -> deployer.loadActive(),
-              Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll))).start());
+              Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
+              ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate())).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
       var console = new ScriptConsole(sandbox, database.dataSource());
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, versions, deployer, endpoints, releases, live, calls, console,
+          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys, versions, deployer, endpoints, releases, live, calls, console,
               database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());

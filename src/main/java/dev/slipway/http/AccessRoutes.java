@@ -56,6 +56,9 @@ final class AccessRoutes {
     routes.addHttpHandler(HandlerType.GET, "/api/org", this::getOrg, Action.READ);
     routes.addHttpHandler(HandlerType.PATCH, "/api/org", this::renameOrg, Action.MANAGE_ORG);
     routes.addHttpHandler(HandlerType.GET, "/api/audit", this::audit, Action.READ_AUDIT);
+    routes.addHttpHandler(HandlerType.GET, "/api/consumer-keys", this::listConsumerKeys, Action.MANAGE_KEYS);
+    routes.addHttpHandler(HandlerType.POST, "/api/consumer-keys", this::createConsumerKey, Action.MANAGE_KEYS);
+    routes.addHttpHandler(HandlerType.DELETE, "/api/consumer-keys/{id}", this::revokeConsumerKey, Action.MANAGE_KEYS);
     routes.addHttpHandler(HandlerType.GET, "/api/secrets", this::listSecrets, Action.READ);
     routes.addHttpHandler(HandlerType.PUT, "/api/secrets/{name}", this::putSecret, Action.MANAGE_SECRETS);
     routes.addHttpHandler(HandlerType.DELETE, "/api/secrets/{name}", this::deleteSecret, Action.MANAGE_SECRETS);
@@ -140,15 +143,7 @@ final class AccessRoutes {
       if (Action.forScope(scope).isEmpty()) violations.add(new Violation("/scopes/" + i, "unknown scope '" + scope + "'"));
       scopes.add(scope);
     }
-    Instant expires = null;
-    if (body.hasNonNull("expiresAt")) {
-      try {
-        expires = Instant.parse(body.get("expiresAt").asText());
-        if (expires.isBefore(Instant.now())) violations.add(new Violation("/expiresAt", "is in the past"));
-      } catch (DateTimeParseException e) {
-        violations.add(new Violation("/expiresAt", "must be an ISO-8601 instant such as 2027-01-31T00:00:00Z"));
-      }
-    }
+    Instant expires = expiresAt(body, violations);
     if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
     String token = "slw_" + SignIn.randomToken();
     Instant expiresAt = expires;
@@ -248,6 +243,53 @@ final class AccessRoutes {
       return null;
     });
     ctx.status(204);
+  }
+
+  // --- consumer keys: for callers of the org's apiKey endpoints ---------------------------------
+
+  private void listConsumerKeys(Context ctx) throws SQLException {
+    Api.json(ctx, 200, services.consumerKeys().list(Api.actor(ctx).orgId()).stream().map(key -> {
+      var body = new LinkedHashMap<String, Object>();
+      body.put("id", key.id());
+      body.put("name", key.name());
+      body.put("prefix", key.prefix());
+      body.put("roles", key.roles());
+      body.put("createdAt", key.createdAt().toString());
+      body.put("expiresAt", key.expiresAt() == null ? null : key.expiresAt().toString());
+      body.put("revoked", key.revoked());
+      return body;
+    }).toList());
+  }
+
+  private void createConsumerKey(Context ctx) throws SQLException {
+    JsonNode body = Api.jsonBody(ctx);
+    String name = Api.text(body, "name");
+    var roles = new ArrayList<String>();
+    body.path("roles").forEach(role -> roles.add(role.asText()));
+    var violations = new ArrayList<Violation>();
+    Instant expires = expiresAt(body, violations);
+    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
+    String token = services.consumerKeys().create(Api.actor(ctx), name, List.copyOf(roles), expires);
+    Api.json(ctx, 201, Map.of("name", name, "roles", roles, "token", token, "prefix", Bootstrap.prefixOf(token)));
+  }
+
+  private void revokeConsumerKey(Context ctx) throws SQLException {
+    long id = Api.id(ctx, "id", "key_not_found", "consumer key");
+    if (!services.consumerKeys().revoke(Api.actor(ctx), id)) throw ProblemException.notFound("key_not_found", "No consumer key " + id + ".");
+    ctx.status(204);
+  }
+
+  /** An optional {@code expiresAt}: an ISO-8601 instant in the future. */
+  private static Instant expiresAt(JsonNode body, List<Violation> violations) {
+    if (!body.hasNonNull("expiresAt")) return null;
+    try {
+      Instant expires = Instant.parse(body.get("expiresAt").asText());
+      if (expires.isBefore(Instant.now())) violations.add(new Violation("/expiresAt", "is in the past"));
+      return expires;
+    } catch (DateTimeParseException e) {
+      violations.add(new Violation("/expiresAt", "must be an ISO-8601 instant such as 2027-01-31T00:00:00Z"));
+      return null;
+    }
   }
 
   // --- secrets: names and dates out, values only in ------------------------------------------------

@@ -18,6 +18,7 @@ import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Principal;
+import dev.slipway.security.ConsumerKeys;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.store.AuditStore;
@@ -66,6 +67,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       CredentialStore credentials,
       AuditStore audit,
       Secrets secrets,
+      ConsumerKeys consumerKeys,
       Versions versions,
       Deployer deployer,
       EndpointStore endpoints,
@@ -289,6 +291,11 @@ public final class ControlPlaneServer implements AutoCloseable {
       case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
         var headers = new HashMap<String, String>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(), v));
+        // the platform credentials are not the endpoint's: its caller's go in X-Slipway-Authorization
+        headers.remove("authorization");
+        headers.remove("cookie");
+        String endpointAuthorization = headers.remove("x-slipway-authorization");
+        if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
         var query = new LinkedHashMap<String, List<String>>(ctx.queryParamMap());
         var request = new EndpointRequest(ctx.method().name(), path, values, query, headers, ctx.bodyAsBytes(), requestId);
         yield target.handle(request, true).response();

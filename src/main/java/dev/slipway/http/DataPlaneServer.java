@@ -99,11 +99,29 @@ public final class DataPlaneServer implements AutoCloseable {
     return true;
   }
 
+  /** A preflight's answer: 204 with the CORS headers, or 403 when the origin may not call. */
+  private static EndpointResponse preflight(RoutingTable table, String path, String origin, String method, String headers,
+      String requestId) {
+    return CorsHeaders.preflight(table.router(), path, origin, method, headers)
+        .map(allowed -> new EndpointResponse(204, allowed, new byte[0]))
+        .orElseGet(() -> Problems.response(new ProblemException(403, "cors_not_allowed", "Forbidden",
+            "No endpoint serves " + method + " " + path + " to origin " + origin + "."), path, requestId));
+  }
+
+  /** Headers every data-plane answer carries unless the endpoint set its own. */
+  private static final Map<String, String> SECURITY_HEADERS = Map.of(
+      "X-Content-Type-Options", "nosniff",
+      "X-Frame-Options", "DENY",
+      "Referrer-Policy", "no-referrer");
+
   private static void send(Response response, Callback callback, int status, Map<String, String> headers,
       byte[] body, String requestId) {
     response.setStatus(status);
     var fields = response.getHeaders();
     headers.forEach(fields::put);
+    SECURITY_HEADERS.forEach((name, value) -> {
+      if (!fields.contains(name)) fields.put(name, value);
+    });
     if (requestId != null) fields.put(RequestIds.HEADER, requestId);
     fields.put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
@@ -165,14 +183,28 @@ public final class DataPlaneServer implements AutoCloseable {
       CompiledEndpoint endpoint = null;
       int status;
       String error = null;
+      String origin = request.getHeaders().get(HttpHeader.ORIGIN);
       try {
         EndpointResponse answer;
+        String preflightMethod = method.equals("OPTIONS") && origin != null
+            ? request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD) : null;
+        if (preflightMethod != null) {
+          answer = preflight(table, path, origin, preflightMethod, request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS), requestId);
+          status = answer.status();
+          send(response, callback, status, answer.headers(), answer.body(), requestId);
+          calls.record(new CallRecord(Instant.now(), requestId, method, path, null, 0, 0, 0, status,
+              (System.nanoTime() - started) / 1000, null));
+          return true;
+        }
         switch (table.router().find(method, path)) {
           case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
             endpoint = found;
             var result = found.handle(read(request, path, values, requestId), false);
             answer = result.response();
             error = result.error().orElse(null);
+            if (origin != null && CorsHeaders.allows(found.cors(), origin)) {
+              CorsHeaders.actual(found.cors().get(), origin).forEach(response.getHeaders()::put);
+            }
           }
           case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> answer = Problems.response(new ProblemException(405,
               "method_not_allowed", "Method Not Allowed", method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed) + ".",

@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import dev.slipway.http.ProblemException;
 import dev.slipway.http.Problems;
+import dev.slipway.spec.Cors;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
@@ -19,6 +20,9 @@ public final class CompiledEndpoint {
   private final ResponseTemplate response;
   private final DataSource dataSource;
   private final SecretSource secrets;
+  private final EndpointAuth auth;
+  private final Optional<String> callerRole;
+  private final Optional<Cors> cors;
   private final boolean transactional;
 
   /** Which endpoint version this is, for routing and logs. */
@@ -28,8 +32,12 @@ public final class CompiledEndpoint {
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
-      ResponseTemplate response, DataSource dataSource, SecretSource secrets) {
+      ResponseTemplate response, DataSource dataSource, SecretSource secrets, EndpointAuth auth, Optional<String> callerRole,
+      Optional<Cors> cors) {
     this.secrets = secrets;
+    this.auth = auth;
+    this.callerRole = callerRole;
+    this.cors = cors;
     this.identity = identity;
     this.input = input;
     this.steps = steps;
@@ -45,6 +53,11 @@ public final class CompiledEndpoint {
     return identity;
   }
 
+  /** Which browser origins may call the endpoint, if any. */
+  public Optional<Cors> cors() {
+    return cors;
+  }
+
   /**
    * Runs the request through the pipeline. Never throws: every failure becomes a problem
    * response. A preview rolls back its database work and tells the author why a step failed.
@@ -52,8 +65,10 @@ public final class CompiledEndpoint {
   public Result handle(EndpointRequest request, boolean preview) {
     StepContext context = null;
     try {
-      Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()));
-      try (Transaction transaction = new Transaction(dataSource, transactional, preview)) {
+      Caller caller = auth.authenticate(request);
+      Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
+      var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
+      try (Transaction transaction = new Transaction(dataSource, transactional, preview, callerIdentity)) {
         context = new StepContext(scope, transaction, request, preview);
         Object last = null;
         for (CompiledStep step : steps) {

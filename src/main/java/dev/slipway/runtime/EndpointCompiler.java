@@ -31,10 +31,19 @@ public final class EndpointCompiler {
   private final DataSource dataSource;
   private final ScriptSandbox sandbox;
   private final SecretSource secrets;
+  private final ConsumerKeyLookup consumerKeys;
+  private final Optional<String> callerRole;
   private final Templates templates = new Templates();
 
-  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox, SecretSource secrets) {
+  /**
+   * @param callerRole the database role SQL runs as for endpoints with a caller (apiKey, jwt);
+   *                   empty to keep the connecting user
+   */
+  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
+      Optional<String> callerRole) {
     this.secrets = secrets;
+    this.consumerKeys = consumerKeys;
+    this.callerRole = callerRole;
     this.dataSource = dataSource;
     this.sandbox = sandbox;
   }
@@ -66,9 +75,16 @@ public final class EndpointCompiler {
       earlier.add(step.id());
     }
     ResponseTemplate response = response(spec.response(), "/response", earlier, violations);
+    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, secrets, violations);
+    spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
+      if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
+        violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
+      }
+    });
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
-    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets);
+    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets,
+        auth, callerRole, spec.cors());
   }
 
   /**

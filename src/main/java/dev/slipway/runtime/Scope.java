@@ -6,20 +6,24 @@ import java.util.Map;
 
 /**
  * What expressions of one request can read: {@code input}, the outputs of the steps run so far,
- * and the org's {@code secrets}.
+ * the org's {@code secrets} and the verified caller, {@code auth} ({@code sub}, {@code roles},
+ * {@code claims}; null on a public endpoint).
  * Values are plain Java trees (maps, lists, strings, {@code Long}, {@code Double}, booleans, null).
  * Not shared between threads.
  */
 final class Scope {
   private final Map<String, Object> input;
   private final Map<String, String> secrets;
+  private final Map<String, Object> auth;
   private final Map<String, Object> steps = new LinkedHashMap<>();
   private Map<String, Object> celInput;
   private Map<String, Object> celSteps;
+  private Map<String, Object> celAuth;
 
-  Scope(Map<String, Object> input, Map<String, String> secrets) {
+  Scope(Map<String, Object> input, Map<String, String> secrets, Caller caller) {
     this.input = input;
     this.secrets = secrets;
+    this.auth = caller == null ? null : caller.scope();
   }
 
   Map<String, Object> input() {
@@ -40,6 +44,7 @@ final class Scope {
       case "input" -> input;
       case "steps" -> steps;
       case "secrets" -> secrets;
+      case "auth" -> auth;
       default -> null;
     };
   }
@@ -51,6 +56,7 @@ final class Scope {
       celSteps = new HashMap<>();
       steps.forEach((id, output) -> celSteps.put(id, CelValues.toCel(output)));
     }
-    return Map.of("input", celInput, "steps", celSteps, "secrets", secrets);
+    if (celAuth == null && auth != null) celAuth = (Map<String, Object>) CelValues.toCel(auth);
+    return Map.of("input", celInput, "steps", celSteps, "secrets", secrets, "auth", celAuth == null ? Map.of() : celAuth);
   }
 }

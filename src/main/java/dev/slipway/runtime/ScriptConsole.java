@@ -36,7 +36,7 @@ public final class ScriptConsole {
     } catch (ScriptCompileException e) {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
-    try (var transaction = new Transaction(dataSource, true, true)) {
+    try (var transaction = new Transaction(dataSource, true, true, null)) {
       return switch (sandbox.run(script, context, new CompiledStep.TransactionHost(transaction))) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
         case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());

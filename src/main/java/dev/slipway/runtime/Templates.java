@@ -32,6 +32,7 @@ final class Templates {
       .addVar("input", SimpleType.DYN)
       .addVar("steps", SimpleType.DYN)
       .addVar("secrets", SimpleType.DYN)
+      .addVar("auth", SimpleType.DYN)
       .build();
   private final CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
@@ -121,12 +122,17 @@ final class Templates {
               + (earlierSteps.isEmpty() ? "" : " (earlier steps: " + String.join(", ", earlierSteps) + ")")));
         }
       }
+      case "auth" -> {
+        if (segments.length > 1 && !Set.of("sub", "roles", "claims").contains(segments[1])) {
+          violations.add(new Violation(at, "${" + source + "}: auth has sub, roles and claims, not '" + segments[1] + "'"));
+        }
+      }
       case "secrets" -> {
         if (segments.length != 2) {
           violations.add(new Violation(at, "${" + source + "}: name one secret, as in ${secrets.API_KEY}"));
         }
       }
-      default -> violations.add(new Violation(at, "${" + source + "}: unknown name '" + segments[0] + "' (use input, steps or secrets)"));
+      default -> violations.add(new Violation(at, "${" + source + "}: unknown name '" + segments[0] + "' (use input, steps, secrets or auth)"));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -14,20 +15,41 @@ final class Transaction implements AutoCloseable {
   private final DataSource dataSource;
   private final boolean explicit;
   private final boolean rollbackOnly;
+  private final Identity identity;
   private Connection connection;
 
-  Transaction(DataSource dataSource, boolean explicit, boolean rollbackOnly) {
+  /**
+   * The caller's identity for the database: the claims go to {@code request.jwt.claims} and, when
+   * a role is given, the transaction runs as that role.
+   */
+  record Identity(String claimsJson, Optional<String> role) {}
+
+  /** @param identity the caller, for an endpoint that has one; its work is always one transaction */
+  Transaction(DataSource dataSource, boolean explicit, boolean rollbackOnly, Identity identity) {
     this.dataSource = dataSource;
-    this.explicit = explicit || rollbackOnly;
+    this.explicit = explicit || rollbackOnly || identity != null;
     this.rollbackOnly = rollbackOnly;
+    this.identity = identity;
   }
 
   Connection connection() throws SQLException {
     if (connection == null) {
       connection = dataSource.getConnection();
       if (explicit) connection.setAutoCommit(false);
+      if (identity != null) assume(connection, identity);
     }
     return connection;
+  }
+
+  /** One statement sets the claims and the role, for this transaction only. */
+  private static void assume(Connection c, Identity identity) throws SQLException {
+    try (var ps = c.prepareStatement(identity.role().isPresent()
+        ? "select set_config('request.jwt.claims', ?, true), set_config('role', ?, true)"
+        : "select set_config('request.jwt.claims', ?, true)")) {
+      ps.setString(1, identity.claimsJson());
+      if (identity.role().isPresent()) ps.setString(2, identity.role().get());
+      ps.execute();
+    }
   }
 
   /** Commits (or, for a preview, rolls back) the work of a request that succeeded. */

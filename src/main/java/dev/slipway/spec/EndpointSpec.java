@@ -13,6 +13,8 @@ public record EndpointSpec(
     String name,
     String method,
     String path,
+    Auth auth,
+    Optional<Cors> cors,
     Optional<String> description,
     Input input,
     List<Step> steps,

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads specs from JSON or YAML text, checks them against the spec's JSON Schema and the rules a
@@ -59,7 +60,7 @@ public final class SpecCodec {
       String at = "/steps/" + i;
       String id = stepNode.get("id").asText();
       if (!ids.add(id)) violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice"));
-      if (id.equals("input") || id.equals("steps")) {
+      if (Set.of("input", "steps", "secrets", "auth").contains(id)) {
         violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
       }
       step(stepNode, at, violations).ifPresent(steps::add);
@@ -67,14 +68,69 @@ public final class SpecCodec {
     String path = node.get("path").asText();
     checkPathParams(path, input, violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+    Auth auth = auth(node.path("auth"), violations);
+    Optional<Cors> cors = cors(node.path("cors"));
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     return new EndpointSpec(
         node.get("name").asText(),
         node.get("method").asText(),
         path,
+        auth,
+        cors,
         text(node, "description"),
         input,
         List.copyOf(steps),
         response(node.path("response")));
+  }
+
+  private static final Pattern SECRET_REFERENCE = Pattern.compile("^\\$\\{\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*}$");
+
+  private static Auth auth(JsonNode node, List<Violation> violations) {
+    if (node.isMissingNode() || node.isNull()) return Auth.PUBLIC;
+    JsonNode modeNode = node.isTextual() ? node : node.path("mode");
+    Auth.Mode mode = switch (modeNode.asText()) {
+      case "apiKey" -> Auth.Mode.API_KEY;
+      case "jwt" -> Auth.Mode.JWT;
+      default -> Auth.Mode.PUBLIC;
+    };
+    var roles = new ArrayList<String>();
+    node.path("roles").forEach(role -> roles.add(role.asText()));
+    String rolesClaim = node.path("rolesClaim").isTextual() ? node.get("rolesClaim").asText() : "role";
+    if (mode == Auth.Mode.PUBLIC && !roles.isEmpty()) {
+      violations.add(new Violation("/auth/roles", "a public endpoint has no caller to check roles of; use apiKey or jwt"));
+    }
+    JsonNode jwtNode = node.path("jwt");
+    if (mode != Auth.Mode.JWT) {
+      if (!jwtNode.isMissingNode()) violations.add(new Violation("/auth/jwt", "only a jwt endpoint takes jwt settings"));
+      return new Auth(mode, List.copyOf(roles), rolesClaim, Optional.empty());
+    }
+    int sources = (jwtNode.has("secret") ? 1 : 0) + (jwtNode.has("jwksUrl") ? 1 : 0) + (jwtNode.has("keys") ? 1 : 0);
+    if (sources != 1) {
+      violations.add(new Violation("/auth/jwt", "give exactly one of secret (HS256), jwksUrl or keys"));
+      return Auth.PUBLIC;
+    }
+    Optional<String> secretName = Optional.empty();
+    if (jwtNode.has("secret")) {
+      var matcher = SECRET_REFERENCE.matcher(jwtNode.get("secret").asText());
+      if (matcher.matches()) secretName = Optional.of(matcher.group(1));
+    }
+    var keys = new ArrayList<JsonNode>();
+    jwtNode.path("keys").forEach(keys::add);
+    var jwt = new Auth.Jwt(secretName, text(jwtNode, "jwksUrl"), List.copyOf(keys), text(jwtNode, "issuer"),
+        text(jwtNode, "audience"), jwtNode.path("clockSkewSeconds").asInt(30));
+    return new Auth(mode, List.copyOf(roles), rolesClaim, Optional.of(jwt));
+  }
+
+  private static Optional<Cors> cors(JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) return Optional.empty();
+    return Optional.of(new Cors(strings(node.path("origins")), node.path("credentials").asBoolean(false),
+        strings(node.path("headers")), strings(node.path("exposeHeaders")), node.path("maxAgeSeconds").asInt(600)));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    var list = new ArrayList<String>();
+    array.forEach(item -> list.add(item.asText()));
+    return List.copyOf(list);
   }
 
   /** {@link #parse} then {@link #decode}. */

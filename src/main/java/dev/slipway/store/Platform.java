@@ -19,8 +19,8 @@ public final class Platform {
   }
 
   private static final String ROLE_USABLE = """
-      select case when exists (select from pg_roles where rolname = 'slipway_platform')
-                  then pg_has_role(current_user, 'slipway_platform', 'member') else false end""";
+      select case when exists (select from pg_roles where rolname = ?)
+                  then pg_has_role(current_user, ?, 'member') else false end""";
 
   private final DataSource dataSource;
   private final String enterOrg;
@@ -32,18 +32,25 @@ public final class Platform {
    */
   public Platform(DataSource dataSource) throws SQLException {
     this.dataSource = dataSource;
-    boolean usable;
-    try (Connection c = dataSource.getConnection(); var s = c.createStatement(); var rs = s.executeQuery(ROLE_USABLE)) {
-      rs.next();
-      usable = rs.getBoolean(1);
-    }
-    this.enterOrg = usable
+    this.enterOrg = canAssume("slipway_platform")
         ? "select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)"
         : "select set_config('slipway.org_id', ?, true)";
   }
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /** Whether the database user may {@code SET ROLE} to {@code role}. */
+  public boolean canAssume(String role) throws SQLException {
+    try (Connection c = dataSource.getConnection(); var ps = c.prepareStatement(ROLE_USABLE)) {
+      ps.setString(1, role);
+      ps.setString(2, role);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
   }
 
   /** Runs {@code work} in one transaction confined to the org's rows; commits when it returns. */

@@ -1,0 +1,17 @@
+package dev.slipway.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A verified caller of an endpoint: what expressions read as {@code auth} and what SQL reads as
+ * {@code current_setting('request.jwt.claims')}.
+ *
+ * @param claimsJson the claims as JSON, for {@code request.jwt.claims}
+ */
+public record Caller(String subject, List<String> roles, Map<String, Object> claims, String claimsJson) {
+  /** The {@code auth} variable of expressions: {@code sub}, {@code roles}, {@code claims}. */
+  Map<String, Object> scope() {
+    return Map.of("sub", subject, "roles", roles, "claims", claims);
+  }
+}

@@ -1,0 +1,197 @@
+package dev.slipway.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.slipway.http.ProblemException;
+import dev.slipway.spec.Auth;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.Violation;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An endpoint's caller check, compiled from its spec's {@code auth}: none (public), the org's
+ * consumer keys, or JWTs verified with an HS256 secret, a JWKS URL or static keys. A request
+ * without valid credentials gets 401 with {@code WWW-Authenticate}; a valid caller without an
+ * allowed role gets 403.
+ */
+sealed interface EndpointAuth {
+  /** The verified caller, or null for a public endpoint. */
+  Caller authenticate(EndpointRequest request);
+
+  /** Compiles the spec's auth; problems are violations at {@code /auth}. */
+  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, SecretSource secrets, List<Violation> violations) {
+    return switch (auth.mode()) {
+      case PUBLIC -> Public.INSTANCE;
+      case API_KEY -> new ApiKey(orgId, keys, Set.copyOf(auth.roles()));
+      case JWT -> Jwt.compile(auth, orgId, secrets, violations);
+    };
+  }
+
+  /** Anyone may call. */
+  enum Public implements EndpointAuth {
+    INSTANCE;
+
+    @Override
+    public Caller authenticate(EndpointRequest request) {
+      return null;
+    }
+  }
+
+  /** A consumer key of the endpoint's org, as {@code Authorization: Bearer} or {@code X-API-Key}. */
+  record ApiKey(long orgId, ConsumerKeyLookup keys, Set<String> roles) implements EndpointAuth {
+    @Override
+    public Caller authenticate(EndpointRequest request) {
+      String token = request.headers().get("x-api-key");
+      if (token == null) token = bearer(request);
+      if (token == null) throw unauthorized(false, "Send an API key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.");
+      var key = keys.find(orgId, token.strip()).orElseThrow(() -> unauthorized(true, "The API key is not valid, expired or revoked."));
+      checkRoles(roles, key.roles());
+      var claims = new LinkedHashMap<String, Object>();
+      claims.put("sub", "key:" + key.id());
+      claims.put("key_name", key.name());
+      claims.put("role", key.roles().isEmpty() ? null : key.roles().getFirst());
+      claims.put("roles", key.roles());
+      return caller("key:" + key.id(), key.roles(), claims);
+    }
+  }
+
+  /** A JWT, verified by signature, expiry (with skew), issuer and audience. */
+  record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, SecretSource secrets, AtomicReference<Processor> bySecret,
+      Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
+
+    /** A processor and the secret value it was built for. */
+    record Processor(String secret, DefaultJWTProcessor<SecurityContext> processor) {}
+
+    static EndpointAuth compile(Auth auth, long orgId, SecretSource secrets, List<Violation> violations) {
+      Auth.Jwt settings = auth.jwt().orElseThrow();
+      String[] claimPath = auth.rolesClaim().split("\\.");
+      Set<String> roles = Set.copyOf(auth.roles());
+      if (settings.secretName().isPresent()) {
+        return new Jwt(orgId, settings.secretName(), settings, secrets, new AtomicReference<>(), null, roles, claimPath);
+      }
+      try {
+        JWKSource<SecurityContext> source = settings.jwksUrl().isPresent()
+            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL()).retrying(true).build()
+            : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
+        var processor = processor(source, Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256), settings);
+        return new Jwt(orgId, Optional.empty(), settings, secrets, null, new Processor(null, processor), roles, claimPath);
+      } catch (ParseException | java.net.MalformedURLException | IllegalArgumentException e) {
+        violations.add(new Violation("/auth/jwt", "cannot use the keys: " + e.getMessage()));
+        return Public.INSTANCE;
+      }
+    }
+
+    private static List<JWK> parseKeys(List<com.fasterxml.jackson.databind.JsonNode> nodes) throws ParseException {
+      var keys = new ArrayList<JWK>();
+      for (var node : nodes) {
+        JWK key = JWK.parse(node.toString());
+        if (key.isPrivate()) throw new ParseException("a key holds private material; give public keys only", 0);
+        keys.add(key);
+      }
+      return keys;
+    }
+
+    private static DefaultJWTProcessor<SecurityContext> processor(JWKSource<SecurityContext> source, Set<JWSAlgorithm> algorithms,
+        Auth.Jwt settings) {
+      var processor = new DefaultJWTProcessor<SecurityContext>();
+      processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, source));
+      var exact = new JWTClaimsSet.Builder();
+      settings.issuer().ifPresent(exact::issuer);
+      var verifier = new DefaultJWTClaimsVerifier<SecurityContext>(settings.audience().orElse(null), exact.build(), Set.of("exp"));
+      verifier.setMaxClockSkew(settings.clockSkewSeconds());
+      processor.setJWTClaimsSetVerifier(verifier);
+      return processor;
+    }
+
+    /** The processor for the secret's current value, rebuilt when the secret changes. */
+    private DefaultJWTProcessor<SecurityContext> current() {
+      if (fixed != null) return fixed.processor();
+      String value = secrets.values(orgId).get(secretName.orElseThrow());
+      if (value == null) {
+        throw new IllegalStateException("the endpoint's JWT secret '" + secretName.get() + "' does not exist");
+      }
+      Processor built = bySecret.get();
+      if (built == null || !built.secret().equals(value)) {
+        byte[] key = value.getBytes(StandardCharsets.UTF_8);
+        if (key.length < 32) throw new IllegalStateException("the JWT secret '" + secretName.get() + "' is shorter than 256 bits");
+        built = new Processor(value, processor(new ImmutableSecret<>(key), Set.of(JWSAlgorithm.HS256), settings));
+        bySecret.set(built);
+      }
+      return built.processor();
+    }
+
+    @Override
+    public Caller authenticate(EndpointRequest request) {
+      String token = bearer(request);
+      if (token == null) throw unauthorized(false, "Send a token as 'Authorization: Bearer <jwt>'.");
+      JWTClaimsSet claims;
+      try {
+        claims = current().process(token, null);
+      } catch (ParseException | BadJOSEException | JOSEException e) {
+        throw unauthorized(true, "The token is not valid: " + e.getMessage());
+      }
+      Map<String, Object> map = claims.toJSONObject();
+      List<String> held = rolesIn(map);
+      checkRoles(roles, held);
+      return caller(claims.getSubject(), held, map);
+    }
+
+    private List<String> rolesIn(Map<String, Object> claims) {
+      Object value = claims;
+      for (String segment : rolesClaim) value = value instanceof Map<?, ?> map ? map.get(segment) : null;
+      var held = new ArrayList<String>();
+      if (value instanceof String one) held.add(one);
+      if (value instanceof List<?> many) many.forEach(item -> { if (item instanceof String s) held.add(s); });
+      return List.copyOf(held);
+    }
+  }
+
+  private static void checkRoles(Set<String> allowed, List<String> held) {
+    if (allowed.isEmpty()) return;
+    for (String role : held) if (allowed.contains(role)) return;
+    throw new ProblemException(403, "forbidden", "Forbidden", "The caller has none of the roles this endpoint allows.",
+        List.of(), Map.of("WWW-Authenticate", "Bearer error=\"insufficient_scope\""));
+  }
+
+  private static String bearer(EndpointRequest request) {
+    String header = request.headers().get("authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
+    String token = header.substring(7).strip();
+    return token.isEmpty() ? null : token;
+  }
+
+  private static ProblemException unauthorized(boolean presented, String detail) {
+    return new ProblemException(401, "unauthorized", "Unauthorized", detail, List.of(),
+        Map.of("WWW-Authenticate", presented ? "Bearer realm=\"slipway\", error=\"invalid_token\"" : "Bearer realm=\"slipway\""));
+  }
+
+  private static Caller caller(String subject, List<String> roles, Map<String, Object> claims) {
+    try {
+      return new Caller(subject == null ? "" : subject, roles, claims, Json.MAPPER.writeValueAsString(claims));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("claims are not JSON", e);
+    }
+  }
+}
