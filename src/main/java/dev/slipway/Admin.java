@@ -41,7 +41,7 @@ final class Admin {
     try {
       SlipwayConfig config = SlipwayConfig.load(rest, System.getenv());
       try (Database database = Database.open(config)) {
-        System.out.println(Bootstrap.createUser(new Platform(database.dataSource()), new IdentityStore(),
+        System.out.println(Bootstrap.createUser(new Platform(database.platformDataSource()), new IdentityStore(),
             own.get("email"), own.get("password"), Optional.ofNullable(own.get("org"))));
         return 0;
       }

@@ -99,10 +99,10 @@ public final class Slipway implements AutoCloseable {
       Database database = push(closeables, Database.open(config));
       ScriptSandbox sandbox = push(closeables, new ScriptSandbox(new SandboxLimits(
           config.scriptTimeout(), config.scriptStatementLimit(), Math.max(2, Runtime.getRuntime().availableProcessors() * 2)),
-          new PostgresTranspileCache(database.dataSource())));
+          new PostgresTranspileCache(database.platformDataSource())));
 
-      var settings = new SettingsStore(database.dataSource());
-      var platform = new Platform(database.dataSource());
+      var settings = new SettingsStore(database.platformDataSource());
+      var platform = new Platform(database.platformDataSource());
       var identities = new IdentityStore();
       var credentials = new CredentialStore();
       var audit = new AuditStore();

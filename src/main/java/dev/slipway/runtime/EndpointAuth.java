@@ -1,6 +1,9 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -73,7 +77,7 @@ sealed interface EndpointAuth {
       claims.put("key_name", key.name());
       claims.put("role", key.roles().isEmpty() ? null : key.roles().getFirst());
       claims.put("roles", key.roles());
-      return caller("key:" + key.id(), key.roles(), claims);
+      return caller("key:" + key.id(), key.roles(), claims, Long.MAX_VALUE);
     }
   }
 
@@ -81,8 +85,35 @@ sealed interface EndpointAuth {
   record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, SecretSource secrets, AtomicReference<Processor> bySecret,
       Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
 
-    /** A processor and the secret value it was built for. */
-    record Processor(String secret, DefaultJWTProcessor<SecurityContext> processor) {}
+    /**
+     * A processor, the secret value it was built for, and the callers of tokens it verified: a
+     * client sends the same token many times, and a token cannot change, so a verified token is
+     * kept (until it expires, at most 10 minutes, 10,000 tokens) and not verified again.
+     */
+    record Processor(String secret, DefaultJWTProcessor<SecurityContext> processor, Cache<String, Caller> verified) {
+      Processor(String secret, DefaultJWTProcessor<SecurityContext> processor) {
+        this(secret, processor, Caffeine.newBuilder().maximumSize(10_000).expireAfter(UNTIL_EXPIRY).build());
+      }
+    }
+
+    /** A verified token's caller is kept until the token expires, and never past ten minutes. */
+    static final Expiry<String, Caller> UNTIL_EXPIRY = new Expiry<>() {
+      @Override
+      public long expireAfterCreate(String token, Caller caller, long now) {
+        long left = caller.expiresAtMillis() - System.currentTimeMillis();
+        return TimeUnit.MILLISECONDS.toNanos(Math.clamp(left, 0, 600_000));
+      }
+
+      @Override
+      public long expireAfterUpdate(String token, Caller caller, long now, long current) {
+        return current;
+      }
+
+      @Override
+      public long expireAfterRead(String token, Caller caller, long now, long current) {
+        return current;
+      }
+    };
 
     static EndpointAuth compile(Auth auth, long orgId, SecretSource secrets, List<Violation> violations) {
       Auth.Jwt settings = auth.jwt().orElseThrow();
@@ -126,8 +157,8 @@ sealed interface EndpointAuth {
     }
 
     /** The processor for the secret's current value, rebuilt when the secret changes. */
-    private DefaultJWTProcessor<SecurityContext> current() {
-      if (fixed != null) return fixed.processor();
+    private Processor current() {
+      if (fixed != null) return fixed;
       String value = secrets.values(orgId).get(secretName.orElseThrow());
       if (value == null) {
         throw new IllegalStateException("the endpoint's JWT secret '" + secretName.get() + "' does not exist");
@@ -139,23 +170,30 @@ sealed interface EndpointAuth {
         built = new Processor(value, processor(new ImmutableSecret<>(key), Set.of(JWSAlgorithm.HS256), settings));
         bySecret.set(built);
       }
-      return built.processor();
+      return built;
     }
 
     @Override
     public Caller authenticate(EndpointRequest request) {
       String token = bearer(request);
       if (token == null) throw unauthorized(false, "Send a token as 'Authorization: Bearer <jwt>'.");
+      Processor processor = current();
+      Caller known = processor.verified().getIfPresent(token);
+      if (known != null && known.expiresAtMillis() > System.currentTimeMillis()) return known;
       JWTClaimsSet claims;
       try {
-        claims = current().process(token, null);
+        claims = processor.processor().process(token, null);
       } catch (ParseException | BadJOSEException | JOSEException e) {
         throw unauthorized(true, "The token is not valid: " + e.getMessage());
       }
       Map<String, Object> map = claims.toJSONObject();
       List<String> held = rolesIn(map);
       checkRoles(roles, held);
-      return caller(claims.getSubject(), held, map);
+      // kept no longer than the token is valid, skew included
+      long expires = claims.getExpirationTime().getTime() + settings.clockSkewSeconds() * 1000L;
+      Caller caller = caller(claims.getSubject(), held, map, expires);
+      processor.verified().put(token, caller);
+      return caller;
     }
 
     private List<String> rolesIn(Map<String, Object> claims) {
@@ -187,9 +225,9 @@ sealed interface EndpointAuth {
         Map.of("WWW-Authenticate", presented ? "Bearer realm=\"slipway\", error=\"invalid_token\"" : "Bearer realm=\"slipway\""));
   }
 
-  private static Caller caller(String subject, List<String> roles, Map<String, Object> claims) {
+  private static Caller caller(String subject, List<String> roles, Map<String, Object> claims, long expiresAtMillis) {
     try {
-      return new Caller(subject == null ? "" : subject, roles, claims, Json.MAPPER.writeValueAsString(claims));
+      return new Caller(subject == null ? "" : subject, roles, claims, Json.MAPPER.writeValueAsString(claims), expiresAtMillis);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("claims are not JSON", e);
     }

@@ -93,8 +93,7 @@ public final class EndpointCompiler {
    */
   public void checkSql(EndpointSpec spec) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
+    try (Connection connection = Transaction.borrow(dataSource, null, true)) {
       try {
         for (int i = 0; i < spec.steps().size(); i++) {
           if (!(spec.steps().get(i) instanceof Step.SqlStep step)) continue;

@@ -1,9 +1,13 @@
 package dev.slipway.runtime;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * The database work of one request: a connection taken from the pool only when a step first needs
@@ -20,35 +24,52 @@ final class Transaction implements AutoCloseable {
 
   /**
    * The caller's identity for the database: the claims go to {@code request.jwt.claims} and, when
-   * a role is given, the transaction runs as that role.
+   * a role is given, the session runs as that role.
    */
   record Identity(String claimsJson, Optional<String> role) {}
 
-  /** @param identity the caller, for an endpoint that has one; its work is always one transaction */
+  /** @param identity the caller, for an endpoint that has one; null for a public one */
   Transaction(DataSource dataSource, boolean explicit, boolean rollbackOnly, Identity identity) {
     this.dataSource = dataSource;
-    this.explicit = explicit || rollbackOnly || identity != null;
+    this.explicit = explicit || rollbackOnly;
     this.rollbackOnly = rollbackOnly;
     this.identity = identity;
   }
 
   Connection connection() throws SQLException {
-    if (connection == null) {
-      connection = dataSource.getConnection();
-      if (explicit) connection.setAutoCommit(false);
-      if (identity != null) assume(connection, identity);
-    }
+    if (connection == null) connection = borrow(dataSource, identity, explicit);
     return connection;
   }
 
-  /** One statement sets the claims and the role, for this transaction only. */
-  private static void assume(Connection c, Identity identity) throws SQLException {
-    try (var ps = c.prepareStatement(identity.role().isPresent()
-        ? "select set_config('request.jwt.claims', ?, true), set_config('role', ?, true)"
-        : "select set_config('request.jwt.claims', ?, true)")) {
-      ps.setString(1, identity.claimsJson());
-      if (identity.role().isPresent()) ps.setString(2, identity.role().get());
-      ps.execute();
+  /**
+   * What each pooled connection's session holds: the identity key it was last set to. A caller's
+   * claims and role are set on the session (not the transaction), so a single read stays one
+   * round trip in autocommit, and a connection that already holds the caller's identity needs no
+   * set-up at all; a request with another identity, or none, sets or clears it first. Only
+   * {@link Transaction} borrows from the data plane's pool, so no one else meets that state.
+   */
+  private static final Cache<Object, Identity> SESSIONS = Caffeine.newBuilder().weakKeys().build();
+
+  /** A connection from the pool whose session holds {@code identity} (null: none). */
+  static Connection borrow(DataSource dataSource, Identity identity, boolean transaction) throws SQLException {
+    Connection c = dataSource.getConnection();
+    try {
+      Object session = c.unwrap(PGConnection.class);
+      Identity held = SESSIONS.getIfPresent(session);
+      if (!Objects.equals(identity, held)) {
+        SESSIONS.invalidate(session);
+        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', ?, false)")) {
+          ps.setString(1, identity == null ? "" : identity.claimsJson());
+          ps.setString(2, identity == null ? "none" : identity.role().orElse("none"));
+          ps.execute();
+        }
+        if (identity != null) SESSIONS.put(session, identity);
+      }
+      if (transaction) c.setAutoCommit(false);
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
     }
   }
 

@@ -29,12 +29,16 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   public static final String PLATFORM_SCHEMA = "slipway";
 
+  /** Connections for deployed endpoints: SLIPWAY_DB_POOL_SIZE, the data plane's database concurrency. */
   private final HikariDataSource pool;
+  /** Connections for the platform's own tables (control plane, deploys, notifications' catch-up). */
+  private final HikariDataSource platformPool;
   private final Optional<EmbeddedPostgres> embedded;
   private final String jdbcUrl;
 
-  private Database(HikariDataSource pool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
+  private Database(HikariDataSource pool, HikariDataSource platformPool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
     this.pool = pool;
+    this.platformPool = platformPool;
     this.embedded = embedded;
     this.jdbcUrl = jdbcUrl;
   }
@@ -56,21 +60,9 @@ public final class Database implements AutoCloseable {
       embedded = Optional.of(server);
       target = new JdbcTarget(server.getJdbcUrl("postgres", "postgres"), "postgres", "");
     }
-    var hikari = new HikariConfig();
-    hikari.setPoolName("slipway");
-    hikari.setJdbcUrl(target.url());
-    hikari.setUsername(target.user());
-    hikari.setPassword(target.password());
-    hikari.setMaximumPoolSize(config.poolSize());
-    hikari.setMinimumIdle(Math.min(4, config.poolSize()));
-    hikari.setConnectionTimeout(10_000);
-    // Strings bind untyped so PostgreSQL reads them as the column's type (uuid, date, enum...).
-    hikari.addDataSourceProperty("stringtype", "unspecified");
-    hikari.addDataSourceProperty("ApplicationName", "slipway");
-    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-    hikari.setConnectionInitSql("set statement_timeout = '30s'");
-    var pool = new HikariDataSource(hikari);
-    var database = new Database(pool, embedded, target.url());
+    var pool = pool(target, "slipway", config.poolSize(), Math.min(4, config.poolSize()));
+    var platformPool = pool(target, "slipway-platform", PLATFORM_POOL_SIZE, 1);
+    var database = new Database(pool, platformPool, embedded, target.url());
     try {
       database.migrate(config.demoData() && embedded.isPresent());
     } catch (RuntimeException | SQLException e) {
@@ -80,15 +72,34 @@ public final class Database implements AutoCloseable {
     return database;
   }
 
+  private static final int PLATFORM_POOL_SIZE = 4;
+
+  private static HikariDataSource pool(JdbcTarget target, String name, int size, int minimumIdle) {
+    var hikari = new HikariConfig();
+    hikari.setPoolName(name);
+    hikari.setJdbcUrl(target.url());
+    hikari.setUsername(target.user());
+    hikari.setPassword(target.password());
+    hikari.setMaximumPoolSize(size);
+    hikari.setMinimumIdle(minimumIdle);
+    hikari.setConnectionTimeout(10_000);
+    // Strings bind untyped so PostgreSQL reads them as the column's type (uuid, date, enum...).
+    hikari.addDataSourceProperty("stringtype", "unspecified");
+    hikari.addDataSourceProperty("ApplicationName", name);
+    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    hikari.setConnectionInitSql("set statement_timeout = '30s'");
+    return new HikariDataSource(hikari);
+  }
+
   private void migrate(boolean demoWanted) throws SQLException {
     boolean fresh;
-    try (Connection c = pool.getConnection(); var rs = c.createStatement().executeQuery(
+    try (Connection c = platformPool.getConnection(); var rs = c.createStatement().executeQuery(
         "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
       rs.next();
       fresh = rs.getInt(1) == 0;
     }
     var result = Flyway.configure()
-        .dataSource(pool)
+        .dataSource(platformPool)
         .schemas(PLATFORM_SCHEMA)
         .createSchemas(true)
         .locations("classpath:db/migration")
@@ -96,15 +107,21 @@ public final class Database implements AutoCloseable {
         .migrate();
     if (result.migrationsExecuted > 0) LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
     if (fresh && demoWanted) {
-      try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      try (Connection c = platformPool.getConnection(); Statement s = c.createStatement()) {
         s.execute(resource("/demo/demo.sql"));
       }
       LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
     }
   }
 
+  /** The data plane's pool: only endpoint transactions borrow from it (they manage its sessions' identity). */
   public DataSource dataSource() {
     return pool;
+  }
+
+  /** The platform's pool: stores, deploys, settings. */
+  public DataSource platformDataSource() {
+    return platformPool;
   }
 
   public HikariDataSource pool() {
@@ -122,6 +139,7 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
+    platformPool.close();
     embedded.ifPresent(server -> {
       try {
         server.close();
