@@ -6,6 +6,10 @@ import dev.slipway.deploy.Versions;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.ops.CallLog;
+import dev.slipway.ops.LocalRateLimiter;
+import dev.slipway.ops.RateLimiter;
+import dev.slipway.ops.RedisRateLimiter;
+import dev.slipway.ops.SharedRateLimiter;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
@@ -122,7 +126,10 @@ public final class Slipway implements AutoCloseable {
         LOG.warn("the database user cannot SET ROLE {}: SQL of apiKey and jwt endpoints runs as the connecting user, with "
             + "the caller's claims in request.jwt.claims (create the role and grant it to the user to change this)", CALLER_ROLE);
       }
-      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole);
+      RateLimiter limiter = push(closeables, config.redisUrl().isPresent()
+          ? new SharedRateLimiter(() -> new RedisRateLimiter(config.redisUrl().get(), Duration.ofMillis(200)))
+          : new LocalRateLimiter());
+      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole, limiter);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
@@ -136,7 +143,8 @@ public final class Slipway implements AutoCloseable {
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys, versions, deployer, endpoints, releases, live, calls, console,
+          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
+              limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
               database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());

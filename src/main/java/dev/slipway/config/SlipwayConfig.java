@@ -25,6 +25,8 @@ public record SlipwayConfig(
     Optional<String> adminToken,
     Optional<String> masterKey,
     Optional<String> previousMasterKey,
+    Optional<String> redisUrl,
+    int platformRateLimit,
     boolean demoData,
     int poolSize,
     long maxBodyBytes,
@@ -45,6 +47,8 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_ADMIN_TOKEN", "");
     defaults.put("SLIPWAY_MASTER_KEY", "");
     defaults.put("SLIPWAY_MASTER_KEY_PREVIOUS", "");
+    defaults.put("SLIPWAY_REDIS_URL", "");
+    defaults.put("SLIPWAY_PLATFORM_RATE_LIMIT", "1200");
     defaults.put("SLIPWAY_DEMO_DATA", "true");
     defaults.put("SLIPWAY_DB_POOL_SIZE", "16");
     defaults.put("SLIPWAY_MAX_BODY_BYTES", "1048576");
@@ -105,6 +109,8 @@ public record SlipwayConfig(
         reader.optional("SLIPWAY_ADMIN_TOKEN"),
         reader.optional("SLIPWAY_MASTER_KEY"),
         reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
+        reader.optional("SLIPWAY_REDIS_URL"),
+        (int) reader.number("SLIPWAY_PLATFORM_RATE_LIMIT", 0, 1_000_000),
         reader.bool("SLIPWAY_DEMO_DATA"),
         (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
         reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
@@ -129,6 +135,11 @@ public record SlipwayConfig(
         }
       });
     }
+    config.redisUrl.ifPresent(url -> {
+      if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+        problems.add("SLIPWAY_REDIS_URL must start with redis:// or rediss:// (got '" + url + "')");
+      }
+    });
     if (config.dataPort != 0 && config.dataPort == config.controlPort) {
       problems.add("SLIPWAY_PORT and SLIPWAY_CONTROL_PORT must differ (both are " + config.dataPort + ")");
     }

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.Versions;
 import dev.slipway.ops.CallLog;
+import dev.slipway.ops.RateLimiter;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
@@ -68,6 +69,8 @@ public final class ControlPlaneServer implements AutoCloseable {
       AuditStore audit,
       Secrets secrets,
       ConsumerKeys consumerKeys,
+      RateLimiter limiter,
+      int platformRateLimit,
       Versions versions,
       Deployer deployer,
       EndpointStore endpoints,
@@ -98,6 +101,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         ctx.attribute(Api.REQUEST_ID, requestId);
         ctx.header(RequestIds.HEADER, requestId);
         SecurityHeaders.CONTROL_PLANE.forEach(ctx::header);
+        limitPlatformCalls(ctx);
       });
       routes.beforeMatched(this::authorize);
       routes.addHttpHandler(HandlerType.GET, "/api/health", this::health, Action.PUBLIC);
@@ -156,6 +160,21 @@ public final class ControlPlaneServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+  }
+
+  /** The platform API's own limit: SLIPWAY_PLATFORM_RATE_LIMIT calls a minute per client address. */
+  private void limitPlatformCalls(Context ctx) {
+    if (services.platformRateLimit() == 0) return;
+    var bucket = new RateLimiter.Bucket(services.platformRateLimit(), Duration.ofMinutes(1), services.platformRateLimit());
+    RateLimiter.Decision decision = services.limiter().take("platform:" + ctx.ip(), bucket);
+    ctx.header("RateLimit-Limit", Integer.toString(decision.limit()));
+    ctx.header("RateLimit-Remaining", Integer.toString(decision.remaining()));
+    ctx.header("RateLimit-Reset", Long.toString(decision.resetSeconds()));
+    if (!decision.allowed()) {
+      throw new ProblemException(429, "rate_limited", "Too Many Requests",
+          "Too many platform API calls from this address; try again in " + decision.retryAfterSeconds() + " s.",
+          List.of(), Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
+    }
   }
 
   /**
@@ -297,7 +316,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         String endpointAuthorization = headers.remove("x-slipway-authorization");
         if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
         var query = new LinkedHashMap<String, List<String>>(ctx.queryParamMap());
-        var request = new EndpointRequest(ctx.method().name(), path, values, query, headers, ctx.bodyAsBytes(), requestId);
+        var request = new EndpointRequest(ctx.method().name(), path, values, query, headers, ctx.bodyAsBytes(), requestId, ctx.ip());
         yield target.handle(request, true).response();
       }
       case Router.Match.WrongMethod<CompiledEndpoint> wrong -> throw new ProblemException(405, "method_not_allowed",

@@ -241,7 +241,8 @@ public final class DataPlaneServer implements AutoCloseable {
         query = new LinkedHashMap<>();
         for (Fields.Field field : fields) query.put(field.getName(), field.getValues());
       }
-      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request), requestId);
+      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request), requestId,
+          Request.getRemoteAddr(request));
     }
 
     private byte[] body(Request request) {

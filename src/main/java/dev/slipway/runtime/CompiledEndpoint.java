@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import dev.slipway.http.ProblemException;
 import dev.slipway.http.Problems;
+import dev.slipway.ops.RateLimiter;
 import dev.slipway.spec.Cors;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -23,6 +24,7 @@ public final class CompiledEndpoint {
   private final EndpointAuth auth;
   private final Optional<String> callerRole;
   private final Optional<Cors> cors;
+  private final Limits limits;
   private final boolean transactional;
 
   /** Which endpoint version this is, for routing and logs. */
@@ -33,7 +35,8 @@ public final class CompiledEndpoint {
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
       ResponseTemplate response, DataSource dataSource, SecretSource secrets, EndpointAuth auth, Optional<String> callerRole,
-      Optional<Cors> cors) {
+      Optional<Cors> cors, Limits limits) {
+    this.limits = limits;
     this.secrets = secrets;
     this.auth = auth;
     this.callerRole = callerRole;
@@ -66,6 +69,7 @@ public final class CompiledEndpoint {
     StepContext context = null;
     try {
       Caller caller = auth.authenticate(request);
+      RateLimiter.Decision limit = limits.take(caller, request);
       Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
       var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
       try (Transaction transaction = new Transaction(dataSource, transactional, preview, callerIdentity)) {
@@ -76,7 +80,7 @@ public final class CompiledEndpoint {
           switch (step.run(context)) {
             case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
               transaction.succeed();
-              return new Result(early, Optional.empty(), redacted(context.logs));
+              return new Result(Limits.headers(early, limit), Optional.empty(), redacted(context.logs));
             }
             case CompiledStep.StepResult.Output(Object value) -> {
               scope.putStep(step.id(), value);
@@ -86,7 +90,7 @@ public final class CompiledEndpoint {
         }
         EndpointResponse rendered = response.render(scope, last);
         transaction.succeed();
-        return new Result(rendered, Optional.empty(), redacted(context.logs));
+        return new Result(Limits.headers(rendered, limit), Optional.empty(), redacted(context.logs));
       }
     } catch (Throwable failure) {
       if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) throw fatal;

@@ -1,5 +1,6 @@
 package dev.slipway.runtime;
 
+import dev.slipway.ops.RateLimiter;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
@@ -33,6 +34,7 @@ public final class EndpointCompiler {
   private final SecretSource secrets;
   private final ConsumerKeyLookup consumerKeys;
   private final Optional<String> callerRole;
+  private final RateLimiter limiter;
   private final Templates templates = new Templates();
 
   /**
@@ -40,7 +42,8 @@ public final class EndpointCompiler {
    *                   empty to keep the connecting user
    */
   public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
-      Optional<String> callerRole) {
+      Optional<String> callerRole, RateLimiter limiter) {
+    this.limiter = limiter;
     this.secrets = secrets;
     this.consumerKeys = consumerKeys;
     this.callerRole = callerRole;
@@ -83,8 +86,9 @@ public final class EndpointCompiler {
     });
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
+    var limits = new Limits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
     return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets,
-        auth, callerRole, spec.cors());
+        auth, callerRole, spec.cors(), limits);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param pathValues the decoded values of the route's path parameters, in order
  * @param headers header names lower-cased, first value of each
  * @param body the raw body, empty when there is none (never null)
+ * @param clientAddress the caller's IP address, what per-caller limits of a public endpoint count by
  */
 public record EndpointRequest(
     String method,
@@ -18,7 +19,8 @@ public record EndpointRequest(
     Map<String, List<String>> query,
     Map<String, String> headers,
     byte[] body,
-    String requestId) {
+    String requestId,
+    String clientAddress) {
 
   public String contentType() {
     return headers.get("content-type");

@@ -15,6 +15,7 @@ public record EndpointSpec(
     String path,
     Auth auth,
     Optional<Cors> cors,
+    List<RateLimit> rateLimits,
     Optional<String> description,
     Input input,
     List<Step> steps,

@@ -77,6 +77,7 @@ public final class SpecCodec {
         path,
         auth,
         cors,
+        rateLimits(node.path("rateLimit")),
         text(node, "description"),
         input,
         List.copyOf(steps),
@@ -125,6 +126,16 @@ public final class SpecCodec {
     if (node.isMissingNode() || node.isNull()) return Optional.empty();
     return Optional.of(new Cors(strings(node.path("origins")), node.path("credentials").asBoolean(false),
         strings(node.path("headers")), strings(node.path("exposeHeaders")), node.path("maxAgeSeconds").asInt(600)));
+  }
+
+  private static List<RateLimit> rateLimits(JsonNode rules) {
+    var limits = new ArrayList<RateLimit>();
+    for (JsonNode rule : rules) {
+      int limit = rule.get("limit").asInt();
+      limits.add(new RateLimit(rule.get("per").asText().equals("caller") ? RateLimit.Per.CALLER : RateLimit.Per.ENDPOINT,
+          limit, RateLimit.window(rule.path("window").asText("1m")), rule.path("burst").asInt(limit)));
+    }
+    return List.copyOf(limits);
   }
 
   private static List<String> strings(JsonNode array) {
