@@ -126,11 +126,15 @@ public final class ControlPlaneServer implements AutoCloseable {
       routes.addHttpHandler(HandlerType.POST, "/api/releases/{id}/rollback", this::rollback, Action.DEPLOY);
       routes.addHttpHandler(HandlerType.GET, "/api/logs", this::logs, Action.READ);
       new AccessRoutes(services).register(routes);
-      routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
+      routes.exception(ProblemException.class, (e, ctx) -> {
+        auditFailure(ctx, e.status(), e.code());
+        problem(ctx, e);
+      });
       routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
       routes.exception(Exception.class, (e, ctx) -> {
         String requestId = Api.requestId(ctx);
         LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
+        auditFailure(ctx, 500, "internal_error");
         problem(ctx, Problems.internal(requestId));
       });
     });
@@ -442,6 +446,25 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("endpoints", release.versions().stream().map(v -> Map.of(
         "name", v.name(), "version", v.version(), "method", v.method(), "path", v.path())).toList());
     return body;
+  }
+
+  /**
+   * Records a change a signed-in caller attempted that failed (a refusal by role was recorded
+   * already), in a transaction of its own: the change's own was rolled back.
+   */
+  private void auditFailure(Context ctx, int status, String code) {
+    Actor actor = ctx.attribute(Api.ACTOR);
+    boolean change = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
+    if (actor == null || !change || status == 403 || ctx.path().contains("/preview/")) return;
+    try {
+      services.platform().inOrg(actor.orgId(), c -> {
+        services.audit().record(c, actor.event("api." + ctx.method().name().toLowerCase() + " " + ctx.endpoint().path,
+            ctx.path(), AuditStore.Outcome.FAILURE, Map.of("status", status, "code", code)));
+        return null;
+      });
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("could not audit a failed {} {} (request id {})", ctx.method(), ctx.path(), Api.requestId(ctx), e);
+    }
   }
 
   private static void problem(Context ctx, ProblemException problem) {

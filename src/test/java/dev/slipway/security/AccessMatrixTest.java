@@ -30,6 +30,7 @@ class AccessMatrixTest {
   private static long releaseId;
   private static long keyId;
   private static long memberId;
+  private static long consumerKeyId;
 
   /**
    * One route, called with a body that changes nothing, and the least role that may call it: the
@@ -59,6 +60,9 @@ class AccessMatrixTest {
         """);
     releaseId = slipway.deploy("{}").path("id").asLong();
     keyId = slipway.control("POST", "/api/keys", "{\"name\":\"ci\"}", "application/json").json().path("id").asLong();
+    slipway.control("POST", "/api/consumer-keys", "{\"name\":\"app\"}", "application/json");
+    consumerKeyId = slipway.control("GET", "/api/consumer-keys").json().get(0).path("id").asLong();
+    slipway.control("PUT", "/api/secrets/ALPHA_ONLY", "{\"value\":\"alpha secret value\"}", "application/json");
   }
 
   @AfterAll
@@ -99,6 +103,12 @@ class AccessMatrixTest {
     calls.add(new Call("POST", "/api/keys", "{}", Role.ADMIN));
     calls.add(new Call("DELETE", "/api/keys/999999", null, Role.ADMIN));
     calls.add(new Call("GET", "/api/audit", null, Role.ADMIN));
+    calls.add(new Call("GET", "/api/consumer-keys", null, Role.ADMIN));
+    calls.add(new Call("POST", "/api/consumer-keys", "{}", Role.ADMIN));
+    calls.add(new Call("DELETE", "/api/consumer-keys/999999", null, Role.ADMIN));
+    calls.add(new Call("GET", "/api/secrets", null, Role.VIEWER));
+    calls.add(new Call("PUT", "/api/secrets/NOT_SET", "{}", Role.ADMIN));
+    calls.add(new Call("DELETE", "/api/secrets/NOT_SET", null, Role.ADMIN));
     calls.add(new Call("POST", "/api/members", "{}", Role.OWNER));
     calls.add(new Call("PATCH", "/api/members/999999", "{\"role\":\"viewer\"}", Role.OWNER));
     calls.add(new Call("DELETE", "/api/members/999999", null, Role.OWNER));
@@ -155,7 +165,9 @@ class AccessMatrixTest {
         new Call("POST", "/api/releases/" + releaseId + "/rollback", null, Role.ADMIN),
         new Call("DELETE", "/api/keys/" + keyId, null, Role.ADMIN),
         new Call("PATCH", "/api/members/" + memberId, "{\"role\":\"owner\"}", Role.OWNER),
-        new Call("DELETE", "/api/members/" + memberId, null, Role.OWNER));
+        new Call("DELETE", "/api/members/" + memberId, null, Role.OWNER),
+        new Call("DELETE", "/api/consumer-keys/" + consumerKeyId, null, Role.ADMIN),
+        new Call("DELETE", "/api/secrets/ALPHA_ONLY", null, Role.ADMIN));
     for (Call call : named) {
       Reply reply = slipway.controlAs(beta, call.method(), call.path(), call.body());
       assertThat(reply.status()).as(call.method() + " " + call.path() + ": " + reply.body()).isEqualTo(404);
@@ -164,6 +176,8 @@ class AccessMatrixTest {
     assertThat(slipway.controlAs(beta, "GET", "/api/endpoints", null).json()).isEmpty();
     assertThat(slipway.controlAs(beta, "GET", "/api/releases", null).json()).isEmpty();
     assertThat(slipway.controlAs(beta, "GET", "/api/keys", null).json()).isEmpty();
+    assertThat(slipway.controlAs(beta, "GET", "/api/consumer-keys", null).json()).isEmpty();
+    assertThat(slipway.controlAs(beta, "GET", "/api/secrets", null).json()).isEmpty();
     assertThat(slipway.controlAs(beta, "GET", "/api/logs", null).json()).isEmpty();
     assertThat(slipway.controlAs(beta, "GET", "/api/members", null).json().findValuesAsText("email")).containsExactly("owner@beta.test");
     assertThat(slipway.controlAs(beta, "GET", "/api/audit", null).json().findValuesAsText("actor"))

@@ -241,6 +241,11 @@ class SignInTest {
     assertThat(deploy.path("sourceIp").asText()).isNotBlank();
     assertThat(deploy.path("outcome").asText()).isEqualTo("success");
 
+    // a change that fails is recorded too
+    assertThat(slipway.control("POST", "/api/releases/999999/rollback").status()).isEqualTo(404);
+    var failed = slipway.control("GET", "/api/audit?outcome=failure").json();
+    assertThat(failed.findValuesAsText("action")).contains("api.post /api/releases/{id}/rollback");
+
     assertThat(slipway.control("DELETE", "/api/audit").status()).isIn(404, 405);
     assertThatThrownBy(() -> database.execute("delete from slipway.audit_log")).hasStackTraceContaining("append-only");
     assertThatThrownBy(() -> database.execute("update slipway.audit_log set actor = 'x'")).hasStackTraceContaining("append-only");
