@@ -5,6 +5,7 @@ import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.spec.Auth;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
@@ -97,14 +98,18 @@ public final class EndpointCompiler {
    */
   public void checkSql(EndpointSpec spec) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
-    try (Connection connection = Transaction.borrow(dataSource, null, true)) {
+    // an endpoint with a caller runs its SQL as the caller role: check it with that role's rights
+    var asCaller = spec.auth().mode() == Auth.Mode.PUBLIC ? null : new Transaction.Identity("{}", callerRole);
+    try (Connection connection = Transaction.borrow(dataSource, asCaller, true)) {
       try {
         for (int i = 0; i < spec.steps().size(); i++) {
           if (!(spec.steps().get(i) instanceof Step.SqlStep step)) continue;
           try (PreparedStatement ps = connection.prepareStatement(NamedSql.parse(step.sql()).sql())) {
             ps.getParameterMetaData();
           } catch (SQLException e) {
-            violations.add(new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ')));
+            String hint = asCaller != null && callerRole.isPresent() && "42501".equals(e.getSQLState())
+                ? " (endpoints with a caller run as " + callerRole.get() + ": grant it what this SQL uses)" : "";
+            violations.add(new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ') + hint));
             connection.rollback();
           }
         }

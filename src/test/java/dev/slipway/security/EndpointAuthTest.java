@@ -290,5 +290,26 @@ class EndpointAuthTest {
         auth: { mode: jwt, jwt: { jwksUrl: "https://x.test/jwks", keys: [{kty: oct}] } }
         """, "application/yaml");
     assertThat(twoSources.errorPaths()).contains("/auth/jwt");
+    // the SQL of an endpoint with a caller is checked with the caller role's rights
+    database.execute("create schema if not exists hidden; create table if not exists hidden.t (id int)");
+    Reply noUsage = slipway.control("POST", "/api/endpoints", """
+        name: hidden-read
+        method: GET
+        path: /hidden-read
+        auth: apiKey
+        steps:
+          - id: t
+            sql: select id from hidden.t
+        """, "application/yaml");
+    assertThat(noUsage.status()).isEqualTo(422);
+    assertThat(noUsage.body()).contains("permission denied for schema hidden").contains("slipway_caller");
+    assertThat(slipway.control("POST", "/api/endpoints", """
+        name: hidden-public
+        method: GET
+        path: /hidden-public
+        steps:
+          - id: t
+            sql: select id from hidden.t
+        """, "application/yaml").status()).isEqualTo(201);
   }
 }
