@@ -5,6 +5,9 @@ import dev.slipway.security.Bootstrap;
 import dev.slipway.store.Database;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Platform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +21,31 @@ import java.util.Optional;
  */
 final class Admin {
   private Admin() {}
+
+  /**
+   * The URL of the embedded PostgreSQL a running {@code slipway serve} started in this data
+   * directory (its port is line 4 of postmaster.pid), so the command works beside the server.
+   */
+  private static Optional<String> runningEmbedded(Path dataDir) {
+    Path pid = dataDir.resolve("postgres").resolve("postmaster.pid");
+    try {
+      List<String> lines = Files.readAllLines(pid);
+      if (lines.size() < 4) return Optional.empty();
+      long process = Long.parseLong(lines.get(0).strip());
+      if (ProcessHandle.of(process).map(ProcessHandle::isAlive).orElse(false)) {
+        return Optional.of("postgres://postgres@127.0.0.1:" + Integer.parseInt(lines.get(3).strip()) + "/postgres");
+      }
+    } catch (IOException | NumberFormatException e) {
+      // no server running here: the command starts the embedded one itself
+    }
+    return Optional.empty();
+  }
+
+  private static Map<String, String> withDatabase(String url) {
+    var env = new HashMap<>(System.getenv());
+    env.put("SLIPWAY_DATABASE_URL", url);
+    return env;
+  }
 
   static int run(List<String> arguments) {
     if (arguments.isEmpty() || !arguments.getFirst().equals("create-user")) {
@@ -40,6 +68,8 @@ final class Admin {
     }
     try {
       SlipwayConfig config = SlipwayConfig.load(rest, System.getenv());
+      Optional<String> running = config.databaseUrl().isPresent() ? Optional.empty() : runningEmbedded(config.dataDir());
+      if (running.isPresent()) config = SlipwayConfig.load(rest, withDatabase(running.get()));
       try (Database database = Database.open(config)) {
         System.out.println(Bootstrap.createUser(new Platform(database.platformDataSource()), new IdentityStore(),
             own.get("email"), own.get("password"), Optional.ofNullable(own.get("org"))));
