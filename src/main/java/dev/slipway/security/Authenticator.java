@@ -7,6 +7,7 @@ import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Platform;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -101,7 +102,7 @@ public final class Authenticator {
     });
   }
 
-  private Role member(java.sql.Connection c, long org, long userId) throws SQLException {
+  private Role member(Connection c, long org, long userId) throws SQLException {
     return identities.role(c, org, userId).flatMap(Role::parse)
         .orElseThrow(() -> unauthorized("not_a_member", "You are no longer a member of this org."));
   }

@@ -5,6 +5,7 @@ import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Platform;
 import dev.slipway.store.SettingsStore;
+import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class Bootstrap {
   /** The instance's key for signing access tokens, generated on the first start. */
   public static byte[] tokenKey(SettingsStore settings) throws SQLException {
     byte[] random = new byte[32];
-    new java.security.SecureRandom().nextBytes(random);
+    new SecureRandom().nextBytes(random);
     settings.putIfAbsent(JWT_KEY_SETTING, Base64.getEncoder().encodeToString(random));
     return Base64.getDecoder().decode(settings.get(JWT_KEY_SETTING).orElseThrow());
   }
@@ -96,19 +97,14 @@ public final class Bootstrap {
     String hash = Passwords.hash(password);
     return platform.system(c -> {
       if (identities.userByEmail(c, email).isPresent()) throw new IllegalArgumentException("a user with email " + email + " exists");
-      long org = orgSlug.isEmpty() ? DEFAULT_ORG : identities.orgBySlug(c, orgSlug.get()).map(IdentityStore.Org::id)
-          .orElseGet(() -> createOrgUnchecked(identities, c, orgSlug.get()));
+      long org = DEFAULT_ORG;
+      if (orgSlug.isPresent()) {
+        var existing = identities.orgBySlug(c, orgSlug.get());
+        org = existing.isPresent() ? existing.get().id() : identities.createOrg(c, orgSlug.get(), orgSlug.get());
+      }
       long user = identities.createUser(c, email, null, hash);
       identities.addMember(c, org, user, Role.OWNER.id());
       return "created user " + email + " (id " + user + ") as owner of org " + identities.org(c, org).orElseThrow().slug();
     });
-  }
-
-  private static long createOrgUnchecked(IdentityStore identities, java.sql.Connection c, String slug) {
-    try {
-      return identities.createOrg(c, slug, slug);
-    } catch (SQLException e) {
-      throw new IllegalArgumentException("cannot create org '" + slug + "': " + e.getMessage(), e);
-    }
   }
 }
