@@ -83,6 +83,9 @@ public final class ControlPlaneServer implements AutoCloseable {
       String version,
       Instant started) {}
 
+  /** The declarations of what scripts see ({@code ctx}, {@code console}), for editors. */
+  private static final String SCRIPT_TYPES = resource("/schemas/slipway.d.ts");
+
   private final Services services;
   private final Javalin app;
 
@@ -107,6 +110,8 @@ public final class ControlPlaneServer implements AutoCloseable {
       routes.addHttpHandler(HandlerType.GET, "/api/health", this::health, Action.PUBLIC);
       routes.addHttpHandler(HandlerType.GET, "/api/schemas/endpoint.json",
           ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT), Action.PUBLIC);
+      routes.addHttpHandler(HandlerType.GET, "/api/schemas/slipway.d.ts",
+          ctx -> ctx.contentType("application/typescript; charset=utf-8").result(SCRIPT_TYPES), Action.PUBLIC);
       routes.addHttpHandler(HandlerType.POST, "/api/execute", this::execute, Action.EXECUTE);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints", this::listEndpoints, Action.READ);
       routes.addHttpHandler(HandlerType.POST, "/api/endpoints", ctx -> save(ctx, Optional.empty()), Action.EDIT);
@@ -138,6 +143,15 @@ public final class ControlPlaneServer implements AutoCloseable {
         problem(ctx, Problems.internal(requestId));
       });
     });
+  }
+
+  private static String resource(String name) {
+    try (var in = ControlPlaneServer.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Javalin's own rejections (no route, wrong method, body too large) in Slipway's taxonomy. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +25,15 @@ class ExecuteAndHealthTest {
   static void stop() {
     slipway.close();
     database.close();
+  }
+
+  @Test
+  void the_script_types_are_served_for_editors_without_a_token() {
+    Reply types = slipway.send("GET", "http://127.0.0.1:" + slipway.controlPort() + "/api/schemas/slipway.d.ts",
+        (byte[]) null, null, Map.of());
+    assertThat(types.status()).isEqualTo(200);
+    assertThat(types.contentType()).startsWith("application/typescript");
+    assertThat(types.body()).contains("declare const ctx: Slipway.Context;").contains("query<T extends Row = Row>");
   }
 
   @Test

@@ -1,0 +1,53 @@
+// Types of what a Slipway `script` step sees, for editors: save as slipway.d.ts next to your
+// scripts (or reference it with /// <reference path="slipway.d.ts" />). A script step is the body
+// of `async function (ctx)`: read `ctx`, await `ctx.db.query`, and return the step's output.
+
+declare namespace Slipway {
+  /** A JSON value, as requests, rows and step outputs carry them. */
+  type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+  /** The request, after the endpoint's input contract coerced and checked it. */
+  interface Input {
+    /** Path parameters, by name (`/teams/:teamId` gives `params.teamId`). */
+    params: Record<string, Json>;
+    /** Query parameters: declared ones coerced to their schema's type, others as strings. */
+    query: Record<string, Json>;
+    /** Headers, names lower-cased, first value of each. */
+    headers: Record<string, string>;
+    /** The JSON body, or null. */
+    body: Json;
+  }
+
+  /** A row of `ctx.db.query`: column name to value (timestamps as ISO-8601 strings). */
+  type Row = Record<string, Json>;
+
+  interface Database {
+    /**
+     * Runs one SQL statement in the request's transaction. Parameters are named (`:id`) and
+     * bound, never spliced: `await ctx.db.query("select * from app.projects where id = :id", { id })`.
+     * Throws (a catchable Error with the database's message) when the statement fails.
+     */
+    query<T extends Row = Row>(sql: string, params?: Record<string, Json>): Promise<T[]>;
+  }
+
+  interface Context {
+    input: Input;
+    /** Outputs of the steps that ran before this one, by step id. */
+    steps: Record<string, Json>;
+    /** Logs a line (info level) to the call's log; arguments are joined with spaces. */
+    log(...args: unknown[]): void;
+    db: Database;
+  }
+}
+
+/** The script's context. */
+declare const ctx: Slipway.Context;
+
+/** Logs through the call's log, like `ctx.log`; no other console exists. */
+declare const console: {
+  log(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+};
