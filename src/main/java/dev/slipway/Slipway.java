@@ -134,7 +134,8 @@ public final class Slipway implements AutoCloseable {
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
-      push(closeables, new Notifications(database.pool().getJdbcUrl(), database.pool().getUsername(), database.pool().getPassword(),
+      push(closeables, new Notifications(database.platformPool().getJdbcUrl(), database.platformPool().getUsername(),
+          database.platformPool().getPassword(),
           Map.of(Deployer.CHANNEL, payload -> deployer.loadActive(),
               Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
               ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate())).start());

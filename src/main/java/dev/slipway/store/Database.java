@@ -60,16 +60,17 @@ public final class Database implements AutoCloseable {
       embedded = Optional.of(server);
       target = new JdbcTarget(server.getJdbcUrl("postgres", "postgres"), "postgres", "");
     }
-    var pool = pool(target, "slipway", config.poolSize(), Math.min(4, config.poolSize()));
     var platformPool = pool(target, "slipway-platform", PLATFORM_POOL_SIZE, 1);
-    var database = new Database(pool, platformPool, embedded, target.url());
     try {
-      database.migrate(config.demoData() && embedded.isPresent());
+      migrate(platformPool, config.demoData() && embedded.isPresent());
+      var endpointTarget = EndpointLogin.ensure(platformPool, target).orElse(target);
+      var pool = pool(endpointTarget, "slipway", config.poolSize(), Math.min(4, config.poolSize()));
+      return new Database(pool, platformPool, embedded, target.url());
     } catch (RuntimeException | SQLException e) {
-      database.close();
+      platformPool.close();
+      embedded.ifPresent(Database::stop);
       throw e;
     }
-    return database;
   }
 
   private static final int PLATFORM_POOL_SIZE = 4;
@@ -91,7 +92,7 @@ public final class Database implements AutoCloseable {
     return new HikariDataSource(hikari);
   }
 
-  private void migrate(boolean demoWanted) throws SQLException {
+  private static void migrate(HikariDataSource platformPool, boolean demoWanted) throws SQLException {
     boolean fresh;
     try (Connection c = platformPool.getConnection(); var rs = c.createStatement().executeQuery(
         "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
@@ -119,6 +120,11 @@ public final class Database implements AutoCloseable {
     return pool;
   }
 
+  /** The platform's pool as Hikari (its credentials are the owner's). */
+  public HikariDataSource platformPool() {
+    return platformPool;
+  }
+
   /** The platform's pool: stores, deploys, settings. */
   public DataSource platformDataSource() {
     return platformPool;
@@ -140,13 +146,15 @@ public final class Database implements AutoCloseable {
   public void close() {
     pool.close();
     platformPool.close();
-    embedded.ifPresent(server -> {
-      try {
-        server.close();
-      } catch (IOException e) {
-        LOG.warn("embedded PostgreSQL did not stop cleanly", e);
-      }
-    });
+    embedded.ifPresent(Database::stop);
+  }
+
+  private static void stop(EmbeddedPostgres server) {
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.warn("embedded PostgreSQL did not stop cleanly", e);
+    }
   }
 
   private static String resource(String name) {

@@ -290,7 +290,7 @@ class EndpointAuthTest {
         auth: { mode: jwt, jwt: { jwksUrl: "https://x.test/jwks", keys: [{kty: oct}] } }
         """, "application/yaml");
     assertThat(twoSources.errorPaths()).contains("/auth/jwt");
-    // the SQL of an endpoint with a caller is checked with the caller role's rights
+    // endpoint SQL, with a caller or without, is checked with slipway_caller's rights
     database.execute("create schema if not exists hidden; create table if not exists hidden.t (id int)");
     Reply noUsage = slipway.control("POST", "/api/endpoints", """
         name: hidden-read
@@ -310,6 +310,6 @@ class EndpointAuthTest {
         steps:
           - id: t
             sql: select id from hidden.t
-        """, "application/yaml").status()).isEqualTo(201);
+        """, "application/yaml").status()).isEqualTo(422);
   }
 }

@@ -35,8 +35,17 @@ public final class TestDatabase implements AutoCloseable {
     if (plainOwner) admin("create role " + user + " login nosuperuser nocreaterole nobypassrls");
     admin("create database " + name + (plainOwner ? " owner " + user : ""));
     try (Connection c = connect(); Statement s = c.createStatement()) {
+      // endpoint SQL runs with slipway_caller's rights (Slipway's migrations create the role; a
+      // database made before any Slipway started on this server needs it for the demo's grants)
+      s.execute("do $$ begin if not exists (select from pg_roles where rolname = 'slipway_caller') then "
+          + "create role slipway_caller nologin noinherit; end if; end $$");
       if (plainOwner) s.execute("set role " + user);
       s.execute(resource("/demo/demo.sql"));
+      if (!plainOwner) {
+        // tables the tests add to schema app later are the endpoints' to use, as the demo's are
+        s.execute("alter default privileges in schema app grant select, insert, update, delete on tables to slipway_caller");
+        s.execute("alter default privileges in schema app grant usage, select on sequences to slipway_caller");
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot load the demo schema", e);
     }
