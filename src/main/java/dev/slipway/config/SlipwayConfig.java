@@ -22,6 +22,7 @@ public record SlipwayConfig(
     int controlPort,
     Path dataDir,
     Optional<String> databaseUrl,
+    Optional<String> endpointDatabaseUrl,
     Optional<String> adminToken,
     Optional<String> masterKey,
     Optional<String> previousMasterKey,
@@ -44,6 +45,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CONTROL_PORT", "8081");
     defaults.put("SLIPWAY_DATA_DIR", "./data");
     defaults.put("SLIPWAY_DATABASE_URL", "");
+    defaults.put("SLIPWAY_ENDPOINT_DATABASE_URL", "");
     defaults.put("SLIPWAY_ADMIN_TOKEN", "");
     defaults.put("SLIPWAY_MASTER_KEY", "");
     defaults.put("SLIPWAY_MASTER_KEY_PREVIOUS", "");
@@ -106,6 +108,7 @@ public record SlipwayConfig(
         reader.port("SLIPWAY_CONTROL_PORT"),
         Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
         reader.optional("SLIPWAY_DATABASE_URL"),
+        reader.optional("SLIPWAY_ENDPOINT_DATABASE_URL"),
         reader.optional("SLIPWAY_ADMIN_TOKEN"),
         reader.optional("SLIPWAY_MASTER_KEY"),
         reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
@@ -117,11 +120,17 @@ public record SlipwayConfig(
         Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
         reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
         reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
-    config.databaseUrl.ifPresent(url -> {
-      if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgres://") && !url.startsWith("postgresql://")) {
-        problems.add("SLIPWAY_DATABASE_URL must start with postgres://, postgresql:// or jdbc:postgresql: (got '" + url + "')");
-      }
-    });
+    for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
+        Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
+      url.getValue().ifPresent(value -> {
+        if (!value.startsWith("jdbc:postgresql:") && !value.startsWith("postgres://") && !value.startsWith("postgresql://")) {
+          problems.add(url.getKey() + " must start with postgres://, postgresql:// or jdbc:postgresql: (got '" + value + "')");
+        }
+      });
+    }
+    if (config.endpointDatabaseUrl.isPresent() && config.databaseUrl.isEmpty()) {
+      problems.add("SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes its own endpoint login)");
+    }
     config.adminToken.ifPresent(token -> {
       if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
     });

@@ -63,7 +63,9 @@ public final class Database implements AutoCloseable {
     var platformPool = pool(target, "slipway-platform", PLATFORM_POOL_SIZE, 1);
     try {
       migrate(platformPool, config.demoData() && embedded.isPresent());
-      var endpointTarget = EndpointLogin.ensure(platformPool, target).orElse(target);
+      var endpointTarget = config.endpointDatabaseUrl().isPresent()
+          ? JdbcTarget.parse(config.endpointDatabaseUrl().get())
+          : EndpointLogin.ensure(platformPool, target).orElse(target);
       var pool = pool(endpointTarget, "slipway", config.poolSize(), Math.min(4, config.poolSize()));
       return new Database(pool, platformPool, embedded, target.url());
     } catch (RuntimeException | SQLException e) {

@@ -59,7 +59,8 @@ final class EndpointLogin {
     } catch (SQLException e) {
       if (!"42501".equals(e.getSQLState()) && !"42704".equals(e.getSQLState())) throw e;
       LOG.warn("cannot create the database login {} ({}): endpoint SQL runs as {}, which can read Slipway's own tables; "
-          + "give this user CREATEROLE, or create the role yourself", ROLE, e.getMessage(), owner.user());
+          + "give this user CREATEROLE, or create a login that inherits slipway_caller and set SLIPWAY_ENDPOINT_DATABASE_URL",
+          ROLE, e.getMessage(), owner.user());
       return Optional.empty();
     }
   }

@@ -62,9 +62,41 @@ class PlainDatabaseUserTest {
       assertThat(seen).isZero();
       assertThat(all).isEqualTo(1);
     }
-    String token = slipway.controlAs(null, "POST", "/api/auth/token",
+    // the plain owner can read Slipway's tables, so by itself it is also what endpoint SQL runs as
+    assertThat(slipway.control("POST", "/api/endpoints", """
+        name: peek
+        method: GET
+        path: /peek
+        steps:
+          - id: keys
+            sql: select count(*) from slipway.api_keys
+        """, "application/yaml").status()).isEqualTo(201);
+        String token = slipway.controlAs(null, "POST", "/api/auth/token",
         "{\"email\":\"owner@other.test\",\"password\":\"a long enough password\"}").json().path("accessToken").asText();
     assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).json()).isEmpty();
     assertThat(slipway.controlAs(token, "GET", "/api/endpoints/plain", null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void an_endpoint_login_made_by_the_operator_confines_endpoint_sql() throws Exception {
+    String login = "plain_endpoint_" + Long.toHexString(System.nanoTime());
+    database.execute("create role " + login + " login inherit; grant slipway_caller to " + login);
+    try (var confined = TestSlipway.start(database.url(), null,
+        java.util.Map.of("SLIPWAY_ENDPOINT_DATABASE_URL", database.url().replaceFirst("//[^@]+@", "//" + login + "@")))) {
+      var refused = confined.control("POST", "/api/endpoints", """
+          name: peek-again
+          method: GET
+          path: /peek-again
+          steps:
+            - id: keys
+              sql: select count(*) from slipway.api_keys
+          """, "application/yaml");
+      assertThat(refused.status()).isEqualTo(422);
+      assertThat(refused.body()).contains("permission denied for schema slipway");
+      assertThat(confined.control("POST", "/api/execute", "{\"language\":\"javascript\",\"code\":\"return (await ctx.db.query('select current_user as u'))[0].u\"}",
+          "application/json").json().path("result").asText()).isEqualTo(login);
+    } finally {
+      database.execute("drop owned by " + login + "; drop role " + login);
+    }
   }
 }
