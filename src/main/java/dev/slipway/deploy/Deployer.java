@@ -10,6 +10,7 @@ import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
+import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
@@ -220,10 +221,6 @@ public final class Deployer {
   }
 
   private static void notifyOthers(Connection c, long org, long releaseId) throws SQLException {
-    try (var ps = c.prepareStatement("select pg_notify(?, ?)")) {
-      ps.setString(1, CHANNEL);
-      ps.setString(2, ENVIRONMENT + ":" + org + ":" + releaseId);
-      ps.execute();
-    }
+    Notifications.send(c, CHANNEL, ENVIRONMENT + ":" + org + ":" + releaseId);
   }
 }

@@ -131,7 +131,7 @@ final class AccessRoutes {
     Actor actor = Api.actor(ctx);
     JsonNode body = Api.jsonBody(ctx);
     String name = Api.text(body, "name");
-    Role role = role(body, "/role", Api.optionalText(body, "role").orElse(actor.principal().role().id()));
+    Role role = role("/role", Api.optionalText(body, "role").orElse(actor.principal().role().id()));
     if (!actor.principal().role().atLeast(role)) {
       throw new ProblemException(403, "forbidden", "Forbidden", "A key's role may not exceed your own ('" + actor.principal().role().id() + "').");
     }
@@ -186,7 +186,7 @@ final class AccessRoutes {
     if (!email.matches("[^@\\s]+@[^@\\s]+")) {
       throw ProblemException.badRequest("invalid_request", "'" + email + "' is not an email address.", List.of(new Violation("/email", "not an email address")));
     }
-    Role role = role(body, "/role", Api.text(body, "role"));
+    Role role = role("/role", Api.text(body, "role"));
     Optional<String> password = Api.optionalText(body, "password");
     String weakness = password.map(Passwords::weakness).orElse(null);
     if (weakness != null) throw ProblemException.badRequest("weak_password", "The password " + weakness + ".", List.of(new Violation("/password", weakness)));
@@ -214,7 +214,7 @@ final class AccessRoutes {
   private void changeRole(Context ctx) throws SQLException {
     Actor actor = Api.actor(ctx);
     long userId = Api.id(ctx, "userId", "member_not_found", "member");
-    Role role = role(Api.jsonBody(ctx), "/role", Api.text(Api.jsonBody(ctx), "role"));
+    Role role = role("/role", Api.text(Api.jsonBody(ctx), "role"));
     var member = services.platform().inOrg(actor.orgId(), c -> {
       var current = services.identities().member(c, actor.orgId(), userId)
           .orElseThrow(() -> ProblemException.notFound("member_not_found", "No member " + userId + "."));
@@ -386,7 +386,7 @@ final class AccessRoutes {
     return "https".equalsIgnoreCase(ctx.scheme()) || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
   }
 
-  private static Role role(JsonNode body, String pointer, String id) {
+  private static Role role(String pointer, String id) {
     return Role.parse(id).orElseThrow(() -> ProblemException.badRequest("invalid_request",
         "'" + id + "' is not a role; use owner, admin, member or viewer.", List.of(new Violation(pointer, "unknown role"))));
   }

@@ -204,9 +204,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     Action action = ctx.routeRoles().stream().map(Action.class::cast).findFirst()
         .orElseThrow(() -> new IllegalStateException("route without an action: " + ctx.path()));
     if (action == Action.PUBLIC) return;
-    boolean unsafe = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
     Principal principal = services.authenticator().authenticate(new Authenticator.Presented(
-        ctx.header("Authorization"), ctx.cookie(Authenticator.SESSION_COOKIE), ctx.header(Authenticator.CSRF_HEADER), unsafe));
+        ctx.header("Authorization"), ctx.cookie(Authenticator.SESSION_COOKIE), ctx.header(Authenticator.CSRF_HEADER), changes(ctx)));
     Actor actor = new Actor(principal, ctx.ip(), Api.requestId(ctx));
     ctx.attribute(Api.ACTOR, actor);
     if (!Access.allows(principal, action)) {
@@ -462,14 +461,18 @@ public final class ControlPlaneServer implements AutoCloseable {
     return body;
   }
 
+  /** Whether the request's method may change state (everything but GET, HEAD and OPTIONS). */
+  private static boolean changes(Context ctx) {
+    return !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
+  }
+
   /**
    * Records a change a signed-in caller attempted that failed (a refusal by role was recorded
    * already), in a transaction of its own: the change's own was rolled back.
    */
   private void auditFailure(Context ctx, int status, String code) {
     Actor actor = ctx.attribute(Api.ACTOR);
-    boolean change = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
-    if (actor == null || !change || status == 403 || ctx.path().contains("/preview/")) return;
+    if (actor == null || !changes(ctx) || status == 403 || ctx.path().contains("/preview/")) return;
     try {
       services.platform().inOrg(actor.orgId(), c -> {
         services.audit().record(c, actor.event("api." + ctx.method().name().toLowerCase() + " " + ctx.endpoint().path,

@@ -32,9 +32,7 @@ public final class LocalRateLimiter implements RateLimiter {
       state.counted = now;
       boolean allowed = state.tokens >= 1;
       if (allowed) state.tokens -= 1;
-      long reset = (long) Math.ceil((bucket.burst() - state.tokens) * perToken / 1000);
-      long retry = allowed ? 0 : Math.max(1, (long) Math.ceil((1 - state.tokens) * perToken / 1000));
-      return new Decision(allowed, bucket.limit(), (int) Math.floor(state.tokens), reset, retry);
+      return Decision.of(bucket, allowed, state.tokens);
     }
   }
 }

@@ -27,7 +27,15 @@ public interface RateLimiter extends AutoCloseable {
    * @param resetSeconds seconds until the bucket is full again
    * @param retryAfterSeconds for a refused call, seconds until a token is back (0 when allowed)
    */
-  record Decision(boolean allowed, int limit, int remaining, long resetSeconds, long retryAfterSeconds) {}
+  record Decision(boolean allowed, int limit, int remaining, long resetSeconds, long retryAfterSeconds) {
+    /** What a call got from {@code bucket}, given whether it took a token and how many are left. */
+    static Decision of(Bucket bucket, boolean allowed, double tokensLeft) {
+      double perToken = bucket.millisPerToken();
+      long reset = (long) Math.ceil((bucket.burst() - tokensLeft) * perToken / 1000);
+      long retry = allowed ? 0 : Math.max(1, (long) Math.ceil((1 - tokensLeft) * perToken / 1000));
+      return new Decision(allowed, bucket.limit(), (int) Math.floor(tokensLeft), reset, retry);
+    }
+  }
 
   Decision take(String key, Bucket bucket);
 

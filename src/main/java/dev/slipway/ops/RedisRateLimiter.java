@@ -54,14 +54,9 @@ public final class RedisRateLimiter implements RateLimiter {
 
   @Override
   public Decision take(String key, Bucket bucket) {
-    double perToken = bucket.millisPerToken();
     List<Object> result = commands.evalsha(sha, ScriptOutputType.MULTI, new String[] {"slipway:rl:" + key},
-        Integer.toString(bucket.burst()), Double.toString(perToken));
-    boolean allowed = ((Long) result.get(0)) == 1;
-    double tokens = Double.parseDouble((String) result.get(1));
-    long reset = (long) Math.ceil((bucket.burst() - tokens) * perToken / 1000);
-    long retry = allowed ? 0 : Math.max(1, (long) Math.ceil((1 - tokens) * perToken / 1000));
-    return new Decision(allowed, bucket.limit(), (int) Math.floor(tokens), reset, retry);
+        Integer.toString(bucket.burst()), Double.toString(bucket.millisPerToken()));
+    return Decision.of(bucket, ((Long) result.get(0)) == 1, Double.parseDouble((String) result.get(1)));
   }
 
   @Override

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.spec.Json;
 import dev.slipway.store.AuditStore;
+import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -128,11 +129,7 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
       }
       if (rows == 0) return false;
       audit.record(c, actor.success("consumer_key.revoke", "consumer_key:" + id));
-      try (var ps = c.prepareStatement("select pg_notify(?, ?)")) {
-        ps.setString(1, CHANNEL);
-        ps.setString(2, Long.toString(actor.orgId()));
-        ps.execute();
-      }
+      Notifications.send(c, CHANNEL, Long.toString(actor.orgId()));
       return true;
     });
     invalidate();

@@ -4,6 +4,7 @@ import dev.slipway.http.ProblemException;
 import dev.slipway.runtime.SecretSource;
 import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
+import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,9 @@ public final class Secrets implements SecretSource {
   private final Optional<MasterKey> previous;
   private final Map<Long, Map<String, String>> cache = new ConcurrentHashMap<>();
 
+  /** An org's data key as stored: wrapped under the master key named {@code kekId}. */
+  private record WrappedKey(long org, String kekId, byte[] wrapped) {}
+
   /** A secret as the API lists it: its name and dates, never its value. */
   public record Info(String name, Instant createdAt, Instant updatedAt) {}
 
@@ -65,30 +69,28 @@ public final class Secrets implements SecretSource {
   public int rewrap() throws SQLException {
     return platform.system(c -> {
       int rewrapped = 0;
+      var stale = new ArrayList<WrappedKey>();
       try (var ps = c.prepareStatement("select org_id, kek_id, wrapped_key from slipway.org_keys where kek_id <> ? for update")) {
         ps.setString(1, master.id());
         try (var rs = ps.executeQuery()) {
-          var rows = new ArrayList<Object[]>();
-          while (rs.next()) rows.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getBytes(3)});
-          for (Object[] row : rows) {
-            long org = (Long) row[0];
-            String kekId = (String) row[1];
-            if (previous.isEmpty() || !previous.get().id().equals(kekId)) {
-              LOG.error("org {}'s secrets are sealed under master key {}, which is neither SLIPWAY_MASTER_KEY nor "
-                  + "SLIPWAY_MASTER_KEY_PREVIOUS: they cannot be read", org, kekId);
-              continue;
-            }
-            byte[] dataKey = open(previous.get().key(), (byte[]) row[2], wrapContext(org));
-            try (var update = c.prepareStatement(
-                "update slipway.org_keys set kek_id = ?, wrapped_key = ?, rotated_at = now() where org_id = ?")) {
-              update.setString(1, master.id());
-              update.setBytes(2, seal(master.key(), dataKey, wrapContext(org)));
-              update.setLong(3, org);
-              update.executeUpdate();
-            }
-            rewrapped++;
-          }
+          while (rs.next()) stale.add(new WrappedKey(rs.getLong(1), rs.getString(2), rs.getBytes(3)));
         }
+      }
+      for (WrappedKey row : stale) {
+        if (previous.isEmpty() || !previous.get().id().equals(row.kekId())) {
+          LOG.error("org {}'s secrets are sealed under master key {}, which is neither SLIPWAY_MASTER_KEY nor "
+              + "SLIPWAY_MASTER_KEY_PREVIOUS: they cannot be read", row.org(), row.kekId());
+          continue;
+        }
+        byte[] dataKey = open(previous.get().key(), row.wrapped(), wrapContext(row.org()));
+        try (var update = c.prepareStatement(
+            "update slipway.org_keys set kek_id = ?, wrapped_key = ?, rotated_at = now() where org_id = ?")) {
+          update.setString(1, master.id());
+          update.setBytes(2, seal(master.key(), dataKey, wrapContext(row.org())));
+          update.setLong(3, row.org());
+          update.executeUpdate();
+        }
+        rewrapped++;
       }
       if (rewrapped > 0) LOG.info("re-wrapped {} org data key(s) under master key {}", rewrapped, master.id());
       return rewrapped;
@@ -136,7 +138,7 @@ public final class Secrets implements SecretSource {
         }
       }
       audit.record(c, actor.success(isNew ? "secret.create" : "secret.update", "secret:" + name));
-      notifyChange(c, org);
+      Notifications.send(c, CHANNEL, Long.toString(org));
       return isNew;
     });
     cache.remove(org);
@@ -154,7 +156,7 @@ public final class Secrets implements SecretSource {
       }
       if (rows == 0) return false;
       audit.record(c, actor.success("secret.delete", "secret:" + name));
-      notifyChange(c, org);
+      Notifications.send(c, CHANNEL, Long.toString(org));
       return true;
     });
     cache.remove(org);
@@ -241,14 +243,6 @@ public final class Secrets implements SecretSource {
       ps.executeUpdate();
     }
     return Optional.of(dataKey);
-  }
-
-  private static void notifyChange(Connection c, long org) throws SQLException {
-    try (var ps = c.prepareStatement("select pg_notify(?, ?)")) {
-      ps.setString(1, CHANNEL);
-      ps.setString(2, Long.toString(org));
-      ps.execute();
-    }
   }
 
   private static byte[] wrapContext(long org) {

@@ -81,6 +81,15 @@ public final class Notifications implements AutoCloseable {
     thread.interrupt();
   }
 
+  /** Tells every instance listening on {@code channel}, when {@code c}'s transaction commits. */
+  public static void send(Connection c, String channel, String payload) throws SQLException {
+    try (var ps = c.prepareStatement("select pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, payload);
+      ps.execute();
+    }
+  }
+
   /** A handler for a channel whose payload names an org: the org's id, or all orgs (null). */
   public static Handler perOrg(Consumer<Long> one, Runnable all) {
     return payload -> {

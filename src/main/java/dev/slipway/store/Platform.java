@@ -37,10 +37,6 @@ public final class Platform {
         : "select set_config('slipway.org_id', ?, true)";
   }
 
-  public DataSource dataSource() {
-    return dataSource;
-  }
-
   /** Whether the database user may {@code SET ROLE} to {@code role}. */
   public boolean canAssume(String role) throws SQLException {
     try (Connection c = dataSource.getConnection(); var ps = c.prepareStatement(ROLE_USABLE)) {
