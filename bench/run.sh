@@ -19,6 +19,9 @@
 #                           to "slipway-calllog-<level>" so the figures are not mistaken for the default
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
 #   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
+#   ATTACKS=0               1: also deploy the hostile scripts of bench/hostile and, while Slipway is
+#                           loaded, call them one after another in a loop (bench/hostile/run.sh
+#                           compares a quiet run with one under attack)
 set -euo pipefail
 
 repo=$(git -C "$(dirname "$(realpath "$0")")" rev-parse --show-toplevel)
@@ -28,6 +31,7 @@ WORKLOADS=${WORKLOADS:-w1,w2,w3,w4}
 PEERS=${PEERS:-slipway bun}
 INSTALL=${INSTALL:-auto}
 ROUNDS=${ROUNDS:-1}
+ATTACKS=${ATTACKS:-0}
 export DURATION=${DURATION:-15s} WARMUP=${WARMUP:-5s}
 
 say() { echo "bench: $*" >&2; }
@@ -107,6 +111,17 @@ load_rounds() { # load_rounds <label> <pid> <url>: the harness's run.sh, ROUNDS 
   done
 }
 
+attack_loop() { # attack_loop <url>: each hostile endpoint in turn, forever; prints "status code" per call
+  local url=$1 spec name
+  while true; do
+    for spec in "$repo"/bench/hostile/*.yaml; do
+      name=$(basename "$spec" .yaml)
+      curl -s --max-time 15 "$url/hostile/$name" | node -e \
+        'let s = ""; process.stdin.on("data", d => s += d).on("end", () => { let c = "ok"; try { c = JSON.parse(s).code || "ok" } catch (e) {} console.log(process.argv[1], c) })' "$name"
+    done
+  done
+}
+
 # --- Slipway --------------------------------------------------------------------------------------
 run_slipway() {
   local port control token log label url level
@@ -137,19 +152,45 @@ run_slipway() {
   jvm_pid=$(java_pid "$slipway_pid") || die "no JVM under pid $slipway_pid (bin/slipway), see $log"
   [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
 
-  local spec status
-  for spec in "$repo"/bench/specs/*.yaml; do
+  local spec status specs=("$repo"/bench/specs/*.yaml)
+  [[ $ATTACKS == 1 ]] && { specs+=("$repo"/bench/hostile/*.yaml); label="$label-under-attack"; }
+  for spec in "${specs[@]}"; do
     status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/yaml' --data-binary @"$spec" "$control_url/api/endpoints")
     [[ $status == 200 || $status == 201 ]] || die "saving $(basename "$spec") got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
   done
   status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$control_url/api/deploy")
   [[ $status == 200 || $status == 201 ]] || die "deploy got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
-  say "deployed $(ls "$repo"/bench/specs/*.yaml | wc -l) spec(s)"
+  say "deployed ${#specs[@]} spec(s)"
 
   url="http://127.0.0.1:$port"
   node check.mjs "$url" "$WORKLOADS" >&2 || die "slipway breaks the benchmark contracts (above)"
+  local attacker=""
+  if [[ $ATTACKS == 1 ]]; then
+    attack_loop "$url" > "$BENCH_DIR/data/attacks-$stamp.log" &
+    attacker=$!
+    say "attacking /hostile/* in a loop (pid $attacker), answers in $BENCH_DIR/data/attacks-$stamp.log"
+  fi
   load_rounds "$label" "$jvm_pid" "$url"
+  if [[ -n $attacker ]]; then
+    kill "$attacker" 2>/dev/null || true
+    wait "$attacker" 2>/dev/null || true
+    say "attack answers (status, code): $(sort "$BENCH_DIR/data/attacks-$stamp.log" | uniq -c | sort -rn | tr '\n' ';')"
+  fi
+
+  # Peak memory (VmHWM: the most resident memory each process had) of the server and of each
+  # sandbox worker JVM it started, and what the trip to a worker cost per script run.
+  {
+    echo "--- slipway: peak resident memory (VmHWM) of the server and its sandbox workers"
+    echo "server pid $jvm_pid: $(awk '/VmHWM/ {print $2, $3}' "/proc/$jvm_pid/status")"
+    local child
+    for child in $(cat /proc/"$jvm_pid"/task/*/children 2>/dev/null); do
+      echo "worker pid $child: $(awk '/VmHWM/ {print $2, $3}' "/proc/$child/status" 2>/dev/null)"
+    done
+    echo "--- slipway: sandbox figures from /api/health (hop = per-run time beyond the script's own)"
+    curl -s --max-time 5 "$control_url/api/health" | node -e \
+      'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.stringify(JSON.parse(s).sandbox)))'
+  } >&2
 
   # What could explain the figures: JIT state and GC totals of this JVM.
   local java_bin

@@ -1,6 +1,9 @@
 // Types of what a Slipway `script` step sees, for editors: save as slipway.d.ts next to your
 // scripts (or reference it with /// <reference path="slipway.d.ts" />). A script step is the body
 // of `async function (ctx)`: read `ctx`, await `ctx.db.query`, and return the step's output.
+//
+// `import { z } from "zod"` works in scripts (zod 3.25.76 is bundled). Its types are not declared
+// here: install the same version next to your scripts (`npm i -D zod@3.25.76`) for editors to see them.
 
 declare namespace Slipway {
   /** A JSON value, as requests, rows and step outputs carry them. */

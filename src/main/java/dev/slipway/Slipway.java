@@ -3,6 +3,8 @@ package dev.slipway;
 import dev.slipway.config.SlipwayConfig;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.Versions;
+import dev.slipway.egress.Egress;
+import dev.slipway.egress.EgressRules;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.ops.CallLog;
@@ -13,8 +15,11 @@ import dev.slipway.ops.SharedRateLimiter;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.runtime.ScriptHosts;
 import dev.slipway.sandbox.SandboxLimits;
+import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.sandbox.WorkerSandbox;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.security.ConsumerKeys;
@@ -101,9 +106,16 @@ public final class Slipway implements AutoCloseable {
     Deque<AutoCloseable> closeables = new ArrayDeque<>();
     try {
       Database database = push(closeables, Database.open(config));
-      ScriptSandbox sandbox = push(closeables, new ScriptSandbox(new SandboxLimits(
-          config.scriptTimeout(), config.scriptStatementLimit(), Math.max(2, Runtime.getRuntime().availableProcessors() * 2)),
-          new PostgresTranspileCache(database.platformDataSource())));
+      var compiled = new PostgresTranspileCache(database.platformDataSource());
+      Sandbox sandbox = push(closeables, config.sandboxInProcess()
+          ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
+              Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
+          : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
+              config.sandboxWorkerCount()), config.sandboxWorkerHeap(), compiled));
+      if (config.sandboxInProcess()) {
+        LOG.warn("SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "
+            + "use it only when every script author is trusted");
+      }
 
       var settings = new SettingsStore(database.platformDataSource());
       var platform = new Platform(database.platformDataSource());
@@ -121,6 +133,10 @@ public final class Slipway implements AutoCloseable {
       var releases = new ReleaseStore();
       var codec = new SpecCodec();
       var consumerKeys = new ConsumerKeys(platform, audit);
+      var egressRules = new EgressRules(platform, audit);
+      // ctx.fetch's host side, for the script sandbox to call
+      var egress = push(closeables, new Egress(egressRules));
+      var scriptHosts = new ScriptHosts(egress, config.scriptTimeout());
       Optional<String> callerRole = platform.canAssume(CALLER_ROLE) ? Optional.of(CALLER_ROLE) : Optional.empty();
       if (callerRole.isEmpty()) {
         LOG.warn("the database user cannot SET ROLE {}: SQL of apiKey and jwt endpoints runs as the connecting user, with "
@@ -129,7 +145,7 @@ public final class Slipway implements AutoCloseable {
       RateLimiter limiter = push(closeables, config.redisUrl().isPresent()
           ? new SharedRateLimiter(() -> new RedisRateLimiter(config.redisUrl().get(), Duration.ofMillis(200)))
           : new LocalRateLimiter());
-      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole, limiter);
+      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole, limiter, scriptHosts);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
@@ -138,14 +154,15 @@ public final class Slipway implements AutoCloseable {
           database.platformPool().getPassword(),
           Map.of(Deployer.CHANNEL, payload -> deployer.loadActive(),
               Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
-              ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate())).start());
+              ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
+              EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
-      var console = new ScriptConsole(sandbox, database.dataSource());
+      var console = new ScriptConsole(sandbox, database.dataSource(), secrets, scriptHosts);
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
           new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
-              limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
+              egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
               database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());

@@ -33,6 +33,9 @@ public record SlipwayConfig(
     long maxBodyBytes,
     Duration scriptTimeout,
     long scriptStatementLimit,
+    boolean sandboxInProcess,
+    int sandboxWorkers,
+    String sandboxWorkerHeap,
     CallLog.Level callLogLevel) {
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
@@ -56,6 +59,9 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_MAX_BODY_BYTES", "1048576");
     defaults.put("SLIPWAY_SCRIPT_TIMEOUT_MS", "2000");
     defaults.put("SLIPWAY_SCRIPT_STATEMENT_LIMIT", "10000000");
+    defaults.put("SLIPWAY_SANDBOX", "workers");
+    defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
+    defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     return Map.copyOf(defaults);
   }
@@ -119,6 +125,9 @@ public record SlipwayConfig(
         reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
         Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
         reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
+        reader.sandboxInProcess("SLIPWAY_SANDBOX"),
+        (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
+        reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
         reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
     for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
         Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
@@ -156,6 +165,11 @@ public record SlipwayConfig(
     return config;
   }
 
+  /** How many sandbox workers to run: the configured number, or by default two per core (at least two). */
+  public int sandboxWorkerCount() {
+    return sandboxWorkers > 0 ? sandboxWorkers : Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+  }
+
   /** Parses values, collecting a problem for each bad one instead of stopping at the first. */
   private record Reader(Map<String, String> values, List<String> problems) {
     int port(String name) {
@@ -189,6 +203,30 @@ public record SlipwayConfig(
     }
 
     /** INFO logs every call, WARN (or ERROR) only 5xx answers, OFF none. */
+    /** {@code workers} (the default) or {@code in-process}. */
+    boolean sandboxInProcess(String name) {
+      String raw = values.get(name).trim().toLowerCase();
+      if (!raw.equals("workers") && !raw.equals("in-process")) {
+        problems.add(name + " must be workers or in-process (got '" + values.get(name) + "')");
+      }
+      return raw.equals("in-process");
+    }
+
+    /** A JVM heap size as -Xmx takes it, at least 64m. */
+    String heap(String name) {
+      String raw = values.get(name).trim().toLowerCase();
+      var matcher = java.util.regex.Pattern.compile("(\\d{1,7})([kmg])").matcher(raw);
+      long megabytes = !matcher.matches() ? 0 : switch (matcher.group(2)) {
+        case "k" -> Long.parseLong(matcher.group(1)) / 1024;
+        case "m" -> Long.parseLong(matcher.group(1));
+        default -> Long.parseLong(matcher.group(1)) * 1024;
+      };
+      if (megabytes < 64) {
+        problems.add(name + " must be a heap size of at least 64m, such as 256m or 1g (got '" + values.get(name) + "')");
+      }
+      return raw;
+    }
+
     CallLog.Level callLogLevel(String name) {
       String raw = values.get(name).trim().toUpperCase();
       return switch (raw) {

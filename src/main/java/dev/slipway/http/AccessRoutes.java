@@ -1,6 +1,7 @@
 package dev.slipway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.egress.EgressPolicy;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
@@ -55,6 +56,8 @@ final class AccessRoutes {
     routes.addHttpHandler(HandlerType.DELETE, "/api/members/{userId}", this::removeMember, Action.MANAGE_MEMBERS);
     routes.addHttpHandler(HandlerType.GET, "/api/org", this::getOrg, Action.READ);
     routes.addHttpHandler(HandlerType.PATCH, "/api/org", this::renameOrg, Action.MANAGE_ORG);
+    routes.addHttpHandler(HandlerType.GET, "/api/org/egress", this::getEgress, Action.READ);
+    routes.addHttpHandler(HandlerType.PUT, "/api/org/egress", this::putEgress, Action.MANAGE_ORG);
     routes.addHttpHandler(HandlerType.GET, "/api/audit", this::audit, Action.READ_AUDIT);
     routes.addHttpHandler(HandlerType.GET, "/api/consumer-keys", this::listConsumerKeys, Action.MANAGE_KEYS);
     routes.addHttpHandler(HandlerType.POST, "/api/consumer-keys", this::createConsumerKey, Action.MANAGE_KEYS);
@@ -327,6 +330,28 @@ final class AccessRoutes {
       return services.identities().org(c, actor.orgId()).orElseThrow();
     });
     Api.json(ctx, 200, org(org));
+  }
+
+  /** Where the org's scripts may fetch from: {@code {"allow": [...]}}, empty for any public destination. */
+  private void getEgress(Context ctx) throws SQLException {
+    Api.json(ctx, 200, Map.of("allow", services.egressRules().entries(Api.actor(ctx).orgId())));
+  }
+
+  /** Replaces the allow-list; every unusable entry is a 422 violation at {@code /allow/<i>}. */
+  private void putEgress(Context ctx) throws SQLException {
+    JsonNode list = Api.jsonBody(ctx).get("allow");
+    if (list == null || !list.isArray()) {
+      throw ProblemException.badRequest("invalid_request", "The body needs 'allow', a list of host names, *.wildcard hosts "
+          + "and CIDR blocks (an empty list allows any public destination).", List.of(new Violation("/allow", "required array")));
+    }
+    var entries = new ArrayList<String>();
+    list.forEach(entry -> entries.add(entry.isTextual() ? entry.asText() : null));
+    try {
+      Api.json(ctx, 200, Map.of("allow", services.egressRules().replace(Api.actor(ctx), entries)));
+    } catch (EgressPolicy.InvalidPolicyException e) {
+      throw ProblemException.unprocessable("invalid_egress_rule", "The egress allow-list is not valid; nothing was saved.",
+          e.problems().stream().map(p -> new Violation("/allow/" + p.index(), p.message())).toList());
+    }
   }
 
   private void audit(Context ctx) throws SQLException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.Versions;
+import dev.slipway.egress.EgressRules;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.runtime.CompiledEndpoint;
@@ -69,6 +70,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       AuditStore audit,
       Secrets secrets,
       ConsumerKeys consumerKeys,
+      EgressRules egressRules,
       RateLimiter limiter,
       int platformRateLimit,
       Versions versions,
@@ -236,6 +238,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         "waiting", pool == null ? 0 : pool.getThreadsAwaitingConnection(),
         "max", services.pool().getMaximumPoolSize()));
     body.put("database", services.embeddedDatabase() ? "embedded" : "external");
+    body.put("sandbox", services.console().sandboxHealth());
     body.put("liveReleases", table.releases().size());
     body.put("liveEndpoints", table.router().targets().size());
     Api.json(ctx, 200, body);
@@ -261,7 +264,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       services.audit().record(c, actor.success("script.execute", "execute"));
       return null;
     });
-    var execution = services.console().run(code.asText(), language, data);
+    var execution = services.console().run(code.asText(), language, data, actor.orgId());
     var body = new LinkedHashMap<String, Object>();
     body.put("result", execution.result());
     body.put("executionTime", execution.elapsed().toNanos() / 1_000_000.0);

@@ -73,7 +73,7 @@ public final class CompiledEndpoint {
       Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
       var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
       try (Transaction transaction = new Transaction(dataSource, transactional, preview, callerIdentity)) {
-        context = new StepContext(scope, transaction, request, preview);
+        context = new StepContext(scope, transaction, request, preview, identity.orgId());
         Object last = null;
         for (CompiledStep step : steps) {
           if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope))) continue;

@@ -5,7 +5,7 @@ import dev.slipway.http.ProblemException;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptHost;
 import dev.slipway.sandbox.ScriptOutcome;
-import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.sandbox.Sandbox;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step.Expect;
@@ -88,20 +88,17 @@ sealed interface CompiledStep {
     }
   }
 
-  record Script(String id, Optional<Template> when, CompiledScript script, ScriptSandbox sandbox) implements CompiledStep {
+  record Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) implements CompiledStep {
     public StepResult run(StepContext context) {
       var data = new LinkedHashMap<String, Object>(4);
       data.put("input", inputWithRawBody(context));
       data.put("steps", context.scope.steps());
-      ScriptOutcome outcome = sandbox.run(script, data, new TransactionHost(context.transaction));
+      ScriptOutcome outcome = sandbox.run(script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
       for (var line : outcome.logs()) context.logs.add(id + " " + line.level() + ": " + line.message());
       return switch (outcome) {
         case ScriptOutcome.Success success -> new StepResult.Output(success.value());
         case ScriptOutcome.Failure failure -> throw new StepFailure(id, "script failed: " + failure.safeMessage());
-        case ScriptOutcome.Timeout timeout -> throw new ProblemException(504, "step_timeout", "Gateway Timeout",
-            "Step '" + id + "' did not finish within " + timeout.limit().toMillis() + " ms.");
-        case ScriptOutcome.StatementLimit limit -> throw new ProblemException(504, "step_timeout", "Gateway Timeout",
-            "Step '" + id + "' ran more than " + limit.limit() + " statements.");
+        default -> throw ScriptLimits.problem(outcome, "Step '" + id + "'");
       };
     }
   }
@@ -128,26 +125,23 @@ sealed interface CompiledStep {
     }
   }
 
-  /** Answers a script's {@code ctx.db.query} and {@code ctx.log} inside the request's transaction. */
-  record TransactionHost(Transaction transaction) implements ScriptHost {
-    @Override
-    public List<Map<String, Object>> query(String sqlText, Map<String, Object> params) {
-      NamedSql sql = NamedSql.parse(sqlText);
-      try (PreparedStatement ps = transaction.connection().prepareStatement(sql.sql())) {
-        for (int i = 0; i < sql.names().size(); i++) {
-          String name = sql.names().get(i);
-          if (params == null || !params.containsKey(name)) {
-            throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
-          }
-          SqlValues.bind(ps, i + 1, params.get(name));
+  /** Runs a script's {@code ctx.db.query(sql, params)} inside the request's transaction. */
+  static List<Map<String, Object>> query(Transaction transaction, String sqlText, Map<String, Object> params) {
+    NamedSql sql = NamedSql.parse(sqlText);
+    try (PreparedStatement ps = transaction.connection().prepareStatement(sql.sql())) {
+      for (int i = 0; i < sql.names().size(); i++) {
+        String name = sql.names().get(i);
+        if (params == null || !params.containsKey(name)) {
+          throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
         }
-        if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
-        try (ResultSet rs = ps.getResultSet()) {
-          return Rows.read(rs);
-        }
-      } catch (SQLException e) {
-        throw new IllegalArgumentException(e.getMessage(), e);
+        SqlValues.bind(ps, i + 1, params.get(name));
       }
+      if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
+      try (ResultSet rs = ps.getResultSet()) {
+        return Rows.read(rs);
+      }
+    } catch (SQLException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 

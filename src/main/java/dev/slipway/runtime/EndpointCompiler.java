@@ -4,7 +4,7 @@ import dev.slipway.ops.RateLimiter;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
-import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.sandbox.Sandbox;
 import dev.slipway.spec.Auth;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
@@ -31,7 +31,8 @@ import javax.sql.DataSource;
  */
 public final class EndpointCompiler {
   private final DataSource dataSource;
-  private final ScriptSandbox sandbox;
+  private final Sandbox sandbox;
+  private final ScriptHosts hosts;
   private final SecretSource secrets;
   private final ConsumerKeyLookup consumerKeys;
   private final Optional<String> callerRole;
@@ -42,8 +43,9 @@ public final class EndpointCompiler {
    * @param callerRole the database role SQL runs as for endpoints with a caller (apiKey, jwt);
    *                   empty to keep the connecting user
    */
-  public EndpointCompiler(DataSource dataSource, ScriptSandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
-      Optional<String> callerRole, RateLimiter limiter) {
+  public EndpointCompiler(DataSource dataSource, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
+      Optional<String> callerRole, RateLimiter limiter, ScriptHosts hosts) {
+    this.hosts = hosts;
     this.limiter = limiter;
     this.secrets = secrets;
     this.consumerKeys = consumerKeys;
@@ -72,7 +74,7 @@ public final class EndpointCompiler {
           }
           yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(arguments), s.expect());
         }
-        case Step.ScriptStep s -> new CompiledStep.Script(s.id(), when, script(spec, s, at, violations), sandbox);
+        case Step.ScriptStep s -> new CompiledStep.Script(s.id(), when, script(spec, s, at, violations), sandbox, hosts);
         case Step.RespondStep r -> new CompiledStep.Respond(r.id(), when, response(r.response(), at + "/respond", earlier, violations));
       };
       steps.add(compiled);

@@ -20,6 +20,11 @@ final class Scope {
   private Map<String, Object> celSteps;
   private Map<String, Object> celAuth;
 
+  /** The org's secrets by name. */
+  Map<String, String> secrets() {
+    return secrets;
+  }
+
   Scope(Map<String, Object> input, Map<String, String> secrets, Caller caller) {
     this.input = input;
     this.secrets = secrets;

@@ -6,7 +6,7 @@ import dev.slipway.sandbox.LogLine;
 import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
-import dev.slipway.sandbox.ScriptSandbox;
+import dev.slipway.sandbox.Sandbox;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +18,28 @@ import javax.sql.DataSource;
  * database work runs in a transaction that is always rolled back.
  */
 public final class ScriptConsole {
-  private final ScriptSandbox sandbox;
+  private final Sandbox sandbox;
   private final DataSource dataSource;
+  private final SecretSource secrets;
+  private final ScriptHosts hosts;
 
-  public ScriptConsole(ScriptSandbox sandbox, DataSource dataSource) {
+  public ScriptConsole(Sandbox sandbox, DataSource dataSource, SecretSource secrets, ScriptHosts hosts) {
     this.sandbox = sandbox;
     this.dataSource = dataSource;
+    this.secrets = secrets;
+    this.hosts = hosts;
+  }
+
+  /** The sandbox's figures for {@code /api/health}. */
+  public Map<String, Object> sandboxHealth() {
+    return sandbox.health();
   }
 
   /** A finished run: the script's value, how long it ran, what it logged. */
   public record Execution(Object result, Duration elapsed, List<LogLine> logs) {}
 
-  public Execution run(String code, ScriptLanguage language, Map<String, Object> context) {
+  /** Runs {@code code} for a member of {@code orgId}, with that org's secrets and egress policy. */
+  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId) {
     CompiledScript script;
     try {
       script = sandbox.compile("execute", code, language);
@@ -37,13 +47,10 @@ public final class ScriptConsole {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
     try (var transaction = new Transaction(dataSource, true, true, null)) {
-      return switch (sandbox.run(script, context, new CompiledStep.TransactionHost(transaction))) {
+      return switch (sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)))) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
         case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());
-        case ScriptOutcome.Timeout t -> throw new ProblemException(504, "script_timeout", "Gateway Timeout",
-            "The script did not finish within " + t.limit().toMillis() + " ms and was stopped.");
-        case ScriptOutcome.StatementLimit l -> throw new ProblemException(504, "script_timeout", "Gateway Timeout",
-            "The script ran more than " + l.limit() + " statements and was stopped.");
+        case ScriptOutcome outcome -> throw ScriptLimits.problem(outcome, "The script");
       };
     }
   }

@@ -12,9 +12,11 @@ final class StepContext {
   final Transaction transaction;
   final EndpointRequest request;
   final boolean preview;
+  final long orgId;
   final List<String> logs = new ArrayList<>();
 
-  StepContext(Scope scope, Transaction transaction, EndpointRequest request, boolean preview) {
+  StepContext(Scope scope, Transaction transaction, EndpointRequest request, boolean preview, long orgId) {
+    this.orgId = orgId;
     this.scope = scope;
     this.transaction = transaction;
     this.request = request;

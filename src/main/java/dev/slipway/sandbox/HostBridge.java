@@ -17,10 +17,14 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  */
 final class HostBridge {
 
+  /** Lines one run may log; one more ends the run with {@link ScriptOutcome.Limit#LOG}. */
   static final int MAX_LOG_LINES = 1000;
+  /** Characters one run may log in all; longer lines count as cut. */
+  static final int MAX_LOG_TOTAL_CHARS = 1024 * 1024;
+  /** A longer line is cut to this many characters. */
   static final int MAX_LOG_CHARS = 8 * 1024;
 
-  enum State { PENDING, SUCCEEDED, FAILED }
+  enum State { PENDING, SUCCEEDED, FAILED, EXCEEDED }
 
   private final JsonCodec json;
   private ScriptHost host = ScriptHost.NONE;
@@ -28,6 +32,8 @@ final class HostBridge {
   private State state = State.PENDING;
   private String result;
   private String queryError;
+  private int loggedChars;
+  private ScriptOutcome.Limit exceeded;
 
   HostBridge(JsonCodec json) {
     this.json = json;
@@ -39,6 +45,8 @@ final class HostBridge {
     this.state = State.PENDING;
     this.result = null;
     this.queryError = null;
+    this.loggedChars = 0;
+    this.exceeded = null;
   }
 
   /** Ends the run and hands over its log lines; the host is dropped so it is not retained. */
@@ -47,13 +55,13 @@ final class HostBridge {
     return logs;
   }
 
-  /** {@code log, query, queryError, succeed, fail}, in the order the prelude takes them. */
+  /**
+   * {@code log, query, hostError, succeed, fail, secret, fetch, exceed} and the output limit, in
+   * the order the prelude takes them.
+   */
   Object[] functions() {
     return new Object[] {
-      (ProxyExecutable) args -> {
-        log(args[0].asString(), args[1].asString());
-        return null;
-      },
+      (ProxyExecutable) args -> log(args[0].asString(), args[1].asString()),
       (ProxyExecutable) args -> query(args[0].asString(), args[1].isNull() ? null : args[1].asString()),
       (ProxyExecutable) args -> queryError(),
       (ProxyExecutable) args -> {
@@ -64,6 +72,13 @@ final class HostBridge {
         fail(args[0].asString());
         return null;
       },
+      (ProxyExecutable) args -> secret(args[0].asString()),
+      (ProxyExecutable) args -> fetch(args[0].asString()),
+      (ProxyExecutable) args -> {
+        exceed(ScriptOutcome.Limit.valueOf(args[0].asString()), args[1].asString());
+        return null;
+      },
+      SandboxLimits.MAX_OUTPUT_CHARS,
     };
   }
 
@@ -76,15 +91,23 @@ final class HostBridge {
     return result;
   }
 
-  void log(String level, String message) {
-    if (logs.size() >= MAX_LOG_LINES) {
-      if (logs.size() == MAX_LOG_LINES) {
-        add(new LogLine("warn", "log truncated: more than " + MAX_LOG_LINES + " lines"));
-      }
-      return;
-    }
+  /**
+   * Keeps a log line. Past the budget the line is dropped and the run is marked as over its log
+   * limit, which its outcome reports whatever the script does next; the JavaScript side then
+   * throws, so a logging loop ends at once unless the script catches that.
+   *
+   * @return false when the line went past the budget
+   */
+  boolean log(String level, String message) {
     String text = message.length() > MAX_LOG_CHARS ? message.substring(0, MAX_LOG_CHARS) + "…" : message;
+    if (logs.size() >= MAX_LOG_LINES || loggedChars + text.length() > MAX_LOG_TOTAL_CHARS) {
+      exceed(ScriptOutcome.Limit.LOG, "the script logged more than " + MAX_LOG_LINES + " lines or "
+          + MAX_LOG_TOTAL_CHARS + " characters");
+      return false;
+    }
+    loggedChars += text.length();
     add(new LogLine(level, text));
+    return true;
   }
 
   private void add(LogLine line) {
@@ -104,26 +127,77 @@ final class HostBridge {
    */
   String query(String sql, String paramsJson) {
     try {
+      if (host instanceof JsonHost raw) {
+        return raw.queryJson(sql, paramsJson);
+      }
       Map<String, Object> params = paramsJson == null ? Map.of() : json.readObject(paramsJson);
       List<Map<String, Object>> rows = host.query(sql, params == null ? Map.of() : params);
       return json.write(rows);
     } catch (RuntimeException e) {
-      queryError = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      queryError = messageOf(e);
       return null;
     }
   }
 
+  /** The message of the host call that last answered null; the prelude throws it as an Error. */
   String queryError() {
     return queryError;
   }
 
+  /** {@code ctx.secrets.get(name)}: the value, or null with {@link #queryError} set when the host refused. */
+  String secret(String name) {
+    try {
+      queryError = null;
+      return host.secret(name).orElse(null);
+    } catch (RuntimeException e) {
+      queryError = messageOf(e);
+      return null;
+    }
+  }
+
+  /** {@code ctx.fetch}: the response as JSON, or null with {@link #queryError} set. */
+  String fetch(String requestJson) {
+    try {
+      if (host instanceof JsonHost raw) {
+        return raw.fetchJson(requestJson);
+      }
+      Map<String, Object> request = json.readObject(requestJson);
+      return json.write(host.fetch(request == null ? Map.of() : request));
+    } catch (RuntimeException e) {
+      queryError = messageOf(e);
+      return null;
+    }
+  }
+
+  /** Marks the run as over {@code limit}; the first limit reached is the one reported. */
+  void exceed(ScriptOutcome.Limit limit, String detail) {
+    if (exceeded == null) {
+      exceeded = limit;
+      state = State.EXCEEDED;
+      result = detail;
+    }
+  }
+
+  private static String messageOf(RuntimeException e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /** The limit the run went past, once {@link #state} is {@link State#EXCEEDED}. */
+  ScriptOutcome.Limit exceeded() {
+    return exceeded;
+  }
+
   void succeed(String resultJson) {
-    state = State.SUCCEEDED;
-    result = resultJson;
+    if (exceeded == null) {
+      state = State.SUCCEEDED;
+      result = resultJson;
+    }
   }
 
   void fail(String safeMessage) {
-    state = State.FAILED;
-    result = safeMessage;
+    if (exceeded == null) {
+      state = State.FAILED;
+      result = safeMessage;
+    }
   }
 }

@@ -35,6 +35,7 @@ final class PooledContext {
   private final Map<CompiledScript, Value> functions = new WeakHashMap<>();
   private final AtomicLong deadline = new AtomicLong(IDLE);
   private boolean broken;
+  private boolean engineFailed;
 
   PooledContext(Context context, HostBridge bridge, Value runner, Value bodyCheck, JsonCodec json) {
     this.context = context;
@@ -49,9 +50,22 @@ final class PooledContext {
     return broken;
   }
 
+  /**
+   * True once the engine itself failed here (not the script): the process's engine may be in a
+   * state no new context fixes, such as a Truffle class whose initialization failed.
+   */
+  boolean engineFailed() {
+    return engineFailed;
+  }
+
   /** Parses without running anything: a syntax check that also fills the engine's source cache. */
   void parse(CompiledScript script) {
     context.parse(script.source());
+  }
+
+  /** Imports {@code module} here outside any run, so that runs find it loaded (see {@link Modules}). */
+  void preload(String module) {
+    context.getBindings("js").getMember(Modules.IMPORT_FUNCTION).executeVoid(module);
   }
 
   /** Throws a syntax error if {@code body} is not a function body on its own; runs none of it. */
@@ -88,6 +102,13 @@ final class PooledContext {
     if (timedOut) {
       // the watchdog has closed it or is closing it; closing it again is harmless
       broken = true;
+    }
+    if (bridge.state() == HostBridge.State.EXCEEDED) {
+      // the first limit reached is reported: what the script did after (catching the log error
+      // and looping on, failing) is moot
+      return new ScriptOutcome.Exceeded(bridge.exceeded(), bridge.result(), logs, elapsed);
+    }
+    if (timedOut) {
       return new ScriptOutcome.Timeout(limits.timeout(), logs);
     }
     if (error != null) {
@@ -99,6 +120,7 @@ final class PooledContext {
       // Nothing can settle the promise any more: the sandbox has no timers or I/O, and the
       // microtask queue is drained when the call returns. Waiting would only hold the context.
       case PENDING -> new ScriptOutcome.Timeout(limits.timeout(), logs);
+      case EXCEEDED -> throw new AssertionError("handled above");
     };
   }
 
@@ -121,6 +143,7 @@ final class PooledContext {
       return new ScriptOutcome.Failure(cut(e.getMessage()), logs, elapsed);
     }
     broken = true;
+    engineFailed = true;
     LOG.error("script engine failed internally", e);
     return new ScriptOutcome.Failure("InternalError: the script engine failed", logs, elapsed);
   }

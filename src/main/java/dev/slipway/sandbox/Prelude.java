@@ -27,9 +27,12 @@ final class Prelude {
    * {@code obj.toString = f} or {@code this.name = 'MyError'} into a TypeError (JavaScript's
    * "override mistake"), so for the few names user code commonly assigns that way the
    * prototypes get an accessor whose setter defines an own property on the target instead.
+   * It also defines {@code __slipway_import}, read-only, which the import declarations
+   * {@link Modules#rewriteImports} leaves in scripts call: it loads a module on its first import in
+   * the context and hardens it with the same walk before any script gets it.
    */
   private static final String RUNNER = """
-      (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail) {
+      (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail, bridgeSecret, bridgeFetch, bridgeExceed, maxOutput) {
        'use strict';
        const parse = JSON.parse, stringify = JSON.stringify;
        const show = (v) => {
@@ -59,7 +62,9 @@ final class Prelude {
          return 'Uncaught exception';
         }
        };
-       const logAt = (level) => (...args) => { bridgeLog(level, join(args)); };
+       const logAt = (level) => (...args) => {
+        if (!bridgeLog(level, join(args))) throw new RangeError('log limit exceeded: the run is over and its log was cut');
+       };
        const log = logAt('info');
        const console = Object.freeze({ log, info: log, debug: logAt('debug'), warn: logAt('warn'), error: logAt('error') });
        const db = Object.freeze({
@@ -69,44 +74,124 @@ final class Prelude {
          return parse(rows);
         }
        });
+       const secrets = Object.freeze({
+        get: (name) => {
+         const value = bridgeSecret(String(name));
+         if (value === null) {
+          const error = bridgeQueryError();
+          if (error !== null) throw new Error(error);
+          return undefined;
+         }
+         return value;
+        }
+       });
+       const headersOf = (h) => {
+        const out = {};
+        if (h === undefined || h === null) return out;
+        const entries = typeof h.entries === 'function' && !Array.isArray(h) ? Array.from(h.entries())
+         : Array.isArray(h) ? h : Object.entries(h);
+        for (const [k, v] of entries) out[String(k)] = String(v);
+        return out;
+       };
+       const fetch = async (url, init) => {
+        const options = init === undefined || init === null ? {} : init;
+        const request = {
+         url: String(url),
+         method: options.method === undefined ? 'GET' : String(options.method).toUpperCase(),
+         headers: headersOf(options.headers),
+         body: options.body === undefined || options.body === null ? null
+          : typeof options.body === 'string' ? options.body : stringify(options.body)
+        };
+        const answer = bridgeFetch(stringify(request));
+        if (answer === null) throw new TypeError('fetch failed: ' + bridgeQueryError());
+        const r = parse(answer);
+        const headers = Object.freeze({
+         get: (name) => { const v = r.headers[String(name).toLowerCase()]; return v === undefined ? null : v; },
+         has: (name) => r.headers[String(name).toLowerCase()] !== undefined,
+         entries: () => Object.entries(r.headers)[Symbol.iterator](),
+         toJSON: () => r.headers
+        });
+        return Object.freeze({
+         status: r.status, statusText: r.statusText, ok: r.status >= 200 && r.status < 300, url: r.url, headers,
+         text: async () => r.body,
+         json: async () => parse(r.body)
+        });
+       };
        Object.defineProperty(globalThis, 'console', { value: console, writable: false, enumerable: false, configurable: false });
 
        const overridable = ['constructor', 'name', 'message', 'toString', 'valueOf', 'toLocaleString', 'toJSON'];
-       const seen = new Set();
-       const todo = [globalThis];
-       while (todo.length > 0) {
-        const o = todo.pop();
-        if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
-        seen.add(o);
-        todo.push(Object.getPrototypeOf(o));
-        for (const key of Reflect.ownKeys(o)) {
-         const d = Reflect.getOwnPropertyDescriptor(o, key);
-         if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+       // Freezes everything reachable from root (property values, accessors, prototypes); for each
+       // object, the data properties overridableOf(o) names get the accessor described above.
+       // Objects hardened by an earlier call (the realm, for a module) are not walked again.
+       const hardened = new WeakSet();
+       const harden = (root, overridableOf) => {
+        const seen = new Set();
+        const todo = [root];
+        while (todo.length > 0) {
+         const o = todo.pop();
+         if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o) || hardened.has(o)) continue;
+         seen.add(o);
+         todo.push(Object.getPrototypeOf(o));
+         for (const key of Reflect.ownKeys(o)) {
+          const d = Reflect.getOwnPropertyDescriptor(o, key);
+          if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+         }
         }
-       }
-       for (const o of seen) {
-        if (typeof o === 'object' && o !== globalThis) {
-         for (const key of overridable) {
+        for (const o of seen) {
+         for (const key of overridableOf(o)) {
           const d = Reflect.getOwnPropertyDescriptor(o, key);
           if (d === undefined || !('value' in d) || !d.configurable) continue;
           const value = d.value;
           Object.defineProperty(o, key, {
            get() { return value; },
            set(v) {
-            if (this === o) throw new TypeError('Cannot assign to read only property \\'' + key + '\\' of a built-in');
+            if (this === o) throw new TypeError('Cannot assign to read only property \\'' + String(key) + '\\' of a built-in');
             Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
            },
            enumerable: d.enumerable,
            configurable: false
           });
          }
+         Object.freeze(o);
         }
-        Object.freeze(o);
-       }
+        for (const o of seen) hardened.add(o);
+        return root;
+       };
+
+       // Import declarations become calls of __slipway_import (see Modules). A module is loaded on
+       // its first import in this context and hardened before any script sees it; its classes'
+       // prototypes get the accessor for every method, since module code assigns methods to
+       // instances (zod: this.parse = this.parse.bind(this)).
+       const loadModule = globalThis.__slipway_module_loader;
+       delete globalThis.__slipway_module_loader;
+       const isPrototype = (o) => {
+        const d = Reflect.getOwnPropertyDescriptor(o, 'constructor');
+        return d !== undefined && 'value' in d && typeof d.value === 'function' && d.value.prototype === o;
+       };
+       const moduleOverridable = (o) => typeof o === 'object' && isPrototype(o) ? Reflect.ownKeys(o) : [];
+       const modules = new Map();
+       Object.defineProperty(globalThis, '__slipway_import', {
+        value: function __slipway_import(name) {
+         if (name !== 'zod') throw new Error('cannot import \\'' + String(name) + '\\': only "zod" can be imported');
+         let exports = modules.get(name);
+         if (exports === undefined) {
+          exports = harden(loadModule(name), moduleOverridable);
+          modules.set(name, exports);
+         }
+         return exports;
+        },
+        writable: false, enumerable: false, configurable: false
+       });
+
+       harden(globalThis, (o) => typeof o === 'object' && o !== globalThis ? overridable : []);
 
        const settle = (value) => {
         let text;
         try { text = stringify(value); } catch (e) { bridgeFail(describe(e)); return; }
+        if (text !== undefined && text.length > maxOutput) {
+         bridgeExceed('OUTPUT', 'the result is ' + text.length + ' characters of JSON; at most ' + maxOutput + ' are allowed');
+         return;
+        }
         bridgeSucceed(text === undefined ? 'null' : text);
        };
        const reject = (e) => { bridgeFail(describe(e)); };
@@ -114,6 +199,8 @@ final class Prelude {
         const ctx = parse(input);
         ctx.log = log;
         ctx.db = db;
+        ctx.secrets = secrets;
+        ctx.fetch = fetch;
         fn(ctx).then(settle, reject);
        };
       })

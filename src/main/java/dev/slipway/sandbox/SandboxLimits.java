@@ -15,6 +15,9 @@ import java.util.Objects;
  */
 public record SandboxLimits(Duration timeout, long statementLimit, int poolSize) {
 
+  /** The largest result, as JSON characters, a run may return. */
+  public static final int MAX_OUTPUT_CHARS = 8 * 1024 * 1024;
+
   public SandboxLimits {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {

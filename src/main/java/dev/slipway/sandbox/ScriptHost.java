@@ -2,6 +2,7 @@ package dev.slipway.sandbox;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a running script may ask of the application. One instance serves one run and is called on
@@ -27,6 +28,24 @@ public interface ScriptHost {
    * @param params the script's parameter object as a plain Java tree; empty when it passed none
    */
   List<Map<String, Object>> query(String sql, Map<String, Object> params);
+
+  /**
+   * Answers {@code ctx.secrets.get(name)}: the secret's value, or empty when there is none of that
+   * name. A {@link RuntimeException} reaches the script as an {@code Error} with its message.
+   */
+  default Optional<String> secret(String name) {
+    throw new UnsupportedOperationException("ctx.secrets is not available here");
+  }
+
+  /**
+   * Performs {@code ctx.fetch(url, init)}. {@code request} has {@code url}, {@code method},
+   * {@code headers} (an object of strings) and {@code body} (a string or null); the answer has
+   * {@code status}, {@code statusText}, {@code url}, {@code headers} and {@code body}. A refusal
+   * or failure is a {@link RuntimeException} whose message the script sees.
+   */
+  default Map<String, Object> fetch(Map<String, Object> request) {
+    throw new UnsupportedOperationException("ctx.fetch is not available here");
+  }
 
   /**
    * Receives each line the script logs, as it is logged (the same lines are also returned in the

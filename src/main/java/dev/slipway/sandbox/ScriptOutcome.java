@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * How one run of a script ended. A script failing is an outcome, not an exception: callers map
  * {@link Success} to the step's result, {@link Failure} to a script error (500) and
- * {@link Timeout} / {@link StatementLimit} to an exhausted budget (504).
+ * {@link Timeout} / {@link StatementLimit} to an exhausted budget (504) and {@link Exceeded} to
+ * the limit it names (500).
  */
 public sealed interface ScriptOutcome {
 
@@ -58,6 +59,40 @@ public sealed interface ScriptOutcome {
   /** The script executed more than {@code limit} statements and was cancelled. */
   record StatementLimit(long limit, List<LogLine> logs, Duration elapsed) implements ScriptOutcome {
     public StatementLimit {
+      logs = List.copyOf(logs);
+      Objects.requireNonNull(elapsed, "elapsed");
+    }
+  }
+
+  /** A limit of the sandbox other than time, each with the stable error code clients see. */
+  enum Limit {
+    /** The run's worker process ran out of heap and was replaced; its other work was unaffected. */
+    MEMORY("script_memory_exceeded"),
+    /** The result's JSON was larger than {@link SandboxLimits#MAX_OUTPUT_CHARS}. */
+    OUTPUT("script_output_too_large"),
+    /** The script logged more lines or characters than {@link HostBridge} keeps. */
+    LOG("script_log_limit");
+
+    private final String code;
+
+    Limit(String code) {
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /**
+   * The script went past {@code limit} and was stopped, or its result was dropped.
+   *
+   * @param detail what was exceeded and by how much; safe to show to the script's author
+   */
+  record Exceeded(Limit limit, String detail, List<LogLine> logs, Duration elapsed) implements ScriptOutcome {
+    public Exceeded {
+      Objects.requireNonNull(limit, "limit");
+      Objects.requireNonNull(detail, "detail");
       logs = List.copyOf(logs);
       Objects.requireNonNull(elapsed, "elapsed");
     }

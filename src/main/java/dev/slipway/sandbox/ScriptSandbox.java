@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * is strict), but they do share a heap and a thread budget: a hostile script can still exhaust
  * memory. Moving runs into worker processes is meant to happen behind this same API.
  */
-public final class ScriptSandbox implements AutoCloseable {
+public final class ScriptSandbox implements Sandbox {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScriptSandbox.class);
 
@@ -56,6 +56,10 @@ public final class ScriptSandbox implements AutoCloseable {
   /** How long the TypeScript compiler stays loaded after its last use. */
   private static final java.time.Duration TYPESCRIPT_IDLE = java.time.Duration.ofSeconds(30);
   private volatile boolean closed;
+  private final boolean optimizing;
+  private final java.util.concurrent.atomic.AtomicLong engineFailures = new java.util.concurrent.atomic.AtomicLong();
+  /** How many times a module (zod) was loaded into one of this sandbox's contexts. */
+  private final java.util.concurrent.atomic.AtomicInteger moduleLoads = new java.util.concurrent.atomic.AtomicInteger();
 
   /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
   private static final class Slot {
@@ -77,9 +81,11 @@ public final class ScriptSandbox implements AutoCloseable {
         .out(OutputStream.nullOutputStream())
         .err(OutputStream.nullOutputStream())
         .build();
-    boolean optimizing = !"Interpreted".equals(engine.getImplementationName());
+    this.optimizing = !"Interpreted".equals(engine.getImplementationName());
     this.typeScript = new TypeScriptTranspiler(json, optimizing, transpiled);
-    if (!optimizing) {
+    if (Boolean.getBoolean(WorkerCommand.QUIET_PROPERTY)) {
+      LOG.debug("GraalJS runtime: {}", engine.getImplementationName());
+    } else if (!optimizing) {
       LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
           + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
     } else {
@@ -108,9 +114,29 @@ public final class ScriptSandbox implements AutoCloseable {
     watchdog.scheduleWithFixedDelay(() -> typeScript.closeIfIdle(TYPESCRIPT_IDLE), 10, 10, TimeUnit.SECONDS);
   }
 
+  @Override
+  public Map<String, Object> health() {
+    return Map.of("mode", "in-process", "contexts", slots.length, "jit", optimizing);
+  }
+
+  /** How many runs ended in a failure of the engine itself rather than of the script. */
+  long engineFailures() {
+    return engineFailures.get();
+  }
+
+  /** Whether the Graal JIT compiles hot scripts; without it every run is interpreted. */
+  boolean optimizing() {
+    return optimizing;
+  }
+
   /** Whether the TypeScript compiler has been loaded into memory (a cache hit never loads it). */
   public boolean typeScriptCompilerLoaded() {
     return typeScript.loaded();
+  }
+
+  /** Module loads so far, one per module per context that imported it; for tests. */
+  int moduleLoads() {
+    return moduleLoads.get();
   }
 
   public SandboxLimits limits() {
@@ -121,7 +147,9 @@ public final class ScriptSandbox implements AutoCloseable {
    * Checks and prepares a script. {@code source} is the body of an async function receiving
    * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
    * the line in {@code source}. (For TypeScript, errors only JavaScript rejects, such as a
-   * repeated {@code let}, are reported at the line of the generated JavaScript.)
+   * repeated {@code let}, are reported at the line of the generated JavaScript.) Import
+   * declarations of {@code "zod"} become calls the prelude serves ({@link Modules}); importing any
+   * other module is a compile error.
    *
    * @param name names the script in messages and stack traces, e.g. an endpoint and step id
    */
@@ -130,13 +158,13 @@ public final class ScriptSandbox implements AutoCloseable {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(language, "language");
     ensureOpen();
-    String wrapped = Prelude.wrap(source, language);
+    String body = Modules.rewriteImports(name, source, language);
+    String wrapped = Prelude.wrap(body, language);
     String javascript = switch (language) {
       case JAVASCRIPT -> wrapped;
       case TYPESCRIPT -> typeScript.transpile(name, wrapped);
     };
-    CompiledScript script = new CompiledScript(name, language,
-        Source.newBuilder("js", javascript, name).cached(true).buildLiteral());
+    CompiledScript script = new CompiledScript(name, language, javascript);
     Slot slot = borrow();
     if (slot == null) {
       throw new IllegalStateException("no script context became free within " + limits.timeout());
@@ -144,8 +172,13 @@ public final class ScriptSandbox implements AutoCloseable {
     try {
       PooledContext context = contextOf(slot);
       context.parse(script);
+      if (!body.equals(source)) {
+        // it imports zod: load zod into this context now, outside any run's deadline (about a
+        // second for the first load in a JVM, interpreted; tens of milliseconds after that)
+        context.preload(Modules.ZOD);
+      }
       if (language == ScriptLanguage.JAVASCRIPT) {
-        checkBody(name, source, context);
+        checkBody(name, body, context);
       }
     } catch (PolyglotException e) {
       if (!e.isSyntaxError()) {
@@ -196,7 +229,11 @@ public final class ScriptSandbox implements AutoCloseable {
       throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    String input = ctxData == null ? "{}" : json.write(ctxData);
+    return runJson(script, ctxData == null ? "{}" : json.write(ctxData), host);
+  }
+
+  /** {@link #run}, with {@code ctx} already as JSON text (a JSON object). */
+  ScriptOutcome runJson(CompiledScript script, String input, ScriptHost host) {
     Slot slot = borrow();
     if (slot == null) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
@@ -204,6 +241,9 @@ public final class ScriptSandbox implements AutoCloseable {
     try {
       PooledContext context = contextOf(slot);
       ScriptOutcome outcome = context.run(script, input, host, limits);
+      if (context.engineFailed()) {
+        engineFailures.incrementAndGet();
+      }
       if (context.broken()) {
         slot.context = null;
         context.close();
@@ -257,6 +297,7 @@ public final class ScriptSandbox implements AutoCloseable {
     Context context = builder.build();
     try {
       HostBridge bridge = new HostBridge(json);
+      context.getBindings("js").putMember(Modules.LOADER_GLOBAL, Modules.loader(context, moduleLoads));
       Value runner = context.eval(runnerSource).execute(bridge.functions());
       return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
     } catch (RuntimeException e) {

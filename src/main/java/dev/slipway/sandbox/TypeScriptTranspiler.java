@@ -1,5 +1,6 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.spec.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -76,7 +77,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
    */
   synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
     // the compiler's version is part of the key: another compiler may emit other JavaScript
-    String key = sha256(compilerVersion() + "\n" + source);
+    String key = Json.sha256(compilerVersion() + "\n" + source);
     var cached = cache.get(key);
     if (cached.isPresent()) return cached.get();
     String javascript = transpileNow(scriptName, source);
@@ -121,15 +122,6 @@ final class TypeScriptTranspiler implements AutoCloseable {
     context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
     LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);
-  }
-
-  private static String sha256(String text) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
   }
 
   private static String compilerVersion() {

@@ -170,8 +170,8 @@ class BadInputTest {
   }
 
   @Test
-  void a_step_that_runs_past_its_time_is_504_and_the_server_keeps_serving() {
-    assertProblem(slipway.data("POST", "/api/spin"), 504, "step_timeout");
+  void a_script_past_its_budget_is_504_and_the_server_keeps_serving() {
+    assertProblem(slipway.data("POST", "/api/spin"), 504, "script_statement_limit");
     assertThat(slipway.data("GET", "/api/projects/00000000-0000-4000-8000-000000000001").status()).isEqualTo(200);
   }
 

@@ -18,7 +18,9 @@ class ExecuteAndHealthTest {
   @BeforeAll
   static void start() throws Exception {
     database = new TestDatabase();
-    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_SCRIPT_TIMEOUT_MS", "300"));
+    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_SCRIPT_TIMEOUT_MS", "300",
+        // the clock, not the statement count, must stop the loop below
+        "SLIPWAY_SCRIPT_STATEMENT_LIMIT", "1000000000000"));
   }
 
   @AfterAll
@@ -45,6 +47,9 @@ class ExecuteAndHealthTest {
     assertThat(health.path("connections").has("active")).isTrue();
     assertThat(health.path("liveEndpoints").isIntegralNumber()).isTrue();
     assertThat(health.path("version").asText()).isNotBlank();
+    assertThat(health.path("sandbox").path("mode").asText()).isEqualTo("workers");
+    assertThat(health.path("sandbox").path("heap").asText()).isEqualTo("256m");
+    assertThat(health.path("sandbox").path("workers").asInt()).isBetween(0, 2);
   }
 
   @Test

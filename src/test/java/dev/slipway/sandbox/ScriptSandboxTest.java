@@ -1,5 +1,7 @@
 package dev.slipway.sandbox;
 
+import static dev.slipway.sandbox.Outcomes.failureOf;
+import static dev.slipway.sandbox.Outcomes.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,16 +46,6 @@ class ScriptSandboxTest {
 
   private static ScriptOutcome run(String body, Map<String, Object> ctx, ScriptHost host) throws ScriptCompileException {
     return sandbox.run(sandbox.compile("test", body, ScriptLanguage.JAVASCRIPT), ctx, host);
-  }
-
-  private static Object valueOf(ScriptOutcome outcome) {
-    assertThat(outcome).isInstanceOf(ScriptOutcome.Success.class);
-    return ((ScriptOutcome.Success) outcome).value();
-  }
-
-  private static String failureOf(ScriptOutcome outcome) {
-    assertThat(outcome).isInstanceOf(ScriptOutcome.Failure.class);
-    return ((ScriptOutcome.Failure) outcome).safeMessage();
   }
 
   @Test
@@ -303,11 +295,13 @@ class ScriptSandboxTest {
   }
 
   @Test
-  void bounds_the_number_of_log_lines() throws Exception {
+  void a_run_that_logs_past_the_limit_ends_with_the_log_limit_and_keeps_what_fit() throws Exception {
     ScriptOutcome outcome = run("for (let i = 0; i < 5000; i++) ctx.log(i); return 'done';", null);
 
-    assertThat(outcome.logs()).hasSize(HostBridge.MAX_LOG_LINES + 1);
-    assertThat(outcome.logs().getLast().message()).startsWith("log truncated");
+    assertThat(outcome).isInstanceOfSatisfying(ScriptOutcome.Exceeded.class,
+        e -> assertThat(e.limit()).isEqualTo(ScriptOutcome.Limit.LOG));
+    assertThat(outcome.logs()).hasSize(HostBridge.MAX_LOG_LINES);
+    assertThat(valueOf(run("ctx.log('fine'); return 'next';", null))).isEqualTo("next");
   }
 
   @Test

@@ -42,6 +42,8 @@ public final class TestSlipway implements AutoCloseable {
     env.put("SLIPWAY_HOST", "127.0.0.1");
     env.put("SLIPWAY_ADMIN_TOKEN", TOKEN);
     env.put("SLIPWAY_DB_POOL_SIZE", "8");
+    // two cores run the tests: two sandbox workers, not the default two per core
+    env.put("SLIPWAY_SANDBOX_WORKERS", "2");
     // a fixed master key, so no test writes a key file into the working directory
     env.put("SLIPWAY_MASTER_KEY", MASTER_KEY);
     if (databaseUrl != null) env.put("SLIPWAY_DATABASE_URL", databaseUrl);

@@ -1,0 +1,12 @@
+/**
+ * Outbound HTTP on behalf of user scripts ({@code ctx.fetch}), confined by a per-org policy.
+ *
+ * <p>{@link dev.slipway.egress.Egress} performs a {@link dev.slipway.egress.FetchRequest} and
+ * answers a {@link dev.slipway.egress.FetchResponse}, or throws an
+ * {@link dev.slipway.egress.EgressException} with a stable code. Every destination, including each
+ * redirect, is checked against the org's {@link dev.slipway.egress.EgressPolicy} after DNS
+ * resolution, and the checked addresses are the ones connected to. Private, loopback, link-local
+ * and similar addresses are refused unless the org's allow-list names them with a CIDR block.
+ * {@link dev.slipway.egress.EgressRules} stores each org's allow-list.
+ */
+package dev.slipway.egress;

@@ -1,0 +1,42 @@
+package dev.slipway.sandbox;
+
+/**
+ * Where scripts are checked and run. {@link WorkerSandbox} runs them in supervised worker
+ * processes, so that no script can take the server down; {@link ScriptSandbox} runs them in the
+ * calling process, for single-user trusted set-ups and inside each worker. Both are safe for
+ * concurrent use.
+ */
+public interface Sandbox extends AutoCloseable {
+
+  /**
+   * Checks and prepares a script. {@code source} is the body of an async function receiving
+   * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
+   * the line in {@code source}.
+   *
+   * @param name names the script in messages and stack traces, e.g. an endpoint and step id
+   */
+  CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException;
+
+  /**
+   * Runs a compiled script once and reports how it ended; the script's own failures, and the
+   * limits it reaches, are outcomes, never exceptions. Blocks the calling thread for about the
+   * timeout at most, apart from time spent in {@code host}.
+   *
+   * @param ctxData the script's {@code ctx}: a {@code Map<String, Object>} of plain values (maps,
+   *                lists, strings, numbers, booleans, null, {@code java.time} values), or null
+   *                for an empty one; {@code ctx.log}, {@code ctx.db}, {@code ctx.secrets} and
+   *                {@code ctx.fetch} are added to it
+   * @param host    answers the script's {@code ctx} calls, on the calling thread
+   * @throws IllegalArgumentException if {@code ctxData} is not a map or not serializable
+   */
+  ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host);
+
+  SandboxLimits limits();
+
+  /** Figures for {@code /api/health}: the mode and, for workers, their state and the hop's cost. */
+  java.util.Map<String, Object> health();
+
+  /** Cancels running scripts and frees what the sandbox holds. */
+  @Override
+  void close();
+}

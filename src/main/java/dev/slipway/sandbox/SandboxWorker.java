@@ -1,0 +1,203 @@
+package dev.slipway.sandbox;
+
+import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The main class of a sandbox worker process, started by {@link WorkerSandbox}: it checks and runs
+ * scripts in an in-process {@link ScriptSandbox}, one at a time, and asks the server over its
+ * stdin and stdout for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
+ * {@code ctx.fetch}). It holds no credentials and reaches nothing itself; if a script exhausts
+ * its heap the JVM exits ({@code -XX:+ExitOnOutOfMemoryError}) and the server starts another.
+ *
+ * <p>Arguments: the run timeout in milliseconds and the statement limit.
+ */
+public final class SandboxWorker {
+
+  static {
+    // stdout is the channel to the server: everything else that would print there (logging, the
+    // engines' own messages) goes to stderr. First thing, before any logger is made.
+    System.setOut(System.err);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxWorker.class);
+  /** Scripts kept by id; the server sends the text again for one that was dropped. */
+  private static final int KEPT_SCRIPTS = 2048;
+  /** The exit status of a worker whose engine failed (EX_SOFTWARE). */
+  static final int ENGINE_FAILED_EXIT = 70;
+
+  private final ScriptSandbox sandbox;
+  private final WorkerWire wire;
+  private final JsonCodec json = new JsonCodec();
+  private final Map<String, CompiledScript> scripts = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, CompiledScript> eldest) {
+      return size() > KEPT_SCRIPTS;
+    }
+  };
+  private final ChannelHost host = new ChannelHost();
+
+  SandboxWorker(ScriptSandbox sandbox, WorkerWire wire) {
+    this.sandbox = sandbox;
+    this.wire = wire;
+  }
+
+  public static void main(String[] args) throws IOException {
+    var channelOut = new FileOutputStream(FileDescriptor.out);
+    var limits = new SandboxLimits(Duration.ofMillis(Long.parseLong(args[0])), Long.parseLong(args[1]), 1);
+    try (var sandbox = new ScriptSandbox(limits)) {
+      var worker = new SandboxWorker(sandbox, new WorkerWire(new FileInputStream(FileDescriptor.in), channelOut));
+      worker.warmUp();
+      worker.serve();
+    }
+  }
+
+  /**
+   * Runs a small transform until the prelude and JSON paths are compiled, or for a second at most,
+   * so the first requests do not pay for a cold engine. Without the JIT one run, which creates the
+   * context, is all there is to warm.
+   */
+  void warmUp() throws IOException {
+    long start = System.nanoTime();
+    try {
+      // every bridge function once, at a shallow stack: a host call first made near a stack
+      // overflow can leave a Truffle class uninitializable for the life of the process
+      CompiledScript script = sandbox.compile("warm-up", """
+          const o = ctx.input;
+          ctx.log('warm', o.n);
+          try { await ctx.db.query('select 1', { a: 1 }); } catch (e) {}
+          try { ctx.secrets.get('x'); } catch (e) {}
+          try { await ctx.fetch('https://example.invalid/'); } catch (e) {}
+          return { id: o.id, tags: o.tags.map(t => t.toUpperCase()), n: o.n * 2, s: String(o.n) };
+          """, ScriptLanguage.JAVASCRIPT);
+      Map<String, Object> input = Map.of("input", Map.of("id", "x", "tags", List.of("a", "b"), "n", 21));
+      int runs = sandbox.optimizing() ? 5_000 : 1;
+      for (int i = 0; i < runs && System.nanoTime() - start < 1_000_000_000L; i++) {
+        sandbox.run(script, input, ScriptHost.NONE);
+      }
+    } catch (ScriptCompileException e) {
+      throw new IllegalStateException("the warm-up script does not compile", e);
+    }
+    LOG.debug("sandbox worker warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+    wire.kind(WorkerWire.READY).flush();
+  }
+
+  /** Answers the server until it closes the channel. */
+  void serve() throws IOException {
+    while (true) {
+      byte kind;
+      try {
+        kind = wire.readKind();
+      } catch (EOFException e) {
+        return;
+      }
+      switch (kind) {
+        case WorkerWire.COMPILE -> compile(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+        case WorkerWire.RUN -> {
+          String id = wire.readString();
+          String input = wire.readString();
+          CompiledScript script = scripts.get(id);
+          if (script == null) {
+            wire.kind(WorkerWire.UNKNOWN_SCRIPT).flush();
+          } else {
+            run(script, input);
+          }
+        }
+        case WorkerWire.RUN_SOURCE -> {
+          String id = wire.readString();
+          var script = new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+          String input = wire.readString();
+          scripts.put(id, script);
+          run(script, input);
+        }
+        default -> throw new IOException("unexpected frame '" + (char) kind + "' from the server");
+      }
+    }
+  }
+
+  private void compile(String name, ScriptLanguage language, String source) throws IOException {
+    try {
+      CompiledScript script = sandbox.compile(name, source, language);
+      wire.kind(WorkerWire.COMPILED).string(script.javascript()).flush();
+    } catch (ScriptCompileException e) {
+      wire.kind(WorkerWire.COMPILE_ERROR).number(e.line()).string(e.detail()).flush();
+    }
+  }
+
+  /**
+   * Runs a script and sends its outcome. Should the channel break during a host call (the server
+   * gave up on this worker), the script sees a failed call and writing the outcome fails: the
+   * worker then exits.
+   */
+  private void run(CompiledScript script, String input) throws IOException {
+    long failures = sandbox.engineFailures();
+    wire.writeOutcome(sandbox.runJson(script, input, host), json);
+    if (sandbox.engineFailures() != failures) {
+      // the engine broke, not the script: a fresh process is the only sure repair
+      LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");
+      System.exit(ENGINE_FAILED_EXIT);
+    }
+  }
+
+  /** Forwards a script's questions to the server and waits for the answer on the same channel. */
+  private final class ChannelHost implements ScriptHost, JsonHost {
+
+    @Override
+    public String queryJson(String sql, String paramsJson) {
+      return ask(w -> w.kind(WorkerWire.QUERY).string(sql).nullable(paramsJson));
+    }
+
+    @Override
+    public String fetchJson(String requestJson) {
+      return ask(w -> w.kind(WorkerWire.FETCH).string(requestJson));
+    }
+
+    @Override
+    public Optional<String> secret(String name) {
+      return Optional.ofNullable(ask(w -> w.kind(WorkerWire.SECRET).string(name)));
+    }
+
+    @Override
+    public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+      throw new AssertionError("the bridge uses queryJson");
+    }
+
+    private String ask(Question question) {
+      try {
+        question.write(wire);
+        wire.flush();
+        byte kind = wire.readKind();
+        String value = wire.readNullable();
+        if (kind == WorkerWire.REFUSE) {
+          throw new HostRefusal(value);
+        }
+        return value;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Question {
+    void write(WorkerWire wire) throws IOException;
+  }
+
+  /** The host said no; the message is the host's and goes to the script as an Error. */
+  static final class HostRefusal extends RuntimeException {
+    HostRefusal(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

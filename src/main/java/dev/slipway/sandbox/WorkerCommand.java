@@ -1,0 +1,103 @@
+package dev.slipway.sandbox;
+
+import java.io.File;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The command line that starts a sandbox worker: this JVM's {@code java}, class path and Graal
+ * module path, a heap cap that ends the process when a script exhausts it, and the Graal JIT when
+ * it can work. The JIT needs the Graal jars on the module path and the Graal compiler jar (named
+ * by the system property {@value #COMPILER_PROPERTY}, which {@code bin/slipway} sets) of exactly
+ * this JDK's version, on a JDK with JVMCI; otherwise workers run scripts interpreted.
+ */
+final class WorkerCommand {
+
+  /** System property naming the {@code org.graalvm.compiler:compiler} jar for the workers' JIT. */
+  static final String COMPILER_PROPERTY = "slipway.graal.compiler";
+  /** System property that keeps a worker's sandbox from logging whether it has the JIT. */
+  static final String QUIET_PROPERTY = "slipway.sandbox.quiet";
+
+  private static final Pattern POLYGLOT_JAR = Pattern.compile("polyglot-([0-9][^" + Pattern.quote(File.separator) + "]*)\\.jar$");
+
+  private final List<String> command;
+  private final Optional<String> noJit;
+
+  private WorkerCommand(List<String> command, Optional<String> noJit) {
+    this.command = List.copyOf(command);
+    this.noJit = noJit;
+  }
+
+  /**
+   * @param heap the worker's {@code -Xmx} value, e.g. {@code 256m}
+   */
+  static WorkerCommand of(String heap, SandboxLimits limits) {
+    String modulePath = System.getProperty("jdk.module.path", "");
+    Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx" + heap,
+        "-XX:+ExitOnOutOfMemoryError",
+        "-XX:+UseSerialGC",
+        "-XX:-UsePerfData",
+        // Truffle uses sun.misc.Unsafe; JDK 25 warns about it otherwise
+        "--sun-misc-unsafe-memory-access=allow",
+        // the server has said whether scripts get the JIT; the workers need not say it again
+        "-D" + QUIET_PROPERTY + "=true"));
+    if (!modulePath.isEmpty()) {
+      command.addAll(List.of("--module-path", modulePath, "--add-modules", "org.graalvm.polyglot",
+          "--enable-native-access=org.graalvm.truffle"));
+    } else {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (noJit.isEmpty()) {
+      command.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI",
+          "--upgrade-module-path=" + System.getProperty(COMPILER_PROPERTY)));
+    } else {
+      command.add("-Dpolyglot.engine.WarnInterpreterOnly=false");
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName(),
+        Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit())));
+    return new WorkerCommand(command, noJit);
+  }
+
+  List<String> command() {
+    return command;
+  }
+
+  /** Why the workers cannot use the Graal JIT, or empty when they can. */
+  Optional<String> noJit() {
+    return noJit;
+  }
+
+  private static Optional<String> whyNoJit(String modulePath, String compilerJar) {
+    String graalVersion = null;
+    for (String entry : modulePath.split(File.pathSeparator)) {
+      Matcher polyglot = POLYGLOT_JAR.matcher(entry);
+      if (polyglot.find()) {
+        graalVersion = polyglot.group(1);
+      }
+    }
+    if (graalVersion == null) {
+      return Optional.of("the Graal jars are not on the module path");
+    }
+    if (compilerJar == null || !Files.isRegularFile(Path.of(compilerJar))) {
+      return Optional.of("no Graal compiler jar (system property " + COMPILER_PROPERTY + ")");
+    }
+    Runtime.Version jdk = Runtime.version();
+    String jdkVersion = jdk.feature() + "." + jdk.interim() + "." + jdk.update();
+    if (!jdkVersion.equals(graalVersion)) {
+      return Optional.of("Graal " + graalVersion + " does not match JDK " + jdkVersion);
+    }
+    if (ModuleFinder.ofSystem().find("jdk.internal.vm.ci").isEmpty()) {
+      return Optional.of("this JDK has no JVMCI (jdk.internal.vm.ci)");
+    }
+    return Optional.empty();
+  }
+}

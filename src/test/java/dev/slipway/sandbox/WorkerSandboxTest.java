@@ -1,0 +1,178 @@
+package dev.slipway.sandbox;
+
+import static dev.slipway.sandbox.Outcomes.kindOf;
+import static dev.slipway.sandbox.Outcomes.valueOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker pool on its own: real worker JVMs, started from this test's class path. */
+class WorkerSandboxTest {
+
+  private static final Duration TIMEOUT = Duration.ofMillis(3000);
+  private static WorkerSandbox sandbox;
+  /** Without a statement limit, so that only the clock can stop a loop. */
+  private static WorkerSandbox unlimited;
+
+  @BeforeAll
+  static void start() {
+    sandbox = new WorkerSandbox(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", TranspileCache.NONE);
+    unlimited = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", TranspileCache.NONE);
+    awaitWorkers(sandbox, 2);
+    awaitWorkers(unlimited, 1);
+  }
+
+  /** Workers take seconds to start and warm up here (interpreted, two cores shared with the tests). */
+  private static void awaitWorkers(WorkerSandbox pool, int idle) {
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (pool.stats().idle() < idle) {
+      assertThat(System.nanoTime()).as("workers ready within 90 s").isLessThan(until);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    sandbox.close();
+    unlimited.close();
+  }
+
+
+  private static ScriptOutcome run(String body) throws ScriptCompileException {
+    return sandbox.run(sandbox.compile("test", body, ScriptLanguage.JAVASCRIPT), Map.of("input", Map.of("n", 20)), HOST);
+  }
+
+  /** Answers the worker's questions the way a request's host would, without a database. */
+  private static final ScriptHost HOST = new ScriptHost() {
+    @Override
+    public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+      if (sql.contains("fail")) {
+        throw new IllegalArgumentException("relation \"fail\" does not exist");
+      }
+      return List.of(Map.of("sql", sql, "params", params));
+    }
+
+    @Override
+    public Optional<String> secret(String name) {
+      return name.equals("API_KEY") ? Optional.of("s3cret") : Optional.empty();
+    }
+
+    @Override
+    public Map<String, Object> fetch(Map<String, Object> request) {
+      return Map.of("status", 200, "statusText", "OK", "url", request.get("url"), "headers", Map.of("content-type", "application/json"),
+          "body", "{\"echo\":\"" + request.get("method") + "\"}");
+    }
+  };
+
+  @Test
+  void a_script_runs_in_a_worker_and_its_host_calls_are_answered_here() throws Exception {
+    Object value = valueOf(run("""
+        const rows = await ctx.db.query('select :n', { n: ctx.input.n });
+        const key = ctx.secrets.get('API_KEY');
+        const none = ctx.secrets.get('NOPE');
+        const reply = await ctx.fetch('https://example.com/x', { method: 'post', body: { a: 1 } });
+        let failed;
+        try { await ctx.db.query('select * from fail'); } catch (e) { failed = e.message; }
+        ctx.log('done', 42);
+        return { rows, key, none: none === undefined, status: reply.status, ok: reply.ok, json: await reply.json(),
+          type: reply.headers.get('Content-Type'), failed };
+        """));
+    assertThat(value).isEqualTo(Map.of("rows", List.of(Map.of("sql", "select :n", "params", Map.of("n", 20L))),
+        "key", "s3cret", "none", true, "status", 200L, "ok", true, "json", Map.of("echo", "POST"),
+        "type", "application/json", "failed", "relation \"fail\" does not exist"));
+  }
+
+  @Test
+  void a_syntax_error_is_reported_with_its_line() {
+    assertThatThrownBy(() -> sandbox.compile("broken", "const a = 1;\nreturn a +;", ScriptLanguage.JAVASCRIPT))
+        .isInstanceOf(ScriptCompileException.class)
+        .satisfies(e -> assertThat(((ScriptCompileException) e).line()).isEqualTo(2));
+  }
+
+  @Test
+  void typescript_is_stripped_in_a_worker() throws Exception {
+    var script = sandbox.compile("ts", "const n: number = ctx.input.n as number; return n * 2;", ScriptLanguage.TYPESCRIPT);
+    assertThat(valueOf(sandbox.run(script, Map.of("input", Map.of("n", 21)), HOST))).isEqualTo(42L);
+  }
+
+  @Test
+  void a_memory_bomb_ends_its_own_worker_only_and_the_next_run_succeeds() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      awaitWorkers(sandbox, 2);
+      // a run that is in another worker while the bomb goes off
+      Future<ScriptOutcome> neighbour = pool.submit(() -> run("let s = 0; for (let i = 0; i < 200000; i++) s += i; return s;"));
+      ScriptOutcome bomb = run("const a = []; while (true) a.push(new Float64Array(4000000));");
+      assertThat(kindOf(bomb)).isEqualTo("Exceeded MEMORY");
+      assertThat(valueOf(neighbour.get())).isEqualTo(19999900000L);
+      awaitWorkers(sandbox, 2);
+      assertThat(valueOf(run("return ctx.input.n + 1;"))).isEqualTo(21L);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void loops_end_at_the_statement_limit_or_the_timeout() throws Exception {
+    assertThat(kindOf(run("while (true) {}"))).isEqualTo("StatementLimit");
+    for (String loop : List.of("while (true) {}", "let x = 0; for (let i = 0; i < 1e12; i++) { x = (x + i) | 0; } return x;")) {
+      long start = System.nanoTime();
+      var outcome = unlimited.run(unlimited.compile("loop", loop, ScriptLanguage.JAVASCRIPT), null, HOST);
+      assertThat(kindOf(outcome)).isEqualTo("Timeout");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plus(WorkerSandbox.GRACE));
+    }
+    assertThat(valueOf(run("return 'still here';"))).isEqualTo("still here");
+    assertThat(valueOf(unlimited.run(unlimited.compile("after", "return 1;", ScriptLanguage.JAVASCRIPT), null, HOST))).isEqualTo(1L);
+  }
+
+  @Test
+  void output_and_log_limits_have_their_own_outcomes() throws Exception {
+    assertThat(kindOf(run("return 'x'.repeat(9 * 1024 * 1024);"))).isEqualTo("Exceeded OUTPUT");
+    assertThat(kindOf(run("for (let i = 0; ; i++) console.log('line', i);"))).isEqualTo("Exceeded LOG");
+    assertThat(kindOf(run("for (let i = 0; ; i++) { try { console.log('x'.repeat(8000)); } catch (e) {} }")))
+        .isEqualTo("Exceeded LOG");
+  }
+
+  @Test
+  void a_killed_worker_is_replaced() throws Exception {
+    long before = sandbox.stats().replaced();
+    var script = sandbox.compile("test", "return 2;", ScriptLanguage.JAVASCRIPT);
+    List<Long> pids = sandbox.pids();
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (sandbox.stats().replaced() < before + 2 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    awaitWorkers(sandbox, 2);
+    assertThat(sandbox.stats().replaced()).isGreaterThanOrEqualTo(before + 2);
+    assertThat(sandbox.pids()).doesNotContainAnyElementsOf(pids);
+    assertThat(valueOf(sandbox.run(script, null, HOST))).isEqualTo(2L);
+  }
+
+  @Test
+  void the_worker_has_no_environment_and_no_host_access() throws Exception {
+    assertThat(valueOf(run("""
+        const seen = [];
+        for (const probe of ['Java', 'Polyglot', 'process', 'require', 'load', 'print', 'Packages', 'java']) {
+          if (typeof globalThis[probe] !== 'undefined') seen.push(probe);
+        }
+        return seen;
+        """))).isEqualTo(List.of());
+  }
+}
