@@ -33,6 +33,37 @@ declare namespace Slipway {
     query<T extends Row = Row>(sql: string, params?: Record<string, Json>): Promise<T[]>;
   }
 
+  interface Secrets {
+    /** The org's secret of that name (`PUT /api/secrets/{name}`), or undefined when there is none. */
+    get(name: string): string | undefined;
+  }
+
+  /** What `ctx.fetch` takes: a subset of the Fetch API's RequestInit. */
+  interface FetchInit {
+    /** GET by default. */
+    method?: string;
+    headers?: Record<string, string> | [string, string][];
+    /** Sent as is; any other value is sent as its JSON. Up to 1 MiB. */
+    body?: string | Json;
+  }
+
+  /** What `ctx.fetch` answers: a subset of the Fetch API's Response, its body already read (up to 5 MiB). */
+  interface FetchResponse {
+    readonly status: number;
+    readonly statusText: string;
+    /** True for a 2xx status. */
+    readonly ok: boolean;
+    /** The URL that answered, after redirects (up to 5, each checked again). */
+    readonly url: string;
+    readonly headers: {
+      get(name: string): string | null;
+      has(name: string): boolean;
+      entries(): IterableIterator<[string, string]>;
+    };
+    text(): Promise<string>;
+    json<T = Json>(): Promise<T>;
+  }
+
   interface Context {
     input: Input;
     /** Outputs of the steps that ran before this one, by step id. */
@@ -40,6 +71,14 @@ declare namespace Slipway {
     /** Logs a line (info level) to the call's log; arguments are joined with spaces. */
     log(...args: unknown[]): void;
     db: Database;
+    secrets: Secrets;
+    /**
+     * An HTTP request made by Slipway for the script, through the org's egress allow-list
+     * (`PUT /api/org/egress`). Loopback, private, link-local and metadata addresses are refused
+     * after DNS resolution unless the list has a CIDR entry for them. Rejects with a TypeError
+     * whose message starts `fetch failed: ` and names the reason (`egress_denied`, `egress_failed`, ...).
+     */
+    fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
   }
 }
 
