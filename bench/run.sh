@@ -149,6 +149,12 @@ run_slipway() {
     sleep 0.5
   done
   curl -sf --max-time 2 -o /dev/null "$control_url/api/health" || die "slipway did not answer /api/health, see $log"
+  # scripts run in sandbox workers that start after the server answers: wait until they are all ready
+  for _ in $(seq 1 240); do
+    curl -sf --max-time 2 "$control_url/api/health" | node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const b = JSON.parse(s).sandbox || {}; process.exit(b.mode !== "workers" || (b.workers > 0 && b.idle === b.workers) ? 0 : 1) })' && break
+    sleep 0.5
+  done
   jvm_pid=$(java_pid "$slipway_pid") || die "no JVM under pid $slipway_pid (bin/slipway), see $log"
   [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
 

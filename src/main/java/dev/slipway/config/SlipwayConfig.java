@@ -36,6 +36,7 @@ public record SlipwayConfig(
     boolean sandboxInProcess,
     int sandboxWorkers,
     String sandboxWorkerHeap,
+    int sandboxNice,
     CallLog.Level callLogLevel) {
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
@@ -62,6 +63,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SANDBOX", "workers");
     defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
     defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
+    defaults.put("SLIPWAY_SANDBOX_NICE", "10");
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     return Map.copyOf(defaults);
   }
@@ -128,6 +130,7 @@ public record SlipwayConfig(
         reader.sandboxInProcess("SLIPWAY_SANDBOX"),
         (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
         reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
+        (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
         reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
     for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
         Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
@@ -165,9 +168,13 @@ public record SlipwayConfig(
     return config;
   }
 
-  /** How many sandbox workers to run: the configured number, or by default two per core (at least two). */
+  /**
+   * How many sandbox workers to run: the configured number, or by default one per core (at least
+   * two). More workers than cores only help scripts that wait on ctx.db or ctx.fetch, and each one
+   * warms up its own JIT.
+   */
   public int sandboxWorkerCount() {
-    return sandboxWorkers > 0 ? sandboxWorkers : Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    return sandboxWorkers > 0 ? sandboxWorkers : Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   /** Parses values, collecting a problem for each bad one instead of stopping at the first. */

@@ -18,6 +18,8 @@ final class ScriptLimits {
           what + " did not finish within " + t.limit().toMillis() + " ms and was stopped.");
       case ScriptOutcome.StatementLimit l -> new ProblemException(504, "script_statement_limit", "Gateway Timeout",
           what + " ran more than " + l.limit() + " statements and was stopped.");
+      case ScriptOutcome.Exceeded e when e.limit() == ScriptOutcome.Limit.CAPACITY ->
+          new ProblemException(503, e.limit().code(), "Service Unavailable", what + " could not start: " + e.detail() + ".");
       case ScriptOutcome.Exceeded e -> new ProblemException(500, e.limit().code(), "Internal Server Error",
           what + " was stopped: " + e.detail() + ".");
       case ScriptOutcome.Success s -> throw new IllegalArgumentException("a success is no problem");

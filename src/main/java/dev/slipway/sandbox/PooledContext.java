@@ -73,7 +73,11 @@ final class PooledContext {
     bodyCheck.executeVoid(body);
   }
 
-  ScriptOutcome run(CompiledScript script, String input, ScriptHost host, SandboxLimits limits) {
+  /**
+   * @param rawResult whether a success's value stays the script's JSON text ({@link RawJson}), for
+   *                  a caller that only passes it on
+   */
+  ScriptOutcome run(CompiledScript script, String input, ScriptHost host, SandboxLimits limits, boolean rawResult) {
     bridge.begin(host);
     if (limits.statementLimit() > 0) {
       context.resetLimits();
@@ -115,7 +119,7 @@ final class PooledContext {
       return outcomeOf(error, logs, elapsed, limits);
     }
     return switch (bridge.state()) {
-      case SUCCEEDED -> new ScriptOutcome.Success(json.read(bridge.result()), logs, elapsed);
+      case SUCCEEDED -> new ScriptOutcome.Success(rawResult ? new RawJson(bridge.result()) : json.read(bridge.result()), logs, elapsed);
       case FAILED -> new ScriptOutcome.Failure(cut(bridge.result()), logs, elapsed);
       // Nothing can settle the promise any more: the sandbox has no timers or I/O, and the
       // microtask queue is drained when the call returns. Waiting would only hold the context.

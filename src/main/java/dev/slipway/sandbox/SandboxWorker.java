@@ -1,10 +1,10 @@
 package dev.slipway.sandbox;
 
 import java.io.EOFException;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,20 +16,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The main class of a sandbox worker process, started by {@link WorkerSandbox}: it checks and runs
- * scripts in an in-process {@link ScriptSandbox}, one at a time, and asks the server over its
- * stdin and stdout for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
+ * scripts in an in-process {@link ScriptSandbox}, one at a time, and asks the server over a Unix
+ * socket for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
  * {@code ctx.fetch}). It holds no credentials and reaches nothing itself; if a script exhausts
  * its heap the JVM exits ({@code -XX:+ExitOnOutOfMemoryError}) and the server starts another.
  *
- * <p>Arguments: the run timeout in milliseconds and the statement limit.
+ * <p>Arguments: the run timeout in milliseconds, the statement limit, and the path of the Unix
+ * socket the server listens on for this worker.
  */
 public final class SandboxWorker {
-
-  static {
-    // stdout is the channel to the server: everything else that would print there (logging, the
-    // engines' own messages) goes to stderr. First thing, before any logger is made.
-    System.setOut(System.err);
-  }
 
   private static final Logger LOG = LoggerFactory.getLogger(SandboxWorker.class);
   /** Scripts kept by id; the server sends the text again for one that was dropped. */
@@ -54,10 +49,18 @@ public final class SandboxWorker {
   }
 
   public static void main(String[] args) throws IOException {
-    var channelOut = new FileOutputStream(FileDescriptor.out);
     var limits = new SandboxLimits(Duration.ofMillis(Long.parseLong(args[0])), Long.parseLong(args[1]), 1);
-    try (var sandbox = new ScriptSandbox(limits)) {
-      var worker = new SandboxWorker(sandbox, new WorkerWire(new FileInputStream(FileDescriptor.in), channelOut));
+    SocketChannel connected;
+    try {
+      connected = SocketChannel.open(UnixDomainSocketAddress.of(args[2]));
+    } catch (IOException e) {
+      // the server gave up on this worker (it is closing, or the worker started too slowly)
+      System.err.println("sandbox worker: cannot reach the server at " + args[2] + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    try (var sandbox = new ScriptSandbox(limits); var channel = connected) {
+      var worker = new SandboxWorker(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)));
       worker.warmUp();
       worker.serve();
     }
@@ -142,7 +145,7 @@ public final class SandboxWorker {
    */
   private void run(CompiledScript script, String input) throws IOException {
     long failures = sandbox.engineFailures();
-    wire.writeOutcome(sandbox.runJson(script, input, host), json);
+    wire.writeOutcome(sandbox.runJson(script, input, host, true), json);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");

@@ -71,7 +71,9 @@ public sealed interface ScriptOutcome {
     /** The result's JSON was larger than {@link SandboxLimits#MAX_OUTPUT_CHARS}. */
     OUTPUT("script_output_too_large"),
     /** The script logged more lines or characters than {@link HostBridge} keeps. */
-    LOG("script_log_limit");
+    LOG("script_log_limit"),
+    /** No sandbox worker came free within the timeout: the script did not run at all. */
+    CAPACITY("sandbox_busy");
 
     private final String code;
 

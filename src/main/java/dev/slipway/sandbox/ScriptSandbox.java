@@ -229,18 +229,22 @@ public final class ScriptSandbox implements Sandbox {
       throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    return runJson(script, ctxData == null ? "{}" : json.write(ctxData), host);
+    return runJson(script, ctxData == null ? "{}" : json.write(ctxData), host, false);
   }
 
-  /** {@link #run}, with {@code ctx} already as JSON text (a JSON object). */
-  ScriptOutcome runJson(CompiledScript script, String input, ScriptHost host) {
+  /**
+   * {@link #run}, with {@code ctx} already as JSON text (a JSON object).
+   *
+   * @param rawResult whether a success's value is left as the script's JSON text ({@link RawJson})
+   */
+  ScriptOutcome runJson(CompiledScript script, String input, ScriptHost host, boolean rawResult) {
     Slot slot = borrow();
     if (slot == null) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
     }
     try {
       PooledContext context = contextOf(slot);
-      ScriptOutcome outcome = context.run(script, input, host, limits);
+      ScriptOutcome outcome = context.run(script, input, host, limits, rawResult);
       if (context.engineFailed()) {
         engineFailures.incrementAndGet();
       }

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The command line that starts a sandbox worker: this JVM's {@code java}, class path and Graal
+ * The command line that starts a sandbox worker (the socket it connects to is added last): this JVM's {@code java}, class path and Graal
  * module path, a heap cap that ends the process when a script exhausts it, and the Graal JIT when
  * it can work. The JIT needs the Graal jars on the module path and the Graal compiler jar (named
  * by the system property {@value #COMPILER_PROPERTY}, which {@code bin/slipway} sets) of exactly
@@ -21,8 +21,12 @@ final class WorkerCommand {
 
   /** System property naming the {@code org.graalvm.compiler:compiler} jar for the workers' JIT. */
   static final String COMPILER_PROPERTY = "slipway.graal.compiler";
+  /** System property with extra JVM options for the workers, separated by spaces (bin/slipway: SLIPWAY_WORKER_JAVA_OPTS). */
+  static final String OPTIONS_PROPERTY = "slipway.sandbox.worker-options";
   /** System property that keeps a worker's sandbox from logging whether it has the JIT. */
   static final String QUIET_PROPERTY = "slipway.sandbox.quiet";
+
+  private static final Path NICE = Path.of("/usr/bin/nice");
 
   private static final Pattern POLYGLOT_JAR = Pattern.compile("polyglot-([0-9][^" + Pattern.quote(File.separator) + "]*)\\.jar$");
 
@@ -36,11 +40,18 @@ final class WorkerCommand {
 
   /**
    * @param heap the worker's {@code -Xmx} value, e.g. {@code 256m}
+   * @param niceness how much lower than the server's the workers' scheduling priority is (0-19)
    */
-  static WorkerCommand of(String heap, SandboxLimits limits) {
+  static WorkerCommand of(String heap, int niceness, SandboxLimits limits) {
     String modulePath = System.getProperty("jdk.module.path", "");
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = new ArrayList<>();
+    if (niceness > 0 && Files.isExecutable(NICE)) {
+      // scripts yield the CPU to the server's own work: a script burning a core until its
+      // timeout then slows the endpoints that run no script much less
+      command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
+    }
+    command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap,
         "-XX:+ExitOnOutOfMemoryError",
@@ -61,6 +72,11 @@ final class WorkerCommand {
           "--upgrade-module-path=" + System.getProperty(COMPILER_PROPERTY)));
     } else {
       command.add("-Dpolyglot.engine.WarnInterpreterOnly=false");
+    }
+    for (String option : System.getProperty(OPTIONS_PROPERTY, "").trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        command.add(option);
+      }
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName(),
         Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit())));

@@ -3,6 +3,16 @@ package dev.slipway.sandbox;
 import dev.slipway.spec.Json;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * up before they take work, and are replaced whenever one ends; a worker that misses a run's
  * deadline by more than {@link #GRACE} (stuck in GC, say) is killed.
  *
- * <p>A run borrows a worker and holds the conversation on the calling thread: the worker's
+ * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). A run
+ * borrows a worker and holds the conversation on the calling thread: the worker's
  * questions ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) are answered there
  * by the run's {@link ScriptHost}, inside the caller's transaction. Compiling happens in a worker
  * too; what a source became is kept in the {@link TranspileCache}, so a restart compiles nothing.
@@ -63,6 +74,8 @@ public final class WorkerSandbox implements Sandbox {
   private final AtomicInteger failedStarts = new AtomicInteger();
   private final AtomicLong replaced = new AtomicLong();
   private final HopTimes hops = new HopTimes();
+  /** Where each starting worker finds the socket to connect to; only this user may enter it. */
+  private final Path sockets;
   private volatile Worker lastCompiler;
   private volatile boolean closed;
 
@@ -70,13 +83,20 @@ public final class WorkerSandbox implements Sandbox {
    * Starts {@code limits.poolSize()} workers in the background; runs wait (within their timeout)
    * until one is ready.
    *
-   * @param heap each worker's heap cap, as {@code -Xmx} takes it ({@code 256m})
+   * @param heap     each worker's heap cap, as {@code -Xmx} takes it ({@code 256m})
+   * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
-  public WorkerSandbox(SandboxLimits limits, String heap, TranspileCache compiled) {
+  public WorkerSandbox(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
-    this.command = WorkerCommand.of(heap, limits);
+    this.command = WorkerCommand.of(heap, niceness, limits);
+    try {
+      this.sockets = Files.createTempDirectory("slipway-sandbox-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a directory for the sandbox workers' sockets", e);
+    }
     command.noJit().ifPresentOrElse(
         why -> LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
         () -> LOG.info("sandbox workers run scripts with the Graal JIT"));
@@ -205,7 +225,9 @@ public final class WorkerSandbox implements Sandbox {
     for (int attempt = 1; ; attempt++) {
       Worker worker = borrow(limits.timeout().minusNanos(System.nanoTime() - start));
       if (worker == null) {
-        return new ScriptOutcome.Timeout(limits.timeout(), List.of());
+        return new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
+            + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
+            Duration.ofNanos(System.nanoTime() - start));
       }
       worker.watch(start + limits.timeout().toNanos() + GRACE.toNanos());
       try {
@@ -348,9 +370,7 @@ public final class WorkerSandbox implements Sandbox {
     }
     Worker worker;
     try {
-      worker = new Worker(numbers.incrementAndGet(), new ProcessBuilder(command.command())
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .directory(new File(System.getProperty("java.io.tmpdir"))));
+      worker = new Worker(numbers.incrementAndGet(), command.command(), sockets, System.nanoTime() + STARTUP_LIMIT.toNanos());
     } catch (IOException e) {
       retryStart("cannot start a sandbox worker: " + e.getMessage());
       return;
@@ -413,7 +433,7 @@ public final class WorkerSandbox implements Sandbox {
     long now = System.nanoTime();
     for (Worker worker : all) {
       long due = worker.deadline;
-      if (due != Worker.IDLE && now - due > 0) {
+      if (due != Worker.IDLE && now - due > 0 && !worker.overdue) {
         worker.overdue = true;
         LOG.warn("sandbox worker {} missed its deadline and is being killed", worker.number);
         worker.process.destroyForcibly();
@@ -439,6 +459,11 @@ public final class WorkerSandbox implements Sandbox {
     for (Worker worker : all) {
       worker.process.destroyForcibly();
     }
+    try {
+      Files.deleteIfExists(sockets);
+    } catch (IOException e) {
+      LOG.debug("could not delete {}", sockets, e);
+    }
   }
 
   /** One worker process and the server's end of its channel; used by one thread at a time. */
@@ -448,6 +473,7 @@ public final class WorkerSandbox implements Sandbox {
 
     final int number;
     final Process process;
+    final SocketChannel channel;
     final WorkerWire wire;
     /** Ids of scripts this worker was sent; it may have dropped some, and then says so. */
     private final Set<String> known = new HashSet<>();
@@ -459,12 +485,46 @@ public final class WorkerSandbox implements Sandbox {
     /** Questions of the current run answered so far: once one was, the run has had effects. */
     int answered;
 
-    Worker(int number, ProcessBuilder builder) throws IOException {
+    /**
+     * Starts the process and waits, until {@code deadline} ({@link System#nanoTime}), for it to
+     * connect to a Unix socket made for it alone in {@code sockets}, a directory only this user
+     * can enter. The channel is that socket, not stdout: what the JVM itself prints (JFR, thread
+     * dumps, the out-of-memory notice) goes to stdout and must not garble it.
+     */
+    Worker(int number, List<String> command, Path sockets, long deadline) throws IOException {
       this.number = number;
-      // nothing of the server's environment (database URL, admin token, master key) reaches it
-      builder.environment().clear();
-      this.process = builder.start();
-      this.wire = new WorkerWire(process.getInputStream(), process.getOutputStream());
+      Path socket = sockets.resolve("worker-" + number + ".sock");
+      try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        listener.configureBlocking(false);
+        List<String> arguments = new ArrayList<>(command);
+        arguments.add(socket.toString());
+        ProcessBuilder builder = new ProcessBuilder(arguments)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .directory(new File(System.getProperty("java.io.tmpdir")));
+        // nothing of the server's environment (database URL, admin token, master key) reaches it
+        builder.environment().clear();
+        this.process = builder.start();
+        SocketChannel connected;
+        while ((connected = listener.accept()) == null) {
+          if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+            process.destroyForcibly();
+            throw new IOException("sandbox worker " + number + " did not connect"
+                + (process.isAlive() ? " in time" : " (exit status " + process.waitFor() + ")"));
+          }
+          Thread.sleep(5);
+        }
+        connected.configureBlocking(true);
+        this.channel = connected;
+        this.wire = new WorkerWire(Channels.newInputStream(connected), Channels.newOutputStream(connected));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while starting a sandbox worker", e);
+      } finally {
+        Files.deleteIfExists(socket);
+      }
     }
 
     void watch(long due) {

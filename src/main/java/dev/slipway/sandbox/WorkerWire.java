@@ -14,8 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One end of the pipe pair between the server and a sandbox worker (the worker's stdin and
- * stdout). A frame is a kind byte and its fields; a string is its UTF-8 length and bytes. The
+ * One end of the channel between the server and a sandbox worker (a Unix socket). A frame is a kind byte and its fields; a string is its UTF-8 length and bytes. The
  * exchange is strictly one conversation at a time: the server sends a request, the worker may
  * ask the host questions ({@link #QUERY}, {@link #SECRET}, {@link #FETCH}) that the server
  * answers, and the worker ends it with one final frame. Not safe for concurrent use.
@@ -122,7 +121,8 @@ final class WorkerWire {
   void writeOutcome(ScriptOutcome outcome, JsonCodec json) throws IOException {
     kind(DONE);
     switch (outcome) {
-      case ScriptOutcome.Success s -> kind((byte) 0).string(json.write(s.value())).number(s.elapsed().toNanos());
+      case ScriptOutcome.Success s -> kind((byte) 0).string(s.value() instanceof RawJson raw ? raw.json() : json.write(s.value()))
+          .number(s.elapsed().toNanos());
       case ScriptOutcome.Failure f -> kind((byte) 1).string(f.safeMessage()).number(f.elapsed().toNanos());
       case ScriptOutcome.Timeout t -> kind((byte) 2).number(t.limit().toNanos());
       case ScriptOutcome.StatementLimit l -> kind((byte) 3).number(l.limit()).number(l.elapsed().toNanos());

@@ -26,8 +26,8 @@ class WorkerSandboxTest {
 
   @BeforeAll
   static void start() {
-    sandbox = new WorkerSandbox(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", TranspileCache.NONE);
-    unlimited = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", TranspileCache.NONE);
+    sandbox = new WorkerSandbox(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", 0, TranspileCache.NONE);
+    unlimited = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 0, TranspileCache.NONE);
     awaitWorkers(sandbox, 2);
     awaitWorkers(unlimited, 1);
   }
