@@ -14,6 +14,7 @@ import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.templates.FieldTypes;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
@@ -115,6 +116,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       routes.addHttpHandler(HandlerType.GET, "/api/schemas/slipway.d.ts",
           ctx -> ctx.contentType("application/typescript; charset=utf-8").result(SCRIPT_TYPES), Action.PUBLIC);
       routes.addHttpHandler(HandlerType.POST, "/api/execute", this::execute, Action.EXECUTE);
+      routes.addHttpHandler(HandlerType.POST, "/api/validation", this::compileValidation, Action.READ);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints", this::listEndpoints, Action.READ);
       routes.addHttpHandler(HandlerType.POST, "/api/endpoints", ctx -> save(ctx, Optional.empty()), Action.EDIT);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}", this::getEndpoint, Action.READ);
@@ -241,6 +243,23 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("sandbox", services.console().sandboxHealth());
     body.put("liveReleases", table.releases().size());
     body.put("liveEndpoints", table.router().targets().size());
+    Api.json(ctx, 200, body);
+  }
+
+  /**
+   * Compiles fields in the templates' validation mini-language ({@code {"fields": {"name":
+   * "string(1..200)"}}}) to the JSON Schema the request validator enforces and the same as Zod.
+   */
+  private void compileValidation(Context ctx) {
+    JsonNode request = Api.jsonBody(ctx);
+    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    var fields = FieldTypes.parse(request.get("fields"), "/fields", violations);
+    if (fields.isEmpty()) {
+      throw ProblemException.unprocessable("invalid_validation", "The fields are not valid in the validation language.", violations);
+    }
+    var body = new LinkedHashMap<String, Object>();
+    body.put("jsonSchema", FieldTypes.jsonSchema(fields.get()));
+    body.put("zod", FieldTypes.zod(fields.get()));
     Api.json(ctx, 200, body);
   }
 

@@ -123,4 +123,20 @@ class ExecuteAndHealthTest {
     assertThat(logs.get(0).path("status").asInt()).isEqualTo(200);
     assertThat(logs.get(0).path("version").asInt()).isEqualTo(1);
   }
+
+  @Test
+  void validation_fields_compile_to_json_schema_and_zod_or_a_422_naming_each_field() {
+    var reply = slipway.control("POST", "/api/validation",
+        "{\"fields\": {\"name\": \"string(1..200)\", \"status\": \"enum('active','archived')?\"}}", "application/json");
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+    assertThat(reply.json().path("jsonSchema").path("properties").path("name").path("maxLength").asInt()).isEqualTo(200);
+    assertThat(reply.json().path("jsonSchema").path("required").toString()).isEqualTo("[\"name\"]");
+    assertThat(reply.json().path("zod").asText())
+        .isEqualTo("z.object({ name: z.string().min(1).max(200), status: z.enum([\"active\", \"archived\"]).optional() }).strict()");
+    var bad = slipway.control("POST", "/api/validation", "{\"fields\": {\"name\": \"strng\", \"age\": \"integer(5..1)\"}}",
+        "application/json");
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.contentType()).startsWith("application/problem+json");
+    assertThat(bad.errorPaths()).containsExactly("/fields/name", "/fields/age");
+  }
 }

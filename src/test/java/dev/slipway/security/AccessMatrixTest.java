@@ -113,6 +113,9 @@ class AccessMatrixTest {
     calls.add(new Call("PATCH", "/api/members/999999", "{\"role\":\"viewer\"}", Role.OWNER));
     calls.add(new Call("DELETE", "/api/members/999999", null, Role.OWNER));
     calls.add(new Call("PATCH", "/api/org", "{}", Role.OWNER));
+    calls.add(new Call("GET", "/api/org/egress", null, Role.VIEWER));
+    calls.add(new Call("PUT", "/api/org/egress", "{}", Role.OWNER));
+    calls.add(new Call("POST", "/api/validation", "{}", Role.VIEWER));
     return calls;
   }
 
