@@ -16,6 +16,8 @@ import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.runtime.ScriptHosts;
+import dev.slipway.templates.CrudTemplate;
+import dev.slipway.templates.TemplateService;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptSandbox;
@@ -163,7 +165,7 @@ public final class Slipway implements AutoCloseable {
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
           new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
               egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
-              database.pool(), database.embedded(), VERSION, started)).start());
+              new TemplateService(List.of(new CrudTemplate()), platform, versions, deployer, audit), database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);

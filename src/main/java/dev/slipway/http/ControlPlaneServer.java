@@ -15,6 +15,8 @@ import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.templates.FieldTypes;
+import dev.slipway.templates.Template;
+import dev.slipway.templates.TemplateService;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
@@ -81,6 +83,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       LiveRouting live,
       CallLog calls,
       ScriptConsole console,
+      TemplateService templates,
       HikariDataSource pool,
       boolean embeddedDatabase,
       String version,
@@ -117,6 +120,10 @@ public final class ControlPlaneServer implements AutoCloseable {
           ctx -> ctx.contentType("application/typescript; charset=utf-8").result(SCRIPT_TYPES), Action.PUBLIC);
       routes.addHttpHandler(HandlerType.POST, "/api/execute", this::execute, Action.EXECUTE);
       routes.addHttpHandler(HandlerType.POST, "/api/validation", this::compileValidation, Action.READ);
+      routes.addHttpHandler(HandlerType.GET, "/api/templates", this::listTemplates, Action.READ);
+      routes.addHttpHandler(HandlerType.GET, "/api/templates/{name}", this::getTemplate, Action.READ);
+      // it may create a table, so it takes what deploying takes
+      routes.addHttpHandler(HandlerType.POST, "/api/create-endpoint", this::createEndpoint, Action.DEPLOY);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints", this::listEndpoints, Action.READ);
       routes.addHttpHandler(HandlerType.POST, "/api/endpoints", ctx -> save(ctx, Optional.empty()), Action.EDIT);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}", this::getEndpoint, Action.READ);
@@ -261,6 +268,44 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("jsonSchema", FieldTypes.jsonSchema(fields.get()));
     body.put("zod", FieldTypes.zod(fields.get()));
     Api.json(ctx, 200, body);
+  }
+
+  private void listTemplates(Context ctx) {
+    Api.json(ctx, 200, services.templates().templates().stream().map(ControlPlaneServer::templateBody).toList());
+  }
+
+  private void getTemplate(Context ctx) {
+    Template template = services.templates().template(ctx.pathParam("name")).orElseThrow(() ->
+        ProblemException.notFound("template_not_found", "There is no template '" + ctx.pathParam("name") + "'."));
+    Api.json(ctx, 200, templateBody(template));
+  }
+
+  private static Map<String, Object> templateBody(Template template) {
+    return Map.of("name", template.name(), "description", template.description(), "configSchema", template.configSchema());
+  }
+
+  /** {@code {template, config, deploy?}} → the generated bundle, its saved drafts and, if asked, the release. */
+  private void createEndpoint(Context ctx) throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
+    var created = services.templates().create(Api.actor(ctx), Api.jsonBody(ctx));
+    var bundle = created.bundle();
+    var code = new StringBuilder();
+    for (var spec : bundle.specs()) {
+      code.append(Json.YAML.writeValueAsString(spec));
+    }
+    var body = new LinkedHashMap<String, Object>();
+    body.put("endpointUrl", bundle.endpointUrl());
+    body.put("code", code.toString());
+    body.put("specs", bundle.specs());
+    body.put("sql", Map.of("migration", bundle.migration(), "applied", created.migrated()));
+    body.put("zod", bundle.zod());
+    body.put("explanation", bundle.explanation());
+    body.put("docs", "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
+        bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "
+            + s.path("description").asText()).toList()) + "\n");
+    body.put("tests", List.of());
+    body.put("versions", created.saved().stream().map(s -> versionBody(s.version(), s.created())).toList());
+    created.release().ifPresent(release -> body.put("release", release(release)));
+    Api.json(ctx, 201, body);
   }
 
   private void execute(Context ctx) throws SQLException {

@@ -92,6 +92,15 @@ public final class Json {
   }
 
   /** Hex SHA-256 of the text's UTF-8 bytes. */
+  /** Parses JSON the program itself wrote (schemas, constants); a syntax error is a bug. */
+  public static JsonNode parse(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid JSON in the program: " + e.getOriginalMessage(), e);
+    }
+  }
+
   public static String sha256(String text) {
     try {
       var digest = MessageDigest.getInstance("SHA-256");

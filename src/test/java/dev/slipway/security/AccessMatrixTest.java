@@ -116,6 +116,9 @@ class AccessMatrixTest {
     calls.add(new Call("GET", "/api/org/egress", null, Role.VIEWER));
     calls.add(new Call("PUT", "/api/org/egress", "{}", Role.OWNER));
     calls.add(new Call("POST", "/api/validation", "{}", Role.VIEWER));
+    calls.add(new Call("GET", "/api/templates", null, Role.VIEWER));
+    calls.add(new Call("GET", "/api/templates/crud-endpoint", null, Role.VIEWER));
+    calls.add(new Call("POST", "/api/create-endpoint", "{}", Role.ADMIN));
     return calls;
   }
 

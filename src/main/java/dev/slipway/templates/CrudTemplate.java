@@ -1,0 +1,346 @@
+package dev.slipway.templates;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.Violation;
+import dev.slipway.templates.FieldType.Field;
+import dev.slipway.templates.FieldType.Kind;
+import dev.slipway.templates.FieldType.ObjectOf;
+import dev.slipway.templates.FieldType.OneOf;
+import dev.slipway.templates.FieldType.Scalar;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code crud-endpoint}: list, get, create, partial update and delete of one table's rows, each
+ * endpoint open to the roles its operation names, with the request validation of the config's
+ * fields. When the table does not exist, the bundle's migration creates it (a uuid {@code id},
+ * the fields' columns with their checks, {@code created_at}, {@code updated_at}, an index per
+ * filterable field, and grants to {@code slipway_caller}); when it exists, every field must have a
+ * column of a fitting type.
+ *
+ * <p>The list answers a bare array of rows in {@code id} order: equality filters on every field
+ * ({@code ?status=active}), {@code limit} (1 to 100, 20 by default) and {@code cursor} (the last
+ * id of the previous page).
+ */
+public final class CrudTemplate implements Template {
+
+  private static final JsonNode CONFIG_SCHEMA = Json.parse("""
+      {
+        "type": "object",
+        "required": ["resource", "table", "validation"],
+        "additionalProperties": false,
+        "properties": {
+          "resource": { "type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$",
+                        "description": "the path segment and endpoint name prefix: projects" },
+          "table": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}\\\\.[a-z_][a-z0-9_]{0,62}$",
+                     "description": "schema.table; created when missing" },
+          "basePath": { "type": "string", "pattern": "^(/[a-z0-9-]+)*$", "default": "/api" },
+          "auth": { "enum": ["apiKey", "jwt"], "default": "apiKey",
+                    "description": "how callers prove their roles: the org's consumer keys, or a JWT" },
+          "permissions": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "roles per operation; 'public' opens it to anyone; a missing operation admits any authenticated caller",
+            "properties": {
+              "read": { "$ref": "#/$defs/roles" }, "create": { "$ref": "#/$defs/roles" },
+              "update": { "$ref": "#/$defs/roles" }, "delete": { "$ref": "#/$defs/roles" }
+            }
+          },
+          "validation": { "type": "object", "minProperties": 1,
+                          "description": "field → type in the validation language: string(1..200), enum('a','b'), integer(0..)?" }
+        },
+        "$defs": {
+          "roles": { "type": "array", "minItems": 1, "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }
+        }
+      }""");
+
+  /** What each column type accepts in an existing table, as information_schema names them. */
+  private static final Map<String, Set<String>> FITTING = Map.of(
+      "text", Set.of("text", "character varying", "character"),
+      "bigint", Set.of("bigint", "integer", "smallint"),
+      "double precision", Set.of("double precision", "numeric", "real"),
+      "boolean", Set.of("boolean"),
+      "uuid", Set.of("uuid"),
+      "date", Set.of("date"),
+      "timestamptz", Set.of("timestamp with time zone", "timestamp without time zone"));
+
+  @Override
+  public String name() {
+    return "crud-endpoint";
+  }
+
+  @Override
+  public String description() {
+    return "List, get, create, update and delete rows of one table, with validation and per-operation roles; "
+        + "creates the table when it does not exist.";
+  }
+
+  @Override
+  public JsonNode configSchema() {
+    return CONFIG_SCHEMA;
+  }
+
+  @Override
+  public Optional<String> table(JsonNode config) {
+    return Optional.of(config.get("table").asText());
+  }
+
+  @Override
+  public Bundle generate(JsonNode config, Optional<Map<String, String>> columns) throws InvalidSpecException {
+    var violations = new ArrayList<Violation>();
+    ObjectOf fields = FieldTypes.parse(config.get("validation"), "/config/validation", violations).orElse(null);
+    if (fields == null) throw new InvalidSpecException(violations);
+    for (Field field : fields.fields()) {
+      if (!(field.type() instanceof Scalar || field.type() instanceof OneOf)) {
+        violations.add(new Violation("/config/validation/" + field.name(),
+            "crud-endpoint stores scalar and enum fields as columns; lists and nested objects are not supported yet"));
+      } else if (Set.of("id", "created_at", "updated_at").contains(field.name())) {
+        violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name() + "' is a column the template makes itself"));
+      }
+    }
+    columns.ifPresent(existing -> checkColumns(fields, existing, violations));
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+
+    String resource = config.get("resource").asText();
+    String base = config.path("basePath").asText("/api") + "/" + resource;
+    String table = quoted(config.get("table").asText());
+    String auth = config.path("auth").asText("apiKey");
+    JsonNode permissions = config.path("permissions");
+    List<Field> all = fields.fields();
+
+    var specs = List.of(
+        list(resource, base, table, all, authOf(auth, permissions.get("read"))),
+        get(resource, base, table, authOf(auth, permissions.get("read"))),
+        create(resource, base, table, fields, authOf(auth, permissions.get("create"))),
+        update(resource, base, table, all, authOf(auth, permissions.get("update"))),
+        delete(resource, base, table, authOf(auth, permissions.get("delete"))));
+    String migration = columns.isPresent() ? "" : migration(config.get("table").asText(), all);
+    return new Bundle(base, specs, migration, FieldTypes.zod(fields), explanation(resource, base, config, all, columns.isEmpty()));
+  }
+
+  private static void checkColumns(ObjectOf fields, Map<String, String> existing, List<Violation> violations) {
+    if (!"uuid".equals(existing.get("id"))) {
+      violations.add(new Violation("/config/table", "the table needs a uuid primary key column 'id'"
+          + (existing.containsKey("id") ? " (its id is " + existing.get("id") + ")" : "")));
+    }
+    for (Field field : fields.fields()) {
+      String column = existing.get(field.name());
+      String wanted = sqlType(field.type());
+      if (column == null) {
+        violations.add(new Violation("/config/validation/" + field.name(), "the table has no column '" + field.name()
+            + "'; its columns are " + String.join(", ", existing.keySet().stream().sorted().toList())));
+      } else if (wanted != null && !FITTING.get(wanted).contains(column)) {
+        violations.add(new Violation("/config/validation/" + field.name(), "the column '" + field.name() + "' is "
+            + column + ", which does not hold " + describe(field.type()) + " (it needs one of " + String.join(", ", FITTING.get(wanted)) + ")"));
+      }
+    }
+  }
+
+  private static ObjectNode list(String resource, String base, String table, List<Field> fields, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in id order, filtered by equality on any field.");
+    ObjectNode query = spec.putObject("input").putObject("query");
+    ObjectNode params = Json.MAPPER.createObjectNode();
+    var where = new ArrayList<String>();
+    for (Field field : fields) {
+      query.set(field.name(), FieldTypes.jsonSchema(field.type()));
+      String cast = cast(field.name(), field.type());
+      where.add("(" + cast + " is null or " + quoted(field.name()) + " = " + cast + ")");
+      params.put(field.name(), "${input.query." + field.name() + "}");
+    }
+    query.set("limit", Json.parse("{\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100, \"default\": 20}"));
+    query.set("cursor", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));
+    where.add("(cast(:cursor as uuid) is null or id > cast(:cursor as uuid))");
+    params.put("cursor", "${input.query.cursor}");
+    params.put("limit", "${input.query.limit}");
+    sqlStep(spec, "rows", "select * from " + table + " where " + String.join(" and ", where) + " order by id limit :limit",
+        params, "many");
+    spec.putObject("response").put("status", 200).put("body", "${steps.rows.rows}");
+    return spec;
+  }
+
+  private static ObjectNode get(String resource, String base, String table, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-get", "GET", base + "/:id", auth, "Gets one of " + resource + " by id; 404 when there is none.");
+    idParam(spec);
+    sqlStep(spec, "row", "select * from " + table + " where id = cast(:id as uuid)", idParams(), "one");
+    spec.putObject("response").put("status", 200).put("body", "${steps.row.row}");
+    return spec;
+  }
+
+  private static ObjectNode create(String resource, String base, String table, ObjectOf fields, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-create", "POST", base, auth, "Creates one of " + resource + "; 201 with its Location.");
+    spec.putObject("input").set("body", FieldTypes.jsonSchema(fields));
+    ObjectNode params = Json.MAPPER.createObjectNode();
+    var names = new ArrayList<String>();
+    var values = new ArrayList<String>();
+    for (Field field : fields.fields()) {
+      names.add(quoted(field.name()));
+      values.add(cast(field.name(), field.type()));
+      params.put(field.name(), "${input.body." + field.name() + "}");
+    }
+    sqlStep(spec, "created", "insert into " + table + " (" + String.join(", ", names) + ") values (" + String.join(", ", values)
+        + ") returning *", params, "one");
+    ObjectNode response = spec.putObject("response").put("status", 201);
+    response.putObject("headers").put("Location", base + "/${steps.created.row.id}");
+    response.put("body", "${steps.created.row}");
+    return spec;
+  }
+
+  private static ObjectNode update(String resource, String base, String table, List<Field> fields, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-update", "PATCH", base + "/:id", auth,
+        "Changes the given fields of one of " + resource + "; fields left out keep their value.");
+    ObjectNode input = idParam(spec);
+    var optional = fields.stream().map(f -> new Field(f.name(), f.type(), true)).toList();
+    ObjectNode body = FieldTypes.jsonSchema(new ObjectOf(optional));
+    body.put("minProperties", 1);
+    input.set("body", body);
+    ObjectNode params = idParams();
+    var sets = new ArrayList<String>();
+    for (Field field : fields) {
+      sets.add(quoted(field.name()) + " = coalesce(" + cast(field.name(), field.type()) + ", " + quoted(field.name()) + ")");
+      params.put(field.name(), "${input.body." + field.name() + "}");
+    }
+    sets.add("updated_at = now()");
+    sqlStep(spec, "updated", "update " + table + " set " + String.join(", ", sets) + " where id = cast(:id as uuid) returning *",
+        params, "one");
+    spec.putObject("response").put("status", 200).put("body", "${steps.updated.row}");
+    return spec;
+  }
+
+  private static ObjectNode delete(String resource, String base, String table, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-delete", "DELETE", base + "/:id", auth, "Deletes one of " + resource + "; 204, or 404 when there is none.");
+    idParam(spec);
+    sqlStep(spec, "deleted", "delete from " + table + " where id = cast(:id as uuid) returning id", idParams(), "one");
+    spec.putObject("response").put("status", 204);
+    return spec;
+  }
+
+  private static ObjectNode spec(String name, String method, String path, JsonNode auth, String description) {
+    ObjectNode spec = Json.MAPPER.createObjectNode();
+    spec.put("name", name).put("method", method).put("path", path).put("description", description);
+    spec.set("auth", auth);
+    return spec;
+  }
+
+  private static ObjectNode idParam(ObjectNode spec) {
+    ObjectNode input = spec.putObject("input");
+    input.putObject("params").set("id", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));
+    return input;
+  }
+
+  private static ObjectNode idParams() {
+    return Json.MAPPER.createObjectNode().put("id", "${input.params.id}");
+  }
+
+  private static void sqlStep(ObjectNode spec, String id, String sql, ObjectNode params, String expect) {
+    ArrayNode steps = spec.putArray("steps");
+    steps.addObject().put("id", id).put("sql", sql).put("expect", expect).set("params", params);
+  }
+
+  private static JsonNode authOf(String mode, JsonNode roles) {
+    if (roles == null) return Json.MAPPER.getNodeFactory().textNode(mode);
+    var names = new ArrayList<String>();
+    roles.forEach(role -> names.add(role.asText()));
+    if (names.contains("public")) return Json.MAPPER.getNodeFactory().textNode("public");
+    ObjectNode auth = Json.MAPPER.createObjectNode().put("mode", mode);
+    names.forEach(auth.putArray("roles")::add);
+    return auth;
+  }
+
+  private static String migration(String qualified, List<Field> fields) {
+    String table = quoted(qualified);
+    String schema = quoted(qualified.substring(0, qualified.indexOf('.')));
+    var sql = new StringBuilder();
+    sql.append("create schema if not exists ").append(schema).append(";\n");
+    sql.append("create table ").append(table).append(" (\n  id uuid primary key default gen_random_uuid(),\n");
+    for (Field field : fields) {
+      sql.append("  ").append(quoted(field.name())).append(' ').append(sqlType(field.type()));
+      if (!field.optional()) sql.append(" not null");
+      check(field).ifPresent(check -> sql.append(" check (").append(check).append(')'));
+      sql.append(",\n");
+    }
+    sql.append("  created_at timestamptz not null default now(),\n  updated_at timestamptz not null default now()\n);\n");
+    for (Field field : fields) {
+      if (field.type() instanceof OneOf || (field.type() instanceof Scalar s && s.kind() != Kind.STRING)) {
+        String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + field.name();
+        sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(field.name())).append(");\n");
+      }
+    }
+    sql.append("do $$ begin\n  if exists (select from pg_roles where rolname = 'slipway_caller') then\n")
+        .append("    grant usage on schema ").append(schema).append(" to slipway_caller;\n")
+        .append("    grant select, insert, update, delete on ").append(table).append(" to slipway_caller;\n")
+        .append("  end if;\nend $$;\n");
+    return sql.toString();
+  }
+
+  private static Optional<String> check(Field field) {
+    String column = quoted(field.name());
+    return switch (field.type()) {
+      case OneOf(List<String> values) -> Optional.of(column + " in (" + values.stream().map(CrudTemplate::literal)
+          .collect(Collectors.joining(", ")) + ")");
+      case Scalar(Kind kind, var min, var max) when min.isPresent() || max.isPresent() -> {
+        String measured = kind.lengthBounds ? "char_length(" + column + ")" : column;
+        var parts = new ArrayList<String>();
+        min.ifPresent(m -> parts.add(measured + " >= " + m.toPlainString()));
+        max.ifPresent(m -> parts.add(measured + " <= " + m.toPlainString()));
+        yield Optional.of(String.join(" and ", parts));
+      }
+      default -> Optional.empty();
+    };
+  }
+
+  /** The column type a field is stored as; null for types the template does not store. */
+  private static String sqlType(FieldType type) {
+    return switch (type) {
+      case OneOf o -> "text";
+      case Scalar(Kind kind, var min, var max) -> switch (kind) {
+        case STRING, EMAIL, URL -> "text";
+        case NUMBER -> "double precision";
+        case INTEGER -> "bigint";
+        case BOOLEAN -> "boolean";
+        case UUID -> "uuid";
+        case DATE -> "date";
+        case DATETIME -> "timestamptz";
+      };
+      default -> null;
+    };
+  }
+
+  private static String cast(String name, FieldType type) {
+    return "cast(:" + name + " as " + sqlType(type) + ")";
+  }
+
+  private static String describe(FieldType type) {
+    return type instanceof Scalar s ? s.kind().word() + " values" : "enum values";
+  }
+
+  private static String quoted(String identifier) {
+    return java.util.Arrays.stream(identifier.split("\\.")).map(part -> '"' + part.replace("\"", "\"\"") + '"')
+        .collect(Collectors.joining("."));
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
+  private static String explanation(String resource, String base, JsonNode config, List<Field> fields, boolean newTable) {
+    return "Five endpoints over " + config.get("table").asText() + ": GET " + base + " lists rows in id order (filters on "
+        + fields.stream().map(Field::name).collect(Collectors.joining(", ")) + "; limit 1-100, default 20; cursor = the last id seen), "
+        + "GET " + base + "/:id gets one (404 when missing), POST " + base + " creates one (201 with Location), PATCH "
+        + base + "/:id changes the fields sent, DELETE " + base + "/:id deletes one (204). Bodies are checked against the "
+        + "validation fields (unknown fields refused); each operation admits the roles its permission names, "
+        + "through " + config.path("auth").asText("apiKey") + " callers. "
+        + (newTable ? "The table does not exist: the migration creates it with a uuid id, the fields' columns and checks, "
+            + "created_at and updated_at, and grants it to slipway_caller; it is applied before the drafts are saved, "
+            + "because they are checked against it."
+            : "The table exists and its columns fit the fields; no migration is needed.")
+        + " The specs are saved as drafts; deploy them to serve them.";
+  }
+}

@@ -1,0 +1,32 @@
+package dev.slipway.templates;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.spec.InvalidSpecException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A generator from a small config to a {@link Bundle}: endpoint specs, the SQL they need and an
+ * explanation. Generation is deterministic (the same config and table give the same bundle) and
+ * does nothing itself: {@link TemplateService} saves and applies what it returns.
+ */
+public interface Template {
+
+  String name();
+
+  String description();
+
+  /** The JSON Schema a config must satisfy; checked before {@link #generate}. */
+  JsonNode configSchema();
+
+  /** The table a config names, as {@code schema.table}, so its columns can be read first; empty for none. */
+  Optional<String> table(JsonNode config);
+
+  /**
+   * @param config  a config that satisfies {@link #configSchema}
+   * @param columns the named table's columns by name with their PostgreSQL type, or empty when
+   *                the table does not exist
+   * @throws InvalidSpecException when the config cannot work, each violation at its config path
+   */
+  Bundle generate(JsonNode config, Optional<Map<String, String>> columns) throws InvalidSpecException;
+}

@@ -1,0 +1,124 @@
+package dev.slipway.templates;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.deploy.Deployer;
+import dev.slipway.deploy.Versions;
+import dev.slipway.http.ProblemException;
+import dev.slipway.security.Actor;
+import dev.slipway.spec.CompiledSchema;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.Violation;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.EndpointStore;
+import dev.slipway.store.Platform;
+import dev.slipway.store.Release;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code POST /api/create-endpoint}: checks the config against the template's schema, reads the
+ * named table's columns, generates the bundle, applies its migration, saves its specs as drafts
+ * (each checked like any saved spec, SQL included) and deploys them only when asked.
+ */
+public final class TemplateService {
+
+  private final Map<String, Template> templates = new LinkedHashMap<>();
+  private final Map<String, CompiledSchema> schemas = new LinkedHashMap<>();
+  private final Platform platform;
+  private final Versions versions;
+  private final Deployer deployer;
+  private final AuditStore audit;
+
+  public TemplateService(List<Template> templates, Platform platform, Versions versions, Deployer deployer, AuditStore audit) {
+    for (Template template : templates) {
+      this.templates.put(template.name(), template);
+      this.schemas.put(template.name(), CompiledSchema.of(template.configSchema()));
+    }
+    this.platform = platform;
+    this.versions = versions;
+    this.deployer = deployer;
+    this.audit = audit;
+  }
+
+  public List<Template> templates() {
+    return List.copyOf(templates.values());
+  }
+
+  public Optional<Template> template(String name) {
+    return Optional.ofNullable(templates.get(name));
+  }
+
+  /** What a call made: the bundle, the saved drafts, whether the migration ran, and the release if deployed. */
+  public record Created(Bundle bundle, List<EndpointStore.Saved> saved, boolean migrated, Optional<Release> release) {}
+
+  /** Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every path. */
+  public Created create(Actor actor, JsonNode request) throws SQLException {
+    String name = request.path("template").asText("");
+    Template template = templates.get(name);
+    if (template == null) {
+      throw ProblemException.unprocessable("unknown_template", "There is no template '" + name + "'.",
+          List.of(new Violation("/template", "must be one of " + String.join(", ", templates.keySet()))));
+    }
+    JsonNode config = request.path("config");
+    List<Violation> violations = config.isObject() ? schemas.get(name).violations(config, "/config")
+        : List.of(new Violation("/config", "must be an object"));
+    if (!violations.isEmpty()) {
+      throw ProblemException.unprocessable("invalid_config", "The config does not fit the template '" + name + "'.", violations);
+    }
+    Optional<Map<String, String>> columns = template.table(config).flatMap(this::columns);
+    Bundle bundle;
+    try {
+      bundle = template.generate(config, columns);
+    } catch (InvalidSpecException e) {
+      throw ProblemException.unprocessable("invalid_config", "The config cannot be generated from.", e.violations());
+    }
+    boolean migrated = !bundle.migration().isEmpty();
+    if (migrated) {
+      platform.system(c -> {
+        try (var statement = c.createStatement()) {
+          statement.execute(bundle.migration());
+        }
+        audit.record(c, actor.success("template.migrate", name + ":" + template.table(config).orElse("")));
+        return null;
+      });
+    }
+    var saved = new ArrayList<EndpointStore.Saved>();
+    for (ObjectNode spec : bundle.specs()) {
+      saved.add(versions.save(actor, spec.toString(), Optional.empty()));
+    }
+    Optional<Release> release = Optional.empty();
+    if (request.path("deploy").asBoolean(false)) {
+      var targets = saved.stream().map(s -> new Deployer.Target(s.version().name(), Optional.of(s.version().version()))).toList();
+      release = Optional.of(deployer.deploy(actor, new Deployer.DeployRequest(targets, List.of(),
+          Optional.of(name + " " + bundle.endpointUrl()))));
+    }
+    return new Created(bundle, saved, migrated, release);
+  }
+
+  /** The table's columns by name with their information_schema type, or empty when there is no such table. */
+  private Optional<Map<String, String>> columns(String qualified) {
+    int dot = qualified.indexOf('.');
+    try {
+      Map<String, String> found = platform.system(c -> {
+        try (var ps = c.prepareStatement("select column_name, data_type from information_schema.columns "
+            + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+          ps.setString(1, qualified.substring(0, dot));
+          ps.setString(2, qualified.substring(dot + 1));
+          var columns = new LinkedHashMap<String, String>();
+          try (var rs = ps.executeQuery()) {
+            while (rs.next()) columns.put(rs.getString(1), rs.getString(2));
+          }
+          return columns;
+        }
+      });
+      return found.isEmpty() ? Optional.empty() : Optional.of(found);
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading the columns of " + qualified + " failed", e);
+    }
+  }
+}

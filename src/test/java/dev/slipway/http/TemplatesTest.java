@@ -1,0 +1,132 @@
+package dev.slipway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.testing.TestDatabase;
+import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Templates over real HTTP: the catalogue, config errors, and the founding brief's CRUD example end to end. */
+class TemplatesTest {
+
+  private static TestDatabase database;
+  private static TestSlipway slipway;
+
+  /** The founding brief's example, exactly. */
+  private static final String BRIEF = """
+      { "template": "crud-endpoint",
+        "config": { "resource": "projects", "table": "platform.projects",
+          "permissions": { "read": ["member","admin","owner"], "create": ["admin","owner"],
+                           "update": ["owner"], "delete": ["owner"] },
+          "validation": { "name": "string", "description": "string?",
+                          "status": "enum('active','archived')" } } }""";
+
+  @BeforeAll
+  static void start() throws Exception {
+    database = new TestDatabase();
+    slipway = TestSlipway.start(database);
+  }
+
+  @AfterAll
+  static void stop() {
+    slipway.close();
+    database.close();
+  }
+
+  private static Reply post(String path, String json) {
+    return slipway.control("POST", path, json, "application/json");
+  }
+
+  private static String key(String name, String role) {
+    Reply created = post("/api/consumer-keys", "{\"name\":\"" + name + "\",\"roles\":[\"" + role + "\"]}");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    return created.json().path("token").asText();
+  }
+
+  private static Reply call(String method, String path, String key, String json) {
+    return slipway.send(method, "http://127.0.0.1:" + slipway.dataPort() + path, json, json == null ? null : "application/json",
+        Map.of("X-API-Key", key));
+  }
+
+  @Test
+  void the_catalogue_lists_the_crud_template_with_its_config_schema() {
+    Reply list = slipway.control("GET", "/api/templates");
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.json().findValuesAsText("name")).contains("crud-endpoint");
+    Reply one = slipway.control("GET", "/api/templates/crud-endpoint");
+    assertThat(one.json().path("configSchema").path("required").toString()).isEqualTo("[\"resource\",\"table\",\"validation\"]");
+    assertThat(slipway.control("GET", "/api/templates/nope").status()).isEqualTo(404);
+  }
+
+  @Test
+  void an_unknown_template_or_a_bad_config_is_a_422_naming_every_path() {
+    Reply unknown = post("/api/create-endpoint", "{\"template\": \"nope\", \"config\": {}}");
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.errorPaths()).containsExactly("/template");
+
+    Reply bad = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "Bad Name", "table": "no_schema", "validation": {"a": "string"},
+         "permissions": {"read": []}}}""");
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(422);
+    assertThat(bad.errorPaths()).contains("/config/resource", "/config/table", "/config/permissions/read");
+
+    Reply syntax = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "things", "table": "app.things",
+         "validation": {"a": "strng", "b": "integer(3..1)", "tags": "string[]"}}}""");
+    assertThat(syntax.status()).isEqualTo(422);
+    assertThat(syntax.errorPaths()).containsExactly("/config/validation/a", "/config/validation/b");
+
+    Reply mismatch = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "projects", "table": "app.projects",
+         "validation": {"name": "string", "bogus": "integer", "status": "boolean"}}}""");
+    assertThat(mismatch.status()).as(mismatch.toString()).isEqualTo(422);
+    assertThat(mismatch.errorPaths()).containsExactly("/config/validation/bogus", "/config/validation/status");
+    assertThat(database.scalar("select count(*) from slipway.endpoints where name like 'things-%'")).isEqualTo(0L);
+  }
+
+  @Test
+  void the_founding_briefs_example_makes_working_secured_endpoints() {
+    Reply created = post("/api/create-endpoint", BRIEF);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("endpointUrl").asText()).isEqualTo("/api/projects");
+    assertThat(created.json().path("sql").path("applied").asBoolean()).isTrue();
+    assertThat(created.json().path("versions").size()).isEqualTo(5);
+    assertThat(created.json().path("code").asText()).contains("name: \"projects-create\"");
+    // drafts: nothing is served until a deploy
+    String owner = key("owner-app", "owner");
+    String member = key("member-app", "member");
+    assertThat(call("GET", "/api/projects", member, null).status()).isEqualTo(404);
+    slipway.deploy("{\"endpoints\": [\"projects-list\", \"projects-get\", \"projects-create\", \"projects-update\", \"projects-delete\"]}");
+
+    assertThat(call("POST", "/api/projects", member, "{\"name\": \"Apollo\", \"status\": \"active\"}").status()).isEqualTo(403);
+    Reply apollo = call("POST", "/api/projects", owner, "{\"name\": \"Apollo\", \"status\": \"active\"}");
+    assertThat(apollo.status()).as(apollo.toString()).isEqualTo(201);
+    String id = apollo.json().path("id").asText();
+    assertThat(apollo.header("Location")).isEqualTo("/api/projects/" + id);
+    assertThat(apollo.json().path("description").isNull()).isTrue();
+    call("POST", "/api/projects", owner, "{\"name\": \"Gemini\", \"description\": \"two\", \"status\": \"archived\"}");
+
+    Reply invalid = call("POST", "/api/projects", owner, "{\"name\": 1, \"status\": \"done\", \"extra\": true}");
+    assertThat(invalid.status()).isEqualTo(400);
+    assertThat(invalid.errorPaths()).contains("/body/name", "/body/status");
+
+    assertThat(call("GET", "/api/projects/" + id, member, null).json().path("name").asText()).isEqualTo("Apollo");
+    Reply active = call("GET", "/api/projects?status=active", member, null);
+    assertThat(active.json().findValuesAsText("name")).containsExactly("Apollo");
+    assertThat(call("GET", "/api/projects?limit=1", member, null).json().size()).isEqualTo(1);
+
+    assertThat(call("PATCH", "/api/projects/" + id, member, "{\"status\": \"archived\"}").status()).isEqualTo(403);
+    Reply patched = call("PATCH", "/api/projects/" + id, owner, "{\"status\": \"archived\"}");
+    assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+    assertThat(patched.json().path("status").asText()).isEqualTo("archived");
+    assertThat(patched.json().path("name").asText()).isEqualTo("Apollo");
+
+    assertThat(call("DELETE", "/api/projects/" + id, owner, null).status()).isEqualTo(204);
+    assertThat(call("GET", "/api/projects/" + id, member, null).status()).isEqualTo(404);
+    assertThat(call("DELETE", "/api/projects/" + id, owner, null).status()).isEqualTo(404);
+  }
+}
