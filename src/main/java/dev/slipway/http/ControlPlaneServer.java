@@ -298,6 +298,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("specs", bundle.specs());
     body.put("sql", Map.of("migration", bundle.migration(), "applied", created.migrated()));
     body.put("zod", bundle.zod());
+    body.put("openapi", created.openApi());
     body.put("explanation", bundle.explanation());
     body.put("docs", "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
         bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "

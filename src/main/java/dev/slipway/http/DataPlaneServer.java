@@ -209,8 +209,9 @@ public final class DataPlaneServer implements AutoCloseable {
           case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> answer = Problems.response(new ProblemException(405,
               "method_not_allowed", "Method Not Allowed", method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed) + ".",
               List.of(), Map.of("Allow", String.join(", ", allowed))), path, requestId);
-          case Router.Match.NotFound<CompiledEndpoint>() -> answer = Problems.response(
-              ProblemException.notFound("route_not_found", "No endpoint serves " + method + " " + path + "."), path, requestId);
+          case Router.Match.NotFound<CompiledEndpoint>() -> answer = Docs.answer(method, path, table)
+              .orElseGet(() -> Problems.response(
+                  ProblemException.notFound("route_not_found", "No endpoint serves " + method + " " + path + "."), path, requestId));
         }
         status = answer.status();
         send(response, callback, status, answer.headers(), method.equals("HEAD") ? new byte[0] : answer.body(), requestId);

@@ -4,6 +4,7 @@ import dev.slipway.http.ProblemException;
 import dev.slipway.http.Problems;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.spec.Cors;
+import dev.slipway.spec.EndpointSpec;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class CompiledEndpoint {
   private final Optional<Cors> cors;
   private final Limits limits;
   private final boolean transactional;
+  private final EndpointSpec spec;
 
   /** Which endpoint version this is, for routing and logs. */
   public record EndpointIdentity(long orgId, String name, long versionId, int version, String method, String path) {}
@@ -35,7 +37,8 @@ public final class CompiledEndpoint {
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
       ResponseTemplate response, DataSource dataSource, SecretSource secrets, EndpointAuth auth, Optional<String> callerRole,
-      Optional<Cors> cors, Limits limits) {
+      Optional<Cors> cors, Limits limits, EndpointSpec spec) {
+    this.spec = spec;
     this.limits = limits;
     this.secrets = secrets;
     this.auth = auth;
@@ -54,6 +57,11 @@ public final class CompiledEndpoint {
 
   public EndpointIdentity identity() {
     return identity;
+  }
+
+  /** The spec it was compiled from. */
+  public EndpointSpec spec() {
+    return spec;
   }
 
   /** Which browser origins may call the endpoint, if any. */

@@ -91,7 +91,7 @@ public final class EndpointCompiler {
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
     var limits = new Limits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
     return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets,
-        auth, callerRole, spec.cors(), limits);
+        auth, callerRole, spec.cors(), limits, spec);
   }
 
   /**

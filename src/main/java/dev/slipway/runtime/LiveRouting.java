@@ -44,6 +44,6 @@ public final class LiveRouting {
         }
       });
     });
-    table = new RoutingTable(releases, Router.of(merged));
+    table = new RoutingTable(releases, Router.of(merged), OpenApiDocuments.of(merged.values()));
   }
 }

@@ -7,7 +7,10 @@ import dev.slipway.deploy.Versions;
 import dev.slipway.http.ProblemException;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.CompiledSchema;
+import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.OpenApi;
+import dev.slipway.spec.SpecCodec;
 import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
@@ -33,6 +36,7 @@ public final class TemplateService {
   private final Versions versions;
   private final Deployer deployer;
   private final AuditStore audit;
+  private final SpecCodec codec = new SpecCodec();
 
   public TemplateService(List<Template> templates, Platform platform, Versions versions, Deployer deployer, AuditStore audit) {
     for (Template template : templates) {
@@ -53,8 +57,12 @@ public final class TemplateService {
     return Optional.ofNullable(templates.get(name));
   }
 
-  /** What a call made: the bundle, the saved drafts, whether the migration ran, and the release if deployed. */
-  public record Created(Bundle bundle, List<EndpointStore.Saved> saved, boolean migrated, Optional<Release> release) {}
+  /**
+   * What a call made: the bundle, its OpenAPI 3.1 document, the saved drafts, whether the
+   * migration ran, and the release if deployed.
+   */
+  public record Created(Bundle bundle, ObjectNode openApi, List<EndpointStore.Saved> saved, boolean migrated,
+      Optional<Release> release) {}
 
   /** Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every path. */
   public Created create(Actor actor, JsonNode request) throws SQLException {
@@ -87,6 +95,7 @@ public final class TemplateService {
         return null;
       });
     }
+    ObjectNode openApi = openApi(bundle);
     var saved = new ArrayList<EndpointStore.Saved>();
     for (ObjectNode spec : bundle.specs()) {
       saved.add(versions.save(actor, spec.toString(), Optional.empty()));
@@ -97,7 +106,19 @@ public final class TemplateService {
       release = Optional.of(deployer.deploy(actor, new Deployer.DeployRequest(targets, List.of(),
           Optional.of(name + " " + bundle.endpointUrl()))));
     }
-    return new Created(bundle, saved, migrated, release);
+    return new Created(bundle, openApi, saved, migrated, release);
+  }
+
+  private ObjectNode openApi(Bundle bundle) {
+    var specs = new ArrayList<EndpointSpec>();
+    for (ObjectNode spec : bundle.specs()) {
+      try {
+        specs.add(codec.decode(spec));
+      } catch (InvalidSpecException e) {
+        throw new IllegalStateException("a template generated a spec that does not decode: " + e.violations(), e);
+      }
+    }
+    return OpenApi.document(bundle.endpointUrl(), "draft", specs);
   }
 
   /** The table's columns by name with their information_schema type, or empty when there is no such table. */

@@ -129,4 +129,42 @@ class TemplatesTest {
     assertThat(call("GET", "/api/projects/" + id, member, null).status()).isEqualTo(404);
     assertThat(call("DELETE", "/api/projects/" + id, owner, null).status()).isEqualTo(404);
   }
+
+  @Test
+  void the_bundle_and_the_data_plane_describe_the_endpoints_in_valid_openapi_3_1() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "tasks", "table": "work.tasks", "permissions": {"read": ["public"]},
+                    "validation": {"title": "string(1..100)", "due": "date?", "points": "integer(0..13)", "owner": "email?"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("release").path("live").asBoolean()).isTrue();
+    assertValidOpenApi(created.json().path("openapi").toString());
+    assertThat(created.json().path("openapi").path("paths").path("/api/tasks/{id}").path("patch").path("security").toString())
+        .isEqualTo("[{\"apiKey\":[]}]");
+
+    Reply document = slipway.data("GET", "/openapi.json");
+    assertThat(document.status()).isEqualTo(200);
+    assertValidOpenApi(document.body());
+    assertThat(document.json().path("paths").path("/api/tasks").path("get").path("parameters").findValuesAsText("name"))
+        .contains("title", "points", "limit", "cursor");
+    // the public list answers without a key
+    assertThat(slipway.data("GET", "/api/tasks").status()).isEqualTo(200);
+
+    Reply page = slipway.data("GET", "/docs");
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.body()).contains("/openapi.json", "swagger-ui-bundle.js");
+    assertThat(slipway.data("GET", "/docs/swagger-ui-bundle.js").status()).isEqualTo(200);
+    assertThat(slipway.data("GET", "/docs/../pom.xml").status()).isEqualTo(404);
+    // the parser does refuse what is not OpenAPI
+    var broken = new io.swagger.v3.parser.OpenAPIV3Parser().readContents("{\"openapi\": \"3.1.0\", \"info\": {}}", null, null);
+    assertThat(broken.getMessages()).isNotEmpty();
+  }
+
+  private static void assertValidOpenApi(String json) {
+    var options = new io.swagger.v3.parser.core.models.ParseOptions();
+    options.setResolve(true);
+    var result = new io.swagger.v3.parser.OpenAPIV3Parser().readContents(json, null, options);
+    assertThat(result.getMessages()).as("OpenAPI parser messages").isEmpty();
+    assertThat(result.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
+  }
 }
