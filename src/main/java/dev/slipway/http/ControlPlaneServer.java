@@ -14,6 +14,7 @@ import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.deploy.DraftTests;
 import dev.slipway.templates.FieldTypes;
 import dev.slipway.templates.Template;
 import dev.slipway.templates.TemplateService;
@@ -84,6 +85,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       CallLog calls,
       ScriptConsole console,
       TemplateService templates,
+      DraftTests drafts,
       HikariDataSource pool,
       boolean embeddedDatabase,
       String version,
@@ -124,6 +126,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       routes.addHttpHandler(HandlerType.GET, "/api/templates/{name}", this::getTemplate, Action.READ);
       // it may create a table, so it takes what deploying takes
       routes.addHttpHandler(HandlerType.POST, "/api/create-endpoint", this::createEndpoint, Action.DEPLOY);
+      routes.addHttpHandler(HandlerType.POST, "/api/tests/run", this::runTests, Action.PREVIEW);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints", this::listEndpoints, Action.READ);
       routes.addHttpHandler(HandlerType.POST, "/api/endpoints", ctx -> save(ctx, Optional.empty()), Action.EDIT);
       routes.addHttpHandler(HandlerType.GET, "/api/endpoints/{name}", this::getEndpoint, Action.READ);
@@ -284,6 +287,20 @@ public final class ControlPlaneServer implements AutoCloseable {
     return Map.of("name", template.name(), "description", template.description(), "configSchema", template.configSchema());
   }
 
+  /** {@code {endpoints: [names], tests: [cases]}} → each case's outcome against the endpoints' latest drafts, rolled back. */
+  private void runTests(Context ctx) throws SQLException {
+    JsonNode request = Api.jsonBody(ctx);
+    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    var endpoints = new ArrayList<String>();
+    request.path("endpoints").forEach(name -> endpoints.add(name.asText()));
+    if (endpoints.isEmpty()) violations.add(new dev.slipway.spec.Violation("/endpoints", "must name at least one endpoint"));
+    var cases = DraftTests.parse(request.path("tests"), "/tests", violations);
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_tests", "The test run is not valid.", violations);
+    var results = services.drafts().run(Api.actor(ctx), endpoints, cases);
+    long passed = results.stream().filter(DraftTests.Outcome::passed).count();
+    Api.json(ctx, 200, Map.of("passed", passed, "failed", results.size() - passed, "results", results));
+  }
+
   /** {@code {template, config, deploy?}} → the generated bundle, its saved drafts and, if asked, the release. */
   private void createEndpoint(Context ctx) throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
     var created = services.templates().create(Api.actor(ctx), Api.jsonBody(ctx));
@@ -303,7 +320,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("docs", "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
         bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "
             + s.path("description").asText()).toList()) + "\n");
-    body.put("tests", List.of());
+    body.put("tests", bundle.tests().stream().map(DraftTests::json).toList());
+    body.put("testResults", created.results());
     body.put("versions", created.saved().stream().map(s -> versionBody(s.version(), s.created())).toList());
     created.release().ifPresent(release -> body.put("release", release(release)));
     Api.json(ctx, 201, body);

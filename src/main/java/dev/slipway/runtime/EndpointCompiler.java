@@ -54,6 +54,15 @@ public final class EndpointCompiler {
     this.sandbox = sandbox;
   }
 
+  /**
+   * This compiler with endpoints that take their connections from {@code dataSource} and find
+   * consumer keys with {@code keys}: how draft tests run every case on one rolled-back connection,
+   * as callers holding the roles a case names.
+   */
+  public EndpointCompiler sharing(DataSource dataSource, ConsumerKeyLookup keys) {
+    return new EndpointCompiler(dataSource, sandbox, secrets, keys, callerRole, limiter, hosts);
+  }
+
   /** Compiles without touching the database. */
   public CompiledEndpoint compile(EndpointSpec spec, long orgId, long versionId, int version) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();

@@ -1,6 +1,7 @@
 package dev.slipway.templates;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.deploy.DraftTests;
 import java.util.List;
 
 /**
@@ -11,10 +12,13 @@ import java.util.List;
  * @param migration   SQL that creates what the specs need (a table, its indexes and grants), or
  *                    empty when it all exists
  * @param zod         the resource's validation as Zod source, for TypeScript clients
+ * @param tests       test cases of the generated endpoints, in the order they run
  * @param explanation what was generated and why, in prose
  */
-public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, String explanation) {
+public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, List<DraftTests.TestCase> tests,
+    String explanation) {
   public Bundle {
     specs = List.copyOf(specs);
+    tests = List.copyOf(tests);
   }
 }

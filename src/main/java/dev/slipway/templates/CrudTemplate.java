@@ -3,6 +3,7 @@ package dev.slipway.templates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.deploy.DraftTests;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.Json;
 import dev.slipway.spec.Violation;
@@ -11,6 +12,7 @@ import dev.slipway.templates.FieldType.Kind;
 import dev.slipway.templates.FieldType.ObjectOf;
 import dev.slipway.templates.FieldType.OneOf;
 import dev.slipway.templates.FieldType.Scalar;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +125,8 @@ public final class CrudTemplate implements Template {
         update(resource, base, table, all, authOf(auth, permissions.get("update"))),
         delete(resource, base, table, authOf(auth, permissions.get("delete"))));
     String migration = columns.isPresent() ? "" : migration(config.get("table").asText(), all);
-    return new Bundle(base, specs, migration, FieldTypes.zod(fields), explanation(resource, base, config, all, columns.isEmpty()));
+    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions),
+        explanation(resource, base, config, all, columns.isEmpty()));
   }
 
   private static void checkColumns(ObjectOf fields, Map<String, String> existing, List<Violation> violations) {
@@ -142,6 +145,97 @@ public final class CrudTemplate implements Template {
             + column + ", which does not hold " + describe(field.type()) + " (it needs one of " + String.join(", ", FITTING.get(wanted)) + ")"));
       }
     }
+  }
+
+  /**
+   * The bundle's own tests: the happy path (create, get it back, list, change it, delete it,
+   * miss it), validation failures, missing credentials and a role the operation does not admit.
+   */
+  private static List<DraftTests.TestCase> tests(String base, List<Field> fields, JsonNode permissions) {
+    Optional<String> reader = roleFor(permissions.get("read"));
+    Optional<String> creator = roleFor(permissions.get("create"));
+    Optional<String> updater = roleFor(permissions.get("update"));
+    Optional<String> deleter = roleFor(permissions.get("delete"));
+    ObjectNode sample = Json.MAPPER.createObjectNode();
+    fields.forEach(field -> sample.set(field.name(), sampleOf(field.type())));
+    List<String> shape = new ArrayList<>(List.of("id", "created_at", "updated_at"));
+    fields.forEach(field -> shape.add(field.name()));
+    Field first = fields.getFirst();
+    String created = "{{create succeeds.id}}";
+    String missing = base + "/00000000-0000-4000-8000-000000000000";
+    var tests = new ArrayList<DraftTests.TestCase>();
+    tests.add(test("create succeeds", "POST", base, Optional.of(sample), creator, 201, shape));
+    tests.add(test("get finds the created row", "GET", base + "/" + created, Optional.empty(), reader, 200, shape));
+    tests.add(test("list returns rows", "GET", base + "?limit=5", Optional.empty(), reader, 200, shape));
+    ObjectNode change = Json.MAPPER.createObjectNode().set(first.name(), sampleOf(first.type()));
+    tests.add(test("update changes a field", "PATCH", base + "/" + created, Optional.of(change), updater, 200, shape));
+    tests.add(test("create refuses a body without its fields", "POST", base, Optional.of(Json.MAPPER.createObjectNode()),
+        creator, requiredCount(fields) > 0 ? 400 : 201, List.of()));
+    ObjectNode wrong = sample.deepCopy();
+    wrong.set(first.name(), wrongOf(first.type()));
+    tests.add(test("create refuses a wrongly typed field", "POST", base, Optional.of(wrong), creator, 400, List.of()));
+    ObjectNode unknown = sample.deepCopy().put("unexpected_field", 1);
+    tests.add(test("create refuses unknown fields", "POST", base, Optional.of(unknown), creator, 400, List.of()));
+    tests.add(test("get of a missing id is 404", "GET", missing, Optional.empty(), reader, 404, List.of()));
+    tests.add(test("update of a missing id is 404", "PATCH", missing, Optional.of(change), updater, 404, List.of()));
+    if (!isPublic(permissions.get("create"))) {
+      tests.add(test("create needs credentials", "POST", base, Optional.of(sample), Optional.empty(), 401, List.of()));
+    }
+    if (permissions.has("create") && !isPublic(permissions.get("create"))) {
+      tests.add(test("create refuses a role it does not name", "POST", base, Optional.of(sample),
+          Optional.of("not-a-role-of-this-org"), 403, List.of()));
+    }
+    tests.add(test("delete removes the row", "DELETE", base + "/" + created, Optional.empty(), deleter, 204, List.of()));
+    tests.add(test("get after delete is 404", "GET", base + "/" + created, Optional.empty(), reader, 404, List.of()));
+    return tests;
+  }
+
+  private static DraftTests.TestCase test(String name, String method, String path, Optional<? extends JsonNode> body,
+      Optional<String> role, int status, List<String> fields) {
+    return new DraftTests.TestCase(name, method, path, body.map(JsonNode.class::cast), role, status, fields);
+  }
+
+  /** A role the operation admits, for the tests' caller; empty when it is public. */
+  private static Optional<String> roleFor(JsonNode roles) {
+    if (isPublic(roles)) return Optional.empty();
+    return Optional.of(roles == null ? "tester" : roles.get(0).asText());
+  }
+
+  private static boolean isPublic(JsonNode roles) {
+    if (roles == null) return false;
+    for (JsonNode role : roles) if (role.asText().equals("public")) return true;
+    return false;
+  }
+
+  private static long requiredCount(List<Field> fields) {
+    return fields.stream().filter(f -> !f.optional()).count();
+  }
+
+  /** A value the field accepts. */
+  private static JsonNode sampleOf(FieldType type) {
+    var nodes = Json.MAPPER.getNodeFactory();
+    return switch (type) {
+      case OneOf(List<String> values) -> nodes.textNode(values.getFirst());
+      case Scalar(Kind kind, var min, var max) -> switch (kind) {
+        case STRING -> nodes.textNode("s".repeat(Math.max(min.map(BigDecimal::intValue).orElse(0),
+            Math.min(6, max.map(BigDecimal::intValue).orElse(6)))));
+        case NUMBER, INTEGER -> nodes.numberNode(min.orElse(max.map(m -> m.min(BigDecimal.ONE)).orElse(BigDecimal.ONE)));
+        case BOOLEAN -> nodes.booleanNode(true);
+        case UUID -> nodes.textNode("123e4567-e89b-42d3-a456-426614174000");
+        case EMAIL -> nodes.textNode("a@example.com");
+        case URL -> nodes.textNode("https://example.com");
+        case DATE -> nodes.textNode("2025-01-31");
+        case DATETIME -> nodes.textNode("2025-01-31T12:00:00Z");
+      };
+      default -> throw new IllegalArgumentException("no sample of " + type);
+    };
+  }
+
+  /** A value of the wrong JSON type for the field. */
+  private static JsonNode wrongOf(FieldType type) {
+    var nodes = Json.MAPPER.getNodeFactory();
+    return type instanceof Scalar s && (s.kind() == Kind.NUMBER || s.kind() == Kind.INTEGER || s.kind() == Kind.BOOLEAN)
+        ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
   }
 
   private static ObjectNode list(String resource, String base, String table, List<Field> fields, JsonNode auth) {

@@ -3,6 +3,7 @@ package dev.slipway.templates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.deploy.Deployer;
+import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
 import dev.slipway.http.ProblemException;
 import dev.slipway.security.Actor;
@@ -26,7 +27,8 @@ import java.util.Optional;
 /**
  * {@code POST /api/create-endpoint}: checks the config against the template's schema, reads the
  * named table's columns, generates the bundle, applies its migration, saves its specs as drafts
- * (each checked like any saved spec, SQL included) and deploys them only when asked.
+ * (each checked like any saved spec, SQL included), runs the bundle's tests against the drafts
+ * (rolled back), and deploys them only when asked and only when every test passed.
  */
 public final class TemplateService {
 
@@ -36,9 +38,12 @@ public final class TemplateService {
   private final Versions versions;
   private final Deployer deployer;
   private final AuditStore audit;
+  private final DraftTests drafts;
   private final SpecCodec codec = new SpecCodec();
 
-  public TemplateService(List<Template> templates, Platform platform, Versions versions, Deployer deployer, AuditStore audit) {
+  public TemplateService(List<Template> templates, Platform platform, Versions versions, Deployer deployer, DraftTests drafts,
+      AuditStore audit) {
+    this.drafts = drafts;
     for (Template template : templates) {
       this.templates.put(template.name(), template);
       this.schemas.put(template.name(), CompiledSchema.of(template.configSchema()));
@@ -62,7 +67,7 @@ public final class TemplateService {
    * migration ran, and the release if deployed.
    */
   public record Created(Bundle bundle, ObjectNode openApi, List<EndpointStore.Saved> saved, boolean migrated,
-      Optional<Release> release) {}
+      List<DraftTests.Outcome> results, Optional<Release> release) {}
 
   /** Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every path. */
   public Created create(Actor actor, JsonNode request) throws SQLException {
@@ -100,13 +105,23 @@ public final class TemplateService {
     for (ObjectNode spec : bundle.specs()) {
       saved.add(versions.save(actor, spec.toString(), Optional.empty()));
     }
+    List<String> names = saved.stream().map(s -> s.version().name()).toList();
+    List<DraftTests.Outcome> results = drafts.run(actor, names, bundle.tests());
     Optional<Release> release = Optional.empty();
     if (request.path("deploy").asBoolean(false)) {
+      var failed = new ArrayList<Violation>();
+      for (int i = 0; i < results.size(); i++) {
+        if (!results.get(i).passed()) failed.add(new Violation("/tests/" + i, results.get(i).name() + ": " + results.get(i).detail()));
+      }
+      if (!failed.isEmpty()) {
+        throw ProblemException.unprocessable("tests_failed", failed.size() + " of " + results.size()
+            + " generated tests failed, so nothing was deployed; the drafts are saved.", failed);
+      }
       var targets = saved.stream().map(s -> new Deployer.Target(s.version().name(), Optional.of(s.version().version()))).toList();
       release = Optional.of(deployer.deploy(actor, new Deployer.DeployRequest(targets, List.of(),
           Optional.of(name + " " + bundle.endpointUrl()))));
     }
-    return new Created(bundle, openApi, saved, migrated, release);
+    return new Created(bundle, openApi, saved, migrated, results, release);
   }
 
   private ObjectNode openApi(Bundle bundle) {

@@ -96,6 +96,10 @@ class TemplatesTest {
     assertThat(created.json().path("sql").path("applied").asBoolean()).isTrue();
     assertThat(created.json().path("versions").size()).isEqualTo(5);
     assertThat(created.json().path("code").asText()).contains("name: \"projects-create\"");
+    // the bundle's own tests ran against the drafts and passed, and left no rows behind
+    assertThat(created.json().path("tests").size()).isGreaterThanOrEqualTo(12);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(database.scalar("select count(*) from platform.projects")).isEqualTo(0L);
     // drafts: nothing is served until a deploy
     String owner = key("owner-app", "owner");
     String member = key("member-app", "member");
@@ -166,5 +170,34 @@ class TemplatesTest {
     var result = new io.swagger.v3.parser.OpenAPIV3Parser().readContents(json, null, options);
     assertThat(result.getMessages()).as("OpenAPI parser messages").isEmpty();
     assertThat(result.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
+  }
+
+  @Test
+  void failing_generated_tests_keep_a_bundle_from_deploying_and_the_runner_reports_each_case() {
+    // an existing table whose check refuses the value the tests create rows with
+    database.execute("create table app.gadgets (id uuid primary key default gen_random_uuid(), "
+        + "label text not null check (label <> 'ssssss'), created_at timestamptz default now(), updated_at timestamptz default now())");
+    database.execute("grant select, insert, update, delete on app.gadgets to slipway_caller");
+    Reply refused = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "gadgets", "table": "app.gadgets", "validation": {"label": "string"}}}""");
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+    assertThat(refused.json().path("code").asText()).isEqualTo("tests_failed");
+    assertThat(refused.errorPaths()).contains("/tests/0");
+    assertThat(slipway.control("GET", "/api/releases/live").body()).doesNotContain("gadgets-");
+    assertThat(slipway.data("GET", "/api/gadgets").status()).isEqualTo(404);
+
+    Reply run = post("/api/tests/run", """
+        {"endpoints": ["gadgets-create", "gadgets-get"],
+         "tests": [{"name": "ok", "method": "POST", "path": "/api/gadgets", "body": {"label": "fine"}, "role": "x", "status": 201,
+                    "fields": ["id", "label"]},
+                   {"name": "read back", "method": "GET", "path": "/api/gadgets/{{ok.id}}", "role": "x", "status": 200},
+                   {"name": "refused", "method": "POST", "path": "/api/gadgets", "body": {"label": "ssssss"}, "role": "x", "status": 201},
+                   {"name": "no key", "method": "POST", "path": "/api/gadgets", "body": {"label": "fine"}, "status": 401}]}""");
+    assertThat(run.status()).as(run.toString()).isEqualTo(200);
+    assertThat(run.json().path("passed").asInt()).isEqualTo(3);
+    assertThat(run.json().path("results").get(2).path("passed").asBoolean()).isFalse();
+    assertThat(run.json().path("results").get(2).path("detail").asText()).contains("expected status 201");
+    assertThat(database.scalar("select count(*) from app.gadgets")).isEqualTo(0L);
   }
 }

@@ -119,6 +119,7 @@ class AccessMatrixTest {
     calls.add(new Call("GET", "/api/templates", null, Role.VIEWER));
     calls.add(new Call("GET", "/api/templates/crud-endpoint", null, Role.VIEWER));
     calls.add(new Call("POST", "/api/create-endpoint", "{}", Role.ADMIN));
+    calls.add(new Call("POST", "/api/tests/run", "{}", Role.MEMBER));
     return calls;
   }
 

@@ -1,0 +1,229 @@
+package dev.slipway.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.http.ProblemException;
+import dev.slipway.runtime.CompiledEndpoint;
+import dev.slipway.runtime.ConsumerKeyLookup;
+import dev.slipway.runtime.EndpointCompiler;
+import dev.slipway.runtime.EndpointRequest;
+import dev.slipway.runtime.Router;
+import dev.slipway.runtime.SharedConnection;
+import dev.slipway.security.Actor;
+import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.Json;
+import dev.slipway.spec.SpecCodec;
+import dev.slipway.spec.Violation;
+import dev.slipway.store.EndpointStore;
+import dev.slipway.store.EndpointVersion;
+import dev.slipway.store.Platform;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * Runs test cases (request → expected status and response shape) against the latest drafts of
+ * some endpoints, through the real pipeline, on one database connection whose work is rolled back
+ * at the end: a case can create a row that a later case reads ({@code {{case name.id}}} in a path).
+ * A case that names a role calls with a consumer key made for the run alone, holding that role.
+ */
+public final class DraftTests {
+
+  /**
+   * @param path   may hold {@code {{case name.field}}}: that field of an earlier case's response body
+   * @param role   the role the caller holds; empty for a call without credentials
+   * @param fields fields the response body must have (each row's, for an array)
+   */
+  public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role, int status,
+      List<String> fields) {}
+
+  /** The case as JSON, as {@link #parse} reads it back. */
+  public static com.fasterxml.jackson.databind.node.ObjectNode json(TestCase testCase) {
+    var node = Json.MAPPER.createObjectNode().put("name", testCase.name()).put("method", testCase.method()).put("path", testCase.path());
+    testCase.body().ifPresent(body -> node.set("body", body));
+    testCase.role().ifPresent(role -> node.put("role", role));
+    node.put("status", testCase.status());
+    testCase.fields().forEach(node.putArray("fields")::add);
+    if (testCase.fields().isEmpty()) node.remove("fields");
+    return node;
+  }
+
+  /** Cases sent as JSON ({@code [{name, method, path, body?, role?, status, fields?}]}); a bad one is named in {@code violations}. */
+  public static List<TestCase> parse(JsonNode cases, String at, List<Violation> violations) {
+    var parsed = new ArrayList<TestCase>();
+    if (!cases.isArray() || cases.isEmpty()) {
+      violations.add(new Violation(at, "must be a non-empty array of test cases"));
+      return parsed;
+    }
+    for (int i = 0; i < cases.size(); i++) {
+      JsonNode c = cases.get(i);
+      String where = at + "/" + i;
+      if (!c.path("name").isTextual() || !c.path("method").isTextual() || !c.path("path").asText("").startsWith("/")
+          || !c.path("status").canConvertToInt()) {
+        violations.add(new Violation(where, "a case needs name, method, path (starting with /) and status"));
+        continue;
+      }
+      var fields = new ArrayList<String>();
+      c.path("fields").forEach(f -> fields.add(f.asText()));
+      parsed.add(new TestCase(c.get("name").asText(), c.get("method").asText().toUpperCase(), c.get("path").asText(),
+          Optional.ofNullable(c.get("body")), c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
+          c.get("status").asInt(), fields));
+    }
+    return parsed;
+  }
+
+  /** How a case went; {@code detail} says what differed. */
+  public record Outcome(String name, boolean passed, int status, String detail) {}
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}.]+)\\.([A-Za-z0-9_]+)}}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Platform platform;
+  private final EndpointStore store;
+  private final EndpointCompiler compiler;
+  private final DataSource data;
+  private final SpecCodec codec = new SpecCodec();
+
+  public DraftTests(Platform platform, EndpointStore store, EndpointCompiler compiler, DataSource data) {
+    this.platform = platform;
+    this.store = store;
+    this.compiler = compiler;
+    this.data = data;
+  }
+
+  public List<Outcome> run(Actor actor, List<String> endpoints, List<TestCase> cases) throws SQLException {
+    var violations = new ArrayList<Violation>();
+    List<EndpointVersion> drafts = platform.inOrg(actor.orgId(), c -> {
+      var found = new ArrayList<EndpointVersion>();
+      for (int i = 0; i < endpoints.size(); i++) {
+        var latest = store.latest(c, actor.orgId(), endpoints.get(i));
+        if (latest.isPresent()) found.add(latest.get());
+        else violations.add(new Violation("/endpoints/" + i, "no endpoint '" + endpoints.get(i) + "'"));
+      }
+      return found;
+    });
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("unknown_endpoint", "Some endpoints do not exist.", violations);
+
+    Map<String, ConsumerKeyLookup.Key> keys = new HashMap<>();
+    Map<String, String> tokens = new HashMap<>();
+    for (TestCase testCase : cases) {
+      testCase.role().ifPresent(role -> tokens.computeIfAbsent(role, r -> {
+        byte[] random = new byte[24];
+        RANDOM.nextBytes(random);
+        String token = "test_" + HexFormat.of().formatHex(random);
+        keys.put(token, new ConsumerKeyLookup.Key(-1, "draft test as " + r, List.of(r)));
+        return token;
+      }));
+    }
+    var outcomes = new ArrayList<Outcome>();
+    try (var shared = new SharedConnection(data)) {
+      EndpointCompiler sharing = compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
+      var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
+      for (EndpointVersion draft : drafts) {
+        try {
+          EndpointSpec spec = codec.decode(Json.MAPPER.readTree(draft.spec()));
+          routes.put(new Router.RouteKey(spec.method(), spec.path()), sharing.compile(spec, actor.orgId(), draft.id(), draft.version()));
+        } catch (InvalidSpecException | com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalStateException("a saved draft does not compile: " + draft.name() + " v" + draft.version(), e);
+        }
+      }
+      Router<CompiledEndpoint> router = Router.of(routes);
+      Map<String, JsonNode> answers = new HashMap<>();
+      for (int i = 0; i < cases.size(); i++) {
+        outcomes.add(runCase(cases.get(i), i, router, shared, tokens, answers));
+      }
+    }
+    return outcomes;
+  }
+
+  private Outcome runCase(TestCase testCase, int index, Router<CompiledEndpoint> router, SharedConnection shared,
+      Map<String, String> tokens, Map<String, JsonNode> answers) throws SQLException {
+    String target;
+    try {
+      target = substitute(testCase.path(), answers);
+    } catch (IllegalArgumentException e) {
+      return new Outcome(testCase.name(), false, 0, e.getMessage());
+    }
+    int question = target.indexOf('?');
+    String path = question < 0 ? target : target.substring(0, question);
+    if (!(router.find(testCase.method(), path) instanceof Router.Match.Found<CompiledEndpoint>(CompiledEndpoint endpoint, List<String> values))) {
+      return new Outcome(testCase.name(), false, 0, "no draft serves " + testCase.method() + " " + path);
+    }
+    var headers = new HashMap<String, String>();
+    testCase.role().ifPresent(role -> headers.put("x-api-key", tokens.get(role)));
+    byte[] body = new byte[0];
+    if (testCase.body().isPresent()) {
+      headers.put("content-type", "application/json");
+      body = testCase.body().get().toString().getBytes(StandardCharsets.UTF_8);
+    }
+    var request = new EndpointRequest(testCase.method(), path, values, query(question < 0 ? "" : target.substring(question + 1)),
+        headers, body, "draft-test-" + index, "127.0.0.1");
+    shared.startCase();
+    var response = endpoint.handle(request, false).response();
+    shared.finishCase(response.status() < 400);
+    JsonNode answer = null;
+    if (response.body().length > 0) {
+      try {
+        answer = Json.MAPPER.readTree(response.body());
+        answers.put(testCase.name(), answer);
+      } catch (java.io.IOException e) {
+        answer = null;
+      }
+    }
+    if (response.status() != testCase.status()) {
+      return new Outcome(testCase.name(), false, response.status(), "expected status " + testCase.status() + ", got "
+          + response.status() + (answer != null && answer.has("detail") ? ": " + answer.get("detail").asText() : ""));
+    }
+    List<String> missing = missing(answer, testCase.fields());
+    return missing.isEmpty() ? new Outcome(testCase.name(), true, response.status(), "ok")
+        : new Outcome(testCase.name(), false, response.status(), "the response lacks " + String.join(", ", missing));
+  }
+
+  private static List<String> missing(JsonNode answer, List<String> fields) {
+    var missing = new ArrayList<String>();
+    if (fields.isEmpty()) return missing;
+    List<JsonNode> objects = new ArrayList<>();
+    if (answer != null && answer.isArray()) answer.forEach(objects::add);
+    else if (answer != null) objects.add(answer);
+    for (String field : fields) {
+      if (objects.isEmpty() || objects.stream().anyMatch(o -> !o.has(field))) missing.add(field);
+    }
+    return missing;
+  }
+
+  private static String substitute(String path, Map<String, JsonNode> answers) {
+    Matcher placeholder = PLACEHOLDER.matcher(path);
+    var out = new StringBuilder();
+    while (placeholder.find()) {
+      JsonNode answer = answers.get(placeholder.group(1));
+      if (answer == null || !answer.has(placeholder.group(2))) {
+        throw new IllegalArgumentException("no earlier case '" + placeholder.group(1) + "' answered with '" + placeholder.group(2) + "'");
+      }
+      placeholder.appendReplacement(out, Matcher.quoteReplacement(answer.get(placeholder.group(2)).asText()));
+    }
+    return placeholder.appendTail(out).toString();
+  }
+
+  private static Map<String, List<String>> query(String text) {
+    var query = new LinkedHashMap<String, List<String>>();
+    if (text.isEmpty()) return query;
+    for (String pair : text.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      query.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+    }
+    return query;
+  }
+}
