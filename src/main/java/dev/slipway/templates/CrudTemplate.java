@@ -106,6 +106,9 @@ public final class CrudTemplate implements Template {
             "crud-endpoint stores scalar and enum fields as columns; lists and nested objects are not supported yet"));
       } else if (Set.of("id", "created_at", "updated_at").contains(field.name())) {
         violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name() + "' is a column the template makes itself"));
+      } else if (Set.of("limit", "cursor").contains(field.name())) {
+        violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name()
+            + "' is a query parameter of the list endpoint; name the field otherwise"));
       }
     }
     columns.ifPresent(existing -> checkColumns(fields, existing, violations));
@@ -222,8 +225,8 @@ public final class CrudTemplate implements Template {
         case NUMBER, INTEGER -> nodes.numberNode(min.orElse(max.map(m -> m.min(BigDecimal.ONE)).orElse(BigDecimal.ONE)));
         case BOOLEAN -> nodes.booleanNode(true);
         case UUID -> nodes.textNode("123e4567-e89b-42d3-a456-426614174000");
-        case EMAIL -> nodes.textNode("a@example.com");
-        case URL -> nodes.textNode("https://example.com");
+        case EMAIL -> nodes.textNode("a".repeat(Math.max(1, min.map(BigDecimal::intValue).orElse(0) - 12)) + "@example.com");
+        case URL -> nodes.textNode("https://example.com/" + "a".repeat(Math.max(0, min.map(BigDecimal::intValue).orElse(0) - 20)));
         case DATE -> nodes.textNode("2025-01-31");
         case DATETIME -> nodes.textNode("2025-01-31T12:00:00Z");
       };
