@@ -7,7 +7,9 @@
 #
 # Environment:
 #   WORKLOADS=w1,w2,w3,w4   which workloads to load
-#   PEERS="slipway bun"     in this order; also "node" (the same Hono app on Node 20)
+#   PEERS="slipway bun"     in this order; also "node" (the same Hono app on Node 20) and
+#                           "slipway-template": W1-W3 served by the endpoints the crud-endpoint template
+#                           generates from bench/templates/projects.json (W4 still from bench/specs)
 #   DURATION=15s WARMUP=5s  (and THREADS, CONNS, SETTLE, WRK_TIMEOUT) passed to the harness's run.sh
 #   BENCH_DIR=/tmp/slipway-bench   work dir (the harness copy, its PostgreSQL, logs, results)
 #   PEERS_SRC=<repo>/../shared/bench-peers
@@ -39,7 +41,7 @@ die() { say "$*"; exit 1; }
 
 [[ -f $PEERS_SRC/run.sh ]] || die "no harness at $PEERS_SRC (set PEERS_SRC)"
 for peer in $PEERS; do
-  case $peer in slipway | bun | node) ;; *) die "unknown peer '$peer' (slipway, bun, node)" ;; esac
+  case $peer in slipway | slipway-template | bun | node) ;; *) die "unknown peer '$peer' (slipway, slipway-template, bun, node)" ;; esac
 done
 
 # --- the harness copy -----------------------------------------------------------------------------
@@ -123,8 +125,8 @@ attack_loop() { # attack_loop <url>: each hostile endpoint in turn, forever; pri
 }
 
 # --- Slipway --------------------------------------------------------------------------------------
-run_slipway() {
-  local port control token log label url level
+run_slipway() { # run_slipway [template]: with "template", W1-W3 come from the crud-endpoint template
+  local from=${1:-specs} port control token log label url level
   port=${SLIPWAY_BENCH_PORT:-$(free_port)}
   control=${SLIPWAY_BENCH_CONTROL_PORT:-$(free_port)}
   [[ $port != "$control" ]] || control=$(free_port)
@@ -132,9 +134,12 @@ run_slipway() {
   log="$BENCH_DIR/data/slipway-$stamp.log"
   level=${SLIPWAY_CALL_LOG_LEVEL:-INFO}
   label=slipway
-  [[ ${level^^} == INFO ]] || label="slipway-calllog-${level,,}"
+  [[ $from == template ]] && label=slipway-template
+  [[ ${level^^} == INFO ]] || label="$label-calllog-${level,,}"
 
-  say "starting slipway (data plane :$port, control plane :$control), log $log"
+  # each run starts from no Slipway state: the template and the hand-written specs serve the same routes
+  pg_admin -d bench -q -c 'drop schema if exists slipway cascade' >&2
+    say "starting slipway (data plane :$port, control plane :$control), log $log"
   SLIPWAY_DATABASE_URL="postgres://bench:bench@127.0.0.1:$PG_PORT/bench" \
     SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
     SLIPWAY_ADMIN_TOKEN=$token SLIPWAY_DATA_DIR="$BENCH_DIR/data/slipway" SLIPWAY_DEMO_DATA=false \
@@ -159,12 +164,21 @@ run_slipway() {
   [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
 
   local spec status specs=("$repo"/bench/specs/*.yaml)
+  [[ $from == template ]] && specs=("$repo"/bench/specs/w4-*.yaml)
   [[ $ATTACKS == 1 ]] && { specs+=("$repo"/bench/hostile/*.yaml); label="$label-under-attack"; }
   for spec in "${specs[@]}"; do
     status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/yaml' --data-binary @"$spec" "$control_url/api/endpoints")
     [[ $status == 200 || $status == 201 ]] || die "saving $(basename "$spec") got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
   done
+  if [[ $from == template ]]; then
+    status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/json' --data-binary @"$repo/bench/templates/projects.json" "$control_url/api/create-endpoint")
+    [[ $status == 201 ]] || die "create-endpoint got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
+    say "generated W1-W3 endpoints from bench/templates/projects.json; their own tests: $(node -e \
+      'const r = JSON.parse(require("fs").readFileSync(process.argv[1])).testResults; console.log(r.filter(t => t.passed).length + "/" + r.length + " passed")' \
+      "$BENCH_DIR/data/spec.out")"
+  fi
   status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$control_url/api/deploy")
   [[ $status == 200 || $status == 201 ]] || die "deploy got HTTP $status: $(head -c 2000 "$BENCH_DIR/data/spec.out")"
   say "deployed ${#specs[@]} spec(s)"
@@ -224,6 +238,7 @@ say "$load_before"
 for peer in $PEERS; do
   case $peer in
     slipway) run_slipway ;;
+    slipway-template) run_slipway template ;;
     bun) run_peer A peer-bun ;;
     node) run_peer B peer-node ;;
   esac

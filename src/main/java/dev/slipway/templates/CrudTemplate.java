@@ -45,6 +45,10 @@ public final class CrudTemplate implements Template {
           "table": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}\\\\.[a-z_][a-z0-9_]{0,62}$",
                      "description": "schema.table; created when missing" },
           "basePath": { "type": "string", "pattern": "^(/[a-z0-9-]+)*$", "default": "/api" },
+          "fieldNames": { "enum": ["asIs", "camelCase"], "default": "asIs",
+                          "description": "camelCase: JSON fields orgId, createdAt are columns org_id, created_at" },
+          "orderBy": { "type": "string", "pattern": "^-?[a-z_][a-z0-9_]{0,62}$", "default": "id",
+                       "description": "the column lists are ordered by, - for descending; id breaks ties" },
           "auth": { "enum": ["apiKey", "jwt"], "default": "apiKey",
                     "description": "how callers prove their roles: the org's consumer keys, or a JWT" },
           "permissions": {
@@ -100,51 +104,122 @@ public final class CrudTemplate implements Template {
     var violations = new ArrayList<Violation>();
     ObjectOf fields = FieldTypes.parse(config.get("validation"), "/config/validation", violations).orElse(null);
     if (fields == null) throw new InvalidSpecException(violations);
+    boolean camel = config.path("fieldNames").asText("asIs").equals("camelCase");
     for (Field field : fields.fields()) {
+      String column = camel ? snake(field.name()) : field.name();
       if (!(field.type() instanceof Scalar || field.type() instanceof OneOf)) {
         violations.add(new Violation("/config/validation/" + field.name(),
             "crud-endpoint stores scalar and enum fields as columns; lists and nested objects are not supported yet"));
-      } else if (Set.of("id", "created_at", "updated_at").contains(field.name())) {
-        violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name() + "' is a column the template makes itself"));
+      } else if (Set.of("id", "created_at", "updated_at").contains(column)) {
+        violations.add(new Violation("/config/validation/" + field.name(), "'" + column + "' is a column the template makes itself"));
       } else if (Set.of("limit", "cursor").contains(field.name())) {
         violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name()
             + "' is a query parameter of the list endpoint; name the field otherwise"));
       }
     }
-    columns.ifPresent(existing -> checkColumns(fields, existing, violations));
+    columns.ifPresent(existing -> checkColumns(fields, existing, camel, violations));
+    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns,
+        config.path("orderBy").asText("id"), violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
 
     String resource = config.get("resource").asText();
     String base = config.path("basePath").asText("/api") + "/" + resource;
-    String table = quoted(config.get("table").asText());
     String auth = config.path("auth").asText("apiKey");
     JsonNode permissions = config.path("permissions");
     List<Field> all = fields.fields();
 
     var specs = List.of(
-        list(resource, base, table, all, authOf(auth, permissions.get("read"))),
-        get(resource, base, table, authOf(auth, permissions.get("read"))),
-        create(resource, base, table, fields, authOf(auth, permissions.get("create"))),
-        update(resource, base, table, all, authOf(auth, permissions.get("update"))),
-        delete(resource, base, table, authOf(auth, permissions.get("delete"))));
-    String migration = columns.isPresent() ? "" : migration(config.get("table").asText(), all);
-    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions),
+        list(resource, base, layout, all, authOf(auth, permissions.get("read"))),
+        get(resource, base, layout, authOf(auth, permissions.get("read"))),
+        create(resource, base, layout, fields, authOf(auth, permissions.get("create"))),
+        update(resource, base, layout, all, authOf(auth, permissions.get("update"))),
+        delete(resource, base, layout, authOf(auth, permissions.get("delete"))));
+    String migration = columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout);
+    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions, layout),
         explanation(resource, base, config, all, columns.isEmpty()));
   }
 
-  private static void checkColumns(ObjectOf fields, Map<String, String> existing, List<Violation> violations) {
+  /**
+   * How the resource's JSON names map to the table's columns, what a row answers with, and how
+   * lists are ordered.
+   *
+   * @param columns the table's columns in order (for a new table, the ones the migration makes)
+   */
+  private record Layout(String table, boolean camel, List<String> columns, String order, boolean descending) {
+
+    static Layout of(String table, boolean camel, List<Field> fields, Optional<Map<String, String>> existing, String orderBy,
+        List<Violation> violations) {
+      List<String> columns = existing.map(e -> List.copyOf(e.keySet())).orElseGet(() -> {
+        var made = new ArrayList<String>(List.of("id"));
+        fields.forEach(field -> made.add(camel ? snake(field.name()) : field.name()));
+        made.addAll(List.of("created_at", "updated_at"));
+        return made;
+      });
+      boolean descending = orderBy.startsWith("-");
+      String order = descending ? orderBy.substring(1) : orderBy;
+      if (!columns.contains(order)) {
+        violations.add(new Violation("/config/orderBy", "the table has no column '" + order + "'"));
+      }
+      return new Layout(table, camel, columns, order, descending);
+    }
+
+    String column(String field) {
+      return camel ? snake(field) : field;
+    }
+
+    String json(String column) {
+      return camel ? camelOf(column) : column;
+    }
+
+    /** The row as the endpoints answer it: every column, under its JSON name. */
+    String select() {
+      return columns.stream().map(c -> quoted(c) + (json(c).equals(c) ? "" : " as " + quoted(json(c))))
+          .collect(Collectors.joining(", "));
+    }
+
+    boolean has(String column) {
+      return columns.contains(column);
+    }
+
+    List<String> shape() {
+      return columns.stream().map(this::json).toList();
+    }
+  }
+
+  /** {@code orgId} → {@code org_id}. */
+  private static String snake(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase();
+  }
+
+  /** {@code created_at} → {@code createdAt}. */
+  private static String camelOf(String snake) {
+    var out = new StringBuilder();
+    boolean upper = false;
+    for (char c : snake.toCharArray()) {
+      if (c == '_') {
+        upper = out.length() > 0;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
+  }
+
+  private static void checkColumns(ObjectOf fields, Map<String, String> existing, boolean camel, List<Violation> violations) {
     if (!"uuid".equals(existing.get("id"))) {
       violations.add(new Violation("/config/table", "the table needs a uuid primary key column 'id'"
           + (existing.containsKey("id") ? " (its id is " + existing.get("id") + ")" : "")));
     }
     for (Field field : fields.fields()) {
-      String column = existing.get(field.name());
+      String name = camel ? snake(field.name()) : field.name();
+      String column = existing.get(name);
       String wanted = sqlType(field.type());
       if (column == null) {
-        violations.add(new Violation("/config/validation/" + field.name(), "the table has no column '" + field.name()
+        violations.add(new Violation("/config/validation/" + field.name(), "the table has no column '" + name
             + "'; its columns are " + String.join(", ", existing.keySet().stream().sorted().toList())));
       } else if (wanted != null && !FITTING.get(wanted).contains(column)) {
-        violations.add(new Violation("/config/validation/" + field.name(), "the column '" + field.name() + "' is "
+        violations.add(new Violation("/config/validation/" + field.name(), "the column '" + name + "' is "
             + column + ", which does not hold " + describe(field.type()) + " (it needs one of " + String.join(", ", FITTING.get(wanted)) + ")"));
       }
     }
@@ -154,15 +229,14 @@ public final class CrudTemplate implements Template {
    * The bundle's own tests: the happy path (create, get it back, list, change it, delete it,
    * miss it), validation failures, missing credentials and a role the operation does not admit.
    */
-  private static List<DraftTests.TestCase> tests(String base, List<Field> fields, JsonNode permissions) {
+  private static List<DraftTests.TestCase> tests(String base, List<Field> fields, JsonNode permissions, Layout layout) {
     Optional<String> reader = roleFor(permissions.get("read"));
     Optional<String> creator = roleFor(permissions.get("create"));
     Optional<String> updater = roleFor(permissions.get("update"));
     Optional<String> deleter = roleFor(permissions.get("delete"));
     ObjectNode sample = Json.MAPPER.createObjectNode();
     fields.forEach(field -> sample.set(field.name(), sampleOf(field.type())));
-    List<String> shape = new ArrayList<>(List.of("id", "created_at", "updated_at"));
-    fields.forEach(field -> shape.add(field.name()));
+    List<String> shape = layout.shape();
     Field first = fields.getFirst();
     String created = "{{create succeeds.id}}";
     String missing = base + "/00000000-0000-4000-8000-000000000000";
@@ -241,56 +315,65 @@ public final class CrudTemplate implements Template {
         ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
   }
 
-  private static ObjectNode list(String resource, String base, String table, List<Field> fields, JsonNode auth) {
-    ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in id order, filtered by equality on any field.");
+  private static ObjectNode list(String resource, String base, Layout layout, List<Field> fields, JsonNode auth) {
+    ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in " + layout.order()
+        + (layout.descending() ? " descending" : "") + " order (id breaking ties), filtered by equality on any field.");
     ObjectNode query = spec.putObject("input").putObject("query");
     ObjectNode params = Json.MAPPER.createObjectNode();
     var where = new ArrayList<String>();
     for (Field field : fields) {
       query.set(field.name(), FieldTypes.jsonSchema(field.type()));
       String cast = cast(field.name(), field.type());
-      where.add("(" + cast + " is null or " + quoted(field.name()) + " = " + cast + ")");
+      where.add("(" + cast + " is null or " + quoted(layout.column(field.name())) + " = " + cast + ")");
       params.put(field.name(), "${input.query." + field.name() + "}");
     }
     query.set("limit", Json.parse("{\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100, \"default\": 20}"));
     query.set("cursor", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));
-    where.add("(cast(:cursor as uuid) is null or id > cast(:cursor as uuid))");
+    String order = quoted(layout.order());
+    String direction = layout.descending() ? "desc" : "asc";
+    // keyset pagination: the rows after the cursor's row in the list's order, id breaking ties
+    String after = layout.order().equals("id")
+        ? "id " + (layout.descending() ? "<" : ">") + " cast(:cursor as uuid)"
+        : "(" + order + ", id) " + (layout.descending() ? "<" : ">") + " (select c." + order + ", c.id from " + layout.table()
+            + " c where c.id = cast(:cursor as uuid))";
+    where.add("(cast(:cursor as uuid) is null or " + after + ")");
     params.put("cursor", "${input.query.cursor}");
     params.put("limit", "${input.query.limit}");
-    sqlStep(spec, "rows", "select * from " + table + " where " + String.join(" and ", where) + " order by id limit :limit",
-        params, "many");
+    sqlStep(spec, "rows", "select " + layout.select() + " from " + layout.table() + " where " + String.join(" and ", where)
+        + " order by " + (layout.order().equals("id") ? "id " + direction : order + " " + direction + ", id " + direction)
+        + " limit :limit", params, "many");
     spec.putObject("response").put("status", 200).put("body", "${steps.rows.rows}");
     return spec;
   }
 
-  private static ObjectNode get(String resource, String base, String table, JsonNode auth) {
+  private static ObjectNode get(String resource, String base, Layout layout, JsonNode auth) {
     ObjectNode spec = spec(resource + "-get", "GET", base + "/:id", auth, "Gets one of " + resource + " by id; 404 when there is none.");
     idParam(spec);
-    sqlStep(spec, "row", "select * from " + table + " where id = cast(:id as uuid)", idParams(), "one");
+    sqlStep(spec, "row", "select " + layout.select() + " from " + layout.table() + " where id = cast(:id as uuid)", idParams(), "one");
     spec.putObject("response").put("status", 200).put("body", "${steps.row.row}");
     return spec;
   }
 
-  private static ObjectNode create(String resource, String base, String table, ObjectOf fields, JsonNode auth) {
+  private static ObjectNode create(String resource, String base, Layout layout, ObjectOf fields, JsonNode auth) {
     ObjectNode spec = spec(resource + "-create", "POST", base, auth, "Creates one of " + resource + "; 201 with its Location.");
     spec.putObject("input").set("body", FieldTypes.jsonSchema(fields));
     ObjectNode params = Json.MAPPER.createObjectNode();
     var names = new ArrayList<String>();
     var values = new ArrayList<String>();
     for (Field field : fields.fields()) {
-      names.add(quoted(field.name()));
+      names.add(quoted(layout.column(field.name())));
       values.add(cast(field.name(), field.type()));
       params.put(field.name(), "${input.body." + field.name() + "}");
     }
-    sqlStep(spec, "created", "insert into " + table + " (" + String.join(", ", names) + ") values (" + String.join(", ", values)
-        + ") returning *", params, "one");
+    sqlStep(spec, "created", "insert into " + layout.table() + " (" + String.join(", ", names) + ") values (" + String.join(", ", values)
+        + ") returning " + layout.select(), params, "one");
     ObjectNode response = spec.putObject("response").put("status", 201);
     response.putObject("headers").put("Location", base + "/${steps.created.row.id}");
     response.put("body", "${steps.created.row}");
     return spec;
   }
 
-  private static ObjectNode update(String resource, String base, String table, List<Field> fields, JsonNode auth) {
+  private static ObjectNode update(String resource, String base, Layout layout, List<Field> fields, JsonNode auth) {
     ObjectNode spec = spec(resource + "-update", "PATCH", base + "/:id", auth,
         "Changes the given fields of one of " + resource + "; fields left out keep their value.");
     ObjectNode input = idParam(spec);
@@ -301,20 +384,21 @@ public final class CrudTemplate implements Template {
     ObjectNode params = idParams();
     var sets = new ArrayList<String>();
     for (Field field : fields) {
-      sets.add(quoted(field.name()) + " = coalesce(" + cast(field.name(), field.type()) + ", " + quoted(field.name()) + ")");
+      String column = quoted(layout.column(field.name()));
+      sets.add(column + " = coalesce(" + cast(field.name(), field.type()) + ", " + column + ")");
       params.put(field.name(), "${input.body." + field.name() + "}");
     }
-    sets.add("updated_at = now()");
-    sqlStep(spec, "updated", "update " + table + " set " + String.join(", ", sets) + " where id = cast(:id as uuid) returning *",
-        params, "one");
+    if (layout.has("updated_at")) sets.add("updated_at = now()");
+    sqlStep(spec, "updated", "update " + layout.table() + " set " + String.join(", ", sets)
+        + " where id = cast(:id as uuid) returning " + layout.select(), params, "one");
     spec.putObject("response").put("status", 200).put("body", "${steps.updated.row}");
     return spec;
   }
 
-  private static ObjectNode delete(String resource, String base, String table, JsonNode auth) {
+  private static ObjectNode delete(String resource, String base, Layout layout, JsonNode auth) {
     ObjectNode spec = spec(resource + "-delete", "DELETE", base + "/:id", auth, "Deletes one of " + resource + "; 204, or 404 when there is none.");
     idParam(spec);
-    sqlStep(spec, "deleted", "delete from " + table + " where id = cast(:id as uuid) returning id", idParams(), "one");
+    sqlStep(spec, "deleted", "delete from " + layout.table() + " where id = cast(:id as uuid) returning id", idParams(), "one");
     spec.putObject("response").put("status", 204);
     return spec;
   }
@@ -351,24 +435,31 @@ public final class CrudTemplate implements Template {
     return auth;
   }
 
-  private static String migration(String qualified, List<Field> fields) {
+  private static String migration(String qualified, List<Field> fields, Layout layout) {
     String table = quoted(qualified);
     String schema = quoted(qualified.substring(0, qualified.indexOf('.')));
     var sql = new StringBuilder();
     sql.append("create schema if not exists ").append(schema).append(";\n");
     sql.append("create table ").append(table).append(" (\n  id uuid primary key default gen_random_uuid(),\n");
     for (Field field : fields) {
-      sql.append("  ").append(quoted(field.name())).append(' ').append(sqlType(field.type()));
+      sql.append("  ").append(quoted(layout.column(field.name()))).append(' ').append(sqlType(field.type()));
       if (!field.optional()) sql.append(" not null");
-      check(field).ifPresent(check -> sql.append(" check (").append(check).append(')'));
+      check(layout.column(field.name()), field).ifPresent(check -> sql.append(" check (").append(check).append(')'));
       sql.append(",\n");
     }
     sql.append("  created_at timestamptz not null default now(),\n  updated_at timestamptz not null default now()\n);\n");
     for (Field field : fields) {
       if (field.type() instanceof OneOf || (field.type() instanceof Scalar s && s.kind() != Kind.STRING)) {
-        String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + field.name();
-        sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(field.name())).append(");\n");
+        String column = layout.column(field.name());
+        String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + column;
+        sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(column)).append(");\n");
       }
+    }
+    if (!layout.order().equals("id")) {
+      // lists read in this order, id breaking ties: one index serves the order and the cursor
+      String index = qualified.substring(qualified.indexOf('.') + 1) + "_by_" + layout.order();
+      sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(layout.order()))
+          .append(", id);\n");
     }
     sql.append("do $$ begin\n  if exists (select from pg_roles where rolname = 'slipway_caller') then\n")
         .append("    grant usage on schema ").append(schema).append(" to slipway_caller;\n")
@@ -377,8 +468,8 @@ public final class CrudTemplate implements Template {
     return sql.toString();
   }
 
-  private static Optional<String> check(Field field) {
-    String column = quoted(field.name());
+  private static Optional<String> check(String name, Field field) {
+    String column = quoted(name);
     return switch (field.type()) {
       case OneOf(List<String> values) -> Optional.of(column + " in (" + values.stream().map(CrudTemplate::literal)
           .collect(Collectors.joining(", ")) + ")");

@@ -47,11 +47,14 @@ class CrudPropertiesTest {
 
   @Property(tries = 25)
   void every_valid_config_makes_endpoints_that_pass_their_own_tests(@ForAll("validations") Map<String, String> validation,
-      @ForAll("permissions") Map<String, List<String>> permissions) {
+      @ForAll("permissions") Map<String, List<String>> permissions, @ForAll boolean camelCase,
+      @ForAll("orders") String orderBy) {
     int n = RESOURCES.incrementAndGet();
     ObjectNode request = Json.MAPPER.createObjectNode().put("template", "crud-endpoint").put("deploy", true);
     ObjectNode config = request.putObject("config").put("resource", "things" + n).put("table", "prop_" + n + ".items");
     config.set("validation", Json.MAPPER.valueToTree(validation));
+    if (camelCase) config.put("fieldNames", "camelCase");
+    config.put("orderBy", orderBy);
     if (!permissions.isEmpty()) config.set("permissions", Json.MAPPER.valueToTree(permissions));
 
     Reply reply = slipway.control("POST", "/api/create-endpoint", request.toString(), "application/json");
@@ -71,8 +74,15 @@ class CrudPropertiesTest {
   }
 
   @Provide
+  Arbitrary<String> orders() {
+    return Arbitraries.of("id", "-id", "created_at", "-created_at", "-updated_at");
+  }
+
+  @Provide
   Arbitrary<Map<String, String>> validations() {
-    Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8)
+    Arbitrary<String> words = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(6);
+    Arbitrary<String> names = Combinators.combine(words, words, Arbitraries.of(true, false))
+        .as((first, second, two) -> two ? first + Character.toUpperCase(second.charAt(0)) + second.substring(1) : first)
         .filter(name -> !List.of("id", "limit", "cursor").contains(name));
     return Arbitraries.maps(names, types()).ofMinSize(1).ofMaxSize(6).map(LinkedHashMap::new);
   }
