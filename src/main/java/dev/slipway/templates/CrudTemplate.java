@@ -317,7 +317,8 @@ public final class CrudTemplate implements Template {
 
   private static ObjectNode list(String resource, String base, Layout layout, List<Field> fields, JsonNode auth) {
     ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in " + layout.order()
-        + (layout.descending() ? " descending" : "") + " order (id breaking ties), filtered by equality on any field.");
+        + (layout.descending() ? " descending" : "") + " order" + (layout.order().equals("id") ? "" : " (id breaking ties)")
+        + ", filtered by equality on any field.");
     ObjectNode query = spec.putObject("input").putObject("query");
     ObjectNode params = Json.MAPPER.createObjectNode();
     var where = new ArrayList<String>();

@@ -1,0 +1,20 @@
+package dev.slipway.templates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.spec.Json;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CrudTemplateTest {
+
+  @Test
+  void the_same_config_generates_a_byte_identical_bundle() throws Exception {
+    var config = Json.parse(GenerationBench.BRIEF);
+    Bundle bundle = new CrudTemplate().generate(config, Optional.empty());
+    String first = GenerationBench.bytes(bundle);
+    String second = GenerationBench.bytes(new CrudTemplate().generate(Json.parse(GenerationBench.BRIEF), Optional.empty()));
+    assertThat(second).isEqualTo(first);
+    assertThat(bundle.migration()).contains("create table \"platform\".\"projects\"", "\"status\" in ('active', 'archived')");
+  }
+}
