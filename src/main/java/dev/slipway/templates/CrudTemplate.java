@@ -104,6 +104,10 @@ public final class CrudTemplate implements Template {
     var violations = new ArrayList<Violation>();
     ObjectOf fields = FieldTypes.parse(config.get("validation"), "/config/validation", violations).orElse(null);
     if (fields == null) throw new InvalidSpecException(violations);
+    String schema = config.get("table").asText().substring(0, config.get("table").asText().indexOf('.'));
+    if (schema.equals("slipway") || schema.startsWith("pg_") || schema.equals("information_schema")) {
+      violations.add(new Violation("/config/table", "'" + schema + "' is a schema of Slipway or of PostgreSQL; use one of your own"));
+    }
     boolean camel = config.path("fieldNames").asText("asIs").equals("camelCase");
     for (Field field : fields.fields()) {
       String column = camel ? snake(field.name()) : field.name();

@@ -85,6 +85,10 @@ class TemplatesTest {
          "validation": {"name": "string", "bogus": "integer", "status": "boolean"}}}""");
     assertThat(mismatch.status()).as(mismatch.toString()).isEqualTo(422);
     assertThat(mismatch.errorPaths()).containsExactly("/config/validation/bogus", "/config/validation/status");
+    Reply own = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "keys", "table": "slipway.api_keys", "validation": {"name": "string"}}}""");
+    assertThat(own.status()).isEqualTo(422);
+    assertThat(own.errorPaths()).contains("/config/table");
     assertThat(database.scalar("select count(*) from slipway.endpoints where name like 'things-%'")).isEqualTo(0L);
   }
 
