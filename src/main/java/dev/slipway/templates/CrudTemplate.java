@@ -51,6 +51,12 @@ public final class CrudTemplate implements Template {
                        "description": "the column lists are ordered by, - for descending; id breaks ties" },
           "auth": { "enum": ["apiKey", "jwt"], "default": "apiKey",
                     "description": "how callers prove their roles: the org's consumer keys, or a JWT" },
+          "filters": {
+            "type": "object",
+            "description": "field → the list's operators on it: eq (?f=), in (?f_in=a,b), lt (?f_lt=), gt (?f_gt=), like (?f_like=); without it, eq on every field",
+            "additionalProperties": { "type": "array", "minItems": 1, "uniqueItems": true,
+                                      "items": { "enum": ["eq", "in", "lt", "gt", "like"] } }
+          },
           "permissions": {
             "type": "object",
             "additionalProperties": false,
@@ -121,6 +127,7 @@ public final class CrudTemplate implements Template {
             + "' is a query parameter of the list endpoint; name the field otherwise"));
       }
     }
+    List<Filter> filters = filters(config.path("filters"), fields.fields(), violations);
     columns.ifPresent(existing -> checkColumns(fields, existing, camel, violations));
     Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns,
         config.path("orderBy").asText("id"), violations);
@@ -133,7 +140,7 @@ public final class CrudTemplate implements Template {
     List<Field> all = fields.fields();
 
     var specs = List.of(
-        list(resource, base, layout, all, authOf(auth, permissions.get("read"))),
+        list(resource, base, layout, filters, authOf(auth, permissions.get("read"))),
         get(resource, base, layout, authOf(auth, permissions.get("read"))),
         create(resource, base, layout, fields, authOf(auth, permissions.get("create"))),
         update(resource, base, layout, all, authOf(auth, permissions.get("update"))),
@@ -319,18 +326,82 @@ public final class CrudTemplate implements Template {
         ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
   }
 
-  private static ObjectNode list(String resource, String base, Layout layout, List<Field> fields, JsonNode auth) {
+  /** One operator of the list on one field, and the query parameter that carries its operand. */
+  private record Filter(Field field, String operator) {
+    String parameter() {
+      return operator.equals("eq") ? field.name() : field.name() + "_" + operator;
+    }
+  }
+
+  /** The config's filters, or eq on every field; each operator must suit its field's type. */
+  private static List<Filter> filters(JsonNode config, List<Field> fields, List<Violation> violations) {
+    var filters = new ArrayList<Filter>();
+    if (config.isMissingNode()) {
+      fields.forEach(field -> filters.add(new Filter(field, "eq")));
+      return filters;
+    }
+    var byName = fields.stream().collect(Collectors.toMap(Field::name, f -> f));
+    var parameters = new java.util.HashSet<>(List.of("limit", "cursor"));
+    fields.forEach(field -> parameters.add(field.name()));
+    for (var entry : config.properties()) {
+      Field field = byName.get(entry.getKey());
+      String at = "/config/filters/" + entry.getKey();
+      if (field == null) {
+        violations.add(new Violation(at, "no validation field is named '" + entry.getKey() + "'"));
+        continue;
+      }
+      for (int i = 0; i < entry.getValue().size(); i++) {
+        var filter = new Filter(field, entry.getValue().get(i).asText());
+        Optional<String> unfit = unfit(filter);
+        if (unfit.isPresent()) {
+          violations.add(new Violation(at + "/" + i, unfit.get()));
+        } else if (!filter.operator().equals("eq") && !parameters.add(filter.parameter())) {
+          violations.add(new Violation(at + "/" + i, "its query parameter '" + filter.parameter() + "' is taken by a field"));
+        } else {
+          filters.add(filter);
+        }
+      }
+    }
+    return filters;
+  }
+
+  private static Optional<String> unfit(Filter filter) {
+    Kind kind = filter.field().type() instanceof Scalar s ? s.kind() : null;
+    return switch (filter.operator()) {
+      case "lt", "gt" -> kind == Kind.NUMBER || kind == Kind.INTEGER || kind == Kind.DATE || kind == Kind.DATETIME
+          ? Optional.empty() : Optional.of(filter.operator() + " compares numbers, dates and datetimes only");
+      case "like" -> kind == Kind.STRING || kind == Kind.EMAIL || kind == Kind.URL
+          ? Optional.empty() : Optional.of("like matches strings only");
+      default -> Optional.empty();
+    };
+  }
+
+  private static ObjectNode list(String resource, String base, Layout layout, List<Filter> filters, JsonNode auth) {
     ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in " + layout.order()
         + (layout.descending() ? " descending" : "") + " order" + (layout.order().equals("id") ? "" : " (id breaking ties)")
-        + ", filtered by equality on any field.");
+        + (filters.isEmpty() ? "." : ", filtered by " + String.join(", ", filters.stream().map(Filter::parameter).toList()) + "."));
     ObjectNode query = spec.putObject("input").putObject("query");
     ObjectNode params = Json.MAPPER.createObjectNode();
     var where = new ArrayList<String>();
-    for (Field field : fields) {
-      query.set(field.name(), FieldTypes.jsonSchema(field.type()));
-      String cast = cast(field.name(), field.type());
-      where.add("(" + cast + " is null or " + quoted(layout.column(field.name())) + " = " + cast + ")");
-      params.put(field.name(), "${input.query." + field.name() + "}");
+    for (Filter filter : filters) {
+      Field field = filter.field();
+      String name = filter.parameter();
+      String column = quoted(layout.column(field.name()));
+      String cast = cast(name, field.type());
+      query.set(name, switch (filter.operator()) {
+        case "eq" -> FieldTypes.jsonSchema(field.type());
+        case "lt", "gt" -> FieldTypes.jsonSchema(new Scalar(((Scalar) field.type()).kind(), Optional.empty(), Optional.empty()));
+        default -> Json.parse("{\"type\": \"string\", \"minLength\": 1}");
+      });
+      where.add(switch (filter.operator()) {
+        case "eq" -> "(" + cast + " is null or " + column + " = " + cast + ")";
+        case "lt" -> "(" + cast + " is null or " + column + " < " + cast + ")";
+        case "gt" -> "(" + cast + " is null or " + column + " > " + cast + ")";
+        case "in" -> "(cast(:" + name + " as text) is null or " + column + " = any(cast(string_to_array(cast(:" + name
+            + " as text), ',') as " + sqlType(field.type()) + "[])))";
+        default -> "(cast(:" + name + " as text) is null or " + column + " like cast(:" + name + " as text))";
+      });
+      params.put(name, "${input.query." + name + "}");
     }
     query.set("limit", Json.parse("{\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100, \"default\": 20}"));
     query.set("cursor", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));

@@ -143,7 +143,8 @@ class TemplatesTest {
     Reply created = post("/api/create-endpoint", """
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "tasks", "table": "work.tasks", "permissions": {"read": ["public"]},
-                    "validation": {"title": "string(1..100)", "due": "date?", "points": "integer(0..13)", "owner": "email?"}}}""");
+                    "validation": {"title": "string(1..100)", "due": "date?", "points": "integer(0..13)", "owner": "email?"},
+                    "filters": {"title": ["eq", "like"], "points": ["lt", "gt", "in"], "due": ["lt"]}}}""");
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     assertThat(created.json().path("release").path("live").asBoolean()).isTrue();
     assertValidOpenApi(created.json().path("openapi").toString());
@@ -154,9 +155,23 @@ class TemplatesTest {
     assertThat(document.status()).isEqualTo(200);
     assertValidOpenApi(document.body());
     assertThat(document.json().path("paths").path("/api/tasks").path("get").path("parameters").findValuesAsText("name"))
-        .contains("title", "points", "limit", "cursor");
-    // the public list answers without a key
+        .contains("title", "title_like", "points_gt", "points_in", "due_lt", "limit", "cursor");
+    // the public list answers without a key; its filters take their operators
     assertThat(slipway.data("GET", "/api/tasks").status()).isEqualTo(200);
+    String writer = key("task-writer", "writer");
+    call("POST", "/api/tasks", writer, "{\"title\": \"Write\", \"points\": 1, \"due\": \"2025-01-10\"}");
+    call("POST", "/api/tasks", writer, "{\"title\": \"Wrap up\", \"points\": 5}");
+    call("POST", "/api/tasks", writer, "{\"title\": \"Test\", \"points\": 8, \"due\": \"2025-09-01\"}");
+    assertThat(slipway.data("GET", "/api/tasks?points_gt=3").json().findValuesAsText("title")).containsExactlyInAnyOrder("Wrap up", "Test");
+    assertThat(slipway.data("GET", "/api/tasks?points_in=1,8").json().findValuesAsText("title")).containsExactlyInAnyOrder("Write", "Test");
+    assertThat(slipway.data("GET", "/api/tasks?title_like=W%25&points_lt=5").json().findValuesAsText("title")).containsExactly("Write");
+    assertThat(slipway.data("GET", "/api/tasks?due_lt=2025-06-01").json().findValuesAsText("title")).containsExactly("Write");
+    assertThat(slipway.data("GET", "/api/tasks?points_in=1,x").status()).isEqualTo(400);
+    Reply unfit = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "odd", "table": "work.odd", "validation": {"title": "string"},
+         "filters": {"title": ["lt"], "nope": ["eq"]}}}""");
+    assertThat(unfit.status()).isEqualTo(422);
+    assertThat(unfit.errorPaths()).containsExactly("/config/filters/title/0", "/config/filters/nope");
 
     Reply page = slipway.data("GET", "/docs");
     assertThat(page.status()).isEqualTo(200);
