@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Scripts sharing a context cannot change each other's environment (the realm is frozen, code
  * is strict), but they do share a heap and a thread budget: a hostile script can still exhaust
- * memory. Moving runs into worker processes is meant to happen behind this same API.
+ * memory. That is why, by default, it runs only inside {@link SandboxWorker} processes, one per
+ * worker, where exhausting memory ends just that worker.
  */
 public final class ScriptSandbox implements Sandbox {
 
