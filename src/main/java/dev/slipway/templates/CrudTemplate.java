@@ -51,6 +51,17 @@ public final class CrudTemplate implements Template {
                        "description": "the column lists are ordered by, - for descending; id breaks ties" },
           "auth": { "enum": ["apiKey", "jwt"], "default": "apiKey",
                     "description": "how callers prove their roles: the org's consumer keys, or a JWT" },
+          "parent": {
+            "type": "object",
+            "required": ["resource", "param", "column"],
+            "additionalProperties": false,
+            "description": "nests the resource under another: /api/teams/:teamId/members, rows scoped by their team_id column",
+            "properties": {
+              "resource": { "type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$" },
+              "param": { "type": "string", "pattern": "^[a-z][A-Za-z0-9]{0,40}$" },
+              "column": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$" }
+            }
+          },
           "filters": {
             "type": "object",
             "description": "field → the list's operators on it: eq (?f=), in (?f_in=a,b), lt (?f_lt=), gt (?f_gt=), like (?f_like=); without it, eq on every field",
@@ -129,12 +140,16 @@ public final class CrudTemplate implements Template {
     }
     List<Filter> filters = filters(config.path("filters"), fields.fields(), violations);
     columns.ifPresent(existing -> checkColumns(fields, existing, camel, violations));
-    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns,
+    Optional<Parent> parent = config.has("parent") ? Optional.of(new Parent(config.get("parent").get("resource").asText(),
+        config.get("parent").get("param").asText(), config.get("parent").get("column").asText())) : Optional.empty();
+    parent.ifPresent(p -> checkParent(p, fields.fields(), columns, camel, violations));
+    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns, parent,
         config.path("orderBy").asText("id"), violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
 
     String resource = config.get("resource").asText();
-    String base = config.path("basePath").asText("/api") + "/" + resource;
+    String base = config.path("basePath").asText("/api")
+        + parent.map(p -> "/" + p.resource() + "/:" + p.param()).orElse("") + "/" + resource;
     String auth = config.path("auth").asText("apiKey");
     JsonNode permissions = config.path("permissions");
     List<Field> all = fields.fields();
@@ -156,12 +171,13 @@ public final class CrudTemplate implements Template {
    *
    * @param columns the table's columns in order (for a new table, the ones the migration makes)
    */
-  private record Layout(String table, boolean camel, List<String> columns, String order, boolean descending) {
+  private record Layout(String table, boolean camel, List<String> columns, Optional<Parent> parent, String order, boolean descending) {
 
-    static Layout of(String table, boolean camel, List<Field> fields, Optional<Map<String, String>> existing, String orderBy,
-        List<Violation> violations) {
+    static Layout of(String table, boolean camel, List<Field> fields, Optional<Map<String, String>> existing, Optional<Parent> parent,
+        String orderBy, List<Violation> violations) {
       List<String> columns = existing.map(e -> List.copyOf(e.keySet())).orElseGet(() -> {
         var made = new ArrayList<String>(List.of("id"));
+        parent.ifPresent(p -> made.add(p.column()));
         fields.forEach(field -> made.add(camel ? snake(field.name()) : field.name()));
         made.addAll(List.of("created_at", "updated_at"));
         return made;
@@ -171,7 +187,12 @@ public final class CrudTemplate implements Template {
       if (!columns.contains(order)) {
         violations.add(new Violation("/config/orderBy", "the table has no column '" + order + "'"));
       }
-      return new Layout(table, camel, columns, order, descending);
+      return new Layout(table, camel, columns, parent, order, descending);
+    }
+
+    /** The condition that keeps a statement to the parent in the path; empty when not nested. */
+    String scope() {
+      return parent.map(p -> " and " + quoted(p.column()) + " = cast(:" + p.param() + " as uuid)").orElse("");
     }
 
     String column(String field) {
@@ -195,6 +216,23 @@ public final class CrudTemplate implements Template {
     List<String> shape() {
       return columns.stream().map(this::json).toList();
     }
+  }
+
+  /** The resource this one is nested under: its path segment, path parameter and the column that holds it. */
+  private record Parent(String resource, String param, String column) {}
+
+  private static void checkParent(Parent parent, List<Field> fields, Optional<Map<String, String>> columns, boolean camel,
+      List<Violation> violations) {
+    if (fields.stream().anyMatch(f -> f.name().equals(parent.param()) || (camel ? snake(f.name()) : f.name()).equals(parent.column()))) {
+      violations.add(new Violation("/config/parent", "the parent's param and column come from the path; no validation field may "
+          + "share their names"));
+    }
+    columns.ifPresent(existing -> {
+      if (!"uuid".equals(existing.get(parent.column()))) {
+        violations.add(new Violation("/config/parent/column", "the table needs a uuid column '" + parent.column() + "'"
+            + (existing.containsKey(parent.column()) ? " (it is " + existing.get(parent.column()) + ")" : "")));
+      }
+    });
   }
 
   /** {@code orgId} → {@code org_id}. */
@@ -240,7 +278,9 @@ public final class CrudTemplate implements Template {
    * The bundle's own tests: the happy path (create, get it back, list, change it, delete it,
    * miss it), validation failures, missing credentials and a role the operation does not admit.
    */
-  private static List<DraftTests.TestCase> tests(String base, List<Field> fields, JsonNode permissions, Layout layout) {
+  private static List<DraftTests.TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout) {
+    // nested: the cases work under one parent; another parent must not see its rows
+    String base = layout.parent().map(p -> pattern.replace(":" + p.param(), SAMPLE_PARENT)).orElse(pattern);
     Optional<String> reader = roleFor(permissions.get("read"));
     Optional<String> creator = roleFor(permissions.get("create"));
     Optional<String> updater = roleFor(permissions.get("update"));
@@ -265,6 +305,8 @@ public final class CrudTemplate implements Template {
     ObjectNode unknown = sample.deepCopy().put("unexpected_field", 1);
     tests.add(test("create refuses unknown fields", "POST", base, Optional.of(unknown), creator, 400, List.of()));
     tests.add(test("get of a missing id is 404", "GET", missing, Optional.empty(), reader, 404, List.of()));
+    layout.parent().ifPresent(p -> tests.add(test("another parent does not see the row", "GET",
+        pattern.replace(":" + p.param(), OTHER_PARENT) + "/" + created, Optional.empty(), reader, 404, List.of())));
     tests.add(test("update of a missing id is 404", "PATCH", missing, Optional.of(change), updater, 404, List.of()));
     if (!isPublic(permissions.get("create"))) {
       tests.add(test("create needs credentials", "POST", base, Optional.of(sample), Optional.empty(), 401, List.of()));
@@ -277,6 +319,9 @@ public final class CrudTemplate implements Template {
     tests.add(test("get after delete is 404", "GET", base + "/" + created, Optional.empty(), reader, 404, List.of()));
     return tests;
   }
+
+  private static final String SAMPLE_PARENT = "123e4567-e89b-42d3-a456-426614174001";
+  private static final String OTHER_PARENT = "123e4567-e89b-42d3-a456-426614174002";
 
   private static DraftTests.TestCase test(String name, String method, String path, Optional<? extends JsonNode> body,
       Optional<String> role, int status, List<String> fields) {
@@ -380,9 +425,15 @@ public final class CrudTemplate implements Template {
     ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in " + layout.order()
         + (layout.descending() ? " descending" : "") + " order" + (layout.order().equals("id") ? "" : " (id breaking ties)")
         + (filters.isEmpty() ? "." : ", filtered by " + String.join(", ", filters.stream().map(Filter::parameter).toList()) + "."));
-    ObjectNode query = spec.putObject("input").putObject("query");
+    ObjectNode input = spec.putObject("input");
+    ObjectNode query = input.putObject("query");
     ObjectNode params = Json.MAPPER.createObjectNode();
     var where = new ArrayList<String>();
+    layout.parent().ifPresent(p -> {
+      input.putObject("params").set(p.param(), UUID_SCHEMA);
+      where.add(quoted(p.column()) + " = cast(:" + p.param() + " as uuid)");
+      params.put(p.param(), "${input.params." + p.param() + "}");
+    });
     for (Filter filter : filters) {
       Field field = filter.field();
       String name = filter.parameter();
@@ -424,18 +475,26 @@ public final class CrudTemplate implements Template {
 
   private static ObjectNode get(String resource, String base, Layout layout, JsonNode auth) {
     ObjectNode spec = spec(resource + "-get", "GET", base + "/:id", auth, "Gets one of " + resource + " by id; 404 when there is none.");
-    idParam(spec);
-    sqlStep(spec, "row", "select " + layout.select() + " from " + layout.table() + " where id = cast(:id as uuid)", idParams(), "one");
+    idParam(spec, layout);
+    sqlStep(spec, "row", "select " + layout.select() + " from " + layout.table() + " where id = cast(:id as uuid)" + layout.scope(),
+        idParams(layout), "one");
     spec.putObject("response").put("status", 200).put("body", "${steps.row.row}");
     return spec;
   }
 
   private static ObjectNode create(String resource, String base, Layout layout, ObjectOf fields, JsonNode auth) {
     ObjectNode spec = spec(resource + "-create", "POST", base, auth, "Creates one of " + resource + "; 201 with its Location.");
-    spec.putObject("input").set("body", FieldTypes.jsonSchema(fields));
+    ObjectNode input = spec.putObject("input");
+    input.set("body", FieldTypes.jsonSchema(fields));
     ObjectNode params = Json.MAPPER.createObjectNode();
     var names = new ArrayList<String>();
     var values = new ArrayList<String>();
+    layout.parent().ifPresent(p -> {
+      input.putObject("params").set(p.param(), UUID_SCHEMA);
+      names.add(quoted(p.column()));
+      values.add("cast(:" + p.param() + " as uuid)");
+      params.put(p.param(), "${input.params." + p.param() + "}");
+    });
     for (Field field : fields.fields()) {
       names.add(quoted(layout.column(field.name())));
       values.add(cast(field.name(), field.type()));
@@ -444,7 +503,8 @@ public final class CrudTemplate implements Template {
     sqlStep(spec, "created", "insert into " + layout.table() + " (" + String.join(", ", names) + ") values (" + String.join(", ", values)
         + ") returning " + layout.select(), params, "one");
     ObjectNode response = spec.putObject("response").put("status", 201);
-    response.putObject("headers").put("Location", base + "/${steps.created.row.id}");
+    String location = layout.parent().map(p -> base.replace(":" + p.param(), "${input.params." + p.param() + "}")).orElse(base);
+    response.putObject("headers").put("Location", location + "/${steps.created.row.id}");
     response.put("body", "${steps.created.row}");
     return spec;
   }
@@ -452,12 +512,12 @@ public final class CrudTemplate implements Template {
   private static ObjectNode update(String resource, String base, Layout layout, List<Field> fields, JsonNode auth) {
     ObjectNode spec = spec(resource + "-update", "PATCH", base + "/:id", auth,
         "Changes the given fields of one of " + resource + "; fields left out keep their value.");
-    ObjectNode input = idParam(spec);
+    ObjectNode input = idParam(spec, layout);
     var optional = fields.stream().map(f -> new Field(f.name(), f.type(), true)).toList();
     ObjectNode body = FieldTypes.jsonSchema(new ObjectOf(optional));
     body.put("minProperties", 1);
     input.set("body", body);
-    ObjectNode params = idParams();
+    ObjectNode params = idParams(layout);
     var sets = new ArrayList<String>();
     for (Field field : fields) {
       String column = quoted(layout.column(field.name()));
@@ -466,15 +526,16 @@ public final class CrudTemplate implements Template {
     }
     if (layout.has("updated_at")) sets.add("updated_at = now()");
     sqlStep(spec, "updated", "update " + layout.table() + " set " + String.join(", ", sets)
-        + " where id = cast(:id as uuid) returning " + layout.select(), params, "one");
+        + " where id = cast(:id as uuid)" + layout.scope() + " returning " + layout.select(), params, "one");
     spec.putObject("response").put("status", 200).put("body", "${steps.updated.row}");
     return spec;
   }
 
   private static ObjectNode delete(String resource, String base, Layout layout, JsonNode auth) {
     ObjectNode spec = spec(resource + "-delete", "DELETE", base + "/:id", auth, "Deletes one of " + resource + "; 204, or 404 when there is none.");
-    idParam(spec);
-    sqlStep(spec, "deleted", "delete from " + layout.table() + " where id = cast(:id as uuid) returning id", idParams(), "one");
+    idParam(spec, layout);
+    sqlStep(spec, "deleted", "delete from " + layout.table() + " where id = cast(:id as uuid)" + layout.scope() + " returning id",
+        idParams(layout), "one");
     spec.putObject("response").put("status", 204);
     return spec;
   }
@@ -486,14 +547,21 @@ public final class CrudTemplate implements Template {
     return spec;
   }
 
-  private static ObjectNode idParam(ObjectNode spec) {
+  private static final JsonNode UUID_SCHEMA = Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}");
+
+  /** The id path parameter, and the parent's when nested. */
+  private static ObjectNode idParam(ObjectNode spec, Layout layout) {
     ObjectNode input = spec.putObject("input");
-    input.putObject("params").set("id", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));
+    ObjectNode params = input.putObject("params");
+    layout.parent().ifPresent(p -> params.set(p.param(), UUID_SCHEMA));
+    params.set("id", UUID_SCHEMA);
     return input;
   }
 
-  private static ObjectNode idParams() {
-    return Json.MAPPER.createObjectNode().put("id", "${input.params.id}");
+  private static ObjectNode idParams(Layout layout) {
+    ObjectNode params = Json.MAPPER.createObjectNode().put("id", "${input.params.id}");
+    layout.parent().ifPresent(p -> params.put(p.param(), "${input.params." + p.param() + "}"));
+    return params;
   }
 
   private static void sqlStep(ObjectNode spec, String id, String sql, ObjectNode params, String expect) {
@@ -517,6 +585,7 @@ public final class CrudTemplate implements Template {
     var sql = new StringBuilder();
     sql.append("create schema if not exists ").append(schema).append(";\n");
     sql.append("create table ").append(table).append(" (\n  id uuid primary key default gen_random_uuid(),\n");
+    layout.parent().ifPresent(p -> sql.append("  ").append(quoted(p.column())).append(" uuid not null,\n"));
     for (Field field : fields) {
       sql.append("  ").append(quoted(layout.column(field.name()))).append(' ').append(sqlType(field.type()));
       if (!field.optional()) sql.append(" not null");
@@ -531,6 +600,11 @@ public final class CrudTemplate implements Template {
         sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(column)).append(");\n");
       }
     }
+    layout.parent().ifPresent(p -> {
+      String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + p.column();
+      sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(p.column()))
+          .append(", id);\n");
+    });
     if (!layout.order().equals("id")) {
       // lists read in this order, id breaking ties: one index serves the order and the cursor
       String index = qualified.substring(qualified.indexOf('.') + 1) + "_by_" + layout.order();

@@ -183,6 +183,33 @@ class TemplatesTest {
     assertThat(broken.getMessages()).isNotEmpty();
   }
 
+  @Test
+  void a_nested_resource_lives_under_its_parent_and_only_there() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "members", "table": "teamwork.members",
+                    "parent": {"resource": "teams", "param": "teamId", "column": "team_id"},
+                    "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
+                    "validation": {"name": "string(1..50)", "role": "enum('lead','dev')"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("endpointUrl").asText()).isEqualTo("/api/teams/:teamId/members");
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another parent does not see the row");
+
+    String one = "/api/teams/11111111-1111-4111-8111-111111111111/members";
+    String two = "/api/teams/22222222-2222-4222-8222-222222222222/members";
+    Reply ada = slipway.data("POST", one, "{\"name\": \"Ada\", \"role\": \"lead\"}", "application/json");
+    assertThat(ada.status()).as(ada.toString()).isEqualTo(201);
+    String id = ada.json().path("id").asText();
+    assertThat(ada.header("Location")).isEqualTo(one + "/" + id);
+    assertThat(ada.json().path("team_id").asText()).isEqualTo("11111111-1111-4111-8111-111111111111");
+    assertThat(slipway.data("GET", one).json().findValuesAsText("name")).containsExactly("Ada");
+    assertThat(slipway.data("GET", two).json().size()).isZero();
+    assertThat(slipway.data("GET", two + "/" + id).status()).isEqualTo(404);
+    assertThat(slipway.data("DELETE", two + "/" + id).status()).isEqualTo(404);
+    assertThat(slipway.data("GET", one + "/" + id).status()).isEqualTo(200);
+  }
+
   private static void assertValidOpenApi(String json) {
     var options = new io.swagger.v3.parser.core.models.ParseOptions();
     options.setResolve(true);
