@@ -42,7 +42,8 @@ public final class DraftTests {
 
   /**
    * @param path   may hold {@code {{case name.field}}}: that field of an earlier case's response body
-   * @param role   the role the caller holds; empty for a call without credentials
+   * @param role   the role the caller holds ({@code role#name} for a second caller with that role);
+   *               empty for a call without credentials
    * @param fields fields the response body must have (each row's, for an array)
    */
   public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role, int status,
@@ -122,7 +123,11 @@ public final class DraftTests {
         byte[] random = new byte[24];
         RANDOM.nextBytes(random);
         String token = "test_" + HexFormat.of().formatHex(random);
-        keys.put(token, new ConsumerKeyLookup.Key(-1, "draft test as " + r, List.of(r)));
+        // every plain role is one caller (key -1), so rows one case creates are another's to read even
+        // where rows belong to their creator; "role#name" is a caller of its own holding role
+        int hash = r.indexOf('#');
+        long id = hash < 0 ? -1 : -2 - tokens.size();
+        keys.put(token, new ConsumerKeyLookup.Key(id, "draft test as " + r, List.of(hash < 0 ? r : r.substring(0, hash))));
         return token;
       }));
     }

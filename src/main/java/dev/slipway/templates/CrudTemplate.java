@@ -62,6 +62,8 @@ public final class CrudTemplate implements Template {
               "column": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$" }
             }
           },
+          "scope": { "enum": ["none", "owner"], "default": "none",
+                     "description": "owner: each row belongs to the caller that created it (an owner column holding the caller's sub), and row-level security lets callers see and change only their own" },
           "filters": {
             "type": "object",
             "description": "field → the list's operators on it: eq (?f=), in (?f_in=a,b), lt (?f_lt=), gt (?f_gt=), like (?f_like=); without it, eq on every field",
@@ -140,10 +142,23 @@ public final class CrudTemplate implements Template {
     }
     List<Filter> filters = filters(config.path("filters"), fields.fields(), violations);
     columns.ifPresent(existing -> checkColumns(fields, existing, camel, violations));
+    boolean owned = config.path("scope").asText("none").equals("owner");
+    if (owned) {
+      for (String operation : List.of("read", "create", "update", "delete")) {
+        if (isPublic(config.path("permissions").get(operation))) {
+          violations.add(new Violation("/config/permissions/" + operation, "rows belong to their callers (scope: owner), so no operation can be public"));
+        }
+      }
+      if (fields.fields().stream().anyMatch(f -> f.name().equals(OWNER))) {
+        violations.add(new Violation("/config/validation/" + OWNER, "'owner' is the column that holds each row's caller (scope: owner)"));
+      }
+      columns.filter(existing -> !"text".equals(existing.get(OWNER))).ifPresent(existing ->
+          violations.add(new Violation("/config/scope", "rows belong to their callers, so the table needs a text column 'owner'")));
+    }
     Optional<Parent> parent = config.has("parent") ? Optional.of(new Parent(config.get("parent").get("resource").asText(),
         config.get("parent").get("param").asText(), config.get("parent").get("column").asText())) : Optional.empty();
     parent.ifPresent(p -> checkParent(p, fields.fields(), columns, camel, violations));
-    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns, parent,
+    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns, parent, owned,
         config.path("orderBy").asText("id"), violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
 
@@ -160,9 +175,12 @@ public final class CrudTemplate implements Template {
         create(resource, base, layout, fields, authOf(auth, permissions.get("create"))),
         update(resource, base, layout, all, authOf(auth, permissions.get("update"))),
         delete(resource, base, layout, authOf(auth, permissions.get("delete"))));
-    String migration = columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout);
-    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions, layout),
-        explanation(resource, base, config, all, columns.isEmpty()));
+    String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, owned))
+        + (owned ? ownerPolicy(layout.table()) : "");
+    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions, layout, owned),
+        explanation(resource, base, config, all, columns.isEmpty())
+            + (owned ? " Rows belong to the caller that created them (the owner column holds its sub); row-level security, "
+                + "forced, lets each caller see and change only its own." : ""));
   }
 
   /**
@@ -174,10 +192,11 @@ public final class CrudTemplate implements Template {
   private record Layout(String table, boolean camel, List<String> columns, Optional<Parent> parent, String order, boolean descending) {
 
     static Layout of(String table, boolean camel, List<Field> fields, Optional<Map<String, String>> existing, Optional<Parent> parent,
-        String orderBy, List<Violation> violations) {
+        boolean owned, String orderBy, List<Violation> violations) {
       List<String> columns = existing.map(e -> List.copyOf(e.keySet())).orElseGet(() -> {
         var made = new ArrayList<String>(List.of("id"));
         parent.ifPresent(p -> made.add(p.column()));
+        if (owned) made.add(OWNER);
         fields.forEach(field -> made.add(camel ? snake(field.name()) : field.name()));
         made.addAll(List.of("created_at", "updated_at"));
         return made;
@@ -216,6 +235,18 @@ public final class CrudTemplate implements Template {
     List<String> shape() {
       return columns.stream().map(this::json).toList();
     }
+  }
+
+  private static final String OWNER = "owner";
+  /** The calling caller's sub, as the data plane sets it for every request with a caller. */
+  private static final String CALLER = "current_setting('request.jwt.claims', true)::jsonb ->> 'sub'";
+
+  /** Row-level security that gives each caller its own rows only; forced, so it holds for the table's owner too. */
+  private static String ownerPolicy(String table) {
+    return "alter table " + table + " enable row level security;\n"
+        + "alter table " + table + " force row level security;\n"
+        + "drop policy if exists owner_rows on " + table + ";\n"
+        + "create policy owner_rows on " + table + " using (owner = " + CALLER + ") with check (owner = " + CALLER + ");\n";
   }
 
   /** The resource this one is nested under: its path segment, path parameter and the column that holds it. */
@@ -278,7 +309,8 @@ public final class CrudTemplate implements Template {
    * The bundle's own tests: the happy path (create, get it back, list, change it, delete it,
    * miss it), validation failures, missing credentials and a role the operation does not admit.
    */
-  private static List<DraftTests.TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout) {
+  private static List<DraftTests.TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout,
+      boolean owned) {
     // nested: the cases work under one parent; another parent must not see its rows
     String base = layout.parent().map(p -> pattern.replace(":" + p.param(), SAMPLE_PARENT)).orElse(pattern);
     Optional<String> reader = roleFor(permissions.get("read"));
@@ -305,6 +337,10 @@ public final class CrudTemplate implements Template {
     ObjectNode unknown = sample.deepCopy().put("unexpected_field", 1);
     tests.add(test("create refuses unknown fields", "POST", base, Optional.of(unknown), creator, 400, List.of()));
     tests.add(test("get of a missing id is 404", "GET", missing, Optional.empty(), reader, 404, List.of()));
+    if (owned) {
+      tests.add(test("another caller does not see the row", "GET", base + "/" + created, Optional.empty(),
+          reader.map(r -> r + "#other"), 404, List.of()));
+    }
     layout.parent().ifPresent(p -> tests.add(test("another parent does not see the row", "GET",
         pattern.replace(":" + p.param(), OTHER_PARENT) + "/" + created, Optional.empty(), reader, 404, List.of())));
     tests.add(test("update of a missing id is 404", "PATCH", missing, Optional.of(change), updater, 404, List.of()));
@@ -579,13 +615,14 @@ public final class CrudTemplate implements Template {
     return auth;
   }
 
-  private static String migration(String qualified, List<Field> fields, Layout layout) {
+  private static String migration(String qualified, List<Field> fields, Layout layout, boolean owned) {
     String table = quoted(qualified);
     String schema = quoted(qualified.substring(0, qualified.indexOf('.')));
     var sql = new StringBuilder();
     sql.append("create schema if not exists ").append(schema).append(";\n");
     sql.append("create table ").append(table).append(" (\n  id uuid primary key default gen_random_uuid(),\n");
     layout.parent().ifPresent(p -> sql.append("  ").append(quoted(p.column())).append(" uuid not null,\n"));
+    if (owned) sql.append("  owner text not null default (").append(CALLER).append("),\n");
     for (Field field : fields) {
       sql.append("  ").append(quoted(layout.column(field.name()))).append(' ').append(sqlType(field.type()));
       if (!field.optional()) sql.append(" not null");

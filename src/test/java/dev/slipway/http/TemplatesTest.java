@@ -210,6 +210,38 @@ class TemplatesTest {
     assertThat(slipway.data("GET", one + "/" + id).status()).isEqualTo(200);
   }
 
+  @Test
+  void rows_that_belong_to_their_caller_are_invisible_to_other_callers_in_the_database_itself() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "notes", "table": "private.notes", "scope": "owner",
+                    "permissions": {"read": ["writer"], "create": ["writer"], "update": ["writer"], "delete": ["writer"]},
+                    "validation": {"text": "string(1..500)"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another caller does not see the row");
+    assertThat(created.json().path("sql").path("migration").asText()).contains("force row level security", "create policy owner_rows");
+
+    String alice = key("alice", "writer");
+    String bob = key("bob", "writer");
+    Reply note = call("POST", "/api/notes", alice, "{\"text\": \"mine\"}");
+    assertThat(note.status()).as(note.toString()).isEqualTo(201);
+    String id = note.json().path("id").asText();
+    assertThat(note.json().path("owner").asText()).startsWith("key:");
+    assertThat(call("GET", "/api/notes", alice, null).json().size()).isEqualTo(1);
+    assertThat(call("GET", "/api/notes", bob, null).json().size()).isZero();
+    assertThat(call("GET", "/api/notes/" + id, bob, null).status()).isEqualTo(404);
+    assertThat(call("PATCH", "/api/notes/" + id, bob, "{\"text\": \"taken\"}").status()).isEqualTo(404);
+    assertThat(call("DELETE", "/api/notes/" + id, bob, null).status()).isEqualTo(404);
+    assertThat(call("GET", "/api/notes/" + id, alice, null).json().path("text").asText()).isEqualTo("mine");
+
+    Reply open = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "open-notes", "table": "private.open_notes", "scope": "owner",
+         "permissions": {"read": ["public"]}, "validation": {"owner": "string"}}}""");
+    assertThat(open.status()).isEqualTo(422);
+    assertThat(open.errorPaths()).containsExactly("/config/permissions/read", "/config/validation/owner");
+  }
+
   private static void assertValidOpenApi(String json) {
     var options = new io.swagger.v3.parser.core.models.ParseOptions();
     options.setResolve(true);

@@ -48,7 +48,7 @@ class CrudPropertiesTest {
   @Property(tries = 25)
   void every_valid_config_makes_endpoints_that_pass_their_own_tests(@ForAll("validations") Map<String, String> validation,
       @ForAll("permissions") Map<String, List<String>> permissions, @ForAll boolean camelCase,
-      @ForAll("orders") String orderBy, @ForAll boolean nested) {
+      @ForAll("orders") String orderBy, @ForAll boolean nested, @ForAll boolean owned) {
     int n = RESOURCES.incrementAndGet();
     ObjectNode request = Json.MAPPER.createObjectNode().put("template", "crud-endpoint").put("deploy", true);
     ObjectNode config = request.putObject("config").put("resource", "things" + n).put("table", "prop_" + n + ".items");
@@ -56,6 +56,11 @@ class CrudPropertiesTest {
     if (camelCase) config.put("fieldNames", "camelCase");
     if (nested) config.putObject("parent").put("resource", "groups").put("param", "groupId").put("column", "group_id");
     config.put("orderBy", orderBy);
+    if (owned) {
+      // rows that belong to their callers cannot be public
+      config.put("scope", "owner");
+      permissions.replaceAll((operation, roles) -> roles.contains("public") ? List.of("member") : roles);
+    }
     if (!permissions.isEmpty()) config.set("permissions", Json.MAPPER.valueToTree(permissions));
 
     Reply reply = slipway.control("POST", "/api/create-endpoint", request.toString(), "application/json");
@@ -84,7 +89,7 @@ class CrudPropertiesTest {
     Arbitrary<String> words = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(6);
     Arbitrary<String> names = Combinators.combine(words, words, Arbitraries.of(true, false))
         .as((first, second, two) -> two ? first + Character.toUpperCase(second.charAt(0)) + second.substring(1) : first)
-        .filter(name -> !List.of("id", "limit", "cursor", "groupId", "group").contains(name));
+        .filter(name -> !List.of("id", "limit", "cursor", "groupId", "group", "owner").contains(name));
     return Arbitraries.maps(names, types()).ofMinSize(1).ofMaxSize(6).map(LinkedHashMap::new);
   }
 
