@@ -3,7 +3,9 @@ package dev.slipway.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.slipway.Resources;
 import dev.slipway.deploy.Deployer;
+import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
 import dev.slipway.egress.EgressRules;
 import dev.slipway.ops.CallLog;
@@ -14,29 +16,28 @@ import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.ScriptConsole;
-import dev.slipway.deploy.DraftTests;
-import dev.slipway.templates.FieldTypes;
-import dev.slipway.templates.Template;
-import dev.slipway.templates.TemplateService;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
-import dev.slipway.security.Principal;
 import dev.slipway.security.ConsumerKeys;
+import dev.slipway.security.Principal;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
-import dev.slipway.store.AuditStore;
-import dev.slipway.store.CredentialStore;
-import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
 import dev.slipway.spec.Json;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.CredentialStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
+import dev.slipway.store.IdentityStore;
+import dev.slipway.store.Platform;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
+import dev.slipway.templates.FieldTypes;
+import dev.slipway.templates.Template;
+import dev.slipway.templates.TemplateService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -92,7 +93,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       Instant started) {}
 
   /** The declarations of what scripts see ({@code ctx}, {@code console}), for editors. */
-  private static final String SCRIPT_TYPES = resource("/schemas/slipway.d.ts");
+  private static final String SCRIPT_TYPES = Resources.text("schemas/slipway.d.ts");
 
   private final Services services;
   private final Javalin app;
@@ -157,15 +158,6 @@ public final class ControlPlaneServer implements AutoCloseable {
         problem(ctx, Problems.internal(requestId));
       });
     });
-  }
-
-  private static String resource(String name) {
-    try (var in = ControlPlaneServer.class.getResourceAsStream(name)) {
-      if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   /** Javalin's own rejections (no route, wrong method, body too large) in Slipway's taxonomy. */

@@ -1,10 +1,8 @@
 package dev.slipway.http;
 
+import dev.slipway.Resources;
 import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.RoutingTable;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +46,7 @@ final class Docs {
     if (path.startsWith("/docs/")) {
       String asset = path.substring("/docs/".length());
       String type = ASSETS.get(asset);
-      if (type != null) return Optional.of(ok(type, LOADED.computeIfAbsent(asset, Docs::load)));
+      if (type != null) return Optional.of(ok(type, LOADED.computeIfAbsent(asset, name -> Resources.bytes(SWAGGER_UI + name))));
     }
     return Optional.empty();
   }
@@ -57,12 +55,4 @@ final class Docs {
     return new EndpointResponse(200, Map.of("Content-Type", type, "Cache-Control", "no-cache"), body);
   }
 
-  private static byte[] load(String asset) {
-    try (InputStream in = Docs.class.getClassLoader().getResourceAsStream(SWAGGER_UI + asset)) {
-      if (in == null) throw new IllegalStateException("swagger-ui asset missing from the class path: " + asset);
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -1,14 +1,10 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.Resources;
 import dev.slipway.spec.Json;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -24,7 +20,8 @@ import org.slf4j.LoggerFactory;
 final class TypeScriptTranspiler implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TypeScriptTranspiler.class);
-  private static final String POM_PROPERTIES = "META-INF/maven/org.webjars.npm/typescript/pom.properties";
+  /** The bundled compiler's version; part of every cache key, so read once. */
+  private static final String VERSION = Resources.mavenVersion("org.webjars.npm", "typescript");
 
   private static final String TRANSPILE = """
       (function (source, fileName) {
@@ -77,7 +74,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
    */
   synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
     // the compiler's version is part of the key: another compiler may emit other JavaScript
-    String key = Json.sha256(compilerVersion() + "\n" + source);
+    String key = Json.sha256(VERSION + "\n" + source);
     var cached = cache.get(key);
     if (cached.isPresent()) return cached.get();
     String javascript = transpileNow(scriptName, source);
@@ -103,9 +100,8 @@ final class TypeScriptTranspiler implements AutoCloseable {
 
   private void start() {
     long begin = System.nanoTime();
-    String version = compilerVersion();
-    String path = "META-INF/resources/webjars/typescript/" + version + "/lib/typescript.js";
-    String compiler = resource(path);
+    String path = "META-INF/resources/webjars/typescript/" + VERSION + "/lib/typescript.js";
+    String compiler = Resources.text(path);
     var builder = Context.newBuilder("js")
         .out(OutputStream.nullOutputStream())
         .err(OutputStream.nullOutputStream())
@@ -121,31 +117,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
     context = builder.build();
     context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
-    LOG.info("TypeScript {} compiler loaded in {} ms", version, (System.nanoTime() - begin) / 1_000_000);
-  }
-
-  private static String compilerVersion() {
-    Properties properties = new Properties();
-    try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(POM_PROPERTIES)) {
-      if (in == null) {
-        throw new IllegalStateException("TypeScript compiler not on the classpath: " + POM_PROPERTIES + " is missing");
-      }
-      properties.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return properties.getProperty("version");
-  }
-
-  private static String resource(String path) {
-    try (InputStream in = TypeScriptTranspiler.class.getClassLoader().getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("TypeScript compiler not on the classpath: " + path + " is missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    LOG.info("TypeScript {} compiler loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
   }
 
   /**

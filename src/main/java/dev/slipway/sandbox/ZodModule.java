@@ -1,14 +1,10 @@
 package dev.slipway.sandbox;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.slipway.Resources;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Source;
@@ -30,7 +26,6 @@ import org.graalvm.polyglot.Source;
  */
 final class ZodModule {
 
-  private static final String POM_PROPERTIES = "META-INF/maven/org.webjars.npm/zod/pom.properties";
   private static final String ENTRY = "index.cjs";
   /** Relative requests only, of file names this class can quote without escaping. */
   private static final Pattern REQUIRE = Pattern.compile("\\brequire\\(\"(\\.{1,2}/[A-Za-z0-9_./-]+\\.cjs)\"\\)");
@@ -98,7 +93,7 @@ final class ZodModule {
 
   /** Read on first use only, so that a sandbox whose scripts never import zod never reads it. */
   private static final class Bundle {
-    static final String VERSION = readVersion();
+    static final String VERSION = Resources.mavenVersion("org.webjars.npm", "zod");
     static final Source SOURCE = Source.newBuilder("js", bundle("META-INF/resources/webjars/zod/" + VERSION + "/"),
         "zod-" + VERSION + ".js").cached(true).internal(true).buildLiteral();
   }
@@ -113,7 +108,7 @@ final class ZodModule {
       if (files.containsKey(path)) {
         continue;
       }
-      String text = resource(root + path);
+      String text = Resources.text(root + path);
       files.put(path, text);
       Map<String, String> requires = new LinkedHashMap<>();
       Matcher require = REQUIRE.matcher(text);
@@ -162,27 +157,4 @@ final class ZodModule {
     return path;
   }
 
-  private static String readVersion() {
-    Properties properties = new Properties();
-    try (InputStream in = ZodModule.class.getClassLoader().getResourceAsStream(POM_PROPERTIES)) {
-      if (in == null) {
-        throw new IllegalStateException("zod is not on the class path: " + POM_PROPERTIES + " is missing");
-      }
-      properties.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return properties.getProperty("version");
-  }
-
-  private static String resource(String path) {
-    try (InputStream in = ZodModule.class.getClassLoader().getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("zod is incomplete on the class path: " + path + " is missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

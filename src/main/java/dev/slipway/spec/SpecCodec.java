@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.Resources;
 import dev.slipway.spec.Step.Expect;
 import dev.slipway.spec.Step.Language;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class SpecCodec {
   /** The spec's JSON Schema, as published at {@code /api/schemas/endpoint.json}. */
-  public static final String SCHEMA_TEXT = readSchema();
+  public static final String SCHEMA_TEXT = Resources.text("schemas/endpoint.json");
 
   private static final CompiledSchema SCHEMA = CompiledSchema.of(parseJson(SCHEMA_TEXT));
   private static final List<String> KINDS = List.of("validate", "sql", "script", "respond");
@@ -256,15 +254,6 @@ public final class SpecCodec {
       return Json.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("the bundled spec schema is not JSON", e);
-    }
-  }
-
-  private static String readSchema() {
-    try (InputStream in = SpecCodec.class.getResourceAsStream("/schemas/endpoint.json")) {
-      if (in == null) throw new IllegalStateException("schemas/endpoint.json is missing from the classpath");
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -2,10 +2,10 @@ package dev.slipway.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.slipway.Resources;
 import dev.slipway.config.SlipwayConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -111,7 +111,7 @@ public final class Database implements AutoCloseable {
     if (result.migrationsExecuted > 0) LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
     if (fresh && demoWanted) {
       try (Connection c = platformPool.getConnection(); Statement s = c.createStatement()) {
-        s.execute(resource("/demo/demo.sql"));
+        s.execute(Resources.text("demo/demo.sql"));
       }
       LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
     }
@@ -156,15 +156,6 @@ public final class Database implements AutoCloseable {
       server.close();
     } catch (IOException e) {
       LOG.warn("embedded PostgreSQL did not stop cleanly", e);
-    }
-  }
-
-  private static String resource(String name) {
-    try (InputStream in = Database.class.getResourceAsStream(name)) {
-      if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + name, e);
     }
   }
 
