@@ -160,14 +160,14 @@ public final class Slipway implements AutoCloseable {
               ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
               EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
-      var drafts = new DraftTests(platform, endpoints, compiler, database.dataSource());
+      var drafts = new DraftTests(platform, endpoints, codec, compiler, database.dataSource());
       var console = new ScriptConsole(sandbox, database.dataSource(), secrets, scriptHosts);
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
           new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
               egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
-              new TemplateService(List.of(new CrudTemplate()), platform, versions, deployer, drafts, audit), drafts, database.pool(), database.embedded(), VERSION, started)).start());
+              new TemplateService(List.of(new CrudTemplate()), platform, codec, versions, deployer, drafts, audit), drafts, database.pool(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);

@@ -94,9 +94,10 @@ public final class DraftTests {
   private final EndpointStore store;
   private final EndpointCompiler compiler;
   private final DataSource data;
-  private final SpecCodec codec = new SpecCodec();
+  private final SpecCodec codec;
 
-  public DraftTests(Platform platform, EndpointStore store, EndpointCompiler compiler, DataSource data) {
+  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, DataSource data) {
+    this.codec = codec;
     this.platform = platform;
     this.store = store;
     this.compiler = compiler;

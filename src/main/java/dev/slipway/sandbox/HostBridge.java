@@ -2,7 +2,6 @@ package dev.slipway.sandbox;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
 
 /**
@@ -130,9 +129,7 @@ final class HostBridge {
       if (host instanceof JsonHost raw) {
         return raw.queryJson(sql, paramsJson);
       }
-      Map<String, Object> params = paramsJson == null ? Map.of() : json.readObject(paramsJson);
-      List<Map<String, Object>> rows = host.query(sql, params == null ? Map.of() : params);
-      return json.write(rows);
+      return json.write(host.query(sql, json.readObject(paramsJson)));
     } catch (RuntimeException e) {
       queryError = messageOf(e);
       return null;
@@ -161,8 +158,7 @@ final class HostBridge {
       if (host instanceof JsonHost raw) {
         return raw.fetchJson(requestJson);
       }
-      Map<String, Object> request = json.readObject(requestJson);
-      return json.write(host.fetch(request == null ? Map.of() : request));
+      return json.write(host.fetch(json.readObject(requestJson)));
     } catch (RuntimeException e) {
       queryError = messageOf(e);
       return null;

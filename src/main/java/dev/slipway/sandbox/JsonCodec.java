@@ -51,11 +51,17 @@ final class JsonCodec {
     }
   }
 
-  /** Reads a JSON object, or null for JSON null; anything else is an {@link IllegalArgumentException}. */
+  /**
+   * Reads a JSON object; JSON null, or no text at all, is an empty map, as a script that passed no
+   * parameters means. Anything else is an {@link IllegalArgumentException}.
+   */
   @SuppressWarnings("unchecked")
   Map<String, Object> readObject(String json) {
-    Object value = read(json);
-    if (value == null || value instanceof Map) {
+    Object value = json == null ? null : read(json);
+    if (value == null) {
+      return Map.of();
+    }
+    if (value instanceof Map) {
       return (Map<String, Object>) value;
     }
     throw new IllegalArgumentException("ctx.db.query: params must be an object");

@@ -275,7 +275,7 @@ public final class WorkerSandbox implements Sandbox {
           case WorkerWire.QUERY -> {
             String sql = wire.readString();
             String params = wire.readNullable();
-            answer(wire, () -> json.write(host.query(sql, params == null ? Map.of() : orEmpty(json.readObject(params)))));
+            answer(wire, () -> json.write(host.query(sql, json.readObject(params))));
           }
           case WorkerWire.SECRET -> {
             String name = wire.readString();
@@ -283,7 +283,7 @@ public final class WorkerSandbox implements Sandbox {
           }
           case WorkerWire.FETCH -> {
             String request = wire.readString();
-            answer(wire, () -> json.write(host.fetch(orEmpty(json.readObject(request)))));
+            answer(wire, () -> json.write(host.fetch(json.readObject(request))));
           }
           default -> throw new IOException("unexpected frame '" + (char) kind + "' during a run");
         }
@@ -306,10 +306,6 @@ public final class WorkerSandbox implements Sandbox {
       case ScriptOutcome.Exceeded e -> e.elapsed().toNanos();
       case ScriptOutcome.Timeout t -> 0;
     };
-  }
-
-  private static Map<String, Object> orEmpty(Map<String, Object> map) {
-    return map == null ? Map.of() : map;
   }
 
   /** Answers a worker's question with {@code value}'s result, or refuses with its failure's message. */

@@ -39,10 +39,11 @@ public final class TemplateService {
   private final Deployer deployer;
   private final AuditStore audit;
   private final DraftTests drafts;
-  private final SpecCodec codec = new SpecCodec();
+  private final SpecCodec codec;
 
-  public TemplateService(List<Template> templates, Platform platform, Versions versions, Deployer deployer, DraftTests drafts,
-      AuditStore audit) {
+  public TemplateService(List<Template> templates, Platform platform, SpecCodec codec, Versions versions, Deployer deployer,
+      DraftTests drafts, AuditStore audit) {
+    this.codec = codec;
     this.drafts = drafts;
     for (Template template : templates) {
       this.templates.put(template.name(), template);
