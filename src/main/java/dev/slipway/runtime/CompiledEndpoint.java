@@ -19,6 +19,8 @@ public final class CompiledEndpoint {
   private final EndpointIdentity identity;
   private final InputContract input;
   private final List<CompiledStep> steps;
+  /** Whether a step shares its id with an earlier one, so it is skipped when that one ran. */
+  private final boolean[] alternative;
   private final ResponseTemplate response;
   private final DataSource dataSource;
   private final SecretSource secrets;
@@ -49,10 +51,16 @@ public final class CompiledEndpoint {
     this.steps = steps;
     this.response = response;
     this.dataSource = dataSource;
+    // alternatives (steps sharing an id) run one at most
     long databaseSteps = steps.stream()
-        .filter(s -> s instanceof CompiledStep.Sql || s instanceof CompiledStep.Script).count();
+        .filter(s -> s instanceof CompiledStep.Sql || s instanceof CompiledStep.Script).map(CompiledStep::id).distinct().count();
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
     this.transactional = databaseSteps > 1 || anyScript;
+    this.alternative = new boolean[steps.size()];
+    for (int i = 0; i < steps.size(); i++) {
+      String id = steps.get(i).id();
+      alternative[i] = steps.subList(0, i).stream().anyMatch(s -> s.id().equals(id));
+    }
   }
 
   public EndpointIdentity identity() {
@@ -83,7 +91,9 @@ public final class CompiledEndpoint {
       try (Transaction transaction = new Transaction(dataSource, transactional, preview, callerIdentity)) {
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
         Object last = null;
-        for (CompiledStep step : steps) {
+        for (int i = 0; i < steps.size(); i++) {
+          CompiledStep step = steps.get(i);
+          if (alternative[i] && scope.steps().containsKey(step.id())) continue;
           if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope))) continue;
           switch (step.run(context)) {
             case CompiledStep.StepResult.Respond(EndpointResponse early) -> {

@@ -7,7 +7,6 @@ import dev.slipway.sandbox.ScriptHost;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.spec.CompiledSchema;
-import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step.Expect;
 import dev.slipway.spec.Violation;
 import java.sql.Connection;
@@ -51,14 +50,17 @@ sealed interface CompiledStep {
     }
   }
 
-  record Sql(String id, Optional<Template> when, NamedSql sql, List<Template> arguments, Expect expect)
+  /** @param values one per name of {@code sql}, in its order */
+  record Sql(String id, Optional<Template> when, SqlVariants sql, List<Template> values, Expect expect)
       implements CompiledStep {
     public StepResult run(StepContext context) throws SQLException {
+      Object[] evaluated = new Object[values.size()];
+      for (int i = 0; i < evaluated.length; i++) evaluated[i] = values.get(i).evaluate(context.scope);
+      SqlVariants.Variant variant = sql.choose(evaluated);
       Connection connection = context.transaction.connection();
-      try (PreparedStatement ps = connection.prepareStatement(sql.sql())) {
-        for (int i = 0; i < arguments.size(); i++) {
-          SqlValues.bind(ps, i + 1, arguments.get(i).evaluate(context.scope));
-        }
+      try (PreparedStatement ps = connection.prepareStatement(variant.sql())) {
+        int[] slots = variant.slots();
+        for (int i = 0; i < slots.length; i++) SqlValues.bind(ps, i + 1, evaluated[slots[i]]);
         var output = new LinkedHashMap<String, Object>(4);
         if (ps.execute()) {
           List<Map<String, Object>> rows;
@@ -127,15 +129,18 @@ sealed interface CompiledStep {
 
   /** Runs a script's {@code ctx.db.query(sql, params)} inside the request's transaction. */
   static List<Map<String, Object>> query(Transaction transaction, String sqlText, Map<String, Object> params) {
-    NamedSql sql = NamedSql.parse(sqlText);
-    try (PreparedStatement ps = transaction.connection().prepareStatement(sql.sql())) {
-      for (int i = 0; i < sql.names().size(); i++) {
-        String name = sql.names().get(i);
-        if (params == null || !params.containsKey(name)) {
-          throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
-        }
-        SqlValues.bind(ps, i + 1, params.get(name));
+    var sql = new SqlVariants(sqlText);
+    Object[] values = new Object[sql.names().size()];
+    for (int i = 0; i < values.length; i++) {
+      String name = sql.names().get(i);
+      if (params == null || !params.containsKey(name)) {
+        throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
       }
+      values[i] = params.get(name);
+    }
+    SqlVariants.Variant variant = sql.choose(values);
+    try (PreparedStatement ps = transaction.connection().prepareStatement(variant.sql())) {
+      for (int i = 0; i < variant.slots().length; i++) SqlValues.bind(ps, i + 1, values[variant.slots()[i]]);
       if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
       try (ResultSet rs = ps.getResultSet()) {
         return Rows.read(rs);

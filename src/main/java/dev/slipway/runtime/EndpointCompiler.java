@@ -67,29 +67,32 @@ public final class EndpointCompiler {
   public CompiledEndpoint compile(EndpointSpec spec, long orgId, long versionId, int version) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
     var steps = new ArrayList<CompiledStep>();
-    Set<String> earlier = new LinkedHashSet<>();
+    Set<String> before = new LinkedHashSet<>();
     for (int i = 0; i < spec.steps().size(); i++) {
       Step step = spec.steps().get(i);
       String at = "/steps/" + i;
+      // an alternative to an earlier step with its id cannot read that step: it ran instead of it
+      Set<String> earlier = new LinkedHashSet<>(before);
+      earlier.remove(step.id());
       Optional<Template> when = step.when().map(w -> templates.expression(w, at + "/when", earlier, violations));
       CompiledStep compiled = switch (step) {
         case Step.ValidateStep v -> new CompiledStep.Validate(v.id(), when,
             templates.compile(v.value(), at + "/validate", earlier, violations), CompiledSchema.of(v.schema()));
         case Step.SqlStep s -> {
-          NamedSql sql = NamedSql.parse(s.sql());
-          var arguments = new ArrayList<Template>();
+          var sql = new SqlVariants(s.sql());
+          var values = new ArrayList<Template>();
           for (String name : sql.names()) {
-            arguments.add(templates.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
+            values.add(templates.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
           }
-          yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(arguments), s.expect());
+          yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(values), s.expect());
         }
         case Step.ScriptStep s -> new CompiledStep.Script(s.id(), when, script(spec, s, at, violations), sandbox, hosts);
         case Step.RespondStep r -> new CompiledStep.Respond(r.id(), when, response(r.response(), at + "/respond", earlier, violations));
       };
       steps.add(compiled);
-      earlier.add(step.id());
+      before.add(step.id());
     }
-    ResponseTemplate response = response(spec.response(), "/response", earlier, violations);
+    ResponseTemplate response = response(spec.response(), "/response", before, violations);
     EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, secrets, violations);
     spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
       if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
@@ -115,8 +118,12 @@ public final class EndpointCompiler {
       try {
         for (int i = 0; i < spec.steps().size(); i++) {
           if (!(spec.steps().get(i) instanceof Step.SqlStep step)) continue;
-          try (PreparedStatement ps = connection.prepareStatement(NamedSql.parse(step.sql()).sql())) {
-            ps.getParameterMetaData();
+          // every optional part kept, then none: each must plan
+          var parts = NamedSql.Parts.split(step.sql());
+          try (PreparedStatement all = connection.prepareStatement(parts.keep(part -> true).sql());
+              PreparedStatement bare = connection.prepareStatement(parts.keep(part -> false).sql())) {
+            all.getParameterMetaData();
+            bare.getParameterMetaData();
           } catch (SQLException e) {
             String hint = "42501".equals(e.getSQLState())
                 ? " (endpoint SQL runs with the rights of slipway_caller: grant it what this SQL uses)" : "";

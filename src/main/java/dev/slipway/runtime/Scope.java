@@ -41,7 +41,6 @@ final class Scope {
 
   void putStep(String id, Object output) {
     steps.put(id, output);
-    if (celSteps != null) celSteps.put(id, CelValues.toCel(output));
   }
 
   Object root(String name) {
@@ -54,12 +53,17 @@ final class Scope {
     };
   }
 
-  /** The variables in CEL's value model, converted once per request and kept up to date. */
+  /**
+   * The variables in CEL's value model, each converted once per request when an expression first
+   * needs it (a step's output that no CEL expression reads after it is never converted).
+   */
   Map<String, Object> celVariables() {
     if (celInput == null) {
       celInput = (Map<String, Object>) CelValues.toCel(input);
       celSteps = new HashMap<>();
-      steps.forEach((id, output) -> celSteps.put(id, CelValues.toCel(output)));
+    }
+    if (celSteps.size() < steps.size()) {
+      steps.forEach((id, output) -> celSteps.computeIfAbsent(id, unconverted -> CelValues.toCel(output)));
     }
     if (celAuth == null && auth != null) celAuth = (Map<String, Object>) CelValues.toCel(auth);
     return Map.of("input", celInput, "steps", celSteps, "secrets", secrets, "auth", celAuth == null ? Map.of() : celAuth);

@@ -51,13 +51,18 @@ public final class SpecCodec {
 
     var input = input(node.path("input"), violations);
     var steps = new ArrayList<Step>();
-    var ids = new HashSet<String>();
+    // steps may share an id when all but the last of them have a `when`: they are alternatives
+    var unconditional = new HashSet<String>();
     JsonNode stepNodes = node.path("steps");
     for (int i = 0; i < stepNodes.size(); i++) {
       JsonNode stepNode = stepNodes.get(i);
       String at = "/steps/" + i;
       String id = stepNode.get("id").asText();
-      if (!ids.add(id)) violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice"));
+      if (unconditional.contains(id)) {
+        violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice, and the step before has no `when` "
+            + "(steps sharing an id are alternatives: each but the last needs a `when`)"));
+      }
+      if (!stepNode.has("when")) unconditional.add(id);
       if (Set.of("input", "steps", "secrets", "auth").contains(id)) {
         violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
       }
@@ -188,7 +193,7 @@ public final class SpecCodec {
     }
     String id = node.get("id").asText();
     Optional<String> when = text(node, "when");
-    return Optional.of(switch (kind) {
+    return Optional.ofNullable(switch (kind) {
       case "validate" -> {
         violations.addAll(CompiledSchema.metaViolations(node.path("schema"), at + "/schema"));
         yield new Step.ValidateStep(id, when, node.get("validate"), node.path("schema"));
@@ -205,7 +210,13 @@ public final class SpecCodec {
     String sql = node.get("sql").asText();
     var params = new LinkedHashMap<String, JsonNode>();
     node.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue()));
-    Set<String> used = new LinkedHashSet<>(NamedSql.parse(sql).names());
+    Set<String> used;
+    try {
+      used = new LinkedHashSet<>(NamedSql.parse(sql).names());
+    } catch (IllegalArgumentException e) {
+      violations.add(new Violation(at + "/sql", e.getMessage()));
+      return null;
+    }
     for (String name : used) {
       if (!params.containsKey(name)) {
         violations.add(new Violation(at + "/params", "the SQL uses :" + name + " but params has no '" + name + "'"));

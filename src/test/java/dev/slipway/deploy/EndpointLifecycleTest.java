@@ -201,4 +201,53 @@ class EndpointLifecycleTest {
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.errorPaths()).containsExactly("/query/limit");
   }
+
+  @Test
+  void optional_sql_parts_drop_out_when_their_values_are_missing_and_alternative_steps_pick_one() {
+    slipway.save("""
+        name: find-members
+        method: GET
+        path: /api/find-members
+        input:
+          query:
+            role: { type: string }
+            name: { type: string }
+            order: { enum: [name, role] }
+        steps:
+          - id: found
+            when: "${!has(input.query.order)}"
+            sql: |
+              select name from app.team_members where true
+                [[and role = :role]] [[and name like cast(:name as text) || '%']]
+              order by name limit 500
+            params: { role: "${input.query.role}", name: "${input.query.name}" }
+          - id: found
+            when: "${input.query.order == 'role'}"
+            sql: select name from app.team_members where true [[and role = :role]] order by role desc, name limit 500
+            params: { role: "${input.query.role}" }
+          - id: found
+            sql: select name from app.team_members order by name desc limit 500
+        response:
+          body: "${steps.found.rows.map(r, r.name)}"
+        """);
+    slipway.deploy("{}");
+    long all = (Long) database.scalar("select count(*) from app.team_members");
+    long leads = (Long) database.scalar("select count(*) from app.team_members where role = 'admin'");
+    assertThat(slipway.data("GET", "/api/find-members").json()).hasSize((int) all);
+    assertThat(slipway.data("GET", "/api/find-members?role=admin").json()).hasSize((int) leads);
+    var named = slipway.data("GET", "/api/find-members?name=Member%202").json();
+    assertThat(named).hasSize(7);
+    named.forEach(name -> assertThat(name.asText()).startsWith("Member 2"));
+    // the alternatives: the first whose when holds runs, the last (no when) when none does
+    assertThat(slipway.data("GET", "/api/find-members?order=role&role=admin").json()).hasSize((int) leads);
+    var descending = slipway.data("GET", "/api/find-members?order=name").json();
+    assertThat(descending.get(0).asText()).isGreaterThanOrEqualTo(descending.get(descending.size() - 1).asText());
+
+    var unpaired = slipway.control("POST", "/api/endpoints", """
+        {"name": "bad-parts", "method": "GET", "path": "/api/bad-parts",
+         "steps": [{"id": "a", "sql": "select 1 where true [[and 1 = :x", "params": {"x": 1}},
+                   {"id": "b", "sql": "select 1"}, {"id": "b", "sql": "select 2"}]}""", "application/json");
+    assertThat(unpaired.status()).isEqualTo(422);
+    assertThat(unpaired.errorPaths()).containsExactly("/steps/0/sql", "/steps/2/id");
+  }
 }
