@@ -44,16 +44,24 @@ public final class DraftTests {
    * @param path   may hold {@code {{case name.field}}}: that field of an earlier case's response body
    * @param role   the role the caller holds ({@code role#name} for a second caller with that role);
    *               empty for a call without credentials
+   * @param claims more claims the caller carries (a tenant); callers with other claims are other callers
    * @param fields fields the response body must have (each row's, for an array)
    */
-  public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role, int status,
-      List<String> fields) {}
+  public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role,
+      Map<String, String> claims, int status, List<String> fields) {
+
+    /** Who calls: the role and the claims; cases with the same caller call with one key. */
+    Optional<String> caller() {
+      return role.map(r -> claims.isEmpty() ? r : r + " " + new java.util.TreeMap<>(claims));
+    }
+  }
 
   /** The case as JSON, as {@link #parse} reads it back. */
   public static com.fasterxml.jackson.databind.node.ObjectNode json(TestCase testCase) {
     var node = Json.MAPPER.createObjectNode().put("name", testCase.name()).put("method", testCase.method()).put("path", testCase.path());
     testCase.body().ifPresent(body -> node.set("body", body));
     testCase.role().ifPresent(role -> node.put("role", role));
+    if (!testCase.claims().isEmpty()) node.set("claims", Json.MAPPER.valueToTree(testCase.claims()));
     node.put("status", testCase.status());
     testCase.fields().forEach(node.putArray("fields")::add);
     if (testCase.fields().isEmpty()) node.remove("fields");
@@ -77,9 +85,36 @@ public final class DraftTests {
       }
       var fields = new ArrayList<String>();
       c.path("fields").forEach(f -> fields.add(f.asText()));
+      var claims = new java.util.TreeMap<String, String>();
+      c.path("claims").properties().forEach(claim -> claims.put(claim.getKey(), claim.getValue().asText()));
       parsed.add(new TestCase(c.get("name").asText(), c.get("method").asText().toUpperCase(), c.get("path").asText(),
           Optional.ofNullable(c.get("body")), c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
-          c.get("status").asInt(), fields));
+          Map.copyOf(claims), c.get("status").asInt(), fields));
+    }
+    return parsed;
+  }
+
+  /**
+   * A row the cases need that they cannot make themselves (a parent row to nest under): a query run
+   * on the run's connection before the cases; its first row is {@code {{name.column}}} in their paths.
+   */
+  public record Fixture(String name, String sql) {
+    /** The fixture as JSON, as {@link #fixtures} reads it back. */
+    public com.fasterxml.jackson.databind.node.ObjectNode json() {
+      return Json.MAPPER.createObjectNode().put("name", name).put("sql", sql);
+    }
+  }
+
+  /** Fixtures sent as JSON ({@code [{name, sql}]}, may be missing). */
+  public static List<Fixture> fixtures(JsonNode fixtures, String at, List<Violation> violations) {
+    var parsed = new ArrayList<Fixture>();
+    for (int i = 0; i < fixtures.size(); i++) {
+      JsonNode f = fixtures.get(i);
+      if (!f.path("name").isTextual() || !f.path("sql").isTextual()) {
+        violations.add(new Violation(at + "/" + i, "a fixture needs a name and a sql query"));
+      } else {
+        parsed.add(new Fixture(f.get("name").asText(), f.get("sql").asText()));
+      }
     }
     return parsed;
   }
@@ -104,7 +139,7 @@ public final class DraftTests {
     this.data = data;
   }
 
-  public List<Outcome> run(Actor actor, List<String> endpoints, List<TestCase> cases) throws SQLException {
+  public List<Outcome> run(Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases) throws SQLException {
     var violations = new ArrayList<Violation>();
     List<EndpointVersion> drafts = platform.inOrg(actor.orgId(), c -> {
       var found = new ArrayList<EndpointVersion>();
@@ -120,15 +155,17 @@ public final class DraftTests {
     Map<String, ConsumerKeyLookup.Key> keys = new HashMap<>();
     Map<String, String> tokens = new HashMap<>();
     for (TestCase testCase : cases) {
-      testCase.role().ifPresent(role -> tokens.computeIfAbsent(role, r -> {
+      testCase.caller().ifPresent(caller -> tokens.computeIfAbsent(caller, unknown -> {
         byte[] random = new byte[24];
         RANDOM.nextBytes(random);
         String token = "test_" + HexFormat.of().formatHex(random);
         // every plain role is one caller (key -1), so rows one case creates are another's to read even
         // where rows belong to their creator; "role#name" is a caller of its own holding role
-        int hash = r.indexOf('#');
-        long id = hash < 0 ? -1 : -2 - tokens.size();
-        keys.put(token, new ConsumerKeyLookup.Key(id, "draft test as " + r, List.of(hash < 0 ? r : r.substring(0, hash))));
+        String role = testCase.role().get();
+        int hash = role.indexOf('#');
+        long id = hash < 0 && testCase.claims().isEmpty() ? -1 : -2 - tokens.size();
+        keys.put(token, new ConsumerKeyLookup.Key(id, "draft test as " + caller, List.of(hash < 0 ? role : role.substring(0, hash)),
+            testCase.claims()));
         return token;
       }));
     }
@@ -146,11 +183,29 @@ public final class DraftTests {
       }
       Router<CompiledEndpoint> router = Router.of(routes);
       Map<String, JsonNode> answers = new HashMap<>();
+      for (Fixture fixture : fixtures) {
+        fixture(fixture, shared).ifPresentOrElse(row -> answers.put(fixture.name(), row),
+            () -> outcomes.add(new Outcome("fixture " + fixture.name(), false, 0, "the fixture found no row, so the cases that "
+                + "use {{" + fixture.name() + ".…}} cannot run: " + fixture.sql())));
+      }
       for (int i = 0; i < cases.size(); i++) {
         outcomes.add(runCase(cases.get(i), i, router, shared, tokens, answers));
       }
     }
     return outcomes;
+  }
+
+  /** The fixture's first row as JSON; empty when its query finds none or fails. */
+  private static Optional<JsonNode> fixture(Fixture fixture, SharedConnection shared) throws SQLException {
+    shared.startCase();
+    try (var statement = shared.getConnection().createStatement(); var rows = statement.executeQuery(fixture.sql())) {
+      var found = dev.slipway.runtime.Rows.read(rows);
+      shared.finishCase(true);
+      return found.isEmpty() ? Optional.empty() : Optional.of(Json.MAPPER.valueToTree(found.getFirst()));
+    } catch (SQLException e) {
+      shared.finishCase(false);
+      return Optional.empty();
+    }
   }
 
   private Outcome runCase(TestCase testCase, int index, Router<CompiledEndpoint> router, SharedConnection shared,
@@ -167,7 +222,7 @@ public final class DraftTests {
       return new Outcome(testCase.name(), false, 0, "no draft serves " + testCase.method() + " " + path);
     }
     var headers = new HashMap<String, String>();
-    testCase.role().ifPresent(role -> headers.put("x-api-key", tokens.get(role)));
+    testCase.caller().ifPresent(caller -> headers.put("x-api-key", tokens.get(caller)));
     byte[] body = new byte[0];
     if (testCase.body().isPresent()) {
       headers.put("content-type", "application/json");
@@ -214,7 +269,8 @@ public final class DraftTests {
     while (placeholder.find()) {
       JsonNode answer = answers.get(placeholder.group(1));
       if (answer == null || !answer.has(placeholder.group(2))) {
-        throw new IllegalArgumentException("no earlier case '" + placeholder.group(1) + "' answered with '" + placeholder.group(2) + "'");
+        throw new IllegalArgumentException("no fixture or earlier case '" + placeholder.group(1) + "' answered with '"
+            + placeholder.group(2) + "'");
       }
       placeholder.appendReplacement(out, Matcher.quoteReplacement(answer.get(placeholder.group(2)).asText()));
     }

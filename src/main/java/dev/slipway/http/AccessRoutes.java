@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.egress.EgressPolicy;
+import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
@@ -257,6 +258,7 @@ final class AccessRoutes {
       body.put("name", key.name());
       body.put("prefix", key.prefix());
       body.put("roles", key.roles());
+      body.put("claims", key.claims());
       body.put("createdAt", key.createdAt().toString());
       body.put("expiresAt", key.expiresAt() == null ? null : key.expiresAt().toString());
       body.put("revoked", key.revoked());
@@ -271,9 +273,22 @@ final class AccessRoutes {
     body.path("roles").forEach(role -> roles.add(role.asText()));
     var violations = new ArrayList<Violation>();
     Instant expires = expiresAt(body, violations);
+    var claims = new LinkedHashMap<String, String>();
+    if (body.has("claims") && !body.get("claims").isObject()) {
+      violations.add(new Violation("/claims", "must be an object of claim names to string values"));
+    }
+    body.path("claims").properties().forEach(claim -> {
+      if (ConsumerKeyLookup.Key.RESERVED.contains(claim.getKey())) {
+        violations.add(new Violation("/claims/" + claim.getKey(), "'" + claim.getKey() + "' is set by Slipway for every key"));
+      } else if (!claim.getValue().isTextual()) {
+        violations.add(new Violation("/claims/" + claim.getKey(), "a claim's value must be a string"));
+      } else {
+        claims.put(claim.getKey(), claim.getValue().asText());
+      }
+    });
     if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
-    String token = services.consumerKeys().create(Api.actor(ctx), name, List.copyOf(roles), expires);
-    Api.json(ctx, 201, Map.of("name", name, "roles", roles, "token", token, "prefix", Bootstrap.prefixOf(token)));
+    String token = services.consumerKeys().create(Api.actor(ctx), name, List.copyOf(roles), claims, expires);
+    Api.json(ctx, 201, Map.of("name", name, "roles", roles, "claims", claims, "token", token, "prefix", Bootstrap.prefixOf(token)));
   }
 
   private void revokeConsumerKey(Context ctx) throws SQLException {

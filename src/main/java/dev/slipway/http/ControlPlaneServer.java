@@ -279,7 +279,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     return Map.of("name", template.name(), "description", template.description(), "configSchema", template.configSchema());
   }
 
-  /** {@code {endpoints: [names], tests: [cases]}} → each case's outcome against the endpoints' latest drafts, rolled back. */
+  /** {@code {endpoints: [names], fixtures?: [{name, sql}], tests: [cases]}} → each case's outcome against the endpoints' latest drafts, rolled back. */
   private void runTests(Context ctx) throws SQLException {
     JsonNode request = Api.jsonBody(ctx);
     var violations = new ArrayList<dev.slipway.spec.Violation>();
@@ -287,8 +287,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     request.path("endpoints").forEach(name -> endpoints.add(name.asText()));
     if (endpoints.isEmpty()) violations.add(new dev.slipway.spec.Violation("/endpoints", "must name at least one endpoint"));
     var cases = DraftTests.parse(request.path("tests"), "/tests", violations);
+    var fixtures = DraftTests.fixtures(request.path("fixtures"), "/fixtures", violations);
     if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_tests", "The test run is not valid.", violations);
-    var results = services.drafts().run(Api.actor(ctx), endpoints, cases);
+    var results = services.drafts().run(Api.actor(ctx), endpoints, fixtures, cases);
     long passed = results.stream().filter(DraftTests.Outcome::passed).count();
     Api.json(ctx, 200, Map.of("passed", passed, "failed", results.size() - passed, "results", results));
   }
@@ -312,6 +313,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("docs", "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
         bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "
             + s.path("description").asText()).toList()) + "\n");
+    if (!bundle.fixtures().isEmpty()) body.put("fixtures", bundle.fixtures().stream().map(DraftTests.Fixture::json).toList());
     body.put("tests", bundle.tests().stream().map(DraftTests::json).toList());
     body.put("testResults", created.results());
     body.put("versions", created.saved().stream().map(s -> versionBody(s.version(), s.created())).toList());

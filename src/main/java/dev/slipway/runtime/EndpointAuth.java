@@ -72,7 +72,7 @@ sealed interface EndpointAuth {
       if (token == null) throw unauthorized(false, "Send an API key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.");
       var key = keys.find(orgId, token.strip()).orElseThrow(() -> unauthorized(true, "The API key is not valid, expired or revoked."));
       checkRoles(roles, key.roles());
-      var claims = new LinkedHashMap<String, Object>();
+      var claims = new LinkedHashMap<String, Object>(key.claims());
       claims.put("sub", "key:" + key.id());
       claims.put("key_name", key.name());
       claims.put("role", key.roles().isEmpty() ? null : key.roles().getFirst());

@@ -19,7 +19,7 @@ import java.util.Map;
  * would carry them (timestamps as ISO-8601 strings in UTC, json/jsonb as trees, uuids as strings).
  * How to read each column is decided once per result set from its type name.
  */
-final class Rows {
+public final class Rows {
   private static final DateTimeFormatter UTC = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
   private Rows() {}
@@ -27,7 +27,7 @@ final class Rows {
   /** How one column is read. */
   private enum Reader { LONG, DOUBLE, DECIMAL, BOOLEAN, TIMESTAMPTZ, JSON, ARRAY, STRING }
 
-  static List<Map<String, Object>> read(ResultSet rs) throws SQLException {
+  public static List<Map<String, Object>> read(ResultSet rs) throws SQLException {
     ResultSetMetaData meta = rs.getMetaData();
     int n = meta.getColumnCount();
     String[] labels = new String[n];

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,8 +37,8 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
   private record Found(long orgId, Key key, Instant expiresAt, boolean revoked) {}
 
   /** A key as the API lists it. */
-  public record Listed(long id, String name, String prefix, List<String> roles, Instant createdAt, Instant expiresAt,
-      boolean revoked) {}
+  public record Listed(long id, String name, String prefix, List<String> roles, Map<String, String> claims, Instant createdAt,
+      Instant expiresAt, boolean revoked) {}
 
   public ConsumerKeys(Platform platform, AuditStore audit) {
     this.platform = platform;
@@ -60,32 +61,33 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
 
   private static Optional<Found> load(Connection c, String hash) throws SQLException {
     try (var ps = c.prepareStatement(
-        "select id, org_id, name, roles, expires_at, revoked_at from slipway.consumer_keys where token_sha256 = ?")) {
+        "select id, org_id, name, roles, expires_at, revoked_at, claims from slipway.consumer_keys where token_sha256 = ?")) {
       ps.setString(1, hash);
       try (var rs = ps.executeQuery()) {
         if (!rs.next()) return Optional.empty();
         Timestamp expires = rs.getTimestamp(5);
         return Optional.of(new Found(rs.getLong(2),
-            new Key(rs.getLong(1), rs.getString(3), List.copyOf(Arrays.asList((String[]) rs.getArray(4).getArray()))),
+            new Key(rs.getLong(1), rs.getString(3), List.copyOf(Arrays.asList((String[]) rs.getArray(4).getArray())), claims(rs.getString(7))),
             expires == null ? null : expires.toInstant(), rs.getTimestamp(6) != null));
       }
     }
   }
 
   /** Creates a key; the token is returned here only. */
-  public String create(Actor actor, String name, List<String> roles, Instant expiresAt) throws SQLException {
+  public String create(Actor actor, String name, List<String> roles, Map<String, String> claims, Instant expiresAt) throws SQLException {
     String token = "slc_" + SignIn.randomToken();
     platform.inOrg(actor.orgId(), c -> {
       long id;
       try (var ps = c.prepareStatement("""
-          insert into slipway.consumer_keys (org_id, name, prefix, token_sha256, roles, expires_at)
-          values (?, ?, ?, ?, ?, ?) returning id""")) {
+          insert into slipway.consumer_keys (org_id, name, prefix, token_sha256, roles, expires_at, claims)
+          values (?, ?, ?, ?, ?, ?, cast(? as jsonb)) returning id""")) {
         ps.setLong(1, actor.orgId());
         ps.setString(2, name);
         ps.setString(3, Bootstrap.prefixOf(token));
         ps.setString(4, Json.sha256(token));
         ps.setArray(5, c.createArrayOf("text", roles.toArray()));
         ps.setTimestamp(6, expiresAt == null ? null : Timestamp.from(expiresAt));
+        ps.setString(7, Json.MAPPER.valueToTree(claims).toString());
         try (var rs = ps.executeQuery()) {
           rs.next();
           id = rs.getLong(1);
@@ -100,7 +102,7 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
   public List<Listed> list(long org) throws SQLException {
     return platform.inOrg(org, c -> {
       try (var ps = c.prepareStatement("""
-          select id, name, prefix, roles, created_at, expires_at, revoked_at from slipway.consumer_keys
+          select id, name, prefix, roles, created_at, expires_at, revoked_at, claims from slipway.consumer_keys
           where org_id = ? order by id""")) {
         ps.setLong(1, org);
         try (var rs = ps.executeQuery()) {
@@ -108,13 +110,21 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
           while (rs.next()) {
             Timestamp expires = rs.getTimestamp(6);
             keys.add(new Listed(rs.getLong(1), rs.getString(2), rs.getString(3),
-                List.copyOf(Arrays.asList((String[]) rs.getArray(4).getArray())), rs.getTimestamp(5).toInstant(),
+                List.copyOf(Arrays.asList((String[]) rs.getArray(4).getArray())), claims(rs.getString(8)), rs.getTimestamp(5).toInstant(),
                 expires == null ? null : expires.toInstant(), rs.getTimestamp(7) != null));
           }
           return keys;
         }
       }
     });
+  }
+
+  private static Map<String, String> claims(String json) {
+    try {
+      return Map.copyOf(Json.MAPPER.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {}));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a consumer key's claims are not a JSON object of strings", e);
+    }
   }
 
   /** Revokes a key of the actor's org; false when the org has no such key. */

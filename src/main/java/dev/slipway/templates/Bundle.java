@@ -12,13 +12,15 @@ import java.util.List;
  * @param migration   SQL that creates what the specs need (a table, its indexes and grants), or
  *                    empty when it all exists
  * @param zod         the resource's validation as Zod source, for TypeScript clients
+ * @param fixtures    rows the tests need that they cannot make (a parent row)
  * @param tests       test cases of the generated endpoints, in the order they run
  * @param explanation what was generated and why, in prose
  */
-public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, List<DraftTests.TestCase> tests,
-    String explanation) {
+public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, List<DraftTests.Fixture> fixtures,
+    List<DraftTests.TestCase> tests, String explanation) {
   public Bundle {
     specs = List.copyOf(specs);
+    fixtures = List.copyOf(fixtures);
     tests = List.copyOf(tests);
   }
 }

@@ -9,10 +9,13 @@ import dev.slipway.spec.Json;
 import dev.slipway.spec.Violation;
 import dev.slipway.templates.FieldType.Field;
 import dev.slipway.templates.FieldType.Kind;
+import dev.slipway.templates.FieldType.ListOf;
 import dev.slipway.templates.FieldType.ObjectOf;
 import dev.slipway.templates.FieldType.OneOf;
 import dev.slipway.templates.FieldType.Scalar;
 import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +31,12 @@ import java.util.stream.Collectors;
  * filterable field, and grants to {@code slipway_caller}); when it exists, every field must have a
  * column of a fitting type.
  *
- * <p>The list answers a bare array of rows in {@code id} order: equality filters on every field
- * ({@code ?status=active}), {@code limit} (1 to 100, 20 by default) and {@code cursor} (the last
- * id of the previous page).
+ * <p>The list answers a bare array of rows in the config's order ({@code orderBy}, id breaking
+ * ties): filters ({@code ?status=active}, {@code ?points_gt=3}; equality on every plain field by
+ * default), each an optional part of the SQL, so one the caller leaves out is not planned at all;
+ * {@code ?sort=name} or {@code -name}, each order its own alternative step; {@code limit} (1 to
+ * 100, 20 by default) and {@code cursor} (the last id of the previous page, keyset pagination in
+ * any order). Lists of plain values are array columns; other lists and objects are jsonb.
  */
 public final class CrudTemplate implements Template {
 
@@ -59,11 +65,26 @@ public final class CrudTemplate implements Template {
             "properties": {
               "resource": { "type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$" },
               "param": { "type": "string", "pattern": "^[a-z][A-Za-z0-9]{0,40}$" },
-              "column": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$" }
+              "column": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$" },
+              "table": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}\\\\.[a-z_][a-z0-9_]{0,62}$",
+                         "description": "the parent's table (schema.table, with a uuid id): a new table's column references it, on delete cascade, and the generated tests nest under one of its rows" }
             }
           },
-          "scope": { "enum": ["none", "owner"], "default": "none",
-                     "description": "owner: each row belongs to the caller that created it (an owner column holding the caller's sub), and row-level security lets callers see and change only their own" },
+          "tenant": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "with scope: tenant, the caller's claim that names its tenant (a JWT claim, or a consumer key's claims) and the column that holds it",
+            "properties": {
+              "claim": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$", "default": "tenant_id" },
+              "column": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$", "default": "tenant_id" }
+            }
+          },
+          "scope": { "enum": ["none", "owner", "tenant"], "default": "none",
+                     "description": "owner: each row belongs to the caller that created it (an owner column holding the caller's sub), and row-level security lets callers see and change only their own; tenant: the same for the caller's tenant claim (see tenant)" },
+          "sort": {
+            "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 },
+            "description": "the fields ?sort= may order the list by (name ascending, -name descending); by default every field, createdAt and updatedAt; [] turns ?sort= off"
+          },
           "filters": {
             "type": "object",
             "description": "field → the list's operators on it: eq (?f=), in (?f_in=a,b), lt (?f_lt=), gt (?f_gt=), like (?f_like=); without it, eq on every field",
@@ -87,6 +108,11 @@ public final class CrudTemplate implements Template {
         }
       }""");
 
+  /** The information_schema types of existing columns that hold a column type's values (arrays are all ARRAY there). */
+  private static Set<String> fitting(String type) {
+    return type.endsWith("[]") ? Set.of("ARRAY") : FITTING.get(type);
+  }
+
   /** What each column type accepts in an existing table, as information_schema names them. */
   private static final Map<String, Set<String>> FITTING = Map.of(
       "text", Set.of("text", "character varying", "character"),
@@ -95,7 +121,8 @@ public final class CrudTemplate implements Template {
       "boolean", Set.of("boolean"),
       "uuid", Set.of("uuid"),
       "date", Set.of("date"),
-      "timestamptz", Set.of("timestamp with time zone", "timestamp without time zone"));
+      "timestamptz", Set.of("timestamp with time zone", "timestamp without time zone"),
+      "jsonb", Set.of("jsonb", "json"));
 
   @Override
   public String name() {
@@ -130,36 +157,37 @@ public final class CrudTemplate implements Template {
     boolean camel = config.path("fieldNames").asText("asIs").equals("camelCase");
     for (Field field : fields.fields()) {
       String column = camel ? snake(field.name()) : field.name();
-      if (!(field.type() instanceof Scalar || field.type() instanceof OneOf)) {
-        violations.add(new Violation("/config/validation/" + field.name(),
-            "crud-endpoint stores scalar and enum fields as columns; lists and nested objects are not supported yet"));
-      } else if (Set.of("id", "created_at", "updated_at").contains(column)) {
+      if (Set.of("id", "created_at", "updated_at").contains(column)) {
         violations.add(new Violation("/config/validation/" + field.name(), "'" + column + "' is a column the template makes itself"));
-      } else if (Set.of("limit", "cursor").contains(field.name())) {
+      } else if (Set.of("limit", "cursor", "sort").contains(field.name())) {
         violations.add(new Violation("/config/validation/" + field.name(), "'" + field.name()
             + "' is a query parameter of the list endpoint; name the field otherwise"));
       }
     }
     List<Filter> filters = filters(config.path("filters"), fields.fields(), violations);
     columns.ifPresent(existing -> checkColumns(fields, existing, camel, violations));
-    boolean owned = config.path("scope").asText("none").equals("owner");
-    if (owned) {
+    Optional<Scoping> scoping = Scoping.of(config);
+    scoping.ifPresent(scope -> {
       for (String operation : List.of("read", "create", "update", "delete")) {
         if (isPublic(config.path("permissions").get(operation))) {
-          violations.add(new Violation("/config/permissions/" + operation, "rows belong to their callers (scope: owner), so no operation can be public"));
+          violations.add(new Violation("/config/permissions/" + operation, "rows belong to their " + scope.whose()
+              + " (scope: " + config.get("scope").asText() + "), so no operation can be public"));
         }
       }
-      if (fields.fields().stream().anyMatch(f -> f.name().equals(OWNER))) {
-        violations.add(new Violation("/config/validation/" + OWNER, "'owner' is the column that holds each row's caller (scope: owner)"));
-      }
-      columns.filter(existing -> !"text".equals(existing.get(OWNER))).ifPresent(existing ->
-          violations.add(new Violation("/config/scope", "rows belong to their callers, so the table needs a text column 'owner'")));
-    }
+      fields.fields().stream().filter(f -> (camel ? snake(f.name()) : f.name()).equals(scope.column())).forEach(f ->
+          violations.add(new Violation("/config/validation/" + f.name(), "'" + scope.column() + "' is the column that holds each row's "
+              + scope.whose().replaceAll("s$", "") + " (scope: " + config.get("scope").asText() + ")")));
+      columns.filter(existing -> !"text".equals(existing.get(scope.column()))).ifPresent(existing ->
+          violations.add(new Violation("/config/scope", "rows belong to their " + scope.whose() + ", so the table needs a text column '"
+              + scope.column() + "'")));
+    });
     Optional<Parent> parent = config.has("parent") ? Optional.of(new Parent(config.get("parent").get("resource").asText(),
-        config.get("parent").get("param").asText(), config.get("parent").get("column").asText())) : Optional.empty();
+        config.get("parent").get("param").asText(), config.get("parent").get("column").asText(),
+        Optional.ofNullable(config.get("parent").get("table")).map(JsonNode::asText))) : Optional.empty();
     parent.ifPresent(p -> checkParent(p, fields.fields(), columns, camel, violations));
-    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns, parent, owned,
+    Layout layout = Layout.of(quoted(config.get("table").asText()), camel, fields.fields(), columns, parent, scoping,
         config.path("orderBy").asText("id"), violations);
+    List<Sort> sorts = sorts(config.path("sort"), fields.fields(), layout, violations);
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
 
     String resource = config.get("resource").asText();
@@ -170,17 +198,20 @@ public final class CrudTemplate implements Template {
     List<Field> all = fields.fields();
 
     var specs = List.of(
-        list(resource, base, layout, filters, authOf(auth, permissions.get("read"))),
+        list(resource, base, layout, filters, sorts, authOf(auth, permissions.get("read"))),
         get(resource, base, layout, authOf(auth, permissions.get("read"))),
         create(resource, base, layout, fields, authOf(auth, permissions.get("create"))),
         update(resource, base, layout, all, authOf(auth, permissions.get("update"))),
         delete(resource, base, layout, authOf(auth, permissions.get("delete"))));
-    String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, owned))
-        + (owned ? ownerPolicy(layout.table()) : "");
-    return new Bundle(base, specs, migration, FieldTypes.zod(fields), tests(base, all, permissions, layout, owned),
-        explanation(resource, base, config, all, columns.isEmpty())
-            + (owned ? " Rows belong to the caller that created them (the owner column holds its sub); row-level security, "
-                + "forced, lets each caller see and change only its own." : ""));
+    String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, scoping))
+        + scoping.map(scope -> scope.policy(layout.table())).orElse("");
+    List<DraftTests.Fixture> fixtures = parent.flatMap(Parent::table)
+        .map(table -> List.of(new DraftTests.Fixture("parent", "select id from " + quoted(table) + " order by id limit 1"))).orElse(List.of());
+    return new Bundle(base, specs, migration, FieldTypes.zod(fields), fixtures, tests(base, all, permissions, layout, scoping, filters, sorts),
+        explanation(base, config, filters, sorts, columns.isEmpty())
+            + scoping.map(scope -> " Rows belong to the " + scope.whose().replaceAll("s$", "") + " that created them (the "
+                + scope.column() + " column holds its " + scope.claim() + " claim); row-level security, forced, lets each caller see and "
+                + "change only those of its " + scope.whose() + ".").orElse(""));
   }
 
   /**
@@ -188,15 +219,17 @@ public final class CrudTemplate implements Template {
    * lists are ordered.
    *
    * @param columns the table's columns in order (for a new table, the ones the migration makes)
+   * @param nullable the columns of optional fields
    */
-  private record Layout(String table, boolean camel, List<String> columns, Optional<Parent> parent, String order, boolean descending) {
+  private record Layout(String table, boolean camel, List<String> columns, Set<String> nullable, Optional<Parent> parent, String order,
+      boolean descending) {
 
     static Layout of(String table, boolean camel, List<Field> fields, Optional<Map<String, String>> existing, Optional<Parent> parent,
-        boolean owned, String orderBy, List<Violation> violations) {
+        Optional<Scoping> scoping, String orderBy, List<Violation> violations) {
       List<String> columns = existing.map(e -> List.copyOf(e.keySet())).orElseGet(() -> {
         var made = new ArrayList<String>(List.of("id"));
         parent.ifPresent(p -> made.add(p.column()));
-        if (owned) made.add(OWNER);
+        scoping.ifPresent(scope -> made.add(scope.column()));
         fields.forEach(field -> made.add(camel ? snake(field.name()) : field.name()));
         made.addAll(List.of("created_at", "updated_at"));
         return made;
@@ -206,7 +239,13 @@ public final class CrudTemplate implements Template {
       if (!columns.contains(order)) {
         violations.add(new Violation("/config/orderBy", "the table has no column '" + order + "'"));
       }
-      return new Layout(table, camel, columns, parent, order, descending);
+      Set<String> nullable = fields.stream().filter(Field::optional).map(f -> camel ? snake(f.name()) : f.name()).collect(Collectors.toSet());
+      return new Layout(table, camel, columns, nullable, parent, order, descending);
+    }
+
+    /** Whether the column may hold nulls: it is an optional field's. */
+    boolean nullable(String column) {
+      return nullable.contains(column);
     }
 
     /** The condition that keeps a statement to the parent in the path; empty when not nested. */
@@ -237,20 +276,39 @@ public final class CrudTemplate implements Template {
     }
   }
 
-  private static final String OWNER = "owner";
-  /** The calling caller's sub, as the data plane sets it for every request with a caller. */
-  private static final String CALLER = "current_setting('request.jwt.claims', true)::jsonb ->> 'sub'";
+  /**
+   * Rows that belong to whoever created them, as one of the caller's claims names it: its {@code sub}
+   * (scope: owner) or its tenant (scope: tenant). The column is filled from the claim and row-level
+   * security checks every statement against it.
+   */
+  private record Scoping(String column, String claim, String policyName, String whose) {
 
-  /** Row-level security that gives each caller its own rows only; forced, so it holds for the table's owner too. */
-  private static String ownerPolicy(String table) {
-    return "alter table " + table + " enable row level security;\n"
-        + "alter table " + table + " force row level security;\n"
-        + "drop policy if exists owner_rows on " + table + ";\n"
-        + "create policy owner_rows on " + table + " using (owner = " + CALLER + ") with check (owner = " + CALLER + ");\n";
+    static Optional<Scoping> of(JsonNode config) {
+      return switch (config.path("scope").asText("none")) {
+        case "owner" -> Optional.of(new Scoping("owner", "sub", "owner_rows", "callers"));
+        case "tenant" -> Optional.of(new Scoping(config.path("tenant").path("column").asText("tenant_id"),
+            config.path("tenant").path("claim").asText("tenant_id"), "tenant_rows", "tenants"));
+        default -> Optional.empty();
+      };
+    }
+
+    /** The claim's value for the calling caller, as the data plane sets {@code request.jwt.claims} for every request with one. */
+    String value() {
+      return "current_setting('request.jwt.claims', true)::jsonb ->> " + literal(claim);
+    }
+
+    /** Row-level security that shows and lets change only the caller's rows; forced, so it holds for the table's owner too. */
+    String policy(String table) {
+      String mine = quoted(column) + " = " + value();
+      return "alter table " + table + " enable row level security;\n"
+          + "alter table " + table + " force row level security;\n"
+          + "drop policy if exists " + policyName + " on " + table + ";\n"
+          + "create policy " + policyName + " on " + table + " using (" + mine + ") with check (" + mine + ");\n";
+    }
   }
 
-  /** The resource this one is nested under: its path segment, path parameter and the column that holds it. */
-  private record Parent(String resource, String param, String column) {}
+  /** The resource this one is nested under: its path segment, path parameter, the column that holds it and, if named, its table. */
+  private record Parent(String resource, String param, String column, Optional<String> table) {}
 
   private static void checkParent(Parent parent, List<Field> fields, Optional<Map<String, String>> columns, boolean camel,
       List<Violation> violations) {
@@ -298,9 +356,9 @@ public final class CrudTemplate implements Template {
       if (column == null) {
         violations.add(new Violation("/config/validation/" + field.name(), "the table has no column '" + name
             + "'; its columns are " + String.join(", ", existing.keySet().stream().sorted().toList())));
-      } else if (wanted != null && !FITTING.get(wanted).contains(column)) {
+      } else if (!fitting(wanted).contains(column)) {
         violations.add(new Violation("/config/validation/" + field.name(), "the column '" + name + "' is "
-            + column + ", which does not hold " + describe(field.type()) + " (it needs one of " + String.join(", ", FITTING.get(wanted)) + ")"));
+            + column + ", which does not hold " + describe(field.type()) + " (it needs one of " + String.join(", ", fitting(wanted)) + ")"));
       }
     }
   }
@@ -310,9 +368,10 @@ public final class CrudTemplate implements Template {
    * miss it), validation failures, missing credentials and a role the operation does not admit.
    */
   private static List<DraftTests.TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout,
-      boolean owned) {
-    // nested: the cases work under one parent; another parent must not see its rows
-    String base = layout.parent().map(p -> pattern.replace(":" + p.param(), SAMPLE_PARENT)).orElse(pattern);
+      Optional<Scoping> scoping, List<Filter> filters, List<Sort> sorts) {
+    // nested: the cases work under one parent (a row of its table, when named); another parent must not see its rows
+    String base = layout.parent().map(p -> pattern.replace(":" + p.param(), p.table().isPresent() ? "{{parent.id}}" : SAMPLE_PARENT))
+        .orElse(pattern);
     Optional<String> reader = roleFor(permissions.get("read"));
     Optional<String> creator = roleFor(permissions.get("create"));
     Optional<String> updater = roleFor(permissions.get("update"));
@@ -327,6 +386,24 @@ public final class CrudTemplate implements Template {
     tests.add(test("create succeeds", "POST", base, Optional.of(sample), creator, 201, shape));
     tests.add(test("get finds the created row", "GET", base + "/" + created, Optional.empty(), reader, 200, shape));
     tests.add(test("list returns rows", "GET", base + "?limit=5", Optional.empty(), reader, 200, shape));
+    if (!filters.isEmpty()) {
+      var query = new StringBuilder();
+      for (Filter filter : filters) {
+        JsonNode value = sampleOf(filter.field().type());
+        String operand = switch (filter.operator()) {
+          case "in" -> value.asText() + "," + value.asText();
+          case "like" -> value.asText() + "%";
+          default -> value.asText();
+        };
+        query.append('&').append(filter.parameter()).append('=').append(URLEncoder.encode(operand, StandardCharsets.UTF_8));
+      }
+      // the page may be empty (lt and gt exclude the sample row): the case checks the statement runs
+      tests.add(test("list takes every filter at once", "GET", base + "?limit=5" + query, Optional.empty(), reader, 200, List.of()));
+    }
+    for (Sort sort : sorts.isEmpty() ? List.<Sort>of() : List.of(sorts.getFirst(), sorts.getLast())) {
+      tests.add(test("list sorts by " + sort.parameter() + " from a cursor", "GET", base + "?limit=5&sort=" + sort.parameter()
+          + "&cursor=" + created, Optional.empty(), reader, 200, List.of()));
+    }
     ObjectNode change = Json.MAPPER.createObjectNode().set(first.name(), sampleOf(first.type()));
     tests.add(test("update changes a field", "PATCH", base + "/" + created, Optional.of(change), updater, 200, shape));
     tests.add(test("create refuses a body without its fields", "POST", base, Optional.of(Json.MAPPER.createObjectNode()),
@@ -337,10 +414,11 @@ public final class CrudTemplate implements Template {
     ObjectNode unknown = sample.deepCopy().put("unexpected_field", 1);
     tests.add(test("create refuses unknown fields", "POST", base, Optional.of(unknown), creator, 400, List.of()));
     tests.add(test("get of a missing id is 404", "GET", missing, Optional.empty(), reader, 404, List.of()));
-    if (owned) {
-      tests.add(test("another caller does not see the row", "GET", base + "/" + created, Optional.empty(),
-          reader.map(r -> r + "#other"), 404, List.of()));
-    }
+    scoping.filter(scope -> scope.claim().equals("sub")).ifPresent(scope -> tests.add(test("another caller does not see the row", "GET",
+        base + "/" + created, Optional.empty(), reader.map(r -> r + "#other"), 404, List.of())));
+    scoping.filter(scope -> !scope.claim().equals("sub")).ifPresent(scope -> tests.add(new DraftTests.TestCase(
+        "another tenant does not see the row", "GET", base + "/" + created, Optional.empty(), reader, Map.of(scope.claim(), "tenant-b"),
+        404, List.of())));
     layout.parent().ifPresent(p -> tests.add(test("another parent does not see the row", "GET",
         pattern.replace(":" + p.param(), OTHER_PARENT) + "/" + created, Optional.empty(), reader, 404, List.of())));
     tests.add(test("update of a missing id is 404", "PATCH", missing, Optional.of(change), updater, 404, List.of()));
@@ -353,6 +431,9 @@ public final class CrudTemplate implements Template {
     }
     tests.add(test("delete removes the row", "DELETE", base + "/" + created, Optional.empty(), deleter, 204, List.of()));
     tests.add(test("get after delete is 404", "GET", base + "/" + created, Optional.empty(), reader, 404, List.of()));
+    // scoped by tenant: every caller but the other tenant's belongs to one
+    scoping.filter(scope -> !scope.claim().equals("sub")).ifPresent(scope -> tests.replaceAll(c -> c.role().isEmpty() || !c.claims().isEmpty() ? c
+        : new DraftTests.TestCase(c.name(), c.method(), c.path(), c.body(), c.role(), Map.of(scope.claim(), "tenant-a"), c.status(), c.fields())));
     return tests;
   }
 
@@ -361,7 +442,7 @@ public final class CrudTemplate implements Template {
 
   private static DraftTests.TestCase test(String name, String method, String path, Optional<? extends JsonNode> body,
       Optional<String> role, int status, List<String> fields) {
-    return new DraftTests.TestCase(name, method, path, body.map(JsonNode.class::cast), role, status, fields);
+    return new DraftTests.TestCase(name, method, path, body.map(JsonNode.class::cast), role, Map.of(), status, fields);
   }
 
   /** A role the operation admits, for the tests' caller; empty when it is public. */
@@ -396,7 +477,16 @@ public final class CrudTemplate implements Template {
         case DATE -> nodes.textNode("2025-01-31");
         case DATETIME -> nodes.textNode("2025-01-31T12:00:00Z");
       };
-      default -> throw new IllegalArgumentException("no sample of " + type);
+      case ListOf(FieldType items, var min, var max) -> {
+        ArrayNode list = Json.MAPPER.createArrayNode();
+        for (int i = 0; i < Math.max(min.orElse(0), Math.min(1, max.orElse(1))); i++) list.add(sampleOf(items));
+        yield list;
+      }
+      case ObjectOf(List<Field> fields) -> {
+        ObjectNode object = Json.MAPPER.createObjectNode();
+        fields.forEach(field -> object.set(field.name(), sampleOf(field.type())));
+        yield object;
+      }
     };
   }
 
@@ -405,6 +495,38 @@ public final class CrudTemplate implements Template {
     var nodes = Json.MAPPER.getNodeFactory();
     return type instanceof Scalar s && (s.kind() == Kind.NUMBER || s.kind() == Kind.INTEGER || s.kind() == Kind.BOOLEAN)
         ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
+  }
+
+  /** The orders ?sort= offers: the config's fields, or every field, createdAt and updatedAt; each ascending and descending. */
+  private static List<Sort> sorts(JsonNode config, List<Field> fields, Layout layout, List<Violation> violations) {
+    var names = new ArrayList<String>();
+    if (config.isMissingNode()) {
+      fields.stream().filter(field -> plain(field.type())).forEach(field -> names.add(field.name()));
+      List.of("created_at", "updated_at").stream().filter(layout::has).forEach(column -> names.add(layout.json(column)));
+    } else {
+      config.forEach(name -> names.add(name.asText()));
+    }
+    var byName = fields.stream().collect(Collectors.toMap(Field::name, f -> f));
+    var sorts = new ArrayList<Sort>();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      Field field = byName.get(name);
+      String column = field != null ? layout.column(name)
+          : List.of("id", "created_at", "updated_at").stream().filter(c -> layout.json(c).equals(name) && layout.has(c)).findFirst().orElse(null);
+      if (column == null) {
+        violations.add(new Violation("/config/sort/" + i, "'" + name + "' is not a field of the resource (nor id, "
+            + layout.json("created_at") + " or " + layout.json("updated_at") + ")"));
+        continue;
+      }
+      if (field != null && !plain(field.type())) {
+        violations.add(new Violation("/config/sort/" + i, "lists sort by scalar and enum fields only; '" + name + "' is a list or an object"));
+        continue;
+      }
+      boolean nullable = field != null && field.optional();
+      sorts.add(new Sort(column, name, false, nullable));
+      sorts.add(new Sort(column, name, true, nullable));
+    }
+    return sorts;
   }
 
   /** One operator of the list on one field, and the query parameter that carries its operand. */
@@ -418,11 +540,11 @@ public final class CrudTemplate implements Template {
   private static List<Filter> filters(JsonNode config, List<Field> fields, List<Violation> violations) {
     var filters = new ArrayList<Filter>();
     if (config.isMissingNode()) {
-      fields.forEach(field -> filters.add(new Filter(field, "eq")));
+      fields.stream().filter(field -> plain(field.type())).forEach(field -> filters.add(new Filter(field, "eq")));
       return filters;
     }
     var byName = fields.stream().collect(Collectors.toMap(Field::name, f -> f));
-    var parameters = new java.util.HashSet<>(List.of("limit", "cursor"));
+    var parameters = new java.util.HashSet<>(List.of("limit", "cursor", "sort"));
     fields.forEach(field -> parameters.add(field.name()));
     for (var entry : config.properties()) {
       Field field = byName.get(entry.getKey());
@@ -448,6 +570,7 @@ public final class CrudTemplate implements Template {
 
   private static Optional<String> unfit(Filter filter) {
     Kind kind = filter.field().type() instanceof Scalar s ? s.kind() : null;
+    if (!plain(filter.field().type())) return Optional.of("lists are filtered on scalar and enum fields only");
     return switch (filter.operator()) {
       case "lt", "gt" -> kind == Kind.NUMBER || kind == Kind.INTEGER || kind == Kind.DATE || kind == Kind.DATETIME
           ? Optional.empty() : Optional.of(filter.operator() + " compares numbers, dates and datetimes only");
@@ -457,56 +580,94 @@ public final class CrudTemplate implements Template {
     };
   }
 
-  private static ObjectNode list(String resource, String base, Layout layout, List<Filter> filters, JsonNode auth) {
+  private static ObjectNode list(String resource, String base, Layout layout, List<Filter> filters, List<Sort> sorts, JsonNode auth) {
     ObjectNode spec = spec(resource + "-list", "GET", base, auth, "Lists " + resource + " in " + layout.order()
         + (layout.descending() ? " descending" : "") + " order" + (layout.order().equals("id") ? "" : " (id breaking ties)")
-        + (filters.isEmpty() ? "." : ", filtered by " + String.join(", ", filters.stream().map(Filter::parameter).toList()) + "."));
+        + (filters.isEmpty() ? "" : ", filtered by " + String.join(", ", filters.stream().map(Filter::parameter).toList()))
+        + (sorts.isEmpty() ? "." : "; ?sort= orders by " + String.join(", ", sorts.stream().map(Sort::parameter).toList()) + "."));
     ObjectNode input = spec.putObject("input");
     ObjectNode query = input.putObject("query");
     ObjectNode params = Json.MAPPER.createObjectNode();
-    var where = new ArrayList<String>();
+    // each filter is an optional part: a filter the caller leaves out is not in the statement
+    var where = new StringBuilder(layout.parent().map(p -> quoted(p.column()) + " = cast(:" + p.param() + " as uuid)").orElse("true"));
     layout.parent().ifPresent(p -> {
       input.putObject("params").set(p.param(), UUID_SCHEMA);
-      where.add(quoted(p.column()) + " = cast(:" + p.param() + " as uuid)");
       params.put(p.param(), "${input.params." + p.param() + "}");
     });
     for (Filter filter : filters) {
       Field field = filter.field();
       String name = filter.parameter();
-      String column = quoted(layout.column(field.name()));
+      String column = "r." + quoted(layout.column(field.name()));
       String cast = cast(name, field.type());
       query.set(name, switch (filter.operator()) {
         case "eq" -> FieldTypes.jsonSchema(field.type());
         case "lt", "gt" -> FieldTypes.jsonSchema(new Scalar(((Scalar) field.type()).kind(), Optional.empty(), Optional.empty()));
         default -> Json.parse("{\"type\": \"string\", \"minLength\": 1}");
       });
-      where.add(switch (filter.operator()) {
-        case "eq" -> "(" + cast + " is null or " + column + " = " + cast + ")";
-        case "lt" -> "(" + cast + " is null or " + column + " < " + cast + ")";
-        case "gt" -> "(" + cast + " is null or " + column + " > " + cast + ")";
-        case "in" -> "(cast(:" + name + " as text) is null or " + column + " = any(cast(string_to_array(cast(:" + name
-            + " as text), ',') as " + sqlType(field.type()) + "[])))";
-        default -> "(cast(:" + name + " as text) is null or " + column + " like cast(:" + name + " as text))";
-      });
+      where.append("\n  [[and ").append(switch (filter.operator()) {
+        case "eq" -> column + " = " + cast;
+        case "lt" -> column + " < " + cast;
+        case "gt" -> column + " > " + cast;
+        case "in" -> column + " = any(cast(string_to_array(cast(:" + name + " as text), ',') as " + sqlType(field.type()) + "[]))";
+        default -> column + " like cast(:" + name + " as text)";
+      }).append("]]");
       params.put(name, "${input.query." + name + "}");
     }
     query.set("limit", Json.parse("{\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100, \"default\": 20}"));
     query.set("cursor", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"));
-    String order = quoted(layout.order());
-    String direction = layout.descending() ? "desc" : "asc";
-    // keyset pagination: the rows after the cursor's row in the list's order, id breaking ties
-    String after = layout.order().equals("id")
-        ? "id " + (layout.descending() ? "<" : ">") + " cast(:cursor as uuid)"
-        : "(" + order + ", id) " + (layout.descending() ? "<" : ">") + " (select c." + order + ", c.id from " + layout.table()
-            + " c where c.id = cast(:cursor as uuid))";
-    where.add("(cast(:cursor as uuid) is null or " + after + ")");
     params.put("cursor", "${input.query.cursor}");
     params.put("limit", "${input.query.limit}");
-    sqlStep(spec, "rows", "select " + layout.select() + " from " + layout.table() + " where " + String.join(" and ", where)
-        + " order by " + (layout.order().equals("id") ? "id " + direction : order + " " + direction + ", id " + direction)
-        + " limit :limit", params, "many");
+    if (!sorts.isEmpty()) {
+      ArrayNode options = query.putObject("sort").put("type", "string")
+          .put("description", "the field to order by, - first for descending; id breaks ties").putArray("enum");
+      sorts.forEach(sort -> options.add(sort.parameter()));
+    }
+    // one statement per order, so each reads in its own index order: the config's when ?sort= is absent
+    var orders = new ArrayList<Sort>();
+    orders.add(new Sort(layout.order(), layout.json(layout.order()), layout.descending(), layout.nullable(layout.order())));
+    orders.addAll(sorts);
+    for (int i = 0; i < orders.size(); i++) {
+      Sort sort = orders.get(i);
+      ObjectNode step = sqlStep(spec, "rows", "select " + layout.select() + " from " + layout.table() + " r\nwhere " + where
+          + "\n  [[and " + after(sort, layout.table()) + "]]\norder by " + sort.orderBy() + "\nlimit :limit", params, "many");
+      if (!sorts.isEmpty()) step.put("when", i == 0 ? "${!has(input.query.sort)}" : "${input.query.sort == '" + sort.parameter() + "'}");
+    }
     spec.putObject("response").put("status", 200).put("body", "${steps.rows.rows}");
     return spec;
+  }
+
+  /**
+   * One order of the list: by a column, id breaking ties.
+   *
+   * @param nullable whether the column may hold nulls, which sort after every value ascending (PostgreSQL's default)
+   */
+  private record Sort(String column, String field, boolean descending, boolean nullable) {
+    String parameter() {
+      return (descending ? "-" : "") + field;
+    }
+
+    String orderBy() {
+      String direction = descending ? " desc" : " asc";
+      return column.equals("id") ? "r.id" + direction : "r." + quoted(column) + direction + ", r.id" + direction;
+    }
+  }
+
+  /** Keyset pagination: the rows after the cursor's row in the sort's order (a null sorts after every value). */
+  private static String after(Sort sort, String table) {
+    String before = sort.descending() ? "<" : ">";
+    String cursor = "cast(:cursor as uuid)";
+    if (sort.column().equals("id")) return "r.id " + before + " " + cursor;
+    String mine = "r." + quoted(sort.column());
+    String theirs = "c." + quoted(sort.column());
+    if (!sort.nullable()) {
+      return "(" + mine + ", r.id) " + before + " (select " + theirs + ", c.id from " + table + " c where c.id = " + cursor + ")";
+    }
+    String valued = "(" + mine + ", r.id) " + before + " (" + theirs + ", c.id)";
+    String condition = sort.descending()
+        ? "(" + theirs + " is null and (" + mine + " is not null or r.id < c.id)) or (" + mine + " is not null and " + valued + ")"
+        : "(" + theirs + " is null and " + mine + " is null and r.id > c.id) or (" + theirs + " is not null and (" + mine
+            + " is null or " + valued + "))";
+    return "exists (select from " + table + " c where c.id = " + cursor + " and (" + condition + "))";
   }
 
   private static ObjectNode get(String resource, String base, Layout layout, JsonNode auth) {
@@ -600,9 +761,11 @@ public final class CrudTemplate implements Template {
     return params;
   }
 
-  private static void sqlStep(ObjectNode spec, String id, String sql, ObjectNode params, String expect) {
-    ArrayNode steps = spec.putArray("steps");
-    steps.addObject().put("id", id).put("sql", sql).put("expect", expect).set("params", params);
+  private static ObjectNode sqlStep(ObjectNode spec, String id, String sql, ObjectNode params, String expect) {
+    ArrayNode steps = spec.has("steps") ? (ArrayNode) spec.get("steps") : spec.putArray("steps");
+    ObjectNode step = steps.addObject().put("id", id).put("sql", sql).put("expect", expect);
+    step.set("params", params);
+    return step;
   }
 
   private static JsonNode authOf(String mode, JsonNode roles) {
@@ -615,14 +778,16 @@ public final class CrudTemplate implements Template {
     return auth;
   }
 
-  private static String migration(String qualified, List<Field> fields, Layout layout, boolean owned) {
+  private static String migration(String qualified, List<Field> fields, Layout layout, Optional<Scoping> scoping) {
     String table = quoted(qualified);
     String schema = quoted(qualified.substring(0, qualified.indexOf('.')));
     var sql = new StringBuilder();
     sql.append("create schema if not exists ").append(schema).append(";\n");
     sql.append("create table ").append(table).append(" (\n  id uuid primary key default gen_random_uuid(),\n");
-    layout.parent().ifPresent(p -> sql.append("  ").append(quoted(p.column())).append(" uuid not null,\n"));
-    if (owned) sql.append("  owner text not null default (").append(CALLER).append("),\n");
+    layout.parent().ifPresent(p -> sql.append("  ").append(quoted(p.column())).append(" uuid not null")
+        .append(p.table().map(parent -> " references " + quoted(parent) + " (id) on delete cascade").orElse("")).append(",\n"));
+    scoping.ifPresent(scope -> sql.append("  ").append(quoted(scope.column())).append(" text not null default (").append(scope.value())
+        .append("),\n"));
     for (Field field : fields) {
       sql.append("  ").append(quoted(layout.column(field.name()))).append(' ').append(sqlType(field.type()));
       if (!field.optional()) sql.append(" not null");
@@ -641,6 +806,12 @@ public final class CrudTemplate implements Template {
       String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + p.column();
       sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(p.column()))
           .append(", id);\n");
+    });
+    scoping.ifPresent(scope -> {
+      // every statement is checked against the caller's claim: one index finds a caller's rows
+      String index = qualified.substring(qualified.indexOf('.') + 1) + "_" + scope.column();
+      sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(scope.column()))
+          .append(");\n");
     });
     if (!layout.order().equals("id")) {
       // lists read in this order, id breaking ties: one index serves the order and the cursor
@@ -667,13 +838,27 @@ public final class CrudTemplate implements Template {
         max.ifPresent(m -> parts.add(measured + " <= " + m.toPlainString()));
         yield Optional.of(String.join(" and ", parts));
       }
+      case ListOf(FieldType items, var min, var max) when plain(items) && (min.isPresent() || max.isPresent()) -> {
+        var parts = new ArrayList<String>();
+        min.ifPresent(m -> parts.add("cardinality(" + column + ") >= " + m));
+        max.ifPresent(m -> parts.add("cardinality(" + column + ") <= " + m));
+        yield Optional.of(String.join(" and ", parts));
+      }
       default -> Optional.empty();
     };
   }
 
-  /** The column type a field is stored as; null for types the template does not store. */
+  /** Whether a field is one value (a scalar or an enum), which lists can filter and sort by. */
+  private static boolean plain(FieldType type) {
+    return type instanceof Scalar || type instanceof OneOf;
+  }
+
+  /** The column type a field is stored as: a list of plain values as an array of theirs, other lists and objects as jsonb. */
   private static String sqlType(FieldType type) {
     return switch (type) {
+      case ListOf(FieldType items, var min, var max) when plain(items) -> sqlType(items) + "[]";
+      case ListOf l -> "jsonb";
+      case ObjectOf o -> "jsonb";
       case OneOf o -> "text";
       case Scalar(Kind kind, var min, var max) -> switch (kind) {
         case STRING, EMAIL, URL -> "text";
@@ -684,7 +869,6 @@ public final class CrudTemplate implements Template {
         case DATE -> "date";
         case DATETIME -> "timestamptz";
       };
-      default -> null;
     };
   }
 
@@ -693,7 +877,12 @@ public final class CrudTemplate implements Template {
   }
 
   private static String describe(FieldType type) {
-    return type instanceof Scalar s ? s.kind().word() + " values" : "enum values";
+    return switch (type) {
+      case Scalar s -> s.kind().word() + " values";
+      case OneOf o -> "enum values";
+      case ListOf l when plain(l.items()) -> "lists of " + describe(l.items());
+      default -> "JSON";
+    };
   }
 
   private static String quoted(String identifier) {
@@ -705,9 +894,11 @@ public final class CrudTemplate implements Template {
     return "'" + text.replace("'", "''") + "'";
   }
 
-  private static String explanation(String resource, String base, JsonNode config, List<Field> fields, boolean newTable) {
-    return "Five endpoints over " + config.get("table").asText() + ": GET " + base + " lists rows in id order (filters on "
-        + fields.stream().map(Field::name).collect(Collectors.joining(", ")) + "; limit 1-100, default 20; cursor = the last id seen), "
+  private static String explanation(String base, JsonNode config, List<Filter> filters, List<Sort> sorts, boolean newTable) {
+    return "Five endpoints over " + config.get("table").asText() + ": GET " + base + " lists rows in " + config.path("orderBy").asText("id")
+        + " order (" + (filters.isEmpty() ? "no filters" : "filters " + filters.stream().map(Filter::parameter).collect(Collectors.joining(", ")))
+        + (sorts.isEmpty() ? "" : "; ?sort= one of " + sorts.stream().map(Sort::parameter).collect(Collectors.joining(", ")))
+        + "; limit 1-100, default 20; cursor = the last id seen; a filter left out is not in the SQL at all), "
         + "GET " + base + "/:id gets one (404 when missing), POST " + base + " creates one (201 with Location), PATCH "
         + base + "/:id changes the fields sent, DELETE " + base + "/:id deletes one (204). Bodies are checked against the "
         + "validation fields (unknown fields refused); each operation admits the roles its permission names, "

@@ -107,7 +107,7 @@ public final class TemplateService {
       saved.add(versions.save(actor, spec.toString(), Optional.empty()));
     }
     List<String> names = saved.stream().map(s -> s.version().name()).toList();
-    List<DraftTests.Outcome> results = drafts.run(actor, names, bundle.tests());
+    List<DraftTests.Outcome> results = drafts.run(actor, names, bundle.fixtures(), bundle.tests());
     Optional<Release> release = Optional.empty();
     if (request.path("deploy").asBoolean(false)) {
       var failed = new ArrayList<Violation>();

@@ -71,7 +71,10 @@ class ConcurrentDeployTest {
         started.await();
         List<Long> releases = new ArrayList<>(List.of(first));
         for (int swap = 0; swap < SWAPS; swap++) {
-          Thread.sleep(50);
+          // calls land between every two swaps however slow the machine: wait for a few after each
+          int before = calls.get();
+          for (int wait = 0; wait < 500 && calls.get() < before + CLIENTS / 2; wait++) Thread.sleep(10);
+          Thread.sleep(20);
           if (swap % 3 == 2) {
             long target = releases.get(swap % releases.size());
             assertThat(slipway.control("POST", "/api/releases/" + target + "/rollback").status()).isEqualTo(200);

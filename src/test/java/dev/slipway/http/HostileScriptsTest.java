@@ -194,9 +194,15 @@ class HostileScriptsTest {
     return body.length() > 300 ? body.substring(0, 300) + "…" : body;
   }
 
-  private static void assertHealthy() {
+  /** The server answers ok, and the worker pool is back to full strength (a killed worker's replacement has warmed up). */
+  private static void assertHealthy() throws InterruptedException {
     Reply health = slipway.control("GET", "/api/health");
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.json().path("status").asText()).isEqualTo("ok");
+    for (int wait = 0; wait < 600 && health.json().path("sandbox").path("idle").asInt() < 2; wait++) {
+      Thread.sleep(50);
+      health = slipway.control("GET", "/api/health");
+    }
+    assertThat(health.json().path("sandbox").path("idle").asInt()).as(health.toString()).isEqualTo(2);
   }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,9 +44,7 @@ class TemplatesTest {
   }
 
   private static String key(String name, String role) {
-    Reply created = post("/api/consumer-keys", "{\"name\":\"" + name + "\",\"roles\":[\"" + role + "\"]}");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    return created.json().path("token").asText();
+    return keyWithClaims(name, role, "{}");
   }
 
   private static Reply call(String method, String path, String key, String json) {
@@ -211,6 +211,29 @@ class TemplatesTest {
   }
 
   @Test
+  void a_nested_resource_with_a_parent_table_references_it_and_tests_under_one_of_its_rows() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "goals", "table": "teamwork.goals",
+                    "parent": {"resource": "teams", "param": "teamId", "column": "team_id", "table": "app.teams"},
+                    "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
+                    "validation": {"title": "string(1..80)"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(created.json().path("fixtures").findValuesAsText("sql")).containsExactly("select id from \"app\".\"teams\" order by id limit 1");
+    assertThat(created.json().path("sql").path("migration").asText())
+        .contains("\"team_id\" uuid not null references \"app\".\"teams\" (id) on delete cascade");
+
+    String team = database.scalar("select id::text from app.teams order by id limit 1").toString();
+    Reply goal = slipway.data("POST", "/api/teams/" + team + "/goals", "{\"title\": \"Ship\"}", "application/json");
+    assertThat(goal.status()).as(goal.toString()).isEqualTo(201);
+    Reply orphan = slipway.data("POST", "/api/teams/99999999-9999-4999-8999-999999999999/goals", "{\"title\": \"Lost\"}",
+        "application/json");
+    assertThat(orphan.status()).as(orphan.toString()).isEqualTo(409);
+    assertThat(orphan.contentType()).startsWith("application/problem+json");
+  }
+
+  @Test
   void rows_that_belong_to_their_caller_are_invisible_to_other_callers_in_the_database_itself() {
     Reply created = post("/api/create-endpoint", """
         {"template": "crud-endpoint", "deploy": true,
@@ -240,6 +263,133 @@ class TemplatesTest {
          "permissions": {"read": ["public"]}, "validation": {"owner": "string"}}}""");
     assertThat(open.status()).isEqualTo(422);
     assertThat(open.errorPaths()).containsExactly("/config/permissions/read", "/config/validation/owner");
+  }
+
+  @Test
+  void the_list_sorts_by_each_field_and_pages_through_every_order_past_nulls_and_ties() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "tasks", "table": "planning.tasks", "fieldNames": "camelCase",
+                    "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
+                    "filters": {"title": ["like"], "storyPoints": ["eq", "gt", "lt"], "state": ["eq", "in"]},
+                    "validation": {"title": "string(1..50)", "storyPoints": "integer?", "state": "enum('open','done')"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    Integer[] points = {3, null, 1, 3, null, 2, 1, 3, null};
+    for (int i = 0; i < points.length; i++) {
+      Reply row = slipway.data("POST", "/api/tasks", "{\"title\": \"t" + i + "\", \"state\": \"" + (i % 2 == 0 ? "open" : "done")
+          + "\"" + (points[i] == null ? "" : ", \"storyPoints\": " + points[i]) + "}", "application/json");
+      assertThat(row.status()).as(row.toString()).isEqualTo(201);
+    }
+    for (String sort : List.of("", "title", "-title", "storyPoints", "-storyPoints", "createdAt", "-createdAt", "state", "-state")) {
+      String order = sort.isEmpty() ? "" : "&sort=" + sort;
+      var all = slipway.data("GET", "/api/tasks?limit=100" + order).json();
+      assertThat(all).as(sort).hasSize(points.length);
+      if (!sort.isEmpty() && !sort.contains("createdAt")) assertSorted(all, sort);
+      // two rows a page, each page after the last id of the one before: every row once, in the same order
+      var paged = new ArrayList<String>();
+      String cursor = "";
+      for (int page = 0; page < 10; page++) {
+        var rows = slipway.data("GET", "/api/tasks?limit=2" + order + cursor).json();
+        rows.forEach(row -> paged.add(row.path("id").asText()));
+        if (rows.size() < 2) break;
+        cursor = "&cursor=" + rows.get(1).path("id").asText();
+      }
+      assertThat(paged).as(sort).containsExactlyElementsOf(all.findValuesAsText("id"));
+    }
+    assertThat(slipway.data("GET", "/api/tasks?storyPoints_gt=0&state=open").json().findValuesAsText("title"))
+        .containsExactlyInAnyOrder("t0", "t2", "t6");
+    assertThat(slipway.data("GET", "/api/tasks?state_in=open,done&storyPoints=1").json().findValuesAsText("title"))
+        .containsExactlyInAnyOrder("t2", "t6");
+    assertThat(slipway.data("GET", "/api/tasks?title_like=t1%25&sort=-title").json().findValuesAsText("title")).containsExactly("t1");
+    Reply unknown = slipway.data("GET", "/api/tasks?sort=-secret");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.errorPaths()).containsExactly("/query/sort");
+  }
+
+  @Test
+  void rows_scoped_by_a_tenant_claim_are_shared_within_the_tenant_and_hidden_from_others() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "invoices", "table": "billing.invoices", "scope": "tenant", "tenant": {"claim": "org"},
+                    "permissions": {"read": ["clerk"], "create": ["clerk"], "update": ["clerk"], "delete": ["clerk"]},
+                    "validation": {"amount": "integer(0..)"}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another tenant does not see the row");
+    assertThat(created.json().path("sql").path("migration").asText())
+        .contains("\"tenant_id\" text not null default (current_setting('request.jwt.claims', true)::jsonb ->> 'org')",
+            "create policy tenant_rows", "force row level security");
+
+    String acmeOne = keyWithClaims("acme-1", "clerk", "{\"org\": \"acme\"}");
+    String acmeTwo = keyWithClaims("acme-2", "clerk", "{\"org\": \"acme\"}");
+    String globex = keyWithClaims("globex", "clerk", "{\"org\": \"globex\"}");
+    Reply invoice = call("POST", "/api/invoices", acmeOne, "{\"amount\": 120}");
+    assertThat(invoice.status()).as(invoice.toString()).isEqualTo(201);
+    assertThat(invoice.json().path("tenant_id").asText()).isEqualTo("acme");
+    String id = invoice.json().path("id").asText();
+    assertThat(call("GET", "/api/invoices/" + id, acmeTwo, null).json().path("amount").asInt()).isEqualTo(120);
+    assertThat(call("GET", "/api/invoices", globex, null).json().size()).isZero();
+    assertThat(call("GET", "/api/invoices/" + id, globex, null).status()).isEqualTo(404);
+    assertThat(call("PATCH", "/api/invoices/" + id, globex, "{\"amount\": 0}").status()).isEqualTo(404);
+    assertThat(call("DELETE", "/api/invoices/" + id, acmeTwo, null).status()).isEqualTo(204);
+
+    Reply reserved = post("/api/consumer-keys", "{\"name\": \"x\", \"roles\": [\"clerk\"], \"claims\": {\"sub\": \"admin\", \"org\": 7}}");
+    assertThat(reserved.status()).isEqualTo(400);
+    assertThat(reserved.errorPaths()).containsExactly("/claims/sub", "/claims/org");
+  }
+
+  private static String keyWithClaims(String name, String role, String claims) {
+    Reply created = post("/api/consumer-keys", "{\"name\":\"" + name + "\",\"roles\":[\"" + role + "\"],\"claims\":" + claims + "}");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    return created.json().path("token").asText();
+  }
+
+  @Test
+  void lists_and_nested_objects_are_stored_as_arrays_and_jsonb_and_come_back_as_sent() {
+    Reply created = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "places", "table": "maps.places",
+                    "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
+                    "validation": {"name": "string", "tags": "string[](..3)", "visits": "date[]?",
+                                   "address": {"street": "string", "zip": "string?"}}}}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    assertThat(created.json().path("sql").path("migration").asText())
+        .contains("\"tags\" text[] not null check (cardinality(\"tags\") <= 3)", "\"visits\" date[]", "\"address\" jsonb not null");
+
+    Reply place = slipway.data("POST", "/api/places", """
+        {"name": "Pier", "tags": ["sea", "o'clock, \\"quoted\\""], "visits": ["2025-05-01"],
+         "address": {"street": "1 Quay"}}""", "application/json");
+    assertThat(place.status()).as(place.toString()).isEqualTo(201);
+    assertThat(place.json().path("tags").toString()).isEqualTo("[\"sea\",\"o'clock, \\\"quoted\\\"\"]");
+    assertThat(place.json().path("visits").toString()).isEqualTo("[\"2025-05-01\"]");
+    assertThat(place.json().path("address").toString()).isEqualTo("{\"street\":\"1 Quay\"}");
+    String id = place.json().path("id").asText();
+    Reply patched = slipway.data("PATCH", "/api/places/" + id, "{\"tags\": []}", "application/json");
+    assertThat(patched.json().path("tags").toString()).isEqualTo("[]");
+    assertThat(patched.json().path("address").path("street").asText()).isEqualTo("1 Quay");
+    Reply tooMany = slipway.data("POST", "/api/places", "{\"name\": \"x\", \"tags\": [\"a\",\"b\",\"c\",\"d\"], \"address\": {\"street\": \"s\"}}",
+        "application/json");
+    assertThat(tooMany.status()).isEqualTo(400);
+    assertThat(tooMany.errorPaths()).containsExactly("/body/tags");
+  }
+
+  /** Each row is at or after the one before in the sort's order: nulls after every value ascending, id breaking ties. */
+  private static void assertSorted(com.fasterxml.jackson.databind.JsonNode rows, String sort) {
+    boolean descending = sort.startsWith("-");
+    String field = descending ? sort.substring(1) : sort;
+    java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> byValue = (a, b) -> {
+      var x = a.path(field);
+      var y = b.path(field);
+      if (x.isNull() || y.isNull()) return Boolean.compare(x.isNull(), y.isNull());
+      return x.isNumber() ? Long.compare(x.asLong(), y.asLong()) : x.asText().compareTo(y.asText());
+    };
+    var order = byValue.thenComparing(row -> row.path("id").asText());
+    for (int i = 1; i < rows.size(); i++) {
+      int step = order.compare(rows.get(i - 1), rows.get(i));
+      assertThat(descending ? -step : step).as(sort + " at " + i + ": " + rows).isLessThan(0);
+    }
   }
 
   private static void assertValidOpenApi(String json) {
