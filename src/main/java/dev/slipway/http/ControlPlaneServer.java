@@ -276,7 +276,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   }
 
   private static Map<String, Object> templateBody(Template template) {
-    return Map.of("name", template.name(), "description", template.description(), "configSchema", template.configSchema());
+    return Map.of("name", template.name(), "description", template.description(), "configSchema", template.configSchema(),
+        "example", template.example());
   }
 
   /** {@code {endpoints: [names], fixtures?: [{name, sql}], tests: [cases]}} → each case's outcome against the endpoints' latest drafts, rolled back. */

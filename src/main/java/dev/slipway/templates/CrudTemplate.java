@@ -140,6 +140,18 @@ public final class CrudTemplate implements Template {
     return CONFIG_SCHEMA;
   }
 
+  /** The founding brief's example. */
+  private static final JsonNode EXAMPLE = Json.parse("""
+      { "resource": "projects", "table": "platform.projects",
+        "permissions": { "read": ["member","admin","owner"], "create": ["admin","owner"],
+                         "update": ["owner"], "delete": ["owner"] },
+        "validation": { "name": "string", "description": "string?", "status": "enum('active','archived')" } }""");
+
+  @Override
+  public JsonNode example() {
+    return EXAMPLE;
+  }
+
   @Override
   public Optional<String> table(JsonNode config) {
     return Optional.of(config.get("table").asText());

@@ -19,6 +19,9 @@ public interface Template {
   /** The JSON Schema a config must satisfy; checked before {@link #generate}. */
   JsonNode configSchema();
 
+  /** A config that works, to show in the catalogue (and to warm the generator with at start-up). */
+  JsonNode example();
+
   /** The table a config names, as {@code schema.table}, so its columns can be read first; empty for none. */
   Optional<String> table(JsonNode config);
 

@@ -10,6 +10,8 @@ import dev.slipway.security.Actor;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.slipway.spec.OpenApi;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.spec.Violation;
@@ -32,6 +34,8 @@ import java.util.Optional;
  */
 public final class TemplateService {
 
+  private static final Logger LOG = LoggerFactory.getLogger(TemplateService.class);
+
   private final Map<String, Template> templates = new LinkedHashMap<>();
   private final Map<String, CompiledSchema> schemas = new LinkedHashMap<>();
   private final Platform platform;
@@ -53,6 +57,22 @@ public final class TemplateService {
     this.versions = versions;
     this.deployer = deployer;
     this.audit = audit;
+    Thread.ofVirtual().name("template-warm-up").start(this::warmUp);
+  }
+
+  /**
+   * Generates each template's example once (nothing saved), so the classes and code a generation
+   * runs are loaded and compiled before the first call asks: a cold first generation takes about
+   * 100 ms longer than a warm one.
+   */
+  private void warmUp() {
+    for (Template template : templates.values()) {
+      try {
+        openApi(template.generate(template.example(), Optional.empty())).toString();
+      } catch (InvalidSpecException | RuntimeException e) {
+        LOG.warn("template {}: its example does not generate: {}", template.name(), e.getMessage());
+      }
+    }
   }
 
   public List<Template> templates() {

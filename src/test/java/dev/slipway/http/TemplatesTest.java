@@ -59,6 +59,7 @@ class TemplatesTest {
     assertThat(list.json().findValuesAsText("name")).contains("crud-endpoint");
     Reply one = slipway.control("GET", "/api/templates/crud-endpoint");
     assertThat(one.json().path("configSchema").path("required").toString()).isEqualTo("[\"resource\",\"table\",\"validation\"]");
+    assertThat(one.json().path("example")).isEqualTo(dev.slipway.spec.Json.parse(BRIEF).path("config"));
     assertThat(slipway.control("GET", "/api/templates/nope").status()).isEqualTo(404);
   }
 

@@ -12,19 +12,18 @@ import java.util.Optional;
  */
 public final class GenerationBench {
 
-  static final String BRIEF = """
-      { "resource": "projects", "table": "platform.projects",
-        "permissions": { "read": ["member","admin","owner"], "create": ["admin","owner"],
-                         "update": ["owner"], "delete": ["owner"] },
-        "validation": { "name": "string", "description": "string?", "status": "enum('active','archived')" } }""";
-
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-    JsonNode config = Json.parse(BRIEF);
     var template = new CrudTemplate();
+    JsonNode config = template.example(); // the founding brief's config
     long coldStart = System.nanoTime();
     String first = bytes(template.generate(config, Optional.empty()));
     long cold = System.nanoTime() - coldStart;
+    // what the server's first call costs: it warms the generator with the example at start-up
+    JsonNode other = Json.parse(java.nio.file.Files.readString(java.nio.file.Path.of("bench/templates/projects.json"))).get("config");
+    long otherStart = System.nanoTime();
+    bytes(template.generate(other, Optional.empty()));
+    long afterWarmUp = System.nanoTime() - otherStart;
     long[] nanos = new long[runs];
     boolean identical = true;
     for (int i = 0; i < runs; i++) {
@@ -34,8 +33,9 @@ public final class GenerationBench {
       identical &= bundle.equals(first);
     }
     Arrays.sort(nanos);
-    System.out.printf("crud-endpoint, the brief's config: first generation %.2f ms (cold JVM); then %d runs: p50 %.3f ms, "
-        + "p99 %.3f ms, max %.3f ms; byte-identical: %s (%d bytes)%n", cold / 1e6, runs, nanos[runs / 2] / 1e6,
+    System.out.printf("crud-endpoint, the brief's config: first generation %.2f ms (cold JVM); first of another config "
+        + "(bench/templates/projects.json) after it, as on a server that warmed up at start: %.2f ms; then %d runs: p50 %.3f ms, "
+        + "p99 %.3f ms, max %.3f ms; byte-identical: %s (%d bytes)%n", cold / 1e6, afterWarmUp / 1e6, runs, nanos[runs / 2] / 1e6,
         nanos[(int) (runs * 0.99)] / 1e6, nanos[runs - 1] / 1e6, identical, first.length());
   }
 
