@@ -9,6 +9,7 @@ import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.SharedConnection;
 import dev.slipway.security.Actor;
+import dev.slipway.security.SignIn;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.Json;
@@ -19,11 +20,9 @@ import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.Platform;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +122,6 @@ public final class DraftTests {
   public record Outcome(String name, boolean passed, int status, String detail) {}
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}.]+)\\.([A-Za-z0-9_]+)}}");
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Platform platform;
   private final EndpointStore store;
@@ -156,9 +154,7 @@ public final class DraftTests {
     Map<String, String> tokens = new HashMap<>();
     for (TestCase testCase : cases) {
       testCase.caller().ifPresent(caller -> tokens.computeIfAbsent(caller, unknown -> {
-        byte[] random = new byte[24];
-        RANDOM.nextBytes(random);
-        String token = "test_" + HexFormat.of().formatHex(random);
+        String token = "test_" + SignIn.randomToken();
         // every plain role is one caller (key -1), so rows one case creates are another's to read even
         // where rows belong to their creator; "role#name" is a caller of its own holding role
         String role = testCase.role().get();

@@ -57,10 +57,8 @@ public final class CompiledEndpoint {
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
     this.transactional = databaseSteps > 1 || anyScript;
     this.alternative = new boolean[steps.size()];
-    for (int i = 0; i < steps.size(); i++) {
-      String id = steps.get(i).id();
-      alternative[i] = steps.subList(0, i).stream().anyMatch(s -> s.id().equals(id));
-    }
+    var ids = new java.util.HashSet<String>();
+    for (int i = 0; i < steps.size(); i++) alternative[i] = !ids.add(steps.get(i).id());
   }
 
   public EndpointIdentity identity() {

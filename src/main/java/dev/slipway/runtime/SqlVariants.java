@@ -27,7 +27,7 @@ final class SqlVariants {
 
   SqlVariants(String source) {
     parts = NamedSql.Parts.split(source);
-    names = List.copyOf(new LinkedHashSet<>(NamedSql.parse(source).names()));
+    names = List.copyOf(new LinkedHashSet<>(parts.keep(part -> true).names()));
     deciding = new int[parts.optionalCount()][];
     for (int i = 0; i < deciding.length; i++) {
       deciding[i] = parts.namesOfOptional(i).stream().mapToInt(names::indexOf).distinct().toArray();
