@@ -168,7 +168,7 @@ public final class CrudTemplate implements Template {
     }
     boolean camel = config.path("fieldNames").asText("asIs").equals("camelCase");
     for (Field field : fields.fields()) {
-      String column = camel ? snake(field.name()) : field.name();
+      String column = columnOf(camel, field.name());
       if (Set.of("id", "created_at", "updated_at").contains(column)) {
         violations.add(new Violation("/config/validation/" + field.name(), "'" + column + "' is a column the template makes itself"));
       } else if (Set.of("limit", "cursor", "sort").contains(field.name())) {
@@ -186,9 +186,9 @@ public final class CrudTemplate implements Template {
               + " (scope: " + config.get("scope").asText() + "), so no operation can be public"));
         }
       }
-      fields.fields().stream().filter(f -> (camel ? snake(f.name()) : f.name()).equals(scope.column())).forEach(f ->
+      fields.fields().stream().filter(f -> columnOf(camel, f.name()).equals(scope.column())).forEach(f ->
           violations.add(new Violation("/config/validation/" + f.name(), "'" + scope.column() + "' is the column that holds each row's "
-              + scope.whose().replaceAll("s$", "") + " (scope: " + config.get("scope").asText() + ")")));
+              + scope.who() + " (scope: " + config.get("scope").asText() + ")")));
       columns.filter(existing -> !"text".equals(existing.get(scope.column()))).ifPresent(existing ->
           violations.add(new Violation("/config/scope", "rows belong to their " + scope.whose() + ", so the table needs a text column '"
               + scope.column() + "'")));
@@ -221,7 +221,7 @@ public final class CrudTemplate implements Template {
         .map(table -> List.of(new DraftTests.Fixture("parent", "select id from " + quoted(table) + " order by id limit 1"))).orElse(List.of());
     return new Bundle(base, specs, migration, FieldTypes.zod(fields), fixtures, tests(base, all, permissions, layout, scoping, filters, sorts),
         explanation(base, config, filters, sorts, columns.isEmpty())
-            + scoping.map(scope -> " Rows belong to the " + scope.whose().replaceAll("s$", "") + " that created them (the "
+            + scoping.map(scope -> " Rows belong to the " + scope.who() + " that created them (the "
                 + scope.column() + " column holds its " + scope.claim() + " claim); row-level security, forced, lets each caller see and "
                 + "change only those of its " + scope.whose() + ".").orElse(""));
   }
@@ -242,7 +242,7 @@ public final class CrudTemplate implements Template {
         var made = new ArrayList<String>(List.of("id"));
         parent.ifPresent(p -> made.add(p.column()));
         scoping.ifPresent(scope -> made.add(scope.column()));
-        fields.forEach(field -> made.add(camel ? snake(field.name()) : field.name()));
+        fields.forEach(field -> made.add(columnOf(camel, field.name())));
         made.addAll(List.of("created_at", "updated_at"));
         return made;
       });
@@ -251,7 +251,7 @@ public final class CrudTemplate implements Template {
       if (!columns.contains(order)) {
         violations.add(new Violation("/config/orderBy", "the table has no column '" + order + "'"));
       }
-      Set<String> nullable = fields.stream().filter(Field::optional).map(f -> camel ? snake(f.name()) : f.name()).collect(Collectors.toSet());
+      Set<String> nullable = fields.stream().filter(Field::optional).map(f -> columnOf(camel, f.name())).collect(Collectors.toSet());
       return new Layout(table, camel, columns, nullable, parent, order, descending);
     }
 
@@ -266,7 +266,7 @@ public final class CrudTemplate implements Template {
     }
 
     String column(String field) {
-      return camel ? snake(field) : field;
+      return columnOf(camel, field);
     }
 
     String json(String column) {
@@ -293,15 +293,20 @@ public final class CrudTemplate implements Template {
    * (scope: owner) or its tenant (scope: tenant). The column is filled from the claim and row-level
    * security checks every statement against it.
    */
-  private record Scoping(String column, String claim, String policyName, String whose) {
+  private record Scoping(String column, String claim, String policyName, String who) {
 
     static Optional<Scoping> of(JsonNode config) {
       return switch (config.path("scope").asText("none")) {
-        case "owner" -> Optional.of(new Scoping("owner", "sub", "owner_rows", "callers"));
+        case "owner" -> Optional.of(new Scoping("owner", "sub", "owner_rows", "caller"));
         case "tenant" -> Optional.of(new Scoping(config.path("tenant").path("column").asText("tenant_id"),
-            config.path("tenant").path("claim").asText("tenant_id"), "tenant_rows", "tenants"));
+            config.path("tenant").path("claim").asText("tenant_id"), "tenant_rows", "tenant"));
         default -> Optional.empty();
       };
+    }
+
+    /** Whom rows belong to, in the plural: callers, tenants. */
+    String whose() {
+      return who + "s";
     }
 
     /** The claim's value for the calling caller, as the data plane sets {@code request.jwt.claims} for every request with one. */
@@ -324,7 +329,7 @@ public final class CrudTemplate implements Template {
 
   private static void checkParent(Parent parent, List<Field> fields, Optional<Map<String, String>> columns, boolean camel,
       List<Violation> violations) {
-    if (fields.stream().anyMatch(f -> f.name().equals(parent.param()) || (camel ? snake(f.name()) : f.name()).equals(parent.column()))) {
+    if (fields.stream().anyMatch(f -> f.name().equals(parent.param()) || columnOf(camel, f.name()).equals(parent.column()))) {
       violations.add(new Violation("/config/parent", "the parent's param and column come from the path; no validation field may "
           + "share their names"));
     }
@@ -334,6 +339,11 @@ public final class CrudTemplate implements Template {
             + (existing.containsKey(parent.column()) ? " (it is " + existing.get(parent.column()) + ")" : "")));
       }
     });
+  }
+
+  /** The column that holds a field: its name, or with camelCase field names its snake_case form. */
+  private static String columnOf(boolean camel, String field) {
+    return camel ? snake(field) : field;
   }
 
   /** {@code orgId} → {@code org_id}. */
@@ -362,7 +372,7 @@ public final class CrudTemplate implements Template {
           + (existing.containsKey("id") ? " (its id is " + existing.get("id") + ")" : "")));
     }
     for (Field field : fields.fields()) {
-      String name = camel ? snake(field.name()) : field.name();
+      String name = columnOf(camel, field.name());
       String column = existing.get(name);
       String wanted = sqlType(field.type());
       if (column == null) {
