@@ -1,6 +1,7 @@
 package dev.slipway.sandbox;
 
 import java.io.EOFException;
+import java.util.ArrayDeque;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The main class of a sandbox worker process, started by {@link WorkerSandbox}: it checks and runs
- * scripts in an in-process {@link ScriptSandbox}, one at a time, and asks the server over a Unix
+ * scripts in an in-process {@link ScriptSandbox}, one at a time and in the order the server sent
+ * them (it may send several ahead), and asks the server over a Unix
  * socket for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
  * {@code ctx.fetch}). It holds no credentials and reaches nothing itself; if a script exhausts
  * its heap the JVM exits ({@code -XX:+ExitOnOutOfMemoryError}) and the server starts another.
@@ -42,6 +44,8 @@ public final class SandboxWorker {
     }
   };
   private final ChannelHost host = new ChannelHost();
+  /** Work read while a script waited for an answer to its question, oldest first. */
+  private final ArrayDeque<Work> ahead = new ArrayDeque<>();
 
   SandboxWorker(ScriptSandbox sandbox, WorkerWire wire) {
     this.sandbox = sandbox;
@@ -99,34 +103,52 @@ public final class SandboxWorker {
   /** Answers the server until it closes the channel. */
   void serve() throws IOException {
     while (true) {
-      byte kind;
-      try {
-        kind = wire.readKind();
-      } catch (EOFException e) {
-        return;
+      Work work = ahead.pollFirst();
+      if (work == null) {
+        byte kind;
+        try {
+          kind = wire.readKind();
+        } catch (EOFException e) {
+          return;
+        }
+        work = readWork(kind);
       }
-      switch (kind) {
-        case WorkerWire.COMPILE -> compile(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
-        case WorkerWire.RUN -> {
-          String id = wire.readString();
-          String input = wire.readString();
-          CompiledScript script = scripts.get(id);
+      switch (work) {
+        case Compile c -> compile(c.name(), c.language(), c.source());
+        case Run r -> {
+          if (r.sentAlong() != null) {
+            scripts.put(r.id(), r.sentAlong());
+          }
+          CompiledScript script = scripts.get(r.id());
           if (script == null) {
             wire.kind(WorkerWire.UNKNOWN_SCRIPT).flush();
           } else {
-            run(script, input);
+            run(script, r.input());
           }
         }
-        case WorkerWire.RUN_SOURCE -> {
-          String id = wire.readString();
-          var script = new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
-          String input = wire.readString();
-          scripts.put(id, script);
-          run(script, input);
-        }
-        default -> throw new IOException("unexpected frame '" + (char) kind + "' from the server");
       }
     }
+  }
+
+  /** Something the server asked for: the server may send several ahead, and they are done in order. */
+  private sealed interface Work {}
+
+  private record Compile(String name, ScriptLanguage language, String source) implements Work {}
+
+  /** {@code sentAlong}: the script, when the server sent its text with the run; else null. */
+  private record Run(String id, CompiledScript sentAlong, String input) implements Work {}
+
+  private Work readWork(byte kind) throws IOException {
+    return switch (kind) {
+      case WorkerWire.COMPILE -> new Compile(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+      case WorkerWire.RUN -> new Run(wire.readString(), null, wire.readString());
+      case WorkerWire.RUN_SOURCE -> {
+        String id = wire.readString();
+        var script = new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+        yield new Run(id, script, wire.readString());
+      }
+      default -> throw new IOException("unexpected frame '" + (char) kind + "' from the server");
+    };
   }
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
@@ -180,7 +202,11 @@ public final class SandboxWorker {
       try {
         question.write(wire);
         wire.flush();
-        byte kind = wire.readKind();
+        byte kind;
+        // work the server sent ahead while this run waits for its answer is done after it
+        while ((kind = wire.readKind()) != WorkerWire.ANSWER && kind != WorkerWire.REFUSE) {
+          ahead.addLast(readWork(kind));
+        }
         String value = wire.readNullable();
         if (kind == WorkerWire.REFUSE) {
           throw new HostRefusal(value);

@@ -12,8 +12,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +23,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +43,13 @@ import org.slf4j.LoggerFactory;
  * up before they take work, and are replaced whenever one ends; a worker that misses a run's
  * deadline by more than {@link #GRACE} (stuck in GC, say) is killed.
  *
- * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). A run
- * borrows a worker and holds the conversation on the calling thread: the worker's
- * questions ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) are answered there
- * by the run's {@link ScriptHost}, inside the caller's transaction. Compiling happens in a worker
+ * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
+ * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them
+ * one after another, so it never waits for the server between runs. A reader thread per worker
+ * hands what the worker says to the thread whose run it is; the worker's questions
+ * ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) are answered on that
+ * thread by the run's {@link ScriptHost}, inside the caller's transaction. Runs still waiting in
+ * the pipeline of a worker that ends have not begun, and go to another worker. Compiling happens in a worker
  * too; what a source became is kept in the {@link TranspileCache}, so a restart compiles nothing.
  */
 public final class WorkerSandbox implements Sandbox {
@@ -51,6 +58,15 @@ public final class WorkerSandbox implements Sandbox {
 
   /** How long past a run's timeout a worker may stay silent before it is killed. */
   static final Duration GRACE = Duration.ofSeconds(2);
+  /**
+   * How many runs a worker may have been sent and not finished. The next run already waits in the
+   * worker's socket when the current one ends, so under load a worker never idles while the
+   * server's threads get scheduled; a run that waits behind another is retried elsewhere if the
+   * worker dies before reaching it.
+   */
+  static final int PIPELINE = 4;
+  /** A worker whose current run has gone on this long gets more runs only when no other has room. */
+  private static final Duration LONG_RUN = Duration.ofMillis(10);
   /** A worker that does not say it is ready within this is killed and started again. */
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
   /** Compiling may load the TypeScript compiler into a worker, which takes seconds. */
@@ -65,9 +81,14 @@ public final class WorkerSandbox implements Sandbox {
   private final WorkerCommand command;
   private final TranspileCache compiled;
   private final JsonCodec json = new JsonCodec();
-  /** Idle workers, most recently used first, so light load keeps a few workers hot. */
-  private final LinkedBlockingDeque<Worker> idle = new LinkedBlockingDeque<>();
   private final Set<Worker> all = ConcurrentHashMap.newKeySet();
+  /** Workers that are ready and take work, in the order they became ready. */
+  private final List<Worker> taking = new CopyOnWriteArrayList<>();
+  /** Guards the choice of a worker in {@link #claim}; {@link #room} is signalled when a pipeline shrinks. */
+  private final ReentrantLock dispatch = new ReentrantLock();
+  private final Condition room = dispatch.newCondition();
+  /** Threads in {@link #claim}, so that a finished run signals only when someone waits. */
+  private final AtomicInteger waiting = new AtomicInteger();
   private final ScheduledExecutorService supervisor;
   private final ExecutorService starter;
   private final AtomicInteger numbers = new AtomicInteger();
@@ -126,7 +147,12 @@ public final class WorkerSandbox implements Sandbox {
   public record Stats(int workers, int idle, long replaced) {}
 
   public Stats stats() {
-    return new Stats(all.size(), idle.size(), replaced.get());
+    return new Stats(all.size(), idle(), replaced.get());
+  }
+
+  /** Ready workers with nothing in their pipeline. */
+  private int idle() {
+    return (int) taking.stream().filter(worker -> worker.load.get() == 0).count();
   }
 
   @Override
@@ -134,7 +160,7 @@ public final class WorkerSandbox implements Sandbox {
     var health = new java.util.LinkedHashMap<String, Object>();
     health.put("mode", "workers");
     health.put("workers", all.size());
-    health.put("idle", idle.size());
+    health.put("idle", idle());
     health.put("replaced", replaced.get());
     health.put("heap", heap);
     health.put("jit", command.noJit().isEmpty());
@@ -158,58 +184,37 @@ public final class WorkerSandbox implements Sandbox {
     if (known.isPresent()) {
       return new CompiledScript(name, language, known.get());
     }
+    long until = System.nanoTime() + COMPILE_LIMIT.toNanos();
     for (int attempt = 1; ; attempt++) {
-      Worker worker = borrowForCompile();
+      Worker worker = claim(until, lastCompiler);
       if (worker == null) {
         throw new IllegalStateException("no sandbox worker became ready within " + COMPILE_LIMIT);
       }
-      worker.watch(System.nanoTime() + COMPILE_LIMIT.toNanos());
-      try {
-        String javascript = compileIn(worker, name, source, language);
-        compiled.put(key, javascript);
-        return new CompiledScript(name, language, javascript);
-      } catch (IOException e) {
-        worker.broken = true;
-        Integer exit = worker.stop();
-        if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
-          throw new IllegalStateException("compiling '" + name + "' needed more memory than a sandbox worker has (" + heap
-              + "); raise SLIPWAY_SANDBOX_WORKER_HEAP", e);
+      lastCompiler = worker;
+      var exchange = new Exchange(COMPILE_LIMIT.toNanos());
+      worker.send(exchange, wire -> wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source));
+      switch (exchange.next()) {
+        case Reply.Compiled c -> {
+          compiled.put(key, c.javascript());
+          return new CompiledScript(name, language, c.javascript());
         }
-        if (attempt > 1 || worker.overdue) {
-          throw new IllegalStateException("the sandbox worker that compiled '" + name + "' failed: " + e.getMessage(), e);
+        case Reply.CompileError e -> throw new ScriptCompileException(name, e.line(), e.detail());
+        case Reply.Lost lost -> {
+          Integer exit = lost.started() ? worker.stop() : null;
+          if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
+            throw new IllegalStateException("compiling '" + name + "' needed more memory than a sandbox worker has (" + heap
+                + "); raise SLIPWAY_SANDBOX_WORKER_HEAP", lost.cause());
+          }
+          if (attempt > 1 || worker.overdue) {
+            throw new IllegalStateException("the sandbox worker that compiled '" + name + "' failed: " + lost.cause().getMessage(),
+                lost.cause());
+          }
+          // compiling has no effects: another worker can try (this one may have been killed while idle)
+          LOG.warn("sandbox worker {} ended while compiling '{}'; trying another", worker.number, name);
         }
-        // compiling has no effects: another worker can try (this one may have been killed while idle)
-        LOG.warn("sandbox worker {} ended while compiling '{}'; trying another", worker.number, name);
-      } finally {
-        worker.unwatch();
-        release(worker);
+        default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a compile out of turn");
       }
     }
-  }
-
-  private static String compileIn(Worker worker, String name, String source, ScriptLanguage language)
-      throws IOException, ScriptCompileException {
-    WorkerWire wire = worker.wire;
-    wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source).flush();
-    byte kind = wire.readKind();
-    if (kind == WorkerWire.COMPILE_ERROR) {
-      throw new ScriptCompileException(name, (int) wire.readLong(), wire.readString());
-    }
-    if (kind != WorkerWire.COMPILED) {
-      throw new IOException("unexpected frame '" + (char) kind + "' after COMPILE");
-    }
-    return wire.readString();
-  }
-
-  /** The worker that compiled last if it is free (it may have the TypeScript compiler loaded), else any. */
-  private Worker borrowForCompile() {
-    Worker last = lastCompiler;
-    if (last != null && idle.remove(last) && last.process.isAlive()) {
-      return last;
-    }
-    Worker worker = borrow(COMPILE_LIMIT);
-    lastCompiler = worker;
-    return worker;
   }
 
   @Override
@@ -222,18 +227,17 @@ public final class WorkerSandbox implements Sandbox {
     ensureOpen();
     String input = ctxData == null ? "{}" : json.write(ctxData);
     long start = System.nanoTime();
-    for (int attempt = 1; ; attempt++) {
-      Worker worker = borrow(limits.timeout().minusNanos(System.nanoTime() - start));
+    long until = start + limits.timeout().toNanos();
+    boolean retried = false;
+    while (true) {
+      Worker worker = claim(until, null);
       if (worker == null) {
         return new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
             + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
             Duration.ofNanos(System.nanoTime() - start));
       }
-      worker.watch(start + limits.timeout().toNanos() + GRACE.toNanos());
-      try {
-        long sent = System.nanoTime();
-        ScriptOutcome outcome = converse(worker, script, input, host);
-        hops.record(System.nanoTime() - sent - elapsedOf(outcome));
+      ScriptOutcome outcome = converse(worker, script, input, host);
+      if (outcome != null) {
         for (LogLine line : outcome.logs()) {
           try {
             host.log(line.level(), line.message());
@@ -242,58 +246,66 @@ public final class WorkerSandbox implements Sandbox {
           }
         }
         return outcome;
-      } catch (IOException | RuntimeException e) {
-        worker.broken = true;
-        ScriptOutcome outcome = ended(worker, Duration.ofNanos(System.nanoTime() - start), e);
-        // A worker that was gone before the script asked anything (killed while idle) is tried
-        // once more elsewhere; one that ran out of memory or time is the script's doing.
-        if (attempt > 1 || worker.answered > 0 || !(outcome instanceof ScriptOutcome.Failure)) {
-          return outcome;
+      }
+      // The worker ended before this run did anything (it waited behind one that killed the
+      // worker, or the worker was killed while idle): it goes to another worker, once.
+      if (retried) {
+        return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
+            Duration.ofNanos(System.nanoTime() - start));
+      }
+      retried = true;
+    }
+  }
+
+  /**
+   * Sends the run to {@code worker} and answers its questions until it reports the outcome; null
+   * when the worker ended before the run started, so that it can go to another.
+   */
+  private ScriptOutcome converse(Worker worker, CompiledScript script, String input, ScriptHost host) {
+    long timeout = limits.timeout().toNanos() + GRACE.toNanos();
+    var exchange = new Exchange(timeout);
+    worker.send(exchange, wire -> worker.writeRun(wire, script, input, false));
+    boolean asked = false;
+    while (true) {
+      switch (exchange.next()) {
+        case Reply.Question question -> {
+          asked = true;
+          worker.answer(answerTo(question, host));
         }
-      } finally {
-        worker.unwatch();
-        release(worker);
+        case Reply.Finished finished -> {
+          hops.record(finished.at() - exchange.headSince - elapsedOf(finished.outcome()));
+          return finished.outcome();
+        }
+        case Reply.Unknown unknown -> {
+          // the worker dropped the script since it was sent there: send it along again
+          worker.load.incrementAndGet();
+          exchange = new Exchange(timeout);
+          worker.send(exchange, wire -> worker.writeRun(wire, script, input, true));
+        }
+        case Reply.Lost lost -> {
+          if (!lost.started()) {
+            return null;
+          }
+          // one that ran out of memory or time is the script's doing; one that failed before the
+          // script asked anything (killed while idle, say) had no effects and may go elsewhere
+          ScriptOutcome outcome = ended(worker, exchange, lost.cause());
+          return asked || !(outcome instanceof ScriptOutcome.Failure) ? outcome : null;
+        }
+        default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a run out of turn");
       }
     }
   }
 
-  /** Sends the run and answers the worker's questions until it reports the outcome. */
-  private ScriptOutcome converse(Worker worker, CompiledScript script, String input, ScriptHost host) throws IOException {
-    WorkerWire wire = worker.wire;
-    worker.answered = 0;
-    boolean withSource = !worker.knows(script.id());
-    while (true) {
-      if (withSource) {
-        wire.kind(WorkerWire.RUN_SOURCE).string(script.id()).string(script.name()).string(script.language().name())
-            .string(script.javascript()).string(input).flush();
-      } else {
-        wire.kind(WorkerWire.RUN).string(script.id()).string(input).flush();
-      }
-      byte kind;
-      while ((kind = wire.readKind()) != WorkerWire.DONE && kind != WorkerWire.UNKNOWN_SCRIPT) {
-        switch (kind) {
-          case WorkerWire.QUERY -> {
-            String sql = wire.readString();
-            String params = wire.readNullable();
-            answer(wire, () -> json.write(host.query(sql, json.readObject(params))));
-          }
-          case WorkerWire.SECRET -> {
-            String name = wire.readString();
-            answer(wire, () -> host.secret(name).orElse(null));
-          }
-          case WorkerWire.FETCH -> {
-            String request = wire.readString();
-            answer(wire, () -> json.write(host.fetch(json.readObject(request))));
-          }
-          default -> throw new IOException("unexpected frame '" + (char) kind + "' during a run");
-        }
-        worker.answered++;
-      }
-      if (kind == WorkerWire.DONE) {
-        worker.know(script.id());
-        return wire.readOutcome(json);
-      }
-      withSource = true;
+  /** Answers a worker's question with the host's result, or refuses with its failure's message. */
+  private Reply.Answer answerTo(Reply.Question question, ScriptHost host) {
+    try {
+      return new Reply.Answer(WorkerWire.ANSWER, switch (question.kind()) {
+        case WorkerWire.QUERY -> json.write(host.query(question.text(), json.readObject(question.params())));
+        case WorkerWire.SECRET -> host.secret(question.text()).orElse(null);
+        default -> json.write(host.fetch(json.readObject(question.text())));
+      });
+    } catch (RuntimeException e) {
+      return new Reply.Answer(WorkerWire.REFUSE, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
     }
   }
 
@@ -308,20 +320,9 @@ public final class WorkerSandbox implements Sandbox {
     };
   }
 
-  /** Answers a worker's question with {@code value}'s result, or refuses with its failure's message. */
-  private static void answer(WorkerWire wire, Supplier<String> value) throws IOException {
-    String answer;
-    try {
-      answer = value.get();
-    } catch (RuntimeException e) {
-      wire.kind(WorkerWire.REFUSE).nullable(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()).flush();
-      return;
-    }
-    wire.kind(WorkerWire.ANSWER).nullable(answer).flush();
-  }
-
   /** The outcome of a run whose worker stopped answering: it was killed, ran out of memory, or broke. */
-  private ScriptOutcome ended(Worker worker, Duration elapsed, Exception cause) {
+  private ScriptOutcome ended(Worker worker, Exchange exchange, Exception cause) {
+    Duration elapsed = Duration.ofNanos(Math.max(0, System.nanoTime() - exchange.headSince));
     Integer exit = worker.stop();
     if (worker.overdue) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
@@ -335,29 +336,62 @@ public final class WorkerSandbox implements Sandbox {
     return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(), elapsed);
   }
 
-  /** Waits up to {@code wait} for a live idle worker; null if none came. */
-  private Worker borrow(Duration wait) {
-    long until = System.nanoTime() + wait.toNanos();
+  /**
+   * Picks the worker for the next run or compile and counts it there, waiting until {@code until}
+   * ({@link System#nanoTime}) for room; null if none had room by then. An idle worker wins, then
+   * {@code preferred}, then the one with the fewest runs in its pipeline; a worker whose current
+   * run has gone on for over {@link #LONG_RUN} (a slow or hostile script) is picked last, so that
+   * few runs wait behind it.
+   */
+  private Worker claim(long until, Worker preferred) {
+    waiting.incrementAndGet();
+    dispatch.lock();
     try {
       while (true) {
-        Worker worker = idle.pollFirst(until - System.nanoTime(), TimeUnit.NANOSECONDS);
-        if (worker == null || worker.process.isAlive()) {
-          return worker;
+        Worker best = null;
+        long bestRank = Long.MAX_VALUE;
+        long now = System.nanoTime();
+        for (Worker worker : taking) {
+          int load = worker.load.get();
+          if (load >= PIPELINE || worker.broken) {
+            continue;
+          }
+          long rank = load == 0 ? (worker == preferred ? 0 : 1)
+              : 2 + load + (now - worker.headStarted > LONG_RUN.toNanos() ? PIPELINE : 0);
+          if (rank < bestRank) {
+            best = worker;
+            bestRank = rank;
+          }
         }
+        if (best != null) {
+          best.load.incrementAndGet();
+          return best;
+        }
+        long left = until - now;
+        if (left <= 0 || closed) {
+          return null;
+        }
+        room.awaitNanos(left);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
+    } finally {
+      dispatch.unlock();
+      waiting.decrementAndGet();
     }
   }
 
-  private void release(Worker worker) {
-    if (worker.broken || closed || !worker.process.isAlive()) {
-      // its onExit hook starts the replacement
-      worker.process.destroyForcibly();
-      return;
+  /** Wakes a thread waiting in {@link #claim}, if any: a pipeline has room, or a worker is new. */
+  private void roomMade() {
+    if (waiting.get() > 0) {
+      dispatch.lock();
+      try {
+        room.signal();
+      } finally {
+        dispatch.unlock();
+      }
     }
-    idle.addFirst(worker);
   }
 
   private void startWorker() {
@@ -373,7 +407,7 @@ public final class WorkerSandbox implements Sandbox {
     }
     all.add(worker);
     worker.process.onExit().thenRun(() -> exited(worker));
-    worker.watch(System.nanoTime() + STARTUP_LIMIT.toNanos());
+    worker.deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
     try {
       byte kind = worker.wire.readKind();
       if (kind != WorkerWire.READY) {
@@ -387,22 +421,26 @@ public final class WorkerSandbox implements Sandbox {
       }
       return;
     } finally {
-      worker.unwatch();
+      worker.deadline = Worker.IDLE;
     }
     worker.ready = true;
     failedStarts.set(0);
     LOG.debug("sandbox worker {} (pid {}) is ready", worker.number, worker.process.pid());
     if (closed) {
       worker.process.destroyForcibly();
-    } else {
-      idle.addLast(worker);
+      return;
     }
+    Thread reader = new Thread(worker::read, "slipway-sandbox-reader-" + worker.number);
+    reader.setDaemon(true);
+    reader.start();
+    taking.add(worker);
+    roomMade();
   }
 
   /** A worker ended: drop it and start another, backing off while workers keep failing to start. */
   private void exited(Worker worker) {
     all.remove(worker);
-    idle.remove(worker);
+    taking.remove(worker);
     if (closed) {
       return;
     }
@@ -450,6 +488,12 @@ public final class WorkerSandbox implements Sandbox {
       return;
     }
     closed = true;
+    dispatch.lock();
+    try {
+      room.signalAll();
+    } finally {
+      dispatch.unlock();
+    }
     supervisor.shutdownNow();
     starter.shutdownNow();
     for (Worker worker : all) {
@@ -462,8 +506,61 @@ public final class WorkerSandbox implements Sandbox {
     }
   }
 
-  /** One worker process and the server's end of its channel; used by one thread at a time. */
-  private static final class Worker {
+  /** What a worker's reader thread hands to the thread waiting on an exchange. */
+  private sealed interface Reply {
+    /** {@code ctx.db.query} (text = SQL, params = JSON or null), {@code ctx.secrets.get} or {@code ctx.fetch} (text = request JSON). */
+    record Question(byte kind, String text, String params) implements Reply {}
+    record Finished(ScriptOutcome outcome, long at) implements Reply {}
+    /** The worker no longer had the script: it must be sent along again. */
+    record Unknown() implements Reply {}
+    record Compiled(String javascript) implements Reply {}
+    record CompileError(int line, String detail) implements Reply {}
+    /** The worker ended; {@code started} whether it was working on this exchange (else it never saw it). */
+    record Lost(IOException cause, boolean started) implements Reply {}
+    /** Not a reply but what goes back: {@link WorkerWire#ANSWER} or {@link WorkerWire#REFUSE} and the value. */
+    record Answer(byte kind, String value) {}
+  }
+
+  /** One run or compile sent to a worker, and the thread waiting for what the worker says of it. */
+  private static final class Exchange {
+    final Thread waiter = Thread.currentThread();
+    /** How long the worker may take once this exchange is its current one. */
+    final long limitNanos;
+    private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
+    /** When the worker began on it: when it was sent to an idle worker, or when the one before it ended. */
+    volatile long headSince;
+
+    Exchange(long limitNanos) {
+      this.limitNanos = limitNanos;
+    }
+
+    void post(Reply reply) {
+      replies.add(reply);
+      LockSupport.unpark(waiter);
+    }
+
+    /** Waits for the next reply; the reader thread always posts one (a {@link Reply.Lost} at worst). */
+    Reply next() {
+      Reply reply;
+      while ((reply = replies.poll()) == null) {
+        LockSupport.park(this);
+      }
+      return reply;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Frame {
+    void write(WorkerWire wire) throws IOException;
+  }
+
+  /**
+   * One worker process, the server's end of its channel, and its pipeline: the exchanges sent and
+   * not yet finished, in the order sent, which is the order the worker takes them in. Any thread
+   * may send (under the write lock); one reader thread reads everything the worker says and hands
+   * it to the exchange at the head.
+   */
+  private final class Worker {
     static final long IDLE = Long.MIN_VALUE;
     private static final int KNOWN_LIMIT = 2048;
 
@@ -471,15 +568,20 @@ public final class WorkerSandbox implements Sandbox {
     final Process process;
     final SocketChannel channel;
     final WorkerWire wire;
-    /** Ids of scripts this worker was sent; it may have dropped some, and then says so. */
+    /** Runs and compiles counted to this worker by {@link #claim} and not yet finished. */
+    final AtomicInteger load = new AtomicInteger();
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Guarded by itself; {@link #broken} is set under the same monitor. */
+    private final ArrayDeque<Exchange> pipeline = new ArrayDeque<>();
+    /** Ids of scripts this worker was sent (guarded by {@link #writing}); it may have dropped some, and then says so. */
     private final Set<String> known = new HashSet<>();
-    /** When the current run or compile must have ended, or {@link #IDLE}. */
+    /** When the current exchange must have ended, or {@link #IDLE}. */
     volatile long deadline = IDLE;
+    /** When the current exchange began ({@link System#nanoTime}); for {@link #claim}'s choice. */
+    volatile long headStarted;
     volatile boolean overdue;
     volatile boolean ready;
     volatile boolean broken;
-    /** Questions of the current run answered so far: once one was, the run has had effects. */
-    int answered;
 
     /**
      * Starts the process and waits, until {@code deadline} ({@link System#nanoTime}), for it to
@@ -523,23 +625,124 @@ public final class WorkerSandbox implements Sandbox {
       }
     }
 
-    void watch(long due) {
-      deadline = due == IDLE ? due + 1 : due;
+    /**
+     * Puts {@code exchange} at the end of the pipeline and writes its frame, both under the write
+     * lock so that the two orders agree. If the worker is gone, or the write fails (which ends
+     * the worker), the exchange is answered {@link Reply.Lost} like the rest of the pipeline.
+     */
+    void send(Exchange exchange, Frame frame) {
+      writing.lock();
+      try {
+        synchronized (pipeline) {
+          if (broken) {
+            exchange.post(new Reply.Lost(new IOException("sandbox worker " + number + " has ended"), false));
+            load.decrementAndGet();
+            return;
+          }
+          if (pipeline.isEmpty()) {
+            becameHead(exchange, System.nanoTime());
+          }
+          pipeline.addLast(exchange);
+        }
+        frame.write(wire);
+        wire.flush();
+      } catch (IOException e) {
+        process.destroyForcibly();   // the reader thread then fails the whole pipeline
+      } finally {
+        writing.unlock();
+      }
     }
 
-    void unwatch() {
-      deadline = IDLE;
-    }
-
-    boolean knows(String id) {
-      return known.contains(id);
-    }
-
-    void know(String id) {
+    /** The frame of a run: the script's id if this worker was sent it before, else its text too. */
+    void writeRun(WorkerWire wire, CompiledScript script, String input, boolean resend) throws IOException {
+      if (!resend && known.contains(script.id())) {
+        wire.kind(WorkerWire.RUN).string(script.id()).string(input);
+        return;
+      }
       if (known.size() >= KNOWN_LIMIT) {
         known.clear();
       }
-      known.add(id);
+      known.add(script.id());
+      wire.kind(WorkerWire.RUN_SOURCE).string(script.id()).string(script.name()).string(script.language().name())
+          .string(script.javascript()).string(input);
+    }
+
+    /** Sends the answer to the question of the run at the head (the worker waits for it). */
+    void answer(Reply.Answer answer) {
+      writing.lock();
+      try {
+        wire.kind(answer.kind()).nullable(answer.value()).flush();
+      } catch (IOException e) {
+        process.destroyForcibly();
+      } finally {
+        writing.unlock();
+      }
+    }
+
+    private void becameHead(Exchange exchange, long now) {
+      exchange.headSince = now;
+      headStarted = now;
+      long due = now + exchange.limitNanos;
+      deadline = due == IDLE ? due + 1 : due;
+    }
+
+    /** Reads what the worker says until its channel ends, then fails whatever is still in the pipeline. */
+    void read() {
+      try {
+        while (true) {
+          byte kind = wire.readKind();
+          Exchange head;
+          synchronized (pipeline) {
+            head = pipeline.peekFirst();
+          }
+          if (head == null) {
+            throw new IOException("sandbox worker " + number + " sent '" + (char) kind + "' with nothing in flight");
+          }
+          switch (kind) {
+            case WorkerWire.QUERY -> head.post(new Reply.Question(kind, wire.readString(), wire.readNullable()));
+            case WorkerWire.SECRET, WorkerWire.FETCH -> head.post(new Reply.Question(kind, wire.readString(), null));
+            case WorkerWire.DONE -> finish(new Reply.Finished(wire.readOutcome(json), System.nanoTime()));
+            case WorkerWire.UNKNOWN_SCRIPT -> finish(new Reply.Unknown());
+            case WorkerWire.COMPILED -> finish(new Reply.Compiled(wire.readString()));
+            case WorkerWire.COMPILE_ERROR -> finish(new Reply.CompileError((int) wire.readLong(), wire.readString()));
+            default -> throw new IOException("unexpected frame '" + (char) kind + "' from sandbox worker " + number);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        IOException cause = e instanceof IOException io ? io : new IOException(e);
+        process.destroyForcibly();
+        List<Exchange> lost;
+        synchronized (pipeline) {
+          broken = true;
+          lost = new ArrayList<>(pipeline);
+          pipeline.clear();
+        }
+        deadline = IDLE;
+        for (int i = 0; i < lost.size(); i++) {
+          lost.get(i).post(new Reply.Lost(cause, i == 0));
+          load.decrementAndGet();
+        }
+        taking.remove(this);
+        roomMade();
+      }
+    }
+
+    /** The head exchange ended with {@code reply}: the next one is the worker's now. */
+    private void finish(Reply reply) {
+      Exchange done;
+      long now = System.nanoTime();
+      synchronized (pipeline) {
+        done = pipeline.pollFirst();
+        Exchange next = pipeline.peekFirst();
+        if (next != null) {
+          becameHead(next, now);
+        } else {
+          deadline = IDLE;
+        }
+      }
+      done.post(reply);
+      load.decrementAndGet();
+      roomMade();
     }
 
     /** Makes sure the process is gone and returns its exit status, or null if it would not say. */

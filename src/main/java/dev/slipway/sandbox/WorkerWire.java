@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One end of the channel between the server and a sandbox worker (a Unix socket). A frame is a kind byte and its fields; a string is its UTF-8 length and bytes. The
- * exchange is strictly one conversation at a time: the server sends a request, the worker may
- * ask the host questions ({@link #QUERY}, {@link #SECRET}, {@link #FETCH}) that the server
- * answers, and the worker ends it with one final frame. Not safe for concurrent use.
+ * One end of the channel between the server and a sandbox worker (a Unix socket). A frame is a
+ * kind byte and its fields; a string is its UTF-8 length and bytes. The server may send several
+ * requests ahead; the worker takes them in order, one at a time. While on one it may ask the host
+ * questions ({@link #QUERY}, {@link #SECRET}, {@link #FETCH}), each answered before it goes on,
+ * and it ends it with one final frame: everything the worker says belongs to the oldest request
+ * not yet ended. Not safe for concurrent use.
  */
 final class WorkerWire {
 

@@ -97,6 +97,82 @@ class WorkerSandboxTest {
   }
 
   @Test
+  void many_runs_at_once_share_the_workers_and_each_gets_its_own_answers() throws Exception {
+    var script = sandbox.compile("echo", """
+        const rows = await ctx.db.query('select :n', { n: ctx.input.n });
+        ctx.log('n', ctx.input.n);
+        return { n: ctx.input.n, echoed: rows[0].params.n };
+        """, ScriptLanguage.JAVASCRIPT);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<ScriptOutcome>> runs = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        int n = i;
+        runs.add(pool.submit(() -> sandbox.run(script, Map.of("input", Map.of("n", n)), HOST)));
+      }
+      for (int i = 0; i < runs.size(); i++) {
+        assertThat(valueOf(runs.get(i).get())).isEqualTo(Map.of("n", (long) i, "echoed", (long) i));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    awaitWorkers(sandbox, 2);
+  }
+
+  @Test
+  void runs_waiting_behind_one_whose_worker_ends_go_to_another_worker() throws Exception {
+    awaitWorkers(sandbox, 2);
+    var held = new java.util.concurrent.CountDownLatch(1);
+    var asked = new java.util.concurrent.Semaphore(0);
+    ScriptHost holding = new ScriptHost() {
+      @Override
+      public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+        asked.release();
+        try {
+          held.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return List.of();
+      }
+    };
+    var hold = sandbox.compile("hold", "await ctx.db.query('hold'); return 'held';", ScriptLanguage.JAVASCRIPT);
+    var echo = sandbox.compile("echo-n", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      // each worker is busy with a run that waits for its host, and more runs queue behind them
+      List<Future<ScriptOutcome>> holds = List.of(pool.submit(() -> sandbox.run(hold, null, holding)),
+          pool.submit(() -> sandbox.run(hold, null, holding)));
+      assertThat(asked.tryAcquire(2, 30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      List<Future<ScriptOutcome>> queued = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        int n = i;
+        queued.add(pool.submit(() -> sandbox.run(echo, Map.of("input", Map.of("n", n)), HOST)));
+      }
+      Thread.sleep(300);
+      ProcessHandle.of(sandbox.pids().getFirst()).ifPresent(ProcessHandle::destroyForcibly);
+      Thread.sleep(300);
+      held.countDown();
+      assertThat(holds.stream().map(run -> kindOf(get(run))).sorted().toList()).containsExactly("Failure", "Success");
+      for (int i = 0; i < queued.size(); i++) {
+        assertThat(valueOf(get(queued.get(i)))).isEqualTo((long) i);
+      }
+    } finally {
+      held.countDown();
+      pool.shutdownNow();
+    }
+    awaitWorkers(sandbox, 2);
+  }
+
+  private static ScriptOutcome get(Future<ScriptOutcome> run) {
+    try {
+      return run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void a_syntax_error_is_reported_with_its_line() {
     assertThatThrownBy(() -> sandbox.compile("broken", "const a = 1;\nreturn a +;", ScriptLanguage.JAVASCRIPT))
         .isInstanceOf(ScriptCompileException.class)
