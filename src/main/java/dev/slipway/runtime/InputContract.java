@@ -122,8 +122,10 @@ final class InputContract {
       headerValues = declared;
     }
 
-    JsonNode bodyNode = body(request);
-    Object bodyValue = Json.plain(bodyNode);
+    // a body checked directly is read straight to plain values; the general validator wants a tree
+    boolean general = body.isPresent() && body.get().direct().isEmpty();
+    JsonNode bodyNode = general ? java.util.Objects.requireNonNullElse(body(request, Json.MAPPER::readTree), NullNode.instance) : null;
+    Object bodyValue = general ? Json.plain(bodyNode) : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class));
     body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
 
     if (!violations.isEmpty()) {
@@ -137,16 +139,24 @@ final class InputContract {
     return input;
   }
 
-  private static JsonNode body(EndpointRequest request) {
-    if (request.body().length == 0) return NullNode.instance;
+  /** How a body is read: to a tree, or to plain values. */
+  @FunctionalInterface
+  private interface BodyReader<T> {
+    T read(byte[] json) throws IOException;
+  }
+
+  /** The body read by {@code reader}; null when there is none (or only white space), as Jackson reads it. */
+  private static <T> T body(EndpointRequest request, BodyReader<T> reader) {
+    byte[] bytes = request.body();
+    if (bytes.length == 0) return null;
     String type = request.contentType();
     if (type == null || !isJson(type)) {
       throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type",
           "The body must be JSON (Content-Type: application/json), not " + (type == null ? "untyped" : type) + ".");
     }
+    if (isBlank(bytes)) return null;
     try {
-      JsonNode node = Json.MAPPER.readTree(request.body());
-      return node == null ? NullNode.instance : node;
+      return reader.read(bytes);
     } catch (StreamConstraintsException e) {
       throw ProblemException.badRequest("malformed_json", "The body is too deeply nested or too large: " + e.getOriginalMessage(), List.of());
     } catch (JsonProcessingException e) {
@@ -155,6 +165,13 @@ final class InputContract {
     } catch (IOException e) {
       throw ProblemException.badRequest("malformed_json", "The body could not be read.", List.of());
     }
+  }
+
+  private static boolean isBlank(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') return false;
+    }
+    return true;
   }
 
   static boolean isJson(String contentType) {

@@ -144,6 +144,9 @@ class BadInputTest {
     assertThat(reply.errorPaths()).containsExactlyInAnyOrder("/body/name", "/body/status", "/body/orgId");
     Reply missing = slipway.data("POST", "/api/projects", "{}", "application/json");
     assertThat(missing.errorPaths()).containsExactlyInAnyOrder("/body/name", "/body/status", "/body/orgId");
+    Reply blank = slipway.data("POST", "/api/projects", " \r\n\t", "application/json");
+    assertProblem(blank, 400, "invalid_input");
+    assertThat(blank.errorPaths()).containsExactly("/body");
   }
 
   @Test
