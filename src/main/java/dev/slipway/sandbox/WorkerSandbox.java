@@ -447,6 +447,8 @@ public final class WorkerSandbox implements Sandbox {
       return;
     }
     replaced.incrementAndGet();
+    LOG.info("sandbox worker {} (pid {}) ended with exit status {}; starting another", worker.number,
+        worker.process.pid(), worker.process.exitValue());
     if (!worker.ready) {
       retryStart("sandbox worker " + worker.number + " ended before it was ready (exit status "
           + worker.process.exitValue() + ")");
