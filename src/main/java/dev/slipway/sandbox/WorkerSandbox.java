@@ -543,11 +543,20 @@ public final class WorkerSandbox implements Sandbox {
       LockSupport.unpark(waiter);
     }
 
-    /** Waits for the next reply; the reader thread always posts one (a {@link Reply.Lost} at worst). */
+    /**
+     * Waits for the next reply; the reader thread always posts one (a {@link Reply.Lost} at worst).
+     * An interrupt does not end the wait, since the worker may still ask this run's questions; it
+     * is kept for the caller to see.
+     */
     Reply next() {
+      boolean interrupted = false;
       Reply reply;
       while ((reply = replies.poll()) == null) {
         LockSupport.park(this);
+        interrupted |= Thread.interrupted();
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
       return reply;
     }
@@ -648,12 +657,29 @@ public final class WorkerSandbox implements Sandbox {
           }
           pipeline.addLast(exchange);
         }
+        write(frame);
+      } finally {
+        writing.unlock();
+      }
+    }
+
+    /**
+     * Writes a frame (the caller holds the write lock). An interrupt pending on the calling thread
+     * is held back meanwhile: I/O on an interrupted thread closes the channel, which would end
+     * the worker and every run in its pipeline. A failed write ends the worker; its reader thread
+     * then fails the pipeline.
+     */
+    private void write(Frame frame) {
+      boolean interrupted = Thread.interrupted();
+      try {
         frame.write(wire);
         wire.flush();
       } catch (IOException e) {
-        process.destroyForcibly();   // the reader thread then fails the whole pipeline
+        process.destroyForcibly();
       } finally {
-        writing.unlock();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
@@ -675,9 +701,7 @@ public final class WorkerSandbox implements Sandbox {
     void answer(Reply.Answer answer) {
       writing.lock();
       try {
-        wire.kind(answer.kind()).nullable(answer.value()).flush();
-      } catch (IOException e) {
-        process.destroyForcibly();
+        write(wire -> wire.kind(answer.kind()).nullable(answer.value()));
       } finally {
         writing.unlock();
       }

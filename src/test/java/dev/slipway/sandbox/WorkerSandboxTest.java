@@ -164,6 +164,43 @@ class WorkerSandboxTest {
     awaitWorkers(sandbox, 2);
   }
 
+  @Test
+  void an_interrupted_caller_still_gets_its_outcome_and_keeps_the_interrupt() throws Exception {
+    var script = unlimited.compile("slow", """
+        await ctx.db.query('started');
+        const end = Date.now() + 1000;
+        while (Date.now() < end) {}
+        return 'done';
+        """, ScriptLanguage.JAVASCRIPT);
+    var started = new java.util.concurrent.CountDownLatch(1);
+    ScriptHost host = new ScriptHost() {
+      @Override
+      public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+        started.countDown();
+        return List.of();
+      }
+    };
+    var outcome = new java.util.concurrent.atomic.AtomicReference<ScriptOutcome>();
+    var interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    var cpuNanos = new java.util.concurrent.atomic.AtomicLong();
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    Thread caller = new Thread(() -> {
+      long cpu = threads.getCurrentThreadCpuTime();
+      outcome.set(unlimited.run(script, null, host));
+      cpuNanos.set(threads.getCurrentThreadCpuTime() - cpu);
+      interrupted.set(Thread.currentThread().isInterrupted());
+    });
+    caller.start();
+    assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    Thread.sleep(50);
+    caller.interrupt();   // while the caller waits for the worker's outcome
+    caller.join(30_000);
+    assertThat(valueOf(outcome.get())).isEqualTo("done");
+    assertThat(interrupted).isTrue();
+    // it waited parked, not spinning through the second the script took
+    assertThat(Duration.ofNanos(cpuNanos.get())).isLessThan(Duration.ofMillis(300));
+  }
+
   private static ScriptOutcome get(Future<ScriptOutcome> run) {
     try {
       return run.get(60, java.util.concurrent.TimeUnit.SECONDS);
