@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,8 @@ final class InputContract {
   private final Part query;
   private final Part headers;
   private final Optional<SchemaCheck> body;
+  /** The body is read to a tree only for the general validator; otherwise straight to plain values. */
+  private final boolean bodyAsTree;
 
   /** One declared field: its name, its JSON Schema type (for coercion) and its default. */
   private record Field(String name, String type, Object defaultValue) {}
@@ -85,6 +88,7 @@ final class InputContract {
     input.headers().forEach((name, schema) -> headerSchemas.put(name.toLowerCase(), schema));
     this.headers = Part.of("headers", headerSchemas, false);
     this.body = input.body().map(SchemaCheck::of);
+    this.bodyAsTree = body.isPresent() && body.get().direct().isEmpty();
   }
 
   /** The request's input, or a 400/415 problem listing every way it breaks the contract. */
@@ -122,10 +126,8 @@ final class InputContract {
       headerValues = declared;
     }
 
-    // a body checked directly is read straight to plain values; the general validator wants a tree
-    boolean general = body.isPresent() && body.get().direct().isEmpty();
-    JsonNode bodyNode = general ? java.util.Objects.requireNonNullElse(body(request, Json.MAPPER::readTree), NullNode.instance) : null;
-    Object bodyValue = general ? Json.plain(bodyNode) : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class));
+    JsonNode bodyNode = bodyAsTree ? Objects.requireNonNullElse(body(request, Json.MAPPER::readTree), NullNode.instance) : null;
+    Object bodyValue = bodyAsTree ? Json.plain(bodyNode) : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class));
     body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
 
     if (!violations.isEmpty()) {

@@ -198,7 +198,7 @@ public final class SandboxWorker {
       throw new AssertionError("the bridge uses queryJson");
     }
 
-    private String ask(Question question) {
+    private String ask(WorkerWire.Frame question) {
       try {
         question.write(wire);
         wire.flush();
@@ -216,11 +216,6 @@ public final class SandboxWorker {
         throw new UncheckedIOException(e);
       }
     }
-  }
-
-  @FunctionalInterface
-  private interface Question {
-    void write(WorkerWire wire) throws IOException;
   }
 
   /** The host said no; the message is the host's and goes to the script as an Error. */

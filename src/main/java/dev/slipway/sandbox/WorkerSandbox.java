@@ -562,11 +562,6 @@ public final class WorkerSandbox implements Sandbox {
     }
   }
 
-  @FunctionalInterface
-  private interface Frame {
-    void write(WorkerWire wire) throws IOException;
-  }
-
   /**
    * One worker process, the server's end of its channel, and its pipeline: the exchanges sent and
    * not yet finished, in the order sent, which is the order the worker takes them in. Any thread
@@ -643,7 +638,7 @@ public final class WorkerSandbox implements Sandbox {
      * lock so that the two orders agree. If the worker is gone, or the write fails (which ends
      * the worker), the exchange is answered {@link Reply.Lost} like the rest of the pipeline.
      */
-    void send(Exchange exchange, Frame frame) {
+    void send(Exchange exchange, WorkerWire.Frame frame) {
       writing.lock();
       try {
         synchronized (pipeline) {
@@ -669,7 +664,7 @@ public final class WorkerSandbox implements Sandbox {
      * the worker and every run in its pipeline. A failed write ends the worker; its reader thread
      * then fails the pipeline.
      */
-    private void write(Frame frame) {
+    private void write(WorkerWire.Frame frame) {
       boolean interrupted = Thread.interrupted();
       try {
         frame.write(wire);

@@ -51,6 +51,12 @@ final class WorkerWire {
   static final byte DONE = 'd';
   static final byte UNKNOWN_SCRIPT = 'u';
 
+  /** Writes one frame's kind and fields; either end builds its frames this way. */
+  @FunctionalInterface
+  interface Frame {
+    void write(WorkerWire wire) throws IOException;
+  }
+
   /** No string crossing is longer than this; a longer one means a broken or hostile peer. */
   private static final int MAX_STRING_BYTES = 64 * 1024 * 1024;
 

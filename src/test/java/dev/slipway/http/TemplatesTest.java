@@ -43,6 +43,14 @@ class TemplatesTest {
     return slipway.control("POST", path, json, "application/json");
   }
 
+  /** Generates and deploys a bundle, which must be created (201) with every one of its own tests passing. */
+  private static Reply deployed(String request) {
+    Reply created = post("/api/create-endpoint", request);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
+    return created;
+  }
+
   private static String key(String name, String role) {
     return keyWithClaims(name, role, "{}");
   }
@@ -186,15 +194,13 @@ class TemplatesTest {
 
   @Test
   void a_nested_resource_lives_under_its_parent_and_only_there() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "members", "table": "teamwork.members",
                     "parent": {"resource": "teams", "param": "teamId", "column": "team_id"},
                     "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
                     "validation": {"name": "string(1..50)", "role": "enum('lead','dev')"}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
     assertThat(created.json().path("endpointUrl").asText()).isEqualTo("/api/teams/:teamId/members");
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another parent does not see the row");
 
     String one = "/api/teams/11111111-1111-4111-8111-111111111111/members";
@@ -213,14 +219,12 @@ class TemplatesTest {
 
   @Test
   void a_nested_resource_with_a_parent_table_references_it_and_tests_under_one_of_its_rows() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "goals", "table": "teamwork.goals",
                     "parent": {"resource": "teams", "param": "teamId", "column": "team_id", "table": "app.teams"},
                     "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
                     "validation": {"title": "string(1..80)"}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(created.json().path("fixtures").findValuesAsText("sql")).containsExactly("select id from \"app\".\"teams\" order by id limit 1");
     assertThat(created.json().path("sql").path("migration").asText())
         .contains("\"team_id\" uuid not null references \"app\".\"teams\" (id) on delete cascade");
@@ -236,13 +240,11 @@ class TemplatesTest {
 
   @Test
   void rows_that_belong_to_their_caller_are_invisible_to_other_callers_in_the_database_itself() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "notes", "table": "private.notes", "scope": "owner",
                     "permissions": {"read": ["writer"], "create": ["writer"], "update": ["writer"], "delete": ["writer"]},
                     "validation": {"text": "string(1..500)"}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another caller does not see the row");
     assertThat(created.json().path("sql").path("migration").asText()).contains("force row level security", "create policy owner_rows");
 
@@ -268,14 +270,12 @@ class TemplatesTest {
 
   @Test
   void the_list_sorts_by_each_field_and_pages_through_every_order_past_nulls_and_ties() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "tasks", "table": "planning.tasks", "fieldNames": "camelCase",
                     "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
                     "filters": {"title": ["like"], "storyPoints": ["eq", "gt", "lt"], "state": ["eq", "in"]},
                     "validation": {"title": "string(1..50)", "storyPoints": "integer?", "state": "enum('open','done')"}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     Integer[] points = {3, null, 1, 3, null, 2, 1, 3, null};
     for (int i = 0; i < points.length; i++) {
       Reply row = slipway.data("POST", "/api/tasks", "{\"title\": \"t" + i + "\", \"state\": \"" + (i % 2 == 0 ? "open" : "done")
@@ -310,13 +310,11 @@ class TemplatesTest {
 
   @Test
   void rows_scoped_by_a_tenant_claim_are_shared_within_the_tenant_and_hidden_from_others() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "invoices", "table": "billing.invoices", "scope": "tenant", "tenant": {"claim": "org"},
                     "permissions": {"read": ["clerk"], "create": ["clerk"], "update": ["clerk"], "delete": ["clerk"]},
                     "validation": {"amount": "integer(0..)"}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(created.json().path("testResults").findValuesAsText("name")).contains("another tenant does not see the row");
     assertThat(created.json().path("sql").path("migration").asText())
         .contains("\"tenant_id\" text not null default (current_setting('request.jwt.claims', true)::jsonb ->> 'org')",
@@ -348,14 +346,12 @@ class TemplatesTest {
 
   @Test
   void lists_and_nested_objects_are_stored_as_arrays_and_jsonb_and_come_back_as_sent() {
-    Reply created = post("/api/create-endpoint", """
+    Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "places", "table": "maps.places",
                     "permissions": {"read": ["public"], "create": ["public"], "update": ["public"], "delete": ["public"]},
                     "validation": {"name": "string", "tags": "string[](..3)", "visits": "date[]?",
                                    "address": {"street": "string", "zip": "string?"}}}}""");
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
-    assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(created.json().path("sql").path("migration").asText())
         .contains("\"tags\" text[] not null check (cardinality(\"tags\") <= 3)", "\"visits\" date[]", "\"address\" jsonb not null");
 

@@ -5,13 +5,21 @@ import static dev.slipway.sandbox.Outcomes.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,7 +113,7 @@ class WorkerSandboxTest {
         """, ScriptLanguage.JAVASCRIPT);
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
-      List<Future<ScriptOutcome>> runs = new java.util.ArrayList<>();
+      List<Future<ScriptOutcome>> runs = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
         int n = i;
         runs.add(pool.submit(() -> sandbox.run(script, Map.of("input", Map.of("n", n)), HOST)));
@@ -122,8 +130,8 @@ class WorkerSandboxTest {
   @Test
   void runs_waiting_behind_one_whose_worker_ends_go_to_another_worker() throws Exception {
     awaitWorkers(sandbox, 2);
-    var held = new java.util.concurrent.CountDownLatch(1);
-    var asked = new java.util.concurrent.Semaphore(0);
+    var held = new CountDownLatch(1);
+    var asked = new Semaphore(0);
     ScriptHost holding = new ScriptHost() {
       @Override
       public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
@@ -143,8 +151,8 @@ class WorkerSandboxTest {
       // each worker is busy with a run that waits for its host, and more runs queue behind them
       List<Future<ScriptOutcome>> holds = List.of(pool.submit(() -> sandbox.run(hold, null, holding)),
           pool.submit(() -> sandbox.run(hold, null, holding)));
-      assertThat(asked.tryAcquire(2, 30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      List<Future<ScriptOutcome>> queued = new java.util.ArrayList<>();
+      assertThat(asked.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
+      List<Future<ScriptOutcome>> queued = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         int n = i;
         queued.add(pool.submit(() -> sandbox.run(echo, Map.of("input", Map.of("n", n)), HOST)));
@@ -172,7 +180,7 @@ class WorkerSandboxTest {
         while (Date.now() < end) {}
         return 'done';
         """, ScriptLanguage.JAVASCRIPT);
-    var started = new java.util.concurrent.CountDownLatch(1);
+    var started = new CountDownLatch(1);
     ScriptHost host = new ScriptHost() {
       @Override
       public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
@@ -180,10 +188,10 @@ class WorkerSandboxTest {
         return List.of();
       }
     };
-    var outcome = new java.util.concurrent.atomic.AtomicReference<ScriptOutcome>();
-    var interrupted = new java.util.concurrent.atomic.AtomicBoolean();
-    var cpuNanos = new java.util.concurrent.atomic.AtomicLong();
-    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    var outcome = new AtomicReference<ScriptOutcome>();
+    var interrupted = new AtomicBoolean();
+    var cpuNanos = new AtomicLong();
+    var threads = ManagementFactory.getThreadMXBean();
     Thread caller = new Thread(() -> {
       long cpu = threads.getCurrentThreadCpuTime();
       outcome.set(unlimited.run(script, null, host));
@@ -191,7 +199,7 @@ class WorkerSandboxTest {
       interrupted.set(Thread.currentThread().isInterrupted());
     });
     caller.start();
-    assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
     Thread.sleep(50);
     caller.interrupt();   // while the caller waits for the worker's outcome
     caller.join(30_000);
@@ -203,7 +211,7 @@ class WorkerSandboxTest {
 
   private static ScriptOutcome get(Future<ScriptOutcome> run) {
     try {
-      return run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      return run.get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
