@@ -175,63 +175,90 @@ public final class DataPlaneServer implements AutoCloseable {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-      long started = System.nanoTime();
-      String requestId = RequestIds.from(request.getHeaders().get(RequestIds.HEADER));
-      String method = request.getMethod();
-      String path = request.getHttpURI().getPath();
-      RoutingTable table = routing.current();
-      CompiledEndpoint endpoint = null;
-      int status;
-      String error = null;
-      String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+      var call = new Call(request, response, callback);
       try {
-        EndpointResponse answer;
-        String preflightMethod = method.equals("OPTIONS") && origin != null
+        String preflightMethod = call.method.equals("OPTIONS") && call.origin != null
             ? request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD) : null;
         if (preflightMethod != null) {
-          answer = preflight(table, path, origin, preflightMethod, request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS), requestId);
-          status = answer.status();
-          send(response, callback, status, answer.headers(), answer.body(), requestId);
-          calls.record(new CallRecord(Instant.now(), requestId, method, path, null, 0, 0, 0, status,
-              (System.nanoTime() - started) / 1000, null));
+          call.answer(preflight(call.table, call.path, call.origin, preflightMethod,
+              request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS), call.requestId), null);
           return true;
         }
-        switch (table.router().find(method, path)) {
+        switch (call.table.router().find(call.method, call.path)) {
           case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
-            endpoint = found;
-            var result = found.handle(read(request, path, values, requestId), false);
-            answer = result.response();
-            error = result.error().orElse(null);
-            if (origin != null && CorsHeaders.allows(found.cors(), origin)) {
-              CorsHeaders.actual(found.cors().get(), origin).forEach(response.getHeaders()::put);
-            }
+            call.endpoint = found;
+            // a script step may end on another thread: the answer goes out from there
+            found.handleAsync(read(request, call.path, values, call.requestId), false)
+                .whenComplete(call::answer);
           }
-          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> answer = Problems.response(new ProblemException(405,
-              "method_not_allowed", "Method Not Allowed", method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed) + ".",
-              List.of(), Map.of("Allow", String.join(", ", allowed))), path, requestId);
-          case Router.Match.NotFound<CompiledEndpoint>() -> answer = Docs.answer(method, path, table)
-              .orElseGet(() -> Problems.response(
-                  ProblemException.notFound("route_not_found", "No endpoint serves " + method + " " + path + "."), path, requestId));
+          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(Problems.response(new ProblemException(405,
+              "method_not_allowed", "Method Not Allowed", call.method + " is not allowed on " + call.path + "; allowed: "
+                  + String.join(", ", allowed) + ".", List.of(), Map.of("Allow", String.join(", ", allowed))), call.path,
+              call.requestId), null);
+          case Router.Match.NotFound<CompiledEndpoint>() -> call.answer(Docs.answer(call.method, call.path, call.table)
+              .orElseGet(() -> Problems.response(ProblemException.notFound("route_not_found",
+                  "No endpoint serves " + call.method + " " + call.path + "."), call.path, call.requestId)), null);
         }
-        status = answer.status();
-        send(response, callback, status, answer.headers(), method.equals("HEAD") ? new byte[0] : answer.body(), requestId);
       } catch (ProblemException e) {
-        status = e.status();
-        EndpointResponse answer = Problems.response(e, path, requestId);
-        send(response, callback, status, answer.headers(), answer.body(), requestId);
+        call.answer(Problems.response(e, call.path, call.requestId), null);
       } catch (RuntimeException e) {
-        LOG.error("request {} failed", requestId, e);
-        status = 500;
-        error = e.toString();
-        EndpointResponse answer = Problems.response(Problems.internal(requestId), path, requestId);
-        send(response, callback, status, answer.headers(), answer.body(), requestId);
+        call.fail(e);
       }
-      var identity = endpoint == null ? null : endpoint.identity();
-      calls.record(new CallRecord(Instant.now(), requestId, method, path,
-          identity == null ? null : identity.name(), identity == null ? 0 : identity.version(),
-          identity == null ? 0 : identity.orgId(), identity == null ? 0 : table.releaseOf(identity.orgId()),
-          status, (System.nanoTime() - started) / 1000, error));
       return true;
+    }
+
+    /** One data-plane call: what its answer needs, and the answer and its log record once it is known. */
+    private final class Call {
+      final long started = System.nanoTime();
+      final Response response;
+      final Callback callback;
+      final String requestId;
+      final String method;
+      final String path;
+      final String origin;
+      final RoutingTable table = routing.current();
+      CompiledEndpoint endpoint;
+
+      Call(Request request, Response response, Callback callback) {
+        this.response = response;
+        this.callback = callback;
+        this.requestId = RequestIds.from(request.getHeaders().get(RequestIds.HEADER));
+        this.method = request.getMethod();
+        this.path = request.getHttpURI().getPath();
+        this.origin = request.getHeaders().get(HttpHeader.ORIGIN);
+      }
+
+      /** Sends an endpoint's result, or a 500 if it failed unexpectedly. */
+      void answer(CompiledEndpoint.Result result, Throwable failure) {
+        if (failure != null) {
+          fail(failure);
+          return;
+        }
+        if (origin != null && CorsHeaders.allows(endpoint.cors(), origin)) {
+          CorsHeaders.actual(endpoint.cors().get(), origin).forEach(response.getHeaders()::put);
+        }
+        answer(result.response(), result.error().orElse(null));
+      }
+
+      void answer(EndpointResponse answer, String error) {
+        try {
+          send(response, callback, answer.status(), answer.headers(), method.equals("HEAD") ? new byte[0] : answer.body(), requestId);
+        } catch (RuntimeException e) {
+          // on another thread than Jetty's, nothing else would end the exchange
+          LOG.error("request {}: the answer could not be sent", requestId, e);
+          callback.failed(e);
+        }
+        var identity = endpoint == null ? null : endpoint.identity();
+        calls.record(new CallRecord(Instant.now(), requestId, method, path,
+            identity == null ? null : identity.name(), identity == null ? 0 : identity.version(),
+            identity == null ? 0 : identity.orgId(), identity == null ? 0 : table.releaseOf(identity.orgId()),
+            answer.status(), (System.nanoTime() - started) / 1000, error));
+      }
+
+      void fail(Throwable failure) {
+        LOG.error("request {} failed", requestId, failure);
+        answer(Problems.response(Problems.internal(requestId), path, requestId), failure.toString());
+      }
     }
 
     private EndpointRequest read(Request request, String path, List<String> pathValues, String requestId) {

@@ -3,12 +3,16 @@ package dev.slipway.runtime;
 import dev.slipway.http.ProblemException;
 import dev.slipway.http.Problems;
 import dev.slipway.ops.RateLimiter;
+import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.Cors;
 import dev.slipway.spec.EndpointSpec;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 
 /**
@@ -21,6 +25,8 @@ public final class CompiledEndpoint {
   private final List<CompiledStep> steps;
   /** Whether a step shares its id with an earlier one, so it is skipped when that one ran. */
   private final boolean[] alternative;
+  /** Whether a step from this index on may block (database work or a script); one more than the steps. */
+  private final boolean[] blockingFrom;
   private final ResponseTemplate response;
   private final DataSource dataSource;
   private final SecretSource secrets;
@@ -56,6 +62,10 @@ public final class CompiledEndpoint {
         .filter(s -> s instanceof CompiledStep.Sql || s instanceof CompiledStep.Script).map(CompiledStep::id).distinct().count();
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
     this.transactional = databaseSteps > 1 || anyScript;
+    this.blockingFrom = new boolean[steps.size() + 1];
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      blockingFrom[i] = blockingFrom[i + 1] || steps.get(i) instanceof CompiledStep.Sql || steps.get(i) instanceof CompiledStep.Script;
+    }
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();
     for (int i = 0; i < steps.size(); i++) alternative[i] = !ids.add(steps.get(i).id());
@@ -76,40 +86,137 @@ public final class CompiledEndpoint {
   }
 
   /**
-   * Runs the request through the pipeline. Never throws: every failure becomes a problem
-   * response. A preview rolls back its database work and tells the author why a step failed.
+   * Runs the request through the pipeline and waits for its result. Never throws: every failure
+   * becomes a problem response. A preview rolls back its database work and tells the author why a
+   * step failed.
    */
   public Result handle(EndpointRequest request, boolean preview) {
-    StepContext context = null;
-    try {
-      Caller caller = auth.authenticate(request);
-      RateLimiter.Decision limit = limits.take(caller, request);
-      Scope scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
-      var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
-      try (Transaction transaction = new Transaction(dataSource, transactional, preview, callerIdentity)) {
+    return handleAsync(request, preview).join();
+  }
+
+  /**
+   * Runs the request through the pipeline, as {@link #handle} does, without waiting for scripts:
+   * the calling thread runs the steps up to the first script that runs elsewhere and returns.
+   * When the script ends, the rest runs on the sandbox's thread if it is quick (rendering, checks)
+   * or else on a thread of its own (database steps, more scripts, a commit), and the result is
+   * completed there.
+   */
+  public CompletableFuture<Result> handleAsync(EndpointRequest request, boolean preview) {
+    var call = new Call(request, preview);
+    call.begin();
+    return call.result;
+  }
+
+  /** Runs the rest of a pipeline when it would block a sandbox's thread. */
+  private static final Executor BLOCKING_REST =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-pipeline-", 0).factory());
+
+  /**
+   * One request's way through the pipeline. Its state passes from thread to thread only through
+   * the completion of a script's outcome or an executor, so one thread at a time touches it.
+   */
+  private final class Call {
+    final EndpointRequest request;
+    final boolean preview;
+    final CompletableFuture<Result> result = new CompletableFuture<>();
+    private RateLimiter.Decision limit;
+    private Scope scope;
+    private Transaction transaction;
+    private StepContext context;
+    /** The index of the next step to consider. */
+    private int next;
+    private Object last;
+
+    Call(EndpointRequest request, boolean preview) {
+      this.request = request;
+      this.preview = preview;
+    }
+
+    void begin() {
+      try {
+        Caller caller = auth.authenticate(request);
+        limit = limits.take(caller, request);
+        scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
+        var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
+        transaction = new Transaction(dataSource, transactional, preview, callerIdentity);
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
-        Object last = null;
-        for (int i = 0; i < steps.size(); i++) {
+      } catch (Throwable failure) {
+        fail(failure);
+        return;
+      }
+      proceed();
+    }
+
+    /** Runs steps from {@link #next} until the pipeline ends, a step responds, or a script runs elsewhere. */
+    private void proceed() {
+      try {
+        while (next < steps.size()) {
+          int i = next++;
           CompiledStep step = steps.get(i);
           if (alternative[i] && scope.steps().containsKey(step.id())) continue;
           if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope))) continue;
-          switch (step.run(context)) {
-            case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
-              transaction.succeed();
-              return new Result(Limits.headers(early, limit), Optional.empty(), redacted(context.logs));
+          CompiledStep.StepResult stepResult;
+          if (step instanceof CompiledStep.Script script) {
+            CompletableFuture<ScriptOutcome> running = script.start(context);
+            if (!running.isDone()) {
+              running.whenComplete((outcome, failure) -> resume(script, outcome, failure));
+              return;
             }
-            case CompiledStep.StepResult.Output(Object value) -> {
-              scope.putStep(step.id(), value);
-              last = value;
-            }
+            stepResult = script.finish(context, running.join());
+          } else {
+            stepResult = step.run(context);
           }
+          if (!take(step, stepResult)) return;
         }
-        EndpointResponse rendered = response.render(scope, last);
-        transaction.succeed();
-        return new Result(Limits.headers(rendered, limit), Optional.empty(), redacted(context.logs));
+        succeed(response.render(scope, last));
+      } catch (Throwable failure) {
+        fail(failure);
       }
-    } catch (Throwable failure) {
-      if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) throw fatal;
+    }
+
+    /** Takes a step's result; false when it ended the pipeline with a response. */
+    private boolean take(CompiledStep step, CompiledStep.StepResult stepResult) throws SQLException {
+      switch (stepResult) {
+        case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
+          succeed(early);
+          return false;
+        }
+        case CompiledStep.StepResult.Output(Object value) -> {
+          scope.putStep(step.id(), value);
+          last = value;
+          return true;
+        }
+      }
+    }
+
+    /** A script that ran elsewhere ended: the rest runs here if it is quick, else on a thread of its own. */
+    private void resume(CompiledStep.Script script, ScriptOutcome outcome, Throwable failure) {
+      try {
+        if (failure != null) throw failure;
+        if (!take(script, script.finish(context, outcome))) return;
+      } catch (Throwable thrown) {
+        fail(thrown);
+        return;
+      }
+      if (blockingFrom[next] || transaction.holdsConnection()) {
+        BLOCKING_REST.execute(this::proceed);
+      } else {
+        proceed();
+      }
+    }
+
+    private void succeed(EndpointResponse response) throws SQLException {
+      transaction.succeed();
+      transaction.close();
+      result.complete(new Result(Limits.headers(response, limit), Optional.empty(), redacted(context.logs)));
+    }
+
+    private void fail(Throwable failure) {
+      if (transaction != null) transaction.close();
+      if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
+        result.completeExceptionally(fatal);
+        return;
+      }
       ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
       Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
           ? Optional.empty() : Optional.of(describe(failure));
@@ -117,7 +224,8 @@ public final class CompiledEndpoint {
       String body = new String(answer.body(), StandardCharsets.UTF_8);
       String safe = secrets.redact(identity.orgId(), body);
       if (!safe.equals(body)) answer = new EndpointResponse(answer.status(), answer.headers(), safe.getBytes(StandardCharsets.UTF_8));
-      return new Result(answer, reason.map(r -> secrets.redact(identity.orgId(), r)), context == null ? List.of() : redacted(context.logs));
+      result.complete(new Result(answer, reason.map(r -> secrets.redact(identity.orgId(), r)),
+          context == null ? List.of() : redacted(context.logs)));
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A step compiled for execution. Each kind of {@code dev.slipway.spec.Step} has one record here;
@@ -90,12 +91,35 @@ sealed interface CompiledStep {
     }
   }
 
-  record Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) implements CompiledStep {
-    public StepResult run(StepContext context) {
+  /**
+   * @param usesDatabase whether the script names {@code db} anywhere, and so may call
+   *                     {@code ctx.db.query}: its request then takes its connection before the
+   *                     script is sent to a worker. A worker waiting in the script's question for
+   *                     a connection, while every connection is held by requests whose scripts
+   *                     wait behind it in that worker, would wait out the pool's timeout.
+   */
+  record Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts,
+      boolean usesDatabase) implements CompiledStep {
+    private static final java.util.regex.Pattern DB = java.util.regex.Pattern.compile("\\bdb\\b");
+
+    Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) {
+      this(id, when, script, sandbox, hosts, DB.matcher(script.javascript()).find());
+    }
+
+    public StepResult run(StepContext context) throws SQLException {
+      return finish(context, start(context).join());
+    }
+
+    /** Starts the script; {@link #finish} makes the step's result of its outcome. */
+    CompletableFuture<ScriptOutcome> start(StepContext context) throws SQLException {
+      if (usesDatabase) context.transaction.connection();
       var data = new LinkedHashMap<String, Object>(4);
       data.put("input", inputWithRawBody(context));
       data.put("steps", context.scope.steps());
-      ScriptOutcome outcome = sandbox.run(script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
+      return sandbox.start(script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
+    }
+
+    StepResult finish(StepContext context, ScriptOutcome outcome) {
       for (var line : outcome.logs()) context.logs.add(id + " " + line.level() + ": " + line.message());
       return switch (outcome) {
         case ScriptOutcome.Success success -> new StepResult.Output(success.value());

@@ -73,6 +73,11 @@ final class Transaction implements AutoCloseable {
     }
   }
 
+  /** Whether a step borrowed a connection, so that finishing means a round trip to the database. */
+  boolean holdsConnection() {
+    return connection != null;
+  }
+
   /** Commits (or, for a preview, rolls back) the work of a request that succeeded. */
   void succeed() throws SQLException {
     if (connection != null && explicit) {

@@ -1,5 +1,7 @@
 package dev.slipway.sandbox;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Where scripts are checked and run. {@link WorkerSandbox} runs them in supervised worker
  * processes, so that no script can take the server down; {@link ScriptSandbox} runs them in the
@@ -30,6 +32,17 @@ public interface Sandbox extends AutoCloseable {
    * @throws IllegalArgumentException if {@code ctxData} is not a map or not serializable
    */
   ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host);
+
+  /**
+   * Starts a run and answers with its outcome when it ends, as {@link #run} would. A sandbox that
+   * runs scripts elsewhere returns at once and calls {@code host}, one call at a time, on a
+   * thread of its own, then completes the outcome there: whatever the caller chains to it runs
+   * on that thread and must not block for long. By default the run happens here, on the calling
+   * thread.
+   */
+  default CompletableFuture<ScriptOutcome> start(CompiledScript script, Object ctxData, ScriptHost host) {
+    return CompletableFuture.completedFuture(run(script, ctxData, host));
+  }
 
   SandboxLimits limits();
 

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,9 @@ public final class SandboxWorker {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxWorker.class);
   /** Scripts kept by id; the server sends the text again for one that was dropped. */
   private static final int KEPT_SCRIPTS = 2048;
+  /** The most outcomes held back for one write, and the longest one is held (see {@link #send}). */
+  private static final int HOLD_COUNT = 32;
+  private static final Duration HOLD = Duration.ofMillis(1);
   /** The exit status of a worker whose engine failed (EX_SOFTWARE). */
   static final int ENGINE_FAILED_EXIT = 70;
 
@@ -46,6 +52,14 @@ public final class SandboxWorker {
   private final ChannelHost host = new ChannelHost();
   /** Work read while a script waited for an answer to its question, oldest first. */
   private final ArrayDeque<Work> ahead = new ArrayDeque<>();
+  /** Outcomes written and not yet flushed (guarded by {@link #wire}). */
+  private int held;
+  /** Sends outcomes held back too long (see {@link #send}). */
+  private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(task -> {
+    Thread thread = new Thread(task, "slipway-worker-flusher");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   SandboxWorker(ScriptSandbox sandbox, WorkerWire wire) {
     this.sandbox = sandbox;
@@ -97,7 +111,7 @@ public final class SandboxWorker {
       throw new IllegalStateException("the warm-up script does not compile", e);
     }
     LOG.debug("sandbox worker warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
-    wire.kind(WorkerWire.READY).flush();
+    send(w -> w.kind(WorkerWire.READY), false);
   }
 
   /** Answers the server until it closes the channel. */
@@ -121,7 +135,7 @@ public final class SandboxWorker {
           }
           CompiledScript script = scripts.get(r.id());
           if (script == null) {
-            wire.kind(WorkerWire.UNKNOWN_SCRIPT).flush();
+            send(w -> w.kind(WorkerWire.UNKNOWN_SCRIPT), false);
           } else {
             run(script, r.input());
           }
@@ -154,9 +168,9 @@ public final class SandboxWorker {
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
     try {
       CompiledScript script = sandbox.compile(name, source, language);
-      wire.kind(WorkerWire.COMPILED).string(script.javascript()).flush();
+      send(w -> w.kind(WorkerWire.COMPILED).string(script.javascript()), false);
     } catch (ScriptCompileException e) {
-      wire.kind(WorkerWire.COMPILE_ERROR).number(e.line()).string(e.detail()).flush();
+      send(w -> w.kind(WorkerWire.COMPILE_ERROR).number(e.line()).string(e.detail()), false);
     }
   }
 
@@ -167,11 +181,48 @@ public final class SandboxWorker {
    */
   private void run(CompiledScript script, String input) throws IOException {
     long failures = sandbox.engineFailures();
-    wire.writeOutcome(sandbox.runJson(script, input, host, true), json);
+    ScriptOutcome outcome = sandbox.runJson(script, input, host, true);
+    send(w -> w.writeOutcome(outcome, json), true);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");
       System.exit(ENGINE_FAILED_EXIT);
+    }
+  }
+
+  /**
+   * Writes a frame, and sends it with whatever was held back. An outcome ({@code mayHold}) is
+   * held back while the server has already sent more work, so that under load outcomes go out
+   * several to a write and the server's reader wakes once for them; never more than
+   * {@link #HOLD_COUNT} of them, and never longer than {@link #HOLD}, should the next run be slow.
+   */
+  private void send(WorkerWire.Frame frame, boolean mayHold) throws IOException {
+    synchronized (wire) {
+      frame.write(wire);
+      if (mayHold && held < HOLD_COUNT && (!ahead.isEmpty() || wire.inputWaiting())) {
+        if (held++ == 0) {
+          flusher.schedule(this::flushHeld, HOLD.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return;
+      }
+      wire.flush();
+      held = 0;
+    }
+  }
+
+  /** Sends outcomes held back for longer than {@link #HOLD}. */
+  private void flushHeld() {
+    synchronized (wire) {
+      if (held == 0) {
+        return;
+      }
+      held = 0;
+      try {
+        wire.flush();
+      } catch (IOException e) {
+        // the server is gone: the main thread finds out on its next read or write, and exits
+        LOG.debug("could not send held outcomes", e);
+      }
     }
   }
 
@@ -200,8 +251,7 @@ public final class SandboxWorker {
 
     private String ask(WorkerWire.Frame question) {
       try {
-        question.write(wire);
-        wire.flush();
+        send(question, false);
         byte kind;
         // work the server sent ahead while this run waits for its answer is done after it
         while ((kind = wire.readKind()) != WorkerWire.ANSWER && kind != WorkerWire.REFUSE) {

@@ -5,8 +5,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a running script may ask of the application. One instance serves one run and is called on
- * the thread that called {@link ScriptSandbox#run}, so it may use that thread's transaction.
+ * What a running script may ask of the application. One instance serves one run and is called one
+ * call at a time: on the thread that called {@link Sandbox#run}, or for {@link Sandbox#start} on
+ * the sandbox's own thread while the caller waits for the outcome; so it may use the caller's
+ * transaction, but not state bound to the caller's thread.
  */
 @FunctionalInterface
 public interface ScriptHost {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,10 +46,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
  * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them
- * one after another, so it never waits for the server between runs. A reader thread per worker
- * hands what the worker says to the thread whose run it is; the worker's questions
- * ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) are answered on that
- * thread by the run's {@link ScriptHost}, inside the caller's transaction. Runs still waiting in
+ * one after another, so it never waits for the server between runs. The caller's thread only
+ * sends a run ({@link #start}); a reader thread per worker reads what the worker says, answers
+ * the worker's questions ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) with
+ * the run's {@link ScriptHost}, inside the caller's transaction, and completes the run's outcome,
+ * so no thread waits on a run in the server. Runs still waiting in
  * the pipeline of a worker that ends have not begun, and go to another worker. Compiling happens in a worker
  * too; what a source became is kept in the {@link TranspileCache}, so a restart compiles nothing.
  */
@@ -64,9 +66,11 @@ public final class WorkerSandbox implements Sandbox {
    * server's threads get scheduled, and threads rarely wait to send. A run that waits behind
    * another is retried elsewhere if the worker dies before reaching it; behind a script that
    * loops until its timeout it waits that long (which {@link #LONG_RUN} keeps to the few sent in
-   * the first milliseconds). W4 on two cores: 4 gave ~6,900 req/s, 16 and 32 ~8,400.
+   * the first milliseconds). W4 on two cores, 64 connections: 4 gave ~6,900 req/s and 16 ~8,400
+   * while threads waited for replies; once no thread waited (runs complete on the reader thread),
+   * 16 gave ~22,000 and 64 ~25,000, since at 16 half the connections' threads waited for room.
    */
-  static final int PIPELINE = 16;
+  static final int PIPELINE = 64;
   /** A worker whose current run has gone on this long gets more runs only when no other has room. */
   private static final Duration LONG_RUN = Duration.ofMillis(10);
   /** A worker that does not say it is ready within this is killed and started again. */
@@ -97,6 +101,8 @@ public final class WorkerSandbox implements Sandbox {
   private final AtomicInteger failedStarts = new AtomicInteger();
   private final AtomicLong replaced = new AtomicLong();
   private final HopTimes hops = new HopTimes();
+  /** Where runs do what must not hold up a worker's reader thread (see {@link Run}). */
+  private final ExecutorService aside = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-sandbox-aside-", 0).factory());
   /** Where each starting worker finds the socket to connect to; only this user may enter it. */
   private final Path sockets;
   private volatile Worker lastCompiler;
@@ -193,7 +199,7 @@ public final class WorkerSandbox implements Sandbox {
         throw new IllegalStateException("no sandbox worker became ready within " + COMPILE_LIMIT);
       }
       lastCompiler = worker;
-      var exchange = new Exchange(COMPILE_LIMIT.toNanos());
+      var exchange = new Waiting(COMPILE_LIMIT.toNanos());
       worker.send(exchange, wire -> wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source));
       switch (exchange.next()) {
         case Reply.Compiled c -> {
@@ -221,81 +227,141 @@ public final class WorkerSandbox implements Sandbox {
 
   @Override
   public ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host) {
+    return start(script, ctxData, host).join();
+  }
+
+  /**
+   * Sends the run to a worker and returns; the worker's reader thread answers the run's questions
+   * and completes the outcome. Only the wait for a worker with room (within the timeout) and the
+   * write of the run happen on the calling thread.
+   */
+  @Override
+  public CompletableFuture<ScriptOutcome> start(CompiledScript script, Object ctxData, ScriptHost host) {
     Objects.requireNonNull(script, "script");
     Objects.requireNonNull(host, "host");
     if (ctxData != null && !(ctxData instanceof Map<?, ?>)) {
       throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    String input = ctxData == null ? "{}" : json.write(ctxData);
-    long start = System.nanoTime();
-    long until = start + limits.timeout().toNanos();
-    boolean retried = false;
-    while (true) {
-      Worker worker = claim(until, null);
-      if (worker == null) {
-        return new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
-            + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
-            Duration.ofNanos(System.nanoTime() - start));
-      }
-      ScriptOutcome outcome = converse(worker, script, input, host);
-      if (outcome != null) {
-        for (LogLine line : outcome.logs()) {
-          try {
-            host.log(line.level(), line.message());
-          } catch (RuntimeException ignored) {
-            // the ScriptHost contract says log must not throw; a broken log sink must not fail scripts
-          }
-        }
-        return outcome;
-      }
-      // The worker ended before this run did anything (it waited behind one that killed the
-      // worker, or the worker was killed while idle): it goes to another worker, once.
-      if (retried) {
-        return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
-            Duration.ofNanos(System.nanoTime() - start));
-      }
-      retried = true;
-    }
+    var run = new Run(script, ctxData == null ? "{}" : json.write(ctxData), host);
+    run.dispatch();
+    return run.outcome;
   }
 
   /**
-   * Sends the run to {@code worker} and answers its questions until it reports the outcome; null
-   * when the worker ended before the run started, so that it can go to another.
+   * One run, from its dispatch to its outcome. What its worker says of it is handled on that
+   * worker's reader thread: questions are answered there (the worker waits for the answer and
+   * says nothing else meanwhile), and the outcome is completed there. What may block for long
+   * (waiting for room in another worker, waiting for a dead worker's exit status) is done
+   * {@linkplain #aside aside}, so that the reader thread keeps reading.
    */
-  private ScriptOutcome converse(Worker worker, CompiledScript script, String input, ScriptHost host) {
-    long timeout = limits.timeout().toNanos() + GRACE.toNanos();
-    var exchange = new Exchange(timeout);
-    worker.send(exchange, wire -> worker.writeRun(wire, script, input, false));
-    boolean asked = false;
-    while (true) {
-      switch (exchange.next()) {
-        case Reply.Question question -> {
-          asked = true;
-          worker.answer(answerTo(question, host));
-        }
-        case Reply.Finished finished -> {
-          hops.record(finished.at() - exchange.headSince - elapsedOf(finished.outcome()));
-          return finished.outcome();
-        }
-        case Reply.Unknown unknown -> {
-          // the worker dropped the script since it was sent there: send it along again
-          worker.load.incrementAndGet();
-          exchange = new Exchange(timeout);
-          worker.send(exchange, wire -> worker.writeRun(wire, script, input, true));
-        }
-        case Reply.Lost lost -> {
-          if (!lost.started()) {
-            return null;
+  private final class Run {
+    final CompiledScript script;
+    final String input;
+    final ScriptHost host;
+    final long start = System.nanoTime();
+    final CompletableFuture<ScriptOutcome> outcome = new CompletableFuture<>();
+    /** Whether the run already went to a second worker; read and written by one thread at a time. */
+    private boolean retried;
+
+    Run(CompiledScript script, String input, ScriptHost host) {
+      this.script = script;
+      this.input = input;
+      this.host = host;
+    }
+
+    /** Sends the run to the first worker with room, or ends it when none had room in time. */
+    void dispatch() {
+      Worker worker = claim(start + limits.timeout().toNanos(), null);
+      if (worker == null) {
+        end(new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
+            + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
+            Duration.ofNanos(System.nanoTime() - start)));
+        return;
+      }
+      sendTo(worker, false);
+    }
+
+    private void sendTo(Worker worker, boolean resend) {
+      worker.send(new Sent(worker), wire -> worker.writeRun(wire, script, input, resend));
+    }
+
+    /** The run as sent to one worker. */
+    private final class Sent extends Exchange {
+      final Worker worker;
+      /** Whether the script asked the host anything (and so may have had effects). */
+      private boolean asked;
+
+      Sent(Worker worker) {
+        super(limits.timeout().toNanos() + GRACE.toNanos());
+        this.worker = worker;
+      }
+
+      @Override
+      void post(Reply reply) {
+        try {
+          switch (reply) {
+            case Reply.Question question -> {
+              asked = true;
+              worker.answer(answerTo(question, host));
+            }
+            case Reply.Finished finished -> {
+              hops.record(finished.at() - headSince - elapsedOf(finished.outcome()));
+              end(finished.outcome());
+            }
+            // the worker dropped the script since it was sent there: send it along again
+            case Reply.Unknown unknown -> aside(() -> {
+              worker.load.incrementAndGet();
+              sendTo(worker, true);
+            });
+            case Reply.Lost lost -> aside(() -> lost(this, lost));
+            default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a run out of turn");
           }
-          // one that ran out of memory or time is the script's doing; one that failed before the
-          // script asked anything (killed while idle, say) had no effects and may go elsewhere
-          ScriptOutcome outcome = ended(worker, exchange, lost.cause());
-          return asked || !(outcome instanceof ScriptOutcome.Failure) ? outcome : null;
+        } catch (RuntimeException | StackOverflowError e) {
+          LOG.error("a run in sandbox worker {} failed in the server", worker.number, e);
+          end(new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
+              Duration.ofNanos(System.nanoTime() - start)));
         }
-        default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a run out of turn");
       }
     }
+
+    /**
+     * The worker ended. A run it never began, or one that failed before it asked anything (the
+     * worker was killed while idle, say), had no effects and goes to another worker, once; one
+     * that ran out of memory or time is the script's doing.
+     */
+    private void lost(Sent sent, Reply.Lost lost) {
+      if (lost.started()) {
+        ScriptOutcome ended = ended(sent.worker, sent, lost.cause());
+        if (sent.asked || !(ended instanceof ScriptOutcome.Failure)) {
+          end(ended);
+          return;
+        }
+      }
+      if (retried) {
+        end(new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
+            Duration.ofNanos(System.nanoTime() - start)));
+        return;
+      }
+      retried = true;
+      dispatch();
+    }
+
+    private void end(ScriptOutcome result) {
+      for (LogLine line : result.logs()) {
+        try {
+          host.log(line.level(), line.message());
+        } catch (RuntimeException ignored) {
+          // the ScriptHost contract says log must not throw; a broken log sink must not fail scripts
+        }
+      }
+      outcome.complete(result);
+    }
+  }
+
+  /** Runs what may block off a worker's reader thread. */
+  private void aside(Runnable task) {
+    aside.execute(task);
   }
 
   /** Answers a worker's question with the host's result, or refuses with its failure's message. */
@@ -500,6 +566,7 @@ public final class WorkerSandbox implements Sandbox {
     }
     supervisor.shutdownNow();
     starter.shutdownNow();
+    aside.shutdown();
     for (Worker worker : all) {
       worker.process.destroyForcibly();
     }
@@ -510,7 +577,7 @@ public final class WorkerSandbox implements Sandbox {
     }
   }
 
-  /** What a worker's reader thread hands to the thread waiting on an exchange. */
+  /** What a worker's reader thread posts to the exchange at the head of its pipeline. */
   private sealed interface Reply {
     /** {@code ctx.db.query} (text = SQL, params = JSON or null), {@code ctx.secrets.get} or {@code ctx.fetch} (text = request JSON). */
     record Question(byte kind, String text, String params) implements Reply {}
@@ -525,12 +592,13 @@ public final class WorkerSandbox implements Sandbox {
     record Answer(byte kind, String value) {}
   }
 
-  /** One run or compile sent to a worker, and the thread waiting for what the worker says of it. */
-  private static final class Exchange {
-    final Thread waiter = Thread.currentThread();
+  /**
+   * A run or compile sent to a worker. The worker's reader thread {@linkplain #post posts} what
+   * the worker says of it, in order; it always posts something, a {@link Reply.Lost} at worst.
+   */
+  private abstract static class Exchange {
     /** How long the worker may take once this exchange is its current one. */
     final long limitNanos;
-    private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
     /** When the worker began on it: when it was sent to an idle worker, or when the one before it ended. */
     volatile long headSince;
 
@@ -538,16 +606,26 @@ public final class WorkerSandbox implements Sandbox {
       this.limitNanos = limitNanos;
     }
 
+    /** Called on the worker's reader thread; must not block for long. */
+    abstract void post(Reply reply);
+  }
+
+  /** An exchange that a thread waits on for each reply (a compile). */
+  private static final class Waiting extends Exchange {
+    final Thread waiter = Thread.currentThread();
+    private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
+
+    Waiting(long limitNanos) {
+      super(limitNanos);
+    }
+
+    @Override
     void post(Reply reply) {
       replies.add(reply);
       LockSupport.unpark(waiter);
     }
 
-    /**
-     * Waits for the next reply; the reader thread always posts one (a {@link Reply.Lost} at worst).
-     * An interrupt does not end the wait, since the worker may still ask this run's questions; it
-     * is kept for the caller to see.
-     */
+    /** Waits for the next reply; an interrupt does not end the wait, but is kept for the caller. */
     Reply next() {
       boolean interrupted = false;
       Reply reply;

@@ -123,7 +123,7 @@ final class WorkerWire {
   }
 
   /**
-   * Writes {@link #DONE} and {@code outcome}; a success's value goes as the JSON {@code json}
+   * Writes {@link #DONE} and {@code outcome}, without flushing; a success's value goes as the JSON {@code json}
    * writes, so the server reads the same tree the worker had.
    */
   void writeOutcome(ScriptOutcome outcome, JsonCodec json) throws IOException {
@@ -140,7 +140,11 @@ final class WorkerWire {
     for (LogLine line : outcome.logs()) {
       string(line.level()).string(line.message());
     }
-    flush();
+  }
+
+  /** Whether bytes of another frame have already arrived. */
+  boolean inputWaiting() throws IOException {
+    return in.available() > 0;
   }
 
   /** Reads what {@link #writeOutcome} wrote, after its {@link #DONE}. */

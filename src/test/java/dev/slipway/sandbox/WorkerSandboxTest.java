@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -207,6 +208,23 @@ class WorkerSandboxTest {
     assertThat(interrupted).isTrue();
     // it waited parked, not spinning through the second the script took
     assertThat(Duration.ofNanos(cpuNanos.get())).isLessThan(Duration.ofMillis(300));
+  }
+
+  @Test
+  void an_outcome_is_not_held_back_behind_a_slow_run_sent_after_it() throws Exception {
+    var quick = unlimited.compile("quick", "const end = Date.now() + 100; while (Date.now() < end) {} return 'quick';",
+        ScriptLanguage.JAVASCRIPT);
+    var slow = unlimited.compile("slow-after", "const end = Date.now() + 2000; while (Date.now() < end) {} return 'slow';",
+        ScriptLanguage.JAVASCRIPT);
+    long sent = System.nanoTime();
+    // one worker: the slow run waits in its socket when the quick one ends, so the worker may
+    // hold the quick one's outcome back to send it with the next, but not for the slow run's 2 s
+    CompletableFuture<ScriptOutcome> first = unlimited.start(quick, null, ScriptHost.NONE);
+    CompletableFuture<ScriptOutcome> second = unlimited.start(slow, null, ScriptHost.NONE);
+    assertThat(valueOf(first.get(30, TimeUnit.SECONDS))).isEqualTo("quick");
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofMillis(1500));
+    assertThat(second).as("the slow run is still going").isNotDone();
+    assertThat(valueOf(second.get(30, TimeUnit.SECONDS))).isEqualTo("slow");
   }
 
   private static ScriptOutcome get(Future<ScriptOutcome> run) {
