@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code ctx.fetch}). It holds no credentials and reaches nothing itself; if a script exhausts
  * its heap the JVM exits ({@code -XX:+ExitOnOutOfMemoryError}) and the server starts another.
  *
- * <p>Arguments: the run timeout in milliseconds, the statement limit, and the path of the Unix
- * socket the server listens on for this worker.
+ * <p>Arguments: the run timeout in milliseconds, the statement limit, the niceness of everything
+ * but short runs ({@link RunnerThreads}; 0: the process has one priority), and the path of the
+ * Unix socket the server listens on for this worker.
  */
 public final class SandboxWorker {
 
@@ -54,31 +57,50 @@ public final class SandboxWorker {
   private final ArrayDeque<Work> ahead = new ArrayDeque<>();
   /** Outcomes written and not yet flushed (guarded by {@link #wire}). */
   private int held;
-  /** Sends outcomes held back too long (see {@link #send}). */
-  private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "slipway-worker-flusher");
+  /** Sends outcomes held back too long (see {@link #send}) and lowers runners that run long. */
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
+    Thread thread = new Thread(task, "slipway-worker-timer");
     thread.setDaemon(true);
     return thread;
   });
 
-  SandboxWorker(ScriptSandbox sandbox, WorkerWire wire) {
+  /** The threads that run scripts at a priority of their own; null when the whole process has one. */
+  private final RunnerThreads runners;
+
+  SandboxWorker(ScriptSandbox sandbox, WorkerWire wire, RunnerThreads runners) {
     this.sandbox = sandbox;
     this.wire = wire;
+    this.runners = runners;
+    if (runners != null) {
+      timer.scheduleWithFixedDelay(runners::tick, 2, 2, TimeUnit.MILLISECONDS);
+    }
   }
 
   public static void main(String[] args) throws IOException {
+    int niceness = Integer.parseInt(args[2]);
+    // first, so that every thread started from here on starts at the lower priority
+    RunnerThreads runners = null;
+    if (niceness > 0) {
+      var priorities = ThreadPriorities.load();
+      if (priorities.isPresent()) {
+        runners = RunnerThreads.start(priorities.get(), niceness);
+      } else {
+        System.err.println("sandbox worker: threads cannot be given priorities here (no gettid or setpriority); scripts run at the server's");
+      }
+    }
     var limits = new SandboxLimits(Duration.ofMillis(Long.parseLong(args[0])), Long.parseLong(args[1]), 1);
     SocketChannel connected;
     try {
-      connected = SocketChannel.open(UnixDomainSocketAddress.of(args[2]));
+      connected = SocketChannel.open(UnixDomainSocketAddress.of(args[3]));
     } catch (IOException e) {
       // the server gave up on this worker (it is closing, or the worker started too slowly)
-      System.err.println("sandbox worker: cannot reach the server at " + args[2] + ": " + e.getMessage());
+      System.err.println("sandbox worker: cannot reach the server at " + args[3] + ": " + e.getMessage());
       System.exit(1);
       return;
     }
     try (var sandbox = new ScriptSandbox(limits); var channel = connected) {
-      var worker = new SandboxWorker(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)));
+      var worker = new SandboxWorker(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
+          runners);
       worker.warmUp();
       worker.serve();
     }
@@ -114,16 +136,53 @@ public final class SandboxWorker {
     send(w -> w.kind(WorkerWire.READY), false);
   }
 
-  /** Answers the server until it closes the channel. */
+  /** Answers the server until it closes the channel: here, or on runner threads while this one waits. */
   void serve() throws IOException {
+    if (runners == null) {
+      serveHere();
+      return;
+    }
+    var done = new CompletableFuture<Void>();
+    runners.startRunner(() -> serveOn(done));
+    try {
+      done.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e;
+    }
+  }
+
+  /** Serves on the current runner, and on new ones for as long as runners hand over. */
+  private void serveOn(CompletableFuture<Void> done) {
+    try {
+      if (serveHere()) {
+        done.complete(null);
+      } else {
+        runners.startRunner(() -> serveOn(done));
+      }
+    } catch (Throwable e) {
+      done.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Answers the server until it closes the channel (true), or until this thread was lowered for
+   * a long run and must hand over to a new runner (false).
+   */
+  private boolean serveHere() throws IOException {
     while (true) {
+      if (runners != null && runners.lowered()) {
+        return false;
+      }
       Work work = ahead.pollFirst();
       if (work == null) {
         byte kind;
         try {
           kind = wire.readKind();
         } catch (EOFException e) {
-          return;
+          return true;
         }
         work = readWork(kind);
       }
@@ -167,7 +226,13 @@ public final class SandboxWorker {
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
     try {
-      CompiledScript script = sandbox.compile(name, source, language);
+      running();
+      CompiledScript script;
+      try {
+        script = sandbox.compile(name, source, language);
+      } finally {
+        paused();
+      }
       send(w -> w.kind(WorkerWire.COMPILED).string(script.javascript()), false);
     } catch (ScriptCompileException e) {
       send(w -> w.kind(WorkerWire.COMPILE_ERROR).number(e.line()).string(e.detail()), false);
@@ -181,12 +246,31 @@ public final class SandboxWorker {
    */
   private void run(CompiledScript script, String input) throws IOException {
     long failures = sandbox.engineFailures();
-    ScriptOutcome outcome = sandbox.runJson(script, input, host, true);
+    running();
+    ScriptOutcome outcome;
+    try {
+      outcome = sandbox.runJson(script, input, host, true);
+    } finally {
+      paused();
+    }
     send(w -> w.writeOutcome(outcome, json), true);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");
       System.exit(ENGINE_FAILED_EXIT);
+    }
+  }
+
+  /** The runner began, or went on, running a script or compile (see {@link RunnerThreads}). */
+  private void running() {
+    if (runners != null) {
+      runners.running();
+    }
+  }
+
+  private void paused() {
+    if (runners != null) {
+      runners.paused();
     }
   }
 
@@ -201,7 +285,7 @@ public final class SandboxWorker {
       frame.write(wire);
       if (mayHold && held < HOLD_COUNT && (!ahead.isEmpty() || wire.inputWaiting())) {
         if (held++ == 0) {
-          flusher.schedule(this::flushHeld, HOLD.toNanos(), TimeUnit.NANOSECONDS);
+          timer.schedule(this::flushHeld, HOLD.toNanos(), TimeUnit.NANOSECONDS);
         }
         return;
       }
@@ -250,6 +334,7 @@ public final class SandboxWorker {
     }
 
     private String ask(WorkerWire.Frame question) {
+      paused();
       try {
         send(question, false);
         byte kind;
@@ -258,6 +343,7 @@ public final class SandboxWorker {
           ahead.addLast(readWork(kind));
         }
         String value = wire.readNullable();
+        running();
         if (kind == WorkerWire.REFUSE) {
           throw new HostRefusal(value);
         }

@@ -46,9 +46,12 @@ final class WorkerCommand {
     String modulePath = System.getProperty("jdk.module.path", "");
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
     List<String> command = new ArrayList<>();
-    if (niceness > 0 && Files.isExecutable(NICE)) {
-      // scripts yield the CPU to the server's own work: a script burning a core until its
-      // timeout then slows the endpoints that run no script much less
+    // scripts that run long yield the CPU to the server's own work: a script burning a core until
+    // its timeout then slows the endpoints that run no script much less. Where threads can have
+    // priorities of their own, short runs keep the server's (RunnerThreads); elsewhere the whole
+    // worker runs lower
+    boolean perThread = niceness > 0 && ThreadPriorities.supported();
+    if (niceness > 0 && !perThread && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
     }
     command.addAll(List.of(
@@ -63,7 +66,7 @@ final class WorkerCommand {
         "-D" + QUIET_PROPERTY + "=true"));
     if (!modulePath.isEmpty()) {
       command.addAll(List.of("--module-path", modulePath, "--add-modules", "org.graalvm.polyglot",
-          "--enable-native-access=org.graalvm.truffle"));
+          "--enable-native-access=org.graalvm.truffle,ALL-UNNAMED"));
     } else {
       command.add("--enable-native-access=ALL-UNNAMED");
     }
@@ -79,7 +82,7 @@ final class WorkerCommand {
       }
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName(),
-        Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit())));
+        Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit()), Integer.toString(perThread ? niceness : 0)));
     return new WorkerCommand(command, noJit);
   }
 

@@ -4,8 +4,12 @@ import static dev.slipway.sandbox.Outcomes.kindOf;
 import static dev.slipway.sandbox.Outcomes.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -225,6 +229,66 @@ class WorkerSandboxTest {
     assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofMillis(1500));
     assertThat(second).as("the slow run is still going").isNotDone();
     assertThat(valueOf(second.get(30, TimeUnit.SECONDS))).isEqualTo("slow");
+  }
+
+  @Test
+  void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
+    assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
+    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
+    try {
+      awaitWorkers(lowering, 1);
+      long pid = lowering.pids().getFirst();
+      var idle = nicenessByThread(pid);
+      assertThat(runners(idle)).as("one runner, at the server's priority").hasSize(1).containsValue(0);
+      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("script-spawner", 0);
+      idle.forEach((name, niceness) -> {
+        if (!name.startsWith("script-")) assertThat(niceness).as(name).isEqualTo(10);
+      });
+
+      var busy = lowering.compile("busy", "const end = Date.now() + 1000; while (Date.now() < end) {} return 'busy';",
+          ScriptLanguage.JAVASCRIPT);
+      CompletableFuture<ScriptOutcome> running = lowering.start(busy, null, ScriptHost.NONE);
+      Thread.sleep(400);
+      assertThat(running).isNotDone();
+      var during = runners(nicenessByThread(pid));
+      assertThat(during).as("the long run's runner is lowered").hasSize(1).containsValue(10);
+      assertThat(valueOf(running.get(30, TimeUnit.SECONDS))).isEqualTo("busy");
+
+      var quick = lowering.compile("quick-after", "return 'quick';", ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(lowering.run(quick, null, ScriptHost.NONE))).isEqualTo("quick");
+      var after = runners(nicenessByThread(pid));
+      assertThat(after).as("a new runner took over, at the server's priority").hasSize(1).containsValue(0);
+      assertThat(after.keySet()).doesNotContainAnyElementsOf(during.keySet());
+    } finally {
+      lowering.close();
+    }
+  }
+
+  /** Each thread of process {@code pid} by name (as the kernel keeps it, 15 characters) and its niceness. */
+  private static Map<String, Integer> nicenessByThread(long pid) throws IOException {
+    var threads = new java.util.TreeMap<String, Integer>();
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String name = Files.readString(task.resolve("comm")).strip();
+          String stat = Files.readString(task.resolve("stat"));
+          // the fields after "(name) ": state is the 3rd field of the line, niceness the 19th
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          threads.put(name, Integer.parseInt(fields[16]));
+        } catch (IOException | RuntimeException ended) {
+          // the thread ended while listed
+        }
+      }
+    }
+    return threads;
+  }
+
+  private static Map<String, Integer> runners(Map<String, Integer> threads) {
+    var runners = new java.util.TreeMap<String, Integer>();
+    threads.forEach((name, niceness) -> {
+      if (name.startsWith("script-runner")) runners.put(name, niceness);
+    });
+    return runners;
   }
 
   private static ScriptOutcome get(Future<ScriptOutcome> run) {
