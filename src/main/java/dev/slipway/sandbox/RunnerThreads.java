@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for {@link #LONG_RUN} without a pause (a pause: waiting for the server's answer to a question),
  * the {@linkplain #tick ticker} lowers the runner too. A lowered thread cannot be raised again
  * without privileges, so after that run it hands the work to a new runner, which a spawner thread
- * kept at the normal priority starts, and ends.
+ * kept at the normal priority starts, and ends. (GraalJS keeps nothing for a thread that has
+ * ended: after 1,500 runs of 12 ms, each on a runner of its own, a worker held as many
+ * {@code PolyglotThreadInfo}s as before them.)
  *
  * <p>Measured on W4 (two cores, busy): workers wholly at niceness 10 served ~28,500 req/s,
  * at niceness 0 ~31,000; scripts that burn a core until their timeout at niceness 0 doubled a
@@ -60,7 +62,7 @@ final class RunnerThreads {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }, "script-spawner");
+    }, "runner-spawner");
     spawner.setDaemon(true);
     spawner.start();
     var threads = new RunnerThreads(priorities, niceness, toStart, spawnerThread.join());
@@ -76,7 +78,7 @@ final class RunnerThreads {
       // threads that an earlier runner started have its priority
       priorities.lowerAllBut(niceness, spawnerThread, runnerThread);
       work.run();
-    }, "script-runner-" + numbers.incrementAndGet()).start());
+    }, "runner-" + numbers.incrementAndGet()).start());
   }
 
   /** The runner began, or went on after a pause, running a script or a compile. */

@@ -240,9 +240,9 @@ class WorkerSandboxTest {
       long pid = lowering.pids().getFirst();
       var idle = nicenessByThread(pid);
       assertThat(runners(idle)).as("one runner, at the server's priority").hasSize(1).containsValue(0);
-      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("script-spawner", 0);
+      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("runner-spawner", 0);
       idle.forEach((name, niceness) -> {
-        if (!name.startsWith("script-")) assertThat(niceness).as(name).isEqualTo(10);
+        if (!name.startsWith("runner-")) assertThat(niceness).as(name).isEqualTo(10);
       });
 
       var busy = lowering.compile("busy", "const end = Date.now() + 1000; while (Date.now() < end) {} return 'busy';",
@@ -286,7 +286,7 @@ class WorkerSandboxTest {
   private static Map<String, Integer> runners(Map<String, Integer> threads) {
     var runners = new java.util.TreeMap<String, Integer>();
     threads.forEach((name, niceness) -> {
-      if (name.startsWith("script-runner")) runners.put(name, niceness);
+      if (name.startsWith("runner-") && !name.equals("runner-spawner")) runners.put(name, niceness);
     });
     return runners;
   }
