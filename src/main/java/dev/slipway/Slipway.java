@@ -114,7 +114,7 @@ public final class Slipway implements AutoCloseable {
           ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
           : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
-              config.sandboxWorkerCount()), config.sandboxWorkerHeap(), config.sandboxNice(), compiled));
+              config.sandboxWorkerCount()), config.sandboxWorkerHeap(), config.sandboxNice(), config.sandboxShortRunsAtServerPriority(), compiled));
       if (config.sandboxInProcess()) {
         LOG.warn("SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "
             + "use it only when every script author is trusted");

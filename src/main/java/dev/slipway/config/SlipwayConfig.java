@@ -37,6 +37,7 @@ public record SlipwayConfig(
     int sandboxWorkers,
     String sandboxWorkerHeap,
     int sandboxNice,
+    boolean sandboxShortRunsAtServerPriority,
     CallLog.Level callLogLevel) {
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
@@ -64,6 +65,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
     defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
     defaults.put("SLIPWAY_SANDBOX_NICE", "10");
+    defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "false");
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     return Map.copyOf(defaults);
   }
@@ -131,6 +133,7 @@ public record SlipwayConfig(
         (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
         reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
         (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
+        reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
         reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
     for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
         Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {

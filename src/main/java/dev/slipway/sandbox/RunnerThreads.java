@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ended: after 1,500 runs of 12 ms, each on a runner of its own, a worker held as many
  * {@code PolyglotThreadInfo}s as before them.)
  *
- * <p>Measured on W4 (two cores, busy): workers wholly at niceness 10 served ~28,500 req/s,
- * at niceness 0 ~31,000; scripts that burn a core until their timeout at niceness 0 doubled a
- * script-free endpoint's p99 (bench/README.md).
+ * <p>Measured on W4 (two cores, busy): workers wholly at niceness 10 served ~28,500 req/s, with
+ * runner threads ~31,000. But under the hostile corpus a script-free endpoint's p99 went past 2x
+ * its quiet figure in 2 of 6 runs (1.2-8x), against 1.7-1.9x with the whole worker lowered, so
+ * this is off unless {@code SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY} asks for it
+ * (bench/README.md).
  */
 final class RunnerThreads {
 

@@ -41,16 +41,18 @@ final class WorkerCommand {
   /**
    * @param heap the worker's {@code -Xmx} value, e.g. {@code 256m}
    * @param niceness how much lower than the server's the workers' scheduling priority is (0-19)
+   * @param shortRunsAtServerPriority whether runs keep the server's priority for their first 10 ms
+   *                                  ({@link RunnerThreads}), where threads have priorities of their own
    */
-  static WorkerCommand of(String heap, int niceness, SandboxLimits limits) {
+  static WorkerCommand of(String heap, int niceness, boolean shortRunsAtServerPriority, SandboxLimits limits) {
     String modulePath = System.getProperty("jdk.module.path", "");
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
     List<String> command = new ArrayList<>();
-    // scripts that run long yield the CPU to the server's own work: a script burning a core until
-    // its timeout then slows the endpoints that run no script much less. Where threads can have
-    // priorities of their own, short runs keep the server's (RunnerThreads); elsewhere the whole
-    // worker runs lower
-    boolean perThread = niceness > 0 && ThreadPriorities.supported();
+    // scripts yield the CPU to the server's own work: a script burning a core until its timeout
+    // then slows the endpoints that run no script much less. Asked to, and where threads can have
+    // priorities of their own, short runs keep the server's (RunnerThreads: ~9% more W4, but W1's
+    // p99 under the hostile corpus went past 2x in 2 of 6 runs); otherwise the whole worker runs lower
+    boolean perThread = shortRunsAtServerPriority && niceness > 0 && ThreadPriorities.supported();
     if (niceness > 0 && !perThread && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
     }

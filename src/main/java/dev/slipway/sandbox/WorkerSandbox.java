@@ -116,10 +116,20 @@ public final class WorkerSandbox implements Sandbox {
    * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
   public WorkerSandbox(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
+    this(limits, heap, niceness, false, compiled);
+  }
+
+  /**
+   * @param shortRunsAtServerPriority whether a worker runs each script's first 10 ms at the
+   *                                  server's priority and only the rest lower ({@link RunnerThreads},
+   *                                  Linux), instead of the whole worker lower
+   */
+  public WorkerSandbox(SandboxLimits limits, String heap, int niceness, boolean shortRunsAtServerPriority,
+      TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
-    this.command = WorkerCommand.of(heap, niceness, limits);
+    this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits);
     try {
       this.sockets = Files.createTempDirectory("slipway-sandbox-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

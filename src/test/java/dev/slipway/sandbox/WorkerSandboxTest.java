@@ -234,7 +234,7 @@ class WorkerSandboxTest {
   @Test
   void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
-    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
+    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, true, TranspileCache.NONE);
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
