@@ -59,12 +59,12 @@ public final class CompiledEndpoint {
     this.dataSource = dataSource;
     // alternatives (steps sharing an id) run one at most
     long databaseSteps = steps.stream()
-        .filter(s -> s instanceof CompiledStep.Sql || s instanceof CompiledStep.Script).map(CompiledStep::id).distinct().count();
+        .filter(CompiledStep::mayBlock).map(CompiledStep::id).distinct().count();
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
     this.transactional = databaseSteps > 1 || anyScript;
     this.blockingFrom = new boolean[steps.size() + 1];
     for (int i = steps.size() - 1; i >= 0; i--) {
-      blockingFrom[i] = blockingFrom[i + 1] || steps.get(i) instanceof CompiledStep.Sql || steps.get(i) instanceof CompiledStep.Script;
+      blockingFrom[i] = blockingFrom[i + 1] || steps.get(i).mayBlock();
     }
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();

@@ -32,6 +32,11 @@ sealed interface CompiledStep {
 
   StepResult run(StepContext context) throws SQLException;
 
+  /** Whether the step may work in the database or wait on a script (and so block its thread). */
+  default boolean mayBlock() {
+    return this instanceof Sql || this instanceof Script;
+  }
+
   /** What a step produced. */
   sealed interface StepResult {
     record Output(Object value) implements StepResult {}
