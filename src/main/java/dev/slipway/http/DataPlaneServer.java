@@ -278,6 +278,12 @@ public final class DataPlaneServer implements AutoCloseable {
       // HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body
       if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) return new byte[0];
       try (InputStream in = Request.asInputStream(request)) {
+        if (declared > 0 && declared <= maxBodyBytes) {
+          // the length is known: one array of that size, not a growing series of 16 KB buffers
+          byte[] body = new byte[(int) declared];
+          if (in.readNBytes(body, 0, body.length) < body.length) throw new IOException("the body ended early");
+          return body;
+        }
         byte[] body = declared > maxBodyBytes ? null : in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
         if (body == null || body.length > maxBodyBytes) {
           drain(in);

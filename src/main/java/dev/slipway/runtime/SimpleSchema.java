@@ -6,6 +6,7 @@ import dev.slipway.spec.Violation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,7 +32,10 @@ final class SimpleSchema {
   private static final Pattern UUID =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
-  private final String type;
+  /** The JSON types, resolved once so that each value's check is a switch on an enum. */
+  private enum Type { STRING, INTEGER, NUMBER, BOOLEAN, OBJECT, ARRAY, NULL }
+
+  private final Type type;
   private final String format;
   private final List<Object> enumValues;
   private final String enumText;
@@ -50,7 +54,7 @@ final class SimpleSchema {
   private final Integer maxItems;
 
   private SimpleSchema(JsonNode schema, Map<String, SimpleSchema> properties, SimpleSchema items) {
-    this.type = schema.path("type").isTextual() ? schema.get("type").asText() : null;
+    this.type = schema.path("type").isTextual() ? Type.valueOf(schema.get("type").asText().toUpperCase(Locale.ROOT)) : null;
     this.format = schema.path("format").isTextual() && FORMATS.contains(schema.get("format").asText())
         ? schema.get("format").asText() : null;
     this.enumValues = schema.has("enum") ? numbersAsDoubles(Json.plain(schema.get("enum"))) : null;
@@ -121,67 +125,90 @@ final class SimpleSchema {
 
   /** Adds a violation at {@code path} for each way {@code value} (already coerced) breaks the schema. */
   void check(Object value, String path, List<Violation> violations) {
+    check(value, new Where(null, path, -1), violations);
+  }
+
+  /**
+   * Where a value is: a parent and a property name or an array index. The JSON pointer is only
+   * spelled out for a violation, so a valid array of a thousand items builds no strings.
+   */
+  private record Where(Where parent, String name, int index) {
+    Where property(String property) {
+      return new Where(this, property, -1);
+    }
+
+    Where item(int i) {
+      return new Where(this, null, i);
+    }
+
+    @Override
+    public String toString() {
+      String here = name != null ? name : String.valueOf(index);
+      return parent == null ? here : parent + "/" + here;
+    }
+  }
+
+  private void check(Object value, Where where, List<Violation> violations) {
     if (type != null && !hasType(value)) {
-      violations.add(new Violation(path, typeName(value) + " found, " + type + " expected"));
+      violations.add(new Violation(where.toString(), typeName(value) + " found, " + type.name().toLowerCase(Locale.ROOT) + " expected"));
       return;
     }
     if (enumValues != null && !enumValues.contains(value instanceof Number n ? (Object) n.doubleValue() : value)) {
-      violations.add(new Violation(path, "does not have a value in the enumeration " + enumText));
+      violations.add(new Violation(where.toString(), "does not have a value in the enumeration " + enumText));
     }
     if (value instanceof Number number) {
       double n = number.doubleValue();
-      if (minimum != null && n < minimum) violations.add(new Violation(path, "must have a minimum value of " + show(minimum)));
-      if (maximum != null && n > maximum) violations.add(new Violation(path, "must have a maximum value of " + show(maximum)));
+      if (minimum != null && n < minimum) violations.add(new Violation(where.toString(), "must have a minimum value of " + show(minimum)));
+      if (maximum != null && n > maximum) violations.add(new Violation(where.toString(), "must have a maximum value of " + show(maximum)));
       if (exclusiveMinimum != null && n <= exclusiveMinimum) {
-        violations.add(new Violation(path, "must have an exclusive minimum value of " + show(exclusiveMinimum)));
+        violations.add(new Violation(where.toString(), "must have an exclusive minimum value of " + show(exclusiveMinimum)));
       }
       if (exclusiveMaximum != null && n >= exclusiveMaximum) {
-        violations.add(new Violation(path, "must have an exclusive maximum value of " + show(exclusiveMaximum)));
+        violations.add(new Violation(where.toString(), "must have an exclusive maximum value of " + show(exclusiveMaximum)));
       }
     }
     if (value instanceof String text) {
       int length = text.codePointCount(0, text.length());
-      if (minLength != null && length < minLength) violations.add(new Violation(path, "must be at least " + minLength + " characters long"));
-      if (maxLength != null && length > maxLength) violations.add(new Violation(path, "must be at most " + maxLength + " characters long"));
+      if (minLength != null && length < minLength) violations.add(new Violation(where.toString(), "must be at least " + minLength + " characters long"));
+      if (maxLength != null && length > maxLength) violations.add(new Violation(where.toString(), "must be at most " + maxLength + " characters long"));
       if (pattern != null && !pattern.matcher(text).find()) {
-        violations.add(new Violation(path, "does not match the regex pattern " + pattern.pattern()));
+        violations.add(new Violation(where.toString(), "does not match the regex pattern " + pattern.pattern()));
       }
-      if (format != null && !matchesFormat(text)) violations.add(new Violation(path, "does not match the " + format + " format"));
+      if (format != null && !matchesFormat(text)) violations.add(new Violation(where.toString(), "does not match the " + format + " format"));
     }
     if (value instanceof Map<?, ?> object) {
       for (String name : required) {
-        if (!object.containsKey(name)) violations.add(new Violation(path + "/" + name, "required property '" + name + "' not found"));
+        if (!object.containsKey(name)) violations.add(new Violation(where.property(name).toString(), "required property '" + name + "' not found"));
       }
       for (var entry : object.entrySet()) {
         String name = String.valueOf(entry.getKey());
         SimpleSchema property = properties.get(name);
         if (property != null) {
-          property.check(entry.getValue(), path + "/" + name, violations);
+          property.check(entry.getValue(), where.property(name), violations);
         } else if (!additionalProperties) {
-          violations.add(new Violation(path + "/" + name,
+          violations.add(new Violation(where.property(name).toString(),
               "property '" + name + "' is not defined in the schema and the schema does not allow additional properties"));
         }
       }
     }
     if (value instanceof List<?> list) {
-      if (minItems != null && list.size() < minItems) violations.add(new Violation(path, "must have at least " + minItems + " items but found " + list.size()));
-      if (maxItems != null && list.size() > maxItems) violations.add(new Violation(path, "must have at most " + maxItems + " items but found " + list.size()));
+      if (minItems != null && list.size() < minItems) violations.add(new Violation(where.toString(), "must have at least " + minItems + " items but found " + list.size()));
+      if (maxItems != null && list.size() > maxItems) violations.add(new Violation(where.toString(), "must have at most " + maxItems + " items but found " + list.size()));
       if (items != null) {
-        for (int i = 0; i < list.size(); i++) items.check(list.get(i), path + "/" + i, violations);
+        for (int i = 0; i < list.size(); i++) items.check(list.get(i), where.item(i), violations);
       }
     }
   }
 
   private boolean hasType(Object value) {
     return switch (type) {
-      case "string" -> value instanceof String;
-      case "integer" -> value instanceof Long || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
-      case "number" -> value instanceof Number;
-      case "boolean" -> value instanceof Boolean;
-      case "object" -> value instanceof Map;
-      case "array" -> value instanceof List;
-      case "null" -> value == null;
-      default -> true;
+      case STRING -> value instanceof String;
+      case INTEGER -> value instanceof Long || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
+      case NUMBER -> value instanceof Number;
+      case BOOLEAN -> value instanceof Boolean;
+      case OBJECT -> value instanceof Map;
+      case ARRAY -> value instanceof List;
+      case NULL -> value == null;
     };
   }
 

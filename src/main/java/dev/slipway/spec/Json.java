@@ -2,6 +2,7 @@ package dev.slipway.spec;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +21,9 @@ import java.util.HexFormat;
  *
  * <p>Reading is bounded: nesting deeper than {@link #MAX_DEPTH} fails as malformed input instead of
  * exhausting the stack, and whole numbers read as {@code Long} (the expression language has no
- * 32-bit integers).
+ * 32-bit integers). Decimals are read with Jackson's fast double parser (FastDoubleParser, bundled
+ * with jackson-core): the same correctly rounded values as {@code Double.parseDouble}, in a
+ * fraction of the time, which shows on every request with numbers in its body.
  */
 public final class Json {
   /** Deepest nesting of arrays and objects accepted in any JSON or YAML Slipway reads. */
@@ -32,7 +35,8 @@ public final class Json {
       .maxNumberLength(100)
       .build();
 
-  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build())
+  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS)
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build())
       .addModule(new JavaTimeModule())
       .enable(DeserializationFeature.USE_LONG_FOR_INTS)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
