@@ -15,6 +15,10 @@
 #   PEERS_SRC=<repo>/../shared/bench-peers
 #   ROUNDS=1                load each server this many times in a row (same process, labels "<name>/rN",
 #                           side by side in the table): later rounds show a warmed-up JIT
+#   INTERLEAVE=0            1: start every peer first, then take turns, round by round (Slipway r1, Bun r1,
+#                           Slipway r2, ...), so that a slow spell of a shared machine falls on both
+#                           peers alike; the idle peer waits, started, while the other is loaded.
+#                           At most one of slipway and slipway-template
 #   INSTALL=auto            run the harness's install.sh when wrk, PostgreSQL 15 or bun is missing;
 #                           1 = always, 0 = never
 #   SLIPWAY_CALL_LOG_LEVEL  INFO (the product default) unless set; another level changes the label
@@ -34,6 +38,7 @@ PEERS=${PEERS:-slipway bun}
 INSTALL=${INSTALL:-auto}
 ROUNDS=${ROUNDS:-1}
 ATTACKS=${ATTACKS:-0}
+INTERLEAVE=${INTERLEAVE:-0}
 export DURATION=${DURATION:-15s} WARMUP=${WARMUP:-5s}
 
 say() { echo "bench: $*" >&2; }
@@ -125,7 +130,12 @@ attack_loop() { # attack_loop <url>: each hostile endpoint in turn, forever; pri
 }
 
 # --- Slipway --------------------------------------------------------------------------------------
-run_slipway() { # run_slipway [template]: with "template", W1-W3 come from the crud-endpoint template
+# What start_slipway and start_peer leave for the rounds and for finishing: a started server each,
+# as "label pid url", and Slipway's own.
+started=()
+slipway_control_url="" slipway_log="" attacker=""
+
+start_slipway() { # start_slipway [template]: with "template", W1-W3 come from the crud-endpoint template
   local from=${1:-specs} port control token log label url level
   port=${SLIPWAY_BENCH_PORT:-$(free_port)}
   control=${SLIPWAY_BENCH_CONTROL_PORT:-$(free_port)}
@@ -148,6 +158,7 @@ run_slipway() { # run_slipway [template]: with "template", W1-W3 come from the c
   slipway_pid=$!   # bin/slipway ends in `exec java`: this pid becomes the JVM's
 
   local control_url="http://127.0.0.1:$control"
+  slipway_control_url=$control_url slipway_log=$log
   for _ in $(seq 1 600); do   # up to 5 min: bin/slipway builds first when the build is stale
     curl -sf --max-time 2 -o /dev/null "$control_url/api/health" && break
     kill -0 "$slipway_pid" 2>/dev/null || { tail -30 "$log" >&2; die "slipway exited during start-up"; }
@@ -185,13 +196,17 @@ run_slipway() { # run_slipway [template]: with "template", W1-W3 come from the c
 
   url="http://127.0.0.1:$port"
   node check.mjs "$url" "$WORKLOADS" >&2 || die "slipway breaks the benchmark contracts (above)"
-  local attacker=""
+  attacker=""
   if [[ $ATTACKS == 1 ]]; then
     attack_loop "$url" > "$BENCH_DIR/data/attacks-$stamp.log" &
     attacker=$!
     say "attacking /hostile/* in a loop (pid $attacker), answers in $BENCH_DIR/data/attacks-$stamp.log"
   fi
-  load_rounds "$label" "$jvm_pid" "$url"
+  started+=("$label $jvm_pid $url")
+}
+
+finish_slipway() { # stops the attacks, reports what the server used and stops it
+  local control_url=$slipway_control_url log=$slipway_log
   if [[ -n $attacker ]]; then
     kill "$attacker" 2>/dev/null || true
     wait "$attacker" 2>/dev/null || true
@@ -224,25 +239,51 @@ run_slipway() { # run_slipway [template]: with "template", W1-W3 come from the c
   stop_slipway
 }
 
-run_peer() { # run_peer <A|B> <label>
+start_peer() { # start_peer <A|B> <label>
   local id=$1 label=$2 pid url
   started_peers+=("$id")
   read -r pid url < <(./peer.sh start "$id")
   node check.mjs "$url" "$WORKLOADS" >&2 || die "peer $label breaks the benchmark contracts (above)"
-  load_rounds "$label" "$pid" "$url"
-  ./peer.sh stop "$id" >&2
+  started+=("$label $pid $url")
+}
+
+start() { # start <peer>
+  case $1 in
+    slipway) start_slipway ;;
+    slipway-template) start_slipway template ;;
+    bun) start_peer A peer-bun ;;
+    node) start_peer B peer-node ;;
+  esac
+}
+
+finish() { # finish <peer>
+  case $1 in
+    slipway | slipway-template) finish_slipway ;;
+    bun) ./peer.sh stop A >&2 ;;
+    node) ./peer.sh stop B >&2 ;;
+  esac
 }
 
 load_before=$(uptime)
 say "$load_before"
-for peer in $PEERS; do
-  case $peer in
-    slipway) run_slipway ;;
-    slipway-template) run_slipway template ;;
-    bun) run_peer A peer-bun ;;
-    node) run_peer B peer-node ;;
-  esac
-done
+if [[ $INTERLEAVE == 1 ]]; then
+  [[ " $PEERS " == *" slipway "* && " $PEERS " == *" slipway-template "* ]] && die "INTERLEAVE=1 takes one of slipway and slipway-template"
+  for peer in $PEERS; do start "$peer"; done
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in "${started[@]}"; do
+      read -r label pid url <<< "$server"
+      SERVER_PID=$pid ./run.sh "$label/r$round" "$url" "$WORKLOADS" >&2
+    done
+  done
+  for peer in $PEERS; do finish "$peer"; done
+else
+  for peer in $PEERS; do
+    start "$peer"
+    read -r label pid url <<< "${started[-1]}"
+    load_rounds "$label" "$pid" "$url"
+    finish "$peer"
+  done
+fi
 
 echo
 echo "Results ($RESULTS), $(date -Iseconds), $(nproc) CPUs; before the run:$load_before"
