@@ -23,6 +23,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -38,8 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data plane: serves the live release's endpoints at exactly their paths, and nothing else.
- * Bare Jetty 12 with one handler, each request on a pooled thread: route, run the pipeline,
- * answer, record the call. Every answer carries {@code X-Request-Id}; every error is problem+json.
+ * Bare Jetty 12 with one handler: route on the selector, run the pipeline there when it cannot
+ * block and on a pooled thread otherwise, answer, record the call. Every answer carries {@code X-Request-Id}; every error is problem+json.
  */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
@@ -70,7 +71,7 @@ public final class DataPlaneServer implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
-    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls));
+    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls, threads));
     server.setErrorHandler(DataPlaneServer::protocolError);
   }
 
@@ -160,17 +161,27 @@ public final class DataPlaneServer implements AutoCloseable {
     }
   }
 
-  /** Handles every request: blocking code, run by Jetty on a pooled thread. */
+  /**
+   * Handles every request, on the thread that read it: Jetty's selector, which must never block,
+   * since every connection waits on it. (Measured: Jetty ran even a handler declared blocking
+   * there, so that one request waiting on the database, or on room in a busy sandbox, held up all
+   * the others: W1's p99 went from 8 ms to 1.8 s while hostile scripts kept the workers full.) A
+   * request goes on here only when nothing before its first script can block and its body has
+   * arrived; any other is handed to the pool.
+   */
   private static final class EndpointHandler extends Handler.Abstract {
     private final long maxBodyBytes;
     private final LiveRouting routing;
     private final CallLog calls;
+    /** Where a request that may block goes, off the thread that read it. */
+    private final java.util.concurrent.Executor threads;
 
-    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls) {
-      super(InvocationType.BLOCKING);
+    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, java.util.concurrent.Executor threads) {
+      super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
       this.calls = calls;
+      this.threads = threads;
     }
 
     @Override
@@ -187,9 +198,12 @@ public final class DataPlaneServer implements AutoCloseable {
         switch (call.table.router().find(call.method, call.path)) {
           case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
             call.endpoint = found;
-            // a script step may end on another thread: the answer goes out from there
-            found.handleAsync(read(request, call.path, values, call.requestId), false)
-                .whenComplete(call::answer);
+            PartBody arrived = found.startsWithoutBlocking() ? arrived(request) : null;
+            if (arrived != null && arrived.complete()) {
+              start(call, found, request, values, arrived);
+            } else {
+              threads.execute(() -> start(call, found, request, values, arrived));
+            }
           }
           case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(Problems.response(new ProblemException(405,
               "method_not_allowed", "Method Not Allowed", call.method + " is not allowed on " + call.path + "; allowed: "
@@ -205,6 +219,20 @@ public final class DataPlaneServer implements AutoCloseable {
         call.fail(e);
       }
       return true;
+    }
+
+    /**
+     * Runs the endpoint for the call; a script step may end on another thread, and the answer goes
+     * out from there. {@code arrived}: what of the body was read without blocking, or null.
+     */
+    private void start(Call call, CompiledEndpoint found, Request request, List<String> values, PartBody arrived) {
+      try {
+        found.handleAsync(read(request, call.path, values, call.requestId, arrived), false).whenComplete(call::answer);
+      } catch (ProblemException e) {
+        call.answer(Problems.response(e, call.path, call.requestId), null);
+      } catch (RuntimeException e) {
+        call.fail(e);
+      }
     }
 
     /** One data-plane call: what its answer needs, and the answer and its log record once it is known. */
@@ -261,7 +289,7 @@ public final class DataPlaneServer implements AutoCloseable {
       }
     }
 
-    private EndpointRequest read(Request request, String path, List<String> pathValues, String requestId) {
+    private EndpointRequest read(Request request, String path, List<String> pathValues, String requestId, PartBody arrived) {
       var headers = new HeaderMap(request.getHeaders());
       Map<String, List<String>> query = Map.of();
       if (request.getHttpURI().getQuery() != null) {
@@ -269,19 +297,62 @@ public final class DataPlaneServer implements AutoCloseable {
         query = new LinkedHashMap<>();
         for (Fields.Field field : fields) query.put(field.getName(), field.getValues());
       }
-      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request), requestId,
+      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request, arrived), requestId,
           Request.getRemoteAddr(request));
     }
 
-    private byte[] body(Request request) {
+    /**
+     * A body of known length as far as it has arrived: {@code bytes} has its length, and the first
+     * {@code filled} of them are read.
+     */
+    private record PartBody(byte[] bytes, int filled) {
+      boolean complete() {
+        return filled == bytes.length;
+      }
+    }
+
+    /**
+     * Reads what has arrived of the body without blocking: the whole body when it is all there (a
+     * small one usually comes with the headers); null when its length is unknown or over the limit,
+     * or reading failed, for {@link #body} to deal with.
+     */
+    private PartBody arrived(Request request) {
+      long declared = request.getLength();
+      // HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body
+      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+        return new PartBody(new byte[0], 0);
+      }
+      if (declared < 0 || declared > maxBodyBytes) return null;
+      byte[] bytes = new byte[(int) declared];
+      int filled = 0;
+      while (filled < bytes.length) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) break;
+        try {
+          if (Content.Chunk.isFailure(chunk)) return filled == 0 ? null : new PartBody(bytes, filled);
+          ByteBuffer buffer = chunk.getByteBuffer();
+          int n = Math.min(buffer.remaining(), bytes.length - filled);
+          buffer.get(bytes, filled, n);
+          filled += n;
+          if (chunk.isLast()) break;
+        } finally {
+          chunk.release();
+        }
+      }
+      return new PartBody(bytes, filled);
+    }
+
+    private byte[] body(Request request, PartBody arrived) {
+      if (arrived != null && arrived.complete()) return arrived.bytes();
       long declared = request.getLength();
       // HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body
       if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) return new byte[0];
       try (InputStream in = Request.asInputStream(request)) {
         if (declared > 0 && declared <= maxBodyBytes) {
           // the length is known: one array of that size, not a growing series of 16 KB buffers
-          byte[] body = new byte[(int) declared];
-          if (in.readNBytes(body, 0, body.length) < body.length) throw new IOException("the body ended early");
+          byte[] body = arrived != null ? arrived.bytes() : new byte[(int) declared];
+          int from = arrived != null ? arrived.filled() : 0;
+          if (in.readNBytes(body, from, body.length - from) < body.length - from) throw new IOException("the body ended early");
           return body;
         }
         byte[] body = declared > maxBodyBytes ? null : in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));

@@ -27,6 +27,13 @@ public final class CompiledEndpoint {
   private final boolean[] alternative;
   /** Whether a step from this index on may block (database work or a script); one more than the steps. */
   private final boolean[] blockingFrom;
+  /**
+   * Whether nothing before the first script can block (see {@link #startsWithoutBlocking}):
+   * a public endpoint without rate limits whose steps before it run no SQL.
+   */
+  private final boolean quickStart;
+  /** The first script, when {@link #quickStart}; null when there is none. */
+  private final CompiledStep.Script firstScript;
   private final ResponseTemplate response;
   private final DataSource dataSource;
   private final SecretSource secrets;
@@ -66,6 +73,18 @@ public final class CompiledEndpoint {
     for (int i = steps.size() - 1; i >= 0; i--) {
       blockingFrom[i] = blockingFrom[i + 1] || steps.get(i).mayBlock();
     }
+    CompiledStep.Script first = null;
+    boolean quick = auth instanceof EndpointAuth.Public && limits.none();
+    for (CompiledStep step : steps) {
+      if (step instanceof CompiledStep.Script script) {
+        quick &= !script.usesDatabase();
+        first = script;
+        break;
+      }
+      quick &= !step.mayBlock();
+    }
+    this.quickStart = quick;
+    this.firstScript = quick ? first : null;
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();
     for (int i = 0; i < steps.size(); i++) alternative[i] = !ids.add(steps.get(i).id());
@@ -78,6 +97,17 @@ public final class CompiledEndpoint {
   /** The spec it was compiled from. */
   public EndpointSpec spec() {
     return spec;
+  }
+
+  /**
+   * Whether {@link #handleAsync} would return without blocking now: no caller lookup, rate limit
+   * or SQL comes before the first script, and the sandbox can take the script at once. Such a
+   * request can be handled on the thread that read it, even one that must never block (an HTTP
+   * selector); any other is handed to a thread that may. A guess that may be stale by the time
+   * it is acted on (the sandbox filled up meanwhile), which then costs a short wait, not a stall.
+   */
+  public boolean startsWithoutBlocking() {
+    return quickStart && (firstScript == null || firstScript.sandbox().startsAtOnce());
   }
 
   /** Which browser origins may call the endpoint, if any. */

@@ -26,6 +26,11 @@ final class Limits {
         endpointKey + ":" + limit.per().name().toLowerCase() + ":" + limit.limit() + "/" + limit.window().toMillis())).toList();
   }
 
+  /** Whether there are no limits, so that taking is free (no Redis round trip). */
+  boolean none() {
+    return rules.isEmpty();
+  }
+
   /** Takes a token from each bucket; the tightest decision, or null when there are no rules. */
   RateLimiter.Decision take(Caller caller, EndpointRequest request) {
     if (rules.isEmpty()) return null;

@@ -44,6 +44,15 @@ public interface Sandbox extends AutoCloseable {
     return CompletableFuture.completedFuture(run(script, ctxData, host));
   }
 
+  /**
+   * Whether {@link #start} would return at once now, neither running the script here nor waiting
+   * for room to send it: a thread that must not block may then start one. A guess that may be
+   * stale by the time it is acted on; false by default.
+   */
+  default boolean startsAtOnce() {
+    return false;
+  }
+
   SandboxLimits limits();
 
   /** Figures for {@code /api/health}: the mode and, for workers, their state and the hop's cost. */

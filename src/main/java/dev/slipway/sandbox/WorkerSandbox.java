@@ -414,6 +414,15 @@ public final class WorkerSandbox implements Sandbox {
     return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(), elapsed);
   }
 
+  /** True while some worker has room in its pipeline, so that {@link #start} would not wait. */
+  @Override
+  public boolean startsAtOnce() {
+    for (Worker worker : taking) {
+      if (worker.load.get() < PIPELINE && !worker.broken) return true;
+    }
+    return false;
+  }
+
   /**
    * Picks the worker for the next run or compile and counts it there, waiting until {@code until}
    * ({@link System#nanoTime}) for room; null if none had room by then. An idle worker wins, then

@@ -133,6 +133,36 @@ class BadInputTest {
     assertThat(wrong.header("Allow")).isEqualTo("POST");
   }
 
+  /**
+   * A client that sends its headers and half its body, then stops, holds up no one: requests on
+   * other connections are answered meanwhile (they were not while the thread that reads requests
+   * waited for the rest of such a body), and the half-sent ones end when the body does.
+   */
+  @Test
+  void a_body_that_stops_halfway_holds_up_no_other_request() throws Exception {
+    try (var toScript = new java.net.Socket("127.0.0.1", slipway.dataPort());
+         var toSql = new java.net.Socket("127.0.0.1", slipway.dataPort())) {
+      for (var socket : List.of(toScript, toSql)) {
+        String path = socket == toScript ? "/api/spin" : "/api/projects";
+        socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"name\":").getBytes(StandardCharsets.UTF_8));
+        socket.getOutputStream().flush();
+      }
+      Thread.sleep(200);
+      long started = System.nanoTime();
+      assertProblem(slipway.data("GET", "/nothing/here"), 404, "route_not_found");
+      assertProblem(slipway.data("GET", "/api/projects/00000000-0000-4000-8000-000000000000"), 404, "not_found");
+      assertThat(slipway.data("POST", "/api/spin", "{}", "application/json").json().path("code").asText())
+          .isIn("script_timeout", "script_statement_limit");
+      assertThat((System.nanoTime() - started) / 1_000_000).as("ms for three requests beside two stalled bodies").isLessThan(5_000);
+      // the rest of the body arrives: the stalled requests go on and are answered
+      toSql.getOutputStream().write((" 1}" + " ".repeat(100 - "{\"name\": 1}".length())).getBytes(StandardCharsets.UTF_8));
+      toSql.getOutputStream().flush();
+      String answer = new String(toSql.getInputStream().readNBytes(12), StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 400");
+    }
+  }
+
   @Test
   void malformed_json_is_400() {
     assertProblem(slipway.data("POST", "/api/projects", "{\"name\":", "application/json"), 400, "malformed_json");

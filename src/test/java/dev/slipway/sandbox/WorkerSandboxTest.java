@@ -232,6 +232,25 @@ class WorkerSandboxTest {
   }
 
   @Test
+  void a_worker_runs_under_sched_idle_where_chrt_can_set_it() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")) && Files.isDirectory(Path.of("/proc/self/task")),
+        "SCHED_IDLE is set with Linux's chrt");
+    var lowered = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
+    try {
+      awaitWorkers(lowered, 1);
+      long pid = lowered.pids().getFirst();
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // the fields after "(name) ": the scheduling policy is the 41st field of the line (5: SCHED_IDLE)
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      assertThat(fields[38]).as("policy of the worker's main thread").isEqualTo("5");
+      var script = lowered.compile("idle", "return 'runs';", ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(lowered.run(script, null, ScriptHost.NONE))).isEqualTo("runs");
+    } finally {
+      lowered.close();
+    }
+  }
+
+  @Test
   void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
     var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, true, TranspileCache.NONE);
