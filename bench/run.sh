@@ -110,22 +110,25 @@ java_pid() { # the first process named java in the tree of pid $1 ($1 itself whe
   return 1
 }
 
+load_round() { # load_round <label> <pid> <url>: the harness's run.sh once, on WORKLOADS
+  SERVER_PID=$2 ./run.sh "$1" "$3" "$WORKLOADS" >&2
+}
+
 load_rounds() { # load_rounds <label> <pid> <url>: the harness's run.sh, ROUNDS times
   local label=$1 pid=$2 url=$3 round
-  if (( ROUNDS <= 1 )); then SERVER_PID=$pid ./run.sh "$label" "$url" "$WORKLOADS" >&2; return; fi
+  if (( ROUNDS <= 1 )); then load_round "$label" "$pid" "$url"; return; fi
   for round in $(seq 1 "$ROUNDS"); do
-    SERVER_PID=$pid ./run.sh "$label/r$round" "$url" "$WORKLOADS" >&2
+    load_round "$label/r$round" "$pid" "$url"
   done
 }
 
 attack_loop() { # attack_loop <url>: each hostile endpoint in turn, forever; prints "name code" per call
-  local url=$1 spec name
+  local url=$1 spec name answer code
   while true; do
     for spec in "$repo"/bench/hostile/*.yaml; do
       name=$(basename "$spec" .yaml)
       # the code of a problem answer, "ok" for any other; read in bash, not by starting node for
       # each call, so that the attacker's own CPU does not weigh on the endpoint under load
-      local answer code
       answer=$(curl -s --max-time 15 "$url/hostile/$name")
       code=ok
       [[ $answer =~ \"code\":\"([a-z_]+)\" ]] && code=${BASH_REMATCH[1]}
@@ -277,7 +280,7 @@ if [[ $INTERLEAVE == 1 ]]; then
   for round in $(seq 1 "$ROUNDS"); do
     for server in "${started[@]}"; do
       read -r label pid url <<< "$server"
-      SERVER_PID=$pid ./run.sh "$label/r$round" "$url" "$WORKLOADS" >&2
+      load_round "$label/r$round" "$pid" "$url"
     done
   done
   for peer in $PEERS; do finish "$peer"; done

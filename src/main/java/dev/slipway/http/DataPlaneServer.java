@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The data plane: serves the live release's endpoints at exactly their paths, and nothing else.
  * Bare Jetty 12 with one handler: route on the selector, run the pipeline there when it cannot
- * block and on a pooled thread otherwise, answer, record the call. Every answer carries {@code X-Request-Id}; every error is problem+json.
+ * block and on a pooled thread otherwise, answer, record the call. Every answer carries
+ * {@code X-Request-Id}; every error is problem+json.
  */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
@@ -174,9 +176,9 @@ public final class DataPlaneServer implements AutoCloseable {
     private final LiveRouting routing;
     private final CallLog calls;
     /** Where a request that may block goes, off the thread that read it. */
-    private final java.util.concurrent.Executor threads;
+    private final Executor threads;
 
-    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, java.util.concurrent.Executor threads) {
+    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads) {
       super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
@@ -301,6 +303,12 @@ public final class DataPlaneServer implements AutoCloseable {
           Request.getRemoteAddr(request));
     }
 
+    /** HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body. */
+    private static boolean hasNoBody(Request request) {
+      long declared = request.getLength();
+      return declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+    }
+
     /**
      * A body of known length as far as it has arrived: {@code bytes} has its length, and the first
      * {@code filled} of them are read.
@@ -317,11 +325,8 @@ public final class DataPlaneServer implements AutoCloseable {
      * or reading failed, for {@link #body} to deal with.
      */
     private PartBody arrived(Request request) {
+      if (hasNoBody(request)) return new PartBody(new byte[0], 0);
       long declared = request.getLength();
-      // HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body
-      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
-        return new PartBody(new byte[0], 0);
-      }
       if (declared < 0 || declared > maxBodyBytes) return null;
       byte[] bytes = new byte[(int) declared];
       int filled = 0;
@@ -344,9 +349,8 @@ public final class DataPlaneServer implements AutoCloseable {
 
     private byte[] body(Request request, PartBody arrived) {
       if (arrived != null && arrived.complete()) return arrived.bytes();
+      if (hasNoBody(request)) return new byte[0];
       long declared = request.getLength();
-      // HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body
-      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) return new byte[0];
       try (InputStream in = Request.asInputStream(request)) {
         if (declared > 0 && declared <= maxBodyBytes) {
           // the length is known: one array of that size, not a growing series of 16 KB buffers

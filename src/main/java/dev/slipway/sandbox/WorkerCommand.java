@@ -61,9 +61,10 @@ final class WorkerCommand {
     // p99 went from 14.9 to 70 ms at niceness 10 and to 38 ms under SCHED_IDLE, W4 unchanged
     // (bench/README.md).
     boolean perThread = shortRunsAtServerPriority && niceness > 0 && ThreadPriorities.supported();
-    if (niceness > 0 && !perThread && Files.isExecutable(CHRT)) {
+    boolean wholeWorkerLower = niceness > 0 && !perThread;
+    if (wholeWorkerLower && Files.isExecutable(CHRT)) {
       command.addAll(List.of(CHRT.toString(), "--idle", "0"));
-    } else if (niceness > 0 && !perThread && Files.isExecutable(NICE)) {
+    } else if (wholeWorkerLower && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
     }
     command.addAll(List.of(

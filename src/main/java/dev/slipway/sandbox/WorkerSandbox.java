@@ -418,7 +418,7 @@ public final class WorkerSandbox implements Sandbox {
   @Override
   public boolean startsAtOnce() {
     for (Worker worker : taking) {
-      if (worker.load.get() < PIPELINE && !worker.broken) return true;
+      if (worker.hasRoom()) return true;
     }
     return false;
   }
@@ -439,10 +439,10 @@ public final class WorkerSandbox implements Sandbox {
         long bestRank = Long.MAX_VALUE;
         long now = System.nanoTime();
         for (Worker worker : taking) {
-          int load = worker.load.get();
-          if (load >= PIPELINE || worker.broken) {
+          if (!worker.hasRoom()) {
             continue;
           }
+          int load = worker.load.get();
           long rank = load == 0 ? (worker == preferred ? 0 : 1)
               : 2 + load + (now - worker.headStarted > LONG_RUN.toNanos() ? PIPELINE : 0);
           if (rank < bestRank) {
@@ -687,6 +687,11 @@ public final class WorkerSandbox implements Sandbox {
     volatile boolean overdue;
     volatile boolean ready;
     volatile boolean broken;
+
+    /** Whether the worker can take another run now: it works, and its pipeline is not full. */
+    boolean hasRoom() {
+      return load.get() < PIPELINE && !broken;
+    }
 
     /**
      * Starts the process and waits, until {@code deadline} ({@link System#nanoTime}), for it to
