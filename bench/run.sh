@@ -26,8 +26,11 @@
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
 #   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
 #   ATTACKS=0               1: also deploy the hostile scripts of bench/hostile and, while Slipway is
-#                           loaded, call them one after another in a loop (bench/hostile/run.sh
-#                           compares a quiet run with one under attack)
+#                           loaded, call them one after another in a loop; turns: deploy them, and
+#                           load the one Slipway server in turns, quiet and then under attack, ROUNDS
+#                           times (labels "<name>/quiet-rN", "<name>/attack-rN"), so that both halves
+#                           of a pair share the server, its JIT state and the machine's spell
+#                           (bench/hostile/run.sh)
 set -euo pipefail
 
 repo=$(git -C "$(dirname "$(realpath "$0")")" rev-parse --show-toplevel)
@@ -45,6 +48,7 @@ say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 [[ -f $PEERS_SRC/run.sh ]] || die "no harness at $PEERS_SRC (set PEERS_SRC)"
+case $ATTACKS in 0 | 1 | turns) ;; *) die "ATTACKS is 0, 1 or turns, not '$ATTACKS'" ;; esac
 for peer in $PEERS; do
   case $peer in slipway | slipway-template | bun | node) ;; *) die "unknown peer '$peer' (slipway, slipway-template, bun, node)" ;; esac
 done
@@ -116,10 +120,43 @@ load_round() { # load_round <label> <pid> <url>: the harness's run.sh once, on W
 
 load_rounds() { # load_rounds <label> <pid> <url>: the harness's run.sh, ROUNDS times
   local label=$1 pid=$2 url=$3 round
+  if [[ $ATTACKS == turns && $label == slipway* ]]; then
+    for round in $(seq 1 "$ROUNDS"); do
+      load_round "$label/quiet-r$round" "$pid" "$url"
+      start_attacks "$url"
+      load_round "$label/attack-r$round" "$pid" "$url"
+      stop_attacks
+      wait_for_workers   # hostile scripts still running end at their limits; killed workers come back
+    done
+    return
+  fi
   if (( ROUNDS <= 1 )); then load_round "$label" "$pid" "$url"; return; fi
   for round in $(seq 1 "$ROUNDS"); do
     load_round "$label/r$round" "$pid" "$url"
   done
+}
+
+wait_for_workers() { # until every sandbox worker is started and idle (or 2 minutes have passed)
+  for _ in $(seq 1 240); do
+    curl -sf --max-time 2 "$slipway_control_url/api/health" | node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const b = JSON.parse(s).sandbox || {}; process.exit(b.mode !== "workers" || (b.workers > 0 && b.idle === b.workers) ? 0 : 1) })' && return
+    sleep 0.5
+  done
+  say "the sandbox workers were still busy after 2 minutes"
+}
+
+start_attacks() { # start_attacks <url>: the attack loop in the background, answers appended to its log
+  attack_loop "$1" >> "$BENCH_DIR/data/attacks-$stamp.log" &
+  attacker=$!
+  say "attacking /hostile/* in a loop (pid $attacker), answers in $BENCH_DIR/data/attacks-$stamp.log"
+}
+
+stop_attacks() { # the attack loop and the call it is waiting on
+  [[ -n $attacker ]] || return 0
+  pkill -P "$attacker" 2>/dev/null || true
+  kill "$attacker" 2>/dev/null || true
+  wait "$attacker" 2>/dev/null || true
+  attacker=""
 }
 
 attack_loop() { # attack_loop <url>: each hostile endpoint in turn, forever; prints "name code" per call
@@ -174,17 +211,14 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
   done
   curl -sf --max-time 2 -o /dev/null "$control_url/api/health" || die "slipway did not answer /api/health, see $log"
   # scripts run in sandbox workers that start after the server answers: wait until they are all ready
-  for _ in $(seq 1 240); do
-    curl -sf --max-time 2 "$control_url/api/health" | node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      const b = JSON.parse(s).sandbox || {}; process.exit(b.mode !== "workers" || (b.workers > 0 && b.idle === b.workers) ? 0 : 1) })' && break
-    sleep 0.5
-  done
+  wait_for_workers
   jvm_pid=$(java_pid "$slipway_pid") || die "no JVM under pid $slipway_pid (bin/slipway), see $log"
   [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
 
   local spec status specs=("$repo"/bench/specs/*.yaml)
   [[ $from == template ]] && specs=("$repo"/bench/specs/w4-*.yaml)
-  [[ $ATTACKS == 1 ]] && { specs+=("$repo"/bench/hostile/*.yaml); label="$label-under-attack"; }
+  [[ $ATTACKS == 1 ]] && label="$label-under-attack"
+  [[ $ATTACKS == 0 ]] || specs+=("$repo"/bench/hostile/*.yaml)
   for spec in "${specs[@]}"; do
     status=$(curl -s -o "$BENCH_DIR/data/spec.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/yaml' --data-binary @"$spec" "$control_url/api/endpoints")
@@ -205,19 +239,14 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
   url="http://127.0.0.1:$port"
   node check.mjs "$url" "$WORKLOADS" >&2 || die "slipway breaks the benchmark contracts (above)"
   attacker=""
-  if [[ $ATTACKS == 1 ]]; then
-    attack_loop "$url" > "$BENCH_DIR/data/attacks-$stamp.log" &
-    attacker=$!
-    say "attacking /hostile/* in a loop (pid $attacker), answers in $BENCH_DIR/data/attacks-$stamp.log"
-  fi
+  [[ $ATTACKS == 1 ]] && start_attacks "$url"
   started+=("$label $jvm_pid $url")
 }
 
 finish_slipway() { # stops the attacks, reports what the server used and stops it
   local control_url=$slipway_control_url log=$slipway_log
-  if [[ -n $attacker ]]; then
-    kill "$attacker" 2>/dev/null || true
-    wait "$attacker" 2>/dev/null || true
+  stop_attacks
+  if [[ -f $BENCH_DIR/data/attacks-$stamp.log ]]; then
     say "attack answers (status, code): $(sort "$BENCH_DIR/data/attacks-$stamp.log" | uniq -c | sort -rn | tr '\n' ';')"
   fi
 
@@ -275,6 +304,7 @@ finish() { # finish <peer>
 load_before=$(uptime)
 say "$load_before"
 if [[ $INTERLEAVE == 1 ]]; then
+  [[ $ATTACKS == turns ]] && die "ATTACKS=turns takes turns on one server already; leave INTERLEAVE unset"
   [[ " $PEERS " == *" slipway "* && " $PEERS " == *" slipway-template "* ]] && die "INTERLEAVE=1 takes one of slipway and slipway-template"
   for peer in $PEERS; do start "$peer"; done
   for round in $(seq 1 "$ROUNDS"); do

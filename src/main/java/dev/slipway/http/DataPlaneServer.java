@@ -24,6 +24,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -57,8 +58,7 @@ public final class DataPlaneServer implements AutoCloseable {
     // request from the selector to a new virtual thread cost ~35% more CPU per request and 3x
     // the p99 (bench/README.md). Jetty runs a request on the thread that read it when it can.
     // The pool bounds concurrent requests; the connection pool bounds database work.
-    var threads = new QueuedThreadPool(256, 8);
-    threads.setName("data-plane");
+    var threads = new Threads();
     server = new Server(threads);
     var http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -109,6 +109,48 @@ public final class DataPlaneServer implements AutoCloseable {
         .map(allowed -> new EndpointResponse(204, allowed, new byte[0]))
         .orElseGet(() -> Problems.response(new ProblemException(403, "cors_not_allowed", "Forbidden",
             "No endpoint serves " + method + " " + path + " to origin " + origin + "."), path, requestId));
+  }
+
+  /**
+   * The data plane's pool, with one shortcut. When an answer goes out on a thread other than the
+   * one that read its request (a sandbox reader thread, or the pooled thread that ran an SQL
+   * step), Jetty hands the connection to the pool to read its next request. Within
+   * {@link #answerHere} that read runs on the answering thread instead: it is a non-blocking read
+   * that usually finds nothing yet, and the hand-off cost a thread wake-up and a park per request,
+   * a fifth of the server's CPU under W4 (bench/README.md). The connection's next request is then
+   * handled there as on the selector: nothing that can block runs on it.
+   */
+  static final class Threads extends QueuedThreadPool {
+    private static final ThreadLocal<Boolean> ANSWERING = ThreadLocal.withInitial(() -> false);
+
+    Threads() {
+      super(256, 8);
+      setName("data-plane");
+    }
+
+    /** Runs {@code answer}; a connection it resumes reads on this thread, once. */
+    static void answerHere(Runnable answer) {
+      ANSWERING.set(true);
+      try {
+        answer.run();
+      } finally {
+        ANSWERING.set(false);
+      }
+    }
+
+    @Override
+    public void execute(Runnable job) {
+      if (!(job instanceof Connection) || !ANSWERING.get()) {
+        super.execute(job);
+        return;
+      }
+      ANSWERING.set(false);
+      try {
+        job.run();
+      } catch (RuntimeException | Error e) {
+        LOG.warn("reading the next request of {} failed", job, e);
+      }
+    }
   }
 
   /** Headers every data-plane answer carries unless the endpoint set its own. */
@@ -272,7 +314,8 @@ public final class DataPlaneServer implements AutoCloseable {
 
       void answer(EndpointResponse answer, String error) {
         try {
-          send(response, callback, answer.status(), answer.headers(), method.equals("HEAD") ? new byte[0] : answer.body(), requestId);
+          byte[] body = method.equals("HEAD") ? new byte[0] : answer.body();
+          Threads.answerHere(() -> send(response, callback, answer.status(), answer.headers(), body, requestId));
         } catch (RuntimeException e) {
           // on another thread than Jetty's, nothing else would end the exchange
           LOG.error("request {}: the answer could not be sent", requestId, e);
