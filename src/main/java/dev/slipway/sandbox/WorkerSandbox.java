@@ -242,8 +242,8 @@ public final class WorkerSandbox implements Sandbox {
 
   /**
    * Sends the run to a worker and returns; the worker's reader thread answers the run's questions
-   * and completes the outcome. Only the wait for a worker with room (within the timeout) and the
-   * write of the run happen on the calling thread.
+   * and completes the outcome. Only the write of the run happens on the calling thread; when no
+   * worker has room, the wait for one (within the timeout) happens on a virtual thread.
    */
   @Override
   public CompletableFuture<ScriptOutcome> start(CompiledScript script, Object ctxData, ScriptHost host) {
@@ -254,7 +254,7 @@ public final class WorkerSandbox implements Sandbox {
     }
     ensureOpen();
     var run = new Run(script, ctxData == null ? "{}" : json.write(ctxData), host);
-    run.dispatch();
+    run.dispatch(false);
     return run.outcome;
   }
 
@@ -280,9 +280,19 @@ public final class WorkerSandbox implements Sandbox {
       this.host = host;
     }
 
-    /** Sends the run to the first worker with room, or ends it when none had room in time. */
-    void dispatch() {
-      Worker worker = claim(start + limits.timeout().toNanos(), null);
+    /**
+     * Sends the run to the first worker with room, or ends it when none had room in time. Only
+     * when {@code mayWait} does it wait for room on the calling thread; otherwise, when no worker
+     * has room at once, the wait goes {@linkplain #aside aside}. The caller may be the selector,
+     * or a reader thread reading a connection's next request (DataPlaneServer.Threads): the one
+     * thread that would make the room it waits for.
+     */
+    void dispatch(boolean mayWait) {
+      Worker worker = claim(mayWait ? start + limits.timeout().toNanos() : System.nanoTime(), null);
+      if (worker == null && !mayWait) {
+        aside(() -> dispatch(true));
+        return;
+      }
       if (worker == null) {
         end(new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
             + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
@@ -354,7 +364,7 @@ public final class WorkerSandbox implements Sandbox {
         return;
       }
       retried = true;
-      dispatch();
+      dispatch(true);
     }
 
     private void end(ScriptOutcome result) {
@@ -865,9 +875,11 @@ public final class WorkerSandbox implements Sandbox {
           deadline = IDLE;
         }
       }
-      done.post(reply);
+      // the room first: what the answer sets off (a connection's next request, read on this
+      // thread) may want it
       load.decrementAndGet();
       roomMade();
+      done.post(reply);
     }
 
     /** Makes sure the process is gone and returns its exit status, or null if it would not say. */
