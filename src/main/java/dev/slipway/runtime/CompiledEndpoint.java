@@ -100,12 +100,10 @@ public final class CompiledEndpoint {
   }
 
   /**
-   * Whether {@link #handleAsync} would return without blocking now: no caller lookup, rate limit
-   * or SQL comes before the first script, and the sandbox can take the script at once. Such a
-   * request can be handled on the thread that read it, even one that must never block (an HTTP
-   * selector); any other is handed to a thread that may. A guess that may be stale by the time
-   * it is acted on: should every worker's pipeline fill up in between, the sandbox waits for room
-   * on a thread of its own (it never waits on its caller), and that thread goes on with the request.
+   * Whether {@link #handleAsync} returns without blocking: no caller lookup, rate limit or SQL
+   * comes before the first script, and the sandbox starts scripts without waiting on its caller.
+   * Such a request can be handled on the thread that read it, even one that must never block (an
+   * HTTP selector); any other is handed to a thread that may.
    */
   public boolean startsWithoutBlocking() {
     return quickStart && (firstScript == null || firstScript.sandbox().startsAtOnce());

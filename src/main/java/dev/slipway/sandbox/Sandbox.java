@@ -45,10 +45,9 @@ public interface Sandbox extends AutoCloseable {
   }
 
   /**
-   * Whether {@link #start} would return at once now, neither running the script here nor waiting
-   * for room to send it: a thread that must not block may then start one. A guess that may be
-   * stale by the time it is acted on, so a sandbox that says true must also never wait on the
-   * caller of {@link #start} when it is; false by default.
+   * Whether {@link #start} returns at once, neither running the script on the calling thread nor
+   * waiting there for room to send it, so that a thread that must not block may start one; false
+   * by default.
    */
   default boolean startsAtOnce() {
     return false;

@@ -424,13 +424,10 @@ public final class WorkerSandbox implements Sandbox {
     return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(), elapsed);
   }
 
-  /** True while some worker has room in its pipeline, so that {@link #start} would not wait. */
+  /** Always: a run that finds no worker with room waits for one on a virtual thread, not on the caller's. */
   @Override
   public boolean startsAtOnce() {
-    for (Worker worker : taking) {
-      if (worker.hasRoom()) return true;
-    }
-    return false;
+    return true;
   }
 
   /**
