@@ -163,7 +163,8 @@ public final class Slipway implements AutoCloseable {
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.dataSource());
       var console = new ScriptConsole(sandbox, database.dataSource(), secrets, scriptHosts);
 
-      var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), live, calls).start());
+      var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), config.poolSize(),
+          live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
           new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
               egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,

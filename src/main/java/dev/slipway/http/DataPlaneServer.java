@@ -53,7 +53,11 @@ public final class DataPlaneServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
 
-  public DataPlaneServer(String host, int port, long maxBodyBytes, LiveRouting routing, CallLog calls) {
+  /**
+   * @param databaseLanes how many requests that use the database run at once (the data plane's
+   *     connection pool size); the rest wait their turn in order
+   */
+  public DataPlaneServer(String host, int port, long maxBodyBytes, int databaseLanes, LiveRouting routing, CallLog calls) {
     // Platform threads, not a virtual thread per request: measured on W1 (2 cores), handing each
     // request from the selector to a new virtual thread cost ~35% more CPU per request and 3x
     // the p99 (bench/README.md). Jetty runs a request on the thread that read it when it can.
@@ -73,7 +77,7 @@ public final class DataPlaneServer implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
-    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls, threads));
+    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls, threads, new Lanes(threads, databaseLanes)));
     server.setErrorHandler(DataPlaneServer::protocolError);
   }
 
@@ -219,13 +223,16 @@ public final class DataPlaneServer implements AutoCloseable {
     private final CallLog calls;
     /** Where a request that may block goes, off the thread that read it. */
     private final Executor threads;
+    /** Where such a request goes instead when it may use the database. */
+    private final Executor databaseLanes;
 
-    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads) {
+    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads, Executor databaseLanes) {
       super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
       this.calls = calls;
       this.threads = threads;
+      this.databaseLanes = databaseLanes;
     }
 
     @Override
@@ -246,7 +253,7 @@ public final class DataPlaneServer implements AutoCloseable {
             if (arrived != null && arrived.complete()) {
               start(call, found, request, values, arrived);
             } else {
-              threads.execute(() -> start(call, found, request, values, arrived));
+              (found.usesDatabase() ? databaseLanes : threads).execute(() -> start(call, found, request, values, arrived));
             }
           }
           case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(Problems.response(new ProblemException(405,

@@ -34,6 +34,8 @@ public final class CompiledEndpoint {
   private final boolean quickStart;
   /** The first script, when {@link #quickStart}; null when there is none. */
   private final CompiledStep.Script firstScript;
+  /** Whether a step runs SQL or a script that may call {@code ctx.db}. */
+  private final boolean usesDatabase;
   private final ResponseTemplate response;
   private final DataSource dataSource;
   private final SecretSource secrets;
@@ -84,6 +86,8 @@ public final class CompiledEndpoint {
       quick &= !step.mayBlock();
     }
     this.quickStart = quick;
+    this.usesDatabase = steps.stream().anyMatch(step -> step instanceof CompiledStep.Sql
+        || step instanceof CompiledStep.Script script && script.usesDatabase());
     this.firstScript = quick ? first : null;
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();
@@ -107,6 +111,11 @@ public final class CompiledEndpoint {
    */
   public boolean startsWithoutBlocking() {
     return quickStart && (firstScript == null || firstScript.sandbox().startsAtOnce());
+  }
+
+  /** Whether a request may take a database connection: a step runs SQL, or a script may call {@code ctx.db}. */
+  public boolean usesDatabase() {
+    return usesDatabase;
   }
 
   /** Which browser origins may call the endpoint, if any. */
