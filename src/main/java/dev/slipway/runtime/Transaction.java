@@ -60,7 +60,8 @@ final class Transaction implements AutoCloseable {
    * once per waiting borrower, whether to open another. On W1 (64 connections onto 16) that
    * set in for seconds at a time, doubling the context switches and holding calls up to seconds
    * (p99 0.4-2 s in a third of the rounds); behind an unfair semaphore, p99 5.6-8.3 ms in every
-   * round and no less throughput (a fair one cost 40% of it).
+   * round and no less throughput (a fair one cost 40% of it). The data plane queues its requests
+   * in order ahead of this, as many running at once as there are permits, so there few wait here.
    */
   private static final Cache<HikariDataSource, Semaphore> GATES = Caffeine.newBuilder().weakKeys().build();
   private Semaphore gate;
