@@ -223,7 +223,7 @@ public final class DataPlaneServer implements AutoCloseable {
     private final CallLog calls;
     /** Where a request that may block goes, off the thread that read it. */
     private final Executor threads;
-    /** Where such a request goes instead when it may use the database. */
+    /** Where such a request goes instead when it may use the database and its body has arrived. */
     private final Executor databaseLanes;
 
     EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads, Executor databaseLanes) {
@@ -249,11 +249,17 @@ public final class DataPlaneServer implements AutoCloseable {
         switch (call.table.router().find(call.method, call.path)) {
           case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
             call.endpoint = found;
-            PartBody arrived = found.startsWithoutBlocking() ? arrived(request) : null;
-            if (arrived != null && arrived.complete()) {
-              start(call, found, request, values, arrived);
+            boolean quick = found.startsWithoutBlocking();
+            PartBody arrived = quick || found.usesDatabase() ? arrived(request) : null;
+            boolean whole = arrived != null && arrived.complete();
+            Runnable run = () -> start(call, found, request, values, arrived);
+            if (whole && quick) {
+              run.run();
+            } else if (whole) {
+              // a lane never waits on a client: a body still on its way is read on the pool
+              databaseLanes.execute(run);
             } else {
-              (found.usesDatabase() ? databaseLanes : threads).execute(() -> start(call, found, request, values, arrived));
+              threads.execute(run);
             }
           }
           case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(Problems.response(new ProblemException(405,
