@@ -215,7 +215,8 @@ public final class DataPlaneServer implements AutoCloseable {
    * there, so that one request waiting on the database, or on room in a busy sandbox, held up all
    * the others: W1's p99 went from 8 ms to 1.8 s while hostile scripts kept the workers full.) A
    * request goes on here only when nothing before its first script can block and its body has
-   * arrived; any other is handed to the pool.
+   * arrived. One that uses the database, with its body arrived, waits its turn in the database
+   * lanes; any other is handed to the pool.
    */
   private static final class EndpointHandler extends Handler.Abstract {
     private final long maxBodyBytes;
@@ -255,7 +256,7 @@ public final class DataPlaneServer implements AutoCloseable {
             Runnable run = () -> start(call, found, request, values, arrived);
             if (whole && quick) {
               run.run();
-            } else if (whole) {
+            } else if (whole && found.usesDatabase()) {
               // a lane never waits on a client: a body still on its way is read on the pool
               databaseLanes.execute(run);
             } else {
