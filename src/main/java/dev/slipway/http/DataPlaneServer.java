@@ -251,12 +251,13 @@ public final class DataPlaneServer implements AutoCloseable {
           case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
             call.endpoint = found;
             boolean quick = found.startsWithoutBlocking();
-            PartBody arrived = quick || found.usesDatabase() ? arrived(request) : null;
+            boolean database = found.usesDatabase();
+            PartBody arrived = quick || database ? arrived(request) : null;
             boolean whole = arrived != null && arrived.complete();
             Runnable run = () -> start(call, found, request, values, arrived);
             if (whole && quick) {
               run.run();
-            } else if (whole && found.usesDatabase()) {
+            } else if (whole && database) {
               // a lane never waits on a client: a body still on its way is read on the pool
               databaseLanes.execute(run);
             } else {

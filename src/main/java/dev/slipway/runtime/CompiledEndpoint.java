@@ -86,8 +86,7 @@ public final class CompiledEndpoint {
       quick &= !step.mayBlock();
     }
     this.quickStart = quick;
-    this.usesDatabase = steps.stream().anyMatch(step -> step instanceof CompiledStep.Sql
-        || step instanceof CompiledStep.Script script && script.usesDatabase());
+    this.usesDatabase = steps.stream().anyMatch(CompiledStep::usesDatabase);
     this.firstScript = quick ? first : null;
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();

@@ -37,6 +37,11 @@ sealed interface CompiledStep {
     return this instanceof Sql || this instanceof Script;
   }
 
+  /** Whether the step may take a database connection: it runs SQL ({@link Script} says for itself). */
+  default boolean usesDatabase() {
+    return this instanceof Sql;
+  }
+
   /** What a step produced. */
   sealed interface StepResult {
     record Output(Object value) implements StepResult {}
