@@ -48,8 +48,8 @@ final class Lanes implements Executor {
       threads.execute(this::drain);
     } catch (RejectedExecutionException e) {
       running.decrementAndGet();
-      waiting.remove(job);
-      throw e;
+      // a lane still running may have taken the job meanwhile; then it was not refused
+      if (waiting.remove(job)) throw e;
     }
   }
 
