@@ -95,8 +95,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ./pg-up.sh >&2
-# Slipway's Flyway migrations create schema "slipway" in the bench database.
-pg_admin -d bench -q -c 'grant create on database bench to bench'
+# Slipway's Flyway migrations create schema "slipway" in the bench database, and Slipway makes a
+# database login for each org's SQL (CREATEROLE), which the bench then grants the harness's tables.
+pg_admin -d bench -q -c 'grant create on database bench to bench' -c 'alter role bench createrole'
 
 stamp=$(date +%Y%m%d-%H%M%S)
 export RESULTS="$BENCH_DIR/results-$stamp.tsv"
@@ -192,8 +193,13 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
   [[ $from == template ]] && label=slipway-template
   [[ ${level^^} == INFO ]] || label="$label-calllog-${level,,}"
 
-  # each run starts from no Slipway state: the template and the hand-written specs serve the same routes
+  # each run starts from no Slipway state: the template and the hand-written specs serve the same routes;
+  # the org logins of earlier runs go with it
   pg_admin -d bench -q -c 'drop schema if exists slipway cascade' >&2
+  local stale
+  for stale in $(pg_admin -d bench -tAc "select rolname from pg_roles where rolname ~ '^slipway_[a-z0-9]{6}_org_[0-9]+$'"); do
+    pg_admin -d bench -q -c "drop owned by $stale" -c "drop role $stale" >&2
+  done
     say "starting slipway (data plane :$port, control plane :$control), log $log"
   SLIPWAY_DATABASE_URL="postgres://bench:bench@127.0.0.1:$PG_PORT/bench" \
     SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
@@ -213,6 +219,13 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
   # scripts run in sandbox workers that start after the server answers: wait until they are all ready
   wait_for_workers
   jvm_pid=$(java_pid "$slipway_pid") || die "no JVM under pid $slipway_pid (bin/slipway), see $log"
+  # the org's SQL runs as its own login: it may use the harness's schema, as the peers' user does
+  local login
+  login=$(curl -sf -H "Authorization: Bearer $token" "$control_url/api/org" | sed -E 's/.*"databaseLogin":"([^"]+)".*/\1/')
+  [[ $login =~ ^slipway_[a-z0-9]{6}_org_[0-9]+$ ]] || die "no database login in GET /api/org"
+  pg_admin -d bench -q -c "grant usage on schema app to $login" \
+    -c "grant select, insert, update, delete on all tables in schema app to $login" \
+    -c "grant usage, select on all sequences in schema app to $login" >&2
   [[ $jvm_pid == "$slipway_pid" ]] || say "bin/slipway (pid $slipway_pid) did not exec java; measuring JVM pid $jvm_pid"
 
   local spec status specs=("$repo"/bench/specs/*.yaml)

@@ -69,14 +69,5 @@ select ('00000000-0000-4000-9000-' || lpad(to_hex(1 + (i % 5)), 12, '0'))::uuid,
        now() - make_interval(mins => i * 7)
 from generate_series(1, 100) as i;
 
--- Endpoints with a caller (auth: apiKey or jwt) run their SQL as slipway_caller: let them use the
--- demo tables. Your own tables need the same grants, and row-level security policies to say
--- which rows each caller sees.
-do $$
-begin
-  if exists (select from pg_roles where rolname = 'slipway_caller') then
-    grant usage on schema app to slipway_caller;
-    grant select, insert, update, delete on all tables in schema app to slipway_caller;
-    grant usage on all sequences in schema app to slipway_caller;
-  end if;
-end $$;
+-- The demo belongs to the default org: Slipway grants schema app to that org's database login
+-- (Database.createDemo), as create-endpoint grants the tables it makes to their org's login.

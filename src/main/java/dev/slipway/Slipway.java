@@ -34,6 +34,7 @@ import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Notifications;
+import dev.slipway.store.OrgPools;
 import dev.slipway.store.Platform;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.Database;
@@ -49,7 +50,6 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +60,6 @@ import org.slf4j.LoggerFactory;
 public final class Slipway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Slipway.class);
   public static final String VERSION = "0.1.0";
-  /** The database role SQL of endpoints with a caller runs as (migration V5 creates it). */
-  static final String CALLER_ROLE = "slipway_caller";
 
   private final Deque<AutoCloseable> closeables;
   private final DataPlaneServer dataPlane;
@@ -97,6 +95,9 @@ public final class Slipway implements AutoCloseable {
     try {
       Slipway slipway = start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
+    } catch (OrgPools.UnconfinedSqlException e) {
+      System.err.println("slipway: " + e.getMessage());
+      System.exit(1);
     } catch (Exception e) {
       LOG.error("Slipway failed to start", e);
       System.exit(1);
@@ -108,7 +109,7 @@ public final class Slipway implements AutoCloseable {
     Instant started = Instant.now();
     Deque<AutoCloseable> closeables = new ArrayDeque<>();
     try {
-      Database database = push(closeables, Database.open(config));
+      Database database = push(closeables, Database.open(config, Bootstrap.DEFAULT_ORG));
       var compiled = new PostgresTranspileCache(database.platformDataSource());
       Sandbox sandbox = push(closeables, config.sandboxInProcess()
           ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
@@ -140,15 +141,10 @@ public final class Slipway implements AutoCloseable {
       // ctx.fetch's host side, for the script sandbox to call
       var egress = push(closeables, new Egress(egressRules));
       var scriptHosts = new ScriptHosts(egress, config.scriptTimeout());
-      Optional<String> callerRole = platform.canAssume(CALLER_ROLE) ? Optional.of(CALLER_ROLE) : Optional.empty();
-      if (callerRole.isEmpty()) {
-        LOG.warn("the database user cannot SET ROLE {}: SQL of apiKey and jwt endpoints runs as the connecting user, with "
-            + "the caller's claims in request.jwt.claims (create the role and grant it to the user to change this)", CALLER_ROLE);
-      }
       RateLimiter limiter = push(closeables, config.redisUrl().isPresent()
           ? new SharedRateLimiter(() -> new RedisRateLimiter(config.redisUrl().get(), Duration.ofMillis(200)))
           : new LocalRateLimiter());
-      var compiler = new EndpointCompiler(database.dataSource(), sandbox, secrets, consumerKeys, callerRole, limiter, scriptHosts);
+      var compiler = new EndpointCompiler(database.orgs(), sandbox, secrets, consumerKeys, limiter, scriptHosts);
       var live = new LiveRouting();
       var versions = new Versions(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
@@ -160,15 +156,16 @@ public final class Slipway implements AutoCloseable {
               ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
               EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
-      var drafts = new DraftTests(platform, endpoints, codec, compiler, database.dataSource());
-      var console = new ScriptConsole(sandbox, database.dataSource(), secrets, scriptHosts);
+      var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs());
+      var console = new ScriptConsole(sandbox, database.orgs(), secrets, scriptHosts);
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), config.poolSize(),
           live, calls).start());
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
           new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
               egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
-              new TemplateService(List.of(new CrudTemplate()), platform, codec, versions, deployer, drafts, audit), drafts, database.pool(), database.embedded(), VERSION, started)).start());
+              new TemplateService(List.of(new CrudTemplate()), platform, database.orgs(), codec, versions, deployer, drafts, audit), drafts,
+              database.orgs(), database.embedded(), VERSION, started)).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);

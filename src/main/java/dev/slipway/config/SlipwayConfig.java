@@ -23,6 +23,7 @@ public record SlipwayConfig(
     Path dataDir,
     Optional<String> databaseUrl,
     Optional<String> endpointDatabaseUrl,
+    boolean allowUnconfinedSql,
     Optional<String> adminToken,
     Optional<String> masterKey,
     Optional<String> previousMasterKey,
@@ -51,6 +52,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_DATA_DIR", "./data");
     defaults.put("SLIPWAY_DATABASE_URL", "");
     defaults.put("SLIPWAY_ENDPOINT_DATABASE_URL", "");
+    defaults.put("SLIPWAY_ALLOW_UNCONFINED_SQL", "false");
     defaults.put("SLIPWAY_ADMIN_TOKEN", "");
     defaults.put("SLIPWAY_MASTER_KEY", "");
     defaults.put("SLIPWAY_MASTER_KEY_PREVIOUS", "");
@@ -119,6 +121,7 @@ public record SlipwayConfig(
         Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
         reader.optional("SLIPWAY_DATABASE_URL"),
         reader.optional("SLIPWAY_ENDPOINT_DATABASE_URL"),
+        reader.bool("SLIPWAY_ALLOW_UNCONFINED_SQL"),
         reader.optional("SLIPWAY_ADMIN_TOKEN"),
         reader.optional("SLIPWAY_MASTER_KEY"),
         reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
@@ -144,7 +147,7 @@ public record SlipwayConfig(
       });
     }
     if (config.endpointDatabaseUrl.isPresent() && config.databaseUrl.isEmpty()) {
-      problems.add("SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes its own endpoint login)");
+      problems.add("SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes a login per org)");
     }
     config.adminToken.ifPresent(token -> {
       if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");

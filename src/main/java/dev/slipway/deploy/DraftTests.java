@@ -6,6 +6,7 @@ import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.EndpointRequest;
+import dev.slipway.runtime.OrgConnections;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.SharedConnection;
 import dev.slipway.security.Actor;
@@ -29,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.sql.DataSource;
 
 /**
  * Runs test cases (request → expected status and response shape) against the latest drafts of
@@ -126,15 +126,15 @@ public final class DraftTests {
   private final Platform platform;
   private final EndpointStore store;
   private final EndpointCompiler compiler;
-  private final DataSource data;
+  private final OrgConnections connections;
   private final SpecCodec codec;
 
-  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, DataSource data) {
+  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections) {
     this.codec = codec;
     this.platform = platform;
     this.store = store;
     this.compiler = compiler;
-    this.data = data;
+    this.connections = connections;
   }
 
   public List<Outcome> run(Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases) throws SQLException {
@@ -166,7 +166,7 @@ public final class DraftTests {
       }));
     }
     var outcomes = new ArrayList<Outcome>();
-    try (var shared = new SharedConnection(data)) {
+    try (var shared = new SharedConnection(connections.clean(actor.orgId()))) {
       EndpointCompiler sharing = compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
       var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
       for (EndpointVersion draft : drafts) {

@@ -333,7 +333,10 @@ final class AccessRoutes {
 
   private void getOrg(Context ctx) throws SQLException {
     long org = Api.actor(ctx).orgId();
-    Api.json(ctx, 200, org(services.platform().inOrg(org, c -> services.identities().org(c, org)).orElseThrow()));
+    var body = new LinkedHashMap<String, Object>(org(services.platform().inOrg(org, c -> services.identities().org(c, org)).orElseThrow()));
+    // what the org's SQL runs as: grant it what the org's endpoints use
+    body.put("databaseLogin", services.orgs().loginOf(org));
+    Api.json(ctx, 200, body);
   }
 
   private void renameOrg(Context ctx) throws SQLException {

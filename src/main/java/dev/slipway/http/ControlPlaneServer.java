@@ -2,7 +2,6 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.slipway.Resources;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
@@ -32,6 +31,7 @@ import dev.slipway.store.CredentialStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.IdentityStore;
+import dev.slipway.store.OrgPools;
 import dev.slipway.store.Platform;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
@@ -87,7 +87,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       ScriptConsole console,
       TemplateService templates,
       DraftTests drafts,
-      HikariDataSource pool,
+      OrgPools orgs,
       boolean embeddedDatabase,
       String version,
       Instant started) {}
@@ -228,20 +228,15 @@ public final class ControlPlaneServer implements AutoCloseable {
   }
 
   private void health(Context ctx) {
-    var pool = services.pool().getHikariPoolMXBean();
     var table = services.live().current();
     var body = new LinkedHashMap<String, Object>();
     Duration uptime = Duration.between(services.started(), Instant.now());
     body.put("status", "ok");
     body.put("version", services.version());
     body.put("uptime", uptime.toSeconds());
-    body.put("connections", Map.of(
-        "active", pool == null ? 0 : pool.getActiveConnections(),
-        "idle", pool == null ? 0 : pool.getIdleConnections(),
-        "total", pool == null ? 0 : pool.getTotalConnections(),
-        "waiting", pool == null ? 0 : pool.getThreadsAwaitingConnection(),
-        "max", services.pool().getMaximumPoolSize()));
+    body.put("connections", services.orgs().connections());
     body.put("database", services.embeddedDatabase() ? "embedded" : "external");
+    body.put("userSql", services.orgs().describe());
     body.put("sandbox", services.console().sandboxHealth());
     body.put("liveReleases", table.releases().size());
     body.put("liveEndpoints", table.router().targets().size());

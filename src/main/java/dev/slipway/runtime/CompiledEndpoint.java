@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import javax.sql.DataSource;
 
 /**
  * One endpoint version compiled for execution: its input contract, steps and response. Immutable
@@ -37,10 +36,9 @@ public final class CompiledEndpoint {
   /** Whether a step runs SQL or a script that may call {@code ctx.db}. */
   private final boolean usesDatabase;
   private final ResponseTemplate response;
-  private final DataSource dataSource;
+  private final OrgConnections connections;
   private final SecretSource secrets;
   private final EndpointAuth auth;
-  private final Optional<String> callerRole;
   private final Optional<Cors> cors;
   private final Limits limits;
   private final boolean transactional;
@@ -53,19 +51,18 @@ public final class CompiledEndpoint {
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
-      ResponseTemplate response, DataSource dataSource, SecretSource secrets, EndpointAuth auth, Optional<String> callerRole,
+      ResponseTemplate response, OrgConnections connections, SecretSource secrets, EndpointAuth auth,
       Optional<Cors> cors, Limits limits, EndpointSpec spec) {
     this.spec = spec;
     this.limits = limits;
     this.secrets = secrets;
     this.auth = auth;
-    this.callerRole = callerRole;
     this.cors = cors;
     this.identity = identity;
     this.input = input;
     this.steps = steps;
     this.response = response;
-    this.dataSource = dataSource;
+    this.connections = connections;
     // alternatives (steps sharing an id) run one at most
     long databaseSteps = steps.stream()
         .filter(CompiledStep::mayBlock).map(CompiledStep::id).distinct().count();
@@ -174,8 +171,7 @@ public final class CompiledEndpoint {
         Caller caller = auth.authenticate(request);
         limit = limits.take(caller, request);
         scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
-        var callerIdentity = caller == null ? null : new Transaction.Identity(caller.claimsJson(), callerRole);
-        transaction = new Transaction(dataSource, transactional, preview, callerIdentity);
+        transaction = new Transaction(connections, identity.orgId(), transactional, preview, caller == null ? "" : caller.claimsJson());
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
       } catch (Throwable failure) {
         fail(failure);

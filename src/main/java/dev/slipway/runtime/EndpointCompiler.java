@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
  * Compiles specs into {@link CompiledEndpoint}s: expressions, schemas and scripts are compiled and
@@ -30,27 +29,22 @@ import javax.sql.DataSource;
  * it is saved, with every problem and its JSON pointer.
  */
 public final class EndpointCompiler {
-  private final DataSource dataSource;
+  private final OrgConnections connections;
   private final Sandbox sandbox;
   private final ScriptHosts hosts;
   private final SecretSource secrets;
   private final ConsumerKeyLookup consumerKeys;
-  private final Optional<String> callerRole;
   private final RateLimiter limiter;
   private final Templates templates = new Templates();
 
-  /**
-   * @param callerRole the database role SQL runs as for endpoints with a caller (apiKey, jwt);
-   *                   empty to keep the connecting user
-   */
-  public EndpointCompiler(DataSource dataSource, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
-      Optional<String> callerRole, RateLimiter limiter, ScriptHosts hosts) {
+  /** @param connections where each org's SQL runs, with that org's rights alone */
+  public EndpointCompiler(OrgConnections connections, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
+      RateLimiter limiter, ScriptHosts hosts) {
     this.hosts = hosts;
     this.limiter = limiter;
     this.secrets = secrets;
     this.consumerKeys = consumerKeys;
-    this.callerRole = callerRole;
-    this.dataSource = dataSource;
+    this.connections = connections;
     this.sandbox = sandbox;
   }
 
@@ -59,8 +53,8 @@ public final class EndpointCompiler {
    * consumer keys with {@code keys}: how draft tests run every case on one rolled-back connection,
    * as callers holding the roles a case names.
    */
-  public EndpointCompiler sharing(DataSource dataSource, ConsumerKeyLookup keys) {
-    return new EndpointCompiler(dataSource, sandbox, secrets, keys, callerRole, limiter, hosts);
+  public EndpointCompiler sharing(javax.sql.DataSource dataSource, ConsumerKeyLookup keys) {
+    return new EndpointCompiler(org -> dataSource, sandbox, secrets, keys, limiter, hosts);
   }
 
   /** Compiles without touching the database. */
@@ -102,33 +96,34 @@ public final class EndpointCompiler {
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
     var limits = new Limits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
-    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, dataSource, secrets,
-        auth, callerRole, spec.cors(), limits, spec);
+    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, connections, secrets,
+        auth, spec.cors(), limits, spec);
   }
 
   /**
    * Asks PostgreSQL to plan every SQL step (parse and describe, in a transaction that is rolled
-   * back), so a syntax error or a missing table or column is reported with the database's message.
+   * back) with the rights the org's SQL runs with, so a syntax error, a missing table or column, or
+   * a table the org may not use (Slipway's own, another org's) is reported with the database's message.
    */
-  public void checkSql(EndpointSpec spec) throws InvalidSpecException {
+  public void checkSql(EndpointSpec spec, long orgId) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
-    // an endpoint with a caller runs its SQL as the caller role: check it with that role's rights
-    var asCaller = spec.auth().mode() == Auth.Mode.PUBLIC ? null : new Transaction.Identity("{}", callerRole);
-    try (Connection connection = Transaction.borrow(dataSource, asCaller, true)) {
+    try (Connection connection = connections.clean(orgId)) {
       try {
         for (int i = 0; i < spec.steps().size(); i++) {
           if (!(spec.steps().get(i) instanceof Step.SqlStep step)) continue;
           // every optional part kept, then none: each must plan
           var parts = NamedSql.Parts.split(step.sql());
+          var savepoint = connection.setSavepoint();
           try (PreparedStatement all = connection.prepareStatement(parts.keep(part -> true).sql());
               PreparedStatement bare = connection.prepareStatement(parts.keep(part -> false).sql())) {
             all.getParameterMetaData();
             bare.getParameterMetaData();
+            connection.releaseSavepoint(savepoint);
           } catch (SQLException e) {
+            connection.rollback(savepoint);
             String hint = "42501".equals(e.getSQLState())
-                ? " (endpoint SQL runs with the rights of slipway_caller: grant it what this SQL uses)" : "";
+                ? " (this org's SQL runs as the database login " + login(connection) + ": it may use only what that login was granted)" : "";
             violations.add(new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ') + hint));
-            connection.rollback();
           }
         }
       } finally {
@@ -138,6 +133,13 @@ public final class EndpointCompiler {
       throw new IllegalStateException("cannot reach the database to check the spec's SQL", e);
     }
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+  }
+
+  private static String login(Connection connection) throws SQLException {
+    try (var rs = connection.createStatement().executeQuery("select session_user")) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   private CompiledScript script(EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {

@@ -10,7 +10,6 @@ import dev.slipway.sandbox.Sandbox;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * Runs ad-hoc scripts for {@code POST /api/execute}, in the same sandbox as script steps. The
@@ -19,13 +18,13 @@ import javax.sql.DataSource;
  */
 public final class ScriptConsole {
   private final Sandbox sandbox;
-  private final DataSource dataSource;
+  private final OrgConnections connections;
   private final SecretSource secrets;
   private final ScriptHosts hosts;
 
-  public ScriptConsole(Sandbox sandbox, DataSource dataSource, SecretSource secrets, ScriptHosts hosts) {
+  public ScriptConsole(Sandbox sandbox, OrgConnections connections, SecretSource secrets, ScriptHosts hosts) {
     this.sandbox = sandbox;
-    this.dataSource = dataSource;
+    this.connections = connections;
     this.secrets = secrets;
     this.hosts = hosts;
   }
@@ -46,7 +45,7 @@ public final class ScriptConsole {
     } catch (ScriptCompileException e) {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
-    try (var transaction = new Transaction(dataSource, true, true, null)) {
+    try (var transaction = new Transaction(connections, orgId, true, true, "")) {
       return switch (sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)))) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
         case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());

@@ -22,9 +22,9 @@ public final class SharedConnection implements DataSource, AutoCloseable {
   private final Connection shared;
   private Savepoint caseStart;
 
-  public SharedConnection(DataSource pool) throws SQLException {
-    this.real = pool.getConnection();
-    real.setAutoCommit(false);
+  /** @param real a connection in a transaction (see {@link OrgConnections#clean}), closed by {@link #close} */
+  public SharedConnection(Connection real) {
+    this.real = real;
     this.shared = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "close", "commit", "setAutoCommit" -> null;

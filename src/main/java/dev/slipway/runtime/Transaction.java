@@ -4,53 +4,103 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
 
 /**
- * The database work of one request: a connection taken from the pool only when a step first needs
- * one. A pipeline with a single SQL statement runs it in autocommit (one round trip); anything
+ * The database work of one request: a connection taken from the org's pool only when a step first
+ * needs one. A pipeline with a single SQL statement runs it in autocommit (one round trip); anything
  * more runs in one transaction, committed when the request succeeds and rolled back otherwise, or
  * always rolled back for a preview that must leave no trace.
+ *
+ * <p>No session state passes from one request to the next: the request's first statement carries
+ * {@link #SESSION_RESET} ahead of it, in the same network write, so it costs no round trip of its
+ * own. It resets every setting an earlier request's SQL may have changed for the session
+ * ({@code set_config(..., false)}, {@code SET}), then sets the caller's claims, the login's own
+ * role and the statement timeout. They are set for the session, not the transaction: once the
+ * driver prepares the statements on the server, it runs each of a multi-statement string in a
+ * transaction of its own in autocommit, so a transaction-local setting would be gone before the
+ * request's statement runs (and the next request resets them all anyway). (An org's connections
+ * serve only that org: see {@code store.OrgPools}.)
  */
 final class Transaction implements AutoCloseable {
-  private final DataSource dataSource;
+  /** Sent with a request's first statement: its parameters are the claims and the statement timeout. */
+  static final String SESSION_RESET = "reset all; select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false), "
+      + "set_config('statement_timeout', ?, false); ";
+  /** How many parameters and results {@link #SESSION_RESET} puts ahead of the statement's own. */
+  static final int RESET_PARAMETERS = 2;
+  static final int RESET_RESULTS = 2;
+  /** How long one statement of endpoint SQL may run. */
+  static final String STATEMENT_TIMEOUT = "30s";
+
+  private final OrgConnections connections;
+  private final long orgId;
   private final boolean explicit;
   private final boolean rollbackOnly;
-  private final Identity identity;
+  private final String claims;
   private Connection connection;
+  /** Whether a statement of this request already ran with {@link #SESSION_RESET}. */
+  private boolean sessionReset;
 
   /**
-   * The caller's identity for the database: the claims go to {@code request.jwt.claims} and, when
-   * a role is given, the session runs as that role.
+   * @param claims the caller's claims as JSON, for {@code request.jwt.claims}; empty for a public
+   *               endpoint
    */
-  record Identity(String claimsJson, Optional<String> role) {}
-
-  /** @param identity the caller, for an endpoint that has one; null for a public one */
-  Transaction(DataSource dataSource, boolean explicit, boolean rollbackOnly, Identity identity) {
-    this.dataSource = dataSource;
+  Transaction(OrgConnections connections, long orgId, boolean explicit, boolean rollbackOnly, String claims) {
+    this.connections = connections;
+    this.orgId = orgId;
     this.explicit = explicit || rollbackOnly;
     this.rollbackOnly = rollbackOnly;
-    this.identity = identity;
+    this.claims = claims;
   }
 
   Connection connection() throws SQLException {
     if (connection == null) {
+      DataSource dataSource = connections.of(orgId);
       gate = enter(dataSource);
       try {
-        connection = borrow(dataSource, identity, explicit);
+        Connection c = dataSource.getConnection();
+        try {
+          if (explicit) c.setAutoCommit(false);
+        } catch (SQLException | RuntimeException e) {
+          c.close();
+          throw e;
+        }
+        connection = c;
       } catch (SQLException | RuntimeException e) {
         leave();
         throw e;
       }
     }
     return connection;
+  }
+
+  /**
+   * Prepares a statement of the request's SQL on its connection; the request's first goes with
+   * {@link #SESSION_RESET}. Bind it and run it through the {@link UserStatement}, which hides the
+   * reset's parameters and results.
+   */
+  UserStatement prepare(String sql) throws SQLException {
+    Connection c = connection();
+    if (sessionReset) return new UserStatement(c.prepareStatement(sql), 0, 0, this);
+    PreparedStatement ps = c.prepareStatement(SESSION_RESET + sql);
+    try {
+      ps.setString(1, claims);
+      ps.setString(2, STATEMENT_TIMEOUT);
+    } catch (SQLException e) {
+      ps.close();
+      throw e;
+    }
+    return new UserStatement(ps, RESET_PARAMETERS, RESET_RESULTS, this);
+  }
+
+  /** A statement with the reset ran; the request's next ones need none (a failed one leaves it to the next). */
+  void sessionWasReset() {
+    sessionReset = true;
   }
 
   /**
@@ -82,38 +132,6 @@ final class Transaction implements AutoCloseable {
     if (gate != null) {
       gate.release();
       gate = null;
-    }
-  }
-
-  /**
-   * What each pooled connection's session holds: the identity key it was last set to. A caller's
-   * claims and role are set on the session (not the transaction), so a single read stays one
-   * round trip in autocommit, and a connection that already holds the caller's identity needs no
-   * set-up at all; a request with another identity, or none, sets or clears it first. Only
-   * {@link Transaction} borrows from the data plane's pool, so no one else meets that state.
-   */
-  private static final Cache<Object, Identity> SESSIONS = Caffeine.newBuilder().weakKeys().build();
-
-  /** A connection from the pool whose session holds {@code identity} (null: none). */
-  static Connection borrow(DataSource dataSource, Identity identity, boolean transaction) throws SQLException {
-    Connection c = dataSource.getConnection();
-    try {
-      Object session = c.unwrap(PGConnection.class);
-      Identity held = SESSIONS.getIfPresent(session);
-      if (!Objects.equals(identity, held)) {
-        SESSIONS.invalidate(session);
-        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', ?, false)")) {
-          ps.setString(1, identity == null ? "" : identity.claimsJson());
-          ps.setString(2, identity == null ? "none" : identity.role().orElse("none"));
-          ps.execute();
-        }
-        if (identity != null) SESSIONS.put(session, identity);
-      }
-      if (transaction) c.setAutoCommit(false);
-      return c;
-    } catch (SQLException | RuntimeException e) {
-      c.close();
-      throw e;
     }
   }
 

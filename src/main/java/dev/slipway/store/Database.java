@@ -29,21 +29,27 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   public static final String PLATFORM_SCHEMA = "slipway";
 
-  /** Connections for deployed endpoints: SLIPWAY_DB_POOL_SIZE, the data plane's database concurrency. */
-  private final HikariDataSource pool;
+  /** Connections for orgs' SQL: a pool per org, logged in as the org's own login (see {@link OrgPools}). */
+  private final OrgPools orgs;
   /** Connections for the platform's own tables (control plane, deploys, notifications' catch-up). */
   private final HikariDataSource platformPool;
   private final Optional<EmbeddedPostgres> embedded;
   private final String jdbcUrl;
 
-  private Database(HikariDataSource pool, HikariDataSource platformPool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
-    this.pool = pool;
+  private Database(OrgPools orgs, HikariDataSource platformPool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
+    this.orgs = orgs;
     this.platformPool = platformPool;
     this.embedded = embedded;
     this.jdbcUrl = jdbcUrl;
   }
 
-  public static Database open(SlipwayConfig config) throws IOException, SQLException {
+  /**
+   * Opens the database: starts the embedded server when no URL is configured, migrates Slipway's
+   * schema, chooses and checks the logins orgs' SQL runs as (refusing to serve with
+   * {@link OrgPools.UnconfinedSqlException} when they are not confined), and on the first start of
+   * an empty embedded database creates the demo, which belongs to the default org.
+   */
+  public static Database open(SlipwayConfig config, long defaultOrg) throws IOException, SQLException {
     Optional<EmbeddedPostgres> embedded = Optional.empty();
     JdbcTarget target;
     if (config.databaseUrl().isPresent()) {
@@ -58,17 +64,22 @@ public final class Database implements AutoCloseable {
           .setPGStartupWait(java.time.Duration.ofSeconds(60))
           .start();
       embedded = Optional.of(server);
-      target = new JdbcTarget(server.getJdbcUrl("postgres", "postgres"), "postgres", "");
+      // no user in the URL: a URL's user would win over every pool's own, the orgs' logins included
+      target = new JdbcTarget("jdbc:postgresql://localhost:" + server.getPort() + "/postgres", "postgres", "");
     }
-    var platformPool = pool(target, "slipway-platform", PLATFORM_POOL_SIZE, 1);
+    var platformPool = platformPool(target);
+    OrgPools orgs = null;
     try {
-      migrate(platformPool, config.demoData() && embedded.isPresent());
-      var endpointTarget = config.endpointDatabaseUrl().isPresent()
-          ? JdbcTarget.parse(config.endpointDatabaseUrl().get())
-          : EndpointLogin.ensure(platformPool, target).orElse(target);
-      var pool = pool(endpointTarget, "slipway", config.poolSize(), Math.min(4, config.poolSize()));
-      return new Database(pool, platformPool, embedded, target.url());
+      boolean demo = migrate(platformPool, config.demoData() && embedded.isPresent());
+      orgs = OrgPools.open(target.withoutCredentials(), target, platformPool,
+          config.endpointDatabaseUrl().map(JdbcTarget::parse), config.poolSize(), defaultOrg, config.allowUnconfinedSql());
+      if (demo) {
+        createDemo(platformPool);
+        orgs.grantDemo(defaultOrg);
+      }
+      return new Database(orgs, platformPool, embedded, target.url());
     } catch (RuntimeException | SQLException e) {
+      if (orgs != null) orgs.close();
       platformPool.close();
       embedded.ifPresent(Database::stop);
       throw e;
@@ -77,24 +88,23 @@ public final class Database implements AutoCloseable {
 
   private static final int PLATFORM_POOL_SIZE = 4;
 
-  private static HikariDataSource pool(JdbcTarget target, String name, int size, int minimumIdle) {
+  private static HikariDataSource platformPool(JdbcTarget target) {
     var hikari = new HikariConfig();
-    hikari.setPoolName(name);
+    hikari.setPoolName("slipway-platform");
     hikari.setJdbcUrl(target.url());
     hikari.setUsername(target.user());
     hikari.setPassword(target.password());
-    hikari.setMaximumPoolSize(size);
-    hikari.setMinimumIdle(minimumIdle);
+    hikari.setMaximumPoolSize(PLATFORM_POOL_SIZE);
+    hikari.setMinimumIdle(1);
     hikari.setConnectionTimeout(10_000);
-    // Strings bind untyped so PostgreSQL reads them as the column's type (uuid, date, enum...).
     hikari.addDataSourceProperty("stringtype", "unspecified");
-    hikari.addDataSourceProperty("ApplicationName", name);
-    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    hikari.addDataSourceProperty("ApplicationName", "slipway-platform");
     hikari.setConnectionInitSql("set statement_timeout = '30s'");
     return new HikariDataSource(hikari);
   }
 
-  private static void migrate(HikariDataSource platformPool, boolean demoWanted) throws SQLException {
+  /** Migrates Slipway's schema; answers whether the demo is to be made (wanted, and the database was empty). */
+  private static boolean migrate(HikariDataSource platformPool, boolean demoWanted) throws SQLException {
     boolean fresh;
     try (Connection c = platformPool.getConnection(); var rs = c.createStatement().executeQuery(
         "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
@@ -109,17 +119,19 @@ public final class Database implements AutoCloseable {
         .load()
         .migrate();
     if (result.migrationsExecuted > 0) LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
-    if (fresh && demoWanted) {
-      try (Connection c = platformPool.getConnection(); Statement s = c.createStatement()) {
-        s.execute(Resources.text("demo/demo.sql"));
-      }
-      LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
-    }
+    return fresh && demoWanted;
   }
 
-  /** The data plane's pool: only endpoint transactions borrow from it (they manage its sessions' identity). */
-  public DataSource dataSource() {
-    return pool;
+  private static void createDemo(HikariDataSource platformPool) throws SQLException {
+    try (Connection c = platformPool.getConnection(); Statement s = c.createStatement()) {
+      s.execute(Resources.text("demo/demo.sql"));
+    }
+    LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
+  }
+
+  /** Where orgs' SQL gets its connections. */
+  public OrgPools orgs() {
+    return orgs;
   }
 
   /** The platform's pool as Hikari (its credentials are the owner's). */
@@ -132,10 +144,6 @@ public final class Database implements AutoCloseable {
     return platformPool;
   }
 
-  public HikariDataSource pool() {
-    return pool;
-  }
-
   public String jdbcUrl() {
     return jdbcUrl;
   }
@@ -146,7 +154,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
-    pool.close();
+    orgs.close();
     platformPool.close();
     embedded.ifPresent(Database::stop);
   }
@@ -159,10 +167,28 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** A JDBC URL with its credentials, read from a {@code postgres://} or {@code jdbc:postgresql:} URL. */
+  /**
+   * A JDBC URL and the credentials to use with it, read from a {@code postgres://} or
+   * {@code jdbc:postgresql:} URL. A {@code user} or {@code password} in the URL's query moves to
+   * the credentials: in the URL they would win over every pool's own user.
+   */
   record JdbcTarget(String url, String user, String password) {
     static JdbcTarget parse(String url) {
-      if (url.startsWith("jdbc:")) return new JdbcTarget(url, null, null);
+      if (url.startsWith("jdbc:")) {
+        int question = url.indexOf('?');
+        if (question < 0) return new JdbcTarget(url, null, null);
+        String user = null;
+        String password = null;
+        var kept = new java.util.ArrayList<String>();
+        for (String pair : url.substring(question + 1).split("&")) {
+          String name = pair.substring(0, Math.max(0, pair.indexOf('=')));
+          String value = URLDecoder.decode(pair.substring(pair.indexOf('=') + 1), StandardCharsets.UTF_8);
+          if (name.equals("user")) user = value;
+          else if (name.equals("password")) password = value;
+          else kept.add(pair);
+        }
+        return new JdbcTarget(url.substring(0, question) + (kept.isEmpty() ? "" : "?" + String.join("&", kept)), user, password);
+      }
       URI uri = URI.create(url);
       String user = null;
       String password = null;
@@ -174,7 +200,16 @@ public final class Database implements AutoCloseable {
       String host = uri.getHost() == null ? "localhost" : uri.getHost();
       String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
       String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-      return new JdbcTarget("jdbc:postgresql://" + host + port + uri.getRawPath() + query, user, password);
+      return parse("jdbc:postgresql://" + host + port + uri.getRawPath() + query).withUser(user, password);
+    }
+
+    private JdbcTarget withUser(String user, String password) {
+      return new JdbcTarget(url, user != null ? user : this.user, password != null ? password : this.password);
+    }
+
+    /** The same server and database, with no user of its own. */
+    JdbcTarget withoutCredentials() {
+      return new JdbcTarget(url, null, null);
     }
   }
 }

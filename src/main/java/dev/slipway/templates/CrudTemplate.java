@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * endpoint open to the roles its operation names, with the request validation of the config's
  * fields. When the table does not exist, the bundle's migration creates it (a uuid {@code id},
  * the fields' columns with their checks, {@code created_at}, {@code updated_at}, an index per
- * filterable field, and grants to {@code slipway_caller}); when it exists, every field must have a
+ * filterable field, and grants to the org's database login alone); when it exists, every field must have a
  * column of a fitting type.
  *
  * <p>The list answers a bare array of rows in the config's order ({@code orderBy}, id breaking
@@ -158,7 +158,13 @@ public final class CrudTemplate implements Template {
   }
 
   @Override
-  public Bundle generate(JsonNode config, Optional<Map<String, String>> columns) throws InvalidSpecException {
+  public Map<String, String> references(JsonNode config) {
+    JsonNode parentTable = config.path("parent").path("table");
+    return parentTable.isTextual() ? Map.of("/config/parent/table", parentTable.asText()) : Map.of();
+  }
+
+  @Override
+  public Bundle generate(JsonNode config, Optional<Map<String, String>> columns, String login) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
     ObjectOf fields = FieldTypes.parse(config.get("validation"), "/config/validation", violations).orElse(null);
     if (fields == null) throw new InvalidSpecException(violations);
@@ -215,7 +221,7 @@ public final class CrudTemplate implements Template {
         create(resource, base, layout, fields, authOf(auth, permissions.get("create"))),
         update(resource, base, layout, all, authOf(auth, permissions.get("update"))),
         delete(resource, base, layout, authOf(auth, permissions.get("delete"))));
-    String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, scoping))
+    String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, scoping, login))
         + scoping.map(scope -> scope.policy(layout.table())).orElse("");
     List<DraftTests.Fixture> fixtures = parent.flatMap(Parent::table)
         .map(table -> List.of(new DraftTests.Fixture("parent", "select id from " + quoted(table) + " order by id limit 1"))).orElse(List.of());
@@ -800,7 +806,7 @@ public final class CrudTemplate implements Template {
     return auth;
   }
 
-  private static String migration(String qualified, List<Field> fields, Layout layout, Optional<Scoping> scoping) {
+  private static String migration(String qualified, List<Field> fields, Layout layout, Optional<Scoping> scoping, String login) {
     String table = quoted(qualified);
     String schema = quoted(qualified.substring(0, qualified.indexOf('.')));
     var sql = new StringBuilder();
@@ -841,10 +847,9 @@ public final class CrudTemplate implements Template {
       sql.append("create index ").append(quoted(index)).append(" on ").append(table).append(" (").append(quoted(layout.order()))
           .append(", id);\n");
     }
-    sql.append("do $$ begin\n  if exists (select from pg_roles where rolname = 'slipway_caller') then\n")
-        .append("    grant usage on schema ").append(schema).append(" to slipway_caller;\n")
-        .append("    grant select, insert, update, delete on ").append(table).append(" to slipway_caller;\n")
-        .append("  end if;\nend $$;\n");
+    // the org's login alone may use the table: other orgs' SQL cannot reach it
+    sql.append("grant usage on schema ").append(schema).append(" to ").append(quoted(login)).append(";\n")
+        .append("grant select, insert, update, delete on ").append(table).append(" to ").append(quoted(login)).append(";\n");
     return sql.toString();
   }
 
@@ -926,7 +931,7 @@ public final class CrudTemplate implements Template {
         + "validation fields (unknown fields refused); each operation admits the roles its permission names, "
         + "through " + config.path("auth").asText("apiKey") + " callers. "
         + (newTable ? "The table does not exist: the migration creates it with a uuid id, the fields' columns and checks, "
-            + "created_at and updated_at, and grants it to slipway_caller; it is applied before the drafts are saved, "
+            + "created_at and updated_at, and grants it to this org's database login alone; it is applied before the drafts are saved, "
             + "because they are checked against it."
             : "The table exists and its columns fit the fields; no migration is needed.")
         + " The specs are saved as drafts; deploy them to serve them.";

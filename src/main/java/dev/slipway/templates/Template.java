@@ -26,10 +26,20 @@ public interface Template {
   Optional<String> table(JsonNode config);
 
   /**
+   * Other existing tables the bundle refers to (a parent table), by the JSON pointer of the config
+   * field that names each: the org must be able to use them.
+   */
+  default Map<String, String> references(JsonNode config) {
+    return Map.of();
+  }
+
+  /**
    * @param config  a config that satisfies {@link #configSchema}
    * @param columns the named table's columns by name with their PostgreSQL type, or empty when
    *                the table does not exist
+   * @param login   the database login of the org the bundle is for: a table the migration makes is
+   *                granted to it alone
    * @throws InvalidSpecException when the config cannot work, each violation at its config path
    */
-  Bundle generate(JsonNode config, Optional<Map<String, String>> columns) throws InvalidSpecException;
+  Bundle generate(JsonNode config, Optional<Map<String, String>> columns, String login) throws InvalidSpecException;
 }

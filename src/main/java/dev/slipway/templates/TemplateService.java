@@ -6,6 +6,7 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
 import dev.slipway.http.ProblemException;
+import dev.slipway.runtime.OrgConnections;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
@@ -19,6 +20,7 @@ import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.Platform;
 import dev.slipway.store.Release;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,9 +46,11 @@ public final class TemplateService {
   private final AuditStore audit;
   private final DraftTests drafts;
   private final SpecCodec codec;
+  private final OrgConnections connections;
 
-  public TemplateService(List<Template> templates, Platform platform, SpecCodec codec, Versions versions, Deployer deployer,
-      DraftTests drafts, AuditStore audit) {
+  public TemplateService(List<Template> templates, Platform platform, OrgConnections connections, SpecCodec codec, Versions versions,
+      Deployer deployer, DraftTests drafts, AuditStore audit) {
+    this.connections = connections;
     this.codec = codec;
     this.drafts = drafts;
     for (Template template : templates) {
@@ -68,7 +72,7 @@ public final class TemplateService {
   private void warmUp() {
     for (Template template : templates.values()) {
       try {
-        openApi(template.generate(template.example(), Optional.empty())).toString();
+        openApi(template.generate(template.example(), Optional.empty(), "example_login")).toString();
       } catch (InvalidSpecException | RuntimeException e) {
         LOG.warn("template {}: its example does not generate: {}", template.name(), e.getMessage());
       }
@@ -104,10 +108,10 @@ public final class TemplateService {
     if (!violations.isEmpty()) {
       throw ProblemException.unprocessable("invalid_config", "The config does not fit the template '" + name + "'.", violations);
     }
-    Optional<Map<String, String>> columns = template.table(config).flatMap(this::columns);
+    Seen seen = seen(actor.orgId(), template, config);
     Bundle bundle;
     try {
-      bundle = template.generate(config, columns);
+      bundle = template.generate(config, seen.columns(), seen.login());
     } catch (InvalidSpecException e) {
       throw ProblemException.unprocessable("invalid_config", "The config cannot be generated from.", e.violations());
     }
@@ -157,25 +161,80 @@ public final class TemplateService {
     return OpenApi.document(bundle.endpointUrl(), "draft", specs);
   }
 
-  /** The table's columns by name with their information_schema type, or empty when there is no such table. */
-  private Optional<Map<String, String>> columns(String qualified) {
-    int dot = qualified.indexOf('.');
-    try {
-      Map<String, String> found = platform.system(c -> {
-        try (var ps = c.prepareStatement("select column_name, data_type from information_schema.columns "
-            + "where table_schema = ? and table_name = ? order by ordinal_position")) {
-          ps.setString(1, qualified.substring(0, dot));
-          ps.setString(2, qualified.substring(dot + 1));
-          var columns = new LinkedHashMap<String, String>();
-          try (var rs = ps.executeQuery()) {
-            while (rs.next()) columns.put(rs.getString(1), rs.getString(2));
-          }
-          return columns;
+  /**
+   * What the org's own login sees of the tables a config names: the columns of its table (empty
+   * when there is no such table), and the login's name. A table that exists but that the login
+   * may not use (another org's, Slipway's) is a 422 naming it, whether it is the config's table or
+   * one it refers to, and nothing is generated over it.
+   */
+  private record Seen(String login, Optional<Map<String, String>> columns) {}
+
+  private Seen seen(long org, Template template, JsonNode config) throws SQLException {
+    var violations = new ArrayList<Violation>();
+    Seen seen;
+    try (Connection c = connections.clean(org)) {
+      try {
+        String login;
+        try (var rs = c.createStatement().executeQuery("select session_user")) {
+          rs.next();
+          login = rs.getString(1);
         }
-      });
-      return found.isEmpty() ? Optional.empty() : Optional.of(found);
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading the columns of " + qualified + " failed", e);
+        Optional<Map<String, String>> columns = Optional.empty();
+        Optional<String> table = template.table(config);
+        if (table.isPresent()) {
+          Map<String, String> found = columns(c, table.get());
+          if (!found.isEmpty()) columns = Optional.of(found);
+          else if (exists(table.get())) violations.add(notUsable("/config/table", table.get(), login));
+        }
+        for (var reference : template.references(config).entrySet()) {
+          if (columns(c, reference.getValue()).isEmpty()) {
+            violations.add(exists(reference.getValue()) ? notUsable(reference.getKey(), reference.getValue(), login)
+                : new Violation(reference.getKey(), "there is no table " + reference.getValue()));
+          }
+        }
+        seen = new Seen(login, columns);
+      } finally {
+        c.rollback();
+      }
     }
+    if (!violations.isEmpty()) {
+      throw ProblemException.unprocessable("table_not_usable", "The config names a table this org may not use.", violations);
+    }
+    return seen;
+  }
+
+  private static Violation notUsable(String pointer, String table, String login) {
+    return new Violation(pointer, "the table " + table + " exists, but this org's database login " + login
+        + " may not use it (another org's table, or one not granted to this org); name another table");
+  }
+
+  /** The table's columns that {@code c}'s login may use, by name with their information_schema type. */
+  private static Map<String, String> columns(Connection c, String qualified) throws SQLException {
+    int dot = qualified.indexOf('.');
+    try (var ps = c.prepareStatement("select column_name, data_type from information_schema.columns "
+        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+      ps.setString(1, qualified.substring(0, dot));
+      ps.setString(2, qualified.substring(dot + 1));
+      var columns = new LinkedHashMap<String, String>();
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) columns.put(rs.getString(1), rs.getString(2));
+      }
+      return columns;
+    }
+  }
+
+  /** Whether the table exists at all, whoever may use it (Slipway's own user sees every table). */
+  private boolean exists(String qualified) throws SQLException {
+    int dot = qualified.indexOf('.');
+    return platform.system(c -> {
+      try (var ps = c.prepareStatement("select from pg_class t join pg_namespace n on n.oid = t.relnamespace "
+          + "where n.nspname = ? and t.relname = ?")) {
+        ps.setString(1, qualified.substring(0, dot));
+        ps.setString(2, qualified.substring(dot + 1));
+        try (var rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
   }
 }

@@ -259,7 +259,8 @@ class TemplatesTest {
     assertThat(call("GET", "/api/notes/" + id, bob, null).status()).isEqualTo(404);
     assertThat(call("PATCH", "/api/notes/" + id, bob, "{\"text\": \"taken\"}").status()).isEqualTo(404);
     assertThat(call("DELETE", "/api/notes/" + id, bob, null).status()).isEqualTo(404);
-    assertThat(call("GET", "/api/notes/" + id, alice, null).json().path("text").asText()).isEqualTo("mine");
+    Reply mine = call("GET", "/api/notes/" + id, alice, null);
+    assertThat(mine.json().path("text").asText()).as(mine.toString()).isEqualTo("mine");
 
     Reply open = post("/api/create-endpoint", """
         {"template": "crud-endpoint", "config": {"resource": "open-notes", "table": "private.open_notes", "scope": "owner",
@@ -402,7 +403,7 @@ class TemplatesTest {
     // an existing table whose check refuses the value the tests create rows with
     database.execute("create table app.gadgets (id uuid primary key default gen_random_uuid(), "
         + "label text not null check (label <> 'ssssss'), created_at timestamptz default now(), updated_at timestamptz default now())");
-    database.execute("grant select, insert, update, delete on app.gadgets to slipway_caller");
+    database.execute("grant select, insert, update, delete on app.gadgets to " + slipway.orgLogin());
     Reply refused = post("/api/create-endpoint", """
         {"template": "crud-endpoint", "deploy": true,
          "config": {"resource": "gadgets", "table": "app.gadgets", "validation": {"label": "string"}}}""");

@@ -53,8 +53,8 @@ class EndpointAuthTest {
           using (owner = current_setting('request.jwt.claims', true)::json ->> 'sub');
         """);
     slipway = TestSlipway.start(database);
-    // the role exists once the migrations ran; what endpoints may touch is the user's to grant
-    database.execute("grant usage on schema app to slipway_caller; grant select on app.notes to slipway_caller");
+    // what endpoints may touch is the user's to grant, to the org's login
+    database.execute("grant usage on schema app to " + slipway.orgLogin() + "; grant select on app.notes to " + slipway.orgLogin());
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -290,7 +290,7 @@ class EndpointAuthTest {
         auth: { mode: jwt, jwt: { jwksUrl: "https://x.test/jwks", keys: [{kty: oct}] } }
         """, "application/yaml");
     assertThat(twoSources.errorPaths()).contains("/auth/jwt");
-    // endpoint SQL, with a caller or without, is checked with slipway_caller's rights
+    // endpoint SQL, with a caller or without, is checked with the rights of the org's login
     database.execute("create schema if not exists hidden; create table if not exists hidden.t (id int)");
     Reply noUsage = slipway.control("POST", "/api/endpoints", """
         name: hidden-read
@@ -302,7 +302,7 @@ class EndpointAuthTest {
             sql: select id from hidden.t
         """, "application/yaml");
     assertThat(noUsage.status()).isEqualTo(422);
-    assertThat(noUsage.body()).contains("permission denied for schema hidden").contains("slipway_caller");
+    assertThat(noUsage.body()).contains("permission denied for schema hidden").contains("database login " + slipway.orgLogin());
     assertThat(slipway.control("POST", "/api/endpoints", """
         name: hidden-public
         method: GET

@@ -35,14 +35,16 @@ public final class TestDatabase implements AutoCloseable {
     if (plainOwner) admin("create role " + user + " login nosuperuser nocreaterole nobypassrls");
     admin("create database " + name + (plainOwner ? " owner " + user : ""));
     try (Connection c = connect(); Statement s = c.createStatement()) {
-      // endpoint SQL runs with slipway_caller's rights (Slipway's migrations create the role; a
-      // database made before any Slipway started on this server needs it for the demo's grants)
+      // as a database set up for an earlier Slipway would be: the demo schema, and the tables tests
+      // add to it later, granted to slipway_caller, whose rights Slipway hands to the default org's
+      // login when it starts (OrgLogins.adoptCallerGrants)
       s.execute("do $$ begin if not exists (select from pg_roles where rolname = 'slipway_caller') then "
           + "create role slipway_caller nologin noinherit; end if; end $$");
       if (plainOwner) s.execute("set role " + user);
       s.execute(resource("/demo/demo.sql"));
       if (!plainOwner) {
-        // tables the tests add to schema app later are the endpoints' to use, as the demo's are
+        s.execute("grant usage on schema app to slipway_caller");
+        s.execute("grant select, insert, update, delete on all tables in schema app to slipway_caller");
         s.execute("alter default privileges in schema app grant select, insert, update, delete on tables to slipway_caller");
         s.execute("alter default privileges in schema app grant usage, select on sequences to slipway_caller");
       }
@@ -96,9 +98,18 @@ public final class TestDatabase implements AutoCloseable {
     }
   }
 
+  /** Drops the database, and the logins Slipway made for its orgs (roles are the server's, not the database's). */
   @Override
   public void close() {
+    var logins = new java.util.ArrayList<String>();
+    try (Connection c = connect(); var rs = c.createStatement().executeQuery(
+        "select role_name from slipway.org_logins")) {
+      while (rs.next()) logins.add(rs.getString(1));
+    } catch (SQLException e) {
+      // Slipway never started on it
+    }
     admin("drop database if exists " + name + " with (force)");
+    for (String login : logins) admin("drop role if exists \"" + login + "\"");
     if (!user.equals("postgres")) admin("drop role if exists " + user);
   }
 

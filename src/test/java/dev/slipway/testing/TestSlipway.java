@@ -157,6 +157,11 @@ public final class TestSlipway implements AutoCloseable {
     }
   }
 
+  /** The database login the default org's SQL runs as: what tests grant their tables to. */
+  public String orgLogin() {
+    return control("GET", "/api/org").json().path("databaseLogin").asText();
+  }
+
   public int dataPort() {
     return slipway.dataPort();
   }

@@ -1,0 +1,112 @@
+package dev.slipway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testing.TestInstall;
+import dev.slipway.testing.TestSlipway;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No session state passes from one request to the next. With one connection per org, so that
+ * every request of an org lands on the same session, SQL that changes session-wide settings
+ * ({@code set_config(..., false)}, {@code SET}) leaves nothing for the next request, of its own
+ * org or another's, and another org never lands on that session at all.
+ */
+class SessionStateTest {
+  private static final String SET = """
+      name: set-%1$s
+      method: POST
+      path: /%1$s/set
+      steps:
+        - id: dirty
+          sql: >-
+            select set_config('request.jwt.claims', '{"sub":"admin","role":"owner"}', false),
+                   set_config('app.flag', 'left behind', false),
+                   set_config('search_path', 'nowhere', false),
+                   set_config('statement_timeout', '1', false),
+                   pg_backend_pid() as pid
+          expect: one
+      response: { body: "${steps.dirty.row}" }
+      """;
+  private static final String GET = """
+      name: get-%1$s
+      method: GET
+      path: /%1$s/get
+      steps:
+        - id: seen
+          sql: >-
+            select coalesce(current_setting('request.jwt.claims', true), '') as claims,
+                   coalesce(current_setting('app.flag', true), '') as flag,
+                   current_setting('search_path') as path,
+                   current_setting('statement_timeout') as timeout,
+                   pg_backend_pid() as pid
+          expect: one
+      response: { body: "${steps.seen.row}" }
+      """;
+  private static final String SCRIPT_SET = """
+      name: script-set-%1$s
+      method: POST
+      path: /%1$s/script-set
+      steps:
+        - id: dirty
+          language: javascript
+          script: |
+            await ctx.db.query("set app.flag = 'from a script'");
+            await ctx.db.query("select set_config('request.jwt.claims', '{\\"sub\\":\\"admin\\"}', false)");
+            return (await ctx.db.query("select pg_backend_pid() as pid"))[0];
+      """;
+
+  private static TestInstall install;
+  private static TestSlipway slipway;
+  private static String other;
+
+  @BeforeAll
+  static void start() throws Exception {
+    install = TestInstall.start(TestInstall.Setup.EXTERNAL, Map.of("SLIPWAY_DB_POOL_SIZE", "1"));
+    slipway = install.slipway();
+    other = install.otherOrg("other");
+    for (String spec : new String[] {SET, GET, SCRIPT_SET}) slipway.save(spec.formatted("a"));
+    slipway.deploy("{}");
+    assertThat(slipway.controlAs(other, "POST", "/api/endpoints", GET.formatted("b")).status()).isEqualTo(201);
+    assertThat(slipway.controlAs(other, "POST", "/api/deploy", "{}").status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    install.close();
+  }
+
+  @Test
+  void settings_an_endpoint_changes_for_its_session_are_gone_for_the_next_request_of_its_org() {
+    // more rounds than the driver's prepare threshold (5): its server-prepared statements behave otherwise
+    for (int round = 0; round < 8; round++) {
+      long pid = slipway.data("POST", "/a/set").json().path("pid").asLong();
+      JsonNode seen = slipway.data("GET", "/a/get").json();
+      assertThat(seen.path("pid").asLong()).as("the same session (one connection per org)").isEqualTo(pid);
+      assertClean(seen);
+    }
+
+    slipway.data("POST", "/a/script-set");
+    assertClean(slipway.data("GET", "/a/get").json());
+    assertClean(slipway.control("GET", "/api/endpoints/get-a/preview/a/get").json());
+  }
+
+  @Test
+  void another_org_never_shares_the_session_and_sees_none_of_it() {
+    long pid = slipway.data("POST", "/a/set").json().path("pid").asLong();
+    JsonNode seen = slipway.data("GET", "/b/get").json();
+    assertThat(seen.path("pid").asLong()).as("org B has a session of its own").isNotEqualTo(pid);
+    assertClean(seen);
+  }
+
+  private static void assertClean(JsonNode seen) {
+    assertThat(seen.path("claims").asText()).as(seen.toString()).isEmpty();
+    assertThat(seen.path("flag").asText()).as(seen.toString()).isEmpty();
+    assertThat(seen.path("path").asText()).as(seen.toString()).isEqualTo("\"$user\", public");
+    assertThat(seen.path("timeout").asText()).as(seen.toString()).isEqualTo("30s");
+  }
+}
