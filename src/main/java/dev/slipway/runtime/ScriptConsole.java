@@ -20,13 +20,11 @@ import javax.sql.DataSource;
 public final class ScriptConsole {
   private final Sandbox sandbox;
   private final DataSource dataSource;
-  private final SecretSource secrets;
   private final ScriptHosts hosts;
 
-  public ScriptConsole(Sandbox sandbox, DataSource dataSource, SecretSource secrets, ScriptHosts hosts) {
+  public ScriptConsole(Sandbox sandbox, DataSource dataSource, ScriptHosts hosts) {
     this.sandbox = sandbox;
     this.dataSource = dataSource;
-    this.secrets = secrets;
     this.hosts = hosts;
   }
 
@@ -38,8 +36,11 @@ public final class ScriptConsole {
   /** A finished run: the script's value, how long it ran, what it logged. */
   public record Execution(Object result, Duration elapsed, List<LogLine> logs) {}
 
-  /** Runs {@code code} for a member of {@code orgId}, with that org's secrets and egress policy. */
-  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId) {
+  /**
+   * Runs {@code code} for a member of {@code orgId}, with that org's egress policy and its secrets
+   * as the member may read them; a refused read answers the run with the refusal.
+   */
+  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
     CompiledScript script;
     try {
       script = sandbox.compile("execute", code, language);
@@ -47,7 +48,9 @@ public final class ScriptConsole {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
     try (var transaction = new Transaction(dataSource, true, true, null)) {
-      return switch (sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)))) {
+      ScriptOutcome ended = sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)));
+      secrets.throwIfRefused();
+      return switch (ended) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
         case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());
         case ScriptOutcome outcome -> throw ScriptLimits.problem(outcome, "The script");
