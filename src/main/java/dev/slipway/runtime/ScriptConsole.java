@@ -38,9 +38,24 @@ public final class ScriptConsole {
 
   /**
    * Runs {@code code} for a member of {@code orgId}, with that org's egress policy and its secrets
-   * as the member may read them; a refused read answers the run with the refusal.
+   * as the member may read them; a refused read answers the run with the refusal. The org's secret
+   * values are replaced by {@code [secret:NAME]} in all that comes back: the result's strings (keys
+   * too, at any depth), the log lines and a failure's detail.
    */
   public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
+    Execution execution;
+    try {
+      execution = unredacted(code, language, context, orgId, secrets);
+    } catch (SecretAccessDenied refused) {
+      throw refused;
+    } catch (ProblemException problem) {
+      throw problem.withDetail(secrets.redact(orgId, problem.detail()));
+    }
+    return new Execution(secrets.redactTree(orgId, execution.result()), execution.elapsed(),
+        execution.logs().stream().map(line -> new LogLine(line.level(), secrets.redact(orgId, line.message()))).toList());
+  }
+
+  private Execution unredacted(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
     CompiledScript script;
     try {
       script = sandbox.compile("execute", code, language);
