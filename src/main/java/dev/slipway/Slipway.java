@@ -156,8 +156,8 @@ public final class Slipway implements AutoCloseable {
               ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
               EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
       var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
-      var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs());
-      var console = new ScriptConsole(sandbox, database.orgs(), secrets, scriptHosts);
+      var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
+      var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), config.poolSize(),
           live, calls).start());

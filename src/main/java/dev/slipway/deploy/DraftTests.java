@@ -8,8 +8,10 @@ import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.OrgConnections;
 import dev.slipway.runtime.Router;
+import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.SharedConnection;
 import dev.slipway.security.Actor;
+import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
@@ -128,8 +130,11 @@ public final class DraftTests {
   private final EndpointCompiler compiler;
   private final OrgConnections connections;
   private final SpecCodec codec;
+  private final Secrets secrets;
 
-  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections) {
+  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections,
+      Secrets secrets) {
+    this.secrets = secrets;
     this.codec = codec;
     this.platform = platform;
     this.store = store;
@@ -137,6 +142,10 @@ public final class DraftTests {
     this.connections = connections;
   }
 
+  /**
+   * Runs the cases as {@code actor}'s run: drafts read secret values only if the actor may, and a
+   * case that reads one it may not ends the whole run with that refusal.
+   */
   public List<Outcome> run(Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases) throws SQLException {
     var violations = new ArrayList<Violation>();
     List<EndpointVersion> drafts = platform.inOrg(actor.orgId(), c -> {
@@ -184,8 +193,10 @@ public final class DraftTests {
             () -> outcomes.add(new Outcome("fixture " + fixture.name(), false, 0, "the fixture found no row, so the cases that "
                 + "use {{" + fixture.name() + ".…}} cannot run: " + fixture.sql())));
       }
+      RunSecrets runSecrets = secrets.forRunBy(actor.principal());
       for (int i = 0; i < cases.size(); i++) {
-        outcomes.add(runCase(cases.get(i), i, router, shared, tokens, answers));
+        outcomes.add(runCase(cases.get(i), i, router, shared, tokens, answers, runSecrets));
+        runSecrets.throwIfRefused();
       }
     }
     return outcomes;
@@ -205,7 +216,7 @@ public final class DraftTests {
   }
 
   private Outcome runCase(TestCase testCase, int index, Router<CompiledEndpoint> router, SharedConnection shared,
-      Map<String, String> tokens, Map<String, JsonNode> answers) throws SQLException {
+      Map<String, String> tokens, Map<String, JsonNode> answers, RunSecrets secrets) throws SQLException {
     String target;
     try {
       target = substitute(testCase.path(), answers);
@@ -227,7 +238,7 @@ public final class DraftTests {
     var request = new EndpointRequest(testCase.method(), path, values, query(question < 0 ? "" : target.substring(question + 1)),
         headers, body, "draft-test-" + index, "127.0.0.1");
     shared.startCase();
-    var response = endpoint.handle(request, false).response();
+    var response = endpoint.handle(request, false, secrets).response();
     shared.finishCase(response.status() < 400);
     JsonNode answer = null;
     if (response.body().length > 0) {

@@ -130,14 +130,20 @@ final class AccessRoutes {
     Api.json(ctx, 200, services.platform().inOrg(org, c -> services.credentials().keys(c, org)).stream().map(AccessRoutes::key).toList());
   }
 
-  /** Creates a key; its token is in this answer only. A key's role may not exceed its creator's. */
+  /**
+   * Creates a key; its token is in this answer only. A key never gets more than its maker has: its
+   * role may not exceed the caller's, and a key made by a key limited to scopes must name some of
+   * those scopes and no others. It records who it was made for (the signed-in user, or the user of
+   * the key that made it) and the key that made it, so that it keeps within their limits later.
+   */
   private void createKey(Context ctx) throws SQLException {
     Actor actor = Api.actor(ctx);
+    Principal caller = actor.principal();
     JsonNode body = Api.jsonBody(ctx);
     String name = Api.text(body, "name");
-    Role role = role("/role", Api.optionalText(body, "role").orElse(actor.principal().role().id()));
-    if (!actor.principal().role().atLeast(role)) {
-      throw new ProblemException(403, "forbidden", "Forbidden", "A key's role may not exceed your own ('" + actor.principal().role().id() + "').");
+    Role role = role("/role", Api.optionalText(body, "role").orElse(caller.role().id()));
+    if (!caller.role().atLeast(role)) {
+      throw new ProblemException(403, "forbidden", "Forbidden", "A key's role may not exceed your own ('" + caller.role().id() + "').");
     }
     var scopes = new ArrayList<String>();
     var violations = new ArrayList<Violation>();
@@ -149,17 +155,41 @@ final class AccessRoutes {
     }
     Instant expires = expiresAt(body, violations);
     if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
+    checkScopesHeld(caller, scopes);
     String token = "slw_" + SignIn.randomToken();
     Instant expiresAt = expires;
     var created = services.platform().inOrg(actor.orgId(), c -> {
+      boolean byKey = caller.kind() == Principal.Kind.API_KEY;
+      Long createdBy = byKey ? services.credentials().key(c, actor.orgId(), caller.keyId()).orElseThrow().createdBy()
+          : Long.valueOf(caller.userId());
       long id = services.credentials().createKey(c, actor.orgId(), name, Bootstrap.prefixOf(token), Json.sha256(token),
-          role.id(), scopes, actor.principal().userId() == 0 ? null : actor.principal().userId(), expiresAt);
+          role.id(), scopes, createdBy, byKey ? caller.keyId() : null, expiresAt);
       services.audit().record(c, actor.success("key.create", "key:" + id));
       return services.credentials().key(c, actor.orgId(), id).orElseThrow();
     });
     var answer = key(created);
     answer.put("token", token);
     Api.json(ctx, 201, answer);
+  }
+
+  /**
+   * A key limited to scopes may make keys with some of its scopes only. No scopes would mean every
+   * scope the role allows, so it may not ask for none either.
+   */
+  private static void checkScopesHeld(Principal caller, List<String> scopes) {
+    if (caller.scopes().isEmpty()) return;
+    String held = String.join(", ", caller.scopes().stream().sorted().toList());
+    var violations = new ArrayList<Violation>();
+    if (scopes.isEmpty()) violations.add(new Violation("/scopes", "name some of this key's scopes: " + held));
+    for (int i = 0; i < scopes.size(); i++) {
+      if (!caller.scopes().contains(scopes.get(i))) {
+        violations.add(new Violation("/scopes/" + i, "this key does not hold '" + scopes.get(i) + "'"));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new ProblemException(403, "scope_not_held", "Forbidden",
+          "A key limited to scopes may make keys with some of its scopes (" + held + ") and no others.", violations, Map.of());
+    }
   }
 
   private void revokeKey(Context ctx) throws SQLException {
@@ -228,6 +258,14 @@ final class AccessRoutes {
       services.identities().setRole(c, actor.orgId(), userId, role.id());
       services.audit().record(c, actor.event("member.role", "user:" + userId, AuditStore.Outcome.SUCCESS,
           Map.of("from", current.role(), "to", role.id())));
+      // their keys (and keys those keys made) come down with them; sign-in caps them too, this
+      // makes the stored role say so
+      for (var key : services.credentials().liveKeysOf(c, actor.orgId(), userId)) {
+        if (role.atLeast(Role.parse(key.role()).orElseThrow())) continue;
+        services.credentials().setKeyRole(c, actor.orgId(), key.id(), role.id());
+        services.audit().record(c, actor.event("key.demote", "key:" + key.id(), AuditStore.Outcome.SUCCESS,
+            Map.of("from", key.role(), "to", role.id(), "because", "member.role user:" + userId)));
+      }
       return services.identities().member(c, actor.orgId(), userId).orElseThrow();
     });
     Api.json(ctx, 200, member(member));
@@ -244,6 +282,11 @@ final class AccessRoutes {
       }
       services.identities().removeMember(c, actor.orgId(), userId);
       services.audit().record(c, actor.success("member.remove", "user:" + userId));
+      for (var key : services.credentials().liveKeysOf(c, actor.orgId(), userId)) {
+        services.credentials().revokeKey(c, actor.orgId(), key.id());
+        services.audit().record(c, actor.event("key.revoke", "key:" + key.id(), AuditStore.Outcome.SUCCESS,
+            Map.of("because", "member.remove user:" + userId)));
+      }
       return null;
     });
     ctx.status(204);
@@ -462,6 +505,8 @@ final class AccessRoutes {
     body.put("prefix", key.prefix());
     body.put("role", key.role());
     body.put("scopes", key.scopes());
+    body.put("createdBy", key.createdBy());
+    body.put("createdByKey", key.createdByKey());
     body.put("createdAt", key.createdAt().toString());
     body.put("expiresAt", key.expiresAt() == null ? null : key.expiresAt().toString());
     body.put("lastUsedAt", key.lastUsedAt() == null ? null : key.lastUsedAt().toString());

@@ -14,6 +14,8 @@ import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
+import dev.slipway.runtime.RunSecrets;
+import dev.slipway.runtime.SecretAccessDenied;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.security.Access;
@@ -150,6 +152,10 @@ public final class ControlPlaneServer implements AutoCloseable {
         auditFailure(ctx, e.status(), e.code());
         problem(ctx, e);
       });
+      routes.exception(SecretAccessDenied.class, (e, ctx) -> {
+        auditSecretRefusal(ctx, e);
+        problem(ctx, e);
+      });
       routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
       routes.exception(Exception.class, (e, ctx) -> {
         String requestId = Api.requestId(ctx);
@@ -220,10 +226,7 @@ public final class ControlPlaneServer implements AutoCloseable {
             AuditStore.Outcome.DENIED, Map.of()));
         return null;
       });
-      String needs = action.minimum().orElseThrow().id();
-      throw new ProblemException(403, "forbidden", "Forbidden", principal.role().atLeast(action.minimum().get())
-          ? "This API key's scopes do not include '" + action.scope().orElseThrow() + "'."
-          : "Your role '" + principal.role().id() + "' may not do this; it needs '" + needs + "' or above.");
+      throw new ProblemException(403, "forbidden", "Forbidden", Access.refusal(principal, action));
     }
   }
 
@@ -337,7 +340,8 @@ public final class ControlPlaneServer implements AutoCloseable {
       services.audit().record(c, actor.success("script.execute", "execute"));
       return null;
     });
-    var execution = services.console().run(code.asText(), language, data, actor.orgId());
+    var execution = services.console().run(code.asText(), language, data, actor.orgId(),
+        services.secrets().forRunBy(actor.principal()));
     var body = new LinkedHashMap<String, Object>();
     body.put("result", execution.result());
     body.put("executionTime", execution.elapsed().toNanos() / 1_000_000.0);
@@ -398,6 +402,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     CompiledEndpoint endpoint = services.versions().preview(found);
     String path = "/" + ctx.pathParam("path");
     String requestId = Api.requestId(ctx);
+    RunSecrets secrets = services.secrets().forRunBy(Api.actor(ctx).principal());
     var router = Router.of(Map.of(new Router.RouteKey(found.method(), found.path()), endpoint));
     EndpointResponse answer = switch (router.find(ctx.method().name(), path)) {
       case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
@@ -410,7 +415,9 @@ public final class ControlPlaneServer implements AutoCloseable {
         if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
         var query = new LinkedHashMap<String, List<String>>(ctx.queryParamMap());
         var request = new EndpointRequest(ctx.method().name(), path, values, query, headers, ctx.bodyAsBytes(), requestId, ctx.ip());
-        yield target.handle(request, true).response();
+        EndpointResponse response = target.handle(request, true, secrets).response();
+        secrets.throwIfRefused();
+        yield response;
       }
       case Router.Match.WrongMethod<CompiledEndpoint> wrong -> throw new ProblemException(405, "method_not_allowed",
           "Method Not Allowed", "Endpoint '" + name + "' serves " + found.method() + ", not " + ctx.method().name() + ".");
@@ -557,6 +564,20 @@ public final class ControlPlaneServer implements AutoCloseable {
       });
     } catch (SQLException | RuntimeException e) {
       LOG.warn("could not audit a failed {} {} (request id {})", ctx.method(), ctx.path(), Api.requestId(ctx), e);
+    }
+  }
+
+  /** Records a run on the caller's behalf that reached a secret the caller may not read. */
+  private void auditSecretRefusal(Context ctx, SecretAccessDenied refusal) {
+    Actor actor = ctx.attribute(Api.ACTOR);
+    try {
+      services.platform().inOrg(actor.orgId(), c -> {
+        services.audit().record(c, actor.event("secret.read", "secret:" + refusal.secret(), AuditStore.Outcome.DENIED,
+            Map.of("route", ctx.method() + " " + ctx.path())));
+        return null;
+      });
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("could not audit a refused secret read (request id {})", Api.requestId(ctx), e);
     }
   }
 

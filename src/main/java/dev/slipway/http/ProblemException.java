@@ -58,4 +58,9 @@ public class ProblemException extends RuntimeException {
   public List<Violation> errors() { return errors; }
 
   public Map<String, String> headers() { return headers; }
+
+  /** This problem with another detail (the same detail made safe to show, say). */
+  public ProblemException withDetail(String detail) {
+    return new ProblemException(status, code, title, detail, errors, headers);
+  }
 }

@@ -9,6 +9,7 @@ import dev.slipway.spec.EndpointSpec;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -125,7 +126,15 @@ public final class CompiledEndpoint {
    * step failed.
    */
   public Result handle(EndpointRequest request, boolean preview) {
-    return handleAsync(request, preview).join();
+    return handle(request, preview, secrets);
+  }
+
+  /**
+   * As {@link #handle(EndpointRequest, boolean)}, reading the org's secrets through {@code secrets}:
+   * a draft run on a caller's behalf, who may not be allowed their values.
+   */
+  public Result handle(EndpointRequest request, boolean preview, SecretSource secrets) {
+    return start(request, preview, secrets).join();
   }
 
   /**
@@ -136,7 +145,11 @@ public final class CompiledEndpoint {
    * completed there.
    */
   public CompletableFuture<Result> handleAsync(EndpointRequest request, boolean preview) {
-    var call = new Call(request, preview);
+    return start(request, preview, secrets);
+  }
+
+  private CompletableFuture<Result> start(EndpointRequest request, boolean preview, SecretSource secrets) {
+    var call = new Call(request, preview, secrets);
     call.begin();
     return call.result;
   }
@@ -152,6 +165,7 @@ public final class CompiledEndpoint {
   private final class Call {
     final EndpointRequest request;
     final boolean preview;
+    final SecretSource secrets;
     final CompletableFuture<Result> result = new CompletableFuture<>();
     private RateLimiter.Decision limit;
     private Scope scope;
@@ -161,16 +175,18 @@ public final class CompiledEndpoint {
     private int next;
     private Object last;
 
-    Call(EndpointRequest request, boolean preview) {
+    Call(EndpointRequest request, boolean preview, SecretSource secrets) {
       this.request = request;
       this.preview = preview;
+      this.secrets = secrets;
     }
 
     void begin() {
       try {
-        Caller caller = auth.authenticate(request);
+        Map<String, String> secretValues = secrets.values(identity.orgId());
+        Caller caller = auth.authenticate(request, secretValues);
         limit = limits.take(caller, request);
-        scope = new Scope(input.bind(request), secrets.values(identity.orgId()), caller);
+        scope = new Scope(input.bind(request), secretValues, caller);
         transaction = new Transaction(connections, identity.orgId(), transactional, preview, caller == null ? "" : caller.claimsJson());
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
       } catch (Throwable failure) {
@@ -244,6 +260,12 @@ public final class CompiledEndpoint {
       result.complete(new Result(Limits.headers(response, limit), Optional.empty(), redacted(context.logs)));
     }
 
+    /** Log lines with the org's secret values taken out. */
+    private List<String> redacted(List<String> logs) {
+      if (logs.isEmpty()) return logs;
+      return logs.stream().map(line -> secrets.redact(identity.orgId(), line)).toList();
+    }
+
     private void fail(Throwable failure) {
       if (transaction != null) transaction.close();
       if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
@@ -260,12 +282,6 @@ public final class CompiledEndpoint {
       result.complete(new Result(answer, reason.map(r -> secrets.redact(identity.orgId(), r)),
           context == null ? List.of() : redacted(context.logs)));
     }
-  }
-
-  /** Log lines with the org's secret values taken out. */
-  private List<String> redacted(List<String> logs) {
-    if (logs.isEmpty()) return logs;
-    return logs.stream().map(line -> secrets.redact(identity.orgId(), line)).toList();
   }
 
   private static String describe(Throwable failure) {

@@ -41,15 +41,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * allowed role gets 403.
  */
 sealed interface EndpointAuth {
-  /** The verified caller, or null for a public endpoint. */
-  Caller authenticate(EndpointRequest request);
+  /**
+   * The verified caller, or null for a public endpoint.
+   *
+   * @param secrets the org's secrets as this request may read them (a JWT's HS256 secret)
+   */
+  Caller authenticate(EndpointRequest request, Map<String, String> secrets);
 
   /** Compiles the spec's auth; problems are violations at {@code /auth}. */
-  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, SecretSource secrets, List<Violation> violations) {
+  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, List<Violation> violations) {
     return switch (auth.mode()) {
       case PUBLIC -> Public.INSTANCE;
       case API_KEY -> new ApiKey(orgId, keys, Set.copyOf(auth.roles()));
-      case JWT -> Jwt.compile(auth, orgId, secrets, violations);
+      case JWT -> Jwt.compile(auth, violations);
     };
   }
 
@@ -58,7 +62,7 @@ sealed interface EndpointAuth {
     INSTANCE;
 
     @Override
-    public Caller authenticate(EndpointRequest request) {
+    public Caller authenticate(EndpointRequest request, Map<String, String> secrets) {
       return null;
     }
   }
@@ -66,7 +70,7 @@ sealed interface EndpointAuth {
   /** A consumer key of the endpoint's org, as {@code Authorization: Bearer} or {@code X-API-Key}. */
   record ApiKey(long orgId, ConsumerKeyLookup keys, Set<String> roles) implements EndpointAuth {
     @Override
-    public Caller authenticate(EndpointRequest request) {
+    public Caller authenticate(EndpointRequest request, Map<String, String> secrets) {
       String token = request.headers().get("x-api-key");
       if (token == null) token = bearer(request);
       if (token == null) throw unauthorized(false, "Send an API key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.");
@@ -82,7 +86,7 @@ sealed interface EndpointAuth {
   }
 
   /** A JWT, verified by signature, expiry (with skew), issuer and audience. */
-  record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, SecretSource secrets, AtomicReference<Processor> bySecret,
+  record Jwt(Optional<String> secretName, Auth.Jwt settings, AtomicReference<Processor> bySecret,
       Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
 
     /**
@@ -115,19 +119,19 @@ sealed interface EndpointAuth {
       }
     };
 
-    static EndpointAuth compile(Auth auth, long orgId, SecretSource secrets, List<Violation> violations) {
+    static EndpointAuth compile(Auth auth, List<Violation> violations) {
       Auth.Jwt settings = auth.jwt().orElseThrow();
       String[] claimPath = auth.rolesClaim().split("\\.");
       Set<String> roles = Set.copyOf(auth.roles());
       if (settings.secretName().isPresent()) {
-        return new Jwt(orgId, settings.secretName(), settings, secrets, new AtomicReference<>(), null, roles, claimPath);
+        return new Jwt(settings.secretName(), settings, new AtomicReference<>(), null, roles, claimPath);
       }
       try {
         JWKSource<SecurityContext> source = settings.jwksUrl().isPresent()
             ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL()).retrying(true).build()
             : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
         var processor = processor(source, Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256), settings);
-        return new Jwt(orgId, Optional.empty(), settings, secrets, null, new Processor(null, processor), roles, claimPath);
+        return new Jwt(Optional.empty(), settings, null, new Processor(null, processor), roles, claimPath);
       } catch (ParseException | java.net.MalformedURLException | IllegalArgumentException e) {
         violations.add(new Violation("/auth/jwt", "cannot use the keys: " + e.getMessage()));
         return Public.INSTANCE;
@@ -157,9 +161,9 @@ sealed interface EndpointAuth {
     }
 
     /** The processor for the secret's current value, rebuilt when the secret changes. */
-    private Processor current() {
+    private Processor current(Map<String, String> secrets) {
       if (fixed != null) return fixed;
-      String value = secrets.values(orgId).get(secretName.orElseThrow());
+      String value = secrets.get(secretName.orElseThrow());
       if (value == null) {
         throw new IllegalStateException("the endpoint's JWT secret '" + secretName.get() + "' does not exist");
       }
@@ -174,10 +178,10 @@ sealed interface EndpointAuth {
     }
 
     @Override
-    public Caller authenticate(EndpointRequest request) {
+    public Caller authenticate(EndpointRequest request, Map<String, String> secrets) {
       String token = bearer(request);
       if (token == null) throw unauthorized(false, "Send a token as 'Authorization: Bearer <jwt>'.");
-      Processor processor = current();
+      Processor processor = current(secrets);
       Caller known = processor.verified().getIfPresent(token);
       if (known != null && known.expiresAtMillis() > System.currentTimeMillis()) return known;
       JWTClaimsSet claims;

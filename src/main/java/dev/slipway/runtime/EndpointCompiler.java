@@ -87,7 +87,7 @@ public final class EndpointCompiler {
       before.add(step.id());
     }
     ResponseTemplate response = response(spec.response(), "/response", before, violations);
-    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, secrets, violations);
+    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, violations);
     spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
       if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
         violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));

@@ -19,13 +19,11 @@ import java.util.Map;
 public final class ScriptConsole {
   private final Sandbox sandbox;
   private final OrgConnections connections;
-  private final SecretSource secrets;
   private final ScriptHosts hosts;
 
-  public ScriptConsole(Sandbox sandbox, OrgConnections connections, SecretSource secrets, ScriptHosts hosts) {
+  public ScriptConsole(Sandbox sandbox, OrgConnections connections, ScriptHosts hosts) {
     this.sandbox = sandbox;
     this.connections = connections;
-    this.secrets = secrets;
     this.hosts = hosts;
   }
 
@@ -37,8 +35,26 @@ public final class ScriptConsole {
   /** A finished run: the script's value, how long it ran, what it logged. */
   public record Execution(Object result, Duration elapsed, List<LogLine> logs) {}
 
-  /** Runs {@code code} for a member of {@code orgId}, with that org's secrets and egress policy. */
-  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId) {
+  /**
+   * Runs {@code code} for a member of {@code orgId}, with that org's egress policy and its secrets
+   * as the member may read them; a refused read answers the run with the refusal. The org's secret
+   * values are replaced by {@code [secret:NAME]} in all that comes back: the result's strings (keys
+   * too, at any depth), the log lines and a failure's detail.
+   */
+  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
+    Execution execution;
+    try {
+      execution = unredacted(code, language, context, orgId, secrets);
+    } catch (SecretAccessDenied refused) {
+      throw refused;
+    } catch (ProblemException problem) {
+      throw problem.withDetail(secrets.redact(orgId, problem.detail()));
+    }
+    return new Execution(secrets.redactTree(orgId, execution.result()), execution.elapsed(),
+        execution.logs().stream().map(line -> new LogLine(line.level(), secrets.redact(orgId, line.message()))).toList());
+  }
+
+  private Execution unredacted(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
     CompiledScript script;
     try {
       script = sandbox.compile("execute", code, language);
@@ -46,7 +62,9 @@ public final class ScriptConsole {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
     try (var transaction = new Transaction(connections, orgId, true, true, "")) {
-      return switch (sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)))) {
+      ScriptOutcome ended = sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)));
+      secrets.throwIfRefused();
+      return switch (ended) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
         case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());
         case ScriptOutcome outcome -> throw ScriptLimits.problem(outcome, "The script");

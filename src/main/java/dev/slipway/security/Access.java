@@ -13,4 +13,12 @@ public final class Access {
     if (principal.scopes().isEmpty() || action.scope().isEmpty()) return true;
     return principal.scopes().contains(action.scope().get());
   }
+
+  /** Why {@link #allows} refuses the principal the action: its role, or (a key's) its scopes. */
+  public static String refusal(Principal principal, Action action) {
+    Role needs = action.minimum().orElseThrow();
+    return principal.role().atLeast(needs)
+        ? "This API key's scopes do not include '" + action.scope().orElseThrow() + "'."
+        : "Your role '" + principal.role().id() + "' may not do this; it needs '" + needs.id() + "' or above.";
+  }
 }

@@ -29,6 +29,12 @@ public enum Action implements RouteRole {
   MANAGE_KEYS(Role.ADMIN, "keys"),
   /** Set and delete secrets. */
   MANAGE_SECRETS(Role.ADMIN, "secrets"),
+  /**
+   * Read secret values in code run on the caller's behalf: a draft's preview or test run,
+   * create-endpoint's tests, {@code /api/execute}. Not a route of its own: those routes give their
+   * runs the org's secrets through {@link Secrets#forRunBy}, which asks for this action.
+   */
+  READ_SECRET_VALUES(Role.ADMIN, "secrets"),
   /** Read the audit log. */
   READ_AUDIT(Role.ADMIN, "audit"),
   /** Add, change and remove members. */

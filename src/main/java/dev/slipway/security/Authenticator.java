@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,10 +76,48 @@ public final class Authenticator {
       var key = credentials.keyByHash(c, Json.sha256(token))
           .filter(k -> k.usableAt(Instant.now()))
           .orElseThrow(() -> unauthorized("invalid_token", "The API key is not valid, expired or revoked."));
+      KeyLimits limits = limits(c, key);
       credentials.touchKey(c, key.id());
-      return new Principal(Principal.Kind.API_KEY, key.orgId(), Role.parse(key.role()).orElseThrow(), 0, key.id(),
-          key.name(), Set.copyOf(key.scopes()), null);
+      return new Principal(Principal.Kind.API_KEY, key.orgId(), limits.role(), 0, key.id(), key.name(), limits.scopes(), null);
     });
+  }
+
+  /** What a key may do now; {@code scopes} empty means every scope its role allows. */
+  private record KeyLimits(Role role, Set<String> scopes) {}
+
+  /**
+   * A key's role and scopes as they are now: its own, capped by its creator's current role in the
+   * org and by what the key that minted it may do now, up the chain. A key whose creator left the
+   * org, or whose minting key no longer works, no longer works either. Keys are minted only by
+   * older keys, so the chain ends.
+   */
+  private KeyLimits limits(Connection c, CredentialStore.ApiKey key) throws SQLException {
+    Role role = Role.parse(key.role()).orElseThrow();
+    Set<String> scopes = Set.copyOf(key.scopes());
+    if (key.createdBy() != null) {
+      Role creator = identities.role(c, key.orgId(), key.createdBy()).flatMap(Role::parse)
+          .orElseThrow(() -> unauthorized("invalid_token", "The API key's creator is no longer a member of its org."));
+      role = role.cappedAt(creator);
+    }
+    if (key.createdByKey() != null) {
+      var minter = credentials.key(c, key.orgId(), key.createdByKey())
+          .filter(k -> k.id() < key.id() && k.usableAt(Instant.now()))
+          .orElseThrow(() -> unauthorized("invalid_token", "The key that made this API key is revoked or expired."));
+      KeyLimits minterLimits = limits(c, minter);
+      role = role.cappedAt(minterLimits.role());
+      scopes = narrowed(scopes, minterLimits.scopes());
+    }
+    return new KeyLimits(role, scopes);
+  }
+
+  /** The scopes both hold (empty holds every scope); none in common is no scope at all, so no key. */
+  private static Set<String> narrowed(Set<String> own, Set<String> minter) {
+    if (minter.isEmpty()) return own;
+    if (own.isEmpty()) return minter;
+    var both = new HashSet<>(own);
+    both.retainAll(minter);
+    if (both.isEmpty()) throw unauthorized("invalid_token", "The API key holds no scope that the key that made it holds.");
+    return Set.copyOf(both);
   }
 
   private Principal session(Presented presented) throws SQLException {

@@ -70,7 +70,7 @@ public final class Bootstrap {
       throws SQLException {
     platform.system(c -> {
       if (credentials.keyByHash(c, sha256).isEmpty()) {
-        credentials.createKey(c, DEFAULT_ORG, "bootstrap", prefix, sha256, Role.OWNER.id(), List.of(), null, null);
+        credentials.createKey(c, DEFAULT_ORG, "bootstrap", prefix, sha256, Role.OWNER.id(), List.of(), null, null, null);
       }
       return null;
     });

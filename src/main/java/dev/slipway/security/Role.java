@@ -14,6 +14,11 @@ public enum Role {
     return compareTo(other) >= 0;
   }
 
+  /** This role, or {@code cap} when that is less. */
+  public Role cappedAt(Role cap) {
+    return atLeast(cap) ? cap : this;
+  }
+
   /** The name used in the API and the database: {@code owner}, {@code admin}, ... */
   public String id() {
     return name().toLowerCase(Locale.ROOT);

@@ -1,6 +1,7 @@
 package dev.slipway.security;
 
 import dev.slipway.http.ProblemException;
+import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.SecretSource;
 import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
@@ -161,6 +162,16 @@ public final class Secrets implements SecretSource {
     });
     cache.remove(org);
     return deleted;
+  }
+
+  /**
+   * The org's secrets for code run on the principal's behalf (a draft's preview or test run,
+   * {@code /api/execute}): their values only when the role × action matrix lets the principal
+   * {@link Action#READ_SECRET_VALUES read them}, else their names alone.
+   */
+  public RunSecrets forRunBy(Principal principal) {
+    return Access.allows(principal, Action.READ_SECRET_VALUES) ? RunSecrets.readable(this)
+        : RunSecrets.withheld(this, Access.refusal(principal, Action.READ_SECRET_VALUES));
   }
 
   /** Forgets the org's cached values (another instance changed them). */

@@ -18,10 +18,17 @@ import java.util.UUID;
  */
 public final class CredentialStore {
   private static final String KEY_COLUMNS =
-      "id, org_id, name, prefix, role, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
+      "id, org_id, name, prefix, role, scopes, created_by, created_by_key, created_at, expires_at, last_used_at, revoked_at";
 
+  /**
+   * A platform API key.
+   *
+   * @param createdBy    the user it was made for: who made it, or the user of the key that made it;
+   *                     null for the bootstrap key and keys it made
+   * @param createdByKey the key that made it; null when a signed-in user made it
+   */
   public record ApiKey(long id, long orgId, String name, String prefix, String role, List<String> scopes,
-      Long createdBy, Instant createdAt, Instant expiresAt, Instant lastUsedAt, Instant revokedAt) {
+      Long createdBy, Long createdByKey, Instant createdAt, Instant expiresAt, Instant lastUsedAt, Instant revokedAt) {
     public boolean usableAt(Instant now) {
       return revokedAt == null && (expiresAt == null || expiresAt.isAfter(now));
     }
@@ -36,11 +43,11 @@ public final class CredentialStore {
   // --- API keys ---------------------------------------------------------------------------------
 
   public long createKey(Connection c, long org, String name, String prefix, String tokenSha256, String role,
-      List<String> scopes, Long createdBy, Instant expiresAt) throws SQLException {
+      List<String> scopes, Long createdBy, Long createdByKey, Instant expiresAt) throws SQLException {
     return Sql.id(c, """
-        insert into slipway.api_keys (org_id, name, prefix, token_sha256, role, scopes, created_by, expires_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?) returning id""", org, name, prefix, tokenSha256, role,
-        c.createArrayOf("text", scopes.toArray()), createdBy, expiresAt == null ? null : Timestamp.from(expiresAt));
+        insert into slipway.api_keys (org_id, name, prefix, token_sha256, role, scopes, created_by, created_by_key, expires_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id""", org, name, prefix, tokenSha256, role,
+        c.createArrayOf("text", scopes.toArray()), createdBy, createdByKey, expiresAt == null ? null : Timestamp.from(expiresAt));
   }
 
   public Optional<ApiKey> keyByHash(Connection c, String tokenSha256) throws SQLException {
@@ -53,6 +60,15 @@ public final class CredentialStore {
 
   public List<ApiKey> keys(Connection c, long org) throws SQLException {
     return keys(c, "where org_id = ? order by id", org);
+  }
+
+  /** The org's unrevoked keys made for the user: by the user, or by keys made for the user. */
+  public List<ApiKey> liveKeysOf(Connection c, long org, long userId) throws SQLException {
+    return keys(c, "where org_id = ? and created_by = ? and revoked_at is null order by id", org, userId);
+  }
+
+  public void setKeyRole(Connection c, long org, long id, String role) throws SQLException {
+    Sql.update(c, "update slipway.api_keys set role = ? where org_id = ? and id = ?", role, org, id);
   }
 
   /** Records a use, at most once a minute per key, so a busy key does not write on every call. */
@@ -73,8 +89,8 @@ public final class CredentialStore {
         var keys = new ArrayList<ApiKey>();
         while (rs.next()) {
           keys.add(new ApiKey(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              Arrays.asList((String[]) rs.getArray(6).getArray()), (Long) rs.getObject(7), instant(rs, 8),
-              instant(rs, 9), instant(rs, 10), instant(rs, 11)));
+              Arrays.asList((String[]) rs.getArray(6).getArray()), (Long) rs.getObject(7), (Long) rs.getObject(8),
+              instant(rs, 9), instant(rs, 10), instant(rs, 11), instant(rs, 12)));
         }
         return keys;
       }
