@@ -157,6 +157,25 @@ public final class TestSlipway implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until both sandbox workers have started and warmed up, so that a test's first script
+   * does not spend its HTTP timeout waiting for them on a busy machine.
+   */
+  public void awaitSandboxWorkers() {
+    long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    Reply health = control("GET", "/api/health");
+    while (health.json().path("sandbox").path("idle").asInt() < 2) {
+      if (System.nanoTime() - until > 0) throw new AssertionError("sandbox workers not ready within 120 s: " + health);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+      health = control("GET", "/api/health");
+    }
+  }
+
   public int dataPort() {
     return slipway.dataPort();
   }
