@@ -3,8 +3,6 @@ package dev.slipway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slipway.store.AuditStore;
-import dev.slipway.store.Platform;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
@@ -18,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -181,7 +178,7 @@ class SecretsTest {
       }
       assertThat(reply.body()).as("FIRST must not read as SECOND's value").doesNotContain(md5("the second value"));
       assertThat(reply.status()).as(reply.toString()).isEqualTo(500);
-      assertThatThrownBy(() -> freshSecrets(database).values(org)).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(org)).isInstanceOf(IllegalStateException.class);
 
       // a secret of the same name, moved into another org's rows with the data key it is sealed
       // under, does not open there either
@@ -192,14 +189,8 @@ class SecretsTest {
           + " where o.org_id = " + otherOrg + " and d.org_id = " + org);
       database.execute("update slipway.secrets o set ciphertext = d.ciphertext from slipway.secrets d"
           + " where o.org_id = " + otherOrg + " and d.org_id = " + org + " and o.name = 'SECOND' and d.name = o.name");
-      assertThatThrownBy(() -> freshSecrets(database).values(otherOrg)).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(otherOrg)).isInstanceOf(IllegalStateException.class);
     }
-  }
-
-  /** Secrets read straight from the database, with no cache, under the test master key. */
-  private static Secrets freshSecrets(TestDatabase database) throws java.sql.SQLException {
-    return new Secrets(new Platform(database.dataSource()), new AuditStore(), MasterKey.parse(TestSlipway.MASTER_KEY, "SLIPWAY_MASTER_KEY"),
-        Optional.empty());
   }
 
   private static String md5(String text) throws java.security.NoSuchAlgorithmException {

@@ -3,18 +3,24 @@ package dev.slipway.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.Slipway;
 import dev.slipway.config.SlipwayConfig;
+import dev.slipway.security.MasterKey;
+import dev.slipway.security.Secrets;
 import dev.slipway.spec.Json;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.Platform;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A real Slipway on random ports for a test, with an HTTP client for both planes. Tests start one
@@ -32,6 +38,19 @@ public final class TestSlipway implements AutoCloseable {
 
   private TestSlipway(Slipway slipway) {
     this.slipway = slipway;
+  }
+
+  /**
+   * The secrets as stored, read straight from the database under {@link #MASTER_KEY} by a new
+   * {@link Secrets} with nothing cached: what a server started now would see.
+   */
+  public static Secrets storedSecrets(TestDatabase database) {
+    try {
+      return new Secrets(new Platform(database.dataSource()), new AuditStore(), MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
+          Optional.empty());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Starts against {@code databaseUrl} (null: embedded, under {@code dataDir}) with extra settings. */
