@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
  * its caller's {@code Authorization}.
  */
 class PreviewCredentialsTest {
-  private static final String PASSWORD = "correct horse battery";
   private static final String PREVIEW = "/api/endpoints/echo-headers/preview/echo-headers";
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -28,14 +27,13 @@ class PreviewCredentialsTest {
   static void start() throws Exception {
     database = new TestDatabase();
     slipway = TestSlipway.start(database);
-    Reply added = slipway.control("POST", "/api/members",
-        "{\"email\":\"member@alpha.test\",\"role\":\"member\",\"password\":\"" + PASSWORD + "\"}", "application/json");
-    assertThat(added.status()).as(added.toString()).isEqualTo(201);
-    String credentials = "{\"email\":\"member@alpha.test\",\"password\":\"" + PASSWORD + "\"}";
-    memberToken = slipway.controlAs(null, "POST", "/api/auth/token", credentials).json().path("accessToken").asText();
-    String setCookie = slipway.controlAs(null, "POST", "/api/auth/login", credentials).header("Set-Cookie");
+    memberToken = slipway.addMember("member@alpha.test", "member").accessToken();
+    String setCookie = slipway.controlAs(null, "POST", "/api/auth/login",
+        "{\"email\":\"member@alpha.test\",\"password\":\"" + TestSlipway.PASSWORD + "\"}").header("Set-Cookie");
     sessionCookie = setCookie.substring(0, setCookie.indexOf(';'));
-    // the request's headers as a script and as a response template see them
+    // the request's headers as a script and as a response template see them (saving checks the
+    // script in a worker)
+    slipway.awaitSandboxWorkers();
     slipway.save("""
         name: echo-headers
         method: GET
@@ -47,7 +45,6 @@ class PreviewCredentialsTest {
         response:
           body: { script: "${steps.seen}", template: "${input.headers}" }
         """);
-    slipway.awaitSandboxWorkers();
   }
 
   @AfterAll

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * resource with another org's ids, checking that nothing of the first org changed.
  */
 class AccessMatrixTest {
-  private static final String PASSWORD = "correct horse battery";
   private static final List<String> ROLES = List.of("viewer", "member", "admin", "owner");
 
   /**
@@ -104,14 +103,9 @@ class AccessMatrixTest {
     database = new TestDatabase();
     slipway = TestSlipway.start(database);
     for (String role : ROLES) {
-      String email = role + "@alpha.test";
-      Reply added = slipway.control("POST", "/api/members",
-          "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
-      assertThat(added.status()).as(added.toString()).isEqualTo(201);
-      if (role.equals("viewer")) viewerId = added.json().path("userId").asLong();
-      Reply signedIn = slipway.controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
-      assertThat(signedIn.status()).as(signedIn.toString()).isEqualTo(200);
-      tokens.put(role, signedIn.json().path("accessToken").asText());
+      TestSlipway.Member member = slipway.addMember(role + "@alpha.test", role);
+      if (role.equals("viewer")) viewerId = member.userId();
+      tokens.put(role, member.accessToken());
     }
     slipway.control("PUT", "/api/secrets/ALPHA_ONLY", "{\"value\":\"alpha secret value\"}", "application/json");
     slipway.save("""

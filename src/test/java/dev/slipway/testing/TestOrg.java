@@ -11,12 +11,10 @@ import java.util.Optional;
 
 /**
  * Another org on a test's Slipway, made as an operator makes one ({@link Bootstrap#createUser}
- * with an org), with its owner signed in to it: for tests that what one org has stays its own.
+ * with an org), with its owner signed in to it ({@link TestSlipway#PASSWORD}): for tests that what one org has stays its own.
  * The test's admin token ({@link TestSlipway#TOKEN}) acts in the default org.
  */
 public final class TestOrg {
-  public static final String PASSWORD = "correct horse battery";
-
   private final TestSlipway slipway;
   private final String slug;
   private final String ownerToken;
@@ -31,14 +29,11 @@ public final class TestOrg {
   public static TestOrg create(TestSlipway slipway, TestDatabase database, String slug) {
     String email = "owner@" + slug + ".test";
     try {
-      Bootstrap.createUser(new Platform(database.dataSource()), new IdentityStore(), email, PASSWORD, Optional.of(slug));
+      Bootstrap.createUser(new Platform(database.dataSource()), new IdentityStore(), email, TestSlipway.PASSWORD, Optional.of(slug));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create org " + slug, e);
     }
-    Reply signedIn = slipway.controlAs(null, "POST", "/api/auth/token",
-        "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"org\":\"" + slug + "\"}");
-    if (signedIn.status() != 200) throw new AssertionError("the owner of " + slug + " cannot sign in: " + signedIn);
-    return new TestOrg(slipway, slug, signedIn.json().path("accessToken").asText());
+    return new TestOrg(slipway, slug, slipway.signIn(email, Optional.of(slug)));
   }
 
   public String slug() {

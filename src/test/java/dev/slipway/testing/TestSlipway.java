@@ -29,6 +29,8 @@ import java.util.Optional;
 public final class TestSlipway implements AutoCloseable {
   public static final String TOKEN = "test-admin-token-0123456789";
   public static final String MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+  /** The password of the users that tests add. */
+  public static final String PASSWORD = "correct horse battery";
   private static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -125,6 +127,25 @@ public final class TestSlipway implements AutoCloseable {
   /** A JSON call to the control plane with any headers (cookies, CSRF tokens). */
   public Reply controlWith(Map<String, String> headers, String method, String path, String jsonBody) {
     return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json", headers);
+  }
+
+  /** A member a test added, signed in. */
+  public record Member(long userId, String email, String accessToken) {}
+
+  /** Adds a member of the default org, with {@link #PASSWORD}, and signs them in. */
+  public Member addMember(String email, String role) {
+    Reply added = control("POST", "/api/members",
+        "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    if (added.status() != 201) throw new AssertionError("cannot add " + email + ": " + added);
+    return new Member(added.json().path("userId").asLong(), email, signIn(email, Optional.empty()));
+  }
+
+  /** Signs in with {@link #PASSWORD} to the org named (else the user's first) and answers the access token. */
+  public String signIn(String email, Optional<String> org) {
+    Reply reply = controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\""
+        + org.map(slug -> ",\"org\":\"" + slug + "\"").orElse("") + "}");
+    if (reply.status() != 200) throw new AssertionError(email + " cannot sign in: " + reply);
+    return reply.json().path("accessToken").asText();
   }
 
   /** Saves a spec (YAML or JSON) and fails the test unless it is accepted. */
