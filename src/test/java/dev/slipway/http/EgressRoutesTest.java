@@ -24,7 +24,6 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /** {@code GET/PUT /api/org/egress} over real HTTP, and the allow-list reaching another instance's cache. */
 class EgressRoutesTest {
-  private static final String PASSWORD = "correct horse battery";
   private static TestDatabase database;
   private static TestSlipway slipway;
   private static String admin;
@@ -33,12 +32,7 @@ class EgressRoutesTest {
   static void start() throws Exception {
     database = new TestDatabase();
     slipway = TestSlipway.start(database);
-    Reply added = slipway.control("POST", "/api/members",
-        "{\"email\":\"admin@alpha.test\",\"role\":\"admin\",\"password\":\"" + PASSWORD + "\"}", "application/json");
-    assertThat(added.status()).as(added.toString()).isEqualTo(201);
-    Reply signedIn = slipway.controlAs(null, "POST", "/api/auth/token",
-        "{\"email\":\"admin@alpha.test\",\"password\":\"" + PASSWORD + "\"}");
-    admin = signedIn.json().path("accessToken").asText();
+    admin = slipway.addMember("admin@alpha.test", "admin").accessToken();
   }
 
   @AfterAll

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -388,7 +390,53 @@ class WorkerSandboxTest {
   }
 
   @Test
-  void the_worker_has_no_environment_and_no_host_access() throws Exception {
+  void workers_start_with_an_empty_environment() throws Exception {
+    assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "a process's environment is read from Linux's /proc");
+    assertThat(System.getenv()).as("this JVM has an environment a worker could inherit").containsKeys("PATH", "HOME");
+    // every worker this JVM started, found as its child processes rather than through the pool
+    List<Long> workers = ProcessHandle.current().descendants()
+        .filter(process -> commandLine(process.pid()).contains(SandboxWorker.class.getName()))
+        .map(ProcessHandle::pid)
+        .toList();
+    assertThat(workers).containsAll(sandbox.pids()).containsAll(unlimited.pids());
+    for (long pid : workers) {
+      Optional<Map<String, String>> read = environmentOf(pid);
+      if (read.isEmpty()) continue; // a worker of a pool another test closed, gone since
+      Map<String, String> environment = read.get();
+      assertThat(environment.keySet()).as("variables of worker %d that this JVM also has", pid)
+          .doesNotContainAnyElementsOf(System.getenv().keySet());
+      assertThat(environment).as("environment of worker %d", pid).isEmpty();
+    }
+  }
+
+  /** A process's arguments, joined by spaces; empty once it has gone. */
+  private static String commandLine(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The environment a process was started with, from {@code /proc/<pid>/environ}; empty when it has gone. */
+  private static Optional<Map<String, String>> environmentOf(long pid) throws IOException {
+    var environment = new TreeMap<String, String>();
+    String text;
+    try {
+      text = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
+    }
+    for (String entry : text.split("\0")) {
+      if (entry.isEmpty()) continue;
+      int equals = entry.indexOf('=');
+      environment.put(equals < 0 ? entry : entry.substring(0, equals), equals < 0 ? "" : entry.substring(equals + 1));
+    }
+    return Optional.of(environment);
+  }
+
+  @Test
+  void a_script_sees_no_java_polyglot_or_process_globals() throws Exception {
     assertThat(valueOf(run("""
         const seen = [];
         for (const probe of ['Java', 'Polyglot', 'process', 'require', 'load', 'print', 'Packages', 'java']) {

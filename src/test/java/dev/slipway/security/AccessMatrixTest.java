@@ -2,67 +2,138 @@ package dev.slipway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testing.TestDatabase;
+import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Walks the whole role × action matrix over real HTTP, and tries every route that names a
- * resource with another org's ids. The requests are chosen so that a caller let through gets a
- * 2xx or a 4xx about the request itself, never a change: the matrix is about who is let through.
+ * Walks the whole role × action matrix over real HTTP, against a table written out here (not
+ * derived from {@link Role}, {@link Action} or {@link Access}), and tries every route that names a
+ * resource with another org's ids, checking that nothing of the first org changed.
  */
 class AccessMatrixTest {
-  private static final String PASSWORD = "correct horse battery";
-  private static TestDatabase database;
-  private static TestSlipway slipway;
-  private static final Map<Role, String> tokens = new EnumMap<>(Role.class);
-  private static long releaseId;
-  private static long keyId;
-  private static long memberId;
-  private static long consumerKeyId;
+  private static final List<String> ROLES = List.of("viewer", "member", "admin", "owner");
 
   /**
-   * One route, called with a body that changes nothing, and the least role that may call it: the
-   * matrix as SECURITY.md writes it (viewer reads; member edits drafts and previews; admin runs
-   * code, deploys, rolls back, manages keys and reads the audit log; owner manages members and
-   * the org), written out here rather than read from {@link Action}.
+   * Who may call each route: SECURITY.md's role × action matrix, route by route. A row is
+   * {@code METHOD PATH [BODY] | viewer | member | admin | owner}, ✓ where that role may. The bodies
+   * and ids are chosen so that a caller let through gets a 2xx or a 4xx about the request itself,
+   * never a change; {@code {release}} is a release of the org.
    */
-  record Call(String method, String path, String body, Role least) {}
+  private static final String MATRIX = """
+      GET    /api/auth/me                                            | ✓ | ✓ | ✓ | ✓
+      POST   /api/auth/password {}                                   | ✓ | ✓ | ✓ | ✓
+      GET    /api/endpoints                                          | ✓ | ✓ | ✓ | ✓
+      GET    /api/endpoints/hello                                    | ✓ | ✓ | ✓ | ✓
+      GET    /api/endpoints/hello/versions                           | ✓ | ✓ | ✓ | ✓
+      GET    /api/endpoints/hello/versions/1                         | ✓ | ✓ | ✓ | ✓
+      GET    /api/releases                                           | ✓ | ✓ | ✓ | ✓
+      GET    /api/releases/live                                      | ✓ | ✓ | ✓ | ✓
+      GET    /api/releases/{release}                                 | ✓ | ✓ | ✓ | ✓
+      GET    /api/logs                                               | ✓ | ✓ | ✓ | ✓
+      GET    /api/members                                            | ✓ | ✓ | ✓ | ✓
+      GET    /api/org                                                | ✓ | ✓ | ✓ | ✓
+      GET    /api/org/egress                                         | ✓ | ✓ | ✓ | ✓
+      GET    /api/secrets                                            | ✓ | ✓ | ✓ | ✓
+      POST   /api/validation {}                                      | ✓ | ✓ | ✓ | ✓
+      GET    /api/templates                                          | ✓ | ✓ | ✓ | ✓
+      GET    /api/templates/crud-endpoint                            | ✓ | ✓ | ✓ | ✓
+      POST   /api/endpoints {"name":"bad"}                           |   | ✓ | ✓ | ✓
+      PUT    /api/endpoints/hello {"name":"bad"}                     |   | ✓ | ✓ | ✓
+      GET    /api/endpoints/hello/preview/hello                      |   | ✓ | ✓ | ✓
+      GET    /api/endpoints/hello/versions/1/preview/hello           |   | ✓ | ✓ | ✓
+      POST   /api/tests/run {}                                       |   | ✓ | ✓ | ✓
+      POST   /api/execute {}                                         |   |   | ✓ | ✓
+      POST   /api/deploy {"endpoints":[{"bad":1}]}                   |   |   | ✓ | ✓
+      POST   /api/releases/999999/rollback                           |   |   | ✓ | ✓
+      POST   /api/create-endpoint {}                                 |   |   | ✓ | ✓
+      GET    /api/keys                                               |   |   | ✓ | ✓
+      POST   /api/keys {}                                            |   |   | ✓ | ✓
+      DELETE /api/keys/999999                                        |   |   | ✓ | ✓
+      GET    /api/consumer-keys                                      |   |   | ✓ | ✓
+      POST   /api/consumer-keys {}                                   |   |   | ✓ | ✓
+      DELETE /api/consumer-keys/999999                               |   |   | ✓ | ✓
+      PUT    /api/secrets/NOT_SET {}                                 |   |   | ✓ | ✓
+      DELETE /api/secrets/NOT_SET                                    |   |   | ✓ | ✓
+      GET    /api/audit                                              |   |   | ✓ | ✓
+      POST   /api/members {}                                         |   |   |   | ✓
+      PATCH  /api/members/999999 {"role":"viewer"}                   |   |   |   | ✓
+      DELETE /api/members/999999                                     |   |   |   | ✓
+      PATCH  /api/org {}                                             |   |   |   | ✓
+      PUT    /api/org/egress {}                                      |   |   |   | ✓
+      """;
+
+  private static TestDatabase database;
+  private static TestSlipway slipway;
+  /** An access token per role name, all members of the default org. */
+  private static final Map<String, String> tokens = new LinkedHashMap<>();
+  private static long viewerId;
+  /** The first of the default org's two releases; the second is live. */
+  private static long firstRelease;
+  private static long liveRelease;
+  private static long keyId;
+  private static String keyToken;
+  private static long consumerKeyId;
+  private static String consumerKeyToken;
+
+  /** One route, and whether each role (viewer, member, admin, owner, in that order) may call it. */
+  record Row(String method, String path, String body, List<Boolean> allowed) {
+    static Row parse(String line) {
+      String[] columns = line.split("\\|");
+      String[] call = columns[0].strip().split("\\s+", 3);
+      var allowed = new ArrayList<Boolean>();
+      for (int i = 1; i < columns.length; i++) allowed.add(columns[i].strip().equals("✓"));
+      if (allowed.size() != ROLES.size()) throw new IllegalArgumentException("a row needs a column per role: " + line);
+      return new Row(call[0], call[1].replace("{release}", Long.toString(firstRelease)), call.length > 2 ? call[2] : null, allowed);
+    }
+  }
 
   @BeforeAll
   static void start() throws Exception {
     database = new TestDatabase();
     slipway = TestSlipway.start(database);
-    for (Role role : Role.values()) {
-      String email = role.id() + "@alpha.test";
-      Reply added = slipway.control("POST", "/api/members",
-          "{\"email\":\"" + email + "\",\"role\":\"" + role.id() + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
-      assertThat(added.status()).as(added.toString()).isEqualTo(201);
-      if (role == Role.VIEWER) memberId = added.json().path("userId").asLong();
-      tokens.put(role, signIn(email, Optional.empty()));
+    for (String role : ROLES) {
+      TestSlipway.Member member = slipway.addMember(role + "@alpha.test", role);
+      if (role.equals("viewer")) viewerId = member.userId();
+      tokens.put(role, member.accessToken());
     }
+    slipway.control("PUT", "/api/secrets/ALPHA_ONLY", "{\"value\":\"alpha secret value\"}", "application/json");
     slipway.save("""
         name: hello
         method: GET
         path: /hello
         response: { body: { hello: world } }
         """);
-    releaseId = slipway.deploy("{}").path("id").asLong();
-    keyId = slipway.control("POST", "/api/keys", "{\"name\":\"ci\"}", "application/json").json().path("id").asLong();
-    slipway.control("POST", "/api/consumer-keys", "{\"name\":\"app\"}", "application/json");
+    slipway.save("""
+        name: alpha-keyed
+        method: GET
+        path: /alpha-keyed
+        auth: { mode: apiKey }
+        response: { body: { caller: "${auth.sub}" } }
+        """);
+    firstRelease = slipway.deploy("{}").path("id").asLong();
+    slipway.save("""
+        name: hello
+        method: GET
+        path: /hello
+        response: { body: { hello: world, release: 2 } }
+        """);
+    liveRelease = slipway.deploy("{}").path("id").asLong();
+    Reply key = slipway.control("POST", "/api/keys", "{\"name\":\"ci\",\"role\":\"viewer\"}", "application/json");
+    keyId = key.json().path("id").asLong();
+    keyToken = key.json().path("token").asText();
+    consumerKeyToken = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"app\"}", "application/json").json().path("token").asText();
     consumerKeyId = slipway.control("GET", "/api/consumer-keys").json().get(0).path("id").asLong();
-    slipway.control("PUT", "/api/secrets/ALPHA_ONLY", "{\"value\":\"alpha secret value\"}", "application/json");
   }
 
   @AfterAll
@@ -71,72 +142,30 @@ class AccessMatrixTest {
     database.close();
   }
 
-  static String signIn(String email, Optional<String> org) {
-    Reply reply = slipway.controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\""
-        + org.map(o -> ",\"org\":\"" + o + "\"").orElse("") + "}");
-    assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-    return reply.json().path("accessToken").asText();
-  }
-
-  static List<Call> calls() {
-    var calls = new ArrayList<Call>();
-    calls.add(new Call("GET", "/api/auth/me", null, Role.VIEWER));
-    calls.add(new Call("POST", "/api/auth/password", "{}", Role.VIEWER));
-    calls.add(new Call("GET", "/api/endpoints", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/endpoints/hello", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/endpoints/hello/versions", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/endpoints/hello/versions/1", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/releases", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/releases/live", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/releases/" + releaseId, null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/logs", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/members", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/org", null, Role.VIEWER));
-    calls.add(new Call("POST", "/api/endpoints", "{\"name\":\"bad\"}", Role.MEMBER));
-    calls.add(new Call("PUT", "/api/endpoints/hello", "{\"name\":\"bad\"}", Role.MEMBER));
-    calls.add(new Call("GET", "/api/endpoints/hello/preview/hello", null, Role.MEMBER));
-    calls.add(new Call("GET", "/api/endpoints/hello/versions/1/preview/hello", null, Role.MEMBER));
-    calls.add(new Call("POST", "/api/execute", "{}", Role.ADMIN));
-    calls.add(new Call("POST", "/api/deploy", "{\"endpoints\":[{\"bad\":1}]}", Role.ADMIN));
-    calls.add(new Call("POST", "/api/releases/999999/rollback", null, Role.ADMIN));
-    calls.add(new Call("GET", "/api/keys", null, Role.ADMIN));
-    calls.add(new Call("POST", "/api/keys", "{}", Role.ADMIN));
-    calls.add(new Call("DELETE", "/api/keys/999999", null, Role.ADMIN));
-    calls.add(new Call("GET", "/api/audit", null, Role.ADMIN));
-    calls.add(new Call("GET", "/api/consumer-keys", null, Role.ADMIN));
-    calls.add(new Call("POST", "/api/consumer-keys", "{}", Role.ADMIN));
-    calls.add(new Call("DELETE", "/api/consumer-keys/999999", null, Role.ADMIN));
-    calls.add(new Call("GET", "/api/secrets", null, Role.VIEWER));
-    calls.add(new Call("PUT", "/api/secrets/NOT_SET", "{}", Role.ADMIN));
-    calls.add(new Call("DELETE", "/api/secrets/NOT_SET", null, Role.ADMIN));
-    calls.add(new Call("POST", "/api/members", "{}", Role.OWNER));
-    calls.add(new Call("PATCH", "/api/members/999999", "{\"role\":\"viewer\"}", Role.OWNER));
-    calls.add(new Call("DELETE", "/api/members/999999", null, Role.OWNER));
-    calls.add(new Call("PATCH", "/api/org", "{}", Role.OWNER));
-    calls.add(new Call("GET", "/api/org/egress", null, Role.VIEWER));
-    calls.add(new Call("PUT", "/api/org/egress", "{}", Role.OWNER));
-    calls.add(new Call("POST", "/api/validation", "{}", Role.VIEWER));
-    calls.add(new Call("GET", "/api/templates", null, Role.VIEWER));
-    calls.add(new Call("GET", "/api/templates/crud-endpoint", null, Role.VIEWER));
-    calls.add(new Call("POST", "/api/create-endpoint", "{}", Role.ADMIN));
-    calls.add(new Call("POST", "/api/tests/run", "{}", Role.MEMBER));
-    return calls;
-  }
-
   @Test
   void every_role_is_let_through_exactly_where_the_matrix_says() {
     var wrong = new ArrayList<String>();
-    for (Role role : Role.values()) {
-      for (Call call : calls()) {
-        Reply reply = slipway.controlAs(tokens.get(role), call.method(), call.path(), call.body());
-        boolean allowed = role.atLeast(call.least());
+    for (String line : MATRIX.strip().split("\n")) {
+      Row row = Row.parse(line);
+      for (int i = 0; i < ROLES.size(); i++) {
+        String role = ROLES.get(i);
+        Reply reply = slipway.controlAs(tokens.get(role), row.method(), row.path(), row.body());
         boolean refused = reply.status() == 403 && reply.json().path("code").asText().equals("forbidden");
-        if (allowed == refused || reply.status() == 401 || reply.status() >= 500) {
-          wrong.add(role.id() + " " + call.method() + " " + call.path() + " -> " + reply.status() + " " + reply.body());
+        if (row.allowed().get(i) == refused || reply.status() == 401 || reply.status() >= 500) {
+          wrong.add(role + " " + row.method() + " " + row.path() + " -> " + reply.status() + " " + reply.body());
         }
       }
     }
     assertThat(wrong).isEmpty();
+  }
+
+  @Test
+  void a_key_may_not_have_a_role_above_its_creators() {
+    Reply refused = slipway.controlAs(tokens.get("admin"), "POST", "/api/keys", "{\"name\":\"too-high\",\"role\":\"owner\"}");
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+    assertThat(slipway.controlAs(tokens.get("admin"), "POST", "/api/keys", "{\"name\":\"as-high\",\"role\":\"admin\"}").status())
+        .isEqualTo(201);
+    assertThat(slipway.control("GET", "/api/keys").json().findValuesAsText("name")).doesNotContain("too-high");
   }
 
   @Test
@@ -151,55 +180,71 @@ class AccessMatrixTest {
 
   @Test
   void refusals_are_audited() {
-    slipway.controlAs(tokens.get(Role.VIEWER), "POST", "/api/deploy", "{}");
+    slipway.controlAs(tokens.get("viewer"), "POST", "/api/deploy", "{}");
     var denied = slipway.control("GET", "/api/audit?outcome=denied&action=access");
     assertThat(denied.json().findValuesAsText("actor")).anyMatch(actor -> actor.contains("viewer@alpha.test"));
   }
 
   @Test
-  void another_orgs_ids_are_404_on_every_route_that_names_a_resource() throws SQLException {
-    Bootstrap.createUser(new Platform(database.dataSource()), new IdentityStore(), "owner@beta.test", PASSWORD, Optional.of("beta"));
-    String beta = signIn("owner@beta.test", Optional.of("beta"));
-
-    List<Call> named = List.of(
-        new Call("GET", "/api/endpoints/hello", null, Role.VIEWER),
-        new Call("GET", "/api/endpoints/hello/versions", null, Role.VIEWER),
-        new Call("GET", "/api/endpoints/hello/versions/1", null, Role.VIEWER),
-        new Call("GET", "/api/endpoints/hello/preview/hello", null, Role.MEMBER),
-        new Call("GET", "/api/endpoints/hello/versions/1/preview/hello", null, Role.MEMBER),
-        new Call("POST", "/api/deploy", "{\"endpoints\":[\"hello\"]}", Role.ADMIN),
-        new Call("GET", "/api/releases/" + releaseId, null, Role.VIEWER),
-        new Call("POST", "/api/releases/" + releaseId + "/rollback", null, Role.ADMIN),
-        new Call("DELETE", "/api/keys/" + keyId, null, Role.ADMIN),
-        new Call("PATCH", "/api/members/" + memberId, "{\"role\":\"owner\"}", Role.OWNER),
-        new Call("DELETE", "/api/members/" + memberId, null, Role.OWNER),
-        new Call("DELETE", "/api/consumer-keys/" + consumerKeyId, null, Role.ADMIN),
-        new Call("DELETE", "/api/secrets/ALPHA_ONLY", null, Role.ADMIN));
-    for (Call call : named) {
-      Reply reply = slipway.controlAs(beta, call.method(), call.path(), call.body());
-      assertThat(reply.status()).as(call.method() + " " + call.path() + ": " + reply.body()).isEqualTo(404);
+  void another_orgs_ids_are_404_on_every_route_that_names_a_resource_and_change_nothing() {
+    TestOrg beta = TestOrg.create(slipway, database, "beta");
+    List<String> named = List.of(
+        "GET /api/endpoints/hello",
+        "GET /api/endpoints/hello/versions",
+        "GET /api/endpoints/hello/versions/1",
+        "GET /api/endpoints/hello/preview/hello",
+        "GET /api/endpoints/hello/versions/1/preview/hello",
+        "POST /api/deploy {\"endpoints\":[\"hello\"]}",
+        "GET /api/releases/" + firstRelease,
+        "POST /api/releases/" + firstRelease + "/rollback",
+        "DELETE /api/keys/" + keyId,
+        "PATCH /api/members/" + viewerId + " {\"role\":\"owner\"}",
+        "DELETE /api/members/" + viewerId,
+        "DELETE /api/consumer-keys/" + consumerKeyId,
+        "DELETE /api/secrets/ALPHA_ONLY");
+    for (String call : named) {
+      String[] parts = call.split(" ", 3);
+      Reply reply = beta.call(parts[0], parts[1], parts.length > 2 ? parts[2] : null);
+      assertThat(reply.status()).as(call + ": " + reply.body()).isEqualTo(404);
     }
+    // a secret of the same name in beta is beta's own
+    assertThat(beta.call("PUT", "/api/secrets/ALPHA_ONLY", "{\"value\":\"beta's value\"}").status()).isEqualTo(201);
+
     // lists show only beta's own things
-    assertThat(slipway.controlAs(beta, "GET", "/api/endpoints", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/releases", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/keys", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/consumer-keys", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/secrets", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/logs", null).json()).isEmpty();
-    assertThat(slipway.controlAs(beta, "GET", "/api/members", null).json().findValuesAsText("email")).containsExactly("owner@beta.test");
-    assertThat(slipway.controlAs(beta, "GET", "/api/audit", null).json().findValuesAsText("actor"))
-        .allMatch(actor -> actor.contains("beta.test"));
-    assertThat(slipway.controlAs(beta, "GET", "/api/releases/live", null).status()).isEqualTo(404);
+    assertThat(beta.call("GET", "/api/endpoints", null).json()).isEmpty();
+    assertThat(beta.call("GET", "/api/releases", null).json()).isEmpty();
+    assertThat(beta.call("GET", "/api/keys", null).json()).isEmpty();
+    assertThat(beta.call("GET", "/api/consumer-keys", null).json()).isEmpty();
+    assertThat(beta.call("GET", "/api/logs", null).json()).isEmpty();
+    assertThat(beta.call("GET", "/api/members", null).json().findValuesAsText("email")).containsExactly("owner@beta.test");
+    assertThat(beta.call("GET", "/api/audit", null).json().findValuesAsText("actor")).allMatch(actor -> actor.contains("beta.test"));
+    assertThat(beta.call("GET", "/api/releases/live", null).status()).isEqualTo(404);
     // beta may have its own 'hello', but not alpha's live route
-    assertThat(slipway.controlAs(beta, "POST", "/api/endpoints",
+    assertThat(beta.call("POST", "/api/endpoints",
         "{\"name\":\"hello\",\"method\":\"GET\",\"path\":\"/hello\",\"response\":{\"body\":\"beta\"}}").status()).isEqualTo(201);
-    Reply taken = slipway.controlAs(beta, "POST", "/api/deploy", "{}");
+    Reply taken = beta.call("POST", "/api/deploy", "{}");
     assertThat(taken.status()).isEqualTo(409);
     assertThat(taken.json().path("code").asText()).isEqualTo("route_taken");
-    assertThat(slipway.data("GET", "/hello").json().path("hello").asText()).isEqualTo("world");
-    // nothing of alpha's changed
-    assertThat(slipway.control("GET", "/api/keys").json().findValuesAsText("name")).contains("ci");
-    assertThat(slipway.control("GET", "/api/members").json().findValuesAsText("email")).contains("viewer@alpha.test");
+
+    // and nothing of alpha's changed: the live release and what it serves
+    assertThat(slipway.control("GET", "/api/releases/live").json().path("id").asLong()).isEqualTo(liveRelease);
+    assertThat(slipway.data("GET", "/hello").json().path("release").asInt()).isEqualTo(2);
+    assertThat(slipway.control("GET", "/api/endpoints/hello").json().path("versions")).hasSize(2);
+    // the keys still work
+    assertThat(slipway.controlAs(keyToken, "GET", "/api/auth/me", null).status()).isEqualTo(200);
+    Reply keyed = slipway.send("GET", "http://127.0.0.1:" + slipway.dataPort() + "/alpha-keyed", (byte[]) null, null,
+        Map.of("X-API-Key", consumerKeyToken));
+    assertThat(keyed.status()).as(keyed.toString()).isEqualTo(200);
+    // the viewer is still a viewer of alpha
+    JsonNode viewer = slipway.control("GET", "/api/members").json().findParents("email").stream()
+        .filter(m -> m.path("email").asText().equals("viewer@alpha.test")).findFirst().orElseThrow();
+    assertThat(viewer.path("role").asText()).isEqualTo("viewer");
+    assertThat(slipway.controlAs(tokens.get("viewer"), "GET", "/api/auth/me", null).json().path("role").asText()).isEqualTo("viewer");
+    // the secret is still there, with its value, as stored
+    assertThat(slipway.control("GET", "/api/secrets").json().findValuesAsText("name")).containsExactly("ALPHA_ONLY");
+    long alpha = slipway.control("GET", "/api/org").json().path("id").asLong();
+    assertThat(TestSlipway.storedSecrets(database).values(alpha)).isEqualTo(Map.of("ALPHA_ONLY", "alpha secret value"));
+    assertThat(TestSlipway.storedSecrets(database).values(beta.id())).isEqualTo(Map.of("ALPHA_ONLY", "beta's value"));
   }
 
   @Test

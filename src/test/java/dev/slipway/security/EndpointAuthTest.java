@@ -19,6 +19,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.slipway.testing.TestDatabase;
+import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.net.InetSocketAddress;
@@ -179,6 +180,32 @@ class EndpointAuthTest {
     assertThat(slipway.control("DELETE", "/api/consumer-keys/" + id).status()).isEqualTo(204);
     assertThat(call("/keyed", Map.of("X-API-Key", reader)).status()).isEqualTo(401);
     assertThat(slipway.control("GET", "/api/consumer-keys").body()).doesNotContain(reader);
+  }
+
+  @Test
+  void a_consumer_key_opens_only_its_own_orgs_endpoints() {
+    TestOrg other = TestOrg.create(slipway, database, "other");
+    other.save("""
+        name: other-keyed
+        method: GET
+        path: /other-keyed
+        auth: { mode: apiKey }
+        response: { body: { caller: "${auth.sub}" } }
+        """);
+    other.deploy("{}");
+    String ours = consumerKey("ours", "[\"reader\"]");
+    String theirs = other.consumerKey("theirs");
+
+    assertThat(call("/keyed", Map.of("X-API-Key", ours)).status()).isEqualTo(200);
+    Reply theirsOnTheirs = call("/other-keyed", Map.of("X-API-Key", theirs));
+    assertThat(theirsOnTheirs.status()).as(theirsOnTheirs.body()).isEqualTo(200);
+
+    for (var presented : List.of(Map.of("X-API-Key", ours), Map.of("Authorization", "Bearer " + ours))) {
+      Reply crossed = call("/other-keyed", presented);
+      assertThat(crossed.status()).as("our key on the other org's endpoint: " + crossed.body()).isEqualTo(401);
+      assertThat(crossed.header("WWW-Authenticate")).contains("invalid_token");
+    }
+    assertThat(call("/keyed", Map.of("X-API-Key", theirs)).status()).as("their key on ours").isEqualTo(401);
   }
 
   @Test

@@ -1,8 +1,10 @@
 package dev.slipway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.testing.TestDatabase;
+import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.io.ByteArrayOutputStream;
@@ -142,6 +144,57 @@ class SecretsTest {
         assertThat(reply.body()).doesNotContain(PLANTED);
       }
     }
+  }
+
+  @Test
+  void a_ciphertext_moved_to_another_secrets_row_does_not_open() throws Exception {
+    try (var database = new TestDatabase(); var slipway = TestSlipway.start(database)) {
+      slipway.control("PUT", "/api/secrets/FIRST", "{\"value\":\"the first value\"}", "application/json");
+      slipway.control("PUT", "/api/secrets/SECOND", "{\"value\":\"the second value\"}", "application/json");
+      slipway.save("""
+          name: reads-first
+          method: GET
+          path: /reads-first
+          steps:
+            - id: s
+              sql: select md5(:value) as digest
+              params: { value: "${secrets.FIRST}" }
+              expect: one
+          response: { body: "${steps.s.row}" }
+          """);
+      slipway.deploy("{}");
+      assertThat(slipway.data("GET", "/reads-first").json().path("digest").asText()).isEqualTo(md5("the first value"));
+      long org = slipway.control("GET", "/api/org").json().path("id").asLong();
+
+      // someone with write access to the database puts SECOND's ciphertext in FIRST's row, and the
+      // server is told to read its secrets again
+      database.execute("update slipway.secrets f set ciphertext = s.ciphertext from slipway.secrets s"
+          + " where f.org_id = " + org + " and s.org_id = f.org_id and f.name = 'FIRST' and s.name = 'SECOND'");
+      database.execute("select pg_notify('" + Secrets.CHANNEL + "', '" + org + "')");
+      Reply reply = slipway.data("GET", "/reads-first");
+      for (int wait = 0; wait < 200 && reply.status() == 200 && reply.body().contains(md5("the first value")); wait++) {
+        Thread.sleep(50);
+        reply = slipway.data("GET", "/reads-first");
+      }
+      assertThat(reply.body()).as("FIRST must not read as SECOND's value").doesNotContain(md5("the second value"));
+      assertThat(reply.status()).as(reply.toString()).isEqualTo(500);
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(org)).isInstanceOf(IllegalStateException.class);
+
+      // a secret of the same name, moved into another org's rows with the data key it is sealed
+      // under, does not open there either
+      TestOrg other = TestOrg.create(slipway, database, "other");
+      assertThat(other.call("PUT", "/api/secrets/SECOND", "{\"value\":\"the other org's value\"}").status()).isEqualTo(201);
+      long otherOrg = other.id();
+      database.execute("update slipway.org_keys o set kek_id = d.kek_id, wrapped_key = d.wrapped_key from slipway.org_keys d"
+          + " where o.org_id = " + otherOrg + " and d.org_id = " + org);
+      database.execute("update slipway.secrets o set ciphertext = d.ciphertext from slipway.secrets d"
+          + " where o.org_id = " + otherOrg + " and d.org_id = " + org + " and o.name = 'SECOND' and d.name = o.name");
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(otherOrg)).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  private static String md5(String text) throws java.security.NoSuchAlgorithmException {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Copies everything written to two streams. */

@@ -11,6 +11,11 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -192,6 +197,34 @@ class SignInTest {
     assertThat(lockedMissing.status()).isEqualTo(429);
     assertThat(locked.header("Retry-After")).isNotBlank();
     assertThat(locked.json().path("code").asText()).isEqualTo(lockedMissing.json().path("code").asText());
+  }
+
+  @Test
+  void fifty_failures_from_one_address_over_many_emails_lock_that_address_out_even_with_a_right_password() throws Exception {
+    addUser("right@test.dev", "viewer");
+    // another loopback address, so that the lockout does not reach this class's other sign-ins
+    InetAddress attacker = InetAddress.getByName("127.0.0.9");
+    for (int i = 1; i <= 50; i++) {
+      Reply failed = postFrom(attacker, "/api/auth/token", credentials("guess" + i + "@test.dev", "wrong password!"));
+      if (i < 50) assertThat(failed.status()).as("failure %d of 50: %s", i, failed).isEqualTo(401);
+    }
+    Reply locked = postFrom(attacker, "/api/auth/token", credentials("right@test.dev", PASSWORD));
+    assertThat(locked.status()).as(locked.toString()).isEqualTo(429);
+    assertThat(locked.json().path("code").asText()).isEqualTo("too_many_attempts");
+    assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 15 * 60L);
+    // the lock is the address's: the same sign-in from elsewhere succeeds
+    assertThat(post("/api/auth/token", credentials("right@test.dev", PASSWORD)).status()).isEqualTo(200);
+  }
+
+  /** A POST from another local address (any of 127/8 reaches the server's 127.0.0.1 on Linux). */
+  private static Reply postFrom(InetAddress from, String path, String json) throws Exception {
+    var client = HttpClient.newBuilder().localAddress(from).build();
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slipway.controlPort() + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json))
+        .build();
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    return new Reply(response.statusCode(), response.headers().map(), response.body());
   }
 
   @Test

@@ -3,18 +3,24 @@ package dev.slipway.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.Slipway;
 import dev.slipway.config.SlipwayConfig;
+import dev.slipway.security.MasterKey;
+import dev.slipway.security.Secrets;
 import dev.slipway.spec.Json;
+import dev.slipway.store.AuditStore;
+import dev.slipway.store.Platform;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A real Slipway on random ports for a test, with an HTTP client for both planes. Tests start one
@@ -23,6 +29,8 @@ import java.util.Map;
 public final class TestSlipway implements AutoCloseable {
   public static final String TOKEN = "test-admin-token-0123456789";
   public static final String MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+  /** The password of the users that tests add. */
+  public static final String PASSWORD = "correct horse battery";
   private static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -32,6 +40,19 @@ public final class TestSlipway implements AutoCloseable {
 
   private TestSlipway(Slipway slipway) {
     this.slipway = slipway;
+  }
+
+  /**
+   * The secrets as stored, read straight from the database under {@link #MASTER_KEY} by a new
+   * {@link Secrets} with nothing cached: what a server started now would see.
+   */
+  public static Secrets storedSecrets(TestDatabase database) {
+    try {
+      return new Secrets(new Platform(database.dataSource()), new AuditStore(), MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
+          Optional.empty());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Starts against {@code databaseUrl} (null: embedded, under {@code dataDir}) with extra settings. */
@@ -108,6 +129,25 @@ public final class TestSlipway implements AutoCloseable {
     return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json", headers);
   }
 
+  /** A member a test added, signed in. */
+  public record Member(long userId, String email, String accessToken) {}
+
+  /** Adds a member of the default org, with {@link #PASSWORD}, and signs them in. */
+  public Member addMember(String email, String role) {
+    Reply added = control("POST", "/api/members",
+        "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    if (added.status() != 201) throw new AssertionError("cannot add " + email + ": " + added);
+    return new Member(added.json().path("userId").asLong(), email, signIn(email, Optional.empty()));
+  }
+
+  /** Signs in with {@link #PASSWORD} to the org named (else the user's first) and answers the access token. */
+  public String signIn(String email, Optional<String> org) {
+    Reply reply = controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\""
+        + org.map(slug -> ",\"org\":\"" + slug + "\"").orElse("") + "}");
+    if (reply.status() != 200) throw new AssertionError(email + " cannot sign in: " + reply);
+    return reply.json().path("accessToken").asText();
+  }
+
   /** Saves a spec (YAML or JSON) and fails the test unless it is accepted. */
   public JsonNode save(String spec) {
     Reply reply = control("POST", "/api/endpoints", spec, "application/yaml");
@@ -160,6 +200,25 @@ public final class TestSlipway implements AutoCloseable {
   /** The database login the default org's SQL runs as: what tests grant their tables to. */
   public String orgLogin() {
     return control("GET", "/api/org").json().path("databaseLogin").asText();
+  }
+
+  /**
+   * Waits until both sandbox workers have started and warmed up, so that a test's first script
+   * does not spend its HTTP timeout waiting for them on a busy machine.
+   */
+  public void awaitSandboxWorkers() {
+    long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    Reply health = control("GET", "/api/health");
+    while (health.json().path("sandbox").path("idle").asInt() < 2) {
+      if (System.nanoTime() - until > 0) throw new AssertionError("sandbox workers not ready within 120 s: " + health);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+      health = control("GET", "/api/health");
+    }
   }
 
   public int dataPort() {
