@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.spec.Json;
 import dev.slipway.testing.TestInstall;
+import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.util.Map;
@@ -29,8 +30,8 @@ class OrgDataIsolationTest {
 
   private static TestInstall install;
   private static TestSlipway slipway;
-  /** Org B's owner, as a bearer token. */
-  private static String other;
+  /** Org B, with its owner signed in. */
+  private static TestOrg other;
 
   @BeforeParameterizedClassInvocation
   static void start(TestInstall.Setup setup) throws Exception {
@@ -56,7 +57,7 @@ class OrgDataIsolationTest {
   void another_orgs_table_is_refused_by_name_when_an_endpoint_is_saved() {
     for (String sql : new String[] {"select * from work.tasks", "update work.tasks set title = 'B was here'",
         "select count(*) from app.projects"}) {
-      Reply reply = asOther("POST", "/api/endpoints", Json.MAPPER.createObjectNode().put("name", "reach").put("method", "GET")
+      Reply reply = other.call("POST", "/api/endpoints", Json.MAPPER.createObjectNode().put("name", "reach").put("method", "GET")
           .put("path", "/reach-" + Math.abs(sql.hashCode())).set("steps", Json.MAPPER.createArrayNode().add(
               Json.MAPPER.createObjectNode().put("id", "q").put("sql", sql))).toString());
       assertThat(reply.status()).as(sql + ": " + reply.body()).isEqualTo(422);
@@ -72,7 +73,7 @@ class OrgDataIsolationTest {
         "{\"resource\": \"stolen\", \"table\": \"work.tasks\", \"validation\": {\"title\": \"string\"}}",
         "{\"resource\": \"children\", \"table\": \"work.children\", \"validation\": {\"title\": \"string\"},"
             + " \"parent\": {\"resource\": \"tasks\", \"param\": \"taskId\", \"column\": \"task_id\", \"table\": \"work.tasks\"}}"}) {
-      Reply reply = asOther("POST", "/api/create-endpoint", "{\"template\": \"crud-endpoint\", \"config\": " + config + "}");
+      Reply reply = other.call("POST", "/api/create-endpoint", "{\"template\": \"crud-endpoint\", \"config\": " + config + "}");
       assertThat(reply.status()).as(reply.body()).isEqualTo(422);
       assertThat(reply.json().path("code").asText()).isEqualTo("table_not_usable");
       assertThat(reply.body()).contains("work.tasks");
@@ -86,23 +87,23 @@ class OrgDataIsolationTest {
   void sql_that_names_another_orgs_table_only_when_it_runs_gets_a_permission_error_on_every_path() {
     // dynamic SQL hides the name from the save-time check; the database still refuses it
     String hidden = "do $$ begin execute 'update work.' || 'tasks set title = ''B was here'''; end $$";
-    slipway.controlAs(other, "POST", "/api/endpoints", Json.MAPPER.createObjectNode().put("name", "hidden").put("method", "POST")
+    other.call("POST", "/api/endpoints", Json.MAPPER.createObjectNode().put("name", "hidden").put("method", "POST")
         .put("path", "/hidden-write").set("steps", Json.MAPPER.createArrayNode().add(
             Json.MAPPER.createObjectNode().put("id", "q").put("sql", hidden).put("expect", "none"))).toString());
-    Reply preview = asOther("POST", "/api/endpoints/hidden/preview/hidden-write", "");
+    Reply preview = other.call("POST", "/api/endpoints/hidden/preview/hidden-write", "");
     assertThat(preview.status()).as(preview.body()).isEqualTo(500);
     assertThat(preview.body()).contains("permission denied for schema work");
-    assertThat(slipway.controlAs(other, "POST", "/api/deploy", "{\"endpoints\": [\"hidden\"]}").status()).isEqualTo(201);
+    assertThat(other.call("POST", "/api/deploy", "{\"endpoints\": [\"hidden\"]}").status()).isEqualTo(201);
     assertThat(slipway.data("POST", "/hidden-write").status()).isEqualTo(500);
 
-    Reply executed = asOther("POST", "/api/execute", Json.MAPPER.createObjectNode().put("language", "javascript")
+    Reply executed = other.call("POST", "/api/execute", Json.MAPPER.createObjectNode().put("language", "javascript")
         .put("code", "return await ctx.db.query(\"update work.tasks set title = 'B was here' returning id\")").toString());
     assertThat(executed.status()).as(executed.body()).isEqualTo(422);
     assertThat(executed.body()).contains("permission denied");
 
-    slipway.controlAs(other, "POST", "/api/endpoints", """
+    other.call("POST", "/api/endpoints", """
         {"name": "echo", "method": "GET", "path": "/b-echo/:id", "response": {"body": {"ok": true}}}""");
-    Reply tests = asOther("POST", "/api/tests/run", """
+    Reply tests = other.call("POST", "/api/tests/run", """
         {"endpoints": ["echo"], "fixtures": [{"name": "a", "sql": "update work.tasks set title = 'B was here' returning id"}],
          "tests": [{"name": "reads A's row", "method": "GET", "path": "/b-echo/{{a.id}}", "status": 200}]}""");
     assertThat(tests.json().path("passed").asInt()).as(tests.body()).isZero();
@@ -115,10 +116,6 @@ class OrgDataIsolationTest {
     assertThat(slipway.control("POST", "/api/execute", "{\"language\": \"javascript\", \"code\": "
         + "\"return (await ctx.db.query('select count(*)::int as n from work.tasks'))[0].n\"}", "application/json")
         .json().path("result").asInt()).isEqualTo(1);
-  }
-
-  private static Reply asOther(String method, String path, String json) {
-    return slipway.controlAs(other, method, path, json);
   }
 
   /** A's table holds the one row A wrote, as A wrote it. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testing.TestInstall;
+import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -62,7 +63,7 @@ class SessionStateTest {
 
   private static TestInstall install;
   private static TestSlipway slipway;
-  private static String other;
+  private static TestOrg other;
 
   @BeforeAll
   static void start() throws Exception {
@@ -71,8 +72,8 @@ class SessionStateTest {
     other = install.otherOrg("other");
     for (String spec : new String[] {SET, GET, SCRIPT_SET}) slipway.save(spec.formatted("a"));
     slipway.deploy("{}");
-    assertThat(slipway.controlAs(other, "POST", "/api/endpoints", GET.formatted("b")).status()).isEqualTo(201);
-    assertThat(slipway.controlAs(other, "POST", "/api/deploy", "{}").status()).isEqualTo(201);
+    other.save(GET.formatted("b"));
+    other.deploy("{}");
   }
 
   @AfterAll

@@ -1,8 +1,5 @@
 package dev.slipway.testing;
 
-import dev.slipway.security.Bootstrap;
-import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,17 +88,9 @@ public final class TestInstall implements AutoCloseable {
     }
   }
 
-  /**
-   * Makes another org ({@code slug}) with an owner, and answers an access token of that owner: the
-   * control plane as that org.
-   */
-  public String otherOrg(String slug) throws SQLException {
-    String email = "owner@" + slug + ".test";
-    String password = "a long enough password";
-    Bootstrap.createUser(new Platform(superuserDataSource()), new IdentityStore(), email, password, Optional.of(slug));
-    var reply = slipway.controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}");
-    if (reply.status() != 200) throw new AssertionError("cannot sign in to org " + slug + ": " + reply);
-    return reply.json().path("accessToken").asText();
+  /** Makes another org ({@code slug}) with its owner signed in: the control plane as that org. */
+  public TestOrg otherOrg(String slug) {
+    return TestOrg.create(slipway, superuserDataSource(), slug);
   }
 
   /** The port of the embedded server, from its postmaster.pid (line 4). */

@@ -27,9 +27,14 @@ public final class TestOrg {
 
   /** Creates the org {@code slug} with the owner {@code owner@<slug>.test} and signs them in to it. */
   public static TestOrg create(TestSlipway slipway, TestDatabase database, String slug) {
+    return create(slipway, database.dataSource(), slug);
+  }
+
+  /** As {@link #create(TestSlipway, TestDatabase, String)}, on Slipway's database as a superuser reaches it. */
+  public static TestOrg create(TestSlipway slipway, javax.sql.DataSource database, String slug) {
     String email = "owner@" + slug + ".test";
     try {
-      Bootstrap.createUser(new Platform(database.dataSource()), new IdentityStore(), email, TestSlipway.PASSWORD, Optional.of(slug));
+      Bootstrap.createUser(new Platform(database), new IdentityStore(), email, TestSlipway.PASSWORD, Optional.of(slug));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create org " + slug, e);
     }
