@@ -2,6 +2,7 @@ package dev.slipway.egress;
 
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
@@ -44,11 +45,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Performs scripts' {@code ctx.fetch} calls under their org's {@link EgressPolicy}.
  *
- * <p>How a destination is checked: Jetty's {@link HttpClient} resolves every host it connects to
- * through {@link CheckingResolver}, which resolves with the JDK, checks every address against the
- * policy and hands Jetty exactly those addresses. So the checked addresses are the ones connected
- * to (a second DNS answer cannot slip in between), while the Host header and TLS SNI still carry
- * the URL's name. A refused destination fails before any connection is opened.
+ * <p>How a destination is checked: a URL's host is first read as browsers read it
+ * ({@link UrlHost}), so that an IPv4 address in another spelling ({@code 0177.0.0.1},
+ * {@code 0x7f.1}) is that address, written a.b.c.d from then on, and a host that ends in a number
+ * but is no address is refused. Jetty's {@link HttpClient} resolves every host it connects to
+ * through {@link CheckingResolver}, which takes an address as it is and resolves a name with the
+ * JDK, checks every address against the policy and hands Jetty exactly those addresses. So the
+ * checked addresses are the ones connected to (a second DNS answer cannot slip in between), while
+ * the Host header and TLS SNI still carry the URL's name. A refused destination fails before any
+ * connection is opened.
  *
  * <p>How orgs are kept apart: every request is tagged with a {@link Tenant} (the org and the policy
  * it was checked under). Jetty keys its destinations, and so its connection pools, by scheme,
@@ -72,8 +77,8 @@ public final class Egress implements AutoCloseable {
   private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern CHARSET = Pattern.compile("(?i);\\s*charset\\s*=\\s*\"?([^\";\\s]+)");
-  /** Host spellings made of numbers (decimal, 0x-hex): addresses the JDK reads differently from other tools. */
-  private static final Pattern NUMERIC_HOST = Pattern.compile("(?i)(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*\\.?");
+  /** An authority the JDK could not split into host and port: the host, then an optional port (at most 5 digits). */
+  private static final Pattern HOST_AND_PORT = Pattern.compile("([^:\\[\\]]+)(:\\d{0,5})?");
   /** How long past the call's deadline to wait for Jetty's own timeout before giving up on it. */
   private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -230,23 +235,53 @@ public final class Egress implements AutoCloseable {
     return checked(url, text, false);
   }
 
-  /** An http(s) URL with a usable host and no credentials; {@code redirect} picks the blame for a bad one. */
+  /**
+   * An http(s) URL with a usable host and no credentials, its host read as browsers read it
+   * ({@link UrlHost}): an IPv4 address in any spelling comes back written as a.b.c.d, so that what
+   * is checked, connected to and sent as {@code Host} is that address. {@code redirect} picks the
+   * blame for a bad URL.
+   */
   private static URI checked(URI url, String text, boolean redirect) {
-    if (url.getRawUserInfo() != null) {
+    String authority = url.getRawAuthority();
+    if (url.getRawUserInfo() != null || (authority != null && authority.contains("@"))) {
       throw redirect ? EgressException.failed("A redirect to '" + text + "' carries credentials in the URL; it is not followed.")
           : EgressException.invalidRequest("URLs with credentials (user:password@) are not fetched; send an Authorization header.");
     }
-    if (url.getHost() == null) {
-      String authority = url.getRawAuthority() == null ? "" : url.getRawAuthority().replaceFirst(":\\d*$", "");
-      if (NUMERIC_HOST.matcher(authority).matches()) throw numericHost(authority);
-      throw redirect ? EgressException.failed("A redirect to '" + text + "' names no host.")
-          : EgressException.invalidRequest("'" + text + "' names no host (or one that is not a valid host name).");
-    }
-    return url;
+    // the JDK takes 0x7f.1 or 127.1 for no host name at all (a "registry" authority): read those from the text
+    boolean named = url.getHost() != null;
+    var hostAndPort = named ? null : HOST_AND_PORT.matcher(authority == null ? "" : authority);
+    if (!named && !hostAndPort.matches()) throw noHost(text, redirect);
+    String host = named ? url.getHost() : hostAndPort.group(1);
+    return switch (UrlHost.read(host)) {
+      case UrlHost.Name _ when named -> url;
+      case UrlHost.Name _ -> throw noHost(text, redirect);
+      case UrlHost.Invalid(String reason) -> throw redirect
+          ? EgressException.failed("A redirect to '" + text + "' names no valid host: " + reason)
+          : EgressException.invalidRequest(reason);
+      case UrlHost.Address(InetAddress address) when address instanceof Inet4Address && !host.equals(address.getHostAddress()) -> {
+        String port = named ? (url.getPort() == -1 ? "" : ":" + url.getPort())
+            : hostAndPort.group(2) == null ? "" : hostAndPort.group(2);
+        yield rebuilt(url, address.getHostAddress() + port, text, redirect);
+      }
+      case UrlHost.Address _ when named -> url;
+      case UrlHost.Address _ -> throw noHost(text, redirect);
+    };
   }
 
-  private static EgressException numericHost(String host) {
-    return EgressException.denied(host + " is not a standard address; write IPv4 addresses as four numbers a.b.c.d.");
+  private static EgressException noHost(String text, boolean redirect) {
+    return redirect ? EgressException.failed("A redirect to '" + text + "' names no host.")
+        : EgressException.invalidRequest("'" + text + "' names no host (or one that is not a valid host name).");
+  }
+
+  /** {@code url} with {@code authority} in place of its own. */
+  private static URI rebuilt(URI url, String authority, String text, boolean redirect) {
+    String rest = (url.getRawPath() == null ? "" : url.getRawPath()) + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery())
+        + (url.getRawFragment() == null ? "" : "#" + url.getRawFragment());
+    try {
+      return new URI(url.getScheme() + "://" + authority + rest);
+    } catch (URISyntaxException e) {
+      throw noHost(text, redirect);
+    }
   }
 
   private static String method(String method) {
@@ -394,19 +429,26 @@ public final class Egress implements AutoCloseable {
       }
       client.getExecutor().execute(() -> {
         try {
-          List<InetAddress> addresses;
-          try {
-            addresses = List.of(InetAddress.getAllByName(host));
-          } catch (UnknownHostException e) {
-            promise.failed(NUMERIC_HOST.matcher(host).matches() ? numericHost(host) : EgressException.failed("Cannot resolve " + host + "."));
-            return;
-          }
+          List<InetAddress> addresses = switch (UrlHost.read(host)) {
+            case UrlHost.Address(InetAddress address) -> List.of(address);
+            case UrlHost.Name(String name) -> lookUp(name);
+            case UrlHost.Invalid(String reason) -> throw EgressException.denied(reason);
+          };
           tenant.policy().check(host, addresses);
           promise.succeeded(addresses.stream().map(address -> new InetSocketAddress(address, port)).toList());
         } catch (RuntimeException e) {
           promise.failed(e);
         }
       });
+    }
+  }
+
+  /** Every address DNS gives for a name (the JDK's resolver, which never reads a name ending in a number: {@link UrlHost} took those). */
+  private static List<InetAddress> lookUp(String name) {
+    try {
+      return List.of(InetAddress.getAllByName(name));
+    } catch (UnknownHostException e) {
+      throw EgressException.failed("Cannot resolve " + name + ".");
     }
   }
 
