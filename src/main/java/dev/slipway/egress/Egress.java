@@ -124,7 +124,18 @@ public final class Egress implements AutoCloseable {
    *     {@code egress_failed} or {@code egress_response_too_large}
    */
   public FetchResponse fetch(long orgId, FetchRequest request, Duration timeout) {
+    return fetch(orgId, request, timeout, MAX_RESPONSE_BODY_BYTES);
+  }
+
+  /**
+   * {@link #fetch(long, FetchRequest, Duration)} with a smaller response limit: a body over
+   * {@code maxResponseBytes} is {@code egress_response_too_large}.
+   */
+  public FetchResponse fetch(long orgId, FetchRequest request, Duration timeout, int maxResponseBytes) {
     if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    if (maxResponseBytes <= 0 || maxResponseBytes > MAX_RESPONSE_BODY_BYTES) {
+      throw new IllegalArgumentException("the response limit must be 1 to " + MAX_RESPONSE_BODY_BYTES + " bytes: " + maxResponseBytes);
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     String method = method(request.method());
     Map<String, String> headers = headers(request.headers());
@@ -133,7 +144,7 @@ public final class Egress implements AutoCloseable {
     Tenant tenant = new Tenant(orgId, policies.policy(orgId));
     for (int redirects = 0; ; redirects++) {
       tenant.policy().checkName(url.getHost());
-      Exchange exchange = exchange(url, method, headers, body, tenant, deadline, timeout);
+      Exchange exchange = exchange(url, method, headers, body, tenant, deadline, timeout, maxResponseBytes);
       Optional<URI> next = redirect(url, exchange);
       if (next.isEmpty()) {
         return new FetchResponse(exchange.status(), exchange.reason(), exchange.headers(),
@@ -153,8 +164,26 @@ public final class Egress implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks what can be checked of {@code url} without DNS or a connection: that it is a URL
+   * {@link #fetch} takes (http or https, a valid host, no credentials), and that the org's policy
+   * does not refuse it by its host name or, for an address written in the URL, by that address.
+   * For checking, when a spec is saved, a URL that is fetched later; each fetch checks it again,
+   * after resolution.
+   *
+   * @throws EgressException {@code egress_denied} or {@code egress_invalid_request}, as a fetch would
+   */
+  public void checkWithoutResolving(long orgId, String url) {
+    URI checked = url(url);
+    EgressPolicy policy = policies.policy(orgId);
+    policy.checkName(checked.getHost());
+    if (UrlHost.read(checked.getHost()) instanceof UrlHost.Address(InetAddress address)) {
+      policy.check(checked.getHost(), List.of(address));
+    }
+  }
+
   private Exchange exchange(URI url, String method, Map<String, String> headers, byte[] body, Tenant tenant, long deadline,
-      Duration timeout) {
+      Duration timeout, int maxResponseBytes) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) throw timedOut(timeout);
     Request request = client.newRequest(url)
@@ -168,7 +197,7 @@ public final class Egress implements AutoCloseable {
           .map(Map.Entry::getValue).findFirst().orElse("text/plain;charset=UTF-8");
       request.body(new BytesRequestContent(type, body));
     }
-    var collector = new Collector(method.equals("HEAD"));
+    var collector = new Collector(method.equals("HEAD"), maxResponseBytes);
     request.send(collector);
     Result result;
     try {
@@ -183,7 +212,7 @@ public final class Egress implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException("the response collector never completes exceptionally", e);
     }
-    if (result.isFailed()) throw failure(result.getFailure(), url, timeout);
+    if (result.isFailed()) throw failure(result.getFailure(), url, timeout, maxResponseBytes);
     Response response = result.getResponse();
     String reason = response.getReason();
     return new Exchange(response.getStatus(), reason == null || reason.isBlank() ? HttpStatus.getMessage(response.getStatus()) : reason,
@@ -351,22 +380,24 @@ public final class Egress implements AutoCloseable {
     final CompletableFuture<Result> done = new CompletableFuture<>();
     final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final boolean head;
+    private final int limit;
 
-    Collector(boolean head) {
+    Collector(boolean head, int limit) {
       this.head = head;
+      this.limit = limit;
     }
 
     @Override
     public void onHeaders(Response response) {
       String length = response.getHeaders().get(HttpHeader.CONTENT_LENGTH);
-      if (!head && length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > MAX_RESPONSE_BODY_BYTES) {
+      if (!head && length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > limit) {
         response.abort(new TooLarge());
       }
     }
 
     @Override
     public void onContent(Response response, ByteBuffer content) {
-      if (body.size() + content.remaining() > MAX_RESPONSE_BODY_BYTES) {
+      if (body.size() + content.remaining() > limit) {
         response.abort(new TooLarge());
         return;
       }
@@ -384,16 +415,16 @@ public final class Egress implements AutoCloseable {
   /** Marks a response aborted for its size. */
   private static final class TooLarge extends RuntimeException {
     TooLarge() {
-      super("response body larger than " + MAX_RESPONSE_BODY_BYTES + " bytes", null, false, false);
+      super("response body over the limit", null, false, false);
     }
   }
 
   /** A failed exchange in the script author's terms; the cause goes to the debug log only. */
-  private static EgressException failure(Throwable failure, URI url, Duration timeout) {
+  private static EgressException failure(Throwable failure, URI url, Duration timeout, int maxResponseBytes) {
     String where = url.getHost() + ":" + port(url);
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof EgressException e) return e;
-      if (t instanceof TooLarge) return EgressException.responseTooLarge("The response from " + where + " is larger than 5 MiB.");
+      if (t instanceof TooLarge) return EgressException.responseTooLarge("The response from " + where + " is larger than " + size(maxResponseBytes) + ".");
       if (t instanceof TimeoutException) return timedOut(timeout);
       if (t instanceof SocketTimeoutException) return EgressException.failed("Connecting to " + where + " timed out.");
       if (t instanceof UnknownHostException) return EgressException.failed("Cannot resolve " + url.getHost() + ".");
@@ -406,6 +437,12 @@ public final class Egress implements AutoCloseable {
     }
     LOG.debug("fetch of {} failed", url, failure);
     return EgressException.failed("The exchange with " + where + " failed before a complete response.");
+  }
+
+  /** A limit as people write it: 5 MiB, 64 KiB, 100 bytes. */
+  private static String size(int bytes) {
+    if (bytes % (1024 * 1024) == 0) return bytes / (1024 * 1024) + " MiB";
+    return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " bytes";
   }
 
   private static EgressException timedOut(Duration timeout) {
