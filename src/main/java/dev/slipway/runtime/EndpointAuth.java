@@ -6,18 +6,22 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.slipway.egress.Egress;
 import dev.slipway.http.ProblemException;
 import dev.slipway.spec.Auth;
 import dev.slipway.spec.Json;
@@ -33,23 +37,30 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An endpoint's caller check, compiled from its spec's {@code auth}: none (public), the org's
  * consumer keys, or JWTs verified with an HS256 secret, a JWKS URL or static keys. A request
  * without valid credentials gets 401 with {@code WWW-Authenticate}; a valid caller without an
- * allowed role gets 403.
+ * allowed role gets 403. A JWKS URL is fetched through {@link Egress}, under the org's egress
+ * policy, like a script's {@code ctx.fetch}.
  */
 sealed interface EndpointAuth {
   /** The verified caller, or null for a public endpoint. */
   Caller authenticate(EndpointRequest request);
 
-  /** Compiles the spec's auth; problems are violations at {@code /auth}. */
-  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, SecretSource secrets, List<Violation> violations) {
+  /**
+   * Compiles the spec's auth; problems are violations at {@code /auth}. {@code egress} fetches a
+   * JWKS URL (null: none is fetched, and tokens of such an endpoint are never verified).
+   */
+  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, SecretSource secrets, Egress egress,
+      List<Violation> violations) {
     return switch (auth.mode()) {
       case PUBLIC -> Public.INSTANCE;
       case API_KEY -> new ApiKey(orgId, keys, Set.copyOf(auth.roles()));
-      case JWT -> Jwt.compile(auth, orgId, secrets, violations);
+      case JWT -> Jwt.compile(auth, orgId, secrets, egress, violations);
     };
   }
 
@@ -81,9 +92,18 @@ sealed interface EndpointAuth {
     }
   }
 
-  /** A JWT, verified by signature, expiry (with skew), issuer and audience. */
+  /**
+   * A JWT, verified by signature, expiry (with skew), issuer and audience. A token whose signature
+   * cannot be verified, for whatever reason, gets one answer, {@value #UNVERIFIED}: with a JWKS
+   * URL, the reasons include what the URL answered (refused by the egress policy, connection
+   * refused, a timeout, not a JWK set), and telling those apart would make a port scanner of the
+   * endpoint. The reason goes to the call log (and, for a key set that could not be had, the
+   * server log).
+   */
   record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, SecretSource secrets, AtomicReference<Processor> bySecret,
       Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointAuth.class);
+    static final String UNVERIFIED = "The token could not be verified.";
 
     /**
      * A processor, the secret value it was built for, and the callers of tokens it verified: a
@@ -115,7 +135,7 @@ sealed interface EndpointAuth {
       }
     };
 
-    static EndpointAuth compile(Auth auth, long orgId, SecretSource secrets, List<Violation> violations) {
+    static EndpointAuth compile(Auth auth, long orgId, SecretSource secrets, Egress egress, List<Violation> violations) {
       Auth.Jwt settings = auth.jwt().orElseThrow();
       String[] claimPath = auth.rolesClaim().split("\\.");
       Set<String> roles = Set.copyOf(auth.roles());
@@ -124,7 +144,8 @@ sealed interface EndpointAuth {
       }
       try {
         JWKSource<SecurityContext> source = settings.jwksUrl().isPresent()
-            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL()).retrying(true).build()
+            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL(), new EgressJwkSetRetriever(egress, orgId))
+                .retrying(true).build()
             : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
         var processor = processor(source, Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256), settings);
         return new Jwt(orgId, Optional.empty(), settings, secrets, null, new Processor(null, processor), roles, claimPath);
@@ -183,8 +204,15 @@ sealed interface EndpointAuth {
       JWTClaimsSet claims;
       try {
         claims = processor.processor().process(token, null);
-      } catch (ParseException | BadJOSEException | JOSEException e) {
+      } catch (ParseException | BadJWTException e) {
+        // not a JWT at all, or claims refused after the signature was verified: nothing of the key source shows
         throw unauthorized(true, "The token is not valid: " + e.getMessage());
+      } catch (BadJOSEException | JOSEException e) {
+        String reason = reason(e);
+        if (e instanceof KeySourceException && !(e instanceof RateLimitReachedException)) {
+          LOG.warn("org {}: no usable JWK set from {}: {}", orgId, settings.jwksUrl().orElse("the endpoint's keys"), reason);
+        }
+        throw unauthorized(true, UNVERIFIED).because(reason);
       }
       Map<String, Object> map = claims.toJSONObject();
       List<String> held = rolesIn(map);
@@ -194,6 +222,13 @@ sealed interface EndpointAuth {
       Caller caller = caller(claims.getSubject(), held, map, expires);
       processor.verified().put(token, caller);
       return caller;
+    }
+
+    /** What went wrong, with the cause nimbus wrapped (the retriever's or the parser's message). */
+    private static String reason(Exception e) {
+      Throwable cause = e.getCause();
+      String message = String.valueOf(e.getMessage());
+      return cause == null || message.contains(String.valueOf(cause.getMessage())) ? message : message + ": " + cause.getMessage();
     }
 
     private List<String> rolesIn(Map<String, Object> claims) {

@@ -1,5 +1,6 @@
 package dev.slipway.runtime;
 
+import dev.slipway.egress.EgressException;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptCompileException;
@@ -42,6 +43,8 @@ public final class EndpointCompiler {
   /**
    * @param callerRole the database role SQL runs as for endpoints with a caller (apiKey, jwt);
    *                   empty to keep the connecting user
+   * @param hosts      what scripts' {@code ctx} calls reach; its {@link dev.slipway.egress.Egress}
+   *                   also fetches jwt endpoints' JWK sets, under the same org policy
    */
   public EndpointCompiler(DataSource dataSource, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
       Optional<String> callerRole, RateLimiter limiter, ScriptHosts hosts) {
@@ -93,7 +96,7 @@ public final class EndpointCompiler {
       before.add(step.id());
     }
     ResponseTemplate response = response(spec.response(), "/response", before, violations);
-    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, secrets, violations);
+    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, secrets, hosts.egress(), violations);
     spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
       if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
         violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
@@ -138,6 +141,21 @@ public final class EndpointCompiler {
       throw new IllegalStateException("cannot reach the database to check the spec's SQL", e);
     }
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+  }
+
+  /**
+   * Refuses, when a spec is saved, a JWKS URL that the org's egress policy refuses as written: a
+   * host that is no valid host, an address in a blocked range, a host off a host-only allow-list.
+   * Never asks DNS; every fetch checks again, after resolution.
+   */
+  public void checkOutbound(EndpointSpec spec, long orgId) throws InvalidSpecException {
+    Optional<String> url = spec.auth().jwt().flatMap(Auth.Jwt::jwksUrl);
+    if (url.isEmpty() || hosts.egress() == null) return;
+    try {
+      hosts.egress().checkWithoutResolving(orgId, url.get());
+    } catch (EgressException e) {
+      throw new InvalidSpecException("/auth/jwt/jwksUrl", "the JWK set would not be fetched: " + e.getMessage());
+    }
   }
 
   private CompiledScript script(EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {
