@@ -281,4 +281,42 @@ class OutboundRequestsTest {
     assertThat(seen).contains("/to-second");
     assertThat(seenBySecond).as("requests that reached the refused address").isEmpty();
   }
+
+  // --- JSON Schemas in specs -----------------------------------------------------------------------
+
+  private static Reply saveWithInput(String name, String input, String steps) {
+    return slipway.control("POST", "/api/endpoints", """
+        name: %s
+        method: POST
+        path: /%s
+        input: %s
+        steps: %s
+        response: { body: { ok: true } }
+        """.formatted(name, name, input, steps), "application/yaml");
+  }
+
+  @Test
+  void a_schema_that_refers_outside_itself_is_refused_when_saved_and_nothing_is_fetched() {
+    String base = "http://127.0.0.1:" + port();
+    // even where the org may fetch from that address, a schema loads nothing
+    allow("127.0.0.1/32");
+    var refused = Map.of(
+        "{ body: { $ref: '" + base + "/schema.json' } }|[]", "/input/body",
+        "{ body: { $schema: '" + base + "/meta', type: object } }|[]", "/input/body",
+        "{ query: { q: { $ref: 'file:///etc/passwd' } } }|[]", "/input/query/q",
+        "{ body: { $ref: 'classpath:logback.xml' } }|[]", "/input/body",
+        "{}|[{ id: v, validate: '${input.body}', schema: { $id: '" + base + "/dir/', $ref: other.json } }]", "/steps/0/schema");
+    refused.forEach((spec, path) -> {
+      String[] parts = spec.split("\\|");
+      Reply reply = saveWithInput("refers-outside", parts[0], parts[1]);
+      assertThat(reply.status()).as(spec + ": " + reply).isEqualTo(422);
+      assertThat(reply.errorPaths()).as(spec).containsExactly(path);
+    });
+    assertThat(seen).as("requests that reached the server").isEmpty();
+
+    Reply selfContained = saveWithInput("refers-inside", """
+        { body: { $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: { name: { type: string } },
+                  type: object, properties: { name: { $ref: '#/$defs/name' } } } }""", "[]");
+    assertThat(selfContained.status()).as(selfContained.toString()).isEqualTo(201);
+  }
 }
