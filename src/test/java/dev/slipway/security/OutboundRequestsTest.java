@@ -190,14 +190,16 @@ class OutboundRequestsTest {
     return body + " " + reply.header("WWW-Authenticate");
   }
 
-  /** The internal reason the org's last data-plane call failed (the call is logged just after its answer is sent). */
-  private static String lastCallError() throws InterruptedException {
-    String error = "";
-    for (int wait = 0; wait < 50 && error.isEmpty(); wait++) {
-      if (wait > 0) Thread.sleep(20);
-      error = slipway.control("GET", "/api/logs?limit=1").json().path(0).path("error").asText();
+  /** The internal reason a data-plane call failed, from the org's call log (written just after the answer is sent). */
+  private static String loggedError(Reply call) throws InterruptedException {
+    String requestId = call.json().path("requestId").asText();
+    for (int wait = 0; wait < 100; wait++) {
+      for (var record : slipway.control("GET", "/api/logs?limit=20").json()) {
+        if (record.path("requestId").asText().equals(requestId)) return record.path("error").asText();
+      }
+      Thread.sleep(20);
     }
-    return error;
+    throw new AssertionError("call " + requestId + " is not in the call log");
   }
 
   @Test
@@ -210,11 +212,11 @@ class OutboundRequestsTest {
     String token = token();
 
     String byPreview = unverified(preview("keys-on-loopback", token));
-    String byDataPlane = unverified(call("keys-on-loopback", token));
-    assertThat(byPreview).isEqualTo(byDataPlane);
+    Reply dataPlane = call("keys-on-loopback", token);
+    assertThat(unverified(dataPlane)).isEqualTo(byPreview);
     assertThat(seen).as("requests that reached the JWKS server").isEmpty();
     // the reason is in the org's call log, not in the answer
-    assertThat(lastCallError()).contains("egress_denied").contains("127.0.0.1 is a loopback address");
+    assertThat(loggedError(dataPlane)).contains("egress_denied").contains("127.0.0.1 is a loopback address");
 
     allow("127.0.0.1/32");
     Reply previewed = preview("keys-on-loopback", token);
@@ -300,19 +302,19 @@ class OutboundRequestsTest {
     String base = "http://127.0.0.1:" + port();
     // even where the org may fetch from that address, a schema loads nothing
     allow("127.0.0.1/32");
-    var refused = Map.of(
-        "{ body: { $ref: '" + base + "/schema.json' } }|[]", "/input/body",
-        "{ body: { $schema: '" + base + "/meta', type: object } }|[]", "/input/body",
-        "{ query: { q: { $ref: 'file:///etc/passwd' } } }|[]", "/input/query/q",
-        "{ body: { $ref: 'classpath:logback.xml' } }|[]", "/input/body",
-        "{}|[{ id: v, validate: '${input.body}', schema: { $id: '" + base + "/dir/', $ref: other.json } }]", "/steps/0/schema");
-    refused.forEach((spec, path) -> {
-      String[] parts = spec.split("\\|");
-      Reply reply = saveWithInput("refers-outside", parts[0], parts[1]);
+    // input, steps, and where the violation is
+    var refused = List.of(
+        List.of("{ body: { $ref: '" + base + "/schema.json' } }", "[]", "/input/body"),
+        List.of("{ body: { $schema: '" + base + "/meta', type: object } }", "[]", "/input/body"),
+        List.of("{ query: { q: { $ref: 'file:///etc/passwd' } } }", "[]", "/input/query/q"),
+        List.of("{ body: { $ref: 'classpath:logback.xml' } }", "[]", "/input/body"),
+        List.of("{}", "[{ id: v, validate: '${input.body}', schema: { $id: '" + base + "/dir/', $ref: other.json } }]", "/steps/0/schema"));
+    for (List<String> spec : refused) {
+      Reply reply = saveWithInput("refers-outside", spec.get(0), spec.get(1));
+      assertThat(seen).as("requests that reached the server for " + spec).isEmpty();
       assertThat(reply.status()).as(spec + ": " + reply).isEqualTo(422);
-      assertThat(reply.errorPaths()).as(spec).containsExactly(path);
-    });
-    assertThat(seen).as("requests that reached the server").isEmpty();
+      assertThat(reply.errorPaths()).as(spec.toString()).containsExactly(spec.get(2));
+    }
 
     Reply selfContained = saveWithInput("refers-inside", """
         { body: { $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: { name: { type: string } },
