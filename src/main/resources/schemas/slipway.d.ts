@@ -75,7 +75,8 @@ declare namespace Slipway {
     /**
      * An HTTP request made by Slipway for the script, through the org's egress allow-list
      * (`PUT /api/org/egress`). Loopback, private, link-local and metadata addresses are refused
-     * after DNS resolution unless the list has a CIDR entry for them. Rejects with a TypeError
+     * after DNS resolution unless the list has a CIDR entry for them; a numeric host is the address a
+     * browser reads in it (`0177.0.0.1` is 127.0.0.1). Rejects with a TypeError
      * whose message starts `fetch failed: ` and names the reason (`egress_denied`, `egress_failed`, ...).
      */
     fetch(url: string, init?: FetchInit): Promise<FetchResponse>;

@@ -58,6 +58,7 @@ public final class Versions {
       EndpointSpec spec = codec.decode(node);
       compiler.compile(spec, actor.orgId(), 0, 0);
       compiler.checkSql(spec, actor.orgId());
+      compiler.checkOutbound(spec, actor.orgId());
       String canonical = Json.canonical(node);
       return platform.inOrg(actor.orgId(), c -> {
         var saved = store.save(c, actor.orgId(), spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);

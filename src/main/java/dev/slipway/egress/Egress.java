@@ -2,6 +2,7 @@ package dev.slipway.egress;
 
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
@@ -44,11 +45,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Performs scripts' {@code ctx.fetch} calls under their org's {@link EgressPolicy}.
  *
- * <p>How a destination is checked: Jetty's {@link HttpClient} resolves every host it connects to
- * through {@link CheckingResolver}, which resolves with the JDK, checks every address against the
- * policy and hands Jetty exactly those addresses. So the checked addresses are the ones connected
- * to (a second DNS answer cannot slip in between), while the Host header and TLS SNI still carry
- * the URL's name. A refused destination fails before any connection is opened.
+ * <p>How a destination is checked: a URL's host is first read as browsers read it
+ * ({@link UrlHost}), so that an IPv4 address in another spelling ({@code 0177.0.0.1},
+ * {@code 0x7f.1}) is that address, written a.b.c.d from then on, and a host that ends in a number
+ * but is no address is refused. Jetty's {@link HttpClient} resolves every host it connects to
+ * through {@link CheckingResolver}, which takes an address as it is and resolves a name with the
+ * JDK, checks every address against the policy and hands Jetty exactly those addresses. So the
+ * checked addresses are the ones connected to (a second DNS answer cannot slip in between), while
+ * the Host header and TLS SNI still carry the URL's name. A refused destination fails before any
+ * connection is opened.
  *
  * <p>How orgs are kept apart: every request is tagged with a {@link Tenant} (the org and the policy
  * it was checked under). Jetty keys its destinations, and so its connection pools, by scheme,
@@ -72,8 +77,8 @@ public final class Egress implements AutoCloseable {
   private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern CHARSET = Pattern.compile("(?i);\\s*charset\\s*=\\s*\"?([^\";\\s]+)");
-  /** Host spellings made of numbers (decimal, 0x-hex): addresses the JDK reads differently from other tools. */
-  private static final Pattern NUMERIC_HOST = Pattern.compile("(?i)(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*\\.?");
+  /** An authority the JDK could not split into host and port: the host, then an optional port (at most 5 digits). */
+  private static final Pattern HOST_AND_PORT = Pattern.compile("([^:\\[\\]]+)(:\\d{0,5})?");
   /** How long past the call's deadline to wait for Jetty's own timeout before giving up on it. */
   private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -119,7 +124,18 @@ public final class Egress implements AutoCloseable {
    *     {@code egress_failed} or {@code egress_response_too_large}
    */
   public FetchResponse fetch(long orgId, FetchRequest request, Duration timeout) {
+    return fetch(orgId, request, timeout, MAX_RESPONSE_BODY_BYTES);
+  }
+
+  /**
+   * {@link #fetch(long, FetchRequest, Duration)} with a smaller response limit: a body over
+   * {@code maxResponseBytes} is {@code egress_response_too_large}.
+   */
+  public FetchResponse fetch(long orgId, FetchRequest request, Duration timeout, int maxResponseBytes) {
     if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    if (maxResponseBytes <= 0 || maxResponseBytes > MAX_RESPONSE_BODY_BYTES) {
+      throw new IllegalArgumentException("the response limit must be 1 to " + MAX_RESPONSE_BODY_BYTES + " bytes: " + maxResponseBytes);
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     String method = method(request.method());
     Map<String, String> headers = headers(request.headers());
@@ -128,7 +144,7 @@ public final class Egress implements AutoCloseable {
     Tenant tenant = new Tenant(orgId, policies.policy(orgId));
     for (int redirects = 0; ; redirects++) {
       tenant.policy().checkName(url.getHost());
-      Exchange exchange = exchange(url, method, headers, body, tenant, deadline, timeout);
+      Exchange exchange = exchange(url, method, headers, body, tenant, deadline, timeout, maxResponseBytes);
       Optional<URI> next = redirect(url, exchange);
       if (next.isEmpty()) {
         return new FetchResponse(exchange.status(), exchange.reason(), exchange.headers(),
@@ -148,8 +164,26 @@ public final class Egress implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks what can be checked of {@code url} without DNS or a connection: that it is a URL
+   * {@link #fetch} takes (http or https, a valid host, no credentials), and that the org's policy
+   * does not refuse it by its host name or, for an address written in the URL, by that address.
+   * For checking, when a spec is saved, a URL that is fetched later; each fetch checks it again,
+   * after resolution.
+   *
+   * @throws EgressException {@code egress_denied} or {@code egress_invalid_request}, as a fetch would
+   */
+  public void checkWithoutResolving(long orgId, String url) {
+    URI checked = url(url);
+    EgressPolicy policy = policies.policy(orgId);
+    policy.checkName(checked.getHost());
+    if (UrlHost.read(checked.getHost()) instanceof UrlHost.Address(InetAddress address)) {
+      policy.check(checked.getHost(), List.of(address));
+    }
+  }
+
   private Exchange exchange(URI url, String method, Map<String, String> headers, byte[] body, Tenant tenant, long deadline,
-      Duration timeout) {
+      Duration timeout, int maxResponseBytes) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) throw timedOut(timeout);
     Request request = client.newRequest(url)
@@ -163,7 +197,7 @@ public final class Egress implements AutoCloseable {
           .map(Map.Entry::getValue).findFirst().orElse("text/plain;charset=UTF-8");
       request.body(new BytesRequestContent(type, body));
     }
-    var collector = new Collector(method.equals("HEAD"));
+    var collector = new Collector(method.equals("HEAD"), maxResponseBytes);
     request.send(collector);
     Result result;
     try {
@@ -178,7 +212,7 @@ public final class Egress implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException("the response collector never completes exceptionally", e);
     }
-    if (result.isFailed()) throw failure(result.getFailure(), url, timeout);
+    if (result.isFailed()) throw failure(result.getFailure(), url, timeout, maxResponseBytes);
     Response response = result.getResponse();
     String reason = response.getReason();
     return new Exchange(response.getStatus(), reason == null || reason.isBlank() ? HttpStatus.getMessage(response.getStatus()) : reason,
@@ -230,23 +264,53 @@ public final class Egress implements AutoCloseable {
     return checked(url, text, false);
   }
 
-  /** An http(s) URL with a usable host and no credentials; {@code redirect} picks the blame for a bad one. */
+  /**
+   * An http(s) URL with a usable host and no credentials, its host read as browsers read it
+   * ({@link UrlHost}): an IPv4 address in any spelling comes back written as a.b.c.d, so that what
+   * is checked, connected to and sent as {@code Host} is that address. {@code redirect} picks the
+   * blame for a bad URL.
+   */
   private static URI checked(URI url, String text, boolean redirect) {
-    if (url.getRawUserInfo() != null) {
+    String authority = url.getRawAuthority();
+    if (url.getRawUserInfo() != null || (authority != null && authority.contains("@"))) {
       throw redirect ? EgressException.failed("A redirect to '" + text + "' carries credentials in the URL; it is not followed.")
           : EgressException.invalidRequest("URLs with credentials (user:password@) are not fetched; send an Authorization header.");
     }
-    if (url.getHost() == null) {
-      String authority = url.getRawAuthority() == null ? "" : url.getRawAuthority().replaceFirst(":\\d*$", "");
-      if (NUMERIC_HOST.matcher(authority).matches()) throw numericHost(authority);
-      throw redirect ? EgressException.failed("A redirect to '" + text + "' names no host.")
-          : EgressException.invalidRequest("'" + text + "' names no host (or one that is not a valid host name).");
-    }
-    return url;
+    // the JDK takes 0x7f.1 or 127.1 for no host name at all (a "registry" authority): read those from the text
+    boolean named = url.getHost() != null;
+    var hostAndPort = named ? null : HOST_AND_PORT.matcher(authority == null ? "" : authority);
+    if (!named && !hostAndPort.matches()) throw noHost(text, redirect);
+    String host = named ? url.getHost() : hostAndPort.group(1);
+    return switch (UrlHost.read(host)) {
+      case UrlHost.Name _ when named -> url;
+      case UrlHost.Name _ -> throw noHost(text, redirect);
+      case UrlHost.Invalid(String reason) -> throw redirect
+          ? EgressException.failed("A redirect to '" + text + "' names no valid host: " + reason)
+          : EgressException.invalidRequest(reason);
+      case UrlHost.Address(InetAddress address) when address instanceof Inet4Address && !host.equals(address.getHostAddress()) -> {
+        String port = named ? (url.getPort() == -1 ? "" : ":" + url.getPort())
+            : hostAndPort.group(2) == null ? "" : hostAndPort.group(2);
+        yield rebuilt(url, address.getHostAddress() + port, text, redirect);
+      }
+      case UrlHost.Address _ when named -> url;
+      case UrlHost.Address _ -> throw noHost(text, redirect);
+    };
   }
 
-  private static EgressException numericHost(String host) {
-    return EgressException.denied(host + " is not a standard address; write IPv4 addresses as four numbers a.b.c.d.");
+  private static EgressException noHost(String text, boolean redirect) {
+    return redirect ? EgressException.failed("A redirect to '" + text + "' names no host.")
+        : EgressException.invalidRequest("'" + text + "' names no host (or one that is not a valid host name).");
+  }
+
+  /** {@code url} with {@code authority} in place of its own. */
+  private static URI rebuilt(URI url, String authority, String text, boolean redirect) {
+    String rest = (url.getRawPath() == null ? "" : url.getRawPath()) + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery())
+        + (url.getRawFragment() == null ? "" : "#" + url.getRawFragment());
+    try {
+      return new URI(url.getScheme() + "://" + authority + rest);
+    } catch (URISyntaxException e) {
+      throw noHost(text, redirect);
+    }
   }
 
   private static String method(String method) {
@@ -316,22 +380,24 @@ public final class Egress implements AutoCloseable {
     final CompletableFuture<Result> done = new CompletableFuture<>();
     final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final boolean head;
+    private final int limit;
 
-    Collector(boolean head) {
+    Collector(boolean head, int limit) {
       this.head = head;
+      this.limit = limit;
     }
 
     @Override
     public void onHeaders(Response response) {
       String length = response.getHeaders().get(HttpHeader.CONTENT_LENGTH);
-      if (!head && length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > MAX_RESPONSE_BODY_BYTES) {
+      if (!head && length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > limit) {
         response.abort(new TooLarge());
       }
     }
 
     @Override
     public void onContent(Response response, ByteBuffer content) {
-      if (body.size() + content.remaining() > MAX_RESPONSE_BODY_BYTES) {
+      if (body.size() + content.remaining() > limit) {
         response.abort(new TooLarge());
         return;
       }
@@ -349,16 +415,16 @@ public final class Egress implements AutoCloseable {
   /** Marks a response aborted for its size. */
   private static final class TooLarge extends RuntimeException {
     TooLarge() {
-      super("response body larger than " + MAX_RESPONSE_BODY_BYTES + " bytes", null, false, false);
+      super("response body over the limit", null, false, false);
     }
   }
 
   /** A failed exchange in the script author's terms; the cause goes to the debug log only. */
-  private static EgressException failure(Throwable failure, URI url, Duration timeout) {
+  private static EgressException failure(Throwable failure, URI url, Duration timeout, int maxResponseBytes) {
     String where = url.getHost() + ":" + port(url);
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof EgressException e) return e;
-      if (t instanceof TooLarge) return EgressException.responseTooLarge("The response from " + where + " is larger than 5 MiB.");
+      if (t instanceof TooLarge) return EgressException.responseTooLarge("The response from " + where + " is larger than " + size(maxResponseBytes) + ".");
       if (t instanceof TimeoutException) return timedOut(timeout);
       if (t instanceof SocketTimeoutException) return EgressException.failed("Connecting to " + where + " timed out.");
       if (t instanceof UnknownHostException) return EgressException.failed("Cannot resolve " + url.getHost() + ".");
@@ -371,6 +437,12 @@ public final class Egress implements AutoCloseable {
     }
     LOG.debug("fetch of {} failed", url, failure);
     return EgressException.failed("The exchange with " + where + " failed before a complete response.");
+  }
+
+  /** A limit as people write it: 5 MiB, 64 KiB, 100 bytes. */
+  private static String size(int bytes) {
+    if (bytes % (1024 * 1024) == 0) return bytes / (1024 * 1024) + " MiB";
+    return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " bytes";
   }
 
   private static EgressException timedOut(Duration timeout) {
@@ -394,19 +466,26 @@ public final class Egress implements AutoCloseable {
       }
       client.getExecutor().execute(() -> {
         try {
-          List<InetAddress> addresses;
-          try {
-            addresses = List.of(InetAddress.getAllByName(host));
-          } catch (UnknownHostException e) {
-            promise.failed(NUMERIC_HOST.matcher(host).matches() ? numericHost(host) : EgressException.failed("Cannot resolve " + host + "."));
-            return;
-          }
+          List<InetAddress> addresses = switch (UrlHost.read(host)) {
+            case UrlHost.Address(InetAddress address) -> List.of(address);
+            case UrlHost.Name(String name) -> lookUp(name);
+            case UrlHost.Invalid(String reason) -> throw EgressException.denied(reason);
+          };
           tenant.policy().check(host, addresses);
           promise.succeeded(addresses.stream().map(address -> new InetSocketAddress(address, port)).toList());
         } catch (RuntimeException e) {
           promise.failed(e);
         }
       });
+    }
+  }
+
+  /** Every address DNS gives for a name (the JDK's resolver, which never reads a name ending in a number: {@link UrlHost} took those). */
+  private static List<InetAddress> lookUp(String name) {
+    try {
+      return List.of(InetAddress.getAllByName(name));
+    } catch (UnknownHostException e) {
+      throw EgressException.failed("Cannot resolve " + name + ".");
     }
   }
 

@@ -28,8 +28,10 @@ import java.util.regex.Pattern;
  *       such an IPv4 address) is refused unless a CIDR entry covers it.
  * </ul>
  *
- * Checks run on resolved {@link InetAddress}es, never on the URL's text, so odd spellings of an
- * address ({@code 2130706433}, {@code [::ffff:7f00:1]}) are judged by what they resolve to.
+ * Checks run on {@link InetAddress}es, never on the URL's text: the addresses a name resolved to,
+ * or the address a numeric host denotes as browsers read it ({@link UrlHost}), so odd spellings of
+ * an address ({@code 0177.0.0.1}, {@code 2130706433}, {@code [::ffff:7f00:1]}) are judged as the
+ * address they are.
  */
 public final class EgressPolicy {
   /** At most this many entries in one list. */
@@ -40,6 +42,7 @@ public final class EgressPolicy {
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-f:.]+");
+  private static final Pattern IPV4_TAIL = Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
 
   /** An address range and what an address in it is ("a loopback address"). */
   private record Range(Cidr cidr, String kind) {}
@@ -254,7 +257,7 @@ public final class EgressPolicy {
     for (String label : labels) {
       if (!LABEL.matcher(label).matches()) throw new IllegalArgumentException("is not a host name");
     }
-    if (labels[labels.length - 1].chars().allMatch(Character::isDigit)) {
+    if (WhatwgIpv4.endsInANumber(ascii)) {
       throw new IllegalArgumentException("is not a host name (write an address as a CIDR block, such as 10.0.0.1/32)");
     }
     return ascii;
@@ -276,6 +279,9 @@ public final class EgressPolicy {
       return Optional.of(ipv4(bytes[0], bytes[1], bytes[2], bytes[3]));
     }
     if (text.contains(":") && IPV6.matcher(text).matches()) {
+      // a dotted IPv4 tail is four plain decimals: the JDK would read 010 as 10, browsers refuse it
+      String tail = text.substring(text.lastIndexOf(':') + 1);
+      if (tail.contains(".") && !IPV4_TAIL.matcher(tail).matches()) throw new IllegalArgumentException("is not an IPv6 address");
       try {
         // bracketed, the JDK parses it as an IPv6 literal or fails; it never asks DNS
         return Optional.of(InetAddress.getByName("[" + text + "]"));

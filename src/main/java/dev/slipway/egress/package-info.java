@@ -1,5 +1,7 @@
 /**
- * Outbound HTTP on behalf of user scripts ({@code ctx.fetch}), confined by a per-org policy.
+ * Outbound HTTP on behalf of users, confined by a per-org policy: scripts' {@code ctx.fetch}, and
+ * the JWK sets of jwt endpoints (fetched for nimbus-jose-jwt by
+ * {@code dev.slipway.runtime.EgressJwkSetRetriever}).
  *
  * <p>{@link dev.slipway.egress.Egress} performs a {@link dev.slipway.egress.FetchRequest} and
  * answers a {@link dev.slipway.egress.FetchResponse}, or throws an

@@ -3,12 +3,14 @@ package dev.slipway.http;
 import dev.slipway.spec.Violation;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A failure that answers the client with an RFC 9457 problem: the one exception type every layer
  * throws when a request cannot be served. {@link Problems} turns it into
  * {@code application/problem+json}; {@link #code} is stable and documented, {@link #detail} is
- * safe to show (it never carries internals — those go to the log).
+ * safe to show (it never carries internals — those go to the log, and {@link #reason} carries them
+ * there when the detail deliberately says less).
  */
 public class ProblemException extends RuntimeException {
   private final int status;
@@ -16,15 +18,22 @@ public class ProblemException extends RuntimeException {
   private final String title;
   private final List<Violation> errors;
   private final Map<String, String> headers;
+  private final String reason;
 
   public ProblemException(int status, String code, String title, String detail, List<Violation> errors,
       Map<String, String> headers) {
+    this(status, code, title, detail, errors, headers, null);
+  }
+
+  private ProblemException(int status, String code, String title, String detail, List<Violation> errors,
+      Map<String, String> headers, String reason) {
     super(detail);
     this.status = status;
     this.code = code;
     this.title = title;
     this.errors = List.copyOf(errors);
     this.headers = Map.copyOf(headers);
+    this.reason = reason;
   }
 
   public ProblemException(int status, String code, String title, String detail) {
@@ -63,4 +72,12 @@ public class ProblemException extends RuntimeException {
   public ProblemException withDetail(String detail) {
     return new ProblemException(status, code, title, detail, errors, headers);
   }
+
+  /** This problem, with what went wrong behind its detail: for the call log, never sent to the client. */
+  public ProblemException because(String reason) {
+    return new ProblemException(status, code, title, getMessage(), errors, headers, reason);
+  }
+
+  /** What went wrong behind the detail, when the detail deliberately says less; for the log only. */
+  public Optional<String> reason() { return Optional.ofNullable(reason); }
 }

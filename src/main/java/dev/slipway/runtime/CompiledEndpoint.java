@@ -274,7 +274,7 @@ public final class CompiledEndpoint {
       }
       ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
       Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
-          ? Optional.empty() : Optional.of(describe(failure));
+          ? problem.reason() : Optional.of(describe(failure));
       EndpointResponse answer = Problems.response(problem, request.path(), request.requestId());
       String body = new String(answer.body(), StandardCharsets.UTF_8);
       String safe = secrets.redact(identity.orgId(), body);

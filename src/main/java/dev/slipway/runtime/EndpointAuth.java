@@ -6,18 +6,22 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.slipway.egress.Egress;
 import dev.slipway.http.ProblemException;
 import dev.slipway.spec.Auth;
 import dev.slipway.spec.Json;
@@ -33,12 +37,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An endpoint's caller check, compiled from its spec's {@code auth}: none (public), the org's
  * consumer keys, or JWTs verified with an HS256 secret, a JWKS URL or static keys. A request
  * without valid credentials gets 401 with {@code WWW-Authenticate}; a valid caller without an
- * allowed role gets 403.
+ * allowed role gets 403. A JWKS URL is fetched through {@link Egress}, under the org's egress
+ * policy, like a script's {@code ctx.fetch}.
  */
 sealed interface EndpointAuth {
   /**
@@ -48,12 +55,15 @@ sealed interface EndpointAuth {
    */
   Caller authenticate(EndpointRequest request, Map<String, String> secrets);
 
-  /** Compiles the spec's auth; problems are violations at {@code /auth}. */
-  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, List<Violation> violations) {
+  /**
+   * Compiles the spec's auth; problems are violations at {@code /auth}. {@code egress} fetches a
+   * JWKS URL (null: none is fetched, and tokens of such an endpoint are never verified).
+   */
+  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, Egress egress, List<Violation> violations) {
     return switch (auth.mode()) {
       case PUBLIC -> Public.INSTANCE;
       case API_KEY -> new ApiKey(orgId, keys, Set.copyOf(auth.roles()));
-      case JWT -> Jwt.compile(auth, violations);
+      case JWT -> Jwt.compile(auth, orgId, egress, violations);
     };
   }
 
@@ -85,9 +95,18 @@ sealed interface EndpointAuth {
     }
   }
 
-  /** A JWT, verified by signature, expiry (with skew), issuer and audience. */
-  record Jwt(Optional<String> secretName, Auth.Jwt settings, AtomicReference<Processor> bySecret,
+  /**
+   * A JWT, verified by signature, expiry (with skew), issuer and audience. A token whose signature
+   * cannot be verified, for whatever reason, gets one answer, {@value #UNVERIFIED}: with a JWKS
+   * URL, the reasons include what the URL answered (refused by the egress policy, connection
+   * refused, a timeout, not a JWK set), and telling those apart would make a port scanner of the
+   * endpoint. The reason goes to the call log (and, for a key set that could not be had, the
+   * server log).
+   */
+  record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, AtomicReference<Processor> bySecret,
       Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointAuth.class);
+    static final String UNVERIFIED = "The token could not be verified.";
 
     /**
      * A processor, the secret value it was built for, and the callers of tokens it verified: a
@@ -119,19 +138,20 @@ sealed interface EndpointAuth {
       }
     };
 
-    static EndpointAuth compile(Auth auth, List<Violation> violations) {
+    static EndpointAuth compile(Auth auth, long orgId, Egress egress, List<Violation> violations) {
       Auth.Jwt settings = auth.jwt().orElseThrow();
       String[] claimPath = auth.rolesClaim().split("\\.");
       Set<String> roles = Set.copyOf(auth.roles());
       if (settings.secretName().isPresent()) {
-        return new Jwt(settings.secretName(), settings, new AtomicReference<>(), null, roles, claimPath);
+        return new Jwt(orgId, settings.secretName(), settings, new AtomicReference<>(), null, roles, claimPath);
       }
       try {
         JWKSource<SecurityContext> source = settings.jwksUrl().isPresent()
-            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL()).retrying(true).build()
+            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL(), new EgressJwkSetRetriever(egress, orgId))
+                .retrying(true).build()
             : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
         var processor = processor(source, Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256), settings);
-        return new Jwt(Optional.empty(), settings, null, new Processor(null, processor), roles, claimPath);
+        return new Jwt(orgId, Optional.empty(), settings, null, new Processor(null, processor), roles, claimPath);
       } catch (ParseException | java.net.MalformedURLException | IllegalArgumentException e) {
         violations.add(new Violation("/auth/jwt", "cannot use the keys: " + e.getMessage()));
         return Public.INSTANCE;
@@ -187,8 +207,15 @@ sealed interface EndpointAuth {
       JWTClaimsSet claims;
       try {
         claims = processor.processor().process(token, null);
-      } catch (ParseException | BadJOSEException | JOSEException e) {
+      } catch (ParseException | BadJWTException e) {
+        // not a JWT at all, or claims refused after the signature was verified: nothing of the key source shows
         throw unauthorized(true, "The token is not valid: " + e.getMessage());
+      } catch (BadJOSEException | JOSEException e) {
+        String reason = reason(e);
+        if (e instanceof KeySourceException && !(e instanceof RateLimitReachedException)) {
+          LOG.warn("org {}: no usable JWK set from {}: {}", orgId, settings.jwksUrl().orElse("the endpoint's keys"), reason);
+        }
+        throw unauthorized(true, UNVERIFIED).because(reason);
       }
       Map<String, Object> map = claims.toJSONObject();
       List<String> held = rolesIn(map);
@@ -198,6 +225,13 @@ sealed interface EndpointAuth {
       Caller caller = caller(claims.getSubject(), held, map, expires);
       processor.verified().put(token, caller);
       return caller;
+    }
+
+    /** What went wrong, with the cause nimbus wrapped (the retriever's or the parser's message). */
+    private static String reason(Exception e) {
+      Throwable cause = e.getCause();
+      String message = String.valueOf(e.getMessage());
+      return cause == null || message.contains(String.valueOf(cause.getMessage())) ? message : message + ": " + cause.getMessage();
     }
 
     private List<String> rolesIn(Map<String, Object> claims) {

@@ -1,5 +1,6 @@
 package dev.slipway.runtime;
 
+import dev.slipway.egress.EgressException;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.ScriptCompileException;
@@ -37,7 +38,11 @@ public final class EndpointCompiler {
   private final RateLimiter limiter;
   private final Templates templates = new Templates();
 
-  /** @param connections where each org's SQL runs, with that org's rights alone */
+  /**
+   * @param connections where each org's SQL runs, with that org's rights alone
+   * @param hosts       what scripts' {@code ctx} calls reach; its {@link dev.slipway.egress.Egress}
+   *                    also fetches jwt endpoints' JWK sets, under the same org policy
+   */
   public EndpointCompiler(OrgConnections connections, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
       RateLimiter limiter, ScriptHosts hosts) {
     this.hosts = hosts;
@@ -87,7 +92,7 @@ public final class EndpointCompiler {
       before.add(step.id());
     }
     ResponseTemplate response = response(spec.response(), "/response", before, violations);
-    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, violations);
+    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, hosts.egress(), violations);
     spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
       if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
         violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
@@ -139,6 +144,21 @@ public final class EndpointCompiler {
     try (var rs = connection.createStatement().executeQuery("select session_user")) {
       rs.next();
       return rs.getString(1);
+    }
+  }
+
+  /**
+   * Refuses, when a spec is saved, a JWKS URL that the org's egress policy refuses as written: a
+   * host that is no valid host, an address in a blocked range, a host off a host-only allow-list.
+   * Never asks DNS; every fetch checks again, after resolution.
+   */
+  public void checkOutbound(EndpointSpec spec, long orgId) throws InvalidSpecException {
+    Optional<String> url = spec.auth().jwt().flatMap(Auth.Jwt::jwksUrl);
+    if (url.isEmpty() || hosts.egress() == null) return;
+    try {
+      hosts.egress().checkWithoutResolving(orgId, url.get());
+    } catch (EgressException e) {
+      throw new InvalidSpecException("/auth/jwt/jwksUrl", "the JWK set would not be fetched: " + e.getMessage());
     }
   }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
  * transaction, {@code ctx.secrets.get} from the org's secrets, {@code ctx.fetch} through the
  * org's egress policy.
  *
- * @param egress       performs {@code ctx.fetch}; null where scripts may not reach out
+ * @param egress       performs {@code ctx.fetch} (and, for the endpoint compiler, fetches JWK
+ *                     sets); null where nothing may reach out
  * @param fetchTimeout the longest a single {@code ctx.fetch} may take (the run's own timeout
  *                     still bounds the whole script)
  */

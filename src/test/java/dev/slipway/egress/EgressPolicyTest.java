@@ -41,6 +41,13 @@ class EgressPolicyTest {
   }
 
   @Test
+  void an_entry_that_ends_in_a_number_is_no_host_name_and_a_cidr_is_written_plainly() {
+    var e = catchThrowableOfType(EgressPolicy.InvalidPolicyException.class, () -> EgressPolicy.parse(List.of(
+        "api.0x10", "internal.1", "0177.0.0.1", "127.1", "::ffff:010.0.0.1/128", "api.example.com")));
+    assertThat(e.problems()).extracting(EgressPolicy.Problem::index).containsExactly(0, 1, 2, 3, 4);
+  }
+
+  @Test
   void refuses_more_entries_than_the_limit() {
     var many = java.util.Collections.nCopies(EgressPolicy.MAX_ENTRIES + 1, "example.com");
     assertThatThrownBy(() -> EgressPolicy.parse(many)).isInstanceOf(EgressPolicy.InvalidPolicyException.class);

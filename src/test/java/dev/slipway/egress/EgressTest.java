@@ -145,6 +145,8 @@ class EgressTest {
   @ParameterizedTest
   @ValueSource(strings = {"http://127.0.0.1:%d/echo", "http://localhost:%d/echo", "http://[::1]:%d/echo",
       "http://2130706433:%d/echo", "http://[::ffff:7f00:1]:%d/echo", "http://0x7f.1:%d/echo", "http://0x7f000001:%d/echo",
+      "http://0177.0.0.1:%d/echo", "http://127.1:%d/echo", "http://017700000001:%d/echo", "http://127.0.0.1.:%d/echo",
+      "http://0251.0376.0251.0376/latest/meta-data/",
       "http://10.0.0.1:%d/", "http://169.254.169.254/latest/meta-data/", "https://127.0.0.1:%d/echo"})
   void the_default_policy_refuses_internal_destinations_before_connecting(String template) {
     String url = template.contains("%d") ? template.formatted(port) : template;
@@ -152,6 +154,23 @@ class EgressTest {
     assertThat(e.code()).as(e.getMessage()).isEqualTo("egress_denied");
     assertThat(e.getMessage()).doesNotContain("Exception").doesNotContain("dev.slipway");
     assertThat(requests).hasValue(0);
+  }
+
+  @Test
+  void a_numeric_host_is_the_address_browsers_read_and_that_address_is_the_one_connected_to() {
+    var response = egress.fetch(LOOPBACK_ORG, FetchRequest.get("http://0177.0.0.1:" + port + "/echo"), TIMEOUT);
+    assertThat(response.body()).contains("host=127.0.0.1:" + port);
+    assertThat(response.url()).isEqualTo(local("/echo"));
+    assertThat(egress.fetch(LOOPBACK_ORG, FetchRequest.get("http://0x7f.1:" + port + "/echo?q"), TIMEOUT).url()).isEqualTo(local("/echo?q"));
+    assertThat(requests).hasValue(2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://1.2.3.08/", "http://256.0.0.1/", "http://example.1/", "http://1.2.3.4.5/", "http://0x100.1/",
+      "http://[::0177.0.0.1]/", "http://[127.0.0.1]/"})
+  void a_host_that_ends_in_a_number_but_is_no_address_is_an_invalid_request(String url) {
+    var e = refused(LOOPBACK_ORG, FetchRequest.get(url));
+    assertThat(e.code()).as(e.getMessage()).isEqualTo("egress_invalid_request");
   }
 
   @Test

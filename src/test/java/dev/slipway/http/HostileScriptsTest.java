@@ -68,6 +68,7 @@ class HostileScriptsTest {
         attack("fetch 10.0.0.1", fetch("http://10.0.0.1/"), "200 egress_denied"),
         attack("fetch cloud metadata", fetch("http://169.254.169.254/latest/meta-data/"), "200 egress_denied"),
         attack("fetch a name resolving to loopback", fetch("http://localhost:" + '$' + "{PORT}/"), "200 egress_denied"),
+        attack("fetch loopback spelled in octal", fetch("http://0177.0.0.1:" + '$' + "{PORT}/"), "200 egress_denied"),
         attack("ReDoS", "return /^(a+)+$/.test('a'.repeat(40) + 'b');", "200 ok|504 script_timeout"),
         attack("prototype pollution", """
             Object.prototype.polluted = 'yes';

@@ -68,6 +68,8 @@ class EndpointAuthTest {
     });
     jwks.start();
     slipway.control("PUT", "/api/secrets/JWT_SECRET", "{\"value\":\"" + HS_SECRET + "\"}", "application/json");
+    // the JWKS server is on loopback, which the org's egress policy refuses unless a CIDR entry allows it
+    slipway.control("PUT", "/api/org/egress", "{\"allow\":[\"127.0.0.1/32\"]}", "application/json");
 
     slipway.save("""
         name: keyed
