@@ -205,6 +205,7 @@ public final class DraftTests {
   /** The fixture's first row as JSON; empty when its query finds none or fails. */
   private static Optional<JsonNode> fixture(Fixture fixture, SharedConnection shared) throws SQLException {
     shared.startCase();
+    shared.ran(fixture.sql());
     try (var statement = shared.getConnection().createStatement(); var rows = statement.executeQuery(fixture.sql())) {
       var found = dev.slipway.runtime.Rows.read(rows);
       shared.finishCase(true);

@@ -9,6 +9,7 @@ import dev.slipway.sandbox.Sandbox;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.Step.Expect;
 import dev.slipway.spec.Violation;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -66,13 +67,13 @@ sealed interface CompiledStep {
       Object[] evaluated = new Object[values.size()];
       for (int i = 0; i < evaluated.length; i++) evaluated[i] = values.get(i).evaluate(context.scope);
       SqlVariants.Variant variant = sql.choose(evaluated);
-      try (UserStatement statement = context.transaction.prepare(variant.sql())) {
+      try (PreparedStatement ps = context.transaction.prepare(variant.sql(), variant.changesSession())) {
         int[] slots = variant.slots();
-        for (int i = 0; i < slots.length; i++) statement.bind(i + 1, evaluated[slots[i]]);
+        for (int i = 0; i < slots.length; i++) SqlValues.bind(ps, i + 1, evaluated[slots[i]]);
         var output = new LinkedHashMap<String, Object>(4);
-        if (statement.execute()) {
+        if (ps.execute()) {
           List<Map<String, Object>> rows;
-          try (ResultSet rs = statement.rows()) {
+          try (ResultSet rs = ps.getResultSet()) {
             rows = Rows.read(rs);
           }
           if (expect == Expect.ONE && rows.isEmpty()) {
@@ -85,7 +86,7 @@ sealed interface CompiledStep {
           output.put("row", rows.isEmpty() ? null : rows.getFirst());
           output.put("rowCount", (long) rows.size());
         } else {
-          long count = statement.count();
+          long count = ps.getLargeUpdateCount();
           if (expect == Expect.ONE && count == 0) {
             throw ProblemException.notFound("not_found", "No row matched (step '" + id + "').");
           }
@@ -170,10 +171,10 @@ sealed interface CompiledStep {
       values[i] = params.get(name);
     }
     SqlVariants.Variant variant = sql.choose(values);
-    try (UserStatement statement = transaction.prepare(variant.sql())) {
-      for (int i = 0; i < variant.slots().length; i++) statement.bind(i + 1, values[variant.slots()[i]]);
-      if (!statement.execute()) return List.of(Map.of("rowCount", statement.count()));
-      try (ResultSet rs = statement.rows()) {
+    try (PreparedStatement ps = transaction.prepare(variant.sql(), variant.changesSession())) {
+      for (int i = 0; i < variant.slots().length; i++) SqlValues.bind(ps, i + 1, values[variant.slots()[i]]);
+      if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
+      try (ResultSet rs = ps.getResultSet()) {
         return Rows.read(rs);
       }
     } catch (SQLException e) {

@@ -21,6 +21,8 @@ public final class SharedConnection implements DataSource, AutoCloseable {
   private final Connection real;
   private final Connection shared;
   private Savepoint caseStart;
+  /** Whether SQL of the run may have changed the session, beyond what rolling back undoes. */
+  private boolean sessionChanged;
 
   /** @param real a connection in a transaction (see {@link OrgConnections#clean}), closed by {@link #close} */
   public SharedConnection(Connection real) {
@@ -76,13 +78,29 @@ public final class SharedConnection implements DataSource, AutoCloseable {
     return getConnection();
   }
 
-  /** Rolls back all the run did and returns the connection to its pool. */
+  /** SQL of the run may have changed its session ({@link SessionEffects}): {@link #close} discards it. */
+  void sessionChanged() {
+    sessionChanged = true;
+  }
+
+  /** Notes SQL the run sends around the pipeline (a fixture): {@link #close} discards the session if it may have changed it. */
+  public void ran(String sql) {
+    if (SessionEffects.mayChange(sql)) sessionChanged = true;
+  }
+
+  /**
+   * Rolls back all the run did and returns the connection to its pool, its session discarded if
+   * the run's SQL may have changed it (an advisory lock or a prepared statement outlives a rollback).
+   */
   @Override
   public void close() throws SQLException {
     try {
       real.rollback();
       real.setAutoCommit(true);
+      if (sessionChanged) Transaction.reset(real);
     } finally {
+      // the rollback undid the callers' claims the run's requests set: what the session holds is unknown
+      Transaction.forget(real);
       real.close();
     }
   }

@@ -16,8 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SqlVariants {
   private static final int KEPT = 256;
 
-  /** One statement to run: its SQL, and for each {@code ?} the index of its value in {@link #names()}. */
-  record Variant(String sql, int[] slots) {}
+  /**
+   * One statement to run: its SQL, for each {@code ?} the index of its value in {@link #names()},
+   * and whether it may change its session ({@link SessionEffects}).
+   */
+  record Variant(String sql, int[] slots, boolean changesSession) {}
 
   private final NamedSql.Parts parts;
   private final List<String> names;
@@ -60,6 +63,6 @@ final class SqlVariants {
     NamedSql sql = parts.keep(i -> (kept & (1L << i)) != 0);
     var slots = new ArrayList<Integer>();
     sql.names().forEach(name -> slots.add(names.indexOf(name)));
-    return new Variant(sql.sql(), slots.stream().mapToInt(Integer::intValue).toArray());
+    return new Variant(sql.sql(), slots.stream().mapToInt(Integer::intValue).toArray(), SessionEffects.mayChange(sql.sql()));
   }
 }

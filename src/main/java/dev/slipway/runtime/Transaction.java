@@ -10,6 +10,9 @@ import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The database work of one request: a connection taken from the org's pool only when a step first
@@ -17,24 +20,17 @@ import javax.sql.DataSource;
  * more runs in one transaction, committed when the request succeeds and rolled back otherwise, or
  * always rolled back for a preview that must leave no trace.
  *
- * <p>No session state passes from one request to the next: the request's first statement carries
- * {@link #SESSION_RESET} ahead of it, in the same network write, so it costs no round trip of its
- * own. It resets every setting an earlier request's SQL may have changed for the session
- * ({@code set_config(..., false)}, {@code SET}), then sets the caller's claims, the login's own
- * role and the statement timeout. They are set for the session, not the transaction: once the
- * driver prepares the statements on the server, it runs each of a multi-statement string in a
- * transaction of its own in autocommit, so a transaction-local setting would be gone before the
- * request's statement runs (and the next request resets them all anyway). (An org's connections
- * serve only that org: see {@code store.OrgPools}.)
+ * <p>No session state passes from one request to the next. An org's connections serve only that
+ * org ({@code store.OrgPools}), and within it every connection goes back to its pool as a request
+ * found it: the caller's identity ({@code request.jwt.claims}) is set on the session when it differs
+ * from what the session holds, and SQL that may change the session ({@link SessionEffects}: a
+ * {@code SET}, {@code set_config}, a temporary table, an advisory lock...) makes the request end
+ * with {@code DISCARD ALL}. The common statements (plain selects and writes) cost no round trip
+ * for this; those that may change the session cost one when the request ends.
  */
 final class Transaction implements AutoCloseable {
-  /** Sent with a request's first statement: its parameters are the claims and the statement timeout. */
-  static final String SESSION_RESET = "reset all; select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false), "
-      + "set_config('statement_timeout', ?, false); ";
-  /** How many parameters and results {@link #SESSION_RESET} puts ahead of the statement's own. */
-  static final int RESET_PARAMETERS = 2;
-  static final int RESET_RESULTS = 2;
-  /** How long one statement of endpoint SQL may run. */
+  private static final Logger LOG = LoggerFactory.getLogger(Transaction.class);
+  /** How long one statement of endpoint SQL may run (also each org login's default). */
   static final String STATEMENT_TIMEOUT = "30s";
 
   private final OrgConnections connections;
@@ -42,9 +38,10 @@ final class Transaction implements AutoCloseable {
   private final boolean explicit;
   private final boolean rollbackOnly;
   private final String claims;
+  private DataSource dataSource;
   private Connection connection;
-  /** Whether a statement of this request already ran with {@link #SESSION_RESET}. */
-  private boolean sessionReset;
+  /** Whether SQL this request ran may have changed its session: it is discarded when the request ends. */
+  private boolean sessionChanged;
 
   /**
    * @param claims the caller's claims as JSON, for {@code request.jwt.claims}; empty for a public
@@ -60,17 +57,10 @@ final class Transaction implements AutoCloseable {
 
   Connection connection() throws SQLException {
     if (connection == null) {
-      DataSource dataSource = connections.of(orgId);
+      dataSource = connections.of(orgId);
       gate = enter(dataSource);
       try {
-        Connection c = dataSource.getConnection();
-        try {
-          if (explicit) c.setAutoCommit(false);
-        } catch (SQLException | RuntimeException e) {
-          c.close();
-          throw e;
-        }
-        connection = c;
+        connection = borrow(dataSource, claims, explicit);
       } catch (SQLException | RuntimeException e) {
         leave();
         throw e;
@@ -80,27 +70,15 @@ final class Transaction implements AutoCloseable {
   }
 
   /**
-   * Prepares a statement of the request's SQL on its connection; the request's first goes with
-   * {@link #SESSION_RESET}. Bind it and run it through the {@link UserStatement}, which hides the
-   * reset's parameters and results.
+   * Prepares a statement of the request's SQL on its connection.
+   *
+   * @param changesSession whether the statement may change its session ({@link SessionEffects}):
+   *                       then the request discards the session when it ends
    */
-  UserStatement prepare(String sql) throws SQLException {
+  PreparedStatement prepare(String sql, boolean changesSession) throws SQLException {
     Connection c = connection();
-    if (sessionReset) return new UserStatement(c.prepareStatement(sql), 0, 0, this);
-    PreparedStatement ps = c.prepareStatement(SESSION_RESET + sql);
-    try {
-      ps.setString(1, claims);
-      ps.setString(2, STATEMENT_TIMEOUT);
-    } catch (SQLException e) {
-      ps.close();
-      throw e;
-    }
-    return new UserStatement(ps, RESET_PARAMETERS, RESET_RESULTS, this);
-  }
-
-  /** A statement with the reset ran; the request's next ones need none (a failed one leaves it to the next). */
-  void sessionWasReset() {
-    sessionReset = true;
+    sessionChanged |= changesSession;
+    return c.prepareStatement(sql);
   }
 
   /**
@@ -135,6 +113,45 @@ final class Transaction implements AutoCloseable {
     }
   }
 
+  /**
+   * The caller claims each pooled connection's session holds. They are set on the session (not
+   * the transaction), so a single read stays one round trip in autocommit, and a connection that
+   * already holds the caller's claims needs no set-up at all; a request with other claims (or none)
+   * sets them first, in autocommit, before its transaction begins. What a session holds is known
+   * because a request whose SQL may change it discards it ({@link #close}).
+   */
+  private static final Cache<Object, String> SESSIONS = Caffeine.newBuilder().weakKeys().build();
+
+  /** A connection from the pool whose session holds {@code claims} (empty: none). */
+  private static Connection borrow(DataSource dataSource, String claims, boolean transaction) throws SQLException {
+    Connection c = dataSource.getConnection();
+    try {
+      Object session = c.unwrap(PGConnection.class);
+      if (!claims.equals(SESSIONS.getIfPresent(session))) {
+        SESSIONS.invalidate(session);
+        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false)")) {
+          ps.setString(1, claims);
+          ps.execute();
+        }
+        SESSIONS.put(session, claims);
+      }
+      if (transaction) c.setAutoCommit(false);
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Forgets what {@code c}'s session holds: work the cache did not see (a rolled-back test run) may have changed it. */
+  static void forget(Connection c) {
+    try {
+      SESSIONS.invalidate(c.unwrap(PGConnection.class));
+    } catch (SQLException e) {
+      // not a PostgreSQL connection: nothing was known of it
+    }
+  }
+
   /** Whether a step borrowed a connection, so that finishing means a round trip to the database. */
   boolean holdsConnection() {
     return connection != null;
@@ -148,16 +165,49 @@ final class Transaction implements AutoCloseable {
     }
   }
 
-  /** Returns the connection; work not committed by {@link #succeed} is rolled back. */
+  /**
+   * Returns the connection; work not committed by {@link #succeed} is rolled back, and a session
+   * the request's SQL may have changed is discarded first ({@code DISCARD ALL}: settings, role,
+   * temporary tables, prepared statements, advisory locks, notifications). A connection that cannot
+   * be discarded is closed instead of going back to the pool.
+   */
   @Override
   public void close() {
     if (connection == null) return;
     try (Connection c = connection) {
       if (explicit && !c.getAutoCommit()) c.rollback();
+      if (sessionChanged) discard(c);
     } catch (SQLException ignored) {
       // the pool discards a broken connection; nothing more to undo
     }
     connection = null;
     leave();
+  }
+
+  private void discard(Connection c) throws SQLException {
+    if (dataSource instanceof SharedConnection shared) {
+      shared.sessionChanged();
+      return;
+    }
+    try {
+      if (!c.getAutoCommit()) c.setAutoCommit(true);
+      reset(c);
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("a session that endpoint SQL may have changed could not be reset; its connection is closed: {}", e.getMessage());
+      if (dataSource instanceof HikariDataSource pool) pool.evictConnection(c);
+    }
+  }
+
+  /**
+   * Puts {@code c}'s session back as a new one's ({@code DISCARD ALL}, outside any transaction),
+   * with the statement timeout endpoint SQL runs under.
+   */
+  static void reset(Connection c) throws SQLException {
+    forget(c);
+    try (var s = c.createStatement()) {
+      s.execute("discard all");
+      s.execute("set statement_timeout = '" + STATEMENT_TIMEOUT + "'");
+    }
+    SESSIONS.put(c.unwrap(PGConnection.class), "");
   }
 }
