@@ -106,6 +106,16 @@ public final class DataPlaneServer implements AutoCloseable {
     return true;
   }
 
+  /**
+   * The answer to a request of an endpoint that already has its share of the database lanes
+   * running and waiting (a slow or new one; see {@link Lanes}), or that waited too long for one.
+   */
+  private static ProblemException busy() {
+    return new ProblemException(503, "database_busy", "Service Unavailable",
+        "This endpoint has as many requests running and waiting for the database as it may have; retry shortly.",
+        List.of(), Map.of("Retry-After", "1"));
+  }
+
   /** A preflight's answer: 204 with the CORS headers, or 403 when the origin may not call. */
   private static EndpointResponse preflight(RoutingTable table, String path, String origin, String method, String headers,
       String requestId) {
@@ -225,9 +235,9 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Where a request that may block goes, off the thread that read it. */
     private final Executor threads;
     /** Where such a request goes instead when it may use the database and its body has arrived. */
-    private final Executor databaseLanes;
+    private final Lanes databaseLanes;
 
-    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads, Executor databaseLanes) {
+    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads, Lanes databaseLanes) {
       super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
@@ -259,7 +269,8 @@ public final class DataPlaneServer implements AutoCloseable {
               run.run();
             } else if (whole && database) {
               // a lane never waits on a client: a body still on its way is read on the pool
-              databaseLanes.execute(run);
+              databaseLanes.execute(new Lanes.Owner(found.identity().orgId(), found.identity().name()),
+                  new Lanes.Job(run, () -> call.answer(Problems.response(busy(), call.path, call.requestId), "database lanes busy")));
             } else {
               threads.execute(run);
             }

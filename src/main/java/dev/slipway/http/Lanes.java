@@ -1,84 +1,228 @@
 package dev.slipway.http;
 
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import dev.slipway.ops.Behaviour;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs jobs in the order they came, on at most {@code width} threads of a pool at once: the
- * requests that work in the database, as many at a time as the database pool has connections.
- * A thread that finishes a job takes the next one waiting, so under load a job starts without a
- * thread being woken, and no job is overtaken.
+ * Runs the requests that work in the database on at most {@code width} threads of a pool at once
+ * (the database pool's size), sharing them fairly among endpoints: each endpoint's requests wait in
+ * a queue of their own, and a lane that comes free takes the next request of the next endpoint in
+ * turn, so a flood of one endpoint's requests does not stand in front of another's. A lane that
+ * finishes a request takes the next at once, so under load a request starts without a thread
+ * being woken.
  *
- * <p>Without it each such request took a pooled thread of its own and waited for a connection at
- * the transaction's gate. Measured on W1 (64 connections onto 16, two cores): in some rounds the
- * waiting threads fell into waking one another for permits that newcomers then took first, which
- * doubled the context switches per request and left single requests waiting 0.2 to 2 s while
- * the rest went through (bench/README.md).
+ * <p>An endpoint that has not yet shown itself quick ({@link Behaviour}: a new one, or one whose
+ * requests lately held a lane for long) is guarded: at most {@link Shares#guardedPerEndpoint} of
+ * its requests run at once, and its org's guarded endpoints together at most
+ * {@link Shares#guardedPerOrg}, so the other lanes stay free for everyone else; at most
+ * {@link Shares#guardedWaiting} of its requests wait, and a request that finds the queue full, or
+ * has waited {@link Shares#maxWaitNanos}, is refused at once (the caller answers 503 with
+ * {@code Retry-After}) rather than left to hang. Quick endpoints may use every lane.
+ *
+ * <p>Before this, all such requests waited in one line: 24 callers of a {@code pg_sleep(3)}
+ * endpoint took the other SQL endpoints from 2,878 answers in 8 s to 8. And before the lanes,
+ * each request took a pooled thread of its own and waited for a connection at the transaction's
+ * gate: on W1 (64 connections onto 16, two cores) the waiting threads fell into waking one another
+ * for permits that newcomers then took first (bench/README.md).
  */
-final class Lanes implements Executor {
+final class Lanes {
   private static final Logger LOG = LoggerFactory.getLogger(Lanes.class);
+  /** Whose a request is: an endpoint of an org. */
+  record Owner(long org, String endpoint) {}
+
+  /** A request to run, and what to do instead when it is refused. */
+  record Job(Runnable run, Runnable refuse) {}
+
+  /**
+   * The shares of the lanes a guarded endpoint and its org may take, how many of a guarded
+   * endpoint's requests may wait, and how long any request may wait before it is refused.
+   */
+  record Shares(int guardedPerEndpoint, int guardedPerOrg, int guardedWaiting, long maxWaitNanos) {
+    static Shares of(int width) {
+      return new Shares(Math.max(1, width / 4), Math.max(1, width / 2), Math.max(4, width / 2), TimeUnit.SECONDS.toNanos(10));
+    }
+  }
 
   private final Executor threads;
   private final int width;
-  private final Queue<Runnable> waiting;
-  private final AtomicInteger running = new AtomicInteger();
+  private final Shares shares;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Guarded by {@link #lock}: every endpoint seen, and those with requests waiting, in turn. */
+  private final Map<Owner, Endpoint> endpoints = new HashMap<>();
+  private final Map<Long, int[]> guardedRunningPerOrg = new HashMap<>();
+  private final ArrayDeque<Endpoint> turns = new ArrayDeque<>();
+  private int running;
+  private int waitingTotal;
 
   Lanes(Executor threads, int width) {
-    this(threads, width, new ConcurrentLinkedQueue<>());
+    this(threads, width, Shares.of(width));
   }
 
-  /** @param waiting where jobs wait, empty; a thread-safe queue, first in first out */
-  Lanes(Executor threads, int width, Queue<Runnable> waiting) {
+  Lanes(Executor threads, int width, Shares shares) {
     if (width < 1) throw new IllegalArgumentException("width must be at least 1, not " + width);
     this.threads = threads;
     this.width = width;
-    this.waiting = waiting;
+    this.shares = shares;
   }
 
-  @Override
-  public void execute(Runnable job) {
-    waiting.add(job);
-    if (!claimLane()) return;
+  /** One endpoint's waiting requests, how many of them run (and of those, under its guard), and how it has behaved. */
+  private static final class Endpoint {
+    final Owner owner;
+    final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    final Behaviour behaviour = new Behaviour(TimeUnit.MILLISECONDS.toNanos(100));
+    int running;
+    int runningGuarded;
+    boolean inTurns;
+
+    Endpoint(Owner owner) {
+      this.owner = owner;
+    }
+  }
+
+  private record Waiting(Job job, long since) {}
+
+  /**
+   * Queues the request; a lane runs it when its turn comes. Refuses it at once (runs
+   * {@link Job#refuse}) when its endpoint is guarded and already has its share waiting.
+   *
+   * @throws RejectedExecutionException when the pool will not start a lane (it is stopping)
+   */
+  void execute(Owner owner, Job job) {
+    boolean queued;
+    boolean startLane = false;
+    lock.lock();
+    try {
+      Endpoint endpoint = endpoints.computeIfAbsent(owner, Endpoint::new);
+      long now = System.nanoTime();
+      queued = !endpoint.behaviour.guarded(now) || endpoint.waiting.size() < shares.guardedWaiting;
+      if (queued) {
+        endpoint.waiting.add(new Waiting(job, now));
+        waitingTotal++;
+        if (!endpoint.inTurns) {
+          endpoint.inTurns = true;
+          turns.add(endpoint);
+        }
+        startLane = running < width;
+        if (startLane) running++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!queued) {
+      job.refuse().run();
+      return;
+    }
+    if (!startLane) return;
     try {
       threads.execute(this::drain);
     } catch (RejectedExecutionException e) {
-      running.decrementAndGet();
-      // a lane still running may have taken the job meanwhile; then it was not refused
-      if (waiting.remove(job)) throw e;
-    }
-  }
-
-  /** How many jobs wait for a lane. */
-  int waiting() {
-    return waiting.size();
-  }
-
-  private boolean claimLane() {
-    for (int now = running.get(); now < width; now = running.get()) {
-      if (running.compareAndSet(now, now + 1)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Runs waiting jobs until there are none. A job added after the last look, by a caller that
-   * found every lane taken, is seen either by that look or by the check after giving the lane up.
-   */
-  private void drain() {
-    do {
-      for (Runnable job = waiting.poll(); job != null; job = waiting.poll()) {
-        try {
-          job.run();
-        } catch (RuntimeException e) {
-          LOG.warn("a job in a lane failed", e);
+      lock.lock();
+      try {
+        running--;
+        // a lane still running may take the request meanwhile; if not, it was refused
+        Endpoint endpoint = endpoints.get(owner);
+        if (endpoint.waiting.removeIf(w -> w.job() == job)) {
+          waitingTotal--;
+          throw e;
         }
+      } finally {
+        lock.unlock();
       }
-      running.decrementAndGet();
-    } while (!waiting.isEmpty() && claimLane());
+    }
+  }
+
+  /** How many requests wait for a lane. */
+  int waiting() {
+    lock.lock();
+    try {
+      return waitingTotal;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Runs requests, each endpoint's in turn, until none waits that may run now; then gives the lane up. */
+  private void drain() {
+    Endpoint last = null;
+    long lastStarted = 0;
+    while (true) {
+      Waiting next;
+      Endpoint from;
+      boolean tooLate;
+      lock.lock();
+      try {
+        long now = System.nanoTime();
+        if (last != null) finished(last, now - lastStarted, now);
+        from = nextInTurn(now);
+        if (from == null) {
+          running--;
+          return;
+        }
+        next = from.waiting.poll();
+        waitingTotal--;
+        if (!from.waiting.isEmpty()) turns.add(from);
+        else from.inTurns = false;
+        tooLate = now - next.since() > shares.maxWaitNanos();
+        if (!tooLate) started(from, now);
+      } finally {
+        lock.unlock();
+      }
+      if (tooLate) {
+        last = null;
+        next.job().refuse().run();
+        continue;
+      }
+      last = from;
+      lastStarted = System.nanoTime();
+      try {
+        next.job().run().run();
+      } catch (RuntimeException e) {
+        LOG.warn("a request in a database lane failed", e);
+      }
+    }
+  }
+
+  /** The endpoint whose request runs next: the first in turn that may run one now; null if none may. */
+  private Endpoint nextInTurn(long now) {
+    for (int i = turns.size(); i > 0; i--) {
+      Endpoint candidate = turns.poll();
+      if (mayRun(candidate, now)) return candidate;
+      turns.add(candidate);
+    }
+    return null;
+  }
+
+  private boolean mayRun(Endpoint endpoint, long now) {
+    if (!endpoint.behaviour.guarded(now)) return true;
+    return endpoint.running < shares.guardedPerEndpoint && guardedRunning(endpoint.owner.org())[0] < shares.guardedPerOrg;
+  }
+
+  private void started(Endpoint endpoint, long now) {
+    endpoint.running++;
+    if (endpoint.behaviour.guarded(now)) {
+      endpoint.runningGuarded++;
+      guardedRunning(endpoint.owner.org())[0]++;
+    }
+  }
+
+  private void finished(Endpoint endpoint, long took, long now) {
+    endpoint.running--;
+    if (endpoint.runningGuarded > 0) {
+      endpoint.runningGuarded--;
+      guardedRunning(endpoint.owner.org())[0]--;
+    }
+    endpoint.behaviour.finished(took, now);
+  }
+
+  private int[] guardedRunning(long org) {
+    return guardedRunningPerOrg.computeIfAbsent(org, o -> new int[1]);
   }
 }

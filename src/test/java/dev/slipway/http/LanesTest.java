@@ -3,10 +3,10 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.ops.Behaviour;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,13 +14,20 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Requests that use the database run in order, a bounded number at a time, none left behind. */
+/**
+ * Requests that use the database run a bounded number at a time, none left behind, each endpoint's
+ * in turn; a new or slow endpoint takes only its share, and its callers get a refusal, not a hang.
+ */
 class LanesTest {
+  private static final Lanes.Owner QUICK = new Lanes.Owner(1, "quick");
+  private static final Lanes.Owner SLOW = new Lanes.Owner(1, "slow");
+  private static final Runnable NOT_REFUSED = () -> {
+    throw new AssertionError("refused");
+  };
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
   @AfterEach
@@ -29,8 +36,8 @@ class LanesTest {
   }
 
   @Test
-  void at_most_width_jobs_run_at_once_and_every_job_runs() throws Exception {
-    var lanes = new Lanes(pool, 3);
+  void at_most_width_requests_run_at_once_and_every_one_runs() throws Exception {
+    var lanes = new Lanes(pool, 3, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
     int callers = 16;
     int perCaller = 500;
     var done = new CountDownLatch(callers * perCaller);
@@ -41,64 +48,41 @@ class LanesTest {
       for (int c = 0; c < callers; c++) {
         submitters.execute(() -> {
           for (int i = 0; i < perCaller; i++) {
-            lanes.execute(() -> {
+            lanes.execute(QUICK, new Lanes.Job(() -> {
               most.accumulateAndGet(running.incrementAndGet(), Math::max);
               LockSupport.parkNanos(20_000);
               running.decrementAndGet();
               done.countDown();
-            });
+            }, NOT_REFUSED));
           }
         });
       }
-      assertThat(done.await(60, TimeUnit.SECONDS)).as("every job ran").isTrue();
+      assertThat(done.await(60, TimeUnit.SECONDS)).as("every request ran").isTrue();
     } finally {
       submitters.shutdownNow();
     }
-    assertThat(most.get()).isEqualTo(3);
+    assertThat(most.get()).as("quick once trusted, it used every lane, and no more").isEqualTo(3);
     assertThat(lanes.waiting()).isZero();
   }
 
   @Test
-  void a_job_added_as_the_last_lane_empties_out_still_runs() throws Exception {
-    // The moment in question: the lane has found nothing more to do but still counts as taken,
-    // so a caller adding a job then does not start a lane for it.
-    var lateJob = new CountDownLatch(1);
-    var addedLate = new AtomicBoolean();
-    var lanes = new AtomicReference<Lanes>();
-    var waiting = new ConcurrentLinkedQueue<Runnable>() {
-      @Override
-      public Runnable poll() {
-        Runnable next = super.poll();
-        if (next == null && addedLate.compareAndSet(false, true)) {
-          CompletableFuture.runAsync(() -> lanes.get().execute(lateJob::countDown)).join();
-        }
-        return next;
-      }
-    };
-    lanes.set(new Lanes(pool, 1, waiting));
-    lanes.get().execute(() -> { });
-    assertThat(lateJob.await(10, TimeUnit.SECONDS)).as("the job added at that moment ran").isTrue();
-    assertThat(addedLate).isTrue();
-  }
-
-  @Test
-  void jobs_start_in_the_order_they_came() throws Exception {
-    var lanes = new Lanes(pool, 1);
+  void an_endpoints_requests_start_in_the_order_they_came() throws Exception {
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
     var release = new CountDownLatch(1);
     var holding = new CountDownLatch(1);
-    lanes.execute(() -> {
+    lanes.execute(QUICK, new Lanes.Job(() -> {
       holding.countDown();
       await(release);
-    });
+    }, NOT_REFUSED));
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-    List<Integer> order = new ArrayList<>();
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
     var done = new CountDownLatch(100);
     for (int i = 0; i < 100; i++) {
       int index = i;
-      lanes.execute(() -> {
+      lanes.execute(QUICK, new Lanes.Job(() -> {
         order.add(index);
         done.countDown();
-      });
+      }, NOT_REFUSED));
     }
     assertThat(lanes.waiting()).isEqualTo(100);
     release.countDown();
@@ -107,13 +91,82 @@ class LanesTest {
   }
 
   @Test
-  void a_failing_job_does_not_take_its_lane_down() throws Exception {
+  void a_slow_endpoint_takes_only_its_share_and_another_endpoint_goes_first() throws Exception {
+    var lanes = new Lanes(pool, 4, new Lanes.Shares(1, 2, 100, TimeUnit.SECONDS.toNanos(60)));
+    var release = new CountDownLatch(1);
+    var slowRunning = new AtomicInteger();
+    var mostSlow = new AtomicInteger();
+    var slowDone = new CountDownLatch(10);
+    for (int i = 0; i < 10; i++) {
+      lanes.execute(SLOW, new Lanes.Job(() -> {
+        mostSlow.accumulateAndGet(slowRunning.incrementAndGet(), Math::max);
+        await(release);
+        slowRunning.decrementAndGet();
+        slowDone.countDown();
+      }, NOT_REFUSED));
+    }
+    // the slow endpoint holds one lane; a new endpoint's request runs at once on another
+    var quickRan = new CountDownLatch(1);
+    lanes.execute(QUICK, new Lanes.Job(quickRan::countDown, NOT_REFUSED));
+    assertThat(quickRan.await(5, TimeUnit.SECONDS)).as("the other endpoint did not wait behind the slow one").isTrue();
+    assertThat(slowRunning.get()).isEqualTo(1);
+    release.countDown();
+    assertThat(slowDone.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(mostSlow.get()).as("a guarded endpoint never ran more than its share").isEqualTo(1);
+  }
+
+  @Test
+  void endpoints_take_turns_so_a_flood_does_not_stand_in_front_of_one_request() throws Exception {
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
+    var release = new CountDownLatch(1);
+    var holding = new CountDownLatch(1);
+    lanes.execute(QUICK, new Lanes.Job(() -> {
+      holding.countDown();
+      await(release);
+    }, NOT_REFUSED));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    var done = new CountDownLatch(51);
+    for (int i = 0; i < 50; i++) lanes.execute(QUICK, new Lanes.Job(() -> { order.add("flood"); done.countDown(); }, NOT_REFUSED));
+    lanes.execute(SLOW, new Lanes.Job(() -> { order.add("other"); done.countDown(); }, NOT_REFUSED));
+    release.countDown();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(order.indexOf("other")).as("the other endpoint's one request ran second, not 51st").isEqualTo(1);
+  }
+
+  @Test
+  void a_guarded_endpoint_with_its_share_waiting_is_refused_at_once() throws Exception {
+    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.SECONDS.toNanos(60)));
+    var release = new CountDownLatch(1);
+    var refused = new AtomicInteger();
+    for (int i = 0; i < 10; i++) lanes.execute(SLOW, new Lanes.Job(() -> await(release), refused::incrementAndGet));
+    assertThat(refused.get()).as("one runs, three wait, six are refused").isEqualTo(6);
+    assertThat(lanes.waiting()).isEqualTo(3);
+    release.countDown();
+  }
+
+  @Test
+  void a_request_that_waited_too_long_is_refused_not_run() throws Exception {
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, 10, TimeUnit.MILLISECONDS.toNanos(50)));
+    var release = new CountDownLatch(1);
+    lanes.execute(SLOW, new Lanes.Job(() -> await(release), NOT_REFUSED));
+    var refused = new CountDownLatch(1);
+    var ran = new AtomicBoolean();
+    lanes.execute(SLOW, new Lanes.Job(() -> ran.set(true), refused::countDown));
+    Thread.sleep(100);
+    release.countDown();
+    assertThat(refused.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(ran).isFalse();
+  }
+
+  @Test
+  void a_failing_request_does_not_take_its_lane_down() throws Exception {
     var lanes = new Lanes(pool, 1);
     var ran = new CountDownLatch(1);
-    lanes.execute(() -> {
+    lanes.execute(QUICK, new Lanes.Job(() -> {
       throw new IllegalStateException("a request that failed unexpectedly");
-    });
-    lanes.execute(ran::countDown);
+    }, NOT_REFUSED));
+    lanes.execute(QUICK, new Lanes.Job(ran::countDown, NOT_REFUSED));
     assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
   }
 
@@ -124,13 +177,25 @@ class LanesTest {
       if (refuse.get()) throw new RejectedExecutionException("pool stopped");
       pool.execute(job);
     }, 1);
-    assertThatThrownBy(() -> lanes.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    assertThatThrownBy(() -> lanes.execute(QUICK, new Lanes.Job(() -> { }, NOT_REFUSED)))
+        .isInstanceOf(RejectedExecutionException.class);
     assertThat(lanes.waiting()).isZero();
 
     refuse.set(false);
     var ran = new CountDownLatch(1);
-    lanes.execute(ran::countDown);
+    lanes.execute(QUICK, new Lanes.Job(ran::countDown, NOT_REFUSED));
     assertThat(ran.await(10, TimeUnit.SECONDS)).as("the refused lane was given back").isTrue();
+  }
+
+  @Test
+  void trust_is_earned_by_quick_uses_and_lost_by_a_slow_one() {
+    var behaviour = new Behaviour(TimeUnit.MILLISECONDS.toNanos(100));
+    long now = 0;
+    assertThat(behaviour.guarded(now)).as("new").isTrue();
+    for (int i = 0; i < Behaviour.TRUST; i++) behaviour.finished(TimeUnit.MILLISECONDS.toNanos(1), now);
+    assertThat(behaviour.guarded(now)).as("trusted").isFalse();
+    behaviour.finished(TimeUnit.MILLISECONDS.toNanos(500), now);
+    assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("still untrusted after the guard time").isTrue();
   }
 
   private static void await(CountDownLatch latch) {
