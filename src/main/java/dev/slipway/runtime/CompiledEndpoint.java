@@ -187,7 +187,8 @@ public final class CompiledEndpoint {
         Caller caller = auth.authenticate(request, secretValues);
         limit = limits.take(caller, request);
         scope = new Scope(input.bind(request), secretValues, caller);
-        transaction = new Transaction(connections, identity.orgId(), transactional, preview, caller == null ? "" : caller.claimsJson());
+        transaction = new Transaction(connections, identity.orgId(), transactional, preview, caller == null ? "" : caller.claimsJson(),
+            spec.statementTimeout());
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
       } catch (Throwable failure) {
         fail(failure);

@@ -7,6 +7,7 @@ import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.sandbox.Sandbox;
+import dev.slipway.spec.EndpointSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class ScriptConsole {
     } catch (ScriptCompileException e) {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
-    try (var transaction = new Transaction(connections, orgId, true, true, "")) {
+    try (var transaction = new Transaction(connections, orgId, true, true, "", EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
       ScriptOutcome ended = sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)));
       secrets.throwIfRefused();
       return switch (ended) {

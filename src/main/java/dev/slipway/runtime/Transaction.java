@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -30,25 +31,26 @@ import org.slf4j.LoggerFactory;
  */
 final class Transaction implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transaction.class);
-  /** How long one statement of endpoint SQL may run (also each org login's default). */
-  static final String STATEMENT_TIMEOUT = "30s";
-
   private final OrgConnections connections;
   private final long orgId;
   private final boolean explicit;
   private final boolean rollbackOnly;
   private final String claims;
+  private final Duration statementTimeout;
   private DataSource dataSource;
   private Connection connection;
   /** Whether SQL this request ran may have changed its session: it is discarded when the request ends. */
   private boolean sessionChanged;
 
   /**
-   * @param claims the caller's claims as JSON, for {@code request.jwt.claims}; empty for a public
-   *               endpoint
+   * @param claims           the caller's claims as JSON, for {@code request.jwt.claims}; empty for a
+   *                         public endpoint
+   * @param statementTimeout how long each statement may run (the endpoint's {@code statementTimeout})
    */
-  Transaction(OrgConnections connections, long orgId, boolean explicit, boolean rollbackOnly, String claims) {
+  Transaction(OrgConnections connections, long orgId, boolean explicit, boolean rollbackOnly, String claims,
+      Duration statementTimeout) {
     this.connections = connections;
+    this.statementTimeout = statementTimeout;
     this.orgId = orgId;
     this.explicit = explicit || rollbackOnly;
     this.rollbackOnly = rollbackOnly;
@@ -60,7 +62,7 @@ final class Transaction implements AutoCloseable {
       dataSource = connections.of(orgId);
       gate = enter(dataSource);
       try {
-        connection = borrow(dataSource, claims, explicit);
+        connection = borrow(dataSource, new Session(claims, statementTimeout.toMillis()), explicit);
       } catch (SQLException | RuntimeException e) {
         leave();
         throw e;
@@ -113,27 +115,32 @@ final class Transaction implements AutoCloseable {
     }
   }
 
-  /**
-   * The caller claims each pooled connection's session holds. They are set on the session (not
-   * the transaction), so a single read stays one round trip in autocommit, and a connection that
-   * already holds the caller's claims needs no set-up at all; a request with other claims (or none)
-   * sets them first, in autocommit, before its transaction begins. What a session holds is known
-   * because a request whose SQL may change it discards it ({@link #close}).
-   */
-  private static final Cache<Object, String> SESSIONS = Caffeine.newBuilder().weakKeys().build();
+  /** What a request sets on its connection's session: the caller's claims and the statement timeout. */
+  private record Session(String claims, long statementTimeoutMillis) {}
 
-  /** A connection from the pool whose session holds {@code claims} (empty: none). */
-  private static Connection borrow(DataSource dataSource, String claims, boolean transaction) throws SQLException {
+  /**
+   * What each pooled connection's session holds. The caller's claims and the statement timeout are
+   * set on the session (not the transaction), so a single read stays one round trip in autocommit,
+   * and a connection that already holds the request's needs no set-up at all; a request that needs
+   * others sets them first, in autocommit, before its transaction begins. What a session holds is
+   * known because a request whose SQL may change it discards it ({@link #close}).
+   */
+  private static final Cache<Object, Session> SESSIONS = Caffeine.newBuilder().weakKeys().build();
+
+  /** A connection from the pool whose session holds {@code wanted}. */
+  private static Connection borrow(DataSource dataSource, Session wanted, boolean transaction) throws SQLException {
     Connection c = dataSource.getConnection();
     try {
       Object session = c.unwrap(PGConnection.class);
-      if (!claims.equals(SESSIONS.getIfPresent(session))) {
+      if (!wanted.equals(SESSIONS.getIfPresent(session))) {
         SESSIONS.invalidate(session);
-        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false)")) {
-          ps.setString(1, claims);
+        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false), "
+            + "set_config('statement_timeout', ?, false)")) {
+          ps.setString(1, wanted.claims());
+          ps.setString(2, Long.toString(wanted.statementTimeoutMillis()));
           ps.execute();
         }
-        SESSIONS.put(session, claims);
+        SESSIONS.put(session, wanted);
       }
       if (transaction) c.setAutoCommit(false);
       return c;
@@ -198,16 +205,11 @@ final class Transaction implements AutoCloseable {
     }
   }
 
-  /**
-   * Puts {@code c}'s session back as a new one's ({@code DISCARD ALL}, outside any transaction),
-   * with the statement timeout endpoint SQL runs under.
-   */
+  /** Puts {@code c}'s session back as a new one's ({@code DISCARD ALL}, outside any transaction). */
   static void reset(Connection c) throws SQLException {
     forget(c);
     try (var s = c.createStatement()) {
       s.execute("discard all");
-      s.execute("set statement_timeout = '" + STATEMENT_TIMEOUT + "'");
     }
-    SESSIONS.put(c.unwrap(PGConnection.class), "");
   }
 }

@@ -1,6 +1,7 @@
 package dev.slipway.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,6 +9,9 @@ import java.util.Optional;
 /**
  * One endpoint's definition, as saved in a version. Values that may hold {@code ${...}} expressions
  * are kept as {@link JsonNode} templates; the runtime compiles them.
+ *
+ * @param statementTimeout how long each of its SQL statements may run ({@link #DEFAULT_STATEMENT_TIMEOUT}
+ *                         unless the spec says {@code statementTimeout})
  */
 public record EndpointSpec(
     String name,
@@ -16,10 +20,14 @@ public record EndpointSpec(
     Auth auth,
     Optional<Cors> cors,
     List<RateLimit> rateLimits,
+    Duration statementTimeout,
     Optional<String> description,
     Input input,
     List<Step> steps,
     Response response) {
+
+  /** How long an endpoint's SQL statement may run when its spec does not say. */
+  public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(5);
 
   /** Input contract: JSON Schemas for path parameters, query, headers and body. */
   public record Input(

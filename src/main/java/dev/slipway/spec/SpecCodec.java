@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.Resources;
 import dev.slipway.spec.Step.Expect;
 import dev.slipway.spec.Step.Language;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,6 +74,9 @@ public final class SpecCodec {
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     Auth auth = auth(node.path("auth"), violations);
     Optional<Cors> cors = cors(node.path("cors"));
+    if (statementTimeout(node.path("statementTimeout")).compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
+      violations.add(new Violation("/statementTimeout", "may be at most 5m"));
+    }
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     return new EndpointSpec(
         node.get("name").asText(),
@@ -81,10 +85,22 @@ public final class SpecCodec {
         auth,
         cors,
         rateLimits(node.path("rateLimit")),
+        statementTimeout(node.path("statementTimeout")),
         text(node, "description"),
         input,
         List.copyOf(steps),
         response(node.path("response")));
+  }
+
+  private static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofMinutes(5);
+
+  /** {@code 250ms}, {@code 5s}, {@code 2m} (the schema has checked the form); the default when missing. */
+  private static Duration statementTimeout(JsonNode node) {
+    if (!node.isTextual()) return EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
+    String text = node.asText();
+    if (text.endsWith("ms")) return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+    long amount = Long.parseLong(text.substring(0, text.length() - 1));
+    return text.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofSeconds(amount);
   }
 
   private static final Pattern SECRET_REFERENCE = Pattern.compile("^\\$\\{\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*}$");

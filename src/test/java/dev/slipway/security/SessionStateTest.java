@@ -119,7 +119,7 @@ class SessionStateTest {
     assertThat(seen.path("claims").asText()).as(seen.toString()).isEmpty();
     assertThat(seen.path("flag").asText()).as(seen.toString()).isEmpty();
     assertThat(seen.path("path").asText()).as(seen.toString()).isEqualTo("\"$user\", public");
-    assertThat(seen.path("timeout").asText()).as(seen.toString()).isEqualTo("30s");
+    assertThat(seen.path("timeout").asText()).as(seen.toString()).isEqualTo("5s");
     assertThat(seen.path("locks").asInt()).as(seen.toString()).isZero();
     assertThat(seen.path("temp_tables").asInt()).as(seen.toString()).isZero();
   }
