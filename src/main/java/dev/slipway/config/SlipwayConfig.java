@@ -67,7 +67,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
     defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
     defaults.put("SLIPWAY_SANDBOX_NICE", "10");
-    defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "false");
+    defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "true");
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     return Map.copyOf(defaults);
   }

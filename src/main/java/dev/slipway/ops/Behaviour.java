@@ -27,8 +27,13 @@ public final class Behaviour {
 
   /** Whether the endpoint is to take only its share now ({@link System#nanoTime} {@code now}). */
   public boolean guarded(long now) {
+    return quickInARow < TRUST || slowLately(now);
+  }
+
+  /** Whether a use went on past the bound within the last {@link #GUARD_AFTER_SLOW}. */
+  public boolean slowLately(long now) {
     if (slowLately && now - slowUntil >= 0) slowLately = false;
-    return quickInARow < TRUST || slowLately;
+    return slowLately;
   }
 
   /** A use ended, after {@code took} nanoseconds. */

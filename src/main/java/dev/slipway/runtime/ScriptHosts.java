@@ -34,6 +34,11 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
       implements ScriptHost {
 
     @Override
+    public long org() {
+      return orgId;
+    }
+
+    @Override
     public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
       return CompiledStep.query(transaction, sql, params);
     }

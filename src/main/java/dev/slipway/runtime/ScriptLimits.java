@@ -19,7 +19,8 @@ final class ScriptLimits {
       case ScriptOutcome.StatementLimit l -> new ProblemException(504, "script_statement_limit", "Gateway Timeout",
           what + " ran more than " + l.limit() + " statements and was stopped.");
       case ScriptOutcome.Exceeded e when e.limit() == ScriptOutcome.Limit.CAPACITY ->
-          new ProblemException(503, e.limit().code(), "Service Unavailable", what + " could not start: " + e.detail() + ".");
+          new ProblemException(503, e.limit().code(), "Service Unavailable", what + " could not start: " + e.detail() + ".",
+              java.util.List.of(), java.util.Map.of("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds()))));
       case ScriptOutcome.Exceeded e -> new ProblemException(500, e.limit().code(), "Internal Server Error",
           what + " was stopped: " + e.detail() + ".");
       case ScriptOutcome.Success s -> throw new IllegalArgumentException("a success is no problem");

@@ -1,5 +1,7 @@
 package dev.slipway.sandbox;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -7,27 +9,34 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads a sandbox worker runs scripts on, when a script that runs long is to yield the CPU
- * to the server but a short one is not. Everything in the worker runs at the lower priority
+ * The threads a sandbox worker runs scripts on, so that a script that runs long yields the CPU to
+ * the server but a short one does not. Everything in the worker runs at the lower priority
  * ({@code niceness}: the JIT, the collector, the warm-up, the timers) except the runner, the one
- * thread that takes the server's work and runs it. Once the script or compile it is on has run
- * for {@link #LONG_RUN} without a pause (a pause: waiting for the server's answer to a question),
- * the {@linkplain #tick ticker} lowers the runner too. A lowered thread cannot be raised again
- * without privileges, so after that run it hands the work to a new runner, which a spawner thread
- * kept at the normal priority starts, and ends. (GraalJS keeps nothing for a thread that has
- * ended: after 1,500 runs of 12 ms, each on a runner of its own, a worker held as many
- * {@code PolyglotThreadInfo}s as before them.)
+ * thread that takes the server's work and runs it. Once the script it is on has used
+ * {@link #LONG_RUN} of CPU without a pause (a pause: waiting for the server's answer to a
+ * question), the {@linkplain #tick ticker} lowers the runner to {@link #LONG_RUN_NICENESS}. A
+ * lowered thread cannot be raised again without privileges, so after that run it hands the work to
+ * a new runner, which a spawner thread kept at the normal priority starts, and ends. (GraalJS keeps
+ * nothing for a thread that has ended: after 1,500 runs of 12 ms, each on a runner of its own, a
+ * worker held as many {@code PolyglotThreadInfo}s as before them.) Compiles run on the runner
+ * without being lowered: they are the platform's own work, done when a spec is saved.
  *
- * <p>Measured on W4 (two cores, busy): workers wholly at niceness 10 served ~28,500 req/s, with
- * runner threads ~31,000. But under the hostile corpus a script-free endpoint's p99 went past 2x
- * its quiet figure in 2 of 6 runs (1.2-8x), against 1.7-1.9x with the whole worker lowered, so
- * this is off unless {@code SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY} asks for it
- * (bench/README.md).
+ * <p>This is the default where threads have priorities of their own (Linux). Before, a whole
+ * worker ran under {@code SCHED_IDLE}, which kept a looping script from slowing anything, but also
+ * left every script without a CPU while the server and its database were busy with other
+ * endpoints: on a machine loaded by SQL endpoints, a short script endpoint answered 504 and 503
+ * (issue 18, bench/fairness).
  */
 final class RunnerThreads {
 
   /** How long a run may go on at the normal priority. */
   static final Duration LONG_RUN = Duration.ofMillis(10);
+  /**
+   * The niceness of a runner whose run went on past {@link #LONG_RUN}: the lowest there is, so that
+   * a script that loops or grinds takes next to nothing from the server, its database and the
+   * short runs of other workers while they want the CPU (weight 15 against the server's 1024).
+   */
+  static final int LONG_RUN_NICENESS = 19;
 
   private final ThreadPriorities priorities;
   private final int niceness;
@@ -35,9 +44,12 @@ final class RunnerThreads {
   private final BlockingQueue<Runnable> toStart;
   private final int spawnerThread;
   private final AtomicInteger numbers = new AtomicInteger();
+  private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
   private volatile int runnerThread;
-  /** When the current stretch of running began ({@link System#nanoTime}), or 0 when none runs. */
-  private volatile long stretchSince;
+  /** The runner's Java thread id, for its CPU time. */
+  private volatile long runnerId;
+  /** The runner's CPU time when the current stretch of running began, or -1 when none runs. */
+  private volatile long stretchCpuSince = -1;
   private volatile boolean lowered;
 
   private RunnerThreads(ThreadPriorities priorities, int niceness, BlockingQueue<Runnable> toStart, int spawnerThread) {
@@ -76,6 +88,7 @@ final class RunnerThreads {
   void startRunner(Runnable work) {
     toStart.add(() -> new Thread(() -> {
       runnerThread = priorities.currentThread();
+      runnerId = Thread.currentThread().threadId();
       lowered = false;
       // threads that an earlier runner started have its priority
       priorities.lowerAllBut(niceness, spawnerThread, runnerThread);
@@ -83,14 +96,14 @@ final class RunnerThreads {
     }, "runner-" + numbers.incrementAndGet()).start());
   }
 
-  /** The runner began, or went on after a pause, running a script or a compile. */
+  /** The runner began, or went on after a pause, running a script (called on the runner). */
   void running() {
-    stretchSince = Math.max(1, System.nanoTime());
+    stretchCpuSince = cpu.getCurrentThreadCpuTime();
   }
 
   /** The runner stopped running: the run ended, or it waits for the server's answer. */
   void paused() {
-    stretchSince = 0;
+    stretchCpuSince = -1;
   }
 
   /** Whether the runner was lowered, and must hand its work to a new one once its run is over. */
@@ -98,12 +111,16 @@ final class RunnerThreads {
     return lowered;
   }
 
-  /** Lowers the runner if its current stretch has gone on too long; called every few milliseconds. */
+  /**
+   * Lowers the runner if its current stretch has used the CPU too long; called every few
+   * milliseconds. CPU time, not the clock: on a busy machine a short script can wait longer for a
+   * core than it runs, and must not be lowered for that.
+   */
   void tick() {
-    long since = stretchSince;
-    if (since != 0 && !lowered && System.nanoTime() - since > LONG_RUN.toNanos()) {
+    long since = stretchCpuSince;
+    if (since >= 0 && !lowered && cpu.getThreadCpuTime(runnerId) - since > LONG_RUN.toNanos()) {
       lowered = true;
-      priorities.lower(runnerThread, niceness);
+      priorities.lower(runnerThread, LONG_RUN_NICENESS);
     }
   }
 }

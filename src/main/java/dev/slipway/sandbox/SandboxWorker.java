@@ -226,13 +226,9 @@ public final class SandboxWorker {
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
     try {
-      running();
-      CompiledScript script;
-      try {
-        script = sandbox.compile(name, source, language);
-      } finally {
-        paused();
-      }
+      // a compile is the platform's own work (the TypeScript compiler on an author's source), done
+      // when a spec is saved: it keeps the runner's priority, however long it takes
+      CompiledScript script = sandbox.compile(name, source, language);
       send(w -> w.kind(WorkerWire.COMPILED).string(script.javascript()), false);
     } catch (ScriptCompileException e) {
       send(w -> w.kind(WorkerWire.COMPILE_ERROR).number(e.line()).string(e.detail()), false);

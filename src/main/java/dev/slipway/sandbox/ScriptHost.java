@@ -18,6 +18,11 @@ public interface ScriptHost {
     throw new UnsupportedOperationException("ctx.db is not available here");
   };
 
+  /** The org the run is for: the sandbox shares its workers among orgs' scripts by it. */
+  default long org() {
+    return 0;
+  }
+
   /**
    * Runs {@code ctx.db.query(sql, params)}. The rows are handed to the script as plain objects, so
    * their values must be JSON-serializable (strings, numbers, booleans, null, {@code java.time}

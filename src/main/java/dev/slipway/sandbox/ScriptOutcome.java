@@ -89,14 +89,19 @@ public sealed interface ScriptOutcome {
   /**
    * The script went past {@code limit} and was stopped, or its result was dropped.
    *
-   * @param detail what was exceeded and by how much; safe to show to the script's author
+   * @param detail            what was exceeded and by how much; safe to show to the script's author
+   * @param retryAfterSeconds for {@link Limit#CAPACITY}: when to try again; 0 otherwise
    */
-  record Exceeded(Limit limit, String detail, List<LogLine> logs, Duration elapsed) implements ScriptOutcome {
+  record Exceeded(Limit limit, String detail, List<LogLine> logs, Duration elapsed, long retryAfterSeconds) implements ScriptOutcome {
     public Exceeded {
       Objects.requireNonNull(limit, "limit");
       Objects.requireNonNull(detail, "detail");
       logs = List.copyOf(logs);
       Objects.requireNonNull(elapsed, "elapsed");
+    }
+
+    public Exceeded(Limit limit, String detail, List<LogLine> logs, Duration elapsed) {
+      this(limit, detail, logs, elapsed, 0);
     }
   }
 }

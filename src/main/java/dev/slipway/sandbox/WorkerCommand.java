@@ -51,15 +51,13 @@ final class WorkerCommand {
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
     List<String> command = new ArrayList<>();
     // scripts yield the CPU to the server's own work: a script burning a core until its timeout
-    // then slows the endpoints that run no script much less. Asked to, and where threads can have
-    // priorities of their own, short runs keep the server's (RunnerThreads: ~9% more W4, but W1's
-    // p99 under the hostile corpus went past 2x in 2 of 6 runs); otherwise the whole worker runs
-    // lower: under SCHED_IDLE where chrt can set it (Linux), else at the niceness given.
-    // SCHED_IDLE rather than niceness: on Linux 6.6+ (EEVDF) a server thread that wakes while a
-    // niced worker holds the CPU can wait out the worker's time slice, and a request wakes several
-    // threads in turn; a SCHED_IDLE thread gives way at once. With the hostile corpus running, W1's
-    // p99 went from 14.9 to 70 ms at niceness 10 and to 38 ms under SCHED_IDLE, W4 unchanged
-    // (bench/README.md).
+    // then slows the endpoints that run no script much less. Where threads can have priorities of
+    // their own (Linux), short runs keep the server's and runs that go on are lowered
+    // (RunnerThreads); asked not to, or elsewhere, the whole worker runs lower: under SCHED_IDLE
+    // where chrt can set it, else at the niceness given. (SCHED_IDLE rather than niceness, since
+    // on Linux 6.6+ a server thread that wakes while a niced worker holds the CPU can wait out its
+    // time slice; but under SCHED_IDLE no script runs at all while the server and its database
+    // keep the CPUs busy.)
     boolean perThread = shortRunsAtServerPriority && niceness > 0 && ThreadPriorities.supported();
     boolean wholeWorkerLower = niceness > 0 && !perThread;
     if (wholeWorkerLower && Files.isExecutable(CHRT)) {

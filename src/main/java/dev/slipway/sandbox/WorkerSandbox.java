@@ -101,6 +101,11 @@ public final class WorkerSandbox implements Sandbox {
   private final AtomicInteger failedStarts = new AtomicInteger();
   private final AtomicLong replaced = new AtomicLong();
   private final HopTimes hops = new HopTimes();
+  /** Who may have how much of the workers (guarded by {@link #dispatch}). */
+  private final WorkerShares shares;
+  /** Runs and compiles waiting in {@link #claim} for a worker to themselves, and of those the compiles (guarded by {@link #dispatch}). */
+  private int aloneWaiting;
+  private int compilesWaiting;
   /** Where runs do what must not hold up a worker's reader thread (see {@link Run}). */
   private final ExecutorService aside = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-sandbox-aside-", 0).factory());
   /** Where each starting worker finds the socket to connect to; only this user may enter it. */
@@ -127,6 +132,7 @@ public final class WorkerSandbox implements Sandbox {
   public WorkerSandbox(SandboxLimits limits, String heap, int niceness, boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.shares = new WorkerShares(limits.poolSize());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits);
@@ -204,7 +210,7 @@ public final class WorkerSandbox implements Sandbox {
     }
     long until = System.nanoTime() + COMPILE_LIMIT.toNanos();
     for (int attempt = 1; ; attempt++) {
-      Worker worker = claim(until, lastCompiler);
+      Worker worker = claim(until, lastCompiler, null).worker();
       if (worker == null) {
         throw new IllegalStateException("no sandbox worker became ready within " + COMPILE_LIMIT);
       }
@@ -253,7 +259,8 @@ public final class WorkerSandbox implements Sandbox {
       throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    var run = new Run(script, ctxData == null ? "{}" : json.write(ctxData), host);
+    var run = new Run(script, ctxData == null ? "{}" : json.write(ctxData), host,
+        new WorkerShares.Owner(host.org(), script.id()));
     run.dispatch(false);
     return run.outcome;
   }
@@ -269,15 +276,19 @@ public final class WorkerSandbox implements Sandbox {
     final CompiledScript script;
     final String input;
     final ScriptHost host;
+    final WorkerShares.Owner owner;
     final long start = System.nanoTime();
     final CompletableFuture<ScriptOutcome> outcome = new CompletableFuture<>();
     /** Whether the run already went to a second worker; read and written by one thread at a time. */
     private boolean retried;
+    /** How the run was claimed where it went last: guarded, alone; null until it went anywhere. */
+    private Claim claimed;
 
-    Run(CompiledScript script, String input, ScriptHost host) {
+    Run(CompiledScript script, String input, ScriptHost host, WorkerShares.Owner owner) {
       this.script = script;
       this.input = input;
       this.host = host;
+      this.owner = owner;
     }
 
     /**
@@ -288,22 +299,27 @@ public final class WorkerSandbox implements Sandbox {
      * thread that would make the room it waits for.
      */
     void dispatch(boolean mayWait) {
-      Worker worker = claim(mayWait ? start + limits.timeout().toNanos() : System.nanoTime(), null);
-      if (worker == null && !mayWait) {
+      Claim claim = claim(mayWait ? start + limits.timeout().toNanos() : System.nanoTime(), null, owner);
+      if (claim.worker() == null && claim.refusedFor() == 0 && !mayWait) {
         aside(() -> dispatch(true));
         return;
       }
-      if (worker == null) {
-        end(new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, "no sandbox worker came free within "
-            + limits.timeout().toMillis() + " ms (" + all.size() + " running); retry shortly", List.of(),
-            Duration.ofNanos(System.nanoTime() - start)));
+      if (claim.worker() == null) {
+        String why = claim.quarantined()
+            ? "its script ran a sandbox worker out of memory lately, so its runs are refused for " + claim.refusedFor() + " s"
+            : claim.refusedFor() > 0
+                ? "its script has been slow lately and already has its share of the sandbox workers running and waiting"
+                : "no sandbox worker came free within " + limits.timeout().toMillis() + " ms (" + all.size() + " running)";
+        end(new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, why + "; retry shortly", List.of(),
+            Duration.ofNanos(System.nanoTime() - start), Math.max(1, claim.refusedFor())));
         return;
       }
-      sendTo(worker, false);
+      claimed = claim;
+      sendTo(claim.worker(), false);
     }
 
     private void sendTo(Worker worker, boolean resend) {
-      worker.send(new Sent(worker), wire -> worker.writeRun(wire, script, input, resend));
+      worker.send(new Sent(worker, claimed.alone()), wire -> worker.writeRun(wire, script, input, resend));
     }
 
     /** The run as sent to one worker. */
@@ -312,9 +328,14 @@ public final class WorkerSandbox implements Sandbox {
       /** Whether the script asked the host anything (and so may have had effects). */
       private boolean asked;
 
-      Sent(Worker worker) {
-        super(limits.timeout().toNanos() + GRACE.toNanos());
+      Sent(Worker worker, boolean alone) {
+        super(limits.timeout().toNanos() + GRACE.toNanos(), alone);
         this.worker = worker;
+      }
+
+      @Override
+      WorkerShares.Owner owner() {
+        return owner;
       }
 
       @Override
@@ -332,6 +353,7 @@ public final class WorkerSandbox implements Sandbox {
             // the worker dropped the script since it was sent there: send it along again
             case Reply.Unknown unknown -> aside(() -> {
               worker.load.incrementAndGet();
+              if (alone) worker.alone.incrementAndGet();
               sendTo(worker, true);
             });
             case Reply.Lost lost -> aside(() -> lost(this, lost));
@@ -364,10 +386,15 @@ public final class WorkerSandbox implements Sandbox {
         return;
       }
       retried = true;
+      release(0, false);
       dispatch(true);
     }
 
     private void end(ScriptOutcome result) {
+      release(switch (result) {
+        case ScriptOutcome.Timeout t -> t.limit().toNanos();
+        default -> elapsedOf(result);
+      }, result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY);
       for (LogLine line : result.logs()) {
         try {
           host.log(line.level(), line.message());
@@ -376,6 +403,20 @@ public final class WorkerSandbox implements Sandbox {
         }
       }
       outcome.complete(result);
+    }
+
+    /** Tells the shares the run is over where it went (after {@code took} of its own time), once. */
+    private void release(long took, boolean outOfMemory) {
+      Claim was = claimed;
+      if (was == null) return;
+      claimed = null;
+      dispatch.lock();
+      try {
+        shares.finished(owner, was.guarded(), took, outOfMemory, System.nanoTime());
+      } finally {
+        dispatch.unlock();
+      }
+      roomMade();
     }
   }
 
@@ -431,57 +472,135 @@ public final class WorkerSandbox implements Sandbox {
   }
 
   /**
-   * Picks the worker for the next run or compile and counts it there, waiting until {@code until}
-   * ({@link System#nanoTime}) for room; null if none had room by then. An idle worker wins, then
-   * {@code preferred}, then the one with the fewest runs in its pipeline; a worker whose current
-   * run has gone on for over {@link #LONG_RUN} (a slow or hostile script) is picked last, so that
-   * few runs wait behind it.
+   * Where a run or compile goes: {@code worker}, counting it as guarded (its owner's share) and
+   * alone (the worker takes nothing else meanwhile); or, with no worker, refused for
+   * {@code refusedFor} seconds (its owner is {@code quarantined}, or has its share waiting), or, with
+   * {@code refusedFor} 0, no worker had room in time.
    */
-  private Worker claim(long until, Worker preferred) {
+  private record Claim(Worker worker, boolean guarded, boolean alone, long refusedFor, boolean quarantined) {
+    static final Claim NONE = new Claim(null, false, false, 0, false);
+  }
+
+  /**
+   * Picks the worker for the next run of {@code owner} (null: a compile) and counts it there,
+   * waiting until {@code until} ({@link System#nanoTime}) for room. What the run may take follows
+   * {@link WorkerShares}: a compile, or a run of an owner that was slow lately, goes alone to an
+   * idle worker; any other run goes to a worker with room that holds no run alone, an idle one
+   * first, then {@code preferred}, then the one with the fewest runs in its pipeline, a worker whose
+   * current run has gone on for over {@link #LONG_RUN} last. While a run waits to go alone, the
+   * least loaded of the other workers takes no more runs, so that it comes free (unless it is the
+   * only one left for pipelined runs and no compile waits).
+   */
+  private Claim claim(long until, Worker preferred, WorkerShares.Owner owner) {
     waiting.incrementAndGet();
     dispatch.lock();
+    boolean waitedAlone = false;
+    boolean counted = false;
     try {
       while (true) {
-        Worker best = null;
-        long bestRank = Long.MAX_VALUE;
         long now = System.nanoTime();
-        for (Worker worker : taking) {
-          if (!worker.hasRoom()) {
-            continue;
-          }
-          int load = worker.load.get();
-          long rank = load == 0 ? (worker == preferred ? 0 : 1)
-              : 2 + load + (now - worker.headStarted > LONG_RUN.toNanos() ? PIPELINE : 0);
-          if (rank < bestRank) {
-            best = worker;
-            bestRank = rank;
-          }
+        noteLongRuns(now);
+        boolean guarded = owner != null && shares.slowLately(owner, now);
+        boolean alone = owner == null || guarded;
+        if (owner != null) {
+          long quarantined = shares.quarantinedFor(owner, now);
+          if (quarantined > 0) return new Claim(null, false, false, quarantined, true);
         }
+        Worker best = guarded && !shares.mayStartGuarded(owner) ? null
+            : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
         if (best != null) {
           best.load.incrementAndGet();
-          return best;
+          if (alone) best.alone.incrementAndGet();
+          if (guarded) shares.startedGuarded(owner);
+          return new Claim(best, guarded, alone, 0, false);
+        }
+        if (alone && owner != null && !counted) {
+          if (shares.waitingFull(owner)) return new Claim(null, false, false, 1, false);
+          shares.waits(owner, 1);
+          counted = true;
+        }
+        if (alone && !waitedAlone) {
+          aloneWaiting++;
+          if (owner == null) compilesWaiting++;
+          waitedAlone = true;
         }
         long left = until - now;
         if (left <= 0 || closed) {
-          return null;
+          return Claim.NONE;
         }
         room.awaitNanos(left);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
+      return Claim.NONE;
     } finally {
+      if (counted) shares.waits(owner, -1);
+      if (waitedAlone) {
+        aloneWaiting--;
+        if (owner == null) compilesWaiting--;
+      }
       dispatch.unlock();
       waiting.decrementAndGet();
     }
   }
 
-  /** Wakes a thread waiting in {@link #claim}, if any: a pipeline has room, or a worker is new. */
+  /** An idle worker, {@code preferred} if it is one; null if none is idle. */
+  private Worker idleWorker(Worker preferred) {
+    Worker idle = null;
+    for (Worker worker : taking) {
+      if (worker.hasRoom() && worker.load.get() == 0 && (idle == null || worker == preferred)) idle = worker;
+    }
+    return idle;
+  }
+
+  /** The worker a pipelined run goes to (see {@link #claim}); null if none has room for it. */
+  private Worker pipelinedWorker(Worker preferred, long now) {
+    Worker freeing = null;
+    if (aloneWaiting > 0) {
+      int open = 0;
+      for (Worker worker : taking) {
+        if (!worker.hasRoom() || worker.alone.get() > 0) continue;
+        open++;
+        if (freeing == null || worker.load.get() < freeing.load.get()) freeing = worker;
+      }
+      // the last open worker is kept for pipelined runs, except from a compile (a deploy must not wait on traffic)
+      if (open < 2 && compilesWaiting == 0) freeing = null;
+    }
+    Worker best = null;
+    long bestRank = Long.MAX_VALUE;
+    for (Worker worker : taking) {
+      if (!worker.hasRoom() || worker.alone.get() > 0 || worker == freeing) continue;
+      int load = worker.load.get();
+      long rank = load == 0 ? (worker == preferred ? 0 : 1)
+          : 2 + load + (now - worker.headStarted > LONG_RUN.toNanos() ? PIPELINE : 0);
+      if (rank < bestRank) {
+        best = worker;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  /** Guards the owners of runs that have been at the head of their worker's pipeline past {@link WorkerShares#LONG_HEAD}. */
+  private void noteLongRuns(long now) {
+    for (Worker worker : taking) {
+      Exchange head = worker.head();
+      if (head != null && head.owner() != null && now - head.headSince > WorkerShares.LONG_HEAD.toNanos()) {
+        shares.runningLong(head.owner(), now);
+      }
+    }
+  }
+
+  /**
+   * Wakes the threads waiting in {@link #claim}, if any: a pipeline has room, a worker is new, or a
+   * share freed up. All of them: they wait for different things (any room, an idle worker, their
+   * owner's share), and the one a single signal woke might not be the one that can go.
+   */
   private void roomMade() {
     if (waiting.get() > 0) {
       dispatch.lock();
       try {
-        room.signal();
+        room.signalAll();
       } finally {
         dispatch.unlock();
       }
@@ -625,11 +744,19 @@ public final class WorkerSandbox implements Sandbox {
   private abstract static class Exchange {
     /** How long the worker may take once this exchange is its current one. */
     final long limitNanos;
+    /** Whether the worker takes nothing else while it is in the pipeline (see {@link #claim}). */
+    final boolean alone;
     /** When the worker began on it: when it was sent to an idle worker, or when the one before it ended. */
     volatile long headSince;
 
-    Exchange(long limitNanos) {
+    Exchange(long limitNanos, boolean alone) {
       this.limitNanos = limitNanos;
+      this.alone = alone;
+    }
+
+    /** Whose run it is; null for a compile. */
+    WorkerShares.Owner owner() {
+      return null;
     }
 
     /** Called on the worker's reader thread; must not block for long. */
@@ -642,7 +769,7 @@ public final class WorkerSandbox implements Sandbox {
     private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
 
     Waiting(long limitNanos) {
-      super(limitNanos);
+      super(limitNanos, true);
     }
 
     @Override
@@ -682,6 +809,8 @@ public final class WorkerSandbox implements Sandbox {
     final WorkerWire wire;
     /** Runs and compiles counted to this worker by {@link #claim} and not yet finished. */
     final AtomicInteger load = new AtomicInteger();
+    /** Of those, the ones that have the worker to themselves. */
+    final AtomicInteger alone = new AtomicInteger();
     private final ReentrantLock writing = new ReentrantLock();
     /** Guarded by itself; {@link #broken} is set under the same monitor. */
     private final ArrayDeque<Exchange> pipeline = new ArrayDeque<>();
@@ -694,6 +823,19 @@ public final class WorkerSandbox implements Sandbox {
     volatile boolean overdue;
     volatile boolean ready;
     volatile boolean broken;
+
+    /** The exchange the worker is on, or null. */
+    Exchange head() {
+      synchronized (pipeline) {
+        return pipeline.peekFirst();
+      }
+    }
+
+    /** An exchange left the pipeline: it no longer counts. */
+    void left(Exchange exchange) {
+      load.decrementAndGet();
+      if (exchange.alone) alone.decrementAndGet();
+    }
 
     /** Whether the worker can take another run now: it works, and its pipeline is not full. */
     boolean hasRoom() {
@@ -753,7 +895,7 @@ public final class WorkerSandbox implements Sandbox {
         synchronized (pipeline) {
           if (broken) {
             exchange.post(new Reply.Lost(new IOException("sandbox worker " + number + " has ended"), false));
-            load.decrementAndGet();
+            left(exchange);
             return;
           }
           if (pipeline.isEmpty()) {
@@ -852,7 +994,7 @@ public final class WorkerSandbox implements Sandbox {
         deadline = IDLE;
         for (int i = 0; i < lost.size(); i++) {
           lost.get(i).post(new Reply.Lost(cause, i == 0));
-          load.decrementAndGet();
+          left(lost.get(i));
         }
         taking.remove(this);
         roomMade();
@@ -874,7 +1016,7 @@ public final class WorkerSandbox implements Sandbox {
       }
       // the room first: what the answer sets off (a connection's next request, read on this
       // thread) may want it
-      load.decrementAndGet();
+      left(done);
       roomMade();
       done.post(reply);
     }

@@ -272,7 +272,7 @@ class WorkerSandboxTest {
       Thread.sleep(400);
       assertThat(running).isNotDone();
       var during = runners(nicenessByThread(pid));
-      assertThat(during).as("the long run's runner is lowered").hasSize(1).containsValue(10);
+      assertThat(during).as("the long run's runner is lowered").hasSize(1).containsValue(RunnerThreads.LONG_RUN_NICENESS);
       assertThat(valueOf(running.get(30, TimeUnit.SECONDS))).isEqualTo("busy");
 
       var quick = lowering.compile("quick-after", "return 'quick';", ScriptLanguage.JAVASCRIPT);
@@ -348,6 +348,51 @@ class WorkerSandboxTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void a_script_slow_lately_never_has_every_worker_and_other_scripts_do_not_wait_behind_it() throws Exception {
+    // two workers and no statement limit, so that a busy loop holds its worker for its whole time
+    var shared = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      awaitWorkers(shared, 2);
+      var slow = shared.compile("slow", "const end = Date.now() + 700; while (Date.now() < end) {} return 'slow';",
+          ScriptLanguage.JAVASCRIPT);
+      var quick = shared.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
+      for (int i = 0; i < 4; i++) shared.run(quick, Map.of("input", Map.of("n", i)), HOST);  // each worker has it
+      assertThat(valueOf(shared.run(slow, null, HOST))).as("its first run shows it slow").isEqualTo("slow");
+      List<Future<ScriptOutcome>> slows = new ArrayList<>();
+      for (int i = 0; i < 6; i++) slows.add(pool.submit(() -> shared.run(slow, null, HOST)));
+      Thread.sleep(200);
+      for (int i = 0; i < 20; i++) {
+        long start = System.nanoTime();
+        assertThat(valueOf(shared.run(quick, Map.of("input", Map.of("n", i)), HOST))).isEqualTo((long) i);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("run %d waited behind no slow run", i).isLessThan(Duration.ofMillis(500));
+      }
+      for (Future<ScriptOutcome> run : slows) {
+        // each ran alone on a worker or, its share taken until its timeout, was refused: none hangs
+        assertThat(kindOf(run.get(10, TimeUnit.SECONDS))).isIn("Success", "Exceeded CAPACITY");
+      }
+    } finally {
+      pool.shutdownNow();
+      shared.close();
+    }
+  }
+
+  @Test
+  void a_script_that_ran_a_worker_out_of_memory_is_refused_for_a_while_and_kills_no_more_workers() throws Exception {
+    awaitWorkers(sandbox, 2);
+    var bomb = sandbox.compile("bomb", "const b = []; for (;;) b.push(new Float64Array(4000000));", ScriptLanguage.JAVASCRIPT);
+    long replaced = sandbox.stats().replaced();
+    assertThat(kindOf(sandbox.run(bomb, null, HOST))).isEqualTo("Exceeded MEMORY");
+    for (int i = 0; i < 3; i++) {
+      ScriptOutcome again = sandbox.run(bomb, null, HOST);
+      assertThat(kindOf(again)).isEqualTo("Exceeded CAPACITY");
+      assertThat(((ScriptOutcome.Exceeded) again).retryAfterSeconds()).isBetween(1L, 10L);
+    }
+    awaitWorkers(sandbox, 2);
+    assertThat(sandbox.stats().replaced()).as("one worker lost to it, no more").isEqualTo(replaced + 1);
   }
 
   @Test

@@ -1,0 +1,129 @@
+package dev.slipway.sandbox;
+
+import dev.slipway.ops.Behaviour;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the sandbox workers are shared among the endpoints whose scripts they run, so that no one
+ * endpoint, however slow or hostile, can take them all. {@link WorkerSandbox} asks it under its
+ * dispatch lock; it is not thread-safe by itself.
+ *
+ * <ul>
+ *   <li>A script (an org's, by its code) whose runs have been quick lately is pipelined into any
+ *       worker that holds no run alone, as many runs as there is room for.
+ *   <li>One that was slow lately ({@link Behaviour#slowLately}: a run of it took over
+ *       {@link #SLOW_RUN}, or was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
+ *       run goes only to an idle worker, which takes nothing else until it ends, so no other
+ *       script's run waits behind it; at most {@link #guardedPerEndpoint} of its runs (and of its
+ *       org's guarded runs) go at once, which leaves a worker to everyone else; and at most
+ *       {@link #guardedWaiting} of them wait for a worker, the rest being refused at once (503,
+ *       {@code Retry-After}). A new script is not guarded until it is slow: its first run that
+ *       loops holds a worker for one timeout at most before the guard applies.
+ *   <li>An endpoint whose script ran a worker out of memory is quarantined: its runs are refused at
+ *       once for 10 s, twice as long after each further kill (at most {@link #MAX_QUARANTINE}), so a
+ *       memory bomb called in a loop cannot keep killing workers faster than they are replaced.
+ * </ul>
+ */
+final class WorkerShares {
+  /** A run that took longer than this (its own time in the worker) makes its script guarded. */
+  static final Duration SLOW_RUN = Duration.ofMillis(100);
+  /** A run at its worker's head for longer than this makes its script guarded before it ends. */
+  static final Duration LONG_HEAD = Duration.ofMillis(500);
+  static final Duration FIRST_QUARANTINE = Duration.ofSeconds(10);
+  static final Duration MAX_QUARANTINE = Duration.ofMinutes(5);
+
+  /** Whose a run is: a script of an org's, by its code's id (an endpoint's step, or what {@code /api/execute} ran). */
+  record Owner(long org, String script) {}
+
+  private final int guardedPerEndpoint;
+  private final int guardedWaiting;
+  private final Map<Owner, State> owners = new HashMap<>();
+  private final Map<Long, int[]> guardedRunningPerOrg = new HashMap<>();
+
+  WorkerShares(int workers) {
+    this.guardedPerEndpoint = Math.max(1, workers - 1);
+    this.guardedWaiting = Math.max(64, 32 * workers);
+  }
+
+  /** One owner's record. */
+  private static final class State {
+    final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos());
+    int guardedRunning;
+    int guardedWaiting;
+    int strikes;
+    long quarantinedUntil;
+    boolean quarantined;
+  }
+
+  private State state(Owner owner) {
+    return owners.computeIfAbsent(owner, o -> new State());
+  }
+
+  /** Whether the owner's runs were slow lately, so that each goes to an idle worker alone. */
+  boolean slowLately(Owner owner, long now) {
+    return state(owner).behaviour.slowLately(now);
+  }
+
+  /** How many seconds the owner is still quarantined for; 0 when it is not. */
+  long quarantinedFor(Owner owner, long now) {
+    State state = state(owner);
+    if (!state.quarantined || now - state.quarantinedUntil >= 0) {
+      state.quarantined = false;
+      return 0;
+    }
+    return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(state.quarantinedUntil - now + 999_999_999L));
+  }
+
+  /** Whether another guarded run of the owner may go to a worker now (its and its org's share allow it). */
+  boolean mayStartGuarded(Owner owner) {
+    return state(owner).guardedRunning < guardedPerEndpoint && guardedRunningOf(owner.org())[0] < guardedPerEndpoint;
+  }
+
+  /** Whether the owner already has its share of guarded runs waiting, so another is refused. */
+  boolean waitingFull(Owner owner) {
+    return state(owner).guardedWaiting >= guardedWaiting;
+  }
+
+  void waits(Owner owner, int change) {
+    state(owner).guardedWaiting += change;
+  }
+
+  /** A guarded run of the owner went to a worker. */
+  void startedGuarded(Owner owner) {
+    state(owner).guardedRunning++;
+    guardedRunningOf(owner.org())[0]++;
+  }
+
+  /**
+   * A run of the owner ended after {@code took} (its own time in the worker).
+   *
+   * @param guarded         whether it went as a guarded run
+   * @param outOfMemory whether it ran its worker out of memory
+   */
+  void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, long now) {
+    State state = state(owner);
+    if (guarded) {
+      state.guardedRunning--;
+      guardedRunningOf(owner.org())[0]--;
+    }
+    state.behaviour.finished(took, now);
+    if (outOfMemory) {
+      long quarantine = Math.min(MAX_QUARANTINE.toNanos(), FIRST_QUARANTINE.toNanos() << Math.min(state.strikes, 10));
+      state.strikes++;
+      state.quarantined = true;
+      state.quarantinedUntil = now + quarantine;
+    }
+  }
+
+  /** A run of the owner has been going on past {@link #SLOW_RUN}: guard it from now on. */
+  void runningLong(Owner owner, long now) {
+    state(owner).behaviour.slow(now);
+  }
+
+  private int[] guardedRunningOf(long org) {
+    return guardedRunningPerOrg.computeIfAbsent(org, o -> new int[1]);
+  }
+}
