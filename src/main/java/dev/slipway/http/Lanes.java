@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import dev.slipway.ops.Behaviour;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -19,13 +20,14 @@ import org.slf4j.LoggerFactory;
  * finishes a request takes the next at once, so under load a request starts without a thread
  * being woken.
  *
- * <p>An endpoint that has not yet shown itself quick ({@link Behaviour}: a new one, or one whose
- * requests lately held a lane for long) is guarded: at most {@link Shares#guardedPerEndpoint} of
- * its requests run at once, and its org's guarded endpoints together at most
- * {@link Shares#guardedPerOrg}, so the other lanes stay free for everyone else; at most
- * {@link Shares#guardedWaiting} of its requests wait, and a request that finds the queue full, or
- * has waited {@link Shares#maxWaitNanos}, is refused at once (the caller answers 503 with
- * {@code Retry-After}) rather than left to hang. Quick endpoints may use every lane.
+ * <p>An endpoint whose requests lately held a lane past {@link Shares#slowAfterNanos} (one that
+ * still holds it counts) is guarded ({@link Behaviour}): at most {@link Shares#guardedPerEndpoint}
+ * of its requests run at once, and its org's guarded endpoints together at most
+ * {@link Shares#guardedPerOrg}, so the other lanes stay free for everyone else. Of its requests only
+ * as many wait as its lanes could start within {@link Shares#maxWaitNanos}, by how long its
+ * requests have taken lately (never fewer than {@link Shares#guardedWaiting}); a request that finds
+ * the queue full, or has waited {@link Shares#maxWaitNanos}, is refused at once (the caller answers
+ * 503 with {@code Retry-After}) rather than left to hang. Other endpoints may use every lane.
  *
  * <p>Before this, all such requests waited in one line: 24 callers of a {@code pg_sleep(3)}
  * endpoint took the other SQL endpoints from 2,878 answers in 8 s to 8. And before the lanes,
@@ -43,11 +45,13 @@ final class Lanes {
 
   /**
    * The shares of the lanes a guarded endpoint and its org may take, how many of a guarded
-   * endpoint's requests may wait, and how long any request may wait before it is refused.
+   * endpoint's requests may wait at least, how long any request may wait before it is refused, and
+   * how long a request may hold its lane before its endpoint is guarded.
    */
-  record Shares(int guardedPerEndpoint, int guardedPerOrg, int guardedWaiting, long maxWaitNanos) {
+  record Shares(int guardedPerEndpoint, int guardedPerOrg, int guardedWaiting, long maxWaitNanos, long slowAfterNanos) {
     static Shares of(int width) {
-      return new Shares(Math.max(1, width / 4), Math.max(1, width / 2), Math.max(4, width / 2), TimeUnit.SECONDS.toNanos(10));
+      return new Shares(Math.max(1, width / 4), Math.max(1, width / 2), Math.max(4, width / 2),
+          TimeUnit.SECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(250));
     }
   }
 
@@ -73,17 +77,47 @@ final class Lanes {
     this.shares = shares;
   }
 
-  /** One endpoint's waiting requests, how many of them run (and of those, under its guard), and how it has behaved. */
+  /**
+   * One endpoint's waiting requests, when those that run started (and how many of them under its
+   * guard), how long its requests take lately, and how it has behaved.
+   */
   private static final class Endpoint {
     final Owner owner;
     final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    final Behaviour behaviour = new Behaviour(TimeUnit.MILLISECONDS.toNanos(100));
+    final Behaviour behaviour;
+    long[] startedAt = new long[4];
     int running;
     int runningGuarded;
+    /** A moving average of how long its requests held their lane, in nanoseconds. */
+    long usualNanos;
     boolean inTurns;
 
-    Endpoint(Owner owner) {
+    Endpoint(Owner owner, long slowAfterNanos) {
       this.owner = owner;
+      this.behaviour = new Behaviour(slowAfterNanos);
+    }
+
+    void started(long at) {
+      if (running == startedAt.length) startedAt = Arrays.copyOf(startedAt, running * 2);
+      startedAt[running++] = at;
+    }
+
+    void finished(long startedWhen, long took) {
+      for (int i = 0; i < running; i++) {
+        if (startedAt[i] == startedWhen) {
+          startedAt[i] = startedAt[--running];
+          break;
+        }
+      }
+      usualNanos = usualNanos == 0 ? took : usualNanos + (took - usualNanos) / 8;
+    }
+
+    /** Whether one of its running requests has held its lane past the bound. */
+    boolean holdingLong(long now) {
+      for (int i = 0; i < running; i++) {
+        if (now - startedAt[i] > behaviour.slowAfter()) return true;
+      }
+      return false;
     }
   }
 
@@ -100,9 +134,9 @@ final class Lanes {
     boolean startLane = false;
     lock.lock();
     try {
-      Endpoint endpoint = endpoints.computeIfAbsent(owner, Endpoint::new);
+      Endpoint endpoint = endpoints.computeIfAbsent(owner, o -> new Endpoint(o, shares.slowAfterNanos()));
       long now = System.nanoTime();
-      queued = !endpoint.behaviour.guarded(now) || endpoint.waiting.size() < shares.guardedWaiting;
+      queued = !guarded(endpoint, now) || endpoint.waiting.size() < mayWait(endpoint);
       if (queued) {
         endpoint.waiting.add(new Waiting(job, now));
         waitingTotal++;
@@ -157,10 +191,11 @@ final class Lanes {
       Waiting next;
       Endpoint from;
       boolean tooLate;
+      long now;
       lock.lock();
       try {
-        long now = System.nanoTime();
-        if (last != null) finished(last, now - lastStarted, now);
+        now = System.nanoTime();
+        if (last != null) finished(last, lastStarted, now);
         from = nextInTurn(now);
         if (from == null) {
           running--;
@@ -181,7 +216,7 @@ final class Lanes {
         continue;
       }
       last = from;
-      lastStarted = System.nanoTime();
+      lastStarted = now;
       try {
         next.job().run().run();
       } catch (RuntimeException e) {
@@ -201,25 +236,37 @@ final class Lanes {
   }
 
   private boolean mayRun(Endpoint endpoint, long now) {
-    if (!endpoint.behaviour.guarded(now)) return true;
-    return endpoint.running < shares.guardedPerEndpoint && guardedRunning(endpoint.owner.org())[0] < shares.guardedPerOrg;
+    if (!guarded(endpoint, now)) return true;
+    return endpoint.running < shares.guardedPerEndpoint() && guardedRunning(endpoint.owner.org())[0] < shares.guardedPerOrg();
+  }
+
+  /** Whether the endpoint is guarded now, a request of it that still holds its lane past the bound included. */
+  private static boolean guarded(Endpoint endpoint, long now) {
+    if (endpoint.holdingLong(now)) endpoint.behaviour.slow(now);
+    return endpoint.behaviour.guarded(now);
+  }
+
+  /** How many of a guarded endpoint's requests may wait: as many as its lanes could start within the longest wait. */
+  private long mayWait(Endpoint endpoint) {
+    long usual = Math.max(endpoint.usualNanos, TimeUnit.MILLISECONDS.toNanos(1));
+    return Math.max(shares.guardedWaiting(), shares.guardedPerEndpoint() * (shares.maxWaitNanos() / usual));
   }
 
   private void started(Endpoint endpoint, long now) {
-    endpoint.running++;
     if (endpoint.behaviour.guarded(now)) {
       endpoint.runningGuarded++;
       guardedRunning(endpoint.owner.org())[0]++;
     }
+    endpoint.started(now);
   }
 
-  private void finished(Endpoint endpoint, long took, long now) {
-    endpoint.running--;
+  private void finished(Endpoint endpoint, long startedAt, long now) {
     if (endpoint.runningGuarded > 0) {
       endpoint.runningGuarded--;
       guardedRunning(endpoint.owner.org())[0]--;
     }
-    endpoint.behaviour.finished(took, now);
+    endpoint.finished(startedAt, now - startedAt);
+    endpoint.behaviour.finished(now - startedAt, now);
   }
 
   private int[] guardedRunning(long org) {

@@ -3,6 +3,8 @@ package dev.slipway.sandbox;
 import java.io.EOFException;
 import java.util.ArrayDeque;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -42,6 +44,8 @@ public final class SandboxWorker {
   private static final Duration HOLD = Duration.ofMillis(1);
   /** The exit status of a worker whose engine failed (EX_SOFTWARE). */
   static final int ENGINE_FAILED_EXIT = 70;
+  /** Measures each run's CPU time, which the server judges its script by. */
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private final ScriptSandbox sandbox;
   private final WorkerWire wire;
@@ -242,6 +246,7 @@ public final class SandboxWorker {
    */
   private void run(CompiledScript script, String input) throws IOException {
     long failures = sandbox.engineFailures();
+    long cpuBefore = CPU.getCurrentThreadCpuTime();
     running();
     ScriptOutcome outcome;
     try {
@@ -249,7 +254,8 @@ public final class SandboxWorker {
     } finally {
       paused();
     }
-    send(w -> w.writeOutcome(outcome, json), true);
+    long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
+    send(w -> w.writeOutcome(outcome, json, cpu), true);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");

@@ -348,7 +348,7 @@ public final class WorkerSandbox implements Sandbox {
             }
             case Reply.Finished finished -> {
               hops.record(finished.at() - headSince - elapsedOf(finished.outcome()));
-              end(finished.outcome());
+              end(finished.outcome(), finished.cpuNanos());
             }
             // the worker dropped the script since it was sent there: send it along again
             case Reply.Unknown unknown -> aside(() -> {
@@ -391,10 +391,12 @@ public final class WorkerSandbox implements Sandbox {
     }
 
     private void end(ScriptOutcome result) {
-      release(switch (result) {
-        case ScriptOutcome.Timeout t -> t.limit().toNanos();
-        default -> elapsedOf(result);
-      }, result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY);
+      end(result, result instanceof ScriptOutcome.Timeout t ? t.limit().toNanos() : 0);
+    }
+
+    /** Ends the run; {@code cpuNanos}: what it cost its worker, by which its script is judged slow or not. */
+    private void end(ScriptOutcome result, long cpuNanos) {
+      release(cpuNanos, result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY);
       for (LogLine line : result.logs()) {
         try {
           host.log(line.level(), line.message());
@@ -726,7 +728,8 @@ public final class WorkerSandbox implements Sandbox {
   private sealed interface Reply {
     /** {@code ctx.db.query} (text = SQL, params = JSON or null), {@code ctx.secrets.get} or {@code ctx.fetch} (text = request JSON). */
     record Question(byte kind, String text, String params) implements Reply {}
-    record Finished(ScriptOutcome outcome, long at) implements Reply {}
+    /** @param cpuNanos the CPU time the run took in the worker */
+    record Finished(ScriptOutcome outcome, long at, long cpuNanos) implements Reply {}
     /** The worker no longer had the script: it must be sent along again. */
     record Unknown() implements Reply {}
     record Compiled(String javascript) implements Reply {}
@@ -975,7 +978,10 @@ public final class WorkerSandbox implements Sandbox {
           switch (kind) {
             case WorkerWire.QUERY -> head.post(new Reply.Question(kind, wire.readString(), wire.readNullable()));
             case WorkerWire.SECRET, WorkerWire.FETCH -> head.post(new Reply.Question(kind, wire.readString(), null));
-            case WorkerWire.DONE -> finish(new Reply.Finished(wire.readOutcome(json), System.nanoTime()));
+            case WorkerWire.DONE -> {
+              ScriptOutcome outcome = wire.readOutcome(json);
+              finish(new Reply.Finished(outcome, System.nanoTime(), wire.readLong()));
+            }
             case WorkerWire.UNKNOWN_SCRIPT -> finish(new Reply.Unknown());
             case WorkerWire.COMPILED -> finish(new Reply.Compiled(wire.readString()));
             case WorkerWire.COMPILE_ERROR -> finish(new Reply.CompileError((int) wire.readLong(), wire.readString()));

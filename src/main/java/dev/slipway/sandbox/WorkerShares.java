@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>A script (an org's, by its code) whose runs have been quick lately is pipelined into any
  *       worker that holds no run alone, as many runs as there is room for.
- *   <li>One that was slow lately ({@link Behaviour#slowLately}: a run of it took over
+ *   <li>One that was slow lately ({@link Behaviour#guarded}: a run of it took over
  *       {@link #SLOW_RUN}, or was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
  *       run goes only to an idle worker, which takes nothing else until it ends, so no other
  *       script's run waits behind it; at most {@link #guardedPerEndpoint} of its runs (and of its
@@ -22,18 +22,22 @@ import java.util.concurrent.TimeUnit;
  *       {@link #guardedWaiting} of them wait for a worker, the rest being refused at once (503,
  *       {@code Retry-After}). A new script is not guarded until it is slow: its first run that
  *       loops holds a worker for one timeout at most before the guard applies.
- *   <li>An endpoint whose script ran a worker out of memory is quarantined: its runs are refused at
- *       once for 10 s, twice as long after each further kill (at most {@link #MAX_QUARANTINE}), so a
- *       memory bomb called in a loop cannot keep killing workers faster than they are replaced.
+ *   <li>A script that ran a worker out of memory is guarded; one that does so again within
+ *       {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for 10 s, twice as long
+ *       after each further kill (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a
+ *       loop cannot keep killing workers faster than they are replaced, while a script that ran
+ *       out of memory once, on one input, still serves the next request.
  * </ul>
  */
 final class WorkerShares {
-  /** A run that took longer than this (its own time in the worker) makes its script guarded. */
+  /** A run that took more CPU time than this in its worker makes its script guarded. */
   static final Duration SLOW_RUN = Duration.ofMillis(100);
-  /** A run at its worker's head for longer than this makes its script guarded before it ends. */
-  static final Duration LONG_HEAD = Duration.ofMillis(500);
+  /** A run at its worker's head for longer than this (by the clock) makes its script guarded before it ends. */
+  static final Duration LONG_HEAD = Duration.ofSeconds(1);
   static final Duration FIRST_QUARANTINE = Duration.ofSeconds(10);
   static final Duration MAX_QUARANTINE = Duration.ofMinutes(5);
+  /** How long a kill counts towards the next one's quarantine. */
+  static final Duration STRIKES_KEPT = Duration.ofMinutes(1);
 
   /** Whose a run is: a script of an org's, by its code's id (an endpoint's step, or what {@code /api/execute} ran). */
   record Owner(long org, String script) {}
@@ -54,6 +58,7 @@ final class WorkerShares {
     int guardedRunning;
     int guardedWaiting;
     int strikes;
+    long lastStrike;
     long quarantinedUntil;
     boolean quarantined;
   }
@@ -64,7 +69,7 @@ final class WorkerShares {
 
   /** Whether the owner's runs were slow lately, so that each goes to an idle worker alone. */
   boolean slowLately(Owner owner, long now) {
-    return state(owner).behaviour.slowLately(now);
+    return state(owner).behaviour.guarded(now);
   }
 
   /** How many seconds the owner is still quarantined for; 0 when it is not. */
@@ -111,10 +116,14 @@ final class WorkerShares {
     }
     state.behaviour.finished(took, now);
     if (outOfMemory) {
-      long quarantine = Math.min(MAX_QUARANTINE.toNanos(), FIRST_QUARANTINE.toNanos() << Math.min(state.strikes, 10));
+      state.behaviour.slow(now);
+      if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
+      if (state.strikes > 0) {
+        state.quarantined = true;
+        state.quarantinedUntil = now + Math.min(MAX_QUARANTINE.toNanos(), FIRST_QUARANTINE.toNanos() << Math.min(state.strikes - 1, 10));
+      }
       state.strikes++;
-      state.quarantined = true;
-      state.quarantinedUntil = now + quarantine;
+      state.lastStrike = now;
     }
   }
 

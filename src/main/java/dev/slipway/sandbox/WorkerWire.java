@@ -124,9 +124,11 @@ final class WorkerWire {
 
   /**
    * Writes {@link #DONE} and {@code outcome}, without flushing; a success's value goes as the JSON {@code json}
-   * writes, so the server reads the same tree the worker had.
+   * writes, so the server reads the same tree the worker had. Then {@code cpuNanos}, the CPU time
+   * the run took in the worker, which the server judges a script's weight by: on a busy machine
+   * the clock also counts waiting for a core.
    */
-  void writeOutcome(ScriptOutcome outcome, JsonCodec json) throws IOException {
+  void writeOutcome(ScriptOutcome outcome, JsonCodec json, long cpuNanos) throws IOException {
     kind(DONE);
     switch (outcome) {
       case ScriptOutcome.Success s -> kind((byte) 0).string(s.value() instanceof RawJson raw ? raw.json() : json.write(s.value()))
@@ -140,6 +142,7 @@ final class WorkerWire {
     for (LogLine line : outcome.logs()) {
       string(line.level()).string(line.message());
     }
+    number(cpuNanos);
   }
 
   /** Whether bytes of another frame have already arrived. */

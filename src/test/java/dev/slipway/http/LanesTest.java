@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests that use the database run a bounded number at a time, none left behind, each endpoint's
- * in turn; a new or slow endpoint takes only its share, and its callers get a refusal, not a hang.
+ * in turn; a slow endpoint takes only its share, and its callers get a refusal, not a hang.
  */
 class LanesTest {
   private static final Lanes.Owner QUICK = new Lanes.Owner(1, "quick");
@@ -28,7 +28,20 @@ class LanesTest {
   private static final Runnable NOT_REFUSED = () -> {
     throw new AssertionError("refused");
   };
+  private static final long NEVER = TimeUnit.SECONDS.toNanos(60);
+  private static final long SLOW_AFTER = TimeUnit.MILLISECONDS.toNanos(5);
   private final ExecutorService pool = Executors.newCachedThreadPool();
+
+  /** Makes {@link #SLOW} slow lately: one of its requests holds its lane past {@link #SLOW_AFTER}. */
+  private static void slowOnce(Lanes lanes) throws InterruptedException {
+    var done = new CountDownLatch(1);
+    lanes.execute(SLOW, new Lanes.Job(() -> {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      done.countDown();
+    }, NOT_REFUSED));
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread.sleep(50); // the lane counts the use as it takes its next request or gives up
+  }
 
   @AfterEach
   void stop() {
@@ -37,7 +50,7 @@ class LanesTest {
 
   @Test
   void at_most_width_requests_run_at_once_and_every_one_runs() throws Exception {
-    var lanes = new Lanes(pool, 3, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
+    var lanes = new Lanes(pool, 3, new Lanes.Shares(1, 1, Integer.MAX_VALUE, NEVER, NEVER));
     int callers = 16;
     int perCaller = 500;
     var done = new CountDownLatch(callers * perCaller);
@@ -61,13 +74,13 @@ class LanesTest {
     } finally {
       submitters.shutdownNow();
     }
-    assertThat(most.get()).as("quick once trusted, it used every lane, and no more").isEqualTo(3);
+    assertThat(most.get()).as("a quick endpoint used every lane, and no more").isEqualTo(3);
     assertThat(lanes.waiting()).isZero();
   }
 
   @Test
   void an_endpoints_requests_start_in_the_order_they_came() throws Exception {
-    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, NEVER, NEVER));
     var release = new CountDownLatch(1);
     var holding = new CountDownLatch(1);
     lanes.execute(QUICK, new Lanes.Job(() -> {
@@ -92,7 +105,8 @@ class LanesTest {
 
   @Test
   void a_slow_endpoint_takes_only_its_share_and_another_endpoint_goes_first() throws Exception {
-    var lanes = new Lanes(pool, 4, new Lanes.Shares(1, 2, 100, TimeUnit.SECONDS.toNanos(60)));
+    var lanes = new Lanes(pool, 4, new Lanes.Shares(1, 2, 100, NEVER, SLOW_AFTER));
+    slowOnce(lanes);
     var release = new CountDownLatch(1);
     var slowRunning = new AtomicInteger();
     var mostSlow = new AtomicInteger();
@@ -105,7 +119,7 @@ class LanesTest {
         slowDone.countDown();
       }, NOT_REFUSED));
     }
-    // the slow endpoint holds one lane; a new endpoint's request runs at once on another
+    // the slow endpoint holds one lane; another endpoint's request runs at once on another
     var quickRan = new CountDownLatch(1);
     lanes.execute(QUICK, new Lanes.Job(quickRan::countDown, NOT_REFUSED));
     assertThat(quickRan.await(5, TimeUnit.SECONDS)).as("the other endpoint did not wait behind the slow one").isTrue();
@@ -117,7 +131,7 @@ class LanesTest {
 
   @Test
   void endpoints_take_turns_so_a_flood_does_not_stand_in_front_of_one_request() throws Exception {
-    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(60)));
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, Integer.MAX_VALUE, NEVER, NEVER));
     var release = new CountDownLatch(1);
     var holding = new CountDownLatch(1);
     lanes.execute(QUICK, new Lanes.Job(() -> {
@@ -136,7 +150,9 @@ class LanesTest {
 
   @Test
   void a_guarded_endpoint_with_its_share_waiting_is_refused_at_once() throws Exception {
-    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.SECONDS.toNanos(60)));
+    // its requests took 20 ms lately, so in the longest wait of 60 ms its one lane starts three
+    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.MILLISECONDS.toNanos(60), SLOW_AFTER));
+    slowOnce(lanes);
     var release = new CountDownLatch(1);
     var refused = new AtomicInteger();
     for (int i = 0; i < 10; i++) lanes.execute(SLOW, new Lanes.Job(() -> await(release), refused::incrementAndGet));
@@ -147,7 +163,7 @@ class LanesTest {
 
   @Test
   void a_request_that_waited_too_long_is_refused_not_run() throws Exception {
-    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, 10, TimeUnit.MILLISECONDS.toNanos(50)));
+    var lanes = new Lanes(pool, 1, new Lanes.Shares(1, 1, 10, TimeUnit.MILLISECONDS.toNanos(50), NEVER));
     var release = new CountDownLatch(1);
     lanes.execute(SLOW, new Lanes.Job(() -> await(release), NOT_REFUSED));
     var refused = new CountDownLatch(1);
@@ -188,14 +204,38 @@ class LanesTest {
   }
 
   @Test
-  void trust_is_earned_by_quick_uses_and_lost_by_a_slow_one() {
+  void a_request_holding_its_lane_too_long_guards_its_endpoint_while_it_runs() throws Exception {
+    var lanes = new Lanes(pool, 4, new Lanes.Shares(1, 2, 100, NEVER, SLOW_AFTER));
+    var release = new CountDownLatch(1);
+    var running = new AtomicInteger();
+    var most = new AtomicInteger();
+    var done = new CountDownLatch(10);
+    Runnable hold = () -> {
+      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+      await(release);
+      running.decrementAndGet();
+      done.countDown();
+    };
+    lanes.execute(SLOW, new Lanes.Job(hold, NOT_REFUSED));
+    Thread.sleep(50);
+    for (int i = 1; i < 10; i++) lanes.execute(SLOW, new Lanes.Job(hold, NOT_REFUSED));
+    Thread.sleep(50);
+    assertThat(running.get()).as("the first request held its lane long, so the rest wait their share").isEqualTo(1);
+    release.countDown();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(most.get()).isEqualTo(1);
+  }
+
+  @Test
+  void an_endpoint_is_trusted_until_a_use_is_slow_and_again_after_the_guard_time() {
     var behaviour = new Behaviour(TimeUnit.MILLISECONDS.toNanos(100));
     long now = 0;
-    assertThat(behaviour.guarded(now)).as("new").isTrue();
-    for (int i = 0; i < Behaviour.TRUST; i++) behaviour.finished(TimeUnit.MILLISECONDS.toNanos(1), now);
-    assertThat(behaviour.guarded(now)).as("trusted").isFalse();
+    assertThat(behaviour.guarded(now)).as("new").isFalse();
+    behaviour.finished(TimeUnit.MILLISECONDS.toNanos(1), now);
+    assertThat(behaviour.guarded(now)).as("after a quick use").isFalse();
     behaviour.finished(TimeUnit.MILLISECONDS.toNanos(500), now);
-    assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("still untrusted after the guard time").isTrue();
+    assertThat(behaviour.guarded(now + 1)).as("after a slow use").isTrue();
+    assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("after the guard time").isFalse();
   }
 
   private static void await(CountDownLatch latch) {

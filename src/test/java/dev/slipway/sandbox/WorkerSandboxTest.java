@@ -259,11 +259,14 @@ class WorkerSandboxTest {
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
-      var idle = nicenessByThread(pid);
-      assertThat(runners(idle)).as("one runner, at the server's priority").hasSize(1).containsValue(0);
-      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("runner-spawner", 0);
+      // the server's priority is this process's (0, unless the tests were started under nice)
+      String self = Files.readString(Path.of("/proc/self/stat"));
+      int server = Integer.parseInt(self.substring(self.lastIndexOf(')') + 2).split(" ")[16]);
+      var idle = settledThreads(pid);
+      assertThat(runners(idle)).as("one runner, at the server's priority").hasSize(1).containsValue(server);
+      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("runner-spawner", server);
       idle.forEach((name, niceness) -> {
-        if (!name.startsWith("runner-")) assertThat(niceness).as(name).isEqualTo(10);
+        if (!name.startsWith("runner-")) assertThat(niceness).as(name).isEqualTo(Math.max(server, 10));
       });
 
       var busy = lowering.compile("busy", "const end = Date.now() + 1000; while (Date.now() < end) {} return 'busy';",
@@ -277,8 +280,8 @@ class WorkerSandboxTest {
 
       var quick = lowering.compile("quick-after", "return 'quick';", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(lowering.run(quick, null, ScriptHost.NONE))).isEqualTo("quick");
-      var after = runners(nicenessByThread(pid));
-      assertThat(after).as("a new runner took over, at the server's priority").hasSize(1).containsValue(0);
+      var after = runners(settledThreads(pid));
+      assertThat(after).as("a new runner took over, at the server's priority").hasSize(1).containsValue(server);
       assertThat(after.keySet()).doesNotContainAnyElementsOf(during.keySet());
     } finally {
       lowering.close();
@@ -300,6 +303,20 @@ class WorkerSandboxTest {
           // the thread ended while listed
         }
       }
+    }
+    return threads;
+  }
+
+  /**
+   * {@link #nicenessByThread} once the worker has one runner: a runner that handed its work on
+   * ends by itself, a moment later.
+   */
+  private static Map<String, Integer> settledThreads(long pid) throws IOException, InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    var threads = nicenessByThread(pid);
+    while (runners(threads).size() > 1 && System.nanoTime() < until) {
+      Thread.sleep(20);
+      threads = nicenessByThread(pid);
     }
     return threads;
   }
@@ -381,18 +398,20 @@ class WorkerSandboxTest {
   }
 
   @Test
-  void a_script_that_ran_a_worker_out_of_memory_is_refused_for_a_while_and_kills_no_more_workers() throws Exception {
+  void a_script_that_ran_workers_out_of_memory_twice_is_refused_for_a_while_and_kills_no_more() throws Exception {
     awaitWorkers(sandbox, 2);
     var bomb = sandbox.compile("bomb", "const b = []; for (;;) b.push(new Float64Array(4000000));", ScriptLanguage.JAVASCRIPT);
     long replaced = sandbox.stats().replaced();
     assertThat(kindOf(sandbox.run(bomb, null, HOST))).isEqualTo("Exceeded MEMORY");
+    awaitWorkers(sandbox, 2);
+    assertThat(kindOf(sandbox.run(bomb, null, HOST))).as("once may be its input's fault: it runs again").isEqualTo("Exceeded MEMORY");
     for (int i = 0; i < 3; i++) {
       ScriptOutcome again = sandbox.run(bomb, null, HOST);
       assertThat(kindOf(again)).isEqualTo("Exceeded CAPACITY");
       assertThat(((ScriptOutcome.Exceeded) again).retryAfterSeconds()).isBetween(1L, 10L);
     }
     awaitWorkers(sandbox, 2);
-    assertThat(sandbox.stats().replaced()).as("one worker lost to it, no more").isEqualTo(replaced + 1);
+    assertThat(sandbox.stats().replaced()).as("two workers lost to it, no more").isEqualTo(replaced + 2);
   }
 
   @Test
