@@ -25,45 +25,14 @@ FLOODS=${FLOODS:-loop bomb sleep}
 declare -A CONNS=([loop]=${LOOP_CONNS:-6} [bomb]=${BOMB_CONNS:-2} [sleep]=${SLEEP_CONNS:-24})
 
 command -v wrk >/dev/null || { echo "fairness: needs wrk (apt-get install wrk)" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 work=$(mktemp -d /tmp/slipway-fairness.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-control=$(free_port)
-token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-log="$work/slipway.log"
+start_slipway "$work"
+for spec in "$here"/*.yaml; do save_spec "$spec"; done
+api_call POST /api/deploy > /dev/null
+for script in quiet-sql quiet-script; do cat "$here/$script.lua" "$repo/bench/report.lua" > "$work/$script.lua"; done
+cp "$repo/bench/report.lua" "$work/flood.lua"
 
-server=""
-cleanup() {
-  [[ -n $server ]] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  rm -rf "$work/data"
-}
-trap cleanup EXIT
-
-echo "fairness: starting slipway (embedded PostgreSQL in $work/data), log $log" >&2
-SLIPWAY_DATA_DIR="$work/data" SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
-  SLIPWAY_ADMIN_TOKEN=$token "$repo/bin/slipway" serve > "$log" 2>&1 &
-server=$!
-api="http://127.0.0.1:$control"
-data="http://127.0.0.1:$port"
-for _ in $(seq 1 600); do
-  curl -sf --max-time 2 "$api/api/health" 2>/dev/null | grep -q '"idle":[1-9]' && break
-  kill -0 "$server" 2>/dev/null || { tail -30 "$log" >&2; exit 1; }
-  sleep 0.5
-done
-for spec in "$here"/*.yaml; do
-  status=$(curl -s -o "$work/out" -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/yaml' \
-    --data-binary @"$spec" "$api/api/endpoints")
-  [[ $status == 200 || $status == 201 ]] || { echo "fairness: saving $(basename "$spec"): $status $(cat "$work/out")" >&2; exit 1; }
-done
-curl -sf -o /dev/null -H "Authorization: Bearer $token" -X POST "$api/api/deploy"
-for script in quiet-sql quiet-script; do cat "$here/$script.lua" "$here/report.lua" > "$work/$script.lua"; done
-cp "$here/report.lua" "$work/flood.lua"
-
-# one wrk load; prints its RESULT line
-load() { # load CONNS DURATION SCRIPT URL
-  wrk -t1 -c"$1" -d"$2" --timeout 10s -s "$3" "$4" 2>&1 | grep '^RESULT' || echo "RESULT requests=0"
-}
-field() { sed -E "s/.* $1=([^ ]*).*/\1/" <<<"$2"; }
 
 printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses |\n|---|---|---|---:|---:|---:|---|\n'
 for round in $(seq 1 "$ROUNDS"); do
@@ -81,7 +50,7 @@ for round in $(seq 1 "$ROUNDS"); do
     wait "$sql_pid"
     for endpoint in sql script; do
       r=$(cat "$work/$endpoint.out")
-      rps=$(awk -v n="$(field requests "$r")" -v s="$(field seconds "$r")" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }')
+      rps=$(rate "$r")
       printf '| %s | %s | quiet-%s | %s | %s | %s | %s |\n' "$round" "$flood" "$endpoint" "$rps" "$(field p99_ms "$r")" \
         "$(field max_ms "$r")" "$(field statuses "$r")"
     done

@@ -31,6 +31,7 @@ import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
 import dev.slipway.store.AuditStore;
+import dev.slipway.store.CallStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Notifications;
@@ -155,7 +156,8 @@ public final class Slipway implements AutoCloseable {
               Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
               ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
               EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
-      var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out));
+      var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out,
+          new CallStore(platform, config.callLogKeepFor(), config.callLogKeepCalls())));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 

@@ -39,7 +39,9 @@ public record SlipwayConfig(
     String sandboxWorkerHeap,
     int sandboxNice,
     boolean sandboxShortRunsAtServerPriority,
-    CallLog.Level callLogLevel) {
+    CallLog.Level callLogLevel,
+    Duration callLogKeepFor,
+    long callLogKeepCalls) {
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
   private static final Map<String, String> DEFAULTS = defaults();
@@ -69,6 +71,8 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SANDBOX_NICE", "10");
     defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "true");
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
+    defaults.put("SLIPWAY_CALL_LOG_KEEP_DAYS", "7");
+    defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
     return Map.copyOf(defaults);
   }
 
@@ -137,7 +141,9 @@ public record SlipwayConfig(
         reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
         (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
         reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
-        reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"));
+        reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
+        Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
+        reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000));
     for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
         Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
       url.getValue().ifPresent(value -> {

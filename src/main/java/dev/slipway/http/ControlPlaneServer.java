@@ -472,7 +472,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     Api.json(ctx, 200, release(services.platform().inOrg(org, c -> services.releases().find(c, org, id)).orElseThrow()));
   }
 
-  private void logs(Context ctx) {
+  private void logs(Context ctx) throws Exception {
     int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
     Api.json(ctx, 200, services.calls().recent(Api.actor(ctx).orgId(), limit));
   }

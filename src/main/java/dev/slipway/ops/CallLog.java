@@ -4,16 +4,20 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records every data-plane call. A request only stores its record in a lock-free ring; a writer
- * thread formats the new records as structured (logfmt) lines and writes them in batches, so a
- * request never waits on the log. The ring also answers {@code GET /api/logs}. When the writer
- * falls a whole ring behind, the lines it missed are counted in a line of their own.
+ * thread formats the new records as structured (logfmt) lines and writes them in batches, and
+ * hands each batch to a {@link CallKeeper} (the database), so a request never waits on the log.
+ * {@code GET /api/logs} reads the ring, then what was kept. When the writer falls a whole ring
+ * behind, or the keeper fails, the calls it missed are counted in a line of their own.
  */
 public final class CallLog implements AutoCloseable {
   /** Which calls get a log line. */
@@ -27,6 +31,8 @@ public final class CallLog implements AutoCloseable {
   }
 
   private static final long WRITE_INTERVAL_NANOS = 100_000_000;
+  private static final long PRUNE_INTERVAL_NANOS = 60_000_000_000L;
+  private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
   private final AtomicReferenceArray<CallRecord> ring;
   private final AtomicLong next = new AtomicLong();
@@ -37,11 +43,22 @@ public final class CallLog implements AutoCloseable {
   private long written;
   /** The writer thread's buffer, kept between flushes so it does not grow anew each time. */
   private final StringBuilder batch = new StringBuilder(1 << 16);
+  private final CallKeeper keeper;
+  /** The writer thread's calls for the keeper, kept between flushes. */
+  private final List<CallRecord> toKeep = new ArrayList<>();
+  private long lastPrune = System.nanoTime();
+  private long notKept;
+  private long lastNotKeptLine;
 
   public CallLog(int capacity, Level level, OutputStream out) {
+    this(capacity, level, out, CallKeeper.NONE);
+  }
+
+  public CallLog(int capacity, Level level, OutputStream out, CallKeeper keeper) {
     this.ring = new AtomicReferenceArray<>(capacity);
     this.level = level;
     this.out = new PrintStream(out, false, StandardCharsets.UTF_8);
+    this.keeper = keeper;
     this.writer = Thread.ofPlatform().daemon().name("call-log-writer").start(this::writeLoop);
   }
 
@@ -49,13 +66,26 @@ public final class CallLog implements AutoCloseable {
     ring.set((int) (next.getAndIncrement() % ring.length()), call);
   }
 
-  /** Up to {@code limit} most recent calls to the org's endpoints, newest first. */
-  public List<CallRecord> recent(long orgId, int limit) {
+  /**
+   * Up to {@code limit} most recent calls to the org's endpoints, newest first: those in the ring,
+   * then those kept from before (a restart empties the ring).
+   */
+  public List<CallRecord> recent(long orgId, int limit) throws Exception {
     var calls = new ArrayList<CallRecord>(Math.min(limit, ring.length()));
+    var seen = new HashSet<String>();
     long end = next.get();
     for (long i = end - 1; i >= 0 && i >= end - ring.length() && calls.size() < limit; i--) {
       CallRecord call = ring.get((int) (i % ring.length()));
-      if (call != null && call.orgId() == orgId) calls.add(call);
+      if (call != null && call.orgId() == orgId) {
+        calls.add(call);
+        seen.add(call.requestId());
+      }
+    }
+    if (calls.size() < limit) {
+      for (CallRecord kept : keeper.recent(orgId, limit)) {
+        if (calls.size() == limit) break;
+        if (!seen.contains(kept.requestId())) calls.add(kept);
+      }
     }
     return calls;
   }
@@ -64,14 +94,38 @@ public final class CallLog implements AutoCloseable {
     while (running) {
       LockSupport.parkNanos(WRITE_INTERVAL_NANOS);
       flush();
+      if (System.nanoTime() - lastPrune > PRUNE_INTERVAL_NANOS) {
+        lastPrune = System.nanoTime();
+        try {
+          keeper.prune();
+        } catch (Exception e) {
+          LOG.warn("the call log could not drop its old calls: {}", e.getMessage());
+        }
+      }
     }
     flush();
+  }
+
+  /** Hands the batch to the keeper; a batch it fails to keep is counted, and said once a minute. */
+  private void keep() {
+    if (toKeep.isEmpty()) return;
+    try {
+      keeper.write(toKeep);
+    } catch (Exception e) {
+      notKept += toKeep.size();
+      if (System.nanoTime() - lastNotKeptLine > PRUNE_INTERVAL_NANOS) {
+        lastNotKeptLine = System.nanoTime();
+        LOG.warn("{} call(s) not kept so far: the database did not take them ({})", notKept, e.getMessage());
+      }
+    }
+    toKeep.clear();
   }
 
   /** Writes the lines of every call recorded since the last flush; only the writer thread calls it. */
   private void flush() {
     long end = next.get();
     if (end == written) return;
+    toKeep.clear();
     batch.setLength(0);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
@@ -80,7 +134,9 @@ public final class CallLog implements AutoCloseable {
     }
     for (; written < end; written++) {
       CallRecord call = ring.get((int) (written % ring.length()));
-      if (call == null || !wanted(call)) continue;
+      if (call == null) continue;
+      toKeep.add(call);
+      if (!wanted(call)) continue;
       format(call, batch);
       if (batch.length() > 1 << 16) {
         out.print(batch);
@@ -89,6 +145,7 @@ public final class CallLog implements AutoCloseable {
     }
     out.print(batch);
     out.flush();
+    keep();
   }
 
   private boolean wanted(CallRecord call) {

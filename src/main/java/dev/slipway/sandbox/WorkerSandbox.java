@@ -132,7 +132,7 @@ public final class WorkerSandbox implements Sandbox {
   public WorkerSandbox(SandboxLimits limits, String heap, int niceness, boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
-    this.shares = new WorkerShares(limits.poolSize());
+    this.shares = new WorkerShares(limits.poolSize(), limits.timeout());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits);

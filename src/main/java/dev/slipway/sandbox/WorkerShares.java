@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  *       {@link #SLOW_RUN}, or was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
  *       run goes only to an idle worker, which takes nothing else until it ends, so no other
  *       script's run waits behind it; at most {@link #guardedPerEndpoint} of its runs (and of its
- *       org's guarded runs) go at once, which leaves a worker to everyone else; and at most
- *       {@link #guardedWaiting} of them wait for a worker, the rest being refused at once (503,
- *       {@code Retry-After}). A new script is not guarded until it is slow: its first run that
+ *       org's guarded runs) go at once, which leaves a worker to everyone else; and only as many
+ *       of them wait for a worker as could start within the longest wait for one, by how long its
+ *       runs took lately (at least {@link #guardedWaiting}), the rest being refused at once (503,
+ *       {@code Retry-After}) rather than after that wait. A new script is not guarded until it is slow: its first run that
  *       loops holds a worker for one timeout at most before the guard applies.
  *   <li>A script that ran a worker out of memory is guarded; one that does so again within
  *       {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for 10 s, twice as long
@@ -44,12 +45,15 @@ final class WorkerShares {
 
   private final int guardedPerEndpoint;
   private final int guardedWaiting;
+  private final long maxWaitNanos;
   private final Map<Owner, State> owners = new HashMap<>();
   private final Map<Long, int[]> guardedRunningPerOrg = new HashMap<>();
 
-  WorkerShares(int workers) {
+  /** @param maxWait how long a run waits for a worker before it is refused */
+  WorkerShares(int workers, Duration maxWait) {
     this.guardedPerEndpoint = Math.max(1, workers - 1);
-    this.guardedWaiting = Math.max(64, 32 * workers);
+    this.guardedWaiting = Math.max(4, 2 * workers);
+    this.maxWaitNanos = maxWait.toNanos();
   }
 
   /** One owner's record. */
@@ -57,6 +61,8 @@ final class WorkerShares {
     final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos());
     int guardedRunning;
     int guardedWaiting;
+    /** A moving average of how long its runs took, in nanoseconds. */
+    long usualNanos;
     int strikes;
     long lastStrike;
     long quarantinedUntil;
@@ -87,9 +93,11 @@ final class WorkerShares {
     return state(owner).guardedRunning < guardedPerEndpoint && guardedRunningOf(owner.org())[0] < guardedPerEndpoint;
   }
 
-  /** Whether the owner already has its share of guarded runs waiting, so another is refused. */
+  /** Whether the owner already has as many guarded runs waiting as could start in time, so another is refused. */
   boolean waitingFull(Owner owner) {
-    return state(owner).guardedWaiting >= guardedWaiting;
+    State state = state(owner);
+    long usual = Math.max(state.usualNanos, TimeUnit.MILLISECONDS.toNanos(1));
+    return state.guardedWaiting >= Math.max(guardedWaiting, guardedPerEndpoint * (maxWaitNanos / usual));
   }
 
   void waits(Owner owner, int change) {
@@ -115,6 +123,7 @@ final class WorkerShares {
       guardedRunningOf(owner.org())[0]--;
     }
     state.behaviour.finished(took, now);
+    state.usualNanos = state.usualNanos == 0 ? took : state.usualNanos + (took - state.usualNanos) / 8;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;

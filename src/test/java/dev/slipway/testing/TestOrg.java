@@ -41,6 +41,11 @@ public final class TestOrg {
     return new TestOrg(slipway, slug, slipway.signIn(email, Optional.of(slug)));
   }
 
+  /** The same org, signed in the same, on another server on the same database (one started after a restart). */
+  public TestOrg on(TestSlipway restarted) {
+    return new TestOrg(restarted, slug, ownerToken);
+  }
+
   public String slug() {
     return slug;
   }

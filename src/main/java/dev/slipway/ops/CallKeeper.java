@@ -1,0 +1,29 @@
+package dev.slipway.ops;
+
+import java.util.List;
+
+/** Where {@link CallLog} keeps calls past its ring, so that they outlive a restart. */
+public interface CallKeeper {
+  /** Keeps a batch of calls (those no org's endpoint served may be left out). */
+  void write(List<CallRecord> calls) throws Exception;
+
+  /** Up to {@code limit} of the org's kept calls, newest first. */
+  List<CallRecord> recent(long org, int limit) throws Exception;
+
+  /** Drops what is no longer to be kept. */
+  void prune() throws Exception;
+
+  /** Keeps nothing: the ring is all there is. */
+  CallKeeper NONE = new CallKeeper() {
+    @Override
+    public void write(List<CallRecord> calls) {}
+
+    @Override
+    public List<CallRecord> recent(long org, int limit) {
+      return List.of();
+    }
+
+    @Override
+    public void prune() {}
+  };
+}
