@@ -54,8 +54,6 @@ public final class ScriptSandbox implements Sandbox {
   /** Free slots, most recently used first, so a few warm contexts serve light load. */
   private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
   private final ScheduledExecutorService watchdog;
-  /** How long the TypeScript compiler stays loaded after its last use. */
-  private static final java.time.Duration TYPESCRIPT_IDLE = java.time.Duration.ofSeconds(30);
   private volatile boolean closed;
   private final boolean optimizing;
   private final java.util.concurrent.atomic.AtomicLong engineFailures = new java.util.concurrent.atomic.AtomicLong();
@@ -112,7 +110,6 @@ public final class ScriptSandbox implements Sandbox {
     });
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
     watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
-    watchdog.scheduleWithFixedDelay(() -> typeScript.closeIfIdle(TYPESCRIPT_IDLE), 10, 10, TimeUnit.SECONDS);
   }
 
   @Override
@@ -140,6 +137,11 @@ public final class ScriptSandbox implements Sandbox {
     return moduleLoads.get();
   }
 
+  /** Loads the TypeScript transform now, if it is not loaded yet, rather than at the first TypeScript compile. */
+  public void loadTypeScript() {
+    typeScript.load();
+  }
+
   public SandboxLimits limits() {
     return limits;
   }
@@ -147,8 +149,7 @@ public final class ScriptSandbox implements Sandbox {
   /**
    * Checks and prepares a script. {@code source} is the body of an async function receiving
    * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
-   * the line in {@code source}. (For TypeScript, errors only JavaScript rejects, such as a
-   * repeated {@code let}, are reported at the line of the generated JavaScript.) Import
+   * the line in {@code source} (the TypeScript transform keeps lines where they were). Import
    * declarations of {@code "zod"} become calls the prelude serves ({@link Modules}); importing any
    * other module is a compile error.
    *
@@ -178,9 +179,13 @@ public final class ScriptSandbox implements Sandbox {
         // second for the first load in a JVM, interpreted; tens of milliseconds after that)
         context.preload(Modules.ZOD);
       }
-      if (language == ScriptLanguage.JAVASCRIPT) {
-        checkBody(name, body, context);
-      }
+      checkBody(name, switch (language) {
+        case JAVASCRIPT -> body;
+        // the transform keeps the wrapper as JavaScript writes it; a body that closed it leaves it elsewhere
+        case TYPESCRIPT -> javascript.startsWith(Prelude.WRAPPER_START) && javascript.endsWith(Prelude.WRAPPER_END)
+            ? javascript.substring(Prelude.WRAPPER_START.length(), javascript.length() - Prelude.WRAPPER_END.length())
+            : "}";
+      }, context);
     } catch (PolyglotException e) {
       if (!e.isSyntaxError()) {
         throw e;

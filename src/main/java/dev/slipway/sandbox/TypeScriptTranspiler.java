@@ -12,47 +12,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Strips TypeScript to JavaScript with the TypeScript compiler itself ({@code transpileModule}, no
- * type checking), run from the {@code org.webjars.npm:typescript} jar. The compiler is trusted code,
- * so it gets its own context and engine, apart from the sandbox's pool and policy; it is created on
- * first use (loading the 9 MB compiler takes seconds) and used by one caller at a time.
+ * Strips TypeScript to JavaScript with Sucrase's TypeScript transform (no type checking), bundled
+ * into one script by {@code tools/sucrase/build.sh}. Sucrase keeps every line where it was, so an
+ * error in the generated JavaScript is at its author's line. It is 290 KB where the TypeScript
+ * compiler was 9 MB: it loads in well under a second, interpreted, where the compiler took 11–14 s
+ * and a hundred megabytes of every worker's heap. It is trusted code, so it gets its own context
+ * and engine, apart from the sandbox's pool and policy; it is created on first use or
+ * when a worker has warmed up ({@link #load}), stays loaded
+ * (a few megabytes), and is used by one caller at a time.
  */
 final class TypeScriptTranspiler implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TypeScriptTranspiler.class);
-  /** The bundled compiler's version; part of every cache key, so read once. */
-  private static final String VERSION = Resources.mavenVersion("org.webjars.npm", "typescript");
+  /** The bundled transform's version; part of every cache key, so read once. */
+  private static final String VERSION = "sucrase " + Resources.text("sucrase/VERSION").strip();
 
   private static final String TRANSPILE = """
       (function (source, fileName) {
-       const out = ts.transpileModule(source, {
-        fileName,
-        reportDiagnostics: true,
-        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false }
-       });
-       const errors = (out.diagnostics || [])
-        .filter(d => d.category === ts.DiagnosticCategory.Error)
-        .map(d => ({
-         line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
-         message: ts.flattenDiagnosticMessageText(d.messageText, '\\n')
-        }));
-       if (errors.length === 0) {
-        // a body that closes the wrapper (e.g. "}); more(); (function () {") is valid TypeScript
-        const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-        const only = file.statements.length === 1 ? file.statements[0] : undefined;
-        if (!only || !ts.isExpressionStatement(only) || !ts.isParenthesizedExpression(only.expression)
-          || !ts.isFunctionExpression(only.expression.expression) || only.expression.expression.end !== source.length - 1) {
-         errors.push({ line: 0, message: 'the script closes the function it is wrapped in (unbalanced braces)' });
-        }
+       try {
+        return JSON.stringify({ javascript: stripTypes(source, fileName), errors: [] });
+       } catch (e) {
+        // "Error transforming <file>: <detail> (<line>:<column>)"
+        const message = String(e && e.message || e).replace(/^Error transforming [^:]*: /, '');
+        const at = /\\((\\d+):(\\d+)\\)$/.exec(message);
+        return JSON.stringify({ errors: [{ line: at ? Number(at[1]) : 0, message: at ? message.slice(0, at.index).trim() : message }] });
        }
-       return JSON.stringify({ javascript: out.outputText, errors });
       })
       """;
 
   private final JsonCodec json;
   private final boolean optimizingRuntime;
   private final TranspileCache cache;
-  private long lastUsed;
   private Context context;
   private Value transpile;
 
@@ -63,7 +53,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
     this.cache = cache;
   }
 
-  /** Whether the TypeScript compiler has been loaded (sources found in the cache never load it). */
+  /** Whether the transform has been loaded (sources found in the cache never load it). */
   synchronized boolean loaded() {
     return transpile != null;
   }
@@ -73,7 +63,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
    * fails on the first syntactic error. Line numbers are those of {@code source}.
    */
   synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
-    // the compiler's version is part of the key: another compiler may emit other JavaScript
+    // the transform's version is part of the key: another may emit other JavaScript
     String key = Json.sha256(VERSION + "\n" + source);
     var cached = cache.get(key);
     if (cached.isPresent()) return cached.get();
@@ -82,12 +72,16 @@ final class TypeScriptTranspiler implements AutoCloseable {
     return javascript;
   }
 
-  @SuppressWarnings("unchecked")
-  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
-    lastUsed = System.nanoTime();
+  /** Loads the transform, unless it is loaded. */
+  synchronized void load() {
     if (transpile == null) {
       start();
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
+    load();
     String result = transpile.execute(source, scriptName + ".ts").asString();
     Map<String, Object> output = (Map<String, Object>) json.read(result);
     List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");
@@ -100,35 +94,23 @@ final class TypeScriptTranspiler implements AutoCloseable {
 
   private void start() {
     long begin = System.nanoTime();
-    String path = "META-INF/resources/webjars/typescript/" + VERSION + "/lib/typescript.js";
-    String compiler = Resources.text(path);
+    String transform = Resources.text("sucrase/sucrase.js");
     var builder = Context.newBuilder("js")
         .out(OutputStream.nullOutputStream())
         .err(OutputStream.nullOutputStream())
         // the sandbox logs whether the JIT is active; this context needs no second warning
         .option("engine.WarnInterpreterOnly", "false");
     if (optimizingRuntime) {
-      // Never JIT-compile the TypeScript compiler: it is megabytes of code that would keep
-      // the Truffle compiler threads busy for minutes after each save, taking CPU from
-      // requests, while a transpile runs fast enough interpreted (tens of ms). The option
-      // is marked experimental; it is set on this trusted, Slipway-owned context only.
+      // Never JIT-compile the transform: a save transpiles one script, which runs fast enough
+      // interpreted, and compiling the transform would keep the Truffle compiler threads busy,
+      // taking CPU from requests. The option is marked experimental; it is set on this trusted,
+      // Slipway-owned context only.
       builder.allowExperimentalOptions(true).option("engine.Compilation", "false");
     }
     context = builder.build();
-    context.eval(Source.newBuilder("js", compiler, "typescript.js").buildLiteral());
+    context.eval(Source.newBuilder("js", transform, "sucrase.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
-    LOG.info("TypeScript {} compiler loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
-  }
-
-  /**
-   * Unloads the compiler when nothing was transpiled for {@code idle}: it holds a large heap that
-   * every garbage collection would otherwise keep scanning. The next transpile loads it again.
-   */
-  synchronized void closeIfIdle(java.time.Duration idle) {
-    if (context != null && System.nanoTime() - lastUsed > idle.toNanos()) {
-      LOG.info("TypeScript compiler unloaded after {} s unused", idle.toSeconds());
-      close();
-    }
+    LOG.info("TypeScript transform ({}) loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
   }
 
   @Override

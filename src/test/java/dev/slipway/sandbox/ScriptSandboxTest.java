@@ -152,7 +152,7 @@ class ScriptSandboxTest {
     assertThatThrownBy(() -> sandbox.compile("ts", "const a: number = 1;\n\nconst b: = 2;\nreturn a;", ScriptLanguage.TYPESCRIPT))
         .isInstanceOfSatisfying(ScriptCompileException.class, e -> {
           assertThat(e.line()).isEqualTo(3);
-          assertThat(e.detail()).isEqualTo("Type expected.");
+          assertThat(e.detail()).isEqualTo("Unexpected token");
         });
   }
 
@@ -162,6 +162,9 @@ class ScriptSandboxTest {
         ScriptLanguage.JAVASCRIPT)).isInstanceOf(ScriptCompileException.class);
     assertThatThrownBy(() -> sandbox.compile("escape", "return 1; }, function () {", ScriptLanguage.TYPESCRIPT))
         .isInstanceOf(ScriptCompileException.class);
+    assertThatThrownBy(() -> sandbox.compile("escape", "const n: number = 1; return n; }); globalThis.leak = 1; (function () {",
+        ScriptLanguage.TYPESCRIPT))
+        .isInstanceOfSatisfying(ScriptCompileException.class, e -> assertThat(e.detail()).contains("closes the function"));
   }
 
   @Test
