@@ -109,6 +109,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       config.http.prefer405over404 = true;
       config.jetty.host = host;
       config.jetty.port = port;
+      config.jetty.modifyServer(server -> server.setErrorHandler(new ProtocolErrors(SecurityHeaders.CONTROL_PLANE)));
       var routes = config.routes;
       routes.before(ctx -> {
         String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
