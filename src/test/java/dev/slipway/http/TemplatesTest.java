@@ -327,6 +327,43 @@ class TemplatesTest {
   }
 
   @Test
+  void the_list_sorts_by_the_timestamps_as_its_rows_spell_them() {
+    deployed("""
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "notes", "table": "sorting.notes", "permissions": {"read": ["public"], "create": ["public"]},
+                    "validation": {"body": "string"}}}""");
+    for (String body : List.of("first", "second")) {
+      assertThat(slipway.data("POST", "/api/notes", "{\"body\": \"" + body + "\"}", "application/json").status()).isEqualTo(201);
+    }
+    // field names as is: the rows have created_at, and so does ?sort=
+    assertThat(slipway.data("GET", "/api/notes").json().get(0).has("created_at")).isTrue();
+    assertThat(slipway.data("GET", "/api/notes?sort=-created_at").json().findValuesAsText("body")).containsExactly("second", "first");
+    assertThat(slipway.data("GET", "/api/notes?sort=updated_at").json().findValuesAsText("body")).containsExactly("first", "second");
+    Reply camel = slipway.data("GET", "/api/notes?sort=createdAt");
+    assertThat(camel.status()).isEqualTo(400);
+    assertThat(camel.errorPaths()).containsExactly("/query/sort");
+    assertThat(camel.body()).contains("created_at");
+    Reply config = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "validation": {"body": "string"},
+         "sort": ["createdAt"]}}""");
+    assertThat(config.status()).isEqualTo(422);
+    assertThat(config.errorPaths()).containsExactly("/config/sort/0");
+    assertThat(config.body()).contains("created_at");
+    // camelCase field names: createdAt, as the rows spell it
+    Reply camelConfig = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "fieldNames": "camelCase",
+         "validation": {"body": "string"}, "sort": ["createdAt", "-updatedAt"]}}""");
+    assertThat(camelConfig.status()).as(camelConfig.toString()).isEqualTo(422);
+    assertThat(camelConfig.errorPaths()).containsExactly("/config/sort/1");
+    Reply camelOk = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "fieldNames": "camelCase",
+         "validation": {"body": "string"}, "sort": ["createdAt", "updatedAt"]}}""");
+    assertThat(camelOk.status()).as(camelOk.toString()).isEqualTo(201);
+    assertThat(camelOk.json().path("openapi").path("paths").path("/api/memos").path("get").path("parameters").toString())
+        .contains("\"-createdAt\"", "\"updatedAt\"").doesNotContain("created_at");
+  }
+
+  @Test
   void rows_scoped_by_a_tenant_claim_are_shared_within_the_tenant_and_hidden_from_others() {
     Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
