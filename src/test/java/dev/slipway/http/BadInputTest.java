@@ -297,6 +297,39 @@ class BadInputTest {
   }
 
   @Test
+  void a_spec_with_mistakes_at_every_stage_gets_them_all_in_one_422() {
+    Reply reply = slipway.control("POST", "/api/endpoints", """
+        name: many-mistakes
+        method: FETCH
+        path: /api/many/:id
+        auth: { mode: jwt, jwt: { secret: "${secrets.NO_SUCH_SECRET}" } }
+        input:
+          params: { id: { type: string }, other: { type: string } }
+        steps:
+          - id: q
+            sql: select no_such_column from app.projects where id = :id
+            params: { id: "${input.params.id}" }
+          - id: r
+            sql: select :x as x
+          - id: broken
+            sql: 42
+          - id: after
+            when: "${steps.broken.rowCount > 0 &&}"
+            sql: select 1 as one
+        response:
+          body: "${steps.nope.rows}"
+        """, "application/yaml");
+    assertProblem(reply, 422, "invalid_spec");
+    // the schema, the spec's rules, expressions, secrets and SQL against the database: all at once
+    assertThat(reply.errorPaths()).contains("/method", "/steps/2/sql", "/input/params/other", "/steps/1/params",
+        "/steps/3/when", "/response/body", "/auth/jwt/secret", "/steps/0/sql");
+    assertThat(reply.body()).contains("no_such_column");
+    // the step that does not read is not blamed on the steps that read its output
+    assertThat(reply.errorPaths()).doesNotContain("/steps/3/sql");
+    assertThat(slipway.control("GET", "/api/endpoints/many-mistakes").status()).isEqualTo(404);
+  }
+
+  @Test
   void sql_that_does_not_fit_the_database_is_rejected_at_save_time_with_its_message() {
     Reply missingColumn = slipway.control("POST", "/api/endpoints", """
         name: missing-column
