@@ -305,6 +305,36 @@ class EndpointAuthTest {
         """, "application/yaml");
     assertThat(missingSecret.status()).isEqualTo(422);
     assertThat(missingSecret.errorPaths()).contains("/auth/jwt/secret");
+    // an HS256 key under 256 bits would fail every call: it fails the save, and a deploy made after it shrank
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(31) + "\"}", "application/json");
+    String shortSpec = """
+        name: short-jwt
+        method: GET
+        path: /short-jwt
+        auth: { mode: jwt, jwt: { secret: "${secrets.SHORT_JWT}" } }
+        """;
+    Reply shortSecret = slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml");
+    assertThat(shortSecret.status()).isEqualTo(422);
+    assertThat(shortSecret.errorPaths()).containsExactly("/auth/jwt/secret");
+    assertThat(shortSecret.body()).contains("31 bytes", "256 bits").doesNotContain("kkkk");
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(32) + "\"}", "application/json");
+    assertThat(slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml").status()).isEqualTo(201);
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(8) + "\"}", "application/json");
+    Reply deploy = slipway.control("POST", "/api/deploy", "{\"endpoints\": [\"short-jwt\"]}", "application/json");
+    assertThat(deploy.status()).as(deploy.toString()).isEqualTo(422);
+    assertThat(deploy.errorPaths()).containsExactly("/auth/jwt/secret");
+    // headers that frame the message are the server's, and a header value is one line
+    Reply framing = slipway.control("POST", "/api/endpoints", """
+        name: bad-headers
+        method: GET
+        path: /bad-headers
+        response:
+          headers: { Transfer-Encoding: chunked, Content-Length: "3", X-Two-Lines: "a\\r\\nSet-Cookie: x=1" }
+          body: { ok: true }
+        """, "application/yaml");
+    assertThat(framing.status()).isEqualTo(422);
+    assertThat(framing.errorPaths())
+        .containsExactlyInAnyOrder("/response/headers/Transfer-Encoding", "/response/headers/Content-Length", "/response/headers/X-Two-Lines");
     Reply rolesOnPublic = slipway.control("POST", "/api/endpoints", """
         name: bad-public
         method: GET
