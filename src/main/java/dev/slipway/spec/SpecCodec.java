@@ -75,7 +75,7 @@ public final class SpecCodec {
     var steps = new ArrayList<Step>();
     // steps may share an id when all but the last of them have a `when`: they are alternatives
     var unconditional = new HashSet<String>();
-    JsonNode stepNodes = node.path("steps");
+    JsonNode stepNodes = node.path("steps").isArray() ? node.get("steps") : MissingNode.getInstance();
     for (int i = 0; i < stepNodes.size(); i++) {
       JsonNode stepNode = stepNodes.get(i);
       String at = "/steps/" + i;

@@ -83,6 +83,8 @@ class BadInputTest {
             expect: one
         response: { status: 201, body: "${steps.created.row}" }
         """);
+    // the scripts below compile in the sandbox workers: on a busy machine they take a while to start
+    slipway.awaitSandboxWorkers();
     slipway.save("""
         name: spin
         method: POST
@@ -361,5 +363,58 @@ class BadInputTest {
     assertProblem(slipway.control("POST", "/api/deploy", "{\"endpoints\": [\"nope\"]}", "application/json"), 404, "endpoint_not_found");
     assertProblem(slipway.control("GET", "/api/nothing"), 404, "route_not_found");
     assertProblem(slipway.control("POST", "/api/releases/999999/rollback"), 404, "release_not_found");
+  }
+
+  // Requests that are not valid HTTP, refused by Jetty before any route sees them: problem+json
+  // with a stable code on both planes alike, and the connection closed.
+
+  private static List<Integer> planes() {
+    return List.of(slipway.dataPort(), slipway.controlPort());
+  }
+
+  private static void assertProblemOnBothPlanes(String request, int status, String code) {
+    for (int port : planes()) {
+      Reply reply = TestSlipway.raw(port, request.getBytes(StandardCharsets.ISO_8859_1));
+      String plane = port == slipway.dataPort() ? "data plane" : "control plane";
+      assertThat(reply.header("Content-Type")).as(plane + ": " + reply).isNotNull();
+      assertProblem(reply, status, code);
+      assertThat(reply.header("Connection")).as(plane).isEqualTo("close");
+      assertThat(reply.json().path("detail").asText()).as(plane).isNotBlank();
+      assertThat(reply.header("X-Content-Type-Options")).as(plane).isEqualTo("nosniff");
+      assertThat(reply.body()).as(plane).doesNotContain("<html");
+    }
+  }
+
+  @Test
+  void a_uri_too_long_is_414() {
+    assertProblemOnBothPlanes("GET /api/" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long");
+  }
+
+  @Test
+  void headers_too_large_are_431() {
+    assertProblemOnBothPlanes("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n", 431,
+        "headers_too_large");
+  }
+
+  @Test
+  void a_nul_byte_in_the_request_line_is_400() {
+    assertProblemOnBothPlanes("GET /api/he\u0000alth HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request");
+  }
+
+  @Test
+  void content_length_with_transfer_encoding_is_400() {
+    assertProblemOnBothPlanes("POST /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\n", 400, "bad_request");
+  }
+
+  @Test
+  void two_content_lengths_are_400() {
+    assertProblemOnBothPlanes("POST /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400,
+        "bad_request");
+  }
+
+  @Test
+  void an_unknown_http_version_is_505() {
+    assertProblemOnBothPlanes("GET /api/health HTTP/1.7\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
   }
 }
