@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * An endpoint's input contract, compiled: turns a request into the {@code input} value that
@@ -158,7 +159,7 @@ final class InputContract {
    * reads as Infinity, which no column stores as a number): a caller's mistake, named by its JSON
    * pointer, rather than the text "Infinity" in the database.
    */
-  static void outOfRange(Object value, String at, List<Violation> violations) {
+  private static void outOfRange(Object value, String at, List<Violation> violations) {
     switch (value) {
       case Double d when d.isInfinite() -> violations.add(new Violation(at, "is out of range: a number must lie within ±"
           + Double.MAX_VALUE));
@@ -177,7 +178,7 @@ final class InputContract {
    * BigInteger, for a {@code numeric} column) and the tree turned into what the reader reads by
    * {@code fromTree}: a rare case, so the common one keeps the fast reader.
    */
-  private static <T> T body(EndpointRequest request, BodyReader<T> reader, java.util.function.Function<JsonNode, T> fromTree) {
+  private static <T> T body(EndpointRequest request, BodyReader<T> reader, Function<JsonNode, T> fromTree) {
     byte[] bytes = request.body();
     if (bytes.length == 0) return null;
     String type = request.contentType();

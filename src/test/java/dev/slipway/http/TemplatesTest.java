@@ -389,7 +389,7 @@ class TemplatesTest {
     assertThat(call("DELETE", "/api/invoices/" + id, acmeTwo, null).status()).isEqualTo(204);
 
     Reply reserved = post("/api/consumer-keys", "{\"name\": \"x\", \"roles\": [\"clerk\"], \"claims\": {\"sub\": \"admin\", \"org\": 7}}");
-    assertThat(reserved.status()).isEqualTo(400);
+    assertThat(reserved.status()).isEqualTo(422);
     assertThat(reserved.errorPaths()).containsExactly("/claims/sub", "/claims/org");
   }
 
