@@ -71,7 +71,10 @@ public final class SpecCodec {
     var unread = violations.stream().map(Violation::path).filter(p -> !p.isEmpty()).toList();
     Predicate<String> reads = at -> unread.stream().noneMatch(p -> p.equals(at) || p.startsWith(at + "/"));
 
-    var input = reads.test("/input") ? input(node.path("input"), violations) : EndpointSpec.Input.NONE;
+    // a part with problems of its own is left out of what later checks see, as a step is below
+    int beforeInput = violations.size();
+    var read = reads.test("/input") ? input(node.path("input"), violations) : EndpointSpec.Input.NONE;
+    var input = violations.size() == beforeInput ? read : EndpointSpec.Input.NONE;
     var steps = new ArrayList<Step>();
     // steps may share an id when all but the last of them have a `when`: they are alternatives
     var unconditional = new HashSet<String>();
@@ -98,7 +101,9 @@ public final class SpecCodec {
     }
     String path = node.path("path").asText("");
     if (reads.test("/path")) checkPathParams(path, input, violations);
-    Auth auth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
+    int beforeAuth = violations.size();
+    Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
+    Auth auth = violations.size() == beforeAuth ? readAuth : Auth.PUBLIC;
     Optional<Cors> cors = reads.test("/cors") ? cors(node.path("cors")) : Optional.empty();
     Duration timeout = reads.test("/statementTimeout") ? statementTimeout(node.path("statementTimeout"))
         : EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
