@@ -14,7 +14,10 @@ import dev.slipway.store.EndpointVersion;
 import dev.slipway.security.Actor;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Platform;
+import dev.slipway.spec.Violation;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,10 +58,7 @@ public final class Versions {
         }
         ((ObjectNode) node).put("name", name.get());
       }
-      EndpointSpec spec = codec.decode(node);
-      compiler.compile(spec, actor.orgId(), 0, 0);
-      compiler.checkSql(spec, actor.orgId());
-      compiler.checkOutbound(spec, actor.orgId());
+      EndpointSpec spec = check(codec.decodeAll(node), actor.orgId());
       String canonical = Json.canonical(node);
       return platform.inOrg(actor.orgId(), c -> {
         var saved = store.save(c, actor.orgId(), spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);
@@ -70,6 +70,35 @@ public final class Versions {
     } catch (InvalidSpecException e) {
       throw ProblemException.unprocessable("invalid_spec", "The spec has " + e.violations().size() + " problem(s).", e.violations());
     }
+  }
+
+  /**
+   * Runs every check on what of the spec reads, whatever the checks before found: the spec's
+   * schema and rules, its expressions and scripts, its SQL against the database, its outbound
+   * URLs; one exception with every problem, so that an author fixes them in one round.
+   */
+  private EndpointSpec check(SpecCodec.Decoded decoded, long orgId) throws InvalidSpecException {
+    var violations = new ArrayList<Violation>(decoded.violations());
+    EndpointSpec spec = decoded.spec();
+    List<SpecCheck> checks = List.of(
+        () -> compiler.compile(spec, orgId, 0, 0),
+        () -> compiler.checkSql(spec, orgId),
+        () -> compiler.checkOutbound(spec, orgId));
+    for (SpecCheck check : checks) {
+      try {
+        check.run();
+      } catch (InvalidSpecException e) {
+        e.violations().stream().filter(v -> !violations.contains(v)).forEach(violations::add);
+      }
+    }
+    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+    return spec;
+  }
+
+  /** One of the checks a spec passes before it is saved. */
+  @FunctionalInterface
+  private interface SpecCheck {
+    void run() throws InvalidSpecException;
   }
 
   /** The version compiled for preview; compiled once per version. */

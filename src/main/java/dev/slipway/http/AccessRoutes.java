@@ -154,7 +154,7 @@ final class AccessRoutes {
       scopes.add(scope);
     }
     Instant expires = expiresAt(body, violations);
-    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_request", "The key request is not valid.", violations);
     checkScopesHeld(caller, scopes);
     String token = "slw_" + SignIn.randomToken();
     Instant expiresAt = expires;
@@ -218,12 +218,12 @@ final class AccessRoutes {
     JsonNode body = Api.jsonBody(ctx);
     String email = Api.text(body, "email").strip();
     if (!email.matches("[^@\\s]+@[^@\\s]+")) {
-      throw ProblemException.badRequest("invalid_request", "'" + email + "' is not an email address.", List.of(new Violation("/email", "not an email address")));
+      throw ProblemException.unprocessable("invalid_request", "'" + email + "' is not an email address.", List.of(new Violation("/email", "not an email address")));
     }
     Role role = role("/role", Api.text(body, "role"));
     Optional<String> password = Api.optionalText(body, "password");
     String weakness = password.map(Passwords::weakness).orElse(null);
-    if (weakness != null) throw ProblemException.badRequest("weak_password", "The password " + weakness + ".", List.of(new Violation("/password", weakness)));
+    if (weakness != null) throw ProblemException.unprocessable("weak_password", "The password " + weakness + ".", List.of(new Violation("/password", weakness)));
     String hash = password.map(Passwords::hash).orElse(null);
     var existing = services.platform().system(c -> services.identities().userByEmail(c, email));
     var member = services.platform().inOrg(actor.orgId(), c -> {
@@ -329,9 +329,10 @@ final class AccessRoutes {
         claims.put(claim.getKey(), claim.getValue().asText());
       }
     });
-    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The key request is not valid.", violations);
-    String token = services.consumerKeys().create(Api.actor(ctx), name, List.copyOf(roles), claims, expires);
-    Api.json(ctx, 201, Map.of("name", name, "roles", roles, "claims", claims, "token", token, "prefix", Bootstrap.prefixOf(token)));
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_request", "The key request is not valid.", violations);
+    var created = services.consumerKeys().create(Api.actor(ctx), name, List.copyOf(roles), claims, expires);
+    Api.json(ctx, 201, Map.of("id", created.id(), "name", name, "roles", roles, "claims", claims, "token", created.token(),
+        "prefix", Bootstrap.prefixOf(created.token())));
   }
 
   private void revokeConsumerKey(Context ctx) throws SQLException {
@@ -402,7 +403,7 @@ final class AccessRoutes {
   private void putEgress(Context ctx) throws SQLException {
     JsonNode list = Api.jsonBody(ctx).get("allow");
     if (list == null || !list.isArray()) {
-      throw ProblemException.badRequest("invalid_request", "The body needs 'allow', a list of host names, *.wildcard hosts "
+      throw ProblemException.unprocessable("invalid_request", "The body needs 'allow', a list of host names, *.wildcard hosts "
           + "and CIDR blocks (an empty list allows any public destination).", List.of(new Violation("/allow", "required array")));
     }
     var entries = new ArrayList<String>();
@@ -442,7 +443,7 @@ final class AccessRoutes {
         return Optional.empty();
       }
     });
-    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_query", "The audit query is not valid.", violations);
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_query", "The audit query is not valid.", violations);
     int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
     var filter = new AuditStore.Filter(Optional.ofNullable(ctx.queryParam("action")), Optional.ofNullable(ctx.queryParam("actor")),
         outcome, since, before, limit);
@@ -473,7 +474,7 @@ final class AccessRoutes {
   }
 
   private static Role role(String pointer, String id) {
-    return Role.parse(id).orElseThrow(() -> ProblemException.badRequest("invalid_request",
+    return Role.parse(id).orElseThrow(() -> ProblemException.unprocessable("invalid_request",
         "'" + id + "' is not a role; use owner, admin, member or viewer.", List.of(new Violation(pointer, "unknown role"))));
   }
 

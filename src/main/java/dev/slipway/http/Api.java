@@ -34,18 +34,21 @@ final class Api {
     }
     try {
       JsonNode node = Json.MAPPER.readTree(ctx.bodyAsBytes());
-      if (node == null || !node.isObject()) throw ProblemException.badRequest("malformed_json", "The body must be a JSON object.", List.of());
+      // JSON, but not the object every route takes: a mistake in what was sent, not in how
+      if (node == null || !node.isObject()) {
+        throw ProblemException.unprocessable("invalid_request", "The body must be a JSON object.", List.of(new Violation("", "must be an object")));
+      }
       return node;
     } catch (java.io.IOException e) {
       throw ProblemException.badRequest("malformed_json", "The body is not valid JSON.", List.of());
     }
   }
 
-  /** A required, non-blank string field; a 400 naming it otherwise. */
+  /** A required, non-blank string field; a 422 naming it otherwise. */
   static String text(JsonNode body, String field) {
     JsonNode value = body.get(field);
     if (value == null || !value.isTextual() || value.asText().isBlank()) {
-      throw ProblemException.badRequest("invalid_request", "The body needs '" + field + "', a non-empty string.",
+      throw ProblemException.unprocessable("invalid_request", "The body needs '" + field + "', a non-empty string.",
           List.of(new Violation("/" + field, "required string")));
     }
     return value.asText();
@@ -55,7 +58,7 @@ final class Api {
     JsonNode value = body.get(field);
     if (value == null || value.isNull()) return Optional.empty();
     if (!value.isTextual()) {
-      throw ProblemException.badRequest("invalid_request", "'" + field + "' must be a string.",
+      throw ProblemException.unprocessable("invalid_request", "'" + field + "' must be a string.",
           List.of(new Violation("/" + field, "must be a string")));
     }
     return Optional.of(value.asText());

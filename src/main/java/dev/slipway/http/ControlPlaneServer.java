@@ -44,6 +44,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.validation.ValidationException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,6 +110,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       config.http.prefer405over404 = true;
       config.jetty.host = host;
       config.jetty.port = port;
+      config.jetty.modifyServer(server -> server.setErrorHandler(new ProtocolErrors(SecurityHeaders.CONTROL_PLANE)));
       var routes = config.routes;
       routes.before(ctx -> {
         String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
@@ -157,6 +159,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         problem(ctx, e);
       });
       routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
+      routes.exception(ValidationException.class, (e, ctx) -> problem(ctx, invalidQuery(e)));
       routes.exception(Exception.class, (e, ctx) -> {
         String requestId = Api.requestId(ctx);
         LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
@@ -176,6 +179,14 @@ public final class ControlPlaneServer implements AutoCloseable {
       case 413 -> new ProblemException(413, "body_too_large", title, "The body is larger than the limit.");
       default -> new ProblemException(status, "http_" + status, title, e.getMessage());
     };
+  }
+
+  /** A query parameter Javalin could not read as its type ({@code ?limit=many}): a 422 naming it, as every validation mistake. */
+  private static ProblemException invalidQuery(ValidationException e) {
+    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    e.getErrors().forEach((name, errors) -> errors.forEach(error -> violations.add(new dev.slipway.spec.Violation("/query/" + name,
+        "TYPE_CONVERSION_FAILED".equals(error.getMessage()) ? "'" + error.value + "' is not a number" : error.getMessage()))));
+    return ProblemException.unprocessable("invalid_query", "The query is not valid.", violations);
   }
 
   public ControlPlaneServer start() {
@@ -324,12 +335,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     JsonNode request = Api.jsonBody(ctx);
     JsonNode code = request.get("code");
     if (code == null || !code.isTextual() || code.asText().isBlank()) {
-      throw ProblemException.badRequest("invalid_request", "The body needs 'code', a non-empty string.",
+      throw ProblemException.unprocessable("invalid_request", "The body needs 'code', a non-empty string.",
           List.of(new dev.slipway.spec.Violation("/code", "required string")));
     }
     JsonNode context = request.path("context");
     if (!context.isMissingNode() && !context.isNull() && !context.isObject()) {
-      throw ProblemException.badRequest("invalid_request", "'context' must be an object.",
+      throw ProblemException.unprocessable("invalid_request", "'context' must be an object.",
           List.of(new dev.slipway.spec.Violation("/context", "must be an object")));
     }
     ScriptLanguage language = "javascript".equals(request.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
@@ -448,7 +459,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
     var remove = new ArrayList<String>();
     request.path("remove").forEach(node -> remove.add(node.asText()));
-    if (!violations.isEmpty()) throw ProblemException.badRequest("invalid_request", "The deploy request is not valid.", violations);
+    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_request", "The deploy request is not valid.", violations);
     Optional<String> note = request.path("note").isTextual() ? Optional.of(request.get("note").asText()) : Optional.empty();
     Release release = services.deployer().deploy(Api.actor(ctx), new Deployer.DeployRequest(targets, remove, note));
     Api.json(ctx, 201, release(release));

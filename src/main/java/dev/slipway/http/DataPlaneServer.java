@@ -78,7 +78,7 @@ public final class DataPlaneServer implements AutoCloseable {
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
     server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls, threads, new Lanes(threads, databaseLanes)));
-    server.setErrorHandler(DataPlaneServer::protocolError);
+    server.setErrorHandler(new ProtocolErrors(SecurityHeaders.DATA_PLANE));
   }
 
   public DataPlaneServer start() throws Exception {
@@ -93,17 +93,6 @@ public final class DataPlaneServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     server.stop();
-  }
-
-  /** Jetty's own rejections (a malformed request line, headers too large) as problem+json too. */
-  private static boolean protocolError(Request request, Response response, Callback callback) {
-    int status = response.getStatus() >= 400 ? response.getStatus() : 400;
-    var problem = new ProblemException(status, "bad_request", org.eclipse.jetty.http.HttpStatus.getMessage(status),
-        "The request could not be read as HTTP.");
-    // Jetty closes the connection after such an error; say so, or a client would reuse it.
-    send(response, callback, status, Map.of("Content-Type", Problems.CONTENT_TYPE, "Connection", "close"),
-        Problems.body(problem, "", null), null);
-    return true;
   }
 
   /**
@@ -167,18 +156,12 @@ public final class DataPlaneServer implements AutoCloseable {
     }
   }
 
-  /** Headers every data-plane answer carries unless the endpoint set its own. */
-  private static final Map<String, String> SECURITY_HEADERS = Map.of(
-      "X-Content-Type-Options", "nosniff",
-      "X-Frame-Options", "DENY",
-      "Referrer-Policy", "no-referrer");
-
   private static void send(Response response, Callback callback, int status, Map<String, String> headers,
       byte[] body, String requestId) {
     response.setStatus(status);
     var fields = response.getHeaders();
     headers.forEach(fields::put);
-    SECURITY_HEADERS.forEach((name, value) -> {
+    SecurityHeaders.DATA_PLANE.forEach((name, value) -> {
       if (!fields.contains(name)) fields.put(name, value);
     });
     if (requestId != null) fields.put(RequestIds.HEADER, requestId);

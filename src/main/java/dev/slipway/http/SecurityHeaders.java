@@ -2,8 +2,14 @@ package dev.slipway.http;
 
 import java.util.Map;
 
-/** Headers every platform API response carries: no sniffing, no framing, no caching, no referrer. */
+/** Headers each plane's answers carry: no sniffing, no framing, no referrer; on the platform API no caching either. */
 final class SecurityHeaders {
+  /** Every data-plane answer carries these unless the endpoint set its own. */
+  static final Map<String, String> DATA_PLANE = Map.of(
+      "X-Content-Type-Options", "nosniff",
+      "X-Frame-Options", "DENY",
+      "Referrer-Policy", "no-referrer");
+
   static final Map<String, String> CONTROL_PLANE = Map.of(
       "X-Content-Type-Options", "nosniff",
       "X-Frame-Options", "DENY",

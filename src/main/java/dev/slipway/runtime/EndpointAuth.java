@@ -59,6 +59,9 @@ sealed interface EndpointAuth {
    * Compiles the spec's auth; problems are violations at {@code /auth}. {@code egress} fetches a
    * JWKS URL (null: none is fetched, and tokens of such an endpoint are never verified).
    */
+  /** The shortest HS256 key accepted: 256 bits, as RFC 7518 requires. */
+  int HS256_MIN_KEY_BYTES = 32;
+
   static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, Egress egress, List<Violation> violations) {
     return switch (auth.mode()) {
       case PUBLIC -> Public.INSTANCE;
@@ -190,7 +193,7 @@ sealed interface EndpointAuth {
       Processor built = bySecret.get();
       if (built == null || !built.secret().equals(value)) {
         byte[] key = value.getBytes(StandardCharsets.UTF_8);
-        if (key.length < 32) throw new IllegalStateException("the JWT secret '" + secretName.get() + "' is shorter than 256 bits");
+        if (key.length < HS256_MIN_KEY_BYTES) throw new IllegalStateException("the JWT secret '" + secretName.get() + "' is shorter than 256 bits");
         built = new Processor(value, processor(new ImmutableSecret<>(key), Set.of(JWSAlgorithm.HS256), settings));
         bySecret.set(built);
       }

@@ -15,6 +15,7 @@ import dev.slipway.spec.Step;
 import dev.slipway.spec.Violation;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,9 +94,14 @@ public final class EndpointCompiler {
     }
     ResponseTemplate response = response(spec.response(), "/response", before, violations);
     EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, hosts.egress(), violations);
-    spec.auth().jwt().flatMap(jwt -> jwt.secretName()).ifPresent(name -> {
-      if (orgId != 0 && !secrets.values(orgId).containsKey(name)) {
+    spec.auth().jwt().flatMap(jwt -> jwt.secretName()).filter(name -> orgId != 0).ifPresent(name -> {
+      String value = secrets.values(orgId).get(name);
+      if (value == null) {
         violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
+      } else if (value.getBytes(StandardCharsets.UTF_8).length < EndpointAuth.HS256_MIN_KEY_BYTES) {
+        // checked again on every call (the secret may change); here it is found before serving
+        violations.add(new Violation("/auth/jwt/secret", "the secret '" + name + "' is " + value.getBytes(StandardCharsets.UTF_8).length
+            + " bytes long; an HS256 key needs at least " + EndpointAuth.HS256_MIN_KEY_BYTES + " (256 bits)"));
       }
     });
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
@@ -172,10 +178,19 @@ public final class EndpointCompiler {
     }
   }
 
+  /** Headers that frame the message, which the server writes: an endpoint setting one would corrupt its answers. */
+  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
+
   private ResponseTemplate response(EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
     Map<String, Template> headers = new LinkedHashMap<>();
-    response.headers().forEach((name, value) ->
-        headers.put(name, templates.compile(value, at + "/headers/" + name, earlier, violations)));
+    response.headers().forEach((name, value) -> {
+      if (FRAMING_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        violations.add(new Violation(at + "/headers/" + name, "the server sets " + name + " itself; an endpoint's would break the answer"));
+      } else if (value.isTextual() && value.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+        violations.add(new Violation(at + "/headers/" + name, "a header value may not hold a line break or NUL"));
+      }
+      headers.put(name, templates.compile(value, at + "/headers/" + name, earlier, violations));
+    });
     return new ResponseTemplate(
         templates.compile(response.status(), at + "/status", earlier, violations),
         headers,

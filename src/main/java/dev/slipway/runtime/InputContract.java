@@ -1,6 +1,7 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * An endpoint's input contract, compiled: turns a request into the {@code input} value that
@@ -126,9 +128,14 @@ final class InputContract {
       headerValues = declared;
     }
 
-    JsonNode bodyNode = bodyAsTree ? Objects.requireNonNullElse(body(request, Json.MAPPER::readTree), NullNode.instance) : null;
-    Object bodyValue = bodyAsTree ? Json.plain(bodyNode) : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class));
-    body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
+    JsonNode bodyNode = bodyAsTree
+        ? Objects.requireNonNullElse(body(request, Json.MAPPER::readTree, tree -> tree), NullNode.instance) : null;
+    Object bodyValue = bodyAsTree ? Json.plain(bodyNode)
+        : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class), Json::plain);
+    int before = violations.size();
+    outOfRange(bodyValue, "/body", violations);
+    // a number that overflowed would only be misreported by the schema (Infinity is a "number")
+    if (violations.size() == before) body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
 
     if (!violations.isEmpty()) {
       throw ProblemException.badRequest("invalid_input", "The request does not match the endpoint's input contract.", violations);
@@ -147,8 +154,31 @@ final class InputContract {
     T read(byte[] json) throws IOException;
   }
 
-  /** The body read by {@code reader}; null when there is none (or only white space), as Jackson reads it. */
-  private static <T> T body(EndpointRequest request, BodyReader<T> reader) {
+  /**
+   * Adds a violation at each number of {@code value} too large for a double ({@code 1e999999}
+   * reads as Infinity, which no column stores as a number): a caller's mistake, named by its JSON
+   * pointer, rather than the text "Infinity" in the database.
+   */
+  private static void outOfRange(Object value, String at, List<Violation> violations) {
+    switch (value) {
+      case Double d when d.isInfinite() -> violations.add(new Violation(at, "is out of range: a number must lie within ±"
+          + Double.MAX_VALUE));
+      case Map<?, ?> map -> map.forEach((key, item) -> outOfRange(item,
+          at + "/" + key.toString().replace("~", "~0").replace("/", "~1"), violations));
+      case List<?> list -> {
+        for (int i = 0; i < list.size(); i++) outOfRange(list.get(i), at + "/" + i, violations);
+      }
+      case null, default -> {}
+    }
+  }
+
+  /**
+   * The body read by {@code reader}; null when there is none (or only white space), as Jackson
+   * reads it. An integer beyond 64 bits, which the reader refuses, is read again exactly (a
+   * BigInteger, for a {@code numeric} column) and the tree turned into what the reader reads by
+   * {@code fromTree}: a rare case, so the common one keeps the fast reader.
+   */
+  private static <T> T body(EndpointRequest request, BodyReader<T> reader, Function<JsonNode, T> fromTree) {
     byte[] bytes = request.body();
     if (bytes.length == 0) return null;
     String type = request.contentType();
@@ -158,7 +188,11 @@ final class InputContract {
     }
     if (isBlank(bytes)) return null;
     try {
-      return reader.read(bytes);
+      try {
+        return reader.read(bytes);
+      } catch (InputCoercionException e) {
+        return fromTree.apply(Json.readWideIntegers(bytes));
+      }
     } catch (StreamConstraintsException e) {
       throw ProblemException.badRequest("malformed_json", "The body is too deeply nested or too large: " + e.getOriginalMessage(), List.of());
     } catch (JsonProcessingException e) {

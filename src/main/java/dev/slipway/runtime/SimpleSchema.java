@@ -203,7 +203,7 @@ final class SimpleSchema {
   private boolean hasType(Object value) {
     return switch (type) {
       case STRING -> value instanceof String;
-      case INTEGER -> value instanceof Long || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
+      case INTEGER -> value instanceof Long || value instanceof java.math.BigInteger || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
       case NUMBER -> value instanceof Number;
       case BOOLEAN -> value instanceof Boolean;
       case OBJECT -> value instanceof Map;
@@ -224,6 +224,7 @@ final class SimpleSchema {
       case null -> "null";
       case String ignored -> "string";
       case Long ignored -> "integer";
+      case java.math.BigInteger ignored -> "integer";
       case Number ignored -> "number";
       case Boolean ignored -> "boolean";
       case List<?> ignored -> "array";

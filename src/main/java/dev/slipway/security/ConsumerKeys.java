@@ -73,10 +73,13 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
     }
   }
 
+  /** A key just made: its id, and its token, which is shown this once. */
+  public record Created(long id, String token) {}
+
   /** Creates a key; the token is returned here only. */
-  public String create(Actor actor, String name, List<String> roles, Map<String, String> claims, Instant expiresAt) throws SQLException {
+  public Created create(Actor actor, String name, List<String> roles, Map<String, String> claims, Instant expiresAt) throws SQLException {
     String token = "slc_" + SignIn.randomToken();
-    platform.inOrg(actor.orgId(), c -> {
+    long created = platform.inOrg(actor.orgId(), c -> {
       long id;
       try (var ps = c.prepareStatement("""
           insert into slipway.consumer_keys (org_id, name, prefix, token_sha256, roles, expires_at, claims)
@@ -94,9 +97,9 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
         }
       }
       audit.record(c, actor.success("consumer_key.create", "consumer_key:" + id));
-      return null;
+      return id;
     });
-    return token;
+    return new Created(created, token);
   }
 
   public List<Listed> list(long org) throws SQLException {

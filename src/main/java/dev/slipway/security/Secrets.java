@@ -114,11 +114,11 @@ public final class Secrets implements SecretSource {
   /** Sets a secret; answers whether it is new. */
   public boolean put(Actor actor, String name, String value) throws SQLException {
     if (!NAME.matcher(name).matches()) {
-      throw ProblemException.badRequest("invalid_secret_name", "A secret's name is a letter or _ then letters, digits or _ (at most 128).",
+      throw ProblemException.unprocessable("invalid_secret_name", "A secret's name is a letter or _ then letters, digits or _ (at most 128).",
           List.of(new Violation("/name", "invalid name")));
     }
     if (value.getBytes(StandardCharsets.UTF_8).length > MAX_VALUE_BYTES) {
-      throw ProblemException.badRequest("secret_too_large", "A secret's value is at most " + MAX_VALUE_BYTES + " bytes.",
+      throw ProblemException.unprocessable("secret_too_large", "A secret's value is at most " + MAX_VALUE_BYTES + " bytes.",
           List.of(new Violation("/value", "too large")));
     }
     long org = actor.orgId();

@@ -132,7 +132,7 @@ public final class SignIn {
     }
     String weakness = Passwords.weakness(next);
     if (weakness != null) {
-      throw ProblemException.badRequest("weak_password", "The new password " + weakness + ".",
+      throw ProblemException.unprocessable("weak_password", "The new password " + weakness + ".",
           List.of(new dev.slipway.spec.Violation("/newPassword", weakness)));
     }
     var user = platform.system(c -> identities.userById(c, principal.userId())).orElseThrow();

@@ -43,6 +43,9 @@ public final class Json {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .build();
 
+  /** {@link #MAPPER} without {@code USE_LONG_FOR_INTS}, which refuses integers beyond 64 bits. */
+  private static final ObjectMapper WIDE_INTEGERS = MAPPER.copy().disable(DeserializationFeature.USE_LONG_FOR_INTS);
+
   /** Sorted keys: the canonical form a spec's content hash is computed over. */
   private static final ObjectMapper CANONICAL = MAPPER.copy()
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -95,7 +98,14 @@ public final class Json {
     }
   }
 
-  /** Hex SHA-256 of the text's UTF-8 bytes. */
+  /**
+   * Reads JSON whose integers may not fit 64 bits, each exactly: a {@code BigIntegerNode} where a
+   * long cannot hold it ({@link #MAPPER} refuses those). Slower; for a second reading.
+   */
+  public static JsonNode readWideIntegers(byte[] json) throws java.io.IOException {
+    return WIDE_INTEGERS.readTree(json);
+  }
+
   /** Parses JSON the program itself wrote (schemas, constants); a syntax error is a bug. */
   public static JsonNode parse(String json) {
     try {
@@ -105,6 +115,7 @@ public final class Json {
     }
   }
 
+  /** Hex SHA-256 of the text's UTF-8 bytes. */
   public static String sha256(String text) {
     try {
       var digest = MessageDigest.getInstance("SHA-256");

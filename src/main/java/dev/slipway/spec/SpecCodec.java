@@ -3,6 +3,8 @@ package dev.slipway.spec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.Resources;
 import dev.slipway.spec.Step.Expect;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -45,51 +48,86 @@ public final class SpecCodec {
     }
   }
 
-  /** Checks a parsed spec and builds its record. */
+  /** Checks a parsed spec and builds its record; every problem found at once. */
   public EndpointSpec decode(JsonNode node) throws InvalidSpecException {
-    List<Violation> violations = new ArrayList<>(SCHEMA.violations(node, ""));
-    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
+    Decoded decoded = decodeAll(node);
+    if (!decoded.violations().isEmpty()) throw new InvalidSpecException(decoded.violations());
+    return decoded.spec();
+  }
 
-    var input = input(node.path("input"), violations);
+  /**
+   * What decoding a spec found: every problem, and the spec built from each part that reads, so
+   * that later checks (expressions, scripts, SQL) can run on those parts and report their own
+   * problems in the same answer. With problems, {@code spec} is only fit for checking: a part
+   * that does not read is left out (a step stands in as one that checks nothing, so the steps
+   * after it that read its output are not blamed for it).
+   */
+  public record Decoded(EndpointSpec spec, List<Violation> violations) {}
+
+  /** Checks a parsed spec against its schema and its rules, and builds what reads of it. */
+  public Decoded decodeAll(JsonNode node) {
+    List<Violation> violations = new ArrayList<>(SCHEMA.violations(node, ""));
+    // the parts the schema found wrong are not read further: each later check assumes a shape
+    var unread = violations.stream().map(Violation::path).filter(p -> !p.isEmpty()).toList();
+    Predicate<String> reads = at -> unread.stream().noneMatch(p -> p.equals(at) || p.startsWith(at + "/"));
+
+    // a part with problems of its own is left out of what later checks see, as a step is below
+    int beforeInput = violations.size();
+    var read = reads.test("/input") ? input(node.path("input"), violations) : EndpointSpec.Input.NONE;
+    var input = violations.size() == beforeInput ? read : EndpointSpec.Input.NONE;
     var steps = new ArrayList<Step>();
     // steps may share an id when all but the last of them have a `when`: they are alternatives
     var unconditional = new HashSet<String>();
-    JsonNode stepNodes = node.path("steps");
+    JsonNode stepNodes = node.path("steps").isArray() ? node.get("steps") : MissingNode.getInstance();
     for (int i = 0; i < stepNodes.size(); i++) {
       JsonNode stepNode = stepNodes.get(i);
       String at = "/steps/" + i;
+      if (!stepNode.path("id").isTextual()) continue;
       String id = stepNode.get("id").asText();
-      if (unconditional.contains(id)) {
-        violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice, and the step before has no `when` "
-            + "(steps sharing an id are alternatives: each but the last needs a `when`)"));
+      int before = violations.size();
+      Optional<Step> step = Optional.empty();
+      if (reads.test(at)) {
+        if (unconditional.contains(id)) {
+          violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice, and the step before has no `when` "
+              + "(steps sharing an id are alternatives: each but the last needs a `when`)"));
+        }
+        if (Set.of("input", "steps", "secrets", "auth").contains(id)) {
+          violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
+        }
+        step = step(stepNode, at, violations);
       }
       if (!stepNode.has("when")) unconditional.add(id);
-      if (Set.of("input", "steps", "secrets", "auth").contains(id)) {
-        violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
-      }
-      step(stepNode, at, violations).ifPresent(steps::add);
+      steps.add(step.filter(ok -> violations.size() == before && reads.test(at)).orElseGet(() -> standIn(id)));
     }
-    String path = node.get("path").asText();
-    checkPathParams(path, input, violations);
-    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
-    Auth auth = auth(node.path("auth"), violations);
-    Optional<Cors> cors = cors(node.path("cors"));
-    if (statementTimeout(node.path("statementTimeout")).compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
+    String path = node.path("path").asText("");
+    if (reads.test("/path")) checkPathParams(path, input, violations);
+    int beforeAuth = violations.size();
+    Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
+    Auth auth = violations.size() == beforeAuth ? readAuth : Auth.PUBLIC;
+    Optional<Cors> cors = reads.test("/cors") ? cors(node.path("cors")) : Optional.empty();
+    Duration timeout = reads.test("/statementTimeout") ? statementTimeout(node.path("statementTimeout"))
+        : EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
+    if (timeout.compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
       violations.add(new Violation("/statementTimeout", "may be at most 5m"));
     }
-    if (!violations.isEmpty()) throw new InvalidSpecException(violations);
-    return new EndpointSpec(
-        node.get("name").asText(),
-        node.get("method").asText(),
+    var spec = new EndpointSpec(
+        node.path("name").asText(""),
+        node.path("method").asText(""),
         path,
         auth,
         cors,
-        rateLimits(node.path("rateLimit")),
-        statementTimeout(node.path("statementTimeout")),
+        reads.test("/rateLimit") ? rateLimits(node.path("rateLimit")) : List.of(),
+        timeout,
         text(node, "description"),
         input,
         List.copyOf(steps),
-        response(node.path("response")));
+        reads.test("/response") ? response(node.path("response")) : response(MissingNode.getInstance()));
+    return new Decoded(spec, List.copyOf(violations));
+  }
+
+  /** What stands in for a step that does not read: a step with its id that checks nothing. */
+  private static Step standIn(String id) {
+    return new Step.ValidateStep(id, Optional.empty(), NullNode.getInstance(), Json.MAPPER.createObjectNode());
   }
 
   private static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofMinutes(5);

@@ -83,7 +83,7 @@ public final class CrudTemplate implements Template {
                      "description": "owner: each row belongs to the caller that created it (an owner column holding the caller's sub), and row-level security lets callers see and change only their own; tenant: the same for the caller's tenant claim (see tenant)" },
           "sort": {
             "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 },
-            "description": "the fields ?sort= may order the list by (name ascending, -name descending); by default every field, createdAt and updatedAt; [] turns ?sort= off"
+            "description": "the fields ?sort= may order the list by (name ascending, -name descending); by default every field and the timestamps, spelled as the rows spell them: created_at and updated_at, or createdAt and updatedAt with fieldNames camelCase; [] turns ?sort= off"
           },
           "filters": {
             "type": "object",
@@ -525,7 +525,11 @@ public final class CrudTemplate implements Template {
         ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
   }
 
-  /** The orders ?sort= offers: the config's fields, or every field, createdAt and updatedAt; each ascending and descending. */
+  /**
+   * The orders ?sort= offers: the config's fields, or every field and the timestamps; each
+   * ascending and descending. Names are spelled as the rows spell them ({@link Layout#json}):
+   * {@code created_at}, or {@code createdAt} with camelCase field names.
+   */
   private static List<Sort> sorts(JsonNode config, List<Field> fields, Layout layout, List<Violation> violations) {
     var names = new ArrayList<String>();
     if (config.isMissingNode()) {

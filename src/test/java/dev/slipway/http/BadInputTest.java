@@ -83,6 +83,8 @@ class BadInputTest {
             expect: one
         response: { status: 201, body: "${steps.created.row}" }
         """);
+    // the scripts below compile in the sandbox workers: on a busy machine they take a while to start
+    slipway.awaitSandboxWorkers();
     slipway.save("""
         name: spin
         method: POST
@@ -297,6 +299,39 @@ class BadInputTest {
   }
 
   @Test
+  void a_spec_with_mistakes_at_every_stage_gets_them_all_in_one_422() {
+    Reply reply = slipway.control("POST", "/api/endpoints", """
+        name: many-mistakes
+        method: FETCH
+        path: /api/many/:id
+        auth: { mode: jwt, jwt: { secret: "${secrets.NO_SUCH_SECRET}" } }
+        input:
+          params: { id: { type: string }, other: { type: string } }
+        steps:
+          - id: q
+            sql: select no_such_column from app.projects where id = :id
+            params: { id: "${input.params.id}" }
+          - id: r
+            sql: select :x as x
+          - id: broken
+            sql: 42
+          - id: after
+            when: "${steps.broken.rowCount > 0 &&}"
+            sql: select 1 as one
+        response:
+          body: "${steps.nope.rows}"
+        """, "application/yaml");
+    assertProblem(reply, 422, "invalid_spec");
+    // the schema, the spec's rules, expressions, secrets and SQL against the database: all at once
+    assertThat(reply.errorPaths()).contains("/method", "/steps/2/sql", "/input/params/other", "/steps/1/params",
+        "/steps/3/when", "/response/body", "/auth/jwt/secret", "/steps/0/sql");
+    assertThat(reply.body()).contains("no_such_column");
+    // the step that does not read is not blamed on the steps that read its output
+    assertThat(reply.errorPaths()).doesNotContain("/steps/3/sql");
+    assertThat(slipway.control("GET", "/api/endpoints/many-mistakes").status()).isEqualTo(404);
+  }
+
+  @Test
   void sql_that_does_not_fit_the_database_is_rejected_at_save_time_with_its_message() {
     Reply missingColumn = slipway.control("POST", "/api/endpoints", """
         name: missing-column
@@ -328,5 +363,58 @@ class BadInputTest {
     assertProblem(slipway.control("POST", "/api/deploy", "{\"endpoints\": [\"nope\"]}", "application/json"), 404, "endpoint_not_found");
     assertProblem(slipway.control("GET", "/api/nothing"), 404, "route_not_found");
     assertProblem(slipway.control("POST", "/api/releases/999999/rollback"), 404, "release_not_found");
+  }
+
+  // Requests that are not valid HTTP, refused by Jetty before any route sees them: problem+json
+  // with a stable code on both planes alike, and the connection closed.
+
+  private static List<Integer> planes() {
+    return List.of(slipway.dataPort(), slipway.controlPort());
+  }
+
+  private static void assertProblemOnBothPlanes(String request, int status, String code) {
+    for (int port : planes()) {
+      Reply reply = TestSlipway.raw(port, request.getBytes(StandardCharsets.ISO_8859_1));
+      String plane = port == slipway.dataPort() ? "data plane" : "control plane";
+      assertThat(reply.header("Content-Type")).as(plane + ": " + reply).isNotNull();
+      assertProblem(reply, status, code);
+      assertThat(reply.header("Connection")).as(plane).isEqualTo("close");
+      assertThat(reply.json().path("detail").asText()).as(plane).isNotBlank();
+      assertThat(reply.header("X-Content-Type-Options")).as(plane).isEqualTo("nosniff");
+      assertThat(reply.body()).as(plane).doesNotContain("<html");
+    }
+  }
+
+  @Test
+  void a_uri_too_long_is_414() {
+    assertProblemOnBothPlanes("GET /api/" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long");
+  }
+
+  @Test
+  void headers_too_large_are_431() {
+    assertProblemOnBothPlanes("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n", 431,
+        "headers_too_large");
+  }
+
+  @Test
+  void a_nul_byte_in_the_request_line_is_400() {
+    assertProblemOnBothPlanes("GET /api/he\u0000alth HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request");
+  }
+
+  @Test
+  void content_length_with_transfer_encoding_is_400() {
+    assertProblemOnBothPlanes("POST /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\n", 400, "bad_request");
+  }
+
+  @Test
+  void two_content_lengths_are_400() {
+    assertProblemOnBothPlanes("POST /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400,
+        "bad_request");
+  }
+
+  @Test
+  void an_unknown_http_version_is_505() {
+    assertProblemOnBothPlanes("GET /api/health HTTP/1.7\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
   }
 }

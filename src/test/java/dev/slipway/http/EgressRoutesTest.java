@@ -70,9 +70,9 @@ class EgressRoutesTest {
   }
 
   @Test
-  void a_body_without_an_allow_array_is_a_bad_request() {
+  void a_body_without_an_allow_array_is_422_naming_it() {
     Reply reply = put("{\"allow\":\"example.com\"}");
-    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.status()).isEqualTo(422);
     assertThat(reply.errorPaths()).containsExactly("/allow");
   }
 

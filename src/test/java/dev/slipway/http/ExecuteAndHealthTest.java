@@ -92,7 +92,7 @@ class ExecuteAndHealthTest {
     assertThat(thrown.status()).isEqualTo(422);
     assertThat(thrown.json().path("detail").asText()).contains("TypeError").contains("nope");
     var missing = slipway.control("POST", "/api/execute", "{}", "application/json");
-    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.status()).isEqualTo(422);
     assertThat(missing.errorPaths()).containsExactly("/code");
   }
 

@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
@@ -113,6 +114,9 @@ class TemplatesTest {
     assertThat(created.json().path("tests").size()).isGreaterThanOrEqualTo(12);
     assertThat(created.json().path("testResults").findValuesAsText("detail")).containsOnly("ok");
     assertThat(database.scalar("select count(*) from platform.projects")).isEqualTo(0L);
+    JsonNode paths = created.json().path("openapi").path("paths");
+    assertThat(statuses(paths.path("/api/projects").path("post"))).contains("201", "401", "403", "409").doesNotContain("200", "404");
+    assertThat(statuses(paths.path("/api/projects/{id}").path("delete"))).contains("204", "401", "403", "404").doesNotContain("200");
     // drafts: nothing is served until a deploy
     String owner = key("owner-app", "owner");
     String member = key("member-app", "member");
@@ -163,6 +167,19 @@ class TemplatesTest {
     Reply document = slipway.data("GET", "/openapi.json");
     assertThat(document.status()).isEqualTo(200);
     assertValidOpenApi(document.body());
+    // each operation documents the answers it can give, and only those
+    JsonNode paths = document.json().path("paths");
+    assertThat(statuses(paths.path("/api/tasks").path("post")))
+        .contains("201", "400", "401", "409", "415").doesNotContain("200", "403", "404", "429");
+    assertThat(paths.path("/api/tasks").path("post").path("responses").path("409").path("content").has("application/problem+json"))
+        .isTrue();
+    assertThat(statuses(paths.path("/api/tasks/{id}").path("delete")))
+        .contains("204", "401", "404", "409").doesNotContain("200", "415", "429");
+    assertThat(paths.path("/api/tasks/{id}").path("delete").path("responses").path("204").has("content")).isFalse();
+    assertThat(statuses(paths.path("/api/tasks/{id}").path("get"))).contains("200", "400", "404")
+        .doesNotContain("401", "403", "409");
+    assertThat(statuses(paths.path("/api/tasks").path("get"))).contains("200", "400").doesNotContain("401", "404", "409");
+    assertThat(statuses(created.json().path("openapi").path("paths").path("/api/tasks").path("post"))).contains("201", "409");
     assertThat(document.json().path("paths").path("/api/tasks").path("get").path("parameters").findValuesAsText("name"))
         .contains("title", "title_like", "points_gt", "points_in", "due_lt", "limit", "cursor");
     // the public list answers without a key; its filters take their operators
@@ -310,6 +327,43 @@ class TemplatesTest {
   }
 
   @Test
+  void the_list_sorts_by_the_timestamps_as_its_rows_spell_them() {
+    deployed("""
+        {"template": "crud-endpoint", "deploy": true,
+         "config": {"resource": "notes", "table": "sorting.notes", "permissions": {"read": ["public"], "create": ["public"]},
+                    "validation": {"body": "string"}}}""");
+    for (String body : List.of("first", "second")) {
+      assertThat(slipway.data("POST", "/api/notes", "{\"body\": \"" + body + "\"}", "application/json").status()).isEqualTo(201);
+    }
+    // field names as is: the rows have created_at, and so does ?sort=
+    assertThat(slipway.data("GET", "/api/notes").json().get(0).has("created_at")).isTrue();
+    assertThat(slipway.data("GET", "/api/notes?sort=-created_at").json().findValuesAsText("body")).containsExactly("second", "first");
+    assertThat(slipway.data("GET", "/api/notes?sort=updated_at").json().findValuesAsText("body")).containsExactly("first", "second");
+    Reply camel = slipway.data("GET", "/api/notes?sort=createdAt");
+    assertThat(camel.status()).isEqualTo(400);
+    assertThat(camel.errorPaths()).containsExactly("/query/sort");
+    assertThat(camel.body()).contains("created_at");
+    Reply config = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "validation": {"body": "string"},
+         "sort": ["createdAt"]}}""");
+    assertThat(config.status()).isEqualTo(422);
+    assertThat(config.errorPaths()).containsExactly("/config/sort/0");
+    assertThat(config.body()).contains("created_at");
+    // camelCase field names: createdAt, as the rows spell it
+    Reply camelConfig = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "fieldNames": "camelCase",
+         "validation": {"body": "string"}, "sort": ["createdAt", "-updatedAt"]}}""");
+    assertThat(camelConfig.status()).as(camelConfig.toString()).isEqualTo(422);
+    assertThat(camelConfig.errorPaths()).containsExactly("/config/sort/1");
+    Reply camelOk = post("/api/create-endpoint", """
+        {"template": "crud-endpoint", "config": {"resource": "memos", "table": "sorting.memos", "fieldNames": "camelCase",
+         "validation": {"body": "string"}, "sort": ["createdAt", "updatedAt"]}}""");
+    assertThat(camelOk.status()).as(camelOk.toString()).isEqualTo(201);
+    assertThat(camelOk.json().path("openapi").path("paths").path("/api/memos").path("get").path("parameters").toString())
+        .contains("\"-createdAt\"", "\"updatedAt\"").doesNotContain("created_at");
+  }
+
+  @Test
   void rows_scoped_by_a_tenant_claim_are_shared_within_the_tenant_and_hidden_from_others() {
     Reply created = deployed("""
         {"template": "crud-endpoint", "deploy": true,
@@ -335,7 +389,7 @@ class TemplatesTest {
     assertThat(call("DELETE", "/api/invoices/" + id, acmeTwo, null).status()).isEqualTo(204);
 
     Reply reserved = post("/api/consumer-keys", "{\"name\": \"x\", \"roles\": [\"clerk\"], \"claims\": {\"sub\": \"admin\", \"org\": 7}}");
-    assertThat(reserved.status()).isEqualTo(400);
+    assertThat(reserved.status()).isEqualTo(422);
     assertThat(reserved.errorPaths()).containsExactly("/claims/sub", "/claims/org");
   }
 
@@ -388,6 +442,33 @@ class TemplatesTest {
       int step = order.compare(rows.get(i - 1), rows.get(i));
       assertThat(descending ? -step : step).as(sort + " at " + i + ": " + rows).isLessThan(0);
     }
+  }
+
+  private static List<String> statuses(JsonNode operation) {
+    var statuses = new ArrayList<String>();
+    operation.path("responses").fieldNames().forEachRemaining(statuses::add);
+    return statuses;
+  }
+
+  @Test
+  void the_openapi_document_has_429_for_a_rate_limited_endpoint_and_each_respond_steps_status() {
+    slipway.save("""
+        name: limited-teapot
+        method: GET
+        path: /api/teapot
+        rateLimit: [{ per: caller, limit: 5, window: 1m }]
+        steps:
+          - id: answer
+            when: "${has(input.query.tea)}"
+            respond: { status: 418, body: { tea: true } }
+          - id: plain
+            sql: select 1 as one
+        response: { body: "${steps.plain.rows}" }
+        """);
+    slipway.deploy("{\"endpoints\": [\"limited-teapot\"]}");
+    JsonNode operation = slipway.data("GET", "/openapi.json").json().path("paths").path("/api/teapot").path("get");
+    assertThat(statuses(operation)).contains("200", "400", "418", "429", "503", "504").doesNotContain("401", "404", "409");
+    assertThat(operation.path("responses").path("418").path("content").has("application/json")).isTrue();
   }
 
   private static void assertValidOpenApi(String json) {

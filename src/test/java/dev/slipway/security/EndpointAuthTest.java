@@ -185,6 +185,42 @@ class EndpointAuthTest {
   }
 
   @Test
+  void a_mistake_in_a_well_formed_platform_request_is_422_and_json_that_does_not_parse_400() {
+    Reply created = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"with-id\",\"roles\":[\"reader\"]}", "application/json");
+    assertThat(created.status()).isEqualTo(201);
+    long listed = slipway.control("GET", "/api/consumer-keys").json().findParents("name").stream()
+        .filter(k -> k.path("name").asText().equals("with-id")).findFirst().orElseThrow().path("id").asLong();
+    assertThat(created.json().path("id").asLong()).isEqualTo(listed);
+
+    record Case(String method, String path, String body, String pointer) {}
+    for (Case mistake : List.of(
+        new Case("POST", "/api/consumer-keys", "{\"roles\":[\"reader\"]}", "/name"),
+        new Case("POST", "/api/consumer-keys", "{\"name\":\"k\",\"claims\":{\"sub\":\"me\"}}", "/claims/sub"),
+        new Case("POST", "/api/consumer-keys", "{\"name\":\"k\",\"expiresAt\":\"yesterday\"}", "/expiresAt"),
+        new Case("POST", "/api/consumer-keys", "[1]", ""),
+        new Case("PUT", "/api/secrets/1-not-a-name", "{\"value\":\"v\"}", "/name"),
+        new Case("PUT", "/api/secrets/FINE", "{}", "/value"),
+        new Case("POST", "/api/keys", "{\"name\":\"k\",\"role\":\"emperor\"}", "/role"),
+        new Case("POST", "/api/deploy", "{\"endpoints\":[1]}", "/endpoints/0"),
+        new Case("POST", "/api/execute", "{\"code\":\"return 1\",\"context\":[]}", "/context"),
+        new Case("POST", "/api/members", "{\"email\":\"not-an-email\",\"role\":\"member\",\"password\":\"a long passphrase\"}",
+            "/email"))) {
+      Reply reply = slipway.control(mistake.method(), mistake.path(), mistake.body(), "application/json");
+      assertThat(reply.status()).as(mistake + ": " + reply).isEqualTo(422);
+      assertThat(reply.contentType()).startsWith("application/problem+json");
+      assertThat(reply.errorPaths()).as(mistake.toString()).contains(mistake.pointer());
+    }
+    Reply badLimit = slipway.control("GET", "/api/releases?limit=many");
+    assertThat(badLimit.status()).as(badLimit.toString()).isEqualTo(422);
+    assertThat(badLimit.errorPaths()).containsExactly("/query/limit");
+    for (String path : List.of("/api/consumer-keys", "/api/keys", "/api/deploy")) {
+      Reply malformed = slipway.control("POST", path, "{\"name\": ", "application/json");
+      assertThat(malformed.status()).as(path).isEqualTo(400);
+      assertThat(malformed.json().path("code").asText()).isEqualTo("malformed_json");
+    }
+  }
+
+  @Test
   void a_consumer_key_opens_only_its_own_orgs_endpoints() {
     TestOrg other = TestOrg.create(slipway, database, "other");
     other.save("""
@@ -305,6 +341,36 @@ class EndpointAuthTest {
         """, "application/yaml");
     assertThat(missingSecret.status()).isEqualTo(422);
     assertThat(missingSecret.errorPaths()).contains("/auth/jwt/secret");
+    // an HS256 key under 256 bits would fail every call: it fails the save, and a deploy made after it shrank
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(31) + "\"}", "application/json");
+    String shortSpec = """
+        name: short-jwt
+        method: GET
+        path: /short-jwt
+        auth: { mode: jwt, jwt: { secret: "${secrets.SHORT_JWT}" } }
+        """;
+    Reply shortSecret = slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml");
+    assertThat(shortSecret.status()).isEqualTo(422);
+    assertThat(shortSecret.errorPaths()).containsExactly("/auth/jwt/secret");
+    assertThat(shortSecret.body()).contains("31 bytes", "256 bits").doesNotContain("kkkk");
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(32) + "\"}", "application/json");
+    assertThat(slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml").status()).isEqualTo(201);
+    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(8) + "\"}", "application/json");
+    Reply deploy = slipway.control("POST", "/api/deploy", "{\"endpoints\": [\"short-jwt\"]}", "application/json");
+    assertThat(deploy.status()).as(deploy.toString()).isEqualTo(422);
+    assertThat(deploy.errorPaths()).containsExactly("/auth/jwt/secret");
+    // headers that frame the message are the server's, and a header value is one line
+    Reply framing = slipway.control("POST", "/api/endpoints", """
+        name: bad-headers
+        method: GET
+        path: /bad-headers
+        response:
+          headers: { Transfer-Encoding: chunked, Content-Length: "3", X-Two-Lines: "a\\r\\nSet-Cookie: x=1" }
+          body: { ok: true }
+        """, "application/yaml");
+    assertThat(framing.status()).isEqualTo(422);
+    assertThat(framing.errorPaths())
+        .containsExactlyInAnyOrder("/response/headers/Transfer-Encoding", "/response/headers/Content-Length", "/response/headers/X-Two-Lines");
     Reply rolesOnPublic = slipway.control("POST", "/api/endpoints", """
         name: bad-public
         method: GET

@@ -136,7 +136,8 @@ class SignInTest {
 
     String other = post("/api/auth/token", credentials("rev@test.dev", PASSWORD)).json().path("accessToken").asText();
     Reply weak = slipway.controlAs(other, "POST", "/api/auth/password", "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"short\"}");
-    assertThat(weak.status()).isEqualTo(400);
+    assertThat(weak.status()).isEqualTo(422);
+    assertThat(weak.errorPaths()).containsExactly("/newPassword");
     Reply changed = slipway.controlAs(other, "POST", "/api/auth/password",
         "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"another long passphrase\"}");
     assertThat(changed.status()).isEqualTo(204);

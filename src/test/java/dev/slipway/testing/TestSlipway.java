@@ -197,6 +197,41 @@ public final class TestSlipway implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code request} as it is to {@code port} over a plain socket (for requests no HTTP
+   * client would send) and reads the answer until the server closes the connection or the body
+   * its Content-Length announces has arrived.
+   */
+  public static Reply raw(int port, byte[] request) {
+    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
+      var in = new java.io.BufferedInputStream(socket.getInputStream());
+      String statusLine = line(in);
+      var headers = new java.util.LinkedHashMap<String, List<String>>();
+      for (String header = line(in); !header.isEmpty(); header = line(in)) {
+        int colon = header.indexOf(':');
+        headers.computeIfAbsent(header.substring(0, colon).trim().toLowerCase(), k -> new ArrayList<>())
+            .add(header.substring(colon + 1).trim());
+      }
+      var length = headers.get("content-length");
+      byte[] body = length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length.getFirst()));
+      return new Reply(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new AssertionError("raw request to port " + port + " failed: " + e, e);
+    }
+  }
+
+  private static String line(java.io.InputStream in) throws java.io.IOException {
+    var line = new java.io.ByteArrayOutputStream();
+    for (int b = in.read(); b != '\n'; b = in.read()) {
+      if (b < 0) throw new java.io.EOFException("the connection closed mid-line: " + line);
+      if (b != '\r') line.write(b);
+    }
+    return line.toString(StandardCharsets.ISO_8859_1);
+  }
+
   /** The database login the default org's SQL runs as: what tests grant their tables to. */
   public String orgLogin() {
     return control("GET", "/api/org").json().path("databaseLogin").asText();
