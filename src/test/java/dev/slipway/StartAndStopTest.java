@@ -70,7 +70,7 @@ class StartAndStopTest {
 
       String stopOutput = server.output().substring(before);
       System.out.println("what the stop logged:\n" + stopOutput);
-      assertThat(stopOutput.lines().filter(line -> line.matches(".*\\b(WARN|ERROR|FATAL)\\b.*")))
+      assertThat(stopOutput.lines().filter(line -> line.matches(".*\\b(WARN|ERROR|FATAL)\\b.*|.*Exception.*|\\s+at .*")))
           .as("what the stop logged:\n" + stopOutput).isEmpty();
       // pg_ctl saw it go (its pid file removed) before the JVM ended; the process itself may take a moment more
       assertThat(postmaster.onExit().completeOnTimeout(postmaster, 30, TimeUnit.SECONDS).join().isAlive())

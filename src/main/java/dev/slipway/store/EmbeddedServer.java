@@ -83,7 +83,9 @@ final class EmbeddedServer {
       } else if (isPostgresOn(process.get(), dir)) {
         LOG.warn("the PostgreSQL (process {}) of a Slipway that ended without stopping it is still running on {}; stopping it",
             process.get().pid(), dir);
+        long started = System.nanoTime();
         stop(process.get(), dir);
+        LOG.info("stopped it in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       } else {
         LOG.warn("{} names process {}, which is not a PostgreSQL on this directory (the number was reused); removing the stale file",
             pidFile, process.get().pid());
