@@ -22,6 +22,8 @@ class StartAndStopTest {
       path: /api/scripted
       steps:
         - id: counted
+          # JavaScript: TypeScript would load its compiler into a worker, slow on a busy machine
+          language: javascript
           script: |
             const rows = await ctx.db.query('select count(*)::int as n from app.projects', {});
             return { projects: rows[0].n };
