@@ -8,6 +8,7 @@ import dev.slipway.egress.Egress;
 import dev.slipway.egress.EgressRules;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
+import dev.slipway.http.PortInUseException;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.LocalRateLimiter;
 import dev.slipway.ops.RateLimiter;
@@ -94,8 +95,15 @@ public final class Slipway implements AutoCloseable {
       return;
     }
     try {
+      // before the database starts, so that a taken port costs no start and stop of everything else
+      PortInUseException.requireFree(config.host(), config.dataPort());
+      PortInUseException.requireFree(config.host(), config.controlPort());
       Slipway slipway = start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
+    } catch (PortInUseException e) {
+      String setting = e.port() == config.dataPort() ? "SLIPWAY_PORT" : "SLIPWAY_CONTROL_PORT";
+      System.err.println("slipway: port " + e.port() + " is in use (" + setting + "); stop what listens there or choose another port");
+      System.exit(1);
     } catch (OrgPools.UnconfinedSqlException e) {
       System.err.println("slipway: " + e.getMessage());
       System.exit(1);

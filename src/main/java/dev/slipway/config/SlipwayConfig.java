@@ -21,6 +21,7 @@ public record SlipwayConfig(
     int dataPort,
     int controlPort,
     Path dataDir,
+    boolean embeddedUnsafeFast,
     Optional<String> databaseUrl,
     Optional<String> endpointDatabaseUrl,
     boolean allowUnconfinedSql,
@@ -52,6 +53,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_PORT", "8080");
     defaults.put("SLIPWAY_CONTROL_PORT", "8081");
     defaults.put("SLIPWAY_DATA_DIR", "./data");
+    defaults.put("SLIPWAY_EMBEDDED_UNSAFE_FAST", "false");
     defaults.put("SLIPWAY_DATABASE_URL", "");
     defaults.put("SLIPWAY_ENDPOINT_DATABASE_URL", "");
     defaults.put("SLIPWAY_ALLOW_UNCONFINED_SQL", "false");
@@ -123,6 +125,7 @@ public record SlipwayConfig(
         reader.port("SLIPWAY_PORT"),
         reader.port("SLIPWAY_CONTROL_PORT"),
         Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
+        reader.bool("SLIPWAY_EMBEDDED_UNSAFE_FAST"),
         reader.optional("SLIPWAY_DATABASE_URL"),
         reader.optional("SLIPWAY_ENDPOINT_DATABASE_URL"),
         reader.bool("SLIPWAY_ALLOW_UNCONFINED_SQL"),
@@ -154,6 +157,9 @@ public record SlipwayConfig(
     }
     if (config.endpointDatabaseUrl.isPresent() && config.databaseUrl.isEmpty()) {
       problems.add("SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes a login per org)");
+    }
+    if (config.embeddedUnsafeFast && config.databaseUrl.isPresent()) {
+      problems.add("SLIPWAY_EMBEDDED_UNSAFE_FAST applies only to the embedded database, not to SLIPWAY_DATABASE_URL");
     }
     config.adminToken.ifPresent(token -> {
       if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");

@@ -100,9 +100,11 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   private final Services services;
   private final Javalin app;
+  private final int configuredPort;
 
   public ControlPlaneServer(String host, int port, long maxBodyBytes, Services services) {
     this.services = services;
+    this.configuredPort = port;
     this.app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
       config.concurrency.useVirtualThreads = true;
@@ -189,8 +191,14 @@ public final class ControlPlaneServer implements AutoCloseable {
     return ProblemException.unprocessable("invalid_query", "The query is not valid.", violations);
   }
 
-  public ControlPlaneServer start() {
-    app.start();
+  /** Starts listening; {@link PortInUseException} when another process holds the port. */
+  public ControlPlaneServer start() throws Exception {
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      app.stop();
+      throw PortInUseException.whenBinding(e, configuredPort);
+    }
     return this;
   }
 

@@ -81,8 +81,14 @@ public final class DataPlaneServer implements AutoCloseable {
     server.setErrorHandler(new ProtocolErrors(SecurityHeaders.DATA_PLANE));
   }
 
+  /** Starts listening; {@link PortInUseException} when another process holds the port. */
   public DataPlaneServer start() throws Exception {
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw PortInUseException.whenBinding(e, connector.getPort());
+    }
     return this;
   }
 

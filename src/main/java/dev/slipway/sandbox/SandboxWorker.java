@@ -107,6 +107,10 @@ public final class SandboxWorker {
           runners);
       worker.warmUp();
       worker.serve();
+    } catch (IOException e) {
+      // the server closed the channel while this worker was writing to it (it is stopping, or gave
+      // up on this worker): the same end as the end of input that serve() meets, nothing to report
+      LOG.debug("the server closed the channel", e);
     }
   }
 

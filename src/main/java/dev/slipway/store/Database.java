@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -56,13 +55,8 @@ public final class Database implements AutoCloseable {
       target = JdbcTarget.parse(config.databaseUrl().get());
     } else {
       Path dir = config.dataDir().resolve("postgres");
-      Files.createDirectories(dir);
       LOG.info("starting embedded PostgreSQL with its data in {}", dir);
-      var server = EmbeddedPostgres.builder()
-          .setDataDirectory(dir)
-          .setCleanDataDirectory(false)
-          .setPGStartupWait(java.time.Duration.ofSeconds(60))
-          .start();
+      var server = EmbeddedServer.start(dir, config.embeddedUnsafeFast());
       embedded = Optional.of(server);
       // no user in the URL: a URL's user would win over every pool's own, the orgs' logins included
       target = new JdbcTarget("jdbc:postgresql://localhost:" + server.getPort() + "/postgres", "postgres", "");

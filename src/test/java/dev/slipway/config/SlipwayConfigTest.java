@@ -17,18 +17,20 @@ class SlipwayConfigTest {
     assertThat(config.databaseUrl()).contains("postgres://u@h/db");
     assertThat(config.adminToken()).contains("0123456789abcdef");
     assertThat(config.demoData()).isTrue();
+    assertThat(config.embeddedUnsafeFast()).as("the embedded database is durable unless told otherwise").isFalse();
   }
 
   @Test
   void reports_every_bad_setting_by_name() {
     assertThatThrownBy(() -> SlipwayConfig.load(List.of("--bogus", "1"),
         Map.of("SLIPWAY_PORT", "eighty", "SLIPWAY_CONTROL_PORT", "70000", "SLIPWAY_DATABASE_URL", "mysql://x",
-            "SLIPWAY_ADMIN_TOKEN", "short", "SLIPWAY_DEMO_DATA", "maybe")))
+            "SLIPWAY_ADMIN_TOKEN", "short", "SLIPWAY_DEMO_DATA", "maybe", "SLIPWAY_EMBEDDED_UNSAFE_FAST", "true")))
         .hasMessageContaining("unknown flag --bogus")
         .hasMessageContaining("SLIPWAY_PORT must be a whole number")
         .hasMessageContaining("SLIPWAY_CONTROL_PORT must be between 0 and 65535")
         .hasMessageContaining("SLIPWAY_DATABASE_URL must start with")
         .hasMessageContaining("SLIPWAY_ADMIN_TOKEN must be at least 16")
-        .hasMessageContaining("SLIPWAY_DEMO_DATA must be true or false");
+        .hasMessageContaining("SLIPWAY_DEMO_DATA must be true or false")
+        .hasMessageContaining("SLIPWAY_EMBEDDED_UNSAFE_FAST applies only to the embedded database");
   }
 }

@@ -170,11 +170,11 @@ public final class TestSlipway implements AutoCloseable {
     return data(method, path, null, null);
   }
 
-  public Reply send(String method, String url, String body, String contentType, Map<String, String> headers) {
+  public static Reply send(String method, String url, String body, String contentType, Map<String, String> headers) {
     return send(method, url, body == null ? null : body.getBytes(StandardCharsets.UTF_8), contentType, headers);
   }
 
-  public Reply send(String method, String url, byte[] body, String contentType, Map<String, String> headers) {
+  public static Reply send(String method, String url, byte[] body, String contentType, Map<String, String> headers) {
     return send(method, url, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body),
         contentType, headers);
   }
@@ -185,7 +185,7 @@ public final class TestSlipway implements AutoCloseable {
         HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)), contentType, Map.of());
   }
 
-  private Reply send(String method, String url, HttpRequest.BodyPublisher body, String contentType, Map<String, String> headers) {
+  private static Reply send(String method, String url, HttpRequest.BodyPublisher body, String contentType, Map<String, String> headers) {
     var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).method(method, body);
     if (contentType != null) request.header("Content-Type", contentType);
     headers.forEach(request::header);
