@@ -1,10 +1,12 @@
 package dev.slipway.testing;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,7 +44,7 @@ public final class TestRedis implements AutoCloseable {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     var redis = new TestRedis(process, port);
     try {
-      redis.awaitPort();
+      redis.awaitPing();
       return redis;
     } catch (IOException | InterruptedException | RuntimeException e) {
       redis.close();
@@ -67,16 +69,27 @@ public final class TestRedis implements AutoCloseable {
     }
   }
 
-  private void awaitPort() throws IOException, InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      if (!process.isAlive()) throw new IOException(executable() + " exited with " + process.exitValue() + " before listening");
-      try (var socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(50);
+  /**
+   * Waits for a PING through Lettuce, not a bare socket: that also loads Lettuce and Netty into this
+   * JVM, whose Slipways connect within 200 ms or count Redis as down for 5 s; a first load on a busy
+   * machine takes longer than that.
+   */
+  private void awaitPing() throws IOException, InterruptedException {
+    var client = RedisClient.create(RedisURI.create(url()));
+    try {
+      for (int i = 0; i < 100; i++) {
+        if (!process.isAlive()) throw new IOException(executable() + " exited with " + process.exitValue() + " before listening");
+        try (var connection = client.connect()) {
+          connection.sync().ping();
+          return;
+        } catch (RedisException e) {
+          Thread.sleep(50);
+        }
       }
+    } finally {
+      client.shutdown();
     }
-    throw new IOException(executable() + " did not listen on port " + port + " within 5 s");
+    throw new IOException(executable() + " did not answer on port " + port + " within 5 s");
   }
 
   private static synchronized Path executable() throws IOException {
