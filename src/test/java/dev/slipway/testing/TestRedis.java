@@ -33,7 +33,7 @@ public final class TestRedis implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts a server and returns once it accepts connections. */
+  /** Starts a server and returns once it answers a PING. */
   public static TestRedis start() throws IOException, InterruptedException {
     int port;
     try (var socket = new ServerSocket(0)) {
