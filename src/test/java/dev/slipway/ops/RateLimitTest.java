@@ -3,11 +3,9 @@ package dev.slipway.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.testing.TestDatabase;
+import dev.slipway.testing.TestRedis;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,15 +69,8 @@ class RateLimitTest {
 
   @Test
   void two_instances_share_one_limit_through_redis_and_fall_back_when_it_goes_away() throws Exception {
-    int port;
-    try (var socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    try (var database = new TestDatabase()) {
-      waitForPort(port);
-      var settings = Map.of("SLIPWAY_REDIS_URL", "redis://127.0.0.1:" + port);
+    try (var redis = TestRedis.start(); var database = new TestDatabase()) {
+      var settings = Map.of("SLIPWAY_REDIS_URL", redis.url());
       try (var a = TestSlipway.start(database.url(), null, settings); var b = TestSlipway.start(database.url(), null, settings)) {
         a.save(LIMITED);
         a.deploy("{}");
@@ -89,28 +80,14 @@ class RateLimitTest {
         for (TestSlipway instance : List.of(a, b, a, b)) statuses.add(instance.data("GET", "/limited").status());
         assertThat(statuses).containsExactly(200, 200, 429, 429);
 
-        redis.destroy();
-        redis.waitFor();
+        redis.close();
         var after = new ArrayList<Integer>();
         for (TestSlipway instance : List.of(a, b, a, b, a, b)) after.add(instance.data("GET", "/limited").status());
         assertThat(after).doesNotContain(500, 502, 503, 504).contains(200);
         // each instance now counts on its own: 3 each
         assertThat(after.stream().filter(s -> s == 200).count()).isEqualTo(6);
       }
-    } finally {
-      redis.destroy();
     }
-  }
-
-  private static void waitForPort(int port) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      try (var socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(50);
-      }
-    }
-    throw new AssertionError("redis-server did not start on port " + port);
   }
 
   private static void waitUntilServed(TestSlipway instance, String path) throws InterruptedException {

@@ -10,12 +10,11 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /**
- * A fresh PostgreSQL database for one test class, on the server at {@code SLIPWAY_TEST_PG}
- * (default {@code 127.0.0.1:5432}, user postgres, trust auth), holding the demo schema. Dropped on
- * close, so no test sees what another left.
+ * A fresh PostgreSQL database for one test class, on the run's server ({@link TestPostgres}: the
+ * machine's, or an embedded one), holding the demo schema. Dropped on close, so no test sees what
+ * another left.
  */
 public final class TestDatabase implements AutoCloseable {
-  private static final String SERVER = System.getenv().getOrDefault("SLIPWAY_TEST_PG", "127.0.0.1:5432");
 
   private final String name = "slipway_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 
@@ -55,7 +54,7 @@ public final class TestDatabase implements AutoCloseable {
 
   /** A {@code postgres://} URL, the form users configure. */
   public String url() {
-    return "postgres://" + user + "@" + SERVER + "/" + name;
+    return "postgres://" + user + "@" + TestPostgres.address() + "/" + name;
   }
 
   /** The database as a plain (unpooled) data source for the user Slipway connects as. */
@@ -70,14 +69,14 @@ public final class TestDatabase implements AutoCloseable {
 
   private javax.sql.DataSource dataSource(String as) {
     var source = new org.postgresql.ds.PGSimpleDataSource();
-    source.setURL("jdbc:postgresql://" + SERVER + "/" + name);
+    source.setURL(TestPostgres.jdbcUrl(name));
     source.setUser(as);
     return source;
   }
 
   /** A connection as postgres (a superuser). */
   public Connection connect() throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/" + name, "postgres", "");
+    return DriverManager.getConnection(TestPostgres.jdbcUrl(name), "postgres", "");
   }
 
   /** The first column of the first row of a query. */
@@ -114,11 +113,11 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   private static void admin(String sql) {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", "postgres", "");
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl("postgres"), "postgres", "");
         Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
-      throw new IllegalStateException("PostgreSQL at " + SERVER + " is needed for the tests: " + e.getMessage(), e);
+      throw new IllegalStateException("the tests' PostgreSQL at " + TestPostgres.address() + " refused: " + e.getMessage(), e);
     }
   }
 

@@ -14,9 +14,9 @@ import javax.sql.DataSource;
 
 /**
  * A Slipway in one of the set-ups a security guarantee must hold in: the default one (no database
- * URL: Slipway's embedded PostgreSQL, in a fresh data directory) or on the PostgreSQL server CI
- * runs (a fresh database). It gives the test superuser access to the database underneath, and a
- * second org to attack from.
+ * URL: Slipway's embedded PostgreSQL, in a fresh data directory) or on a server given by URL (a
+ * fresh {@link TestDatabase} on the tests' server). It gives the test superuser access to the
+ * database underneath, and a second org to attack from.
  */
 public final class TestInstall implements AutoCloseable {
   /** Where the database comes from. */
