@@ -142,9 +142,6 @@ public final class SandboxWorker {
     }
     LOG.debug("sandbox worker warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
     send(w -> w.kind(WorkerWire.READY), false);
-    // the TypeScript transform loads in the background (a few hundred ms of CPU once the engine is
-    // warm, seconds before), so the first save after a start does not wait for it
-    Thread.ofPlatform().daemon().name("typescript-preload").start(sandbox::loadTypeScript);
   }
 
   /** Answers the server until it closes the channel: here, or on runner threads while this one waits. */

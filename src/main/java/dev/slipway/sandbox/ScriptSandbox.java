@@ -137,11 +137,6 @@ public final class ScriptSandbox implements Sandbox {
     return moduleLoads.get();
   }
 
-  /** Loads the TypeScript transform now, if it is not loaded yet, rather than at the first TypeScript compile. */
-  public void loadTypeScript() {
-    typeScript.load();
-  }
-
   public SandboxLimits limits() {
     return limits;
   }

@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
  * Strips TypeScript to JavaScript with Sucrase's TypeScript transform (no type checking), bundled
  * into one script by {@code tools/sucrase/build.sh}. Sucrase keeps every line where it was, so an
  * error in the generated JavaScript is at its author's line. It is 290 KB where the TypeScript
- * compiler was 9 MB: it loads in well under a second, interpreted, where the compiler took 11–14 s
- * and a hundred megabytes of every worker's heap. It is trusted code, so it gets its own context
- * and engine, apart from the sandbox's pool and policy; it is created on first use or
- * when a worker has warmed up ({@link #load}), stays loaded
- * (a few megabytes), and is used by one caller at a time.
+ * compiler was 9 MB: it loads in a few hundred ms of CPU in a JVM whose GraalJS has warmed up
+ * (3–4 s in a cold one), where the compiler took 11–14 s and a hundred megabytes of every worker's
+ * heap, and strips a script in tens of ms, interpreted. It is trusted code, so it gets its own
+ * context and engine, apart from the sandbox's pool and policy; it is loaded at the first
+ * TypeScript compile (loading it as a worker warms up made every worker, replacements too, seconds
+ * later to be ready), stays loaded, and is used by one caller at a time.
  */
 final class TypeScriptTranspiler implements AutoCloseable {
 
@@ -72,16 +73,11 @@ final class TypeScriptTranspiler implements AutoCloseable {
     return javascript;
   }
 
-  /** Loads the transform, unless it is loaded. */
-  synchronized void load() {
+  @SuppressWarnings("unchecked")
+  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
     if (transpile == null) {
       start();
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
-    load();
     String result = transpile.execute(source, scriptName + ".ts").asString();
     Map<String, Object> output = (Map<String, Object>) json.read(result);
     List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");

@@ -864,10 +864,8 @@ public final class WorkerSandbox implements Sandbox {
             .redirectOutput(ProcessBuilder.Redirect.INHERIT)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .directory(new File(System.getProperty("java.io.tmpdir")));
-        // nothing of the server's environment (database URL, admin token, master key) reaches it;
-        // the allocator keeps two arenas rather than eight per core, as the server's does
+        // nothing of the server's environment (database URL, admin token, master key) reaches it
         builder.environment().clear();
-        builder.environment().put("MALLOC_ARENA_MAX", "2");
         this.process = builder.start();
         SocketChannel connected;
         while ((connected = listener.accept()) == null) {
