@@ -14,7 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code niceness}: the JIT, the collector, the warm-up, the timers) except the runner, the one
  * thread that takes the server's work and runs it. Once the script it is on has used
  * {@link #LONG_RUN} of CPU without a pause (a pause: waiting for the server's answer to a
- * question), the {@linkplain #tick ticker} lowers the runner to {@link #LONG_RUN_NICENESS}. A
+ * question), the {@linkplain #tick ticker} lowers the runner to the worker's niceness: a script that
+ * loops or grinds then takes little from the server, its database and the short runs of other
+ * workers while they want the CPU (weight 110 against the server's 1024 at niceness 10), and no
+ * less than its own worker's JIT, which it waits on (at 19, a cold first run that went past 10 ms
+ * starved behind its worker's JIT threads for seconds, past its deadline). A
  * lowered thread cannot be raised again without privileges, so after that run it hands the work to
  * a new runner, which a spawner thread kept at the normal priority starts, and ends. (GraalJS keeps
  * nothing for a thread that has ended: after 1,500 runs of 12 ms, each on a runner of its own, a
@@ -31,12 +35,6 @@ final class RunnerThreads {
 
   /** How long a run may go on at the normal priority. */
   static final Duration LONG_RUN = Duration.ofMillis(10);
-  /**
-   * The niceness of a runner whose run went on past {@link #LONG_RUN}: the lowest there is, so that
-   * a script that loops or grinds takes next to nothing from the server, its database and the
-   * short runs of other workers while they want the CPU (weight 15 against the server's 1024).
-   */
-  static final int LONG_RUN_NICENESS = 19;
 
   private final ThreadPriorities priorities;
   private final int niceness;
@@ -120,7 +118,7 @@ final class RunnerThreads {
     long since = stretchCpuSince;
     if (since >= 0 && !lowered && cpu.getThreadCpuTime(runnerId) - since > LONG_RUN.toNanos()) {
       lowered = true;
-      priorities.lower(runnerThread, LONG_RUN_NICENESS);
+      priorities.lower(runnerThread, niceness);
     }
   }
 }
