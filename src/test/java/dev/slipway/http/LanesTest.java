@@ -119,14 +119,40 @@ class LanesTest {
         slowDone.countDown();
       }, NOT_REFUSED));
     }
-    // the slow endpoint holds one lane; another endpoint's request runs at once on another
+    // alone, the slow endpoint holds all lanes but its share; another endpoint's request runs at once on the one left
+    Thread.sleep(100);
+    assertThat(slowRunning.get()).isEqualTo(3);
     var quickRan = new CountDownLatch(1);
     lanes.execute(QUICK, new Lanes.Job(quickRan::countDown, NOT_REFUSED));
     assertThat(quickRan.await(5, TimeUnit.SECONDS)).as("the other endpoint did not wait behind the slow one").isTrue();
-    assertThat(slowRunning.get()).isEqualTo(1);
     release.countDown();
     assertThat(slowDone.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(mostSlow.get()).as("a guarded endpoint never ran more than its share").isEqualTo(1);
+    assertThat(mostSlow.get()).as("a guarded endpoint never held every lane").isEqualTo(3);
+  }
+
+  @Test
+  void while_another_endpoint_waits_a_slow_one_starts_no_more_than_its_share() throws Exception {
+    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 100, NEVER, SLOW_AFTER));
+    slowOnce(lanes);
+    var release = new CountDownLatch(1);
+    var holdQuick = new CountDownLatch(1);
+    // one lane for the slow endpoint (all but its share), one held by another endpoint
+    lanes.execute(QUICK, new Lanes.Job(() -> await(holdQuick), NOT_REFUSED));
+    var slowRunning = new AtomicInteger();
+    var mostSlow = new AtomicInteger();
+    for (int i = 0; i < 4; i++) {
+      lanes.execute(SLOW, new Lanes.Job(() -> {
+        mostSlow.accumulateAndGet(slowRunning.incrementAndGet(), Math::max);
+        await(release);
+        slowRunning.decrementAndGet();
+      }, NOT_REFUSED));
+    }
+    var quickAgain = new CountDownLatch(1);
+    lanes.execute(QUICK, new Lanes.Job(quickAgain::countDown, NOT_REFUSED));
+    holdQuick.countDown();
+    assertThat(quickAgain.await(5, TimeUnit.SECONDS)).as("the lane the other endpoint freed went to it, not to the slow one").isTrue();
+    release.countDown();
+    assertThat(mostSlow.get()).isEqualTo(1);
   }
 
   @Test
@@ -220,10 +246,13 @@ class LanesTest {
     Thread.sleep(50);
     for (int i = 1; i < 10; i++) lanes.execute(SLOW, new Lanes.Job(hold, NOT_REFUSED));
     Thread.sleep(50);
-    assertThat(running.get()).as("the first request held its lane long, so the rest wait their share").isEqualTo(1);
+    assertThat(running.get()).as("the first request held its lane long, so the rest leave its share free").isEqualTo(3);
+    var quickRan = new CountDownLatch(1);
+    lanes.execute(QUICK, new Lanes.Job(quickRan::countDown, NOT_REFUSED));
+    assertThat(quickRan.await(5, TimeUnit.SECONDS)).isTrue();
     release.countDown();
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(most.get()).isEqualTo(1);
+    assertThat(most.get()).isEqualTo(3);
   }
 
   @Test
