@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class LanesTest {
   private static final Lanes.Owner QUICK = new Lanes.Owner(1, "quick");
   private static final Lanes.Owner SLOW = new Lanes.Owner(1, "slow");
+  private static final Lanes.Owner ELSEWHERE = new Lanes.Owner(2, "elsewhere");
   private static final Runnable NOT_REFUSED = () -> {
     throw new AssertionError("refused");
   };
@@ -135,23 +136,35 @@ class LanesTest {
     var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 100, NEVER, SLOW_AFTER));
     slowOnce(lanes);
     var release = new CountDownLatch(1);
-    var holdQuick = new CountDownLatch(1);
-    // one lane for the slow endpoint (all but its share), one held by another endpoint
-    lanes.execute(QUICK, new Lanes.Job(() -> await(holdQuick), NOT_REFUSED));
+    var holdOther = new CountDownLatch(1);
+    var otherHolding = new CountDownLatch(1);
+    // one lane held by another org's endpoint (which, holding its lane past the bound, is guarded
+    // too, but in an org of its own), the other for the slow endpoint: all lanes but its share
+    lanes.execute(ELSEWHERE, new Lanes.Job(() -> {
+      otherHolding.countDown();
+      await(holdOther);
+    }, NOT_REFUSED));
+    assertThat(otherHolding.await(5, TimeUnit.SECONDS)).isTrue();
     var slowRunning = new AtomicInteger();
     var mostSlow = new AtomicInteger();
+    var slowStarted = new CountDownLatch(1);
+    var slowDone = new CountDownLatch(4);
     for (int i = 0; i < 4; i++) {
       lanes.execute(SLOW, new Lanes.Job(() -> {
         mostSlow.accumulateAndGet(slowRunning.incrementAndGet(), Math::max);
+        slowStarted.countDown();
         await(release);
         slowRunning.decrementAndGet();
+        slowDone.countDown();
       }, NOT_REFUSED));
     }
-    var quickAgain = new CountDownLatch(1);
-    lanes.execute(QUICK, new Lanes.Job(quickAgain::countDown, NOT_REFUSED));
-    holdQuick.countDown();
-    assertThat(quickAgain.await(5, TimeUnit.SECONDS)).as("the lane the other endpoint freed went to it, not to the slow one").isTrue();
+    assertThat(slowStarted.await(5, TimeUnit.SECONDS)).isTrue();
+    var otherAgain = new CountDownLatch(1);
+    lanes.execute(ELSEWHERE, new Lanes.Job(otherAgain::countDown, NOT_REFUSED));
+    holdOther.countDown();
+    assertThat(otherAgain.await(5, TimeUnit.SECONDS)).as("the lane the other endpoint freed went to it, not to the slow one").isTrue();
     release.countDown();
+    assertThat(slowDone.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(mostSlow.get()).isEqualTo(1);
   }
 
@@ -181,7 +194,13 @@ class LanesTest {
     slowOnce(lanes);
     var release = new CountDownLatch(1);
     var refused = new AtomicInteger();
-    for (int i = 0; i < 10; i++) lanes.execute(SLOW, new Lanes.Job(() -> await(release), refused::incrementAndGet));
+    var first = new CountDownLatch(1);
+    lanes.execute(SLOW, new Lanes.Job(() -> {
+      first.countDown();
+      await(release);
+    }, refused::incrementAndGet));
+    assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 9; i++) lanes.execute(SLOW, new Lanes.Job(() -> await(release), refused::incrementAndGet));
     assertThat(refused.get()).as("one runs, three wait, six are refused").isEqualTo(6);
     assertThat(lanes.waiting()).isEqualTo(3);
     release.countDown();
