@@ -80,7 +80,7 @@ final class Lanes {
 
   /**
    * One endpoint's waiting requests, when those that run started (and how many of them under its
-   * guard), how long its requests take lately, and how it has behaved.
+   * guard), and how it has behaved (and how long its requests take lately).
    */
   private static final class Endpoint {
     final Owner owner;
@@ -89,8 +89,6 @@ final class Lanes {
     long[] startedAt = new long[4];
     int running;
     int runningGuarded;
-    /** A moving average of how long its requests held their lane, in nanoseconds. */
-    long usualNanos;
     boolean inTurns;
 
     Endpoint(Owner owner, long slowAfterNanos) {
@@ -103,14 +101,13 @@ final class Lanes {
       startedAt[running++] = at;
     }
 
-    void finished(long startedWhen, long took) {
+    void finished(long startedWhen) {
       for (int i = 0; i < running; i++) {
         if (startedAt[i] == startedWhen) {
           startedAt[i] = startedAt[--running];
           break;
         }
       }
-      usualNanos = usualNanos == 0 ? took : usualNanos + (took - usualNanos) / 8;
     }
 
     /** Whether one of its running requests has held its lane past the bound. */
@@ -256,8 +253,7 @@ final class Lanes {
 
   /** How many of a guarded endpoint's requests may wait: as many as its lanes could start within the longest wait. */
   private long mayWait(Endpoint endpoint) {
-    long usual = Math.max(endpoint.usualNanos, TimeUnit.MILLISECONDS.toNanos(1));
-    return Math.max(shares.guardedWaiting(), shares.guardedPerEndpoint() * (shares.maxWaitNanos() / usual));
+    return Math.max(shares.guardedWaiting(), endpoint.behaviour.startableWithin(shares.maxWaitNanos(), shares.guardedPerEndpoint()));
   }
 
   private void started(Endpoint endpoint, long now) {
@@ -273,7 +269,7 @@ final class Lanes {
       endpoint.runningGuarded--;
       guardedRunning(endpoint.owner.org())[0]--;
     }
-    endpoint.finished(startedAt, now - startedAt);
+    endpoint.finished(startedAt);
     endpoint.behaviour.finished(now - startedAt, now);
   }
 

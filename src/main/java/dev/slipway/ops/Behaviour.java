@@ -18,6 +18,8 @@ public final class Behaviour {
   private final long slowAfter;
   private boolean slowLately;
   private long slowUntil;
+  /** A moving average of how long its uses took, in nanoseconds; 0 before the first. */
+  private long usualNanos;
 
   /** @param slowAfter how long a use may take, in nanoseconds, and still count as quick */
   public Behaviour(long slowAfter) {
@@ -37,7 +39,17 @@ public final class Behaviour {
 
   /** A use ended, after {@code took} nanoseconds. */
   public void finished(long took, long now) {
+    usualNanos = usualNanos == 0 ? took : usualNanos + (took - usualNanos) / 8;
     if (took > slowAfter) slow(now);
+  }
+
+  /**
+   * How many uses could start within {@code maxWaitNanos} with {@code atOnce} going at a time, by
+   * how long its uses took lately (at least a millisecond each): as many as may wait for the
+   * resource rather than be refused at once.
+   */
+  public long startableWithin(long maxWaitNanos, int atOnce) {
+    return atOnce * (maxWaitNanos / Math.max(usualNanos, TimeUnit.MILLISECONDS.toNanos(1)));
   }
 
   /** A use went on past the bound and may not have ended yet: guard from now on. */

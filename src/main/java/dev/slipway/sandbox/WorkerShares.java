@@ -61,8 +61,6 @@ final class WorkerShares {
     final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos());
     int guardedRunning;
     int guardedWaiting;
-    /** A moving average of how long its runs took, in nanoseconds. */
-    long usualNanos;
     int strikes;
     long lastStrike;
     long quarantinedUntil;
@@ -96,8 +94,7 @@ final class WorkerShares {
   /** Whether the owner already has as many guarded runs waiting as could start in time, so another is refused. */
   boolean waitingFull(Owner owner) {
     State state = state(owner);
-    long usual = Math.max(state.usualNanos, TimeUnit.MILLISECONDS.toNanos(1));
-    return state.guardedWaiting >= Math.max(guardedWaiting, guardedPerEndpoint * (maxWaitNanos / usual));
+    return state.guardedWaiting >= Math.max(guardedWaiting, state.behaviour.startableWithin(maxWaitNanos, guardedPerEndpoint));
   }
 
   void waits(Owner owner, int change) {
@@ -123,7 +120,6 @@ final class WorkerShares {
       guardedRunningOf(owner.org())[0]--;
     }
     state.behaviour.finished(took, now);
-    state.usualNanos = state.usualNanos == 0 ? took : state.usualNanos + (took - state.usualNanos) / 8;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
