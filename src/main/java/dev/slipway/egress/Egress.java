@@ -84,6 +84,8 @@ public final class Egress implements AutoCloseable {
 
   private final PolicySource policies;
   private final HttpClient client;
+  /** Jetty's client starting (its TLS set-up, about a second of a small machine's start): off the server's start. */
+  private final CompletableFuture<Void> started;
 
   /** Whose request a connection serves: the tag Jetty keeps separate connection pools by. */
   private record Tenant(long orgId, EgressPolicy policy) {}
@@ -108,11 +110,13 @@ public final class Egress implements AutoCloseable {
     client.setConnectTimeout(10_000);
     client.setIdleTimeout(30_000);
     client.setDestinationIdleTimeout(60_000);
-    try {
-      client.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the egress HTTP client", e);
-    }
+    started = CompletableFuture.runAsync(() -> {
+      try {
+        client.start();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot start the egress HTTP client", e);
+      }
+    }, command -> Thread.ofPlatform().daemon().name("egress-start").start(command));
   }
 
   /**
@@ -186,6 +190,7 @@ public final class Egress implements AutoCloseable {
       Duration timeout, int maxResponseBytes) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) throw timedOut(timeout);
+    started.join();
     Request request = client.newRequest(url)
         .method(method)
         .tag(tenant)
@@ -492,6 +497,7 @@ public final class Egress implements AutoCloseable {
   @Override
   public void close() {
     try {
+      started.exceptionally(failed -> null).join();
       client.stop();
     } catch (Exception e) {
       LOG.warn("stopping the egress HTTP client failed", e);
