@@ -118,13 +118,16 @@ public final class Slipway implements AutoCloseable {
     Instant started = Instant.now();
     Deque<AutoCloseable> closeables = new ArrayDeque<>();
     try {
-      Database database = push(closeables, Database.open(config, Bootstrap.DEFAULT_ORG));
-      var compiled = new PostgresTranspileCache(database.platformDataSource());
+      // the sandbox before the database: its first worker, a JVM of its own that takes seconds to be
+      // ready, starts while the database does
+      var compiled = new PostgresTranspileCache();
       Sandbox sandbox = push(closeables, config.sandboxInProcess()
           ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
           : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               config.sandboxWorkerCount()), config.sandboxWorkerHeap(), config.sandboxNice(), config.sandboxShortRunsAtServerPriority(), compiled));
+      Database database = push(closeables, Database.open(config, Bootstrap.DEFAULT_ORG));
+      compiled.use(database.platformDataSource());
       if (config.sandboxInProcess()) {
         LOG.warn("SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "
             + "use it only when every script author is trusted");

@@ -253,7 +253,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     var table = services.live().current();
     var body = new LinkedHashMap<String, Object>();
     Duration uptime = Duration.between(services.started(), Instant.now());
-    body.put("status", "ok");
+    // starting: the platform API answers, but scripts would wait for the first sandbox worker
+    boolean started = services.console().sandboxStarted();
+    body.put("status", started ? "ok" : "starting");
     body.put("version", services.version());
     body.put("uptime", uptime.toSeconds());
     body.put("connections", services.orgs().connections());
@@ -262,7 +264,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("sandbox", services.console().sandboxHealth());
     body.put("liveReleases", table.releases().size());
     body.put("liveEndpoints", table.router().targets().size());
-    Api.json(ctx, 200, body);
+    Api.json(ctx, started ? 200 : 503, body);
   }
 
   /**

@@ -33,6 +33,11 @@ public final class ScriptConsole {
     return sandbox.health();
   }
 
+  /** Whether the sandbox has started (see {@link Sandbox#started}). */
+  public boolean sandboxStarted() {
+    return sandbox.started();
+  }
+
   /** A finished run: the script's value, how long it ran, what it logged. */
   public record Execution(Object result, Duration elapsed, List<LogLine> logs) {}
 

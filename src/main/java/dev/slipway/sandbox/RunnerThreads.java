@@ -3,15 +3,19 @@ package dev.slipway.sandbox;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * The threads a sandbox worker runs scripts on, so that a script that runs long yields the CPU to
- * the server but a short one does not. Everything in the worker runs at the lower priority
- * ({@code niceness}: the JIT, the collector, the warm-up, the timers) except the runner, the one
+ * the server but a short one does not. Once the worker has warmed up (at the normal priority:
+ * the server waits for it), everything in it runs at the lower priority ({@code niceness}: the JIT,
+ * the collector, the timers) except the runner, the one
  * thread that takes the server's work and runs it. Once the script it is on has used
  * {@link #LONG_RUN} of CPU without a pause (a pause: waiting for the server's answer to a
  * question), the {@linkplain #tick ticker} lowers the runner to the worker's niceness: a script that
@@ -49,6 +53,8 @@ final class RunnerThreads {
   /** The runner's CPU time when the current stretch of running began, or -1 when none runs. */
   private volatile long stretchCpuSince = -1;
   private volatile boolean lowered;
+  /** Threads doing the platform's own work at the normal priority ({@link #startAtServerPriority}). */
+  private final Set<Integer> kept = ConcurrentHashMap.newKeySet();
 
   private RunnerThreads(ThreadPriorities priorities, int niceness, BlockingQueue<Runnable> toStart, int spawnerThread) {
     this.priorities = priorities;
@@ -58,9 +64,9 @@ final class RunnerThreads {
   }
 
   /**
-   * Starts the spawner from the calling thread, which must still have the normal priority, and
-   * lowers every other thread of the process, the caller among them: threads it starts from now
-   * on start lowered.
+   * Starts the spawner from the calling thread, which must still have the normal priority. The
+   * process keeps that priority until {@link #lowerTheRest}: a worker starts and warms up as fast as
+   * the server, which waits for it.
    */
   static RunnerThreads start(ThreadPriorities priorities, int niceness) {
     var toStart = new LinkedBlockingQueue<Runnable>();
@@ -77,9 +83,34 @@ final class RunnerThreads {
     }, "runner-spawner");
     spawner.setDaemon(true);
     spawner.start();
-    var threads = new RunnerThreads(priorities, niceness, toStart, spawnerThread.join());
-    priorities.lowerAllBut(niceness, threads.spawnerThread);
-    return threads;
+    return new RunnerThreads(priorities, niceness, toStart, spawnerThread.join());
+  }
+
+  /** Lowers every thread of the process but the spawner, the caller among them: threads it starts from now on start lowered. */
+  void lowerTheRest() {
+    priorities.lowerAllBut(niceness, keeping(spawnerThread));
+  }
+
+  /**
+   * Starts a thread, at the normal priority until it ends, for the platform's own work beside the
+   * runs (loading the TypeScript transform): at the worker's niceness, a compile that waited for it
+   * waited behind everything else on a busy machine.
+   */
+  void startAtServerPriority(String name, Runnable work) {
+    toStart.add(() -> new Thread(() -> {
+      int thread = priorities.currentThread();
+      kept.add(thread);
+      try {
+        work.run();
+      } finally {
+        kept.remove(thread);
+      }
+    }, name).start());
+  }
+
+  /** {@code threads} and the threads kept at the normal priority. */
+  private int[] keeping(int... threads) {
+    return IntStream.concat(IntStream.of(threads), kept.stream().mapToInt(Integer::intValue)).toArray();
   }
 
   /** Starts a new runner, at the normal priority, that does {@code work}. */
@@ -89,7 +120,7 @@ final class RunnerThreads {
       runnerId = Thread.currentThread().threadId();
       lowered = false;
       // threads that an earlier runner started have its priority
-      priorities.lowerAllBut(niceness, spawnerThread, runnerThread);
+      priorities.lowerAllBut(niceness, keeping(spawnerThread, runnerThread));
       work.run();
     }, "runner-" + numbers.incrementAndGet()).start());
   }

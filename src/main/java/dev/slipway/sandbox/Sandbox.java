@@ -58,6 +58,14 @@ public interface Sandbox extends AutoCloseable {
   /** Figures for {@code /api/health}: the mode and, for workers, their state and the hop's cost. */
   java.util.Map<String, Object> health();
 
+  /**
+   * Whether scripts can run without waiting for the sandbox to start: a worker has been ready (the
+   * server is healthy only then). True by default.
+   */
+  default boolean started() {
+    return true;
+  }
+
   /** Cancels running scripts and frees what the sandbox holds. */
   @Override
   void close();

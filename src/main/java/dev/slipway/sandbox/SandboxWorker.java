@@ -82,7 +82,7 @@ public final class SandboxWorker {
 
   public static void main(String[] args) throws IOException {
     int niceness = Integer.parseInt(args[2]);
-    // first, so that every thread started from here on starts at the lower priority
+    // first, from the main thread, which still has the server's priority
     RunnerThreads runners = null;
     if (niceness > 0) {
       var priorities = ThreadPriorities.load();
@@ -106,6 +106,24 @@ public final class SandboxWorker {
       var worker = new SandboxWorker(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
           runners);
       worker.warmUp();
+      if (runners != null) {
+        runners.lowerTheRest();
+      }
+      worker.send(w -> w.kind(WorkerWire.READY), false);
+      // the TypeScript transform loads beside the work, so that neither readiness nor the first
+      // runs wait for it, and the first TypeScript compile rarely does
+      Runnable loadTypeScript = () -> {
+        try {
+          sandbox.loadTypeScript();
+        } catch (RuntimeException e) {
+          LOG.warn("loading the TypeScript transform failed; the first TypeScript compile tries again", e);
+        }
+      };
+      if (runners != null) {
+        runners.startAtServerPriority("typescript-load", loadTypeScript);
+      } else {
+        Thread.ofPlatform().daemon().name("typescript-load").start(loadTypeScript);
+      }
       worker.serve();
     } catch (IOException e) {
       // the server closed the channel while this worker was writing to it (it is stopping, or gave
@@ -141,7 +159,6 @@ public final class SandboxWorker {
       throw new IllegalStateException("the warm-up script does not compile", e);
     }
     LOG.debug("sandbox worker warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
-    send(w -> w.kind(WorkerWire.READY), false);
   }
 
   /** Answers the server until it closes the channel: here, or on runner threads while this one waits. */

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -112,6 +113,8 @@ public final class WorkerSandbox implements Sandbox {
   private final Path sockets;
   private volatile Worker lastCompiler;
   private volatile boolean closed;
+  /** Whether a worker has been ready: the first one starts alone, the others once it is (see the constructor). */
+  private final AtomicBoolean firstReady = new AtomicBoolean();
 
   /**
    * Starts {@code limits.poolSize()} workers in the background; runs wait (within their timeout)
@@ -149,9 +152,9 @@ public final class WorkerSandbox implements Sandbox {
     this.starter = Executors.newCachedThreadPool(daemon("slipway-sandbox-starter"));
     long tick = Math.clamp(limits.timeout().toMillis() / 10, 10, 100);
     supervisor.scheduleWithFixedDelay(this::killOverdue, tick, tick, TimeUnit.MILLISECONDS);
-    for (int i = 0; i < limits.poolSize(); i++) {
-      starter.execute(this::startWorker);
-    }
+    // one worker first, the others once it is ready: on a small machine every worker starting
+    // beside the server (each a JVM, its JIT and its warm-up) made the first ready seconds later
+    starter.execute(this::startWorker);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -190,6 +193,11 @@ public final class WorkerSandbox implements Sandbox {
     health.put("jit", command.noJit().isEmpty());
     health.put("hop", hops.summary());
     return health;
+  }
+
+  @Override
+  public boolean started() {
+    return firstReady.get();
   }
 
   /** The process ids of the live workers. */
@@ -641,6 +649,11 @@ public final class WorkerSandbox implements Sandbox {
     worker.ready = true;
     failedStarts.set(0);
     LOG.debug("sandbox worker {} (pid {}) is ready", worker.number, worker.process.pid());
+    if (firstReady.compareAndSet(false, true)) {
+      for (int i = 1; i < limits.poolSize(); i++) {
+        starter.execute(this::startWorker);
+      }
+    }
     if (closed) {
       worker.process.destroyForcibly();
       return;

@@ -8,18 +8,25 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The transpiled-script cache in {@code slipway.transpiled_scripts}, shared by every instance. */
+/**
+ * The transpiled-script cache in {@code slipway.transpiled_scripts}, shared by every instance. It
+ * may be made before the database is open (the sandbox, which uses it, starts first): until
+ * {@link #use} it keeps nothing.
+ */
 public final class PostgresTranspileCache implements TranspileCache {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresTranspileCache.class);
 
-  private final DataSource dataSource;
+  private volatile DataSource dataSource;
 
-  public PostgresTranspileCache(DataSource dataSource) {
+  /** From now on, keeps transpiled scripts in {@code dataSource}'s database. */
+  public void use(DataSource dataSource) {
     this.dataSource = dataSource;
   }
 
   @Override
   public Optional<String> get(String sourceSha256) {
+    DataSource dataSource = this.dataSource;
+    if (dataSource == null) return Optional.empty();
     try (Connection c = dataSource.getConnection();
         var ps = c.prepareStatement("select javascript from slipway.transpiled_scripts where source_sha256 = ?")) {
       ps.setString(1, sourceSha256);
@@ -34,6 +41,8 @@ public final class PostgresTranspileCache implements TranspileCache {
 
   @Override
   public void put(String sourceSha256, String javascript) {
+    DataSource dataSource = this.dataSource;
+    if (dataSource == null) return;
     try (Connection c = dataSource.getConnection();
         var ps = c.prepareStatement("insert into slipway.transpiled_scripts (source_sha256, javascript) values (?, ?) "
             + "on conflict (source_sha256) do nothing")) {

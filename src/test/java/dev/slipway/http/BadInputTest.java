@@ -261,6 +261,7 @@ class BadInputTest {
     assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer");
     assertProblem(slipway.send("POST", url + "/api/execute", "{\"code\":\"return 1\"}", "application/json",
         Map.of("Authorization", "Bearer wrong-token-wrong-token")), 401, "invalid_token");
+    slipway.awaitSandboxWorkers();
     assertThat(slipway.send("GET", url + "/api/health", (byte[]) null, null, Map.of()).status()).isEqualTo(200);
   }
 

@@ -40,6 +40,7 @@ class ExecuteAndHealthTest {
 
   @Test
   void health_reports_pool_figures_release_and_version() {
+    slipway.awaitSandboxWorkers();
     var health = slipway.control("GET", "/api/health").json();
     assertThat(health.path("status").asText()).isEqualTo("ok");
     assertThat(health.path("uptime").isNumber()).isTrue();

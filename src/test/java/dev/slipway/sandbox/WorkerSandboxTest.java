@@ -234,6 +234,21 @@ class WorkerSandboxTest {
   }
 
   @Test
+  void the_sandbox_has_started_once_its_first_worker_is_ready_and_starts_the_others_after_it() throws Exception {
+    var starting = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
+    try {
+      // a worker is a JVM of its own: it cannot be ready yet
+      assertThat(starting.started()).isFalse();
+      assertThat(starting.stats().workers()).as("the first worker starts alone").isLessThanOrEqualTo(1);
+      awaitWorkers(starting, 1);
+      assertThat(starting.started()).isTrue();
+      awaitWorkers(starting, 2);
+    } finally {
+      starting.close();
+    }
+  }
+
+  @Test
   void a_worker_runs_under_sched_idle_where_chrt_can_set_it() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")) && Files.isDirectory(Path.of("/proc/self/task")),
         "SCHED_IDLE is set with Linux's chrt");
@@ -308,13 +323,14 @@ class WorkerSandboxTest {
   }
 
   /**
-   * {@link #nicenessByThread} once the worker has one runner: a runner that handed its work on
-   * ends by itself, a moment later.
+   * {@link #nicenessByThread} once the worker has one runner (a runner that handed its work on
+   * ends by itself, a moment later) and has loaded the TypeScript transform (its loader, at the
+   * server's priority, ends then).
    */
   private static Map<String, Integer> settledThreads(long pid) throws IOException, InterruptedException {
-    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     var threads = nicenessByThread(pid);
-    while (runners(threads).size() > 1 && System.nanoTime() < until) {
+    while ((runners(threads).size() > 1 || threads.containsKey("typescript-load")) && System.nanoTime() < until) {
       Thread.sleep(20);
       threads = nicenessByThread(pid);
     }
