@@ -3,13 +3,10 @@ package dev.slipway.sandbox;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 
 /**
  * The threads a sandbox worker runs scripts on, so that a script that runs long yields the CPU to
@@ -53,8 +50,6 @@ final class RunnerThreads {
   /** The runner's CPU time when the current stretch of running began, or -1 when none runs. */
   private volatile long stretchCpuSince = -1;
   private volatile boolean lowered;
-  /** Threads doing the platform's own work at the normal priority ({@link #startAtServerPriority}). */
-  private final Set<Integer> kept = ConcurrentHashMap.newKeySet();
 
   private RunnerThreads(ThreadPriorities priorities, int niceness, BlockingQueue<Runnable> toStart, int spawnerThread) {
     this.priorities = priorities;
@@ -88,29 +83,7 @@ final class RunnerThreads {
 
   /** Lowers every thread of the process but the spawner, the caller among them: threads it starts from now on start lowered. */
   void lowerTheRest() {
-    priorities.lowerAllBut(niceness, keeping(spawnerThread));
-  }
-
-  /**
-   * Starts a thread, at the normal priority until it ends, for the platform's own work beside the
-   * runs (loading the TypeScript transform): at the worker's niceness, a compile that waited for it
-   * waited behind everything else on a busy machine.
-   */
-  void startAtServerPriority(String name, Runnable work) {
-    toStart.add(() -> new Thread(() -> {
-      int thread = priorities.currentThread();
-      kept.add(thread);
-      try {
-        work.run();
-      } finally {
-        kept.remove(thread);
-      }
-    }, name).start());
-  }
-
-  /** {@code threads} and the threads kept at the normal priority. */
-  private int[] keeping(int... threads) {
-    return IntStream.concat(IntStream.of(threads), kept.stream().mapToInt(Integer::intValue)).toArray();
+    priorities.lowerAllBut(niceness, spawnerThread);
   }
 
   /** Starts a new runner, at the normal priority, that does {@code work}. */
@@ -120,7 +93,7 @@ final class RunnerThreads {
       runnerId = Thread.currentThread().threadId();
       lowered = false;
       // threads that an earlier runner started have its priority
-      priorities.lowerAllBut(niceness, keeping(spawnerThread, runnerThread));
+      priorities.lowerAllBut(niceness, spawnerThread, runnerThread);
       work.run();
     }, "runner-" + numbers.incrementAndGet()).start());
   }

@@ -110,20 +110,6 @@ public final class SandboxWorker {
         runners.lowerTheRest();
       }
       worker.send(w -> w.kind(WorkerWire.READY), false);
-      // the TypeScript transform loads beside the work, so that neither readiness nor the first
-      // runs wait for it, and the first TypeScript compile rarely does
-      Runnable loadTypeScript = () -> {
-        try {
-          sandbox.loadTypeScript();
-        } catch (RuntimeException e) {
-          LOG.warn("loading the TypeScript transform failed; the first TypeScript compile tries again", e);
-        }
-      };
-      if (runners != null) {
-        runners.startAtServerPriority("typescript-load", loadTypeScript);
-      } else {
-        Thread.ofPlatform().daemon().name("typescript-load").start(loadTypeScript);
-      }
       worker.serve();
     } catch (IOException e) {
       // the server closed the channel while this worker was writing to it (it is stopping, or gave

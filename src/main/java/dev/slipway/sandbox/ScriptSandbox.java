@@ -132,11 +132,6 @@ public final class ScriptSandbox implements Sandbox {
     return typeScript.loaded();
   }
 
-  /** Loads the TypeScript transform now, so that the first TypeScript compile does not wait for it. */
-  public void loadTypeScript() {
-    typeScript.load();
-  }
-
   /** Module loads so far, one per module per context that imported it; for tests. */
   int moduleLoads() {
     return moduleLoads.get();

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * compiler was 9 MB: it loads in a few hundred ms of CPU in a JVM whose GraalJS has warmed up
  * (3–4 s in a cold one), where the compiler took 11–14 s and a hundred megabytes of every worker's
  * heap, and strips a script in tens of ms, interpreted. It is trusted code, so it gets its own
- * context and engine, apart from the sandbox's pool and policy. A sandbox worker loads it on a
- * thread of its own once it is ready (loading it as the worker warmed up made every worker,
- * replacements too, seconds later to be ready); otherwise the first TypeScript compile loads it. It
- * stays loaded, and is used by one caller at a time.
+ * context and engine, apart from the sandbox's pool and policy; it is loaded at the first
+ * TypeScript compile, stays loaded, and is used by one caller at a time. (Loading it as a worker
+ * warmed up made every worker, replacements too, seconds later to be ready; loading it beside the
+ * work once a worker was ready cost the W4 script endpoint 10-20% of its throughput.)
  */
 final class TypeScriptTranspiler implements AutoCloseable {
 
@@ -74,16 +74,11 @@ final class TypeScriptTranspiler implements AutoCloseable {
     return javascript;
   }
 
-  /** Loads the transform now, if it is not loaded yet. */
-  synchronized void load() {
+  @SuppressWarnings("unchecked")
+  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
     if (transpile == null) {
       start();
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private String transpileNow(String scriptName, String source) throws ScriptCompileException {
-    load();
     String result = transpile.execute(source, scriptName + ".ts").asString();
     Map<String, Object> output = (Map<String, Object>) json.read(result);
     List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");
@@ -112,7 +107,7 @@ final class TypeScriptTranspiler implements AutoCloseable {
     context = builder.build();
     context.eval(Source.newBuilder("js", transform, "sucrase.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
-    LOG.debug("TypeScript transform ({}) loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
+    LOG.info("TypeScript transform ({}) loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
   }
 
   @Override

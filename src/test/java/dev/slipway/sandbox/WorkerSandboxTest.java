@@ -323,14 +323,13 @@ class WorkerSandboxTest {
   }
 
   /**
-   * {@link #nicenessByThread} once the worker has one runner (a runner that handed its work on
-   * ends by itself, a moment later) and has loaded the TypeScript transform (its loader, at the
-   * server's priority, ends then).
+   * {@link #nicenessByThread} once the worker has one runner: a runner that handed its work on
+   * ends by itself, a moment later.
    */
   private static Map<String, Integer> settledThreads(long pid) throws IOException, InterruptedException {
-    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     var threads = nicenessByThread(pid);
-    while ((runners(threads).size() > 1 || threads.containsKey("typescript-load")) && System.nanoTime() < until) {
+    while (runners(threads).size() > 1 && System.nanoTime() < until) {
       Thread.sleep(20);
       threads = nicenessByThread(pid);
     }
