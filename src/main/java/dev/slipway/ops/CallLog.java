@@ -125,7 +125,6 @@ public final class CallLog implements AutoCloseable {
   private void flush() {
     long end = next.get();
     if (end == written) return;
-    toKeep.clear();
     batch.setLength(0);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();

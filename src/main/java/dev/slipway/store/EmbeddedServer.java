@@ -145,7 +145,7 @@ final class EmbeddedServer {
   }
 
   /** Whether {@code process} has exited and only waits to be collected by its parent (Linux: state Z or X in /proc). */
-  private static boolean ended(ProcessHandle process) {
+  static boolean ended(ProcessHandle process) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
       // "pid (command) state ...": the command may hold spaces and parentheses, the state follows the last ')'
