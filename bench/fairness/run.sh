@@ -10,7 +10,10 @@
 # flood, each quiet endpoint's throughput and p99 next to the same round's quiet figures, and what
 # the flood's own callers got (statuses, slowest answer).
 #
-# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 QUIET_CONNS=8
+# Before the first round both quiet endpoints are loaded for WARMUP seconds, unreported, so that
+# "quiet" means the workers' JIT has compiled the script, not a cold start.
+#
+# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 QUIET_CONNS=8 WARMUP=20
 #              LOOP_CONNS=6 BOMB_CONNS=2 SLEEP_CONNS=24 (the callers of issue 18's measurements)
 #              FLOODS="loop bomb sleep"  SLIPWAY_* settings pass through to the server
 set -euo pipefail
@@ -20,6 +23,7 @@ repo=$(cd "$here/../.." && pwd)
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-10s}
 FLOOD_LEAD=${FLOOD_LEAD:-2}
+WARMUP=${WARMUP:-20}
 QUIET_CONNS=${QUIET_CONNS:-8}
 FLOODS=${FLOODS:-loop bomb sleep}
 declare -A CONNS=([loop]=${LOOP_CONNS:-6} [bomb]=${BOMB_CONNS:-2} [sleep]=${SLEEP_CONNS:-24})
@@ -32,7 +36,12 @@ for spec in "$here"/*.yaml; do save_spec "$spec"; done
 api_call POST /api/deploy > /dev/null
 for script in quiet-sql quiet-script; do cat "$here/$script.lua" "$repo/bench/report.lua" > "$work/$script.lua"; done
 cp "$repo/bench/report.lua" "$work/flood.lua"
-
+if (( WARMUP > 0 )); then
+  load "$QUIET_CONNS" "${WARMUP}s" "$work/quiet-sql.lua" "$data" > /dev/null &
+  warm_pid=$!
+  load "$QUIET_CONNS" "${WARMUP}s" "$work/quiet-script.lua" "$data" > /dev/null
+  wait "$warm_pid"
+fi
 
 printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses |\n|---|---|---|---:|---:|---:|---|\n'
 for round in $(seq 1 "$ROUNDS"); do

@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
  * finishes a request takes the next at once, so under load a request starts without a thread
  * being woken.
  *
- * <p>An endpoint whose requests lately held a lane past {@link Shares#slowAfterNanos} (one that
- * still holds it counts) is guarded ({@link Behaviour}): while other endpoints' requests wait, at
- * most {@link Shares#guardedPerEndpoint} of its requests run at once, and its org's guarded
- * endpoints together at most {@link Shares#guardedPerOrg}; while none waits, all lanes but
- * {@link Shares#guardedPerEndpoint}, so a lane stays free for whoever comes. Of its requests only
- * as many wait as its lanes could start within {@link Shares#maxWaitNanos}, by how long its
- * requests have taken lately (never fewer than {@link Shares#guardedWaiting}); a request that finds
- * the queue full, or has waited {@link Shares#maxWaitNanos}, is refused at once (the caller answers
- * 503 with {@code Retry-After}) rather than left to hang. Other endpoints may use every lane.
+ * <p>No endpoint holds more than all lanes but {@link Shares#guardedPerEndpoint}: the first wave
+ * of a slow endpoint, before anything is known of it, leaves lanes free for the others. An endpoint
+ * whose requests lately held a lane past {@link Shares#slowAfterNanos} on average, or one of them
+ * past {@link Shares#longAfterNanos} (one that still holds it counts), is guarded
+ * ({@link Behaviour}): while other endpoints' requests wait, at most
+ * {@link Shares#guardedPerEndpoint} of its requests run at once, and its org's guarded endpoints
+ * together at most {@link Shares#guardedPerOrg} (each counted up to its own share, so what one of
+ * them started while it was alone does not shut out the others). Of its requests only as many wait
+ * as its lanes could start within {@link Shares#maxWaitNanos}, by how long its requests have taken
+ * lately (never fewer than {@link Shares#guardedWaiting}); a request that finds the queue full, or
+ * has waited {@link Shares#maxWaitNanos}, is refused at once (the caller answers 503 with
+ * {@code Retry-After}) rather than left to hang.
  *
  * <p>Before this, all such requests waited in one line: 24 callers of a {@code pg_sleep(3)}
  * endpoint took the other SQL endpoints from 2,878 answers in 8 s to 8. And before the lanes,
@@ -47,18 +50,25 @@ final class Lanes {
   /**
    * The shares of the lanes a guarded endpoint and its org may take, how many of a guarded
    * endpoint's requests may wait at least, how long any request may wait before it is refused, and
-   * how long a request may hold its lane before its endpoint is guarded.
+   * how long an endpoint's requests may hold their lanes on average before it is guarded.
    */
   record Shares(int guardedPerEndpoint, int guardedPerOrg, int guardedWaiting, long maxWaitNanos, long slowAfterNanos) {
     static Shares of(int width) {
       return new Shares(Math.max(1, width / 4), Math.max(1, width / 2), Math.max(4, width / 2),
           TimeUnit.SECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(250));
     }
+
+    /** How long one request may hold its lane before its endpoint is guarded: four times the usual bound. */
+    long longAfterNanos() {
+      return 4 * slowAfterNanos;
+    }
   }
 
   private final Executor threads;
   private final int width;
   private final Shares shares;
+  /** How many lanes one endpoint may hold at most: all but a guarded endpoint's share. */
+  private final int mostPerEndpoint;
   private final ReentrantLock lock = new ReentrantLock();
   /** Guarded by {@link #lock}: every endpoint seen, and those with requests waiting, in turn. */
   private final Map<Owner, Endpoint> endpoints = new HashMap<>();
@@ -76,6 +86,7 @@ final class Lanes {
     this.threads = threads;
     this.width = width;
     this.shares = shares;
+    this.mostPerEndpoint = Math.max(1, width - shares.guardedPerEndpoint());
   }
 
   /**
@@ -91,9 +102,9 @@ final class Lanes {
     int runningGuarded;
     boolean inTurns;
 
-    Endpoint(Owner owner, long slowAfterNanos) {
+    Endpoint(Owner owner, Shares shares) {
       this.owner = owner;
-      this.behaviour = new Behaviour(slowAfterNanos);
+      this.behaviour = new Behaviour(shares.slowAfterNanos(), shares.longAfterNanos());
     }
 
     void started(long at) {
@@ -113,7 +124,7 @@ final class Lanes {
     /** Whether one of its running requests has held its lane past the bound. */
     boolean holdingLong(long now) {
       for (int i = 0; i < running; i++) {
-        if (now - startedAt[i] > behaviour.slowAfter()) return true;
+        if (now - startedAt[i] > behaviour.longAfter()) return true;
       }
       return false;
     }
@@ -132,7 +143,7 @@ final class Lanes {
     boolean startLane = false;
     lock.lock();
     try {
-      Endpoint endpoint = endpoints.computeIfAbsent(owner, o -> new Endpoint(o, shares.slowAfterNanos()));
+      Endpoint endpoint = endpoints.computeIfAbsent(owner, o -> new Endpoint(o, shares));
       long now = System.nanoTime();
       queued = !guarded(endpoint, now) || endpoint.waiting.size() < mayWait(endpoint);
       if (queued) {
@@ -234,14 +245,14 @@ final class Lanes {
   }
 
   /**
-   * Whether the endpoint may run another request now: a guarded one only its share while another
-   * endpoint's requests wait, and while none does all lanes but that share, so that a request of
-   * another that comes meanwhile finds a lane free (a transient slow use, say while the pool opens
-   * its connections, then costs an endpoint alone a quarter of the lanes, not three quarters).
+   * Whether the endpoint may run another request now. None may hold all lanes: a lane or more
+   * stays free for another endpoint's request that comes while the first wave of a slow one,
+   * not yet known as slow, holds the rest. A guarded one may run only its share while another
+   * endpoint's requests wait.
    */
   private boolean mayRun(Endpoint endpoint, long now) {
-    if (!guarded(endpoint, now)) return true;
-    if (waitingTotal == endpoint.waiting.size()) return endpoint.running < width - shares.guardedPerEndpoint();
+    if (endpoint.running >= mostPerEndpoint) return false;
+    if (!guarded(endpoint, now) || waitingTotal == endpoint.waiting.size()) return true;
     return endpoint.running < shares.guardedPerEndpoint() && guardedRunning(endpoint.owner.org())[0] < shares.guardedPerOrg();
   }
 
@@ -258,16 +269,16 @@ final class Lanes {
 
   private void started(Endpoint endpoint, long now) {
     if (endpoint.behaviour.guarded(now)) {
-      endpoint.runningGuarded++;
-      guardedRunning(endpoint.owner.org())[0]++;
+      // an org's guarded endpoints count their runs up to their own share: runs a guarded endpoint
+      // began while it was alone must not keep its org's other endpoints from their share
+      if (++endpoint.runningGuarded <= shares.guardedPerEndpoint()) guardedRunning(endpoint.owner.org())[0]++;
     }
     endpoint.started(now);
   }
 
   private void finished(Endpoint endpoint, long startedAt, long now) {
     if (endpoint.runningGuarded > 0) {
-      endpoint.runningGuarded--;
-      guardedRunning(endpoint.owner.org())[0]--;
+      if (endpoint.runningGuarded-- <= shares.guardedPerEndpoint()) guardedRunning(endpoint.owner.org())[0]--;
     }
     endpoint.finished(startedAt);
     endpoint.behaviour.finished(now - startedAt, now);

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>A script (an org's, by its code) whose runs have been quick lately is pipelined into any
  *       worker that holds no run alone, as many runs as there is room for.
- *   <li>One that was slow lately ({@link Behaviour#guarded}: a run of it took over
- *       {@link #SLOW_RUN}, or was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
+ *   <li>One that was slow lately ({@link Behaviour#guarded}: its runs took over {@link #SLOW_RUN}
+ *       of CPU on average, or one was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
  *       run goes only to an idle worker, which takes nothing else until it ends, so no other
  *       script's run waits behind it; at most {@link #guardedPerEndpoint} of its runs (and of its
  *       org's guarded runs) go at once, which leaves a worker to everyone else; and only as many
@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  */
 final class WorkerShares {
-  /** A run that took more CPU time than this in its worker makes its script guarded. */
+  /** Runs that take more CPU time than this in their worker on average make their script guarded. */
   static final Duration SLOW_RUN = Duration.ofMillis(100);
-  /** A run at its worker's head for longer than this (by the clock) makes its script guarded before it ends. */
+  /** A run at its worker's head for longer than this (by the clock, or that took this much CPU) makes its script guarded. */
   static final Duration LONG_HEAD = Duration.ofSeconds(1);
   static final Duration FIRST_QUARANTINE = Duration.ofSeconds(10);
   static final Duration MAX_QUARANTINE = Duration.ofMinutes(5);
@@ -58,7 +58,7 @@ final class WorkerShares {
 
   /** One owner's record. */
   private static final class State {
-    final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos());
+    final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos(), LONG_HEAD.toNanos());
     int guardedRunning;
     int guardedWaiting;
     int strikes;

@@ -33,11 +33,15 @@ class LanesTest {
   private static final long SLOW_AFTER = TimeUnit.MILLISECONDS.toNanos(5);
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
-  /** Makes {@link #SLOW} slow lately: one of its requests holds its lane past {@link #SLOW_AFTER}. */
+  /** Makes {@link #SLOW} slow lately: one of its requests holds its lane past the long bound, four times {@link #SLOW_AFTER}. */
   private static void slowOnce(Lanes lanes) throws InterruptedException {
+    slowOnce(lanes, SLOW);
+  }
+
+  private static void slowOnce(Lanes lanes, Lanes.Owner owner) throws InterruptedException {
     var done = new CountDownLatch(1);
-    lanes.execute(SLOW, new Lanes.Job(() -> {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    lanes.execute(owner, new Lanes.Job(() -> {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(40));
       done.countDown();
     }, NOT_REFUSED));
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
@@ -50,7 +54,7 @@ class LanesTest {
   }
 
   @Test
-  void at_most_width_requests_run_at_once_and_every_one_runs() throws Exception {
+  void one_endpoint_runs_on_all_lanes_but_a_guarded_share_and_every_request_runs() throws Exception {
     var lanes = new Lanes(pool, 3, new Lanes.Shares(1, 1, Integer.MAX_VALUE, NEVER, NEVER));
     int callers = 16;
     int perCaller = 500;
@@ -75,7 +79,7 @@ class LanesTest {
     } finally {
       submitters.shutdownNow();
     }
-    assertThat(most.get()).as("a quick endpoint used every lane, and no more").isEqualTo(3);
+    assertThat(most.get()).as("a quick endpoint used every lane but one, and no more").isEqualTo(2);
     assertThat(lanes.waiting()).isZero();
   }
 
@@ -102,6 +106,60 @@ class LanesTest {
     release.countDown();
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(order).isSorted().hasSize(100);
+  }
+
+  @Test
+  void the_first_wave_of_an_endpoint_not_yet_known_as_slow_leaves_lanes_for_another() throws Exception {
+    var lanes = new Lanes(pool, 4, new Lanes.Shares(1, 2, 100, NEVER, NEVER));
+    var release = new CountDownLatch(1);
+    var running = new AtomicInteger();
+    var done = new CountDownLatch(10);
+    for (int i = 0; i < 10; i++) {
+      lanes.execute(SLOW, new Lanes.Job(() -> {
+        running.incrementAndGet();
+        await(release);
+        done.countDown();
+      }, NOT_REFUSED));
+    }
+    Thread.sleep(100);
+    assertThat(running.get()).as("a trusted endpoint holds all lanes but one").isEqualTo(3);
+    var otherRan = new CountDownLatch(1);
+    lanes.execute(QUICK, new Lanes.Job(otherRan::countDown, NOT_REFUSED));
+    assertThat(otherRan.await(5, TimeUnit.SECONDS)).as("another endpoint's request ran on the lane left free").isTrue();
+    release.countDown();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void what_a_guarded_endpoint_started_alone_does_not_shut_its_orgs_other_guarded_endpoints_out() throws Exception {
+    var lanes = new Lanes(pool, 8, new Lanes.Shares(2, 4, 100, NEVER, SLOW_AFTER));
+    var otherSlow = new Lanes.Owner(1, "also-slow");
+    slowOnce(lanes);
+    slowOnce(lanes, otherSlow);
+    var release = new CountDownLatch(1);
+    var slowRunning = new AtomicInteger();
+    var done = new CountDownLatch(12);
+    for (int i = 0; i < 10; i++) {
+      lanes.execute(SLOW, new Lanes.Job(() -> {
+        slowRunning.incrementAndGet();
+        await(release);
+        done.countDown();
+      }, NOT_REFUSED));
+    }
+    Thread.sleep(100);
+    assertThat(slowRunning.get()).as("alone, the guarded endpoint holds all lanes but its share").isEqualTo(6);
+    var otherStarted = new CountDownLatch(2);
+    for (int i = 0; i < 2; i++) {
+      lanes.execute(otherSlow, new Lanes.Job(() -> {
+        otherStarted.countDown();
+        await(release);
+        done.countDown();
+      }, NOT_REFUSED));
+    }
+    assertThat(otherStarted.await(5, TimeUnit.SECONDS))
+        .as("the org's other guarded endpoint got its share while the first still held six lanes").isTrue();
+    release.countDown();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
@@ -189,8 +247,9 @@ class LanesTest {
 
   @Test
   void a_guarded_endpoint_with_its_share_waiting_is_refused_at_once() throws Exception {
-    // its requests took 20 ms lately, so in the longest wait of 60 ms its one lane starts three
-    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.MILLISECONDS.toNanos(60), SLOW_AFTER));
+    // one request of 40 ms makes its usual time at least 5 ms (an eighth of it), so in the longest
+    // wait of 15 ms its one lane starts three at most; three may wait at least
+    var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.MILLISECONDS.toNanos(15), SLOW_AFTER));
     slowOnce(lanes);
     var release = new CountDownLatch(1);
     var refused = new AtomicInteger();
@@ -275,15 +334,22 @@ class LanesTest {
   }
 
   @Test
-  void an_endpoint_is_trusted_until_a_use_is_slow_and_again_after_the_guard_time() {
-    var behaviour = new Behaviour(TimeUnit.MILLISECONDS.toNanos(100));
+  void an_endpoint_is_trusted_until_its_uses_are_slow_or_one_is_long_and_again_after_the_guard_time() {
+    long ms = TimeUnit.MILLISECONDS.toNanos(1);
+    var behaviour = new Behaviour(100 * ms, 1_000 * ms);
     long now = 0;
     assertThat(behaviour.guarded(now)).as("new").isFalse();
-    behaviour.finished(TimeUnit.MILLISECONDS.toNanos(1), now);
+    behaviour.finished(ms, now);
     assertThat(behaviour.guarded(now)).as("after a quick use").isFalse();
-    behaviour.finished(TimeUnit.MILLISECONDS.toNanos(500), now);
-    assertThat(behaviour.guarded(now + 1)).as("after a slow use").isTrue();
+    behaviour.finished(500 * ms, now);
+    assertThat(behaviour.guarded(now)).as("after one use past the usual bound among quick ones").isFalse();
+    for (int i = 0; i < 20; i++) behaviour.finished(150 * ms, now);
+    assertThat(behaviour.guarded(now + 1)).as("once its uses take longer than the bound on average").isTrue();
     assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("after the guard time").isFalse();
+
+    var another = new Behaviour(100 * ms, 1_000 * ms);
+    another.finished(1_001 * ms, now);
+    assertThat(another.guarded(now + 1)).as("after one use past the long bound").isTrue();
   }
 
   private static void await(CountDownLatch latch) {
