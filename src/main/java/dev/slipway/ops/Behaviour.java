@@ -3,9 +3,9 @@ package dev.slipway.ops;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How an endpoint has used a shared resource lately (database lanes, sandbox workers): guarded for
- * {@link #GUARD_AFTER_SLOW} after its uses took longer than the resource's usual bound on average,
- * or one use went on past its long bound; trusted otherwise. A guarded endpoint may take only its
+ * How an endpoint has used a shared resource lately (database lanes, sandbox workers): guarded while
+ * its uses take longer than the resource's usual bound on average, and for
+ * {@link #GUARD_AFTER_SLOW} after one use went on past its long bound; trusted otherwise. A guarded endpoint may take only its
  * share of the resource, so that a slow or hostile one cannot hold all of it; a trusted one may use
  * all of it. A new endpoint is trusted: a burst of quick calls to a just-deployed endpoint must not
  * be refused, and its owner reports a use that goes on too long while it still runs
@@ -26,7 +26,7 @@ public final class Behaviour {
   private final long longAfter;
   private boolean slowLately;
   private long slowUntil;
-  /** A moving average of how long its uses took, in nanoseconds, starting from 0. */
+  /** A moving average of how long its uses took, in nanoseconds, from its first; 0 before that. */
   private long usualNanos;
 
   /**
@@ -43,16 +43,22 @@ public final class Behaviour {
     return longAfter;
   }
 
-  /** Whether it was slow within the last {@link #GUARD_AFTER_SLOW} ({@link System#nanoTime} {@code now}). */
+  /**
+   * Whether its uses take longer than the usual bound on average, or one went past the long bound
+   * within the last {@link #GUARD_AFTER_SLOW} ({@link System#nanoTime} {@code now}). The average
+   * moves only with uses, and a guarded endpoint is still used (its share), so an endpoint that
+   * keeps looping stays guarded from one flood to the next, and one that has become quick again is
+   * trusted after a few quick uses.
+   */
   public boolean guarded(long now) {
     if (slowLately && now - slowUntil >= 0) slowLately = false;
-    return slowLately;
+    return slowLately || usualNanos > slowAfter;
   }
 
   /** A use ended, after {@code took} nanoseconds. */
   public void finished(long took, long now) {
-    usualNanos += (took - usualNanos) / AVERAGE_OVER;
-    if (usualNanos > slowAfter || took > longAfter) slow(now);
+    usualNanos = usualNanos == 0 ? Math.max(1, took) : usualNanos + (took - usualNanos) / AVERAGE_OVER;
+    if (took > longAfter) slow(now);
   }
 
   /**

@@ -516,12 +516,15 @@ public final class WorkerSandbox implements Sandbox {
           long quarantined = shares.quarantinedFor(owner, now);
           if (quarantined > 0) return new Claim(null, false, false, quarantined, true);
         }
-        Worker best = guarded && !shares.mayStartGuarded(owner) ? null
+        Worker best = owner != null && shares.onTrial(owner) ? null
+            : guarded && !shares.mayStartGuarded(owner) ? null
             : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
+        if (guarded && best != null && !leavesAnotherWorker(best)) best = null;
         if (best != null) {
           best.load.incrementAndGet();
           if (alone) best.alone.incrementAndGet();
           if (guarded) shares.startedGuarded(owner);
+          if (owner != null) shares.sent(owner);
           return new Claim(best, guarded, alone, 0, false);
         }
         if (alone && owner != null && !counted) {
@@ -552,6 +555,20 @@ public final class WorkerSandbox implements Sandbox {
       dispatch.unlock();
       waiting.decrementAndGet();
     }
+  }
+
+  /**
+   * Whether a guarded run that goes alone to {@code candidate} leaves another worker to everyone
+   * else: one that is ready and holds no run alone. With one worker configured, there is none to
+   * leave. Counted among the ready: while a worker that a memory bomb killed is being replaced,
+   * the bomb's next run waits (or is refused) rather than take the last worker left.
+   */
+  private boolean leavesAnotherWorker(Worker candidate) {
+    if (limits.poolSize() < 2) return true;
+    for (Worker worker : taking) {
+      if (worker != candidate && worker.alone.get() == 0) return true;
+    }
+    return false;
   }
 
   /** An idle worker, {@code preferred} if it is one; null if none is idle. */

@@ -12,17 +12,20 @@ import java.util.concurrent.TimeUnit;
  * dispatch lock; it is not thread-safe by itself.
  *
  * <ul>
+ *   <li>Of a new script, one run goes at a time until one has ended ({@link #onTrial}).
  *   <li>A script (an org's, by its code) whose runs have been quick lately is pipelined into any
  *       worker that holds no run alone, as many runs as there is room for.
  *   <li>One that was slow lately ({@link Behaviour#guarded}: its runs took over {@link #SLOW_RUN}
- *       of CPU on average, or one was at its worker's head for over {@link #LONG_HEAD}) is guarded: each
- *       run goes only to an idle worker, which takes nothing else until it ends, so no other
- *       script's run waits behind it; at most {@link #guardedPerEndpoint} of its runs (and of its
- *       org's guarded runs) go at once, which leaves a worker to everyone else; and only as many
- *       of them wait for a worker as could start within the longest wait for one, by how long its
- *       runs took lately (at least {@link #guardedWaiting}), the rest being refused at once (503,
- *       {@code Retry-After}) rather than after that wait. A new script is not guarded until it is slow: its first run that
- *       loops holds a worker for one timeout at most before the guard applies.
+ *       of CPU on average, or one took over {@link #LONG_HEAD} or was at its worker's head that
+ *       long) is guarded: each run goes only to an idle worker, which takes nothing else until it
+ *       ends, so no other script's run waits behind it, and never to the last ready worker that
+ *       holds no run alone; at most {@link #guardedPerEndpoint} of its runs (and of its org's
+ *       guarded runs) go at once, which leaves a worker to everyone else; and only as many of them
+ *       wait for a worker as could start within the longest wait for one, by how long its runs took
+ *       lately (at least {@link #guardedWaiting}), the rest being refused at once (503,
+ *       {@code Retry-After}) rather than after that wait. A new script is not guarded until it is
+ *       slow: its first run that loops holds a worker for one timeout at most before the guard
+ *       applies.
  *   <li>A script that ran a worker out of memory is guarded; one that does so again within
  *       {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for 10 s, twice as long
  *       after each further kill (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a
@@ -59,6 +62,9 @@ final class WorkerShares {
   /** One owner's record. */
   private static final class State {
     final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos(), LONG_HEAD.toNanos());
+    /** Whether a run of it has ended: until then, one run of it goes at a time. */
+    boolean endedOnce;
+    boolean firstSent;
     int guardedRunning;
     int guardedWaiting;
     int strikes;
@@ -84,6 +90,21 @@ final class WorkerShares {
       return 0;
     }
     return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(state.quarantinedUntil - now + 999_999_999L));
+  }
+
+  /**
+   * Whether the owner's script is new and its first run has not ended yet, so that its next run
+   * waits: the first wave of a memory bomb, trusted as every new script is, would otherwise go to
+   * every worker at once and kill them all.
+   */
+  boolean onTrial(Owner owner) {
+    State state = state(owner);
+    return !state.endedOnce && state.firstSent;
+  }
+
+  /** A run of the owner went to a worker. */
+  void sent(Owner owner) {
+    state(owner).firstSent = true;
   }
 
   /** Whether another guarded run of the owner may go to a worker now (its and its org's share allow it). */
@@ -115,6 +136,7 @@ final class WorkerShares {
    */
   void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, long now) {
     State state = state(owner);
+    state.endedOnce = true;
     if (guarded) {
       state.guardedRunning--;
       guardedRunningOf(owner.org())[0]--;
@@ -132,7 +154,7 @@ final class WorkerShares {
     }
   }
 
-  /** A run of the owner has been going on past {@link #SLOW_RUN}: guard it from now on. */
+  /** A run of the owner has been at its worker's head past {@link #LONG_HEAD}: guard it from now on. */
   void runningLong(Owner owner, long now) {
     state(owner).behaviour.slow(now);
   }

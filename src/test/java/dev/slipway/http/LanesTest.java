@@ -247,8 +247,8 @@ class LanesTest {
 
   @Test
   void a_guarded_endpoint_with_its_share_waiting_is_refused_at_once() throws Exception {
-    // one request of 40 ms makes its usual time at least 5 ms (an eighth of it), so in the longest
-    // wait of 15 ms its one lane starts three at most; three may wait at least
+    // its one request took 40 ms, so in the longest wait of 15 ms its one lane starts none; three
+    // may wait at least
     var lanes = new Lanes(pool, 2, new Lanes.Shares(1, 1, 3, TimeUnit.MILLISECONDS.toNanos(15), SLOW_AFTER));
     slowOnce(lanes);
     var release = new CountDownLatch(1);
@@ -334,7 +334,7 @@ class LanesTest {
   }
 
   @Test
-  void an_endpoint_is_trusted_until_its_uses_are_slow_or_one_is_long_and_again_after_the_guard_time() {
+  void an_endpoint_is_guarded_while_its_uses_are_slow_on_average_or_for_a_while_after_a_long_one() {
     long ms = TimeUnit.MILLISECONDS.toNanos(1);
     var behaviour = new Behaviour(100 * ms, 1_000 * ms);
     long now = 0;
@@ -344,12 +344,17 @@ class LanesTest {
     behaviour.finished(500 * ms, now);
     assertThat(behaviour.guarded(now)).as("after one use past the usual bound among quick ones").isFalse();
     for (int i = 0; i < 20; i++) behaviour.finished(150 * ms, now);
-    assertThat(behaviour.guarded(now + 1)).as("once its uses take longer than the bound on average").isTrue();
-    assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("after the guard time").isFalse();
+    assertThat(behaviour.guarded(now)).as("once its uses take longer than the bound on average").isTrue();
+    assertThat(behaviour.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("while they still do").isTrue();
+    for (int i = 0; i < 20; i++) behaviour.finished(ms, now);
+    assertThat(behaviour.guarded(now)).as("once they are quick again").isFalse();
 
     var another = new Behaviour(100 * ms, 1_000 * ms);
+    for (int i = 0; i < 5; i++) another.finished(ms, now);
     another.finished(1_001 * ms, now);
     assertThat(another.guarded(now + 1)).as("after one use past the long bound").isTrue();
+    for (int i = 0; i < 20; i++) another.finished(ms, now);
+    assertThat(another.guarded(now + Behaviour.GUARD_AFTER_SLOW + 1)).as("quick since, after the guard time").isFalse();
   }
 
   private static void await(CountDownLatch latch) {

@@ -151,13 +151,15 @@ class WorkerSandboxTest {
         return List.of();
       }
     };
+    // two scripts: of a new script, one run goes at a time until one has ended
     var hold = sandbox.compile("hold", "await ctx.db.query('hold'); return 'held';", ScriptLanguage.JAVASCRIPT);
+    var holdToo = sandbox.compile("hold-too", "await ctx.db.query('hold'); return 'held too';", ScriptLanguage.JAVASCRIPT);
     var echo = sandbox.compile("echo-n", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       // each worker is busy with a run that waits for its host, and more runs queue behind them
       List<Future<ScriptOutcome>> holds = List.of(pool.submit(() -> sandbox.run(hold, null, holding)),
-          pool.submit(() -> sandbox.run(hold, null, holding)));
+          pool.submit(() -> sandbox.run(holdToo, null, holding)));
       assertThat(asked.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
       List<Future<ScriptOutcome>> queued = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -410,6 +412,33 @@ class WorkerSandboxTest {
       pool.shutdownNow();
       shared.close();
     }
+  }
+
+  @Test
+  void a_memory_bombs_first_wave_and_its_next_runs_never_take_the_last_worker() throws Exception {
+    awaitWorkers(sandbox, 2);
+    var bomb = sandbox.compile("bomb-wave", "const b = []; for (;;) b.push(new Float64Array(4000000));", ScriptLanguage.JAVASCRIPT);
+    var quick = sandbox.compile("quick-beside", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
+    assertThat(valueOf(sandbox.run(quick, Map.of("input", Map.of("n", -1)), HOST))).isEqualTo(-1L);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      // four callers of a new bomb at once: its first run goes alone, and once it is known its runs
+      // wait for a worker other than the last one left, so a quick script always finds a worker
+      List<Future<ScriptOutcome>> bombs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) bombs.add(pool.submit(() -> sandbox.run(bomb, null, HOST)));
+      long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+      for (int n = 0; System.nanoTime() < until; n++) {
+        ScriptOutcome outcome = sandbox.run(quick, Map.of("input", Map.of("n", n)), HOST);
+        assertThat(kindOf(outcome)).as("quick run %d while the bomb's runs go", n).isEqualTo("Success");
+        Thread.sleep(20);
+      }
+      for (Future<ScriptOutcome> run : bombs) {
+        assertThat(kindOf(run.get(30, TimeUnit.SECONDS))).isIn("Exceeded MEMORY", "Exceeded CAPACITY");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    awaitWorkers(sandbox, 2);
   }
 
   @Test
