@@ -3,13 +3,13 @@ package dev.slipway.ops;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How an endpoint has used a shared resource lately (database lanes, sandbox workers): guarded while
- * its uses take longer than the resource's usual bound on average, and for
- * {@link #GUARD_AFTER_SLOW} after one use went on past its long bound; trusted otherwise. A guarded endpoint may take only its
- * share of the resource, so that a slow or hostile one cannot hold all of it; a trusted one may use
- * all of it. A new endpoint is trusted: a burst of quick calls to a just-deployed endpoint must not
- * be refused, and its owner reports a use that goes on too long while it still runs
- * ({@link #slow}), so a hostile one is guarded within one long bound.
+ * How an endpoint has used a shared resource lately (database lanes, sandbox workers): guarded
+ * while its uses take longer than the resource's usual bound on average, and for
+ * {@link #GUARD_AFTER_SLOW} after one use went on past its long bound; trusted otherwise. A guarded
+ * endpoint may take only its share of the resource, so that a slow or hostile one cannot hold all
+ * of it; a trusted one may use all of it. A new endpoint is trusted: a burst of quick calls to a
+ * just-deployed endpoint must not be refused, and its owner reports a use that goes on too long
+ * while it still runs ({@link #slow}), so a hostile one is guarded within one long bound.
  *
  * <p>One use past the usual bound does not guard: on a busy machine a quick endpoint's use now and
  * then takes longer (its first, in a worker whose JIT has not compiled it yet; one that waited for
@@ -53,6 +53,11 @@ public final class Behaviour {
   public boolean guarded(long now) {
     if (slowLately && now - slowUntil >= 0) slowLately = false;
     return slowLately || usualNanos > slowAfter;
+  }
+
+  /** Whether a use of it has ended. */
+  public boolean used() {
+    return usualNanos != 0;
   }
 
   /** A use ended, after {@code took} nanoseconds. */

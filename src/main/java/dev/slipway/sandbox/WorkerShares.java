@@ -62,8 +62,7 @@ final class WorkerShares {
   /** One owner's record. */
   private static final class State {
     final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos(), LONG_HEAD.toNanos());
-    /** Whether a run of it has ended: until then, one run of it goes at a time. */
-    boolean endedOnce;
+    /** Whether a run of it went to a worker: until one has ended, no other goes. */
     boolean firstSent;
     int guardedRunning;
     int guardedWaiting;
@@ -99,7 +98,7 @@ final class WorkerShares {
    */
   boolean onTrial(Owner owner) {
     State state = state(owner);
-    return !state.endedOnce && state.firstSent;
+    return state.firstSent && !state.behaviour.used();
   }
 
   /** A run of the owner went to a worker. */
@@ -136,7 +135,6 @@ final class WorkerShares {
    */
   void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, long now) {
     State state = state(owner);
-    state.endedOnce = true;
     if (guarded) {
       state.guardedRunning--;
       guardedRunningOf(owner.org())[0]--;
