@@ -237,7 +237,7 @@ public final class SandboxWorker {
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
     try {
-      // a compile is the platform's own work (the TypeScript compiler on an author's source), done
+      // a compile is the platform's own work (stripping an author's TypeScript), done
       // when a spec is saved: it keeps the runner's priority, however long it takes
       CompiledScript script = sandbox.compile(name, source, language);
       send(w -> w.kind(WorkerWire.COMPILED).string(script.javascript()), false);

@@ -144,7 +144,7 @@ public final class ScriptSandbox implements Sandbox {
   /**
    * Checks and prepares a script. {@code source} is the body of an async function receiving
    * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
-   * the line in {@code source} (the TypeScript transform keeps lines where they were). Import
+   * the line in {@code source}. Import
    * declarations of {@code "zod"} become calls the prelude serves ({@link Modules}); importing any
    * other module is a compile error.
    *
@@ -176,7 +176,7 @@ public final class ScriptSandbox implements Sandbox {
       }
       checkBody(name, switch (language) {
         case JAVASCRIPT -> body;
-        // the transform keeps the wrapper as JavaScript writes it; a body that closed it leaves it elsewhere
+        // the stripper answers in the JavaScript wrapper; a body that closed it leaves it elsewhere
         case TYPESCRIPT -> javascript.startsWith(Prelude.WRAPPER_START) && javascript.endsWith(Prelude.WRAPPER_END)
             ? javascript.substring(Prelude.WRAPPER_START.length(), javascript.length() - Prelude.WRAPPER_END.length())
             : "}";

@@ -45,8 +45,10 @@ final class WorkerCommand {
    *                 any lowering is SCHED_IDLE where {@code chrt} can set it, 0 none
    * @param shortRunsAtServerPriority whether runs keep the server's priority for their first 10 ms
    *                                  ({@link RunnerThreads}), where threads have priorities of their own
+   * @param swcLibrary SWC's native library, which the worker loads to strip TypeScript ({@link SwcLibrary})
    */
-  static WorkerCommand of(String heap, int niceness, boolean shortRunsAtServerPriority, SandboxLimits limits) {
+  static WorkerCommand of(String heap, int niceness, boolean shortRunsAtServerPriority, SandboxLimits limits,
+      Optional<Path> swcLibrary) {
     String modulePath = System.getProperty("jdk.module.path", "");
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
     List<String> command = new ArrayList<>();
@@ -71,6 +73,10 @@ final class WorkerCommand {
         "-XX:+ExitOnOutOfMemoryError",
         "-XX:+UseSerialGC",
         "-XX:-UsePerfData",
+        // a crash (a script cannot cause one; native code such as SWC's could) writes no report
+        // file into the temporary directory, crash after crash; the server logs the exit status
+        "-XX:ErrorFile=/dev/null",
+        "-XX:-CreateCoredumpOnCrash",
         // Truffle uses sun.misc.Unsafe; JDK 25 warns about it otherwise
         "--sun-misc-unsafe-memory-access=allow",
         // the server has said whether scripts get the JIT; the workers need not say it again
@@ -87,6 +93,7 @@ final class WorkerCommand {
     } else {
       command.add("-Dpolyglot.engine.WarnInterpreterOnly=false");
     }
+    swcLibrary.ifPresent(library -> command.add("-D" + SwcLibrary.PROPERTY + "=" + library));
     for (String option : System.getProperty(OPTIONS_PROPERTY, "").trim().split("\\s+")) {
       if (!option.isEmpty()) {
         command.add(option);

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,10 +77,10 @@ public final class WorkerSandbox implements Sandbox {
   private static final Duration LONG_RUN = Duration.ofMillis(10);
   /** A worker that does not say it is ready within this is killed and started again. */
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
-  /** Compiling may load the TypeScript compiler into a worker, which takes seconds. */
+  /** How long a compile may wait for a worker and take there. */
   private static final Duration COMPILE_LIMIT = Duration.ofSeconds(120);
   /** Bumped whenever what a source compiles to changes (wrapper, import rewriting). */
-  private static final String COMPILE_VERSION = "worker-1";
+  private static final String COMPILE_VERSION = "worker-2";
   /** The exit status of a JVM ended by {@code -XX:+ExitOnOutOfMemoryError}. */
   private static final int OUT_OF_MEMORY_EXIT = 3;
 
@@ -111,6 +112,10 @@ public final class WorkerSandbox implements Sandbox {
   private final ExecutorService aside = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-sandbox-aside-", 0).factory());
   /** Where each starting worker finds the socket to connect to; only this user may enter it. */
   private final Path sockets;
+  /** SWC's native library in {@link #sockets}, where this platform has one. */
+  private final Optional<Path> swcLibrary;
+  /** Done once {@link #swcLibrary} is written; a TypeScript compile waits for it. */
+  private final CompletableFuture<Void> swcWritten;
   private volatile Worker lastCompiler;
   private volatile boolean closed;
   /** Whether a worker has been ready: the first one starts alone, the others once it is (see the constructor). */
@@ -138,13 +143,15 @@ public final class WorkerSandbox implements Sandbox {
     this.shares = new WorkerShares(limits.poolSize(), limits.timeout());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
-    this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits);
     try {
       this.sockets = Files.createTempDirectory("slipway-sandbox-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a directory for the sandbox workers' sockets", e);
     }
+    // written once, where only this user can reach it, and loaded from there by every worker
+    this.swcLibrary = SwcLibrary.fileName().map(sockets::resolve);
+    this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits, swcLibrary);
     command.noJit().ifPresentOrElse(
         why -> LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
         () -> LOG.info("sandbox workers run scripts with the Graal JIT"));
@@ -155,6 +162,9 @@ public final class WorkerSandbox implements Sandbox {
     // one worker first, the others once it is ready: on a small machine every worker starting
     // beside the server (each a JVM, its JIT and its warm-up) made the first ready seconds later
     starter.execute(this::startWorker);
+    // beside the first worker's start, not before it: a worker loads it at its first TypeScript compile
+    this.swcWritten = swcLibrary.map(file -> CompletableFuture.runAsync(() -> SwcLibrary.write(file), starter))
+        .orElse(CompletableFuture.completedFuture(null));
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -215,6 +225,9 @@ public final class WorkerSandbox implements Sandbox {
     var known = compiled.get(key);
     if (known.isPresent()) {
       return new CompiledScript(name, language, known.get());
+    }
+    if (language == ScriptLanguage.TYPESCRIPT) {
+      swcWritten.join();
     }
     long until = System.nanoTime() + COMPILE_LIMIT.toNanos();
     for (int attempt = 1; ; attempt++) {
@@ -748,6 +761,9 @@ public final class WorkerSandbox implements Sandbox {
       worker.process.destroyForcibly();
     }
     try {
+      if (swcLibrary.isPresent()) {
+        Files.deleteIfExists(swcLibrary.get());
+      }
       Files.deleteIfExists(sockets);
     } catch (IOException e) {
       LOG.debug("could not delete {}", sockets, e);
