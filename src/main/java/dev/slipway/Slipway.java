@@ -125,7 +125,8 @@ public final class Slipway implements AutoCloseable {
           ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
           : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
-              config.sandboxWorkerCount()), config.sandboxWorkerHeap(), config.sandboxNice(), config.sandboxShortRunsAtServerPriority(), compiled));
+              config.sandboxWorkerCount()), config.sandboxWorkersAtRest(), config.sandboxWorkerHeap(), config.sandboxNice(),
+              config.sandboxShortRunsAtServerPriority(), compiled));
       Database database = push(closeables, Database.open(config, Bootstrap.DEFAULT_ORG));
       compiled.use(database.platformDataSource());
       if (config.sandboxInProcess()) {

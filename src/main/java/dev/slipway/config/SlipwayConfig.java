@@ -37,6 +37,7 @@ public record SlipwayConfig(
     long scriptStatementLimit,
     boolean sandboxInProcess,
     int sandboxWorkers,
+    int sandboxWorkersAtRest,
     String sandboxWorkerHeap,
     int sandboxNice,
     boolean sandboxShortRunsAtServerPriority,
@@ -69,6 +70,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SCRIPT_STATEMENT_LIMIT", "10000000");
     defaults.put("SLIPWAY_SANDBOX", "workers");
     defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
+    defaults.put("SLIPWAY_SANDBOX_WORKERS_AT_REST", "0");
     defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
     defaults.put("SLIPWAY_SANDBOX_NICE", "10");
     defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "true");
@@ -141,6 +143,7 @@ public record SlipwayConfig(
         reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
         reader.sandboxInProcess("SLIPWAY_SANDBOX"),
         (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
+        (int) reader.number("SLIPWAY_SANDBOX_WORKERS_AT_REST", 0, 256),
         reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
         (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
         reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
@@ -193,6 +196,15 @@ public record SlipwayConfig(
    */
   public int sandboxWorkerCount() {
     return sandboxWorkers > 0 ? sandboxWorkers : Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * How many of the {@link #sandboxWorkerCount} run while no script needs a worker kept from the
+   * others (a slow one, or one that ended its worker): the configured number, or by default all.
+   */
+  public int sandboxWorkersAtRest() {
+    int all = sandboxWorkerCount();
+    return sandboxWorkersAtRest > 0 ? Math.min(sandboxWorkersAtRest, all) : all;
   }
 
   /** Parses values, collecting a problem for each bad one instead of stopping at the first. */

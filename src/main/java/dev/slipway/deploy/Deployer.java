@@ -185,9 +185,16 @@ public final class Deployer {
     return new Router.RouteKey(version.method(), version.path());
   }
 
-  /** The compiled form of a version, compiled once and shared while it is live. */
+  /**
+   * The compiled form of a version, compiled once and shared while it is live; its scripts are
+   * ready in every sandbox worker before it is returned, and so before any route serves it.
+   */
   private CompiledEndpoint compiled(EndpointVersion version) {
-    return compiled.computeIfAbsent(version.id(), id -> versions.compile(version));
+    return compiled.computeIfAbsent(version.id(), id -> {
+      CompiledEndpoint endpoint = versions.compile(version);
+      endpoint.prepareScripts();
+      return endpoint;
+    });
   }
 
   private void swap(long org, long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {

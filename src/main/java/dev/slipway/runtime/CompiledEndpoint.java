@@ -91,6 +91,13 @@ public final class CompiledEndpoint {
     for (int i = 0; i < steps.size(); i++) alternative[i] = !ids.add(steps.get(i).id());
   }
 
+  /** Readies the endpoint's scripts where they will run, before it is served (see {@link dev.slipway.sandbox.Sandbox#prepare}). */
+  public void prepareScripts() {
+    for (CompiledStep step : steps) {
+      if (step instanceof CompiledStep.Script script) script.sandbox().prepare(script.script());
+    }
+  }
+
   public EndpointIdentity identity() {
     return identity;
   }

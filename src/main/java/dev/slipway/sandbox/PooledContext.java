@@ -63,6 +63,14 @@ final class PooledContext {
     context.parse(script.source());
   }
 
+  /**
+   * Makes the script's function here ahead of its first run. Evaluating the wrapper runs none of
+   * the script: {@link ScriptSandbox#compile} made sure that its body stays inside the function.
+   */
+  void prepare(CompiledScript script) {
+    functions.computeIfAbsent(script, s -> context.eval(s.source()));
+  }
+
   /** Imports {@code module} here outside any run, so that runs find it loaded (see {@link Modules}). */
   void preload(String module) {
     context.getBindings("js").getMember(Modules.IMPORT_FUNCTION).executeVoid(module);

@@ -20,6 +20,13 @@ public interface Sandbox extends AutoCloseable {
   CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException;
 
   /**
+   * Readies a compiled script for its first runs wherever runs go, before traffic reaches it: a
+   * deploy calls it before the new version is served, so that no request waits while a worker
+   * parses the script and makes its function. Runs none of the script; by default does nothing.
+   */
+  default void prepare(CompiledScript script) {}
+
+  /**
    * Runs a compiled script once and reports how it ended; the script's own failures, and the
    * limits it reaches, are outcomes, never exceptions. Blocks the calling thread for about the
    * timeout at most, apart from time spent in {@code host}.

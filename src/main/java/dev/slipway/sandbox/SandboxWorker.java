@@ -199,6 +199,16 @@ public final class SandboxWorker {
       }
       switch (work) {
         case Compile c -> compile(c.name(), c.language(), c.source());
+        case Prepare p -> {
+          scripts.put(p.id(), p.script());
+          try {
+            sandbox.prepare(p.script());
+          } catch (RuntimeException e) {
+            // the script's first run meets the same failure inside its deadline, and reports it
+            LOG.debug("preparing {} failed", p.script().name(), e);
+          }
+          send(w -> w.kind(WorkerWire.PREPARED), false);
+        }
         case Run r -> {
           if (r.sentAlong() != null) {
             scripts.put(r.id(), r.sentAlong());
@@ -219,6 +229,8 @@ public final class SandboxWorker {
 
   private record Compile(String name, ScriptLanguage language, String source) implements Work {}
 
+  private record Prepare(String id, CompiledScript script) implements Work {}
+
   /** {@code sentAlong}: the script, when the server sent its text with the run; else null. */
   private record Run(String id, CompiledScript sentAlong, String input) implements Work {}
 
@@ -226,13 +238,18 @@ public final class SandboxWorker {
     return switch (kind) {
       case WorkerWire.COMPILE -> new Compile(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
       case WorkerWire.RUN -> new Run(wire.readString(), null, wire.readString());
+      case WorkerWire.PREPARE -> new Prepare(wire.readString(), readScript());
       case WorkerWire.RUN_SOURCE -> {
         String id = wire.readString();
-        var script = new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
-        yield new Run(id, script, wire.readString());
+        yield new Run(id, readScript(), wire.readString());
       }
       default -> throw new IOException("unexpected frame '" + (char) kind + "' from the server");
     };
+  }
+
+  /** The name, language and JavaScript of a script the server sends along. */
+  private CompiledScript readScript() throws IOException {
+    return new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
   }
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {

@@ -212,6 +212,20 @@ public final class ScriptSandbox implements Sandbox {
     return new ScriptCompileException(name, line, detail);
   }
 
+  /** Makes the script's function in a context of the pool (the engine keeps its parse for the others). */
+  @Override
+  public void prepare(CompiledScript script) {
+    Objects.requireNonNull(script, "script");
+    ensureOpen();
+    Slot slot = borrow();
+    if (slot == null) return;
+    try {
+      contextOf(slot).prepare(script);
+    } finally {
+      free.addFirst(slot);
+    }
+  }
+
   /**
    * Runs a compiled script once and reports how it ended; the script's own failures are
    * outcomes, never exceptions. Blocks the calling thread for at most about the timeout (plus the

@@ -102,6 +102,7 @@ public final class WorkerSandbox implements Sandbox {
   private final AtomicInteger numbers = new AtomicInteger();
   private final AtomicInteger failedStarts = new AtomicInteger();
   private final AtomicLong replaced = new AtomicLong();
+  private final AtomicLong prepared = new AtomicLong();
   private final HopTimes hops = new HopTimes();
   /** Who may have how much of the workers (guarded by {@link #dispatch}). */
   private final WorkerShares shares;
@@ -120,6 +121,9 @@ public final class WorkerSandbox implements Sandbox {
   private volatile boolean closed;
   /** Whether a worker has been ready: the first one starts alone, the others once it is (see the constructor). */
   private final AtomicBoolean firstReady = new AtomicBoolean();
+  /** How many workers to keep: the number at rest until {@link #grow}, then the pool's size (guarded by {@link #sizing}). */
+  private int wanted;
+  private final Object sizing = new Object();
 
   /**
    * Starts {@code limits.poolSize()} workers in the background; runs wait (within their timeout)
@@ -129,17 +133,26 @@ public final class WorkerSandbox implements Sandbox {
    * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
   public WorkerSandbox(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
-    this(limits, heap, niceness, false, compiled);
+    this(limits, limits.poolSize(), heap, niceness, false, compiled);
   }
 
   /**
+   * @param atRest                    how many of the {@code limits.poolSize()} workers run while no
+   *                                  script needs one kept from the others: the pool grows to its size
+   *                                  when a slow script's run waits for a worker of its own, or a
+   *                                  worker ends before its time (killed, out of memory), and stays so
+   *                                  (see {@link #grow})
    * @param shortRunsAtServerPriority whether a worker runs each script's first 10 ms at the
    *                                  server's priority and only the rest lower ({@link RunnerThreads},
    *                                  Linux), instead of the whole worker lower
    */
-  public WorkerSandbox(SandboxLimits limits, String heap, int niceness, boolean shortRunsAtServerPriority,
+  public WorkerSandbox(SandboxLimits limits, int atRest, String heap, int niceness, boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    if (atRest < 1 || atRest > limits.poolSize()) {
+      throw new IllegalArgumentException("workers at rest must be 1 to " + limits.poolSize() + ", was " + atRest);
+    }
+    this.wanted = atRest;
     this.shares = new WorkerShares(limits.poolSize(), limits.timeout());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
@@ -180,11 +193,14 @@ public final class WorkerSandbox implements Sandbox {
     return limits;
   }
 
-  /** Workers alive, idle ones among them, and how many were replaced after ending. */
-  public record Stats(int workers, int idle, long replaced) {}
+  /**
+   * Workers alive, idle ones among them, how many were replaced after ending, and how many times a
+   * worker made a script's function ahead of its runs ({@link #prepare}).
+   */
+  public record Stats(int workers, int idle, long replaced, long prepared) {}
 
   public Stats stats() {
-    return new Stats(all.size(), idle(), replaced.get());
+    return new Stats(all.size(), idle(), replaced.get(), prepared.get());
   }
 
   /** Ready workers with nothing in their pipeline. */
@@ -197,8 +213,12 @@ public final class WorkerSandbox implements Sandbox {
     var health = new java.util.LinkedHashMap<String, Object>();
     health.put("mode", "workers");
     health.put("workers", all.size());
+    synchronized (sizing) {
+      health.put("target", wanted);
+    }
     health.put("idle", idle());
     health.put("replaced", replaced.get());
+    health.put("prepared", prepared.get());
     health.put("heap", heap);
     health.put("jit", command.noJit().isEmpty());
     health.put("hop", hops.summary());
@@ -231,14 +251,22 @@ public final class WorkerSandbox implements Sandbox {
     }
     long until = System.nanoTime() + COMPILE_LIMIT.toNanos();
     for (int attempt = 1; ; attempt++) {
-      Worker worker = claim(until, lastCompiler, null).worker();
-      if (worker == null) {
-        throw new IllegalStateException("no sandbox worker became ready within " + COMPILE_LIMIT);
+      Worker worker = besideRuns(language);
+      boolean alone = worker == null;
+      if (alone) {
+        worker = claim(until, lastCompiler, null).worker();
+        if (worker == null) {
+          throw new IllegalStateException("no sandbox worker became ready within " + COMPILE_LIMIT);
+        }
+        lastCompiler = worker;
       }
-      lastCompiler = worker;
-      var exchange = new Waiting(COMPILE_LIMIT.toNanos());
+      var exchange = new Waiting(COMPILE_LIMIT.toNanos(), alone);
       worker.send(exchange, wire -> wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source));
-      switch (exchange.next()) {
+      Reply reply = exchange.next();
+      if (language == ScriptLanguage.TYPESCRIPT && !(reply instanceof Reply.Lost)) {
+        worker.stripsTypes = true;
+      }
+      switch (reply) {
         case Reply.Compiled c -> {
           compiled.put(key, c.javascript());
           return new CompiledScript(name, language, c.javascript());
@@ -259,6 +287,32 @@ public final class WorkerSandbox implements Sandbox {
         }
         default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a compile out of turn");
       }
+    }
+  }
+
+  /**
+   * Sends the script to every worker taking work, which keeps it and makes its function, and
+   * waits until each has (or has ended). Each goes beside the runs in that worker's pipeline,
+   * even a full one: it takes milliseconds. Skipped are the workers it would wait long in (one
+   * held alone, or whose current run has gone on past {@link #LONG_RUN}); they, and a worker
+   * started later, get the script with its first run.
+   */
+  @Override
+  public void prepare(CompiledScript script) {
+    Objects.requireNonNull(script, "script");
+    ensureOpen();
+    var sent = new ArrayList<Waiting>();
+    long now = System.nanoTime();
+    for (Worker worker : taking) {
+      if (worker.alone.get() > 0 || worker.longAtHead(now)) continue;
+      var exchange = new Waiting(limits.timeout().toNanos() + GRACE.toNanos(), false);
+      worker.load.incrementAndGet();
+      worker.send(exchange, wire -> worker.writePrepare(wire, script));
+      sent.add(exchange);
+    }
+    for (Waiting exchange : sent) {
+      // a worker that ended meanwhile answers Lost: its replacement gets the script with a run
+      if (exchange.next() instanceof Reply.Prepared) prepared.incrementAndGet();
     }
   }
 
@@ -533,6 +587,7 @@ public final class WorkerSandbox implements Sandbox {
             : guarded && !shares.mayStartGuarded(owner) ? null
             : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
         if (guarded && best != null && !leavesAnotherWorker(best)) best = null;
+        if (guarded && best == null) grow("a slow script waits for a worker of its own");
         if (best != null) {
           best.load.incrementAndGet();
           if (alone) best.alone.incrementAndGet();
@@ -579,9 +634,41 @@ public final class WorkerSandbox implements Sandbox {
   private boolean leavesAnotherWorker(Worker candidate) {
     if (limits.poolSize() < 2) return true;
     for (Worker worker : taking) {
-      if (worker != candidate && worker.alone.get() == 0) return true;
+      // not one that has ended and is still listed: its run alone has just left it
+      if (worker != candidate && worker.alone.get() == 0 && !worker.broken) return true;
     }
     return false;
+  }
+
+  /**
+   * A worker for a compile that takes milliseconds there, counted beside its runs rather than
+   * alone, so that no worker is drained for it: a JavaScript compile (a parse) may go to any
+   * worker, a TypeScript one only where the type stripper is loaded (the first load takes a few
+   * hundred milliseconds, which runs must not wait behind). The least loaded such worker, one whose
+   * current run has gone on past {@link #LONG_RUN} last; a full pipeline takes it too. Null if
+   * there is none: the compile then goes alone, through {@link #claim}.
+   */
+  private Worker besideRuns(ScriptLanguage language) {
+    dispatch.lock();
+    try {
+      long now = System.nanoTime();
+      Worker best = null;
+      long bestRank = Long.MAX_VALUE;
+      for (Worker worker : taking) {
+        if (worker.broken || worker.alone.get() > 0) continue;
+        if (language == ScriptLanguage.TYPESCRIPT && !worker.stripsTypes) continue;
+        int load = worker.load.get();
+        long rank = load + (worker.longAtHead(now) ? PIPELINE : 0);
+        if (rank < bestRank) {
+          best = worker;
+          bestRank = rank;
+        }
+      }
+      if (best != null) best.load.incrementAndGet();
+      return best;
+    } finally {
+      dispatch.unlock();
+    }
   }
 
   /** An idle worker, {@code preferred} if it is one; null if none is idle. */
@@ -612,7 +699,7 @@ public final class WorkerSandbox implements Sandbox {
       if (!worker.hasRoom() || worker.alone.get() > 0 || worker == freeing) continue;
       int load = worker.load.get();
       long rank = load == 0 ? (worker == preferred ? 0 : 1)
-          : 2 + load + (now - worker.headStarted > LONG_RUN.toNanos() ? PIPELINE : 0);
+          : 2 + load + (worker.longAtHead(now) ? PIPELINE : 0);
       if (rank < bestRank) {
         best = worker;
         bestRank = rank;
@@ -679,9 +766,11 @@ public final class WorkerSandbox implements Sandbox {
     worker.ready = true;
     failedStarts.set(0);
     LOG.debug("sandbox worker {} (pid {}) is ready", worker.number, worker.process.pid());
-    if (firstReady.compareAndSet(false, true)) {
-      for (int i = 1; i < limits.poolSize(); i++) {
-        starter.execute(this::startWorker);
+    synchronized (sizing) {
+      if (firstReady.compareAndSet(false, true)) {
+        for (int i = 1; i < wanted; i++) {
+          starter.execute(this::startWorker);
+        }
       }
     }
     if (closed) {
@@ -705,11 +794,32 @@ public final class WorkerSandbox implements Sandbox {
     replaced.incrementAndGet();
     LOG.info("sandbox worker {} (pid {}) ended with exit status {}; starting another", worker.number,
         worker.process.pid(), worker.process.exitValue());
+    if (worker.ready) {
+      grow("sandbox worker " + worker.number + " ended");
+    }
     if (!worker.ready) {
       retryStart("sandbox worker " + worker.number + " ended before it was ready (exit status "
           + worker.process.exitValue() + ")");
     } else {
       starter.execute(this::startWorker);
+    }
+  }
+
+  /**
+   * Starts the workers the pool has beyond those at rest, once something shows that scripts need
+   * one kept from the others. Until then a small host runs fewer worker JVMs (each holds 250–300 MB);
+   * from then on the pool keeps its full size, until the server stops.
+   */
+  private void grow(String why) {
+    synchronized (sizing) {
+      if (wanted >= limits.poolSize()) return;
+      int more = limits.poolSize() - wanted;
+      wanted = limits.poolSize();
+      LOG.info("starting {} more sandbox worker(s), {} in all: {}", more, wanted, why);
+      if (!firstReady.get()) return;
+      for (int i = 0; i < more; i++) {
+        starter.execute(this::startWorker);
+      }
     }
   }
 
@@ -779,6 +889,8 @@ public final class WorkerSandbox implements Sandbox {
     /** The worker no longer had the script: it must be sent along again. */
     record Unknown() implements Reply {}
     record Compiled(String javascript) implements Reply {}
+    /** The worker keeps the script and has made its function. */
+    record Prepared() implements Reply {}
     record CompileError(int line, String detail) implements Reply {}
     /** The worker ended; {@code started} whether it was working on this exchange (else it never saw it). */
     record Lost(IOException cause, boolean started) implements Reply {}
@@ -812,13 +924,13 @@ public final class WorkerSandbox implements Sandbox {
     abstract void post(Reply reply);
   }
 
-  /** An exchange that a thread waits on for each reply (a compile). */
+  /** An exchange that a thread waits on for each reply (a compile, a prepare). */
   private static final class Waiting extends Exchange {
     final Thread waiter = Thread.currentThread();
     private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
 
-    Waiting(long limitNanos) {
-      super(limitNanos, true);
+    Waiting(long limitNanos, boolean alone) {
+      super(limitNanos, alone);
     }
 
     @Override
@@ -871,6 +983,8 @@ public final class WorkerSandbox implements Sandbox {
     volatile long headStarted;
     volatile boolean overdue;
     volatile boolean ready;
+    /** Whether it has compiled TypeScript, so that its type stripper is loaded. */
+    volatile boolean stripsTypes;
     volatile boolean broken;
 
     /** The exchange the worker is on, or null. */
@@ -884,6 +998,11 @@ public final class WorkerSandbox implements Sandbox {
     void left(Exchange exchange) {
       load.decrementAndGet();
       if (exchange.alone) alone.decrementAndGet();
+    }
+
+    /** Whether the exchange it is on has gone on for over {@link #LONG_RUN}. */
+    boolean longAtHead(long now) {
+      return load.get() > 0 && now - headStarted > LONG_RUN.toNanos();
     }
 
     /** Whether the worker can take another run now: it works, and its pipeline is not full. */
@@ -984,12 +1103,22 @@ public final class WorkerSandbox implements Sandbox {
         wire.kind(WorkerWire.RUN).string(script.id()).string(input);
         return;
       }
+      writeScript(wire, WorkerWire.RUN_SOURCE, script).string(input);
+    }
+
+    /** The frame of a prepare; the worker keeps the script, so its runs send only the id. */
+    void writePrepare(WorkerWire wire, CompiledScript script) throws IOException {
+      writeScript(wire, WorkerWire.PREPARE, script);
+    }
+
+    /** Starts a frame that carries the script's text, which the worker keeps from then on. */
+    private WorkerWire writeScript(WorkerWire wire, byte kind, CompiledScript script) throws IOException {
       if (known.size() >= KNOWN_LIMIT) {
         known.clear();
       }
       known.add(script.id());
-      wire.kind(WorkerWire.RUN_SOURCE).string(script.id()).string(script.name()).string(script.language().name())
-          .string(script.javascript()).string(input);
+      return wire.kind(kind).string(script.id()).string(script.name()).string(script.language().name())
+          .string(script.javascript());
     }
 
     /** Sends the answer to the question of the run at the head (the worker waits for it). */
@@ -1030,6 +1159,7 @@ public final class WorkerSandbox implements Sandbox {
             }
             case WorkerWire.UNKNOWN_SCRIPT -> finish(new Reply.Unknown());
             case WorkerWire.COMPILED -> finish(new Reply.Compiled(wire.readString()));
+            case WorkerWire.PREPARED -> finish(new Reply.Prepared());
             case WorkerWire.COMPILE_ERROR -> finish(new Reply.CompileError((int) wire.readLong(), wire.readString()));
             default -> throw new IOException("unexpected frame '" + (char) kind + "' from sandbox worker " + number);
           }

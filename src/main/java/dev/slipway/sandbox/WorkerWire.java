@@ -30,6 +30,8 @@ final class WorkerWire {
   static final byte RUN = 'R';
   /** id, name, language, javascript, input: run a script sent along. */
   static final byte RUN_SOURCE = 'S';
+  /** id, name, language, javascript: keep a script and make its function, for runs to come; answered by {@link #PREPARED}. */
+  static final byte PREPARE = 'P';
   /** value (nullable): the answer to a host question. */
   static final byte ANSWER = 'A';
   /** message: the host refused or failed a question; the script sees an Error with the message. */
@@ -50,6 +52,7 @@ final class WorkerWire {
   /** an outcome, see {@link #writeOutcome}. */
   static final byte DONE = 'd';
   static final byte UNKNOWN_SCRIPT = 'u';
+  static final byte PREPARED = 'p';
 
   /** Writes one frame's kind and fields; either end builds its frames this way. */
   @FunctionalInterface

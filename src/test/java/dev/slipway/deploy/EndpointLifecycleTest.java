@@ -82,6 +82,34 @@ class EndpointLifecycleTest {
   }
 
   @Test
+  void a_deployed_script_is_ready_in_every_sandbox_worker_before_the_deploy_answers() {
+    String script = """
+        name: add
+        method: GET
+        path: /api/add/:n
+        input:
+          params: { n: { type: integer } }
+        steps:
+          - id: add
+            script: "const n: number = ctx.input.params.n; return { sum: n + %d };"
+        response: { body: "${steps.add}" }
+        """;
+    slipway.awaitSandboxWorkers();
+    slipway.save(script.formatted(1));
+    long before = slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
+    slipway.deploy("{}");
+    long after = slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
+    assertThat(after - before).as("workers that made the script's function before it was served").isEqualTo(2);
+    assertThat(slipway.data("GET", "/api/add/41").json().path("sum").asInt()).isEqualTo(42);
+
+    slipway.save(script.formatted(2));
+    slipway.deploy("{}");
+    assertThat(slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong() - after)
+        .as("the changed version too").isEqualTo(2);
+    assertThat(slipway.data("GET", "/api/add/40").json().path("sum").asInt()).isEqualTo(42);
+  }
+
+  @Test
   void a_request_in_flight_finishes_on_the_version_it_started_on() throws Exception {
     String slow = """
         name: slow

@@ -21,6 +21,8 @@ class ExecuteAndHealthTest {
     slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_SCRIPT_TIMEOUT_MS", "300",
         // the clock, not the statement count, must stop the loop below
         "SLIPWAY_SCRIPT_STATEMENT_LIMIT", "1000000000000"));
+    // a worker still starting takes a core of two: a run beside it could miss the 300 ms timeout
+    slipway.awaitSandboxWorkers();
   }
 
   @AfterAll
@@ -40,7 +42,6 @@ class ExecuteAndHealthTest {
 
   @Test
   void health_reports_pool_figures_release_and_version() {
-    slipway.awaitSandboxWorkers();
     var health = slipway.control("GET", "/api/health").json();
     assertThat(health.path("status").asText()).isEqualTo("ok");
     assertThat(health.path("uptime").isNumber()).isTrue();

@@ -272,7 +272,7 @@ class WorkerSandboxTest {
   @Test
   void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
-    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, true, TranspileCache.NONE);
+    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
@@ -359,6 +359,39 @@ class WorkerSandboxTest {
     assertThatThrownBy(() -> sandbox.compile("broken", "const a = 1;\nreturn a +;", ScriptLanguage.JAVASCRIPT))
         .isInstanceOf(ScriptCompileException.class)
         .satisfies(e -> assertThat(((ScriptCompileException) e).line()).isEqualTo(2));
+  }
+
+  @Test
+  void a_pool_at_rest_runs_one_worker_and_grows_when_a_slow_script_waits_for_one_of_its_own() throws Exception {
+    var small = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    try {
+      awaitWorkers(small, 1);
+      var quick = small.compile("quick", "return 1;", ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(small.run(quick, null, HOST))).isEqualTo(1L);
+      Thread.sleep(1000);
+      assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
+
+      // past a second at its worker's head: its next runs want a worker of their own
+      var slow = small.compile("slow", "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
+          ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(small.run(slow, null, HOST))).isEqualTo(2L);
+      small.start(slow, null, HOST);
+      awaitWorkers(small, 2);
+      assertThat(small.stats().workers()).isEqualTo(2);
+      assertThat(valueOf(small.run(quick, null, HOST))).isEqualTo(1L);
+    } finally {
+      small.close();
+    }
+  }
+
+  @Test
+  void a_prepared_script_is_kept_by_every_idle_worker_before_its_first_run() throws Exception {
+    awaitWorkers(sandbox, 2);
+    long before = sandbox.stats().prepared();
+    var script = sandbox.compile("prepared", "return ctx.input.n + 1;", ScriptLanguage.JAVASCRIPT);
+    sandbox.prepare(script);
+    assertThat(sandbox.stats().prepared() - before).as("workers that made its function").isEqualTo(2);
+    assertThat(valueOf(sandbox.run(script, Map.of("input", Map.of("n", 20)), HOST))).isEqualTo(21L);
   }
 
   @Test
