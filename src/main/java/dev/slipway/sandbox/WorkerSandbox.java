@@ -461,7 +461,7 @@ public final class WorkerSandbox implements Sandbox {
         return;
       }
       retried = true;
-      release(0, false);
+      release(0, null);
       dispatch(true);
     }
 
@@ -471,7 +471,7 @@ public final class WorkerSandbox implements Sandbox {
 
     /** Ends the run; {@code cpuNanos}: what it cost its worker, by which its script is judged slow or not. */
     private void end(ScriptOutcome result, long cpuNanos) {
-      release(cpuNanos, result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY);
+      release(cpuNanos, result);
       for (LogLine line : result.logs()) {
         try {
           host.log(line.level(), line.message());
@@ -482,14 +482,19 @@ public final class WorkerSandbox implements Sandbox {
       outcome.complete(result);
     }
 
-    /** Tells the shares the run is over where it went (after {@code took} of its own time), once. */
-    private void release(long took, boolean outOfMemory) {
+    /**
+     * Tells the shares the run is over where it went (after {@code took} of its own time, ending
+     * with {@code result}, or null if it is to go elsewhere), once.
+     */
+    private void release(long took, ScriptOutcome result) {
       Claim was = claimed;
       if (was == null) return;
       claimed = null;
+      boolean outOfMemory = result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
+      boolean runaway = result instanceof ScriptOutcome.StatementLimit || result instanceof ScriptOutcome.Timeout;
       dispatch.lock();
       try {
-        shares.finished(owner, was.guarded(), took, outOfMemory, System.nanoTime());
+        shares.finished(owner, was.guarded(), took, outOfMemory, runaway, System.nanoTime());
       } finally {
         dispatch.unlock();
       }

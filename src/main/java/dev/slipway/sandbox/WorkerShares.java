@@ -130,16 +130,21 @@ final class WorkerShares {
   /**
    * A run of the owner ended after {@code took} (its own time in the worker).
    *
-   * @param guarded         whether it went as a guarded run
+   * @param guarded     whether it went as a guarded run
    * @param outOfMemory whether it ran its worker out of memory
+   * @param runaway     whether it was stopped at the statement limit or the timeout: it held its
+   *                    worker to the end, and is guarded whatever CPU it got (a compiled loop reaches
+   *                    the statement limit in well under the long bound, so that by its average it
+   *                    shared a worker, and the runs behind it waited for it at a lowered priority)
    */
-  void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, long now) {
+  void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, boolean runaway, long now) {
     State state = state(owner);
     if (guarded) {
       state.guardedRunning--;
       guardedRunningOf(owner.org())[0]--;
     }
     state.behaviour.finished(took, now);
+    if (runaway) state.behaviour.slow(now);
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;

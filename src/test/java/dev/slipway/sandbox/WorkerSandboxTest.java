@@ -385,6 +385,23 @@ class WorkerSandboxTest {
   }
 
   @Test
+  void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took() throws Exception {
+    // a thousand statements take a loop a millisecond: only the way it ended marks it
+    var small = new WorkerSandbox(new SandboxLimits(TIMEOUT, 1000, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    try {
+      awaitWorkers(small, 1);
+      var loop = small.compile("loop", "for (;;) {}", ScriptLanguage.JAVASCRIPT);
+      assertThat(small.run(loop, null, HOST)).isInstanceOf(ScriptOutcome.StatementLimit.class);
+      assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
+      // guarded, its next run wants a worker of its own: the pool grows for it
+      small.start(loop, null, HOST);
+      awaitWorkers(small, 2);
+    } finally {
+      small.close();
+    }
+  }
+
+  @Test
   void a_prepared_script_is_kept_by_every_idle_worker_before_its_first_run() throws Exception {
     awaitWorkers(sandbox, 2);
     long before = sandbox.stats().prepared();
