@@ -132,10 +132,12 @@ final class WorkerShares {
    *
    * @param guarded     whether it went as a guarded run
    * @param outOfMemory whether it ran its worker out of memory
-   * @param runaway     whether it was stopped at the statement limit or the timeout: it held its
-   *                    worker to the end, and is guarded whatever CPU it got (a compiled loop reaches
-   *                    the statement limit in well under the long bound, so that by its average it
-   *                    shared a worker, and the runs behind it waited for it at a lowered priority)
+   * @param runaway     whether it was stopped at the statement limit: it is guarded whatever CPU it
+   *                    got (a compiled loop reaches the limit in well under the long bound, so that
+   *                    by its average it shared a worker, and the runs behind it waited for it at a
+   *                    lowered priority). A timeout does not count: a quick script starved of CPU
+   *                    reaches it too, and guarding it would refuse its runs while it starves
+   *                    (seen under the bomb flood: a quiet script answered 503 to most calls)
    */
   void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, boolean runaway, long now) {
     State state = state(owner);
