@@ -68,7 +68,12 @@ final class PooledContext {
    * the script: {@link ScriptSandbox#compile} made sure that its body stays inside the function.
    */
   void prepare(CompiledScript script) {
-    functions.computeIfAbsent(script, s -> context.eval(s.source()));
+    functionOf(script);
+  }
+
+  /** The script's function, made here the first time it is asked for (evaluating its wrapper). */
+  private Value functionOf(CompiledScript script) {
+    return functions.computeIfAbsent(script, s -> context.eval(s.source()));
   }
 
   /** Imports {@code module} here outside any run, so that runs find it loaded (see {@link Modules}). */
@@ -98,13 +103,8 @@ final class PooledContext {
     deadline.set(due);
     PolyglotException error = null;
     try {
-      Value function = functions.get(script);
-      if (function == null) {
-        // inside the deadline: evaluating the wrapper is cheap, but it is user text
-        function = context.eval(script.source());
-        functions.put(script, function);
-      }
-      runner.executeVoid(function, input);
+      // made inside the deadline unless prepared: evaluating the wrapper is cheap, but it is user text
+      runner.executeVoid(functionOf(script), input);
     } catch (PolyglotException e) {
       error = e;
     }

@@ -800,13 +800,11 @@ public final class WorkerSandbox implements Sandbox {
     replaced.incrementAndGet();
     LOG.info("sandbox worker {} (pid {}) ended with exit status {}; starting another", worker.number,
         worker.process.pid(), worker.process.exitValue());
-    if (worker.ready) {
-      grow("sandbox worker " + worker.number + " ended");
-    }
     if (!worker.ready) {
       retryStart("sandbox worker " + worker.number + " ended before it was ready (exit status "
           + worker.process.exitValue() + ")");
     } else {
+      grow("sandbox worker " + worker.number + " ended");
       starter.execute(this::startWorker);
     }
   }

@@ -146,9 +146,8 @@ final class WorkerShares {
       guardedRunningOf(owner.org())[0]--;
     }
     state.behaviour.finished(took, now);
-    if (runaway) state.behaviour.slow(now);
+    if (runaway || outOfMemory) state.behaviour.slow(now);
     if (outOfMemory) {
-      state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
         state.quarantined = true;

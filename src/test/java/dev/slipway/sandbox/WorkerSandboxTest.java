@@ -361,11 +361,17 @@ class WorkerSandboxTest {
         .satisfies(e -> assertThat(((ScriptCompileException) e).line()).isEqualTo(2));
   }
 
+  /** A pool of two workers with one at rest, once that one is ready. */
+  private static WorkerSandbox oneOfTwoAtRest(long statementLimit) {
+    var pool = new WorkerSandbox(new SandboxLimits(TIMEOUT, statementLimit, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    awaitWorkers(pool, 1);
+    return pool;
+  }
+
   @Test
   void a_pool_at_rest_runs_one_worker_and_grows_when_a_slow_script_waits_for_one_of_its_own() throws Exception {
-    var small = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    var small = oneOfTwoAtRest(0);
     try {
-      awaitWorkers(small, 1);
       var quick = small.compile("quick", "return 1;", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(small.run(quick, null, HOST))).isEqualTo(1L);
       Thread.sleep(1000);
@@ -387,9 +393,8 @@ class WorkerSandboxTest {
   @Test
   void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took() throws Exception {
     // a thousand statements take a loop a millisecond: only the way it ended marks it
-    var small = new WorkerSandbox(new SandboxLimits(TIMEOUT, 1000, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    var small = oneOfTwoAtRest(1000);
     try {
-      awaitWorkers(small, 1);
       var loop = small.compile("loop", "for (;;) {}", ScriptLanguage.JAVASCRIPT);
       assertThat(small.run(loop, null, HOST)).isInstanceOf(ScriptOutcome.StatementLimit.class);
       assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
