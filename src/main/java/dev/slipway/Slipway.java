@@ -81,9 +81,19 @@ public final class Slipway implements AutoCloseable {
       System.exit(Admin.run(flags));
       return;
     }
+    if (command.equals("train")) {
+      try {
+        System.exit(Training.run());
+      } catch (Exception e) {
+        LOG.error("the training run failed", e);
+        System.exit(1);
+      }
+      return;
+    }
     if (!command.equals("serve")) {
       System.err.println("usage: slipway serve [--port 8080] [--control-port 8081] [--data-dir ./data] [--database-url URL] ...");
       System.err.println("       slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
+      System.err.println("       slipway train   (a short run on a temporary data directory that bin/slipway records start-up caches from)");
       System.exit(2);
     }
     SlipwayConfig config;

@@ -16,6 +16,13 @@ import java.util.regex.Pattern;
  * it can work. The JIT needs the Graal jars on the module path and the Graal compiler jar (named
  * by the system property {@value #COMPILER_PROPERTY}, which {@code bin/slipway} sets) of exactly
  * this JDK's version, on a JDK with JVMCI; otherwise workers run scripts interpreted.
+ *
+ * <p>The JDK's own {@code jdk.graal.compiler} module hides the jar's unless the jar comes in with
+ * {@code --upgrade-module-path}, and that option turns class data sharing off: each worker then
+ * loads and links some 10,000 classes itself, seconds of CPU. So {@code bin/slipway} links a
+ * runtime without that module for the workers ({@value #JAVA_PROPERTY}), where the jar joins the
+ * module path, and an AOT cache of a trained worker ({@value #AOT_CACHE_PROPERTY}) halves a
+ * worker's start.
  */
 final class WorkerCommand {
 
@@ -23,6 +30,15 @@ final class WorkerCommand {
   static final String COMPILER_PROPERTY = "slipway.graal.compiler";
   /** System property with extra JVM options for the workers, separated by spaces (bin/slipway: SLIPWAY_WORKER_JAVA_OPTS). */
   static final String OPTIONS_PROPERTY = "slipway.sandbox.worker-options";
+  /** System property naming the {@code java} of a runtime without {@code jdk.graal.compiler} for the workers. */
+  static final String JAVA_PROPERTY = "slipway.sandbox.java";
+  /** System property naming the workers' AOT cache ({@code -XX:AOTCache}), used when the file is there. */
+  static final String AOT_CACHE_PROPERTY = "slipway.sandbox.aot-cache";
+  /**
+   * System property naming a file where the first worker records the workers' AOT cache
+   * ({@code -XX:AOTCacheOutput}), written when it ends at the sandbox's close: {@code slipway train}.
+   */
+  static final String AOT_RECORD_PROPERTY = "slipway.sandbox.aot-record";
   /** System property that keeps a worker's sandbox from logging whether it has the JIT. */
   static final String QUIET_PROPERTY = "slipway.sandbox.quiet";
 
@@ -33,10 +49,18 @@ final class WorkerCommand {
 
   private final List<String> command;
   private final Optional<String> noJit;
+  private final Optional<Path> aotCache;
+  private final Optional<String> aotRecord;
+  /** Where the java launcher is in {@link #command} (after nice or chrt, if any). */
+  private final int launcher;
 
-  private WorkerCommand(List<String> command, Optional<String> noJit) {
+  private WorkerCommand(List<String> command, int launcher, Optional<String> noJit, Optional<Path> aotCache,
+      Optional<String> aotRecord) {
     this.command = List.copyOf(command);
+    this.launcher = launcher;
     this.noJit = noJit;
+    this.aotCache = aotCache;
+    this.aotRecord = aotRecord;
   }
 
   /**
@@ -67,8 +91,13 @@ final class WorkerCommand {
     } else if (wholeWorkerLower && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
     }
+    Optional<Path> runtime = Optional.ofNullable(System.getProperty(JAVA_PROPERTY)).map(Path::of).filter(Files::isExecutable);
+    Optional<String> aotRecord = Optional.ofNullable(System.getProperty(AOT_RECORD_PROPERTY));
+    Optional<Path> aotCache = runtime.flatMap(java -> Optional.ofNullable(System.getProperty(AOT_CACHE_PROPERTY)))
+        .map(Path::of).filter(Files::isRegularFile).filter(cache -> aotRecord.isEmpty());
+    int launcher = command.size();
     command.addAll(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        runtime.orElse(Path.of(System.getProperty("java.home"), "bin", "java")).toString(),
         "-Xmx" + heap,
         "-XX:+ExitOnOutOfMemoryError",
         "-XX:+UseSerialGC",
@@ -81,15 +110,22 @@ final class WorkerCommand {
         "--sun-misc-unsafe-memory-access=allow",
         // the server has said whether scripts get the JIT; the workers need not say it again
         "-D" + QUIET_PROPERTY + "=true"));
+    aotCache.ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
+    // the compiler jar joins the module path where the workers' runtime has no compiler module of its own
+    boolean compilerOnModulePath = noJit.isEmpty() && runtime.isPresent();
     if (!modulePath.isEmpty()) {
-      command.addAll(List.of("--module-path", modulePath, "--add-modules", "org.graalvm.polyglot",
+      command.addAll(List.of(
+          "--module-path", compilerOnModulePath ? modulePath + File.pathSeparator + System.getProperty(COMPILER_PROPERTY) : modulePath,
+          "--add-modules", compilerOnModulePath ? "org.graalvm.polyglot,jdk.graal.compiler" : "org.graalvm.polyglot",
           "--enable-native-access=org.graalvm.truffle,ALL-UNNAMED"));
     } else {
       command.add("--enable-native-access=ALL-UNNAMED");
     }
     if (noJit.isEmpty()) {
-      command.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI",
-          "--upgrade-module-path=" + System.getProperty(COMPILER_PROPERTY)));
+      command.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI"));
+      if (!compilerOnModulePath) {
+        command.add("--upgrade-module-path=" + System.getProperty(COMPILER_PROPERTY));
+      }
     } else {
       command.add("-Dpolyglot.engine.WarnInterpreterOnly=false");
     }
@@ -101,11 +137,27 @@ final class WorkerCommand {
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName(),
         Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit()), Integer.toString(perThread ? niceness : 0)));
-    return new WorkerCommand(command, noJit);
+    return new WorkerCommand(command, launcher, noJit, aotCache, aotRecord);
   }
 
-  List<String> command() {
-    return command;
+  /** The command of worker {@code number} (from 1). */
+  List<String> command(int number) {
+    if (!records(number)) {
+      return command;
+    }
+    List<String> recording = new ArrayList<>(command);
+    recording.add(launcher + 1, "-XX:AOTCacheOutput=" + aotRecord.get());
+    return recording;
+  }
+
+  /** Whether worker {@code number} records the AOT cache: it must end by itself to write it. */
+  boolean records(int number) {
+    return number == 1 && aotRecord.isPresent();
+  }
+
+  /** The AOT cache the workers start from, if any. */
+  Optional<Path> aotCache() {
+    return aotCache;
   }
 
   /** Why the workers cannot use the Graal JIT, or empty when they can. */

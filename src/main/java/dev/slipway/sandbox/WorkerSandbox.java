@@ -77,6 +77,8 @@ public final class WorkerSandbox implements Sandbox {
   private static final Duration LONG_RUN = Duration.ofMillis(10);
   /** A worker that does not say it is ready within this is killed and started again. */
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
+  /** How long a worker that records the AOT cache has to write it when the sandbox closes. */
+  private static final Duration RECORDING_LIMIT = Duration.ofMinutes(3);
   /** How long a compile may wait for a worker and take there. */
   private static final Duration COMPILE_LIMIT = Duration.ofSeconds(120);
   /** Bumped whenever what a source compiles to changes (wrapper, import rewriting). */
@@ -167,7 +169,8 @@ public final class WorkerSandbox implements Sandbox {
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits, swcLibrary);
     command.noJit().ifPresentOrElse(
         why -> LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
-        () -> LOG.info("sandbox workers run scripts with the Graal JIT"));
+        () -> LOG.info("sandbox workers run scripts with the Graal JIT{}",
+            command.aotCache().map(cache -> " and start from the AOT cache " + cache).orElse("")));
     this.supervisor = Executors.newSingleThreadScheduledExecutor(daemon("slipway-sandbox-supervisor"));
     this.starter = Executors.newCachedThreadPool(daemon("slipway-sandbox-starter"));
     long tick = Math.clamp(limits.timeout().toMillis() / 10, 10, 100);
@@ -221,6 +224,7 @@ public final class WorkerSandbox implements Sandbox {
     health.put("prepared", prepared.get());
     health.put("heap", heap);
     health.put("jit", command.noJit().isEmpty());
+    health.put("aotCache", command.aotCache().isPresent());
     health.put("hop", hops.summary());
     return health;
   }
@@ -746,7 +750,8 @@ public final class WorkerSandbox implements Sandbox {
     }
     Worker worker;
     try {
-      worker = new Worker(numbers.incrementAndGet(), command.command(), sockets, System.nanoTime() + STARTUP_LIMIT.toNanos());
+      int number = numbers.incrementAndGet();
+      worker = new Worker(number, command.command(number), sockets, System.nanoTime() + STARTUP_LIMIT.toNanos());
     } catch (IOException e) {
       retryStart("cannot start a sandbox worker: " + e.getMessage());
       return;
@@ -872,6 +877,9 @@ public final class WorkerSandbox implements Sandbox {
     starter.shutdownNow();
     aside.shutdown();
     for (Worker worker : all) {
+      if (command.records(worker.number)) {
+        worker.endRecording();
+      }
       worker.process.destroyForcibly();
     }
     try {
@@ -990,6 +998,8 @@ public final class WorkerSandbox implements Sandbox {
     /** Whether it has compiled TypeScript, so that its type stripper is loaded. */
     volatile boolean stripsTypes;
     volatile boolean broken;
+    /** Whether it was asked to end by itself ({@link #endRecording}): its channel's end is then no failure. */
+    volatile boolean ending;
 
     /** The exchange the worker is on, or null. */
     Exchange head() {
@@ -1170,7 +1180,9 @@ public final class WorkerSandbox implements Sandbox {
         }
       } catch (IOException | RuntimeException e) {
         IOException cause = e instanceof IOException io ? io : new IOException(e);
-        process.destroyForcibly();
+        if (!ending) {
+          process.destroyForcibly();
+        }
         List<Exchange> lost;
         synchronized (pipeline) {
           broken = true;
@@ -1205,6 +1217,24 @@ public final class WorkerSandbox implements Sandbox {
       left(done);
       roomMade();
       done.post(reply);
+    }
+
+    /**
+     * Lets a worker that records the AOT cache end by itself, which writes the cache: its input
+     * ends, and it has {@link #RECORDING_LIMIT} to finish.
+     */
+    void endRecording() {
+      try {
+        ending = true;
+        channel.shutdownOutput();
+        if (!process.waitFor(RECORDING_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+          LOG.warn("sandbox worker {} did not finish its AOT cache in {} s", number, RECORDING_LIMIT.toSeconds());
+        }
+      } catch (IOException e) {
+        LOG.warn("could not end sandbox worker {}'s input", number, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     /** Makes sure the process is gone and returns its exit status, or null if it would not say. */

@@ -47,6 +47,22 @@ public final class ServerProcess implements AutoCloseable {
    * {@link TestSlipway#MASTER_KEY}, one sandbox worker) and {@code settings} over them; does not wait.
    */
   public static ServerProcess launch(Path dataDir, Map<String, String> settings) {
+    return launch(dataDir, settings, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
+        "-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
+  }
+
+  /**
+   * Launches {@code bin/slipway serve} of the project the tests run in, as a user does: the built
+   * jar, the Graal JIT and the start-up caches (which its first start makes); settings as {@link #launch(Path, Map)}.
+   */
+  public static ServerProcess launchScript(Path dataDir, Map<String, String> settings) {
+    return launch(dataDir, settings, List.of(Path.of("bin", "slipway").toAbsolutePath().toString(), "serve"));
+  }
+
+  private static ServerProcess launch(Path dataDir, Map<String, String> settings, List<String> command) {
     var env = new HashMap<String, String>();
     env.put("SLIPWAY_PORT", "0");
     env.put("SLIPWAY_CONTROL_PORT", "0");
@@ -58,12 +74,8 @@ public final class ServerProcess implements AutoCloseable {
     env.put("SLIPWAY_SANDBOX_WORKERS", "1");
     env.putAll(settings);
     try {
+      Files.createDirectories(dataDir.getParent());
       Path log = Files.createTempFile(dataDir.getParent(), "slipway-", ".log");
-      var command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
-          "-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED",
-          "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
-          "-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve");
       var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(name -> name.startsWith("SLIPWAY_"));
       builder.environment().putAll(env);
