@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *       {@code Retry-After}) rather than after that wait. A new script is not guarded until it is
  *       slow: its first run that loops holds a worker for one timeout at most before the guard
  *       applies.
- *   <li>A script that ran a worker out of memory is guarded; one that does so again within
+ *   <li>A script that ran a worker out of memory is guarded for {@link #STRIKES_KEPT}; one that does so again within
  *       {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for 10 s, twice as long
  *       after each further kill (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a
  *       loop cannot keep killing workers faster than they are replaced, while a script that ran
@@ -76,9 +76,15 @@ final class WorkerShares {
     return owners.computeIfAbsent(owner, o -> new State());
   }
 
-  /** Whether the owner's runs were slow lately, so that each goes to an idle worker alone. */
+  /**
+   * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; and
+   * while a kill of its counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10 s
+   * would go to every worker at once with its callers' next wave and kill them all (seen in
+   * bench/fairness, the bomb's second round).
+   */
   boolean slowLately(Owner owner, long now) {
-    return state(owner).behaviour.guarded(now);
+    State state = state(owner);
+    return state.behaviour.guarded(now) || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos();
   }
 
   /** How many seconds the owner is still quarantined for; 0 when it is not. */
