@@ -29,6 +29,7 @@ import java.util.stream.Stream;
  */
 final class Training {
   private static final Duration HEALTHY_LIMIT = Duration.ofMinutes(3);
+  private static final Duration ANSWER_LIMIT = Duration.ofMinutes(1);
   private static final List<String> SCRIPTS = List.of(
       "return { sum: [1, 2, 3].reduce((a, b) => a + b, 0), at: new Date(0).toISOString() };",
       "interface Item { n: number } const items: Item[] = [{ n: 1 }, { n: 2 }]; return items.map(i => i.n * 2);");
@@ -50,7 +51,8 @@ final class Training {
         HttpClient client = HttpClient.newHttpClient()) {
       String api = "http://127.0.0.1:" + slipway.controlPort() + "/api/";
       long deadline = System.nanoTime() + HEALTHY_LIMIT.toNanos();
-      while (client.send(HttpRequest.newBuilder(URI.create(api + "health")).build(), HttpResponse.BodyHandlers.discarding())
+      while (client.send(HttpRequest.newBuilder(URI.create(api + "health")).timeout(ANSWER_LIMIT).build(),
+          HttpResponse.BodyHandlers.discarding())
           .statusCode() != 200) {
         if (System.nanoTime() - deadline > 0) {
           throw new IllegalStateException("the server was not healthy within " + HEALTHY_LIMIT.toMinutes() + " minutes");
@@ -58,7 +60,7 @@ final class Training {
         Thread.sleep(50);
       }
       for (String script : SCRIPTS) {
-        var execute = HttpRequest.newBuilder(URI.create(api + "execute"))
+        var execute = HttpRequest.newBuilder(URI.create(api + "execute")).timeout(ANSWER_LIMIT)
             .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"code\": \"" + script.replace("\"", "\\\"") + "\"}")).build();
         HttpResponse<String> answer = client.send(execute, HttpResponse.BodyHandlers.ofString());
