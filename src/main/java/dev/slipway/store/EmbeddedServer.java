@@ -46,7 +46,11 @@ final class EmbeddedServer {
       LOG.warn("SLIPWAY_EMBEDDED_UNSAFE_FAST: the embedded PostgreSQL runs without fsync; a crash of this machine "
           + "can lose acknowledged writes or corrupt the database");
     }
+    Path binaries = Path.of(System.getProperty("ot.epg.working-dir",
+        Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg").toString()));
     return EmbeddedPostgres.builder()
+        .setOverrideWorkingDirectory(binaries.toFile())
+        .setPgBinaryResolver(new PostgresBinaries(binaries))
         .setDataDirectory(dir)
         .setCleanDataDirectory(false)
         // the library passes -F (fsync off) on the command line; these -c settings come after it and win

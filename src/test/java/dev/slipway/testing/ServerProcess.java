@@ -47,11 +47,19 @@ public final class ServerProcess implements AutoCloseable {
    * {@link TestSlipway#MASTER_KEY}, one sandbox worker) and {@code settings} over them; does not wait.
    */
   public static ServerProcess launch(Path dataDir, Map<String, String> settings) {
-    return launch(dataDir, settings, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
-        "-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
+    return launch(dataDir, settings, List.of("-Xmx512m"));
+  }
+
+  /** As {@link #launch(Path, Map)}, the JVM with {@code javaOptions} (a heap size, system properties). */
+  public static ServerProcess launch(Path dataDir, Map<String, String> settings, List<String> javaOptions) {
+    var command = new ArrayList<String>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
+    command.addAll(List.of("-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow"));
+    command.addAll(javaOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
+    return run(dataDir, settings, command);
   }
 
   /**
@@ -59,10 +67,10 @@ public final class ServerProcess implements AutoCloseable {
    * jar, the Graal JIT and the start-up caches (which its first start makes); settings as {@link #launch(Path, Map)}.
    */
   public static ServerProcess launchScript(Path dataDir, Map<String, String> settings) {
-    return launch(dataDir, settings, List.of(Path.of("bin", "slipway").toAbsolutePath().toString(), "serve"));
+    return run(dataDir, settings, List.of(Path.of("bin", "slipway").toAbsolutePath().toString(), "serve"));
   }
 
-  private static ServerProcess launch(Path dataDir, Map<String, String> settings, List<String> command) {
+  private static ServerProcess run(Path dataDir, Map<String, String> settings, List<String> command) {
     var env = new HashMap<String, String>();
     env.put("SLIPWAY_PORT", "0");
     env.put("SLIPWAY_CONTROL_PORT", "0");
