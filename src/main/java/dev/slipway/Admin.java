@@ -70,7 +70,7 @@ final class Admin {
       SlipwayConfig config = SlipwayConfig.load(rest, System.getenv());
       Optional<String> running = config.databaseUrl().isPresent() ? Optional.empty() : runningEmbedded(config.dataDir());
       if (running.isPresent()) config = SlipwayConfig.load(rest, withDatabase(running.get()));
-      try (Database database = Database.open(config, Bootstrap.DEFAULT_ORG)) {
+      try (Database database = Database.open(config.database(), Bootstrap.DEFAULT_ORG)) {
         System.out.println(Bootstrap.createUser(new Platform(database.platformDataSource()), new IdentityStore(),
             own.get("email"), own.get("password"), Optional.ofNullable(own.get("org"))));
         return 0;

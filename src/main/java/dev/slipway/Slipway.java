@@ -5,7 +5,6 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
 import dev.slipway.egress.Egress;
-import dev.slipway.egress.EgressRules;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.http.PortInUseException;
@@ -18,32 +17,33 @@ import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.runtime.ScriptHosts;
-import dev.slipway.templates.CrudTemplate;
-import dev.slipway.templates.TemplateService;
-import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.Sandbox;
+import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.sandbox.WorkerSandbox;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.security.ConsumerKeys;
+import dev.slipway.security.EgressRules;
 import dev.slipway.security.MasterKey;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
+import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CallStore;
 import dev.slipway.store.CredentialStore;
+import dev.slipway.store.Database;
+import dev.slipway.store.EndpointStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.OrgPools;
 import dev.slipway.store.Platform;
-import dev.slipway.spec.SpecCodec;
-import dev.slipway.store.Database;
-import dev.slipway.store.EndpointStore;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
+import dev.slipway.templates.CrudTemplate;
+import dev.slipway.templates.TemplateService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,7 +137,7 @@ public final class Slipway implements AutoCloseable {
           : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               config.sandboxWorkerCount()), config.sandboxWorkersAtRest(), config.sandboxWorkerHeap(), config.sandboxNice(),
               config.sandboxShortRunsAtServerPriority(), compiled));
-      Database database = push(closeables, Database.open(config, Bootstrap.DEFAULT_ORG));
+      Database database = push(closeables, Database.open(config.database(), Bootstrap.DEFAULT_ORG));
       compiled.use(database.platformDataSource());
       if (config.sandboxInProcess()) {
         LOG.warn("SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "

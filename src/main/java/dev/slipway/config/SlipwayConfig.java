@@ -2,6 +2,7 @@ package dev.slipway.config;
 
 import dev.slipway.ops.CallLog;
 import dev.slipway.security.MasterKey;
+import dev.slipway.store.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,12 @@ public record SlipwayConfig(
     CallLog.Level callLogLevel,
     Duration callLogKeepFor,
     long callLogKeepCalls) {
+
+  /** What {@link Database#open} needs of these settings. */
+  public Database.Settings database() {
+    return new Database.Settings(databaseUrl, dataDir, embeddedUnsafeFast, demoData, endpointDatabaseUrl, poolSize,
+        allowUnconfinedSql);
+  }
 
   /** The settings Slipway knows, with their defaults: environment name → default value. */
   private static final Map<String, String> DEFAULTS = defaults();

@@ -1,12 +1,12 @@
 package dev.slipway.deploy;
 
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.PathPattern;
-import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;

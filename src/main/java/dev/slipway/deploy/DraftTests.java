@@ -1,7 +1,9 @@
 package dev.slipway.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.http.ProblemException;
+import dev.slipway.common.Json;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.runtime.EndpointCompiler;
@@ -15,9 +17,7 @@ import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
-import dev.slipway.spec.Json;
 import dev.slipway.spec.SpecCodec;
-import dev.slipway.spec.Violation;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.Platform;

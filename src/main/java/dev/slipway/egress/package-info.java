@@ -9,6 +9,6 @@
  * redirect, is checked against the org's {@link dev.slipway.egress.EgressPolicy} after DNS
  * resolution, and the checked addresses are the ones connected to. Private, loopback, link-local
  * and similar addresses are refused unless the org's allow-list names them with a CIDR block.
- * {@link dev.slipway.egress.EgressRules} stores each org's allow-list.
+ * {@code security.EgressRules} stores each org's allow-list.
  */
 package dev.slipway.egress;

@@ -1,7 +1,10 @@
 package dev.slipway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.common.Json;
 import dev.slipway.egress.EgressPolicy;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
@@ -11,8 +14,6 @@ import dev.slipway.security.Passwords;
 import dev.slipway.security.Principal;
 import dev.slipway.security.Role;
 import dev.slipway.security.SignIn;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;

@@ -2,9 +2,10 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.common.Json;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.security.Actor;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Optional;

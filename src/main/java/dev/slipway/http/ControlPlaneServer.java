@@ -2,31 +2,32 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.Resources;
+import dev.slipway.common.Json;
+import dev.slipway.common.Resources;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
-import dev.slipway.egress.EgressRules;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.RateLimiter;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RunSecrets;
-import dev.slipway.runtime.SecretAccessDenied;
 import dev.slipway.runtime.ScriptConsole;
+import dev.slipway.runtime.SecretAccessDenied;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.ConsumerKeys;
+import dev.slipway.security.EgressRules;
 import dev.slipway.security.Principal;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
-import dev.slipway.spec.Json;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
@@ -166,7 +167,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         String requestId = Api.requestId(ctx);
         LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
         auditFailure(ctx, 500, "internal_error");
-        problem(ctx, Problems.internal(requestId));
+        problem(ctx, ProblemException.internal(requestId));
       });
     });
   }
@@ -185,8 +186,8 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /** A query parameter Javalin could not read as its type ({@code ?limit=many}): a 422 naming it, as every validation mistake. */
   private static ProblemException invalidQuery(ValidationException e) {
-    var violations = new ArrayList<dev.slipway.spec.Violation>();
-    e.getErrors().forEach((name, errors) -> errors.forEach(error -> violations.add(new dev.slipway.spec.Violation("/query/" + name,
+    var violations = new ArrayList<dev.slipway.problem.Violation>();
+    e.getErrors().forEach((name, errors) -> errors.forEach(error -> violations.add(new dev.slipway.problem.Violation("/query/" + name,
         "TYPE_CONVERSION_FAILED".equals(error.getMessage()) ? "'" + error.value + "' is not a number" : error.getMessage()))));
     return ProblemException.unprocessable("invalid_query", "The query is not valid.", violations);
   }
@@ -273,7 +274,7 @@ public final class ControlPlaneServer implements AutoCloseable {
    */
   private void compileValidation(Context ctx) {
     JsonNode request = Api.jsonBody(ctx);
-    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    var violations = new ArrayList<dev.slipway.problem.Violation>();
     var fields = FieldTypes.parse(request.get("fields"), "/fields", violations);
     if (fields.isEmpty()) {
       throw ProblemException.unprocessable("invalid_validation", "The fields are not valid in the validation language.", violations);
@@ -302,10 +303,10 @@ public final class ControlPlaneServer implements AutoCloseable {
   /** {@code {endpoints: [names], fixtures?: [{name, sql}], tests: [cases]}} → each case's outcome against the endpoints' latest drafts, rolled back. */
   private void runTests(Context ctx) throws SQLException {
     JsonNode request = Api.jsonBody(ctx);
-    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    var violations = new ArrayList<dev.slipway.problem.Violation>();
     var endpoints = new ArrayList<String>();
     request.path("endpoints").forEach(name -> endpoints.add(name.asText()));
-    if (endpoints.isEmpty()) violations.add(new dev.slipway.spec.Violation("/endpoints", "must name at least one endpoint"));
+    if (endpoints.isEmpty()) violations.add(new dev.slipway.problem.Violation("/endpoints", "must name at least one endpoint"));
     var cases = DraftTests.parse(request.path("tests"), "/tests", violations);
     var fixtures = DraftTests.fixtures(request.path("fixtures"), "/fixtures", violations);
     if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_tests", "The test run is not valid.", violations);
@@ -346,12 +347,12 @@ public final class ControlPlaneServer implements AutoCloseable {
     JsonNode code = request.get("code");
     if (code == null || !code.isTextual() || code.asText().isBlank()) {
       throw ProblemException.unprocessable("invalid_request", "The body needs 'code', a non-empty string.",
-          List.of(new dev.slipway.spec.Violation("/code", "required string")));
+          List.of(new dev.slipway.problem.Violation("/code", "required string")));
     }
     JsonNode context = request.path("context");
     if (!context.isMissingNode() && !context.isNull() && !context.isObject()) {
       throw ProblemException.unprocessable("invalid_request", "'context' must be an object.",
-          List.of(new dev.slipway.spec.Violation("/context", "must be an object")));
+          List.of(new dev.slipway.problem.Violation("/context", "must be an object")));
     }
     ScriptLanguage language = "javascript".equals(request.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
     @SuppressWarnings("unchecked")
@@ -454,7 +455,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private void deploy(Context ctx) throws SQLException {
     JsonNode request = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : Api.jsonBody(ctx);
     var targets = new ArrayList<Deployer.Target>();
-    var violations = new ArrayList<dev.slipway.spec.Violation>();
+    var violations = new ArrayList<dev.slipway.problem.Violation>();
     JsonNode list = request.path("endpoints");
     for (int i = 0; i < list.size(); i++) {
       JsonNode item = list.get(i);
@@ -464,7 +465,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         targets.add(new Deployer.Target(item.get("name").asText(),
             item.path("version").isInt() ? Optional.of(item.get("version").asInt()) : Optional.empty()));
       } else {
-        violations.add(new dev.slipway.spec.Violation("/endpoints/" + i, "must be a name or {name, version}"));
+        violations.add(new dev.slipway.problem.Violation("/endpoints/" + i, "must be a name or {name, version}"));
       }
     }
     var remove = new ArrayList<String>();
@@ -603,7 +604,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   }
 
   private static void problem(Context ctx, ProblemException problem) {
-    problem.headers().forEach(ctx::header);
-    ctx.status(problem.status()).contentType(Problems.CONTENT_TYPE).result(Problems.body(problem, ctx.path(), Api.requestId(ctx)));
+    var answer = EndpointResponse.problem(problem, ctx.path(), Api.requestId(ctx));
+    answer.headers().forEach(ctx::header);
+    ctx.status(answer.status()).result(answer.body());
   }
 }

@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CallRecord;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
@@ -12,13 +13,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -116,7 +117,7 @@ public final class DataPlaneServer implements AutoCloseable {
       String requestId) {
     return CorsHeaders.preflight(table.router(), path, origin, method, headers)
         .map(allowed -> new EndpointResponse(204, allowed, new byte[0]))
-        .orElseGet(() -> Problems.response(new ProblemException(403, "cors_not_allowed", "Forbidden",
+        .orElseGet(() -> EndpointResponse.problem(new ProblemException(403, "cors_not_allowed", "Forbidden",
             "No endpoint serves " + method + " " + path + " to origin " + origin + "."), path, requestId));
   }
 
@@ -259,21 +260,21 @@ public final class DataPlaneServer implements AutoCloseable {
             } else if (whole && database) {
               // a lane never waits on a client: a body still on its way is read on the pool
               databaseLanes.execute(new Lanes.Owner(found.identity().orgId(), found.identity().name()),
-                  new Lanes.Job(run, () -> call.answer(Problems.response(busy(), call.path, call.requestId), "database lanes busy")));
+                  new Lanes.Job(run, () -> call.answer(EndpointResponse.problem(busy(), call.path, call.requestId), "database lanes busy")));
             } else {
               threads.execute(run);
             }
           }
-          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(Problems.response(new ProblemException(405,
+          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(EndpointResponse.problem(new ProblemException(405,
               "method_not_allowed", "Method Not Allowed", call.method + " is not allowed on " + call.path + "; allowed: "
                   + String.join(", ", allowed) + ".", List.of(), Map.of("Allow", String.join(", ", allowed))), call.path,
               call.requestId), null);
           case Router.Match.NotFound<CompiledEndpoint>() -> call.answer(Docs.answer(call.method, call.path, call.table)
-              .orElseGet(() -> Problems.response(ProblemException.notFound("route_not_found",
+              .orElseGet(() -> EndpointResponse.problem(ProblemException.notFound("route_not_found",
                   "No endpoint serves " + call.method + " " + call.path + "."), call.path, call.requestId)), null);
         }
       } catch (ProblemException e) {
-        call.answer(Problems.response(e, call.path, call.requestId), null);
+        call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
       } catch (RuntimeException e) {
         call.fail(e);
       }
@@ -288,7 +289,7 @@ public final class DataPlaneServer implements AutoCloseable {
       try {
         found.handleAsync(read(request, call.path, values, call.requestId, arrived), false).whenComplete(call::answer);
       } catch (ProblemException e) {
-        call.answer(Problems.response(e, call.path, call.requestId), null);
+        call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
       } catch (RuntimeException e) {
         call.fail(e);
       }
@@ -345,7 +346,7 @@ public final class DataPlaneServer implements AutoCloseable {
 
       void fail(Throwable failure) {
         LOG.error("request {} failed", requestId, failure);
-        answer(Problems.response(Problems.internal(requestId), path, requestId), failure.toString());
+        answer(EndpointResponse.problem(ProblemException.internal(requestId), path, requestId), failure.toString());
       }
     }
 

@@ -1,6 +1,6 @@
 package dev.slipway.http;
 
-import dev.slipway.Resources;
+import dev.slipway.common.Resources;
 import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.RoutingTable;
 import java.nio.charset.StandardCharsets;

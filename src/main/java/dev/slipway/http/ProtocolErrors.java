@@ -1,5 +1,7 @@
 package dev.slipway.http;
 
+import dev.slipway.problem.ProblemException;
+import dev.slipway.runtime.EndpointResponse;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -29,7 +31,7 @@ final class ProtocolErrors implements Request.Handler {
       case 431 -> new ProblemException(431, "headers_too_large", title, "The request's headers are larger than the server reads.");
       case 505 -> new ProblemException(505, "http_version_not_supported", title, "The server speaks HTTP/1.0 and HTTP/1.1.");
       default -> status >= 500
-          ? Problems.internal(null)
+          ? ProblemException.internal(null)
           : new ProblemException(status, status == 400 ? "bad_request" : "http_" + status, title,
               "The request could not be read as HTTP.");
     };
@@ -39,15 +41,15 @@ final class ProtocolErrors implements Request.Handler {
   public boolean handle(Request request, Response response, Callback callback) {
     ProblemException problem = problem(response.getStatus() >= 400 ? response.getStatus() : 400);
     // no instance: the path may be what was wrong (too long, a NUL in it)
-    byte[] body = Problems.body(problem, "", null);
-    response.setStatus(problem.status());
+    var answer = EndpointResponse.problem(problem, "", null);
+    response.setStatus(answer.status());
     var fields = response.getHeaders();
     headers.forEach(fields::put);
-    fields.put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+    answer.headers().forEach(fields::put);
     // Jetty closes the connection after such an error; say so, or a client would reuse it.
     fields.put(HttpHeader.CONNECTION, "close");
-    fields.put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
+    fields.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+    response.write(true, ByteBuffer.wrap(answer.body()), callback);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,8 +1,7 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
-import dev.slipway.http.Problems;
 import dev.slipway.ops.RateLimiter;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.Cors;
 import dev.slipway.spec.EndpointSpec;
@@ -283,7 +282,7 @@ public final class CompiledEndpoint {
       ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
       Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
           ? problem.reason() : Optional.of(describe(failure));
-      EndpointResponse answer = Problems.response(problem, request.path(), request.requestId());
+      EndpointResponse answer = EndpointResponse.problem(problem, request.path(), request.requestId());
       String body = new String(answer.body(), StandardCharsets.UTF_8);
       String safe = secrets.redact(identity.orgId(), body);
       if (!safe.equals(body)) answer = new EndpointResponse(answer.status(), answer.headers(), safe.getBytes(StandardCharsets.UTF_8));

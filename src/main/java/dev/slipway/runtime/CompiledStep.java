@@ -1,14 +1,13 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.sandbox.CompiledScript;
-import dev.slipway.sandbox.ScriptHost;
-import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.sandbox.Sandbox;
+import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.Step.Expect;
-import dev.slipway.spec.Violation;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -51,7 +50,7 @@ sealed interface CompiledStep {
   record Validate(String id, Optional<Template> when, Template value, CompiledSchema schema) implements CompiledStep {
     public StepResult run(StepContext context) {
       Object checked = value.evaluate(context.scope);
-      JsonNode node = dev.slipway.spec.Json.MAPPER.valueToTree(checked);
+      JsonNode node = dev.slipway.common.Json.MAPPER.valueToTree(checked);
       List<Violation> violations = schema.violations(node, "");
       if (!violations.isEmpty()) {
         throw ProblemException.badRequest("validation_failed", "Step '" + id + "' rejected the value.", violations);

@@ -1,7 +1,6 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
-import dev.slipway.http.Problems;
+import dev.slipway.problem.ProblemException;
 import java.sql.SQLException;
 
 /**
@@ -22,7 +21,7 @@ final class Failures {
           "An expression failed", expression.getMessage(), requestId, preview);
       default -> preview
           ? new ProblemException(500, "internal_error", "Internal Server Error", String.valueOf(failure.getMessage()))
-          : Problems.internal(requestId);
+          : ProblemException.internal(requestId);
     };
   }
 

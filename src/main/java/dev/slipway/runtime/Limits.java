@@ -1,7 +1,7 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
 import dev.slipway.ops.RateLimiter;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.spec.RateLimit;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;

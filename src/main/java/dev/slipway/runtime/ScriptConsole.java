@@ -1,12 +1,12 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.LogLine;
+import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptCompileException;
 import dev.slipway.sandbox.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
-import dev.slipway.sandbox.Sandbox;
 import dev.slipway.spec.EndpointSpec;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.sandbox.ScriptOutcome;
 
 /** The problem a client gets for a script that reached a limit of the sandbox, one code per limit. */

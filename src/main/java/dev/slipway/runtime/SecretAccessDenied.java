@@ -1,6 +1,6 @@
 package dev.slipway.runtime;
 
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
 
 /**
  * A run on a caller's behalf reached a secret's value that the caller may not read: 403

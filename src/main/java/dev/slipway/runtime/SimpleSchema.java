@@ -1,8 +1,8 @@
 package dev.slipway.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
+import dev.slipway.common.Json;
+import dev.slipway.problem.Violation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.slipway.sandbox;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.util.Objects;
 import org.graalvm.polyglot.Source;
 

@@ -1,6 +1,6 @@
 package dev.slipway.sandbox;
 
-import dev.slipway.Resources;
+import dev.slipway.common.Resources;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.slipway.sandbox;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 
 /**
  * Strips TypeScript to JavaScript, at most once per source: what a source became is kept in a

@@ -1,6 +1,6 @@
 package dev.slipway.sandbox;
 
-import dev.slipway.Resources;
+import dev.slipway.common.Resources;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package dev.slipway.security;
 
-import dev.slipway.http.ProblemException;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Platform;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;

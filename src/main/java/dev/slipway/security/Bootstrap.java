@@ -1,6 +1,6 @@
 package dev.slipway.security;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Platform;

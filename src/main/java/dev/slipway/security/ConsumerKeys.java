@@ -2,8 +2,8 @@ package dev.slipway.security;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.slipway.common.Json;
 import dev.slipway.runtime.ConsumerKeyLookup;
-import dev.slipway.spec.Json;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;

@@ -1,6 +1,6 @@
 package dev.slipway.security;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

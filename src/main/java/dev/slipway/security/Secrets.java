@@ -1,9 +1,9 @@
 package dev.slipway.security;
 
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.SecretSource;
-import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;

@@ -1,7 +1,7 @@
 package dev.slipway.security;
 
-import dev.slipway.http.ProblemException;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
+import dev.slipway.problem.ProblemException;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
@@ -133,7 +133,7 @@ public final class SignIn {
     String weakness = Passwords.weakness(next);
     if (weakness != null) {
       throw ProblemException.unprocessable("weak_password", "The new password " + weakness + ".",
-          List.of(new dev.slipway.spec.Violation("/newPassword", weakness)));
+          List.of(new dev.slipway.problem.Violation("/newPassword", weakness)));
     }
     var user = platform.system(c -> identities.userById(c, principal.userId())).orElseThrow();
     if (!Passwords.matches(current == null ? "" : current, user.passwordHash())) {

@@ -10,6 +10,7 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.InputStreamSource;
+import dev.slipway.problem.Violation;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

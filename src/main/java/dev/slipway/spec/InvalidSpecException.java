@@ -1,5 +1,6 @@
 package dev.slipway.spec;
 
+import dev.slipway.problem.Violation;
 import java.util.List;
 
 /** A spec that cannot be saved, with every violation found. */

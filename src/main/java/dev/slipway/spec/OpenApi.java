@@ -3,6 +3,7 @@ package dev.slipway.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.common.Json;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;

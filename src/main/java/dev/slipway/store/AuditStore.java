@@ -1,7 +1,7 @@
 package dev.slipway.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;

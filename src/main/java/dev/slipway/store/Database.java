@@ -2,8 +2,7 @@ package dev.slipway.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.slipway.Resources;
-import dev.slipway.config.SlipwayConfig;
+import dev.slipway.common.Resources;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.URI;
@@ -43,20 +42,34 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * What the database needs of the configuration (SLIPWAY_DATABASE_URL and the other settings of
+   * the same names).
+   *
+   * @param databaseUrl the PostgreSQL to use; empty: the embedded one, with its data in {@code dataDir/postgres}
+   * @param embeddedUnsafeFast the embedded PostgreSQL without fsync and synchronous commit
+   * @param demoData create the demo on the first start of an empty embedded database
+   * @param endpointDatabaseUrl where endpoints' SQL runs when not in Slipway's own database
+   * @param poolSize connections per pool
+   * @param allowUnconfinedSql serve even when orgs' SQL cannot be confined to their own logins
+   */
+  public record Settings(Optional<String> databaseUrl, Path dataDir, boolean embeddedUnsafeFast, boolean demoData,
+      Optional<String> endpointDatabaseUrl, int poolSize, boolean allowUnconfinedSql) {}
+
+  /**
    * Opens the database: starts the embedded server when no URL is configured, migrates Slipway's
    * schema, chooses and checks the logins orgs' SQL runs as (refusing to serve with
    * {@link OrgPools.UnconfinedSqlException} when they are not confined), and on the first start of
    * an empty embedded database creates the demo, which belongs to the default org.
    */
-  public static Database open(SlipwayConfig config, long defaultOrg) throws IOException, SQLException {
+  public static Database open(Settings settings, long defaultOrg) throws IOException, SQLException {
     Optional<EmbeddedPostgres> embedded = Optional.empty();
     JdbcTarget target;
-    if (config.databaseUrl().isPresent()) {
-      target = JdbcTarget.parse(config.databaseUrl().get());
+    if (settings.databaseUrl().isPresent()) {
+      target = JdbcTarget.parse(settings.databaseUrl().get());
     } else {
-      Path dir = config.dataDir().resolve("postgres");
+      Path dir = settings.dataDir().resolve("postgres");
       LOG.info("starting embedded PostgreSQL with its data in {}", dir);
-      var server = EmbeddedServer.start(dir, config.embeddedUnsafeFast());
+      var server = EmbeddedServer.start(dir, settings.embeddedUnsafeFast());
       embedded = Optional.of(server);
       // no user in the URL: a URL's user would win over every pool's own, the orgs' logins included
       target = new JdbcTarget("jdbc:postgresql://localhost:" + server.getPort() + "/postgres", "postgres", "");
@@ -64,9 +77,9 @@ public final class Database implements AutoCloseable {
     var platformPool = platformPool(target);
     OrgPools orgs = null;
     try {
-      boolean demo = migrate(platformPool, config.demoData() && embedded.isPresent());
+      boolean demo = migrate(platformPool, settings.demoData() && embedded.isPresent());
       orgs = OrgPools.open(target.withoutCredentials(), target, platformPool,
-          config.endpointDatabaseUrl().map(JdbcTarget::parse), config.poolSize(), defaultOrg, config.allowUnconfinedSql());
+          settings.endpointDatabaseUrl().map(JdbcTarget::parse), settings.poolSize(), defaultOrg, settings.allowUnconfinedSql());
       if (demo) {
         createDemo(platformPool);
         orgs.grantDemo(defaultOrg);

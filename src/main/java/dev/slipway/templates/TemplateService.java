@@ -5,17 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
-import dev.slipway.http.ProblemException;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.OrgConnections;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import dev.slipway.spec.OpenApi;
 import dev.slipway.spec.SpecCodec;
-import dev.slipway.spec.Violation;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.Platform;
@@ -27,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /api/create-endpoint}: checks the config against the template's schema, reads the

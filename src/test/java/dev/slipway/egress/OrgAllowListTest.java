@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpServer;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

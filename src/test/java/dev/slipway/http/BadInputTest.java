@@ -3,8 +3,8 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -112,7 +112,7 @@ class BadInputTest {
 
   private static String quote(String value) {
     try {
-      return dev.slipway.spec.Json.MAPPER.writeValueAsString(value);
+      return dev.slipway.common.Json.MAPPER.writeValueAsString(value);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -3,13 +3,13 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.egress.EgressPolicy;
-import dev.slipway.egress.EgressRules;
+import dev.slipway.security.EgressRules;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

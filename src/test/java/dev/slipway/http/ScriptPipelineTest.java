@@ -2,9 +2,10 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.problem.Problems;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ class TemplatesTest {
     assertThat(list.json().findValuesAsText("name")).contains("crud-endpoint");
     Reply one = slipway.control("GET", "/api/templates/crud-endpoint");
     assertThat(one.json().path("configSchema").path("required").toString()).isEqualTo("[\"resource\",\"table\",\"validation\"]");
-    assertThat(one.json().path("example")).isEqualTo(dev.slipway.spec.Json.parse(BRIEF).path("config"));
+    assertThat(one.json().path("example")).isEqualTo(dev.slipway.common.Json.parse(BRIEF).path("config"));
     assertThat(slipway.control("GET", "/api/templates/nope").status()).isEqualTo(404);
   }
 

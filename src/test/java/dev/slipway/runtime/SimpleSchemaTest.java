@@ -2,9 +2,9 @@ package dev.slipway.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.common.Json;
+import dev.slipway.problem.Violation;
 import dev.slipway.spec.CompiledSchema;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

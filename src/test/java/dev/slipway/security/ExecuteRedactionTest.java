@@ -2,10 +2,10 @@ package dev.slipway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,11 +2,11 @@ package dev.slipway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import dev.slipway.testing.TestInstall;
 import dev.slipway.testing.TestOrg;
-import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
+import dev.slipway.testing.TestSlipway;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;

@@ -3,6 +3,7 @@ package dev.slipway.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.problem.Violation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

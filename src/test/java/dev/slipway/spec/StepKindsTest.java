@@ -2,6 +2,7 @@ package dev.slipway.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.common.Json;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

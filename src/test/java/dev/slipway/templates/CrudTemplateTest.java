@@ -2,7 +2,6 @@ package dev.slipway.templates;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.spec.Json;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

@@ -3,14 +3,14 @@ package dev.slipway.templates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.sandbox.ScriptLanguage;
-import dev.slipway.sandbox.ScriptOutcome;
+import dev.slipway.common.Json;
+import dev.slipway.problem.Violation;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptHost;
+import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.spec.CompiledSchema;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.slipway.templates;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.slipway.spec.Json;
+import dev.slipway.common.Json;
 import java.util.Arrays;
 import java.util.Optional;
 

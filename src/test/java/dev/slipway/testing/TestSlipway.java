@@ -2,10 +2,10 @@ package dev.slipway.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.Slipway;
+import dev.slipway.common.Json;
 import dev.slipway.config.SlipwayConfig;
 import dev.slipway.security.MasterKey;
 import dev.slipway.security.Secrets;
-import dev.slipway.spec.Json;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Platform;
 import java.net.URI;

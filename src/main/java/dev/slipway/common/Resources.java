@@ -1,4 +1,4 @@
-package dev.slipway;
+package dev.slipway.common;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,14 +1,15 @@
-package dev.slipway.http;
+package dev.slipway.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.slipway.runtime.EndpointResponse;
-import dev.slipway.spec.Json;
-import dev.slipway.spec.Violation;
+import dev.slipway.common.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Renders problems as {@code application/problem+json} bodies (RFC 9457). */
+/**
+ * Renders problems as {@code application/problem+json} bodies (RFC 9457): the one place both planes
+ * (and the servers' own protocol errors) turn a {@link ProblemException} into bytes.
+ */
 public final class Problems {
   public static final String CONTENT_TYPE = "application/problem+json";
 
@@ -33,18 +34,5 @@ public final class Problems {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot render a problem", e);
     }
-  }
-
-  /** The whole response for {@code problem}: its status, its headers and the problem+json body. */
-  public static EndpointResponse response(ProblemException problem, String instance, String requestId) {
-    var headers = new LinkedHashMap<String, String>(problem.headers());
-    headers.put("Content-Type", CONTENT_TYPE);
-    return new EndpointResponse(problem.status(), headers, body(problem, instance, requestId));
-  }
-
-  /** The problem every unexpected failure becomes: nothing of the cause reaches the client. */
-  public static ProblemException internal(String requestId) {
-    return new ProblemException(500, "internal_error", "Internal Server Error",
-        "The server failed to handle the request" + (requestId == null ? "." : "; the log has the details under request id " + requestId + "."));
   }
 }

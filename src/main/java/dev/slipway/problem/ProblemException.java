@@ -1,6 +1,6 @@
-package dev.slipway.http;
+package dev.slipway.problem;
 
-import dev.slipway.spec.Violation;
+import dev.slipway.problem.ProblemException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +54,12 @@ public class ProblemException extends RuntimeException {
 
   public static ProblemException unprocessable(String code, String detail, List<Violation> errors) {
     return new ProblemException(422, code, "Unprocessable Content", detail, errors, Map.of());
+  }
+
+  /** The problem every unexpected failure becomes: nothing of the cause reaches the client. */
+  public static ProblemException internal(String requestId) {
+    return new ProblemException(500, "internal_error", "Internal Server Error",
+        "The server failed to handle the request" + (requestId == null ? "." : "; the log has the details under request id " + requestId + "."));
   }
 
   public int status() { return status; }

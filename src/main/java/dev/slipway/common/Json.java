@@ -1,4 +1,4 @@
-package dev.slipway.spec;
+package dev.slipway.common;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;

@@ -1,8 +1,9 @@
-package dev.slipway.egress;
+package dev.slipway.security;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.slipway.security.Actor;
+import dev.slipway.egress.EgressPolicy;
+import dev.slipway.egress.PolicySource;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.Platform;
