@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,8 +50,67 @@ class EgressPolicyTest {
 
   @Test
   void refuses_more_entries_than_the_limit() {
-    var many = java.util.Collections.nCopies(EgressPolicy.MAX_ENTRIES + 1, "example.com");
-    assertThatThrownBy(() -> EgressPolicy.parse(many)).isInstanceOf(EgressPolicy.InvalidPolicyException.class);
+    var many = new ArrayList<String>();
+    for (int i = 0; i < EgressPolicy.MAX_ENTRIES; i++) many.add("host" + i + ".example.com");
+    assertThat(EgressPolicy.parse(many).entries()).hasSize(EgressPolicy.MAX_ENTRIES);
+    many.add("one-too-many.example.com");
+    var e = catchThrowableOfType(EgressPolicy.InvalidPolicyException.class, () -> EgressPolicy.parse(many));
+    assertThat(e.problems()).extracting(EgressPolicy.Problem::index).containsExactly(EgressPolicy.MAX_ENTRIES);
+  }
+
+  @Test
+  void entries_and_host_names_are_refused_just_past_their_lengths() {
+    String label = "a".repeat(63);
+    String name253 = String.join(".", label, label, label, "a".repeat(61));
+    assertThat(EgressPolicy.parse(List.of(name253)).entries()).containsExactly(name253);
+    var e = catchThrowableOfType(EgressPolicy.InvalidPolicyException.class, () -> EgressPolicy.parse(List.of(name253 + "b",
+        "x".repeat(256))));
+    assertThat(e.problems()).extracting(EgressPolicy.Problem::message).satisfiesExactly(
+        message -> assertThat(message).endsWith("' is not a host name"),
+        message -> assertThat(message).endsWith("' is longer than 255 characters"));
+    assertThat(e.getMessage()).startsWith("entry 0: '" + name253 + "b' is not a host name; entry 1: 'xxx")
+        .endsWith("' is longer than 255 characters");
+  }
+
+  @Test
+  void addresses_are_four_numbers_up_to_255_and_prefixes_up_to_the_address_length() {
+    assertThat(EgressPolicy.parse(List.of("255.255.255.255", "0.0.0.0/0", "10.0.0.1/32", "::/0", "::1/128")).entries())
+        .containsExactly("255.255.255.255/32", "0.0.0.0/0", "10.0.0.1/32", "::/0", "::1/128");
+    var e = catchThrowableOfType(EgressPolicy.InvalidPolicyException.class, () -> EgressPolicy.parse(List.of(
+        "256.0.0.1", "01.0.0.1", "10.0.0.1/33", "::1/129", "10.0.0.0/-1", "10.0.0.0/0008")));
+    assertThat(e.problems()).extracting(EgressPolicy.Problem::index).containsExactly(0, 1, 2, 3, 4, 5);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "1:0:0:2:0:0:0:3/128, 1:0:0:2::3/128",
+      "1:0:0:2:0:0:3:4/128, 1::2:0:0:3:4/128",
+      "1:0:2:3:4:5:6:7/128, 1:0:2:3:4:5:6:7/128",
+      "0:0:0:0:0:0:0:1/128, ::1/128",
+      "1:0:0:0:0:0:0:0/16, 1::/16",
+      "fe80:0:0:0:1:0:0:0/128, fe80::1:0:0:0/128"})
+  void ipv6_blocks_are_written_with_the_first_longest_run_of_zeros_shortened(String entry, String written) {
+    assertThat(EgressPolicy.parse(List.of(entry)).entries()).containsExactly(written);
+  }
+
+  @Test
+  void an_address_is_never_matched_by_a_host_entry() {
+    var policy = EgressPolicy.parse(List.of("*.0.0.1.example", "api.example.com"));
+    assertThat(policy.matches("10.0.0.1")).isFalse();
+    assertThat(policy.matches("[::1]")).isFalse();
+    assertThat(policy.matches("::1")).isFalse();
+    assertThat(policy.matches("[api.example.com]")).isTrue();
+  }
+
+  @Test
+  void a_refusal_names_an_ipv6_host_in_brackets_and_a_literal_without_resolving_it() throws Exception {
+    var policy = EgressPolicy.parse(List.of("api.example.com"));
+    assertThat(refusal(policy, "2001:db8::1", ip("2001:db8::1")).getMessage())
+        .isEqualTo("[2001:db8::1] is not on the org's egress allow-list.");
+    assertThat(refusal(policy, "[2001:db8::1]", ip("2001:db8::1")).getMessage())
+        .isEqualTo("[2001:db8::1] is not on the org's egress allow-list.");
+    assertThat(refusal(policy, "other.example", ip("8.8.8.8")).getMessage())
+        .isEqualTo("other.example is not on the org's egress allow-list (it resolves to 8.8.8.8).");
   }
 
   @ParameterizedTest
@@ -167,7 +227,11 @@ class EgressPolicyTest {
 
   @Test
   void policies_with_the_same_entries_are_equal() {
-    assertThat(EgressPolicy.parse(List.of("A.example.com", "10.0.0.0/8"))).isEqualTo(EgressPolicy.parse(List.of("a.example.com", "10.0.0.0/8")));
+    var policy = EgressPolicy.parse(List.of("A.example.com", "10.0.0.0/8"));
+    assertThat(policy).isEqualTo(EgressPolicy.parse(List.of("a.example.com", "10.0.0.0/8")));
+    assertThat(policy.hashCode()).isEqualTo(EgressPolicy.parse(List.of("a.example.com", "10.0.0.0/8")).hashCode())
+        .isNotEqualTo(EgressPolicy.DEFAULT.hashCode());
+    assertThat(policy).hasToString("EgressPolicy[a.example.com, 10.0.0.0/8]");
     assertThat(EgressPolicy.parse(List.of("a.example.com"))).isNotEqualTo(EgressPolicy.DEFAULT);
   }
 }

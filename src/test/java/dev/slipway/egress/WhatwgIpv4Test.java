@@ -12,6 +12,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,7 +59,9 @@ class WhatwgIpv4Test {
       "00, 0.0.0.0",
       "0.0x10000, 0.1.0.0",
       "10.0.0.7, 10.0.0.7",
-      "169.254.169.254, 169.254.169.254"})
+      "169.254.169.254, 169.254.169.254",
+      "0xaf.0xAF.0xf0.0xF9, 175.175.240.249",
+      "07.0.0.1, 7.0.0.1"})
   void reads_every_ipv4_spelling_browsers_accept_as_that_address(String host, String address) {
     assertThat(read(host)).isEqualTo(address);
   }
@@ -74,7 +77,7 @@ class WhatwgIpv4Test {
 
   @ParameterizedTest
   @ValueSource(strings = {"example.com", "1.example", "0x7f.example", "foo.bar0", "a0x1", "localhost", "example.com.", "1-2.example",
-      "0xg.example", "0xg", "127.0.0.1x"})
+      "0xg.example", "0xg", "127.0.0.1x", "0xG", "0x`", "0x@"})
   void leaves_a_name_that_does_not_end_in_a_number_to_dns(String host) {
     assertThat(read(host)).isEqualTo("name " + host);
   }
@@ -158,5 +161,13 @@ class WhatwgIpv4Test {
       case 16 -> (value % 2 == 0 ? "0x" : "0X") + Long.toHexString(value);
       default -> Long.toString(value);
     };
+  }
+
+  @Test
+  void an_empty_host_is_no_number_and_no_address() {
+    assertThat(WhatwgIpv4.endsInANumber("")).isFalse();
+    assertThat(WhatwgIpv4.endsInANumber(".")).isFalse();
+    assertThat(WhatwgIpv4.parse("")).isEqualTo(WhatwgIpv4.FAILURE);
+    assertThat(WhatwgIpv4.parse(".")).isEqualTo(WhatwgIpv4.FAILURE);
   }
 }

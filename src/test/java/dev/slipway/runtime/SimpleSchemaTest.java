@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The direct checks accept and reject exactly what the general JSON Schema validator does. */
+/**
+ * The direct checks accept and reject exactly what the general JSON Schema validator does, the
+ * values at each bound included (lengths 2 and 5, 1 and 3 items, 1 and 100).
+ */
 class SimpleSchemaTest {
   private static final List<String> SCHEMAS = List.of(
       "{\"type\": \"string\", \"format\": \"uuid\"}",
@@ -30,12 +33,13 @@ class SimpleSchemaTest {
       "{\"type\": \"null\"}");
   private static final List<Object> VALUES = java.util.Arrays.asList(null,
       "00000000-0000-4000-8000-000000000001", "not-a-uuid", "ABCDEF00-0000-4000-8000-00000000000A", "",
-      "a", "abc", "abcdef", "ABC", "active", "bogus", 0L, 1L, 3L, 20L, 100L, 101L, -5L, 0.0, 0.5, 1.5, 3.0, 2.5,
+      "a", "ab", "abc", "abcde", "abcdef", "ABC", "active", "bogus", 0L, 1L, 3L, 20L, 100L, 101L, -5L, 0.0, 0.5, 1.5, 3.0, 2.5,
       true, false, "true", "😀😀",
       Map.of(), Map.of("name", "x", "orgId", "00000000-0000-4000-8000-000000000001"),
       Map.of("name", "", "orgId", "nope", "status", "bogus"),
       Map.of("name", "x", "orgId", "00000000-0000-4000-8000-000000000001", "extra", 1L),
-      Map.of("items", List.of(1L, 2.5)), Map.of("items", List.of()), Map.of("items", List.of(1L, 2L, 3L, 4L)),
+      Map.of("items", List.of(1L, 2.5)), Map.of("items", List.of()), Map.of("items", List.of(1L)),
+      Map.of("items", List.of(1L, 2L, 3L)), Map.of("items", List.of(1L, 2L, 3L, 4L)),
       Map.of("items", List.of(1L, "two")), List.of(), List.of(Map.of("n", 1L), Map.of("n", 1.5)), List.of(Map.of("n", "x")));
 
   @Test

@@ -3,6 +3,7 @@ package dev.slipway.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NamedSqlTest {
@@ -20,6 +21,80 @@ class NamedSqlTest {
         /* :no /* nested :no */ */ from t where x = :yes""");
     assertThat(sql.names()).containsExactly("v", "yes");
     assertThat(sql.sql()).contains("?::text").contains("':no'").contains("\"col:no\"").contains("$$ :no $$").endsWith("x = ?");
+  }
+
+  @Test
+  void a_minus_is_arithmetic_and_only_two_of_them_start_a_comment() {
+    assertThat(NamedSql.parse("select :a - :b, :a-:b, 1 - -1").names()).containsExactly("a", "b", "a", "b");
+    assertThat(NamedSql.parse("select :a - :b").sql()).isEqualTo("select ? - ?");
+    assertThat(NamedSql.parse("select :a --:b\n, :c").names()).containsExactly("a", "c");
+  }
+
+  @Test
+  void a_backslash_escapes_a_quote_only_in_an_e_string() {
+    // e'...' (either case): \' is a quote inside the string; '...': a backslash is itself, '' a quote
+    assertThat(NamedSql.parse("select e'it\\'s :no', :yes").names()).containsExactly("yes");
+    assertThat(NamedSql.parse("select 'a\\', :yes, 'it''s :no'").names()).containsExactly("yes");
+    assertThat(NamedSql.parse("select 'a\\', :yes").sql()).isEqualTo("select 'a\\', ?");
+  }
+
+  @Test
+  void a_statement_may_end_anywhere_and_what_it_leaves_open_runs_to_its_end() {
+    for (String end : List.of(":", "::", "-", "/", "$", "'", "\"", "e", "[", "]", "]]")) {
+      assertThat(NamedSql.parse("select :a " + end).names()).as(end).containsExactly("a");
+    }
+    assertThat(NamedSql.parse("select :a, ':b").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select :a, \":b").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select :a /* :b").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select :a $$ :b").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select :a --:b").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select :a --:b").sql()).isEqualTo("select ? --:b");
+  }
+
+  @Test
+  void comments_quotes_and_dollar_quotes_end_where_postgres_ends_them() {
+    assertThat(NamedSql.parse("select /**/ :a, /* /* */ :no */ :b, /*/ :no */ :c").names()).containsExactly("a", "b", "c");
+    assertThat(NamedSql.parse("select /* :no */:a").sql()).isEqualTo("select /* :no */?");
+    assertThat(NamedSql.parse("select -- :no\n:a").sql()).isEqualTo("select -- :no\n?");
+    assertThat(NamedSql.parse("select 'x'':no', \"c\"\":no\", :a").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select 'x':a").names()).containsExactly("a");
+    assertThat(NamedSql.parse("select $a$ :no $b$ :no $a$:c").names()).containsExactly("c");
+    assertThat(NamedSql.parse("select $a$ :no $b$ :no $a$:c").sql()).isEqualTo("select $a$ :no $b$ :no $a$?");
+    assertThat(NamedSql.parse("select $$:no$$, $_1$ :no $_1$, :d").names()).containsExactly("d");
+    // not dollar quotes: a positional parameter, a $ inside a name, a tag that starts with a digit
+    assertThat(NamedSql.parse("select $1, :a, a$b, :b, $1$ :c").names()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void names_are_letters_digits_and_underscores_after_a_letter_or_underscore() {
+    assertThat(NamedSql.parse("select :_a1, :1, :a_b+:c").names()).containsExactly("_a1", "a_b", "c");
+    assertThat(NamedSql.parse("select :_a1, :1, :a_b+:c").sql()).isEqualTo("select ?, :1, ?+?");
+    assertThat(NamedSql.parse("select x::int, :é").names()).containsExactly("é");
+  }
+
+  @Test
+  void only_the_word_array_before_double_brackets_makes_them_an_array() {
+    assertThat(NamedSql.Parts.split("array[[1]] [[and :a]]").optionalCount()).isEqualTo(1);
+    assertThat(NamedSql.Parts.split("select xarray [[and :a]]").optionalCount()).isEqualTo(1);
+    assertThat(NamedSql.Parts.split("select array\n [[1]] [[and :a]]").optionalCount()).isEqualTo(1);
+    assertThat(NamedSql.Parts.split("select a [[and :a]] [[and :b]]").keep(i -> i == 1).sql()).isEqualTo("select a  and ?");
+    assertThat(NamedSql.Parts.split("select x[1] [[and :a]]").keep(i -> true).sql()).isEqualTo("select x[1] and ?");
+    assertThat(NamedSql.Parts.split("select x[y[1]] [[and :a]]").optionalCount()).isEqualTo(1);
+    assertThat(NamedSql.Parts.split("select ] [[and :a]]").optionalCount()).isEqualTo(1);
+  }
+
+  @Test
+  void a_statement_holds_at_most_63_optional_parts() {
+    assertThat(NamedSql.Parts.split("select 1" + " [[and :a]]".repeat(63)).optionalCount()).isEqualTo(63);
+    assertThatThrownBy(() -> NamedSql.Parts.split("select 1" + " [[and :a]]".repeat(64))).hasMessageContaining("at most 63");
+  }
+
+  @Test
+  void the_names_of_each_optional_part_are_its_own() {
+    var parts = NamedSql.Parts.split("select [[:a]] [[:b, :c]]");
+    assertThat(parts.namesOfOptional(0)).containsExactly("a");
+    assertThat(parts.namesOfOptional(1)).containsExactly("b", "c");
+    assertThatThrownBy(() -> parts.namesOfOptional(2)).isInstanceOf(IndexOutOfBoundsException.class);
   }
 
   @Test

@@ -3,10 +3,12 @@ package dev.slipway.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.problem.Violation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,9 +30,17 @@ class SpecFixturesTest {
 
   @ParameterizedTest
   @MethodSource("valid")
-  void decodes_a_valid_spec(Path file) throws Exception {
-    EndpointSpec spec = codec.read(Files.readString(file));
-    assertThat(spec.name()).isNotBlank();
+  void decodes_a_valid_spec_whole_and_without_a_violation(Path file) throws Exception {
+    JsonNode node = codec.parse(Files.readString(file));
+    var decoded = codec.decodeAll(node);
+    assertThat(decoded.violations()).isEmpty();
+    EndpointSpec spec = decoded.spec();
+    assertThat(spec.name()).isEqualTo(file.getFileName().toString().replaceFirst("\\.[a-z]+$", ""));
+    assertThat(spec.method()).isEqualTo(node.path("method").asText());
+    assertThat(spec.path()).isEqualTo(node.path("path").asText());
+    var ids = new ArrayList<String>();
+    node.path("steps").forEach(step -> ids.add(step.path("id").asText()));
+    assertThat(spec.steps()).extracting(Step::id).containsExactlyElementsOf(ids);
   }
 
   @ParameterizedTest

@@ -102,6 +102,17 @@ class FieldTypesTest {
     assertThat(mistakes("{\"o\": {\"p\": {\"q\": \"nope\"}}}").getFirst().path()).isEqualTo("/config/validation/o/p/q");
   }
 
+  @Test
+  void objects_nest_eight_deep_and_no_deeper() {
+    assertThat(parse(nested(8))).isNotNull();
+    assertThat(mistakes(nested(9))).extracting(Violation::path).containsExactly("/config/validation" + "/a".repeat(8));
+  }
+
+  /** {@code levels} objects, each the field {@code a} of the one before, the last with a string. */
+  private static String nested(int levels) {
+    return "{\"a\": ".repeat(levels - 1) + "{\"a\": \"string\"}" + "}".repeat(levels - 1);
+  }
+
   /**
    * The JSON Schema (as the request validator checks it) and the Zod source (run in the sandbox,
    * with the bundled zod) accept and refuse the same values.
