@@ -1,5 +1,6 @@
 package dev.slipway.egress;
 
+import dev.slipway.common.NamedThreads;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.Inet4Address;
@@ -116,7 +117,7 @@ public final class Egress implements AutoCloseable {
       } catch (Exception e) {
         throw new IllegalStateException("cannot start the egress HTTP client", e);
       }
-    }, command -> Thread.ofPlatform().daemon().name("egress-start").start(command));
+    }, command -> NamedThreads.startDaemon("egress-start", command));
   }
 
   /**

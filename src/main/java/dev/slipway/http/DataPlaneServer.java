@@ -59,9 +59,9 @@ public final class DataPlaneServer implements AutoCloseable {
    *     connection pool size); the rest wait their turn in order
    */
   public DataPlaneServer(String host, int port, long maxBodyBytes, int databaseLanes, LiveRouting routing, CallLog calls) {
-    // Platform threads, not a virtual thread per request: measured on W1 (2 cores), handing each
-    // request from the selector to a new virtual thread cost ~35% more CPU per request and 3x
-    // the p99 (bench/README.md). Jetty runs a request on the thread that read it when it can.
+    // Platform threads, not a virtual thread per request: handing each request from the selector
+    // to a new virtual thread costs more CPU per request and a longer p99 (bench/README.md). Jetty
+    // runs a request on the thread that read it when it can.
     // The pool bounds concurrent requests; the connection pool bounds database work.
     var threads = new Threads();
     server = new Server(threads);
@@ -211,9 +211,8 @@ public final class DataPlaneServer implements AutoCloseable {
 
   /**
    * Handles every request, on the thread that read it: Jetty's selector, which must never block,
-   * since every connection waits on it. (Measured: Jetty ran even a handler declared blocking
-   * there, so that one request waiting on the database, or on room in a busy sandbox, held up all
-   * the others: W1's p99 went from 8 ms to 1.8 s while hostile scripts kept the workers full.) A
+   * since every connection waits on it. Jetty runs even a handler declared blocking there, so one
+   * request waiting on the database, or on room in a busy sandbox, would hold up all the others. A
    * request goes on here only when nothing before its first script can block and its body has
    * arrived. One that uses the database, with its body arrived, waits its turn in the database
    * lanes; any other is handed to the pool.

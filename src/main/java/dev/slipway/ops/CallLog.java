@@ -1,5 +1,6 @@
 package dev.slipway.ops;
 
+import dev.slipway.common.NamedThreads;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,7 @@ public final class CallLog implements AutoCloseable {
     this.level = level;
     this.out = new PrintStream(out, false, StandardCharsets.UTF_8);
     this.keeper = keeper;
-    this.writer = Thread.ofPlatform().daemon().name("call-log-writer").start(this::writeLoop);
+    this.writer = NamedThreads.startDaemon("call-log-writer", this::writeLoop);
   }
 
   public void record(CallRecord call) {

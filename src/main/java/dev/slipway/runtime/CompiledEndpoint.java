@@ -1,5 +1,6 @@
 package dev.slipway.runtime;
 
+import dev.slipway.common.NamedThreads;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.sandbox.ScriptOutcome;
@@ -162,7 +163,7 @@ public final class CompiledEndpoint {
 
   /** Runs the rest of a pipeline when it would block a sandbox's thread. */
   private static final Executor BLOCKING_REST =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-pipeline-", 0).factory());
+      Executors.newThreadPerTaskExecutor(NamedThreads.virtual("slipway-pipeline-"));
 
   /**
    * One request's way through the pipeline. Its state passes from thread to thread only through

@@ -1,5 +1,6 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.common.NamedThreads;
 import java.io.EOFException;
 import java.util.ArrayDeque;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -62,11 +62,7 @@ public final class SandboxWorker {
   /** Outcomes written and not yet flushed (guarded by {@link #wire}). */
   private int held;
   /** Sends outcomes held back too long (see {@link #send}) and lowers runners that run long. */
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "slipway-worker-timer");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService timer = NamedThreads.scheduler("slipway-worker-timer");
 
   /** The threads that run scripts at a priority of their own; null when the whole process has one. */
   private final RunnerThreads runners;

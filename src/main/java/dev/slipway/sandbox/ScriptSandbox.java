@@ -1,11 +1,11 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.common.NamedThreads;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -103,11 +103,7 @@ public final class ScriptSandbox implements Sandbox {
       slots[i] = new Slot();
       free.add(slots[i]);
     }
-    this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "slipway-script-watchdog");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
     watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
   }

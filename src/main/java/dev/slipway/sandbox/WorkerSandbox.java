@@ -1,6 +1,7 @@
 package dev.slipway.sandbox;
 
 import dev.slipway.common.Json;
+import dev.slipway.common.NamedThreads;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,9 +69,8 @@ public final class WorkerSandbox implements Sandbox {
    * server's threads get scheduled, and threads rarely wait to send. A run that waits behind
    * another is retried elsewhere if the worker dies before reaching it; behind a script that
    * loops until its timeout it waits that long (which {@link #LONG_RUN} keeps to the few sent in
-   * the first milliseconds). W4 on two cores, 64 connections: 4 gave ~6,900 req/s and 16 ~8,400
-   * while threads waited for replies; once no thread waited (runs complete on the reader thread),
-   * 16 gave ~22,000 and 64 ~25,000, since at 16 half the connections' threads waited for room.
+   * the first milliseconds). Large, because at a small bound the connections' threads wait for
+   * room (bench/README.md has the figures).
    */
   static final int PIPELINE = 64;
   /** A worker whose current run has gone on this long gets more runs only when no other has room. */
@@ -112,7 +112,7 @@ public final class WorkerSandbox implements Sandbox {
   private int aloneWaiting;
   private int compilesWaiting;
   /** Where runs do what must not hold up a worker's reader thread (see {@link Run}). */
-  private final ExecutorService aside = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("slipway-sandbox-aside-", 0).factory());
+  private final ExecutorService aside = Executors.newThreadPerTaskExecutor(NamedThreads.virtual("slipway-sandbox-aside-"));
   /** Where each starting worker finds the socket to connect to; only this user may enter it. */
   private final Path sockets;
   /** SWC's native library in {@link #sockets}, where this platform has one. */
@@ -171,8 +171,8 @@ public final class WorkerSandbox implements Sandbox {
         why -> LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
         () -> LOG.info("sandbox workers run scripts with the Graal JIT{}",
             command.aotCache().map(cache -> " and start from the AOT cache " + cache).orElse("")));
-    this.supervisor = Executors.newSingleThreadScheduledExecutor(daemon("slipway-sandbox-supervisor"));
-    this.starter = Executors.newCachedThreadPool(daemon("slipway-sandbox-starter"));
+    this.supervisor = NamedThreads.scheduler("slipway-sandbox-supervisor");
+    this.starter = Executors.newCachedThreadPool(NamedThreads.daemon("slipway-sandbox-starter"));
     long tick = Math.clamp(limits.timeout().toMillis() / 10, 10, 100);
     supervisor.scheduleWithFixedDelay(this::killOverdue, tick, tick, TimeUnit.MILLISECONDS);
     // one worker first, the others once it is ready: on a small machine every worker starting
@@ -181,14 +181,6 @@ public final class WorkerSandbox implements Sandbox {
     // beside the first worker's start, not before it: a worker loads it at its first TypeScript compile
     this.swcWritten = swcLibrary.map(file -> CompletableFuture.runAsync(() -> SwcLibrary.write(file), starter))
         .orElse(CompletableFuture.completedFuture(null));
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return task -> {
-      Thread thread = new Thread(task, name);
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   @Override
@@ -788,9 +780,7 @@ public final class WorkerSandbox implements Sandbox {
       worker.process.destroyForcibly();
       return;
     }
-    Thread reader = new Thread(worker::read, "slipway-sandbox-reader-" + worker.number);
-    reader.setDaemon(true);
-    reader.start();
+    NamedThreads.startDaemon("slipway-sandbox-reader-" + worker.number, worker::read);
     taking.add(worker);
     roomMade();
   }

@@ -1,5 +1,6 @@
 package dev.slipway.store;
 
+import dev.slipway.common.NamedThreads;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -38,7 +39,7 @@ public final class Notifications implements AutoCloseable {
     if (user != null) credentials.setProperty("user", user);
     if (password != null) credentials.setProperty("password", password);
     this.handlers = Map.copyOf(handlers);
-    this.thread = Thread.ofPlatform().daemon().name("notifications").unstarted(this::run);
+    this.thread = NamedThreads.daemon("notifications").newThread(this::run);
   }
 
   public Notifications start() {

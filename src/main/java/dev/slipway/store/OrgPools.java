@@ -2,6 +2,7 @@ package dev.slipway.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.slipway.common.NamedThreads;
 import dev.slipway.runtime.OrgConnections;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,7 +66,7 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
   private OrgPools(Database.JdbcTarget server, int size) {
     this.server = server;
     this.size = size;
-    this.housekeeping = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("slipway-org-pools").factory());
+    this.housekeeping = new ScheduledThreadPoolExecutor(1, NamedThreads.daemon("slipway-org-pools"));
     housekeeping.setRemoveOnCancelPolicy(true);
     housekeeping.scheduleWithFixedDelay(this::closeLeastRecentlyUsed, 5, 5, TimeUnit.SECONDS);
   }

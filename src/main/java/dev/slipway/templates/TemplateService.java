@@ -2,6 +2,7 @@ package dev.slipway.templates;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.common.NamedThreads;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Versions;
@@ -61,7 +62,7 @@ public final class TemplateService {
     this.versions = versions;
     this.deployer = deployer;
     this.audit = audit;
-    Thread.ofVirtual().name("template-warm-up").start(this::warmUp);
+    NamedThreads.startVirtual("template-warm-up", this::warmUp);
   }
 
   /**
