@@ -4,7 +4,7 @@ import dev.slipway.config.SlipwayConfig;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.store.Database;
 import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ final class Admin {
       Optional<String> running = config.databaseUrl().isPresent() ? Optional.empty() : runningEmbedded(config.dataDir());
       if (running.isPresent()) config = SlipwayConfig.load(rest, withDatabase(running.get()));
       try (Database database = Database.open(config.database(), Bootstrap.DEFAULT_ORG)) {
-        System.out.println(Bootstrap.createUser(new Platform(database.platformDataSource()), new IdentityStore(),
+        System.out.println(Bootstrap.createUser(new PlatformTransactions(database.platformDataSource()), new IdentityStore(),
             own.get("email"), own.get("password"), Optional.ofNullable(own.get("org"))));
         return 0;
       }

@@ -3,7 +3,7 @@ package dev.slipway;
 import dev.slipway.config.SlipwayConfig;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
-import dev.slipway.deploy.Versions;
+import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
@@ -20,7 +20,7 @@ import dev.slipway.runtime.ScriptHosts;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
-import dev.slipway.sandbox.WorkerSandbox;
+import dev.slipway.sandbox.WorkerPool;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.security.ConsumerKeys;
@@ -38,7 +38,7 @@ import dev.slipway.store.EndpointStore;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.OrgPools;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
@@ -134,7 +134,7 @@ public final class Slipway implements AutoCloseable {
       Sandbox sandbox = push(closeables, config.sandboxInProcess()
           ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
-          : new WorkerSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
+          : new WorkerPool(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
               config.sandboxWorkerCount()), config.sandboxWorkersAtRest(), config.sandboxWorkerHeap(), config.sandboxNice(),
               config.sandboxShortRunsAtServerPriority(), compiled));
       Database database = push(closeables, Database.open(config.database(), Bootstrap.DEFAULT_ORG));
@@ -145,7 +145,7 @@ public final class Slipway implements AutoCloseable {
       }
 
       var settings = new SettingsStore(database.platformDataSource());
-      var platform = new Platform(database.platformDataSource());
+      var platform = new PlatformTransactions(database.platformDataSource());
       var identities = new IdentityStore();
       var credentials = new CredentialStore();
       var audit = new AuditStore();
@@ -169,7 +169,7 @@ public final class Slipway implements AutoCloseable {
           : new LocalRateLimiter());
       var compiler = new EndpointCompiler(database.orgs(), sandbox, secrets, consumerKeys, limiter, scriptHosts);
       var live = new LiveRouting();
-      var versions = new Versions(codec, compiler, endpoints, audit, platform);
+      var versions = new Drafts(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
       push(closeables, new Notifications(database.platformPool().getJdbcUrl(), database.platformPool().getUsername(),

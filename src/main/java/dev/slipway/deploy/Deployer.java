@@ -11,7 +11,7 @@ import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.Notifications;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
 import java.sql.Connection;
@@ -42,15 +42,15 @@ public final class Deployer {
   public static final String CHANNEL = "slipway_release";
   public static final String ENVIRONMENT = "prod";
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final EndpointStore endpoints;
   private final ReleaseStore releases;
   private final AuditStore audit;
-  private final Versions versions;
+  private final Drafts versions;
   private final LiveRouting live;
   private final Map<Long, CompiledEndpoint> compiled = new ConcurrentHashMap<>();
 
-  public Deployer(Platform platform, EndpointStore endpoints, ReleaseStore releases, AuditStore audit, Versions versions,
+  public Deployer(PlatformTransactions platform, EndpointStore endpoints, ReleaseStore releases, AuditStore audit, Drafts versions,
       LiveRouting live) {
     this.platform = platform;
     this.endpoints = endpoints;

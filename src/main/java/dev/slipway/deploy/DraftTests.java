@@ -20,7 +20,7 @@ import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -125,14 +125,14 @@ public final class DraftTests {
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}.]+)\\.([A-Za-z0-9_]+)}}");
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final EndpointStore store;
   private final EndpointCompiler compiler;
   private final OrgConnections connections;
   private final SpecCodec codec;
   private final Secrets secrets;
 
-  public DraftTests(Platform platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections,
+  public DraftTests(PlatformTransactions platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections,
       Secrets secrets) {
     this.secrets = secrets;
     this.codec = codec;

@@ -6,7 +6,7 @@ import dev.slipway.common.Json;
 import dev.slipway.common.Resources;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
-import dev.slipway.deploy.Versions;
+import dev.slipway.deploy.Drafts;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.problem.ProblemException;
@@ -18,7 +18,7 @@ import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.runtime.SecretAccessDenied;
-import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
@@ -35,7 +35,7 @@ import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.OrgPools;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.templates.FieldTypes;
@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The control plane: the platform API under {@code /api}. Each route is registered with the
  * {@link Action} it performs, and one check before every route enforces who may do it (see
- * {@link #authorize}). Everything an org owns is read and written inside {@link Platform#inOrg}.
+ * {@link #authorize}). Everything an org owns is read and written inside {@link PlatformTransactions#inOrg}.
  * Errors are problem+json, as on the data plane.
  */
 public final class ControlPlaneServer implements AutoCloseable {
@@ -71,7 +71,7 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /** What the control plane works with. */
   public record Services(
-      Platform platform,
+      PlatformTransactions platform,
       Authenticator authenticator,
       SignIn signIn,
       IdentityStore identities,
@@ -82,7 +82,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       EgressRules egressRules,
       RateLimiter limiter,
       int platformRateLimit,
-      Versions versions,
+      Drafts versions,
       Deployer deployer,
       EndpointStore endpoints,
       ReleaseStore releases,

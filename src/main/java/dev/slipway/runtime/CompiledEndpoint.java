@@ -36,12 +36,12 @@ public final class CompiledEndpoint {
   private final CompiledStep.Script firstScript;
   /** Whether a step runs SQL or a script that may call {@code ctx.db}. */
   private final boolean usesDatabase;
-  private final ResponseTemplate response;
+  private final CompiledResponse response;
   private final OrgConnections connections;
   private final SecretSource secrets;
   private final EndpointAuth auth;
   private final Optional<Cors> cors;
-  private final Limits limits;
+  private final RateLimits limits;
   private final boolean transactional;
   private final EndpointSpec spec;
 
@@ -52,8 +52,8 @@ public final class CompiledEndpoint {
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
 
   CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
-      ResponseTemplate response, OrgConnections connections, SecretSource secrets, EndpointAuth auth,
-      Optional<Cors> cors, Limits limits, EndpointSpec spec) {
+      CompiledResponse response, OrgConnections connections, SecretSource secrets, EndpointAuth auth,
+      Optional<Cors> cors, RateLimits limits, EndpointSpec spec) {
     this.spec = spec;
     this.limits = limits;
     this.secrets = secrets;
@@ -265,7 +265,7 @@ public final class CompiledEndpoint {
     private void succeed(EndpointResponse response) throws SQLException {
       transaction.succeed();
       transaction.close();
-      result.complete(new Result(Limits.headers(response, limit), Optional.empty(), redacted(context.logs)));
+      result.complete(new Result(RateLimits.headers(response, limit), Optional.empty(), redacted(context.logs)));
     }
 
     /** Log lines with the org's secret values taken out. */

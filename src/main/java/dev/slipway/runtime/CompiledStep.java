@@ -26,7 +26,7 @@ sealed interface CompiledStep {
 
   String id();
 
-  Optional<Template> when();
+  Optional<SpecValue> when();
 
   StepResult run(StepContext context) throws SQLException;
 
@@ -47,7 +47,7 @@ sealed interface CompiledStep {
     record Respond(EndpointResponse response) implements StepResult {}
   }
 
-  record Validate(String id, Optional<Template> when, Template value, CompiledSchema schema) implements CompiledStep {
+  record Validate(String id, Optional<SpecValue> when, SpecValue value, CompiledSchema schema) implements CompiledStep {
     public StepResult run(StepContext context) {
       Object checked = value.evaluate(context.scope);
       JsonNode node = dev.slipway.common.Json.MAPPER.valueToTree(checked);
@@ -60,7 +60,7 @@ sealed interface CompiledStep {
   }
 
   /** @param values one per name of {@code sql}, in its order */
-  record Sql(String id, Optional<Template> when, SqlVariants sql, List<Template> values, Expect expect)
+  record Sql(String id, Optional<SpecValue> when, SqlVariants sql, List<SpecValue> values, Expect expect)
       implements CompiledStep {
     public StepResult run(StepContext context) throws SQLException {
       Object[] evaluated = new Object[values.size()];
@@ -105,11 +105,11 @@ sealed interface CompiledStep {
    *                     a connection, while every connection is held by requests whose scripts
    *                     wait behind it in that worker, would wait out the pool's timeout.
    */
-  record Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts,
+  record Script(String id, Optional<SpecValue> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts,
       boolean usesDatabase) implements CompiledStep {
     private static final java.util.regex.Pattern DB = java.util.regex.Pattern.compile("\\bdb\\b");
 
-    Script(String id, Optional<Template> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) {
+    Script(String id, Optional<SpecValue> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) {
       this(id, when, script, sandbox, hosts, DB.matcher(script.javascript()).find());
     }
 
@@ -152,7 +152,7 @@ sealed interface CompiledStep {
     return input;
   }
 
-  record Respond(String id, Optional<Template> when, ResponseTemplate response) implements CompiledStep {
+  record Respond(String id, Optional<SpecValue> when, CompiledResponse response) implements CompiledStep {
     public StepResult run(StepContext context) {
       return new StepResult.Respond(response.render(context.scope, null));
     }

@@ -6,7 +6,7 @@ import dev.slipway.problem.Violation;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptCompileException;
-import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.spec.Auth;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
@@ -37,7 +37,7 @@ public final class EndpointCompiler {
   private final SecretSource secrets;
   private final ConsumerKeyLookup consumerKeys;
   private final RateLimiter limiter;
-  private final Templates templates = new Templates();
+  private final ValueCompiler valueCompiler = new ValueCompiler();
 
   /**
    * @param connections where each org's SQL runs, with that org's rights alone
@@ -74,15 +74,15 @@ public final class EndpointCompiler {
       // an alternative to an earlier step with its id cannot read that step: it ran instead of it
       Set<String> earlier = new LinkedHashSet<>(before);
       earlier.remove(step.id());
-      Optional<Template> when = step.when().map(w -> templates.expression(w, at + "/when", earlier, violations));
+      Optional<SpecValue> when = step.when().map(w -> valueCompiler.expression(w, at + "/when", earlier, violations));
       CompiledStep compiled = switch (step) {
         case Step.ValidateStep v -> new CompiledStep.Validate(v.id(), when,
-            templates.compile(v.value(), at + "/validate", earlier, violations), CompiledSchema.of(v.schema()));
+            valueCompiler.compile(v.value(), at + "/validate", earlier, violations), CompiledSchema.of(v.schema()));
         case Step.SqlStep s -> {
           var sql = new SqlVariants(s.sql());
-          var values = new ArrayList<Template>();
+          var values = new ArrayList<SpecValue>();
           for (String name : sql.names()) {
-            values.add(templates.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
+            values.add(valueCompiler.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
           }
           yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(values), s.expect());
         }
@@ -92,7 +92,7 @@ public final class EndpointCompiler {
       steps.add(compiled);
       before.add(step.id());
     }
-    ResponseTemplate response = response(spec.response(), "/response", before, violations);
+    CompiledResponse response = response(spec.response(), "/response", before, violations);
     EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, hosts.egress(), violations);
     spec.auth().jwt().flatMap(jwt -> jwt.secretName()).filter(name -> orgId != 0).ifPresent(name -> {
       String value = secrets.values(orgId).get(name);
@@ -106,7 +106,7 @@ public final class EndpointCompiler {
     });
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
-    var limits = new Limits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
+    var limits = new RateLimits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
     return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, connections, secrets,
         auth, spec.cors(), limits, spec);
   }
@@ -169,9 +169,8 @@ public final class EndpointCompiler {
   }
 
   private CompiledScript script(EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {
-    ScriptLanguage language = step.language() == Step.Language.JAVASCRIPT ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
     try {
-      return sandbox.compile(spec.name() + "/" + step.id(), step.code(), language);
+      return sandbox.compile(spec.name() + "/" + step.id(), step.code(), step.language());
     } catch (ScriptCompileException e) {
       violations.add(new Violation(at + "/script", e.getMessage()));
       return null;
@@ -181,19 +180,19 @@ public final class EndpointCompiler {
   /** Headers that frame the message, which the server writes: an endpoint setting one would corrupt its answers. */
   private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
 
-  private ResponseTemplate response(EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
-    Map<String, Template> headers = new LinkedHashMap<>();
+  private CompiledResponse response(EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
+    Map<String, SpecValue> headers = new LinkedHashMap<>();
     response.headers().forEach((name, value) -> {
       if (FRAMING_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
         violations.add(new Violation(at + "/headers/" + name, "the server sets " + name + " itself; an endpoint's would break the answer"));
       } else if (value.isTextual() && value.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
         violations.add(new Violation(at + "/headers/" + name, "a header value may not hold a line break or NUL"));
       }
-      headers.put(name, templates.compile(value, at + "/headers/" + name, earlier, violations));
+      headers.put(name, valueCompiler.compile(value, at + "/headers/" + name, earlier, violations));
     });
-    return new ResponseTemplate(
-        templates.compile(response.status(), at + "/status", earlier, violations),
+    return new CompiledResponse(
+        valueCompiler.compile(response.status(), at + "/status", earlier, violations),
         headers,
-        response.body().map(body -> templates.compile(body, at + "/body", earlier, violations)));
+        response.body().map(body -> valueCompiler.compile(body, at + "/body", earlier, violations)));
   }
 }

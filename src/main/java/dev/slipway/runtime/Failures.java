@@ -17,7 +17,7 @@ final class Failures {
       case SQLException sql -> fromSql(sql, requestId, preview);
       case CompiledStep.StepFailure step -> specFault("step_failed",
           "Step '" + step.step + "' failed", step.getMessage(), requestId, preview);
-      case Template.ExpressionException expression -> specFault("expression_failed",
+      case SpecValue.ExpressionException expression -> specFault("expression_failed",
           "An expression failed", expression.getMessage(), requestId, preview);
       default -> preview
           ? new ProblemException(500, "internal_error", "Internal Server Error", String.valueOf(failure.getMessage()))

@@ -5,7 +5,7 @@ import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.LogLine;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptCompileException;
-import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.EndpointSpec;
 import java.time.Duration;

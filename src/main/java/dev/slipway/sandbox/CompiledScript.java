@@ -1,6 +1,7 @@
 package dev.slipway.sandbox;
 
 import dev.slipway.common.Json;
+import dev.slipway.spec.ScriptLanguage;
 import java.util.Objects;
 import org.graalvm.polyglot.Source;
 

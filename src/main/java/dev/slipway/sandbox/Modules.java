@@ -1,5 +1,6 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.spec.ScriptLanguage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

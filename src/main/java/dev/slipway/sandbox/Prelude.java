@@ -1,5 +1,6 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.spec.ScriptLanguage;
 import org.graalvm.polyglot.Source;
 
 /**

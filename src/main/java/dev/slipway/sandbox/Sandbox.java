@@ -1,9 +1,10 @@
 package dev.slipway.sandbox;
 
+import dev.slipway.spec.ScriptLanguage;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where scripts are checked and run. {@link WorkerSandbox} runs them in supervised worker
+ * Where scripts are checked and run. {@link WorkerPool} runs them in supervised worker
  * processes, so that no script can take the server down; {@link ScriptSandbox} runs them in the
  * calling process, for single-user trusted set-ups and inside each worker. Both are safe for
  * concurrent use.

@@ -1,6 +1,7 @@
 package dev.slipway.sandbox;
 
 import dev.slipway.common.NamedThreads;
+import dev.slipway.spec.ScriptLanguage;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Scripts sharing a context cannot change each other's environment (the realm is frozen, code
  * is strict), but they do share a heap and a thread budget: a hostile script can still exhaust
- * memory. That is why, by default, it runs only inside {@link SandboxWorker} processes, one per
+ * memory. That is why, by default, it runs only inside {@link WorkerMain} processes, one per
  * worker, where exhausting memory ends just that worker.
  */
 public final class ScriptSandbox implements Sandbox {

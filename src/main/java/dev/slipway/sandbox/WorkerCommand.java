@@ -135,7 +135,7 @@ final class WorkerCommand {
         command.add(option);
       }
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName(),
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
         Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit()), Integer.toString(perThread ? niceness : 0)));
     return new WorkerCommand(command, launcher, noJit, aotCache, aotRecord);
   }

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How the sandbox workers are shared among the endpoints whose scripts they run, so that no one
- * endpoint, however slow or hostile, can take them all. {@link WorkerSandbox} asks it under its
+ * endpoint, however slow or hostile, can take them all. {@link WorkerPool} asks it under its
  * dispatch lock; it is not thread-safe by itself.
  *
  * <ul>

@@ -2,8 +2,8 @@
  * Runs user JavaScript and TypeScript step code in GraalJS, away from the server.
  *
  * <p>{@link dev.slipway.sandbox.Sandbox} is the entry point: {@code compile} once when a script is
- * saved or loaded, {@code run} on every request. {@link dev.slipway.sandbox.WorkerSandbox} (the
- * default) runs scripts in supervised worker JVMs ({@link dev.slipway.sandbox.SandboxWorker}) and
+ * saved or loaded, {@code run} on every request. {@link dev.slipway.sandbox.WorkerPool} (the
+ * default) runs scripts in supervised worker JVMs ({@link dev.slipway.sandbox.WorkerMain}) and
  * talks to them over a Unix socket each ({@link dev.slipway.sandbox.WorkerWire});
  * {@link dev.slipway.sandbox.ScriptSandbox} is the GraalJS engine itself, used inside each worker
  * and, for trusted set-ups only, in the server. Everything crossing the boundary is a plain Java

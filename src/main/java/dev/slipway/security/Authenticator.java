@@ -4,7 +4,7 @@ import dev.slipway.common.Json;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -26,12 +26,12 @@ public final class Authenticator {
   public static final String SESSION_COOKIE = "slipway_session";
   public static final String CSRF_HEADER = "X-CSRF-Token";
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final IdentityStore identities;
   private final CredentialStore credentials;
   private final Tokens tokens;
 
-  public Authenticator(Platform platform, IdentityStore identities, CredentialStore credentials, Tokens tokens) {
+  public Authenticator(PlatformTransactions platform, IdentityStore identities, CredentialStore credentials, Tokens tokens) {
     this.platform = platform;
     this.identities = identities;
     this.credentials = credentials;

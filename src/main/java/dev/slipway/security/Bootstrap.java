@@ -3,7 +3,7 @@ package dev.slipway.security;
 import dev.slipway.common.Json;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.SettingsStore;
 import java.security.SecureRandom;
 import java.sql.SQLException;
@@ -28,7 +28,7 @@ public final class Bootstrap {
 
   private Bootstrap() {}
 
-  public static void ensureAdminKey(Platform platform, CredentialStore credentials, SettingsStore settings,
+  public static void ensureAdminKey(PlatformTransactions platform, CredentialStore credentials, SettingsStore settings,
       Optional<String> configured) throws SQLException {
     if (configured.isPresent()) {
       addKeyOnce(platform, credentials, Json.sha256(configured.get()), prefixOf(configured.get()));
@@ -66,7 +66,7 @@ public final class Bootstrap {
         ================================================================""", token);
   }
 
-  private static void addKeyOnce(Platform platform, CredentialStore credentials, String sha256, String prefix)
+  private static void addKeyOnce(PlatformTransactions platform, CredentialStore credentials, String sha256, String prefix)
       throws SQLException {
     platform.system(c -> {
       if (credentials.keyByHash(c, sha256).isEmpty()) {
@@ -90,7 +90,7 @@ public final class Bootstrap {
   }
 
   /** Creates a user as owner of an org (the default org unless named; created when missing). */
-  public static String createUser(Platform platform, IdentityStore identities, String email, String password,
+  public static String createUser(PlatformTransactions platform, IdentityStore identities, String email, String password,
       Optional<String> orgSlug) throws SQLException {
     String weakness = Passwords.weakness(password);
     if (weakness != null) throw new IllegalArgumentException("the password " + weakness);

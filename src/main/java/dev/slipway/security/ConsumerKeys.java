@@ -6,7 +6,7 @@ import dev.slipway.common.Json;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -26,7 +26,7 @@ import java.util.Optional;
 public final class ConsumerKeys implements ConsumerKeyLookup {
   public static final String CHANNEL = "slipway_consumer_keys";
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final AuditStore audit;
   private final Cache<String, Optional<Found>> cache = Caffeine.newBuilder()
       .maximumSize(100_000)
@@ -40,7 +40,7 @@ public final class ConsumerKeys implements ConsumerKeyLookup {
   public record Listed(long id, String name, String prefix, List<String> roles, Map<String, String> claims, Instant createdAt,
       Instant expiresAt, boolean revoked) {}
 
-  public ConsumerKeys(Platform platform, AuditStore audit) {
+  public ConsumerKeys(PlatformTransactions platform, AuditStore audit) {
     this.platform = platform;
     this.audit = audit;
   }

@@ -6,7 +6,7 @@ import dev.slipway.egress.EgressPolicy;
 import dev.slipway.egress.PolicySource;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -22,14 +22,14 @@ import java.util.Map;
 public final class EgressRules implements PolicySource {
   public static final String CHANNEL = "slipway_egress_rules";
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final AuditStore audit;
   private final Cache<Long, EgressPolicy> cache = Caffeine.newBuilder()
       .maximumSize(100_000)
       .expireAfterWrite(Duration.ofMinutes(1))
       .build();
 
-  public EgressRules(Platform platform, AuditStore audit) {
+  public EgressRules(PlatformTransactions platform, AuditStore audit) {
     this.platform = platform;
     this.audit = audit;
   }

@@ -6,7 +6,7 @@ import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.SecretSource;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -44,7 +44,7 @@ public final class Secrets implements SecretSource {
   private static final int MIN_REDACTED_LENGTH = 4;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final AuditStore audit;
   private final MasterKey master;
   private final Optional<MasterKey> previous;
@@ -56,7 +56,7 @@ public final class Secrets implements SecretSource {
   /** A secret as the API lists it: its name and dates, never its value. */
   public record Info(String name, Instant createdAt, Instant updatedAt) {}
 
-  public Secrets(Platform platform, AuditStore audit, MasterKey master, Optional<MasterKey> previous) {
+  public Secrets(PlatformTransactions platform, AuditStore audit, MasterKey master, Optional<MasterKey> previous) {
     this.platform = platform;
     this.audit = audit;
     this.master = master;

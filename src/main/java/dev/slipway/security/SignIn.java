@@ -5,7 +5,7 @@ import dev.slipway.problem.ProblemException;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,13 +33,13 @@ public final class SignIn {
   static final long LOCK_SECONDS = 15 * 60;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final IdentityStore identities;
   private final CredentialStore credentials;
   private final AuditStore audit;
   private final Tokens tokens;
 
-  public SignIn(Platform platform, IdentityStore identities, CredentialStore credentials, AuditStore audit, Tokens tokens) {
+  public SignIn(PlatformTransactions platform, IdentityStore identities, CredentialStore credentials, AuditStore audit, Tokens tokens) {
     this.platform = platform;
     this.identities = identities;
     this.credentials = credentials;

@@ -10,7 +10,6 @@ import dev.slipway.common.Json;
 import dev.slipway.common.Resources;
 import dev.slipway.problem.Violation;
 import dev.slipway.spec.Step.Expect;
-import dev.slipway.spec.Step.Language;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -256,7 +255,7 @@ public final class SpecCodec {
       }
       case "sql" -> sqlStep(node, at, id, when, violations);
       case "script" -> new Step.ScriptStep(id, when, node.get("script").asText(),
-          "javascript".equals(node.path("language").asText()) ? Language.JAVASCRIPT : Language.TYPESCRIPT);
+          "javascript".equals(node.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT);
       case "respond" -> new Step.RespondStep(id, when, response(node.get("respond")));
       default -> throw new IllegalStateException("unknown step kind " + kind);
     });

@@ -35,7 +35,7 @@ public sealed interface Step {
       implements Step {}
 
   /** TypeScript or JavaScript run in the sandbox; the body of an async function of {@code ctx}. */
-  record ScriptStep(String id, Optional<String> when, String code, Language language) implements Step {}
+  record ScriptStep(String id, Optional<String> when, String code, ScriptLanguage language) implements Step {}
 
   /** Ends the pipeline with this response. */
   record RespondStep(String id, Optional<String> when, EndpointSpec.Response response) implements Step {}
@@ -49,7 +49,4 @@ public sealed interface Step {
     /** No rows, only the count of affected rows. */
     NONE
   }
-
-  /** The language a script step is written in. */
-  enum Language { TYPESCRIPT, JAVASCRIPT }
 }

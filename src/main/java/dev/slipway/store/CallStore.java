@@ -14,12 +14,12 @@ import java.util.List;
  * statement each, read back newest first, and pruned to what the settings keep.
  */
 public final class CallStore implements CallKeeper {
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final Duration keepFor;
   private final long keepCalls;
 
   /** Keeps calls for {@code keepFor}, and at most the newest {@code keepCalls} of them. */
-  public CallStore(Platform platform, Duration keepFor, long keepCalls) {
+  public CallStore(PlatformTransactions platform, Duration keepFor, long keepCalls) {
     this.platform = platform;
     this.keepFor = keepFor;
     this.keepCalls = keepCalls;

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * An org's endpoints and their versions (plain JDBC). Versions are only ever inserted. Every
- * method takes the caller's transaction and names the org in its query; {@link Platform#inOrg}
+ * method takes the caller's transaction and names the org in its query; {@link PlatformTransactions#inOrg}
  * enforces the org again underneath.
  */
 public final class EndpointStore {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.common.NamedThreads;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
-import dev.slipway.deploy.Versions;
+import dev.slipway.deploy.Drafts;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.runtime.OrgConnections;
@@ -17,7 +17,7 @@ import dev.slipway.spec.OpenApi;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.Release;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -41,15 +41,15 @@ public final class TemplateService {
 
   private final Map<String, Template> templates = new LinkedHashMap<>();
   private final Map<String, CompiledSchema> schemas = new LinkedHashMap<>();
-  private final Platform platform;
-  private final Versions versions;
+  private final PlatformTransactions platform;
+  private final Drafts versions;
   private final Deployer deployer;
   private final AuditStore audit;
   private final DraftTests drafts;
   private final SpecCodec codec;
   private final OrgConnections connections;
 
-  public TemplateService(List<Template> templates, Platform platform, OrgConnections connections, SpecCodec codec, Versions versions,
+  public TemplateService(List<Template> templates, PlatformTransactions platform, OrgConnections connections, SpecCodec codec, Drafts versions,
       Deployer deployer, DraftTests drafts, AuditStore audit) {
     this.connections = connections;
     this.codec = codec;

@@ -6,7 +6,7 @@ import dev.slipway.egress.EgressPolicy;
 import dev.slipway.security.EgressRules;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
@@ -88,7 +88,7 @@ class EgressRoutesTest {
   void another_instance_sees_a_change_at_once() throws Exception {
     long org = slipway.control("GET", "/api/org").json().path("id").asLong();
     var source = (PGSimpleDataSource) database.dataSource();
-    var other = new EgressRules(new Platform(source), new AuditStore());
+    var other = new EgressRules(new PlatformTransactions(source), new AuditStore());
     var listening = new CountDownLatch(1);
     Notifications.Handler handler = Notifications.perOrg(other::invalidate, other::invalidateAll);
     try (var notifications = new Notifications(source.getURL(), source.getUser(), null, Map.of(EgressRules.CHANNEL, payload -> {

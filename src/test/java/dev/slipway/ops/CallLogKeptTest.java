@@ -84,7 +84,7 @@ class CallLogKeptTest {
     slipway.close();
     // pruning runs a minute after start and then every minute; a new server's first prune is what this waits for
     slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000"));
-    var store = new dev.slipway.store.CallStore(new dev.slipway.store.Platform(database.dataSource()), java.time.Duration.ofDays(7), 1000);
+    var store = new dev.slipway.store.CallStore(new dev.slipway.store.PlatformTransactions(database.dataSource()), java.time.Duration.ofDays(7), 1000);
     store.prune();
     assertThat(((Number) database.scalar("select count(*) from slipway.calls")).longValue()).isEqualTo(1000);
     assertThat(database.scalar("select min(request_id) from slipway.calls where request_id like 'old-5%'")).isNotNull();

@@ -5,6 +5,7 @@ import static dev.slipway.sandbox.Outcomes.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.spec.ScriptLanguage;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

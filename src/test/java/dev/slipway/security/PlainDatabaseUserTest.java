@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.store.IdentityStore;
 import dev.slipway.store.OrgPools;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import java.sql.SQLException;
@@ -69,7 +69,7 @@ class PlainDatabaseUserTest {
       slipway.deploy("{}");
       assertThat(slipway.data("GET", "/plain").status()).isEqualTo(200);
 
-      var platform = new Platform(database.ownerDataSource());
+      var platform = new PlatformTransactions(database.ownerDataSource());
       Bootstrap.createUser(platform, new IdentityStore(), "owner@other.test", "a long enough password", Optional.of("other"));
       long other = platform.system(x -> new IdentityStore().orgBySlug(x, "other").orElseThrow().id());
       assertThat(count(platform, other)).isZero();
@@ -90,8 +90,8 @@ class PlainDatabaseUserTest {
     }
   }
 
-  private static long count(Platform platform, Long org) throws SQLException {
-    Platform.Work<Long> count = x -> {
+  private static long count(PlatformTransactions platform, Long org) throws SQLException {
+    PlatformTransactions.Work<Long> count = x -> {
       try (var rs = x.createStatement().executeQuery("select count(*) from slipway.endpoints")) {
         rs.next();
         return rs.getLong(1);

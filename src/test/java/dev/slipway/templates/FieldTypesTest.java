@@ -7,7 +7,7 @@ import dev.slipway.common.Json;
 import dev.slipway.problem.Violation;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptHost;
-import dev.slipway.sandbox.ScriptLanguage;
+import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.spec.CompiledSchema;

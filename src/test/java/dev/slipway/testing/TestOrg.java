@@ -3,7 +3,7 @@ package dev.slipway.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.store.IdentityStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.sql.SQLException;
 import java.util.Map;
@@ -34,7 +34,7 @@ public final class TestOrg {
   public static TestOrg create(TestSlipway slipway, javax.sql.DataSource database, String slug) {
     String email = "owner@" + slug + ".test";
     try {
-      Bootstrap.createUser(new Platform(database), new IdentityStore(), email, TestSlipway.PASSWORD, Optional.of(slug));
+      Bootstrap.createUser(new PlatformTransactions(database), new IdentityStore(), email, TestSlipway.PASSWORD, Optional.of(slug));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create org " + slug, e);
     }

@@ -7,7 +7,7 @@ import dev.slipway.config.SlipwayConfig;
 import dev.slipway.security.MasterKey;
 import dev.slipway.security.Secrets;
 import dev.slipway.store.AuditStore;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,7 +48,7 @@ public final class TestSlipway implements AutoCloseable {
    */
   public static Secrets storedSecrets(TestDatabase database) {
     try {
-      return new Secrets(new Platform(database.dataSource()), new AuditStore(), MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
+      return new Secrets(new PlatformTransactions(database.dataSource()), new AuditStore(), MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
           Optional.empty());
     } catch (SQLException e) {
       throw new IllegalStateException(e);

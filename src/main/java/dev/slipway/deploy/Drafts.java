@@ -14,7 +14,7 @@ import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
-import dev.slipway.store.Platform;
+import dev.slipway.store.PlatformTransactions;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,15 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * passes every check (schema, expressions, scripts, SQL against the database); an unchanged spec
  * makes no new version.
  */
-public final class Versions {
+public final class Drafts {
   private final SpecCodec codec;
   private final EndpointCompiler compiler;
   private final EndpointStore store;
   private final AuditStore audit;
-  private final Platform platform;
+  private final PlatformTransactions platform;
   private final Map<Long, CompiledEndpoint> previews = new ConcurrentHashMap<>();
 
-  public Versions(SpecCodec codec, EndpointCompiler compiler, EndpointStore store, AuditStore audit, Platform platform) {
+  public Drafts(SpecCodec codec, EndpointCompiler compiler, EndpointStore store, AuditStore audit, PlatformTransactions platform) {
     this.codec = codec;
     this.compiler = compiler;
     this.store = store;

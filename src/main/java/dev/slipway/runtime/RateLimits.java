@@ -13,13 +13,13 @@ import java.util.Map;
  * {@code Retry-After}; every answer carries {@code RateLimit-Limit}, {@code -Remaining} and
  * {@code -Reset} of its tightest bucket.
  */
-final class Limits {
+final class RateLimits {
   private record Rule(RateLimit.Per per, RateLimiter.Bucket bucket, String key) {}
 
   private final RateLimiter limiter;
   private final List<Rule> rules;
 
-  Limits(RateLimiter limiter, List<RateLimit> limits, String endpointKey) {
+  RateLimits(RateLimiter limiter, List<RateLimit> limits, String endpointKey) {
     this.limiter = limiter;
     this.rules = limits.stream().map(limit -> new Rule(limit.per(),
         new RateLimiter.Bucket(limit.limit(), limit.window(), limit.burst()),

@@ -11,7 +11,7 @@ import javax.sql.DataSource;
  * org's rows even from a query that forgot to name the org. {@link #system} sets no org, for work
  * that spans orgs.
  */
-public final class Platform {
+public final class PlatformTransactions {
   /** Work inside one transaction. */
   @FunctionalInterface
   public interface Work<T> {
@@ -30,7 +30,7 @@ public final class Platform {
    * creates it only with CREATEROLE). Without the role, org-scoped work runs as the tables' owner,
    * whom the forced policies bind just the same (a superuser always has the role).
    */
-  public Platform(DataSource dataSource) throws SQLException {
+  public PlatformTransactions(DataSource dataSource) throws SQLException {
     this.dataSource = dataSource;
     this.enterOrg = canAssume("slipway_platform")
         ? "select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)"

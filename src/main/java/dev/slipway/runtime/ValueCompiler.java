@@ -18,12 +18,12 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Compiles spec values into {@link Template}s. A string is an expression when it holds
+ * Compiles spec values into {@link SpecValue}s. A string is an expression when it holds
  * {@code ${...}}; the expression language is CEL over two variables, {@code input} and
  * {@code steps}. Dotted paths skip CEL. Problems are reported as violations with the value's
  * JSON pointer, so a bad expression is rejected when the spec is saved.
  */
-final class Templates {
+final class ValueCompiler {
   private static final Pattern DOTTED_PATH = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   private static final Set<String> INPUT_PARTS = Set.of("params", "query", "headers", "body");
 
@@ -40,72 +40,72 @@ final class Templates {
    * Compiles {@code node}. {@code earlierSteps} are the step ids it may read; anything else under
    * {@code steps.} is a violation at {@code at}.
    */
-  Template compile(JsonNode node, String at, Set<String> earlierSteps, List<Violation> violations) {
-    if (node == null || node.isNull() || node.isMissingNode()) return new Template.Literal(null);
+  SpecValue compile(JsonNode node, String at, Set<String> earlierSteps, List<Violation> violations) {
+    if (node == null || node.isNull() || node.isMissingNode()) return new SpecValue.Literal(null);
     if (node.isTextual()) return text(node.asText(), at, earlierSteps, violations);
     if (node.isObject()) {
-      var fields = new LinkedHashMap<String, Template>();
+      var fields = new LinkedHashMap<String, SpecValue>();
       node.properties().forEach(e ->
           fields.put(e.getKey(), compile(e.getValue(), at + "/" + e.getKey(), earlierSteps, violations)));
-      if (fields.values().stream().allMatch(Template::constant)) return new Template.Literal(Json.plain(node));
-      return new Template.ObjectTemplate(fields);
+      if (fields.values().stream().allMatch(SpecValue::constant)) return new SpecValue.Literal(Json.plain(node));
+      return new SpecValue.ObjectValue(fields);
     }
     if (node.isArray()) {
-      var items = new ArrayList<Template>();
+      var items = new ArrayList<SpecValue>();
       for (int i = 0; i < node.size(); i++) items.add(compile(node.get(i), at + "/" + i, earlierSteps, violations));
-      if (items.stream().allMatch(Template::constant)) return new Template.Literal(Json.plain(node));
-      return new Template.ArrayTemplate(items);
+      if (items.stream().allMatch(SpecValue::constant)) return new SpecValue.Literal(Json.plain(node));
+      return new SpecValue.ArrayValue(items);
     }
-    return new Template.Literal(Json.plain(node));
+    return new SpecValue.Literal(Json.plain(node));
   }
 
   /** Compiles a string that must be one whole expression ({@code when}, {@code validate}). */
-  Template expression(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
+  SpecValue expression(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
     return text(text, at, earlierSteps, violations);
   }
 
-  private Template text(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
-    var parts = new ArrayList<Template>();
+  private SpecValue text(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
+    var parts = new ArrayList<SpecValue>();
     int i = 0;
     while (i < text.length()) {
       int open = text.indexOf("${", i);
       if (open < 0) {
-        parts.add(new Template.Literal(text.substring(i)));
+        parts.add(new SpecValue.Literal(text.substring(i)));
         break;
       }
-      if (open > i) parts.add(new Template.Literal(text.substring(i, open)));
+      if (open > i) parts.add(new SpecValue.Literal(text.substring(i, open)));
       int close = closingBrace(text, open + 2);
       if (close < 0) {
         violations.add(new Violation(at, "unclosed ${ in '" + text + "'"));
-        return new Template.Literal(text);
+        return new SpecValue.Literal(text);
       }
       parts.add(expressionPart(text.substring(open + 2, close).strip(), at, earlierSteps, violations));
       i = close + 1;
     }
-    if (parts.isEmpty()) return new Template.Literal("");
+    if (parts.isEmpty()) return new SpecValue.Literal("");
     if (parts.size() == 1) return parts.getFirst();
-    return new Template.Interpolation(List.copyOf(parts));
+    return new SpecValue.Interpolation(List.copyOf(parts));
   }
 
-  private Template expressionPart(String source, String at, Set<String> earlierSteps, List<Violation> violations) {
+  private SpecValue expressionPart(String source, String at, Set<String> earlierSteps, List<Violation> violations) {
     if (source.isEmpty()) {
       violations.add(new Violation(at, "empty expression ${}"));
-      return new Template.Literal(null);
+      return new SpecValue.Literal(null);
     }
     if (DOTTED_PATH.matcher(source).matches()) {
       String[] segments = source.split("\\.");
       checkPath(segments, source, at, earlierSteps, violations);
-      return new Template.Path(source, segments);
+      return new SpecValue.Path(source, segments);
     }
     try {
       var ast = compiler.compile(source).getAst();
-      return new Template.Cel(source, runtime.createProgram(ast));
+      return new SpecValue.Cel(source, runtime.createProgram(ast));
     } catch (CelValidationException e) {
       violations.add(new Violation(at, "invalid expression ${" + source + "}: " + e.getMessage()));
     } catch (CelEvaluationException e) {
       violations.add(new Violation(at, "cannot plan expression ${" + source + "}: " + e.getMessage()));
     }
-    return new Template.Literal(null);
+    return new SpecValue.Literal(null);
   }
 
   private static void checkPath(String[] segments, String source, String at, Set<String> earlierSteps,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.slipway.spec.ScriptLanguage;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,23 +33,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The worker pool on its own: real worker JVMs, started from this test's class path. */
-class WorkerSandboxTest {
+class WorkerPoolTest {
 
   private static final Duration TIMEOUT = Duration.ofMillis(3000);
-  private static WorkerSandbox sandbox;
+  private static WorkerPool sandbox;
   /** Without a statement limit, so that only the clock can stop a loop. */
-  private static WorkerSandbox unlimited;
+  private static WorkerPool unlimited;
 
   @BeforeAll
   static void start() {
-    sandbox = new WorkerSandbox(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", 0, TranspileCache.NONE);
-    unlimited = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 0, TranspileCache.NONE);
+    sandbox = new WorkerPool(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", 0, TranspileCache.NONE);
+    unlimited = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), "256m", 0, TranspileCache.NONE);
     awaitWorkers(sandbox, 2);
     awaitWorkers(unlimited, 1);
   }
 
   /** Workers take seconds to start and warm up here (interpreted, two cores shared with the tests). */
-  private static void awaitWorkers(WorkerSandbox pool, int idle) {
+  private static void awaitWorkers(WorkerPool pool, int idle) {
     long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (pool.stats().idle() < idle) {
       assertThat(System.nanoTime()).as("workers ready within 90 s").isLessThan(until);
@@ -237,7 +238,7 @@ class WorkerSandboxTest {
 
   @Test
   void the_sandbox_has_started_once_its_first_worker_is_ready_and_starts_the_others_after_it() throws Exception {
-    var starting = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
+    var starting = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
     try {
       // a worker is a JVM of its own: it cannot be ready yet
       assertThat(starting.started()).isFalse();
@@ -254,7 +255,7 @@ class WorkerSandboxTest {
   void a_worker_runs_under_sched_idle_where_chrt_can_set_it() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")) && Files.isDirectory(Path.of("/proc/self/task")),
         "SCHED_IDLE is set with Linux's chrt");
-    var lowered = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
+    var lowered = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
     try {
       awaitWorkers(lowered, 1);
       long pid = lowered.pids().getFirst();
@@ -272,7 +273,7 @@ class WorkerSandboxTest {
   @Test
   void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
-    var lowering = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
+    var lowering = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
@@ -362,8 +363,8 @@ class WorkerSandboxTest {
   }
 
   /** A pool of two workers with one at rest, once that one is ready. */
-  private static WorkerSandbox oneOfTwoAtRest(long statementLimit) {
-    var pool = new WorkerSandbox(new SandboxLimits(TIMEOUT, statementLimit, 2), 1, "256m", 0, false, TranspileCache.NONE);
+  private static WorkerPool oneOfTwoAtRest(long statementLimit) {
+    var pool = new WorkerPool(new SandboxLimits(TIMEOUT, statementLimit, 2), 1, "256m", 0, false, TranspileCache.NONE);
     awaitWorkers(pool, 1);
     return pool;
   }
@@ -442,7 +443,7 @@ class WorkerSandboxTest {
   @Test
   void a_script_slow_lately_never_has_every_worker_and_other_scripts_do_not_wait_behind_it() throws Exception {
     // two workers and no statement limit, so that a busy loop holds its worker for its whole time
-    var shared = new WorkerSandbox(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
+    var shared = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       awaitWorkers(shared, 2);
@@ -520,7 +521,7 @@ class WorkerSandboxTest {
       long start = System.nanoTime();
       var outcome = unlimited.run(unlimited.compile("loop", loop, ScriptLanguage.JAVASCRIPT), null, HOST);
       assertThat(kindOf(outcome)).isEqualTo("Timeout");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plus(WorkerSandbox.GRACE));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plus(WorkerPool.GRACE));
     }
     assertThat(valueOf(run("return 'still here';"))).isEqualTo("still here");
     assertThat(valueOf(unlimited.run(unlimited.compile("after", "return 1;", ScriptLanguage.JAVASCRIPT), null, HOST))).isEqualTo(1L);
@@ -558,7 +559,7 @@ class WorkerSandboxTest {
     assertThat(System.getenv()).as("this JVM has an environment a worker could inherit").containsKeys("PATH", "HOME");
     // every worker this JVM started, found as its child processes rather than through the pool
     List<Long> workers = ProcessHandle.current().descendants()
-        .filter(process -> commandLine(process.pid()).contains(SandboxWorker.class.getName()))
+        .filter(process -> commandLine(process.pid()).contains(WorkerMain.class.getName()))
         .map(ProcessHandle::pid)
         .toList();
     assertThat(workers).containsAll(sandbox.pids()).containsAll(unlimited.pids());

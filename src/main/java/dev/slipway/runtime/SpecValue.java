@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * A compiled value from a spec: a literal, an expression, a string with {@code ${...}} parts, or an
- * object or array holding any of these. {@link Templates} builds them; evaluating one never parses.
+ * object or array holding any of these. {@link ValueCompiler} builds them; evaluating one never parses.
  */
-sealed interface Template {
+sealed interface SpecValue {
 
   Object evaluate(Scope scope);
 
@@ -20,7 +20,7 @@ sealed interface Template {
     return this instanceof Literal;
   }
 
-  record Literal(Object value) implements Template {
+  record Literal(Object value) implements SpecValue {
     public Object evaluate(Scope scope) {
       return value;
     }
@@ -30,7 +30,7 @@ sealed interface Template {
    * A dotted path such as {@code input.params.id}: the fast path for the commonest expression,
    * a few map look-ups instead of an interpreter.
    */
-  record Path(String source, String[] segments) implements Template {
+  record Path(String source, String[] segments) implements SpecValue {
     public Object evaluate(Scope scope) {
       Object value = scope.root(segments[0]);
       for (int i = 1; i < segments.length && value != null; i++) {
@@ -44,7 +44,7 @@ sealed interface Template {
   }
 
   /** Any other CEL expression. */
-  record Cel(String source, CelRuntime.Program program) implements Template {
+  record Cel(String source, CelRuntime.Program program) implements SpecValue {
     public Object evaluate(Scope scope) {
       try {
         return CelValues.fromCel(program.eval(scope.celVariables()));
@@ -55,10 +55,10 @@ sealed interface Template {
   }
 
   /** A string with expression parts: {@code "Hello ${input.query.name}!"}. */
-  record Interpolation(List<Template> parts) implements Template {
+  record Interpolation(List<SpecValue> parts) implements SpecValue {
     public Object evaluate(Scope scope) {
       var text = new StringBuilder();
-      for (Template part : parts) {
+      for (SpecValue part : parts) {
         Object value = part.evaluate(scope);
         text.append(value instanceof String s ? s : value == null ? "" : CelValues.toJsonText(value));
       }
@@ -66,18 +66,18 @@ sealed interface Template {
     }
   }
 
-  record ObjectTemplate(Map<String, Template> fields) implements Template {
+  record ObjectValue(Map<String, SpecValue> fields) implements SpecValue {
     public Object evaluate(Scope scope) {
       var result = new LinkedHashMap<String, Object>(fields.size() * 2);
-      fields.forEach((key, template) -> result.put(key, template.evaluate(scope)));
+      fields.forEach((key, field) -> result.put(key, field.evaluate(scope)));
       return result;
     }
   }
 
-  record ArrayTemplate(List<Template> items) implements Template {
+  record ArrayValue(List<SpecValue> items) implements SpecValue {
     public Object evaluate(Scope scope) {
       var result = new ArrayList<Object>(items.size());
-      for (Template item : items) result.add(item.evaluate(scope));
+      for (SpecValue item : items) result.add(item.evaluate(scope));
       return result;
     }
   }

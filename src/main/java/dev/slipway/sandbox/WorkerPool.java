@@ -2,6 +2,7 @@ package dev.slipway.sandbox;
 
 import dev.slipway.common.Json;
 import dev.slipway.common.NamedThreads;
+import dev.slipway.spec.ScriptLanguage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +41,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs scripts in a pool of supervised worker processes ({@link SandboxWorker}), so that the
+ * Runs scripts in a pool of supervised worker processes ({@link WorkerMain}), so that the
  * server itself never runs untrusted code. Each worker is a JVM with its own heap cap and runs one
  * script at a time: a script that exhausts the heap ends its own worker, and only its own
  * request fails ({@link ScriptOutcome.Limit#MEMORY}). Workers are started with the server, warm
@@ -57,9 +58,9 @@ import org.slf4j.LoggerFactory;
  * the pipeline of a worker that ends have not begun, and go to another worker. Compiling happens in a worker
  * too; what a source became is kept in the {@link TranspileCache}, so a restart compiles nothing.
  */
-public final class WorkerSandbox implements Sandbox {
+public final class WorkerPool implements Sandbox {
 
-  private static final Logger LOG = LoggerFactory.getLogger(WorkerSandbox.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
 
   /** How long past a run's timeout a worker may stay silent before it is killed. */
   static final Duration GRACE = Duration.ofSeconds(2);
@@ -134,7 +135,7 @@ public final class WorkerSandbox implements Sandbox {
    * @param heap     each worker's heap cap, as {@code -Xmx} takes it ({@code 256m})
    * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
-  public WorkerSandbox(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
+  public WorkerPool(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
     this(limits, limits.poolSize(), heap, niceness, false, compiled);
   }
 
@@ -148,7 +149,7 @@ public final class WorkerSandbox implements Sandbox {
    *                                  server's priority and only the rest lower ({@link RunnerThreads},
    *                                  Linux), instead of the whole worker lower
    */
-  public WorkerSandbox(SandboxLimits limits, int atRest, String heap, int niceness, boolean shortRunsAtServerPriority,
+  public WorkerPool(SandboxLimits limits, int atRest, String heap, int niceness, boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
     if (atRest < 1 || atRest > limits.poolSize()) {

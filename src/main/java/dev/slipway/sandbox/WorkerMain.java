@@ -1,6 +1,7 @@
 package dev.slipway.sandbox;
 
 import dev.slipway.common.NamedThreads;
+import dev.slipway.spec.ScriptLanguage;
 import java.io.EOFException;
 import java.util.ArrayDeque;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The main class of a sandbox worker process, started by {@link WorkerSandbox}: it checks and runs
+ * The main class of a sandbox worker process, started by {@link WorkerPool}: it checks and runs
  * scripts in an in-process {@link ScriptSandbox}, one at a time and in the order the server sent
  * them (it may send several ahead), and asks the server over a Unix
  * socket for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
@@ -34,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * but short runs ({@link RunnerThreads}; 0: the process has one priority), and the path of the
  * Unix socket the server listens on for this worker.
  */
-public final class SandboxWorker {
+public final class WorkerMain {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SandboxWorker.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
   /** Scripts kept by id; the server sends the text again for one that was dropped. */
   private static final int KEPT_SCRIPTS = 2048;
   /** The most outcomes held back for one write, and the longest one is held (see {@link #send}). */
@@ -67,7 +68,7 @@ public final class SandboxWorker {
   /** The threads that run scripts at a priority of their own; null when the whole process has one. */
   private final RunnerThreads runners;
 
-  SandboxWorker(ScriptSandbox sandbox, WorkerWire wire, RunnerThreads runners) {
+  WorkerMain(ScriptSandbox sandbox, WorkerWire wire, RunnerThreads runners) {
     this.sandbox = sandbox;
     this.wire = wire;
     this.runners = runners;
@@ -99,7 +100,7 @@ public final class SandboxWorker {
       return;
     }
     try (var sandbox = new ScriptSandbox(limits); var channel = connected) {
-      var worker = new SandboxWorker(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
+      var worker = new WorkerMain(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
           runners);
       worker.warmUp();
       if (runners != null) {
