@@ -16,8 +16,10 @@ import dev.slipway.security.Actor;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.Fixture;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.spec.TestCase;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
 import dev.slipway.store.PlatformTransactions;
@@ -40,85 +42,6 @@ import java.util.regex.Pattern;
  * A case that names a role calls with a consumer key made for the run alone, holding that role.
  */
 public final class DraftTests {
-
-  /**
-   * @param path   may hold {@code {{case name.field}}}: that field of an earlier case's response body
-   * @param role   the role the caller holds ({@code role#name} for a second caller with that role);
-   *               empty for a call without credentials
-   * @param claims more claims the caller carries (a tenant); callers with other claims are other callers
-   * @param fields fields the response body must have (each row's, for an array)
-   */
-  public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role,
-      Map<String, String> claims, int status, List<String> fields) {
-
-    /** Who calls: the role and the claims; cases with the same caller call with one key. */
-    Optional<String> caller() {
-      return role.map(r -> claims.isEmpty() ? r : r + " " + new java.util.TreeMap<>(claims));
-    }
-  }
-
-  /** The case as JSON, as {@link #parse} reads it back. */
-  public static com.fasterxml.jackson.databind.node.ObjectNode json(TestCase testCase) {
-    var node = Json.MAPPER.createObjectNode().put("name", testCase.name()).put("method", testCase.method()).put("path", testCase.path());
-    testCase.body().ifPresent(body -> node.set("body", body));
-    testCase.role().ifPresent(role -> node.put("role", role));
-    if (!testCase.claims().isEmpty()) node.set("claims", Json.MAPPER.valueToTree(testCase.claims()));
-    node.put("status", testCase.status());
-    testCase.fields().forEach(node.putArray("fields")::add);
-    if (testCase.fields().isEmpty()) node.remove("fields");
-    return node;
-  }
-
-  /** Cases sent as JSON ({@code [{name, method, path, body?, role?, status, fields?}]}); a bad one is named in {@code violations}. */
-  public static List<TestCase> parse(JsonNode cases, String at, List<Violation> violations) {
-    var parsed = new ArrayList<TestCase>();
-    if (!cases.isArray() || cases.isEmpty()) {
-      violations.add(new Violation(at, "must be a non-empty array of test cases"));
-      return parsed;
-    }
-    for (int i = 0; i < cases.size(); i++) {
-      JsonNode c = cases.get(i);
-      String where = at + "/" + i;
-      if (!c.path("name").isTextual() || !c.path("method").isTextual() || !c.path("path").asText("").startsWith("/")
-          || !c.path("status").canConvertToInt()) {
-        violations.add(new Violation(where, "a case needs name, method, path (starting with /) and status"));
-        continue;
-      }
-      var fields = new ArrayList<String>();
-      c.path("fields").forEach(f -> fields.add(f.asText()));
-      var claims = new java.util.TreeMap<String, String>();
-      c.path("claims").properties().forEach(claim -> claims.put(claim.getKey(), claim.getValue().asText()));
-      parsed.add(new TestCase(c.get("name").asText(), c.get("method").asText().toUpperCase(), c.get("path").asText(),
-          Optional.ofNullable(c.get("body")), c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
-          Map.copyOf(claims), c.get("status").asInt(), fields));
-    }
-    return parsed;
-  }
-
-  /**
-   * A row the cases need that they cannot make themselves (a parent row to nest under): a query run
-   * on the run's connection before the cases; its first row is {@code {{name.column}}} in their paths.
-   */
-  public record Fixture(String name, String sql) {
-    /** The fixture as JSON, as {@link #fixtures} reads it back. */
-    public com.fasterxml.jackson.databind.node.ObjectNode json() {
-      return Json.MAPPER.createObjectNode().put("name", name).put("sql", sql);
-    }
-  }
-
-  /** Fixtures sent as JSON ({@code [{name, sql}]}, may be missing). */
-  public static List<Fixture> fixtures(JsonNode fixtures, String at, List<Violation> violations) {
-    var parsed = new ArrayList<Fixture>();
-    for (int i = 0; i < fixtures.size(); i++) {
-      JsonNode f = fixtures.get(i);
-      if (!f.path("name").isTextual() || !f.path("sql").isTextual()) {
-        violations.add(new Violation(at + "/" + i, "a fixture needs a name and a sql query"));
-      } else {
-        parsed.add(new Fixture(f.get("name").asText(), f.get("sql").asText()));
-      }
-    }
-    return parsed;
-  }
 
   /** How a case went; {@code detail} says what differed. */
   public record Outcome(String name, boolean passed, int status, String detail) {}

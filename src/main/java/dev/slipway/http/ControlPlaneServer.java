@@ -18,6 +18,7 @@ import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.runtime.SecretAccessDenied;
+import dev.slipway.spec.Fixture;
 import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.security.Access;
 import dev.slipway.security.Action;
@@ -29,6 +30,7 @@ import dev.slipway.security.Principal;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.spec.TestCase;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.EndpointStore;
@@ -307,8 +309,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     var endpoints = new ArrayList<String>();
     request.path("endpoints").forEach(name -> endpoints.add(name.asText()));
     if (endpoints.isEmpty()) violations.add(new dev.slipway.problem.Violation("/endpoints", "must name at least one endpoint"));
-    var cases = DraftTests.parse(request.path("tests"), "/tests", violations);
-    var fixtures = DraftTests.fixtures(request.path("fixtures"), "/fixtures", violations);
+    var cases = TestCase.parse(request.path("tests"), "/tests", violations);
+    var fixtures = Fixture.parse(request.path("fixtures"), "/fixtures", violations);
     if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_tests", "The test run is not valid.", violations);
     var results = services.drafts().run(Api.actor(ctx), endpoints, fixtures, cases);
     long passed = results.stream().filter(DraftTests.Outcome::passed).count();
@@ -334,8 +336,8 @@ public final class ControlPlaneServer implements AutoCloseable {
     body.put("docs", "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
         bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "
             + s.path("description").asText()).toList()) + "\n");
-    if (!bundle.fixtures().isEmpty()) body.put("fixtures", bundle.fixtures().stream().map(DraftTests.Fixture::json).toList());
-    body.put("tests", bundle.tests().stream().map(DraftTests::json).toList());
+    if (!bundle.fixtures().isEmpty()) body.put("fixtures", bundle.fixtures().stream().map(Fixture::json).toList());
+    body.put("tests", bundle.tests().stream().map(TestCase::json).toList());
     body.put("testResults", created.results());
     body.put("versions", created.saved().stream().map(s -> versionBody(s.version(), s.created())).toList());
     created.release().ifPresent(release -> body.put("release", release(release)));

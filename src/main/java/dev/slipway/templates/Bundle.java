@@ -1,7 +1,8 @@
 package dev.slipway.templates;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slipway.deploy.DraftTests;
+import dev.slipway.spec.Fixture;
+import dev.slipway.spec.TestCase;
 import java.util.List;
 
 /**
@@ -16,8 +17,8 @@ import java.util.List;
  * @param tests       test cases of the generated endpoints, in the order they run
  * @param explanation what was generated and why, in prose
  */
-public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, List<DraftTests.Fixture> fixtures,
-    List<DraftTests.TestCase> tests, String explanation) {
+public record Bundle(String endpointUrl, List<ObjectNode> specs, String migration, String zod, List<Fixture> fixtures,
+    List<TestCase> tests, String explanation) {
   public Bundle {
     specs = List.copyOf(specs);
     fixtures = List.copyOf(fixtures);

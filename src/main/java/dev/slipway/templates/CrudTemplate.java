@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.common.Json;
-import dev.slipway.deploy.DraftTests;
 import dev.slipway.problem.Violation;
+import dev.slipway.spec.Fixture;
 import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.TestCase;
 import dev.slipway.templates.FieldType.Field;
 import dev.slipway.templates.FieldType.Kind;
 import dev.slipway.templates.FieldType.ListOf;
@@ -223,8 +224,8 @@ public final class CrudTemplate implements Template {
         delete(resource, base, layout, authOf(auth, permissions.get("delete"))));
     String migration = (columns.isPresent() ? "" : migration(config.get("table").asText(), all, layout, scoping, login))
         + scoping.map(scope -> scope.policy(layout.table())).orElse("");
-    List<DraftTests.Fixture> fixtures = parent.flatMap(Parent::table)
-        .map(table -> List.of(new DraftTests.Fixture("parent", "select id from " + quoted(table) + " order by id limit 1"))).orElse(List.of());
+    List<Fixture> fixtures = parent.flatMap(Parent::table)
+        .map(table -> List.of(new Fixture("parent", "select id from " + quoted(table) + " order by id limit 1"))).orElse(List.of());
     return new Bundle(base, specs, migration, FieldTypes.zod(fields), fixtures, tests(base, all, permissions, layout, scoping, filters, sorts),
         explanation(base, config, filters, sorts, columns.isEmpty())
             + scoping.map(scope -> " Rows belong to the " + scope.who() + " that created them (the "
@@ -395,7 +396,7 @@ public final class CrudTemplate implements Template {
    * The bundle's own tests: the happy path (create, get it back, list, change it, delete it,
    * miss it), validation failures, missing credentials and a role the operation does not admit.
    */
-  private static List<DraftTests.TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout,
+  private static List<TestCase> tests(String pattern, List<Field> fields, JsonNode permissions, Layout layout,
       Optional<Scoping> scoping, List<Filter> filters, List<Sort> sorts) {
     // nested: the cases work under one parent (a row of its table, when named); another parent must not see its rows
     String base = layout.parent().map(p -> pattern.replace(":" + p.param(), p.table().isPresent() ? "{{parent.id}}" : SAMPLE_PARENT))
@@ -410,7 +411,7 @@ public final class CrudTemplate implements Template {
     Field first = fields.getFirst();
     String created = "{{create succeeds.id}}";
     String missing = base + "/00000000-0000-4000-8000-000000000000";
-    var tests = new ArrayList<DraftTests.TestCase>();
+    var tests = new ArrayList<TestCase>();
     tests.add(test("create succeeds", "POST", base, Optional.of(sample), creator, 201, shape));
     tests.add(test("get finds the created row", "GET", base + "/" + created, Optional.empty(), reader, 200, shape));
     tests.add(test("list returns rows", "GET", base + "?limit=5", Optional.empty(), reader, 200, shape));
@@ -444,7 +445,7 @@ public final class CrudTemplate implements Template {
     tests.add(test("get of a missing id is 404", "GET", missing, Optional.empty(), reader, 404, List.of()));
     scoping.filter(scope -> scope.claim().equals("sub")).ifPresent(scope -> tests.add(test("another caller does not see the row", "GET",
         base + "/" + created, Optional.empty(), reader.map(r -> r + "#other"), 404, List.of())));
-    scoping.filter(scope -> !scope.claim().equals("sub")).ifPresent(scope -> tests.add(new DraftTests.TestCase(
+    scoping.filter(scope -> !scope.claim().equals("sub")).ifPresent(scope -> tests.add(new TestCase(
         "another tenant does not see the row", "GET", base + "/" + created, Optional.empty(), reader, Map.of(scope.claim(), "tenant-b"),
         404, List.of())));
     layout.parent().ifPresent(p -> tests.add(test("another parent does not see the row", "GET",
@@ -461,16 +462,16 @@ public final class CrudTemplate implements Template {
     tests.add(test("get after delete is 404", "GET", base + "/" + created, Optional.empty(), reader, 404, List.of()));
     // scoped by tenant: every caller but the other tenant's belongs to one
     scoping.filter(scope -> !scope.claim().equals("sub")).ifPresent(scope -> tests.replaceAll(c -> c.role().isEmpty() || !c.claims().isEmpty() ? c
-        : new DraftTests.TestCase(c.name(), c.method(), c.path(), c.body(), c.role(), Map.of(scope.claim(), "tenant-a"), c.status(), c.fields())));
+        : new TestCase(c.name(), c.method(), c.path(), c.body(), c.role(), Map.of(scope.claim(), "tenant-a"), c.status(), c.fields())));
     return tests;
   }
 
   private static final String SAMPLE_PARENT = "123e4567-e89b-42d3-a456-426614174001";
   private static final String OTHER_PARENT = "123e4567-e89b-42d3-a456-426614174002";
 
-  private static DraftTests.TestCase test(String name, String method, String path, Optional<? extends JsonNode> body,
+  private static TestCase test(String name, String method, String path, Optional<? extends JsonNode> body,
       Optional<String> role, int status, List<String> fields) {
-    return new DraftTests.TestCase(name, method, path, body.map(JsonNode.class::cast), role, Map.of(), status, fields);
+    return new TestCase(name, method, path, body.map(JsonNode.class::cast), role, Map.of(), status, fields);
   }
 
   /** A role the operation admits, for the tests' caller; empty when it is public. */

@@ -46,7 +46,7 @@ public final class GenerationBench {
     node.set("specs", Json.MAPPER.valueToTree(bundle.specs()));
     node.put("migration", bundle.migration());
     node.put("zod", bundle.zod());
-    node.set("tests", Json.MAPPER.valueToTree(bundle.tests().stream().map(dev.slipway.deploy.DraftTests::json).toList()));
+    node.set("tests", Json.MAPPER.valueToTree(bundle.tests().stream().map(dev.slipway.spec.TestCase::json).toList()));
     node.put("explanation", bundle.explanation());
     return Json.MAPPER.writeValueAsString(node);
   }

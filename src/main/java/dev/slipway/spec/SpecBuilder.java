@@ -1,0 +1,193 @@
+package dev.slipway.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.slipway.common.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds an endpoint spec from the spec's own records and writes it as the JSON a person would
+ * save, which {@link SpecCodec} reads back to the same records. Templates and generators build
+ * specs with it instead of assembling JSON by hand.
+ */
+public final class SpecBuilder {
+  private final String name;
+  private final String method;
+  private final String path;
+  private Auth auth = Auth.PUBLIC;
+  private Optional<String> description = Optional.empty();
+  private final Map<String, JsonNode> params = new LinkedHashMap<>();
+  private final Map<String, JsonNode> query = new LinkedHashMap<>();
+  private Optional<JsonNode> body = Optional.empty();
+  private final List<Step> steps = new ArrayList<>();
+  private JsonNode status = IntNode.valueOf(200);
+  private final Map<String, JsonNode> responseHeaders = new LinkedHashMap<>();
+  private Optional<JsonNode> responseBody = Optional.empty();
+
+  private SpecBuilder(String name, String method, String path) {
+    this.name = name;
+    this.method = method;
+    this.path = path;
+  }
+
+  public static SpecBuilder endpoint(String name, String method, String path) {
+    return new SpecBuilder(name, method, path);
+  }
+
+  public SpecBuilder description(String text) {
+    description = Optional.of(text);
+    return this;
+  }
+
+  public SpecBuilder auth(Auth auth) {
+    this.auth = auth;
+    return this;
+  }
+
+  /** A path parameter and its JSON Schema. */
+  public SpecBuilder param(String parameter, JsonNode schema) {
+    params.put(parameter, schema);
+    return this;
+  }
+
+  /** A query parameter and its JSON Schema. */
+  public SpecBuilder query(String parameter, JsonNode schema) {
+    query.put(parameter, schema);
+    return this;
+  }
+
+  /** The JSON Schema of the request body. */
+  public SpecBuilder body(JsonNode schema) {
+    body = Optional.of(schema);
+    return this;
+  }
+
+  public SpecBuilder step(Step step) {
+    steps.add(step);
+    return this;
+  }
+
+  /** The response's status; 200 unless set. */
+  public SpecBuilder status(int code) {
+    status = IntNode.valueOf(code);
+    return this;
+  }
+
+  /** A response header, a literal or a {@code ${...}} expression. */
+  public SpecBuilder responseHeader(String header, String value) {
+    responseHeaders.put(header, TextNode.valueOf(value));
+    return this;
+  }
+
+  /** The response body, a literal or a {@code ${...}} expression. */
+  public SpecBuilder responseBody(String value) {
+    responseBody = Optional.of(TextNode.valueOf(value));
+    return this;
+  }
+
+  public EndpointSpec build() {
+    var input = params.isEmpty() && query.isEmpty() && body.isEmpty() ? EndpointSpec.Input.NONE
+        : new EndpointSpec.Input(ordered(params), ordered(query), Map.of(), body);
+    return new EndpointSpec(name, method, path, auth, Optional.empty(), List.of(), EndpointSpec.DEFAULT_STATEMENT_TIMEOUT,
+        description, input, List.copyOf(steps), new EndpointSpec.Response(status, ordered(responseHeaders), responseBody));
+  }
+
+  /** The built spec as JSON, ready to save. */
+  public ObjectNode json() {
+    return json(build());
+  }
+
+  private static <V> Map<String, V> ordered(Map<String, V> map) {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  /** Any spec as JSON: the form {@link SpecCodec} reads back to equal records. */
+  public static ObjectNode json(EndpointSpec endpoint) {
+    ObjectNode spec = Json.MAPPER.createObjectNode().put("name", endpoint.name()).put("method", endpoint.method())
+        .put("path", endpoint.path());
+    endpoint.description().ifPresent(text -> spec.put("description", text));
+    spec.set("auth", authJson(endpoint.auth()));
+    endpoint.cors().ifPresent(cors -> spec.set("cors", Json.MAPPER.valueToTree(cors)));
+    endpoint.rateLimits().forEach(limit -> spec.withArray("rateLimit").addObject()
+        .put("per", limit.per() == RateLimit.Per.CALLER ? "caller" : "endpoint").put("limit", limit.limit())
+        .put("window", limit.window().toSeconds() + "s").put("burst", limit.burst()));
+    if (!endpoint.statementTimeout().equals(EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
+      spec.put("statementTimeout", endpoint.statementTimeout().toMillis() + "ms");
+    }
+    EndpointSpec.Input input = endpoint.input();
+    if (!input.equals(EndpointSpec.Input.NONE)) {
+      ObjectNode node = spec.putObject("input");
+      if (!input.params().isEmpty()) node.set("params", object(input.params()));
+      if (!input.query().isEmpty()) node.set("query", object(input.query()));
+      if (!input.headers().isEmpty()) node.set("headers", object(input.headers()));
+      input.body().ifPresent(schema -> node.set("body", schema));
+    }
+    endpoint.steps().forEach(step -> spec.withArray("steps").add(stepJson(step)));
+    spec.set("response", response(endpoint.response()));
+    return spec;
+  }
+
+  /** A bare mode when that says it all ({@code "apiKey"}), else an object. */
+  private static JsonNode authJson(Auth auth) {
+    String mode = switch (auth.mode()) {
+      case PUBLIC -> "public";
+      case API_KEY -> "apiKey";
+      case JWT -> "jwt";
+    };
+    if (auth.roles().isEmpty() && auth.rolesClaim().equals("role") && auth.jwt().isEmpty()) return TextNode.valueOf(mode);
+    ObjectNode node = Json.MAPPER.createObjectNode().put("mode", mode);
+    auth.roles().forEach(node.putArray("roles")::add);
+    if (!auth.rolesClaim().equals("role")) node.put("rolesClaim", auth.rolesClaim());
+    auth.jwt().ifPresent(jwt -> {
+      ObjectNode settings = node.putObject("jwt");
+      jwt.secretName().ifPresent(secret -> settings.put("secret", "${secrets." + secret + "}"));
+      jwt.jwksUrl().ifPresent(url -> settings.put("jwksUrl", url));
+      if (!jwt.keys().isEmpty()) jwt.keys().forEach(settings.putArray("keys")::add);
+      jwt.issuer().ifPresent(issuer -> settings.put("issuer", issuer));
+      jwt.audience().ifPresent(audience -> settings.put("audience", audience));
+      if (jwt.clockSkewSeconds() != 30) settings.put("clockSkewSeconds", jwt.clockSkewSeconds());
+    });
+    return node;
+  }
+
+  private static ObjectNode stepJson(Step step) {
+    ObjectNode node = Json.MAPPER.createObjectNode().put("id", step.id());
+    step.when().ifPresent(when -> node.put("when", when));
+    switch (step) {
+      case Step.ValidateStep validate -> {
+        node.set("validate", validate.value());
+        node.set("schema", validate.schema());
+      }
+      case Step.SqlStep sql -> {
+        node.put("sql", sql.sql());
+        if (!sql.params().isEmpty()) node.set("params", object(sql.params()));
+        node.put("expect", sql.expect().name().toLowerCase());
+      }
+      case Step.ScriptStep script -> node.put("script", script.code()).put("language", script.language().name().toLowerCase());
+      case Step.RespondStep respond -> node.set("respond", response(respond.response()));
+    }
+    return node;
+  }
+
+  private static ObjectNode response(EndpointSpec.Response response) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.set("status", response.status());
+    if (!response.headers().isEmpty()) node.set("headers", object(response.headers()));
+    response.body().ifPresent(body -> node.set("body", body));
+    return node;
+  }
+
+  private static ObjectNode object(Map<String, JsonNode> fields) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    fields.forEach(node::set);
+    return node;
+  }
+}
