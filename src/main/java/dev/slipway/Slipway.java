@@ -42,7 +42,7 @@ import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
-import dev.slipway.templates.CrudTemplate;
+import dev.slipway.templates.crud.CrudTemplate;
 import dev.slipway.templates.TemplateService;
 import java.time.Clock;
 import java.time.Duration;

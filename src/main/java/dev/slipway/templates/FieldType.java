@@ -7,6 +7,11 @@ import java.util.Optional;
 /** The type of one field in the validation mini-language, after parsing. */
 public sealed interface FieldType {
 
+  /** Whether the field is one value (a scalar or an enum), which lists can filter and sort by. */
+  default boolean plain() {
+    return this instanceof Scalar || this instanceof OneOf;
+  }
+
   /** The scalar kinds, with the JSON Schema type and format each becomes. */
   enum Kind {
     STRING("string", null, true),
@@ -33,6 +38,11 @@ public sealed interface FieldType {
     /** The word the mini-language uses. */
     public String word() {
       return name().toLowerCase();
+    }
+
+    /** Whether bounds are lengths (strings) rather than values (numbers). */
+    public boolean measuresLength() {
+      return lengthBounds;
     }
 
     boolean bounded() {

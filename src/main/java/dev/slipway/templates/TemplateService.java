@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ public final class TemplateService {
 
   private static final Logger LOG = LoggerFactory.getLogger(TemplateService.class);
 
+  private final AtomicBoolean warmedUp = new AtomicBoolean();
   private final Map<String, Template> templates = new LinkedHashMap<>();
   private final Map<String, CompiledSchema> schemas = new LinkedHashMap<>();
   private final PlatformTransactions platform;
@@ -62,13 +64,12 @@ public final class TemplateService {
     this.versions = versions;
     this.deployer = deployer;
     this.audit = audit;
-    NamedThreads.startVirtual("template-warm-up", this::warmUp);
   }
 
   /**
    * Generates each template's example once (nothing saved), so the classes and code a generation
-   * runs are loaded and compiled before the first call asks: a cold first generation takes about
-   * 100 ms longer than a warm one.
+   * runs (jOOQ's among them) are loaded and compiled before the first generation asks. It runs when
+   * the catalogue is first read, not at start-up: a server that never generates does not load them.
    */
   private void warmUp() {
     for (Template template : templates.values()) {
@@ -80,7 +81,9 @@ public final class TemplateService {
     }
   }
 
+  /** The catalogue; its first read warms the generators in the background. */
   public List<Template> templates() {
+    if (warmedUp.compareAndSet(false, true)) NamedThreads.startVirtual("template-warm-up", this::warmUp);
     return List.copyOf(templates.values());
   }
 

@@ -2,6 +2,7 @@ package dev.slipway.templates;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.common.Json;
+import dev.slipway.templates.crud.CrudTemplate;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -40,7 +41,7 @@ public final class GenerationBench {
   }
 
   /** The whole bundle as bytes, as a client would compare it. */
-  static String bytes(Bundle bundle) throws Exception {
+  public static String bytes(Bundle bundle) throws Exception {
     var node = Json.MAPPER.createObjectNode();
     node.put("endpointUrl", bundle.endpointUrl());
     node.set("specs", Json.MAPPER.valueToTree(bundle.specs()));

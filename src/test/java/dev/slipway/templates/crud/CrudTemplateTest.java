@@ -1,7 +1,9 @@
-package dev.slipway.templates;
+package dev.slipway.templates.crud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.templates.Bundle;
+import dev.slipway.templates.GenerationBench;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
