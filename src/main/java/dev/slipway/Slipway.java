@@ -5,9 +5,19 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
+import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
+import dev.slipway.http.EndpointRoutes;
+import dev.slipway.http.KeyRoutes;
+import dev.slipway.http.MemberRoutes;
+import dev.slipway.http.OrgRoutes;
 import dev.slipway.http.PortInUseException;
+import dev.slipway.http.ReleaseRoutes;
+import dev.slipway.http.SecretRoutes;
+import dev.slipway.http.SessionRoutes;
+import dev.slipway.http.StatusRoutes;
+import dev.slipway.http.TemplateRoutes;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.LocalRateLimiter;
 import dev.slipway.ops.RateLimiter;
@@ -21,11 +31,14 @@ import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.SandboxLimits;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.sandbox.WorkerPool;
+import dev.slipway.security.ApiKeys;
 import dev.slipway.security.Authenticator;
 import dev.slipway.security.Bootstrap;
 import dev.slipway.security.ConsumerKeys;
 import dev.slipway.security.EgressRules;
 import dev.slipway.security.MasterKey;
+import dev.slipway.security.Members;
+import dev.slipway.security.Orgs;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
@@ -185,11 +198,19 @@ public final class Slipway implements AutoCloseable {
 
       var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), config.poolSize(),
           live, calls).start());
+      var templates = new TemplateService(List.of(new CrudTemplate()), platform, database.orgs(), codec, versions, deployer, drafts, audit);
       var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Services(platform, authenticator, signIn, identities, credentials, audit, secrets, consumerKeys,
-              egressRules, limiter, config.platformRateLimit(), versions, deployer, endpoints, releases, live, calls, console,
-              new TemplateService(List.of(new CrudTemplate()), platform, database.orgs(), codec, versions, deployer, drafts, audit), drafts,
-              database.orgs(), database.embedded(), VERSION, started)).start());
+          new ControlPlaneServer.Gate(platform, authenticator, audit, limiter, config.platformRateLimit()), List.of(
+              new StatusRoutes(live, console, database.orgs(), database.embedded(), VERSION, started),
+              new ConsoleRoutes(console, secrets, platform, audit, calls),
+              new TemplateRoutes(templates, drafts, live),
+              new EndpointRoutes(versions, endpoints, platform, live, secrets),
+              new ReleaseRoutes(deployer, releases, platform, live),
+              new SessionRoutes(signIn, authenticator),
+              new KeyRoutes(new ApiKeys(platform, credentials, audit), consumerKeys),
+              new MemberRoutes(new Members(platform, identities, credentials, audit)),
+              new OrgRoutes(new Orgs(platform, identities, audit), database.orgs(), egressRules),
+              new SecretRoutes(secrets))).start());
       LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
           VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);

@@ -1,5 +1,8 @@
 package dev.slipway.security;
 
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -29,5 +32,11 @@ public enum Role {
       if (role.id().equals(id)) return Optional.of(role);
     }
     return Optional.empty();
+  }
+
+  /** The role named {@code id}; a 422 at {@code pointer} when there is none. */
+  public static Role named(String id, String pointer) {
+    return parse(id).orElseThrow(() -> ProblemException.unprocessable("invalid_request",
+        "'" + id + "' is not a role; use owner, admin, member or viewer.", List.of(new Violation(pointer, "unknown role"))));
   }
 }
