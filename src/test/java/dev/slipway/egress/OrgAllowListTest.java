@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpServer;
 import dev.slipway.common.Json;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway.Reply;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * through a real Slipway: one org opts a loopback server in with a CIDR entry, the default org has
  * no list, and a third lists a host name only.
  */
+@ServerTest
 class OrgAllowListTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -32,8 +34,6 @@ class OrgAllowListTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     loopback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     loopback.createContext("/hello", exchange -> {
       hits.incrementAndGet();
@@ -56,8 +56,6 @@ class OrgAllowListTest {
   @AfterAll
   static void stop() {
     loopback.stop(0);
-    slipway.close();
-    database.close();
   }
 
   private static String local() {

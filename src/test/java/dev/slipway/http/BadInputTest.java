@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
@@ -9,7 +10,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  * Every class of client error gets its status and a problem+json body; hostile values get a 4xx
  * (or a clean answer), never a 5xx, and write nothing.
  */
+// a statement limit low enough that a loop reaches it within the timeout even before the worker's JIT compiles it
+@ServerTest(settings = {"SLIPWAY_MAX_BODY_BYTES=65536", "SLIPWAY_SCRIPT_TIMEOUT_MS=500", "SLIPWAY_SCRIPT_STATEMENT_LIMIT=200000"})
 class BadInputTest {
   private static final String ORG = "11111111-1111-4111-8111-111111111111";
   private static final List<String> HOSTILE = List.of(
@@ -35,10 +37,6 @@ class BadInputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_MAX_BODY_BYTES", "65536", "SLIPWAY_SCRIPT_TIMEOUT_MS", "500",
-        // low enough that a loop reaches it within the timeout even before the worker's JIT compiles it
-        "SLIPWAY_SCRIPT_STATEMENT_LIMIT", "200000"));
     slipway.save("""
         name: get-project
         method: GET
@@ -102,12 +100,6 @@ class BadInputTest {
             script: "throw new Error('secret internal detail at /srv/app.js')"
         """);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   private static String quote(String value) {

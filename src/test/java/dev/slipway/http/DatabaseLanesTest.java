@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import java.io.BufferedReader;
@@ -11,10 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,16 +22,15 @@ import org.junit.jupiter.api.Test;
  * client that sends its body slowly must not hold a lane while it does, or a few such clients
  * would shut every database endpoint.
  */
+@ServerTest(settings = "SLIPWAY_DB_POOL_SIZE=" + DatabaseLanesTest.POOL)
 class DatabaseLanesTest {
-  private static final int POOL = 2;
+  static final int POOL = 2;
 
   private static TestDatabase database;
   private static TestSlipway slipway;
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_DB_POOL_SIZE", String.valueOf(POOL)));
     slipway.save("""
         name: greet
         method: POST
@@ -61,12 +59,6 @@ class DatabaseLanesTest {
           body: "${steps.one.row}"
         """);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.slipway.security.EgressRules;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.PlatformTransactions;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
@@ -17,12 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** {@code GET/PUT /api/org/egress} over real HTTP, and the allow-list reaching another instance's cache. */
+@ServerTest
 class EgressRoutesTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -30,15 +31,7 @@ class EgressRoutesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     admin = slipway.addMember("admin@alpha.test", "admin").accessToken();
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   private static Reply put(String json) {

@@ -2,33 +2,25 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The seed routes: health, execute, the spec's schema, the call log. */
+// the clock, not the statement count, must stop the loop of the timeout test
+@ServerTest(settings = {"SLIPWAY_SCRIPT_TIMEOUT_MS=300", "SLIPWAY_SCRIPT_STATEMENT_LIMIT=1000000000000"})
 class ExecuteAndHealthTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_SCRIPT_TIMEOUT_MS", "300",
-        // the clock, not the statement count, must stop the loop below
-        "SLIPWAY_SCRIPT_STATEMENT_LIMIT", "1000000000000"));
     // a worker still starting takes a core of two: a run beside it could miss the 300 ms timeout
     slipway.awaitSandboxWorkers();
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.slipway.common.Json;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * answer carries the attack's own error code, the server stays healthy, the same endpoint then
  * serves a normal request, and nothing the attack did is visible to that request.
  */
+// time, not the statement count, must stop the loops here
+@ServerTest(settings = {"SLIPWAY_SCRIPT_TIMEOUT_MS=3000", "SLIPWAY_SCRIPT_STATEMENT_LIMIT=1000000000000"})
 class HostileScriptsTest {
 
   private static TestDatabase database;
@@ -112,10 +115,6 @@ class HostileScriptsTest {
       exchange.close();
     });
     bait.start();
-    database = new TestDatabase();
-    // time, not the statement count, must stop the loops here
-    slipway = TestSlipway.start(database.url(), null, Map.of(
-        "SLIPWAY_SCRIPT_TIMEOUT_MS", "3000", "SLIPWAY_SCRIPT_STATEMENT_LIMIT", "1000000000000"));
     List<Attack> attacks = corpus().toList();
     for (int i = 0; i < attacks.size(); i++) {
       // the attack when ?attack=1, else a normal request that looks for leftovers of earlier attacks
@@ -147,8 +146,6 @@ class HostileScriptsTest {
 
   @AfterAll
   static void stop() {
-    if (slipway != null) slipway.close();
-    if (database != null) database.close();
     if (bait != null) bait.stop(0);
   }
 

@@ -2,10 +2,10 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * number is a 400 naming its field, an integer beyond 64 bits reaches a {@code numeric} column
  * exactly. Both through the direct schema check and through the general validator.
  */
+@ServerTest
 class LargeNumbersTest {
   private static final String FORTY_ONE_DIGITS = "12345678901234567890123456789012345678901";
 
@@ -22,8 +23,6 @@ class LargeNumbersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     database.execute("create table app.amounts (id serial primary key, exact numeric, approx double precision, whole bigint)");
     database.execute("grant select, insert on app.amounts to " + slipway.orgLogin());
     database.execute("grant usage on sequence app.amounts_id_seq to " + slipway.orgLogin());
@@ -54,12 +53,6 @@ class LargeNumbersTest {
           """.formatted(kind, extra));
     }
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   private static Reply post(String kind, String body) {

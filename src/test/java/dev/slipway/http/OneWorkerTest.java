@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import java.io.BufferedReader;
@@ -17,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * answers each script's call and reads that connection's next request itself; a run started there
  * must never wait for room in the pipeline that only this thread can empty.
  */
+// one worker; a run that waited for room would fail after the timeout with 503 sandbox_busy
+@ServerTest(settings = {"SLIPWAY_SANDBOX_WORKERS=1", "SLIPWAY_SCRIPT_TIMEOUT_MS=3000"})
 class OneWorkerTest {
   private static final int CLIENTS = 96;
   private static final int CALLS_EACH = 40;
@@ -35,10 +37,6 @@ class OneWorkerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_SANDBOX_WORKERS", "1",
-        // a run that waited for room would fail after this with 503 sandbox_busy
-        "SLIPWAY_SCRIPT_TIMEOUT_MS", "3000"));
     slipway.save("""
         name: sum
         method: POST
@@ -55,12 +53,6 @@ class OneWorkerTest {
           body: "${steps.sum}"
         """);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

@@ -3,11 +3,11 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * are not the endpoint's: user code must see neither, and sees {@code X-Slipway-Authorization} as
  * its caller's {@code Authorization}.
  */
+@ServerTest
 class PreviewCredentialsTest {
   private static final String PREVIEW = "/api/endpoints/echo-headers/preview/echo-headers";
   private static TestDatabase database;
@@ -25,8 +26,6 @@ class PreviewCredentialsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     memberToken = slipway.addMember("member@alpha.test", "member").accessToken();
     String setCookie = slipway.controlAs(null, "POST", "/api/auth/login",
         "{\"email\":\"member@alpha.test\",\"password\":\"" + TestSlipway.PASSWORD + "\"}").header("Set-Cookie");
@@ -45,12 +44,6 @@ class PreviewCredentialsTest {
         response:
           body: { script: "${steps.seen}", template: "${input.headers}" }
         """);
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

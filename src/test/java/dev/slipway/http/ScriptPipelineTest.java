@@ -3,6 +3,7 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.problem.Problems;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * script and the rest goes on elsewhere, yet every step works in the one transaction of the
  * request, committed only when all of it succeeds.
  */
+@ServerTest
 class ScriptPipelineTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -52,16 +53,8 @@ class ScriptPipelineTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     slipway.save(ENDPOINT);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   private static Reply call(String actor, boolean fail) {

@@ -3,17 +3,17 @@ package dev.slipway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Templates over real HTTP: the catalogue, config errors, and the founding brief's CRUD example end to end. */
+@ServerTest
 class TemplatesTest {
 
   private static TestDatabase database;
@@ -27,18 +27,6 @@ class TemplatesTest {
                            "update": ["owner"], "delete": ["owner"] },
           "validation": { "name": "string", "description": "string?",
                           "status": "enum('active','archived')" } } }""";
-
-  @BeforeAll
-  static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
-  }
 
   private static Reply post(String path, String json) {
     return slipway.control("POST", path, json, "application/json");

@@ -2,22 +2,21 @@ package dev.slipway.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** How a request becomes {@code input}: coercion, defaults, required fields, headers, expressions. */
+@ServerTest
 class InputBindingTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     slipway.save("""
         name: echo
         method: POST
@@ -62,12 +61,6 @@ class InputBindingTest {
         response: { body: "${steps.stats}" }
         """);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   private TestSlipway.Reply post(String path, Map<String, String> headers, String body) {

@@ -2,21 +2,20 @@ package dev.slipway.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Each endpoint's SQL runs under its own statement timeout: its spec's, or 5 s. */
+@ServerTest
 class StatementTimeoutTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     slipway.save("""
         name: impatient
         method: GET
@@ -48,12 +47,6 @@ class StatementTimeoutTest {
         response: { body: "${steps.timeout.row}" }
         """);
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

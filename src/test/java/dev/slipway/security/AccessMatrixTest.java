@@ -3,6 +3,7 @@ package dev.slipway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * derived from {@link Role}, {@link Action} or {@link Access}), and tries every route that names a
  * resource with another org's ids, checking that nothing of the first org changed.
  */
+@ServerTest
 class AccessMatrixTest {
   private static final List<String> ROLES = List.of("viewer", "member", "admin", "owner");
 
@@ -100,8 +101,6 @@ class AccessMatrixTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     for (String role : ROLES) {
       TestSlipway.Member member = slipway.addMember(role + "@alpha.test", role);
       if (role.equals("viewer")) viewerId = member.userId();
@@ -134,12 +133,6 @@ class AccessMatrixTest {
     keyToken = key.json().path("token").asText();
     consumerKeyToken = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"app\"}", "application/json").json().path("token").asText();
     consumerKeyId = slipway.control("GET", "/api/consumer-keys").json().get(0).path("id").asLong();
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

@@ -18,6 +18,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
 import dev.slipway.testing.TestSlipway;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Endpoint auth on the data plane: consumer keys, JWTs (HS256, RS256, ES256, JWKS), roles, RLS, CORS. */
+@ServerTest
 class EndpointAuthTest {
   private static final String HS_SECRET = "an-hs256-secret-that-is-long-enough-0123456789";
   private static TestDatabase database;
@@ -45,7 +47,6 @@ class EndpointAuthTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
     database.execute("""
         create table app.notes (owner text not null, body text not null);
         insert into app.notes values ('alice', 'alice 1'), ('alice', 'alice 2'), ('bob', 'bob 1');
@@ -53,7 +54,6 @@ class EndpointAuthTest {
         create policy own_notes on app.notes
           using (owner = current_setting('request.jwt.claims', true)::json ->> 'sub');
         """);
-    slipway = TestSlipway.start(database);
     // what endpoints may touch is the user's to grant, to the org's login
     database.execute("grant usage on schema app to " + slipway.orgLogin() + "; grant select on app.notes to " + slipway.orgLogin());
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
@@ -128,8 +128,6 @@ class EndpointAuthTest {
   @AfterAll
   static void stop() {
     jwks.stop(0);
-    slipway.close();
-    database.close();
   }
 
   private static Reply call(String path, Map<String, String> headers) {

@@ -3,10 +3,10 @@ package dev.slipway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.common.Json;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * {@code /api/execute} may read the org's secrets (admins may), but what it answers shows
  * {@code [secret:NAME]} where a value would be: in the result, the logs and a failure's detail.
  */
+@ServerTest
 class ExecuteRedactionTest {
   private static final String VALUE = "exec_PLANTED_secret_5e2b91";
   private static TestDatabase database;
@@ -21,15 +22,7 @@ class ExecuteRedactionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     slipway.control("PUT", "/api/secrets/WEBHOOK", "{\"value\":\"" + VALUE + "\"}", "application/json");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

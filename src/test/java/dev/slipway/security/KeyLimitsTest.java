@@ -3,10 +3,10 @@ package dev.slipway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * role in the org, and what the key that minted it may do. Checked twice: when a member's role
  * changes (the stored keys change with it) and on every call (the key is capped as it is used).
  */
+@ServerTest
 class KeyLimitsTest {
   private static final String PASSWORD = "correct horse battery";
   private static final String SECRET = "the original secret value";
@@ -23,8 +24,6 @@ class KeyLimitsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     assertThat(slipway.control("PUT", "/api/secrets/PAYMENTS", "{\"value\":\"" + SECRET + "\"}", "application/json").status())
         .isEqualTo(201);
     // reads the secret on the data plane with SQL alone, to see it unchanged without the sandbox
@@ -40,12 +39,6 @@ class KeyLimitsTest {
         response: { body: "${steps.s.row}" }
         """.formatted(SECRET));
     slipway.deploy("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

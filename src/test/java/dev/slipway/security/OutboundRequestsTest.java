@@ -13,6 +13,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * record every request they get: loopback is refused by default, so a server must see nothing
  * unless a test opts its address in with a CIDR entry. No test here needs endpoint SQL.
  */
+@ServerTest
 class OutboundRequestsTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -48,8 +50,6 @@ class OutboundRequestsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     key = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     String jwks = new JWKSet(key.toPublicJWK()).toString();
     second = HttpServer.create(new InetSocketAddress("127.0.0.2", 0), 0);

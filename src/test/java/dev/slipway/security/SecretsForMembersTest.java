@@ -2,11 +2,11 @@ package dev.slipway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * {@code secrets} scope) runs may name secrets but not read them, and reading one answers the
  * whole request 403 {@code secret_access_denied}. Admins' runs and the data plane read them.
  */
+@ServerTest
 class SecretsForMembersTest {
   private static final String PASSWORD = "correct horse battery";
   private static final String VALUE = "sk_live_MEMBERS_NEVER_SEE_7c1d";
@@ -25,8 +26,6 @@ class SecretsForMembersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
     slipway.control("PUT", "/api/secrets/PAYMENTS", "{\"value\":\"" + VALUE + "\"}", "application/json");
     slipway.control("PUT", "/api/secrets/JWT_KEY", "{\"value\":\"" + JWT_KEY + "\"}", "application/json");
     Reply added = slipway.control("POST", "/api/members",
@@ -91,12 +90,6 @@ class SecretsForMembersTest {
         path: /no-secret
         response: { body: "${'hello ' + input.query.name + ' of ' + string(size(secrets))}" }
         """);
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
@@ -23,27 +24,14 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The three ways into the control plane (session cookie, JWT pair, API key) and their attacks. */
+@ServerTest
 class SignInTest {
   private static final String PASSWORD = "correct horse battery";
   private static TestDatabase database;
   private static TestSlipway slipway;
-
-  @BeforeAll
-  static void start() throws Exception {
-    database = new TestDatabase();
-    slipway = TestSlipway.start(database);
-  }
-
-  @AfterAll
-  static void stop() {
-    slipway.close();
-    database.close();
-  }
 
   private static void addUser(String email, String role) {
     Reply added = slipway.control("POST", "/api/members",

@@ -23,8 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A real Slipway on random ports for a test, with an HTTP client for both planes. Tests start one
- * through this class and then only send requests and assert.
+ * A real Slipway on random ports for a test, with an HTTP client for both planes. A test class
+ * marked {@link ServerTest} gets one on a fresh database before its tests and then only sends
+ * requests and asserts; tests that need an unusual start (a database without privileges, a second
+ * instance) call {@link #start} themselves.
  */
 public final class TestSlipway implements AutoCloseable {
   public static final String TOKEN = "test-admin-token-0123456789";
