@@ -10,16 +10,19 @@ import java.util.regex.Pattern;
  * package with a floor is below it. {@code java MutationScores.java REPORT package=percent...}
  */
 public class MutationScores {
-  private static final Pattern MUTATION = Pattern.compile(
-      "<mutation [^>]*status='([A-Z_]+)'[^>]*>.*?<mutatedClass>([^<]+)</mutatedClass>", Pattern.DOTALL);
+  private static final Pattern MUTATION =
+      Pattern.compile(
+          "<mutation [^>]*status='([A-Z_]+)'[^>]*>.*?<mutatedClass>([^<]+)</mutatedClass>",
+          Pattern.DOTALL);
 
   public static void main(String[] args) throws Exception {
     String report = Files.readString(Path.of(args[0]));
-    Map<String, int[]> byPackage = new TreeMap<>();  // package -> {killed, all}
+    Map<String, int[]> byPackage = new TreeMap<>(); // package -> {killed, all}
     Matcher mutation = MUTATION.matcher(report);
     while (mutation.find()) {
       String type = mutation.group(2);
-      int[] counts = byPackage.computeIfAbsent(type.substring(0, type.lastIndexOf('.')), p -> new int[2]);
+      int[] counts =
+          byPackage.computeIfAbsent(type.substring(0, type.lastIndexOf('.')), p -> new int[2]);
       // a mutant no test covers survives as surely as one the tests run and miss
       if (mutation.group(1).equals("KILLED") || mutation.group(1).equals("TIMED_OUT")) counts[0]++;
       counts[1]++;
@@ -35,9 +38,13 @@ public class MutationScores {
       int[] counts = entry.getValue();
       int score = counts[0] * 100 / counts[1];
       Integer floor = floors.get(entry.getKey());
-      String verdict = floor == null ? "" : score >= floor ? "  (floor " + floor + "%)" : "  BELOW THE FLOOR OF " + floor + "%";
+      String verdict =
+          floor == null
+              ? ""
+              : score >= floor ? "  (floor " + floor + "%)" : "  BELOW THE FLOOR OF " + floor + "%";
       below |= floor != null && score < floor;
-      System.out.printf("  %-24s %3d%%  %4d of %4d%s%n", entry.getKey(), score, counts[0], counts[1], verdict);
+      System.out.printf(
+          "  %-24s %3d%%  %4d of %4d%s%n", entry.getKey(), score, counts[0], counts[1], verdict);
     }
     for (String missing : floors.keySet()) {
       if (!byPackage.containsKey(missing)) {

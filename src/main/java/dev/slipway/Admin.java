@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code slipway admin ...}: one-off operations on the database, without the servers.
- * {@code create-user --email E --password P [--org SLUG]} makes an owner (of the default org, or
- * of the named one, created when missing). Takes the same database settings as {@code serve}.
+ * {@code slipway admin ...}: one-off operations on the database, without the servers. {@code
+ * create-user --email E --password P [--org SLUG]} makes an owner (of the default org, or of the
+ * named one, created when missing). Takes the same database settings as {@code serve}.
  */
 final class Admin {
   private Admin() {}
@@ -33,7 +33,10 @@ final class Admin {
       if (lines.size() < 4) return Optional.empty();
       long process = Long.parseLong(lines.get(0).strip());
       if (ProcessHandle.of(process).map(ProcessHandle::isAlive).orElse(false)) {
-        return Optional.of("postgres://postgres@127.0.0.1:" + Integer.parseInt(lines.get(3).strip()) + "/postgres");
+        return Optional.of(
+            "postgres://postgres@127.0.0.1:"
+                + Integer.parseInt(lines.get(3).strip())
+                + "/postgres");
       }
     } catch (IOException | NumberFormatException e) {
       // no server running here: the command starts the embedded one itself
@@ -49,14 +52,16 @@ final class Admin {
 
   static int run(List<String> arguments) {
     if (arguments.isEmpty() || !arguments.getFirst().equals("create-user")) {
-      System.err.println("usage: slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
+      System.err.println(
+          "usage: slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
       return 2;
     }
     Map<String, String> own = new HashMap<>();
     List<String> rest = new ArrayList<>();
     for (int i = 1; i < arguments.size(); i++) {
       String flag = arguments.get(i);
-      if ((flag.equals("--email") || flag.equals("--password") || flag.equals("--org")) && i + 1 < arguments.size()) {
+      if ((flag.equals("--email") || flag.equals("--password") || flag.equals("--org"))
+          && i + 1 < arguments.size()) {
         own.put(flag.substring(2), arguments.get(++i));
       } else {
         rest.add(flag);
@@ -68,11 +73,17 @@ final class Admin {
     }
     try {
       SlipwayConfig config = SlipwayConfig.load(rest, System.getenv());
-      Optional<String> running = config.databaseUrl().isPresent() ? Optional.empty() : runningEmbedded(config.dataDir());
+      Optional<String> running =
+          config.databaseUrl().isPresent() ? Optional.empty() : runningEmbedded(config.dataDir());
       if (running.isPresent()) config = SlipwayConfig.load(rest, withDatabase(running.get()));
       try (Database database = Database.open(config.database(), Bootstrap.DEFAULT_ORG)) {
-        System.out.println(Bootstrap.createUser(new PlatformTransactions(database.platformDataSource()), new IdentityStore(),
-            own.get("email"), own.get("password"), Optional.ofNullable(own.get("org"))));
+        System.out.println(
+            Bootstrap.createUser(
+                new PlatformTransactions(database.platformDataSource()),
+                new IdentityStore(),
+                own.get("email"),
+                own.get("password"),
+                Optional.ofNullable(own.get("org"))));
         return 0;
       }
     } catch (SlipwayConfig.InvalidConfigException | IllegalArgumentException e) {

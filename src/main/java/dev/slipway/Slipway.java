@@ -55,8 +55,8 @@ import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
-import dev.slipway.templates.crud.CrudTemplate;
 import dev.slipway.templates.TemplateService;
+import dev.slipway.templates.crud.CrudTemplate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,7 +80,8 @@ public final class Slipway implements AutoCloseable {
   private final DataPlaneServer dataPlane;
   private final ControlPlaneServer controlPlane;
 
-  private Slipway(Deque<AutoCloseable> closeables, DataPlaneServer dataPlane, ControlPlaneServer controlPlane) {
+  private Slipway(
+      Deque<AutoCloseable> closeables, DataPlaneServer dataPlane, ControlPlaneServer controlPlane) {
     this.closeables = closeables;
     this.dataPlane = dataPlane;
     this.controlPlane = controlPlane;
@@ -88,8 +89,14 @@ public final class Slipway implements AutoCloseable {
 
   public static void main(String[] args) {
     List<String> arguments = Arrays.asList(args);
-    String command = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? "serve" : arguments.getFirst();
-    List<String> flags = arguments.isEmpty() || arguments.getFirst().startsWith("--") ? arguments : arguments.subList(1, arguments.size());
+    String command =
+        arguments.isEmpty() || arguments.getFirst().startsWith("--")
+            ? "serve"
+            : arguments.getFirst();
+    List<String> flags =
+        arguments.isEmpty() || arguments.getFirst().startsWith("--")
+            ? arguments
+            : arguments.subList(1, arguments.size());
     if (command.equals("admin")) {
       System.exit(Admin.run(flags));
       return;
@@ -104,9 +111,12 @@ public final class Slipway implements AutoCloseable {
       return;
     }
     if (!command.equals("serve")) {
-      System.err.println("usage: slipway serve [--port 8080] [--control-port 8081] [--data-dir ./data] [--database-url URL] ...");
-      System.err.println("       slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
-      System.err.println("       slipway train   (a short run on a temporary data directory that bin/slipway records start-up caches from)");
+      System.err.println(
+          "usage: slipway serve [--port 8080] [--control-port 8081] [--data-dir ./data] [--database-url URL] ...");
+      System.err.println(
+          "       slipway admin create-user --email EMAIL --password PASSWORD [--org SLUG]");
+      System.err.println(
+          "       slipway train   (a short run on a temporary data directory that bin/slipway records start-up caches from)");
       System.exit(2);
     }
     SlipwayConfig config;
@@ -125,7 +135,12 @@ public final class Slipway implements AutoCloseable {
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
     } catch (PortInUseException e) {
       String setting = e.port() == config.dataPort() ? "SLIPWAY_PORT" : "SLIPWAY_CONTROL_PORT";
-      System.err.println("slipway: port " + e.port() + " is in use (" + setting + "); stop what listens there or choose another port");
+      System.err.println(
+          "slipway: port "
+              + e.port()
+              + " is in use ("
+              + setting
+              + "); stop what listens there or choose another port");
       System.exit(1);
     } catch (OrgPools.UnconfinedSqlException e) {
       System.err.println("slipway: " + e.getMessage());
@@ -141,20 +156,36 @@ public final class Slipway implements AutoCloseable {
     Instant started = Instant.now();
     Deque<AutoCloseable> closeables = new ArrayDeque<>();
     try {
-      // the sandbox before the database: its first worker, a JVM of its own that takes seconds to be
+      // the sandbox before the database: its first worker, a JVM of its own that takes seconds to
+      // be
       // ready, starts while the database does
       var compiled = new PostgresTranspileCache();
-      Sandbox sandbox = push(closeables, config.sandboxInProcess()
-          ? new ScriptSandbox(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
-              Math.max(2, Runtime.getRuntime().availableProcessors() * 2)), compiled)
-          : new WorkerPool(new SandboxLimits(config.scriptTimeout(), config.scriptStatementLimit(),
-              config.sandboxWorkerCount()), config.sandboxWorkersAtRest(), config.sandboxWorkerHeap(), config.sandboxNice(),
-              config.sandboxShortRunsAtServerPriority(), compiled));
+      Sandbox sandbox =
+          push(
+              closeables,
+              config.sandboxInProcess()
+                  ? new ScriptSandbox(
+                      new SandboxLimits(
+                          config.scriptTimeout(),
+                          config.scriptStatementLimit(),
+                          Math.max(2, Runtime.getRuntime().availableProcessors() * 2)),
+                      compiled)
+                  : new WorkerPool(
+                      new SandboxLimits(
+                          config.scriptTimeout(),
+                          config.scriptStatementLimit(),
+                          config.sandboxWorkerCount()),
+                      config.sandboxWorkersAtRest(),
+                      config.sandboxWorkerHeap(),
+                      config.sandboxNice(),
+                      config.sandboxShortRunsAtServerPriority(),
+                      compiled));
       Database database = push(closeables, Database.open(config.database(), Bootstrap.DEFAULT_ORG));
       compiled.use(database.platformDataSource());
       if (config.sandboxInProcess()) {
-        LOG.warn("SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "
-            + "use it only when every script author is trusted");
+        LOG.warn(
+            "SLIPWAY_SANDBOX=in-process: scripts run inside the server, where a hostile one can exhaust its memory; "
+                + "use it only when every script author is trusted");
       }
 
       var settings = new SettingsStore(database.platformDataSource());
@@ -163,11 +194,18 @@ public final class Slipway implements AutoCloseable {
       var credentials = new CredentialStore();
       var audit = new AuditStore();
       Bootstrap.ensureAdminKey(platform, credentials, settings, config.adminToken());
-      var tokens = new Tokens(Bootstrap.tokenKey(settings), Duration.ofMinutes(15), Clock.systemUTC());
+      var tokens =
+          new Tokens(Bootstrap.tokenKey(settings), Duration.ofMinutes(15), Clock.systemUTC());
       var authenticator = new Authenticator(platform, identities, credentials, tokens);
       var signIn = new SignIn(platform, identities, credentials, audit, tokens);
-      var secrets = new Secrets(platform, audit, MasterKey.load(config.masterKey(), config.dataDir()),
-          config.previousMasterKey().map(k -> MasterKey.parse(k, "SLIPWAY_MASTER_KEY_PREVIOUS")));
+      var secrets =
+          new Secrets(
+              platform,
+              audit,
+              MasterKey.load(config.masterKey(), config.dataDir()),
+              config
+                  .previousMasterKey()
+                  .map(k -> MasterKey.parse(k, "SLIPWAY_MASTER_KEY_PREVIOUS")));
       secrets.rewrap();
       var endpoints = new EndpointStore();
       var releases = new ReleaseStore();
@@ -177,42 +215,102 @@ public final class Slipway implements AutoCloseable {
       // ctx.fetch's host side, for the script sandbox to call
       var egress = push(closeables, new Egress(egressRules));
       var scriptHosts = new ScriptHosts(egress, config.scriptTimeout());
-      RateLimiter limiter = push(closeables, config.redisUrl().isPresent()
-          ? new SharedRateLimiter(() -> new RedisRateLimiter(config.redisUrl().get(), Duration.ofMillis(200)))
-          : new LocalRateLimiter());
-      var compiler = new EndpointCompiler(database.orgs(), sandbox, secrets, consumerKeys, limiter, scriptHosts);
+      RateLimiter limiter =
+          push(
+              closeables,
+              config.redisUrl().isPresent()
+                  ? new SharedRateLimiter(
+                      () -> new RedisRateLimiter(config.redisUrl().get(), Duration.ofMillis(200)))
+                  : new LocalRateLimiter());
+      var compiler =
+          new EndpointCompiler(
+              database.orgs(), sandbox, secrets, consumerKeys, limiter, scriptHosts);
       var live = new LiveRouting();
       var versions = new Drafts(codec, compiler, endpoints, audit, platform);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
-      push(closeables, new Notifications(database.platformPool().getJdbcUrl(), database.platformPool().getUsername(),
-          database.platformPool().getPassword(),
-          Map.of(Deployer.CHANNEL, payload -> deployer.loadActive(),
-              Secrets.CHANNEL, Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
-              ConsumerKeys.CHANNEL, payload -> consumerKeys.invalidate(),
-              EgressRules.CHANNEL, Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll))).start());
-      var calls = push(closeables, new CallLog(4_096, config.callLogLevel(), System.out,
-          new CallStore(platform, config.callLogKeepFor(), config.callLogKeepCalls())));
+      push(
+          closeables,
+          new Notifications(
+                  database.platformPool().getJdbcUrl(),
+                  database.platformPool().getUsername(),
+                  database.platformPool().getPassword(),
+                  Map.of(
+                      Deployer.CHANNEL,
+                      payload -> deployer.loadActive(),
+                      Secrets.CHANNEL,
+                      Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
+                      ConsumerKeys.CHANNEL,
+                      payload -> consumerKeys.invalidate(),
+                      EgressRules.CHANNEL,
+                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll)))
+              .start());
+      var calls =
+          push(
+              closeables,
+              new CallLog(
+                  4_096,
+                  config.callLogLevel(),
+                  System.out,
+                  new CallStore(platform, config.callLogKeepFor(), config.callLogKeepCalls())));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
-      var dataPlane = push(closeables, new DataPlaneServer(config.host(), config.dataPort(), config.maxBodyBytes(), config.poolSize(),
-          live, calls).start());
-      var templates = new TemplateService(List.of(new CrudTemplate()), platform, database.orgs(), codec, versions, deployer, drafts, audit);
-      var controlPlane = push(closeables, new ControlPlaneServer(config.host(), config.controlPort(), config.maxBodyBytes(),
-          new ControlPlaneServer.Gate(platform, authenticator, audit, limiter, config.platformRateLimit()), List.of(
-              new StatusRoutes(live, console, database.orgs(), database.embedded(), VERSION, started),
-              new ConsoleRoutes(console, secrets, platform, audit, calls),
-              new TemplateRoutes(templates, drafts, live),
-              new EndpointRoutes(versions, endpoints, platform, live, secrets),
-              new ReleaseRoutes(deployer, releases, platform, live),
-              new SessionRoutes(signIn, authenticator),
-              new KeyRoutes(new ApiKeys(platform, credentials, audit), consumerKeys),
-              new MemberRoutes(new Members(platform, identities, credentials, audit)),
-              new OrgRoutes(new Orgs(platform, identities, audit), database.orgs(), egressRules),
-              new SecretRoutes(secrets))).start());
-      LOG.info("Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
-          VERSION, dataPlane.port(), controlPlane.port(), live.current().router().targets().size());
+      var dataPlane =
+          push(
+              closeables,
+              new DataPlaneServer(
+                      config.host(),
+                      config.dataPort(),
+                      config.maxBodyBytes(),
+                      config.poolSize(),
+                      live,
+                      calls)
+                  .start());
+      var templates =
+          new TemplateService(
+              List.of(new CrudTemplate()),
+              platform,
+              database.orgs(),
+              codec,
+              versions,
+              deployer,
+              drafts,
+              audit);
+      var controlPlane =
+          push(
+              closeables,
+              new ControlPlaneServer(
+                      config.host(),
+                      config.controlPort(),
+                      config.maxBodyBytes(),
+                      new ControlPlaneServer.Gate(
+                          platform, authenticator, audit, limiter, config.platformRateLimit()),
+                      List.of(
+                          new StatusRoutes(
+                              live,
+                              console,
+                              database.orgs(),
+                              database.embedded(),
+                              VERSION,
+                              started),
+                          new ConsoleRoutes(console, secrets, platform, audit, calls),
+                          new TemplateRoutes(templates, drafts, live),
+                          new EndpointRoutes(versions, endpoints, platform, live, secrets),
+                          new ReleaseRoutes(deployer, releases, platform, live),
+                          new SessionRoutes(signIn, authenticator),
+                          new KeyRoutes(new ApiKeys(platform, credentials, audit), consumerKeys),
+                          new MemberRoutes(new Members(platform, identities, credentials, audit)),
+                          new OrgRoutes(
+                              new Orgs(platform, identities, audit), database.orgs(), egressRules),
+                          new SecretRoutes(secrets)))
+                  .start());
+      LOG.info(
+          "Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",
+          VERSION,
+          dataPlane.port(),
+          controlPlane.port(),
+          live.current().router().targets().size());
       return new Slipway(closeables, dataPlane, controlPlane);
     } catch (Exception | Error e) {
       closeAll(closeables);

@@ -13,15 +13,46 @@ class AdminCommandTest {
   void create_user_makes_an_owner_who_can_sign_in() throws Exception {
     try (var database = new TestDatabase()) {
       // the command migrates an empty database itself
-      assertThat(Admin.run(List.of("create-user", "--email", "ada@example.com", "--password", "short",
-          "--database-url", database.url()))).isEqualTo(2);
-      assertThat(Admin.run(List.of("create-user", "--email", "ada@example.com", "--password", "a long passphrase",
-          "--database-url", database.url()))).isEqualTo(0);
-      assertThat(Admin.run(List.of("create-user", "--email", "ada@example.com", "--password", "a long passphrase",
-          "--database-url", database.url()))).isEqualTo(2);
+      assertThat(
+              Admin.run(
+                  List.of(
+                      "create-user",
+                      "--email",
+                      "ada@example.com",
+                      "--password",
+                      "short",
+                      "--database-url",
+                      database.url())))
+          .isEqualTo(2);
+      assertThat(
+              Admin.run(
+                  List.of(
+                      "create-user",
+                      "--email",
+                      "ada@example.com",
+                      "--password",
+                      "a long passphrase",
+                      "--database-url",
+                      database.url())))
+          .isEqualTo(0);
+      assertThat(
+              Admin.run(
+                  List.of(
+                      "create-user",
+                      "--email",
+                      "ada@example.com",
+                      "--password",
+                      "a long passphrase",
+                      "--database-url",
+                      database.url())))
+          .isEqualTo(2);
       try (var slipway = TestSlipway.start(database)) {
-        var signedIn = slipway.controlAs(null, "POST", "/api/auth/token",
-            "{\"email\":\"ada@example.com\",\"password\":\"a long passphrase\"}");
+        var signedIn =
+            slipway.controlAs(
+                null,
+                "POST",
+                "/api/auth/token",
+                "{\"email\":\"ada@example.com\",\"password\":\"a long passphrase\"}");
         assertThat(signedIn.status()).isEqualTo(200);
         assertThat(signedIn.json().path("role").asText()).isEqualTo("owner");
         assertThat(signedIn.json().path("org").path("slug").asText()).isEqualTo("default");

@@ -18,25 +18,27 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayersTest {
   /** Lowest first; {@code dev.slipway} itself (the entry points that wire everything) is last. */
-  static final List<String> LAYERS = List.of(
-      "common",     // JSON, class-path files
-      "problem",    // the exception every layer throws, and its problem+json body
-      "ops",        // call log, rate limiters
-      "spec",       // the endpoint spec and its checks
-      "sandbox",    // script workers
-      "egress",     // outbound requests and their policy
-      "runtime",    // compiled endpoints, the router
-      "store",      // PostgreSQL: schema, stores, pools
-      "security",   // identities, access, secrets, keys and org rules
-      "deploy",     // versions, releases, draft tests
-      "templates",  // endpoint generators
-      "http",       // the two planes' servers
-      "config",     // settings, read once, handed to each part
-      "");
+  static final List<String> LAYERS =
+      List.of(
+          "common", // JSON, class-path files
+          "problem", // the exception every layer throws, and its problem+json body
+          "ops", // call log, rate limiters
+          "spec", // the endpoint spec and its checks
+          "sandbox", // script workers
+          "egress", // outbound requests and their policy
+          "runtime", // compiled endpoints, the router
+          "store", // PostgreSQL: schema, stores, pools
+          "security", // identities, access, secrets, keys and org rules
+          "deploy", // versions, releases, draft tests
+          "templates", // endpoint generators
+          "http", // the two planes' servers
+          "config", // settings, read once, handed to each part
+          "");
 
-  static final JavaClasses CLASSES = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("dev.slipway");
+  static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.slipway");
 
   @Test
   void every_package_has_its_place_in_the_layers() {
@@ -49,7 +51,9 @@ class PackageLayersTest {
 
   @Test
   void no_class_uses_a_package_above_its_own() {
-    assertThat(upwardUses(LAYERS)).as("uses of a higher layer (PackageLayersTest.LAYERS)").isEmpty();
+    assertThat(upwardUses(LAYERS))
+        .as("uses of a higher layer (PackageLayersTest.LAYERS)")
+        .isEmpty();
   }
 
   @Test
@@ -68,7 +72,8 @@ class PackageLayersTest {
       int rank = layers.indexOf(layer(type));
       for (var dependency : type.getDirectDependenciesFromSelf()) {
         JavaClass target = dependency.getTargetClass();
-        if (target.getPackageName().startsWith("dev.slipway") && layers.indexOf(layer(target)) > rank) {
+        if (target.getPackageName().startsWith("dev.slipway")
+            && layers.indexOf(layer(target)) > rank) {
           upward.add(outermost(type) + " -> " + outermost(target));
         }
       }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** How {@code slipway serve} starts and stops as a process: its output and its exit code. */
 class StartAndStopTest {
-  private static final String SCRIPTED = """
+  private static final String SCRIPTED =
+      """
       name: scripted
       method: GET
       path: /api/scripted
@@ -35,36 +36,50 @@ class StartAndStopTest {
     try (var taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
       for (String setting : List.of("SLIPWAY_PORT", "SLIPWAY_CONTROL_PORT")) {
-        try (var server = ServerProcess.launch(dir.resolve(setting), Map.of(setting, Integer.toString(port)))) {
+        try (var server =
+            ServerProcess.launch(dir.resolve(setting), Map.of(setting, Integer.toString(port)))) {
           assertThat(server.awaitExit(Duration.ofSeconds(60))).isNotZero();
           assertThat(server.output().strip())
-              .isEqualTo("slipway: port " + port + " is in use (" + setting + "); stop what listens there or choose another port");
+              .isEqualTo(
+                  "slipway: port "
+                      + port
+                      + " is in use ("
+                      + setting
+                      + "); stop what listens there or choose another port");
         }
       }
     }
   }
 
   @Test
-  void a_stop_by_sigterm_logs_no_warning_and_stops_the_embedded_database(@TempDir Path dir) throws Exception {
-    try (var server = ServerProcess.launch(dir.resolve("data"), Map.of("SLIPWAY_SANDBOX_WORKERS", "2"))) {
+  void a_stop_by_sigterm_logs_no_warning_and_stops_the_embedded_database(@TempDir Path dir)
+      throws Exception {
+    try (var server =
+        ServerProcess.launch(dir.resolve("data"), Map.of("SLIPWAY_SANDBOX_WORKERS", "2"))) {
       server.awaitHealthy(Duration.ofMinutes(3));
-      assertThat(server.control("POST", "/api/endpoints", SCRIPTED, "application/yaml").status()).isEqualTo(201);
-      assertThat(server.control("POST", "/api/deploy", "{}", "application/json").status()).isEqualTo(201);
-      assertThat(server.data("GET", "/api/scripted", null).json().path("projects").asInt()).isPositive();
+      assertThat(server.control("POST", "/api/endpoints", SCRIPTED, "application/yaml").status())
+          .isEqualTo(201);
+      assertThat(server.control("POST", "/api/deploy", "{}", "application/json").status())
+          .isEqualTo(201);
+      assertThat(server.data("GET", "/api/scripted", null).json().path("projects").asInt())
+          .isPositive();
       var postmaster = server.postmaster().orElseThrow();
       int before = server.output().length();
 
       // calls keep coming while it stops, as they would to a server being replaced
       var stopping = new AtomicBoolean(false);
-      var caller = Thread.ofPlatform().start(() -> {
-        while (!stopping.get() || server.postmaster().isPresent()) {
-          try {
-            server.data("GET", "/api/scripted", null);
-          } catch (AssertionError e) {
-            return;
-          }
-        }
-      });
+      var caller =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    while (!stopping.get() || server.postmaster().isPresent()) {
+                      try {
+                        server.data("GET", "/api/scripted", null);
+                      } catch (AssertionError e) {
+                        return;
+                      }
+                    }
+                  });
       Thread.sleep(200);
       stopping.set(true);
       server.terminate();
@@ -72,11 +87,23 @@ class StartAndStopTest {
 
       String stopOutput = server.output().substring(before);
       System.out.println("what the stop logged:\n" + stopOutput);
-      assertThat(stopOutput.lines().filter(line -> line.matches(".*\\b(WARN|ERROR|FATAL)\\b.*|.*Exception.*|\\s+at .*")))
-          .as("what the stop logged:\n" + stopOutput).isEmpty();
-      // pg_ctl saw it go (its pid file removed) before the JVM ended; the process itself may take a moment more
-      assertThat(postmaster.onExit().completeOnTimeout(postmaster, 30, TimeUnit.SECONDS).join().isAlive())
-          .as("the embedded PostgreSQL").isFalse();
+      assertThat(
+              stopOutput
+                  .lines()
+                  .filter(
+                      line -> line.matches(".*\\b(WARN|ERROR|FATAL)\\b.*|.*Exception.*|\\s+at .*")))
+          .as("what the stop logged:\n" + stopOutput)
+          .isEmpty();
+      // pg_ctl saw it go (its pid file removed) before the JVM ended; the process itself may take a
+      // moment more
+      assertThat(
+              postmaster
+                  .onExit()
+                  .completeOnTimeout(postmaster, 30, TimeUnit.SECONDS)
+                  .join()
+                  .isAlive())
+          .as("the embedded PostgreSQL")
+          .isFalse();
       assertThat(dir.resolve("data/postgres/postmaster.pid")).doesNotExist();
     }
   }

@@ -29,38 +29,48 @@ public final class Json {
   /** Deepest nesting of arrays and objects accepted in any JSON or YAML Slipway reads. */
   public static final int MAX_DEPTH = 64;
 
-  private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
-      .maxNestingDepth(MAX_DEPTH)
-      .maxStringLength(20_000_000)
-      .maxNumberLength(100)
-      .build();
+  private static final StreamReadConstraints LIMITS =
+      StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_DEPTH)
+          .maxStringLength(20_000_000)
+          .maxNumberLength(100)
+          .build();
 
-  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS)
-          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build())
-      .addModule(new JavaTimeModule())
-      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .build();
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(LIMITS)
+                  .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                  .build())
+          .addModule(new JavaTimeModule())
+          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
 
   /** {@link #MAPPER} without {@code USE_LONG_FOR_INTS}, which refuses integers beyond 64 bits. */
-  private static final ObjectMapper WIDE_INTEGERS = MAPPER.copy().disable(DeserializationFeature.USE_LONG_FOR_INTS);
+  private static final ObjectMapper WIDE_INTEGERS =
+      MAPPER.copy().disable(DeserializationFeature.USE_LONG_FOR_INTS);
 
   /** Sorted keys: the canonical form a spec's content hash is computed over. */
-  private static final ObjectMapper CANONICAL = MAPPER.copy()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .configure(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true);
+  private static final ObjectMapper CANONICAL =
+      MAPPER
+          .copy()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .configure(
+              com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true);
 
-  public static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build())
-      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-      .build();
+  public static final ObjectMapper YAML =
+      YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build())
+          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+          .build();
 
   private Json() {}
 
   /**
-   * The node as plain Java values: {@code LinkedHashMap}, {@code ArrayList}, {@code String},
-   * {@code Long}, {@code Double} (or {@code BigDecimal}/{@code BigInteger} when they do not fit),
-   * {@code Boolean}, null. A direct walk, cheaper than data binding on the request path.
+   * The node as plain Java values: {@code LinkedHashMap}, {@code ArrayList}, {@code String}, {@code
+   * Long}, {@code Double} (or {@code BigDecimal}/{@code BigInteger} when they do not fit), {@code
+   * Boolean}, null. A direct walk, cheaper than data binding on the request path.
    */
   public static Object plain(JsonNode node) {
     return switch (node.getNodeType()) {
@@ -75,12 +85,14 @@ public final class Json {
         yield list;
       }
       case STRING -> node.textValue();
-      case NUMBER -> switch (node.numberType()) {
-        case INT, LONG -> node.longValue();
-        case BIG_INTEGER -> node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
-        case FLOAT, DOUBLE -> node.doubleValue();
-        case BIG_DECIMAL -> node.decimalValue();
-      };
+      case NUMBER ->
+          switch (node.numberType()) {
+            case INT, LONG -> node.longValue();
+            case BIG_INTEGER ->
+                node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+            case FLOAT, DOUBLE -> node.doubleValue();
+            case BIG_DECIMAL -> node.decimalValue();
+          };
       case BOOLEAN -> node.booleanValue();
       case BINARY -> node.asText();
       case NULL, MISSING -> null;
@@ -111,7 +123,8 @@ public final class Json {
     try {
       return MAPPER.readTree(json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid JSON in the program: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid JSON in the program: " + e.getOriginalMessage(), e);
     }
   }
 

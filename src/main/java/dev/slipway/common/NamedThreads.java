@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class NamedThreads {
   private static final Logger LOG = LoggerFactory.getLogger(NamedThreads.class);
   private static final Thread.UncaughtExceptionHandler LOG_FAILURE =
-      (thread, failure) -> LOG.error("thread {} ended on an uncaught exception", thread.getName(), failure);
+      (thread, failure) ->
+          LOG.error("thread {} ended on an uncaught exception", thread.getName(), failure);
 
   private NamedThreads() {}
 

@@ -8,8 +8,8 @@ import java.util.Properties;
 
 /**
  * Files bundled on the class path (schemas, the demo data, webjars), read whole. Paths are
- * absolute, without a leading slash. A missing file means a broken build, so it is an
- * {@link IllegalStateException} naming the path.
+ * absolute, without a leading slash. A missing file means a broken build, so it is an {@link
+ * IllegalStateException} naming the path.
  */
 public final class Resources {
   private Resources() {}
@@ -27,11 +27,16 @@ public final class Resources {
     return new String(bytes(path), StandardCharsets.UTF_8);
   }
 
-  /** The version of a bundled jar, from its {@code META-INF/maven/<group>/<artifact>/pom.properties}. */
+  /**
+   * The version of a bundled jar, from its {@code
+   * META-INF/maven/<group>/<artifact>/pom.properties}.
+   */
   public static String mavenVersion(String group, String artifact) {
     Properties properties = new Properties();
     try {
-      properties.load(new java.io.ByteArrayInputStream(bytes("META-INF/maven/" + group + "/" + artifact + "/pom.properties")));
+      properties.load(
+          new java.io.ByteArrayInputStream(
+              bytes("META-INF/maven/" + group + "/" + artifact + "/pom.properties")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Slipway's configuration, read once at start from flags and the environment and immutable after.
  *
- * <p>Every setting has an environment name ({@code SLIPWAY_PORT}) and a flag ({@code --port}); a flag
- * wins over the environment. {@link #load} reports every invalid setting at once, naming each.
+ * <p>Every setting has an environment name ({@code SLIPWAY_PORT}) and a flag ({@code --port}); a
+ * flag wins over the environment. {@link #load} reports every invalid setting at once, naming each.
  */
 public record SlipwayConfig(
     String host,
@@ -48,7 +48,13 @@ public record SlipwayConfig(
 
   /** What {@link Database#open} needs of these settings. */
   public Database.Settings database() {
-    return new Database.Settings(databaseUrl, dataDir, embeddedUnsafeFast, demoData, endpointDatabaseUrl, poolSize,
+    return new Database.Settings(
+        databaseUrl,
+        dataDir,
+        embeddedUnsafeFast,
+        demoData,
+        endpointDatabaseUrl,
+        poolSize,
         allowUnconfinedSql);
   }
 
@@ -129,68 +135,90 @@ public record SlipwayConfig(
       values.put(name, value);
     }
     var reader = new Reader(values, problems);
-    var config = new SlipwayConfig(
-        values.get("SLIPWAY_HOST"),
-        reader.port("SLIPWAY_PORT"),
-        reader.port("SLIPWAY_CONTROL_PORT"),
-        Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
-        reader.bool("SLIPWAY_EMBEDDED_UNSAFE_FAST"),
-        reader.optional("SLIPWAY_DATABASE_URL"),
-        reader.optional("SLIPWAY_ENDPOINT_DATABASE_URL"),
-        reader.bool("SLIPWAY_ALLOW_UNCONFINED_SQL"),
-        reader.optional("SLIPWAY_ADMIN_TOKEN"),
-        reader.optional("SLIPWAY_MASTER_KEY"),
-        reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
-        reader.optional("SLIPWAY_REDIS_URL"),
-        (int) reader.number("SLIPWAY_PLATFORM_RATE_LIMIT", 0, 1_000_000),
-        reader.bool("SLIPWAY_DEMO_DATA"),
-        (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
-        reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
-        Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
-        reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
-        reader.sandboxInProcess("SLIPWAY_SANDBOX"),
-        (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
-        (int) reader.number("SLIPWAY_SANDBOX_WORKERS_AT_REST", 0, 256),
-        reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
-        (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
-        reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
-        reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
-        Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
-        reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000));
-    for (var url : List.of(Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
-        Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
-      url.getValue().ifPresent(value -> {
-        if (!value.startsWith("jdbc:postgresql:") && !value.startsWith("postgres://") && !value.startsWith("postgresql://")) {
-          problems.add(url.getKey() + " must start with postgres://, postgresql:// or jdbc:postgresql: (got '" + value + "')");
-        }
-      });
+    var config =
+        new SlipwayConfig(
+            values.get("SLIPWAY_HOST"),
+            reader.port("SLIPWAY_PORT"),
+            reader.port("SLIPWAY_CONTROL_PORT"),
+            Path.of(values.get("SLIPWAY_DATA_DIR")).toAbsolutePath().normalize(),
+            reader.bool("SLIPWAY_EMBEDDED_UNSAFE_FAST"),
+            reader.optional("SLIPWAY_DATABASE_URL"),
+            reader.optional("SLIPWAY_ENDPOINT_DATABASE_URL"),
+            reader.bool("SLIPWAY_ALLOW_UNCONFINED_SQL"),
+            reader.optional("SLIPWAY_ADMIN_TOKEN"),
+            reader.optional("SLIPWAY_MASTER_KEY"),
+            reader.optional("SLIPWAY_MASTER_KEY_PREVIOUS"),
+            reader.optional("SLIPWAY_REDIS_URL"),
+            (int) reader.number("SLIPWAY_PLATFORM_RATE_LIMIT", 0, 1_000_000),
+            reader.bool("SLIPWAY_DEMO_DATA"),
+            (int) reader.number("SLIPWAY_DB_POOL_SIZE", 1, 1000),
+            reader.number("SLIPWAY_MAX_BODY_BYTES", 1, Integer.MAX_VALUE),
+            Duration.ofMillis(reader.number("SLIPWAY_SCRIPT_TIMEOUT_MS", 1, 600_000)),
+            reader.number("SLIPWAY_SCRIPT_STATEMENT_LIMIT", 1, Long.MAX_VALUE),
+            reader.sandboxInProcess("SLIPWAY_SANDBOX"),
+            (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
+            (int) reader.number("SLIPWAY_SANDBOX_WORKERS_AT_REST", 0, 256),
+            reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
+            (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
+            reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
+            reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
+            Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
+            reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000));
+    for (var url :
+        List.of(
+            Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
+            Map.entry("SLIPWAY_ENDPOINT_DATABASE_URL", config.endpointDatabaseUrl))) {
+      url.getValue()
+          .ifPresent(
+              value -> {
+                if (!value.startsWith("jdbc:postgresql:")
+                    && !value.startsWith("postgres://")
+                    && !value.startsWith("postgresql://")) {
+                  problems.add(
+                      url.getKey()
+                          + " must start with postgres://, postgresql:// or jdbc:postgresql: (got '"
+                          + value
+                          + "')");
+                }
+              });
     }
     if (config.endpointDatabaseUrl.isPresent() && config.databaseUrl.isEmpty()) {
-      problems.add("SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes a login per org)");
+      problems.add(
+          "SLIPWAY_ENDPOINT_DATABASE_URL needs SLIPWAY_DATABASE_URL (the embedded database makes a login per org)");
     }
     if (config.embeddedUnsafeFast && config.databaseUrl.isPresent()) {
-      problems.add("SLIPWAY_EMBEDDED_UNSAFE_FAST applies only to the embedded database, not to SLIPWAY_DATABASE_URL");
+      problems.add(
+          "SLIPWAY_EMBEDDED_UNSAFE_FAST applies only to the embedded database, not to SLIPWAY_DATABASE_URL");
     }
-    config.adminToken.ifPresent(token -> {
-      if (token.length() < 16) problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
-    });
-    for (var key : List.of(Map.entry("SLIPWAY_MASTER_KEY", config.masterKey),
-        Map.entry("SLIPWAY_MASTER_KEY_PREVIOUS", config.previousMasterKey))) {
-      key.getValue().ifPresent(value -> {
-        try {
-          MasterKey.parse(value, key.getKey());
-        } catch (IllegalArgumentException e) {
-          problems.add(e.getMessage());
-        }
-      });
+    config.adminToken.ifPresent(
+        token -> {
+          if (token.length() < 16)
+            problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
+        });
+    for (var key :
+        List.of(
+            Map.entry("SLIPWAY_MASTER_KEY", config.masterKey),
+            Map.entry("SLIPWAY_MASTER_KEY_PREVIOUS", config.previousMasterKey))) {
+      key.getValue()
+          .ifPresent(
+              value -> {
+                try {
+                  MasterKey.parse(value, key.getKey());
+                } catch (IllegalArgumentException e) {
+                  problems.add(e.getMessage());
+                }
+              });
     }
-    config.redisUrl.ifPresent(url -> {
-      if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-        problems.add("SLIPWAY_REDIS_URL must start with redis:// or rediss:// (got '" + url + "')");
-      }
-    });
+    config.redisUrl.ifPresent(
+        url -> {
+          if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            problems.add(
+                "SLIPWAY_REDIS_URL must start with redis:// or rediss:// (got '" + url + "')");
+          }
+        });
     if (config.dataPort != 0 && config.dataPort == config.controlPort) {
-      problems.add("SLIPWAY_PORT and SLIPWAY_CONTROL_PORT must differ (both are " + config.dataPort + ")");
+      problems.add(
+          "SLIPWAY_PORT and SLIPWAY_CONTROL_PORT must differ (both are " + config.dataPort + ")");
     }
     if (!problems.isEmpty()) throw new InvalidConfigException(problems);
     return config;
@@ -202,7 +230,9 @@ public record SlipwayConfig(
    * warms up its own JIT.
    */
   public int sandboxWorkerCount() {
-    return sandboxWorkers > 0 ? sandboxWorkers : Math.max(2, Runtime.getRuntime().availableProcessors());
+    return sandboxWorkers > 0
+        ? sandboxWorkers
+        : Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -260,13 +290,20 @@ public record SlipwayConfig(
     String heap(String name) {
       String raw = values.get(name).trim().toLowerCase();
       var matcher = java.util.regex.Pattern.compile("(\\d{1,7})([kmg])").matcher(raw);
-      long megabytes = !matcher.matches() ? 0 : switch (matcher.group(2)) {
-        case "k" -> Long.parseLong(matcher.group(1)) / 1024;
-        case "m" -> Long.parseLong(matcher.group(1));
-        default -> Long.parseLong(matcher.group(1)) * 1024;
-      };
+      long megabytes =
+          !matcher.matches()
+              ? 0
+              : switch (matcher.group(2)) {
+                case "k" -> Long.parseLong(matcher.group(1)) / 1024;
+                case "m" -> Long.parseLong(matcher.group(1));
+                default -> Long.parseLong(matcher.group(1)) * 1024;
+              };
       if (megabytes < 64) {
-        problems.add(name + " must be a heap size of at least 64m, such as 256m or 1g (got '" + values.get(name) + "')");
+        problems.add(
+            name
+                + " must be a heap size of at least 64m, such as 256m or 1g (got '"
+                + values.get(name)
+                + "')");
       }
       return raw;
     }

@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
+
   /** Key of the advisory lock that serializes deploys across instances. */
   private static final long DEPLOY_LOCK = 0x5_11_b_4a_7L;
+
   public static final String CHANNEL = "slipway_release";
   public static final String ENVIRONMENT = "prod";
 
@@ -50,7 +52,12 @@ public final class Deployer {
   private final LiveRouting live;
   private final Map<Long, CompiledEndpoint> compiled = new ConcurrentHashMap<>();
 
-  public Deployer(PlatformTransactions platform, EndpointStore endpoints, ReleaseStore releases, AuditStore audit, Drafts versions,
+  public Deployer(
+      PlatformTransactions platform,
+      EndpointStore endpoints,
+      ReleaseStore releases,
+      AuditStore audit,
+      Drafts versions,
       LiveRouting live) {
     this.platform = platform;
     this.endpoints = endpoints;
@@ -64,47 +71,77 @@ public final class Deployer {
   public record Target(String name, Optional<Integer> version) {}
 
   /**
-   * What to deploy. With no targets and no removals, every endpoint's latest version; otherwise
-   * the live release with the targets set to their versions and the removals taken out.
+   * What to deploy. With no targets and no removals, every endpoint's latest version; otherwise the
+   * live release with the targets set to their versions and the removals taken out.
    */
   public record DeployRequest(List<Target> targets, List<String> remove, Optional<String> note) {}
 
   public synchronized Release deploy(Actor actor, DeployRequest request) throws SQLException {
     long org = actor.orgId();
-    var done = underLock(org, (c, taken) -> {
-      var set = releaseSet(c, org, request);
-      var chosen = List.copyOf(set.values());
-      var routes = routes(chosen, taken);
-      long id = releases.create(c, org, ENVIRONMENT, request.note().orElse(null), chosen.stream().map(EndpointVersion::id).toList());
-      releases.activate(c, org, id, ENVIRONMENT, "deploy");
-      audit.record(c, actor.event("release.deploy", "release:" + id, AuditStore.Outcome.SUCCESS,
-          Map.of("endpoints", chosen.stream().map(v -> v.name() + " v" + v.version()).toList())));
-      notifyOthers(c, org, id);
-      return new Swap(releases.find(c, org, id).orElseThrow(), routes);
-    });
+    var done =
+        underLock(
+            org,
+            (c, taken) -> {
+              var set = releaseSet(c, org, request);
+              var chosen = List.copyOf(set.values());
+              var routes = routes(chosen, taken);
+              long id =
+                  releases.create(
+                      c,
+                      org,
+                      ENVIRONMENT,
+                      request.note().orElse(null),
+                      chosen.stream().map(EndpointVersion::id).toList());
+              releases.activate(c, org, id, ENVIRONMENT, "deploy");
+              audit.record(
+                  c,
+                  actor.event(
+                      "release.deploy",
+                      "release:" + id,
+                      AuditStore.Outcome.SUCCESS,
+                      Map.of(
+                          "endpoints",
+                          chosen.stream().map(v -> v.name() + " v" + v.version()).toList())));
+              notifyOthers(c, org, id);
+              return new Swap(releases.find(c, org, id).orElseThrow(), routes);
+            });
     swap(org, done.release().id(), done.routes());
-    LOG.info("org {}: deployed release {} with {} endpoint(s)", org, done.release().id(), done.routes().size());
+    LOG.info(
+        "org {}: deployed release {} with {} endpoint(s)",
+        org,
+        done.release().id(),
+        done.routes().size());
     return done.release();
   }
 
   /** Makes an earlier release of the org live again. */
   public synchronized Release rollback(Actor actor, long releaseId) throws SQLException {
     long org = actor.orgId();
-    var done = underLock(org, (c, taken) -> {
-      Release release = releases.find(c, org, releaseId).orElseThrow(() ->
-          ProblemException.notFound("release_not_found", "No release " + releaseId + "."));
-      var routes = routes(release.versions(), taken);
-      releases.activate(c, org, releaseId, ENVIRONMENT, "rollback");
-      audit.record(c, actor.success("release.rollback", "release:" + releaseId));
-      notifyOthers(c, org, releaseId);
-      return new Swap(release, routes);
-    });
+    var done =
+        underLock(
+            org,
+            (c, taken) -> {
+              Release release =
+                  releases
+                      .find(c, org, releaseId)
+                      .orElseThrow(
+                          () ->
+                              ProblemException.notFound(
+                                  "release_not_found", "No release " + releaseId + "."));
+              var routes = routes(release.versions(), taken);
+              releases.activate(c, org, releaseId, ENVIRONMENT, "rollback");
+              audit.record(c, actor.success("release.rollback", "release:" + releaseId));
+              notifyOthers(c, org, releaseId);
+              return new Swap(release, routes);
+            });
     swap(org, releaseId, done.routes());
     LOG.info("org {}: rolled back to release {}", org, releaseId);
     return done.release();
   }
 
-  /** Loads every org's live release from the database, where it is not the one in service already. */
+  /**
+   * Loads every org's live release from the database, where it is not the one in service already.
+   */
   public synchronized void loadActive() throws SQLException {
     var active = platform.system(c -> releases.activeIds(c, ENVIRONMENT));
     for (var entry : active.entrySet()) {
@@ -113,7 +150,8 @@ public final class Deployer {
       if (live.current().releaseOf(org) == releaseId) continue;
       Release release = platform.inOrg(org, c -> releases.find(c, org, releaseId).orElseThrow());
       var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
-      for (EndpointVersion version : release.versions()) routes.put(routeKey(version), compiled(version));
+      for (EndpointVersion version : release.versions())
+        routes.put(routeKey(version), compiled(version));
       swap(org, releaseId, routes);
       LOG.info("org {}: serving release {} with {} endpoint(s)", org, releaseId, routes.size());
     }
@@ -122,7 +160,8 @@ public final class Deployer {
   /** What a deploy or rollback hands from its transaction to the swap after it commits. */
   private record Swap(Release release, Map<Router.RouteKey, CompiledEndpoint> routes) {}
 
-  private Map<String, EndpointVersion> releaseSet(Connection c, long org, DeployRequest request) throws SQLException {
+  private Map<String, EndpointVersion> releaseSet(Connection c, long org, DeployRequest request)
+      throws SQLException {
     Map<String, EndpointVersion> set = new LinkedHashMap<>();
     if (request.targets().isEmpty() && request.remove().isEmpty()) {
       for (var summary : endpoints.list(c, org)) set.put(summary.name(), summary.latest());
@@ -130,47 +169,84 @@ public final class Deployer {
     }
     Optional<Long> activeId = releases.activeId(c, org, ENVIRONMENT);
     if (activeId.isPresent()) {
-      releases.find(c, org, activeId.get()).orElseThrow().versions().forEach(v -> set.put(v.name(), v));
+      releases
+          .find(c, org, activeId.get())
+          .orElseThrow()
+          .versions()
+          .forEach(v -> set.put(v.name(), v));
     }
     for (Target target : request.targets()) {
-      var version = target.version().isPresent()
-          ? endpoints.version(c, org, target.name(), target.version().get())
-          : endpoints.latest(c, org, target.name());
-      set.put(target.name(), version.orElseThrow(() -> ProblemException.notFound("endpoint_not_found",
-          "No endpoint '" + target.name() + "'" + target.version().map(v -> " with version " + v).orElse("") + ".")));
+      var version =
+          target.version().isPresent()
+              ? endpoints.version(c, org, target.name(), target.version().get())
+              : endpoints.latest(c, org, target.name());
+      set.put(
+          target.name(),
+          version.orElseThrow(
+              () ->
+                  ProblemException.notFound(
+                      "endpoint_not_found",
+                      "No endpoint '"
+                          + target.name()
+                          + "'"
+                          + target.version().map(v -> " with version " + v).orElse("")
+                          + ".")));
     }
     for (String name : request.remove()) {
       if (set.remove(name) == null) {
-        throw ProblemException.notFound("endpoint_not_live", "Endpoint '" + name + "' is not in the live release.");
+        throw ProblemException.notFound(
+            "endpoint_not_live", "Endpoint '" + name + "' is not in the live release.");
       }
     }
     return set;
   }
 
   /** The release's routes, compiled; a 409 when a route is served twice in it or by another org. */
-  private Map<Router.RouteKey, CompiledEndpoint> routes(List<EndpointVersion> chosen, Set<String> taken) {
+  private Map<Router.RouteKey, CompiledEndpoint> routes(
+      List<EndpointVersion> chosen, Set<String> taken) {
     var byShape = new HashMap<String, String>();
     var conflicts = new ArrayList<Violation>();
     for (EndpointVersion version : chosen) {
       String other = byShape.putIfAbsent(shape(version.method(), version.path()), version.name());
       if (other != null) {
-        conflicts.add(new Violation("/endpoints/" + version.name(),
-            "'" + version.name() + "' and '" + other + "' both serve " + version.method() + " " + version.path()));
+        conflicts.add(
+            new Violation(
+                "/endpoints/" + version.name(),
+                "'"
+                    + version.name()
+                    + "' and '"
+                    + other
+                    + "' both serve "
+                    + version.method()
+                    + " "
+                    + version.path()));
       }
     }
     if (!conflicts.isEmpty()) {
-      throw new ProblemException(409, "route_conflict", "Conflict", "Two endpoints in the release serve the same route.",
-          conflicts, Map.of());
+      throw new ProblemException(
+          409,
+          "route_conflict",
+          "Conflict",
+          "Two endpoints in the release serve the same route.",
+          conflicts,
+          Map.of());
     }
     for (EndpointVersion version : chosen) {
       if (taken.contains(shape(version.method(), version.path()))) {
-        conflicts.add(new Violation("/endpoints/" + version.name(),
-            "another org already serves " + version.method() + " " + version.path()));
+        conflicts.add(
+            new Violation(
+                "/endpoints/" + version.name(),
+                "another org already serves " + version.method() + " " + version.path()));
       }
     }
     if (!conflicts.isEmpty()) {
-      throw new ProblemException(409, "route_taken", "Conflict", "A route in the release is served by another org.",
-          conflicts, Map.of());
+      throw new ProblemException(
+          409,
+          "route_taken",
+          "Conflict",
+          "A route in the release is served by another org.",
+          conflicts,
+          Map.of());
     }
     var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
     for (EndpointVersion version : chosen) routes.put(routeKey(version), compiled(version));
@@ -190,11 +266,13 @@ public final class Deployer {
    * ready in every sandbox worker before it is returned, and so before any route serves it.
    */
   private CompiledEndpoint compiled(EndpointVersion version) {
-    return compiled.computeIfAbsent(version.id(), id -> {
-      CompiledEndpoint endpoint = versions.compile(version);
-      endpoint.prepareScripts();
-      return endpoint;
-    });
+    return compiled.computeIfAbsent(
+        version.id(),
+        id -> {
+          CompiledEndpoint endpoint = versions.compile(version);
+          endpoint.prepareScripts();
+          return endpoint;
+        });
   }
 
   private void swap(long org, long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {
@@ -215,16 +293,18 @@ public final class Deployer {
    * rows (the other orgs' live routes are read first, as the owner, for the conflict check).
    */
   private <T> T underLock(long org, LockedWork<T> work) throws SQLException {
-    return platform.system(c -> {
-      try (var ps = c.prepareStatement("select pg_advisory_xact_lock(?)")) {
-        ps.setLong(1, DEPLOY_LOCK);
-        ps.execute();
-      }
-      var taken = new HashSet<String>();
-      for (var route : releases.routesOfOtherOrgs(c, org, ENVIRONMENT)) taken.add(shape(route.method(), route.path()));
-      platform.enterOrg(c, org);
-      return work.run(c, taken);
-    });
+    return platform.system(
+        c -> {
+          try (var ps = c.prepareStatement("select pg_advisory_xact_lock(?)")) {
+            ps.setLong(1, DEPLOY_LOCK);
+            ps.execute();
+          }
+          var taken = new HashSet<String>();
+          for (var route : releases.routesOfOtherOrgs(c, org, ENVIRONMENT))
+            taken.add(shape(route.method(), route.path()));
+          platform.enterOrg(c, org);
+          return work.run(c, taken);
+        });
   }
 
   private static void notifyOthers(Connection c, long org, long releaseId) throws SQLException {

@@ -36,10 +36,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs test cases (request → expected status and response shape) against the latest drafts of
- * some endpoints, through the real pipeline, on one database connection whose work is rolled back
- * at the end: a case can create a row that a later case reads ({@code {{case name.id}}} in a path).
- * A case that names a role calls with a consumer key made for the run alone, holding that role.
+ * Runs test cases (request → expected status and response shape) against the latest drafts of some
+ * endpoints, through the real pipeline, on one database connection whose work is rolled back at the
+ * end: a case can create a row that a later case reads ({@code {{case name.id}}} in a path). A case
+ * that names a role calls with a consumer key made for the run alone, holding that role.
  */
 public final class DraftTests {
 
@@ -55,7 +55,12 @@ public final class DraftTests {
   private final SpecCodec codec;
   private final Secrets secrets;
 
-  public DraftTests(PlatformTransactions platform, EndpointStore store, SpecCodec codec, EndpointCompiler compiler, OrgConnections connections,
+  public DraftTests(
+      PlatformTransactions platform,
+      EndpointStore store,
+      SpecCodec codec,
+      EndpointCompiler compiler,
+      OrgConnections connections,
       Secrets secrets) {
     this.secrets = secrets;
     this.codec = codec;
@@ -69,52 +74,89 @@ public final class DraftTests {
    * Runs the cases as {@code actor}'s run: drafts read secret values only if the actor may, and a
    * case that reads one it may not ends the whole run with that refusal.
    */
-  public List<Outcome> run(Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases) throws SQLException {
+  public List<Outcome> run(
+      Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases)
+      throws SQLException {
     var violations = new ArrayList<Violation>();
-    List<EndpointVersion> drafts = platform.inOrg(actor.orgId(), c -> {
-      var found = new ArrayList<EndpointVersion>();
-      for (int i = 0; i < endpoints.size(); i++) {
-        var latest = store.latest(c, actor.orgId(), endpoints.get(i));
-        if (latest.isPresent()) found.add(latest.get());
-        else violations.add(new Violation("/endpoints/" + i, "no endpoint '" + endpoints.get(i) + "'"));
-      }
-      return found;
-    });
-    if (!violations.isEmpty()) throw ProblemException.unprocessable("unknown_endpoint", "Some endpoints do not exist.", violations);
+    List<EndpointVersion> drafts =
+        platform.inOrg(
+            actor.orgId(),
+            c -> {
+              var found = new ArrayList<EndpointVersion>();
+              for (int i = 0; i < endpoints.size(); i++) {
+                var latest = store.latest(c, actor.orgId(), endpoints.get(i));
+                if (latest.isPresent()) found.add(latest.get());
+                else
+                  violations.add(
+                      new Violation("/endpoints/" + i, "no endpoint '" + endpoints.get(i) + "'"));
+              }
+              return found;
+            });
+    if (!violations.isEmpty())
+      throw ProblemException.unprocessable(
+          "unknown_endpoint", "Some endpoints do not exist.", violations);
 
     Map<String, ConsumerKeyLookup.Key> keys = new HashMap<>();
     Map<String, String> tokens = new HashMap<>();
     for (TestCase testCase : cases) {
-      testCase.caller().ifPresent(caller -> tokens.computeIfAbsent(caller, unknown -> {
-        String token = "test_" + SignIn.randomToken();
-        // every plain role is one caller (key -1), so rows one case creates are another's to read even
-        // where rows belong to their creator; "role#name" is a caller of its own holding role
-        String role = testCase.role().get();
-        int hash = role.indexOf('#');
-        long id = hash < 0 && testCase.claims().isEmpty() ? -1 : -2 - tokens.size();
-        keys.put(token, new ConsumerKeyLookup.Key(id, "draft test as " + caller, List.of(hash < 0 ? role : role.substring(0, hash)),
-            testCase.claims()));
-        return token;
-      }));
+      testCase
+          .caller()
+          .ifPresent(
+              caller ->
+                  tokens.computeIfAbsent(
+                      caller,
+                      unknown -> {
+                        String token = "test_" + SignIn.randomToken();
+                        // every plain role is one caller (key -1), so rows one case creates are
+                        // another's to read even
+                        // where rows belong to their creator; "role#name" is a caller of its own
+                        // holding role
+                        String role = testCase.role().get();
+                        int hash = role.indexOf('#');
+                        long id = hash < 0 && testCase.claims().isEmpty() ? -1 : -2 - tokens.size();
+                        keys.put(
+                            token,
+                            new ConsumerKeyLookup.Key(
+                                id,
+                                "draft test as " + caller,
+                                List.of(hash < 0 ? role : role.substring(0, hash)),
+                                testCase.claims()));
+                        return token;
+                      }));
     }
     var outcomes = new ArrayList<Outcome>();
     try (var shared = new SharedConnection(connections.clean(actor.orgId()))) {
-      EndpointCompiler sharing = compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
+      EndpointCompiler sharing =
+          compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
       var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
       for (EndpointVersion draft : drafts) {
         try {
           EndpointSpec spec = codec.decode(Json.MAPPER.readTree(draft.spec()));
-          routes.put(new Router.RouteKey(spec.method(), spec.path()), sharing.compile(spec, actor.orgId(), draft.id(), draft.version()));
+          routes.put(
+              new Router.RouteKey(spec.method(), spec.path()),
+              sharing.compile(spec, actor.orgId(), draft.id(), draft.version()));
         } catch (InvalidSpecException | com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new IllegalStateException("a saved draft does not compile: " + draft.name() + " v" + draft.version(), e);
+          throw new IllegalStateException(
+              "a saved draft does not compile: " + draft.name() + " v" + draft.version(), e);
         }
       }
       Router<CompiledEndpoint> router = Router.of(routes);
       Map<String, JsonNode> answers = new HashMap<>();
       for (Fixture fixture : fixtures) {
-        fixture(fixture, shared).ifPresentOrElse(row -> answers.put(fixture.name(), row),
-            () -> outcomes.add(new Outcome("fixture " + fixture.name(), false, 0, "the fixture found no row, so the cases that "
-                + "use {{" + fixture.name() + ".…}} cannot run: " + fixture.sql())));
+        fixture(fixture, shared)
+            .ifPresentOrElse(
+                row -> answers.put(fixture.name(), row),
+                () ->
+                    outcomes.add(
+                        new Outcome(
+                            "fixture " + fixture.name(),
+                            false,
+                            0,
+                            "the fixture found no row, so the cases that "
+                                + "use {{"
+                                + fixture.name()
+                                + ".…}} cannot run: "
+                                + fixture.sql())));
       }
       RunSecrets runSecrets = secrets.forRunBy(actor.principal());
       for (int i = 0; i < cases.size(); i++) {
@@ -126,21 +168,32 @@ public final class DraftTests {
   }
 
   /** The fixture's first row as JSON; empty when its query finds none or fails. */
-  private static Optional<JsonNode> fixture(Fixture fixture, SharedConnection shared) throws SQLException {
+  private static Optional<JsonNode> fixture(Fixture fixture, SharedConnection shared)
+      throws SQLException {
     shared.startCase();
     shared.ran(fixture.sql());
-    try (var statement = shared.getConnection().createStatement(); var rows = statement.executeQuery(fixture.sql())) {
+    try (var statement = shared.getConnection().createStatement();
+        var rows = statement.executeQuery(fixture.sql())) {
       var found = dev.slipway.runtime.Rows.read(rows);
       shared.finishCase(true);
-      return found.isEmpty() ? Optional.empty() : Optional.of(Json.MAPPER.valueToTree(found.getFirst()));
+      return found.isEmpty()
+          ? Optional.empty()
+          : Optional.of(Json.MAPPER.valueToTree(found.getFirst()));
     } catch (SQLException e) {
       shared.finishCase(false);
       return Optional.empty();
     }
   }
 
-  private Outcome runCase(TestCase testCase, int index, Router<CompiledEndpoint> router, SharedConnection shared,
-      Map<String, String> tokens, Map<String, JsonNode> answers, RunSecrets secrets) throws SQLException {
+  private Outcome runCase(
+      TestCase testCase,
+      int index,
+      Router<CompiledEndpoint> router,
+      SharedConnection shared,
+      Map<String, String> tokens,
+      Map<String, JsonNode> answers,
+      RunSecrets secrets)
+      throws SQLException {
     String target;
     try {
       target = substitute(testCase.path(), answers);
@@ -149,8 +202,11 @@ public final class DraftTests {
     }
     int question = target.indexOf('?');
     String path = question < 0 ? target : target.substring(0, question);
-    if (!(router.find(testCase.method(), path) instanceof Router.Match.Found<CompiledEndpoint>(CompiledEndpoint endpoint, List<String> values))) {
-      return new Outcome(testCase.name(), false, 0, "no draft serves " + testCase.method() + " " + path);
+    if (!(router.find(testCase.method(), path)
+        instanceof
+        Router.Match.Found<CompiledEndpoint>(CompiledEndpoint endpoint, List<String> values))) {
+      return new Outcome(
+          testCase.name(), false, 0, "no draft serves " + testCase.method() + " " + path);
     }
     var headers = new HashMap<String, String>();
     testCase.caller().ifPresent(caller -> headers.put("x-api-key", tokens.get(caller)));
@@ -159,8 +215,16 @@ public final class DraftTests {
       headers.put("content-type", "application/json");
       body = testCase.body().get().toString().getBytes(StandardCharsets.UTF_8);
     }
-    var request = new EndpointRequest(testCase.method(), path, values, query(question < 0 ? "" : target.substring(question + 1)),
-        headers, body, "draft-test-" + index, "127.0.0.1");
+    var request =
+        new EndpointRequest(
+            testCase.method(),
+            path,
+            values,
+            query(question < 0 ? "" : target.substring(question + 1)),
+            headers,
+            body,
+            "draft-test-" + index,
+            "127.0.0.1");
     shared.startCase();
     var response = endpoint.handle(request, false, secrets).response();
     shared.finishCase(response.status() < 400);
@@ -174,12 +238,26 @@ public final class DraftTests {
       }
     }
     if (response.status() != testCase.status()) {
-      return new Outcome(testCase.name(), false, response.status(), "expected status " + testCase.status() + ", got "
-          + response.status() + (answer != null && answer.has("detail") ? ": " + answer.get("detail").asText() : ""));
+      return new Outcome(
+          testCase.name(),
+          false,
+          response.status(),
+          "expected status "
+              + testCase.status()
+              + ", got "
+              + response.status()
+              + (answer != null && answer.has("detail")
+                  ? ": " + answer.get("detail").asText()
+                  : ""));
     }
     List<String> missing = missing(answer, testCase.fields());
-    return missing.isEmpty() ? new Outcome(testCase.name(), true, response.status(), "ok")
-        : new Outcome(testCase.name(), false, response.status(), "the response lacks " + String.join(", ", missing));
+    return missing.isEmpty()
+        ? new Outcome(testCase.name(), true, response.status(), "ok")
+        : new Outcome(
+            testCase.name(),
+            false,
+            response.status(),
+            "the response lacks " + String.join(", ", missing));
   }
 
   private static List<String> missing(JsonNode answer, List<String> fields) {
@@ -200,10 +278,15 @@ public final class DraftTests {
     while (placeholder.find()) {
       JsonNode answer = answers.get(placeholder.group(1));
       if (answer == null || !answer.has(placeholder.group(2))) {
-        throw new IllegalArgumentException("no fixture or earlier case '" + placeholder.group(1) + "' answered with '"
-            + placeholder.group(2) + "'");
+        throw new IllegalArgumentException(
+            "no fixture or earlier case '"
+                + placeholder.group(1)
+                + "' answered with '"
+                + placeholder.group(2)
+                + "'");
       }
-      placeholder.appendReplacement(out, Matcher.quoteReplacement(answer.get(placeholder.group(2)).asText()));
+      placeholder.appendReplacement(
+          out, Matcher.quoteReplacement(answer.get(placeholder.group(2)).asText()));
     }
     return placeholder.appendTail(out).toString();
   }
@@ -213,8 +296,10 @@ public final class DraftTests {
     if (text.isEmpty()) return query;
     for (String pair : text.split("&")) {
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       query.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
     }
     return query;

@@ -23,9 +23,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Saving specs as versions, and compiling versions for preview. A spec is saved only when it
- * passes every check (schema, expressions, scripts, SQL against the database); an unchanged spec
- * makes no new version.
+ * Saving specs as versions, and compiling versions for preview. A spec is saved only when it passes
+ * every check (schema, expressions, scripts, SQL against the database); an unchanged spec makes no
+ * new version.
  */
 public final class Drafts {
   private final SpecCodec codec;
@@ -35,7 +35,12 @@ public final class Drafts {
   private final PlatformTransactions platform;
   private final Map<Long, CompiledEndpoint> previews = new ConcurrentHashMap<>();
 
-  public Drafts(SpecCodec codec, EndpointCompiler compiler, EndpointStore store, AuditStore audit, PlatformTransactions platform) {
+  public Drafts(
+      SpecCodec codec,
+      EndpointCompiler compiler,
+      EndpointStore store,
+      AuditStore audit,
+      PlatformTransactions platform) {
     this.codec = codec;
     this.compiler = compiler;
     this.store = store;
@@ -48,42 +53,62 @@ public final class Drafts {
    * spec may omit its name then, but may not name another. A new version is audited in its own
    * transaction.
    */
-  public EndpointStore.Saved save(Actor actor, String text, Optional<String> name) throws SQLException {
+  public EndpointStore.Saved save(Actor actor, String text, Optional<String> name)
+      throws SQLException {
     try {
       JsonNode node = codec.parse(text);
       if (name.isPresent()) {
         JsonNode given = node.get("name");
         if (given != null && !given.asText().equals(name.get())) {
-          throw new InvalidSpecException("/name", "the spec is named '" + given.asText() + "' but was sent to '" + name.get() + "'");
+          throw new InvalidSpecException(
+              "/name",
+              "the spec is named '" + given.asText() + "' but was sent to '" + name.get() + "'");
         }
         ((ObjectNode) node).put("name", name.get());
       }
       EndpointSpec spec = check(codec.decodeAll(node), actor.orgId());
       String canonical = Json.canonical(node);
-      return platform.inOrg(actor.orgId(), c -> {
-        var saved = store.save(c, actor.orgId(), spec.name(), Json.sha256(canonical), spec.method(), spec.path(), canonical, text);
-        if (saved.created()) {
-          audit.record(c, actor.success("endpoint.save", "endpoint:" + spec.name() + " v" + saved.version().version()));
-        }
-        return saved;
-      });
+      return platform.inOrg(
+          actor.orgId(),
+          c -> {
+            var saved =
+                store.save(
+                    c,
+                    actor.orgId(),
+                    spec.name(),
+                    Json.sha256(canonical),
+                    spec.method(),
+                    spec.path(),
+                    canonical,
+                    text);
+            if (saved.created()) {
+              audit.record(
+                  c,
+                  actor.success(
+                      "endpoint.save",
+                      "endpoint:" + spec.name() + " v" + saved.version().version()));
+            }
+            return saved;
+          });
     } catch (InvalidSpecException e) {
-      throw ProblemException.unprocessable("invalid_spec", "The spec has " + e.violations().size() + " problem(s).", e.violations());
+      throw ProblemException.unprocessable(
+          "invalid_spec", "The spec has " + e.violations().size() + " problem(s).", e.violations());
     }
   }
 
   /**
-   * Runs every check on what of the spec reads, whatever the checks before found: the spec's
-   * schema and rules, its expressions and scripts, its SQL against the database, its outbound
-   * URLs; one exception with every problem, so that an author fixes them in one round.
+   * Runs every check on what of the spec reads, whatever the checks before found: the spec's schema
+   * and rules, its expressions and scripts, its SQL against the database, its outbound URLs; one
+   * exception with every problem, so that an author fixes them in one round.
    */
   private EndpointSpec check(SpecCodec.Decoded decoded, long orgId) throws InvalidSpecException {
     var violations = new ArrayList<Violation>(decoded.violations());
     EndpointSpec spec = decoded.spec();
-    List<SpecCheck> checks = List.of(
-        () -> compiler.compile(spec, orgId, 0, 0),
-        () -> compiler.checkSql(spec, orgId),
-        () -> compiler.checkOutbound(spec, orgId));
+    List<SpecCheck> checks =
+        List.of(
+            () -> compiler.compile(spec, orgId, 0, 0),
+            () -> compiler.checkSql(spec, orgId),
+            () -> compiler.checkOutbound(spec, orgId));
     for (SpecCheck check : checks) {
       try {
         check.run();
@@ -110,10 +135,13 @@ public final class Drafts {
   /** Compiles a saved version; a version that no longer compiles is a 422 naming it. */
   CompiledEndpoint compile(EndpointVersion version) {
     try {
-      return compiler.compile(codec.read(version.spec()), version.orgId(), version.id(), version.version());
+      return compiler.compile(
+          codec.read(version.spec()), version.orgId(), version.id(), version.version());
     } catch (InvalidSpecException e) {
-      throw ProblemException.unprocessable("version_invalid",
-          "Endpoint '" + version.name() + "' version " + version.version() + " no longer compiles.", e.violations());
+      throw ProblemException.unprocessable(
+          "version_invalid",
+          "Endpoint '" + version.name() + "' version " + version.version() + " no longer compiles.",
+          e.violations());
     }
   }
 }

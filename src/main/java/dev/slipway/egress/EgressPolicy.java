@@ -15,17 +15,17 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Where an org's scripts may fetch from: an immutable allow-list of host names
- * ({@code api.example.com}), wildcard hosts ({@code *.example.com}: subdomains only, not the name
- * itself) and CIDR blocks ({@code 10.1.0.0/16}, {@code ::1/128}; a bare address is a block of one).
+ * Where an org's scripts may fetch from: an immutable allow-list of host names ({@code
+ * api.example.com}), wildcard hosts ({@code *.example.com}: subdomains only, not the name itself)
+ * and CIDR blocks ({@code 10.1.0.0/16}, {@code ::1/128}; a bare address is a block of one).
  *
  * <ul>
  *   <li>No entries: any public destination.
  *   <li>With host entries, the URL's host must match one, or a CIDR entry must cover every address
  *       the host resolves to.
  *   <li>Whatever the host rule says, an address in a blocked range (loopback, private, link-local,
- *       carrier-grade NAT, "this network", multicast, broadcast, reserved, and IPv6 forms that embed
- *       such an IPv4 address) is refused unless a CIDR entry covers it.
+ *       carrier-grade NAT, "this network", multicast, broadcast, reserved, and IPv6 forms that
+ *       embed such an IPv4 address) is refused unless a CIDR entry covers it.
  * </ul>
  *
  * Checks run on {@link InetAddress}es, never on the URL's text: the addresses a name resolved to,
@@ -36,43 +36,48 @@ import java.util.regex.Pattern;
 public final class EgressPolicy {
   /** At most this many entries in one list. */
   public static final int MAX_ENTRIES = 256;
+
   /** No entries: any public destination. */
   public static final EgressPolicy DEFAULT = parse(List.of());
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+  private static final Pattern IPV4 =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-f:.]+");
-  private static final Pattern IPV4_TAIL = Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
+  private static final Pattern IPV4_TAIL =
+      Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
 
   /** An address range and what an address in it is ("a loopback address"). */
   private record Range(Cidr cidr, String kind) {}
 
   /** Checked in order; the first match names the reason. */
-  private static final List<Range> BLOCKED = List.of(
-      range("0.0.0.0/8", "a \"this network\" address"),
-      range("10.0.0.0/8", "a private address"),
-      range("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
-      range("127.0.0.0/8", "a loopback address"),
-      range("169.254.0.0/16", "a link-local address"),
-      range("172.16.0.0/12", "a private address"),
-      range("192.0.0.0/24", "a reserved (IETF protocol) address"),
-      range("192.168.0.0/16", "a private address"),
-      range("224.0.0.0/4", "a multicast address"),
-      range("255.255.255.255/32", "the broadcast address"),
-      range("240.0.0.0/4", "a reserved address"),
-      range("::/128", "the unspecified address"),
-      range("::1/128", "a loopback address"),
-      range("fe80::/10", "a link-local address"),
-      range("fec0::/10", "a site-local (private) address"),
-      range("fc00::/7", "a unique local (private) address"),
-      range("ff00::/8", "a multicast address"));
+  private static final List<Range> BLOCKED =
+      List.of(
+          range("0.0.0.0/8", "a \"this network\" address"),
+          range("10.0.0.0/8", "a private address"),
+          range("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
+          range("127.0.0.0/8", "a loopback address"),
+          range("169.254.0.0/16", "a link-local address"),
+          range("172.16.0.0/12", "a private address"),
+          range("192.0.0.0/24", "a reserved (IETF protocol) address"),
+          range("192.168.0.0/16", "a private address"),
+          range("224.0.0.0/4", "a multicast address"),
+          range("255.255.255.255/32", "the broadcast address"),
+          range("240.0.0.0/4", "a reserved address"),
+          range("::/128", "the unspecified address"),
+          range("::1/128", "a loopback address"),
+          range("fe80::/10", "a link-local address"),
+          range("fec0::/10", "a site-local (private) address"),
+          range("fc00::/7", "a unique local (private) address"),
+          range("ff00::/8", "a multicast address"));
 
   private final List<String> entries;
   private final Set<String> hosts;
   private final List<String> suffixes;
   private final List<Cidr> cidrs;
 
-  private EgressPolicy(List<String> entries, Set<String> hosts, List<String> suffixes, List<Cidr> cidrs) {
+  private EgressPolicy(
+      List<String> entries, Set<String> hosts, List<String> suffixes, List<Cidr> cidrs) {
     this.entries = List.copyOf(entries);
     this.hosts = Set.copyOf(hosts);
     this.suffixes = List.copyOf(suffixes);
@@ -87,7 +92,11 @@ public final class EgressPolicy {
     private final List<Problem> problems;
 
     InvalidPolicyException(List<Problem> problems) {
-      super(problems.stream().map(p -> "entry " + p.index() + ": " + p.message()).reduce((a, b) -> a + "; " + b).orElse(""));
+      super(
+          problems.stream()
+              .map(p -> "entry " + p.index() + ": " + p.message())
+              .reduce((a, b) -> a + "; " + b)
+              .orElse(""));
       this.problems = List.copyOf(problems);
     }
 
@@ -104,7 +113,9 @@ public final class EgressPolicy {
    */
   public static EgressPolicy parse(List<String> entries) {
     var problems = new ArrayList<Problem>();
-    if (entries.size() > MAX_ENTRIES) problems.add(new Problem(MAX_ENTRIES, "an allow-list has at most " + MAX_ENTRIES + " entries"));
+    if (entries.size() > MAX_ENTRIES)
+      problems.add(
+          new Problem(MAX_ENTRIES, "an allow-list has at most " + MAX_ENTRIES + " entries"));
     var normalized = new ArrayList<String>();
     var hosts = new LinkedHashSet<String>();
     var suffixes = new ArrayList<String>();
@@ -112,17 +123,21 @@ public final class EgressPolicy {
     for (int i = 0; i < Math.min(entries.size(), MAX_ENTRIES); i++) {
       String raw = entries.get(i);
       if (raw == null) {
-        problems.add(new Problem(i, "must be a string: a host name, a *.wildcard host or a CIDR block"));
+        problems.add(
+            new Problem(i, "must be a string: a host name, a *.wildcard host or a CIDR block"));
         continue;
       }
       String entry = raw.strip().toLowerCase(Locale.ROOT);
       try {
         if (entry.isEmpty()) throw new IllegalArgumentException("is empty");
-        if (entry.length() > 255) throw new IllegalArgumentException("is longer than 255 characters");
+        if (entry.length() > 255)
+          throw new IllegalArgumentException("is longer than 255 characters");
         Optional<InetAddress> single = literal(entry);
         if (entry.contains("/") || single.isPresent()) {
-          Cidr cidr = entry.contains("/") ? Cidr.parse(entry)
-              : new Cidr(single.get().getAddress(), single.get().getAddress().length * 8);
+          Cidr cidr =
+              entry.contains("/")
+                  ? Cidr.parse(entry)
+                  : new Cidr(single.get().getAddress(), single.get().getAddress().length * 8);
           cidrs.add(cidr);
           normalized.add(cidr.toString());
         } else if (entry.startsWith("*.")) {
@@ -130,7 +145,8 @@ public final class EgressPolicy {
           suffixes.add("." + suffix);
           normalized.add("*." + suffix);
         } else if (entry.contains("*")) {
-          throw new IllegalArgumentException("a wildcard must be the whole first label, as in *.example.com");
+          throw new IllegalArgumentException(
+              "a wildcard must be the whole first label, as in *.example.com");
         } else {
           String host = hostName(entry);
           hosts.add(host);
@@ -170,16 +186,26 @@ public final class EgressPolicy {
     for (InetAddress address : addresses) {
       boolean covered = covered(address);
       if (!listed && !covered) {
-        throw EgressException.denied(display(host) + " is not on the org's egress allow-list"
-            + (isLiteral(host) ? "." : " (it resolves to " + text(address) + ")."));
+        throw EgressException.denied(
+            display(host)
+                + " is not on the org's egress allow-list"
+                + (isLiteral(host) ? "." : " (it resolves to " + text(address) + ")."));
       }
       if (covered) continue;
       Optional<String> reason = blocked(address);
       if (reason.isPresent()) {
-        InetAddress named = kind(address).isPresent() ? address : embeddedIpv4(address).orElse(address);
-        throw EgressException.denied("Requests to " + display(host) + " are refused: " + reason.get()
-            + ". An org owner may allow it with a CIDR entry such as " + text(named) + "/" + named.getAddress().length * 8
-            + " in the org's egress allow-list.");
+        InetAddress named =
+            kind(address).isPresent() ? address : embeddedIpv4(address).orElse(address);
+        throw EgressException.denied(
+            "Requests to "
+                + display(host)
+                + " are refused: "
+                + reason.get()
+                + ". An org owner may allow it with a CIDR entry such as "
+                + text(named)
+                + "/"
+                + named.getAddress().length * 8
+                + " in the org's egress allow-list.");
       }
     }
   }
@@ -188,7 +214,8 @@ public final class EgressPolicy {
   static Optional<String> blocked(InetAddress address) {
     Optional<String> kind = kind(address);
     if (kind.isPresent()) return Optional.of(text(address) + " is " + kind.get());
-    return embeddedIpv4(address).flatMap(v4 -> kind(v4).map(k -> text(address) + " embeds " + text(v4) + ", " + k));
+    return embeddedIpv4(address)
+        .flatMap(v4 -> kind(v4).map(k -> text(address) + " embeds " + text(v4) + ", " + k));
   }
 
   private static Optional<String> kind(InetAddress address) {
@@ -205,7 +232,12 @@ public final class EgressPolicy {
     boolean zeros = allZero(b, 0, 10);
     boolean mapped = zeros && b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     boolean compatible = zeros && b[10] == 0 && b[11] == 0;
-    boolean nat64 = b[0] == 0 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b && allZero(b, 4, 12);
+    boolean nat64 =
+        b[0] == 0
+            && b[1] == 0x64
+            && b[2] == (byte) 0xff
+            && b[3] == (byte) 0x9b
+            && allZero(b, 4, 12);
     if (mapped || compatible || nat64) return Optional.of(ipv4(b[12], b[13], b[14], b[15]));
     if (b[0] == 0x20 && b[1] == 0x02) return Optional.of(ipv4(b[2], b[3], b[4], b[5]));
     return Optional.empty();
@@ -252,13 +284,15 @@ public final class EgressPolicy {
       throw new IllegalArgumentException("is not a host name");
     }
     if (ascii.endsWith(".")) ascii = ascii.substring(0, ascii.length() - 1);
-    if (ascii.isEmpty() || ascii.length() > 253) throw new IllegalArgumentException("is not a host name");
+    if (ascii.isEmpty() || ascii.length() > 253)
+      throw new IllegalArgumentException("is not a host name");
     String[] labels = ascii.split("\\.", -1);
     for (String label : labels) {
       if (!LABEL.matcher(label).matches()) throw new IllegalArgumentException("is not a host name");
     }
     if (WhatwgIpv4.endsInANumber(ascii)) {
-      throw new IllegalArgumentException("is not a host name (write an address as a CIDR block, such as 10.0.0.1/32)");
+      throw new IllegalArgumentException(
+          "is not a host name (write an address as a CIDR block, such as 10.0.0.1/32)");
     }
     return ascii;
   }
@@ -272,7 +306,8 @@ public final class EgressPolicy {
         String part = v4.group(i + 1);
         int value = Integer.parseInt(part);
         if (value > 255 || (part.length() > 1 && part.startsWith("0"))) {
-          throw new IllegalArgumentException("is not an IPv4 address (four numbers 0-255 without leading zeros)");
+          throw new IllegalArgumentException(
+              "is not an IPv4 address (four numbers 0-255 without leading zeros)");
         }
         bytes[i] = (byte) value;
       }
@@ -281,7 +316,8 @@ public final class EgressPolicy {
     if (text.contains(":") && IPV6.matcher(text).matches()) {
       // a dotted IPv4 tail is four plain decimals: the JDK would read 010 as 10, browsers refuse it
       String tail = text.substring(text.lastIndexOf(':') + 1);
-      if (tail.contains(".") && !IPV4_TAIL.matcher(tail).matches()) throw new IllegalArgumentException("is not an IPv6 address");
+      if (tail.contains(".") && !IPV4_TAIL.matcher(tail).matches())
+        throw new IllegalArgumentException("is not an IPv6 address");
       try {
         // bracketed, the JDK parses it as an IPv6 literal or fails; it never asks DNS
         return Optional.of(InetAddress.getByName("[" + text + "]"));
@@ -305,7 +341,10 @@ public final class EgressPolicy {
     return true;
   }
 
-  /** An address as people write it: dotted quad, or IPv6 with the longest run of zero groups as "::". */
+  /**
+   * An address as people write it: dotted quad, or IPv6 with the longest run of zero groups as
+   * "::".
+   */
   static String text(InetAddress address) {
     if (address instanceof Inet4Address) return address.getHostAddress();
     byte[] b = address.getAddress();
@@ -361,10 +400,15 @@ public final class EgressPolicy {
     static Cidr parse(String text) {
       int slash = text.indexOf('/');
       String addressText = text.substring(0, slash);
-      InetAddress address = literal(addressText)
-          .orElseThrow(() -> new IllegalArgumentException("is not a CIDR block (an IP address, '/', a prefix length)"));
+      InetAddress address =
+          literal(addressText)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "is not a CIDR block (an IP address, '/', a prefix length)"));
       if (addressText.contains(":") && address instanceof Inet4Address) {
-        throw new IllegalArgumentException("is an IPv4-mapped block; write it in IPv4 form, such as 10.0.0.0/8");
+        throw new IllegalArgumentException(
+            "is an IPv4-mapped block; write it in IPv4 form, such as 10.0.0.0/8");
       }
       byte[] bytes = address.getAddress();
       int prefix;
@@ -373,12 +417,15 @@ public final class EgressPolicy {
       } catch (NumberFormatException e) {
         prefix = -1;
       }
-      if (prefix < 0 || prefix > bytes.length * 8 || !text.substring(slash + 1).matches("\\d{1,3}")) {
+      if (prefix < 0
+          || prefix > bytes.length * 8
+          || !text.substring(slash + 1).matches("\\d{1,3}")) {
         throw new IllegalArgumentException("has a prefix length outside 0-" + bytes.length * 8);
       }
       var cidr = new Cidr(bytes, prefix);
       if (!Arrays.equals(cidr.network(), bytes)) {
-        throw new IllegalArgumentException("has bits set after the prefix; did you mean " + cidr + "?");
+        throw new IllegalArgumentException(
+            "has bits set after the prefix; did you mean " + cidr + "?");
       }
       return cidr;
     }

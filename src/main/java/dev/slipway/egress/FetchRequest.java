@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public record FetchRequest(String url, String method, Map<String, String> headers, String body) {
   public FetchRequest {
-    headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    headers =
+        headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
   }
 
   /** A GET of {@code url} without headers. */

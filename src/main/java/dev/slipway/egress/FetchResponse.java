@@ -13,7 +13,8 @@ import java.util.Map;
  * @param body the body decoded as text (the Content-Type's charset, UTF-8 when it names none)
  * @param url the URL that answered, after redirects
  */
-public record FetchResponse(int status, String statusText, Map<String, String> headers, String body, String url) {
+public record FetchResponse(
+    int status, String statusText, Map<String, String> headers, String body, String url) {
   public FetchResponse {
     headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
   }

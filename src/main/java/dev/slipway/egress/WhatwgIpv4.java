@@ -6,21 +6,25 @@ import java.util.List;
 
 /**
  * The IPv4 rules of the WHATWG URL Standard's host parser (url.spec.whatwg.org, "ends in a number
- * checker", "IPv4 parser", "IPv4 number parser"), which browsers and the JavaScript runtimes follow:
- * a host whose last label is a number is an IPv4 address, written as one to four dot-separated
- * parts, each decimal, {@code 0x} hexadecimal or {@code 0}-led octal, the last part filling the
- * bytes the others leave. So {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1} and
- * {@code 2130706433} are all 127.0.0.1, and a host that ends in a number but is not such an
- * address ({@code 1.2.3.08}, {@code 256.0.0.1}, {@code example.1}) is no valid host at all.
+ * checker", "IPv4 parser", "IPv4 number parser"), which browsers and the JavaScript runtimes
+ * follow: a host whose last label is a number is an IPv4 address, written as one to four
+ * dot-separated parts, each decimal, {@code 0x} hexadecimal or {@code 0}-led octal, the last part
+ * filling the bytes the others leave. So {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1} and
+ * {@code 2130706433} are all 127.0.0.1, and a host that ends in a number but is not such an address
+ * ({@code 1.2.3.08}, {@code 256.0.0.1}, {@code example.1}) is no valid host at all.
  *
- * <p>The JDK reads these spellings differently ({@code 0177.0.0.1} as 177.0.0.1, {@code 0x7f.1}
- * as a name for DNS), so {@link UrlHost} reads a URL's host with these rules before anything else
- * sees it. Input is expected lower case, as the standard's host parser has it by this step.
+ * <p>The JDK reads these spellings differently ({@code 0177.0.0.1} as 177.0.0.1, {@code 0x7f.1} as
+ * a name for DNS), so {@link UrlHost} reads a URL's host with these rules before anything else sees
+ * it. Input is expected lower case, as the standard's host parser has it by this step.
  */
 final class WhatwgIpv4 {
   /** What {@link #number} answers for a part that is not a number. */
   static final long FAILURE = -1;
-  /** What {@link #number} answers for a number too large for any part (the standard has no bound; this is past 2^32). */
+
+  /**
+   * What {@link #number} answers for a number too large for any part (the standard has no bound;
+   * this is past 2^32).
+   */
   private static final long TOO_LARGE = Long.MAX_VALUE;
 
   private WhatwgIpv4() {}
@@ -55,7 +59,10 @@ final class WhatwgIpv4 {
     return address;
   }
 
-  /** One part's value: decimal, {@code 0x} hexadecimal or {@code 0}-led octal; {@link #FAILURE} when it is none. */
+  /**
+   * One part's value: decimal, {@code 0x} hexadecimal or {@code 0}-led octal; {@link #FAILURE} when
+   * it is none.
+   */
   static long number(String part) {
     if (part.isEmpty()) return FAILURE;
     int radix = 10;
@@ -72,7 +79,8 @@ final class WhatwgIpv4 {
     for (int i = 0; i < digits.length(); i++) {
       int digit = digit(digits.charAt(i), radix);
       if (digit < 0) return FAILURE;
-      // past 2^32 every part fails, however many more digits follow; only whether it is a number still matters
+      // past 2^32 every part fails, however many more digits follow; only whether it is a number
+      // still matters
       value = value > 1L << 40 ? TOO_LARGE : value * radix + digit;
     }
     return value;
@@ -80,12 +88,19 @@ final class WhatwgIpv4 {
 
   /** The bytes of an address {@link #parse} answered. */
   static byte[] bytes(long address) {
-    return new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+    return new byte[] {
+      (byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address
+    };
   }
 
-  /** An ASCII digit's value in {@code radix} (8, 10 or 16), or -1; never another script's digits. */
+  /**
+   * An ASCII digit's value in {@code radix} (8, 10 or 16), or -1; never another script's digits.
+   */
   private static int digit(char c, int radix) {
-    int value = isDecimalDigit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int value =
+        isDecimalDigit(c)
+            ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     return value < radix ? value : -1;
   }
 

@@ -20,7 +20,8 @@ final class Api {
   /** The signed-in caller, set by the control plane's authorization before the handler runs. */
   static Actor actor(Context ctx) {
     Actor actor = ctx.attribute(ACTOR);
-    if (actor == null) throw new IllegalStateException("no actor on a route that needs sign-in: " + ctx.path());
+    if (actor == null)
+      throw new IllegalStateException("no actor on a route that needs sign-in: " + ctx.path());
     return actor;
   }
 
@@ -31,13 +32,20 @@ final class Api {
   static JsonNode jsonBody(Context ctx) {
     String type = ctx.contentType();
     if (type == null || !type.toLowerCase().contains("json")) {
-      throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type", "Send the body as application/json.");
+      throw new ProblemException(
+          415,
+          "unsupported_media_type",
+          "Unsupported Media Type",
+          "Send the body as application/json.");
     }
     try {
       JsonNode node = Json.MAPPER.readTree(ctx.bodyAsBytes());
       // JSON, but not the object every route takes: a mistake in what was sent, not in how
       if (node == null || !node.isObject()) {
-        throw ProblemException.unprocessable("invalid_request", "The body must be a JSON object.", List.of(new Violation("", "must be an object")));
+        throw ProblemException.unprocessable(
+            "invalid_request",
+            "The body must be a JSON object.",
+            List.of(new Violation("", "must be an object")));
       }
       return node;
     } catch (java.io.IOException e) {
@@ -49,7 +57,9 @@ final class Api {
   static String text(JsonNode body, String field) {
     JsonNode value = body.get(field);
     if (value == null || !value.isTextual() || value.asText().isBlank()) {
-      throw ProblemException.unprocessable("invalid_request", "The body needs '" + field + "', a non-empty string.",
+      throw ProblemException.unprocessable(
+          "invalid_request",
+          "The body needs '" + field + "', a non-empty string.",
           List.of(new Violation("/" + field, "required string")));
     }
     return value.asText();
@@ -59,7 +69,9 @@ final class Api {
     JsonNode value = body.get(field);
     if (value == null || value.isNull()) return Optional.empty();
     if (!value.isTextual()) {
-      throw ProblemException.unprocessable("invalid_request", "'" + field + "' must be a string.",
+      throw ProblemException.unprocessable(
+          "invalid_request",
+          "'" + field + "' must be a string.",
           List.of(new Violation("/" + field, "must be a string")));
     }
     return Optional.of(value.asText());
@@ -76,7 +88,9 @@ final class Api {
 
   static void json(Context ctx, int status, Object body) {
     try {
-      ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsBytes(body));
+      ctx.status(status)
+          .contentType("application/json")
+          .result(Json.MAPPER.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize a response", e);
     }

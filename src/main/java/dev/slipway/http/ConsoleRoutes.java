@@ -28,7 +28,12 @@ public final class ConsoleRoutes implements Routes {
   private final AuditStore audit;
   private final CallLog calls;
 
-  public ConsoleRoutes(ScriptConsole console, Secrets secrets, PlatformTransactions platform, AuditStore audit, CallLog calls) {
+  public ConsoleRoutes(
+      ScriptConsole console,
+      Secrets secrets,
+      PlatformTransactions platform,
+      AuditStore audit,
+      CallLog calls) {
     this.console = console;
     this.secrets = secrets;
     this.platform = platform;
@@ -48,16 +53,25 @@ public final class ConsoleRoutes implements Routes {
     static ExecuteRequest of(JsonNode request) {
       JsonNode code = request.get("code");
       if (code == null || !code.isTextual() || code.asText().isBlank()) {
-        throw ProblemException.unprocessable("invalid_request", "The body needs 'code', a non-empty string.",
+        throw ProblemException.unprocessable(
+            "invalid_request",
+            "The body needs 'code', a non-empty string.",
             List.of(new Violation("/code", "required string")));
       }
       JsonNode context = request.path("context");
       if (!context.isMissingNode() && !context.isNull() && !context.isObject()) {
-        throw ProblemException.unprocessable("invalid_request", "'context' must be an object.",
+        throw ProblemException.unprocessable(
+            "invalid_request",
+            "'context' must be an object.",
             List.of(new Violation("/context", "must be an object")));
       }
-      ScriptLanguage language = "javascript".equals(request.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT;
-      return new ExecuteRequest(code.asText(), language,
+      ScriptLanguage language =
+          "javascript".equals(request.path("language").asText())
+              ? ScriptLanguage.JAVASCRIPT
+              : ScriptLanguage.TYPESCRIPT;
+      return new ExecuteRequest(
+          code.asText(),
+          language,
           context.isObject() ? Json.MAPPER.convertValue(context, Map.class) : new HashMap<>());
     }
   }
@@ -70,17 +84,31 @@ public final class ConsoleRoutes implements Routes {
   private void execute(Context ctx) throws SQLException {
     var request = ExecuteRequest.of(Api.jsonBody(ctx));
     Actor actor = Api.actor(ctx);
-    platform.inOrg(actor.orgId(), c -> {
-      audit.record(c, actor.success("script.execute", "execute"));
-      return null;
-    });
-    var execution = console.run(request.code(), request.language(), request.context(), actor.orgId(), secrets.forRunBy(actor.principal()));
-    Api.json(ctx, 200, new Executed(execution.result(), execution.elapsed().toNanos() / 1_000_000.0,
-        execution.logs().stream().map(l -> new Log(l.level(), l.message())).toList()));
+    platform.inOrg(
+        actor.orgId(),
+        c -> {
+          audit.record(c, actor.success("script.execute", "execute"));
+          return null;
+        });
+    var execution =
+        console.run(
+            request.code(),
+            request.language(),
+            request.context(),
+            actor.orgId(),
+            secrets.forRunBy(actor.principal()));
+    Api.json(
+        ctx,
+        200,
+        new Executed(
+            execution.result(),
+            execution.elapsed().toNanos() / 1_000_000.0,
+            execution.logs().stream().map(l -> new Log(l.level(), l.message())).toList()));
   }
 
   private void logs(Context ctx) throws Exception {
-    int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
+    int limit =
+        Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
     Api.json(ctx, 200, calls.recent(Api.actor(ctx).orgId(), limit));
   }
 }

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The control plane: the platform API under {@code /api}, made of {@link Routes} areas. Each route
  * is registered with the {@link Action} it performs, and one check before every route enforces who
- * may do it (see {@link #authorize}). Everything an org owns is read and written inside
- * {@link PlatformTransactions#inOrg}. Errors are problem+json, as on the data plane.
+ * may do it (see {@link #authorize}). Everything an org owns is read and written inside {@link
+ * PlatformTransactions#inOrg}. Errors are problem+json, as on the data plane.
  */
 public final class ControlPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneServer.class);
@@ -39,51 +39,74 @@ public final class ControlPlaneServer implements AutoCloseable {
    *
    * @param platformRateLimit calls a minute per client address; 0 for none
    */
-  public record Gate(PlatformTransactions platform, Authenticator authenticator, AuditStore audit, RateLimiter limiter,
+  public record Gate(
+      PlatformTransactions platform,
+      Authenticator authenticator,
+      AuditStore audit,
+      RateLimiter limiter,
       int platformRateLimit) {}
 
   private final Gate gate;
   private final Javalin app;
   private final int configuredPort;
 
-  public ControlPlaneServer(String host, int port, long maxBodyBytes, Gate gate, List<Routes> areas) {
+  public ControlPlaneServer(
+      String host, int port, long maxBodyBytes, Gate gate, List<Routes> areas) {
     this.gate = gate;
     this.configuredPort = port;
-    this.app = Javalin.create(config -> {
-      config.startup.showJavalinBanner = false;
-      config.concurrency.useVirtualThreads = true;
-      config.http.maxRequestSize = maxBodyBytes;
-      config.http.prefer405over404 = true;
-      config.jetty.host = host;
-      config.jetty.port = port;
-      config.jetty.modifyServer(server -> server.setErrorHandler(new ProtocolErrors(SecurityHeaders.CONTROL_PLANE)));
-      var routes = config.routes;
-      routes.before(ctx -> {
-        String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
-        ctx.attribute(Api.REQUEST_ID, requestId);
-        ctx.header(RequestIds.HEADER, requestId);
-        SecurityHeaders.CONTROL_PLANE.forEach(ctx::header);
-        limitPlatformCalls(ctx);
-      });
-      routes.beforeMatched(this::authorize);
-      areas.forEach(area -> area.register(routes));
-      routes.exception(ProblemException.class, (e, ctx) -> {
-        auditFailure(ctx, e.status(), e.code());
-        problem(ctx, e);
-      });
-      routes.exception(SecretAccessDenied.class, (e, ctx) -> {
-        auditSecretRefusal(ctx, e);
-        problem(ctx, e);
-      });
-      routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
-      routes.exception(ValidationException.class, (e, ctx) -> problem(ctx, invalidQuery(e)));
-      routes.exception(Exception.class, (e, ctx) -> {
-        String requestId = Api.requestId(ctx);
-        LOG.error("control plane request {} {} failed (request id {})", ctx.method(), ctx.path(), requestId, e);
-        auditFailure(ctx, 500, "internal_error");
-        problem(ctx, ProblemException.internal(requestId));
-      });
-    });
+    this.app =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.concurrency.useVirtualThreads = true;
+              config.http.maxRequestSize = maxBodyBytes;
+              config.http.prefer405over404 = true;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.jetty.modifyServer(
+                  server ->
+                      server.setErrorHandler(new ProtocolErrors(SecurityHeaders.CONTROL_PLANE)));
+              var routes = config.routes;
+              routes.before(
+                  ctx -> {
+                    String requestId = RequestIds.from(ctx.header(RequestIds.HEADER));
+                    ctx.attribute(Api.REQUEST_ID, requestId);
+                    ctx.header(RequestIds.HEADER, requestId);
+                    SecurityHeaders.CONTROL_PLANE.forEach(ctx::header);
+                    limitPlatformCalls(ctx);
+                  });
+              routes.beforeMatched(this::authorize);
+              areas.forEach(area -> area.register(routes));
+              routes.exception(
+                  ProblemException.class,
+                  (e, ctx) -> {
+                    auditFailure(ctx, e.status(), e.code());
+                    problem(ctx, e);
+                  });
+              routes.exception(
+                  SecretAccessDenied.class,
+                  (e, ctx) -> {
+                    auditSecretRefusal(ctx, e);
+                    problem(ctx, e);
+                  });
+              routes.exception(
+                  HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e, ctx)));
+              routes.exception(
+                  ValidationException.class, (e, ctx) -> problem(ctx, invalidQuery(e)));
+              routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    String requestId = Api.requestId(ctx);
+                    LOG.error(
+                        "control plane request {} {} failed (request id {})",
+                        ctx.method(),
+                        ctx.path(),
+                        requestId,
+                        e);
+                    auditFailure(ctx, 500, "internal_error");
+                    problem(ctx, ProblemException.internal(requestId));
+                  });
+            });
   }
 
   /** Javalin's own rejections (no route, wrong method, body too large) in Slipway's taxonomy. */
@@ -91,18 +114,38 @@ public final class ControlPlaneServer implements AutoCloseable {
     int status = e.getStatus();
     String title = io.javalin.http.HttpStatus.forStatus(status).getMessage();
     return switch (status) {
-      case 404 -> ProblemException.notFound("route_not_found", "No API route " + ctx.method() + " " + ctx.path() + ".");
-      case 405 -> new ProblemException(405, "method_not_allowed", title, ctx.method() + " is not allowed on " + ctx.path() + ".");
-      case 413 -> new ProblemException(413, "body_too_large", title, "The body is larger than the limit.");
+      case 404 ->
+          ProblemException.notFound(
+              "route_not_found", "No API route " + ctx.method() + " " + ctx.path() + ".");
+      case 405 ->
+          new ProblemException(
+              405,
+              "method_not_allowed",
+              title,
+              ctx.method() + " is not allowed on " + ctx.path() + ".");
+      case 413 ->
+          new ProblemException(413, "body_too_large", title, "The body is larger than the limit.");
       default -> new ProblemException(status, "http_" + status, title, e.getMessage());
     };
   }
 
-  /** A query parameter Javalin could not read as its type ({@code ?limit=many}): a 422 naming it, as every validation mistake. */
+  /**
+   * A query parameter Javalin could not read as its type ({@code ?limit=many}): a 422 naming it, as
+   * every validation mistake.
+   */
   private static ProblemException invalidQuery(ValidationException e) {
     var violations = new ArrayList<dev.slipway.problem.Violation>();
-    e.getErrors().forEach((name, errors) -> errors.forEach(error -> violations.add(new dev.slipway.problem.Violation("/query/" + name,
-        "TYPE_CONVERSION_FAILED".equals(error.getMessage()) ? "'" + error.value + "' is not a number" : error.getMessage()))));
+    e.getErrors()
+        .forEach(
+            (name, errors) ->
+                errors.forEach(
+                    error ->
+                        violations.add(
+                            new dev.slipway.problem.Violation(
+                                "/query/" + name,
+                                "TYPE_CONVERSION_FAILED".equals(error.getMessage())
+                                    ? "'" + error.value + "' is not a number"
+                                    : error.getMessage()))));
     return ProblemException.unprocessable("invalid_query", "The query is not valid.", violations);
   }
 
@@ -126,18 +169,28 @@ public final class ControlPlaneServer implements AutoCloseable {
     app.stop();
   }
 
-  /** The platform API's own limit: SLIPWAY_PLATFORM_RATE_LIMIT calls a minute per client address. */
+  /**
+   * The platform API's own limit: SLIPWAY_PLATFORM_RATE_LIMIT calls a minute per client address.
+   */
   private void limitPlatformCalls(Context ctx) {
     if (gate.platformRateLimit() == 0) return;
-    var bucket = new RateLimiter.Bucket(gate.platformRateLimit(), Duration.ofMinutes(1), gate.platformRateLimit());
+    var bucket =
+        new RateLimiter.Bucket(
+            gate.platformRateLimit(), Duration.ofMinutes(1), gate.platformRateLimit());
     RateLimiter.Decision decision = gate.limiter().take("platform:" + ctx.ip(), bucket);
     ctx.header("RateLimit-Limit", Integer.toString(decision.limit()));
     ctx.header("RateLimit-Remaining", Integer.toString(decision.remaining()));
     ctx.header("RateLimit-Reset", Long.toString(decision.resetSeconds()));
     if (!decision.allowed()) {
-      throw new ProblemException(429, "rate_limited", "Too Many Requests",
-          "Too many platform API calls from this address; try again in " + decision.retryAfterSeconds() + " s.",
-          List.of(), Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
+      throw new ProblemException(
+          429,
+          "rate_limited",
+          "Too Many Requests",
+          "Too many platform API calls from this address; try again in "
+              + decision.retryAfterSeconds()
+              + " s.",
+          List.of(),
+          Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
     }
   }
 
@@ -147,26 +200,46 @@ public final class ControlPlaneServer implements AutoCloseable {
    * refusal is audited.
    */
   private void authorize(Context ctx) throws SQLException {
-    Action action = ctx.routeRoles().stream().map(Action.class::cast).findFirst()
-        .orElseThrow(() -> new IllegalStateException("route without an action: " + ctx.path()));
+    Action action =
+        ctx.routeRoles().stream()
+            .map(Action.class::cast)
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("route without an action: " + ctx.path()));
     if (action == Action.PUBLIC) return;
-    Principal principal = gate.authenticator().authenticate(new Authenticator.Presented(
-        ctx.header("Authorization"), ctx.cookie(Authenticator.SESSION_COOKIE), ctx.header(Authenticator.CSRF_HEADER), changes(ctx)));
+    Principal principal =
+        gate.authenticator()
+            .authenticate(
+                new Authenticator.Presented(
+                    ctx.header("Authorization"),
+                    ctx.cookie(Authenticator.SESSION_COOKIE),
+                    ctx.header(Authenticator.CSRF_HEADER),
+                    changes(ctx)));
     Actor actor = new Actor(principal, ctx.ip(), Api.requestId(ctx));
     ctx.attribute(Api.ACTOR, actor);
     if (!Access.allows(principal, action)) {
-      gate.platform().inOrg(actor.orgId(), c -> {
-        gate.audit().record(c, actor.event("access." + action.name().toLowerCase(), ctx.method() + " " + ctx.path(),
-            AuditStore.Outcome.DENIED, Map.of()));
-        return null;
-      });
+      gate.platform()
+          .inOrg(
+              actor.orgId(),
+              c -> {
+                gate.audit()
+                    .record(
+                        c,
+                        actor.event(
+                            "access." + action.name().toLowerCase(),
+                            ctx.method() + " " + ctx.path(),
+                            AuditStore.Outcome.DENIED,
+                            Map.of()));
+                return null;
+              });
       throw new ProblemException(403, "forbidden", "Forbidden", Access.refusal(principal, action));
     }
   }
 
   /** Whether the request's method may change state (everything but GET, HEAD and OPTIONS). */
   private static boolean changes(Context ctx) {
-    return !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD || ctx.method() == HandlerType.OPTIONS);
+    return !(ctx.method() == HandlerType.GET
+        || ctx.method() == HandlerType.HEAD
+        || ctx.method() == HandlerType.OPTIONS);
   }
 
   /**
@@ -177,13 +250,27 @@ public final class ControlPlaneServer implements AutoCloseable {
     Actor actor = ctx.attribute(Api.ACTOR);
     if (actor == null || !changes(ctx) || status == 403 || ctx.path().contains("/preview/")) return;
     try {
-      gate.platform().inOrg(actor.orgId(), c -> {
-        gate.audit().record(c, actor.event("api." + ctx.method().name().toLowerCase() + " " + ctx.endpoint().path,
-            ctx.path(), AuditStore.Outcome.FAILURE, Map.of("status", status, "code", code)));
-        return null;
-      });
+      gate.platform()
+          .inOrg(
+              actor.orgId(),
+              c -> {
+                gate.audit()
+                    .record(
+                        c,
+                        actor.event(
+                            "api." + ctx.method().name().toLowerCase() + " " + ctx.endpoint().path,
+                            ctx.path(),
+                            AuditStore.Outcome.FAILURE,
+                            Map.of("status", status, "code", code)));
+                return null;
+              });
     } catch (SQLException | RuntimeException e) {
-      LOG.warn("could not audit a failed {} {} (request id {})", ctx.method(), ctx.path(), Api.requestId(ctx), e);
+      LOG.warn(
+          "could not audit a failed {} {} (request id {})",
+          ctx.method(),
+          ctx.path(),
+          Api.requestId(ctx),
+          e);
     }
   }
 
@@ -191,11 +278,20 @@ public final class ControlPlaneServer implements AutoCloseable {
   private void auditSecretRefusal(Context ctx, SecretAccessDenied refusal) {
     Actor actor = ctx.attribute(Api.ACTOR);
     try {
-      gate.platform().inOrg(actor.orgId(), c -> {
-        gate.audit().record(c, actor.event("secret.read", "secret:" + refusal.secret(), AuditStore.Outcome.DENIED,
-            Map.of("route", ctx.method() + " " + ctx.path())));
-        return null;
-      });
+      gate.platform()
+          .inOrg(
+              actor.orgId(),
+              c -> {
+                gate.audit()
+                    .record(
+                        c,
+                        actor.event(
+                            "secret.read",
+                            "secret:" + refusal.secret(),
+                            AuditStore.Outcome.DENIED,
+                            Map.of("route", ctx.method() + " " + ctx.path())));
+                return null;
+              });
     } catch (SQLException | RuntimeException e) {
       LOG.warn("could not audit a refused secret read (request id {})", Api.requestId(ctx), e);
     }

@@ -13,13 +13,14 @@ import java.util.StringJoiner;
 import java.util.TreeSet;
 
 /**
- * CORS on the data plane, per endpoint: only the exact origins an endpoint lists get
- * {@code Access-Control-Allow-Origin}, credentials only when it says so, and a preflight answers
- * for every method at the path whose endpoint allows the origin.
+ * CORS on the data plane, per endpoint: only the exact origins an endpoint lists get {@code
+ * Access-Control-Allow-Origin}, credentials only when it says so, and a preflight answers for every
+ * method at the path whose endpoint allows the origin.
  */
 final class CorsHeaders {
   /** Request headers every CORS endpoint accepts besides its own list. */
-  private static final Set<String> ALWAYS_ALLOWED = Set.of("content-type", "authorization", "x-api-key", "x-request-id");
+  private static final Set<String> ALWAYS_ALLOWED =
+      Set.of("content-type", "authorization", "x-api-key", "x-request-id");
 
   private CorsHeaders() {}
 
@@ -45,17 +46,25 @@ final class CorsHeaders {
    * The answer to a preflight, or empty when the origin may not make the request: no endpoint at
    * the path for the requested method, or one that does not list the origin.
    */
-  static Optional<Map<String, String>> preflight(Router<CompiledEndpoint> router, String path, String origin,
-      String requestedMethod, String requestedHeaders) {
-    if (!(router.find(requestedMethod, path) instanceof Router.Match.Found<CompiledEndpoint>(var endpoint, var values))
+  static Optional<Map<String, String>> preflight(
+      Router<CompiledEndpoint> router,
+      String path,
+      String origin,
+      String requestedMethod,
+      String requestedHeaders) {
+    if (!(router.find(requestedMethod, path)
+            instanceof Router.Match.Found<CompiledEndpoint>(var endpoint, var values))
         || !allows(endpoint.cors(), origin)) {
       return Optional.empty();
     }
     Cors cors = endpoint.cors().orElseThrow();
     var methods = new TreeSet<String>();
-    if (router.find("OPTIONS", path) instanceof Router.Match.WrongMethod<CompiledEndpoint>(var allowed)) {
+    if (router.find("OPTIONS", path)
+        instanceof Router.Match.WrongMethod<CompiledEndpoint>(var allowed)) {
       for (String method : allowed) {
-        if (router.find(method, path) instanceof Router.Match.Found<CompiledEndpoint>(var other, var v) && allows(other.cors(), origin)) {
+        if (router.find(method, path)
+                instanceof Router.Match.Found<CompiledEndpoint>(var other, var v)
+            && allows(other.cors(), origin)) {
           methods.add(method);
         }
       }

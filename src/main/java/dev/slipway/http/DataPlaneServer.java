@@ -42,11 +42,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The data plane: serves the live release's endpoints at exactly their paths, and nothing else.
  * Bare Jetty 12 with one handler: route on the selector, run the pipeline there when it cannot
- * block and on a pooled thread otherwise, answer, record the call. Every answer carries
- * {@code X-Request-Id}; every error is problem+json.
+ * block and on a pooled thread otherwise, answer, record the call. Every answer carries {@code
+ * X-Request-Id}; every error is problem+json.
  */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
+
   /** Most bytes of a too-large body read and dropped before answering 413. */
   private static final long DRAIN_LIMIT = 16L << 20;
 
@@ -57,7 +58,13 @@ public final class DataPlaneServer implements AutoCloseable {
    * @param databaseLanes how many requests that use the database run at once (the data plane's
    *     connection pool size); the rest wait their turn in order
    */
-  public DataPlaneServer(String host, int port, long maxBodyBytes, int databaseLanes, LiveRouting routing, CallLog calls) {
+  public DataPlaneServer(
+      String host,
+      int port,
+      long maxBodyBytes,
+      int databaseLanes,
+      LiveRouting routing,
+      CallLog calls) {
     // Platform threads, not a virtual thread per request: handing each request from the selector
     // to a new virtual thread costs more CPU per request and a longer p99 (bench/README.md). Jetty
     // runs a request on the thread that read it when it can.
@@ -69,15 +76,20 @@ public final class DataPlaneServer implements AutoCloseable {
     http.setSendDateHeader(false);
     // The router splits the raw path on '/' and decodes each segment itself, so an encoded slash
     // or NUL inside a path parameter is just part of its value; Jetty need not refuse it.
-    http.setUriCompliance(UriCompliance.DEFAULT.with("slipway",
-        UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
-        UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+    http.setUriCompliance(
+        UriCompliance.DEFAULT.with(
+            "slipway",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+            UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
     connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(port);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
-    server.setHandler(new EndpointHandler(maxBodyBytes, routing, calls, threads, new Lanes(threads, databaseLanes)));
+    server.setHandler(
+        new EndpointHandler(
+            maxBodyBytes, routing, calls, threads, new Lanes(threads, databaseLanes)));
     server.setErrorHandler(new ProtocolErrors(SecurityHeaders.DATA_PLANE));
   }
 
@@ -102,32 +114,49 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   /**
-   * The answer to a request of an endpoint that already has its share of the database lanes
-   * running and waiting (a slow or new one; see {@link Lanes}), or that waited too long for one.
+   * The answer to a request of an endpoint that already has its share of the database lanes running
+   * and waiting (a slow or new one; see {@link Lanes}), or that waited too long for one.
    */
   private static ProblemException busy() {
-    return new ProblemException(503, "database_busy", "Service Unavailable",
+    return new ProblemException(
+        503,
+        "database_busy",
+        "Service Unavailable",
         "This endpoint has as many requests running and waiting for the database as it may have; retry shortly.",
-        List.of(), Map.of("Retry-After", "1"));
+        List.of(),
+        Map.of("Retry-After", "1"));
   }
 
   /** A preflight's answer: 204 with the CORS headers, or 403 when the origin may not call. */
-  private static EndpointResponse preflight(RoutingTable table, String path, String origin, String method, String headers,
+  private static EndpointResponse preflight(
+      RoutingTable table,
+      String path,
+      String origin,
+      String method,
+      String headers,
       String requestId) {
     return CorsHeaders.preflight(table.router(), path, origin, method, headers)
         .map(allowed -> new EndpointResponse(204, allowed, new byte[0]))
-        .orElseGet(() -> EndpointResponse.problem(new ProblemException(403, "cors_not_allowed", "Forbidden",
-            "No endpoint serves " + method + " " + path + " to origin " + origin + "."), path, requestId));
+        .orElseGet(
+            () ->
+                EndpointResponse.problem(
+                    new ProblemException(
+                        403,
+                        "cors_not_allowed",
+                        "Forbidden",
+                        "No endpoint serves " + method + " " + path + " to origin " + origin + "."),
+                    path,
+                    requestId));
   }
 
   /**
    * The data plane's pool, with one shortcut. When an answer goes out on a thread other than the
-   * one that read its request (a sandbox reader thread, or the pooled thread that ran an SQL
-   * step), Jetty hands the connection to the pool to read its next request. Within
-   * {@link #answerHere} that read runs on the answering thread instead: it is a non-blocking read
-   * that usually finds nothing yet, and the hand-off cost a thread wake-up and a park per request,
-   * a fifth of the server's CPU under W4 (bench/README.md). The connection's next request is then
-   * handled there as on the selector: nothing that can block runs on it.
+   * one that read its request (a sandbox reader thread, or the pooled thread that ran an SQL step),
+   * Jetty hands the connection to the pool to read its next request. Within {@link #answerHere}
+   * that read runs on the answering thread instead: it is a non-blocking read that usually finds
+   * nothing yet, and the hand-off cost a thread wake-up and a park per request, a fifth of the
+   * server's CPU under W4 (bench/README.md). The connection's next request is then handled there as
+   * on the selector: nothing that can block runs on it.
    */
   static final class Threads extends QueuedThreadPool {
     private static final ThreadLocal<Boolean> ANSWERING = ThreadLocal.withInitial(() -> false);
@@ -162,14 +191,20 @@ public final class DataPlaneServer implements AutoCloseable {
     }
   }
 
-  private static void send(Response response, Callback callback, int status, Map<String, String> headers,
-      byte[] body, String requestId) {
+  private static void send(
+      Response response,
+      Callback callback,
+      int status,
+      Map<String, String> headers,
+      byte[] body,
+      String requestId) {
     response.setStatus(status);
     var fields = response.getHeaders();
     headers.forEach(fields::put);
-    SecurityHeaders.DATA_PLANE.forEach((name, value) -> {
-      if (!fields.contains(name)) fields.put(name, value);
-    });
+    SecurityHeaders.DATA_PLANE.forEach(
+        (name, value) -> {
+          if (!fields.contains(name)) fields.put(name, value);
+        });
     if (requestId != null) fields.put(RequestIds.HEADER, requestId);
     fields.put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
@@ -220,12 +255,19 @@ public final class DataPlaneServer implements AutoCloseable {
     private final long maxBodyBytes;
     private final LiveRouting routing;
     private final CallLog calls;
+
     /** Where a request that may block goes, off the thread that read it. */
     private final Executor threads;
+
     /** Where such a request goes instead when it may use the database and its body has arrived. */
     private final Lanes databaseLanes;
 
-    EndpointHandler(long maxBodyBytes, LiveRouting routing, CallLog calls, Executor threads, Lanes databaseLanes) {
+    EndpointHandler(
+        long maxBodyBytes,
+        LiveRouting routing,
+        CallLog calls,
+        Executor threads,
+        Lanes databaseLanes) {
       super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
@@ -238,15 +280,26 @@ public final class DataPlaneServer implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       var call = new Call(request, response, callback);
       try {
-        String preflightMethod = call.method.equals("OPTIONS") && call.origin != null
-            ? request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD) : null;
+        String preflightMethod =
+            call.method.equals("OPTIONS") && call.origin != null
+                ? request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)
+                : null;
         if (preflightMethod != null) {
-          call.answer(preflight(call.table, call.path, call.origin, preflightMethod,
-              request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS), call.requestId), null);
+          call.answer(
+              preflight(
+                  call.table,
+                  call.path,
+                  call.origin,
+                  preflightMethod,
+                  request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS),
+                  call.requestId),
+              null);
           return true;
         }
         switch (call.table.router().find(call.method, call.path)) {
-          case Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> values) -> {
+          case Router.Match.Found<CompiledEndpoint>(
+                  CompiledEndpoint found,
+                  List<String> values) -> {
             call.endpoint = found;
             boolean quick = found.startsWithoutBlocking();
             boolean database = found.usesDatabase();
@@ -257,19 +310,48 @@ public final class DataPlaneServer implements AutoCloseable {
               run.run();
             } else if (whole && database) {
               // a lane never waits on a client: a body still on its way is read on the pool
-              databaseLanes.execute(new Lanes.Owner(found.identity().orgId(), found.identity().name()),
-                  new Lanes.Job(run, () -> call.answer(EndpointResponse.problem(busy(), call.path, call.requestId), "database lanes busy")));
+              databaseLanes.execute(
+                  new Lanes.Owner(found.identity().orgId(), found.identity().name()),
+                  new Lanes.Job(
+                      run,
+                      () ->
+                          call.answer(
+                              EndpointResponse.problem(busy(), call.path, call.requestId),
+                              "database lanes busy")));
             } else {
               threads.execute(run);
             }
           }
-          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) -> call.answer(EndpointResponse.problem(new ProblemException(405,
-              "method_not_allowed", "Method Not Allowed", call.method + " is not allowed on " + call.path + "; allowed: "
-                  + String.join(", ", allowed) + ".", List.of(), Map.of("Allow", String.join(", ", allowed))), call.path,
-              call.requestId), null);
-          case Router.Match.NotFound<CompiledEndpoint>() -> call.answer(Docs.answer(call.method, call.path, call.table)
-              .orElseGet(() -> EndpointResponse.problem(ProblemException.notFound("route_not_found",
-                  "No endpoint serves " + call.method + " " + call.path + "."), call.path, call.requestId)), null);
+          case Router.Match.WrongMethod<CompiledEndpoint>(var allowed) ->
+              call.answer(
+                  EndpointResponse.problem(
+                      new ProblemException(
+                          405,
+                          "method_not_allowed",
+                          "Method Not Allowed",
+                          call.method
+                              + " is not allowed on "
+                              + call.path
+                              + "; allowed: "
+                              + String.join(", ", allowed)
+                              + ".",
+                          List.of(),
+                          Map.of("Allow", String.join(", ", allowed))),
+                      call.path,
+                      call.requestId),
+                  null);
+          case Router.Match.NotFound<CompiledEndpoint>() ->
+              call.answer(
+                  Docs.answer(call.method, call.path, call.table)
+                      .orElseGet(
+                          () ->
+                              EndpointResponse.problem(
+                                  ProblemException.notFound(
+                                      "route_not_found",
+                                      "No endpoint serves " + call.method + " " + call.path + "."),
+                                  call.path,
+                                  call.requestId)),
+                  null);
         }
       } catch (ProblemException e) {
         call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
@@ -283,9 +365,12 @@ public final class DataPlaneServer implements AutoCloseable {
      * Runs the endpoint for the call; a script step may end on another thread, and the answer goes
      * out from there. {@code arrived}: what of the body was read without blocking, or null.
      */
-    private void start(Call call, CompiledEndpoint found, Request request, List<String> values, PartBody arrived) {
+    private void start(
+        Call call, CompiledEndpoint found, Request request, List<String> values, PartBody arrived) {
       try {
-        found.handleAsync(read(request, call.path, values, call.requestId, arrived), false).whenComplete(call::answer);
+        found
+            .handleAsync(read(request, call.path, values, call.requestId, arrived), false)
+            .whenComplete(call::answer);
       } catch (ProblemException e) {
         call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
       } catch (RuntimeException e) {
@@ -293,7 +378,10 @@ public final class DataPlaneServer implements AutoCloseable {
       }
     }
 
-    /** One data-plane call: what its answer needs, and the answer and its log record once it is known. */
+    /**
+     * One data-plane call: what its answer needs, and the answer and its log record once it is
+     * known.
+     */
     private final class Call {
       final long started = System.nanoTime();
       final Response response;
@@ -329,26 +417,39 @@ public final class DataPlaneServer implements AutoCloseable {
       void answer(EndpointResponse answer, String error) {
         try {
           byte[] body = method.equals("HEAD") ? new byte[0] : answer.body();
-          Threads.answerHere(() -> send(response, callback, answer.status(), answer.headers(), body, requestId));
+          Threads.answerHere(
+              () -> send(response, callback, answer.status(), answer.headers(), body, requestId));
         } catch (RuntimeException e) {
           // on another thread than Jetty's, nothing else would end the exchange
           LOG.error("request {}: the answer could not be sent", requestId, e);
           callback.failed(e);
         }
         var identity = endpoint == null ? null : endpoint.identity();
-        calls.record(new CallRecord(Instant.now(), requestId, method, path,
-            identity == null ? null : identity.name(), identity == null ? 0 : identity.version(),
-            identity == null ? 0 : identity.orgId(), identity == null ? 0 : table.releaseOf(identity.orgId()),
-            answer.status(), (System.nanoTime() - started) / 1000, error));
+        calls.record(
+            new CallRecord(
+                Instant.now(),
+                requestId,
+                method,
+                path,
+                identity == null ? null : identity.name(),
+                identity == null ? 0 : identity.version(),
+                identity == null ? 0 : identity.orgId(),
+                identity == null ? 0 : table.releaseOf(identity.orgId()),
+                answer.status(),
+                (System.nanoTime() - started) / 1000,
+                error));
       }
 
       void fail(Throwable failure) {
         LOG.error("request {} failed", requestId, failure);
-        answer(EndpointResponse.problem(ProblemException.internal(requestId), path, requestId), failure.toString());
+        answer(
+            EndpointResponse.problem(ProblemException.internal(requestId), path, requestId),
+            failure.toString());
       }
     }
 
-    private EndpointRequest read(Request request, String path, List<String> pathValues, String requestId, PartBody arrived) {
+    private EndpointRequest read(
+        Request request, String path, List<String> pathValues, String requestId, PartBody arrived) {
       var headers = new HeaderMap(request.getHeaders());
       Map<String, List<String>> query = Map.of();
       if (request.getHttpURI().getQuery() != null) {
@@ -356,14 +457,22 @@ public final class DataPlaneServer implements AutoCloseable {
         query = new LinkedHashMap<>();
         for (Fields.Field field : fields) query.put(field.getName(), field.getValues());
       }
-      return new EndpointRequest(request.getMethod(), path, pathValues, query, headers, body(request, arrived), requestId,
+      return new EndpointRequest(
+          request.getMethod(),
+          path,
+          pathValues,
+          query,
+          headers,
+          body(request, arrived),
+          requestId,
           Request.getRemoteAddr(request));
     }
 
     /** HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body. */
     private static boolean hasNoBody(Request request) {
       long declared = request.getLength();
-      return declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+      return declared == 0
+          || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
     }
 
     /**
@@ -391,7 +500,8 @@ public final class DataPlaneServer implements AutoCloseable {
         Content.Chunk chunk = request.read();
         if (chunk == null) break;
         try {
-          if (Content.Chunk.isFailure(chunk)) return filled == 0 ? null : new PartBody(bytes, filled);
+          if (Content.Chunk.isFailure(chunk))
+            return filled == 0 ? null : new PartBody(bytes, filled);
           ByteBuffer buffer = chunk.getByteBuffer();
           int n = Math.min(buffer.remaining(), bytes.length - filled);
           buffer.get(bytes, filled, n);
@@ -413,23 +523,28 @@ public final class DataPlaneServer implements AutoCloseable {
           // the length is known: one array of that size, not a growing series of 16 KB buffers
           byte[] body = arrived != null ? arrived.bytes() : new byte[(int) declared];
           int from = arrived != null ? arrived.filled() : 0;
-          if (in.readNBytes(body, from, body.length - from) < body.length - from) throw new IOException("the body ended early");
+          if (in.readNBytes(body, from, body.length - from) < body.length - from)
+            throw new IOException("the body ended early");
           return body;
         }
-        byte[] body = declared > maxBodyBytes ? null : in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
+        byte[] body =
+            declared > maxBodyBytes
+                ? null
+                : in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
         if (body == null || body.length > maxBodyBytes) {
           drain(in);
           throw tooLarge();
         }
         return body;
       } catch (IOException e) {
-        throw ProblemException.badRequest("unreadable_body", "The body could not be read.", List.of());
+        throw ProblemException.badRequest(
+            "unreadable_body", "The body could not be read.", List.of());
       }
     }
 
     /**
-     * Reads and drops what is left of a rejected body, up to a bound, so the client (still
-     * sending) reads the 413 instead of a reset connection; past the bound the connection closes.
+     * Reads and drops what is left of a rejected body, up to a bound, so the client (still sending)
+     * reads the 413 instead of a reset connection; past the bound the connection closes.
      */
     private static void drain(InputStream in) throws IOException {
       long left = DRAIN_LIMIT;
@@ -441,7 +556,10 @@ public final class DataPlaneServer implements AutoCloseable {
     }
 
     private ProblemException tooLarge() {
-      return new ProblemException(413, "body_too_large", "Content Too Large",
+      return new ProblemException(
+          413,
+          "body_too_large",
+          "Content Too Large",
           "The body is larger than the limit of " + maxBodyBytes + " bytes.");
     }
   }

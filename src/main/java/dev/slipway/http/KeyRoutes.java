@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Keys: API keys for the platform API, and consumer keys for callers of the org's apiKey endpoints. */
+/**
+ * Keys: API keys for the platform API, and consumer keys for callers of the org's apiKey endpoints.
+ */
 public final class KeyRoutes implements Routes {
   private final ApiKeys apiKeys;
   private final ConsumerKeys consumerKeys;
@@ -33,22 +35,52 @@ public final class KeyRoutes implements Routes {
 
   @Override
   public void register(RoutesConfig routes) {
-    routes.addHttpHandler(HandlerType.GET, "/api/keys", ctx -> Api.json(ctx, 200,
-        apiKeys.list(Api.actor(ctx).orgId()).stream().map(Key::of).toList()), Action.MANAGE_KEYS);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/keys",
+        ctx ->
+            Api.json(ctx, 200, apiKeys.list(Api.actor(ctx).orgId()).stream().map(Key::of).toList()),
+        Action.MANAGE_KEYS);
     routes.addHttpHandler(HandlerType.POST, "/api/keys", this::createKey, Action.MANAGE_KEYS);
-    routes.addHttpHandler(HandlerType.DELETE, "/api/keys/{id}", this::revokeKey, Action.MANAGE_KEYS);
-    routes.addHttpHandler(HandlerType.GET, "/api/consumer-keys", ctx -> Api.json(ctx, 200,
-        consumerKeys.list(Api.actor(ctx).orgId())), Action.MANAGE_KEYS);
-    routes.addHttpHandler(HandlerType.POST, "/api/consumer-keys", this::createConsumerKey, Action.MANAGE_KEYS);
-    routes.addHttpHandler(HandlerType.DELETE, "/api/consumer-keys/{id}", this::revokeConsumerKey, Action.MANAGE_KEYS);
+    routes.addHttpHandler(
+        HandlerType.DELETE, "/api/keys/{id}", this::revokeKey, Action.MANAGE_KEYS);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/consumer-keys",
+        ctx -> Api.json(ctx, 200, consumerKeys.list(Api.actor(ctx).orgId())),
+        Action.MANAGE_KEYS);
+    routes.addHttpHandler(
+        HandlerType.POST, "/api/consumer-keys", this::createConsumerKey, Action.MANAGE_KEYS);
+    routes.addHttpHandler(
+        HandlerType.DELETE, "/api/consumer-keys/{id}", this::revokeConsumerKey, Action.MANAGE_KEYS);
   }
 
   /** An API key as the API shows it; never its token. */
-  record Key(long id, String name, String prefix, String role, List<String> scopes, Long createdBy, Long createdByKey,
-      Instant createdAt, Instant expiresAt, Instant lastUsedAt, boolean revoked) {
+  record Key(
+      long id,
+      String name,
+      String prefix,
+      String role,
+      List<String> scopes,
+      Long createdBy,
+      Long createdByKey,
+      Instant createdAt,
+      Instant expiresAt,
+      Instant lastUsedAt,
+      boolean revoked) {
     static Key of(CredentialStore.ApiKey key) {
-      return new Key(key.id(), key.name(), key.prefix(), key.role(), key.scopes(), key.createdBy(), key.createdByKey(), key.createdAt(),
-          key.expiresAt(), key.lastUsedAt(), key.revokedAt() != null);
+      return new Key(
+          key.id(),
+          key.name(),
+          key.prefix(),
+          key.role(),
+          key.scopes(),
+          key.createdBy(),
+          key.createdByKey(),
+          key.createdAt(),
+          key.expiresAt(),
+          key.lastUsedAt(),
+          key.revokedAt() != null);
     }
   }
 
@@ -56,17 +88,29 @@ public final class KeyRoutes implements Routes {
   record CreatedKey(@JsonUnwrapped Key key, String token) {}
 
   /** A new consumer key with its token. */
-  record CreatedConsumerKey(long id, String name, List<String> roles, Map<String, String> claims, String token, String prefix) {}
+  record CreatedConsumerKey(
+      long id,
+      String name,
+      List<String> roles,
+      Map<String, String> claims,
+      String token,
+      String prefix) {}
 
   /** {@code {name, role?, scopes?, expiresAt?}}. */
   private static ApiKeys.Request keyRequest(JsonNode body) {
     var scopes = new ArrayList<String>();
     body.path("scopes").forEach(scope -> scopes.add(scope.asText()));
-    return new ApiKeys.Request(Api.text(body, "name"), Api.optionalText(body, "role"), List.copyOf(scopes), expiresAt(body));
+    return new ApiKeys.Request(
+        Api.text(body, "name"),
+        Api.optionalText(body, "role"),
+        List.copyOf(scopes),
+        expiresAt(body));
   }
 
   private static Optional<String> expiresAt(JsonNode body) {
-    return body.hasNonNull("expiresAt") ? Optional.of(body.get("expiresAt").asText()) : Optional.empty();
+    return body.hasNonNull("expiresAt")
+        ? Optional.of(body.get("expiresAt").asText())
+        : Optional.empty();
   }
 
   private void createKey(Context ctx) throws SQLException {
@@ -76,11 +120,15 @@ public final class KeyRoutes implements Routes {
 
   private void revokeKey(Context ctx) throws SQLException {
     long id = Api.id(ctx, "id", "key_not_found", "key");
-    if (!apiKeys.revoke(Api.actor(ctx), id)) throw ProblemException.notFound("key_not_found", "No key " + id + ".");
+    if (!apiKeys.revoke(Api.actor(ctx), id))
+      throw ProblemException.notFound("key_not_found", "No key " + id + ".");
     ctx.status(204);
   }
 
-  /** {@code {name, roles?, claims?, expiresAt?}}: claims are names to string values, none of them one Slipway sets. */
+  /**
+   * {@code {name, roles?, claims?, expiresAt?}}: claims are names to string values, none of them
+   * one Slipway sets.
+   */
   private void createConsumerKey(Context ctx) throws SQLException {
     JsonNode body = Api.jsonBody(ctx);
     String name = Api.text(body, "name");
@@ -92,23 +140,42 @@ public final class KeyRoutes implements Routes {
     if (body.has("claims") && !body.get("claims").isObject()) {
       violations.add(new Violation("/claims", "must be an object of claim names to string values"));
     }
-    body.path("claims").properties().forEach(claim -> {
-      if (ConsumerKeyLookup.Key.RESERVED.contains(claim.getKey())) {
-        violations.add(new Violation("/claims/" + claim.getKey(), "'" + claim.getKey() + "' is set by Slipway for every key"));
-      } else if (!claim.getValue().isTextual()) {
-        violations.add(new Violation("/claims/" + claim.getKey(), "a claim's value must be a string"));
-      } else {
-        claims.put(claim.getKey(), claim.getValue().asText());
-      }
-    });
-    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_request", "The key request is not valid.", violations);
+    body.path("claims")
+        .properties()
+        .forEach(
+            claim -> {
+              if (ConsumerKeyLookup.Key.RESERVED.contains(claim.getKey())) {
+                violations.add(
+                    new Violation(
+                        "/claims/" + claim.getKey(),
+                        "'" + claim.getKey() + "' is set by Slipway for every key"));
+              } else if (!claim.getValue().isTextual()) {
+                violations.add(
+                    new Violation("/claims/" + claim.getKey(), "a claim's value must be a string"));
+              } else {
+                claims.put(claim.getKey(), claim.getValue().asText());
+              }
+            });
+    if (!violations.isEmpty())
+      throw ProblemException.unprocessable(
+          "invalid_request", "The key request is not valid.", violations);
     var created = consumerKeys.create(Api.actor(ctx), name, List.copyOf(roles), claims, expires);
-    Api.json(ctx, 201, new CreatedConsumerKey(created.id(), name, roles, claims, created.token(), Bootstrap.prefixOf(created.token())));
+    Api.json(
+        ctx,
+        201,
+        new CreatedConsumerKey(
+            created.id(),
+            name,
+            roles,
+            claims,
+            created.token(),
+            Bootstrap.prefixOf(created.token())));
   }
 
   private void revokeConsumerKey(Context ctx) throws SQLException {
     long id = Api.id(ctx, "id", "key_not_found", "consumer key");
-    if (!consumerKeys.revoke(Api.actor(ctx), id)) throw ProblemException.notFound("key_not_found", "No consumer key " + id + ".");
+    if (!consumerKeys.revoke(Api.actor(ctx), id))
+      throw ProblemException.notFound("key_not_found", "No consumer key " + id + ".");
     ctx.status(204);
   }
 }

@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** The caller's org: its name, its database login, where its scripts may fetch from, and its audit log. */
+/**
+ * The caller's org: its name, its database login, where its scripts may fetch from, and its audit
+ * log.
+ */
 public final class OrgRoutes implements Routes {
   private final Orgs orgs;
   private final OrgPools pools;
@@ -38,10 +41,20 @@ public final class OrgRoutes implements Routes {
   @Override
   public void register(RoutesConfig routes) {
     routes.addHttpHandler(HandlerType.GET, "/api/org", this::get, Action.READ);
-    routes.addHttpHandler(HandlerType.PATCH, "/api/org", ctx -> Api.json(ctx, 200,
-        OrgBody.of(orgs.rename(Api.actor(ctx), Api.text(Api.jsonBody(ctx), "name")))), Action.MANAGE_ORG);
-    routes.addHttpHandler(HandlerType.GET, "/api/org/egress", ctx -> Api.json(ctx, 200,
-        new Egress(egressRules.entries(Api.actor(ctx).orgId()))), Action.READ);
+    routes.addHttpHandler(
+        HandlerType.PATCH,
+        "/api/org",
+        ctx ->
+            Api.json(
+                ctx,
+                200,
+                OrgBody.of(orgs.rename(Api.actor(ctx), Api.text(Api.jsonBody(ctx), "name")))),
+        Action.MANAGE_ORG);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/org/egress",
+        ctx -> Api.json(ctx, 200, new Egress(egressRules.entries(Api.actor(ctx).orgId()))),
+        Action.READ);
     routes.addHttpHandler(HandlerType.PUT, "/api/org/egress", this::putEgress, Action.MANAGE_ORG);
     routes.addHttpHandler(HandlerType.GET, "/api/audit", this::audit, Action.READ_AUDIT);
   }
@@ -58,11 +71,27 @@ public final class OrgRoutes implements Routes {
   /** Where the org's scripts may fetch from; empty for any public destination. */
   record Egress(List<String> allow) {}
 
-  record AuditEntry(long id, Instant at, String actor, String action, String target, String sourceIp, String requestId, String outcome,
+  record AuditEntry(
+      long id,
+      Instant at,
+      String actor,
+      String action,
+      String target,
+      String sourceIp,
+      String requestId,
+      String outcome,
       Map<String, Object> detail) {
     static AuditEntry of(AuditStore.Event e) {
-      return new AuditEntry(e.id(), e.at(), e.actor(), e.action(), e.target(), e.sourceIp(), e.requestId(),
-          e.outcome().name().toLowerCase(), e.detail());
+      return new AuditEntry(
+          e.id(),
+          e.at(),
+          e.actor(),
+          e.action(),
+          e.target(),
+          e.sourceIp(),
+          e.requestId(),
+          e.outcome().name().toLowerCase(),
+          e.detail());
     }
   }
 
@@ -75,41 +104,79 @@ public final class OrgRoutes implements Routes {
   private void putEgress(Context ctx) throws SQLException {
     JsonNode list = Api.jsonBody(ctx).get("allow");
     if (list == null || !list.isArray()) {
-      throw ProblemException.unprocessable("invalid_request", "The body needs 'allow', a list of host names, *.wildcard hosts "
-          + "and CIDR blocks (an empty list allows any public destination).", List.of(new Violation("/allow", "required array")));
+      throw ProblemException.unprocessable(
+          "invalid_request",
+          "The body needs 'allow', a list of host names, *.wildcard hosts "
+              + "and CIDR blocks (an empty list allows any public destination).",
+          List.of(new Violation("/allow", "required array")));
     }
     var entries = new ArrayList<String>();
     list.forEach(entry -> entries.add(entry.isTextual() ? entry.asText() : null));
     try {
       Api.json(ctx, 200, new Egress(egressRules.replace(Api.actor(ctx), entries)));
     } catch (EgressPolicy.InvalidPolicyException e) {
-      throw ProblemException.unprocessable("invalid_egress_rule", "The egress allow-list is not valid; nothing was saved.",
-          e.problems().stream().map(p -> new Violation("/allow/" + p.index(), p.message())).toList());
+      throw ProblemException.unprocessable(
+          "invalid_egress_rule",
+          "The egress allow-list is not valid; nothing was saved.",
+          e.problems().stream()
+              .map(p -> new Violation("/allow/" + p.index(), p.message()))
+              .toList());
     }
   }
 
-  /** {@code ?action=&actor=&outcome=&since=&before=&limit=}: each part that is not what it should be is named. */
+  /**
+   * {@code ?action=&actor=&outcome=&since=&before=&limit=}: each part that is not what it should be
+   * is named.
+   */
   private void audit(Context ctx) throws SQLException {
     var violations = new ArrayList<Violation>();
-    var outcome = query(ctx, "outcome", o -> AuditStore.Outcome.valueOf(o.toUpperCase()), "must be success, failure or denied", violations);
+    var outcome =
+        query(
+            ctx,
+            "outcome",
+            o -> AuditStore.Outcome.valueOf(o.toUpperCase()),
+            "must be success, failure or denied",
+            violations);
     var since = query(ctx, "since", Instant::parse, "must be an ISO-8601 instant", violations);
     var before = query(ctx, "before", Long::parseLong, "must be a record id", violations);
-    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_query", "The audit query is not valid.", violations);
-    int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
-    var filter = new AuditStore.Filter(Optional.ofNullable(ctx.queryParam("action")), Optional.ofNullable(ctx.queryParam("actor")),
-        outcome, since, before, limit);
-    Api.json(ctx, 200, orgs.auditLog(Api.actor(ctx).orgId(), filter).stream().map(AuditEntry::of).toList());
+    if (!violations.isEmpty())
+      throw ProblemException.unprocessable(
+          "invalid_query", "The audit query is not valid.", violations);
+    int limit =
+        Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
+    var filter =
+        new AuditStore.Filter(
+            Optional.ofNullable(ctx.queryParam("action")),
+            Optional.ofNullable(ctx.queryParam("actor")),
+            outcome,
+            since,
+            before,
+            limit);
+    Api.json(
+        ctx,
+        200,
+        orgs.auditLog(Api.actor(ctx).orgId(), filter).stream().map(AuditEntry::of).toList());
   }
 
-  /** A query parameter read by {@code read}; one it cannot read is a violation at {@code /query/<name>}. */
-  private static <T> Optional<T> query(Context ctx, String name, Function<String, T> read, String expected, List<Violation> violations) {
-    return Optional.ofNullable(ctx.queryParam(name)).flatMap(text -> {
-      try {
-        return Optional.of(read.apply(text));
-      } catch (IllegalArgumentException | DateTimeParseException e) {
-        violations.add(new Violation("/query/" + name, expected));
-        return Optional.empty();
-      }
-    });
+  /**
+   * A query parameter read by {@code read}; one it cannot read is a violation at {@code
+   * /query/<name>}.
+   */
+  private static <T> Optional<T> query(
+      Context ctx,
+      String name,
+      Function<String, T> read,
+      String expected,
+      List<Violation> violations) {
+    return Optional.ofNullable(ctx.queryParam(name))
+        .flatMap(
+            text -> {
+              try {
+                return Optional.of(read.apply(text));
+              } catch (IllegalArgumentException | DateTimeParseException e) {
+                violations.add(new Violation("/query/" + name, expected));
+                return Optional.empty();
+              }
+            });
   }
 }

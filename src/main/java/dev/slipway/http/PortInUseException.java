@@ -34,7 +34,10 @@ public final class PortInUseException extends RuntimeException {
     }
   }
 
-  /** {@code failure} as a {@code PortInUseException} when binding {@code port} caused it, else itself. */
+  /**
+   * {@code failure} as a {@code PortInUseException} when binding {@code port} caused it, else
+   * itself.
+   */
   static Exception whenBinding(Exception failure, int port) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof BindException) return new PortInUseException(port, failure);

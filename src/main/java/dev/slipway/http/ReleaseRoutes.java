@@ -24,7 +24,8 @@ public final class ReleaseRoutes implements Routes {
   private final PlatformTransactions platform;
   private final LiveRouting live;
 
-  public ReleaseRoutes(Deployer deployer, ReleaseStore releases, PlatformTransactions platform, LiveRouting live) {
+  public ReleaseRoutes(
+      Deployer deployer, ReleaseStore releases, PlatformTransactions platform, LiveRouting live) {
     this.deployer = deployer;
     this.releases = releases;
     this.platform = platform;
@@ -37,7 +38,8 @@ public final class ReleaseRoutes implements Routes {
     routes.addHttpHandler(HandlerType.GET, "/api/releases", this::list, Action.READ);
     routes.addHttpHandler(HandlerType.GET, "/api/releases/live", this::liveRelease, Action.READ);
     routes.addHttpHandler(HandlerType.GET, "/api/releases/{id}", this::get, Action.READ);
-    routes.addHttpHandler(HandlerType.POST, "/api/releases/{id}/rollback", this::rollback, Action.DEPLOY);
+    routes.addHttpHandler(
+        HandlerType.POST, "/api/releases/{id}/rollback", this::rollback, Action.DEPLOY);
   }
 
   /**
@@ -53,16 +55,25 @@ public final class ReleaseRoutes implements Routes {
       if (item.isTextual()) {
         targets.add(new Deployer.Target(item.asText(), Optional.empty()));
       } else if (item.isObject() && item.path("name").isTextual()) {
-        targets.add(new Deployer.Target(item.get("name").asText(),
-            item.path("version").isInt() ? Optional.of(item.get("version").asInt()) : Optional.empty()));
+        targets.add(
+            new Deployer.Target(
+                item.get("name").asText(),
+                item.path("version").isInt()
+                    ? Optional.of(item.get("version").asInt())
+                    : Optional.empty()));
       } else {
         violations.add(new Violation("/endpoints/" + i, "must be a name or {name, version}"));
       }
     }
     var remove = new ArrayList<String>();
     request.path("remove").forEach(node -> remove.add(node.asText()));
-    if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_request", "The deploy request is not valid.", violations);
-    Optional<String> note = request.path("note").isTextual() ? Optional.of(request.get("note").asText()) : Optional.empty();
+    if (!violations.isEmpty())
+      throw ProblemException.unprocessable(
+          "invalid_request", "The deploy request is not valid.", violations);
+    Optional<String> note =
+        request.path("note").isTextual()
+            ? Optional.of(request.get("note").asText())
+            : Optional.empty();
     return new Deployer.DeployRequest(targets, remove, note);
   }
 
@@ -73,28 +84,41 @@ public final class ReleaseRoutes implements Routes {
   }
 
   private void rollback(Context ctx) throws SQLException {
-    Release release = deployer.rollback(Api.actor(ctx), Api.id(ctx, "id", "release_not_found", "release"));
+    Release release =
+        deployer.rollback(Api.actor(ctx), Api.id(ctx, "id", "release_not_found", "release"));
     Api.json(ctx, 200, Bodies.ReleaseBody.of(release, live));
   }
 
   private void list(Context ctx) throws SQLException {
     int limit = Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(50), 1, 500);
     long org = Api.actor(ctx).orgId();
-    Api.json(ctx, 200, platform.inOrg(org, c -> releases.list(c, org, limit)).stream().map(r -> Bodies.ReleaseBody.of(r, live)).toList());
+    Api.json(
+        ctx,
+        200,
+        platform.inOrg(org, c -> releases.list(c, org, limit)).stream()
+            .map(r -> Bodies.ReleaseBody.of(r, live))
+            .toList());
   }
 
   private void liveRelease(Context ctx) throws SQLException {
     long org = Api.actor(ctx).orgId();
     long id = live.current().releaseOf(org);
     if (id == 0) throw ProblemException.notFound("no_release", "Nothing has been deployed yet.");
-    Api.json(ctx, 200, Bodies.ReleaseBody.of(platform.inOrg(org, c -> releases.find(c, org, id)).orElseThrow(), live));
+    Api.json(
+        ctx,
+        200,
+        Bodies.ReleaseBody.of(
+            platform.inOrg(org, c -> releases.find(c, org, id)).orElseThrow(), live));
   }
 
   private void get(Context ctx) throws SQLException {
     long id = Api.id(ctx, "id", "release_not_found", "release");
     long org = Api.actor(ctx).orgId();
-    Release release = platform.inOrg(org, c -> releases.find(c, org, id))
-        .orElseThrow(() -> ProblemException.notFound("release_not_found", "No release " + id + "."));
+    Release release =
+        platform
+            .inOrg(org, c -> releases.find(c, org, id))
+            .orElseThrow(
+                () -> ProblemException.notFound("release_not_found", "No release " + id + "."));
     Api.json(ctx, 200, Bodies.ReleaseBody.of(release, live));
   }
 }

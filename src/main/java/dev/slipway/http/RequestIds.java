@@ -3,7 +3,9 @@ package dev.slipway.http;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
-/** Request ids: the caller's {@code X-Request-Id} when it is sane, otherwise 16 random hex digits. */
+/**
+ * Request ids: the caller's {@code X-Request-Id} when it is sane, otherwise 16 random hex digits.
+ */
 public final class RequestIds {
   public static final String HEADER = "X-Request-Id";
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");

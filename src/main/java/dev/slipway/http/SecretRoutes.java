@@ -18,9 +18,14 @@ public final class SecretRoutes implements Routes {
 
   @Override
   public void register(RoutesConfig routes) {
-    routes.addHttpHandler(HandlerType.GET, "/api/secrets", ctx -> Api.json(ctx, 200, secrets.list(Api.actor(ctx).orgId())), Action.READ);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/secrets",
+        ctx -> Api.json(ctx, 200, secrets.list(Api.actor(ctx).orgId())),
+        Action.READ);
     routes.addHttpHandler(HandlerType.PUT, "/api/secrets/{name}", this::put, Action.MANAGE_SECRETS);
-    routes.addHttpHandler(HandlerType.DELETE, "/api/secrets/{name}", this::delete, Action.MANAGE_SECRETS);
+    routes.addHttpHandler(
+        HandlerType.DELETE, "/api/secrets/{name}", this::delete, Action.MANAGE_SECRETS);
   }
 
   record Saved(String name, boolean created) {}
@@ -34,7 +39,8 @@ public final class SecretRoutes implements Routes {
 
   private void delete(Context ctx) throws SQLException {
     String name = ctx.pathParam("name");
-    if (!secrets.delete(Api.actor(ctx), name)) throw ProblemException.notFound("secret_not_found", "No secret '" + name + "'.");
+    if (!secrets.delete(Api.actor(ctx), name))
+      throw ProblemException.notFound("secret_not_found", "No secret '" + name + "'.");
     ctx.status(204);
   }
 }

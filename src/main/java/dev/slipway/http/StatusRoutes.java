@@ -25,7 +25,13 @@ public final class StatusRoutes implements Routes {
   private final String version;
   private final Instant started;
 
-  public StatusRoutes(LiveRouting live, ScriptConsole console, OrgPools orgs, boolean embeddedDatabase, String version, Instant started) {
+  public StatusRoutes(
+      LiveRouting live,
+      ScriptConsole console,
+      OrgPools orgs,
+      boolean embeddedDatabase,
+      String version,
+      Instant started) {
     this.live = live;
     this.console = console;
     this.orgs = orgs;
@@ -37,21 +43,48 @@ public final class StatusRoutes implements Routes {
   @Override
   public void register(RoutesConfig routes) {
     routes.addHttpHandler(HandlerType.GET, "/api/health", this::health, Action.PUBLIC);
-    routes.addHttpHandler(HandlerType.GET, "/api/schemas/endpoint.json",
-        ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT), Action.PUBLIC);
-    routes.addHttpHandler(HandlerType.GET, "/api/schemas/slipway.d.ts",
-        ctx -> ctx.contentType("application/typescript; charset=utf-8").result(SCRIPT_TYPES), Action.PUBLIC);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/schemas/endpoint.json",
+        ctx -> ctx.contentType("application/schema+json").result(SpecCodec.SCHEMA_TEXT),
+        Action.PUBLIC);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/schemas/slipway.d.ts",
+        ctx -> ctx.contentType("application/typescript; charset=utf-8").result(SCRIPT_TYPES),
+        Action.PUBLIC);
   }
 
-  /** {@code starting} while the platform API answers but scripts would wait for the first sandbox worker. */
-  record Health(String status, String version, long uptime, Map<String, Object> connections, String database,
-      Map<String, Object> userSql, Map<String, Object> sandbox, int liveReleases, int liveEndpoints) {}
+  /**
+   * {@code starting} while the platform API answers but scripts would wait for the first sandbox
+   * worker.
+   */
+  record Health(
+      String status,
+      String version,
+      long uptime,
+      Map<String, Object> connections,
+      String database,
+      Map<String, Object> userSql,
+      Map<String, Object> sandbox,
+      int liveReleases,
+      int liveEndpoints) {}
 
   private void health(Context ctx) {
     var table = live.current();
     boolean ready = console.sandboxStarted();
-    Api.json(ctx, ready ? 200 : 503, new Health(ready ? "ok" : "starting", version, Duration.between(started, Instant.now()).toSeconds(),
-        orgs.connections(), embeddedDatabase ? "embedded" : "external", orgs.describe(), console.sandboxHealth(),
-        table.releases().size(), table.router().targets().size()));
+    Api.json(
+        ctx,
+        ready ? 200 : 503,
+        new Health(
+            ready ? "ok" : "starting",
+            version,
+            Duration.between(started, Instant.now()).toSeconds(),
+            orgs.connections(),
+            embeddedDatabase ? "embedded" : "external",
+            orgs.describe(),
+            console.sandboxHealth(),
+            table.releases().size(),
+            table.router().targets().size()));
   }
 }

@@ -23,7 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Templates and tests: the catalogue, generating endpoints from a template, test runs against drafts, the validation language. */
+/**
+ * Templates and tests: the catalogue, generating endpoints from a template, test runs against
+ * drafts, the validation language.
+ */
 public final class TemplateRoutes implements Routes {
   private final TemplateService templates;
   private final DraftTests tests;
@@ -37,23 +40,32 @@ public final class TemplateRoutes implements Routes {
 
   @Override
   public void register(RoutesConfig routes) {
-    routes.addHttpHandler(HandlerType.POST, "/api/validation", this::compileValidation, Action.READ);
-    routes.addHttpHandler(HandlerType.GET, "/api/templates", ctx -> Api.json(ctx, 200,
-        templates.templates().stream().map(Described::of).toList()), Action.READ);
+    routes.addHttpHandler(
+        HandlerType.POST, "/api/validation", this::compileValidation, Action.READ);
+    routes.addHttpHandler(
+        HandlerType.GET,
+        "/api/templates",
+        ctx -> Api.json(ctx, 200, templates.templates().stream().map(Described::of).toList()),
+        Action.READ);
     routes.addHttpHandler(HandlerType.GET, "/api/templates/{name}", this::getTemplate, Action.READ);
     // it may create a table, so it takes what deploying takes
-    routes.addHttpHandler(HandlerType.POST, "/api/create-endpoint", this::createEndpoint, Action.DEPLOY);
+    routes.addHttpHandler(
+        HandlerType.POST, "/api/create-endpoint", this::createEndpoint, Action.DEPLOY);
     routes.addHttpHandler(HandlerType.POST, "/api/tests/run", this::runTests, Action.PREVIEW);
   }
 
   /** A template in the catalogue. */
   record Described(String name, String description, JsonNode configSchema, JsonNode example) {
     static Described of(Template template) {
-      return new Described(template.name(), template.description(), template.configSchema(), template.example());
+      return new Described(
+          template.name(), template.description(), template.configSchema(), template.example());
     }
   }
 
-  /** Fields in the validation language as the JSON Schema the request validator enforces, and as Zod. */
+  /**
+   * Fields in the validation language as the JSON Schema the request validator enforces, and as
+   * Zod.
+   */
   record Compiled(ObjectNode jsonSchema, String zod) {}
 
   /** {@code {endpoints: [names], fixtures?: [{name, sql}], tests: [cases]}}. */
@@ -62,20 +74,36 @@ public final class TemplateRoutes implements Routes {
       var violations = new ArrayList<Violation>();
       var endpoints = new ArrayList<String>();
       request.path("endpoints").forEach(name -> endpoints.add(name.asText()));
-      if (endpoints.isEmpty()) violations.add(new Violation("/endpoints", "must name at least one endpoint"));
+      if (endpoints.isEmpty())
+        violations.add(new Violation("/endpoints", "must name at least one endpoint"));
       var cases = TestCase.parse(request.path("tests"), "/tests", violations);
       var fixtures = Fixture.parse(request.path("fixtures"), "/fixtures", violations);
-      if (!violations.isEmpty()) throw ProblemException.unprocessable("invalid_tests", "The test run is not valid.", violations);
+      if (!violations.isEmpty())
+        throw ProblemException.unprocessable(
+            "invalid_tests", "The test run is not valid.", violations);
       return new TestRun(endpoints, fixtures, cases);
     }
   }
 
   record TestResults(long passed, long failed, List<DraftTests.Outcome> results) {}
 
-  /** What a generation made: the bundle, its drafts, its test results and, when deployed, the release (fixtures and release only when there are some). */
-  record Generated(String endpointUrl, String code, List<ObjectNode> specs, Map<String, Object> sql, String zod, ObjectNode openapi,
-      String explanation, String docs, @JsonInclude(JsonInclude.Include.NON_NULL) List<ObjectNode> fixtures, List<ObjectNode> tests,
-      List<DraftTests.Outcome> testResults, List<Bodies.Version> versions,
+  /**
+   * What a generation made: the bundle, its drafts, its test results and, when deployed, the
+   * release (fixtures and release only when there are some).
+   */
+  record Generated(
+      String endpointUrl,
+      String code,
+      List<ObjectNode> specs,
+      Map<String, Object> sql,
+      String zod,
+      ObjectNode openapi,
+      String explanation,
+      String docs,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<ObjectNode> fixtures,
+      List<ObjectNode> tests,
+      List<DraftTests.Outcome> testResults,
+      List<Bodies.Version> versions,
       @JsonInclude(JsonInclude.Include.NON_NULL) Bodies.ReleaseBody release) {}
 
   /** {@code {"fields": {"name": "string(1..200)"}}} → its JSON Schema and Zod. */
@@ -83,14 +111,22 @@ public final class TemplateRoutes implements Routes {
     var violations = new ArrayList<Violation>();
     var fields = FieldTypes.parse(Api.jsonBody(ctx).get("fields"), "/fields", violations);
     if (fields.isEmpty()) {
-      throw ProblemException.unprocessable("invalid_validation", "The fields are not valid in the validation language.", violations);
+      throw ProblemException.unprocessable(
+          "invalid_validation", "The fields are not valid in the validation language.", violations);
     }
-    Api.json(ctx, 200, new Compiled(FieldTypes.jsonSchema(fields.get()), FieldTypes.zod(fields.get())));
+    Api.json(
+        ctx, 200, new Compiled(FieldTypes.jsonSchema(fields.get()), FieldTypes.zod(fields.get())));
   }
 
   private void getTemplate(Context ctx) {
-    Template template = templates.template(ctx.pathParam("name")).orElseThrow(() ->
-        ProblemException.notFound("template_not_found", "There is no template '" + ctx.pathParam("name") + "'."));
+    Template template =
+        templates
+            .template(ctx.pathParam("name"))
+            .orElseThrow(
+                () ->
+                    ProblemException.notFound(
+                        "template_not_found",
+                        "There is no template '" + ctx.pathParam("name") + "'."));
     Api.json(ctx, 200, Described.of(template));
   }
 
@@ -102,20 +138,52 @@ public final class TemplateRoutes implements Routes {
     Api.json(ctx, 200, new TestResults(passed, results.size() - passed, results));
   }
 
-  /** {@code {template, config, deploy?}} → the generated bundle, its saved drafts and, if asked, the release. */
+  /**
+   * {@code {template, config, deploy?}} → the generated bundle, its saved drafts and, if asked, the
+   * release.
+   */
   private void createEndpoint(Context ctx) throws SQLException, JsonProcessingException {
     var created = templates.create(Api.actor(ctx), Api.jsonBody(ctx));
     var bundle = created.bundle();
     var code = new StringBuilder();
     for (var spec : bundle.specs()) code.append(Json.YAML.writeValueAsString(spec));
-    String docs = "# " + bundle.endpointUrl() + "\n\n" + bundle.explanation() + "\n\n" + String.join("\n",
-        bundle.specs().stream().map(s -> "- `" + s.path("method").asText() + " " + s.path("path").asText() + "`: "
-            + s.path("description").asText()).toList()) + "\n";
-    Api.json(ctx, 201, new Generated(bundle.endpointUrl(), code.toString(), bundle.specs(),
-        Map.of("migration", bundle.migration(), "applied", created.migrated()), bundle.zod(), created.openApi(), bundle.explanation(),
-        docs, bundle.fixtures().isEmpty() ? null : bundle.fixtures().stream().map(Fixture::json).toList(),
-        bundle.tests().stream().map(TestCase::json).toList(), created.results(),
-        created.saved().stream().map(s -> Bodies.Version.of(s.version(), s.created())).toList(),
-        created.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null)));
+    String docs =
+        "# "
+            + bundle.endpointUrl()
+            + "\n\n"
+            + bundle.explanation()
+            + "\n\n"
+            + String.join(
+                "\n",
+                bundle.specs().stream()
+                    .map(
+                        s ->
+                            "- `"
+                                + s.path("method").asText()
+                                + " "
+                                + s.path("path").asText()
+                                + "`: "
+                                + s.path("description").asText())
+                    .toList())
+            + "\n";
+    Api.json(
+        ctx,
+        201,
+        new Generated(
+            bundle.endpointUrl(),
+            code.toString(),
+            bundle.specs(),
+            Map.of("migration", bundle.migration(), "applied", created.migrated()),
+            bundle.zod(),
+            created.openApi(),
+            bundle.explanation(),
+            docs,
+            bundle.fixtures().isEmpty()
+                ? null
+                : bundle.fixtures().stream().map(Fixture::json).toList(),
+            bundle.tests().stream().map(TestCase::json).toList(),
+            created.results(),
+            created.saved().stream().map(s -> Bodies.Version.of(s.version(), s.created())).toList(),
+            created.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null)));
   }
 }

@@ -4,8 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How an endpoint has used a shared resource lately (database lanes, sandbox workers): guarded
- * while its uses take longer than the resource's usual bound on average, and for
- * {@link #GUARD_AFTER_SLOW} after one use went on past its long bound; trusted otherwise. A guarded
+ * while its uses take longer than the resource's usual bound on average, and for {@link
+ * #GUARD_AFTER_SLOW} after one use went on past its long bound; trusted otherwise. A guarded
  * endpoint may take only its share of the resource, so that a slow or hostile one cannot hold all
  * of it; a trusted one may use all of it. A new endpoint is trusted: a burst of quick calls to a
  * just-deployed endpoint must not be refused, and its owner reports a use that goes on too long
@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class Behaviour {
   /** How long an endpoint stays guarded after a slow use. */
   public static final long GUARD_AFTER_SLOW = TimeUnit.SECONDS.toNanos(10);
+
   /** How much a use weighs in the moving average: one eighth. */
   private static final int AVERAGE_OVER = 8;
 
@@ -26,11 +27,13 @@ public final class Behaviour {
   private final long longAfter;
   private boolean slowLately;
   private long slowUntil;
+
   /** A moving average of how long its uses took, in nanoseconds, from its first; 0 before that. */
   private long usualNanos;
 
   /**
-   * @param slowAfter how long its uses may take on average, in nanoseconds, and still count as quick
+   * @param slowAfter how long its uses may take on average, in nanoseconds, and still count as
+   *     quick
    * @param longAfter how long one use may go on, in nanoseconds, before the endpoint is guarded
    */
   public Behaviour(long slowAfter, long longAfter) {
@@ -62,7 +65,8 @@ public final class Behaviour {
 
   /** A use ended, after {@code took} nanoseconds. */
   public void finished(long took, long now) {
-    usualNanos = usualNanos == 0 ? Math.max(1, took) : usualNanos + (took - usualNanos) / AVERAGE_OVER;
+    usualNanos =
+        usualNanos == 0 ? Math.max(1, took) : usualNanos + (took - usualNanos) / AVERAGE_OVER;
     if (took > longAfter) slow(now);
   }
 

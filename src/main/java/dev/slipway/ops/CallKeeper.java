@@ -14,16 +14,17 @@ public interface CallKeeper {
   void prune() throws Exception;
 
   /** Keeps nothing: the ring is all there is. */
-  CallKeeper NONE = new CallKeeper() {
-    @Override
-    public void write(List<CallRecord> calls) {}
+  CallKeeper NONE =
+      new CallKeeper() {
+        @Override
+        public void write(List<CallRecord> calls) {}
 
-    @Override
-    public List<CallRecord> recent(long org, int limit) {
-      return List.of();
-    }
+        @Override
+        public List<CallRecord> recent(long org, int limit) {
+          return List.of();
+        }
 
-    @Override
-    public void prune() {}
-  };
+        @Override
+        public void prune() {}
+      };
 }

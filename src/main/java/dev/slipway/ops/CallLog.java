@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records every data-plane call. A request only stores its record in a lock-free ring; a writer
- * thread formats the new records as structured (logfmt) lines and writes them in batches, and
- * hands each batch to a {@link CallKeeper} (the database), so a request never waits on the log.
- * {@code GET /api/logs} reads the ring, then what was kept. When the writer falls a whole ring
- * behind, or the keeper fails, the calls it missed are counted in a line of their own.
+ * thread formats the new records as structured (logfmt) lines and writes them in batches, and hands
+ * each batch to a {@link CallKeeper} (the database), so a request never waits on the log. {@code
+ * GET /api/logs} reads the ring, then what was kept. When the writer falls a whole ring behind, or
+ * the keeper fails, the calls it missed are counted in a line of their own.
  */
 public final class CallLog implements AutoCloseable {
   /** Which calls get a log line. */
@@ -42,11 +42,15 @@ public final class CallLog implements AutoCloseable {
   private final Thread writer;
   private volatile boolean running = true;
   private long written;
+
   /** The writer thread's buffer, kept between flushes so it does not grow anew each time. */
   private final StringBuilder batch = new StringBuilder(1 << 16);
+
   private final CallKeeper keeper;
+
   /** The writer thread's calls for the keeper, kept between flushes. */
   private final List<CallRecord> toKeep = new ArrayList<>();
+
   private long lastPrune = System.nanoTime();
   private long notKept;
   private long lastNotKeptLine;
@@ -116,20 +120,29 @@ public final class CallLog implements AutoCloseable {
       notKept += toKeep.size();
       if (System.nanoTime() - lastNotKeptLine > PRUNE_INTERVAL_NANOS) {
         lastNotKeptLine = System.nanoTime();
-        LOG.warn("{} call(s) not kept so far: the database did not take them ({})", notKept, e.getMessage());
+        LOG.warn(
+            "{} call(s) not kept so far: the database did not take them ({})",
+            notKept,
+            e.getMessage());
       }
     }
     toKeep.clear();
   }
 
-  /** Writes the lines of every call recorded since the last flush; only the writer thread calls it. */
+  /**
+   * Writes the lines of every call recorded since the last flush; only the writer thread calls it.
+   */
   private void flush() {
     long end = next.get();
     if (end == written) return;
     batch.setLength(0);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
-      batch.append(java.time.Instant.now()).append(" WARN  calls - ").append(missed).append(" call line(s) dropped: the log fell behind\n");
+      batch
+          .append(java.time.Instant.now())
+          .append(" WARN  calls - ")
+          .append(missed)
+          .append(" call line(s) dropped: the log fell behind\n");
       written = end - ring.length();
     }
     for (; written < end; written++) {
@@ -168,25 +181,41 @@ public final class CallLog implements AutoCloseable {
     long second = Math.floorDiv(millis, 1000);
     if (second != stampSecond) {
       stampSecond = second;
-      stampPrefix = java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME
-          .format(java.time.LocalDateTime.ofEpochSecond(second, 0, java.time.ZoneOffset.UTC)) + ".";
+      stampPrefix =
+          java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                  java.time.LocalDateTime.ofEpochSecond(second, 0, java.time.ZoneOffset.UTC))
+              + ".";
     }
     long fraction = Math.floorMod(millis, 1000);
-    line.append(stampPrefix).append((char) ('0' + fraction / 100)).append((char) ('0' + fraction / 10 % 10))
-        .append((char) ('0' + fraction % 10)).append('Z')
+    line.append(stampPrefix)
+        .append((char) ('0' + fraction / 100))
+        .append((char) ('0' + fraction / 10 % 10))
+        .append((char) ('0' + fraction % 10))
+        .append('Z')
         .append(call.status() >= 500 ? " WARN  " : " INFO  ")
-        .append("calls - call request_id=").append(call.requestId())
-        .append(" method=").append(call.method())
+        .append("calls - call request_id=")
+        .append(call.requestId())
+        .append(" method=")
+        .append(call.method())
         .append(" path=");
     quoted(call.path(), line);
-    line.append(" org=").append(call.orgId())
-        .append(" endpoint=").append(call.endpoint() == null ? "-" : call.endpoint())
-        .append(" version=").append(call.version())
-        .append(" release=").append(call.releaseId())
-        .append(" status=").append(call.status())
-        .append(" duration_ms=").append(call.durationMicros() / 1000).append('.');
+    line.append(" org=")
+        .append(call.orgId())
+        .append(" endpoint=")
+        .append(call.endpoint() == null ? "-" : call.endpoint())
+        .append(" version=")
+        .append(call.version())
+        .append(" release=")
+        .append(call.releaseId())
+        .append(" status=")
+        .append(call.status())
+        .append(" duration_ms=")
+        .append(call.durationMicros() / 1000)
+        .append('.');
     long micros = call.durationMicros() % 1000;
-    line.append((char) ('0' + micros / 100)).append((char) ('0' + micros / 10 % 10)).append((char) ('0' + micros % 10));
+    line.append((char) ('0' + micros / 100))
+        .append((char) ('0' + micros / 10 % 10))
+        .append((char) ('0' + micros % 10));
     if (call.error() != null) {
       line.append(" error=");
       quoted(call.error(), line);
@@ -203,7 +232,9 @@ public final class CallLog implements AutoCloseable {
     if (plain) {
       line.append(value);
     } else {
-      line.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+      line.append('"')
+          .append(value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+          .append('"');
     }
   }
 

@@ -6,10 +6,8 @@ import java.time.Duration;
 
 /** Buckets in this process: a bucket idle for an hour is forgotten (it would be full by then). */
 public final class LocalRateLimiter implements RateLimiter {
-  private final Cache<String, State> buckets = Caffeine.newBuilder()
-      .maximumSize(1_000_000)
-      .expireAfterAccess(Duration.ofHours(1))
-      .build();
+  private final Cache<String, State> buckets =
+      Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofHours(1)).build();
 
   /** Tokens and when they were counted; guarded by its own lock. */
   private static final class State {
@@ -28,7 +26,8 @@ public final class LocalRateLimiter implements RateLimiter {
     State state = buckets.get(key, k -> new State(bucket.burst(), now));
     synchronized (state) {
       double perToken = bucket.millisPerToken();
-      state.tokens = Math.min(bucket.burst(), state.tokens + (now - state.counted) / 1e6 / perToken);
+      state.tokens =
+          Math.min(bucket.burst(), state.tokens + (now - state.counted) / 1e6 / perToken);
       state.counted = now;
       boolean allowed = state.tokens >= 1;
       if (allowed) state.tokens -= 1;

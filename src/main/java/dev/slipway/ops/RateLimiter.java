@@ -3,8 +3,8 @@ package dev.slipway.ops;
 import java.time.Duration;
 
 /**
- * Token buckets by key: each holds up to {@code capacity} tokens and gains
- * {@code capacity-per-window} evenly; a call takes one token or is refused.
+ * Token buckets by key: each holds up to {@code capacity} tokens and gains {@code
+ * capacity-per-window} evenly; a call takes one token or is refused.
  */
 public interface RateLimiter extends AutoCloseable {
   /**
@@ -27,7 +27,8 @@ public interface RateLimiter extends AutoCloseable {
    * @param resetSeconds seconds until the bucket is full again
    * @param retryAfterSeconds for a refused call, seconds until a token is back (0 when allowed)
    */
-  record Decision(boolean allowed, int limit, int remaining, long resetSeconds, long retryAfterSeconds) {
+  record Decision(
+      boolean allowed, int limit, int remaining, long resetSeconds, long retryAfterSeconds) {
     /** What a call got from {@code bucket}, given whether it took a token and how many are left. */
     static Decision of(Bucket bucket, boolean allowed, double tokensLeft) {
       double perToken = bucket.millisPerToken();

@@ -13,7 +13,8 @@ import java.util.List;
  * atomically, with Redis's clock, and lets an idle bucket expire when it would be full.
  */
 public final class RedisRateLimiter implements RateLimiter {
-  private static final String SCRIPT = """
+  private static final String SCRIPT =
+      """
       local burst = tonumber(ARGV[1])
       local per_token = tonumber(ARGV[2])
       local t = redis.call('TIME')
@@ -54,9 +55,15 @@ public final class RedisRateLimiter implements RateLimiter {
 
   @Override
   public Decision take(String key, Bucket bucket) {
-    List<Object> result = commands.evalsha(sha, ScriptOutputType.MULTI, new String[] {"slipway:rl:" + key},
-        Integer.toString(bucket.burst()), Double.toString(bucket.millisPerToken()));
-    return Decision.of(bucket, ((Long) result.get(0)) == 1, Double.parseDouble((String) result.get(1)));
+    List<Object> result =
+        commands.evalsha(
+            sha,
+            ScriptOutputType.MULTI,
+            new String[] {"slipway:rl:" + key},
+            Integer.toString(bucket.burst()),
+            Double.toString(bucket.millisPerToken()));
+    return Decision.of(
+        bucket, ((Long) result.get(0)) == 1, Double.parseDouble((String) result.get(1)));
   }
 
   @Override

@@ -6,9 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Redis-backed limits that never fail a request: when Redis cannot be reached, calls are limited
- * in this process instead (each instance then allows the full rate on its own), a warning says
- * so once, and Redis is tried again every few seconds.
+ * Redis-backed limits that never fail a request: when Redis cannot be reached, calls are limited in
+ * this process instead (each instance then allows the full rate on its own), a warning says so
+ * once, and Redis is tried again every few seconds.
  */
 public final class SharedRateLimiter implements RateLimiter {
   private static final Logger LOG = LoggerFactory.getLogger(SharedRateLimiter.class);
@@ -19,7 +19,9 @@ public final class SharedRateLimiter implements RateLimiter {
   private volatile RateLimiter redis;
   private volatile long retryAt;
 
-  /** @param connect makes a Redis limiter; it may throw when Redis is down */
+  /**
+   * @param connect makes a Redis limiter; it may throw when Redis is down
+   */
   public SharedRateLimiter(Supplier<RateLimiter> connect) {
     this.connect = connect;
     this.redis = tryConnect();
@@ -31,7 +33,9 @@ public final class SharedRateLimiter implements RateLimiter {
       LOG.info("rate limits are shared through Redis");
       return connected;
     } catch (RuntimeException e) {
-      LOG.warn("Redis is unreachable ({}): rate limits are per instance until it is back", e.getMessage());
+      LOG.warn(
+          "Redis is unreachable ({}): rate limits are per instance until it is back",
+          e.getMessage());
       retryAt = System.nanoTime() + RETRY_NANOS;
       return null;
     }
@@ -52,7 +56,8 @@ public final class SharedRateLimiter implements RateLimiter {
       } catch (RuntimeException e) {
         synchronized (this) {
           if (redis == shared) {
-            LOG.warn("Redis failed ({}): rate limits are per instance until it is back", e.getMessage());
+            LOG.warn(
+                "Redis failed ({}): rate limits are per instance until it is back", e.getMessage());
             redis = null;
             retryAt = System.nanoTime() + RETRY_NANOS;
             shared.close();

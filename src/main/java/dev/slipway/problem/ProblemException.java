@@ -1,16 +1,15 @@
 package dev.slipway.problem;
 
-import dev.slipway.problem.ProblemException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A failure that answers the client with an RFC 9457 problem: the one exception type every layer
- * throws when a request cannot be served. {@link Problems} turns it into
- * {@code application/problem+json}; {@link #code} is stable and documented, {@link #detail} is
- * safe to show (it never carries internals — those go to the log, and {@link #reason} carries them
- * there when the detail deliberately says less).
+ * throws when a request cannot be served. {@link Problems} turns it into {@code
+ * application/problem+json}; {@link #code} is stable and documented, {@link #detail} is safe to
+ * show (it never carries internals — those go to the log, and {@link #reason} carries them there
+ * when the detail deliberately says less).
  */
 public class ProblemException extends RuntimeException {
   private final int status;
@@ -20,13 +19,24 @@ public class ProblemException extends RuntimeException {
   private final Map<String, String> headers;
   private final String reason;
 
-  public ProblemException(int status, String code, String title, String detail, List<Violation> errors,
+  public ProblemException(
+      int status,
+      String code,
+      String title,
+      String detail,
+      List<Violation> errors,
       Map<String, String> headers) {
     this(status, code, title, detail, errors, headers, null);
   }
 
-  private ProblemException(int status, String code, String title, String detail, List<Violation> errors,
-      Map<String, String> headers, String reason) {
+  private ProblemException(
+      int status,
+      String code,
+      String title,
+      String detail,
+      List<Violation> errors,
+      Map<String, String> headers,
+      String reason) {
     super(detail);
     this.status = status;
     this.code = code;
@@ -58,32 +68,57 @@ public class ProblemException extends RuntimeException {
 
   /** The problem every unexpected failure becomes: nothing of the cause reaches the client. */
   public static ProblemException internal(String requestId) {
-    return new ProblemException(500, "internal_error", "Internal Server Error",
-        "The server failed to handle the request" + (requestId == null ? "." : "; the log has the details under request id " + requestId + "."));
+    return new ProblemException(
+        500,
+        "internal_error",
+        "Internal Server Error",
+        "The server failed to handle the request"
+            + (requestId == null
+                ? "."
+                : "; the log has the details under request id " + requestId + "."));
   }
 
-  public int status() { return status; }
+  public int status() {
+    return status;
+  }
 
-  public String code() { return code; }
+  public String code() {
+    return code;
+  }
 
-  public String title() { return title; }
+  public String title() {
+    return title;
+  }
 
-  public String detail() { return getMessage(); }
+  public String detail() {
+    return getMessage();
+  }
 
-  public List<Violation> errors() { return errors; }
+  public List<Violation> errors() {
+    return errors;
+  }
 
-  public Map<String, String> headers() { return headers; }
+  public Map<String, String> headers() {
+    return headers;
+  }
 
   /** This problem with another detail (the same detail made safe to show, say). */
   public ProblemException withDetail(String detail) {
     return new ProblemException(status, code, title, detail, errors, headers);
   }
 
-  /** This problem, with what went wrong behind its detail: for the call log, never sent to the client. */
+  /**
+   * This problem, with what went wrong behind its detail: for the call log, never sent to the
+   * client.
+   */
   public ProblemException because(String reason) {
     return new ProblemException(status, code, title, getMessage(), errors, headers, reason);
   }
 
-  /** What went wrong behind the detail, when the detail deliberately says less; for the log only. */
-  public Optional<String> reason() { return Optional.ofNullable(reason); }
+  /**
+   * What went wrong behind the detail, when the detail deliberately says less; for the log only.
+   */
+  public Optional<String> reason() {
+    return Optional.ofNullable(reason);
+  }
 }

@@ -15,7 +15,10 @@ public final class Problems {
 
   private Problems() {}
 
-  /** The body for {@code problem}; {@code instance} is the request path, {@code requestId} may be null. */
+  /**
+   * The body for {@code problem}; {@code instance} is the request path, {@code requestId} may be
+   * null.
+   */
   public static byte[] body(ProblemException problem, String instance, String requestId) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", "https://slipway.dev/problems/" + problem.code());
@@ -27,7 +30,17 @@ public final class Problems {
     if (requestId != null) body.put("requestId", requestId);
     List<Violation> errors = problem.errors();
     if (!errors.isEmpty()) {
-      body.put("errors", errors.stream().map(v -> { var e = new LinkedHashMap<String, Object>(); e.put("path", v.path()); e.put("message", v.message()); return e; }).toList());
+      body.put(
+          "errors",
+          errors.stream()
+              .map(
+                  v -> {
+                    var e = new LinkedHashMap<String, Object>();
+                    e.put("path", v.path());
+                    e.put("message", v.message());
+                    return e;
+                  })
+              .toList());
     }
     try {
       return Json.MAPPER.writeValueAsBytes(body);

@@ -10,7 +10,12 @@ import java.util.Map;
  * @param claimsJson the claims as JSON, for {@code request.jwt.claims}
  * @param expiresAtMillis when the credential stops being valid (a JWT's expiry plus the skew)
  */
-public record Caller(String subject, List<String> roles, Map<String, Object> claims, String claimsJson, long expiresAtMillis) {
+public record Caller(
+    String subject,
+    List<String> roles,
+    Map<String, Object> claims,
+    String claimsJson,
+    long expiresAtMillis) {
   /** The {@code auth} variable of expressions: {@code sub}, {@code roles}, {@code claims}. */
   Map<String, Object> scope() {
     return Map.of("sub", subject, "roles", roles, "claims", claims);

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts between Slipway's plain value trees and CEL's value model, which has no Java null
- * (it uses {@code NullValue}) and no 32-bit or arbitrary-precision numbers.
+ * Converts between Slipway's plain value trees and CEL's value model, which has no Java null (it
+ * uses {@code NullValue}) and no 32-bit or arbitrary-precision numbers.
  */
 final class CelValues {
   private CelValues() {}

@@ -23,19 +23,28 @@ public final class CompiledEndpoint {
   private final EndpointIdentity identity;
   private final InputContract input;
   private final List<CompiledStep> steps;
+
   /** Whether a step shares its id with an earlier one, so it is skipped when that one ran. */
   private final boolean[] alternative;
-  /** Whether a step from this index on may block (database work or a script); one more than the steps. */
-  private final boolean[] blockingFrom;
+
   /**
-   * Whether nothing before the first script can block (see {@link #startsWithoutBlocking}):
-   * a public endpoint without rate limits whose steps before it run no SQL.
+   * Whether a step from this index on may block (database work or a script); one more than the
+   * steps.
+   */
+  private final boolean[] blockingFrom;
+
+  /**
+   * Whether nothing before the first script can block (see {@link #startsWithoutBlocking}): a
+   * public endpoint without rate limits whose steps before it run no SQL.
    */
   private final boolean quickStart;
+
   /** The first script, when {@link #quickStart}; null when there is none. */
   private final CompiledStep.Script firstScript;
+
   /** Whether a step runs SQL or a script that may call {@code ctx.db}. */
   private final boolean usesDatabase;
+
   private final CompiledResponse response;
   private final OrgConnections connections;
   private final SecretSource secrets;
@@ -46,14 +55,23 @@ public final class CompiledEndpoint {
   private final EndpointSpec spec;
 
   /** Which endpoint version this is, for routing and logs. */
-  public record EndpointIdentity(long orgId, String name, long versionId, int version, String method, String path) {}
+  public record EndpointIdentity(
+      long orgId, String name, long versionId, int version, String method, String path) {}
 
   /** A handled request: the response, and for the log the internal reason of a failure. */
   public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
 
-  CompiledEndpoint(EndpointIdentity identity, InputContract input, List<CompiledStep> steps,
-      CompiledResponse response, OrgConnections connections, SecretSource secrets, EndpointAuth auth,
-      Optional<Cors> cors, RateLimits limits, EndpointSpec spec) {
+  CompiledEndpoint(
+      EndpointIdentity identity,
+      InputContract input,
+      List<CompiledStep> steps,
+      CompiledResponse response,
+      OrgConnections connections,
+      SecretSource secrets,
+      EndpointAuth auth,
+      Optional<Cors> cors,
+      RateLimits limits,
+      EndpointSpec spec) {
     this.spec = spec;
     this.limits = limits;
     this.secrets = secrets;
@@ -65,8 +83,8 @@ public final class CompiledEndpoint {
     this.response = response;
     this.connections = connections;
     // alternatives (steps sharing an id) run one at most
-    long databaseSteps = steps.stream()
-        .filter(CompiledStep::mayBlock).map(CompiledStep::id).distinct().count();
+    long databaseSteps =
+        steps.stream().filter(CompiledStep::mayBlock).map(CompiledStep::id).distinct().count();
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
     this.transactional = databaseSteps > 1 || anyScript;
     this.blockingFrom = new boolean[steps.size() + 1];
@@ -91,7 +109,10 @@ public final class CompiledEndpoint {
     for (int i = 0; i < steps.size(); i++) alternative[i] = !ids.add(steps.get(i).id());
   }
 
-  /** Readies the endpoint's scripts where they will run, before it is served (see {@link dev.slipway.sandbox.Sandbox#prepare}). */
+  /**
+   * Readies the endpoint's scripts where they will run, before it is served (see {@link
+   * dev.slipway.sandbox.Sandbox#prepare}).
+   */
   public void prepareScripts() {
     for (CompiledStep step : steps) {
       if (step instanceof CompiledStep.Script script) script.sandbox().prepare(script.script());
@@ -117,7 +138,10 @@ public final class CompiledEndpoint {
     return quickStart && (firstScript == null || firstScript.sandbox().startsAtOnce());
   }
 
-  /** Whether a request may take a database connection: a step runs SQL, or a script may call {@code ctx.db}. */
+  /**
+   * Whether a request may take a database connection: a step runs SQL, or a script may call {@code
+   * ctx.db}.
+   */
   public boolean usesDatabase() {
     return usesDatabase;
   }
@@ -137,8 +161,8 @@ public final class CompiledEndpoint {
   }
 
   /**
-   * As {@link #handle(EndpointRequest, boolean)}, reading the org's secrets through {@code secrets}:
-   * a draft run on a caller's behalf, who may not be allowed their values.
+   * As {@link #handle(EndpointRequest, boolean)}, reading the org's secrets through {@code
+   * secrets}: a draft run on a caller's behalf, who may not be allowed their values.
    */
   public Result handle(EndpointRequest request, boolean preview, SecretSource secrets) {
     return start(request, preview, secrets).join();
@@ -146,16 +170,17 @@ public final class CompiledEndpoint {
 
   /**
    * Runs the request through the pipeline, as {@link #handle} does, without waiting for scripts:
-   * the calling thread runs the steps up to the first script that runs elsewhere and returns.
-   * When the script ends, the rest runs on the sandbox's thread if it is quick (rendering, checks)
-   * or else on a thread of its own (database steps, more scripts, a commit), and the result is
+   * the calling thread runs the steps up to the first script that runs elsewhere and returns. When
+   * the script ends, the rest runs on the sandbox's thread if it is quick (rendering, checks) or
+   * else on a thread of its own (database steps, more scripts, a commit), and the result is
    * completed there.
    */
   public CompletableFuture<Result> handleAsync(EndpointRequest request, boolean preview) {
     return start(request, preview, secrets);
   }
 
-  private CompletableFuture<Result> start(EndpointRequest request, boolean preview, SecretSource secrets) {
+  private CompletableFuture<Result> start(
+      EndpointRequest request, boolean preview, SecretSource secrets) {
     var call = new Call(request, preview, secrets);
     call.begin();
     return call.result;
@@ -166,8 +191,8 @@ public final class CompiledEndpoint {
       Executors.newThreadPerTaskExecutor(NamedThreads.virtual("slipway-pipeline-"));
 
   /**
-   * One request's way through the pipeline. Its state passes from thread to thread only through
-   * the completion of a script's outcome or an executor, so one thread at a time touches it.
+   * One request's way through the pipeline. Its state passes from thread to thread only through the
+   * completion of a script's outcome or an executor, so one thread at a time touches it.
    */
   private final class Call {
     final EndpointRequest request;
@@ -178,8 +203,10 @@ public final class CompiledEndpoint {
     private Scope scope;
     private Transaction transaction;
     private StepContext context;
+
     /** The index of the next step to consider. */
     private int next;
+
     private Object last;
 
     Call(EndpointRequest request, boolean preview, SecretSource secrets) {
@@ -194,8 +221,14 @@ public final class CompiledEndpoint {
         Caller caller = auth.authenticate(request, secretValues);
         limit = limits.take(caller, request);
         scope = new Scope(input.bind(request), secretValues, caller);
-        transaction = new Transaction(connections, identity.orgId(), transactional, preview, caller == null ? "" : caller.claimsJson(),
-            spec.statementTimeout());
+        transaction =
+            new Transaction(
+                connections,
+                identity.orgId(),
+                transactional,
+                preview,
+                caller == null ? "" : caller.claimsJson(),
+                spec.statementTimeout());
         context = new StepContext(scope, transaction, request, preview, identity.orgId());
       } catch (Throwable failure) {
         fail(failure);
@@ -204,14 +237,18 @@ public final class CompiledEndpoint {
       proceed();
     }
 
-    /** Runs steps from {@link #next} until the pipeline ends, a step responds, or a script runs elsewhere. */
+    /**
+     * Runs steps from {@link #next} until the pipeline ends, a step responds, or a script runs
+     * elsewhere.
+     */
     private void proceed() {
       try {
         while (next < steps.size()) {
           int i = next++;
           CompiledStep step = steps.get(i);
           if (alternative[i] && scope.steps().containsKey(step.id())) continue;
-          if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope))) continue;
+          if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope)))
+            continue;
           CompiledStep.StepResult stepResult;
           if (step instanceof CompiledStep.Script script) {
             CompletableFuture<ScriptOutcome> running = script.start(context);
@@ -232,7 +269,8 @@ public final class CompiledEndpoint {
     }
 
     /** Takes a step's result; false when it ended the pipeline with a response. */
-    private boolean take(CompiledStep step, CompiledStep.StepResult stepResult) throws SQLException {
+    private boolean take(CompiledStep step, CompiledStep.StepResult stepResult)
+        throws SQLException {
       switch (stepResult) {
         case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
           succeed(early);
@@ -246,7 +284,10 @@ public final class CompiledEndpoint {
       }
     }
 
-    /** A script that ran elsewhere ended: the rest runs here if it is quick, else on a thread of its own. */
+    /**
+     * A script that ran elsewhere ended: the rest runs here if it is quick, else on a thread of its
+     * own.
+     */
     private void resume(CompiledStep.Script script, ScriptOutcome outcome, Throwable failure) {
       try {
         if (failure != null) throw failure;
@@ -265,7 +306,9 @@ public final class CompiledEndpoint {
     private void succeed(EndpointResponse response) throws SQLException {
       transaction.succeed();
       transaction.close();
-      result.complete(new Result(RateLimits.headers(response, limit), Optional.empty(), redacted(context.logs)));
+      result.complete(
+          new Result(
+              RateLimits.headers(response, limit), Optional.empty(), redacted(context.logs)));
     }
 
     /** Log lines with the org's secret values taken out. */
@@ -276,31 +319,48 @@ public final class CompiledEndpoint {
 
     private void fail(Throwable failure) {
       if (transaction != null) transaction.close();
-      if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
+      if (failure instanceof VirtualMachineError fatal
+          && !(failure instanceof StackOverflowError)) {
         result.completeExceptionally(fatal);
         return;
       }
       ProblemException problem = Failures.toProblem(failure, request.requestId(), preview);
-      Optional<String> reason = failure instanceof ProblemException && problem.status() < 500
-          ? problem.reason() : Optional.of(describe(failure));
-      EndpointResponse answer = EndpointResponse.problem(problem, request.path(), request.requestId());
+      Optional<String> reason =
+          failure instanceof ProblemException && problem.status() < 500
+              ? problem.reason()
+              : Optional.of(describe(failure));
+      EndpointResponse answer =
+          EndpointResponse.problem(problem, request.path(), request.requestId());
       String body = new String(answer.body(), StandardCharsets.UTF_8);
       String safe = secrets.redact(identity.orgId(), body);
-      if (!safe.equals(body)) answer = new EndpointResponse(answer.status(), answer.headers(), safe.getBytes(StandardCharsets.UTF_8));
-      result.complete(new Result(answer, reason.map(r -> secrets.redact(identity.orgId(), r)),
-          context == null ? List.of() : redacted(context.logs)));
+      if (!safe.equals(body))
+        answer =
+            new EndpointResponse(
+                answer.status(), answer.headers(), safe.getBytes(StandardCharsets.UTF_8));
+      result.complete(
+          new Result(
+              answer,
+              reason.map(r -> secrets.redact(identity.orgId(), r)),
+              context == null ? List.of() : redacted(context.logs)));
     }
   }
 
   private static String describe(Throwable failure) {
-    String message = failure instanceof SQLException sql
-        ? "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage()
-        : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    String message =
+        failure instanceof SQLException sql
+            ? "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage()
+            : failure.getClass().getSimpleName() + ": " + failure.getMessage();
     return message.replace('\n', ' ');
   }
 
   @Override
   public String toString() {
-    return identity.name() + " v" + identity.version() + " " + identity.method() + " " + identity.path();
+    return identity.name()
+        + " v"
+        + identity.version()
+        + " "
+        + identity.method()
+        + " "
+        + identity.path();
   }
 }

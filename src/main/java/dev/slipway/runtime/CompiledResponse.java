@@ -11,16 +11,19 @@ import java.util.Optional;
  * A response compiled from a spec: status, headers and body as spec values. A string body with a
  * non-JSON {@code Content-Type} header is sent as text; anything else is sent as JSON.
  */
-record CompiledResponse(SpecValue status, Map<String, SpecValue> headers, Optional<SpecValue> body) {
+record CompiledResponse(
+    SpecValue status, Map<String, SpecValue> headers, Optional<SpecValue> body) {
 
   /** Renders the response; {@code fallbackBody} is used when the spec gives no body. */
   EndpointResponse render(Scope scope, Object fallbackBody) {
     int code = statusCode(status.evaluate(scope));
     var rendered = new LinkedHashMap<String, String>();
-    headers.forEach((name, header) -> {
-      Object value = header.evaluate(scope);
-      if (value != null) rendered.put(name, value instanceof String s ? s : CelValues.toJsonText(value));
-    });
+    headers.forEach(
+        (name, header) -> {
+          Object value = header.evaluate(scope);
+          if (value != null)
+            rendered.put(name, value instanceof String s ? s : CelValues.toJsonText(value));
+        });
     Object value = body.isPresent() ? body.get().evaluate(scope) : fallbackBody;
     String contentType = contentType(rendered);
     byte[] bytes;
@@ -43,12 +46,16 @@ record CompiledResponse(SpecValue status, Map<String, SpecValue> headers, Option
   }
 
   private static int statusCode(Object value) {
-    int code = switch (value) {
-      case Number n -> n.intValue();
-      case String s when s.matches("\\d{3}") -> Integer.parseInt(s);
-      default -> throw new SpecValue.ExpressionException("status", "the status must be a number, got " + value);
-    };
-    if (code < 100 || code > 599) throw new SpecValue.ExpressionException("status", "the status must be 100..599, got " + code);
+    int code =
+        switch (value) {
+          case Number n -> n.intValue();
+          case String s when s.matches("\\d{3}") -> Integer.parseInt(s);
+          default ->
+              throw new SpecValue.ExpressionException(
+                  "status", "the status must be a number, got " + value);
+        };
+    if (code < 100 || code > 599)
+      throw new SpecValue.ExpressionException("status", "the status must be 100..599, got " + code);
     return code;
   }
 

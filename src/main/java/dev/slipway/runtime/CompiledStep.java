@@ -35,7 +35,9 @@ sealed interface CompiledStep {
     return this instanceof Sql || this instanceof Script;
   }
 
-  /** Whether the step may take a database connection: it runs SQL ({@link Script} says for itself). */
+  /**
+   * Whether the step may take a database connection: it runs SQL ({@link Script} says for itself).
+   */
   default boolean usesDatabase() {
     return this instanceof Sql;
   }
@@ -47,26 +49,33 @@ sealed interface CompiledStep {
     record Respond(EndpointResponse response) implements StepResult {}
   }
 
-  record Validate(String id, Optional<SpecValue> when, SpecValue value, CompiledSchema schema) implements CompiledStep {
+  record Validate(String id, Optional<SpecValue> when, SpecValue value, CompiledSchema schema)
+      implements CompiledStep {
     public StepResult run(StepContext context) {
       Object checked = value.evaluate(context.scope);
       JsonNode node = dev.slipway.common.Json.MAPPER.valueToTree(checked);
       List<Violation> violations = schema.violations(node, "");
       if (!violations.isEmpty()) {
-        throw ProblemException.badRequest("validation_failed", "Step '" + id + "' rejected the value.", violations);
+        throw ProblemException.badRequest(
+            "validation_failed", "Step '" + id + "' rejected the value.", violations);
       }
       return new StepResult.Output(checked);
     }
   }
 
-  /** @param values one per name of {@code sql}, in its order */
-  record Sql(String id, Optional<SpecValue> when, SqlVariants sql, List<SpecValue> values, Expect expect)
+  /**
+   * @param values one per name of {@code sql}, in its order
+   */
+  record Sql(
+      String id, Optional<SpecValue> when, SqlVariants sql, List<SpecValue> values, Expect expect)
       implements CompiledStep {
     public StepResult run(StepContext context) throws SQLException {
       Object[] evaluated = new Object[values.size()];
-      for (int i = 0; i < evaluated.length; i++) evaluated[i] = values.get(i).evaluate(context.scope);
+      for (int i = 0; i < evaluated.length; i++)
+        evaluated[i] = values.get(i).evaluate(context.scope);
       SqlVariants.Variant variant = sql.choose(evaluated);
-      try (PreparedStatement ps = context.transaction.prepare(variant.sql(), variant.changesSession())) {
+      try (PreparedStatement ps =
+          context.transaction.prepare(variant.sql(), variant.changesSession())) {
         int[] slots = variant.slots();
         for (int i = 0; i < slots.length; i++) SqlValues.bind(ps, i + 1, evaluated[slots[i]]);
         var output = new LinkedHashMap<String, Object>(4);
@@ -79,7 +88,8 @@ sealed interface CompiledStep {
             throw ProblemException.notFound("not_found", "No row matched (step '" + id + "').");
           }
           if (expect == Expect.ONE && rows.size() > 1) {
-            throw new IllegalStateException("step '" + id + "' expects one row and got " + rows.size());
+            throw new IllegalStateException(
+                "step '" + id + "' expects one row and got " + rows.size());
           }
           output.put("rows", expect == Expect.NONE ? List.of() : rows);
           output.put("row", rows.isEmpty() ? null : rows.getFirst());
@@ -99,17 +109,27 @@ sealed interface CompiledStep {
   }
 
   /**
-   * @param usesDatabase whether the script names {@code db} anywhere, and so may call
-   *                     {@code ctx.db.query}: its request then takes its connection before the
-   *                     script is sent to a worker. A worker waiting in the script's question for
-   *                     a connection, while every connection is held by requests whose scripts
-   *                     wait behind it in that worker, would wait out the pool's timeout.
+   * @param usesDatabase whether the script names {@code db} anywhere, and so may call {@code
+   *     ctx.db.query}: its request then takes its connection before the script is sent to a worker.
+   *     A worker waiting in the script's question for a connection, while every connection is held
+   *     by requests whose scripts wait behind it in that worker, would wait out the pool's timeout.
    */
-  record Script(String id, Optional<SpecValue> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts,
-      boolean usesDatabase) implements CompiledStep {
+  record Script(
+      String id,
+      Optional<SpecValue> when,
+      CompiledScript script,
+      Sandbox sandbox,
+      ScriptHosts hosts,
+      boolean usesDatabase)
+      implements CompiledStep {
     private static final java.util.regex.Pattern DB = java.util.regex.Pattern.compile("\\bdb\\b");
 
-    Script(String id, Optional<SpecValue> when, CompiledScript script, Sandbox sandbox, ScriptHosts hosts) {
+    Script(
+        String id,
+        Optional<SpecValue> when,
+        CompiledScript script,
+        Sandbox sandbox,
+        ScriptHosts hosts) {
       this(id, when, script, sandbox, hosts, DB.matcher(script.javascript()).find());
     }
 
@@ -123,14 +143,17 @@ sealed interface CompiledStep {
       var data = new LinkedHashMap<String, Object>(4);
       data.put("input", inputWithRawBody(context));
       data.put("steps", context.scope.steps());
-      return sandbox.start(script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
+      return sandbox.start(
+          script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
     }
 
     StepResult finish(StepContext context, ScriptOutcome outcome) {
-      for (var line : outcome.logs()) context.logs.add(id + " " + line.level() + ": " + line.message());
+      for (var line : outcome.logs())
+        context.logs.add(id + " " + line.level() + ": " + line.message());
       return switch (outcome) {
         case ScriptOutcome.Success success -> new StepResult.Output(success.value());
-        case ScriptOutcome.Failure failure -> throw new StepFailure(id, "script failed: " + failure.safeMessage());
+        case ScriptOutcome.Failure failure ->
+            throw new StepFailure(id, "script failed: " + failure.safeMessage());
         default -> throw ScriptLimits.problem(outcome, "Step '" + id + "'");
       };
     }
@@ -138,40 +161,51 @@ sealed interface CompiledStep {
 
   /**
    * The input as the script receives it: the request's JSON body goes in as the client sent it
-   * (already parsed and checked once), so it is not serialized again for the sandbox to parse.
-   * A body in another encoding than plain UTF-8 goes in as parsed.
+   * (already parsed and checked once), so it is not serialized again for the sandbox to parse. A
+   * body in another encoding than plain UTF-8 goes in as parsed.
    */
   private static Map<String, Object> inputWithRawBody(StepContext context) {
     byte[] body = context.request.body();
-    if (body.length == 0 || body[0] == (byte) 0xEF || body[0] == (byte) 0xFE || body[0] == (byte) 0xFF || body[0] == 0
+    if (body.length == 0
+        || body[0] == (byte) 0xEF
+        || body[0] == (byte) 0xFE
+        || body[0] == (byte) 0xFF
+        || body[0] == 0
         || (body.length > 1 && body[1] == 0)) {
       return context.scope.input();
     }
     var input = new LinkedHashMap<String, Object>(context.scope.input());
-    input.put("body", new com.fasterxml.jackson.databind.util.RawValue(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+    input.put(
+        "body",
+        new com.fasterxml.jackson.databind.util.RawValue(
+            new String(body, java.nio.charset.StandardCharsets.UTF_8)));
     return input;
   }
 
-  record Respond(String id, Optional<SpecValue> when, CompiledResponse response) implements CompiledStep {
+  record Respond(String id, Optional<SpecValue> when, CompiledResponse response)
+      implements CompiledStep {
     public StepResult run(StepContext context) {
       return new StepResult.Respond(response.render(context.scope, null));
     }
   }
 
   /** Runs a script's {@code ctx.db.query(sql, params)} inside the request's transaction. */
-  static List<Map<String, Object>> query(Transaction transaction, String sqlText, Map<String, Object> params) {
+  static List<Map<String, Object>> query(
+      Transaction transaction, String sqlText, Map<String, Object> params) {
     var sql = new SqlVariants(sqlText);
     Object[] values = new Object[sql.names().size()];
     for (int i = 0; i < values.length; i++) {
       String name = sql.names().get(i);
       if (params == null || !params.containsKey(name)) {
-        throw new IllegalArgumentException("the SQL uses :" + name + " but params has no '" + name + "'");
+        throw new IllegalArgumentException(
+            "the SQL uses :" + name + " but params has no '" + name + "'");
       }
       values[i] = params.get(name);
     }
     SqlVariants.Variant variant = sql.choose(values);
     try (PreparedStatement ps = transaction.prepare(variant.sql(), variant.changesSession())) {
-      for (int i = 0; i < variant.slots().length; i++) SqlValues.bind(ps, i + 1, values[variant.slots()[i]]);
+      for (int i = 0; i < variant.slots().length; i++)
+        SqlValues.bind(ps, i + 1, values[variant.slots()[i]]);
       if (!ps.execute()) return List.of(Map.of("rowCount", ps.getLargeUpdateCount()));
       try (ResultSet rs = ps.getResultSet()) {
         return Rows.read(rs);
@@ -181,7 +215,9 @@ sealed interface CompiledStep {
     }
   }
 
-  /** A step that failed in a way that is the spec's fault: 500 to clients, the reason to the author. */
+  /**
+   * A step that failed in a way that is the spec's fault: 500 to clients, the reason to the author.
+   */
   final class StepFailure extends RuntimeException {
     final String step;
 

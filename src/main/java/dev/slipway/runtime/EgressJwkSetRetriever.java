@@ -22,25 +22,37 @@ import java.util.Map;
  * {@link EndpointAuth} shows the caller none of it.
  *
  * @param egress performs the request; null where Slipway makes no outbound requests, so no key set
- *               can be had
+ *     can be had
  */
 record EgressJwkSetRetriever(Egress egress, long orgId) implements ResourceRetriever {
   /** A JWK set is a few keys; this is generous. */
   static final int MAX_BYTES = 1024 * 1024;
+
   /** The request waits on it (once per cache period), so it must be short. */
   static final Duration TIMEOUT = Duration.ofSeconds(3);
 
   @Override
   public Resource retrieveResource(URL url) throws IOException {
-    if (egress == null) throw new IOException("outbound requests are off, so no JWK set is fetched");
+    if (egress == null)
+      throw new IOException("outbound requests are off, so no JWK set is fetched");
     FetchResponse response;
     try {
-      response = egress.fetch(orgId, new FetchRequest(url.toExternalForm(), "GET",
-          Map.of("Accept", "application/jwk-set+json, application/json"), null), TIMEOUT, MAX_BYTES);
+      response =
+          egress.fetch(
+              orgId,
+              new FetchRequest(
+                  url.toExternalForm(),
+                  "GET",
+                  Map.of("Accept", "application/jwk-set+json, application/json"),
+                  null),
+              TIMEOUT,
+              MAX_BYTES);
     } catch (EgressException e) {
       throw new IOException(e.code() + ": " + e.getMessage(), e);
     }
-    if (response.status() != 200) throw new IOException(response.url() + " answered " + response.status() + " " + response.statusText());
+    if (response.status() != 200)
+      throw new IOException(
+          response.url() + " answered " + response.status() + " " + response.statusText());
     return new Resource(response.body(), response.headers().get("content-type"));
   }
 }

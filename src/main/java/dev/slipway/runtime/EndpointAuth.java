@@ -62,7 +62,8 @@ sealed interface EndpointAuth {
   /** The shortest HS256 key accepted: 256 bits, as RFC 7518 requires. */
   int HS256_MIN_KEY_BYTES = 32;
 
-  static EndpointAuth compile(Auth auth, long orgId, ConsumerKeyLookup keys, Egress egress, List<Violation> violations) {
+  static EndpointAuth compile(
+      Auth auth, long orgId, ConsumerKeyLookup keys, Egress egress, List<Violation> violations) {
     return switch (auth.mode()) {
       case PUBLIC -> Public.INSTANCE;
       case API_KEY -> new ApiKey(orgId, keys, Set.copyOf(auth.roles()));
@@ -80,14 +81,21 @@ sealed interface EndpointAuth {
     }
   }
 
-  /** A consumer key of the endpoint's org, as {@code Authorization: Bearer} or {@code X-API-Key}. */
+  /**
+   * A consumer key of the endpoint's org, as {@code Authorization: Bearer} or {@code X-API-Key}.
+   */
   record ApiKey(long orgId, ConsumerKeyLookup keys, Set<String> roles) implements EndpointAuth {
     @Override
     public Caller authenticate(EndpointRequest request, Map<String, String> secrets) {
       String token = request.headers().get("x-api-key");
       if (token == null) token = bearer(request);
-      if (token == null) throw unauthorized(false, "Send an API key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.");
-      var key = keys.find(orgId, token.strip()).orElseThrow(() -> unauthorized(true, "The API key is not valid, expired or revoked."));
+      if (token == null)
+        throw unauthorized(
+            false, "Send an API key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.");
+      var key =
+          keys.find(orgId, token.strip())
+              .orElseThrow(
+                  () -> unauthorized(true, "The API key is not valid, expired or revoked."));
       checkRoles(roles, key.roles());
       var claims = new LinkedHashMap<String, Object>(key.claims());
       claims.put("sub", "key:" + key.id());
@@ -103,11 +111,18 @@ sealed interface EndpointAuth {
    * cannot be verified, for whatever reason, gets one answer, {@value #UNVERIFIED}: with a JWKS
    * URL, the reasons include what the URL answered (refused by the egress policy, connection
    * refused, a timeout, not a JWK set), and telling those apart would make a port scanner of the
-   * endpoint. The reason goes to the call log (and, for a key set that could not be had, the
-   * server log).
+   * endpoint. The reason goes to the call log (and, for a key set that could not be had, the server
+   * log).
    */
-  record Jwt(long orgId, Optional<String> secretName, Auth.Jwt settings, AtomicReference<Processor> bySecret,
-      Processor fixed, Set<String> roles, String[] rolesClaim) implements EndpointAuth {
+  record Jwt(
+      long orgId,
+      Optional<String> secretName,
+      Auth.Jwt settings,
+      AtomicReference<Processor> bySecret,
+      Processor fixed,
+      Set<String> roles,
+      String[] rolesClaim)
+      implements EndpointAuth {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointAuth.class);
     static final String UNVERIFIED = "The token could not be verified.";
 
@@ -116,68 +131,101 @@ sealed interface EndpointAuth {
      * client sends the same token many times, and a token cannot change, so a verified token is
      * kept (until it expires, at most 10 minutes, 10,000 tokens) and not verified again.
      */
-    record Processor(String secret, DefaultJWTProcessor<SecurityContext> processor, Cache<String, Caller> verified) {
+    record Processor(
+        String secret,
+        DefaultJWTProcessor<SecurityContext> processor,
+        Cache<String, Caller> verified) {
       Processor(String secret, DefaultJWTProcessor<SecurityContext> processor) {
-        this(secret, processor, Caffeine.newBuilder().maximumSize(10_000).expireAfter(UNTIL_EXPIRY).build());
+        this(
+            secret,
+            processor,
+            Caffeine.newBuilder().maximumSize(10_000).expireAfter(UNTIL_EXPIRY).build());
       }
     }
 
     /** A verified token's caller is kept until the token expires, and never past ten minutes. */
-    static final Expiry<String, Caller> UNTIL_EXPIRY = new Expiry<>() {
-      @Override
-      public long expireAfterCreate(String token, Caller caller, long now) {
-        long left = caller.expiresAtMillis() - System.currentTimeMillis();
-        return TimeUnit.MILLISECONDS.toNanos(Math.clamp(left, 0, 600_000));
-      }
+    static final Expiry<String, Caller> UNTIL_EXPIRY =
+        new Expiry<>() {
+          @Override
+          public long expireAfterCreate(String token, Caller caller, long now) {
+            long left = caller.expiresAtMillis() - System.currentTimeMillis();
+            return TimeUnit.MILLISECONDS.toNanos(Math.clamp(left, 0, 600_000));
+          }
 
-      @Override
-      public long expireAfterUpdate(String token, Caller caller, long now, long current) {
-        return current;
-      }
+          @Override
+          public long expireAfterUpdate(String token, Caller caller, long now, long current) {
+            return current;
+          }
 
-      @Override
-      public long expireAfterRead(String token, Caller caller, long now, long current) {
-        return current;
-      }
-    };
+          @Override
+          public long expireAfterRead(String token, Caller caller, long now, long current) {
+            return current;
+          }
+        };
 
     static EndpointAuth compile(Auth auth, long orgId, Egress egress, List<Violation> violations) {
       Auth.Jwt settings = auth.jwt().orElseThrow();
       String[] claimPath = auth.rolesClaim().split("\\.");
       Set<String> roles = Set.copyOf(auth.roles());
       if (settings.secretName().isPresent()) {
-        return new Jwt(orgId, settings.secretName(), settings, new AtomicReference<>(), null, roles, claimPath);
+        return new Jwt(
+            orgId,
+            settings.secretName(),
+            settings,
+            new AtomicReference<>(),
+            null,
+            roles,
+            claimPath);
       }
       try {
-        JWKSource<SecurityContext> source = settings.jwksUrl().isPresent()
-            ? JWKSourceBuilder.create(URI.create(settings.jwksUrl().get()).toURL(), new EgressJwkSetRetriever(egress, orgId))
-                .retrying(true).build()
-            : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
-        var processor = processor(source, Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256), settings);
-        return new Jwt(orgId, Optional.empty(), settings, null, new Processor(null, processor), roles, claimPath);
+        JWKSource<SecurityContext> source =
+            settings.jwksUrl().isPresent()
+                ? JWKSourceBuilder.create(
+                        URI.create(settings.jwksUrl().get()).toURL(),
+                        new EgressJwkSetRetriever(egress, orgId))
+                    .retrying(true)
+                    .build()
+                : new ImmutableJWKSet<>(new JWKSet(parseKeys(settings.keys())));
+        var processor =
+            processor(
+                source,
+                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.PS256),
+                settings);
+        return new Jwt(
+            orgId,
+            Optional.empty(),
+            settings,
+            null,
+            new Processor(null, processor),
+            roles,
+            claimPath);
       } catch (ParseException | java.net.MalformedURLException | IllegalArgumentException e) {
         violations.add(new Violation("/auth/jwt", "cannot use the keys: " + e.getMessage()));
         return Public.INSTANCE;
       }
     }
 
-    private static List<JWK> parseKeys(List<com.fasterxml.jackson.databind.JsonNode> nodes) throws ParseException {
+    private static List<JWK> parseKeys(List<com.fasterxml.jackson.databind.JsonNode> nodes)
+        throws ParseException {
       var keys = new ArrayList<JWK>();
       for (var node : nodes) {
         JWK key = JWK.parse(node.toString());
-        if (key.isPrivate()) throw new ParseException("a key holds private material; give public keys only", 0);
+        if (key.isPrivate())
+          throw new ParseException("a key holds private material; give public keys only", 0);
         keys.add(key);
       }
       return keys;
     }
 
-    private static DefaultJWTProcessor<SecurityContext> processor(JWKSource<SecurityContext> source, Set<JWSAlgorithm> algorithms,
-        Auth.Jwt settings) {
+    private static DefaultJWTProcessor<SecurityContext> processor(
+        JWKSource<SecurityContext> source, Set<JWSAlgorithm> algorithms, Auth.Jwt settings) {
       var processor = new DefaultJWTProcessor<SecurityContext>();
       processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, source));
       var exact = new JWTClaimsSet.Builder();
       settings.issuer().ifPresent(exact::issuer);
-      var verifier = new DefaultJWTClaimsVerifier<SecurityContext>(settings.audience().orElse(null), exact.build(), Set.of("exp"));
+      var verifier =
+          new DefaultJWTClaimsVerifier<SecurityContext>(
+              settings.audience().orElse(null), exact.build(), Set.of("exp"));
       verifier.setMaxClockSkew(settings.clockSkewSeconds());
       processor.setJWTClaimsSetVerifier(verifier);
       return processor;
@@ -188,13 +236,18 @@ sealed interface EndpointAuth {
       if (fixed != null) return fixed;
       String value = secrets.get(secretName.orElseThrow());
       if (value == null) {
-        throw new IllegalStateException("the endpoint's JWT secret '" + secretName.get() + "' does not exist");
+        throw new IllegalStateException(
+            "the endpoint's JWT secret '" + secretName.get() + "' does not exist");
       }
       Processor built = bySecret.get();
       if (built == null || !built.secret().equals(value)) {
         byte[] key = value.getBytes(StandardCharsets.UTF_8);
-        if (key.length < HS256_MIN_KEY_BYTES) throw new IllegalStateException("the JWT secret '" + secretName.get() + "' is shorter than 256 bits");
-        built = new Processor(value, processor(new ImmutableSecret<>(key), Set.of(JWSAlgorithm.HS256), settings));
+        if (key.length < HS256_MIN_KEY_BYTES)
+          throw new IllegalStateException(
+              "the JWT secret '" + secretName.get() + "' is shorter than 256 bits");
+        built =
+            new Processor(
+                value, processor(new ImmutableSecret<>(key), Set.of(JWSAlgorithm.HS256), settings));
         bySecret.set(built);
       }
       return built;
@@ -203,7 +256,8 @@ sealed interface EndpointAuth {
     @Override
     public Caller authenticate(EndpointRequest request, Map<String, String> secrets) {
       String token = bearer(request);
-      if (token == null) throw unauthorized(false, "Send a token as 'Authorization: Bearer <jwt>'.");
+      if (token == null)
+        throw unauthorized(false, "Send a token as 'Authorization: Bearer <jwt>'.");
       Processor processor = current(secrets);
       Caller known = processor.verified().getIfPresent(token);
       if (known != null && known.expiresAtMillis() > System.currentTimeMillis()) return known;
@@ -211,12 +265,17 @@ sealed interface EndpointAuth {
       try {
         claims = processor.processor().process(token, null);
       } catch (ParseException | BadJWTException e) {
-        // not a JWT at all, or claims refused after the signature was verified: nothing of the key source shows
+        // not a JWT at all, or claims refused after the signature was verified: nothing of the key
+        // source shows
         throw unauthorized(true, "The token is not valid: " + e.getMessage());
       } catch (BadJOSEException | JOSEException e) {
         String reason = reason(e);
         if (e instanceof KeySourceException && !(e instanceof RateLimitReachedException)) {
-          LOG.warn("org {}: no usable JWK set from {}: {}", orgId, settings.jwksUrl().orElse("the endpoint's keys"), reason);
+          LOG.warn(
+              "org {}: no usable JWK set from {}: {}",
+              orgId,
+              settings.jwksUrl().orElse("the endpoint's keys"),
+              reason);
         }
         throw unauthorized(true, UNVERIFIED).because(reason);
       }
@@ -234,15 +293,22 @@ sealed interface EndpointAuth {
     private static String reason(Exception e) {
       Throwable cause = e.getCause();
       String message = String.valueOf(e.getMessage());
-      return cause == null || message.contains(String.valueOf(cause.getMessage())) ? message : message + ": " + cause.getMessage();
+      return cause == null || message.contains(String.valueOf(cause.getMessage()))
+          ? message
+          : message + ": " + cause.getMessage();
     }
 
     private List<String> rolesIn(Map<String, Object> claims) {
       Object value = claims;
-      for (String segment : rolesClaim) value = value instanceof Map<?, ?> map ? map.get(segment) : null;
+      for (String segment : rolesClaim)
+        value = value instanceof Map<?, ?> map ? map.get(segment) : null;
       var held = new ArrayList<String>();
       if (value instanceof String one) held.add(one);
-      if (value instanceof List<?> many) many.forEach(item -> { if (item instanceof String s) held.add(s); });
+      if (value instanceof List<?> many)
+        many.forEach(
+            item -> {
+              if (item instanceof String s) held.add(s);
+            });
       return List.copyOf(held);
     }
   }
@@ -250,8 +316,13 @@ sealed interface EndpointAuth {
   private static void checkRoles(Set<String> allowed, List<String> held) {
     if (allowed.isEmpty()) return;
     for (String role : held) if (allowed.contains(role)) return;
-    throw new ProblemException(403, "forbidden", "Forbidden", "The caller has none of the roles this endpoint allows.",
-        List.of(), Map.of("WWW-Authenticate", "Bearer error=\"insufficient_scope\""));
+    throw new ProblemException(
+        403,
+        "forbidden",
+        "Forbidden",
+        "The caller has none of the roles this endpoint allows.",
+        List.of(),
+        Map.of("WWW-Authenticate", "Bearer error=\"insufficient_scope\""));
   }
 
   private static String bearer(EndpointRequest request) {
@@ -262,13 +333,28 @@ sealed interface EndpointAuth {
   }
 
   private static ProblemException unauthorized(boolean presented, String detail) {
-    return new ProblemException(401, "unauthorized", "Unauthorized", detail, List.of(),
-        Map.of("WWW-Authenticate", presented ? "Bearer realm=\"slipway\", error=\"invalid_token\"" : "Bearer realm=\"slipway\""));
+    return new ProblemException(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        detail,
+        List.of(),
+        Map.of(
+            "WWW-Authenticate",
+            presented
+                ? "Bearer realm=\"slipway\", error=\"invalid_token\""
+                : "Bearer realm=\"slipway\""));
   }
 
-  private static Caller caller(String subject, List<String> roles, Map<String, Object> claims, long expiresAtMillis) {
+  private static Caller caller(
+      String subject, List<String> roles, Map<String, Object> claims, long expiresAtMillis) {
     try {
-      return new Caller(subject == null ? "" : subject, roles, claims, Json.MAPPER.writeValueAsString(claims), expiresAtMillis);
+      return new Caller(
+          subject == null ? "" : subject,
+          roles,
+          claims,
+          Json.MAPPER.writeValueAsString(claims),
+          expiresAtMillis);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("claims are not JSON", e);
     }

@@ -6,7 +6,6 @@ import dev.slipway.problem.Violation;
 import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptCompileException;
-import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.spec.Auth;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
@@ -27,8 +26,8 @@ import java.util.Set;
 
 /**
  * Compiles specs into {@link CompiledEndpoint}s: expressions, schemas and scripts are compiled and
- * SQL is checked against the database, so a spec that would fail on every call is rejected when
- * it is saved, with every problem and its JSON pointer.
+ * SQL is checked against the database, so a spec that would fail on every call is rejected when it
+ * is saved, with every problem and its JSON pointer.
  */
 public final class EndpointCompiler {
   private final OrgConnections connections;
@@ -41,11 +40,16 @@ public final class EndpointCompiler {
 
   /**
    * @param connections where each org's SQL runs, with that org's rights alone
-   * @param hosts       what scripts' {@code ctx} calls reach; its {@link dev.slipway.egress.Egress}
-   *                    also fetches jwt endpoints' JWK sets, under the same org policy
+   * @param hosts what scripts' {@code ctx} calls reach; its {@link dev.slipway.egress.Egress} also
+   *     fetches jwt endpoints' JWK sets, under the same org policy
    */
-  public EndpointCompiler(OrgConnections connections, Sandbox sandbox, SecretSource secrets, ConsumerKeyLookup consumerKeys,
-      RateLimiter limiter, ScriptHosts hosts) {
+  public EndpointCompiler(
+      OrgConnections connections,
+      Sandbox sandbox,
+      SecretSource secrets,
+      ConsumerKeyLookup consumerKeys,
+      RateLimiter limiter,
+      ScriptHosts hosts) {
     this.hosts = hosts;
     this.limiter = limiter;
     this.secrets = secrets;
@@ -64,7 +68,8 @@ public final class EndpointCompiler {
   }
 
   /** Compiles without touching the database. */
-  public CompiledEndpoint compile(EndpointSpec spec, long orgId, long versionId, int version) throws InvalidSpecException {
+  public CompiledEndpoint compile(EndpointSpec spec, long orgId, long versionId, int version)
+      throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
     var steps = new ArrayList<CompiledStep>();
     Set<String> before = new LinkedHashSet<>();
@@ -74,47 +79,90 @@ public final class EndpointCompiler {
       // an alternative to an earlier step with its id cannot read that step: it ran instead of it
       Set<String> earlier = new LinkedHashSet<>(before);
       earlier.remove(step.id());
-      Optional<SpecValue> when = step.when().map(w -> valueCompiler.expression(w, at + "/when", earlier, violations));
-      CompiledStep compiled = switch (step) {
-        case Step.ValidateStep v -> new CompiledStep.Validate(v.id(), when,
-            valueCompiler.compile(v.value(), at + "/validate", earlier, violations), CompiledSchema.of(v.schema()));
-        case Step.SqlStep s -> {
-          var sql = new SqlVariants(s.sql());
-          var values = new ArrayList<SpecValue>();
-          for (String name : sql.names()) {
-            values.add(valueCompiler.compile(s.params().get(name), at + "/params/" + name, earlier, violations));
-          }
-          yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(values), s.expect());
-        }
-        case Step.ScriptStep s -> new CompiledStep.Script(s.id(), when, script(spec, s, at, violations), sandbox, hosts);
-        case Step.RespondStep r -> new CompiledStep.Respond(r.id(), when, response(r.response(), at + "/respond", earlier, violations));
-      };
+      Optional<SpecValue> when =
+          step.when().map(w -> valueCompiler.expression(w, at + "/when", earlier, violations));
+      CompiledStep compiled =
+          switch (step) {
+            case Step.ValidateStep v ->
+                new CompiledStep.Validate(
+                    v.id(),
+                    when,
+                    valueCompiler.compile(v.value(), at + "/validate", earlier, violations),
+                    CompiledSchema.of(v.schema()));
+            case Step.SqlStep s -> {
+              var sql = new SqlVariants(s.sql());
+              var values = new ArrayList<SpecValue>();
+              for (String name : sql.names()) {
+                values.add(
+                    valueCompiler.compile(
+                        s.params().get(name), at + "/params/" + name, earlier, violations));
+              }
+              yield new CompiledStep.Sql(s.id(), when, sql, List.copyOf(values), s.expect());
+            }
+            case Step.ScriptStep s ->
+                new CompiledStep.Script(
+                    s.id(), when, script(spec, s, at, violations), sandbox, hosts);
+            case Step.RespondStep r ->
+                new CompiledStep.Respond(
+                    r.id(), when, response(r.response(), at + "/respond", earlier, violations));
+          };
       steps.add(compiled);
       before.add(step.id());
     }
     CompiledResponse response = response(spec.response(), "/response", before, violations);
-    EndpointAuth auth = EndpointAuth.compile(spec.auth(), orgId, consumerKeys, hosts.egress(), violations);
-    spec.auth().jwt().flatMap(jwt -> jwt.secretName()).filter(name -> orgId != 0).ifPresent(name -> {
-      String value = secrets.values(orgId).get(name);
-      if (value == null) {
-        violations.add(new Violation("/auth/jwt/secret", "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
-      } else if (value.getBytes(StandardCharsets.UTF_8).length < EndpointAuth.HS256_MIN_KEY_BYTES) {
-        // checked again on every call (the secret may change); here it is found before serving
-        violations.add(new Violation("/auth/jwt/secret", "the secret '" + name + "' is " + value.getBytes(StandardCharsets.UTF_8).length
-            + " bytes long; an HS256 key needs at least " + EndpointAuth.HS256_MIN_KEY_BYTES + " (256 bits)"));
-      }
-    });
+    EndpointAuth auth =
+        EndpointAuth.compile(spec.auth(), orgId, consumerKeys, hosts.egress(), violations);
+    spec.auth()
+        .jwt()
+        .flatMap(jwt -> jwt.secretName())
+        .filter(name -> orgId != 0)
+        .ifPresent(
+            name -> {
+              String value = secrets.values(orgId).get(name);
+              if (value == null) {
+                violations.add(
+                    new Violation(
+                        "/auth/jwt/secret",
+                        "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
+              } else if (value.getBytes(StandardCharsets.UTF_8).length
+                  < EndpointAuth.HS256_MIN_KEY_BYTES) {
+                // checked again on every call (the secret may change); here it is found before
+                // serving
+                violations.add(
+                    new Violation(
+                        "/auth/jwt/secret",
+                        "the secret '"
+                            + name
+                            + "' is "
+                            + value.getBytes(StandardCharsets.UTF_8).length
+                            + " bytes long; an HS256 key needs at least "
+                            + EndpointAuth.HS256_MIN_KEY_BYTES
+                            + " (256 bits)"));
+              }
+            });
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
-    var identity = new CompiledEndpoint.EndpointIdentity(orgId, spec.name(), versionId, version, spec.method(), spec.path());
+    var identity =
+        new CompiledEndpoint.EndpointIdentity(
+            orgId, spec.name(), versionId, version, spec.method(), spec.path());
     var limits = new RateLimits(limiter, spec.rateLimits(), orgId + ":" + spec.name());
-    return new CompiledEndpoint(identity, new InputContract(spec), List.copyOf(steps), response, connections, secrets,
-        auth, spec.cors(), limits, spec);
+    return new CompiledEndpoint(
+        identity,
+        new InputContract(spec),
+        List.copyOf(steps),
+        response,
+        connections,
+        secrets,
+        auth,
+        spec.cors(),
+        limits,
+        spec);
   }
 
   /**
    * Asks PostgreSQL to plan every SQL step (parse and describe, in a transaction that is rolled
    * back) with the rights the org's SQL runs with, so a syntax error, a missing table or column, or
-   * a table the org may not use (Slipway's own, another org's) is reported with the database's message.
+   * a table the org may not use (Slipway's own, another org's) is reported with the database's
+   * message.
    */
   public void checkSql(EndpointSpec spec, long orgId) throws InvalidSpecException {
     var violations = new ArrayList<Violation>();
@@ -126,15 +174,21 @@ public final class EndpointCompiler {
           var parts = NamedSql.Parts.split(step.sql());
           var savepoint = connection.setSavepoint();
           try (PreparedStatement all = connection.prepareStatement(parts.keep(part -> true).sql());
-              PreparedStatement bare = connection.prepareStatement(parts.keep(part -> false).sql())) {
+              PreparedStatement bare =
+                  connection.prepareStatement(parts.keep(part -> false).sql())) {
             all.getParameterMetaData();
             bare.getParameterMetaData();
             connection.releaseSavepoint(savepoint);
           } catch (SQLException e) {
             connection.rollback(savepoint);
-            String hint = "42501".equals(e.getSQLState())
-                ? " (this org's SQL runs as the database login " + login(connection) + ": it may use only what that login was granted)" : "";
-            violations.add(new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ') + hint));
+            String hint =
+                "42501".equals(e.getSQLState())
+                    ? " (this org's SQL runs as the database login "
+                        + login(connection)
+                        + ": it may use only what that login was granted)"
+                    : "";
+            violations.add(
+                new Violation("/steps/" + i + "/sql", e.getMessage().replace('\n', ' ') + hint));
           }
         }
       } finally {
@@ -164,11 +218,13 @@ public final class EndpointCompiler {
     try {
       hosts.egress().checkWithoutResolving(orgId, url.get());
     } catch (EgressException e) {
-      throw new InvalidSpecException("/auth/jwt/jwksUrl", "the JWK set would not be fetched: " + e.getMessage());
+      throw new InvalidSpecException(
+          "/auth/jwt/jwksUrl", "the JWK set would not be fetched: " + e.getMessage());
     }
   }
 
-  private CompiledScript script(EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {
+  private CompiledScript script(
+      EndpointSpec spec, Step.ScriptStep step, String at, List<Violation> violations) {
     try {
       return sandbox.compile(spec.name() + "/" + step.id(), step.code(), step.language());
     } catch (ScriptCompileException e) {
@@ -177,22 +233,42 @@ public final class EndpointCompiler {
     }
   }
 
-  /** Headers that frame the message, which the server writes: an endpoint setting one would corrupt its answers. */
-  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
+  /**
+   * Headers that frame the message, which the server writes: an endpoint setting one would corrupt
+   * its answers.
+   */
+  private static final Set<String> FRAMING_HEADERS =
+      Set.of("content-length", "transfer-encoding", "connection");
 
-  private CompiledResponse response(EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
+  private CompiledResponse response(
+      EndpointSpec.Response response, String at, Set<String> earlier, List<Violation> violations) {
     Map<String, SpecValue> headers = new LinkedHashMap<>();
-    response.headers().forEach((name, value) -> {
-      if (FRAMING_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-        violations.add(new Violation(at + "/headers/" + name, "the server sets " + name + " itself; an endpoint's would break the answer"));
-      } else if (value.isTextual() && value.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-        violations.add(new Violation(at + "/headers/" + name, "a header value may not hold a line break or NUL"));
-      }
-      headers.put(name, valueCompiler.compile(value, at + "/headers/" + name, earlier, violations));
-    });
+    response
+        .headers()
+        .forEach(
+            (name, value) -> {
+              if (FRAMING_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                violations.add(
+                    new Violation(
+                        at + "/headers/" + name,
+                        "the server sets "
+                            + name
+                            + " itself; an endpoint's would break the answer"));
+              } else if (value.isTextual()
+                  && value.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                violations.add(
+                    new Violation(
+                        at + "/headers/" + name,
+                        "a header value may not hold a line break or NUL"));
+              }
+              headers.put(
+                  name, valueCompiler.compile(value, at + "/headers/" + name, earlier, violations));
+            });
     return new CompiledResponse(
         valueCompiler.compile(response.status(), at + "/status", earlier, violations),
         headers,
-        response.body().map(body -> valueCompiler.compile(body, at + "/body", earlier, violations)));
+        response
+            .body()
+            .map(body -> valueCompiler.compile(body, at + "/body", earlier, violations)));
   }
 }

@@ -4,13 +4,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One HTTP call to an endpoint, independent of the server that received it (the data plane, or
- * the control plane's preview).
+ * One HTTP call to an endpoint, independent of the server that received it (the data plane, or the
+ * control plane's preview).
  *
  * @param pathValues the decoded values of the route's path parameters, in order
  * @param headers header names lower-cased, first value of each
  * @param body the raw body, empty when there is none (never null)
- * @param clientAddress the caller's IP address, what per-caller limits of a public endpoint count by
+ * @param clientAddress the caller's IP address, what per-caller limits of a public endpoint count
+ *     by
  */
 public record EndpointRequest(
     String method,

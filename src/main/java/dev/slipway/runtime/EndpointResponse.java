@@ -9,9 +9,11 @@ import java.util.Map;
 public record EndpointResponse(int status, Map<String, String> headers, byte[] body) {
 
   /** The answer for {@code problem}: its status, its headers and the problem+json body. */
-  public static EndpointResponse problem(ProblemException problem, String instance, String requestId) {
+  public static EndpointResponse problem(
+      ProblemException problem, String instance, String requestId) {
     var headers = new LinkedHashMap<String, String>(problem.headers());
     headers.put("Content-Type", Problems.CONTENT_TYPE);
-    return new EndpointResponse(problem.status(), headers, Problems.body(problem, instance, requestId));
+    return new EndpointResponse(
+        problem.status(), headers, Problems.body(problem, instance, requestId));
   }
 }

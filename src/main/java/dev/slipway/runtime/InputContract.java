@@ -24,9 +24,9 @@ import java.util.function.Function;
 
 /**
  * An endpoint's input contract, compiled: turns a request into the {@code input} value that
- * expressions read ({@code params}, {@code query}, {@code headers}, {@code body}), coercing
- * strings to the declared types, filling defaults, and rejecting the request with every violation
- * when it breaks the contract.
+ * expressions read ({@code params}, {@code query}, {@code headers}, {@code body}), coercing strings
+ * to the declared types, filling defaults, and rejecting the request with every violation when it
+ * breaks the contract.
  */
 final class InputContract {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -36,7 +36,10 @@ final class InputContract {
   private final Part query;
   private final Part headers;
   private final Optional<SchemaCheck> body;
-  /** The body is read to a tree only for the general validator; otherwise straight to plain values. */
+
+  /**
+   * The body is read to a tree only for the general validator; otherwise straight to plain values.
+   */
   private final boolean bodyAsTree;
 
   /** One declared field: its name, its JSON Schema type (for coercion) and its default. */
@@ -49,7 +52,8 @@ final class InputContract {
   private record SchemaCheck(Optional<SimpleSchema> direct, Optional<CompiledSchema> general) {
     static SchemaCheck of(JsonNode schema) {
       Optional<SimpleSchema> direct = SimpleSchema.compile(schema);
-      return new SchemaCheck(direct, direct.isPresent() ? Optional.empty() : Optional.of(CompiledSchema.of(schema)));
+      return new SchemaCheck(
+          direct, direct.isPresent() ? Optional.empty() : Optional.of(CompiledSchema.of(schema)));
     }
 
     /** {@code node} is {@code value} as a JSON tree when the caller has one, else null. */
@@ -57,7 +61,10 @@ final class InputContract {
       if (direct.isPresent()) {
         direct.get().check(value, at, violations);
       } else {
-        violations.addAll(general.orElseThrow().violations(node != null ? node : Json.MAPPER.valueToTree(value), at));
+        violations.addAll(
+            general
+                .orElseThrow()
+                .violations(node != null ? node : Json.MAPPER.valueToTree(value), at));
       }
     }
   }
@@ -66,10 +73,15 @@ final class InputContract {
   private record Part(String name, List<Field> fields, Optional<SchemaCheck> schema) {
     static Part of(String name, Map<String, JsonNode> schemas, boolean allRequired) {
       var fields = new ArrayList<Field>();
-      schemas.forEach((field, schema) -> fields.add(new Field(field,
-          schema.path("type").isTextual() ? schema.path("type").asText() : null,
-          schema.has("default") ? Json.plain(schema.get("default")) : null)));
-      return new Part(name, List.copyOf(fields), objectSchema(schemas, allRequired).map(SchemaCheck::of));
+      schemas.forEach(
+          (field, schema) ->
+              fields.add(
+                  new Field(
+                      field,
+                      schema.path("type").isTextual() ? schema.path("type").asText() : null,
+                      schema.has("default") ? Json.plain(schema.get("default")) : null)));
+      return new Part(
+          name, List.copyOf(fields), objectSchema(schemas, allRequired).map(SchemaCheck::of));
     }
 
     void check(Map<String, Object> values, List<Violation> violations) {
@@ -82,7 +94,8 @@ final class InputContract {
     this.paramNames = spec.pathParameters();
     var paramSchemas = new LinkedHashMap<String, JsonNode>();
     for (String name : paramNames) {
-      paramSchemas.put(name, input.params().getOrDefault(name, NODES.objectNode().put("type", "string")));
+      paramSchemas.put(
+          name, input.params().getOrDefault(name, NODES.objectNode().put("type", "string")));
     }
     this.params = Part.of("params", paramSchemas, true);
     this.query = Part.of("query", input.query(), false);
@@ -109,7 +122,11 @@ final class InputContract {
     for (Field field : query.fields()) {
       List<String> values = request.query().get(field.name());
       if (values != null) {
-        queryValues.put(field.name(), "array".equals(field.type()) ? List.copyOf(values) : coerce(values.getFirst(), field.type()));
+        queryValues.put(
+            field.name(),
+            "array".equals(field.type())
+                ? List.copyOf(values)
+                : coerce(values.getFirst(), field.type()));
       } else if (field.defaultValue() != null) {
         queryValues.put(field.name(), field.defaultValue());
       }
@@ -128,17 +145,24 @@ final class InputContract {
       headerValues = declared;
     }
 
-    JsonNode bodyNode = bodyAsTree
-        ? Objects.requireNonNullElse(body(request, Json.MAPPER::readTree, tree -> tree), NullNode.instance) : null;
-    Object bodyValue = bodyAsTree ? Json.plain(bodyNode)
-        : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class), Json::plain);
+    JsonNode bodyNode =
+        bodyAsTree
+            ? Objects.requireNonNullElse(
+                body(request, Json.MAPPER::readTree, tree -> tree), NullNode.instance)
+            : null;
+    Object bodyValue =
+        bodyAsTree
+            ? Json.plain(bodyNode)
+            : body(request, bytes -> Json.MAPPER.readValue(bytes, Object.class), Json::plain);
     int before = violations.size();
     outOfRange(bodyValue, "/body", violations);
     // a number that overflowed would only be misreported by the schema (Infinity is a "number")
-    if (violations.size() == before) body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
+    if (violations.size() == before)
+      body.ifPresent(check -> check.check(bodyValue, bodyNode, "/body", violations));
 
     if (!violations.isEmpty()) {
-      throw ProblemException.badRequest("invalid_input", "The request does not match the endpoint's input contract.", violations);
+      throw ProblemException.badRequest(
+          "invalid_input", "The request does not match the endpoint's input contract.", violations);
     }
     var input = new LinkedHashMap<String, Object>(8);
     input.put("params", paramValues);
@@ -155,16 +179,22 @@ final class InputContract {
   }
 
   /**
-   * Adds a violation at each number of {@code value} too large for a double ({@code 1e999999}
-   * reads as Infinity, which no column stores as a number): a caller's mistake, named by its JSON
+   * Adds a violation at each number of {@code value} too large for a double ({@code 1e999999} reads
+   * as Infinity, which no column stores as a number): a caller's mistake, named by its JSON
    * pointer, rather than the text "Infinity" in the database.
    */
   private static void outOfRange(Object value, String at, List<Violation> violations) {
     switch (value) {
-      case Double d when d.isInfinite() -> violations.add(new Violation(at, "is out of range: a number must lie within ±"
-          + Double.MAX_VALUE));
-      case Map<?, ?> map -> map.forEach((key, item) -> outOfRange(item,
-          at + "/" + key.toString().replace("~", "~0").replace("/", "~1"), violations));
+      case Double d when d.isInfinite() ->
+          violations.add(
+              new Violation(at, "is out of range: a number must lie within ±" + Double.MAX_VALUE));
+      case Map<?, ?> map ->
+          map.forEach(
+              (key, item) ->
+                  outOfRange(
+                      item,
+                      at + "/" + key.toString().replace("~", "~0").replace("/", "~1"),
+                      violations));
       case List<?> list -> {
         for (int i = 0; i < list.size(); i++) outOfRange(list.get(i), at + "/" + i, violations);
       }
@@ -178,13 +208,19 @@ final class InputContract {
    * BigInteger, for a {@code numeric} column) and the tree turned into what the reader reads by
    * {@code fromTree}: a rare case, so the common one keeps the fast reader.
    */
-  private static <T> T body(EndpointRequest request, BodyReader<T> reader, Function<JsonNode, T> fromTree) {
+  private static <T> T body(
+      EndpointRequest request, BodyReader<T> reader, Function<JsonNode, T> fromTree) {
     byte[] bytes = request.body();
     if (bytes.length == 0) return null;
     String type = request.contentType();
     if (type == null || !isJson(type)) {
-      throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type",
-          "The body must be JSON (Content-Type: application/json), not " + (type == null ? "untyped" : type) + ".");
+      throw new ProblemException(
+          415,
+          "unsupported_media_type",
+          "Unsupported Media Type",
+          "The body must be JSON (Content-Type: application/json), not "
+              + (type == null ? "untyped" : type)
+              + ".");
     }
     if (isBlank(bytes)) return null;
     try {
@@ -194,10 +230,20 @@ final class InputContract {
         return fromTree.apply(Json.readWideIntegers(bytes));
       }
     } catch (StreamConstraintsException e) {
-      throw ProblemException.badRequest("malformed_json", "The body is too deeply nested or too large: " + e.getOriginalMessage(), List.of());
+      throw ProblemException.badRequest(
+          "malformed_json",
+          "The body is too deeply nested or too large: " + e.getOriginalMessage(),
+          List.of());
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-      throw ProblemException.badRequest("malformed_json", "The body is not valid JSON" + where + ".", List.of());
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      throw ProblemException.badRequest(
+          "malformed_json", "The body is not valid JSON" + where + ".", List.of());
     } catch (IOException e) {
       throw ProblemException.badRequest("malformed_json", "The body could not be read.", List.of());
     }
@@ -224,12 +270,16 @@ final class InputContract {
     try {
       return switch (type) {
         case "integer" -> Long.parseLong(raw);
-        case "number" -> raw.contains(".") || raw.contains("e") || raw.contains("E") ? (Object) Double.parseDouble(raw) : Long.parseLong(raw);
-        case "boolean" -> switch (raw) {
-          case "true" -> Boolean.TRUE;
-          case "false" -> Boolean.FALSE;
-          default -> raw;
-        };
+        case "number" ->
+            raw.contains(".") || raw.contains("e") || raw.contains("E")
+                ? (Object) Double.parseDouble(raw)
+                : Long.parseLong(raw);
+        case "boolean" ->
+            switch (raw) {
+              case "true" -> Boolean.TRUE;
+              case "false" -> Boolean.FALSE;
+              default -> raw;
+            };
         default -> raw;
       };
     } catch (NumberFormatException e) {
@@ -241,15 +291,17 @@ final class InputContract {
    * An object schema over the declared fields. The {@code required: true} shorthand becomes the
    * object's {@code required} list.
    */
-  private static Optional<JsonNode> objectSchema(Map<String, JsonNode> fields, boolean allRequired) {
+  private static Optional<JsonNode> objectSchema(
+      Map<String, JsonNode> fields, boolean allRequired) {
     if (fields.isEmpty()) return Optional.empty();
     ObjectNode schema = NODES.objectNode().put("type", "object");
     ObjectNode properties = schema.putObject("properties");
     ArrayNode required = NODES.arrayNode();
-    fields.forEach((name, field) -> {
-      properties.set(name, EndpointSpec.Input.fieldSchema(field));
-      if (allRequired || EndpointSpec.Input.isRequired(field)) required.add(name);
-    });
+    fields.forEach(
+        (name, field) -> {
+          properties.set(name, EndpointSpec.Input.fieldSchema(field));
+          if (allRequired || EndpointSpec.Input.isRequired(field)) required.add(name);
+        });
     if (!required.isEmpty()) schema.set("required", required);
     return Optional.of(schema);
   }

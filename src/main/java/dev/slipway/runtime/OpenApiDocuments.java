@@ -11,8 +11,13 @@ final class OpenApiDocuments {
 
   static byte[] of(Collection<CompiledEndpoint> endpoints) {
     try {
-      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-          OpenApi.document("Slipway endpoints", "live", endpoints.stream().map(CompiledEndpoint::spec).toList()));
+      return Json.MAPPER
+          .writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(
+              OpenApi.document(
+                  "Slipway endpoints",
+                  "live",
+                  endpoints.stream().map(CompiledEndpoint::spec).toList()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("an OpenAPI document always serializes", e);
     }

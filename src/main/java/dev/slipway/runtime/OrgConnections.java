@@ -17,8 +17,8 @@ public interface OrgConnections {
   /**
    * A connection of the org's for the control plane's own work with its SQL (save-time checks,
    * draft-test runs, reading its tables' columns), in a transaction the caller ends, with every
-   * session setting an earlier request changed reset first. (Requests reset theirs with their
-   * first statement instead, for no extra round trip: see {@link Transaction}.)
+   * session setting an earlier request changed reset first. (Requests reset theirs with their first
+   * statement instead, for no extra round trip: see {@link Transaction}.)
    */
   default Connection clean(long orgId) throws SQLException {
     Connection c = of(orgId).getConnection();

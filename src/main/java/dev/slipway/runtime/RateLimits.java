@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * An endpoint's rate limits: each rule takes a token from its bucket (the endpoint's, or the
- * caller's: API key, JWT subject, else client address). A refused call is 429 with
- * {@code Retry-After}; every answer carries {@code RateLimit-Limit}, {@code -Remaining} and
- * {@code -Reset} of its tightest bucket.
+ * caller's: API key, JWT subject, else client address). A refused call is 429 with {@code
+ * Retry-After}; every answer carries {@code RateLimit-Limit}, {@code -Remaining} and {@code -Reset}
+ * of its tightest bucket.
  */
 final class RateLimits {
   private record Rule(RateLimit.Per per, RateLimiter.Bucket bucket, String key) {}
@@ -21,9 +21,21 @@ final class RateLimits {
 
   RateLimits(RateLimiter limiter, List<RateLimit> limits, String endpointKey) {
     this.limiter = limiter;
-    this.rules = limits.stream().map(limit -> new Rule(limit.per(),
-        new RateLimiter.Bucket(limit.limit(), limit.window(), limit.burst()),
-        endpointKey + ":" + limit.per().name().toLowerCase() + ":" + limit.limit() + "/" + limit.window().toMillis())).toList();
+    this.rules =
+        limits.stream()
+            .map(
+                limit ->
+                    new Rule(
+                        limit.per(),
+                        new RateLimiter.Bucket(limit.limit(), limit.window(), limit.burst()),
+                        endpointKey
+                            + ":"
+                            + limit.per().name().toLowerCase()
+                            + ":"
+                            + limit.limit()
+                            + "/"
+                            + limit.window().toMillis()))
+            .toList();
   }
 
   /** Whether there are no limits, so that taking is free (no Redis round trip). */
@@ -36,14 +48,23 @@ final class RateLimits {
     if (rules.isEmpty()) return null;
     RateLimiter.Decision tightest = null;
     for (Rule rule : rules) {
-      String key = rule.per() == RateLimit.Per.ENDPOINT ? rule.key()
-          : rule.key() + ":" + (caller != null ? caller.subject() : "ip:" + request.clientAddress());
+      String key =
+          rule.per() == RateLimit.Per.ENDPOINT
+              ? rule.key()
+              : rule.key()
+                  + ":"
+                  + (caller != null ? caller.subject() : "ip:" + request.clientAddress());
       RateLimiter.Decision decision = limiter.take(key, rule.bucket());
       if (!decision.allowed()) {
         var headers = new LinkedHashMap<>(fields(decision));
         headers.put("Retry-After", Long.toString(decision.retryAfterSeconds()));
-        throw new ProblemException(429, "rate_limited", "Too Many Requests",
-            "Too many calls; try again in " + decision.retryAfterSeconds() + " s.", List.of(), headers);
+        throw new ProblemException(
+            429,
+            "rate_limited",
+            "Too Many Requests",
+            "Too many calls; try again in " + decision.retryAfterSeconds() + " s.",
+            List.of(),
+            headers);
       }
       if (tightest == null || decision.remaining() < tightest.remaining()) tightest = decision;
     }

@@ -43,20 +43,22 @@ public final class Router<T> {
   /** Builds a router; two routes with the same method and path shape are an error. */
   public static <T> Router<T> of(Map<RouteKey, T> routes) {
     Node<T> root = new Node<>();
-    routes.forEach((key, target) -> {
-      Node<T> node = root;
-      for (String segment : PathPattern.segments(key.path())) {
-        if (segment.startsWith(":")) {
-          if (node.parameter == null) node.parameter = new Node<>();
-          node = node.parameter;
-        } else {
-          node = node.literals.computeIfAbsent(segment, s -> new Node<>());
-        }
-      }
-      if (node.byMethod.putIfAbsent(key.method(), target) != null) {
-        throw new IllegalArgumentException("two routes for " + key.method() + " " + PathPattern.shape(key.path()));
-      }
-    });
+    routes.forEach(
+        (key, target) -> {
+          Node<T> node = root;
+          for (String segment : PathPattern.segments(key.path())) {
+            if (segment.startsWith(":")) {
+              if (node.parameter == null) node.parameter = new Node<>();
+              node = node.parameter;
+            } else {
+              node = node.literals.computeIfAbsent(segment, s -> new Node<>());
+            }
+          }
+          if (node.byMethod.putIfAbsent(key.method(), target) != null) {
+            throw new IllegalArgumentException(
+                "two routes for " + key.method() + " " + PathPattern.shape(key.path()));
+          }
+        });
     return new Router<>(root, List.copyOf(routes.values()));
   }
 
@@ -107,7 +109,11 @@ public final class Router<T> {
       if (end > start) {
         String raw = path.substring(start, end);
         try {
-          segments.add(raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8));
+          segments.add(
+              raw.indexOf('%') < 0
+                  ? raw
+                  : java.net.URLDecoder.decode(
+                      raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
           return null;
         }

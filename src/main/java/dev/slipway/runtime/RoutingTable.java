@@ -7,10 +7,12 @@ import java.util.Map;
  * a deploy or rollback builds a new table and {@link LiveRouting} swaps it in at once.
  *
  * @param releases each org's live release id
- * @param openApi  the OpenAPI 3.1 document of every endpoint served, as JSON bytes
+ * @param openApi the OpenAPI 3.1 document of every endpoint served, as JSON bytes
  */
-public record RoutingTable(Map<Long, Long> releases, Router<CompiledEndpoint> router, byte[] openApi) {
-  public static final RoutingTable EMPTY = new RoutingTable(Map.of(), Router.of(Map.of()), OpenApiDocuments.of(java.util.List.of()));
+public record RoutingTable(
+    Map<Long, Long> releases, Router<CompiledEndpoint> router, byte[] openApi) {
+  public static final RoutingTable EMPTY =
+      new RoutingTable(Map.of(), Router.of(Map.of()), OpenApiDocuments.of(java.util.List.of()));
 
   public RoutingTable {
     releases = Map.copyOf(releases);

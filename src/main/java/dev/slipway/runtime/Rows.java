@@ -25,7 +25,16 @@ public final class Rows {
   private Rows() {}
 
   /** How one column is read. */
-  private enum Reader { LONG, DOUBLE, DECIMAL, BOOLEAN, TIMESTAMPTZ, JSON, ARRAY, STRING }
+  private enum Reader {
+    LONG,
+    DOUBLE,
+    DECIMAL,
+    BOOLEAN,
+    TIMESTAMPTZ,
+    JSON,
+    ARRAY,
+    STRING
+  }
 
   public static List<Map<String, Object>> read(ResultSet rs) throws SQLException {
     ResultSetMetaData meta = rs.getMetaData();
@@ -58,25 +67,26 @@ public final class Rows {
   }
 
   private static Object value(ResultSet rs, int column, Reader reader) throws SQLException {
-    Object value = switch (reader) {
-      case LONG -> rs.getLong(column);
-      case DOUBLE -> rs.getDouble(column);
-      case DECIMAL -> rs.getBigDecimal(column);
-      case BOOLEAN -> rs.getBoolean(column);
-      case TIMESTAMPTZ -> {
-        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-        yield time == null ? null : UTC.format(time.withOffsetSameInstant(ZoneOffset.UTC));
-      }
-      case JSON -> {
-        String text = rs.getString(column);
-        yield text == null ? null : parseJson(text);
-      }
-      case ARRAY -> {
-        Array array = rs.getArray(column);
-        yield array == null ? null : arrayValue(array);
-      }
-      case STRING -> rs.getString(column);
-    };
+    Object value =
+        switch (reader) {
+          case LONG -> rs.getLong(column);
+          case DOUBLE -> rs.getDouble(column);
+          case DECIMAL -> rs.getBigDecimal(column);
+          case BOOLEAN -> rs.getBoolean(column);
+          case TIMESTAMPTZ -> {
+            OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+            yield time == null ? null : UTC.format(time.withOffsetSameInstant(ZoneOffset.UTC));
+          }
+          case JSON -> {
+            String text = rs.getString(column);
+            yield text == null ? null : parseJson(text);
+          }
+          case ARRAY -> {
+            Array array = rs.getArray(column);
+            yield array == null ? null : arrayValue(array);
+          }
+          case STRING -> rs.getString(column);
+        };
     return rs.wasNull() ? null : value;
   }
 

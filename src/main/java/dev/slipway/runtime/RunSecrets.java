@@ -11,15 +11,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code /api/execute}. For a caller who may read secret values they are the values; for any other
  * they are the names alone, and reading a value throws {@link SecretAccessDenied}.
  *
- * <p>Code between the read and the answer may catch that exception (a script's {@code try}) or
- * make its own failure of it (a step that failed), so a refused read is also remembered: whoever
- * runs the code calls {@link #throwIfRefused} when the run ends and answers with the refusal.
- * Redaction always uses the values. One per run; a script's reads are answered on other threads.
+ * <p>Code between the read and the answer may catch that exception (a script's {@code try}) or make
+ * its own failure of it (a step that failed), so a refused read is also remembered: whoever runs
+ * the code calls {@link #throwIfRefused} when the run ends and answers with the refusal. Redaction
+ * always uses the values. One per run; a script's reads are answered on other threads.
  */
 public final class RunSecrets implements SecretSource {
   private final SecretSource secrets;
+
   /** Why values are withheld from this caller; null when they are not. */
   private final String withheldBecause;
+
   private final AtomicReference<SecretAccessDenied> refusal = new AtomicReference<>();
 
   private RunSecrets(SecretSource secrets, String withheldBecause) {

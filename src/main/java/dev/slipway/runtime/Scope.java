@@ -5,11 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What expressions of one request can read: {@code input}, the outputs of the steps run so far,
- * the org's {@code secrets} and the verified caller, {@code auth} ({@code sub}, {@code roles},
- * {@code claims}; null on a public endpoint).
- * Values are plain Java trees (maps, lists, strings, {@code Long}, {@code Double}, booleans, null).
- * Not shared between threads.
+ * What expressions of one request can read: {@code input}, the outputs of the steps run so far, the
+ * org's {@code secrets} and the verified caller, {@code auth} ({@code sub}, {@code roles}, {@code
+ * claims}; null on a public endpoint). Values are plain Java trees (maps, lists, strings, {@code
+ * Long}, {@code Double}, booleans, null). Not shared between threads.
  */
 final class Scope {
   private final Map<String, Object> input;
@@ -63,9 +62,18 @@ final class Scope {
       celSteps = new HashMap<>();
     }
     if (celSteps.size() < steps.size()) {
-      steps.forEach((id, output) -> celSteps.computeIfAbsent(id, unconverted -> CelValues.toCel(output)));
+      steps.forEach(
+          (id, output) -> celSteps.computeIfAbsent(id, unconverted -> CelValues.toCel(output)));
     }
     if (celAuth == null && auth != null) celAuth = (Map<String, Object>) CelValues.toCel(auth);
-    return Map.of("input", celInput, "steps", celSteps, "secrets", secrets, "auth", celAuth == null ? Map.of() : celAuth);
+    return Map.of(
+        "input",
+        celInput,
+        "steps",
+        celSteps,
+        "secrets",
+        secrets,
+        "auth",
+        celAuth == null ? Map.of() : celAuth);
   }
 }

@@ -5,9 +5,9 @@ import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.LogLine;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptCompileException;
-import dev.slipway.spec.ScriptLanguage;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.ScriptLanguage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,12 @@ public final class ScriptConsole {
    * values are replaced by {@code [secret:NAME]} in all that comes back: the result's strings (keys
    * too, at any depth), the log lines and a failure's detail.
    */
-  public Execution run(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
+  public Execution run(
+      String code,
+      ScriptLanguage language,
+      Map<String, Object> context,
+      long orgId,
+      RunSecrets secrets) {
     Execution execution;
     try {
       execution = unredacted(code, language, context, orgId, secrets);
@@ -56,23 +61,36 @@ public final class ScriptConsole {
     } catch (ProblemException problem) {
       throw problem.withDetail(secrets.redact(orgId, problem.detail()));
     }
-    return new Execution(secrets.redactTree(orgId, execution.result()), execution.elapsed(),
-        execution.logs().stream().map(line -> new LogLine(line.level(), secrets.redact(orgId, line.message()))).toList());
+    return new Execution(
+        secrets.redactTree(orgId, execution.result()),
+        execution.elapsed(),
+        execution.logs().stream()
+            .map(line -> new LogLine(line.level(), secrets.redact(orgId, line.message())))
+            .toList());
   }
 
-  private Execution unredacted(String code, ScriptLanguage language, Map<String, Object> context, long orgId, RunSecrets secrets) {
+  private Execution unredacted(
+      String code,
+      ScriptLanguage language,
+      Map<String, Object> context,
+      long orgId,
+      RunSecrets secrets) {
     CompiledScript script;
     try {
       script = sandbox.compile("execute", code, language);
     } catch (ScriptCompileException e) {
       throw ProblemException.unprocessable("script_invalid", e.getMessage(), List.of());
     }
-    try (var transaction = new Transaction(connections, orgId, true, true, "", EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
-      ScriptOutcome ended = sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)));
+    try (var transaction =
+        new Transaction(
+            connections, orgId, true, true, "", EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
+      ScriptOutcome ended =
+          sandbox.run(script, context, hosts.of(transaction, orgId, secrets.values(orgId)));
       secrets.throwIfRefused();
       return switch (ended) {
         case ScriptOutcome.Success s -> new Execution(s.value(), s.elapsed(), s.logs());
-        case ScriptOutcome.Failure f -> throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());
+        case ScriptOutcome.Failure f ->
+            throw ProblemException.unprocessable("script_failed", f.safeMessage(), List.of());
         case ScriptOutcome outcome -> throw ScriptLimits.problem(outcome, "The script");
       };
     }

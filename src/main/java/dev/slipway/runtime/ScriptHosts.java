@@ -13,13 +13,13 @@ import java.util.Optional;
 
 /**
  * Makes the {@link ScriptHost} of one script run: {@code ctx.db.query} in the request's
- * transaction, {@code ctx.secrets.get} from the org's secrets, {@code ctx.fetch} through the
- * org's egress policy.
+ * transaction, {@code ctx.secrets.get} from the org's secrets, {@code ctx.fetch} through the org's
+ * egress policy.
  *
- * @param egress       performs {@code ctx.fetch} (and, for the endpoint compiler, fetches JWK
- *                     sets); null where nothing may reach out
- * @param fetchTimeout the longest a single {@code ctx.fetch} may take (the run's own timeout
- *                     still bounds the whole script)
+ * @param egress performs {@code ctx.fetch} (and, for the endpoint compiler, fetches JWK sets); null
+ *     where nothing may reach out
+ * @param fetchTimeout the longest a single {@code ctx.fetch} may take (the run's own timeout still
+ *     bounds the whole script)
  */
 public record ScriptHosts(Egress egress, Duration fetchTimeout) {
 
@@ -30,7 +30,8 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
     return new Host(transaction, orgId, secrets, this);
   }
 
-  private record Host(Transaction transaction, long orgId, Map<String, String> secrets, ScriptHosts hosts)
+  private record Host(
+      Transaction transaction, long orgId, Map<String, String> secrets, ScriptHosts hosts)
       implements ScriptHost {
 
     @Override
@@ -55,8 +56,15 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
       }
       FetchResponse response;
       try {
-        response = hosts.egress.fetch(orgId, new FetchRequest(text(request.get("url")), text(request.get("method")),
-            headers(request.get("headers")), text(request.get("body"))), hosts.fetchTimeout);
+        response =
+            hosts.egress.fetch(
+                orgId,
+                new FetchRequest(
+                    text(request.get("url")),
+                    text(request.get("method")),
+                    headers(request.get("headers")),
+                    text(request.get("body"))),
+                hosts.fetchTimeout);
       } catch (EgressException e) {
         throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
       }

@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** An org's secrets, as endpoints read them ({@code ${secrets.NAME}}) and as logs must not show them. */
+/**
+ * An org's secrets, as endpoints read them ({@code ${secrets.NAME}}) and as logs must not show
+ * them.
+ */
 public interface SecretSource {
   /** The org's secret values by name; cached, so cheap on every request. */
   Map<String, String> values(long orgId);
@@ -21,7 +24,9 @@ public interface SecretSource {
       case String text -> redact(orgId, text);
       case Map<?, ?> map -> {
         var redacted = new LinkedHashMap<String, Object>(map.size() * 2);
-        map.forEach((key, item) -> redacted.put(redact(orgId, String.valueOf(key)), redactTree(orgId, item)));
+        map.forEach(
+            (key, item) ->
+                redacted.put(redact(orgId, String.valueOf(key)), redactTree(orgId, item)));
         yield redacted;
       }
       case List<?> list -> list.stream().map(item -> redactTree(orgId, item)).toList();
@@ -30,15 +35,16 @@ public interface SecretSource {
   }
 
   /** No secrets at all (tests of the runtime alone). */
-  SecretSource NONE = new SecretSource() {
-    @Override
-    public Map<String, String> values(long orgId) {
-      return Map.of();
-    }
+  SecretSource NONE =
+      new SecretSource() {
+        @Override
+        public Map<String, String> values(long orgId) {
+          return Map.of();
+        }
 
-    @Override
-    public String redact(long orgId, String text) {
-      return text;
-    }
-  };
+        @Override
+        public String redact(long orgId, String text) {
+          return text;
+        }
+      };
 }

@@ -11,43 +11,52 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * One connection in one transaction, handed to every request of a test run as if from a pool:
- * a request's commit keeps its work for the next case, a rollback undoes only the current case
- * (back to the savepoint {@link #startCase} took), and closing it does nothing. {@link #close}
- * rolls everything back, so the run leaves no trace. One case at a time.
+ * One connection in one transaction, handed to every request of a test run as if from a pool: a
+ * request's commit keeps its work for the next case, a rollback undoes only the current case (back
+ * to the savepoint {@link #startCase} took), and closing it does nothing. {@link #close} rolls
+ * everything back, so the run leaves no trace. One case at a time.
  */
 public final class SharedConnection implements DataSource, AutoCloseable {
 
   private final Connection real;
   private final Connection shared;
   private Savepoint caseStart;
+
   /** Whether SQL of the run may have changed the session, beyond what rolling back undoes. */
   private boolean sessionChanged;
 
-  /** @param real a connection in a transaction (see {@link OrgConnections#clean}), closed by {@link #close} */
+  /**
+   * @param real a connection in a transaction (see {@link OrgConnections#clean}), closed by {@link
+   *     #close}
+   */
   public SharedConnection(Connection real) {
     this.real = real;
-    this.shared = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> switch (method.getName()) {
-          case "close", "commit", "setAutoCommit" -> null;
-          case "getAutoCommit" -> false;
-          case "isClosed" -> false;
-          case "rollback" -> {
-            if (args == null || args.length == 0) {
-              real.rollback(caseStart);
-            } else {
-              real.rollback((Savepoint) args[0]);
-            }
-            yield null;
-          }
-          default -> {
-            try {
-              yield method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          }
-        });
+    this.shared =
+        (Connection)
+            Proxy.newProxyInstance(
+                Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                (proxy, method, args) ->
+                    switch (method.getName()) {
+                      case "close", "commit", "setAutoCommit" -> null;
+                      case "getAutoCommit" -> false;
+                      case "isClosed" -> false;
+                      case "rollback" -> {
+                        if (args == null || args.length == 0) {
+                          real.rollback(caseStart);
+                        } else {
+                          real.rollback((Savepoint) args[0]);
+                        }
+                        yield null;
+                      }
+                      default -> {
+                        try {
+                          yield method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                          throw e.getCause();
+                        }
+                      }
+                    });
   }
 
   /** Marks where the next case begins. */
@@ -57,8 +66,8 @@ public final class SharedConnection implements DataSource, AutoCloseable {
 
   /**
    * Ends the case: its work stays for the cases after it when it succeeded, and is undone when it
-   * failed (as a failed request's would be; a failed statement also leaves the transaction
-   * unusable until then).
+   * failed (as a failed request's would be; a failed statement also leaves the transaction unusable
+   * until then).
    */
   public void finishCase(boolean keep) throws SQLException {
     if (keep) {
@@ -78,19 +87,25 @@ public final class SharedConnection implements DataSource, AutoCloseable {
     return getConnection();
   }
 
-  /** SQL of the run may have changed its session ({@link SessionEffects}): {@link #close} discards it. */
+  /**
+   * SQL of the run may have changed its session ({@link SessionEffects}): {@link #close} discards
+   * it.
+   */
   void sessionChanged() {
     sessionChanged = true;
   }
 
-  /** Notes SQL the run sends around the pipeline (a fixture): {@link #close} discards the session if it may have changed it. */
+  /**
+   * Notes SQL the run sends around the pipeline (a fixture): {@link #close} discards the session if
+   * it may have changed it.
+   */
   public void ran(String sql) {
     if (SessionEffects.mayChange(sql)) sessionChanged = true;
   }
 
   /**
-   * Rolls back all the run did and returns the connection to its pool, its session discarded if
-   * the run's SQL may have changed it (an advisory lock or a prepared statement outlives a rollback).
+   * Rolls back all the run did and returns the connection to its pool, its session discarded if the
+   * run's SQL may have changed it (an advisory lock or a prepared statement outlives a rollback).
    */
   @Override
   public void close() throws SQLException {
@@ -99,7 +114,8 @@ public final class SharedConnection implements DataSource, AutoCloseable {
       real.setAutoCommit(true);
       if (sessionChanged) Transaction.reset(real);
     } finally {
-      // the rollback undid the callers' claims the run's requests set: what the session holds is unknown
+      // the rollback undid the callers' claims the run's requests set: what the session holds is
+      // unknown
       Transaction.forget(real);
       real.close();
     }

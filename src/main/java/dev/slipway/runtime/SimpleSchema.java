@@ -21,19 +21,56 @@ import java.util.regex.Pattern;
  * the two to the same verdicts).
  */
 final class SimpleSchema {
-  private static final Set<String> KEYWORDS = Set.of("type", "format", "enum", "minimum", "maximum",
-      "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
-      "properties", "additionalProperties", "items", "minItems", "maxItems",
-      // annotations: no effect on validity
-      "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "required");
-  /** Formats checked here; others (email, date-time, ...) go to the general validator, whose rules differ in detail. */
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "type",
+          "format",
+          "enum",
+          "minimum",
+          "maximum",
+          "exclusiveMinimum",
+          "exclusiveMaximum",
+          "minLength",
+          "maxLength",
+          "pattern",
+          "properties",
+          "additionalProperties",
+          "items",
+          "minItems",
+          "maxItems",
+          // annotations: no effect on validity
+          "title",
+          "description",
+          "default",
+          "examples",
+          "deprecated",
+          "readOnly",
+          "writeOnly",
+          "$comment",
+          "required");
+
+  /**
+   * Formats checked here; others (email, date-time, ...) go to the general validator, whose rules
+   * differ in detail.
+   */
   private static final Set<String> FORMATS = Set.of("uuid");
-  private static final Set<String> TYPES = Set.of("string", "integer", "number", "boolean", "object", "array", "null");
+
+  private static final Set<String> TYPES =
+      Set.of("string", "integer", "number", "boolean", "object", "array", "null");
   private static final Pattern UUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   /** The JSON types, resolved once so that each value's check is a switch on an enum. */
-  private enum Type { STRING, INTEGER, NUMBER, BOOLEAN, OBJECT, ARRAY, NULL }
+  private enum Type {
+    STRING,
+    INTEGER,
+    NUMBER,
+    BOOLEAN,
+    OBJECT,
+    ARRAY,
+    NULL
+  }
 
   private final Type type;
   private final String format;
@@ -54,9 +91,14 @@ final class SimpleSchema {
   private final Integer maxItems;
 
   private SimpleSchema(JsonNode schema, Map<String, SimpleSchema> properties, SimpleSchema items) {
-    this.type = schema.path("type").isTextual() ? Type.valueOf(schema.get("type").asText().toUpperCase(Locale.ROOT)) : null;
-    this.format = schema.path("format").isTextual() && FORMATS.contains(schema.get("format").asText())
-        ? schema.get("format").asText() : null;
+    this.type =
+        schema.path("type").isTextual()
+            ? Type.valueOf(schema.get("type").asText().toUpperCase(Locale.ROOT))
+            : null;
+    this.format =
+        schema.path("format").isTextual() && FORMATS.contains(schema.get("format").asText())
+            ? schema.get("format").asText()
+            : null;
     this.enumValues = schema.has("enum") ? numbersAsDoubles(Json.plain(schema.get("enum"))) : null;
     this.enumText = schema.has("enum") ? schema.get("enum").toString().replace(",", ", ") : null;
     this.minimum = number(schema, "minimum");
@@ -68,8 +110,11 @@ final class SimpleSchema {
     this.pattern = schema.has("pattern") ? Pattern.compile(schema.get("pattern").asText()) : null;
     this.properties = properties;
     this.required = new ArrayList<>();
-    if (schema.path("required").isArray()) schema.get("required").forEach(name -> required.add(name.asText()));
-    this.additionalProperties = !schema.path("additionalProperties").isBoolean() || schema.get("additionalProperties").asBoolean();
+    if (schema.path("required").isArray())
+      schema.get("required").forEach(name -> required.add(name.asText()));
+    this.additionalProperties =
+        !schema.path("additionalProperties").isBoolean()
+            || schema.get("additionalProperties").asBoolean();
     this.items = items;
     this.minItems = schema.has("minItems") ? schema.get("minItems").asInt() : null;
     this.maxItems = schema.has("maxItems") ? schema.get("maxItems").asInt() : null;
@@ -82,8 +127,10 @@ final class SimpleSchema {
       if (!KEYWORDS.contains(names.next())) return Optional.empty();
     }
     JsonNode type = schema.get("type");
-    if (type != null && !(type.isTextual() && TYPES.contains(type.asText()))) return Optional.empty();
-    if (schema.has("format") && !(schema.get("format").isTextual() && FORMATS.contains(schema.get("format").asText()))) {
+    if (type != null && !(type.isTextual() && TYPES.contains(type.asText())))
+      return Optional.empty();
+    if (schema.has("format")
+        && !(schema.get("format").isTextual() && FORMATS.contains(schema.get("format").asText()))) {
       return Optional.empty();
     }
     if (schema.has("enum")) {
@@ -103,8 +150,11 @@ final class SimpleSchema {
     for (String count : List.of("minLength", "maxLength", "minItems", "maxItems")) {
       if (schema.has(count) && !schema.get(count).canConvertToInt()) return Optional.empty();
     }
-    if (schema.has("required") && !schema.get("required").isArray() && !schema.get("required").isBoolean()) return Optional.empty();
-    if (schema.has("additionalProperties") && !schema.get("additionalProperties").isBoolean()) return Optional.empty();
+    if (schema.has("required")
+        && !schema.get("required").isArray()
+        && !schema.get("required").isBoolean()) return Optional.empty();
+    if (schema.has("additionalProperties") && !schema.get("additionalProperties").isBoolean())
+      return Optional.empty();
     var properties = new LinkedHashMap<String, SimpleSchema>();
     if (schema.has("properties")) {
       if (!schema.get("properties").isObject()) return Optional.empty();
@@ -123,7 +173,10 @@ final class SimpleSchema {
     return Optional.of(new SimpleSchema(schema, properties, items));
   }
 
-  /** Adds a violation at {@code path} for each way {@code value} (already coerced) breaks the schema. */
+  /**
+   * Adds a violation at {@code path} for each way {@code value} (already coerced) breaks the
+   * schema.
+   */
   void check(Object value, String path, List<Violation> violations) {
     check(value, new Where(null, path, -1), violations);
   }
@@ -150,35 +203,60 @@ final class SimpleSchema {
 
   private void check(Object value, Where where, List<Violation> violations) {
     if (type != null && !hasType(value)) {
-      violations.add(new Violation(where.toString(), typeName(value) + " found, " + type.name().toLowerCase(Locale.ROOT) + " expected"));
+      violations.add(
+          new Violation(
+              where.toString(),
+              typeName(value) + " found, " + type.name().toLowerCase(Locale.ROOT) + " expected"));
       return;
     }
-    if (enumValues != null && !enumValues.contains(value instanceof Number n ? (Object) n.doubleValue() : value)) {
-      violations.add(new Violation(where.toString(), "does not have a value in the enumeration " + enumText));
+    if (enumValues != null
+        && !enumValues.contains(value instanceof Number n ? (Object) n.doubleValue() : value)) {
+      violations.add(
+          new Violation(where.toString(), "does not have a value in the enumeration " + enumText));
     }
     if (value instanceof Number number) {
       double n = number.doubleValue();
-      if (minimum != null && n < minimum) violations.add(new Violation(where.toString(), "must have a minimum value of " + show(minimum)));
-      if (maximum != null && n > maximum) violations.add(new Violation(where.toString(), "must have a maximum value of " + show(maximum)));
+      if (minimum != null && n < minimum)
+        violations.add(
+            new Violation(where.toString(), "must have a minimum value of " + show(minimum)));
+      if (maximum != null && n > maximum)
+        violations.add(
+            new Violation(where.toString(), "must have a maximum value of " + show(maximum)));
       if (exclusiveMinimum != null && n <= exclusiveMinimum) {
-        violations.add(new Violation(where.toString(), "must have an exclusive minimum value of " + show(exclusiveMinimum)));
+        violations.add(
+            new Violation(
+                where.toString(),
+                "must have an exclusive minimum value of " + show(exclusiveMinimum)));
       }
       if (exclusiveMaximum != null && n >= exclusiveMaximum) {
-        violations.add(new Violation(where.toString(), "must have an exclusive maximum value of " + show(exclusiveMaximum)));
+        violations.add(
+            new Violation(
+                where.toString(),
+                "must have an exclusive maximum value of " + show(exclusiveMaximum)));
       }
     }
     if (value instanceof String text) {
       int length = text.codePointCount(0, text.length());
-      if (minLength != null && length < minLength) violations.add(new Violation(where.toString(), "must be at least " + minLength + " characters long"));
-      if (maxLength != null && length > maxLength) violations.add(new Violation(where.toString(), "must be at most " + maxLength + " characters long"));
+      if (minLength != null && length < minLength)
+        violations.add(
+            new Violation(where.toString(), "must be at least " + minLength + " characters long"));
+      if (maxLength != null && length > maxLength)
+        violations.add(
+            new Violation(where.toString(), "must be at most " + maxLength + " characters long"));
       if (pattern != null && !pattern.matcher(text).find()) {
-        violations.add(new Violation(where.toString(), "does not match the regex pattern " + pattern.pattern()));
+        violations.add(
+            new Violation(
+                where.toString(), "does not match the regex pattern " + pattern.pattern()));
       }
-      if (format != null && !matchesFormat(text)) violations.add(new Violation(where.toString(), "does not match the " + format + " format"));
+      if (format != null && !matchesFormat(text))
+        violations.add(new Violation(where.toString(), "does not match the " + format + " format"));
     }
     if (value instanceof Map<?, ?> object) {
       for (String name : required) {
-        if (!object.containsKey(name)) violations.add(new Violation(where.property(name).toString(), "required property '" + name + "' not found"));
+        if (!object.containsKey(name))
+          violations.add(
+              new Violation(
+                  where.property(name).toString(), "required property '" + name + "' not found"));
       }
       for (var entry : object.entrySet()) {
         String name = String.valueOf(entry.getKey());
@@ -186,14 +264,26 @@ final class SimpleSchema {
         if (property != null) {
           property.check(entry.getValue(), where.property(name), violations);
         } else if (!additionalProperties) {
-          violations.add(new Violation(where.property(name).toString(),
-              "property '" + name + "' is not defined in the schema and the schema does not allow additional properties"));
+          violations.add(
+              new Violation(
+                  where.property(name).toString(),
+                  "property '"
+                      + name
+                      + "' is not defined in the schema and the schema does not allow additional properties"));
         }
       }
     }
     if (value instanceof List<?> list) {
-      if (minItems != null && list.size() < minItems) violations.add(new Violation(where.toString(), "must have at least " + minItems + " items but found " + list.size()));
-      if (maxItems != null && list.size() > maxItems) violations.add(new Violation(where.toString(), "must have at most " + maxItems + " items but found " + list.size()));
+      if (minItems != null && list.size() < minItems)
+        violations.add(
+            new Violation(
+                where.toString(),
+                "must have at least " + minItems + " items but found " + list.size()));
+      if (maxItems != null && list.size() > maxItems)
+        violations.add(
+            new Violation(
+                where.toString(),
+                "must have at most " + maxItems + " items but found " + list.size()));
       if (items != null) {
         for (int i = 0; i < list.size(); i++) items.check(list.get(i), where.item(i), violations);
       }
@@ -203,7 +293,10 @@ final class SimpleSchema {
   private boolean hasType(Object value) {
     return switch (type) {
       case STRING -> value instanceof String;
-      case INTEGER -> value instanceof Long || value instanceof java.math.BigInteger || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
+      case INTEGER ->
+          value instanceof Long
+              || value instanceof java.math.BigInteger
+              || (value instanceof Double d && d == Math.rint(d) && !d.isInfinite());
       case NUMBER -> value instanceof Number;
       case BOOLEAN -> value instanceof Boolean;
       case OBJECT -> value instanceof Map;
@@ -238,7 +331,8 @@ final class SimpleSchema {
 
   private static List<Object> numbersAsDoubles(Object values) {
     var result = new ArrayList<Object>();
-    for (Object value : (List<?>) values) result.add(value instanceof Number n ? n.doubleValue() : value);
+    for (Object value : (List<?>) values)
+      result.add(value instanceof Number n ? n.doubleValue() : value);
     return result;
   }
 

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * A compiled value from a spec: a literal, an expression, a string with {@code ${...}} parts, or an
- * object or array holding any of these. {@link ValueCompiler} builds them; evaluating one never parses.
+ * object or array holding any of these. {@link ValueCompiler} builds them; evaluating one never
+ * parses.
  */
 sealed interface SpecValue {
 
@@ -27,17 +28,18 @@ sealed interface SpecValue {
   }
 
   /**
-   * A dotted path such as {@code input.params.id}: the fast path for the commonest expression,
-   * a few map look-ups instead of an interpreter.
+   * A dotted path such as {@code input.params.id}: the fast path for the commonest expression, a
+   * few map look-ups instead of an interpreter.
    */
   record Path(String source, String[] segments) implements SpecValue {
     public Object evaluate(Scope scope) {
       Object value = scope.root(segments[0]);
       for (int i = 1; i < segments.length && value != null; i++) {
-        value = switch (value) {
-          case Map<?, ?> map -> map.get(segments[i]);
-          default -> null;
-        };
+        value =
+            switch (value) {
+              case Map<?, ?> map -> map.get(segments[i]);
+              default -> null;
+            };
       }
       return value;
     }
@@ -60,7 +62,8 @@ sealed interface SpecValue {
       var text = new StringBuilder();
       for (SpecValue part : parts) {
         Object value = part.evaluate(scope);
-        text.append(value instanceof String s ? s : value == null ? "" : CelValues.toJsonText(value));
+        text.append(
+            value instanceof String s ? s : value == null ? "" : CelValues.toJsonText(value));
       }
       return text.toString();
     }

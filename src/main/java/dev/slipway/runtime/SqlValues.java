@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Binds plain values to statement parameters. Strings go untyped (the connection uses
- * {@code stringtype=unspecified}), so PostgreSQL reads them as the column's type: a uuid, a date,
- * an enum. A list of scalars becomes an array literal ({@code = any(:ids)} works); an object
- * becomes JSON text.
+ * Binds plain values to statement parameters. Strings go untyped (the connection uses {@code
+ * stringtype=unspecified}), so PostgreSQL reads them as the column's type: a uuid, a date, an enum.
+ * A list of scalars becomes an array literal ({@code = any(:ids)} works); an object becomes JSON
+ * text.
  */
 final class SqlValues {
   private SqlValues() {}
@@ -28,7 +28,8 @@ final class SqlValues {
       case BigDecimal d -> ps.setBigDecimal(index, d);
       case BigInteger b -> ps.setBigDecimal(index, new BigDecimal(b));
       case Boolean b -> ps.setBoolean(index, b);
-      case List<?> list when list.stream().noneMatch(item -> item instanceof Map || item instanceof List) ->
+      case List<?> list
+          when list.stream().noneMatch(item -> item instanceof Map || item instanceof List) ->
           ps.setString(index, arrayLiteral(list));
       default -> ps.setString(index, CelValues.toJsonText(value));
     }

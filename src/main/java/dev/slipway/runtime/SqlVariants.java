@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A SQL step's statement as it is run on each call. An optional part {@code [[ ... ]]} is kept
- * only when every placeholder in it has a value, so a filter the caller left out is not in the
- * statement at all and PostgreSQL plans the query that was asked (no {@code :x is null or ...}
- * to plan around). The statement for each set of kept parts is built once and kept, up to
- * {@value #KEPT} of them; the driver then prepares each once per connection.
+ * A SQL step's statement as it is run on each call. An optional part {@code [[ ... ]]} is kept only
+ * when every placeholder in it has a value, so a filter the caller left out is not in the statement
+ * at all and PostgreSQL plans the query that was asked (no {@code :x is null or ...} to plan
+ * around). The statement for each set of kept parts is built once and kept, up to {@value #KEPT} of
+ * them; the driver then prepares each once per connection.
  */
 final class SqlVariants {
   private static final int KEPT = 256;
@@ -24,8 +24,10 @@ final class SqlVariants {
 
   private final NamedSql.Parts parts;
   private final List<String> names;
+
   /** For each optional part, the indexes in {@link #names} of its placeholders. */
   private final int[][] deciding;
+
   private final ConcurrentHashMap<Long, Variant> variants = new ConcurrentHashMap<>();
 
   SqlVariants(String source) {
@@ -63,6 +65,9 @@ final class SqlVariants {
     NamedSql sql = parts.keep(i -> (kept & (1L << i)) != 0);
     var slots = new ArrayList<Integer>();
     sql.names().forEach(name -> slots.add(names.indexOf(name)));
-    return new Variant(sql.sql(), slots.stream().mapToInt(Integer::intValue).toArray(), SessionEffects.mayChange(sql.sql()));
+    return new Variant(
+        sql.sql(),
+        slots.stream().mapToInt(Integer::intValue).toArray(),
+        SessionEffects.mayChange(sql.sql()));
   }
 }

@@ -15,7 +15,8 @@ final class StepContext {
   final long orgId;
   final List<String> logs = new ArrayList<>();
 
-  StepContext(Scope scope, Transaction transaction, EndpointRequest request, boolean preview, long orgId) {
+  StepContext(
+      Scope scope, Transaction transaction, EndpointRequest request, boolean preview, long orgId) {
     this.orgId = orgId;
     this.scope = scope;
     this.transaction = transaction;

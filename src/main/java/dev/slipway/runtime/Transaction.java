@@ -17,17 +17,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The database work of one request: a connection taken from the org's pool only when a step first
- * needs one. A pipeline with a single SQL statement runs it in autocommit (one round trip); anything
- * more runs in one transaction, committed when the request succeeds and rolled back otherwise, or
- * always rolled back for a preview that must leave no trace.
+ * needs one. A pipeline with a single SQL statement runs it in autocommit (one round trip);
+ * anything more runs in one transaction, committed when the request succeeds and rolled back
+ * otherwise, or always rolled back for a preview that must leave no trace.
  *
- * <p>No session state passes from one request to the next. An org's connections serve only that
- * org ({@code store.OrgPools}), and within it every connection goes back to its pool as a request
- * found it: the caller's identity ({@code request.jwt.claims}) is set on the session when it differs
- * from what the session holds, and SQL that may change the session ({@link SessionEffects}: a
- * {@code SET}, {@code set_config}, a temporary table, an advisory lock...) makes the request end
- * with {@code DISCARD ALL}. The common statements (plain selects and writes) cost no round trip
- * for this; those that may change the session cost one when the request ends.
+ * <p>No session state passes from one request to the next. An org's connections serve only that org
+ * ({@code store.OrgPools}), and within it every connection goes back to its pool as a request found
+ * it: the caller's identity ({@code request.jwt.claims}) is set on the session when it differs from
+ * what the session holds, and SQL that may change the session ({@link SessionEffects}: a {@code
+ * SET}, {@code set_config}, a temporary table, an advisory lock...) makes the request end with
+ * {@code DISCARD ALL}. The common statements (plain selects and writes) cost no round trip for
+ * this; those that may change the session cost one when the request ends.
  */
 final class Transaction implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transaction.class);
@@ -39,15 +39,25 @@ final class Transaction implements AutoCloseable {
   private final Duration statementTimeout;
   private DataSource dataSource;
   private Connection connection;
-  /** Whether SQL this request ran may have changed its session: it is discarded when the request ends. */
+
+  /**
+   * Whether SQL this request ran may have changed its session: it is discarded when the request
+   * ends.
+   */
   private boolean sessionChanged;
 
   /**
-   * @param claims           the caller's claims as JSON, for {@code request.jwt.claims}; empty for a
-   *                         public endpoint
-   * @param statementTimeout how long each statement may run (the endpoint's {@code statementTimeout})
+   * @param claims the caller's claims as JSON, for {@code request.jwt.claims}; empty for a public
+   *     endpoint
+   * @param statementTimeout how long each statement may run (the endpoint's {@code
+   *     statementTimeout})
    */
-  Transaction(OrgConnections connections, long orgId, boolean explicit, boolean rollbackOnly, String claims,
+  Transaction(
+      OrgConnections connections,
+      long orgId,
+      boolean explicit,
+      boolean rollbackOnly,
+      String claims,
       Duration statementTimeout) {
     this.connections = connections;
     this.statementTimeout = statementTimeout;
@@ -75,7 +85,7 @@ final class Transaction implements AutoCloseable {
    * Prepares a statement of the request's SQL on its connection.
    *
    * @param changesSession whether the statement may change its session ({@link SessionEffects}):
-   *                       then the request discards the session when it ends
+   *     then the request discards the session when it ends
    */
   PreparedStatement prepare(String sql, boolean changesSession) throws SQLException {
     Connection c = connection();
@@ -84,16 +94,18 @@ final class Transaction implements AutoCloseable {
   }
 
   /**
-   * One permit per connection of a pool, taken before borrowing and given back after. Requests
-   * that find every connection busy wait here, not in the pool: a pool with waiting borrowers
-   * hands each returned connection over through a queue and asks its connection-adder thread,
-   * once per waiting borrower, whether to open another. On W1 (64 connections onto 16) that
-   * set in for seconds at a time, doubling the context switches and holding calls up to seconds
-   * (p99 0.4-2 s in a third of the rounds); behind an unfair semaphore, p99 5.6-8.3 ms in every
-   * round and no less throughput (a fair one cost 40% of it). The data plane queues its requests
-   * in order ahead of this, as many running at once as there are permits, so there few wait here.
+   * One permit per connection of a pool, taken before borrowing and given back after. Requests that
+   * find every connection busy wait here, not in the pool: a pool with waiting borrowers hands each
+   * returned connection over through a queue and asks its connection-adder thread, once per waiting
+   * borrower, whether to open another. On W1 (64 connections onto 16) that set in for seconds at a
+   * time, doubling the context switches and holding calls up to seconds (p99 0.4-2 s in a third of
+   * the rounds); behind an unfair semaphore, p99 5.6-8.3 ms in every round and no less throughput
+   * (a fair one cost 40% of it). The data plane queues its requests in order ahead of this, as many
+   * running at once as there are permits, so there few wait here.
    */
-  private static final Cache<HikariDataSource, Semaphore> GATES = Caffeine.newBuilder().weakKeys().build();
+  private static final Cache<HikariDataSource, Semaphore> GATES =
+      Caffeine.newBuilder().weakKeys().build();
+
   private Semaphore gate;
 
   private static Semaphore enter(DataSource dataSource) throws SQLException {
@@ -104,8 +116,13 @@ final class Transaction implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    throw new SQLTransientConnectionException(pool.getPoolName() + " - Connection is not available, request timed out after "
-        + pool.getConnectionTimeout() + "ms (total=" + pool.getMaximumPoolSize() + ")");
+    throw new SQLTransientConnectionException(
+        pool.getPoolName()
+            + " - Connection is not available, request timed out after "
+            + pool.getConnectionTimeout()
+            + "ms (total="
+            + pool.getMaximumPoolSize()
+            + ")");
   }
 
   private void leave() {
@@ -115,7 +132,9 @@ final class Transaction implements AutoCloseable {
     }
   }
 
-  /** What a request sets on its connection's session: the caller's claims and the statement timeout. */
+  /**
+   * What a request sets on its connection's session: the caller's claims and the statement timeout.
+   */
   private record Session(String claims, long statementTimeoutMillis) {}
 
   /**
@@ -128,14 +147,17 @@ final class Transaction implements AutoCloseable {
   private static final Cache<Object, Session> SESSIONS = Caffeine.newBuilder().weakKeys().build();
 
   /** A connection from the pool whose session holds {@code wanted}. */
-  private static Connection borrow(DataSource dataSource, Session wanted, boolean transaction) throws SQLException {
+  private static Connection borrow(DataSource dataSource, Session wanted, boolean transaction)
+      throws SQLException {
     Connection c = dataSource.getConnection();
     try {
       Object session = c.unwrap(PGConnection.class);
       if (!wanted.equals(SESSIONS.getIfPresent(session))) {
         SESSIONS.invalidate(session);
-        try (var ps = c.prepareStatement("select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false), "
-            + "set_config('statement_timeout', ?, false)")) {
+        try (var ps =
+            c.prepareStatement(
+                "select set_config('request.jwt.claims', ?, false), set_config('role', 'none', false), "
+                    + "set_config('statement_timeout', ?, false)")) {
           ps.setString(1, wanted.claims());
           ps.setString(2, Long.toString(wanted.statementTimeoutMillis()));
           ps.execute();
@@ -150,7 +172,10 @@ final class Transaction implements AutoCloseable {
     }
   }
 
-  /** Forgets what {@code c}'s session holds: work the cache did not see (a rolled-back test run) may have changed it. */
+  /**
+   * Forgets what {@code c}'s session holds: work the cache did not see (a rolled-back test run) may
+   * have changed it.
+   */
   static void forget(Connection c) {
     try {
       SESSIONS.invalidate(c.unwrap(PGConnection.class));
@@ -200,12 +225,16 @@ final class Transaction implements AutoCloseable {
       if (!c.getAutoCommit()) c.setAutoCommit(true);
       reset(c);
     } catch (SQLException | RuntimeException e) {
-      LOG.warn("a session that endpoint SQL may have changed could not be reset; its connection is closed: {}", e.getMessage());
+      LOG.warn(
+          "a session that endpoint SQL may have changed could not be reset; its connection is closed: {}",
+          e.getMessage());
       if (dataSource instanceof HikariDataSource pool) pool.evictConnection(c);
     }
   }
 
-  /** Puts {@code c}'s session back as a new one's ({@code DISCARD ALL}, outside any transaction). */
+  /**
+   * Puts {@code c}'s session back as a new one's ({@code DISCARD ALL}, outside any transaction).
+   */
   static void reset(Connection c) throws SQLException {
     forget(c);
     try (var s = c.createStatement()) {

@@ -18,53 +18,65 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Compiles spec values into {@link SpecValue}s. A string is an expression when it holds
- * {@code ${...}}; the expression language is CEL over two variables, {@code input} and
- * {@code steps}. Dotted paths skip CEL. Problems are reported as violations with the value's
- * JSON pointer, so a bad expression is rejected when the spec is saved.
+ * Compiles spec values into {@link SpecValue}s. A string is an expression when it holds {@code
+ * ${...}}; the expression language is CEL over two variables, {@code input} and {@code steps}.
+ * Dotted paths skip CEL. Problems are reported as violations with the value's JSON pointer, so a
+ * bad expression is rejected when the spec is saved.
  */
 final class ValueCompiler {
-  private static final Pattern DOTTED_PATH = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+  private static final Pattern DOTTED_PATH =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   private static final Set<String> INPUT_PARTS = Set.of("params", "query", "headers", "body");
 
-  private final CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-      .addVar("input", SimpleType.DYN)
-      .addVar("steps", SimpleType.DYN)
-      .addVar("secrets", SimpleType.DYN)
-      .addVar("auth", SimpleType.DYN)
-      .build();
+  private final CelCompiler compiler =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+          .addVar("input", SimpleType.DYN)
+          .addVar("steps", SimpleType.DYN)
+          .addVar("secrets", SimpleType.DYN)
+          .addVar("auth", SimpleType.DYN)
+          .build();
   private final CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
   /**
    * Compiles {@code node}. {@code earlierSteps} are the step ids it may read; anything else under
    * {@code steps.} is a violation at {@code at}.
    */
-  SpecValue compile(JsonNode node, String at, Set<String> earlierSteps, List<Violation> violations) {
+  SpecValue compile(
+      JsonNode node, String at, Set<String> earlierSteps, List<Violation> violations) {
     if (node == null || node.isNull() || node.isMissingNode()) return new SpecValue.Literal(null);
     if (node.isTextual()) return text(node.asText(), at, earlierSteps, violations);
     if (node.isObject()) {
       var fields = new LinkedHashMap<String, SpecValue>();
-      node.properties().forEach(e ->
-          fields.put(e.getKey(), compile(e.getValue(), at + "/" + e.getKey(), earlierSteps, violations)));
-      if (fields.values().stream().allMatch(SpecValue::constant)) return new SpecValue.Literal(Json.plain(node));
+      node.properties()
+          .forEach(
+              e ->
+                  fields.put(
+                      e.getKey(),
+                      compile(e.getValue(), at + "/" + e.getKey(), earlierSteps, violations)));
+      if (fields.values().stream().allMatch(SpecValue::constant))
+        return new SpecValue.Literal(Json.plain(node));
       return new SpecValue.ObjectValue(fields);
     }
     if (node.isArray()) {
       var items = new ArrayList<SpecValue>();
-      for (int i = 0; i < node.size(); i++) items.add(compile(node.get(i), at + "/" + i, earlierSteps, violations));
-      if (items.stream().allMatch(SpecValue::constant)) return new SpecValue.Literal(Json.plain(node));
+      for (int i = 0; i < node.size(); i++)
+        items.add(compile(node.get(i), at + "/" + i, earlierSteps, violations));
+      if (items.stream().allMatch(SpecValue::constant))
+        return new SpecValue.Literal(Json.plain(node));
       return new SpecValue.ArrayValue(items);
     }
     return new SpecValue.Literal(Json.plain(node));
   }
 
   /** Compiles a string that must be one whole expression ({@code when}, {@code validate}). */
-  SpecValue expression(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
+  SpecValue expression(
+      String text, String at, Set<String> earlierSteps, List<Violation> violations) {
     return text(text, at, earlierSteps, violations);
   }
 
-  private SpecValue text(String text, String at, Set<String> earlierSteps, List<Violation> violations) {
+  private SpecValue text(
+      String text, String at, Set<String> earlierSteps, List<Violation> violations) {
     var parts = new ArrayList<SpecValue>();
     int i = 0;
     while (i < text.length()) {
@@ -79,7 +91,8 @@ final class ValueCompiler {
         violations.add(new Violation(at, "unclosed ${ in '" + text + "'"));
         return new SpecValue.Literal(text);
       }
-      parts.add(expressionPart(text.substring(open + 2, close).strip(), at, earlierSteps, violations));
+      parts.add(
+          expressionPart(text.substring(open + 2, close).strip(), at, earlierSteps, violations));
       i = close + 1;
     }
     if (parts.isEmpty()) return new SpecValue.Literal("");
@@ -87,7 +100,8 @@ final class ValueCompiler {
     return new SpecValue.Interpolation(List.copyOf(parts));
   }
 
-  private SpecValue expressionPart(String source, String at, Set<String> earlierSteps, List<Violation> violations) {
+  private SpecValue expressionPart(
+      String source, String at, Set<String> earlierSteps, List<Violation> violations) {
     if (source.isEmpty()) {
       violations.add(new Violation(at, "empty expression ${}"));
       return new SpecValue.Literal(null);
@@ -103,40 +117,75 @@ final class ValueCompiler {
     } catch (CelValidationException e) {
       violations.add(new Violation(at, "invalid expression ${" + source + "}: " + e.getMessage()));
     } catch (CelEvaluationException e) {
-      violations.add(new Violation(at, "cannot plan expression ${" + source + "}: " + e.getMessage()));
+      violations.add(
+          new Violation(at, "cannot plan expression ${" + source + "}: " + e.getMessage()));
     }
     return new SpecValue.Literal(null);
   }
 
-  private static void checkPath(String[] segments, String source, String at, Set<String> earlierSteps,
+  private static void checkPath(
+      String[] segments,
+      String source,
+      String at,
+      Set<String> earlierSteps,
       List<Violation> violations) {
     switch (segments[0]) {
       case "input" -> {
         if (segments.length > 1 && !INPUT_PARTS.contains(segments[1])) {
-          violations.add(new Violation(at, "${" + source + "}: input has params, query, headers and body, not '" + segments[1] + "'"));
+          violations.add(
+              new Violation(
+                  at,
+                  "${"
+                      + source
+                      + "}: input has params, query, headers and body, not '"
+                      + segments[1]
+                      + "'"));
         }
       }
       case "steps" -> {
         if (segments.length > 1 && !earlierSteps.contains(segments[1])) {
-          violations.add(new Violation(at, "${" + source + "}: no earlier step has id '" + segments[1] + "'"
-              + (earlierSteps.isEmpty() ? "" : " (earlier steps: " + String.join(", ", earlierSteps) + ")")));
+          violations.add(
+              new Violation(
+                  at,
+                  "${"
+                      + source
+                      + "}: no earlier step has id '"
+                      + segments[1]
+                      + "'"
+                      + (earlierSteps.isEmpty()
+                          ? ""
+                          : " (earlier steps: " + String.join(", ", earlierSteps) + ")")));
         }
       }
       case "auth" -> {
         if (segments.length > 1 && !Set.of("sub", "roles", "claims").contains(segments[1])) {
-          violations.add(new Violation(at, "${" + source + "}: auth has sub, roles and claims, not '" + segments[1] + "'"));
+          violations.add(
+              new Violation(
+                  at,
+                  "${" + source + "}: auth has sub, roles and claims, not '" + segments[1] + "'"));
         }
       }
       case "secrets" -> {
         if (segments.length != 2) {
-          violations.add(new Violation(at, "${" + source + "}: name one secret, as in ${secrets.API_KEY}"));
+          violations.add(
+              new Violation(at, "${" + source + "}: name one secret, as in ${secrets.API_KEY}"));
         }
       }
-      default -> violations.add(new Violation(at, "${" + source + "}: unknown name '" + segments[0] + "' (use input, steps, secrets or auth)"));
+      default ->
+          violations.add(
+              new Violation(
+                  at,
+                  "${"
+                      + source
+                      + "}: unknown name '"
+                      + segments[0]
+                      + "' (use input, steps, secrets or auth)"));
     }
   }
 
-  /** Index of the brace that closes an expression opened before {@code from}, skipping CEL strings. */
+  /**
+   * Index of the brace that closes an expression opened before {@code from}, skipping CEL strings.
+   */
   private static int closingBrace(String text, int from) {
     int depth = 0;
     for (int i = from; i < text.length(); i++) {

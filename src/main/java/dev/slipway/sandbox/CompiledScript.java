@@ -10,8 +10,8 @@ import org.graalvm.polyglot.Source;
  * Holds the JavaScript function expression the author's body was wrapped in (TypeScript already
  * stripped) and its SHA-256, which names it to worker processes so each receives the text once.
  * Where a script runs, the engine parses it once for all contexts and each context keeps the
- * evaluated function per instance, so keep and reuse the instance rather than compiling again
- * per request.
+ * evaluated function per instance, so keep and reuse the instance rather than compiling again per
+ * request.
  */
 public final class CompiledScript {
 
@@ -19,6 +19,7 @@ public final class CompiledScript {
   private final ScriptLanguage language;
   private final String javascript;
   private final String id;
+
   /** Built on first use in a process that runs scripts; a server using workers never builds it. */
   private volatile Source source;
 

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * What the trip to a worker and back costs per run, beyond the script's own time: the last
- * {@value #SIZE} samples in a ring, summarized on demand. Recording is two atomic writes.
+ * What the trip to a worker and back costs per run, beyond the script's own time: the last {@value
+ * #SIZE} samples in a ring, summarized on demand. Recording is two atomic writes.
  */
 final class HopTimes {
 
@@ -32,7 +32,12 @@ final class HopTimes {
       sorted[i] = samples.get(i);
     }
     Arrays.sort(sorted);
-    return Map.of("samples", count.get(), "p50Micros", sorted[kept / 2] / 1000,
-        "p99Micros", sorted[Math.min(kept - 1, (int) (kept * 0.99))] / 1000);
+    return Map.of(
+        "samples",
+        count.get(),
+        "p50Micros",
+        sorted[kept / 2] / 1000,
+        "p99Micros",
+        sorted[Math.min(kept - 1, (int) (kept * 0.99))] / 1000);
   }
 }

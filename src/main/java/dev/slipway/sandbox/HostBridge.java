@@ -8,22 +8,28 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  * The only way out of a context: the prelude receives these methods as {@link ProxyExecutable}
  * functions ({@link #functions}) and keeps them in closures that user code cannot reach. Only
  * strings cross, so no Java object ever becomes visible to a script. Proxies rather than
- * {@code @HostAccess.Export} methods because host access needs a public class, and this is not
- * API.
+ * {@code @HostAccess.Export} methods because host access needs a public class, and this is not API.
  *
- * <p>One bridge belongs to one pooled context and is reused run after run ({@link #begin} /
- * {@link #end}), so a run allocates no bridge and the prelude binds it once.
+ * <p>One bridge belongs to one pooled context and is reused run after run ({@link #begin} / {@link
+ * #end}), so a run allocates no bridge and the prelude binds it once.
  */
 final class HostBridge {
 
   /** Lines one run may log; one more ends the run with {@link ScriptOutcome.Limit#LOG}. */
   static final int MAX_LOG_LINES = 1000;
+
   /** Characters one run may log in all; longer lines count as cut. */
   static final int MAX_LOG_TOTAL_CHARS = 1024 * 1024;
+
   /** A longer line is cut to this many characters. */
   static final int MAX_LOG_CHARS = 8 * 1024;
 
-  enum State { PENDING, SUCCEEDED, FAILED, EXCEEDED }
+  enum State {
+    PENDING,
+    SUCCEEDED,
+    FAILED,
+    EXCEEDED
+  }
 
   private final JsonCodec json;
   private ScriptHost host = ScriptHost.NONE;
@@ -61,22 +67,26 @@ final class HostBridge {
   Object[] functions() {
     return new Object[] {
       (ProxyExecutable) args -> log(args[0].asString(), args[1].asString()),
-      (ProxyExecutable) args -> query(args[0].asString(), args[1].isNull() ? null : args[1].asString()),
+      (ProxyExecutable)
+          args -> query(args[0].asString(), args[1].isNull() ? null : args[1].asString()),
       (ProxyExecutable) args -> queryError(),
-      (ProxyExecutable) args -> {
-        succeed(args[0].asString());
-        return null;
-      },
-      (ProxyExecutable) args -> {
-        fail(args[0].asString());
-        return null;
-      },
+      (ProxyExecutable)
+          args -> {
+            succeed(args[0].asString());
+            return null;
+          },
+      (ProxyExecutable)
+          args -> {
+            fail(args[0].asString());
+            return null;
+          },
       (ProxyExecutable) args -> secret(args[0].asString()),
       (ProxyExecutable) args -> fetch(args[0].asString()),
-      (ProxyExecutable) args -> {
-        exceed(ScriptOutcome.Limit.valueOf(args[0].asString()), args[1].asString());
-        return null;
-      },
+      (ProxyExecutable)
+          args -> {
+            exceed(ScriptOutcome.Limit.valueOf(args[0].asString()), args[1].asString());
+            return null;
+          },
       SandboxLimits.MAX_OUTPUT_CHARS,
     };
   }
@@ -85,7 +95,9 @@ final class HostBridge {
     return state;
   }
 
-  /** The result's JSON after {@link State#SUCCEEDED}, the safe message after {@link State#FAILED}. */
+  /**
+   * The result's JSON after {@link State#SUCCEEDED}, the safe message after {@link State#FAILED}.
+   */
   String result() {
     return result;
   }
@@ -98,10 +110,16 @@ final class HostBridge {
    * @return false when the line went past the budget
    */
   boolean log(String level, String message) {
-    String text = message.length() > MAX_LOG_CHARS ? message.substring(0, MAX_LOG_CHARS) + "…" : message;
+    String text =
+        message.length() > MAX_LOG_CHARS ? message.substring(0, MAX_LOG_CHARS) + "…" : message;
     if (logs.size() >= MAX_LOG_LINES || loggedChars + text.length() > MAX_LOG_TOTAL_CHARS) {
-      exceed(ScriptOutcome.Limit.LOG, "the script logged more than " + MAX_LOG_LINES + " lines or "
-          + MAX_LOG_TOTAL_CHARS + " characters");
+      exceed(
+          ScriptOutcome.Limit.LOG,
+          "the script logged more than "
+              + MAX_LOG_LINES
+              + " lines or "
+              + MAX_LOG_TOTAL_CHARS
+              + " characters");
       return false;
     }
     loggedChars += text.length();
@@ -120,9 +138,9 @@ final class HostBridge {
 
   /**
    * Runs a query for {@code ctx.db.query}. Returns the rows as JSON, or null when the host threw,
-   * in which case {@link #queryError} has the message the prelude throws as a JavaScript Error
-   * (a host exception crossing into JavaScript would not carry a readable message under
-   * CONSTRAINED host access).
+   * in which case {@link #queryError} has the message the prelude throws as a JavaScript Error (a
+   * host exception crossing into JavaScript would not carry a readable message under CONSTRAINED
+   * host access).
    */
   String query(String sql, String paramsJson) {
     try {
@@ -141,7 +159,10 @@ final class HostBridge {
     return queryError;
   }
 
-  /** {@code ctx.secrets.get(name)}: the value, or null with {@link #queryError} set when the host refused. */
+  /**
+   * {@code ctx.secrets.get(name)}: the value, or null with {@link #queryError} set when the host
+   * refused.
+   */
   String secret(String name) {
     try {
       queryError = null;

@@ -16,15 +16,16 @@ import java.util.Map;
 
 /**
  * Moves plain Java trees across the sandbox boundary as JSON text. Text is the cheapest correct
- * crossing measured: one string in, {@code JSON.parse} on the JavaScript side, and
- * {@code JSON.stringify} plus a streaming read on the way out, instead of one polyglot call per
- * property. The Jackson types stay inside this class.
+ * crossing measured: one string in, {@code JSON.parse} on the JavaScript side, and {@code
+ * JSON.stringify} plus a streaming read on the way out, instead of one polyglot call per property.
+ * The Jackson types stay inside this class.
  */
 final class JsonCodec {
 
-  private final ObjectMapper mapper = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private final ObjectMapper mapper =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private final JsonFactory factory = mapper.getFactory();
 
   /** Serializes a host-side tree; values Jackson cannot write are the caller's error. */
@@ -32,14 +33,14 @@ final class JsonCodec {
     try {
       return mapper.writeValueAsString(tree);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("value is not JSON-serializable: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "value is not JSON-serializable: " + e.getOriginalMessage(), e);
     }
   }
 
   /**
-   * Reads JSON written by {@code JSON.stringify} into maps ({@link LinkedHashMap}), lists,
-   * strings, {@code Long} for integral numbers that fit, {@code Double} otherwise, booleans and
-   * null.
+   * Reads JSON written by {@code JSON.stringify} into maps ({@link LinkedHashMap}), lists, strings,
+   * {@code Long} for integral numbers that fit, {@code Double} otherwise, booleans and null.
    */
   Object read(String json) {
     try (JsonParser parser = factory.createParser(json)) {
@@ -85,9 +86,10 @@ final class JsonCodec {
         yield list;
       }
       case VALUE_STRING -> parser.getText();
-      case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-          ? (Object) parser.getDoubleValue()
-          : (Object) parser.getLongValue();
+      case VALUE_NUMBER_INT ->
+          parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? (Object) parser.getDoubleValue()
+              : (Object) parser.getLongValue();
       case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
       case VALUE_TRUE -> Boolean.TRUE;
       case VALUE_FALSE -> Boolean.FALSE;

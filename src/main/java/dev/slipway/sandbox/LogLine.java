@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * One line a script logged through {@code ctx.log} or {@code console.*}.
  *
- * @param level   {@code "debug"}, {@code "info"}, {@code "warn"} or {@code "error"}
+ * @param level {@code "debug"}, {@code "info"}, {@code "warn"} or {@code "error"}
  * @param message the arguments joined like {@code console.log} does, cut to a bounded length
  */
 public record LogLine(String level, String message) {

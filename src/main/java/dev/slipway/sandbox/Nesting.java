@@ -19,8 +19,22 @@ import java.util.Set;
  */
 final class Nesting {
 
-  private static final Set<String> BEFORE_EXPRESSION = Set.of("return", "typeof", "instanceof", "in", "of", "new",
-      "delete", "void", "throw", "case", "do", "else", "yield", "await");
+  private static final Set<String> BEFORE_EXPRESSION =
+      Set.of(
+          "return",
+          "typeof",
+          "instanceof",
+          "in",
+          "of",
+          "new",
+          "delete",
+          "void",
+          "throw",
+          "case",
+          "do",
+          "else",
+          "yield",
+          "await");
 
   private static final Set<String> CONTROL = Set.of("if", "while", "for", "with");
 
@@ -44,7 +58,10 @@ final class Nesting {
     while (i < n) {
       char c = source.charAt(i);
       boolean control = afterControlKeyword;
-      if (!Character.isWhitespace(c) && !(c == '/' && i + 1 < n && (source.charAt(i + 1) == '/' || source.charAt(i + 1) == '*'))) {
+      if (!Character.isWhitespace(c)
+          && !(c == '/'
+              && i + 1 < n
+              && (source.charAt(i + 1) == '/' || source.charAt(i + 1) == '*'))) {
         afterControlKeyword = false;
       }
       if (c == '\n') {
@@ -68,7 +85,9 @@ final class Nesting {
         if (c == '}') open.pop();
         // template text up to its end or its next ${
         int j = i + 1;
-        while (j < n && source.charAt(j) != '`' && !(source.charAt(j) == '$' && j + 1 < n && source.charAt(j + 1) == '{')) {
+        while (j < n
+            && source.charAt(j) != '`'
+            && !(source.charAt(j) == '$' && j + 1 < n && source.charAt(j + 1) == '{')) {
           j += source.charAt(j) == '\\' ? 2 : 1;
         }
         line += newlines(source, i, Math.min(j, n));
@@ -85,7 +104,8 @@ final class Nesting {
           expressionMayBegin = false;
         }
       } else if (c == '(' || c == '[' || c == '{') {
-        // after the ')' of if, while, for or with, a statement begins: a slash there is a regular expression
+        // after the ')' of if, while, for or with, a statement begins: a slash there is a regular
+        // expression
         open.push(c == '(' && control ? 'c' : c);
         if (open.size() > deepest) {
           deepest = open.size();
@@ -111,7 +131,8 @@ final class Nesting {
       } else {
         // an operator or other punctuation: an expression may follow
         i++;
-        expressionMayBegin = !(c == '.' && i < n && Character.isJavaIdentifierStart(source.charAt(i)));
+        expressionMayBegin =
+            !(c == '.' && i < n && Character.isJavaIdentifierStart(source.charAt(i)));
       }
     }
     return new Depth(deepest, deepestLine);

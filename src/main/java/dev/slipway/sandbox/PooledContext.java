@@ -22,6 +22,7 @@ final class PooledContext {
 
   /** Deadline values that no {@code System.nanoTime()} deadline is allowed to take. */
   private static final long IDLE = Long.MIN_VALUE;
+
   private static final long TIMED_OUT = Long.MIN_VALUE + 1;
 
   private static final int MAX_MESSAGE_CHARS = 2000;
@@ -31,8 +32,10 @@ final class PooledContext {
   private final Value runner;
   private final Value bodyCheck;
   private final JsonCodec json;
+
   /** Weak keys: a script that is no longer referenced (endpoint edited or deleted) drops out. */
   private final Map<CompiledScript, Value> functions = new WeakHashMap<>();
+
   private final AtomicLong deadline = new AtomicLong(IDLE);
   private boolean broken;
   private boolean engineFailed;
@@ -45,7 +48,9 @@ final class PooledContext {
     this.json = json;
   }
 
-  /** True once the context was cancelled or failed internally; it must then be dropped, not reused. */
+  /**
+   * True once the context was cancelled or failed internally; it must then be dropped, not reused.
+   */
   boolean broken() {
     return broken;
   }
@@ -76,7 +81,9 @@ final class PooledContext {
     return functions.computeIfAbsent(script, s -> context.eval(s.source()));
   }
 
-  /** Imports {@code module} here outside any run, so that runs find it loaded (see {@link Modules}). */
+  /**
+   * Imports {@code module} here outside any run, so that runs find it loaded (see {@link Modules}).
+   */
   void preload(String module) {
     context.getBindings("js").getMember(Modules.IMPORT_FUNCTION).executeVoid(module);
   }
@@ -88,9 +95,14 @@ final class PooledContext {
 
   /**
    * @param rawResult whether a success's value stays the script's JSON text ({@link RawJson}), for
-   *                  a caller that only passes it on
+   *     a caller that only passes it on
    */
-  ScriptOutcome run(CompiledScript script, String input, ScriptHost host, SandboxLimits limits, boolean rawResult) {
+  ScriptOutcome run(
+      CompiledScript script,
+      String input,
+      ScriptHost host,
+      SandboxLimits limits,
+      boolean rawResult) {
     bridge.begin(host);
     if (limits.statementLimit() > 0) {
       context.resetLimits();
@@ -103,7 +115,8 @@ final class PooledContext {
     deadline.set(due);
     PolyglotException error = null;
     try {
-      // made inside the deadline unless prepared: evaluating the wrapper is cheap, but it is user text
+      // made inside the deadline unless prepared: evaluating the wrapper is cheap, but it is user
+      // text
       runner.executeVoid(functionOf(script), input);
     } catch (PolyglotException e) {
       error = e;
@@ -127,7 +140,9 @@ final class PooledContext {
       return outcomeOf(error, logs, elapsed, limits);
     }
     return switch (bridge.state()) {
-      case SUCCEEDED -> new ScriptOutcome.Success(rawResult ? new RawJson(bridge.result()) : json.read(bridge.result()), logs, elapsed);
+      case SUCCEEDED ->
+          new ScriptOutcome.Success(
+              rawResult ? new RawJson(bridge.result()) : json.read(bridge.result()), logs, elapsed);
       case FAILED -> new ScriptOutcome.Failure(cut(bridge.result()), logs, elapsed);
       // Nothing can settle the promise any more: the sandbox has no timers or I/O, and the
       // microtask queue is drained when the call returns. Waiting would only hold the context.
@@ -136,7 +151,8 @@ final class PooledContext {
     };
   }
 
-  private ScriptOutcome outcomeOf(PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
+  private ScriptOutcome outcomeOf(
+      PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
     if (e.isResourceExhausted() && limits.statementLimit() > 0) {
       broken = true;
       return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
@@ -164,12 +180,14 @@ final class PooledContext {
     if (message == null) {
       return "Error";
     }
-    return message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message;
+    return message.length() > MAX_MESSAGE_CHARS
+        ? message.substring(0, MAX_MESSAGE_CHARS) + "…"
+        : message;
   }
 
   /**
-   * Watchdog side: cancels the run in progress if its deadline has passed. Cancelling closes
-   * the context; the running thread sees the deadline swapped to TIMED_OUT and drops it.
+   * Watchdog side: cancels the run in progress if its deadline has passed. Cancelling closes the
+   * context; the running thread sees the deadline swapped to TIMED_OUT and drops it.
    */
   void cancelIfOverdue(long now) {
     long due = deadline.get();

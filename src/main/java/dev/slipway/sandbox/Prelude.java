@@ -16,23 +16,24 @@ final class Prelude {
    * instead of a global that the next run in the same context would see.
    */
   static final String WRAPPER_START = "(async function (ctx) { 'use strict'; ";
+
   static final String TYPESCRIPT_WRAPPER_START = "(async function (ctx: any) { 'use strict'; ";
   static final String WRAPPER_END = "\n})";
 
   /**
-   * Evaluated once per context with the {@link HostBridge#functions()}; returns
-   * {@code run(fn, inputJson)}. Before returning it hardens the realm: every intrinsic reachable
-   * from {@code globalThis} is frozen, and so is {@code globalThis}, because pooled contexts
-   * are shared by all scripts and one script's {@code Array.prototype.x = ...} or
-   * {@code JSON = ...} must not change what the next one sees. Freezing prototypes turns
-   * {@code obj.toString = f} or {@code this.name = 'MyError'} into a TypeError (JavaScript's
-   * "override mistake"), so for the few names user code commonly assigns that way the
-   * prototypes get an accessor whose setter defines an own property on the target instead.
-   * It also defines {@code __slipway_import}, read-only, which the import declarations
-   * {@link Modules#rewriteImports} leaves in scripts call: it loads a module on its first import in
-   * the context and hardens it with the same walk before any script gets it.
+   * Evaluated once per context with the {@link HostBridge#functions()}; returns {@code run(fn,
+   * inputJson)}. Before returning it hardens the realm: every intrinsic reachable from {@code
+   * globalThis} is frozen, and so is {@code globalThis}, because pooled contexts are shared by all
+   * scripts and one script's {@code Array.prototype.x = ...} or {@code JSON = ...} must not change
+   * what the next one sees. Freezing prototypes turns {@code obj.toString = f} or {@code this.name
+   * = 'MyError'} into a TypeError (JavaScript's "override mistake"), so for the few names user code
+   * commonly assigns that way the prototypes get an accessor whose setter defines an own property
+   * on the target instead. It also defines {@code __slipway_import}, read-only, which the import
+   * declarations {@link Modules#rewriteImports} leaves in scripts call: it loads a module on its
+   * first import in the context and hardens it with the same walk before any script gets it.
    */
-  private static final String RUNNER = """
+  private static final String RUNNER =
+      """
       (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail, bridgeSecret, bridgeFetch, bridgeExceed, maxOutput) {
        'use strict';
        const parse = JSON.parse, stringify = JSON.stringify;
@@ -208,26 +209,32 @@ final class Prelude {
       """;
 
   /**
-   * Compiles a JavaScript body the way the {@code AsyncFunction} constructor does, without
-   * running it. The wrapped source parsing is not enough: a body such as
-   * {@code "}); more(); (function () {"} closes the wrapper and is still valid JavaScript.
+   * Compiles a JavaScript body the way the {@code AsyncFunction} constructor does, without running
+   * it. The wrapped source parsing is not enough: a body such as {@code "}); more(); (function ()
+   * {"} closes the wrapper and is still valid JavaScript.
    */
-  private static final String BODY_CHECK = """
+  private static final String BODY_CHECK =
+      """
       (function (body) {
        const AsyncFunction = (async function () {}).constructor;
        new AsyncFunction('ctx', body);
       })
       """;
 
-  private Prelude() {
-  }
+  private Prelude() {}
 
   static Source runnerSource() {
-    return Source.newBuilder("js", RUNNER, "slipway-prelude.js").cached(true).internal(true).buildLiteral();
+    return Source.newBuilder("js", RUNNER, "slipway-prelude.js")
+        .cached(true)
+        .internal(true)
+        .buildLiteral();
   }
 
   static Source bodyCheckSource() {
-    return Source.newBuilder("js", BODY_CHECK, "slipway-body-check.js").cached(true).internal(true).buildLiteral();
+    return Source.newBuilder("js", BODY_CHECK, "slipway-body-check.js")
+        .cached(true)
+        .internal(true)
+        .buildLiteral();
   }
 
   static String wrap(String body, ScriptLanguage language) {

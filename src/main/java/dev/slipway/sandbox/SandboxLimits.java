@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Limits applied to every run of a {@link ScriptSandbox}. They are per sandbox, not per script:
- * all contexts of one GraalJS engine must share the same resource limits.
+ * Limits applied to every run of a {@link ScriptSandbox}. They are per sandbox, not per script: all
+ * contexts of one GraalJS engine must share the same resource limits.
  *
- * @param timeout        wall-clock time a single run may take, from its start to its result
+ * @param timeout wall-clock time a single run may take, from its start to its result
  * @param statementLimit JavaScript statements a single run may execute; {@code 0} means unlimited
- *                       (counting statements costs some speed even under the JIT)
- * @param poolSize       contexts kept for reuse, and so the number of scripts that can run at
- *                       once; callers beyond that wait, within their timeout, for a free one
+ *     (counting statements costs some speed even under the JIT)
+ * @param poolSize contexts kept for reuse, and so the number of scripts that can run at once;
+ *     callers beyond that wait, within their timeout, for a free one
  */
 public record SandboxLimits(Duration timeout, long statementLimit, int poolSize) {
 
@@ -24,7 +24,8 @@ public record SandboxLimits(Duration timeout, long statementLimit, int poolSize)
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
     if (statementLimit < 0) {
-      throw new IllegalArgumentException("statementLimit cannot be negative, was " + statementLimit);
+      throw new IllegalArgumentException(
+          "statementLimit cannot be negative, was " + statementLimit);
     }
     if (poolSize < 1) {
       throw new IllegalArgumentException("poolSize cannot be less than 1, was " + poolSize);
@@ -33,6 +34,7 @@ public record SandboxLimits(Duration timeout, long statementLimit, int poolSize)
 
   /** Limits suited to request handling: 5 s, 10 million statements, one context per processor. */
   public static SandboxLimits defaults() {
-    return new SandboxLimits(Duration.ofSeconds(5), 10_000_000, Runtime.getRuntime().availableProcessors());
+    return new SandboxLimits(
+        Duration.ofSeconds(5), 10_000_000, Runtime.getRuntime().availableProcessors());
   }
 }

@@ -14,9 +14,10 @@ import java.util.Optional;
 public interface ScriptHost {
 
   /** A host whose {@code query} always fails, for scripts that have no database to talk to. */
-  ScriptHost NONE = (sql, params) -> {
-    throw new UnsupportedOperationException("ctx.db is not available here");
-  };
+  ScriptHost NONE =
+      (sql, params) -> {
+        throw new UnsupportedOperationException("ctx.db is not available here");
+      };
 
   /** The org the run is for: the sandbox shares its workers among orgs' scripts by it. */
   default long org() {
@@ -28,9 +29,9 @@ public interface ScriptHost {
    * their values must be JSON-serializable (strings, numbers, booleans, null, {@code java.time}
    * values, nested maps and lists).
    *
-   * <p>A {@link RuntimeException} thrown here reaches the script as a catchable {@code Error}
-   * whose message is the exception's message, and fails the run if the script does not catch
-   * it; the message is therefore shown to script authors and must not carry internals.
+   * <p>A {@link RuntimeException} thrown here reaches the script as a catchable {@code Error} whose
+   * message is the exception's message, and fails the run if the script does not catch it; the
+   * message is therefore shown to script authors and must not carry internals.
    *
    * @param params the script's parameter object as a plain Java tree; empty when it passed none
    */
@@ -45,10 +46,10 @@ public interface ScriptHost {
   }
 
   /**
-   * Performs {@code ctx.fetch(url, init)}. {@code request} has {@code url}, {@code method},
-   * {@code headers} (an object of strings) and {@code body} (a string or null); the answer has
-   * {@code status}, {@code statusText}, {@code url}, {@code headers} and {@code body}. A refusal
-   * or failure is a {@link RuntimeException} whose message the script sees.
+   * Performs {@code ctx.fetch(url, init)}. {@code request} has {@code url}, {@code method}, {@code
+   * headers} (an object of strings) and {@code body} (a string or null); the answer has {@code
+   * status}, {@code statusText}, {@code url}, {@code headers} and {@code body}. A refusal or
+   * failure is a {@link RuntimeException} whose message the script sees.
    */
   default Map<String, Object> fetch(Map<String, Object> request) {
     throw new UnsupportedOperationException("ctx.fetch is not available here");
@@ -58,6 +59,5 @@ public interface ScriptHost {
    * Receives each line the script logs, as it is logged (the same lines are also returned in the
    * outcome). Must not throw; whatever it throws is ignored. Does nothing by default.
    */
-  default void log(String level, String message) {
-  }
+  default void log(String level, String message) {}
 }

@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * How one run of a script ended. A script failing is an outcome, not an exception: callers map
- * {@link Success} to the step's result, {@link Failure} to a script error (500) and
- * {@link Timeout} / {@link StatementLimit} to an exhausted budget (504) and {@link Exceeded} to
- * the limit it names (500).
+ * {@link Success} to the step's result, {@link Failure} to a script error (500) and {@link Timeout}
+ * / {@link StatementLimit} to an exhausted budget (504) and {@link Exceeded} to the limit it names
+ * (500).
  */
 public sealed interface ScriptOutcome {
 
@@ -18,11 +18,11 @@ public sealed interface ScriptOutcome {
   /**
    * The script returned, or its promise resolved.
    *
-   * @param value plain Java tree as produced by {@code JSON.stringify}: {@code LinkedHashMap<String,
-   *              Object>}, {@code List}, {@code String}, {@code Long} (also for integral numbers
-   *              such as {@code 3.0}), {@code Double}, {@code Boolean} or {@code null} ({@code
-   *              undefined}, functions and non-finite numbers become null or are dropped as JSON
-   *              does)
+   * @param value plain Java tree as produced by {@code JSON.stringify}: {@code
+   *     LinkedHashMap<String, Object>}, {@code List}, {@code String}, {@code Long} (also for
+   *     integral numbers such as {@code 3.0}), {@code Double}, {@code Boolean} or {@code null}
+   *     ({@code undefined}, functions and non-finite numbers become null or are dropped as JSON
+   *     does)
    */
   record Success(Object value, List<LogLine> logs, Duration elapsed) implements ScriptOutcome {
     public Success {
@@ -34,10 +34,11 @@ public sealed interface ScriptOutcome {
   /**
    * The script threw, or its promise was rejected, or its result could not be serialized.
    *
-   * @param safeMessage the error's {@code name: message} as JavaScript shows it, with no Java
-   *                    stack or class names; safe to show to the script's author
+   * @param safeMessage the error's {@code name: message} as JavaScript shows it, with no Java stack
+   *     or class names; safe to show to the script's author
    */
-  record Failure(String safeMessage, List<LogLine> logs, Duration elapsed) implements ScriptOutcome {
+  record Failure(String safeMessage, List<LogLine> logs, Duration elapsed)
+      implements ScriptOutcome {
     public Failure {
       Objects.requireNonNull(safeMessage, "safeMessage");
       logs = List.copyOf(logs);
@@ -89,10 +90,12 @@ public sealed interface ScriptOutcome {
   /**
    * The script went past {@code limit} and was stopped, or its result was dropped.
    *
-   * @param detail            what was exceeded and by how much; safe to show to the script's author
+   * @param detail what was exceeded and by how much; safe to show to the script's author
    * @param retryAfterSeconds for {@link Limit#CAPACITY}: when to try again; 0 otherwise
    */
-  record Exceeded(Limit limit, String detail, List<LogLine> logs, Duration elapsed, long retryAfterSeconds) implements ScriptOutcome {
+  record Exceeded(
+      Limit limit, String detail, List<LogLine> logs, Duration elapsed, long retryAfterSeconds)
+      implements ScriptOutcome {
     public Exceeded {
       Objects.requireNonNull(limit, "limit");
       Objects.requireNonNull(detail, "detail");

@@ -3,7 +3,6 @@ package dev.slipway.sandbox;
 import dev.slipway.common.NamedThreads;
 import dev.slipway.spec.ScriptLanguage;
 import java.io.OutputStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,20 +24,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Compiles and runs user scripts in GraalJS under {@link SandboxPolicy#CONSTRAINED}: no Java
- * access, no I/O, no threads, no {@code require}/{@code process}/{@code load}/{@code print}.
- * A script is the body of {@code async function (ctx)}; it reads {@code ctx}'s data, logs with
- * {@code ctx.log}/{@code console.*}, queries with {@code await ctx.db.query(sql, params)} and
- * returns (or resolves to) its result.
+ * access, no I/O, no threads, no {@code require}/{@code process}/{@code load}/{@code print}. A
+ * script is the body of {@code async function (ctx)}; it reads {@code ctx}'s data, logs with {@code
+ * ctx.log}/{@code console.*}, queries with {@code await ctx.db.query(sql, params)} and returns (or
+ * resolves to) its result.
  *
- * <p>One shared {@link Engine} parses and JIT-compiles each script once; up to
- * {@link SandboxLimits#poolSize()} contexts are created on demand, reused across runs and
- * scripts, and replaced after a run that was cancelled. A single watchdog thread enforces the
- * wall-clock timeout. Safe for concurrent use.
+ * <p>One shared {@link Engine} parses and JIT-compiles each script once; up to {@link
+ * SandboxLimits#poolSize()} contexts are created on demand, reused across runs and scripts, and
+ * replaced after a run that was cancelled. A single watchdog thread enforces the wall-clock
+ * timeout. Safe for concurrent use.
  *
- * <p>Scripts sharing a context cannot change each other's environment (the realm is frozen, code
- * is strict), but they do share a heap and a thread budget: a hostile script can still exhaust
- * memory. That is why, by default, it runs only inside {@link WorkerMain} processes, one per
- * worker, where exhausting memory ends just that worker.
+ * <p>Scripts sharing a context cannot change each other's environment (the realm is frozen, code is
+ * strict), but they do share a heap and a thread budget: a hostile script can still exhaust memory.
+ * That is why, by default, it runs only inside {@link WorkerMain} processes, one per worker, where
+ * exhausting memory ends just that worker.
  */
 public final class ScriptSandbox implements Sandbox {
 
@@ -52,14 +51,19 @@ public final class ScriptSandbox implements Sandbox {
   private final JsonCodec json = new JsonCodec();
   private final TypeScriptTranspiler typeScript;
   private final Slot[] slots;
+
   /** Free slots, most recently used first, so a few warm contexts serve light load. */
   private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
+
   private final ScheduledExecutorService watchdog;
   private volatile boolean closed;
   private final boolean optimizing;
-  private final java.util.concurrent.atomic.AtomicLong engineFailures = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong engineFailures =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** How many times a module (zod) was loaded into one of this sandbox's contexts. */
-  private final java.util.concurrent.atomic.AtomicInteger moduleLoads = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger moduleLoads =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
   private static final class Slot {
@@ -76,27 +80,32 @@ public final class ScriptSandbox implements Sandbox {
     // CONSTRAINED refuses to build unless out and err are given explicitly. Nothing a script
     // may do writes to them (print and console are replaced); the engine's own warnings,
     // such as running without the JIT, are logged below instead.
-    this.engine = Engine.newBuilder("js")
-        .sandbox(SandboxPolicy.CONSTRAINED)
-        .out(OutputStream.nullOutputStream())
-        .err(OutputStream.nullOutputStream())
-        .build();
+    this.engine =
+        Engine.newBuilder("js")
+            .sandbox(SandboxPolicy.CONSTRAINED)
+            .out(OutputStream.nullOutputStream())
+            .err(OutputStream.nullOutputStream())
+            .build();
     this.optimizing = !"Interpreted".equals(engine.getImplementationName());
     this.typeScript = new TypeScriptTranspiler(json, optimizing, transpiled);
     if (Boolean.getBoolean(WorkerCommand.QUIET_PROPERTY)) {
       LOG.debug("GraalJS runtime: {}", engine.getImplementationName());
     } else if (!optimizing) {
-      LOG.warn("GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
-          + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
+      LOG.warn(
+          "GraalJS runs without the Graal JIT: scripts run interpreted and slowly "
+              + "(bin/slipway adds the JVM flags for the JIT when the Graal compiler matches the JDK)");
     } else {
       LOG.info("GraalJS optimizing runtime active ({})", engine.getImplementationName());
     }
     // Contexts of one engine must share the same limits, so this one instance serves all.
     // Only user sources count: the prelude is internal and its realm hardening alone would
     // spend thousands of statements.
-    this.resourceLimits = limits.statementLimit() > 0
-        ? ResourceLimits.newBuilder().statementLimit(limits.statementLimit(), source -> !source.isInternal()).build()
-        : null;
+    this.resourceLimits =
+        limits.statementLimit() > 0
+            ? ResourceLimits.newBuilder()
+                .statementLimit(limits.statementLimit(), source -> !source.isInternal())
+                .build()
+            : null;
     this.runnerSource = Prelude.runnerSource();
     this.bodyCheckSource = Prelude.bodyCheckSource();
     this.slots = new Slot[limits.poolSize()];
@@ -106,7 +115,8 @@ public final class ScriptSandbox implements Sandbox {
     }
     this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
-    watchdog.scheduleWithFixedDelay(this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    watchdog.scheduleWithFixedDelay(
+        this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -139,25 +149,26 @@ public final class ScriptSandbox implements Sandbox {
   }
 
   /**
-   * Checks and prepares a script. {@code source} is the body of an async function receiving
-   * {@code ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with
-   * the line in {@code source}. Import
-   * declarations of {@code "zod"} become calls the prelude serves ({@link Modules}); importing any
-   * other module is a compile error.
+   * Checks and prepares a script. {@code source} is the body of an async function receiving {@code
+   * ctx}; TypeScript has its types stripped here. Throws on the first syntax error, with the line
+   * in {@code source}. Import declarations of {@code "zod"} become calls the prelude serves ({@link
+   * Modules}); importing any other module is a compile error.
    *
    * @param name names the script in messages and stack traces, e.g. an endpoint and step id
    */
-  public CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException {
+  public CompiledScript compile(String name, String source, ScriptLanguage language)
+      throws ScriptCompileException {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(language, "language");
     ensureOpen();
     String body = Modules.rewriteImports(name, source, language);
     String wrapped = Prelude.wrap(body, language);
-    String javascript = switch (language) {
-      case JAVASCRIPT -> wrapped;
-      case TYPESCRIPT -> typeScript.transpile(name, wrapped);
-    };
+    String javascript =
+        switch (language) {
+          case JAVASCRIPT -> wrapped;
+          case TYPESCRIPT -> typeScript.transpile(name, wrapped);
+        };
     CompiledScript script = new CompiledScript(name, language, javascript);
     Slot slot = borrow();
     if (slot == null) {
@@ -171,13 +182,21 @@ public final class ScriptSandbox implements Sandbox {
         // second for the first load in a JVM, interpreted; tens of milliseconds after that)
         context.preload(Modules.ZOD);
       }
-      checkBody(name, switch (language) {
-        case JAVASCRIPT -> body;
-        // the stripper answers in the JavaScript wrapper; a body that closed it leaves it elsewhere
-        case TYPESCRIPT -> javascript.startsWith(Prelude.WRAPPER_START) && javascript.endsWith(Prelude.WRAPPER_END)
-            ? javascript.substring(Prelude.WRAPPER_START.length(), javascript.length() - Prelude.WRAPPER_END.length())
-            : "}";
-      }, context);
+      checkBody(
+          name,
+          switch (language) {
+            case JAVASCRIPT -> body;
+            // the stripper answers in the JavaScript wrapper; a body that closed it leaves it
+            // elsewhere
+            case TYPESCRIPT ->
+                javascript.startsWith(Prelude.WRAPPER_START)
+                        && javascript.endsWith(Prelude.WRAPPER_END)
+                    ? javascript.substring(
+                        Prelude.WRAPPER_START.length(),
+                        javascript.length() - Prelude.WRAPPER_END.length())
+                    : "}";
+          },
+          context);
     } catch (PolyglotException e) {
       if (!e.isSyntaxError()) {
         throw e;
@@ -189,12 +208,14 @@ public final class ScriptSandbox implements Sandbox {
     return script;
   }
 
-  private static void checkBody(String name, String body, PooledContext context) throws ScriptCompileException {
+  private static void checkBody(String name, String body, PooledContext context)
+      throws ScriptCompileException {
     try {
       context.checkBody(body);
     } catch (PolyglotException e) {
       if (e.isSyntaxError() || e.isGuestException()) {
-        throw new ScriptCompileException(name, 0, "the script closes the function it is wrapped in (unbalanced braces)");
+        throw new ScriptCompileException(
+            name, 0, "the script closes the function it is wrapped in (unbalanced braces)");
       }
       throw e;
     }
@@ -204,12 +225,16 @@ public final class ScriptSandbox implements Sandbox {
     int line = e.getSourceLocation() != null ? e.getSourceLocation().getStartLine() : 0;
     // GraalJS says "SyntaxError: <name>:<line>:<column> <detail>\n<source line>\n<caret>"
     String first = e.getMessage().lines().findFirst().orElse("");
-    Matcher location = Pattern.compile("^SyntaxError: " + Pattern.quote(name) + ":\\d+:\\d+ ").matcher(first);
+    Matcher location =
+        Pattern.compile("^SyntaxError: " + Pattern.quote(name) + ":\\d+:\\d+ ").matcher(first);
     String detail = location.find() ? first.substring(location.end()) : first;
     return new ScriptCompileException(name, line, detail);
   }
 
-  /** Makes the script's function in a context of the pool (the engine keeps its parse for the others). */
+  /**
+   * Makes the script's function in a context of the pool (the engine keeps its parse for the
+   * others).
+   */
   @Override
   public void prepare(CompiledScript script) {
     Objects.requireNonNull(script, "script");
@@ -224,21 +249,22 @@ public final class ScriptSandbox implements Sandbox {
   }
 
   /**
-   * Runs a compiled script once and reports how it ended; the script's own failures are
-   * outcomes, never exceptions. Blocks the calling thread for at most about the timeout (plus the
-   * time to create a context on first use), or while {@code host} calls block.
+   * Runs a compiled script once and reports how it ended; the script's own failures are outcomes,
+   * never exceptions. Blocks the calling thread for at most about the timeout (plus the time to
+   * create a context on first use), or while {@code host} calls block.
    *
    * @param ctxData the script's {@code ctx}: a {@code Map<String, Object>} of plain values (maps,
-   *                lists, strings, numbers, booleans, null, {@code java.time} values), or null
-   *                for an empty one; {@code ctx.log} and {@code ctx.db} are added to it
-   * @param host    serves {@code ctx.db.query} and receives log lines, on this thread
+   *     lists, strings, numbers, booleans, null, {@code java.time} values), or null for an empty
+   *     one; {@code ctx.log} and {@code ctx.db} are added to it
+   * @param host serves {@code ctx.db.query} and receives log lines, on this thread
    * @throws IllegalArgumentException if {@code ctxData} is not a map or not serializable
    */
   public ScriptOutcome run(CompiledScript script, Object ctxData, ScriptHost host) {
     Objects.requireNonNull(script, "script");
     Objects.requireNonNull(host, "host");
     if (ctxData != null && !(ctxData instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
+      throw new IllegalArgumentException(
+          "ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
     return runJson(script, ctxData == null ? "{}" : json.write(ctxData), host, false);
@@ -294,26 +320,29 @@ public final class ScriptSandbox implements Sandbox {
   }
 
   private PooledContext newContext() {
-    Context.Builder builder = Context.newBuilder("js")
-        .engine(engine)
-        .sandbox(SandboxPolicy.CONSTRAINED)
-        // the policy's default, stated: no Java members at all unless @HostAccess.Export;
-        // the bridge uses proxies, which CONSTRAINED allows
-        .allowHostAccess(HostAccess.CONSTRAINED)
-        .out(OutputStream.nullOutputStream())
-        .err(OutputStream.nullOutputStream())
-        // both allowed under CONSTRAINED; load() would fail for lack of I/O anyway
-        .option("js.print", "false")
-        .option("js.load", "false")
-        // the prelude installs a console that logs through the bridge
-        .option("js.console", "false");
+    Context.Builder builder =
+        Context.newBuilder("js")
+            .engine(engine)
+            .sandbox(SandboxPolicy.CONSTRAINED)
+            // the policy's default, stated: no Java members at all unless @HostAccess.Export;
+            // the bridge uses proxies, which CONSTRAINED allows
+            .allowHostAccess(HostAccess.CONSTRAINED)
+            .out(OutputStream.nullOutputStream())
+            .err(OutputStream.nullOutputStream())
+            // both allowed under CONSTRAINED; load() would fail for lack of I/O anyway
+            .option("js.print", "false")
+            .option("js.load", "false")
+            // the prelude installs a console that logs through the bridge
+            .option("js.console", "false");
     if (resourceLimits != null) {
       builder.resourceLimits(resourceLimits);
     }
     Context context = builder.build();
     try {
       HostBridge bridge = new HostBridge(json);
-      context.getBindings("js").putMember(Modules.LOADER_GLOBAL, Modules.loader(context, moduleLoads));
+      context
+          .getBindings("js")
+          .putMember(Modules.LOADER_GLOBAL, Modules.loader(context, moduleLoads));
       Value runner = context.eval(runnerSource).execute(bridge.functions());
       return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
     } catch (RuntimeException e) {

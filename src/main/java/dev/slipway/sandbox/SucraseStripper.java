@@ -11,21 +11,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Strips TypeScript with Sucrase's TypeScript transform, bundled into one script by
- * {@code tools/sucrase/build.sh}: the stripper where SWC has no native library
- * ({@link SwcStripper}). Sucrase keeps every line where it was, wrapper included, so an error in
- * the generated JavaScript is at its author's line. It is 290 KB of JavaScript: it loads in a few
- * hundred ms of CPU in a JVM whose GraalJS has warmed up (1–4 s in a cold one) and strips a script
- * in tens of ms, interpreted. It is trusted code, so it gets its own context and engine, apart from
- * the sandbox's pool and policy; it is loaded at the first TypeScript compile and stays loaded.
+ * Strips TypeScript with Sucrase's TypeScript transform, bundled into one script by {@code
+ * tools/sucrase/build.sh}: the stripper where SWC has no native library ({@link SwcStripper}).
+ * Sucrase keeps every line where it was, wrapper included, so an error in the generated JavaScript
+ * is at its author's line. It is 290 KB of JavaScript: it loads in a few hundred ms of CPU in a JVM
+ * whose GraalJS has warmed up (1–4 s in a cold one) and strips a script in tens of ms, interpreted.
+ * It is trusted code, so it gets its own context and engine, apart from the sandbox's pool and
+ * policy; it is loaded at the first TypeScript compile and stays loaded.
  */
 final class SucraseStripper implements TypeStripper {
 
   private static final Logger LOG = LoggerFactory.getLogger(SucraseStripper.class);
+
   /** The bundled transform's version, read once. */
   private static final String VERSION = "sucrase " + Resources.text("sucrase/VERSION").strip();
 
-  private static final String TRANSPILE = """
+  private static final String TRANSPILE =
+      """
       (function (source, fileName) {
        try {
         return JSON.stringify({ javascript: stripTypes(source, fileName), errors: [] });
@@ -43,7 +45,10 @@ final class SucraseStripper implements TypeStripper {
   private Context context;
   private Value transpile;
 
-  /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that off only then). */
+  /**
+   * {@code optimizingRuntime}: whether Truffle can JIT-compile here (it has the option to turn that
+   * off only then).
+   */
   SucraseStripper(JsonCodec json, boolean optimizingRuntime) {
     this.json = json;
     this.optimizingRuntime = optimizingRuntime;
@@ -70,7 +75,8 @@ final class SucraseStripper implements TypeStripper {
     List<Map<String, Object>> errors = (List<Map<String, Object>>) output.get("errors");
     if (!errors.isEmpty()) {
       Map<String, Object> first = errors.getFirst();
-      throw new ScriptCompileException(scriptName, ((Number) first.get("line")).intValue(), (String) first.get("message"));
+      throw new ScriptCompileException(
+          scriptName, ((Number) first.get("line")).intValue(), (String) first.get("message"));
     }
     return (String) output.get("javascript");
   }
@@ -78,11 +84,12 @@ final class SucraseStripper implements TypeStripper {
   private void start() {
     long begin = System.nanoTime();
     String transform = Resources.text("sucrase/sucrase.js");
-    var builder = Context.newBuilder("js")
-        .out(OutputStream.nullOutputStream())
-        .err(OutputStream.nullOutputStream())
-        // the sandbox logs whether the JIT is active; this context needs no second warning
-        .option("engine.WarnInterpreterOnly", "false");
+    var builder =
+        Context.newBuilder("js")
+            .out(OutputStream.nullOutputStream())
+            .err(OutputStream.nullOutputStream())
+            // the sandbox logs whether the JIT is active; this context needs no second warning
+            .option("engine.WarnInterpreterOnly", "false");
     if (optimizingRuntime) {
       // Never JIT-compile the transform: a save transpiles one script, which runs fast enough
       // interpreted, and compiling the transform would keep the Truffle compiler threads busy,
@@ -93,7 +100,10 @@ final class SucraseStripper implements TypeStripper {
     context = builder.build();
     context.eval(Source.newBuilder("js", transform, "sucrase.js").buildLiteral());
     transpile = context.eval("js", TRANSPILE);
-    LOG.info("TypeScript transform ({}) loaded in {} ms", VERSION, (System.nanoTime() - begin) / 1_000_000);
+    LOG.info(
+        "TypeScript transform ({}) loaded in {} ms",
+        VERSION,
+        (System.nanoTime() - begin) / 1_000_000);
   }
 
   @Override

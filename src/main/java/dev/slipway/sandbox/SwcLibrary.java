@@ -21,7 +21,11 @@ final class SwcLibrary {
 
   /** System property naming the library file a process loads (set on the workers' command line). */
   static final String PROPERTY = "slipway.sandbox.swc-library";
-  /** swc4j's version; the pom's {@code swc4j.version} (TypeStripperTest fails when they do not agree). */
+
+  /**
+   * swc4j's version; the pom's {@code swc4j.version} (TypeStripperTest fails when they do not
+   * agree).
+   */
   static final String VERSION = "2.0.0";
 
   /** What {@link #forThisProcess} found; null until asked. */
@@ -29,7 +33,9 @@ final class SwcLibrary {
 
   private SwcLibrary() {}
 
-  /** The library's file name for this platform, where swc4j ships one (Linux x86-64, macOS arm64). */
+  /**
+   * The library's file name for this platform, where swc4j ships one (Linux x86-64, macOS arm64).
+   */
   static Optional<String> fileName() {
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -41,14 +47,25 @@ final class SwcLibrary {
     } else {
       return Optional.empty();
     }
-    String name = "libswc4j-" + platform + ".v." + VERSION + (platform.startsWith("macos") ? ".dylib" : ".so");
-    return SwcLibrary.class.getClassLoader().getResource(name) == null ? Optional.empty() : Optional.of(name);
+    String name =
+        "libswc4j-"
+            + platform
+            + ".v."
+            + VERSION
+            + (platform.startsWith("macos") ? ".dylib" : ".so");
+    return SwcLibrary.class.getClassLoader().getResource(name) == null
+        ? Optional.empty()
+        : Optional.of(name);
   }
 
-  /** Writes the library, named by {@link #fileName}, to {@code file}, readable by this user alone. */
+  /**
+   * Writes the library, named by {@link #fileName}, to {@code file}, readable by this user alone.
+   */
   static void write(Path file) {
-    try (InputStream in = SwcLibrary.class.getClassLoader().getResourceAsStream(file.getFileName().toString())) {
-      if (in == null) throw new IllegalStateException(file.getFileName() + " is missing from the class path");
+    try (InputStream in =
+        SwcLibrary.class.getClassLoader().getResourceAsStream(file.getFileName().toString())) {
+      if (in == null)
+        throw new IllegalStateException(file.getFileName() + " is missing from the class path");
       Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-x------"));
     } catch (IOException e) {
@@ -57,8 +74,8 @@ final class SwcLibrary {
   }
 
   /**
-   * The library this process loads: the one named by {@value #PROPERTY}, else one written once
-   * into a private temporary directory (a server that runs scripts itself, or a test).
+   * The library this process loads: the one named by {@value #PROPERTY}, else one written once into
+   * a private temporary directory (a server that runs scripts itself, or a test).
    */
   static synchronized Optional<Path> forThisProcess() {
     if (own == null) {
@@ -67,15 +84,19 @@ final class SwcLibrary {
         own = Optional.of(Path.of(named));
       } else {
         try {
-          Path directory = Files.createTempDirectory("slipway-swc-",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+          Path directory =
+              Files.createTempDirectory(
+                  "slipway-swc-",
+                  PosixFilePermissions.asFileAttribute(
+                      PosixFilePermissions.fromString("rwx------")));
           // deleted in the reverse order of asking: the file, then its directory
           directory.toFile().deleteOnExit();
           own = fileName().map(directory::resolve);
-          own.ifPresent(file -> {
-            write(file);
-            file.toFile().deleteOnExit();
-          });
+          own.ifPresent(
+              file -> {
+                write(file);
+                file.toFile().deleteOnExit();
+              });
         } catch (IOException e) {
           throw new UncheckedIOException("cannot make a directory for SWC's native library", e);
         }

@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
  * JavaScript's lines are SWC's.
  *
  * <p>SWC is native code that recurses once per level of nesting and prints each level on lines of
- * its own: its stack overflowing would end the process, and a few kilobytes of brackets would
- * print hundreds of megabytes. So a source is refused when it is longer than
- * {@value #MOST_CHARACTERS} characters or nested deeper than {@value #DEEPEST} levels
- * ({@link Nesting}), and SWC runs on a thread of its own whose stack ({@value #STACK_MB} MB, taken
- * only as it is used) holds the deepest recursion such a source can cause.
+ * its own: its stack overflowing would end the process, and a few kilobytes of brackets would print
+ * hundreds of megabytes. So a source is refused when it is longer than {@value #MOST_CHARACTERS}
+ * characters or nested deeper than {@value #DEEPEST} levels ({@link Nesting}), and SWC runs on a
+ * thread of its own whose stack ({@value #STACK_MB} MB, taken only as it is used) holds the deepest
+ * recursion such a source can cause.
  */
 final class SwcStripper implements TypeStripper {
 
@@ -40,10 +40,14 @@ final class SwcStripper implements TypeStripper {
   static final int DEEPEST = 128;
   private static final int STACK_MB = 512;
   private static final String SPECIFIER = "file:///script.ts";
+
   /** SWC's message: "{detail} at file:///script.ts:{line}:{column}", then a code frame. */
-  private static final Pattern LOCATED = Pattern.compile("^(.*) at " + Pattern.quote(SPECIFIER) + ":(\\d+):(\\d+)$");
+  private static final Pattern LOCATED =
+      Pattern.compile("^(.*) at " + Pattern.quote(SPECIFIER) + ":(\\d+):(\\d+)$");
+
   /** How SWC prints {@link Prelude#TYPESCRIPT_WRAPPER_START} and {@link Prelude#WRAPPER_END}. */
   private static final String PRINTED_START = "(async function(ctx) {\n";
+
   private static final String PRINTED_END = "\n});\n";
 
   private final Path library;
@@ -65,27 +69,39 @@ final class SwcStripper implements TypeStripper {
   }
 
   @Override
-  public synchronized String strip(String scriptName, String wrapped) throws ScriptCompileException {
+  public synchronized String strip(String scriptName, String wrapped)
+      throws ScriptCompileException {
     if (wrapped.length() > MOST_CHARACTERS) {
-      throw new ScriptCompileException(scriptName, 0, "a TypeScript script may have at most " + MOST_CHARACTERS
-          + " characters; this one has " + wrapped.length());
+      throw new ScriptCompileException(
+          scriptName,
+          0,
+          "a TypeScript script may have at most "
+              + MOST_CHARACTERS
+              + " characters; this one has "
+              + wrapped.length());
     }
     Nesting.Depth depth = Nesting.of(wrapped);
     if (depth.levels() > DEEPEST) {
-      throw new ScriptCompileException(scriptName, depth.line(), "brackets nested more than " + DEEPEST + " levels deep");
+      throw new ScriptCompileException(
+          scriptName, depth.line(), "brackets nested more than " + DEEPEST + " levels deep");
     }
     if (swc == null) {
       load();
     }
     var printed = new AtomicReference<String>();
     var failed = new AtomicReference<Swc4jCoreException>();
-    Thread thread = new Thread(null, () -> {
-      try {
-        printed.set(swc.transpile(wrapped, options).getCode());
-      } catch (Swc4jCoreException e) {
-        failed.set(e);
-      }
-    }, "slipway-swc", (long) STACK_MB << 20);
+    Thread thread =
+        new Thread(
+            null,
+            () -> {
+              try {
+                printed.set(swc.transpile(wrapped, options).getCode());
+              } catch (Swc4jCoreException e) {
+                failed.set(e);
+              }
+            },
+            "slipway-swc",
+            (long) STACK_MB << 20);
     thread.start();
     try {
       thread.join();
@@ -102,10 +118,14 @@ final class SwcStripper implements TypeStripper {
     return rewrapped(printed.get());
   }
 
-  /** The body between SWC's printed wrapper, in the sandbox's; anything else as it is (the sandbox refuses it). */
+  /**
+   * The body between SWC's printed wrapper, in the sandbox's; anything else as it is (the sandbox
+   * refuses it).
+   */
   private static String rewrapped(String javascript) {
     if (javascript.startsWith(PRINTED_START) && javascript.endsWith(PRINTED_END)) {
-      return Prelude.WRAPPER_START + javascript.substring(PRINTED_START.length(), javascript.length() - PRINTED_END.length())
+      return Prelude.WRAPPER_START
+          + javascript.substring(PRINTED_START.length(), javascript.length() - PRINTED_END.length())
           + Prelude.WRAPPER_END;
     }
     return javascript;
@@ -115,35 +135,41 @@ final class SwcStripper implements TypeStripper {
     String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
     Matcher located = LOCATED.matcher(first);
     if (located.matches()) {
-      return new ScriptCompileException(scriptName, Integer.parseInt(located.group(2)), located.group(1));
+      return new ScriptCompileException(
+          scriptName, Integer.parseInt(located.group(2)), located.group(1));
     }
     return new ScriptCompileException(scriptName, 0, first);
   }
 
   private void load() {
     long begin = System.nanoTime();
-    Swc4jLibLoader.setLibLoadingListener(new ISwc4jLibLoadingListener() {
-      @Override
-      public File getLibPath() {
-        return library.getParent().toFile();
-      }
+    Swc4jLibLoader.setLibLoadingListener(
+        new ISwc4jLibLoadingListener() {
+          @Override
+          public File getLibPath() {
+            return library.getParent().toFile();
+          }
 
-      @Override
-      public boolean isDeploy() {
-        return false;
-      }
-    });
+          @Override
+          public boolean isDeploy() {
+            return false;
+          }
+        });
     try {
-      options = new Swc4jTranspileOptions()
-          .setSpecifier(URI.create(SPECIFIER).toURL())
-          .setMediaType(Swc4jMediaType.TypeScript)
-          .setParseMode(Swc4jParseMode.Script)
-          .setSourceMap(Swc4jSourceMapOption.None);
+      options =
+          new Swc4jTranspileOptions()
+              .setSpecifier(URI.create(SPECIFIER).toURL())
+              .setMediaType(Swc4jMediaType.TypeScript)
+              .setParseMode(Swc4jParseMode.Script)
+              .setSourceMap(Swc4jSourceMapOption.None);
     } catch (MalformedURLException e) {
       throw new IllegalStateException(e);
     }
     swc = new Swc4j();
-    LOG.info("TypeScript transform ({}) loaded in {} ms", version(), (System.nanoTime() - begin) / 1_000_000);
+    LOG.info(
+        "TypeScript transform ({}) loaded in {} ms",
+        version(),
+        (System.nanoTime() - begin) / 1_000_000);
   }
 
   @Override

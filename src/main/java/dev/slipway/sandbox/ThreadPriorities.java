@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Lowers the CPU priority of single threads of this process: on Linux a thread's niceness is its
- * own, set with {@code setpriority(PRIO_PROCESS, tid, niceness)}. Without privileges a niceness
- * can only go up, never back down, so a thread once lowered stays lowered; what is to run at the
- * normal priority again runs on a new thread started by one that never was lowered.
+ * own, set with {@code setpriority(PRIO_PROCESS, tid, niceness)}. Without privileges a niceness can
+ * only go up, never back down, so a thread once lowered stays lowered; what is to run at the normal
+ * priority again runs on a new thread started by one that never was lowered.
  */
 final class ThreadPriorities {
 
@@ -31,7 +31,9 @@ final class ThreadPriorities {
     this.setpriority = setpriority;
   }
 
-  /** Whether threads here have priorities of their own (Linux), without calling into the C library. */
+  /**
+   * Whether threads here have priorities of their own (Linux), without calling into the C library.
+   */
   static boolean supported() {
     return System.getProperty("os.name", "").equals("Linux") && Files.isDirectory(TASKS);
   }
@@ -44,9 +46,17 @@ final class ThreadPriorities {
     try {
       Linker linker = Linker.nativeLinker();
       var libc = linker.defaultLookup();
-      MethodHandle gettid = linker.downcallHandle(libc.findOrThrow("gettid"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-      MethodHandle setpriority = linker.downcallHandle(libc.findOrThrow("setpriority"),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      MethodHandle gettid =
+          linker.downcallHandle(
+              libc.findOrThrow("gettid"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+      MethodHandle setpriority =
+          linker.downcallHandle(
+              libc.findOrThrow("setpriority"),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT));
       var priorities = new ThreadPriorities(gettid, setpriority);
       priorities.currentThread();
       return Optional.of(priorities);
@@ -64,7 +74,9 @@ final class ThreadPriorities {
     }
   }
 
-  /** Sets thread {@code tid}'s niceness; false if the kernel refused (it may already have ended). */
+  /**
+   * Sets thread {@code tid}'s niceness; false if the kernel refused (it may already have ended).
+   */
   boolean lower(int tid, int niceness) {
     try {
       return (int) setpriority.invokeExact(PRIO_PROCESS, tid, niceness) == 0;

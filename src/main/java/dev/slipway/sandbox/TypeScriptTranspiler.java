@@ -4,19 +4,23 @@ import dev.slipway.common.Json;
 
 /**
  * Strips TypeScript to JavaScript, at most once per source: what a source became is kept in a
- * {@link TranspileCache} keyed by the stripper's version and the source. The stripper is SWC
- * where its native library exists ({@link SwcLibrary}), else Sucrase.
+ * {@link TranspileCache} keyed by the stripper's version and the source. The stripper is SWC where
+ * its native library exists ({@link SwcLibrary}), else Sucrase.
  */
 final class TypeScriptTranspiler implements AutoCloseable {
 
   private final TypeStripper stripper;
   private final TranspileCache cache;
 
-  /** {@code optimizingRuntime}: whether Truffle can JIT-compile here (Sucrase turns that off for itself). */
+  /**
+   * {@code optimizingRuntime}: whether Truffle can JIT-compile here (Sucrase turns that off for
+   * itself).
+   */
   TypeScriptTranspiler(JsonCodec json, boolean optimizingRuntime, TranspileCache cache) {
-    this.stripper = SwcLibrary.forThisProcess()
-        .<TypeStripper>map(SwcStripper::new)
-        .orElseGet(() -> new SucraseStripper(json, optimizingRuntime));
+    this.stripper =
+        SwcLibrary.forThisProcess()
+            .<TypeStripper>map(SwcStripper::new)
+            .orElseGet(() -> new SucraseStripper(json, optimizingRuntime));
     this.cache = cache;
   }
 
@@ -26,8 +30,8 @@ final class TypeScriptTranspiler implements AutoCloseable {
   }
 
   /**
-   * Transpiles {@code source} (already wrapped, so a top-level {@code return} is legal) and
-   * fails on the first syntactic error. Line numbers are those of {@code source}.
+   * Transpiles {@code source} (already wrapped, so a top-level {@code return} is legal) and fails
+   * on the first syntactic error. Line numbers are those of {@code source}.
    */
   synchronized String transpile(String scriptName, String source) throws ScriptCompileException {
     String key = Json.sha256(stripper.version() + "\n" + source);

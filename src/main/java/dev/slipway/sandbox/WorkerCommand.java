@@ -11,11 +11,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The command line that starts a sandbox worker (the socket it connects to is added last): this JVM's {@code java}, class path and Graal
- * module path, a heap cap that ends the process when a script exhausts it, and the Graal JIT when
- * it can work. The JIT needs the Graal jars on the module path and the Graal compiler jar (named
- * by the system property {@value #COMPILER_PROPERTY}, which {@code bin/slipway} sets) of exactly
- * this JDK's version, on a JDK with JVMCI; otherwise workers run scripts interpreted.
+ * The command line that starts a sandbox worker (the socket it connects to is added last): this
+ * JVM's {@code java}, class path and Graal module path, a heap cap that ends the process when a
+ * script exhausts it, and the Graal JIT when it can work. The JIT needs the Graal jars on the
+ * module path and the Graal compiler jar (named by the system property {@value #COMPILER_PROPERTY},
+ * which {@code bin/slipway} sets) of exactly this JDK's version, on a JDK with JVMCI; otherwise
+ * workers run scripts interpreted.
  *
  * <p>The JDK's own {@code jdk.graal.compiler} module hides the jar's unless the jar comes in with
  * {@code --upgrade-module-path}, and that option turns class data sharing off: each worker then
@@ -28,33 +29,53 @@ final class WorkerCommand {
 
   /** System property naming the {@code org.graalvm.compiler:compiler} jar for the workers' JIT. */
   static final String COMPILER_PROPERTY = "slipway.graal.compiler";
-  /** System property with extra JVM options for the workers, separated by spaces (bin/slipway: SLIPWAY_WORKER_JAVA_OPTS). */
-  static final String OPTIONS_PROPERTY = "slipway.sandbox.worker-options";
-  /** System property naming the {@code java} of a runtime without {@code jdk.graal.compiler} for the workers. */
-  static final String JAVA_PROPERTY = "slipway.sandbox.java";
-  /** System property naming the workers' AOT cache ({@code -XX:AOTCache}), used when the file is there. */
-  static final String AOT_CACHE_PROPERTY = "slipway.sandbox.aot-cache";
+
   /**
-   * System property naming a file where the first worker records the workers' AOT cache
-   * ({@code -XX:AOTCacheOutput}), written when it ends at the sandbox's close: {@code slipway train}.
+   * System property with extra JVM options for the workers, separated by spaces (bin/slipway:
+   * SLIPWAY_WORKER_JAVA_OPTS).
+   */
+  static final String OPTIONS_PROPERTY = "slipway.sandbox.worker-options";
+
+  /**
+   * System property naming the {@code java} of a runtime without {@code jdk.graal.compiler} for the
+   * workers.
+   */
+  static final String JAVA_PROPERTY = "slipway.sandbox.java";
+
+  /**
+   * System property naming the workers' AOT cache ({@code -XX:AOTCache}), used when the file is
+   * there.
+   */
+  static final String AOT_CACHE_PROPERTY = "slipway.sandbox.aot-cache";
+
+  /**
+   * System property naming a file where the first worker records the workers' AOT cache ({@code
+   * -XX:AOTCacheOutput}), written when it ends at the sandbox's close: {@code slipway train}.
    */
   static final String AOT_RECORD_PROPERTY = "slipway.sandbox.aot-record";
+
   /** System property that keeps a worker's sandbox from logging whether it has the JIT. */
   static final String QUIET_PROPERTY = "slipway.sandbox.quiet";
 
   private static final Path NICE = Path.of("/usr/bin/nice");
   private static final Path CHRT = Path.of("/usr/bin/chrt");
 
-  private static final Pattern POLYGLOT_JAR = Pattern.compile("polyglot-([0-9][^" + Pattern.quote(File.separator) + "]*)\\.jar$");
+  private static final Pattern POLYGLOT_JAR =
+      Pattern.compile("polyglot-([0-9][^" + Pattern.quote(File.separator) + "]*)\\.jar$");
 
   private final List<String> command;
   private final Optional<String> noJit;
   private final Optional<Path> aotCache;
   private final Optional<String> aotRecord;
+
   /** Where the java launcher is in {@link #command} (after nice or chrt, if any). */
   private final int launcher;
 
-  private WorkerCommand(List<String> command, int launcher, Optional<String> noJit, Optional<Path> aotCache,
+  private WorkerCommand(
+      List<String> command,
+      int launcher,
+      Optional<String> noJit,
+      Optional<Path> aotCache,
       Optional<String> aotRecord) {
     this.command = List.copyOf(command);
     this.launcher = launcher;
@@ -66,12 +87,17 @@ final class WorkerCommand {
   /**
    * @param heap the worker's {@code -Xmx} value, e.g. {@code 256m}
    * @param niceness how much lower than the server's the workers' scheduling priority is (0-19);
-   *                 any lowering is SCHED_IDLE where {@code chrt} can set it, 0 none
+   *     any lowering is SCHED_IDLE where {@code chrt} can set it, 0 none
    * @param shortRunsAtServerPriority whether runs keep the server's priority for their first 10 ms
-   *                                  ({@link RunnerThreads}), where threads have priorities of their own
-   * @param swcLibrary SWC's native library, which the worker loads to strip TypeScript ({@link SwcLibrary})
+   *     ({@link RunnerThreads}), where threads have priorities of their own
+   * @param swcLibrary SWC's native library, which the worker loads to strip TypeScript ({@link
+   *     SwcLibrary})
    */
-  static WorkerCommand of(String heap, int niceness, boolean shortRunsAtServerPriority, SandboxLimits limits,
+  static WorkerCommand of(
+      String heap,
+      int niceness,
+      boolean shortRunsAtServerPriority,
+      SandboxLimits limits,
       Optional<Path> swcLibrary) {
     String modulePath = System.getProperty("jdk.module.path", "");
     Optional<String> noJit = whyNoJit(modulePath, System.getProperty(COMPILER_PROPERTY));
@@ -91,33 +117,49 @@ final class WorkerCommand {
     } else if (wholeWorkerLower && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
     }
-    Optional<Path> runtime = Optional.ofNullable(System.getProperty(JAVA_PROPERTY)).map(Path::of).filter(Files::isExecutable);
+    Optional<Path> runtime =
+        Optional.ofNullable(System.getProperty(JAVA_PROPERTY))
+            .map(Path::of)
+            .filter(Files::isExecutable);
     Optional<String> aotRecord = Optional.ofNullable(System.getProperty(AOT_RECORD_PROPERTY));
-    Optional<Path> aotCache = runtime.flatMap(java -> Optional.ofNullable(System.getProperty(AOT_CACHE_PROPERTY)))
-        .map(Path::of).filter(Files::isRegularFile).filter(cache -> aotRecord.isEmpty());
+    Optional<Path> aotCache =
+        runtime
+            .flatMap(java -> Optional.ofNullable(System.getProperty(AOT_CACHE_PROPERTY)))
+            .map(Path::of)
+            .filter(Files::isRegularFile)
+            .filter(cache -> aotRecord.isEmpty());
     int launcher = command.size();
-    command.addAll(List.of(
-        runtime.orElse(Path.of(System.getProperty("java.home"), "bin", "java")).toString(),
-        "-Xmx" + heap,
-        "-XX:+ExitOnOutOfMemoryError",
-        "-XX:+UseSerialGC",
-        "-XX:-UsePerfData",
-        // a crash (a script cannot cause one; native code such as SWC's could) writes no report
-        // file into the temporary directory, crash after crash; the server logs the exit status
-        "-XX:ErrorFile=/dev/null",
-        "-XX:-CreateCoredumpOnCrash",
-        // Truffle uses sun.misc.Unsafe; JDK 25 warns about it otherwise
-        "--sun-misc-unsafe-memory-access=allow",
-        // the server has said whether scripts get the JIT; the workers need not say it again
-        "-D" + QUIET_PROPERTY + "=true"));
+    command.addAll(
+        List.of(
+            runtime.orElse(Path.of(System.getProperty("java.home"), "bin", "java")).toString(),
+            "-Xmx" + heap,
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+UseSerialGC",
+            "-XX:-UsePerfData",
+            // a crash (a script cannot cause one; native code such as SWC's could) writes no report
+            // file into the temporary directory, crash after crash; the server logs the exit status
+            "-XX:ErrorFile=/dev/null",
+            "-XX:-CreateCoredumpOnCrash",
+            // Truffle uses sun.misc.Unsafe; JDK 25 warns about it otherwise
+            "--sun-misc-unsafe-memory-access=allow",
+            // the server has said whether scripts get the JIT; the workers need not say it again
+            "-D" + QUIET_PROPERTY + "=true"));
     aotCache.ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
-    // the compiler jar joins the module path where the workers' runtime has no compiler module of its own
+    // the compiler jar joins the module path where the workers' runtime has no compiler module of
+    // its own
     boolean compilerOnModulePath = noJit.isEmpty() && runtime.isPresent();
     if (!modulePath.isEmpty()) {
-      command.addAll(List.of(
-          "--module-path", compilerOnModulePath ? modulePath + File.pathSeparator + System.getProperty(COMPILER_PROPERTY) : modulePath,
-          "--add-modules", compilerOnModulePath ? "org.graalvm.polyglot,jdk.graal.compiler" : "org.graalvm.polyglot",
-          "--enable-native-access=org.graalvm.truffle,ALL-UNNAMED"));
+      command.addAll(
+          List.of(
+              "--module-path",
+              compilerOnModulePath
+                  ? modulePath + File.pathSeparator + System.getProperty(COMPILER_PROPERTY)
+                  : modulePath,
+              "--add-modules",
+              compilerOnModulePath
+                  ? "org.graalvm.polyglot,jdk.graal.compiler"
+                  : "org.graalvm.polyglot",
+              "--enable-native-access=org.graalvm.truffle,ALL-UNNAMED"));
     } else {
       command.add("--enable-native-access=ALL-UNNAMED");
     }
@@ -135,8 +177,14 @@ final class WorkerCommand {
         command.add(option);
       }
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-        Long.toString(limits.timeout().toMillis()), Long.toString(limits.statementLimit()), Integer.toString(perThread ? niceness : 0)));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            WorkerMain.class.getName(),
+            Long.toString(limits.timeout().toMillis()),
+            Long.toString(limits.statementLimit()),
+            Integer.toString(perThread ? niceness : 0)));
     return new WorkerCommand(command, launcher, noJit, aotCache, aotRecord);
   }
 

@@ -3,15 +3,15 @@ package dev.slipway.sandbox;
 import dev.slipway.common.NamedThreads;
 import dev.slipway.spec.ScriptLanguage;
 import java.io.EOFException;
-import java.util.ArrayDeque;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
-import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,46 +26,57 @@ import org.slf4j.LoggerFactory;
 /**
  * The main class of a sandbox worker process, started by {@link WorkerPool}: it checks and runs
  * scripts in an in-process {@link ScriptSandbox}, one at a time and in the order the server sent
- * them (it may send several ahead), and asks the server over a Unix
- * socket for whatever a script needs from outside ({@code ctx.db}, {@code ctx.secrets},
- * {@code ctx.fetch}). It holds no credentials and reaches nothing itself; if a script exhausts
- * its heap the JVM exits ({@code -XX:+ExitOnOutOfMemoryError}) and the server starts another.
+ * them (it may send several ahead), and asks the server over a Unix socket for whatever a script
+ * needs from outside ({@code ctx.db}, {@code ctx.secrets}, {@code ctx.fetch}). It holds no
+ * credentials and reaches nothing itself; if a script exhausts its heap the JVM exits ({@code
+ * -XX:+ExitOnOutOfMemoryError}) and the server starts another.
  *
  * <p>Arguments: the run timeout in milliseconds, the statement limit, the niceness of everything
- * but short runs ({@link RunnerThreads}; 0: the process has one priority), and the path of the
- * Unix socket the server listens on for this worker.
+ * but short runs ({@link RunnerThreads}; 0: the process has one priority), and the path of the Unix
+ * socket the server listens on for this worker.
  */
 public final class WorkerMain {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
   /** Scripts kept by id; the server sends the text again for one that was dropped. */
   private static final int KEPT_SCRIPTS = 2048;
+
   /** The most outcomes held back for one write, and the longest one is held (see {@link #send}). */
   private static final int HOLD_COUNT = 32;
+
   private static final Duration HOLD = Duration.ofMillis(1);
+
   /** The exit status of a worker whose engine failed (EX_SOFTWARE). */
   static final int ENGINE_FAILED_EXIT = 70;
+
   /** Measures each run's CPU time, which the server judges its script by. */
   private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private final ScriptSandbox sandbox;
   private final WorkerWire wire;
   private final JsonCodec json = new JsonCodec();
-  private final Map<String, CompiledScript> scripts = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, CompiledScript> eldest) {
-      return size() > KEPT_SCRIPTS;
-    }
-  };
+  private final Map<String, CompiledScript> scripts =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompiledScript> eldest) {
+          return size() > KEPT_SCRIPTS;
+        }
+      };
   private final ChannelHost host = new ChannelHost();
+
   /** Work read while a script waited for an answer to its question, oldest first. */
   private final ArrayDeque<Work> ahead = new ArrayDeque<>();
+
   /** Outcomes written and not yet flushed (guarded by {@link #wire}). */
   private int held;
+
   /** Sends outcomes held back too long (see {@link #send}) and lowers runners that run long. */
   private final ScheduledExecutorService timer = NamedThreads.scheduler("slipway-worker-timer");
 
-  /** The threads that run scripts at a priority of their own; null when the whole process has one. */
+  /**
+   * The threads that run scripts at a priority of their own; null when the whole process has one.
+   */
   private final RunnerThreads runners;
 
   WorkerMain(ScriptSandbox sandbox, WorkerWire wire, RunnerThreads runners) {
@@ -86,22 +97,29 @@ public final class WorkerMain {
       if (priorities.isPresent()) {
         runners = RunnerThreads.start(priorities.get(), niceness);
       } else {
-        System.err.println("sandbox worker: threads cannot be given priorities here (no gettid or setpriority); scripts run at the server's");
+        System.err.println(
+            "sandbox worker: threads cannot be given priorities here (no gettid or setpriority); scripts run at the server's");
       }
     }
-    var limits = new SandboxLimits(Duration.ofMillis(Long.parseLong(args[0])), Long.parseLong(args[1]), 1);
+    var limits =
+        new SandboxLimits(Duration.ofMillis(Long.parseLong(args[0])), Long.parseLong(args[1]), 1);
     SocketChannel connected;
     try {
       connected = SocketChannel.open(UnixDomainSocketAddress.of(args[3]));
     } catch (IOException e) {
       // the server gave up on this worker (it is closing, or the worker started too slowly)
-      System.err.println("sandbox worker: cannot reach the server at " + args[3] + ": " + e.getMessage());
+      System.err.println(
+          "sandbox worker: cannot reach the server at " + args[3] + ": " + e.getMessage());
       System.exit(1);
       return;
     }
-    try (var sandbox = new ScriptSandbox(limits); var channel = connected) {
-      var worker = new WorkerMain(sandbox, new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
-          runners);
+    try (var sandbox = new ScriptSandbox(limits);
+        var channel = connected) {
+      var worker =
+          new WorkerMain(
+              sandbox,
+              new WorkerWire(Channels.newInputStream(channel), Channels.newOutputStream(channel)),
+              runners);
       worker.warmUp();
       if (runners != null) {
         runners.lowerTheRest();
@@ -125,15 +143,20 @@ public final class WorkerMain {
     try {
       // every bridge function once, at a shallow stack: a host call first made near a stack
       // overflow can leave a Truffle class uninitializable for the life of the process
-      CompiledScript script = sandbox.compile("warm-up", """
+      CompiledScript script =
+          sandbox.compile(
+              "warm-up",
+              """
           const o = ctx.input;
           ctx.log('warm', o.n);
           try { await ctx.db.query('select 1', { a: 1 }); } catch (e) {}
           try { ctx.secrets.get('x'); } catch (e) {}
           try { await ctx.fetch('https://example.invalid/'); } catch (e) {}
           return { id: o.id, tags: o.tags.map(t => t.toUpperCase()), n: o.n * 2, s: String(o.n) };
-          """, ScriptLanguage.JAVASCRIPT);
-      Map<String, Object> input = Map.of("input", Map.of("id", "x", "tags", List.of("a", "b"), "n", 21));
+          """,
+              ScriptLanguage.JAVASCRIPT);
+      Map<String, Object> input =
+          Map.of("input", Map.of("id", "x", "tags", List.of("a", "b"), "n", 21));
       int runs = sandbox.optimizing() ? 5_000 : 1;
       for (int i = 0; i < runs && System.nanoTime() - start < 1_000_000_000L; i++) {
         sandbox.run(script, input, ScriptHost.NONE);
@@ -144,7 +167,10 @@ public final class WorkerMain {
     LOG.debug("sandbox worker warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
   }
 
-  /** Answers the server until it closes the channel: here, or on runner threads while this one waits. */
+  /**
+   * Answers the server until it closes the channel: here, or on runner threads while this one
+   * waits.
+   */
   void serve() throws IOException {
     if (runners == null) {
       serveHere();
@@ -176,8 +202,8 @@ public final class WorkerMain {
   }
 
   /**
-   * Answers the server until it closes the channel (true), or until this thread was lowered for
-   * a long run and must hand over to a new runner (false).
+   * Answers the server until it closes the channel (true), or until this thread was lowered for a
+   * long run and must hand over to a new runner (false).
    */
   private boolean serveHere() throws IOException {
     while (true) {
@@ -221,7 +247,9 @@ public final class WorkerMain {
     }
   }
 
-  /** Something the server asked for: the server may send several ahead, and they are done in order. */
+  /**
+   * Something the server asked for: the server may send several ahead, and they are done in order.
+   */
   private sealed interface Work {}
 
   private record Compile(String name, ScriptLanguage language, String source) implements Work {}
@@ -233,7 +261,9 @@ public final class WorkerMain {
 
   private Work readWork(byte kind) throws IOException {
     return switch (kind) {
-      case WorkerWire.COMPILE -> new Compile(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+      case WorkerWire.COMPILE ->
+          new Compile(
+              wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
       case WorkerWire.RUN -> new Run(wire.readString(), null, wire.readString());
       case WorkerWire.PREPARE -> new Prepare(wire.readString(), readScript());
       case WorkerWire.RUN_SOURCE -> {
@@ -246,7 +276,8 @@ public final class WorkerMain {
 
   /** The name, language and JavaScript of a script the server sends along. */
   private CompiledScript readScript() throws IOException {
-    return new CompiledScript(wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
+    return new CompiledScript(
+        wire.readString(), ScriptLanguage.valueOf(wire.readString()), wire.readString());
   }
 
   private void compile(String name, ScriptLanguage language, String source) throws IOException {
@@ -279,7 +310,8 @@ public final class WorkerMain {
     send(w -> w.writeOutcome(outcome, json, cpu), true);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
-      LOG.error("the script engine failed internally; this sandbox worker exits so that a new one replaces it");
+      LOG.error(
+          "the script engine failed internally; this sandbox worker exits so that a new one replaces it");
       System.exit(ENGINE_FAILED_EXIT);
     }
   }
@@ -298,10 +330,10 @@ public final class WorkerMain {
   }
 
   /**
-   * Writes a frame, and sends it with whatever was held back. An outcome ({@code mayHold}) is
-   * held back while the server has already sent more work, so that under load outcomes go out
-   * several to a write and the server's reader wakes once for them; never more than
-   * {@link #HOLD_COUNT} of them, and never longer than {@link #HOLD}, should the next run be slow.
+   * Writes a frame, and sends it with whatever was held back. An outcome ({@code mayHold}) is held
+   * back while the server has already sent more work, so that under load outcomes go out several to
+   * a write and the server's reader wakes once for them; never more than {@link #HOLD_COUNT} of
+   * them, and never longer than {@link #HOLD}, should the next run be slow.
    */
   private void send(WorkerWire.Frame frame, boolean mayHold) throws IOException {
     synchronized (wire) {

@@ -41,22 +41,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs scripts in a pool of supervised worker processes ({@link WorkerMain}), so that the
- * server itself never runs untrusted code. Each worker is a JVM with its own heap cap and runs one
- * script at a time: a script that exhausts the heap ends its own worker, and only its own
- * request fails ({@link ScriptOutcome.Limit#MEMORY}). Workers are started with the server, warm
- * up before they take work, and are replaced whenever one ends; a worker that misses a run's
- * deadline by more than {@link #GRACE} (stuck in GC, say) is killed.
+ * Runs scripts in a pool of supervised worker processes ({@link WorkerMain}), so that the server
+ * itself never runs untrusted code. Each worker is a JVM with its own heap cap and runs one script
+ * at a time: a script that exhausts the heap ends its own worker, and only its own request fails
+ * ({@link ScriptOutcome.Limit#MEMORY}). Workers are started with the server, warm up before they
+ * take work, and are replaced whenever one ends; a worker that misses a run's deadline by more than
+ * {@link #GRACE} (stuck in GC, say) is killed.
  *
  * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
  * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them
- * one after another, so it never waits for the server between runs. The caller's thread only
- * sends a run ({@link #start}); a reader thread per worker reads what the worker says, answers
- * the worker's questions ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) with
- * the run's {@link ScriptHost}, inside the caller's transaction, and completes the run's outcome,
- * so no thread waits on a run in the server. Runs still waiting in
- * the pipeline of a worker that ends have not begun, and go to another worker. Compiling happens in a worker
- * too; what a source became is kept in the {@link TranspileCache}, so a restart compiles nothing.
+ * one after another, so it never waits for the server between runs. The caller's thread only sends
+ * a run ({@link #start}); a reader thread per worker reads what the worker says, answers the
+ * worker's questions ({@code ctx.db.query}, {@code ctx.secrets.get}, {@code ctx.fetch}) with the
+ * run's {@link ScriptHost}, inside the caller's transaction, and completes the run's outcome, so no
+ * thread waits on a run in the server. Runs still waiting in the pipeline of a worker that ends
+ * have not begun, and go to another worker. Compiling happens in a worker too; what a source became
+ * is kept in the {@link TranspileCache}, so a restart compiles nothing.
  */
 public final class WorkerPool implements Sandbox {
 
@@ -64,26 +64,35 @@ public final class WorkerPool implements Sandbox {
 
   /** How long past a run's timeout a worker may stay silent before it is killed. */
   static final Duration GRACE = Duration.ofSeconds(2);
+
   /**
    * How many runs a worker may have been sent and not finished. The next run already waits in the
    * worker's socket when the current one ends, so under load a worker never idles while the
    * server's threads get scheduled, and threads rarely wait to send. A run that waits behind
-   * another is retried elsewhere if the worker dies before reaching it; behind a script that
-   * loops until its timeout it waits that long (which {@link #LONG_RUN} keeps to the few sent in
-   * the first milliseconds). Large, because at a small bound the connections' threads wait for
-   * room (bench/README.md has the figures).
+   * another is retried elsewhere if the worker dies before reaching it; behind a script that loops
+   * until its timeout it waits that long (which {@link #LONG_RUN} keeps to the few sent in the
+   * first milliseconds). Large, because at a small bound the connections' threads wait for room
+   * (bench/README.md has the figures).
    */
   static final int PIPELINE = 64;
-  /** A worker whose current run has gone on this long gets more runs only when no other has room. */
+
+  /**
+   * A worker whose current run has gone on this long gets more runs only when no other has room.
+   */
   private static final Duration LONG_RUN = Duration.ofMillis(10);
+
   /** A worker that does not say it is ready within this is killed and started again. */
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
+
   /** How long a worker that records the AOT cache has to write it when the sandbox closes. */
   private static final Duration RECORDING_LIMIT = Duration.ofMinutes(3);
+
   /** How long a compile may wait for a worker and take there. */
   private static final Duration COMPILE_LIMIT = Duration.ofSeconds(120);
+
   /** Bumped whenever what a source compiles to changes (wrapper, import rewriting). */
   private static final String COMPILE_VERSION = "worker-2";
+
   /** The exit status of a JVM ended by {@code -XX:+ExitOnOutOfMemoryError}. */
   private static final int OUT_OF_MEMORY_EXIT = 3;
 
@@ -93,13 +102,21 @@ public final class WorkerPool implements Sandbox {
   private final TranspileCache compiled;
   private final JsonCodec json = new JsonCodec();
   private final Set<Worker> all = ConcurrentHashMap.newKeySet();
+
   /** Workers that are ready and take work, in the order they became ready. */
   private final List<Worker> taking = new CopyOnWriteArrayList<>();
-  /** Guards the choice of a worker in {@link #claim}; {@link #room} is signalled when a pipeline shrinks. */
+
+  /**
+   * Guards the choice of a worker in {@link #claim}; {@link #room} is signalled when a pipeline
+   * shrinks.
+   */
   private final ReentrantLock dispatch = new ReentrantLock();
+
   private final Condition room = dispatch.newCondition();
+
   /** Threads in {@link #claim}, so that a finished run signals only when someone waits. */
   private final AtomicInteger waiting = new AtomicInteger();
+
   private final ScheduledExecutorService supervisor;
   private final ExecutorService starter;
   private final AtomicInteger numbers = new AtomicInteger();
@@ -107,32 +124,53 @@ public final class WorkerPool implements Sandbox {
   private final AtomicLong replaced = new AtomicLong();
   private final AtomicLong prepared = new AtomicLong();
   private final HopTimes hops = new HopTimes();
+
   /** Who may have how much of the workers (guarded by {@link #dispatch}). */
   private final WorkerShares shares;
-  /** Runs and compiles waiting in {@link #claim} for a worker to themselves, and of those the compiles (guarded by {@link #dispatch}). */
+
+  /**
+   * Runs and compiles waiting in {@link #claim} for a worker to themselves, and of those the
+   * compiles (guarded by {@link #dispatch}).
+   */
   private int aloneWaiting;
+
   private int compilesWaiting;
+
   /** Where runs do what must not hold up a worker's reader thread (see {@link Run}). */
-  private final ExecutorService aside = Executors.newThreadPerTaskExecutor(NamedThreads.virtual("slipway-sandbox-aside-"));
+  private final ExecutorService aside =
+      Executors.newThreadPerTaskExecutor(NamedThreads.virtual("slipway-sandbox-aside-"));
+
   /** Where each starting worker finds the socket to connect to; only this user may enter it. */
   private final Path sockets;
+
   /** SWC's native library in {@link #sockets}, where this platform has one. */
   private final Optional<Path> swcLibrary;
+
   /** Done once {@link #swcLibrary} is written; a TypeScript compile waits for it. */
   private final CompletableFuture<Void> swcWritten;
+
   private volatile Worker lastCompiler;
   private volatile boolean closed;
-  /** Whether a worker has been ready: the first one starts alone, the others once it is (see the constructor). */
+
+  /**
+   * Whether a worker has been ready: the first one starts alone, the others once it is (see the
+   * constructor).
+   */
   private final AtomicBoolean firstReady = new AtomicBoolean();
-  /** How many workers to keep: the number at rest until {@link #grow}, then the pool's size (guarded by {@link #sizing}). */
+
+  /**
+   * How many workers to keep: the number at rest until {@link #grow}, then the pool's size (guarded
+   * by {@link #sizing}).
+   */
   private int wanted;
+
   private final Object sizing = new Object();
 
   /**
    * Starts {@code limits.poolSize()} workers in the background; runs wait (within their timeout)
    * until one is ready.
    *
-   * @param heap     each worker's heap cap, as {@code -Xmx} takes it ({@code 256m})
+   * @param heap each worker's heap cap, as {@code -Xmx} takes it ({@code 256m})
    * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
   public WorkerPool(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
@@ -140,38 +178,53 @@ public final class WorkerPool implements Sandbox {
   }
 
   /**
-   * @param atRest                    how many of the {@code limits.poolSize()} workers run while no
-   *                                  script needs one kept from the others: the pool grows to its size
-   *                                  when a slow script's run waits for a worker of its own, or a
-   *                                  worker ends before its time (killed, out of memory), and stays so
-   *                                  (see {@link #grow})
+   * @param atRest how many of the {@code limits.poolSize()} workers run while no script needs one
+   *     kept from the others: the pool grows to its size when a slow script's run waits for a
+   *     worker of its own, or a worker ends before its time (killed, out of memory), and stays so
+   *     (see {@link #grow})
    * @param shortRunsAtServerPriority whether a worker runs each script's first 10 ms at the
-   *                                  server's priority and only the rest lower ({@link RunnerThreads},
-   *                                  Linux), instead of the whole worker lower
+   *     server's priority and only the rest lower ({@link RunnerThreads}, Linux), instead of the
+   *     whole worker lower
    */
-  public WorkerPool(SandboxLimits limits, int atRest, String heap, int niceness, boolean shortRunsAtServerPriority,
+  public WorkerPool(
+      SandboxLimits limits,
+      int atRest,
+      String heap,
+      int niceness,
+      boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
     this.limits = Objects.requireNonNull(limits, "limits");
     if (atRest < 1 || atRest > limits.poolSize()) {
-      throw new IllegalArgumentException("workers at rest must be 1 to " + limits.poolSize() + ", was " + atRest);
+      throw new IllegalArgumentException(
+          "workers at rest must be 1 to " + limits.poolSize() + ", was " + atRest);
     }
     this.wanted = atRest;
     this.shares = new WorkerShares(limits.poolSize(), limits.timeout());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
     try {
-      this.sockets = Files.createTempDirectory("slipway-sandbox-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      this.sockets =
+          Files.createTempDirectory(
+              "slipway-sandbox-",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a directory for the sandbox workers' sockets", e);
     }
     // written once, where only this user can reach it, and loaded from there by every worker
     this.swcLibrary = SwcLibrary.fileName().map(sockets::resolve);
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits, swcLibrary);
-    command.noJit().ifPresentOrElse(
-        why -> LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
-        () -> LOG.info("sandbox workers run scripts with the Graal JIT{}",
-            command.aotCache().map(cache -> " and start from the AOT cache " + cache).orElse("")));
+    command
+        .noJit()
+        .ifPresentOrElse(
+            why ->
+                LOG.warn("sandbox workers run scripts interpreted, several times slower: {}", why),
+            () ->
+                LOG.info(
+                    "sandbox workers run scripts with the Graal JIT{}",
+                    command
+                        .aotCache()
+                        .map(cache -> " and start from the AOT cache " + cache)
+                        .orElse("")));
     this.supervisor = NamedThreads.scheduler("slipway-sandbox-supervisor");
     this.starter = Executors.newCachedThreadPool(NamedThreads.daemon("slipway-sandbox-starter"));
     long tick = Math.clamp(limits.timeout().toMillis() / 10, 10, 100);
@@ -179,9 +232,12 @@ public final class WorkerPool implements Sandbox {
     // one worker first, the others once it is ready: on a small machine every worker starting
     // beside the server (each a JVM, its JIT and its warm-up) made the first ready seconds later
     starter.execute(this::startWorker);
-    // beside the first worker's start, not before it: a worker loads it at its first TypeScript compile
-    this.swcWritten = swcLibrary.map(file -> CompletableFuture.runAsync(() -> SwcLibrary.write(file), starter))
-        .orElse(CompletableFuture.completedFuture(null));
+    // beside the first worker's start, not before it: a worker loads it at its first TypeScript
+    // compile
+    this.swcWritten =
+        swcLibrary
+            .map(file -> CompletableFuture.runAsync(() -> SwcLibrary.write(file), starter))
+            .orElse(CompletableFuture.completedFuture(null));
   }
 
   @Override
@@ -233,12 +289,15 @@ public final class WorkerPool implements Sandbox {
   }
 
   @Override
-  public CompiledScript compile(String name, String source, ScriptLanguage language) throws ScriptCompileException {
+  public CompiledScript compile(String name, String source, ScriptLanguage language)
+      throws ScriptCompileException {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(language, "language");
     ensureOpen();
-    String key = Json.sha256(COMPILE_VERSION + "\n" + Prelude.WRAPPER_START + "\n" + language + "\n" + source);
+    String key =
+        Json.sha256(
+            COMPILE_VERSION + "\n" + Prelude.WRAPPER_START + "\n" + language + "\n" + source);
     var known = compiled.get(key);
     if (known.isPresent()) {
       return new CompiledScript(name, language, known.get());
@@ -258,7 +317,10 @@ public final class WorkerPool implements Sandbox {
         lastCompiler = worker;
       }
       var exchange = new Waiting(COMPILE_LIMIT.toNanos(), alone);
-      worker.send(exchange, wire -> wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source));
+      worker.send(
+          exchange,
+          wire ->
+              wire.kind(WorkerWire.COMPILE).string(name).string(language.name()).string(source));
       Reply reply = exchange.next();
       if (language == ScriptLanguage.TYPESCRIPT && !(reply instanceof Reply.Lost)) {
         worker.stripsTypes = true;
@@ -272,27 +334,40 @@ public final class WorkerPool implements Sandbox {
         case Reply.Lost lost -> {
           Integer exit = lost.started() ? worker.stop() : null;
           if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
-            throw new IllegalStateException("compiling '" + name + "' needed more memory than a sandbox worker has (" + heap
-                + "); raise SLIPWAY_SANDBOX_WORKER_HEAP", lost.cause());
-          }
-          if (attempt > 1 || worker.overdue) {
-            throw new IllegalStateException("the sandbox worker that compiled '" + name + "' failed: " + lost.cause().getMessage(),
+            throw new IllegalStateException(
+                "compiling '"
+                    + name
+                    + "' needed more memory than a sandbox worker has ("
+                    + heap
+                    + "); raise SLIPWAY_SANDBOX_WORKER_HEAP",
                 lost.cause());
           }
-          // compiling has no effects: another worker can try (this one may have been killed while idle)
-          LOG.warn("sandbox worker {} ended while compiling '{}'; trying another", worker.number, name);
+          if (attempt > 1 || worker.overdue) {
+            throw new IllegalStateException(
+                "the sandbox worker that compiled '"
+                    + name
+                    + "' failed: "
+                    + lost.cause().getMessage(),
+                lost.cause());
+          }
+          // compiling has no effects: another worker can try (this one may have been killed while
+          // idle)
+          LOG.warn(
+              "sandbox worker {} ended while compiling '{}'; trying another", worker.number, name);
         }
-        default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a compile out of turn");
+        default ->
+            throw new IllegalStateException(
+                "sandbox worker " + worker.number + " answered a compile out of turn");
       }
     }
   }
 
   /**
-   * Sends the script to every worker taking work, which keeps it and makes its function, and
-   * waits until each has (or has ended). Each goes beside the runs in that worker's pipeline,
-   * even a full one: it takes milliseconds. Skipped are the workers it would wait long in (one
-   * held alone, or whose current run has gone on past {@link #LONG_RUN}); they, and a worker
-   * started later, get the script with its first run.
+   * Sends the script to every worker taking work, which keeps it and makes its function, and waits
+   * until each has (or has ended). Each goes beside the runs in that worker's pipeline, even a full
+   * one: it takes milliseconds. Skipped are the workers it would wait long in (one held alone, or
+   * whose current run has gone on past {@link #LONG_RUN}); they, and a worker started later, get
+   * the script with its first run.
    */
   @Override
   public void prepare(CompiledScript script) {
@@ -324,25 +399,31 @@ public final class WorkerPool implements Sandbox {
    * worker has room, the wait for one (within the timeout) happens on a virtual thread.
    */
   @Override
-  public CompletableFuture<ScriptOutcome> start(CompiledScript script, Object ctxData, ScriptHost host) {
+  public CompletableFuture<ScriptOutcome> start(
+      CompiledScript script, Object ctxData, ScriptHost host) {
     Objects.requireNonNull(script, "script");
     Objects.requireNonNull(host, "host");
     if (ctxData != null && !(ctxData instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException("ctxData must be a Map, was " + ctxData.getClass().getName());
+      throw new IllegalArgumentException(
+          "ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    var run = new Run(script, ctxData == null ? "{}" : json.write(ctxData), host,
-        new WorkerShares.Owner(host.org(), script.id()));
+    var run =
+        new Run(
+            script,
+            ctxData == null ? "{}" : json.write(ctxData),
+            host,
+            new WorkerShares.Owner(host.org(), script.id()));
     run.dispatch(false);
     return run.outcome;
   }
 
   /**
    * One run, from its dispatch to its outcome. What its worker says of it is handled on that
-   * worker's reader thread: questions are answered there (the worker waits for the answer and
-   * says nothing else meanwhile), and the outcome is completed there. What may block for long
-   * (waiting for room in another worker, waiting for a dead worker's exit status) is done
-   * {@linkplain #aside aside}, so that the reader thread keeps reading.
+   * worker's reader thread: questions are answered there (the worker waits for the answer and says
+   * nothing else meanwhile), and the outcome is completed there. What may block for long (waiting
+   * for room in another worker, waiting for a dead worker's exit status) is done {@linkplain #aside
+   * aside}, so that the reader thread keeps reading.
    */
   private final class Run {
     final CompiledScript script;
@@ -351,8 +432,12 @@ public final class WorkerPool implements Sandbox {
     final WorkerShares.Owner owner;
     final long start = System.nanoTime();
     final CompletableFuture<ScriptOutcome> outcome = new CompletableFuture<>();
-    /** Whether the run already went to a second worker; read and written by one thread at a time. */
+
+    /**
+     * Whether the run already went to a second worker; read and written by one thread at a time.
+     */
     private boolean retried;
+
     /** How the run was claimed where it went last: guarded, alone; null until it went anywhere. */
     private Claim claimed;
 
@@ -364,26 +449,39 @@ public final class WorkerPool implements Sandbox {
     }
 
     /**
-     * Sends the run to the first worker with room, or ends it when none had room in time. Only
-     * when {@code mayWait} does it wait for room on the calling thread; otherwise, when no worker
-     * has room at once, the wait goes {@linkplain #aside aside}. The caller may be the selector,
-     * or a reader thread reading a connection's next request (DataPlaneServer.Threads): the one
-     * thread that would make the room it waits for.
+     * Sends the run to the first worker with room, or ends it when none had room in time. Only when
+     * {@code mayWait} does it wait for room on the calling thread; otherwise, when no worker has
+     * room at once, the wait goes {@linkplain #aside aside}. The caller may be the selector, or a
+     * reader thread reading a connection's next request (DataPlaneServer.Threads): the one thread
+     * that would make the room it waits for.
      */
     void dispatch(boolean mayWait) {
-      Claim claim = claim(mayWait ? start + limits.timeout().toNanos() : System.nanoTime(), null, owner);
+      Claim claim =
+          claim(mayWait ? start + limits.timeout().toNanos() : System.nanoTime(), null, owner);
       if (claim.worker() == null && claim.refusedFor() == 0 && !mayWait) {
         aside(() -> dispatch(true));
         return;
       }
       if (claim.worker() == null) {
-        String why = claim.quarantined()
-            ? "its script ran a sandbox worker out of memory lately, so its runs are refused for " + claim.refusedFor() + " s"
-            : claim.refusedFor() > 0
-                ? "its script has been slow lately and already has its share of the sandbox workers running and waiting"
-                : "no sandbox worker came free within " + limits.timeout().toMillis() + " ms (" + all.size() + " running)";
-        end(new ScriptOutcome.Exceeded(ScriptOutcome.Limit.CAPACITY, why + "; retry shortly", List.of(),
-            Duration.ofNanos(System.nanoTime() - start), Math.max(1, claim.refusedFor())));
+        String why =
+            claim.quarantined()
+                ? "its script ran a sandbox worker out of memory lately, so its runs are refused for "
+                    + claim.refusedFor()
+                    + " s"
+                : claim.refusedFor() > 0
+                    ? "its script has been slow lately and already has its share of the sandbox workers running and waiting"
+                    : "no sandbox worker came free within "
+                        + limits.timeout().toMillis()
+                        + " ms ("
+                        + all.size()
+                        + " running)";
+        end(
+            new ScriptOutcome.Exceeded(
+                ScriptOutcome.Limit.CAPACITY,
+                why + "; retry shortly",
+                List.of(),
+                Duration.ofNanos(System.nanoTime() - start),
+                Math.max(1, claim.refusedFor())));
         return;
       }
       claimed = claim;
@@ -391,12 +489,14 @@ public final class WorkerPool implements Sandbox {
     }
 
     private void sendTo(Worker worker, boolean resend) {
-      worker.send(new Sent(worker, claimed.alone()), wire -> worker.writeRun(wire, script, input, resend));
+      worker.send(
+          new Sent(worker, claimed.alone()), wire -> worker.writeRun(wire, script, input, resend));
     }
 
     /** The run as sent to one worker. */
     private final class Sent extends Exchange {
       final Worker worker;
+
       /** Whether the script asked the host anything (and so may have had effects). */
       private boolean asked;
 
@@ -423,26 +523,33 @@ public final class WorkerPool implements Sandbox {
               end(finished.outcome(), finished.cpuNanos());
             }
             // the worker dropped the script since it was sent there: send it along again
-            case Reply.Unknown unknown -> aside(() -> {
-              worker.load.incrementAndGet();
-              if (alone) worker.alone.incrementAndGet();
-              sendTo(worker, true);
-            });
+            case Reply.Unknown unknown ->
+                aside(
+                    () -> {
+                      worker.load.incrementAndGet();
+                      if (alone) worker.alone.incrementAndGet();
+                      sendTo(worker, true);
+                    });
             case Reply.Lost lost -> aside(() -> lost(this, lost));
-            default -> throw new IllegalStateException("sandbox worker " + worker.number + " answered a run out of turn");
+            default ->
+                throw new IllegalStateException(
+                    "sandbox worker " + worker.number + " answered a run out of turn");
           }
         } catch (RuntimeException | StackOverflowError e) {
           LOG.error("a run in sandbox worker {} failed in the server", worker.number, e);
-          end(new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
-              Duration.ofNanos(System.nanoTime() - start)));
+          end(
+              new ScriptOutcome.Failure(
+                  "InternalError: the script's sandbox worker failed",
+                  List.of(),
+                  Duration.ofNanos(System.nanoTime() - start)));
         }
       }
     }
 
     /**
      * The worker ended. A run it never began, or one that failed before it asked anything (the
-     * worker was killed while idle, say), had no effects and goes to another worker, once; one
-     * that ran out of memory or time is the script's doing.
+     * worker was killed while idle, say), had no effects and goes to another worker, once; one that
+     * ran out of memory or time is the script's doing.
      */
     private void lost(Sent sent, Reply.Lost lost) {
       if (lost.started()) {
@@ -453,8 +560,11 @@ public final class WorkerPool implements Sandbox {
         }
       }
       if (retried) {
-        end(new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(),
-            Duration.ofNanos(System.nanoTime() - start)));
+        end(
+            new ScriptOutcome.Failure(
+                "InternalError: the script's sandbox worker failed",
+                List.of(),
+                Duration.ofNanos(System.nanoTime() - start)));
         return;
       }
       retried = true;
@@ -466,14 +576,18 @@ public final class WorkerPool implements Sandbox {
       end(result, result instanceof ScriptOutcome.Timeout t ? t.limit().toNanos() : 0);
     }
 
-    /** Ends the run; {@code cpuNanos}: what it cost its worker, by which its script is judged slow or not. */
+    /**
+     * Ends the run; {@code cpuNanos}: what it cost its worker, by which its script is judged slow
+     * or not.
+     */
     private void end(ScriptOutcome result, long cpuNanos) {
       release(cpuNanos, result);
       for (LogLine line : result.logs()) {
         try {
           host.log(line.level(), line.message());
         } catch (RuntimeException ignored) {
-          // the ScriptHost contract says log must not throw; a broken log sink must not fail scripts
+          // the ScriptHost contract says log must not throw; a broken log sink must not fail
+          // scripts
         }
       }
       outcome.complete(result);
@@ -487,7 +601,8 @@ public final class WorkerPool implements Sandbox {
       Claim was = claimed;
       if (was == null) return;
       claimed = null;
-      boolean outOfMemory = result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
+      boolean outOfMemory =
+          result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
       // not a timeout: a quick script starved of CPU on a busy machine reaches it too
       boolean runaway = result instanceof ScriptOutcome.StatementLimit;
       dispatch.lock();
@@ -508,13 +623,18 @@ public final class WorkerPool implements Sandbox {
   /** Answers a worker's question with the host's result, or refuses with its failure's message. */
   private Reply.Answer answerTo(Reply.Question question, ScriptHost host) {
     try {
-      return new Reply.Answer(WorkerWire.ANSWER, switch (question.kind()) {
-        case WorkerWire.QUERY -> json.write(host.query(question.text(), json.readObject(question.params())));
-        case WorkerWire.SECRET -> host.secret(question.text()).orElse(null);
-        default -> json.write(host.fetch(json.readObject(question.text())));
-      });
+      return new Reply.Answer(
+          WorkerWire.ANSWER,
+          switch (question.kind()) {
+            case WorkerWire.QUERY ->
+                json.write(host.query(question.text(), json.readObject(question.params())));
+            case WorkerWire.SECRET -> host.secret(question.text()).orElse(null);
+            default -> json.write(host.fetch(json.readObject(question.text())));
+          });
     } catch (RuntimeException e) {
-      return new Reply.Answer(WorkerWire.REFUSE, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+      return new Reply.Answer(
+          WorkerWire.REFUSE,
+          e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
     }
   }
 
@@ -529,7 +649,10 @@ public final class WorkerPool implements Sandbox {
     };
   }
 
-  /** The outcome of a run whose worker stopped answering: it was killed, ran out of memory, or broke. */
+  /**
+   * The outcome of a run whose worker stopped answering: it was killed, ran out of memory, or
+   * broke.
+   */
   private ScriptOutcome ended(Worker worker, Exchange exchange, Exception cause) {
     Duration elapsed = Duration.ofNanos(Math.max(0, System.nanoTime() - exchange.headSince));
     Integer exit = worker.stop();
@@ -537,15 +660,25 @@ public final class WorkerPool implements Sandbox {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
     }
     if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
-      LOG.warn("sandbox worker {} ran out of its {} heap running a script; it is being replaced", worker.number, heap);
-      return new ScriptOutcome.Exceeded(ScriptOutcome.Limit.MEMORY,
-          "the script used more memory than a sandbox worker has (" + heap + ")", List.of(), elapsed);
+      LOG.warn(
+          "sandbox worker {} ran out of its {} heap running a script; it is being replaced",
+          worker.number,
+          heap);
+      return new ScriptOutcome.Exceeded(
+          ScriptOutcome.Limit.MEMORY,
+          "the script used more memory than a sandbox worker has (" + heap + ")",
+          List.of(),
+          elapsed);
     }
     LOG.error("sandbox worker {} failed during a run (exit status {})", worker.number, exit, cause);
-    return new ScriptOutcome.Failure("InternalError: the script's sandbox worker failed", List.of(), elapsed);
+    return new ScriptOutcome.Failure(
+        "InternalError: the script's sandbox worker failed", List.of(), elapsed);
   }
 
-  /** Always: a run that finds no worker with room waits for one on a virtual thread, not on the caller's. */
+  /**
+   * Always: a run that finds no worker with room waits for one on a virtual thread, not on the
+   * caller's.
+   */
   @Override
   public boolean startsAtOnce() {
     return true;
@@ -553,11 +686,12 @@ public final class WorkerPool implements Sandbox {
 
   /**
    * Where a run or compile goes: {@code worker}, counting it as guarded (its owner's share) and
-   * alone (the worker takes nothing else meanwhile); or, with no worker, refused for
-   * {@code refusedFor} seconds (its owner is {@code quarantined}, or has its share waiting), or, with
+   * alone (the worker takes nothing else meanwhile); or, with no worker, refused for {@code
+   * refusedFor} seconds (its owner is {@code quarantined}, or has its share waiting), or, with
    * {@code refusedFor} 0, no worker had room in time.
    */
-  private record Claim(Worker worker, boolean guarded, boolean alone, long refusedFor, boolean quarantined) {
+  private record Claim(
+      Worker worker, boolean guarded, boolean alone, long refusedFor, boolean quarantined) {
     static final Claim NONE = new Claim(null, false, false, 0, false);
   }
 
@@ -566,10 +700,10 @@ public final class WorkerPool implements Sandbox {
    * waiting until {@code until} ({@link System#nanoTime}) for room. What the run may take follows
    * {@link WorkerShares}: a compile, or a run of an owner that was slow lately, goes alone to an
    * idle worker; any other run goes to a worker with room that holds no run alone, an idle one
-   * first, then {@code preferred}, then the one with the fewest runs in its pipeline, a worker whose
-   * current run has gone on for over {@link #LONG_RUN} last. While a run waits to go alone, the
-   * least loaded of the other workers takes no more runs, so that it comes free (unless it is the
-   * only one left for pipelined runs and no compile waits).
+   * first, then {@code preferred}, then the one with the fewest runs in its pipeline, a worker
+   * whose current run has gone on for over {@link #LONG_RUN} last. While a run waits to go alone,
+   * the least loaded of the other workers takes no more runs, so that it comes free (unless it is
+   * the only one left for pipelined runs and no compile waits).
    */
   private Claim claim(long until, Worker preferred, WorkerShares.Owner owner) {
     waiting.incrementAndGet();
@@ -586,9 +720,12 @@ public final class WorkerPool implements Sandbox {
           long quarantined = shares.quarantinedFor(owner, now);
           if (quarantined > 0) return new Claim(null, false, false, quarantined, true);
         }
-        Worker best = owner != null && shares.onTrial(owner) ? null
-            : guarded && !shares.mayStartGuarded(owner) ? null
-            : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
+        Worker best =
+            owner != null && shares.onTrial(owner)
+                ? null
+                : guarded && !shares.mayStartGuarded(owner)
+                    ? null
+                    : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
         if (guarded && best != null && !leavesAnotherWorker(best)) best = null;
         if (guarded && best == null) grow("a slow script waits for a worker of its own");
         if (best != null) {
@@ -631,8 +768,8 @@ public final class WorkerPool implements Sandbox {
   /**
    * Whether a guarded run that goes alone to {@code candidate} leaves another worker to everyone
    * else: one that is ready and holds no run alone. With one worker configured, there is none to
-   * leave. Counted among the ready: while a worker that a memory bomb killed is being replaced,
-   * the bomb's next run waits (or is refused) rather than take the last worker left.
+   * leave. Counted among the ready: while a worker that a memory bomb killed is being replaced, the
+   * bomb's next run waits (or is refused) rather than take the last worker left.
    */
   private boolean leavesAnotherWorker(Worker candidate) {
     if (limits.poolSize() < 2) return true;
@@ -678,7 +815,8 @@ public final class WorkerPool implements Sandbox {
   private Worker idleWorker(Worker preferred) {
     Worker idle = null;
     for (Worker worker : taking) {
-      if (worker.hasRoom() && worker.load.get() == 0 && (idle == null || worker == preferred)) idle = worker;
+      if (worker.hasRoom() && worker.load.get() == 0 && (idle == null || worker == preferred))
+        idle = worker;
     }
     return idle;
   }
@@ -693,7 +831,8 @@ public final class WorkerPool implements Sandbox {
         open++;
         if (freeing == null || worker.load.get() < freeing.load.get()) freeing = worker;
       }
-      // the last open worker is kept for pipelined runs, except from a compile (a deploy must not wait on traffic)
+      // the last open worker is kept for pipelined runs, except from a compile (a deploy must not
+      // wait on traffic)
       if (open < 2 && compilesWaiting == 0) freeing = null;
     }
     Worker best = null;
@@ -701,8 +840,10 @@ public final class WorkerPool implements Sandbox {
     for (Worker worker : taking) {
       if (!worker.hasRoom() || worker.alone.get() > 0 || worker == freeing) continue;
       int load = worker.load.get();
-      long rank = load == 0 ? (worker == preferred ? 0 : 1)
-          : 2 + load + (worker.longAtHead(now) ? PIPELINE : 0);
+      long rank =
+          load == 0
+              ? (worker == preferred ? 0 : 1)
+              : 2 + load + (worker.longAtHead(now) ? PIPELINE : 0);
       if (rank < bestRank) {
         best = worker;
         bestRank = rank;
@@ -711,11 +852,16 @@ public final class WorkerPool implements Sandbox {
     return best;
   }
 
-  /** Guards the owners of runs that have been at the head of their worker's pipeline past {@link WorkerShares#LONG_HEAD}. */
+  /**
+   * Guards the owners of runs that have been at the head of their worker's pipeline past {@link
+   * WorkerShares#LONG_HEAD}.
+   */
   private void noteLongRuns(long now) {
     for (Worker worker : taking) {
       Exchange head = worker.head();
-      if (head != null && head.owner() != null && now - head.headSince > WorkerShares.LONG_HEAD.toNanos()) {
+      if (head != null
+          && head.owner() != null
+          && now - head.headSince > WorkerShares.LONG_HEAD.toNanos()) {
         shares.runningLong(head.owner(), now);
       }
     }
@@ -744,7 +890,12 @@ public final class WorkerPool implements Sandbox {
     Worker worker;
     try {
       int number = numbers.incrementAndGet();
-      worker = new Worker(number, command.command(number), sockets, System.nanoTime() + STARTUP_LIMIT.toNanos());
+      worker =
+          new Worker(
+              number,
+              command.command(number),
+              sockets,
+              System.nanoTime() + STARTUP_LIMIT.toNanos());
     } catch (IOException e) {
       retryStart("cannot start a sandbox worker: " + e.getMessage());
       return;
@@ -794,11 +945,18 @@ public final class WorkerPool implements Sandbox {
       return;
     }
     replaced.incrementAndGet();
-    LOG.info("sandbox worker {} (pid {}) ended with exit status {}; starting another", worker.number,
-        worker.process.pid(), worker.process.exitValue());
+    LOG.info(
+        "sandbox worker {} (pid {}) ended with exit status {}; starting another",
+        worker.number,
+        worker.process.pid(),
+        worker.process.exitValue());
     if (!worker.ready) {
-      retryStart("sandbox worker " + worker.number + " ended before it was ready (exit status "
-          + worker.process.exitValue() + ")");
+      retryStart(
+          "sandbox worker "
+              + worker.number
+              + " ended before it was ready (exit status "
+              + worker.process.exitValue()
+              + ")");
     } else {
       grow("sandbox worker " + worker.number + " ended");
       starter.execute(this::startWorker);
@@ -807,8 +965,8 @@ public final class WorkerPool implements Sandbox {
 
   /**
    * Starts the workers the pool has beyond those at rest, once something shows that scripts need
-   * one kept from the others. Until then a small host runs fewer worker JVMs (each holds 250–300 MB);
-   * from then on the pool keeps its full size, until the server stops.
+   * one kept from the others. Until then a small host runs fewer worker JVMs (each holds 250–300
+   * MB); from then on the pool keeps its full size, until the server stops.
    */
   private void grow(String why) {
     synchronized (sizing) {
@@ -828,7 +986,8 @@ public final class WorkerPool implements Sandbox {
     long delayMillis = Math.min(30_000, 250L << Math.min(failures, 7));
     LOG.error("{}; trying again in {} ms", why, delayMillis);
     if (!closed) {
-      supervisor.schedule(() -> starter.execute(this::startWorker), delayMillis, TimeUnit.MILLISECONDS);
+      supervisor.schedule(
+          () -> starter.execute(this::startWorker), delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -885,32 +1044,55 @@ public final class WorkerPool implements Sandbox {
 
   /** What a worker's reader thread posts to the exchange at the head of its pipeline. */
   private sealed interface Reply {
-    /** {@code ctx.db.query} (text = SQL, params = JSON or null), {@code ctx.secrets.get} or {@code ctx.fetch} (text = request JSON). */
+    /**
+     * {@code ctx.db.query} (text = SQL, params = JSON or null), {@code ctx.secrets.get} or {@code
+     * ctx.fetch} (text = request JSON).
+     */
     record Question(byte kind, String text, String params) implements Reply {}
-    /** @param cpuNanos the CPU time the run took in the worker */
+
+    /**
+     * @param cpuNanos the CPU time the run took in the worker
+     */
     record Finished(ScriptOutcome outcome, long at, long cpuNanos) implements Reply {}
+
     /** The worker no longer had the script: it must be sent along again. */
     record Unknown() implements Reply {}
+
     record Compiled(String javascript) implements Reply {}
+
     /** The worker keeps the script and has made its function. */
     record Prepared() implements Reply {}
+
     record CompileError(int line, String detail) implements Reply {}
-    /** The worker ended; {@code started} whether it was working on this exchange (else it never saw it). */
+
+    /**
+     * The worker ended; {@code started} whether it was working on this exchange (else it never saw
+     * it).
+     */
     record Lost(IOException cause, boolean started) implements Reply {}
-    /** Not a reply but what goes back: {@link WorkerWire#ANSWER} or {@link WorkerWire#REFUSE} and the value. */
+
+    /**
+     * Not a reply but what goes back: {@link WorkerWire#ANSWER} or {@link WorkerWire#REFUSE} and
+     * the value.
+     */
     record Answer(byte kind, String value) {}
   }
 
   /**
-   * A run or compile sent to a worker. The worker's reader thread {@linkplain #post posts} what
-   * the worker says of it, in order; it always posts something, a {@link Reply.Lost} at worst.
+   * A run or compile sent to a worker. The worker's reader thread {@linkplain #post posts} what the
+   * worker says of it, in order; it always posts something, a {@link Reply.Lost} at worst.
    */
   private abstract static class Exchange {
     /** How long the worker may take once this exchange is its current one. */
     final long limitNanos;
+
     /** Whether the worker takes nothing else while it is in the pipeline (see {@link #claim}). */
     final boolean alone;
-    /** When the worker began on it: when it was sent to an idle worker, or when the one before it ended. */
+
+    /**
+     * When the worker began on it: when it was sent to an idle worker, or when the one before it
+     * ended.
+     */
     volatile long headSince;
 
     Exchange(long limitNanos, boolean alone) {
@@ -971,25 +1153,42 @@ public final class WorkerPool implements Sandbox {
     final Process process;
     final SocketChannel channel;
     final WorkerWire wire;
+
     /** Runs and compiles counted to this worker by {@link #claim} and not yet finished. */
     final AtomicInteger load = new AtomicInteger();
+
     /** Of those, the ones that have the worker to themselves. */
     final AtomicInteger alone = new AtomicInteger();
+
     private final ReentrantLock writing = new ReentrantLock();
+
     /** Guarded by itself; {@link #broken} is set under the same monitor. */
     private final ArrayDeque<Exchange> pipeline = new ArrayDeque<>();
-    /** Ids of scripts this worker was sent (guarded by {@link #writing}); it may have dropped some, and then says so. */
+
+    /**
+     * Ids of scripts this worker was sent (guarded by {@link #writing}); it may have dropped some,
+     * and then says so.
+     */
     private final Set<String> known = new HashSet<>();
+
     /** When the current exchange must have ended, or {@link #IDLE}. */
     volatile long deadline = IDLE;
+
     /** When the current exchange began ({@link System#nanoTime}); for {@link #claim}'s choice. */
     volatile long headStarted;
+
     volatile boolean overdue;
     volatile boolean ready;
+
     /** Whether it has compiled TypeScript, so that its type stripper is loaded. */
     volatile boolean stripsTypes;
+
     volatile boolean broken;
-    /** Whether it was asked to end by itself ({@link #endRecording}): its channel's end is then no failure. */
+
+    /**
+     * Whether it was asked to end by itself ({@link #endRecording}): its channel's end is then no
+     * failure.
+     */
     volatile boolean ending;
 
     /** The exchange the worker is on, or null. */
@@ -1017,9 +1216,9 @@ public final class WorkerPool implements Sandbox {
 
     /**
      * Starts the process and waits, until {@code deadline} ({@link System#nanoTime}), for it to
-     * connect to a Unix socket made for it alone in {@code sockets}, a directory only this user
-     * can enter. The channel is that socket, not stdout: what the JVM itself prints (JFR, thread
-     * dumps, the out-of-memory notice) goes to stdout and must not garble it.
+     * connect to a Unix socket made for it alone in {@code sockets}, a directory only this user can
+     * enter. The channel is that socket, not stdout: what the JVM itself prints (JFR, thread dumps,
+     * the out-of-memory notice) goes to stdout and must not garble it.
      */
     Worker(int number, List<String> command, Path sockets, long deadline) throws IOException {
       this.number = number;
@@ -1029,11 +1228,12 @@ public final class WorkerPool implements Sandbox {
         listener.configureBlocking(false);
         List<String> arguments = new ArrayList<>(command);
         arguments.add(socket.toString());
-        ProcessBuilder builder = new ProcessBuilder(arguments)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .directory(new File(System.getProperty("java.io.tmpdir")));
+        ProcessBuilder builder =
+            new ProcessBuilder(arguments)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .directory(new File(System.getProperty("java.io.tmpdir")));
         // nothing of the server's environment (database URL, admin token, master key) reaches it
         builder.environment().clear();
         this.process = builder.start();
@@ -1041,14 +1241,20 @@ public final class WorkerPool implements Sandbox {
         while ((connected = listener.accept()) == null) {
           if (!process.isAlive() || System.nanoTime() - deadline > 0) {
             process.destroyForcibly();
-            throw new IOException("sandbox worker " + number + " did not connect"
-                + (process.isAlive() ? " in time" : " (exit status " + process.waitFor() + ")"));
+            throw new IOException(
+                "sandbox worker "
+                    + number
+                    + " did not connect"
+                    + (process.isAlive()
+                        ? " in time"
+                        : " (exit status " + process.waitFor() + ")"));
           }
           Thread.sleep(5);
         }
         connected.configureBlocking(true);
         this.channel = connected;
-        this.wire = new WorkerWire(Channels.newInputStream(connected), Channels.newOutputStream(connected));
+        this.wire =
+            new WorkerWire(Channels.newInputStream(connected), Channels.newOutputStream(connected));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while starting a sandbox worker", e);
@@ -1059,15 +1265,16 @@ public final class WorkerPool implements Sandbox {
 
     /**
      * Puts {@code exchange} at the end of the pipeline and writes its frame, both under the write
-     * lock so that the two orders agree. If the worker is gone, or the write fails (which ends
-     * the worker), the exchange is answered {@link Reply.Lost} like the rest of the pipeline.
+     * lock so that the two orders agree. If the worker is gone, or the write fails (which ends the
+     * worker), the exchange is answered {@link Reply.Lost} like the rest of the pipeline.
      */
     void send(Exchange exchange, WorkerWire.Frame frame) {
       writing.lock();
       try {
         synchronized (pipeline) {
           if (broken) {
-            exchange.post(new Reply.Lost(new IOException("sandbox worker " + number + " has ended"), false));
+            exchange.post(
+                new Reply.Lost(new IOException("sandbox worker " + number + " has ended"), false));
             left(exchange);
             return;
           }
@@ -1084,9 +1291,9 @@ public final class WorkerPool implements Sandbox {
 
     /**
      * Writes a frame (the caller holds the write lock). An interrupt pending on the calling thread
-     * is held back meanwhile: I/O on an interrupted thread closes the channel, which would end
-     * the worker and every run in its pipeline. A failed write ends the worker; its reader thread
-     * then fails the pipeline.
+     * is held back meanwhile: I/O on an interrupted thread closes the channel, which would end the
+     * worker and every run in its pipeline. A failed write ends the worker; its reader thread then
+     * fails the pipeline.
      */
     private void write(WorkerWire.Frame frame) {
       boolean interrupted = Thread.interrupted();
@@ -1103,7 +1310,8 @@ public final class WorkerPool implements Sandbox {
     }
 
     /** The frame of a run: the script's id if this worker was sent it before, else its text too. */
-    void writeRun(WorkerWire wire, CompiledScript script, String input, boolean resend) throws IOException {
+    void writeRun(WorkerWire wire, CompiledScript script, String input, boolean resend)
+        throws IOException {
       if (!resend && known.contains(script.id())) {
         wire.kind(WorkerWire.RUN).string(script.id()).string(input);
         return;
@@ -1117,12 +1325,16 @@ public final class WorkerPool implements Sandbox {
     }
 
     /** Starts a frame that carries the script's text, which the worker keeps from then on. */
-    private WorkerWire writeScript(WorkerWire wire, byte kind, CompiledScript script) throws IOException {
+    private WorkerWire writeScript(WorkerWire wire, byte kind, CompiledScript script)
+        throws IOException {
       if (known.size() >= KNOWN_LIMIT) {
         known.clear();
       }
       known.add(script.id());
-      return wire.kind(kind).string(script.id()).string(script.name()).string(script.language().name())
+      return wire.kind(kind)
+          .string(script.id())
+          .string(script.name())
+          .string(script.language().name())
           .string(script.javascript());
     }
 
@@ -1143,7 +1355,10 @@ public final class WorkerPool implements Sandbox {
       deadline = due == IDLE ? due + 1 : due;
     }
 
-    /** Reads what the worker says until its channel ends, then fails whatever is still in the pipeline. */
+    /**
+     * Reads what the worker says until its channel ends, then fails whatever is still in the
+     * pipeline.
+     */
     void read() {
       try {
         while (true) {
@@ -1153,11 +1368,14 @@ public final class WorkerPool implements Sandbox {
             head = pipeline.peekFirst();
           }
           if (head == null) {
-            throw new IOException("sandbox worker " + number + " sent '" + (char) kind + "' with nothing in flight");
+            throw new IOException(
+                "sandbox worker " + number + " sent '" + (char) kind + "' with nothing in flight");
           }
           switch (kind) {
-            case WorkerWire.QUERY -> head.post(new Reply.Question(kind, wire.readString(), wire.readNullable()));
-            case WorkerWire.SECRET, WorkerWire.FETCH -> head.post(new Reply.Question(kind, wire.readString(), null));
+            case WorkerWire.QUERY ->
+                head.post(new Reply.Question(kind, wire.readString(), wire.readNullable()));
+            case WorkerWire.SECRET, WorkerWire.FETCH ->
+                head.post(new Reply.Question(kind, wire.readString(), null));
             case WorkerWire.DONE -> {
               ScriptOutcome outcome = wire.readOutcome(json);
               finish(new Reply.Finished(outcome, System.nanoTime(), wire.readLong()));
@@ -1165,8 +1383,11 @@ public final class WorkerPool implements Sandbox {
             case WorkerWire.UNKNOWN_SCRIPT -> finish(new Reply.Unknown());
             case WorkerWire.COMPILED -> finish(new Reply.Compiled(wire.readString()));
             case WorkerWire.PREPARED -> finish(new Reply.Prepared());
-            case WorkerWire.COMPILE_ERROR -> finish(new Reply.CompileError((int) wire.readLong(), wire.readString()));
-            default -> throw new IOException("unexpected frame '" + (char) kind + "' from sandbox worker " + number);
+            case WorkerWire.COMPILE_ERROR ->
+                finish(new Reply.CompileError((int) wire.readLong(), wire.readString()));
+            default ->
+                throw new IOException(
+                    "unexpected frame '" + (char) kind + "' from sandbox worker " + number);
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -1219,7 +1440,10 @@ public final class WorkerPool implements Sandbox {
         ending = true;
         channel.shutdownOutput();
         if (!process.waitFor(RECORDING_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-          LOG.warn("sandbox worker {} did not finish its AOT cache in {} s", number, RECORDING_LIMIT.toSeconds());
+          LOG.warn(
+              "sandbox worker {} did not finish its AOT cache in {} s",
+              number,
+              RECORDING_LIMIT.toSeconds());
         }
       } catch (IOException e) {
         LOG.warn("could not end sandbox worker {}'s input", number, e);

@@ -22,28 +22,38 @@ import java.util.concurrent.TimeUnit;
  *       holds no run alone; at most {@link #guardedPerEndpoint} of its runs (and of its org's
  *       guarded runs) go at once, which leaves a worker to everyone else; and only as many of them
  *       wait for a worker as could start within the longest wait for one, by how long its runs took
- *       lately (at least {@link #guardedWaiting}), the rest being refused at once (503,
- *       {@code Retry-After}) rather than after that wait. A new script is not guarded until it is
- *       slow: its first run that loops holds a worker for one timeout at most before the guard
- *       applies.
- *   <li>A script that ran a worker out of memory is guarded for {@link #STRIKES_KEPT}; one that does so again within
- *       {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for 10 s, twice as long
- *       after each further kill (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a
- *       loop cannot keep killing workers faster than they are replaced, while a script that ran
- *       out of memory once, on one input, still serves the next request.
+ *       lately (at least {@link #guardedWaiting}), the rest being refused at once (503, {@code
+ *       Retry-After}) rather than after that wait. A new script is not guarded until it is slow:
+ *       its first run that loops holds a worker for one timeout at most before the guard applies.
+ *   <li>A script that ran a worker out of memory is guarded for {@link #STRIKES_KEPT}; one that
+ *       does so again within {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for
+ *       10 s, twice as long after each further kill (at most {@link #MAX_QUARANTINE}), so a memory
+ *       bomb called in a loop cannot keep killing workers faster than they are replaced, while a
+ *       script that ran out of memory once, on one input, still serves the next request.
  * </ul>
  */
 final class WorkerShares {
-  /** Runs that take more CPU time than this in their worker on average make their script guarded. */
+  /**
+   * Runs that take more CPU time than this in their worker on average make their script guarded.
+   */
   static final Duration SLOW_RUN = Duration.ofMillis(100);
-  /** A run at its worker's head for longer than this (by the clock, or that took this much CPU) makes its script guarded. */
+
+  /**
+   * A run at its worker's head for longer than this (by the clock, or that took this much CPU)
+   * makes its script guarded.
+   */
   static final Duration LONG_HEAD = Duration.ofSeconds(1);
+
   static final Duration FIRST_QUARANTINE = Duration.ofSeconds(10);
   static final Duration MAX_QUARANTINE = Duration.ofMinutes(5);
+
   /** How long a kill counts towards the next one's quarantine. */
   static final Duration STRIKES_KEPT = Duration.ofMinutes(1);
 
-  /** Whose a run is: a script of an org's, by its code's id (an endpoint's step, or what {@code /api/execute} ran). */
+  /**
+   * Whose a run is: a script of an org's, by its code's id (an endpoint's step, or what {@code
+   * /api/execute} ran).
+   */
   record Owner(long org, String script) {}
 
   private final int guardedPerEndpoint;
@@ -52,7 +62,9 @@ final class WorkerShares {
   private final Map<Owner, State> owners = new HashMap<>();
   private final Map<Long, int[]> guardedRunningPerOrg = new HashMap<>();
 
-  /** @param maxWait how long a run waits for a worker before it is refused */
+  /**
+   * @param maxWait how long a run waits for a worker before it is refused
+   */
   WorkerShares(int workers, Duration maxWait) {
     this.guardedPerEndpoint = Math.max(1, workers - 1);
     this.guardedWaiting = Math.max(4, 2 * workers);
@@ -62,8 +74,10 @@ final class WorkerShares {
   /** One owner's record. */
   private static final class State {
     final Behaviour behaviour = new Behaviour(SLOW_RUN.toNanos(), LONG_HEAD.toNanos());
+
     /** Whether a run of it went to a worker: until one has ended, no other goes. */
     boolean firstSent;
+
     int guardedRunning;
     int guardedWaiting;
     int strikes;
@@ -77,14 +91,15 @@ final class WorkerShares {
   }
 
   /**
-   * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; and
-   * while a kill of its counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10 s
-   * would go to every worker at once with its callers' next wave and kill them all (seen in
-   * bench/fairness, the bomb's second round).
+   * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; and while
+   * a kill of its counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10 s would go
+   * to every worker at once with its callers' next wave and kill them all (seen in bench/fairness,
+   * the bomb's second round).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
-    return state.behaviour.guarded(now) || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos();
+    return state.behaviour.guarded(now)
+        || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos();
   }
 
   /** How many seconds the owner is still quarantined for; 0 when it is not. */
@@ -112,15 +127,24 @@ final class WorkerShares {
     state(owner).firstSent = true;
   }
 
-  /** Whether another guarded run of the owner may go to a worker now (its and its org's share allow it). */
+  /**
+   * Whether another guarded run of the owner may go to a worker now (its and its org's share allow
+   * it).
+   */
   boolean mayStartGuarded(Owner owner) {
-    return state(owner).guardedRunning < guardedPerEndpoint && guardedRunningOf(owner.org())[0] < guardedPerEndpoint;
+    return state(owner).guardedRunning < guardedPerEndpoint
+        && guardedRunningOf(owner.org())[0] < guardedPerEndpoint;
   }
 
-  /** Whether the owner already has as many guarded runs waiting as could start in time, so another is refused. */
+  /**
+   * Whether the owner already has as many guarded runs waiting as could start in time, so another
+   * is refused.
+   */
   boolean waitingFull(Owner owner) {
     State state = state(owner);
-    return state.guardedWaiting >= Math.max(guardedWaiting, state.behaviour.startableWithin(maxWaitNanos, guardedPerEndpoint));
+    return state.guardedWaiting
+        >= Math.max(
+            guardedWaiting, state.behaviour.startableWithin(maxWaitNanos, guardedPerEndpoint));
   }
 
   void waits(Owner owner, int change) {
@@ -136,16 +160,17 @@ final class WorkerShares {
   /**
    * A run of the owner ended after {@code took} (its own time in the worker).
    *
-   * @param guarded     whether it went as a guarded run
+   * @param guarded whether it went as a guarded run
    * @param outOfMemory whether it ran its worker out of memory
-   * @param runaway     whether it was stopped at the statement limit: it is guarded whatever CPU it
-   *                    got (a compiled loop reaches the limit in well under the long bound, so that
-   *                    by its average it shared a worker, and the runs behind it waited for it at a
-   *                    lowered priority). A timeout does not count: a quick script starved of CPU
-   *                    reaches it too, and guarding it would refuse its runs while it starves
-   *                    (seen under the bomb flood: a quiet script answered 503 to most calls)
+   * @param runaway whether it was stopped at the statement limit: it is guarded whatever CPU it got
+   *     (a compiled loop reaches the limit in well under the long bound, so that by its average it
+   *     shared a worker, and the runs behind it waited for it at a lowered priority). A timeout
+   *     does not count: a quick script starved of CPU reaches it too, and guarding it would refuse
+   *     its runs while it starves (seen under the bomb flood: a quiet script answered 503 to most
+   *     calls)
    */
-  void finished(Owner owner, boolean guarded, long took, boolean outOfMemory, boolean runaway, long now) {
+  void finished(
+      Owner owner, boolean guarded, long took, boolean outOfMemory, boolean runaway, long now) {
     State state = state(owner);
     if (guarded) {
       state.guardedRunning--;
@@ -157,14 +182,20 @@ final class WorkerShares {
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
         state.quarantined = true;
-        state.quarantinedUntil = now + Math.min(MAX_QUARANTINE.toNanos(), FIRST_QUARANTINE.toNanos() << Math.min(state.strikes - 1, 10));
+        state.quarantinedUntil =
+            now
+                + Math.min(
+                    MAX_QUARANTINE.toNanos(),
+                    FIRST_QUARANTINE.toNanos() << Math.min(state.strikes - 1, 10));
       }
       state.strikes++;
       state.lastStrike = now;
     }
   }
 
-  /** A run of the owner has been at its worker's head past {@link #LONG_HEAD}: guard it from now on. */
+  /**
+   * A run of the owner has been at its worker's head past {@link #LONG_HEAD}: guard it from now on.
+   */
   void runningLong(Owner owner, long now) {
     state(owner).behaviour.slow(now);
   }

@@ -14,43 +14,63 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One end of the channel between the server and a sandbox worker (a Unix socket). A frame is a
- * kind byte and its fields; a string is its UTF-8 length and bytes. The server may send several
- * requests ahead; the worker takes them in order, one at a time. While on one it may ask the host
- * questions ({@link #QUERY}, {@link #SECRET}, {@link #FETCH}), each answered before it goes on,
- * and it ends it with one final frame: everything the worker says belongs to the oldest request
- * not yet ended. Not safe for concurrent use.
+ * One end of the channel between the server and a sandbox worker (a Unix socket). A frame is a kind
+ * byte and its fields; a string is its UTF-8 length and bytes. The server may send several requests
+ * ahead; the worker takes them in order, one at a time. While on one it may ask the host questions
+ * ({@link #QUERY}, {@link #SECRET}, {@link #FETCH}), each answered before it goes on, and it ends
+ * it with one final frame: everything the worker says belongs to the oldest request not yet ended.
+ * Not safe for concurrent use.
  */
 final class WorkerWire {
 
   // server to worker
-  /** name, language, source: check a script; answered by {@link #COMPILED} or {@link #COMPILE_ERROR}. */
+  /**
+   * name, language, source: check a script; answered by {@link #COMPILED} or {@link
+   * #COMPILE_ERROR}.
+   */
   static final byte COMPILE = 'C';
-  /** id, input: run a script the worker has; answered by {@link #DONE} or {@link #UNKNOWN_SCRIPT}. */
+
+  /**
+   * id, input: run a script the worker has; answered by {@link #DONE} or {@link #UNKNOWN_SCRIPT}.
+   */
   static final byte RUN = 'R';
+
   /** id, name, language, javascript, input: run a script sent along. */
   static final byte RUN_SOURCE = 'S';
-  /** id, name, language, javascript: keep a script and make its function, for runs to come; answered by {@link #PREPARED}. */
+
+  /**
+   * id, name, language, javascript: keep a script and make its function, for runs to come; answered
+   * by {@link #PREPARED}.
+   */
   static final byte PREPARE = 'P';
+
   /** value (nullable): the answer to a host question. */
   static final byte ANSWER = 'A';
+
   /** message: the host refused or failed a question; the script sees an Error with the message. */
   static final byte REFUSE = 'E';
 
   // worker to server
   /** Sent once, when the worker has warmed up and waits for work. */
   static final byte READY = 'Y';
+
   static final byte COMPILED = 'c';
+
   /** line, message. */
   static final byte COMPILE_ERROR = 'e';
+
   /** sql, params JSON (nullable). */
   static final byte QUERY = 'q';
+
   /** name. */
   static final byte SECRET = 's';
+
   /** request JSON. */
   static final byte FETCH = 'f';
+
   /** an outcome, see {@link #writeOutcome}. */
   static final byte DONE = 'd';
+
   static final byte UNKNOWN_SCRIPT = 'u';
   static final byte PREPARED = 'p';
 
@@ -126,20 +146,25 @@ final class WorkerWire {
   }
 
   /**
-   * Writes {@link #DONE} and {@code outcome}, without flushing; a success's value goes as the JSON {@code json}
-   * writes, so the server reads the same tree the worker had. Then {@code cpuNanos}, the CPU time
-   * the run took in the worker, which the server judges a script's weight by: on a busy machine
-   * the clock also counts waiting for a core.
+   * Writes {@link #DONE} and {@code outcome}, without flushing; a success's value goes as the JSON
+   * {@code json} writes, so the server reads the same tree the worker had. Then {@code cpuNanos},
+   * the CPU time the run took in the worker, which the server judges a script's weight by: on a
+   * busy machine the clock also counts waiting for a core.
    */
   void writeOutcome(ScriptOutcome outcome, JsonCodec json, long cpuNanos) throws IOException {
     kind(DONE);
     switch (outcome) {
-      case ScriptOutcome.Success s -> kind((byte) 0).string(s.value() instanceof RawJson raw ? raw.json() : json.write(s.value()))
-          .number(s.elapsed().toNanos());
-      case ScriptOutcome.Failure f -> kind((byte) 1).string(f.safeMessage()).number(f.elapsed().toNanos());
+      case ScriptOutcome.Success s ->
+          kind((byte) 0)
+              .string(s.value() instanceof RawJson raw ? raw.json() : json.write(s.value()))
+              .number(s.elapsed().toNanos());
+      case ScriptOutcome.Failure f ->
+          kind((byte) 1).string(f.safeMessage()).number(f.elapsed().toNanos());
       case ScriptOutcome.Timeout t -> kind((byte) 2).number(t.limit().toNanos());
-      case ScriptOutcome.StatementLimit l -> kind((byte) 3).number(l.limit()).number(l.elapsed().toNanos());
-      case ScriptOutcome.Exceeded e -> kind((byte) 4).string(e.limit().name()).string(e.detail()).number(e.elapsed().toNanos());
+      case ScriptOutcome.StatementLimit l ->
+          kind((byte) 3).number(l.limit()).number(l.elapsed().toNanos());
+      case ScriptOutcome.Exceeded e ->
+          kind((byte) 4).string(e.limit().name()).string(e.detail()).number(e.elapsed().toNanos());
     }
     out.writeInt(outcome.logs().size());
     for (LogLine line : outcome.logs()) {

@@ -10,33 +10,38 @@ import java.util.regex.Pattern;
 import org.graalvm.polyglot.Source;
 
 /**
- * zod 3, bundled from the {@code org.webjars.npm:zod} jar, as the one source a context evaluates
- * to get zod's exports. The jar's package root ({@code index.cjs}) is zod v3 in CommonJS; this
- * class reads it and every file it requires (relative paths only) from the class path once, and
- * wraps them in a small CommonJS loader of its own: each file becomes a function of
- * {@code module, exports, require}, and {@code require} resolves only the requests found in that
- * file at build time, so nothing outside the bundled files can be loaded.
+ * zod 3, bundled from the {@code org.webjars.npm:zod} jar, as the one source a context evaluates to
+ * get zod's exports. The jar's package root ({@code index.cjs}) is zod v3 in CommonJS; this class
+ * reads it and every file it requires (relative paths only) from the class path once, and wraps
+ * them in a small CommonJS loader of its own: each file becomes a function of {@code module,
+ * exports, require}, and {@code require} resolves only the requests found in that file at build
+ * time, so nothing outside the bundled files can be loaded.
  *
  * <p>Evaluating the source returns a namespace of zod's exports with plain data properties (the
  * CommonJS re-export getters are read once), {@code z} and {@code default} being zod's {@code z}.
- * It is not frozen here: the prelude hardens it. {@code setErrorMap} is replaced by a function
- * that throws, because zod keeps that map in a module variable that no freezing can protect and
- * that every later run in the same pooled context would see; per-schema or per-parse
- * {@code errorMap} options work as usual.
+ * It is not frozen here: the prelude hardens it. {@code setErrorMap} is replaced by a function that
+ * throws, because zod keeps that map in a module variable that no freezing can protect and that
+ * every later run in the same pooled context would see; per-schema or per-parse {@code errorMap}
+ * options work as usual.
  */
 final class ZodModule {
 
   private static final String ENTRY = "index.cjs";
+
   /** Relative requests only, of file names this class can quote without escaping. */
-  private static final Pattern REQUIRE = Pattern.compile("\\brequire\\(\"(\\.{1,2}/[A-Za-z0-9_./-]+\\.cjs)\"\\)");
+  private static final Pattern REQUIRE =
+      Pattern.compile("\\brequire\\(\"(\\.{1,2}/[A-Za-z0-9_./-]+\\.cjs)\"\\)");
+
   private static final Pattern SAFE_PATH = Pattern.compile("[A-Za-z0-9_./-]+");
 
-  private static final String PROLOGUE = """
+  private static final String PROLOGUE =
+      """
       (function () {
        const files = {
       """;
 
-  private static final String EPILOGUE = """
+  private static final String EPILOGUE =
+      """
        };
        const modules = new Map();
        const load = (path) => {
@@ -74,8 +79,7 @@ final class ZodModule {
       })()
       """;
 
-  private ZodModule() {
-  }
+  private ZodModule() {}
 
   /** The bundled zod's version, e.g. {@code 3.25.76}. */
   static String version() {
@@ -84,8 +88,8 @@ final class ZodModule {
 
   /**
    * The source that, evaluated in a context, returns zod's exports; cached and internal, so the
-   * engine parses it once for all contexts and its statements do not count against the limit.
-   * The files are read on the first call.
+   * engine parses it once for all contexts and its statements do not count against the limit. The
+   * files are read on the first call.
    */
   static Source source() {
     return Bundle.SOURCE;
@@ -94,8 +98,14 @@ final class ZodModule {
   /** Read on first use only, so that a sandbox whose scripts never import zod never reads it. */
   private static final class Bundle {
     static final String VERSION = Resources.mavenVersion("org.webjars.npm", "zod");
-    static final Source SOURCE = Source.newBuilder("js", bundle("META-INF/resources/webjars/zod/" + VERSION + "/"),
-        "zod-" + VERSION + ".js").cached(true).internal(true).buildLiteral();
+    static final Source SOURCE =
+        Source.newBuilder(
+                "js",
+                bundle("META-INF/resources/webjars/zod/" + VERSION + "/"),
+                "zod-" + VERSION + ".js")
+            .cached(true)
+            .internal(true)
+            .buildLiteral();
   }
 
   private static String bundle(String root) {
@@ -120,7 +130,12 @@ final class ZodModule {
       js.append("  '").append(path).append("': { requires: {");
       String separator = "";
       for (Map.Entry<String, String> entry : requires.entrySet()) {
-        js.append(separator).append('\'').append(entry.getKey()).append("': '").append(entry.getValue()).append('\'');
+        js.append(separator)
+            .append('\'')
+            .append(entry.getKey())
+            .append("': '")
+            .append(entry.getValue())
+            .append('\'');
         separator = ", ";
       }
       // the file's own text is the body, as Node's CommonJS wrapper does it
@@ -140,10 +155,11 @@ final class ZodModule {
     }
     for (String part : request.split("/")) {
       switch (part) {
-        case "", "." -> { }
+        case "", "." -> {}
         case ".." -> {
           if (parts.isEmpty()) {
-            throw new IllegalStateException("zod's " + from + " requires " + request + ", outside the package");
+            throw new IllegalStateException(
+                "zod's " + from + " requires " + request + ", outside the package");
           }
           parts.removeLast();
         }
@@ -156,5 +172,4 @@ final class ZodModule {
     }
     return path;
   }
-
 }

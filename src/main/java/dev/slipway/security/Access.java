@@ -19,6 +19,10 @@ public final class Access {
     Role needs = action.minimum().orElseThrow();
     return principal.role().atLeast(needs)
         ? "This API key's scopes do not include '" + action.scope().orElseThrow() + "'."
-        : "Your role '" + principal.role().id() + "' may not do this; it needs '" + needs.id() + "' or above.";
+        : "Your role '"
+            + principal.role().id()
+            + "' may not do this; it needs '"
+            + needs.id()
+            + "' or above.";
   }
 }

@@ -7,8 +7,8 @@ import java.util.Optional;
  * What a control-plane route does, and so who may do it: the role × action matrix, in one place.
  * Every route is registered with exactly one action, and {@link Access} decides from it alone.
  *
- * <p>An API key may also be limited to some scopes; {@link #scope} names the scope an action
- * needs. Actions without a minimum role need no sign-in at all.
+ * <p>An API key may also be limited to some scopes; {@link #scope} names the scope an action needs.
+ * Actions without a minimum role need no sign-in at all.
  */
 public enum Action implements RouteRole {
   /** Health, the spec schema, sign-in, token refresh. */

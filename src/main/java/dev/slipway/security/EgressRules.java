@@ -24,10 +24,8 @@ public final class EgressRules implements PolicySource {
 
   private final PlatformTransactions platform;
   private final AuditStore audit;
-  private final Cache<Long, EgressPolicy> cache = Caffeine.newBuilder()
-      .maximumSize(100_000)
-      .expireAfterWrite(Duration.ofMinutes(1))
-      .build();
+  private final Cache<Long, EgressPolicy> cache =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
   public EgressRules(PlatformTransactions platform, AuditStore audit) {
     this.platform = platform;
@@ -36,13 +34,15 @@ public final class EgressRules implements PolicySource {
 
   @Override
   public EgressPolicy policy(long orgId) {
-    return cache.get(orgId, org -> {
-      try {
-        return EgressPolicy.parse(platform.inOrg(org, c -> load(c, org)));
-      } catch (SQLException e) {
-        throw new IllegalStateException("cannot read org " + org + "'s egress allow-list", e);
-      }
-    });
+    return cache.get(
+        orgId,
+        org -> {
+          try {
+            return EgressPolicy.parse(platform.inOrg(org, c -> load(c, org)));
+          } catch (SQLException e) {
+            throw new IllegalStateException("cannot read org " + org + "'s egress allow-list", e);
+          }
+        });
   }
 
   /** The org's entries in their order (empty: any public destination). */
@@ -59,29 +59,39 @@ public final class EgressRules implements PolicySource {
   public List<String> replace(Actor actor, List<String> entries) throws SQLException {
     EgressPolicy policy = EgressPolicy.parse(entries);
     long org = actor.orgId();
-    platform.inOrg(org, c -> {
-      // one replacement of an org's list at a time: the org's row is the lock
-      try (var ps = c.prepareStatement("select id from slipway.orgs where id = ? for update")) {
-        ps.setLong(1, org);
-        ps.executeQuery().close();
-      }
-      try (var ps = c.prepareStatement("delete from slipway.egress_rules where org_id = ?")) {
-        ps.setLong(1, org);
-        ps.executeUpdate();
-      }
-      try (var ps = c.prepareStatement("insert into slipway.egress_rules (org_id, position, entry) values (?, ?, ?)")) {
-        for (int i = 0; i < policy.entries().size(); i++) {
-          ps.setLong(1, org);
-          ps.setInt(2, i);
-          ps.setString(3, policy.entries().get(i));
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      audit.record(c, actor.event("egress.update", "org:" + org, AuditStore.Outcome.SUCCESS, Map.of("allow", policy.entries())));
-      Notifications.send(c, CHANNEL, Long.toString(org));
-      return null;
-    });
+    platform.inOrg(
+        org,
+        c -> {
+          // one replacement of an org's list at a time: the org's row is the lock
+          try (var ps = c.prepareStatement("select id from slipway.orgs where id = ? for update")) {
+            ps.setLong(1, org);
+            ps.executeQuery().close();
+          }
+          try (var ps = c.prepareStatement("delete from slipway.egress_rules where org_id = ?")) {
+            ps.setLong(1, org);
+            ps.executeUpdate();
+          }
+          try (var ps =
+              c.prepareStatement(
+                  "insert into slipway.egress_rules (org_id, position, entry) values (?, ?, ?)")) {
+            for (int i = 0; i < policy.entries().size(); i++) {
+              ps.setLong(1, org);
+              ps.setInt(2, i);
+              ps.setString(3, policy.entries().get(i));
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          audit.record(
+              c,
+              actor.event(
+                  "egress.update",
+                  "org:" + org,
+                  AuditStore.Outcome.SUCCESS,
+                  Map.of("allow", policy.entries())));
+          Notifications.send(c, CHANNEL, Long.toString(org));
+          return null;
+        });
     cache.invalidate(org);
     return policy.entries();
   }
@@ -97,7 +107,9 @@ public final class EgressRules implements PolicySource {
   }
 
   private static List<String> load(Connection c, long org) throws SQLException {
-    try (var ps = c.prepareStatement("select entry from slipway.egress_rules where org_id = ? order by position")) {
+    try (var ps =
+        c.prepareStatement(
+            "select entry from slipway.egress_rules where org_id = ? order by position")) {
       ps.setLong(1, org);
       try (var rs = ps.executeQuery()) {
         var entries = new ArrayList<String>();

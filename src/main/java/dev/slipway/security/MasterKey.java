@@ -16,14 +16,18 @@ import org.slf4j.LoggerFactory;
  * file {@code master.key} in the data directory, generated on the first start with mode 0600.
  * {@code SLIPWAY_MASTER_KEY_PREVIOUS} names the key being rotated away from.
  *
- * @param id names the key in stored rows without revealing it: the first 16 hex digits of its SHA-256
+ * @param id names the key in stored rows without revealing it: the first 16 hex digits of its
+ *     SHA-256
  */
 public record MasterKey(byte[] key, String id) {
   private static final Logger LOG = LoggerFactory.getLogger(MasterKey.class);
 
   public static MasterKey of(byte[] key) {
-    if (key.length != 32) throw new IllegalArgumentException("a master key is 32 bytes (base64: 44 characters), got " + key.length);
-    return new MasterKey(key.clone(), Json.sha256(Base64.getEncoder().encodeToString(key)).substring(0, 16));
+    if (key.length != 32)
+      throw new IllegalArgumentException(
+          "a master key is 32 bytes (base64: 44 characters), got " + key.length);
+    return new MasterKey(
+        key.clone(), Json.sha256(Base64.getEncoder().encodeToString(key)).substring(0, 16));
   }
 
   public static MasterKey parse(String base64, String setting) {
@@ -42,12 +46,18 @@ public record MasterKey(byte[] key, String id) {
       Files.createDirectories(dataDir);
       byte[] random = new byte[32];
       new SecureRandom().nextBytes(random);
-      Path temporary = Files.createTempFile(dataDir, "master", ".key",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Path temporary =
+          Files.createTempFile(
+              dataDir,
+              "master",
+              ".key",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(temporary, Base64.getEncoder().encodeToString(random) + "\n");
       try {
-        Files.move(temporary, file);  // not replacing: another instance's key wins a race
-        LOG.warn("Generated the master key for secrets at {} (mode 0600). Back it up: without it, secrets cannot be read.", file);
+        Files.move(temporary, file); // not replacing: another instance's key wins a race
+        LOG.warn(
+            "Generated the master key for secrets at {} (mode 0600). Back it up: without it, secrets cannot be read.",
+            file);
       } catch (java.nio.file.FileAlreadyExistsException e) {
         Files.delete(temporary);
       }

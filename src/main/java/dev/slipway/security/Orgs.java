@@ -24,11 +24,19 @@ public final class Orgs {
   }
 
   public IdentityStore.Org rename(Actor actor, String name) throws SQLException {
-    return platform.inOrg(actor.orgId(), c -> {
-      identities.renameOrg(c, actor.orgId(), name);
-      audit.record(c, actor.event("org.rename", "org:" + actor.orgId(), AuditStore.Outcome.SUCCESS, Map.of("name", name)));
-      return identities.org(c, actor.orgId()).orElseThrow();
-    });
+    return platform.inOrg(
+        actor.orgId(),
+        c -> {
+          identities.renameOrg(c, actor.orgId(), name);
+          audit.record(
+              c,
+              actor.event(
+                  "org.rename",
+                  "org:" + actor.orgId(),
+                  AuditStore.Outcome.SUCCESS,
+                  Map.of("name", name)));
+          return identities.org(c, actor.orgId()).orElseThrow();
+        });
   }
 
   /** The org's audit records that pass {@code filter}, newest first. */

@@ -9,7 +9,9 @@ import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 public final class Passwords {
   public static final int MIN_LENGTH = 10;
   public static final int MAX_LENGTH = 256;
-  private static final Argon2PasswordEncoder ENCODER = new Argon2PasswordEncoder(16, 32, 1, 19 * 1024, 2);
+  private static final Argon2PasswordEncoder ENCODER =
+      new Argon2PasswordEncoder(16, 32, 1, 19 * 1024, 2);
+
   /** Verified against when no user has the email, so a miss takes as long as a wrong password. */
   private static final String DECOY = ENCODER.encode("no user has this password");
 
@@ -27,7 +29,8 @@ public final class Passwords {
 
   /** Why a new password is not acceptable, or null when it is. */
   public static String weakness(String password) {
-    if (password == null || password.length() < MIN_LENGTH) return "must have at least " + MIN_LENGTH + " characters";
+    if (password == null || password.length() < MIN_LENGTH)
+      return "must have at least " + MIN_LENGTH + " characters";
     if (password.length() > MAX_LENGTH) return "must have at most " + MAX_LENGTH + " characters";
     return null;
   }

@@ -36,7 +36,12 @@ public enum Role {
 
   /** The role named {@code id}; a 422 at {@code pointer} when there is none. */
   public static Role named(String id, String pointer) {
-    return parse(id).orElseThrow(() -> ProblemException.unprocessable("invalid_request",
-        "'" + id + "' is not a role; use owner, admin, member or viewer.", List.of(new Violation(pointer, "unknown role"))));
+    return parse(id)
+        .orElseThrow(
+            () ->
+                ProblemException.unprocessable(
+                    "invalid_request",
+                    "'" + id + "' is not a role; use owner, admin, member or viewer.",
+                    List.of(new Violation(pointer, "unknown role"))));
   }
 }

@@ -28,13 +28,18 @@ import java.util.regex.Pattern;
  */
 public final class CompiledSchema {
   /** The meta-schemas networknt bundles, as it names them once it has mapped the standard IRIs. */
-  private static final Pattern BUNDLED = Pattern.compile("classpath:draft(-0[467]/schema|/20(19-09|20-12)/(schema|meta/[a-z-]+))");
-  private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-      builder -> builder.schemaLoaders(loaders -> loaders.add(CompiledSchema::bundledOnly)));
-  private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder()
-      .pathType(PathType.JSON_POINTER)
-      .formatAssertionsEnabled(true)
-      .build();
+  private static final Pattern BUNDLED =
+      Pattern.compile("classpath:draft(-0[467]/schema|/20(19-09|20-12)/(schema|meta/[a-z-]+))");
+
+  private static final JsonSchemaFactory FACTORY =
+      JsonSchemaFactory.getInstance(
+          SpecVersion.VersionFlag.V202012,
+          builder -> builder.schemaLoaders(loaders -> loaders.add(CompiledSchema::bundledOnly)));
+  private static final SchemaValidatorsConfig CONFIG =
+      SchemaValidatorsConfig.builder()
+          .pathType(PathType.JSON_POINTER)
+          .formatAssertionsEnabled(true)
+          .build();
   private static final JsonSchema META_SCHEMA =
       FACTORY.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"), CONFIG);
 
@@ -61,8 +66,13 @@ public final class CompiledSchema {
     } catch (RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof NotLoaded notLoaded) {
-          return List.of(new Violation(at, "refers to '" + notLoaded.iri + "', which is not loaded: a schema may refer only to "
-              + "itself ('#/$defs/...') and to the JSON Schema meta-schemas; put what it needs under $defs"));
+          return List.of(
+              new Violation(
+                  at,
+                  "refers to '"
+                      + notLoaded.iri
+                      + "', which is not loaded: a schema may refer only to "
+                      + "itself ('#/$defs/...') and to the JSON Schema meta-schemas; put what it needs under $defs"));
         }
       }
       throw e;
@@ -70,7 +80,10 @@ public final class CompiledSchema {
     return List.of();
   }
 
-  /** Lets the bundled loader take the bundled meta-schemas, and refuses every other IRI before any loader reaches out. */
+  /**
+   * Lets the bundled loader take the bundled meta-schemas, and refuses every other IRI before any
+   * loader reaches out.
+   */
   private static InputStreamSource bundledOnly(AbsoluteIri iri) {
     if (BUNDLED.matcher(iri.toString()).matches()) return null;
     throw new NotLoaded(iri.toString());
@@ -87,14 +100,15 @@ public final class CompiledSchema {
   }
 
   /**
-   * Every way {@code value} breaks the schema, each located by a JSON pointer under {@code at}
-   * (a missing required or an unexpected property is located at the property itself).
+   * Every way {@code value} breaks the schema, each located by a JSON pointer under {@code at} (a
+   * missing required or an unexpected property is located at the property itself).
    */
   public List<Violation> violations(JsonNode value, String at) {
     return toViolations(schema.validate(value), at);
   }
 
-  private static List<Violation> toViolations(java.util.Set<ValidationMessage> messages, String at) {
+  private static List<Violation> toViolations(
+      java.util.Set<ValidationMessage> messages, String at) {
     if (messages.isEmpty()) return List.of();
     var violations = new ArrayList<Violation>(messages.size());
     for (ValidationMessage message : messages) {
@@ -105,8 +119,10 @@ public final class CompiledSchema {
       }
       violations.add(new Violation(at + where, stripLocation(message)));
     }
-    return violations.stream().distinct()
-        .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::message)).toList();
+    return violations.stream()
+        .distinct()
+        .sorted(Comparator.comparing(Violation::path).thenComparing(Violation::message))
+        .toList();
   }
 
   /** networknt prefixes messages with the instance location; the path already says where. */

@@ -10,8 +10,8 @@ import java.util.Optional;
  * One endpoint's definition, as saved in a version. Values that may hold {@code ${...}} expressions
  * are kept as {@link JsonNode} templates; the runtime compiles them.
  *
- * @param statementTimeout how long each of its SQL statements may run ({@link #DEFAULT_STATEMENT_TIMEOUT}
- *                         unless the spec says {@code statementTimeout})
+ * @param statementTimeout how long each of its SQL statements may run ({@link
+ *     #DEFAULT_STATEMENT_TIMEOUT} unless the spec says {@code statementTimeout})
  */
 public record EndpointSpec(
     String name,
@@ -37,7 +37,10 @@ public record EndpointSpec(
       Optional<JsonNode> body) {
     public static final Input NONE = new Input(Map.of(), Map.of(), Map.of(), Optional.empty());
 
-    /** True when a query or header field's schema carries Slipway's shorthand {@code required: true}. */
+    /**
+     * True when a query or header field's schema carries Slipway's shorthand {@code required:
+     * true}.
+     */
     public static boolean isRequired(JsonNode field) {
       return field.path("required").isBoolean() && field.path("required").asBoolean();
     }

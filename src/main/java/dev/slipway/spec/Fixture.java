@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A row the cases need that they cannot make themselves (a parent row to nest under): a query run
- * on the run's connection before the cases; its first row is {@code {{name.column}}} in their paths.
+ * on the run's connection before the cases; its first row is {@code {{name.column}}} in their
+ * paths.
  */
 public record Fixture(String name, String sql) {
   /** The fixture as JSON, as {@link #parse} reads it back. */

@@ -10,15 +10,18 @@ import java.util.function.IntPredicate;
  * are left alone, and so are {@code ::type} casts. A name used twice binds twice.
  *
  * <p>Text between {@code [[} and {@code ]]} is an optional part: {@link #parse} keeps every one
- * (without the brackets); {@link Parts#keep} keeps the ones a caller chooses. {@code ARRAY[[1,2],[3,4]]}
- * is an array, not an optional part.
+ * (without the brackets); {@link Parts#keep} keeps the ones a caller chooses. {@code
+ * ARRAY[[1,2],[3,4]]} is an array, not an optional part.
  *
  * @param sql the statement with {@code ?} in place of each placeholder
  * @param names the placeholder names, one per {@code ?}
  */
 public record NamedSql(String sql, List<String> names) {
 
-  /** The statement with every optional part kept; throws {@link IllegalArgumentException} when its parts do not pair up. */
+  /**
+   * The statement with every optional part kept; throws {@link IllegalArgumentException} when its
+   * parts do not pair up.
+   */
   public static NamedSql parse(String source) {
     return Parts.split(source).keep(part -> true);
   }
@@ -48,14 +51,24 @@ public record NamedSql(String sql, List<String> names) {
           continue;
         }
         char c = source.charAt(i);
-        if (c == '[' && i + 1 < n && source.charAt(i + 1) == '[' && brackets == 0 && !afterArray(source, i)) {
-          if (inPart) throw new IllegalArgumentException("an optional part [[ ... ]] cannot hold another (at offset " + i + ")");
+        if (c == '['
+            && i + 1 < n
+            && source.charAt(i + 1) == '['
+            && brackets == 0
+            && !afterArray(source, i)) {
+          if (inPart)
+            throw new IllegalArgumentException(
+                "an optional part [[ ... ]] cannot hold another (at offset " + i + ")");
           texts.add(source.substring(start, i));
           optional.add(false);
           inPart = true;
           start = i + 2;
           i += 2;
-        } else if (c == ']' && i + 1 < n && source.charAt(i + 1) == ']' && brackets == 0 && inPart) {
+        } else if (c == ']'
+            && i + 1 < n
+            && source.charAt(i + 1) == ']'
+            && brackets == 0
+            && inPart) {
           texts.add(source.substring(start, i));
           optional.add(true);
           inPart = false;
@@ -67,15 +80,18 @@ public record NamedSql(String sql, List<String> names) {
           i++;
         }
       }
-      if (inPart) throw new IllegalArgumentException("an optional part [[ ... ]] is not closed with ]]");
+      if (inPart)
+        throw new IllegalArgumentException("an optional part [[ ... ]] is not closed with ]]");
       texts.add(source.substring(start));
       optional.add(false);
       if (optional.stream().filter(o -> o).count() > MAX_OPTIONAL) {
-        throw new IllegalArgumentException("a statement can have at most " + MAX_OPTIONAL + " optional parts [[ ... ]]");
+        throw new IllegalArgumentException(
+            "a statement can have at most " + MAX_OPTIONAL + " optional parts [[ ... ]]");
       }
       for (int p = 0; p < texts.size(); p++) {
         if (optional.get(p) && translate(texts.get(p)).names().isEmpty()) {
-          throw new IllegalArgumentException("the optional part [[" + texts.get(p) + "]] has no :name placeholder to decide it");
+          throw new IllegalArgumentException(
+              "the optional part [[" + texts.get(p) + "]] has no :name placeholder to decide it");
         }
       }
       return new Parts(List.copyOf(texts), List.copyOf(optional));
@@ -95,7 +111,10 @@ public record NamedSql(String sql, List<String> names) {
       throw new IndexOutOfBoundsException(index);
     }
 
-    /** The statement with the required parts and the optional parts {@code kept} admits (by their index among optional parts). */
+    /**
+     * The statement with the required parts and the optional parts {@code kept} admits (by their
+     * index among optional parts).
+     */
     public NamedSql keep(IntPredicate kept) {
       var source = new StringBuilder();
       int index = 0;
@@ -135,11 +154,19 @@ public record NamedSql(String sql, List<String> names) {
     return new NamedSql(out.toString(), List.copyOf(names));
   }
 
-  /** The end of the literal, quoted identifier or comment that starts at {@code i}; -1 when none does. */
+  /**
+   * The end of the literal, quoted identifier or comment that starts at {@code i}; -1 when none
+   * does.
+   */
   private static int skip(String source, int i) {
     int n = source.length();
     return switch (source.charAt(i)) {
-      case '\'' -> quoted(source, i, '\'', i > 0 && (source.charAt(i - 1) == 'E' || source.charAt(i - 1) == 'e'));
+      case '\'' ->
+          quoted(
+              source,
+              i,
+              '\'',
+              i > 0 && (source.charAt(i - 1) == 'E' || source.charAt(i - 1) == 'e'));
       case '"' -> quoted(source, i, '"', false);
       case '-' -> i + 1 < n && source.charAt(i + 1) == '-' ? lineEnd(source, i) : -1;
       case '/' -> i + 1 < n && source.charAt(i + 1) == '*' ? blockCommentEnd(source, i) : -1;
@@ -148,11 +175,15 @@ public record NamedSql(String sql, List<String> names) {
     };
   }
 
-  /** Whether the word before {@code i} (spaces aside) is ARRAY, so {@code [[} opens a nested array. */
+  /**
+   * Whether the word before {@code i} (spaces aside) is ARRAY, so {@code [[} opens a nested array.
+   */
   private static boolean afterArray(String source, int i) {
     int j = i;
     while (j > 0 && Character.isWhitespace(source.charAt(j - 1))) j--;
-    return j >= 5 && source.regionMatches(true, j - 5, "array", 0, 5) && (j == 5 || !isNamePart(source.charAt(j - 6)));
+    return j >= 5
+        && source.regionMatches(true, j - 5, "array", 0, 5)
+        && (j == 5 || !isNamePart(source.charAt(j - 6)));
   }
 
   private static int quoted(String s, int start, char quote, boolean backslashEscapes) {
@@ -198,7 +229,8 @@ public record NamedSql(String sql, List<String> names) {
   private static int dollarQuoteEnd(String s, int start) {
     if (start > 0 && isNamePart(s.charAt(start - 1))) return -1; // $ inside an identifier, or $1
     int j = start + 1;
-    while (j < s.length() && isNamePart(s.charAt(j)) && !Character.isDigit(s.charAt(start + 1))) j++;
+    while (j < s.length() && isNamePart(s.charAt(j)) && !Character.isDigit(s.charAt(start + 1)))
+      j++;
     if (j >= s.length() || s.charAt(j) != '$') return -1;
     String tag = s.substring(start, j + 1);
     int close = s.indexOf(tag, j + 1);

@@ -21,8 +21,12 @@ public final class PathPattern {
     return segments(path).stream().filter(s -> s.startsWith(":")).map(s -> s.substring(1)).toList();
   }
 
-  /** The path with every parameter name replaced by {@code :}, so two routes that clash compare equal. */
+  /**
+   * The path with every parameter name replaced by {@code :}, so two routes that clash compare
+   * equal.
+   */
   public static String shape(String path) {
-    return "/" + String.join("/", segments(path).stream().map(s -> s.startsWith(":") ? ":" : s).toList());
+    return "/"
+        + String.join("/", segments(path).stream().map(s -> s.startsWith(":") ? ":" : s).toList());
   }
 }

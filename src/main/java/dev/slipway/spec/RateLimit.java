@@ -8,9 +8,15 @@ import java.time.Duration;
  */
 public record RateLimit(Per per, int limit, Duration window, int burst) {
   /** Whose calls share the bucket. */
-  public enum Per { ENDPOINT, CALLER }
+  public enum Per {
+    ENDPOINT,
+    CALLER
+  }
 
-  /** Parses a window such as {@code 10s}, {@code 1m} or {@code 1h} (the schema has checked its form). */
+  /**
+   * Parses a window such as {@code 10s}, {@code 1m} or {@code 1h} (the schema has checked its
+   * form).
+   */
   static Duration window(String text) {
     long amount = Long.parseLong(text.substring(0, text.length() - 1));
     return switch (text.charAt(text.length() - 1)) {

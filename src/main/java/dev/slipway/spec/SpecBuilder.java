@@ -93,10 +93,22 @@ public final class SpecBuilder {
   }
 
   public EndpointSpec build() {
-    var input = params.isEmpty() && query.isEmpty() && body.isEmpty() ? EndpointSpec.Input.NONE
-        : new EndpointSpec.Input(ordered(params), ordered(query), Map.of(), body);
-    return new EndpointSpec(name, method, path, auth, Optional.empty(), List.of(), EndpointSpec.DEFAULT_STATEMENT_TIMEOUT,
-        description, input, List.copyOf(steps), new EndpointSpec.Response(status, ordered(responseHeaders), responseBody));
+    var input =
+        params.isEmpty() && query.isEmpty() && body.isEmpty()
+            ? EndpointSpec.Input.NONE
+            : new EndpointSpec.Input(ordered(params), ordered(query), Map.of(), body);
+    return new EndpointSpec(
+        name,
+        method,
+        path,
+        auth,
+        Optional.empty(),
+        List.of(),
+        EndpointSpec.DEFAULT_STATEMENT_TIMEOUT,
+        description,
+        input,
+        List.copyOf(steps),
+        new EndpointSpec.Response(status, ordered(responseHeaders), responseBody));
   }
 
   /** The built spec as JSON, ready to save. */
@@ -110,14 +122,25 @@ public final class SpecBuilder {
 
   /** Any spec as JSON: the form {@link SpecCodec} reads back to equal records. */
   public static ObjectNode json(EndpointSpec endpoint) {
-    ObjectNode spec = Json.MAPPER.createObjectNode().put("name", endpoint.name()).put("method", endpoint.method())
-        .put("path", endpoint.path());
+    ObjectNode spec =
+        Json.MAPPER
+            .createObjectNode()
+            .put("name", endpoint.name())
+            .put("method", endpoint.method())
+            .put("path", endpoint.path());
     endpoint.description().ifPresent(text -> spec.put("description", text));
     spec.set("auth", authJson(endpoint.auth()));
     endpoint.cors().ifPresent(cors -> spec.set("cors", Json.MAPPER.valueToTree(cors)));
-    endpoint.rateLimits().forEach(limit -> spec.withArray("rateLimit").addObject()
-        .put("per", limit.per() == RateLimit.Per.CALLER ? "caller" : "endpoint").put("limit", limit.limit())
-        .put("window", limit.window().toSeconds() + "s").put("burst", limit.burst()));
+    endpoint
+        .rateLimits()
+        .forEach(
+            limit ->
+                spec.withArray("rateLimit")
+                    .addObject()
+                    .put("per", limit.per() == RateLimit.Per.CALLER ? "caller" : "endpoint")
+                    .put("limit", limit.limit())
+                    .put("window", limit.window().toSeconds() + "s")
+                    .put("burst", limit.burst()));
     if (!endpoint.statementTimeout().equals(EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
       spec.put("statementTimeout", endpoint.statementTimeout().toMillis() + "ms");
     }
@@ -136,24 +159,30 @@ public final class SpecBuilder {
 
   /** A bare mode when that says it all ({@code "apiKey"}), else an object. */
   private static JsonNode authJson(Auth auth) {
-    String mode = switch (auth.mode()) {
-      case PUBLIC -> "public";
-      case API_KEY -> "apiKey";
-      case JWT -> "jwt";
-    };
-    if (auth.roles().isEmpty() && auth.rolesClaim().equals("role") && auth.jwt().isEmpty()) return TextNode.valueOf(mode);
+    String mode =
+        switch (auth.mode()) {
+          case PUBLIC -> "public";
+          case API_KEY -> "apiKey";
+          case JWT -> "jwt";
+        };
+    if (auth.roles().isEmpty() && auth.rolesClaim().equals("role") && auth.jwt().isEmpty())
+      return TextNode.valueOf(mode);
     ObjectNode node = Json.MAPPER.createObjectNode().put("mode", mode);
     auth.roles().forEach(node.putArray("roles")::add);
     if (!auth.rolesClaim().equals("role")) node.put("rolesClaim", auth.rolesClaim());
-    auth.jwt().ifPresent(jwt -> {
-      ObjectNode settings = node.putObject("jwt");
-      jwt.secretName().ifPresent(secret -> settings.put("secret", "${secrets." + secret + "}"));
-      jwt.jwksUrl().ifPresent(url -> settings.put("jwksUrl", url));
-      if (!jwt.keys().isEmpty()) jwt.keys().forEach(settings.putArray("keys")::add);
-      jwt.issuer().ifPresent(issuer -> settings.put("issuer", issuer));
-      jwt.audience().ifPresent(audience -> settings.put("audience", audience));
-      if (jwt.clockSkewSeconds() != 30) settings.put("clockSkewSeconds", jwt.clockSkewSeconds());
-    });
+    auth.jwt()
+        .ifPresent(
+            jwt -> {
+              ObjectNode settings = node.putObject("jwt");
+              jwt.secretName()
+                  .ifPresent(secret -> settings.put("secret", "${secrets." + secret + "}"));
+              jwt.jwksUrl().ifPresent(url -> settings.put("jwksUrl", url));
+              if (!jwt.keys().isEmpty()) jwt.keys().forEach(settings.putArray("keys")::add);
+              jwt.issuer().ifPresent(issuer -> settings.put("issuer", issuer));
+              jwt.audience().ifPresent(audience -> settings.put("audience", audience));
+              if (jwt.clockSkewSeconds() != 30)
+                settings.put("clockSkewSeconds", jwt.clockSkewSeconds());
+            });
     return node;
   }
 
@@ -170,7 +199,8 @@ public final class SpecBuilder {
         if (!sql.params().isEmpty()) node.set("params", object(sql.params()));
         node.put("expect", sql.expect().name().toLowerCase());
       }
-      case Step.ScriptStep script -> node.put("script", script.code()).put("language", script.language().name().toLowerCase());
+      case Step.ScriptStep script ->
+          node.put("script", script.code()).put("language", script.language().name().toLowerCase());
       case Step.RespondStep respond -> node.set("respond", response(respond.response()));
     }
     return node;

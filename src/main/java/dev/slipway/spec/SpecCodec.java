@@ -40,12 +40,23 @@ public final class SpecCodec {
     String trimmed = text.strip();
     if (trimmed.isEmpty()) throw new InvalidSpecException("", "the spec is empty");
     try {
-      JsonNode node = trimmed.startsWith("{") ? Json.MAPPER.readTree(trimmed) : Json.YAML.readTree(trimmed);
-      if (node == null || !node.isObject()) throw new InvalidSpecException("", "the spec must be an object");
+      JsonNode node =
+          trimmed.startsWith("{") ? Json.MAPPER.readTree(trimmed) : Json.YAML.readTree(trimmed);
+      if (node == null || !node.isObject())
+        throw new InvalidSpecException("", "the spec must be an object");
       return node;
     } catch (JsonProcessingException e) {
-      throw new InvalidSpecException("", "the spec is not valid JSON or YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+      throw new InvalidSpecException(
+          "",
+          "the spec is not valid JSON or YAML: "
+              + e.getOriginalMessage()
+              + (e.getLocation() == null
+                  ? ""
+                  : " (line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()
+                      + ")"));
     }
   }
 
@@ -59,9 +70,9 @@ public final class SpecCodec {
   /**
    * What decoding a spec found: every problem, and the spec built from each part that reads, so
    * that later checks (expressions, scripts, SQL) can run on those parts and report their own
-   * problems in the same answer. With problems, {@code spec} is only fit for checking: a part
-   * that does not read is left out (a step stands in as one that checks nothing, so the steps
-   * after it that read its output are not blamed for it).
+   * problems in the same answer. With problems, {@code spec} is only fit for checking: a part that
+   * does not read is left out (a step stands in as one that checks nothing, so the steps after it
+   * that read its output are not blamed for it).
    */
   public record Decoded(EndpointSpec spec, List<Violation> violations) {}
 
@@ -70,16 +81,19 @@ public final class SpecCodec {
     List<Violation> violations = new ArrayList<>(SCHEMA.violations(node, ""));
     // the parts the schema found wrong are not read further: each later check assumes a shape
     var unread = violations.stream().map(Violation::path).filter(p -> !p.isEmpty()).toList();
-    Predicate<String> reads = at -> unread.stream().noneMatch(p -> p.equals(at) || p.startsWith(at + "/"));
+    Predicate<String> reads =
+        at -> unread.stream().noneMatch(p -> p.equals(at) || p.startsWith(at + "/"));
 
     // a part with problems of its own is left out of what later checks see, as a step is below
     int beforeInput = violations.size();
-    var read = reads.test("/input") ? input(node.path("input"), violations) : EndpointSpec.Input.NONE;
+    var read =
+        reads.test("/input") ? input(node.path("input"), violations) : EndpointSpec.Input.NONE;
     var input = violations.size() == beforeInput ? read : EndpointSpec.Input.NONE;
     var steps = new ArrayList<Step>();
     // steps may share an id when all but the last of them have a `when`: they are alternatives
     var unconditional = new HashSet<String>();
-    JsonNode stepNodes = node.path("steps").isArray() ? node.get("steps") : MissingNode.getInstance();
+    JsonNode stepNodes =
+        node.path("steps").isArray() ? node.get("steps") : MissingNode.getInstance();
     for (int i = 0; i < stepNodes.size(); i++) {
       JsonNode stepNode = stepNodes.get(i);
       String at = "/steps/" + i;
@@ -89,8 +103,13 @@ public final class SpecCodec {
       Optional<Step> step = Optional.empty();
       if (reads.test(at)) {
         if (unconditional.contains(id)) {
-          violations.add(new Violation(at + "/id", "step id '" + id + "' is used twice, and the step before has no `when` "
-              + "(steps sharing an id are alternatives: each but the last needs a `when`)"));
+          violations.add(
+              new Violation(
+                  at + "/id",
+                  "step id '"
+                      + id
+                      + "' is used twice, and the step before has no `when` "
+                      + "(steps sharing an id are alternatives: each but the last needs a `when`)"));
         }
         if (Set.of("input", "steps", "secrets", "auth").contains(id)) {
           violations.add(new Violation(at + "/id", "'" + id + "' is reserved"));
@@ -98,7 +117,9 @@ public final class SpecCodec {
         step = step(stepNode, at, violations);
       }
       if (!stepNode.has("when")) unconditional.add(id);
-      steps.add(step.filter(ok -> violations.size() == before && reads.test(at)).orElseGet(() -> standIn(id)));
+      steps.add(
+          step.filter(ok -> violations.size() == before && reads.test(at))
+              .orElseGet(() -> standIn(id)));
     }
     String path = node.path("path").asText("");
     if (reads.test("/path")) checkPathParams(path, input, violations);
@@ -106,66 +127,87 @@ public final class SpecCodec {
     Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
     Auth auth = violations.size() == beforeAuth ? readAuth : Auth.PUBLIC;
     Optional<Cors> cors = reads.test("/cors") ? cors(node.path("cors")) : Optional.empty();
-    Duration timeout = reads.test("/statementTimeout") ? statementTimeout(node.path("statementTimeout"))
-        : EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
+    Duration timeout =
+        reads.test("/statementTimeout")
+            ? statementTimeout(node.path("statementTimeout"))
+            : EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
     if (timeout.compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
       violations.add(new Violation("/statementTimeout", "may be at most 5m"));
     }
-    var spec = new EndpointSpec(
-        node.path("name").asText(""),
-        node.path("method").asText(""),
-        path,
-        auth,
-        cors,
-        reads.test("/rateLimit") ? rateLimits(node.path("rateLimit")) : List.of(),
-        timeout,
-        text(node, "description"),
-        input,
-        List.copyOf(steps),
-        reads.test("/response") ? response(node.path("response")) : response(MissingNode.getInstance()));
+    var spec =
+        new EndpointSpec(
+            node.path("name").asText(""),
+            node.path("method").asText(""),
+            path,
+            auth,
+            cors,
+            reads.test("/rateLimit") ? rateLimits(node.path("rateLimit")) : List.of(),
+            timeout,
+            text(node, "description"),
+            input,
+            List.copyOf(steps),
+            reads.test("/response")
+                ? response(node.path("response"))
+                : response(MissingNode.getInstance()));
     return new Decoded(spec, List.copyOf(violations));
   }
 
   /** What stands in for a step that does not read: a step with its id that checks nothing. */
   private static Step standIn(String id) {
-    return new Step.ValidateStep(id, Optional.empty(), NullNode.getInstance(), Json.MAPPER.createObjectNode());
+    return new Step.ValidateStep(
+        id, Optional.empty(), NullNode.getInstance(), Json.MAPPER.createObjectNode());
   }
 
   private static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofMinutes(5);
 
-  /** {@code 250ms}, {@code 5s}, {@code 2m} (the schema has checked the form); the default when missing. */
+  /**
+   * {@code 250ms}, {@code 5s}, {@code 2m} (the schema has checked the form); the default when
+   * missing.
+   */
   private static Duration statementTimeout(JsonNode node) {
     if (!node.isTextual()) return EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
     String text = node.asText();
-    if (text.endsWith("ms")) return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+    if (text.endsWith("ms"))
+      return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
     long amount = Long.parseLong(text.substring(0, text.length() - 1));
     return text.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofSeconds(amount);
   }
 
-  private static final Pattern SECRET_REFERENCE = Pattern.compile("^\\$\\{\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*}$");
+  private static final Pattern SECRET_REFERENCE =
+      Pattern.compile("^\\$\\{\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*}$");
 
   private static Auth auth(JsonNode node, List<Violation> violations) {
     if (node.isMissingNode() || node.isNull()) return Auth.PUBLIC;
     JsonNode modeNode = node.isTextual() ? node : node.path("mode");
-    Auth.Mode mode = switch (modeNode.asText()) {
-      case "apiKey" -> Auth.Mode.API_KEY;
-      case "jwt" -> Auth.Mode.JWT;
-      default -> Auth.Mode.PUBLIC;
-    };
+    Auth.Mode mode =
+        switch (modeNode.asText()) {
+          case "apiKey" -> Auth.Mode.API_KEY;
+          case "jwt" -> Auth.Mode.JWT;
+          default -> Auth.Mode.PUBLIC;
+        };
     var roles = new ArrayList<String>();
     node.path("roles").forEach(role -> roles.add(role.asText()));
-    String rolesClaim = node.path("rolesClaim").isTextual() ? node.get("rolesClaim").asText() : "role";
+    String rolesClaim =
+        node.path("rolesClaim").isTextual() ? node.get("rolesClaim").asText() : "role";
     if (mode == Auth.Mode.PUBLIC && !roles.isEmpty()) {
-      violations.add(new Violation("/auth/roles", "a public endpoint has no caller to check roles of; use apiKey or jwt"));
+      violations.add(
+          new Violation(
+              "/auth/roles",
+              "a public endpoint has no caller to check roles of; use apiKey or jwt"));
     }
     JsonNode jwtNode = node.path("jwt");
     if (mode != Auth.Mode.JWT) {
-      if (!jwtNode.isMissingNode()) violations.add(new Violation("/auth/jwt", "only a jwt endpoint takes jwt settings"));
+      if (!jwtNode.isMissingNode())
+        violations.add(new Violation("/auth/jwt", "only a jwt endpoint takes jwt settings"));
       return new Auth(mode, List.copyOf(roles), rolesClaim, Optional.empty());
     }
-    int sources = (jwtNode.has("secret") ? 1 : 0) + (jwtNode.has("jwksUrl") ? 1 : 0) + (jwtNode.has("keys") ? 1 : 0);
+    int sources =
+        (jwtNode.has("secret") ? 1 : 0)
+            + (jwtNode.has("jwksUrl") ? 1 : 0)
+            + (jwtNode.has("keys") ? 1 : 0);
     if (sources != 1) {
-      violations.add(new Violation("/auth/jwt", "give exactly one of secret (HS256), jwksUrl or keys"));
+      violations.add(
+          new Violation("/auth/jwt", "give exactly one of secret (HS256), jwksUrl or keys"));
       return Auth.PUBLIC;
     }
     Optional<String> secretName = Optional.empty();
@@ -175,23 +217,40 @@ public final class SpecCodec {
     }
     var keys = new ArrayList<JsonNode>();
     jwtNode.path("keys").forEach(keys::add);
-    var jwt = new Auth.Jwt(secretName, text(jwtNode, "jwksUrl"), List.copyOf(keys), text(jwtNode, "issuer"),
-        text(jwtNode, "audience"), jwtNode.path("clockSkewSeconds").asInt(30));
+    var jwt =
+        new Auth.Jwt(
+            secretName,
+            text(jwtNode, "jwksUrl"),
+            List.copyOf(keys),
+            text(jwtNode, "issuer"),
+            text(jwtNode, "audience"),
+            jwtNode.path("clockSkewSeconds").asInt(30));
     return new Auth(mode, List.copyOf(roles), rolesClaim, Optional.of(jwt));
   }
 
   private static Optional<Cors> cors(JsonNode node) {
     if (node.isMissingNode() || node.isNull()) return Optional.empty();
-    return Optional.of(new Cors(strings(node.path("origins")), node.path("credentials").asBoolean(false),
-        strings(node.path("headers")), strings(node.path("exposeHeaders")), node.path("maxAgeSeconds").asInt(600)));
+    return Optional.of(
+        new Cors(
+            strings(node.path("origins")),
+            node.path("credentials").asBoolean(false),
+            strings(node.path("headers")),
+            strings(node.path("exposeHeaders")),
+            node.path("maxAgeSeconds").asInt(600)));
   }
 
   private static List<RateLimit> rateLimits(JsonNode rules) {
     var limits = new ArrayList<RateLimit>();
     for (JsonNode rule : rules) {
       int limit = rule.get("limit").asInt();
-      limits.add(new RateLimit(rule.get("per").asText().equals("caller") ? RateLimit.Per.CALLER : RateLimit.Per.ENDPOINT,
-          limit, RateLimit.window(rule.path("window").asText("1m")), rule.path("burst").asInt(limit)));
+      limits.add(
+          new RateLimit(
+              rule.get("per").asText().equals("caller")
+                  ? RateLimit.Per.CALLER
+                  : RateLimit.Per.ENDPOINT,
+              limit,
+              RateLimit.window(rule.path("window").asText("1m")),
+              rule.path("burst").asInt(limit)));
     }
     return List.copyOf(limits);
   }
@@ -213,55 +272,80 @@ public final class SpecCodec {
     var query = fields(node.path("query"), "/input/query", violations);
     var headers = fields(node.path("headers"), "/input/headers", violations);
     Optional<JsonNode> body = Optional.ofNullable(node.get("body"));
-    body.ifPresent(schema -> violations.addAll(CompiledSchema.metaViolations(schema, "/input/body")));
+    body.ifPresent(
+        schema -> violations.addAll(CompiledSchema.metaViolations(schema, "/input/body")));
     return new EndpointSpec.Input(params, query, headers, body);
   }
 
-  private static Map<String, JsonNode> fields(JsonNode node, String at, List<Violation> violations) {
+  private static Map<String, JsonNode> fields(
+      JsonNode node, String at, List<Violation> violations) {
     var fields = new LinkedHashMap<String, JsonNode>();
-    node.properties().forEach(field -> {
-      violations.addAll(CompiledSchema.metaViolations(EndpointSpec.Input.fieldSchema(field.getValue()), at + "/" + field.getKey()));
-      fields.put(field.getKey(), field.getValue());
-    });
+    node.properties()
+        .forEach(
+            field -> {
+              violations.addAll(
+                  CompiledSchema.metaViolations(
+                      EndpointSpec.Input.fieldSchema(field.getValue()), at + "/" + field.getKey()));
+              fields.put(field.getKey(), field.getValue());
+            });
     return fields;
   }
 
   private static Optional<Step> step(JsonNode node, String at, List<Violation> violations) {
     var kinds = KINDS.stream().filter(node::has).toList();
     if (kinds.size() != 1) {
-      violations.add(new Violation(at, kinds.isEmpty()
-          ? "a step needs one of " + String.join(", ", KINDS)
-          : "a step has exactly one kind, this one has " + String.join(" and ", kinds)));
+      violations.add(
+          new Violation(
+              at,
+              kinds.isEmpty()
+                  ? "a step needs one of " + String.join(", ", KINDS)
+                  : "a step has exactly one kind, this one has " + String.join(" and ", kinds)));
       return Optional.empty();
     }
     String kind = kinds.getFirst();
     if (!kind.equals("sql")) {
-      SQL_ONLY.stream().filter(node::has).forEach(key ->
-          violations.add(new Violation(at + "/" + key, "'" + key + "' belongs to sql steps only")));
+      SQL_ONLY.stream()
+          .filter(node::has)
+          .forEach(
+              key ->
+                  violations.add(
+                      new Violation(at + "/" + key, "'" + key + "' belongs to sql steps only")));
     }
     if (!kind.equals("script") && node.has("language")) {
       violations.add(new Violation(at + "/language", "'language' belongs to script steps only"));
     }
     if (kind.equals("validate") != node.has("schema")) {
-      violations.add(new Violation(at + "/schema", kind.equals("validate")
-          ? "a validate step needs a schema" : "'schema' belongs to validate steps only"));
+      violations.add(
+          new Violation(
+              at + "/schema",
+              kind.equals("validate")
+                  ? "a validate step needs a schema"
+                  : "'schema' belongs to validate steps only"));
     }
     String id = node.get("id").asText();
     Optional<String> when = text(node, "when");
-    return Optional.ofNullable(switch (kind) {
-      case "validate" -> {
-        violations.addAll(CompiledSchema.metaViolations(node.path("schema"), at + "/schema"));
-        yield new Step.ValidateStep(id, when, node.get("validate"), node.path("schema"));
-      }
-      case "sql" -> sqlStep(node, at, id, when, violations);
-      case "script" -> new Step.ScriptStep(id, when, node.get("script").asText(),
-          "javascript".equals(node.path("language").asText()) ? ScriptLanguage.JAVASCRIPT : ScriptLanguage.TYPESCRIPT);
-      case "respond" -> new Step.RespondStep(id, when, response(node.get("respond")));
-      default -> throw new IllegalStateException("unknown step kind " + kind);
-    });
+    return Optional.ofNullable(
+        switch (kind) {
+          case "validate" -> {
+            violations.addAll(CompiledSchema.metaViolations(node.path("schema"), at + "/schema"));
+            yield new Step.ValidateStep(id, when, node.get("validate"), node.path("schema"));
+          }
+          case "sql" -> sqlStep(node, at, id, when, violations);
+          case "script" ->
+              new Step.ScriptStep(
+                  id,
+                  when,
+                  node.get("script").asText(),
+                  "javascript".equals(node.path("language").asText())
+                      ? ScriptLanguage.JAVASCRIPT
+                      : ScriptLanguage.TYPESCRIPT);
+          case "respond" -> new Step.RespondStep(id, when, response(node.get("respond")));
+          default -> throw new IllegalStateException("unknown step kind " + kind);
+        });
   }
 
-  private static Step sqlStep(JsonNode node, String at, String id, Optional<String> when, List<Violation> violations) {
+  private static Step sqlStep(
+      JsonNode node, String at, String id, Optional<String> when, List<Violation> violations) {
     String sql = node.get("sql").asText();
     var params = new LinkedHashMap<String, JsonNode>();
     node.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue()));
@@ -274,31 +358,40 @@ public final class SpecCodec {
     }
     for (String name : used) {
       if (!params.containsKey(name)) {
-        violations.add(new Violation(at + "/params", "the SQL uses :" + name + " but params has no '" + name + "'"));
+        violations.add(
+            new Violation(
+                at + "/params", "the SQL uses :" + name + " but params has no '" + name + "'"));
       }
     }
     for (String name : params.keySet()) {
       if (!used.contains(name)) {
-        violations.add(new Violation(at + "/params/" + name, "'" + name + "' is not used by the SQL (no :" + name + ")"));
+        violations.add(
+            new Violation(
+                at + "/params/" + name,
+                "'" + name + "' is not used by the SQL (no :" + name + ")"));
       }
     }
-    Expect expect = switch (node.path("expect").asText("many")) {
-      case "one" -> Expect.ONE;
-      case "none" -> Expect.NONE;
-      default -> Expect.MANY;
-    };
+    Expect expect =
+        switch (node.path("expect").asText("many")) {
+          case "one" -> Expect.ONE;
+          case "none" -> Expect.NONE;
+          default -> Expect.MANY;
+        };
     return new Step.SqlStep(id, when, sql, params, expect);
   }
 
-  private static void checkPathParams(String path, EndpointSpec.Input input, List<Violation> violations) {
+  private static void checkPathParams(
+      String path, EndpointSpec.Input input, List<Violation> violations) {
     var names = PathPattern.parameters(path);
     var seen = new HashSet<String>();
     for (String name : names) {
-      if (!seen.add(name)) violations.add(new Violation("/path", "path parameter :" + name + " appears twice"));
+      if (!seen.add(name))
+        violations.add(new Violation("/path", "path parameter :" + name + " appears twice"));
     }
     for (String name : input.params().keySet()) {
       if (!names.contains(name)) {
-        violations.add(new Violation("/input/params/" + name, "the path has no parameter :" + name));
+        violations.add(
+            new Violation("/input/params/" + name, "the path has no parameter :" + name));
       }
     }
   }

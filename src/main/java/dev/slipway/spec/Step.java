@@ -28,17 +28,21 @@ public sealed interface Step {
   }
 
   /** Checks {@code value} against a JSON Schema; 400 with every violation when it does not hold. */
-  record ValidateStep(String id, Optional<String> when, JsonNode value, JsonNode schema) implements Step {}
+  record ValidateStep(String id, Optional<String> when, JsonNode value, JsonNode schema)
+      implements Step {}
 
   /** One parameterized SQL statement; {@code :name} placeholders are bound from {@code params}. */
-  record SqlStep(String id, Optional<String> when, String sql, Map<String, JsonNode> params, Expect expect)
+  record SqlStep(
+      String id, Optional<String> when, String sql, Map<String, JsonNode> params, Expect expect)
       implements Step {}
 
   /** TypeScript or JavaScript run in the sandbox; the body of an async function of {@code ctx}. */
-  record ScriptStep(String id, Optional<String> when, String code, ScriptLanguage language) implements Step {}
+  record ScriptStep(String id, Optional<String> when, String code, ScriptLanguage language)
+      implements Step {}
 
   /** Ends the pipeline with this response. */
-  record RespondStep(String id, Optional<String> when, EndpointSpec.Response response) implements Step {}
+  record RespondStep(String id, Optional<String> when, EndpointSpec.Response response)
+      implements Step {}
 
   /** How many rows a SQL step expects. */
   enum Expect {

@@ -14,14 +14,22 @@ import java.util.TreeMap;
  * A test case of endpoints: a request and the status and response shape it must get. Templates
  * generate them with a bundle, callers send them, and {@code deploy.DraftTests} runs them.
  *
- * @param path   may hold {@code {{case name.field}}}: that field of an earlier case's response body
- * @param role   the role the caller holds ({@code role#name} for a second caller with that role);
- *               empty for a call without credentials
- * @param claims more claims the caller carries (a tenant); callers with other claims are other callers
+ * @param path may hold {@code {{case name.field}}}: that field of an earlier case's response body
+ * @param role the role the caller holds ({@code role#name} for a second caller with that role);
+ *     empty for a call without credentials
+ * @param claims more claims the caller carries (a tenant); callers with other claims are other
+ *     callers
  * @param fields fields the response body must have (each row's, for an array)
  */
-public record TestCase(String name, String method, String path, Optional<JsonNode> body, Optional<String> role,
-    Map<String, String> claims, int status, List<String> fields) {
+public record TestCase(
+    String name,
+    String method,
+    String path,
+    Optional<JsonNode> body,
+    Optional<String> role,
+    Map<String, String> claims,
+    int status,
+    List<String> fields) {
 
   /** Who calls: the role and the claims; cases with the same caller call with one key. */
   public Optional<String> caller() {
@@ -30,7 +38,8 @@ public record TestCase(String name, String method, String path, Optional<JsonNod
 
   /** The case as JSON, as {@link #parse} reads it back. */
   public ObjectNode json() {
-    var node = Json.MAPPER.createObjectNode().put("name", name).put("method", method).put("path", path);
+    var node =
+        Json.MAPPER.createObjectNode().put("name", name).put("method", method).put("path", path);
     body.ifPresent(value -> node.set("body", value));
     role.ifPresent(value -> node.put("role", value));
     if (!claims.isEmpty()) node.set("claims", Json.MAPPER.valueToTree(claims));
@@ -40,7 +49,10 @@ public record TestCase(String name, String method, String path, Optional<JsonNod
     return node;
   }
 
-  /** Cases sent as JSON ({@code [{name, method, path, body?, role?, status, fields?}]}); a bad one is named in {@code violations}. */
+  /**
+   * Cases sent as JSON ({@code [{name, method, path, body?, role?, status, fields?}]}); a bad one
+   * is named in {@code violations}.
+   */
   public static List<TestCase> parse(JsonNode cases, String at, List<Violation> violations) {
     var parsed = new ArrayList<TestCase>();
     if (!cases.isArray() || cases.isEmpty()) {
@@ -50,18 +62,30 @@ public record TestCase(String name, String method, String path, Optional<JsonNod
     for (int i = 0; i < cases.size(); i++) {
       JsonNode c = cases.get(i);
       String where = at + "/" + i;
-      if (!c.path("name").isTextual() || !c.path("method").isTextual() || !c.path("path").asText("").startsWith("/")
+      if (!c.path("name").isTextual()
+          || !c.path("method").isTextual()
+          || !c.path("path").asText("").startsWith("/")
           || !c.path("status").canConvertToInt()) {
-        violations.add(new Violation(where, "a case needs name, method, path (starting with /) and status"));
+        violations.add(
+            new Violation(where, "a case needs name, method, path (starting with /) and status"));
         continue;
       }
       var fields = new ArrayList<String>();
       c.path("fields").forEach(f -> fields.add(f.asText()));
       var claims = new TreeMap<String, String>();
-      c.path("claims").properties().forEach(claim -> claims.put(claim.getKey(), claim.getValue().asText()));
-      parsed.add(new TestCase(c.get("name").asText(), c.get("method").asText().toUpperCase(), c.get("path").asText(),
-          Optional.ofNullable(c.get("body")), c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
-          Map.copyOf(claims), c.get("status").asInt(), fields));
+      c.path("claims")
+          .properties()
+          .forEach(claim -> claims.put(claim.getKey(), claim.getValue().asText()));
+      parsed.add(
+          new TestCase(
+              c.get("name").asText(),
+              c.get("method").asText().toUpperCase(),
+              c.get("path").asText(),
+              Optional.ofNullable(c.get("body")),
+              c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
+              Map.copyOf(claims),
+              c.get("status").asInt(),
+              fields));
     }
     return parsed;
   }

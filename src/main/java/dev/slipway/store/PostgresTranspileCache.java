@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The transpiled-script cache in {@code slipway.transpiled_scripts}, shared by every instance. It
- * may be made before the database is open (the sandbox, which uses it, starts first): until
- * {@link #use} it keeps nothing.
+ * may be made before the database is open (the sandbox, which uses it, starts first): until {@link
+ * #use} it keeps nothing.
  */
 public final class PostgresTranspileCache implements TranspileCache {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresTranspileCache.class);
@@ -28,7 +28,9 @@ public final class PostgresTranspileCache implements TranspileCache {
     DataSource dataSource = this.dataSource;
     if (dataSource == null) return Optional.empty();
     try (Connection c = dataSource.getConnection();
-        var ps = c.prepareStatement("select javascript from slipway.transpiled_scripts where source_sha256 = ?")) {
+        var ps =
+            c.prepareStatement(
+                "select javascript from slipway.transpiled_scripts where source_sha256 = ?")) {
       ps.setString(1, sourceSha256);
       try (var rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -44,8 +46,10 @@ public final class PostgresTranspileCache implements TranspileCache {
     DataSource dataSource = this.dataSource;
     if (dataSource == null) return;
     try (Connection c = dataSource.getConnection();
-        var ps = c.prepareStatement("insert into slipway.transpiled_scripts (source_sha256, javascript) values (?, ?) "
-            + "on conflict (source_sha256) do nothing")) {
+        var ps =
+            c.prepareStatement(
+                "insert into slipway.transpiled_scripts (source_sha256, javascript) values (?, ?) "
+                    + "on conflict (source_sha256) do nothing")) {
       ps.setString(1, sourceSha256);
       ps.setString(2, javascript);
       ps.executeUpdate();

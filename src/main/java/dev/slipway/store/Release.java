@@ -4,4 +4,10 @@ import java.time.Instant;
 import java.util.List;
 
 /** An immutable set of endpoint versions that can be made live. */
-public record Release(long id, long orgId, String environment, String note, Instant createdAt, List<EndpointVersion> versions) {}
+public record Release(
+    long id,
+    long orgId,
+    String environment,
+    String note,
+    Instant createdAt,
+    List<EndpointVersion> versions) {}

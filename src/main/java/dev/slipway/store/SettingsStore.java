@@ -26,7 +26,9 @@ public final class SettingsStore {
   /** Stores the value unless the key already has one; answers whether it was stored. */
   public boolean putIfAbsent(String key, String value) throws SQLException {
     try (Connection c = dataSource.getConnection();
-        var ps = c.prepareStatement("insert into slipway.settings (key, value) values (?, ?) on conflict (key) do nothing")) {
+        var ps =
+            c.prepareStatement(
+                "insert into slipway.settings (key, value) values (?, ?) on conflict (key) do nothing")) {
       ps.setString(1, key);
       ps.setString(2, value);
       return ps.executeUpdate() == 1;

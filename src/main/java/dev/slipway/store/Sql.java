@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
-/** The two JDBC shapes the stores repeat: a write that counts rows, an insert that returns its id. */
+/**
+ * The two JDBC shapes the stores repeat: a write that counts rows, an insert that returns its id.
+ */
 final class Sql {
   private Sql() {}
 

@@ -10,7 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class ConfigDefaults {
   private ConfigDefaults() {}
 
-  /** A copy of {@code config} with each missing property that has a {@code default} set to it, in nested objects too. */
+  /**
+   * A copy of {@code config} with each missing property that has a {@code default} set to it, in
+   * nested objects too.
+   */
   public static ObjectNode filled(JsonNode schema, JsonNode config) {
     ObjectNode copy = config.deepCopy();
     fill(schema, copy);
@@ -18,11 +21,16 @@ public final class ConfigDefaults {
   }
 
   private static void fill(JsonNode schema, ObjectNode config) {
-    schema.path("properties").properties().forEach(property -> {
-      String name = property.getKey();
-      JsonNode declared = property.getValue();
-      if (!config.has(name) && declared.has("default")) config.set(name, declared.get("default").deepCopy());
-      if (config.get(name) instanceof ObjectNode nested) fill(declared, nested);
-    });
+    schema
+        .path("properties")
+        .properties()
+        .forEach(
+            property -> {
+              String name = property.getKey();
+              JsonNode declared = property.getValue();
+              if (!config.has(name) && declared.has("default"))
+                config.set(name, declared.get("default").deepCopy());
+              if (config.get(name) instanceof ObjectNode nested) fill(declared, nested);
+            });
   }
 }

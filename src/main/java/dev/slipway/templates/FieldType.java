@@ -26,7 +26,11 @@ public sealed interface FieldType {
 
     final String jsonType;
     final String format;
-    /** Whether bounds are lengths (strings) rather than values (numbers); neither when no bounds apply. */
+
+    /**
+     * Whether bounds are lengths (strings) rather than values (numbers); neither when no bounds
+     * apply.
+     */
     final boolean lengthBounds;
 
     Kind(String jsonType, String format, boolean lengthBounds) {
@@ -51,7 +55,8 @@ public sealed interface FieldType {
   }
 
   /** {@code string}, {@code integer(0..)}, {@code email(..254)}: a value, with optional bounds. */
-  record Scalar(Kind kind, Optional<BigDecimal> min, Optional<BigDecimal> max) implements FieldType {}
+  record Scalar(Kind kind, Optional<BigDecimal> min, Optional<BigDecimal> max)
+      implements FieldType {}
 
   /** {@code enum('active','archived')}: one of these strings. */
   record OneOf(List<String> values) implements FieldType {
@@ -61,7 +66,8 @@ public sealed interface FieldType {
   }
 
   /** {@code string[]}, {@code integer[](1..10)}: a list, with optional bounds on its size. */
-  record ListOf(FieldType items, Optional<Integer> minItems, Optional<Integer> maxItems) implements FieldType {}
+  record ListOf(FieldType items, Optional<Integer> minItems, Optional<Integer> maxItems)
+      implements FieldType {}
 
   /** A nested object: its fields, in order; no others are accepted. */
   record ObjectOf(List<Field> fields) implements FieldType {

@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  *
  * A trailing {@code ?} (on the type, or on the field's name for a nested object) makes a field
  * optional: it may be left out, not sent as null. Objects accept no fields besides their own.
- * {@link #parse} reports every mistake with its JSON pointer; {@link #jsonSchema} and
- * {@link #zod} write the same type for the request validator and for TypeScript clients.
+ * {@link #parse} reports every mistake with its JSON pointer; {@link #jsonSchema} and {@link #zod}
+ * write the same type for the request validator and for TypeScript clients.
  */
 public final class FieldTypes {
 
@@ -56,9 +56,12 @@ public final class FieldTypes {
     return violations.size() == before ? Optional.of(object) : Optional.empty();
   }
 
-  private static ObjectOf object(JsonNode fields, String at, int depth, List<Violation> violations) {
+  private static ObjectOf object(
+      JsonNode fields, String at, int depth, List<Violation> violations) {
     if (fields == null || !fields.isObject() || fields.isEmpty()) {
-      violations.add(new Violation(at, "must be an object of at least one field, such as {\"name\": \"string\"}"));
+      violations.add(
+          new Violation(
+              at, "must be an object of at least one field, such as {\"name\": \"string\"}"));
       return new ObjectOf(List.of());
     }
     if (depth >= MAX_DEPTH) {
@@ -73,7 +76,9 @@ public final class FieldTypes {
       boolean optionalName = key.endsWith("?");
       String name = optionalName ? key.substring(0, key.length() - 1) : key;
       if (!NAME.matcher(name).matches()) {
-        violations.add(new Violation(where, "a field name is a letter or _ then letters, digits or _ (at most 63)"));
+        violations.add(
+            new Violation(
+                where, "a field name is a letter or _ then letters, digits or _ (at most 63)"));
         continue;
       }
       if (!names.add(name)) {
@@ -94,7 +99,9 @@ public final class FieldTypes {
           violations.add(new Violation(where, e.getMessage()));
         }
       } else {
-        violations.add(new Violation(where, "must be a type such as \"string(1..200)\" or an object of fields"));
+        violations.add(
+            new Violation(
+                where, "must be a type such as \"string(1..200)\" or an object of fields"));
       }
     }
     return new ObjectOf(parsed);
@@ -153,28 +160,38 @@ public final class FieldTypes {
   public static String zod(FieldType type) {
     return switch (type) {
       case Scalar(Kind kind, Optional<BigDecimal> min, Optional<BigDecimal> max) -> {
-        String base = switch (kind) {
-          case STRING -> "z.string()";
-          case NUMBER -> "z.number()";
-          case INTEGER -> "z.number().int()";
-          case BOOLEAN -> "z.boolean()";
-          case UUID -> "z.string().uuid()";
-          case EMAIL -> "z.string().email()";
-          case URL -> "z.string().url()";
-          case DATE -> "z.string().date()";
-          case DATETIME -> "z.string().datetime({ offset: true })";
-        };
-        yield base + min.map(m -> ".min(" + m.toPlainString() + ")").orElse("")
+        String base =
+            switch (kind) {
+              case STRING -> "z.string()";
+              case NUMBER -> "z.number()";
+              case INTEGER -> "z.number().int()";
+              case BOOLEAN -> "z.boolean()";
+              case UUID -> "z.string().uuid()";
+              case EMAIL -> "z.string().email()";
+              case URL -> "z.string().url()";
+              case DATE -> "z.string().date()";
+              case DATETIME -> "z.string().datetime({ offset: true })";
+            };
+        yield base
+            + min.map(m -> ".min(" + m.toPlainString() + ")").orElse("")
             + max.map(m -> ".max(" + m.toPlainString() + ")").orElse("");
       }
-      case OneOf(List<String> values) -> "z.enum([" + String.join(", ", values.stream().map(FieldTypes::quote).toList()) + "])";
-      case ListOf(FieldType items, Optional<Integer> minItems, Optional<Integer> maxItems) -> "z.array(" + zod(items) + ")"
-          + minItems.map(m -> ".min(" + m + ")").orElse("") + maxItems.map(m -> ".max(" + m + ")").orElse("");
+      case OneOf(List<String> values) ->
+          "z.enum([" + String.join(", ", values.stream().map(FieldTypes::quote).toList()) + "])";
+      case ListOf(FieldType items, Optional<Integer> minItems, Optional<Integer> maxItems) ->
+          "z.array("
+              + zod(items)
+              + ")"
+              + minItems.map(m -> ".min(" + m + ")").orElse("")
+              + maxItems.map(m -> ".max(" + m + ")").orElse("");
       case ObjectOf(List<Field> fields) -> {
         var body = new StringBuilder("z.object({");
         for (int i = 0; i < fields.size(); i++) {
           Field field = fields.get(i);
-          body.append(i == 0 ? " " : ", ").append(field.name()).append(": ").append(zod(field.type()));
+          body.append(i == 0 ? " " : ", ")
+              .append(field.name())
+              .append(": ")
+              .append(zod(field.type()));
           if (field.optional()) body.append(".optional()");
         }
         yield body.append(fields.isEmpty() ? "" : " ").append("}).strict()").toString();
@@ -218,7 +235,10 @@ public final class FieldTypes {
         Kind kind = kindOf(word);
         Optional<BigDecimal[]> bounds = bounds(kind.word());
         if (bounds.isPresent() && !kind.bounded()) {
-          throw new SyntaxError("'" + word + "' takes no bounds; they apply to string, email, url, number and integer");
+          throw new SyntaxError(
+              "'"
+                  + word
+                  + "' takes no bounds; they apply to string, email, url, number and integer");
         }
         BigDecimal min = bounds.map(b -> b[0]).orElse(null);
         BigDecimal max = bounds.map(b -> b[1]).orElse(null);
@@ -245,8 +265,9 @@ public final class FieldTypes {
       for (Kind kind : Kind.values()) {
         if (kind.word().equals(word)) return kind;
       }
-      throw new SyntaxError((word.isEmpty() ? "a type is missing" : "unknown type '" + word + "'")
-          + ": use string, number, integer, boolean, uuid, email, url, date, datetime or enum('a','b')");
+      throw new SyntaxError(
+          (word.isEmpty() ? "a type is missing" : "unknown type '" + word + "'")
+              + ": use string, number, integer, boolean, uuid, email, url, date, datetime or enum('a','b')");
     }
 
     private List<String> enumValues() throws SyntaxError {
@@ -263,7 +284,8 @@ public final class FieldTypes {
         String value = text.substring(at, close);
         at = close + 1;
         if (value.isEmpty()) throw new SyntaxError("an enum value cannot be empty");
-        if (values.contains(value)) throw new SyntaxError("the enum value '" + value + "' is listed twice");
+        if (values.contains(value))
+          throw new SyntaxError("the enum value '" + value + "' is listed twice");
         values.add(value);
         skipSpaces();
       } while (take(","));
@@ -275,12 +297,15 @@ public final class FieldTypes {
     private Optional<BigDecimal[]> bounds(String of) throws SyntaxError {
       if (!take("(")) return Optional.empty();
       BigDecimal min = number();
-      expect("..", "bounds are written (min..max), either may be left out: (1..200), (0..), (..10)");
+      expect(
+          "..", "bounds are written (min..max), either may be left out: (1..200), (0..), (..10)");
       BigDecimal max = number();
       expect(")", "expected ) after the bounds of " + of);
-      if (min == null && max == null) throw new SyntaxError("bounds need a minimum, a maximum or both");
+      if (min == null && max == null)
+        throw new SyntaxError("bounds need a minimum, a maximum or both");
       if (min != null && max != null && min.compareTo(max) > 0) {
-        throw new SyntaxError("the minimum " + min.toPlainString() + " is above the maximum " + max.toPlainString());
+        throw new SyntaxError(
+            "the minimum " + min.toPlainString() + " is above the maximum " + max.toPlainString());
       }
       return Optional.of(new BigDecimal[] {min, max});
     }
@@ -289,8 +314,9 @@ public final class FieldTypes {
       skipSpaces();
       int start = at;
       if (at < text.length() && text.charAt(at) == '-') at++;
-      while (at < text.length() && (Character.isDigit(text.charAt(at))
-          || (text.charAt(at) == '.' && !text.startsWith("..", at)))) at++;
+      while (at < text.length()
+          && (Character.isDigit(text.charAt(at))
+              || (text.charAt(at) == '.' && !text.startsWith("..", at)))) at++;
       String digits = text.substring(start, at);
       if (digits.isEmpty()) return null;
       try {
@@ -303,7 +329,10 @@ public final class FieldTypes {
     private static void wholeAtLeastZero(BigDecimal value, String what) throws SyntaxError {
       if (value == null) return;
       if (value.stripTrailingZeros().scale() > 0) {
-        throw new SyntaxError((what == null ? "an integer's bound" : what) + " must be a whole number, not " + value.toPlainString());
+        throw new SyntaxError(
+            (what == null ? "an integer's bound" : what)
+                + " must be a whole number, not "
+                + value.toPlainString());
       }
       if (what != null && value.signum() < 0) throw new SyntaxError(what + " cannot be negative");
     }
@@ -328,7 +357,10 @@ public final class FieldTypes {
     void end() throws SyntaxError {
       skipSpaces();
       if (at < text.length()) {
-        throw new SyntaxError("unexpected '" + text.substring(at) + "' after the type (only [] and a final ? may follow)");
+        throw new SyntaxError(
+            "unexpected '"
+                + text.substring(at)
+                + "' after the type (only [] and a final ? may follow)");
       }
     }
 

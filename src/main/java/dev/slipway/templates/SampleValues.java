@@ -22,20 +22,35 @@ public final class SampleValues {
     var nodes = Json.MAPPER.getNodeFactory();
     return switch (type) {
       case OneOf(List<String> values) -> nodes.textNode(values.getFirst());
-      case Scalar(Kind kind, var min, var max) -> switch (kind) {
-        case STRING -> nodes.textNode("s".repeat(Math.max(min.map(BigDecimal::intValue).orElse(0),
-            Math.min(6, max.map(BigDecimal::intValue).orElse(6)))));
-        case NUMBER, INTEGER -> nodes.numberNode(min.orElse(max.map(m -> m.min(BigDecimal.ONE)).orElse(BigDecimal.ONE)));
-        case BOOLEAN -> nodes.booleanNode(true);
-        case UUID -> nodes.textNode("123e4567-e89b-42d3-a456-426614174000");
-        case EMAIL -> nodes.textNode("a".repeat(Math.max(1, min.map(BigDecimal::intValue).orElse(0) - 12)) + "@example.com");
-        case URL -> nodes.textNode("https://example.com/" + "a".repeat(Math.max(0, min.map(BigDecimal::intValue).orElse(0) - 20)));
-        case DATE -> nodes.textNode("2025-01-31");
-        case DATETIME -> nodes.textNode("2025-01-31T12:00:00Z");
-      };
+      case Scalar(Kind kind, var min, var max) ->
+          switch (kind) {
+            case STRING ->
+                nodes.textNode(
+                    "s"
+                        .repeat(
+                            Math.max(
+                                min.map(BigDecimal::intValue).orElse(0),
+                                Math.min(6, max.map(BigDecimal::intValue).orElse(6)))));
+            case NUMBER, INTEGER ->
+                nodes.numberNode(
+                    min.orElse(max.map(m -> m.min(BigDecimal.ONE)).orElse(BigDecimal.ONE)));
+            case BOOLEAN -> nodes.booleanNode(true);
+            case UUID -> nodes.textNode("123e4567-e89b-42d3-a456-426614174000");
+            case EMAIL ->
+                nodes.textNode(
+                    "a".repeat(Math.max(1, min.map(BigDecimal::intValue).orElse(0) - 12))
+                        + "@example.com");
+            case URL ->
+                nodes.textNode(
+                    "https://example.com/"
+                        + "a".repeat(Math.max(0, min.map(BigDecimal::intValue).orElse(0) - 20)));
+            case DATE -> nodes.textNode("2025-01-31");
+            case DATETIME -> nodes.textNode("2025-01-31T12:00:00Z");
+          };
       case ListOf(FieldType items, var min, var max) -> {
         ArrayNode list = Json.MAPPER.createArrayNode();
-        for (int i = 0; i < Math.max(min.orElse(0), Math.min(1, max.orElse(1))); i++) list.add(valid(items));
+        for (int i = 0; i < Math.max(min.orElse(0), Math.min(1, max.orElse(1))); i++)
+          list.add(valid(items));
         yield list;
       }
       case ObjectOf(List<Field> fields) -> object(fields);
@@ -49,10 +64,15 @@ public final class SampleValues {
     return object;
   }
 
-  /** A value of the wrong JSON type for the field: a string for numbers and booleans, a number otherwise. */
+  /**
+   * A value of the wrong JSON type for the field: a string for numbers and booleans, a number
+   * otherwise.
+   */
   public static JsonNode wrong(FieldType type) {
     var nodes = Json.MAPPER.getNodeFactory();
-    return type instanceof Scalar s && (s.kind() == Kind.NUMBER || s.kind() == Kind.INTEGER || s.kind() == Kind.BOOLEAN)
-        ? nodes.textNode("not a " + s.kind().word()) : nodes.numberNode(12345);
+    return type instanceof Scalar s
+            && (s.kind() == Kind.NUMBER || s.kind() == Kind.INTEGER || s.kind() == Kind.BOOLEAN)
+        ? nodes.textNode("not a " + s.kind().word())
+        : nodes.numberNode(12345);
   }
 }

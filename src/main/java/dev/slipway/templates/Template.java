@@ -22,7 +22,10 @@ public interface Template {
   /** A config that works, to show in the catalogue (and to warm the generator with at start-up). */
   JsonNode example();
 
-  /** The table a config names, as {@code schema.table}, so its columns can be read first; empty for none. */
+  /**
+   * The table a config names, as {@code schema.table}, so its columns can be read first; empty for
+   * none.
+   */
   Optional<String> table(JsonNode config);
 
   /**
@@ -34,12 +37,13 @@ public interface Template {
   }
 
   /**
-   * @param config  a config that satisfies {@link #configSchema}
-   * @param columns the named table's columns by name with their PostgreSQL type, or empty when
-   *                the table does not exist
-   * @param login   the database login of the org the bundle is for: a table the migration makes is
-   *                granted to it alone
+   * @param config a config that satisfies {@link #configSchema}
+   * @param columns the named table's columns by name with their PostgreSQL type, or empty when the
+   *     table does not exist
+   * @param login the database login of the org the bundle is for: a table the migration makes is
+   *     granted to it alone
    * @throws InvalidSpecException when the config cannot work, each violation at its config path
    */
-  Bundle generate(JsonNode config, Optional<Map<String, String>> columns, String login) throws InvalidSpecException;
+  Bundle generate(JsonNode config, Optional<Map<String, String>> columns, String login)
+      throws InvalidSpecException;
 }

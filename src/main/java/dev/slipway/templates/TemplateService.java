@@ -51,8 +51,15 @@ public final class TemplateService {
   private final SpecCodec codec;
   private final OrgConnections connections;
 
-  public TemplateService(List<Template> templates, PlatformTransactions platform, OrgConnections connections, SpecCodec codec, Drafts versions,
-      Deployer deployer, DraftTests drafts, AuditStore audit) {
+  public TemplateService(
+      List<Template> templates,
+      PlatformTransactions platform,
+      OrgConnections connections,
+      SpecCodec codec,
+      Drafts versions,
+      Deployer deployer,
+      DraftTests drafts,
+      AuditStore audit) {
     this.connections = connections;
     this.codec = codec;
     this.drafts = drafts;
@@ -74,7 +81,8 @@ public final class TemplateService {
   private void warmUp() {
     for (Template template : templates.values()) {
       try {
-        openApi(template.generate(template.example(), Optional.empty(), "example_login")).toString();
+        openApi(template.generate(template.example(), Optional.empty(), "example_login"))
+            .toString();
       } catch (InvalidSpecException | RuntimeException e) {
         LOG.warn("template {}: its example does not generate: {}", template.name(), e.getMessage());
       }
@@ -83,7 +91,8 @@ public final class TemplateService {
 
   /** The catalogue; its first read warms the generators in the background. */
   public List<Template> templates() {
-    if (warmedUp.compareAndSet(false, true)) NamedThreads.startVirtual("template-warm-up", this::warmUp);
+    if (warmedUp.compareAndSet(false, true))
+      NamedThreads.startVirtual("template-warm-up", this::warmUp);
     return List.copyOf(templates.values());
   }
 
@@ -92,42 +101,61 @@ public final class TemplateService {
   }
 
   /**
-   * What a call made: the bundle, its OpenAPI 3.1 document, the saved drafts, whether the
-   * migration ran, and the release if deployed.
+   * What a call made: the bundle, its OpenAPI 3.1 document, the saved drafts, whether the migration
+   * ran, and the release if deployed.
    */
-  public record Created(Bundle bundle, ObjectNode openApi, List<EndpointStore.Saved> saved, boolean migrated,
-      List<DraftTests.Outcome> results, Optional<Release> release) {}
+  public record Created(
+      Bundle bundle,
+      ObjectNode openApi,
+      List<EndpointStore.Saved> saved,
+      boolean migrated,
+      List<DraftTests.Outcome> results,
+      Optional<Release> release) {}
 
-  /** Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every path. */
+  /**
+   * Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every
+   * path.
+   */
   public Created create(Actor actor, JsonNode request) throws SQLException {
     String name = request.path("template").asText("");
     Template template = templates.get(name);
     if (template == null) {
-      throw ProblemException.unprocessable("unknown_template", "There is no template '" + name + "'.",
-          List.of(new Violation("/template", "must be one of " + String.join(", ", templates.keySet()))));
+      throw ProblemException.unprocessable(
+          "unknown_template",
+          "There is no template '" + name + "'.",
+          List.of(
+              new Violation(
+                  "/template", "must be one of " + String.join(", ", templates.keySet()))));
     }
     JsonNode config = request.path("config");
-    List<Violation> violations = config.isObject() ? schemas.get(name).violations(config, "/config")
-        : List.of(new Violation("/config", "must be an object"));
+    List<Violation> violations =
+        config.isObject()
+            ? schemas.get(name).violations(config, "/config")
+            : List.of(new Violation("/config", "must be an object"));
     if (!violations.isEmpty()) {
-      throw ProblemException.unprocessable("invalid_config", "The config does not fit the template '" + name + "'.", violations);
+      throw ProblemException.unprocessable(
+          "invalid_config", "The config does not fit the template '" + name + "'.", violations);
     }
     Seen seen = seen(actor.orgId(), template, config);
     Bundle bundle;
     try {
       bundle = template.generate(config, seen.columns(), seen.login());
     } catch (InvalidSpecException e) {
-      throw ProblemException.unprocessable("invalid_config", "The config cannot be generated from.", e.violations());
+      throw ProblemException.unprocessable(
+          "invalid_config", "The config cannot be generated from.", e.violations());
     }
     boolean migrated = !bundle.migration().isEmpty();
     if (migrated) {
-      platform.system(c -> {
-        try (var statement = c.createStatement()) {
-          statement.execute(bundle.migration());
-        }
-        audit.record(c, actor.success("template.migrate", name + ":" + template.table(config).orElse("")));
-        return null;
-      });
+      platform.system(
+          c -> {
+            try (var statement = c.createStatement()) {
+              statement.execute(bundle.migration());
+            }
+            audit.record(
+                c,
+                actor.success("template.migrate", name + ":" + template.table(config).orElse("")));
+            return null;
+          });
     }
     ObjectNode openApi = openApi(bundle);
     var saved = new ArrayList<EndpointStore.Saved>();
@@ -140,15 +168,29 @@ public final class TemplateService {
     if (request.path("deploy").asBoolean(false)) {
       var failed = new ArrayList<Violation>();
       for (int i = 0; i < results.size(); i++) {
-        if (!results.get(i).passed()) failed.add(new Violation("/tests/" + i, results.get(i).name() + ": " + results.get(i).detail()));
+        if (!results.get(i).passed())
+          failed.add(
+              new Violation("/tests/" + i, results.get(i).name() + ": " + results.get(i).detail()));
       }
       if (!failed.isEmpty()) {
-        throw ProblemException.unprocessable("tests_failed", failed.size() + " of " + results.size()
-            + " generated tests failed, so nothing was deployed; the drafts are saved.", failed);
+        throw ProblemException.unprocessable(
+            "tests_failed",
+            failed.size()
+                + " of "
+                + results.size()
+                + " generated tests failed, so nothing was deployed; the drafts are saved.",
+            failed);
       }
-      var targets = saved.stream().map(s -> new Deployer.Target(s.version().name(), Optional.of(s.version().version()))).toList();
-      release = Optional.of(deployer.deploy(actor, new Deployer.DeployRequest(targets, List.of(),
-          Optional.of(name + " " + bundle.endpointUrl()))));
+      var targets =
+          saved.stream()
+              .map(s -> new Deployer.Target(s.version().name(), Optional.of(s.version().version())))
+              .toList();
+      release =
+          Optional.of(
+              deployer.deploy(
+                  actor,
+                  new Deployer.DeployRequest(
+                      targets, List.of(), Optional.of(name + " " + bundle.endpointUrl()))));
     }
     return new Created(bundle, openApi, saved, migrated, results, release);
   }
@@ -159,7 +201,8 @@ public final class TemplateService {
       try {
         specs.add(codec.decode(spec));
       } catch (InvalidSpecException e) {
-        throw new IllegalStateException("a template generated a spec that does not decode: " + e.violations(), e);
+        throw new IllegalStateException(
+            "a template generated a spec that does not decode: " + e.violations(), e);
       }
     }
     return OpenApi.document(bundle.endpointUrl(), "draft", specs);
@@ -167,9 +210,9 @@ public final class TemplateService {
 
   /**
    * What the org's own login sees of the tables a config names: the columns of its table (empty
-   * when there is no such table), and the login's name. A table that exists but that the login
-   * may not use (another org's, Slipway's) is a 422 naming it, whether it is the config's table or
-   * one it refers to, and nothing is generated over it.
+   * when there is no such table), and the login's name. A table that exists but that the login may
+   * not use (another org's, Slipway's) is a 422 naming it, whether it is the config's table or one
+   * it refers to, and nothing is generated over it.
    */
   private record Seen(String login, Optional<Map<String, String>> columns) {}
 
@@ -188,12 +231,16 @@ public final class TemplateService {
         if (table.isPresent()) {
           Map<String, String> found = columns(c, table.get());
           if (!found.isEmpty()) columns = Optional.of(found);
-          else if (exists(table.get())) violations.add(notUsable("/config/table", table.get(), login));
+          else if (exists(table.get()))
+            violations.add(notUsable("/config/table", table.get(), login));
         }
         for (var reference : template.references(config).entrySet()) {
           if (columns(c, reference.getValue()).isEmpty()) {
-            violations.add(exists(reference.getValue()) ? notUsable(reference.getKey(), reference.getValue(), login)
-                : new Violation(reference.getKey(), "there is no table " + reference.getValue()));
+            violations.add(
+                exists(reference.getValue())
+                    ? notUsable(reference.getKey(), reference.getValue(), login)
+                    : new Violation(
+                        reference.getKey(), "there is no table " + reference.getValue()));
           }
         }
         seen = new Seen(login, columns);
@@ -202,21 +249,31 @@ public final class TemplateService {
       }
     }
     if (!violations.isEmpty()) {
-      throw ProblemException.unprocessable("table_not_usable", "The config names a table this org may not use.", violations);
+      throw ProblemException.unprocessable(
+          "table_not_usable", "The config names a table this org may not use.", violations);
     }
     return seen;
   }
 
   private static Violation notUsable(String pointer, String table, String login) {
-    return new Violation(pointer, "the table " + table + " exists, but this org's database login " + login
-        + " may not use it (another org's table, or one not granted to this org); name another table");
+    return new Violation(
+        pointer,
+        "the table "
+            + table
+            + " exists, but this org's database login "
+            + login
+            + " may not use it (another org's table, or one not granted to this org); name another table");
   }
 
-  /** The table's columns that {@code c}'s login may use, by name with their information_schema type. */
+  /**
+   * The table's columns that {@code c}'s login may use, by name with their information_schema type.
+   */
   private static Map<String, String> columns(Connection c, String qualified) throws SQLException {
     int dot = qualified.indexOf('.');
-    try (var ps = c.prepareStatement("select column_name, data_type from information_schema.columns "
-        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+    try (var ps =
+        c.prepareStatement(
+            "select column_name, data_type from information_schema.columns "
+                + "where table_schema = ? and table_name = ? order by ordinal_position")) {
       ps.setString(1, qualified.substring(0, dot));
       ps.setString(2, qualified.substring(dot + 1));
       var columns = new LinkedHashMap<String, String>();
@@ -230,15 +287,18 @@ public final class TemplateService {
   /** Whether the table exists at all, whoever may use it (Slipway's own user sees every table). */
   private boolean exists(String qualified) throws SQLException {
     int dot = qualified.indexOf('.');
-    return platform.system(c -> {
-      try (var ps = c.prepareStatement("select from pg_class t join pg_namespace n on n.oid = t.relnamespace "
-          + "where n.nspname = ? and t.relname = ?")) {
-        ps.setString(1, qualified.substring(0, dot));
-        ps.setString(2, qualified.substring(dot + 1));
-        try (var rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
+    return platform.system(
+        c -> {
+          try (var ps =
+              c.prepareStatement(
+                  "select from pg_class t join pg_namespace n on n.oid = t.relnamespace "
+                      + "where n.nspname = ? and t.relname = ?")) {
+            ps.setString(1, qualified.substring(0, dot));
+            ps.setString(2, qualified.substring(dot + 1));
+            try (var rs = ps.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
   }
 }

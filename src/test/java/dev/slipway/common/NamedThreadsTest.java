@@ -21,7 +21,11 @@ class NamedThreadsTest {
     assertThat(virtual.newThread(() -> {}).getName()).isEqualTo("slipway-test-1");
     var scheduler = NamedThreads.scheduler("slipway-test-timer");
     try {
-      assertThat(scheduler.schedule(() -> Thread.currentThread().getName(), 1, TimeUnit.MILLISECONDS).get()).isEqualTo("slipway-test-timer");
+      assertThat(
+              scheduler
+                  .schedule(() -> Thread.currentThread().getName(), 1, TimeUnit.MILLISECONDS)
+                  .get())
+          .isEqualTo("slipway-test-timer");
     } finally {
       scheduler.shutdownNow();
     }
@@ -34,11 +38,26 @@ class NamedThreadsTest {
     var logger = (Logger) LoggerFactory.getLogger(NamedThreads.class);
     logger.addAppender(logged);
     try {
-      NamedThreads.startDaemon("slipway-failing", () -> { throw new IllegalStateException("boom"); }).join();
-      NamedThreads.startVirtual("slipway-failing-virtual", () -> { throw new IllegalStateException("bang"); }).join();
-      assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
-          "thread slipway-failing ended on an uncaught exception", "thread slipway-failing-virtual ended on an uncaught exception");
-      assertThat(logged.list).extracting(event -> event.getThrowableProxy().getMessage()).containsExactly("boom", "bang");
+      NamedThreads.startDaemon(
+              "slipway-failing",
+              () -> {
+                throw new IllegalStateException("boom");
+              })
+          .join();
+      NamedThreads.startVirtual(
+              "slipway-failing-virtual",
+              () -> {
+                throw new IllegalStateException("bang");
+              })
+          .join();
+      assertThat(logged.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly(
+              "thread slipway-failing ended on an uncaught exception",
+              "thread slipway-failing-virtual ended on an uncaught exception");
+      assertThat(logged.list)
+          .extracting(event -> event.getThrowableProxy().getMessage())
+          .containsExactly("boom", "bang");
     } finally {
       logger.detachAppender(logged);
     }

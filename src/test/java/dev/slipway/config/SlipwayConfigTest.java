@@ -10,21 +10,45 @@ import org.junit.jupiter.api.Test;
 class SlipwayConfigTest {
   @Test
   void reads_the_environment_and_lets_flags_win() {
-    var config = SlipwayConfig.load(List.of("--port", "9000", "--control-port=9001"),
-        Map.of("SLIPWAY_PORT", "7000", "SLIPWAY_DATABASE_URL", "postgres://u@h/db", "SLIPWAY_ADMIN_TOKEN", "0123456789abcdef"));
+    var config =
+        SlipwayConfig.load(
+            List.of("--port", "9000", "--control-port=9001"),
+            Map.of(
+                "SLIPWAY_PORT",
+                "7000",
+                "SLIPWAY_DATABASE_URL",
+                "postgres://u@h/db",
+                "SLIPWAY_ADMIN_TOKEN",
+                "0123456789abcdef"));
     assertThat(config.dataPort()).isEqualTo(9000);
     assertThat(config.controlPort()).isEqualTo(9001);
     assertThat(config.databaseUrl()).contains("postgres://u@h/db");
     assertThat(config.adminToken()).contains("0123456789abcdef");
     assertThat(config.demoData()).isTrue();
-    assertThat(config.embeddedUnsafeFast()).as("the embedded database is durable unless told otherwise").isFalse();
+    assertThat(config.embeddedUnsafeFast())
+        .as("the embedded database is durable unless told otherwise")
+        .isFalse();
   }
 
   @Test
   void reports_every_bad_setting_by_name() {
-    assertThatThrownBy(() -> SlipwayConfig.load(List.of("--bogus", "1"),
-        Map.of("SLIPWAY_PORT", "eighty", "SLIPWAY_CONTROL_PORT", "70000", "SLIPWAY_DATABASE_URL", "mysql://x",
-            "SLIPWAY_ADMIN_TOKEN", "short", "SLIPWAY_DEMO_DATA", "maybe", "SLIPWAY_EMBEDDED_UNSAFE_FAST", "true")))
+    assertThatThrownBy(
+            () ->
+                SlipwayConfig.load(
+                    List.of("--bogus", "1"),
+                    Map.of(
+                        "SLIPWAY_PORT",
+                        "eighty",
+                        "SLIPWAY_CONTROL_PORT",
+                        "70000",
+                        "SLIPWAY_DATABASE_URL",
+                        "mysql://x",
+                        "SLIPWAY_ADMIN_TOKEN",
+                        "short",
+                        "SLIPWAY_DEMO_DATA",
+                        "maybe",
+                        "SLIPWAY_EMBEDDED_UNSAFE_FAST",
+                        "true")))
         .hasMessageContaining("unknown flag --bogus")
         .hasMessageContaining("SLIPWAY_PORT must be a whole number")
         .hasMessageContaining("SLIPWAY_CONTROL_PORT must be between 0 and 65535")

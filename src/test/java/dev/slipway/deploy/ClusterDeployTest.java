@@ -16,7 +16,8 @@ class ClusterDeployTest {
         method: GET
         path: /api/hello
         response: { body: { version: %d } }
-        """.formatted(version);
+        """
+        .formatted(version);
   }
 
   @Test
@@ -32,7 +33,8 @@ class ClusterDeployTest {
       first.deploy("{}");
       awaitVersion(second, 2);
 
-      assertThat(second.control("POST", "/api/releases/" + release1 + "/rollback").status()).isEqualTo(200);
+      assertThat(second.control("POST", "/api/releases/" + release1 + "/rollback").status())
+          .isEqualTo(200);
       awaitVersion(first, 1);
     }
   }
@@ -45,6 +47,7 @@ class ClusterDeployTest {
       Thread.sleep(50);
       reply = instance.data("GET", "/api/hello");
     }
-    throw new AssertionError("the other instance still answers " + reply + ", not version " + version);
+    throw new AssertionError(
+        "the other instance still answers " + reply + ", not version " + version);
   }
 }

@@ -36,13 +36,17 @@ class ConcurrentDeployTest {
         response:
           headers: { X-Probe: "%1$s" }
           body: { a: "${steps.one.row.v}", b: "${steps.two.v}", c: "%1$s", n: "${steps.two.n}" }
-        """.formatted(version);
+        """
+        .formatted(version);
   }
 
   @Test
-  void sixty_four_clients_see_no_failure_and_no_mixed_version_while_releases_swap() throws Exception {
+  void sixty_four_clients_see_no_failure_and_no_mixed_version_while_releases_swap()
+      throws Exception {
     try (var database = new TestDatabase();
-        var slipway = TestSlipway.start(database.url(), null, java.util.Map.of("SLIPWAY_DB_POOL_SIZE", "16"))) {
+        var slipway =
+            TestSlipway.start(
+                database.url(), null, java.util.Map.of("SLIPWAY_DB_POOL_SIZE", "16"))) {
       slipway.save(probe("v1"));
       long first = slipway.deploy("{}").path("id").asLong();
       slipway.save(probe("v2"));
@@ -55,32 +59,40 @@ class ConcurrentDeployTest {
       try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
         for (int c = 0; c < CLIENTS; c++) {
           int client = c;
-          clients.submit(() -> {
-            started.countDown();
-            int i = 0;
-            while (running.get()) {
-              int n = client * 100_000 + i++;
-              var reply = slipway.data("GET", "/api/probe/" + n);
-              calls.incrementAndGet();
-              String problem = check(reply, n);
-              if (problem != null) failures.merge(problem, 1, Integer::sum);
-              else seen.add(reply.header("X-Probe"));
-            }
-          });
+          clients.submit(
+              () -> {
+                started.countDown();
+                int i = 0;
+                while (running.get()) {
+                  int n = client * 100_000 + i++;
+                  var reply = slipway.data("GET", "/api/probe/" + n);
+                  calls.incrementAndGet();
+                  String problem = check(reply, n);
+                  if (problem != null) failures.merge(problem, 1, Integer::sum);
+                  else seen.add(reply.header("X-Probe"));
+                }
+              });
         }
         started.await();
         List<Long> releases = new ArrayList<>(List.of(first));
         for (int swap = 0; swap < SWAPS; swap++) {
           // calls land between every two swaps however slow the machine: wait for a few after each
           int before = calls.get();
-          for (int wait = 0; wait < 500 && calls.get() < before + CLIENTS / 2; wait++) Thread.sleep(10);
+          for (int wait = 0; wait < 500 && calls.get() < before + CLIENTS / 2; wait++)
+            Thread.sleep(10);
           Thread.sleep(20);
           if (swap % 3 == 2) {
             long target = releases.get(swap % releases.size());
-            assertThat(slipway.control("POST", "/api/releases/" + target + "/rollback").status()).isEqualTo(200);
+            assertThat(slipway.control("POST", "/api/releases/" + target + "/rollback").status())
+                .isEqualTo(200);
           } else {
             int version = swap % 2 == 0 ? 2 : 1;
-            releases.add(slipway.deploy("{\"endpoints\": [{\"name\": \"probe\", \"version\": " + version + "}]}").path("id").asLong());
+            releases.add(
+                slipway
+                    .deploy(
+                        "{\"endpoints\": [{\"name\": \"probe\", \"version\": " + version + "}]}")
+                    .path("id")
+                    .asLong());
           }
         }
         Thread.sleep(100);
@@ -99,7 +111,9 @@ class ConcurrentDeployTest {
     var body = reply.json();
     String header = reply.header("X-Probe");
     String a = body.path("a").asText();
-    if (!a.equals(body.path("b").asText()) || !a.equals(body.path("c").asText()) || !a.equals(header)) {
+    if (!a.equals(body.path("b").asText())
+        || !a.equals(body.path("c").asText())
+        || !a.equals(header)) {
       return "mixed versions: header " + header + ", body " + body;
     }
     if (body.path("n").asInt() != n) return "answer for another request: " + body;

@@ -37,16 +37,20 @@ class EndpointLifecycleTest {
         response:
           headers: { X-Greeting-Version: "%d" }
           body: { greeting: "Hello, ${input.params.name}!", version: %d }
-        """.formatted(version, version);
+        """
+        .formatted(version, version);
   }
 
   @Test
-  void an_endpoint_goes_from_draft_to_preview_to_live_and_back_and_survives_a_restart() throws Exception {
+  void an_endpoint_goes_from_draft_to_preview_to_live_and_back_and_survives_a_restart()
+      throws Exception {
     var v1 = slipway.save(greeting(1));
     assertThat(v1.path("version").asInt()).isEqualTo(1);
     assertThat(v1.path("created").asBoolean()).isTrue();
 
-    assertThat(slipway.data("GET", "/api/greetings/ann").status()).as("a draft is not live").isEqualTo(404);
+    assertThat(slipway.data("GET", "/api/greetings/ann").status())
+        .as("a draft is not live")
+        .isEqualTo(404);
     var preview = slipway.control("GET", "/api/endpoints/greet/preview/api/greetings/ann");
     assertThat(preview.status()).isEqualTo(200);
     assertThat(preview.json().path("greeting").asText()).isEqualTo("Hello, ann!");
@@ -62,30 +66,50 @@ class EndpointLifecycleTest {
     assertThat(unchanged.status()).as("an unchanged save makes no version").isEqualTo(200);
     assertThat(unchanged.json().path("version").asInt()).isEqualTo(2);
     assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt())
-        .as("saving does not deploy").isEqualTo(1);
-    assertThat(slipway.control("GET", "/api/endpoints/greet/preview/api/greetings/ann").json().path("version").asInt()).isEqualTo(2);
-    assertThat(slipway.control("GET", "/api/endpoints/greet/versions/1/preview/api/greetings/ann").json().path("version").asInt()).isEqualTo(1);
+        .as("saving does not deploy")
+        .isEqualTo(1);
+    assertThat(
+            slipway
+                .control("GET", "/api/endpoints/greet/preview/api/greetings/ann")
+                .json()
+                .path("version")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(
+            slipway
+                .control("GET", "/api/endpoints/greet/versions/1/preview/api/greetings/ann")
+                .json()
+                .path("version")
+                .asInt())
+        .isEqualTo(1);
 
     long release2 = slipway.deploy("{}").path("id").asLong();
     assertThat(release2).isGreaterThan(release1);
-    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt()).isEqualTo(2);
+    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt())
+        .isEqualTo(2);
 
     var rollback = slipway.control("POST", "/api/releases/" + release1 + "/rollback");
     assertThat(rollback.status()).isEqualTo(200);
-    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt()).isEqualTo(1);
+    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt())
+        .isEqualTo(1);
 
     slipway.close();
     slipway = TestSlipway.start(database);
     var afterRestart = slipway.data("GET", "/api/greetings/bob");
-    assertThat(afterRestart.json().path("version").asInt()).as("the rolled-back release is still live").isEqualTo(1);
+    assertThat(afterRestart.json().path("version").asInt())
+        .as("the rolled-back release is still live")
+        .isEqualTo(1);
     assertThat(afterRestart.json().path("greeting").asText()).isEqualTo("Hello, bob!");
-    assertThat(slipway.control("GET", "/api/releases/live").json().path("id").asLong()).isEqualTo(release1);
-    assertThat(slipway.control("GET", "/api/endpoints/greet").json().path("liveVersion").asInt()).isEqualTo(1);
+    assertThat(slipway.control("GET", "/api/releases/live").json().path("id").asLong())
+        .isEqualTo(release1);
+    assertThat(slipway.control("GET", "/api/endpoints/greet").json().path("liveVersion").asInt())
+        .isEqualTo(1);
   }
 
   @Test
   void a_deployed_script_is_ready_in_every_sandbox_worker_before_the_deploy_answers() {
-    String script = """
+    String script =
+        """
         name: add
         method: GET
         path: /api/add/:n
@@ -98,22 +122,30 @@ class EndpointLifecycleTest {
         """;
     slipway.awaitSandboxWorkers();
     slipway.save(script.formatted(1));
-    long before = slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
+    long before =
+        slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
     slipway.deploy("{}");
-    long after = slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
-    assertThat(after - before).as("workers that made the script's function before it was served").isEqualTo(2);
+    long after =
+        slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong();
+    assertThat(after - before)
+        .as("workers that made the script's function before it was served")
+        .isEqualTo(2);
     assertThat(slipway.data("GET", "/api/add/41").json().path("sum").asInt()).isEqualTo(42);
 
     slipway.save(script.formatted(2));
     slipway.deploy("{}");
-    assertThat(slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong() - after)
-        .as("the changed version too").isEqualTo(2);
+    assertThat(
+            slipway.control("GET", "/api/health").json().path("sandbox").path("prepared").asLong()
+                - after)
+        .as("the changed version too")
+        .isEqualTo(2);
     assertThat(slipway.data("GET", "/api/add/40").json().path("sum").asInt()).isEqualTo(42);
   }
 
   @Test
   void a_request_in_flight_finishes_on_the_version_it_started_on() throws Exception {
-    String slow = """
+    String slow =
+        """
         name: slow
         method: GET
         path: /api/slow
@@ -138,7 +170,8 @@ class EndpointLifecycleTest {
 
   @Test
   void a_preview_leaves_no_trace_in_the_database() {
-    slipway.save("""
+    slipway.save(
+        """
         name: add-team
         method: POST
         path: /api/teams
@@ -154,13 +187,22 @@ class EndpointLifecycleTest {
           body: "${steps.team.row}"
         """);
     long before = (long) database.scalar("select count(*) from app.teams");
-    var preview = slipway.control("POST", "/api/endpoints/add-team/preview/api/teams", "{\"name\":\"Preview team\"}", "application/json");
+    var preview =
+        slipway.control(
+            "POST",
+            "/api/endpoints/add-team/preview/api/teams",
+            "{\"name\":\"Preview team\"}",
+            "application/json");
     assertThat(preview.status()).isEqualTo(201);
     assertThat(preview.json().path("name").asText()).isEqualTo("Preview team");
     assertThat((long) database.scalar("select count(*) from app.teams")).isEqualTo(before);
 
     slipway.deploy("{}");
-    assertThat(slipway.data("POST", "/api/teams", "{\"name\":\"Live team\"}", "application/json").status()).isEqualTo(201);
+    assertThat(
+            slipway
+                .data("POST", "/api/teams", "{\"name\":\"Live team\"}", "application/json")
+                .status())
+        .isEqualTo(201);
     assertThat((long) database.scalar("select count(*) from app.teams")).isEqualTo(before + 1);
   }
 
@@ -168,7 +210,8 @@ class EndpointLifecycleTest {
   void a_release_with_two_endpoints_on_one_route_is_rejected_and_the_live_one_stays() {
     slipway.save(greeting(1));
     slipway.deploy("{}");
-    slipway.save("""
+    slipway.save(
+        """
         name: greet-again
         method: GET
         path: /api/greetings/:who
@@ -178,13 +221,15 @@ class EndpointLifecycleTest {
     assertThat(conflict.status()).isEqualTo(409);
     assertThat(conflict.contentType()).startsWith("application/problem+json");
     assertThat(conflict.json().path("code").asText()).isEqualTo("route_conflict");
-    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt()).isEqualTo(1);
+    assertThat(slipway.data("GET", "/api/greetings/ann").json().path("version").asInt())
+        .isEqualTo(1);
   }
 
   @Test
   void deploying_named_endpoints_keeps_the_others_live_and_remove_takes_one_out() {
     slipway.save(greeting(1));
-    slipway.save("""
+    slipway.save(
+        """
         name: ping
         method: GET
         path: /api/ping
@@ -194,7 +239,8 @@ class EndpointLifecycleTest {
     assertThat(slipway.data("GET", "/api/ping").status()).isEqualTo(200);
     assertThat(slipway.data("GET", "/api/greetings/x").status()).isEqualTo(404);
 
-    slipway.deploy("{\"endpoints\": [{\"name\": \"greet\", \"version\": 1}], \"note\": \"add greet\"}");
+    slipway.deploy(
+        "{\"endpoints\": [{\"name\": \"greet\", \"version\": 1}], \"note\": \"add greet\"}");
     assertThat(slipway.data("GET", "/api/ping").status()).isEqualTo(200);
     assertThat(slipway.data("GET", "/api/greetings/x").status()).isEqualTo(200);
 
@@ -205,7 +251,8 @@ class EndpointLifecycleTest {
 
   @Test
   void sql_steps_read_and_write_the_demo_schema_with_typed_query_input() {
-    slipway.save("""
+    slipway.save(
+        """
         name: list-members
         method: GET
         path: /api/teams/:teamId/members
@@ -234,7 +281,8 @@ class EndpointLifecycleTest {
 
   @Test
   void optional_sql_parts_drop_out_when_their_values_are_missing_and_alternative_steps_pick_one() {
-    slipway.save("""
+    slipway.save(
+        """
         name: find-members
         method: GET
         path: /api/find-members
@@ -262,7 +310,8 @@ class EndpointLifecycleTest {
         """);
     slipway.deploy("{}");
     long all = (Long) database.scalar("select count(*) from app.team_members");
-    long leads = (Long) database.scalar("select count(*) from app.team_members where role = 'admin'");
+    long leads =
+        (Long) database.scalar("select count(*) from app.team_members where role = 'admin'");
     assertThat(slipway.data("GET", "/api/find-members").json()).hasSize((int) all);
     assertThat(slipway.data("GET", "/api/find-members?role=admin").json()).hasSize((int) leads);
     var named = slipway.data("GET", "/api/find-members?name=Member%202").json();
@@ -270,15 +319,24 @@ class EndpointLifecycleTest {
     named.forEach(name -> assertThat(name.asText()).startsWith("Member 2"));
     // the alternatives: the first whose when holds runs, the last (no when) when none does
     // each in the order its SQL asks for, as the database sorts (its collation, not Java's)
-    assertThat(names(slipway.data("GET", "/api/find-members?order=role&role=admin").json())).isEqualTo(database.scalar(
-        "select string_agg(name, '|' order by role desc, name) from app.team_members where role = 'admin'"));
-    assertThat(names(slipway.data("GET", "/api/find-members?order=name").json())).isEqualTo(database.scalar(
-        "select string_agg(name, '|' order by name desc) from (select name from app.team_members order by name desc limit 500) n"));
+    assertThat(names(slipway.data("GET", "/api/find-members?order=role&role=admin").json()))
+        .isEqualTo(
+            database.scalar(
+                "select string_agg(name, '|' order by role desc, name) from app.team_members where role = 'admin'"));
+    assertThat(names(slipway.data("GET", "/api/find-members?order=name").json()))
+        .isEqualTo(
+            database.scalar(
+                "select string_agg(name, '|' order by name desc) from (select name from app.team_members order by name desc limit 500) n"));
 
-    var unpaired = slipway.control("POST", "/api/endpoints", """
+    var unpaired =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         {"name": "bad-parts", "method": "GET", "path": "/api/bad-parts",
          "steps": [{"id": "a", "sql": "select 1 where true [[and 1 = :x", "params": {"x": 1}},
-                   {"id": "b", "sql": "select 1"}, {"id": "b", "sql": "select 2"}]}""", "application/json");
+                   {"id": "b", "sql": "select 1"}, {"id": "b", "sql": "select 2"}]}""",
+            "application/json");
     assertThat(unpaired.status()).isEqualTo(422);
     assertThat(unpaired.errorPaths()).containsExactly("/steps/0/sql", "/steps/2/id");
   }

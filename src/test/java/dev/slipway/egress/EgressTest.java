@@ -50,28 +50,36 @@ class EgressTest {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     serverThreads = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      requests.incrementAndGet();
-      switch (exchange.getRequestURI().getPath()) {
-        case "/echo" -> echo(exchange);
-        case "/latin1" -> send(exchange, 200, "text/plain; charset=ISO-8859-1", "café".getBytes(StandardCharsets.ISO_8859_1));
-        case "/to-echo" -> redirect(exchange, 302, "/echo?from=redirect");
-        case "/to-metadata" -> redirect(exchange, 302, "http://169.254.169.254/latest/meta-data/");
-        case "/to-self" -> redirect(exchange, 307, "/to-self");
-        case "/see-other" -> redirect(exchange, 303, "/echo");
-        case "/big" -> send(exchange, 200, "text/plain", new byte[6 * 1024 * 1024]);
-        case "/big-chunked" -> chunked(exchange, 6 * 1024 * 1024);
-        case "/stall" -> {
-          try {
-            release.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    server.createContext(
+        "/",
+        exchange -> {
+          requests.incrementAndGet();
+          switch (exchange.getRequestURI().getPath()) {
+            case "/echo" -> echo(exchange);
+            case "/latin1" ->
+                send(
+                    exchange,
+                    200,
+                    "text/plain; charset=ISO-8859-1",
+                    "café".getBytes(StandardCharsets.ISO_8859_1));
+            case "/to-echo" -> redirect(exchange, 302, "/echo?from=redirect");
+            case "/to-metadata" ->
+                redirect(exchange, 302, "http://169.254.169.254/latest/meta-data/");
+            case "/to-self" -> redirect(exchange, 307, "/to-self");
+            case "/see-other" -> redirect(exchange, 303, "/echo");
+            case "/big" -> send(exchange, 200, "text/plain", new byte[6 * 1024 * 1024]);
+            case "/big-chunked" -> chunked(exchange, 6 * 1024 * 1024);
+            case "/stall" -> {
+              try {
+                release.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              send(exchange, 200, "text/plain", new byte[0]);
+            }
+            default -> send(exchange, 404, "text/plain", "no".getBytes(StandardCharsets.UTF_8));
           }
-          send(exchange, 200, "text/plain", new byte[0]);
-        }
-        default -> send(exchange, 404, "text/plain", "no".getBytes(StandardCharsets.UTF_8));
-      }
-    });
+        });
     server.start();
     port = server.getAddress().getPort();
     policies.put(LOOPBACK_ORG, EgressPolicy.parse(List.of("127.0.0.1/32")));
@@ -94,24 +102,41 @@ class EgressTest {
 
   private static void echo(HttpExchange exchange) throws IOException {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    String reply = exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n"
-        + "host=" + exchange.getRequestHeaders().getFirst("Host") + "\n"
-        + "x-test=" + exchange.getRequestHeaders().getFirst("X-Test") + "\n"
-        + "authorization=" + exchange.getRequestHeaders().getFirst("Authorization") + "\n"
-        + "content-type=" + exchange.getRequestHeaders().getFirst("Content-Type") + "\n"
-        + "body=" + body + "\n"
-        + "client-port=" + exchange.getRemoteAddress().getPort();
+    String reply =
+        exchange.getRequestMethod()
+            + " "
+            + exchange.getRequestURI()
+            + "\n"
+            + "host="
+            + exchange.getRequestHeaders().getFirst("Host")
+            + "\n"
+            + "x-test="
+            + exchange.getRequestHeaders().getFirst("X-Test")
+            + "\n"
+            + "authorization="
+            + exchange.getRequestHeaders().getFirst("Authorization")
+            + "\n"
+            + "content-type="
+            + exchange.getRequestHeaders().getFirst("Content-Type")
+            + "\n"
+            + "body="
+            + body
+            + "\n"
+            + "client-port="
+            + exchange.getRemoteAddress().getPort();
     exchange.getResponseHeaders().add("X-Reply", "one");
     exchange.getResponseHeaders().add("X-Reply", "two");
     send(exchange, 201, "text/plain; charset=utf-8", reply.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void redirect(HttpExchange exchange, int status, String location) throws IOException {
+  private static void redirect(HttpExchange exchange, int status, String location)
+      throws IOException {
     exchange.getResponseHeaders().set("Location", location);
     send(exchange, status, "text/plain", new byte[0]);
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -143,11 +168,24 @@ class EgressTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"http://127.0.0.1:%d/echo", "http://localhost:%d/echo", "http://[::1]:%d/echo",
-      "http://2130706433:%d/echo", "http://[::ffff:7f00:1]:%d/echo", "http://0x7f.1:%d/echo", "http://0x7f000001:%d/echo",
-      "http://0177.0.0.1:%d/echo", "http://127.1:%d/echo", "http://017700000001:%d/echo", "http://127.0.0.1.:%d/echo",
-      "http://0251.0376.0251.0376/latest/meta-data/",
-      "http://10.0.0.1:%d/", "http://169.254.169.254/latest/meta-data/", "https://127.0.0.1:%d/echo"})
+  @ValueSource(
+      strings = {
+        "http://127.0.0.1:%d/echo",
+        "http://localhost:%d/echo",
+        "http://[::1]:%d/echo",
+        "http://2130706433:%d/echo",
+        "http://[::ffff:7f00:1]:%d/echo",
+        "http://0x7f.1:%d/echo",
+        "http://0x7f000001:%d/echo",
+        "http://0177.0.0.1:%d/echo",
+        "http://127.1:%d/echo",
+        "http://017700000001:%d/echo",
+        "http://127.0.0.1.:%d/echo",
+        "http://0251.0376.0251.0376/latest/meta-data/",
+        "http://10.0.0.1:%d/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://127.0.0.1:%d/echo"
+      })
   void the_default_policy_refuses_internal_destinations_before_connecting(String template) {
     String url = template.contains("%d") ? template.formatted(port) : template;
     var e = refused(OPEN_ORG, FetchRequest.get(url));
@@ -158,16 +196,30 @@ class EgressTest {
 
   @Test
   void a_numeric_host_is_the_address_browsers_read_and_that_address_is_the_one_connected_to() {
-    var response = egress.fetch(LOOPBACK_ORG, FetchRequest.get("http://0177.0.0.1:" + port + "/echo"), TIMEOUT);
+    var response =
+        egress.fetch(
+            LOOPBACK_ORG, FetchRequest.get("http://0177.0.0.1:" + port + "/echo"), TIMEOUT);
     assertThat(response.body()).contains("host=127.0.0.1:" + port);
     assertThat(response.url()).isEqualTo(local("/echo"));
-    assertThat(egress.fetch(LOOPBACK_ORG, FetchRequest.get("http://0x7f.1:" + port + "/echo?q"), TIMEOUT).url()).isEqualTo(local("/echo?q"));
+    assertThat(
+            egress
+                .fetch(LOOPBACK_ORG, FetchRequest.get("http://0x7f.1:" + port + "/echo?q"), TIMEOUT)
+                .url())
+        .isEqualTo(local("/echo?q"));
     assertThat(requests).hasValue(2);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"http://1.2.3.08/", "http://256.0.0.1/", "http://example.1/", "http://1.2.3.4.5/", "http://0x100.1/",
-      "http://[::0177.0.0.1]/", "http://[127.0.0.1]/"})
+  @ValueSource(
+      strings = {
+        "http://1.2.3.08/",
+        "http://256.0.0.1/",
+        "http://example.1/",
+        "http://1.2.3.4.5/",
+        "http://0x100.1/",
+        "http://[::0177.0.0.1]/",
+        "http://[127.0.0.1]/"
+      })
   void a_host_that_ends_in_a_number_but_is_no_address_is_an_invalid_request(String url) {
     var e = refused(LOOPBACK_ORG, FetchRequest.get(url));
     assertThat(e.code()).as(e.getMessage()).isEqualTo("egress_invalid_request");
@@ -181,20 +233,35 @@ class EgressTest {
 
   @Test
   void an_allowed_server_answers_with_status_headers_and_body() {
-    var response = egress.fetch(LOOPBACK_ORG, new FetchRequest(local("/echo?q=1"), "post",
-        Map.of("X-Test", "yes", "Content-Type", "application/json"), "{\"hello\":\"wörld\"}"), TIMEOUT);
+    var response =
+        egress.fetch(
+            LOOPBACK_ORG,
+            new FetchRequest(
+                local("/echo?q=1"),
+                "post",
+                Map.of("X-Test", "yes", "Content-Type", "application/json"),
+                "{\"hello\":\"wörld\"}"),
+            TIMEOUT);
     assertThat(response.status()).isEqualTo(201);
     assertThat(response.statusText()).isEqualTo("Created");
-    assertThat(response.headers()).containsEntry("x-reply", "one, two").containsEntry("content-type", "text/plain; charset=utf-8");
-    assertThat(response.body()).contains("POST /echo?q=1", "host=127.0.0.1:" + port, "x-test=yes", "content-type=application/json",
-        "body={\"hello\":\"wörld\"}");
+    assertThat(response.headers())
+        .containsEntry("x-reply", "one, two")
+        .containsEntry("content-type", "text/plain; charset=utf-8");
+    assertThat(response.body())
+        .contains(
+            "POST /echo?q=1",
+            "host=127.0.0.1:" + port,
+            "x-test=yes",
+            "content-type=application/json",
+            "body={\"hello\":\"wörld\"}");
     assertThat(response.url()).isEqualTo(local("/echo?q=1"));
     assertThat(requests).hasValue(1);
   }
 
   @Test
   void decodes_the_body_with_the_content_types_charset() {
-    assertThat(egress.fetch(LOOPBACK_ORG, FetchRequest.get(local("/latin1")), TIMEOUT).body()).isEqualTo("café");
+    assertThat(egress.fetch(LOOPBACK_ORG, FetchRequest.get(local("/latin1")), TIMEOUT).body())
+        .isEqualTo("café");
   }
 
   @Test
@@ -207,7 +274,11 @@ class EgressTest {
 
   @Test
   void a_see_other_redirect_turns_a_post_into_a_get_without_its_body() {
-    var response = egress.fetch(LOOPBACK_ORG, new FetchRequest(local("/see-other"), "POST", Map.of(), "payload"), TIMEOUT);
+    var response =
+        egress.fetch(
+            LOOPBACK_ORG,
+            new FetchRequest(local("/see-other"), "POST", Map.of(), "payload"),
+            TIMEOUT);
     assertThat(response.body()).startsWith("GET /echo").contains("body=").doesNotContain("payload");
   }
 
@@ -229,15 +300,21 @@ class EgressTest {
 
   @Test
   void a_response_over_five_mebibytes_is_refused() {
-    assertThat(refused(LOOPBACK_ORG, FetchRequest.get(local("/big"))).code()).isEqualTo("egress_response_too_large");
-    assertThat(refused(LOOPBACK_ORG, FetchRequest.get(local("/big-chunked"))).code()).isEqualTo("egress_response_too_large");
+    assertThat(refused(LOOPBACK_ORG, FetchRequest.get(local("/big"))).code())
+        .isEqualTo("egress_response_too_large");
+    assertThat(refused(LOOPBACK_ORG, FetchRequest.get(local("/big-chunked"))).code())
+        .isEqualTo("egress_response_too_large");
   }
 
   @Test
   void a_stalled_server_fails_within_the_timeout() {
     long started = System.nanoTime();
-    var e = catchThrowableOfType(EgressException.class,
-        () -> egress.fetch(LOOPBACK_ORG, FetchRequest.get(local("/stall")), Duration.ofMillis(500)));
+    var e =
+        catchThrowableOfType(
+            EgressException.class,
+            () ->
+                egress.fetch(
+                    LOOPBACK_ORG, FetchRequest.get(local("/stall")), Duration.ofMillis(500)));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertThat(e.code()).isEqualTo("egress_failed");
     assertThat(e.getMessage()).contains("timed out");
@@ -249,8 +326,10 @@ class EgressTest {
     var e = refused(HOSTS_ORG, FetchRequest.get(local("/echo")));
     assertThat(e.code()).isEqualTo("egress_denied");
     assertThat(e.getMessage()).contains("127.0.0.1 is not on the org's egress allow-list");
-    assertThat(refused(HOSTS_ORG, FetchRequest.get("https://example.com/")).code()).isEqualTo("egress_denied");
-    assertThat(refused(HOSTS_ORG, FetchRequest.get("https://example.org/")).code()).isEqualTo("egress_denied");
+    assertThat(refused(HOSTS_ORG, FetchRequest.get("https://example.com/")).code())
+        .isEqualTo("egress_denied");
+    assertThat(refused(HOSTS_ORG, FetchRequest.get("https://example.org/")).code())
+        .isEqualTo("egress_denied");
     assertThat(requests).hasValue(0);
   }
 
@@ -261,7 +340,8 @@ class EgressTest {
     // the same org reuses its pooled connection (same client port) ...
     assertThat(clientPort(second)).isEqualTo(clientPort(first));
     // ... which another org never gets: its fetch is checked, and refused
-    assertThat(refused(OPEN_ORG, FetchRequest.get(local("/echo"))).code()).isEqualTo("egress_denied");
+    assertThat(refused(OPEN_ORG, FetchRequest.get(local("/echo"))).code())
+        .isEqualTo("egress_denied");
     assertThat(requests).hasValue(2);
   }
 
@@ -273,7 +353,8 @@ class EgressTest {
   void a_narrowed_policy_applies_to_the_next_fetch_despite_pooled_connections() {
     long org = 42;
     policies.put(org, EgressPolicy.parse(List.of("127.0.0.1/32")));
-    assertThat(egress.fetch(org, FetchRequest.get(local("/echo")), TIMEOUT).status()).isEqualTo(201);
+    assertThat(egress.fetch(org, FetchRequest.get(local("/echo")), TIMEOUT).status())
+        .isEqualTo(201);
     policies.put(org, EgressPolicy.DEFAULT);
     assertThat(refused(org, FetchRequest.get(local("/echo"))).code()).isEqualTo("egress_denied");
     assertThat(requests).hasValue(1);
@@ -285,18 +366,32 @@ class EgressTest {
     long org = 43;
     policies.put(org, EgressPolicy.parse(List.of("127.0.0.0/8", "::1/128")));
     String hop = "http://localhost:" + port + "/echo";
-    server.createContext("/to-localhost", exchange -> {
-      requests.incrementAndGet();
-      redirect(exchange, 302, hop);
-    });
-    var response = egress.fetch(org, new FetchRequest(local("/to-localhost"), "GET", Map.of("Authorization", "Bearer s3cret"), null), TIMEOUT);
+    server.createContext(
+        "/to-localhost",
+        exchange -> {
+          requests.incrementAndGet();
+          redirect(exchange, 302, hop);
+        });
+    var response =
+        egress.fetch(
+            org,
+            new FetchRequest(
+                local("/to-localhost"), "GET", Map.of("Authorization", "Bearer s3cret"), null),
+            TIMEOUT);
     assertThat(response.url()).isEqualTo(hop);
     assertThat(response.body()).contains("authorization=null");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ftp://example.com/", "file:///etc/passwd", "not a url", "http:///nohost", "/relative",
-      "http://user:pw@example.com/"})
+  @ValueSource(
+      strings = {
+        "ftp://example.com/",
+        "file:///etc/passwd",
+        "not a url",
+        "http:///nohost",
+        "/relative",
+        "http://user:pw@example.com/"
+      })
   void unusable_urls_are_invalid_requests(String url) {
     assertThat(refused(OPEN_ORG, FetchRequest.get(url)).code()).isEqualTo("egress_invalid_request");
   }
@@ -304,12 +399,26 @@ class EgressTest {
   @Test
   void bad_methods_headers_and_bodies_are_invalid_requests() {
     String url = local("/echo");
-    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "CONNECT", Map.of(), null)).code()).isEqualTo("egress_invalid_request");
-    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "GET", Map.of("Host", "evil"), null)).code()).isEqualTo("egress_invalid_request");
-    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "GET", Map.of("X-A", "b\r\nX-Injected: 1"), null)).code())
+    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "CONNECT", Map.of(), null)).code())
         .isEqualTo("egress_invalid_request");
-    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "GET", Map.of(), "a body")).code()).isEqualTo("egress_invalid_request");
-    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "POST", Map.of(), "x".repeat(Egress.MAX_REQUEST_BODY_BYTES + 1))).code())
+    assertThat(
+            refused(LOOPBACK_ORG, new FetchRequest(url, "GET", Map.of("Host", "evil"), null))
+                .code())
+        .isEqualTo("egress_invalid_request");
+    assertThat(
+            refused(
+                    LOOPBACK_ORG,
+                    new FetchRequest(url, "GET", Map.of("X-A", "b\r\nX-Injected: 1"), null))
+                .code())
+        .isEqualTo("egress_invalid_request");
+    assertThat(refused(LOOPBACK_ORG, new FetchRequest(url, "GET", Map.of(), "a body")).code())
+        .isEqualTo("egress_invalid_request");
+    assertThat(
+            refused(
+                    LOOPBACK_ORG,
+                    new FetchRequest(
+                        url, "POST", Map.of(), "x".repeat(Egress.MAX_REQUEST_BODY_BYTES + 1)))
+                .code())
         .isEqualTo("egress_invalid_request");
     assertThat(requests).hasValue(0);
   }

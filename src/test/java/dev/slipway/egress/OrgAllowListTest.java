@@ -8,8 +8,8 @@ import dev.slipway.common.Json;
 import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestOrg;
-import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -35,14 +35,16 @@ class OrgAllowListTest {
   @BeforeAll
   static void start() throws Exception {
     loopback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    loopback.createContext("/hello", exchange -> {
-      hits.incrementAndGet();
-      byte[] body = "{\"hello\":\"loopback\"}".getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    loopback.createContext(
+        "/hello",
+        exchange -> {
+          hits.incrementAndGet();
+          byte[] body = "{\"hello\":\"loopback\"}".getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     loopback.start();
     opened = TestOrg.create(slipway, database, "opened");
     Reply cidr = opened.call("PUT", "/api/org/egress", "{\"allow\":[\"127.0.0.1/32\"]}");
@@ -62,17 +64,29 @@ class OrgAllowListTest {
     return "http://127.0.0.1:" + loopback.getAddress().getPort() + "/hello";
   }
 
-  /** What a script on {@code /api/execute}, run by the bearer's org, gets from fetching {@code url}: "status body" or the error. */
+  /**
+   * What a script on {@code /api/execute}, run by the bearer's org, gets from fetching {@code url}:
+   * "status body" or the error.
+   */
   private static String fetched(String bearer, String url) throws JsonProcessingException {
-    String code = "try { const r = await ctx.fetch(" + Json.MAPPER.writeValueAsString(url) + ");"
-        + " return r.status + ' ' + (await r.text()); } catch (e) { return e.message; }";
-    Reply reply = slipway.controlAs(bearer, "POST", "/api/execute", Json.MAPPER.writeValueAsString(Map.of("code", code, "language", "javascript")));
+    String code =
+        "try { const r = await ctx.fetch("
+            + Json.MAPPER.writeValueAsString(url)
+            + ");"
+            + " return r.status + ' ' + (await r.text()); } catch (e) { return e.message; }";
+    Reply reply =
+        slipway.controlAs(
+            bearer,
+            "POST",
+            "/api/execute",
+            Json.MAPPER.writeValueAsString(Map.of("code", code, "language", "javascript")));
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     return reply.json().path("result").asText();
   }
 
   @Test
-  void an_org_whose_allow_list_has_a_cidr_for_loopback_reaches_a_loopback_server() throws Exception {
+  void an_org_whose_allow_list_has_a_cidr_for_loopback_reaches_a_loopback_server()
+      throws Exception {
     int before = hits.get();
     assertThat(fetched(opened.ownerToken(), local())).isEqualTo("200 {\"hello\":\"loopback\"}");
     assertThat(hits.get()).isEqualTo(before + 1);
@@ -90,9 +104,11 @@ class OrgAllowListTest {
   void an_allow_list_of_one_host_name_refuses_every_other_host() throws Exception {
     int before = hits.get();
     // a public host, which the default policy would let through
-    assertThat(fetched(named.ownerToken(), "https://example.com/")).contains("egress_denied")
+    assertThat(fetched(named.ownerToken(), "https://example.com/"))
+        .contains("egress_denied")
         .contains("example.com is not on the org's egress allow-list");
-    assertThat(fetched(named.ownerToken(), local())).contains("egress_denied")
+    assertThat(fetched(named.ownerToken(), local()))
+        .contains("egress_denied")
         .contains("127.0.0.1 is not on the org's egress allow-list");
     assertThat(hits.get()).as("requests that reached the loopback server").isEqualTo(before);
   }

@@ -35,85 +35,153 @@ class WhatwgIpv4Test {
 
   @ParameterizedTest(name = "{0} is {1}")
   @CsvSource({
-      "0177.0.0.1, 127.0.0.1",
-      "0x7f.1, 127.0.0.1",
-      "127.1, 127.0.0.1",
-      "2130706433, 127.0.0.1",
-      "017700000001, 127.0.0.1",
-      "0x7f000001, 127.0.0.1",
-      "0X7F.0.0.1, 127.0.0.1",
-      "127.0.0.01, 127.0.0.1",
-      "127.0.0.1., 127.0.0.1",
-      "192.0x00A80001, 192.168.0.1",
-      "0xc0.0250.01, 192.168.0.1",
-      "0Xc0.0250.01, 192.168.0.1",
-      "1.2.3.4., 1.2.3.4",
-      "1.2.3.0x4, 1.2.3.4",
-      "4294967295, 255.255.255.255",
-      "0xffffffff, 255.255.255.255",
-      "256, 0.0.1.0",
-      "999999999, 59.154.201.255",
-      "0x.0x.0, 0.0.0.0",
-      "0x, 0.0.0.0",
-      "0, 0.0.0.0",
-      "00, 0.0.0.0",
-      "0.0x10000, 0.1.0.0",
-      "10.0.0.7, 10.0.0.7",
-      "169.254.169.254, 169.254.169.254",
-      "0xaf.0xAF.0xf0.0xF9, 175.175.240.249",
-      "07.0.0.1, 7.0.0.1"})
+    "0177.0.0.1, 127.0.0.1",
+    "0x7f.1, 127.0.0.1",
+    "127.1, 127.0.0.1",
+    "2130706433, 127.0.0.1",
+    "017700000001, 127.0.0.1",
+    "0x7f000001, 127.0.0.1",
+    "0X7F.0.0.1, 127.0.0.1",
+    "127.0.0.01, 127.0.0.1",
+    "127.0.0.1., 127.0.0.1",
+    "192.0x00A80001, 192.168.0.1",
+    "0xc0.0250.01, 192.168.0.1",
+    "0Xc0.0250.01, 192.168.0.1",
+    "1.2.3.4., 1.2.3.4",
+    "1.2.3.0x4, 1.2.3.4",
+    "4294967295, 255.255.255.255",
+    "0xffffffff, 255.255.255.255",
+    "256, 0.0.1.0",
+    "999999999, 59.154.201.255",
+    "0x.0x.0, 0.0.0.0",
+    "0x, 0.0.0.0",
+    "0, 0.0.0.0",
+    "00, 0.0.0.0",
+    "0.0x10000, 0.1.0.0",
+    "10.0.0.7, 10.0.0.7",
+    "169.254.169.254, 169.254.169.254",
+    "0xaf.0xAF.0xf0.0xF9, 175.175.240.249",
+    "07.0.0.1, 7.0.0.1"
+  })
   void reads_every_ipv4_spelling_browsers_accept_as_that_address(String host, String address) {
     assertThat(read(host)).isEqualTo(address);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"1.2.3.4.5", "1.2.3.4.5.", "0..0x300", "0..0x300.", "256.256.256.256", "256.256.256.256.256",
-      "0x100.2.3.4", "4294967296", "0xffffffff1", "10000000000", "1.2.3.08", "1.2.3.09", "09.2.3.4", "1.2.3.08.",
-      "08", "09", "foo.09", "foo.0x4", "foo.09.", "foo.0x", "foo.0xfffffffffffffffffface123", "0999999999999999999", "example.1",
-      "0.0.0.0x100", "0.0.0x10000", ".1", "1..1", "1.2.3.4294967295", "0x7f.0x1000000"})
+  @ValueSource(
+      strings = {
+        "1.2.3.4.5",
+        "1.2.3.4.5.",
+        "0..0x300",
+        "0..0x300.",
+        "256.256.256.256",
+        "256.256.256.256.256",
+        "0x100.2.3.4",
+        "4294967296",
+        "0xffffffff1",
+        "10000000000",
+        "1.2.3.08",
+        "1.2.3.09",
+        "09.2.3.4",
+        "1.2.3.08.",
+        "08",
+        "09",
+        "foo.09",
+        "foo.0x4",
+        "foo.09.",
+        "foo.0x",
+        "foo.0xfffffffffffffffffface123",
+        "0999999999999999999",
+        "example.1",
+        "0.0.0.0x100",
+        "0.0.0x10000",
+        ".1",
+        "1..1",
+        "1.2.3.4294967295",
+        "0x7f.0x1000000"
+      })
   void refuses_a_host_that_ends_in_a_number_but_is_no_address(String host) {
     assertThat(read(host)).isEqualTo("failure");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"example.com", "1.example", "0x7f.example", "foo.bar0", "a0x1", "localhost", "example.com.", "1-2.example",
-      "0xg.example", "0xg", "127.0.0.1x", "0xG", "0x`", "0x@"})
+  @ValueSource(
+      strings = {
+        "example.com",
+        "1.example",
+        "0x7f.example",
+        "foo.bar0",
+        "a0x1",
+        "localhost",
+        "example.com.",
+        "1-2.example",
+        "0xg.example",
+        "0xg",
+        "127.0.0.1x",
+        "0xG",
+        "0x`",
+        "0x@"
+      })
   void leaves_a_name_that_does_not_end_in_a_number_to_dns(String host) {
     assertThat(read(host)).isEqualTo("name " + host);
   }
 
   @ParameterizedTest
-  @CsvSource({"[::1], ::1", "::1, ::1", "[::ffff:127.0.0.1], 127.0.0.1", "[::127.0.0.1], ::7f00:1", "[2001:db8::1], 2001:db8::1"})
+  @CsvSource({
+    "[::1], ::1",
+    "::1, ::1",
+    "[::ffff:127.0.0.1], 127.0.0.1",
+    "[::127.0.0.1], ::7f00:1",
+    "[2001:db8::1], 2001:db8::1"
+  })
   void reads_ipv6_literals(String host, String address) {
     assertThat(read(host)).isEqualTo(address);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"[::0177.0.0.1]", "[::127.0.0.01]", "[::1.2.3]", "[fe80::1%25eth0]", "[127.0.0.1]", "[::g]", "[]"})
+  @ValueSource(
+      strings = {
+        "[::0177.0.0.1]",
+        "[::127.0.0.01]",
+        "[::1.2.3]",
+        "[fe80::1%25eth0]",
+        "[127.0.0.1]",
+        "[::g]",
+        "[]"
+      })
   void refuses_ipv6_literals_browsers_refuse(String host) {
     assertThat(read(host)).isEqualTo("failure");
   }
 
   @Property
-  void any_address_in_any_mix_of_decimal_hex_and_octal_parts_is_that_address(@ForAll @LongRange(max = 0xffffffffL) long address,
-      @ForAll @IntRange(min = 1, max = 4) int parts, @ForAll("radixes") List<Integer> radixes, @ForAll boolean trailingDot) {
+  void any_address_in_any_mix_of_decimal_hex_and_octal_parts_is_that_address(
+      @ForAll @LongRange(max = 0xffffffffL) long address,
+      @ForAll @IntRange(min = 1, max = 4) int parts,
+      @ForAll("radixes") List<Integer> radixes,
+      @ForAll boolean trailingDot) {
     String host = spelled(address, parts, radixes) + (trailingDot ? "." : "");
     assertThat(WhatwgIpv4.endsInANumber(host)).as(host).isTrue();
     assertThat(WhatwgIpv4.parse(host)).as(host).isEqualTo(address);
   }
 
   @Property
-  void every_spelling_of_a_loopback_address_is_refused_by_the_default_policy(@ForAll @LongRange(min = 0x7f000000L, max = 0x7fffffffL)
-      long address, @ForAll @IntRange(min = 1, max = 4) int parts, @ForAll("radixes") List<Integer> radixes) {
+  void every_spelling_of_a_loopback_address_is_refused_by_the_default_policy(
+      @ForAll @LongRange(min = 0x7f000000L, max = 0x7fffffffL) long address,
+      @ForAll @IntRange(min = 1, max = 4) int parts,
+      @ForAll("radixes") List<Integer> radixes) {
     String host = spelled(address, parts, radixes);
     var read = UrlHost.read(host);
     assertThat(read).as(host).isInstanceOf(UrlHost.Address.class);
     InetAddress ip = ((UrlHost.Address) read).address();
-    assertThat(EgressPolicy.blocked(ip)).as(host).hasValueSatisfying(reason -> assertThat(reason).contains("loopback"));
+    assertThat(EgressPolicy.blocked(ip))
+        .as(host)
+        .hasValueSatisfying(reason -> assertThat(reason).contains("loopback"));
   }
 
   @Property
-  void a_part_too_large_for_its_place_fails(@ForAll @IntRange(min = 2, max = 4) int parts, @ForAll @IntRange(min = 0, max = 3) int at,
+  void a_part_too_large_for_its_place_fails(
+      @ForAll @IntRange(min = 2, max = 4) int parts,
+      @ForAll @IntRange(min = 0, max = 3) int at,
       @ForAll @LongRange(min = 256, max = 0xffffffffL) long value) {
     var spelled = new ArrayList<String>();
     for (int i = 0; i < parts; i++) spelled.add("1");
@@ -126,11 +194,13 @@ class WhatwgIpv4Test {
 
   @Property
   void more_than_four_parts_fail(@ForAll @IntRange(min = 5, max = 12) int parts) {
-    assertThat(WhatwgIpv4.parse(String.join(".", java.util.Collections.nCopies(parts, "1")))).isEqualTo(WhatwgIpv4.FAILURE);
+    assertThat(WhatwgIpv4.parse(String.join(".", java.util.Collections.nCopies(parts, "1"))))
+        .isEqualTo(WhatwgIpv4.FAILURE);
   }
 
   @Property
-  void a_name_whose_last_label_has_a_letter_beyond_f_never_ends_in_a_number(@ForAll("labels") String first, @ForAll("labels") String last) {
+  void a_name_whose_last_label_has_a_letter_beyond_f_never_ends_in_a_number(
+      @ForAll("labels") String first, @ForAll("labels") String last) {
     String host = first + "." + last + "g";
     assertThat(WhatwgIpv4.endsInANumber(host)).isFalse();
     assertThat(UrlHost.read(host)).isEqualTo(new UrlHost.Name(host));
@@ -143,13 +213,20 @@ class WhatwgIpv4Test {
 
   @Provide
   Arbitrary<String> labels() {
-    return Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789-").ofMinLength(1).ofMaxLength(12);
+    return Arbitraries.strings()
+        .withChars("abcdefghijklmnopqrstuvwxyz0123456789-")
+        .ofMinLength(1)
+        .ofMaxLength(12);
   }
 
-  /** {@code address} written as {@code parts} parts, the last filling the bytes left, part i in {@code radixes[i]}. */
+  /**
+   * {@code address} written as {@code parts} parts, the last filling the bytes left, part i in
+   * {@code radixes[i]}.
+   */
   private static String spelled(long address, int parts, List<Integer> radixes) {
     var written = new ArrayList<String>();
-    for (int i = 0; i < parts - 1; i++) written.add(inRadix((address >>> (8 * (3 - i))) & 0xff, radixes.get(i)));
+    for (int i = 0; i < parts - 1; i++)
+      written.add(inRadix((address >>> (8 * (3 - i))) & 0xff, radixes.get(i)));
     long rest = address & ((1L << (8 * (5 - parts))) - 1);
     written.add(inRadix(rest, radixes.get(parts - 1)));
     return String.join(".", written);

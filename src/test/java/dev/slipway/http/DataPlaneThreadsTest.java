@@ -10,7 +10,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The data plane's pool reads a connection's next request on the thread that answered its last one. */
+/**
+ * The data plane's pool reads a connection's next request on the thread that answered its last one.
+ */
 class DataPlaneThreadsTest {
   private final DataPlaneServer.Threads threads = new DataPlaneServer.Threads();
 
@@ -34,7 +36,8 @@ class DataPlaneThreadsTest {
   @Test
   void other_jobs_and_resumes_outside_an_answer_go_to_the_pool() throws Exception {
     var job = new CompletableFuture<Thread>();
-    DataPlaneServer.Threads.answerHere(() -> threads.execute(() -> job.complete(Thread.currentThread())));
+    DataPlaneServer.Threads.answerHere(
+        () -> threads.execute(() -> job.complete(Thread.currentThread())));
     assertThat(job.get(5, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
 
     var resumed = new CompletableFuture<Thread>();
@@ -46,22 +49,26 @@ class DataPlaneThreadsTest {
   void only_the_first_resume_of_an_answer_runs_inline() throws Exception {
     var second = new CompletableFuture<Thread>();
     var first = new CompletableFuture<Thread>();
-    DataPlaneServer.Threads.answerHere(() -> {
-      threads.execute(connection(first));
-      threads.execute(connection(second));
-    });
+    DataPlaneServer.Threads.answerHere(
+        () -> {
+          threads.execute(connection(first));
+          threads.execute(connection(second));
+        });
     assertThat(first.getNow(null)).isSameAs(Thread.currentThread());
     assertThat(second.get(5, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
   }
 
   /** A connection whose only behaviour is to say which thread ran it. */
   private static Runnable connection(CompletableFuture<Thread> ranOn) {
-    return (Runnable) Proxy.newProxyInstance(DataPlaneThreadsTest.class.getClassLoader(),
-        new Class<?>[] {Connection.class, Runnable.class}, (proxy, method, args) -> {
-          if (method.getName().equals("run")) {
-            ranOn.complete(Thread.currentThread());
-          }
-          return method.getName().equals("toString") ? "test connection" : null;
-        });
+    return (Runnable)
+        Proxy.newProxyInstance(
+            DataPlaneThreadsTest.class.getClassLoader(),
+            new Class<?>[] {Connection.class, Runnable.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("run")) {
+                ranOn.complete(Thread.currentThread());
+              }
+              return method.getName().equals("toString") ? "test connection" : null;
+            });
   }
 }

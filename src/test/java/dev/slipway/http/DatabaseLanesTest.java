@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests that use the database run in lanes, as many at once as the pool has connections. A
- * client that sends its body slowly must not hold a lane while it does, or a few such clients
- * would shut every database endpoint.
+ * client that sends its body slowly must not hold a lane while it does, or a few such clients would
+ * shut every database endpoint.
  */
 @ServerTest(settings = "SLIPWAY_DB_POOL_SIZE=" + DatabaseLanesTest.POOL)
 class DatabaseLanesTest {
@@ -31,7 +31,8 @@ class DatabaseLanesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.save("""
+    slipway.save(
+        """
         name: greet
         method: POST
         path: /api/greet
@@ -47,7 +48,8 @@ class DatabaseLanesTest {
         response:
           body: "${steps.greeting.row}"
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: one
         method: GET
         path: /api/one
@@ -70,8 +72,11 @@ class DatabaseLanesTest {
         var socket = new Socket("127.0.0.1", slipway.dataPort());
         socket.setSoTimeout(30_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /api/greet HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
-            + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(
+            ("POST /api/greet HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.write(body, 0, 5);
         out.flush();
         slow.add(socket);
@@ -88,7 +93,9 @@ class DatabaseLanesTest {
         socket.getOutputStream().flush();
       }
       for (Socket socket : slow) {
-        var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+        var in =
+            new BufferedReader(
+                new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         assertThat(in.readLine()).startsWith("HTTP/1.1 200");
       }
     } finally {

@@ -9,8 +9,8 @@ import dev.slipway.store.Notifications;
 import dev.slipway.store.PlatformTransactions;
 import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
-/** {@code GET/PUT /api/org/egress} over real HTTP, and the allow-list reaching another instance's cache. */
+/**
+ * {@code GET/PUT /api/org/egress} over real HTTP, and the allow-list reaching another instance's
+ * cache.
+ */
 @ServerTest
 class EgressRoutesTest {
   private static TestDatabase database;
@@ -40,12 +43,16 @@ class EgressRoutesTest {
 
   @Test
   void saves_a_list_and_answers_it_normalized_and_audited() {
-    Reply saved = put("{\"allow\":[\"API.Example.com\",\"*.example.org\",\"10.1.0.0/16\",\"127.0.0.1\",\"::1/128\"]}");
+    Reply saved =
+        put(
+            "{\"allow\":[\"API.Example.com\",\"*.example.org\",\"10.1.0.0/16\",\"127.0.0.1\",\"::1/128\"]}");
     assertThat(saved.status()).as(saved.toString()).isEqualTo(200);
-    List<String> expected = List.of("api.example.com", "*.example.org", "10.1.0.0/16", "127.0.0.1/32", "::1/128");
+    List<String> expected =
+        List.of("api.example.com", "*.example.org", "10.1.0.0/16", "127.0.0.1/32", "::1/128");
     assertThat(allow(saved)).isEqualTo(expected);
     assertThat(allow(slipway.control("GET", "/api/org/egress"))).isEqualTo(expected);
-    assertThat(slipway.control("GET", "/api/audit?action=egress").json().findValuesAsText("action")).contains("egress.update");
+    assertThat(slipway.control("GET", "/api/audit?action=egress").json().findValuesAsText("action"))
+        .contains("egress.update");
 
     assertThat(put("{\"allow\":[]}").status()).isEqualTo(200);
     assertThat(allow(slipway.control("GET", "/api/org/egress"))).isEmpty();
@@ -54,12 +61,15 @@ class EgressRoutesTest {
   @Test
   void names_every_bad_entry_by_its_pointer_and_saves_nothing() {
     put("{\"allow\":[\"kept.example.com\"]}");
-    Reply refused = put("{\"allow\":[\"ok.example.com\",\"10.0.0.0/33\",42,\"*\",\"10.1.2.3/16\"]}");
+    Reply refused =
+        put("{\"allow\":[\"ok.example.com\",\"10.0.0.0/33\",42,\"*\",\"10.1.2.3/16\"]}");
     assertThat(refused.status()).isEqualTo(422);
     assertThat(refused.contentType()).startsWith("application/problem+json");
     assertThat(refused.json().path("code").asText()).isEqualTo("invalid_egress_rule");
-    assertThat(refused.errorPaths()).containsExactly("/allow/1", "/allow/2", "/allow/3", "/allow/4");
-    assertThat(allow(slipway.control("GET", "/api/org/egress"))).containsExactly("kept.example.com");
+    assertThat(refused.errorPaths())
+        .containsExactly("/allow/1", "/allow/2", "/allow/3", "/allow/4");
+    assertThat(allow(slipway.control("GET", "/api/org/egress")))
+        .containsExactly("kept.example.com");
   }
 
   @Test
@@ -84,10 +94,18 @@ class EgressRoutesTest {
     var other = new EgressRules(new PlatformTransactions(source), new AuditStore());
     var listening = new CountDownLatch(1);
     Notifications.Handler handler = Notifications.perOrg(other::invalidate, other::invalidateAll);
-    try (var notifications = new Notifications(source.getURL(), source.getUser(), null, Map.of(EgressRules.CHANNEL, payload -> {
-      handler.handle(payload);
-      if (payload == null) listening.countDown();
-    })).start()) {
+    try (var notifications =
+        new Notifications(
+                source.getURL(),
+                source.getUser(),
+                null,
+                Map.of(
+                    EgressRules.CHANNEL,
+                    payload -> {
+                      handler.handle(payload);
+                      if (payload == null) listening.countDown();
+                    }))
+            .start()) {
       assertThat(listening.await(10, TimeUnit.SECONDS)).isTrue();
       put("{\"allow\":[]}");
       other.invalidateAll();
@@ -95,7 +113,8 @@ class EgressRoutesTest {
 
       put("{\"allow\":[\"api.example.com\"]}");
       Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-      while (other.policy(org).entries().isEmpty() && Instant.now().isBefore(deadline)) Thread.sleep(20);
+      while (other.policy(org).entries().isEmpty() && Instant.now().isBefore(deadline))
+        Thread.sleep(20);
       assertThat(other.policy(org).entries()).containsExactly("api.example.com");
     }
   }

@@ -23,13 +23,18 @@ class LargeNumbersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database.execute("create table app.amounts (id serial primary key, exact numeric, approx double precision, whole bigint)");
+    database.execute(
+        "create table app.amounts (id serial primary key, exact numeric, approx double precision, whole bigint)");
     database.execute("grant select, insert on app.amounts to " + slipway.orgLogin());
     database.execute("grant usage on sequence app.amounts_id_seq to " + slipway.orgLogin());
     for (String kind : new String[] {"simple", "general"}) {
       // anyOf is beyond the direct check: the general validator reads the body as a tree
-      String extra = kind.equals("general") ? "anyOf: [{ required: [exact] }, { required: [approx] }, { required: [whole] }]" : "";
-      slipway.save("""
+      String extra =
+          kind.equals("general")
+              ? "anyOf: [{ required: [exact] }, { required: [approx] }, { required: [whole] }]"
+              : "";
+      slipway.save(
+          """
           name: amounts-%1$s
           method: POST
           path: /api/%1$s/amounts
@@ -50,7 +55,8 @@ class LargeNumbersTest {
               params: { exact: "${input.body.exact}", approx: "${input.body.approx}", whole: "${input.body.whole}" }
               expect: one
           response: { status: 201, body: "${steps.saved.row}" }
-          """.formatted(kind, extra));
+          """
+              .formatted(kind, extra));
     }
     slipway.deploy("{}");
   }
@@ -67,11 +73,16 @@ class LargeNumbersTest {
       assertThat(reply.status()).as(kind + ": " + reply).isEqualTo(400);
       assertThat(reply.contentType()).startsWith("application/problem+json");
       assertThat(reply.json().path("code").asText()).isEqualTo("invalid_input");
-      assertThat(reply.errorPaths()).as(kind).containsExactlyInAnyOrder("/body/approx", "/body/exact", "/body/list/1");
+      assertThat(reply.errorPaths())
+          .as(kind)
+          .containsExactlyInAnyOrder("/body/approx", "/body/exact", "/body/list/1");
       assertThat(reply.body()).contains("out of range").doesNotContain("Infinity");
     }
     assertThat(database.scalar("select count(*) from app.amounts")).isEqualTo(before);
-    assertThat(database.scalar("select count(*) from app.amounts where approx = 'Infinity' or exact = 'Infinity'")).isEqualTo(0L);
+    assertThat(
+            database.scalar(
+                "select count(*) from app.amounts where approx = 'Infinity' or exact = 'Infinity'"))
+        .isEqualTo(0L);
   }
 
   @Test
@@ -80,7 +91,10 @@ class LargeNumbersTest {
       Reply reply = post(kind, "{\"exact\": " + FORTY_ONE_DIGITS + "}");
       assertThat(reply.status()).as(kind + ": " + reply).isEqualTo(201);
       assertThat(reply.json().path("exact").asText()).isEqualTo(FORTY_ONE_DIGITS);
-      assertThat(database.scalar("select exact::text from app.amounts where id = " + reply.json().path("id").asLong()))
+      assertThat(
+              database.scalar(
+                  "select exact::text from app.amounts where id = "
+                      + reply.json().path("id").asLong()))
           .isEqualTo(FORTY_ONE_DIGITS);
     }
   }

@@ -37,7 +37,8 @@ class OneWorkerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.save("""
+    slipway.save(
+        """
         name: sum
         method: POST
         path: /api/sum
@@ -73,20 +74,27 @@ class OneWorkerTest {
   /** One keep-alive connection making its calls one after another: how many got each status. */
   private static Map<Integer, Integer> client() throws IOException {
     byte[] body = "{\"items\": [1, 2, 3.5]}".getBytes(StandardCharsets.UTF_8);
-    byte[] request = ("POST /api/sum HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
-        + body.length + "\r\n\r\n" + new String(body, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+    byte[] request =
+        ("POST /api/sum HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n"
+                + new String(body, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.UTF_8);
     var statuses = new TreeMap<Integer, Integer>();
     try (var socket = new Socket("127.0.0.1", slipway.dataPort())) {
       socket.setSoTimeout(30_000);
       OutputStream out = socket.getOutputStream();
-      var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      var in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
       for (int call = 0; call < CALLS_EACH; call++) {
         out.write(request);
         out.flush();
         int status = Integer.parseInt(in.readLine().split(" ")[1]);
         int length = 0;
         for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
-          if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) length = Integer.parseInt(line.substring(15).trim());
+          if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
+            length = Integer.parseInt(line.substring(15).trim());
         }
         if (in.skip(length) != length) throw new IOException("the answer ended early");
         statuses.merge(status, 1, Integer::sum);

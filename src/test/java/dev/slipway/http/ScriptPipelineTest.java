@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slipway.problem.Problems;
 import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -24,7 +24,8 @@ class ScriptPipelineTest {
   private static TestDatabase database;
   private static TestSlipway slipway;
 
-  private static final String ENDPOINT = """
+  private static final String ENDPOINT =
+      """
       name: log-twice
       method: POST
       path: /api/log-twice
@@ -58,18 +59,25 @@ class ScriptPipelineTest {
   }
 
   private static Reply call(String actor, boolean fail) {
-    return slipway.data("POST", "/api/log-twice", "{\"actor\": \"" + actor + "\", \"fail\": " + fail + "}", "application/json");
+    return slipway.data(
+        "POST",
+        "/api/log-twice",
+        "{\"actor\": \"" + actor + "\", \"fail\": " + fail + "}",
+        "application/json");
   }
 
   private static long rowsOf(String actor) {
-    return (Long) database.scalar("select count(*) from app.activity where actor = '" + actor + "'");
+    return (Long)
+        database.scalar("select count(*) from app.activity where actor = '" + actor + "'");
   }
 
   @Test
   void scripts_and_a_sql_step_between_them_share_one_transaction_that_commits() {
     Reply reply = call("ada", false);
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-    assertThat(reply.json().path("seen").asInt()).as("the last script sees both rows before the commit").isEqualTo(2);
+    assertThat(reply.json().path("seen").asInt())
+        .as("the last script sees both rows before the commit")
+        .isEqualTo(2);
     assertThat(reply.json().path("first").asText()).isEqualTo("first");
     assertThat(reply.json().path("second").asText()).isEqualTo("second");
     assertThat(rowsOf("ada")).isEqualTo(2);

@@ -11,9 +11,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Rate limits: per endpoint, per caller, on the platform API, in process and shared through a real Redis. */
+/**
+ * Rate limits: per endpoint, per caller, on the platform API, in process and shared through a real
+ * Redis.
+ */
 class RateLimitTest {
-  private static final String LIMITED = """
+  private static final String LIMITED =
+      """
       name: limited
       method: GET
       path: /limited
@@ -22,10 +26,13 @@ class RateLimitTest {
       """;
 
   @Test
-  void an_endpoint_limit_refuses_the_call_past_it_with_429_and_the_ratelimit_fields() throws Exception {
-    try (var database = new TestDatabase(); var slipway = TestSlipway.start(database)) {
+  void an_endpoint_limit_refuses_the_call_past_it_with_429_and_the_ratelimit_fields()
+      throws Exception {
+    try (var database = new TestDatabase();
+        var slipway = TestSlipway.start(database)) {
       slipway.save(LIMITED);
-      slipway.save("""
+      slipway.save(
+          """
           name: per-caller
           method: GET
           path: /per-caller
@@ -46,12 +53,29 @@ class RateLimitTest {
       assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 20L);
       assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
 
-      String first = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"a\"}", "application/json").json().path("token").asText();
-      String second = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"b\"}", "application/json").json().path("token").asText();
+      String first =
+          slipway
+              .control("POST", "/api/consumer-keys", "{\"name\":\"a\"}", "application/json")
+              .json()
+              .path("token")
+              .asText();
+      String second =
+          slipway
+              .control("POST", "/api/consumer-keys", "{\"name\":\"b\"}", "application/json")
+              .json()
+              .path("token")
+              .asText();
       var statuses = new ArrayList<Integer>();
       for (String key : List.of(first, first, first, second, second, second)) {
-        statuses.add(slipway.send("GET", "http://127.0.0.1:" + slipway.dataPort() + "/per-caller", (byte[]) null, null,
-            Map.of("X-API-Key", key)).status());
+        statuses.add(
+            slipway
+                .send(
+                    "GET",
+                    "http://127.0.0.1:" + slipway.dataPort() + "/per-caller",
+                    (byte[]) null,
+                    null,
+                    Map.of("X-API-Key", key))
+                .status());
       }
       assertThat(statuses).containsExactly(200, 200, 429, 200, 200, 429);
     }
@@ -60,7 +84,8 @@ class RateLimitTest {
   @Test
   void the_platform_api_has_its_own_limit() throws Exception {
     try (var database = new TestDatabase();
-        var slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_PLATFORM_RATE_LIMIT", "5"))) {
+        var slipway =
+            TestSlipway.start(database.url(), null, Map.of("SLIPWAY_PLATFORM_RATE_LIMIT", "5"))) {
       var statuses = new ArrayList<Integer>();
       for (int i = 0; i < 6; i++) statuses.add(slipway.control("GET", "/api/endpoints").status());
       assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429);
@@ -68,21 +93,26 @@ class RateLimitTest {
   }
 
   @Test
-  void two_instances_share_one_limit_through_redis_and_fall_back_when_it_goes_away() throws Exception {
-    try (var redis = TestRedis.start(); var database = new TestDatabase()) {
+  void two_instances_share_one_limit_through_redis_and_fall_back_when_it_goes_away()
+      throws Exception {
+    try (var redis = TestRedis.start();
+        var database = new TestDatabase()) {
       var settings = Map.of("SLIPWAY_REDIS_URL", redis.url());
-      try (var a = TestSlipway.start(database.url(), null, settings); var b = TestSlipway.start(database.url(), null, settings)) {
+      try (var a = TestSlipway.start(database.url(), null, settings);
+          var b = TestSlipway.start(database.url(), null, settings)) {
         a.save(LIMITED);
         a.deploy("{}");
         waitUntilServed(b, "/limited");
         // waitUntilServed spent one token; 2 more are left between both instances
         var statuses = new ArrayList<Integer>();
-        for (TestSlipway instance : List.of(a, b, a, b)) statuses.add(instance.data("GET", "/limited").status());
+        for (TestSlipway instance : List.of(a, b, a, b))
+          statuses.add(instance.data("GET", "/limited").status());
         assertThat(statuses).containsExactly(200, 200, 429, 429);
 
         redis.close();
         var after = new ArrayList<Integer>();
-        for (TestSlipway instance : List.of(a, b, a, b, a, b)) after.add(instance.data("GET", "/limited").status());
+        for (TestSlipway instance : List.of(a, b, a, b, a, b))
+          after.add(instance.data("GET", "/limited").status());
         assertThat(after).doesNotContain(500, 502, 503, 504).contains(200);
         // each instance now counts on its own: 3 each
         assertThat(after.stream().filter(s -> s == 200).count()).isEqualTo(6);
@@ -90,7 +120,8 @@ class RateLimitTest {
     }
   }
 
-  private static void waitUntilServed(TestSlipway instance, String path) throws InterruptedException {
+  private static void waitUntilServed(TestSlipway instance, String path)
+      throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       if (instance.data("GET", path).status() != 404) return;
       Thread.sleep(50);

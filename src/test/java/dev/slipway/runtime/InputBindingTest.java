@@ -9,7 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** How a request becomes {@code input}: coercion, defaults, required fields, headers, expressions. */
+/**
+ * How a request becomes {@code input}: coercion, defaults, required fields, headers, expressions.
+ */
 @ServerTest
 class InputBindingTest {
   private static TestDatabase database;
@@ -17,7 +19,8 @@ class InputBindingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.save("""
+    slipway.save(
+        """
         name: echo
         method: POST
         path: /api/echo/:id
@@ -47,7 +50,8 @@ class InputBindingTest {
             agent: "${input.headers['user-agent']}"
             n: "${input.body.n}"
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: summarize
         method: POST
         path: /api/summarize
@@ -64,12 +68,17 @@ class InputBindingTest {
   }
 
   private TestSlipway.Reply post(String path, Map<String, String> headers, String body) {
-    return slipway.send("POST", "http://127.0.0.1:" + slipway.dataPort() + path, body, "application/json", headers);
+    return slipway.send(
+        "POST", "http://127.0.0.1:" + slipway.dataPort() + path, body, "application/json", headers);
   }
 
   @Test
   void coerces_path_query_and_header_strings_to_their_declared_types_and_fills_defaults() {
-    var reply = post("/api/echo/41?tags=a&tags=b", Map.of("X-Tenant", "acme", "User-Agent", "probe/1"), "{\"n\": 2.5}");
+    var reply =
+        post(
+            "/api/echo/41?tags=a&tags=b",
+            Map.of("X-Tenant", "acme", "User-Agent", "probe/1"),
+            "{\"n\": 2.5}");
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     var body = reply.json();
     assertThat(body.path("id").isIntegralNumber()).isTrue();
@@ -85,20 +94,33 @@ class InputBindingTest {
 
   @Test
   void reports_every_broken_field_of_every_part_with_its_path() {
-    var reply = post("/api/echo/0?flag=maybe&email=nope", Map.of("X-Retries", "many"), "{\"n\": \"x\"}");
+    var reply =
+        post("/api/echo/0?flag=maybe&email=nope", Map.of("X-Retries", "many"), "{\"n\": \"x\"}");
     assertThat(reply.status()).isEqualTo(400);
-    assertThat(reply.errorPaths()).containsExactlyInAnyOrder(
-        "/params/id", "/query/flag", "/query/email", "/headers/x-tenant", "/headers/x-retries", "/body/n");
+    assertThat(reply.errorPaths())
+        .containsExactlyInAnyOrder(
+            "/params/id",
+            "/query/flag",
+            "/query/email",
+            "/headers/x-tenant",
+            "/headers/x-retries",
+            "/body/n");
   }
 
   @Test
   void a_script_reads_the_body_as_the_client_sent_it() {
-    var reply = slipway.data("POST", "/api/summarize", "{\"items\": [1, 2.5, -4], \"label\": \"Grüße 😀\"}", "application/json");
+    var reply =
+        slipway.data(
+            "POST",
+            "/api/summarize",
+            "{\"items\": [1, 2.5, -4], \"label\": \"Grüße 😀\"}",
+            "application/json");
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     assertThat(reply.json().path("count").asInt()).isEqualTo(3);
     assertThat(reply.json().path("sum").asDouble()).isEqualTo(-0.5);
     assertThat(reply.json().path("label").asText()).isEqualTo("Grüße 😀");
-    var bad = slipway.data("POST", "/api/summarize", "{\"items\": [1, \"two\"]}", "application/json");
+    var bad =
+        slipway.data("POST", "/api/summarize", "{\"items\": [1, \"two\"]}", "application/json");
     assertThat(bad.errorPaths()).containsExactly("/body/items/1");
   }
 

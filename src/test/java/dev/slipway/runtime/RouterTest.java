@@ -19,7 +19,8 @@ class RouterTest {
 
   @Test
   void finds_literal_and_parameter_routes_with_their_values() {
-    var router = router("GET /api/teams/:id/members", "GET /api/teams/mine/members", "POST /api/teams");
+    var router =
+        router("GET /api/teams/:id/members", "GET /api/teams/mine/members", "POST /api/teams");
     assertThat(router.find("GET", "/api/teams/42/members"))
         .isEqualTo(new Router.Match.Found<>("GET /api/teams/:id/members", List.of("42")));
     assertThat(router.find("GET", "/api/teams/mine/members"))
@@ -31,13 +32,16 @@ class RouterTest {
   @Test
   void backtracks_from_a_literal_to_a_parameter() {
     var router = router("GET /a/b/c", "GET /a/:x/d");
-    assertThat(router.find("GET", "/a/b/d")).isEqualTo(new Router.Match.Found<>("GET /a/:x/d", List.of("b")));
+    assertThat(router.find("GET", "/a/b/d"))
+        .isEqualTo(new Router.Match.Found<>("GET /a/:x/d", List.of("b")));
   }
 
   @Test
   void tells_a_wrong_method_from_a_missing_path() {
     var router = router("GET /x", "PUT /x");
-    assertThat(router.find("DELETE", "/x")).isEqualTo(new Router.Match.WrongMethod<String>(new java.util.TreeSet<>(List.of("GET", "PUT"))));
+    assertThat(router.find("DELETE", "/x"))
+        .isEqualTo(
+            new Router.Match.WrongMethod<String>(new java.util.TreeSet<>(List.of("GET", "PUT"))));
     assertThat(router.find("GET", "/y")).isEqualTo(new Router.Match.NotFound<String>());
     assertThat(router.find("GET", "/x/%zz")).isEqualTo(new Router.Match.NotFound<String>());
   }
@@ -50,17 +54,21 @@ class RouterTest {
   @Test
   void a_head_request_is_answered_by_the_get_route_of_its_path() {
     var router = router("GET /x/:id", "POST /y");
-    assertThat(router.find("HEAD", "/x/7")).isEqualTo(new Router.Match.Found<>("GET /x/:id", List.of("7")));
-    assertThat(router.find("HEAD", "/y")).isEqualTo(new Router.Match.WrongMethod<String>(new java.util.TreeSet<>(List.of("POST"))));
+    assertThat(router.find("HEAD", "/x/7"))
+        .isEqualTo(new Router.Match.Found<>("GET /x/:id", List.of("7")));
+    assertThat(router.find("HEAD", "/y"))
+        .isEqualTo(new Router.Match.WrongMethod<String>(new java.util.TreeSet<>(List.of("POST"))));
   }
 
   @Test
   void among_ten_thousand_routes_each_path_finds_its_own_and_a_near_miss_finds_none() {
     var routes = new LinkedHashMap<Router.RouteKey, Integer>();
-    for (int i = 0; i < 10_000; i++) routes.put(new Router.RouteKey("GET", "/api/r" + i + "/:id"), i);
+    for (int i = 0; i < 10_000; i++)
+      routes.put(new Router.RouteKey("GET", "/api/r" + i + "/:id"), i);
     var router = Router.of(routes);
     for (int i = 0; i < 10_000; i++) {
-      assertThat(router.find("GET", "/api/r" + i + "/" + (i * 7))).isEqualTo(new Router.Match.Found<>(i, List.of(String.valueOf(i * 7))));
+      assertThat(router.find("GET", "/api/r" + i + "/" + (i * 7)))
+          .isEqualTo(new Router.Match.Found<>(i, List.of(String.valueOf(i * 7))));
     }
     assertThat(router.find("GET", "/api/r10000/1")).isEqualTo(new Router.Match.NotFound<Integer>());
     assertThat(router.find("GET", "/api/r1")).isEqualTo(new Router.Match.NotFound<Integer>());

@@ -16,7 +16,8 @@ class StatementTimeoutTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.save("""
+    slipway.save(
+        """
         name: impatient
         method: GET
         path: /impatient
@@ -25,7 +26,8 @@ class StatementTimeoutTest {
           - id: nap
             sql: select pg_sleep(1)
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: patient
         method: GET
         path: /patient
@@ -36,7 +38,8 @@ class StatementTimeoutTest {
             expect: one
         response: { body: "${steps.nap.row}" }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: default-timeout
         method: GET
         path: /default-timeout
@@ -60,19 +63,25 @@ class StatementTimeoutTest {
   void each_endpoint_has_its_own_timeout_on_the_same_connections() {
     for (int i = 0; i < 3; i++) {
       assertThat(slipway.data("GET", "/patient").json().path("timeout").asText()).isEqualTo("3s");
-      assertThat(slipway.data("GET", "/default-timeout").json().path("timeout").asText()).isEqualTo("5s");
+      assertThat(slipway.data("GET", "/default-timeout").json().path("timeout").asText())
+          .isEqualTo("5s");
     }
   }
 
   @Test
   void a_timeout_over_five_minutes_is_refused_when_saved() {
-    var reply = slipway.control("POST", "/api/endpoints", """
+    var reply =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: forever
         method: GET
         path: /forever
         statementTimeout: 10m
         response: { body: {} }
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(reply.status()).isEqualTo(422);
     assertThat(reply.errorPaths()).containsExactly("/statementTimeout");
   }

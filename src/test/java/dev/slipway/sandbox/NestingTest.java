@@ -9,14 +9,17 @@ class NestingTest {
   @Test
   void counts_brackets_of_every_kind_with_the_line_of_the_deepest() {
     assertThat(Nesting.of("return 1;")).isEqualTo(new Nesting.Depth(0, 1));
-    assertThat(Nesting.of("f(a[0], { b: [1] });\nif (x) {\n  g([[h({})]]);\n}")).isEqualTo(new Nesting.Depth(6, 3));
+    assertThat(Nesting.of("f(a[0], { b: [1] });\nif (x) {\n  g([[h({})]]);\n}"))
+        .isEqualTo(new Nesting.Depth(6, 3));
   }
 
   @Test
   void skips_strings_comments_and_regular_expressions() {
-    assertThat(Nesting.of("const s = '((([[[{{{', t = \"((((\\\"(((\";")).isEqualTo(new Nesting.Depth(0, 1));
+    assertThat(Nesting.of("const s = '((([[[{{{', t = \"((((\\\"(((\";"))
+        .isEqualTo(new Nesting.Depth(0, 1));
     assertThat(Nesting.of("// ((((\n/* [[[[\n {{{{ */ x;")).isEqualTo(new Nesting.Depth(0, 1));
-    assertThat(Nesting.of("const r = /[(]+\\(/g; return r.test(s) ? /{/ : x / (2);").levels()).isEqualTo(1);
+    assertThat(Nesting.of("const r = /[(]+\\(/g; return r.test(s) ? /{/ : x / (2);").levels())
+        .isEqualTo(1);
   }
 
   @Test
@@ -34,7 +37,8 @@ class NestingTest {
   @Test
   void a_slash_after_the_condition_of_an_if_begins_a_regular_expression() {
     // were it taken for division, the quote would hide the rest of the line
-    assertThat(Nesting.of("if (x) /'/.test(s); [[[1]]]; if (y) { z = (a) / 'b'.length; }").levels()).isEqualTo(3);
+    assertThat(Nesting.of("if (x) /'/.test(s); [[[1]]]; if (y) { z = (a) / 'b'.length; }").levels())
+        .isEqualTo(3);
     assertThat(Nesting.of("while (go) /[)]/.exec(s);").levels()).isEqualTo(1);
   }
 }

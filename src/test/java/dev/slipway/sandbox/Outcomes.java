@@ -20,6 +20,8 @@ final class Outcomes {
 
   /** What kind of outcome it was, and which limit: short enough for an assertion message. */
   static String kindOf(ScriptOutcome outcome) {
-    return outcome instanceof ScriptOutcome.Exceeded e ? "Exceeded " + e.limit() : outcome.getClass().getSimpleName();
+    return outcome instanceof ScriptOutcome.Exceeded e
+        ? "Exceeded " + e.limit()
+        : outcome.getClass().getSimpleName();
   }
 }

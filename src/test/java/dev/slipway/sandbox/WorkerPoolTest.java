@@ -37,18 +37,22 @@ class WorkerPoolTest {
 
   private static final Duration TIMEOUT = Duration.ofMillis(3000);
   private static WorkerPool sandbox;
+
   /** Without a statement limit, so that only the clock can stop a loop. */
   private static WorkerPool unlimited;
 
   @BeforeAll
   static void start() {
-    sandbox = new WorkerPool(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", 0, TranspileCache.NONE);
+    sandbox =
+        new WorkerPool(new SandboxLimits(TIMEOUT, 5_000_000, 2), "256m", 0, TranspileCache.NONE);
     unlimited = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), "256m", 0, TranspileCache.NONE);
     awaitWorkers(sandbox, 2);
     awaitWorkers(unlimited, 1);
   }
 
-  /** Workers take seconds to start and warm up here (interpreted, two cores shared with the tests). */
+  /**
+   * Workers take seconds to start and warm up here (interpreted, two cores shared with the tests).
+   */
   private static void awaitWorkers(WorkerPool pool, int idle) {
     long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (pool.stats().idle() < idle) {
@@ -67,36 +71,51 @@ class WorkerPoolTest {
     unlimited.close();
   }
 
-
   private static ScriptOutcome run(String body) throws ScriptCompileException {
-    return sandbox.run(sandbox.compile("test", body, ScriptLanguage.JAVASCRIPT), Map.of("input", Map.of("n", 20)), HOST);
+    return sandbox.run(
+        sandbox.compile("test", body, ScriptLanguage.JAVASCRIPT),
+        Map.of("input", Map.of("n", 20)),
+        HOST);
   }
 
   /** Answers the worker's questions the way a request's host would, without a database. */
-  private static final ScriptHost HOST = new ScriptHost() {
-    @Override
-    public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
-      if (sql.contains("fail")) {
-        throw new IllegalArgumentException("relation \"fail\" does not exist");
-      }
-      return List.of(Map.of("sql", sql, "params", params));
-    }
+  private static final ScriptHost HOST =
+      new ScriptHost() {
+        @Override
+        public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+          if (sql.contains("fail")) {
+            throw new IllegalArgumentException("relation \"fail\" does not exist");
+          }
+          return List.of(Map.of("sql", sql, "params", params));
+        }
 
-    @Override
-    public Optional<String> secret(String name) {
-      return name.equals("API_KEY") ? Optional.of("s3cret") : Optional.empty();
-    }
+        @Override
+        public Optional<String> secret(String name) {
+          return name.equals("API_KEY") ? Optional.of("s3cret") : Optional.empty();
+        }
 
-    @Override
-    public Map<String, Object> fetch(Map<String, Object> request) {
-      return Map.of("status", 200, "statusText", "OK", "url", request.get("url"), "headers", Map.of("content-type", "application/json"),
-          "body", "{\"echo\":\"" + request.get("method") + "\"}");
-    }
-  };
+        @Override
+        public Map<String, Object> fetch(Map<String, Object> request) {
+          return Map.of(
+              "status",
+              200,
+              "statusText",
+              "OK",
+              "url",
+              request.get("url"),
+              "headers",
+              Map.of("content-type", "application/json"),
+              "body",
+              "{\"echo\":\"" + request.get("method") + "\"}");
+        }
+      };
 
   @Test
   void a_script_runs_in_a_worker_and_its_host_calls_are_answered_here() throws Exception {
-    Object value = valueOf(run("""
+    Object value =
+        valueOf(
+            run(
+                """
         const rows = await ctx.db.query('select :n', { n: ctx.input.n });
         const key = ctx.secrets.get('API_KEY');
         const none = ctx.secrets.get('NOPE');
@@ -107,18 +126,38 @@ class WorkerPoolTest {
         return { rows, key, none: none === undefined, status: reply.status, ok: reply.ok, json: await reply.json(),
           type: reply.headers.get('Content-Type'), failed };
         """));
-    assertThat(value).isEqualTo(Map.of("rows", List.of(Map.of("sql", "select :n", "params", Map.of("n", 20L))),
-        "key", "s3cret", "none", true, "status", 200L, "ok", true, "json", Map.of("echo", "POST"),
-        "type", "application/json", "failed", "relation \"fail\" does not exist"));
+    assertThat(value)
+        .isEqualTo(
+            Map.of(
+                "rows",
+                List.of(Map.of("sql", "select :n", "params", Map.of("n", 20L))),
+                "key",
+                "s3cret",
+                "none",
+                true,
+                "status",
+                200L,
+                "ok",
+                true,
+                "json",
+                Map.of("echo", "POST"),
+                "type",
+                "application/json",
+                "failed",
+                "relation \"fail\" does not exist"));
   }
 
   @Test
   void many_runs_at_once_share_the_workers_and_each_gets_its_own_answers() throws Exception {
-    var script = sandbox.compile("echo", """
+    var script =
+        sandbox.compile(
+            "echo",
+            """
         const rows = await ctx.db.query('select :n', { n: ctx.input.n });
         ctx.log('n', ctx.input.n);
         return { n: ctx.input.n, echoed: rows[0].params.n };
-        """, ScriptLanguage.JAVASCRIPT);
+        """,
+            ScriptLanguage.JAVASCRIPT);
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
       List<Future<ScriptOutcome>> runs = new ArrayList<>();
@@ -140,27 +179,36 @@ class WorkerPoolTest {
     awaitWorkers(sandbox, 2);
     var held = new CountDownLatch(1);
     var asked = new Semaphore(0);
-    ScriptHost holding = new ScriptHost() {
-      @Override
-      public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
-        asked.release();
-        try {
-          held.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return List.of();
-      }
-    };
+    ScriptHost holding =
+        new ScriptHost() {
+          @Override
+          public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+            asked.release();
+            try {
+              held.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return List.of();
+          }
+        };
     // two scripts: of a new script, one run goes at a time until one has ended
-    var hold = sandbox.compile("hold", "await ctx.db.query('hold'); return 'held';", ScriptLanguage.JAVASCRIPT);
-    var holdToo = sandbox.compile("hold-too", "await ctx.db.query('hold'); return 'held too';", ScriptLanguage.JAVASCRIPT);
+    var hold =
+        sandbox.compile(
+            "hold", "await ctx.db.query('hold'); return 'held';", ScriptLanguage.JAVASCRIPT);
+    var holdToo =
+        sandbox.compile(
+            "hold-too",
+            "await ctx.db.query('hold'); return 'held too';",
+            ScriptLanguage.JAVASCRIPT);
     var echo = sandbox.compile("echo-n", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       // each worker is busy with a run that waits for its host, and more runs queue behind them
-      List<Future<ScriptOutcome>> holds = List.of(pool.submit(() -> sandbox.run(hold, null, holding)),
-          pool.submit(() -> sandbox.run(holdToo, null, holding)));
+      List<Future<ScriptOutcome>> holds =
+          List.of(
+              pool.submit(() -> sandbox.run(hold, null, holding)),
+              pool.submit(() -> sandbox.run(holdToo, null, holding)));
       assertThat(asked.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
       List<Future<ScriptOutcome>> queued = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -171,7 +219,8 @@ class WorkerPoolTest {
       ProcessHandle.of(sandbox.pids().getFirst()).ifPresent(ProcessHandle::destroyForcibly);
       Thread.sleep(300);
       held.countDown();
-      assertThat(holds.stream().map(run -> kindOf(get(run))).sorted().toList()).containsExactly("Failure", "Success");
+      assertThat(holds.stream().map(run -> kindOf(get(run))).sorted().toList())
+          .containsExactly("Failure", "Success");
       for (int i = 0; i < queued.size(); i++) {
         assertThat(valueOf(get(queued.get(i)))).isEqualTo((long) i);
       }
@@ -184,34 +233,41 @@ class WorkerPoolTest {
 
   @Test
   void an_interrupted_caller_still_gets_its_outcome_and_keeps_the_interrupt() throws Exception {
-    var script = unlimited.compile("slow", """
+    var script =
+        unlimited.compile(
+            "slow",
+            """
         await ctx.db.query('started');
         const end = Date.now() + 1000;
         while (Date.now() < end) {}
         return 'done';
-        """, ScriptLanguage.JAVASCRIPT);
+        """,
+            ScriptLanguage.JAVASCRIPT);
     var started = new CountDownLatch(1);
-    ScriptHost host = new ScriptHost() {
-      @Override
-      public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
-        started.countDown();
-        return List.of();
-      }
-    };
+    ScriptHost host =
+        new ScriptHost() {
+          @Override
+          public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
+            started.countDown();
+            return List.of();
+          }
+        };
     var outcome = new AtomicReference<ScriptOutcome>();
     var interrupted = new AtomicBoolean();
     var cpuNanos = new AtomicLong();
     var threads = ManagementFactory.getThreadMXBean();
-    Thread caller = new Thread(() -> {
-      long cpu = threads.getCurrentThreadCpuTime();
-      outcome.set(unlimited.run(script, null, host));
-      cpuNanos.set(threads.getCurrentThreadCpuTime() - cpu);
-      interrupted.set(Thread.currentThread().isInterrupted());
-    });
+    Thread caller =
+        new Thread(
+            () -> {
+              long cpu = threads.getCurrentThreadCpuTime();
+              outcome.set(unlimited.run(script, null, host));
+              cpuNanos.set(threads.getCurrentThreadCpuTime() - cpu);
+              interrupted.set(Thread.currentThread().isInterrupted());
+            });
     caller.start();
     assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
     Thread.sleep(50);
-    caller.interrupt();   // while the caller waits for the worker's outcome
+    caller.interrupt(); // while the caller waits for the worker's outcome
     caller.join(30_000);
     assertThat(valueOf(outcome.get())).isEqualTo("done");
     assertThat(interrupted).isTrue();
@@ -221,10 +277,16 @@ class WorkerPoolTest {
 
   @Test
   void an_outcome_is_not_held_back_behind_a_slow_run_sent_after_it() throws Exception {
-    var quick = unlimited.compile("quick", "const end = Date.now() + 100; while (Date.now() < end) {} return 'quick';",
-        ScriptLanguage.JAVASCRIPT);
-    var slow = unlimited.compile("slow-after", "const end = Date.now() + 2000; while (Date.now() < end) {} return 'slow';",
-        ScriptLanguage.JAVASCRIPT);
+    var quick =
+        unlimited.compile(
+            "quick",
+            "const end = Date.now() + 100; while (Date.now() < end) {} return 'quick';",
+            ScriptLanguage.JAVASCRIPT);
+    var slow =
+        unlimited.compile(
+            "slow-after",
+            "const end = Date.now() + 2000; while (Date.now() < end) {} return 'slow';",
+            ScriptLanguage.JAVASCRIPT);
     long sent = System.nanoTime();
     // one worker: the slow run waits in its socket when the quick one ends, so the worker may
     // hold the quick one's outcome back to send it with the next, but not for the slow run's 2 s
@@ -237,12 +299,15 @@ class WorkerPoolTest {
   }
 
   @Test
-  void the_sandbox_has_started_once_its_first_worker_is_ready_and_starts_the_others_after_it() throws Exception {
+  void the_sandbox_has_started_once_its_first_worker_is_ready_and_starts_the_others_after_it()
+      throws Exception {
     var starting = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
     try {
       // a worker is a JVM of its own: it cannot be ready yet
       assertThat(starting.started()).isFalse();
-      assertThat(starting.stats().workers()).as("the first worker starts alone").isLessThanOrEqualTo(1);
+      assertThat(starting.stats().workers())
+          .as("the first worker starts alone")
+          .isLessThanOrEqualTo(1);
       awaitWorkers(starting, 1);
       assertThat(starting.started()).isTrue();
       awaitWorkers(starting, 2);
@@ -253,14 +318,17 @@ class WorkerPoolTest {
 
   @Test
   void a_worker_runs_under_sched_idle_where_chrt_can_set_it() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")) && Files.isDirectory(Path.of("/proc/self/task")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/chrt"))
+            && Files.isDirectory(Path.of("/proc/self/task")),
         "SCHED_IDLE is set with Linux's chrt");
     var lowered = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
     try {
       awaitWorkers(lowered, 1);
       long pid = lowered.pids().getFirst();
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      // the fields after "(name) ": the scheduling policy is the 41st field of the line (5: SCHED_IDLE)
+      // the fields after "(name) ": the scheduling policy is the 41st field of the line (5:
+      // SCHED_IDLE)
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       assertThat(fields[38]).as("policy of the worker's main thread").isEqualTo("5");
       var script = lowered.compile("idle", "return 'runs';", ScriptLanguage.JAVASCRIPT);
@@ -271,9 +339,11 @@ class WorkerPoolTest {
   }
 
   @Test
-  void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again() throws Exception {
+  void a_run_that_goes_on_past_10_ms_is_lowered_and_the_next_runs_at_the_normal_priority_again()
+      throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
-    var lowering = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
+    var lowering =
+        new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
@@ -281,32 +351,51 @@ class WorkerPoolTest {
       String self = Files.readString(Path.of("/proc/self/stat"));
       int server = Integer.parseInt(self.substring(self.lastIndexOf(')') + 2).split(" ")[16]);
       var idle = settledThreads(pid);
-      assertThat(runners(idle)).as("one runner, at the server's priority").hasSize(1).containsValue(server);
-      assertThat(idle).as("the spawner keeps the server's priority").containsEntry("runner-spawner", server);
-      idle.forEach((name, niceness) -> {
-        if (!name.startsWith("runner-")) assertThat(niceness).as(name).isEqualTo(Math.max(server, 10));
-      });
+      assertThat(runners(idle))
+          .as("one runner, at the server's priority")
+          .hasSize(1)
+          .containsValue(server);
+      assertThat(idle)
+          .as("the spawner keeps the server's priority")
+          .containsEntry("runner-spawner", server);
+      idle.forEach(
+          (name, niceness) -> {
+            if (!name.startsWith("runner-"))
+              assertThat(niceness).as(name).isEqualTo(Math.max(server, 10));
+          });
 
-      var busy = lowering.compile("busy", "const end = Date.now() + 1000; while (Date.now() < end) {} return 'busy';",
-          ScriptLanguage.JAVASCRIPT);
+      var busy =
+          lowering.compile(
+              "busy",
+              "const end = Date.now() + 1000; while (Date.now() < end) {} return 'busy';",
+              ScriptLanguage.JAVASCRIPT);
       CompletableFuture<ScriptOutcome> running = lowering.start(busy, null, ScriptHost.NONE);
       Thread.sleep(400);
       assertThat(running).isNotDone();
       var during = runners(nicenessByThread(pid));
-      assertThat(during).as("the long run's runner is lowered").hasSize(1).containsValue(Math.max(server, 10));
+      assertThat(during)
+          .as("the long run's runner is lowered")
+          .hasSize(1)
+          .containsValue(Math.max(server, 10));
       assertThat(valueOf(running.get(30, TimeUnit.SECONDS))).isEqualTo("busy");
 
       var quick = lowering.compile("quick-after", "return 'quick';", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(lowering.run(quick, null, ScriptHost.NONE))).isEqualTo("quick");
       var after = runners(settledThreads(pid));
-      assertThat(after).as("a new runner took over, at the server's priority").hasSize(1).containsValue(server);
+      assertThat(after)
+          .as("a new runner took over, at the server's priority")
+          .hasSize(1)
+          .containsValue(server);
       assertThat(after.keySet()).doesNotContainAnyElementsOf(during.keySet());
     } finally {
       lowering.close();
     }
   }
 
-  /** Each thread of process {@code pid} by name (as the kernel keeps it, 15 characters) and its niceness. */
+  /**
+   * Each thread of process {@code pid} by name (as the kernel keeps it, 15 characters) and its
+   * niceness.
+   */
   private static Map<String, Integer> nicenessByThread(long pid) throws IOException {
     var threads = new java.util.TreeMap<String, Integer>();
     try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
@@ -326,10 +415,11 @@ class WorkerPoolTest {
   }
 
   /**
-   * {@link #nicenessByThread} once the worker has one runner: a runner that handed its work on
-   * ends by itself, a moment later.
+   * {@link #nicenessByThread} once the worker has one runner: a runner that handed its work on ends
+   * by itself, a moment later.
    */
-  private static Map<String, Integer> settledThreads(long pid) throws IOException, InterruptedException {
+  private static Map<String, Integer> settledThreads(long pid)
+      throws IOException, InterruptedException {
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     var threads = nicenessByThread(pid);
     while (runners(threads).size() > 1 && System.nanoTime() < until) {
@@ -341,9 +431,11 @@ class WorkerPoolTest {
 
   private static Map<String, Integer> runners(Map<String, Integer> threads) {
     var runners = new java.util.TreeMap<String, Integer>();
-    threads.forEach((name, niceness) -> {
-      if (name.startsWith("runner-") && !name.equals("runner-spawner")) runners.put(name, niceness);
-    });
+    threads.forEach(
+        (name, niceness) -> {
+          if (name.startsWith("runner-") && !name.equals("runner-spawner"))
+            runners.put(name, niceness);
+        });
     return runners;
   }
 
@@ -357,20 +449,29 @@ class WorkerPoolTest {
 
   @Test
   void a_syntax_error_is_reported_with_its_line() {
-    assertThatThrownBy(() -> sandbox.compile("broken", "const a = 1;\nreturn a +;", ScriptLanguage.JAVASCRIPT))
+    assertThatThrownBy(
+            () -> sandbox.compile("broken", "const a = 1;\nreturn a +;", ScriptLanguage.JAVASCRIPT))
         .isInstanceOf(ScriptCompileException.class)
         .satisfies(e -> assertThat(((ScriptCompileException) e).line()).isEqualTo(2));
   }
 
   /** A pool of two workers with one at rest, once that one is ready. */
   private static WorkerPool oneOfTwoAtRest(long statementLimit) {
-    var pool = new WorkerPool(new SandboxLimits(TIMEOUT, statementLimit, 2), 1, "256m", 0, false, TranspileCache.NONE);
+    var pool =
+        new WorkerPool(
+            new SandboxLimits(TIMEOUT, statementLimit, 2),
+            1,
+            "256m",
+            0,
+            false,
+            TranspileCache.NONE);
     awaitWorkers(pool, 1);
     return pool;
   }
 
   @Test
-  void a_pool_at_rest_runs_one_worker_and_grows_when_a_slow_script_waits_for_one_of_its_own() throws Exception {
+  void a_pool_at_rest_runs_one_worker_and_grows_when_a_slow_script_waits_for_one_of_its_own()
+      throws Exception {
     var small = oneOfTwoAtRest(0);
     try {
       var quick = small.compile("quick", "return 1;", ScriptLanguage.JAVASCRIPT);
@@ -379,8 +480,11 @@ class WorkerPoolTest {
       assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
 
       // past a second at its worker's head: its next runs want a worker of their own
-      var slow = small.compile("slow", "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
-          ScriptLanguage.JAVASCRIPT);
+      var slow =
+          small.compile(
+              "slow",
+              "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
+              ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(small.run(slow, null, HOST))).isEqualTo(2L);
       small.start(slow, null, HOST);
       awaitWorkers(small, 2);
@@ -392,7 +496,8 @@ class WorkerPoolTest {
   }
 
   @Test
-  void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took() throws Exception {
+  void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took()
+      throws Exception {
     // a thousand statements take a loop a millisecond: only the way it ended marks it
     var small = oneOfTwoAtRest(1000);
     try {
@@ -413,13 +518,19 @@ class WorkerPoolTest {
     long before = sandbox.stats().prepared();
     var script = sandbox.compile("prepared", "return ctx.input.n + 1;", ScriptLanguage.JAVASCRIPT);
     sandbox.prepare(script);
-    assertThat(sandbox.stats().prepared() - before).as("workers that made its function").isEqualTo(2);
+    assertThat(sandbox.stats().prepared() - before)
+        .as("workers that made its function")
+        .isEqualTo(2);
     assertThat(valueOf(sandbox.run(script, Map.of("input", Map.of("n", 20)), HOST))).isEqualTo(21L);
   }
 
   @Test
   void typescript_is_stripped_in_a_worker() throws Exception {
-    var script = sandbox.compile("ts", "const n: number = ctx.input.n as number; return n * 2;", ScriptLanguage.TYPESCRIPT);
+    var script =
+        sandbox.compile(
+            "ts",
+            "const n: number = ctx.input.n as number; return n * 2;",
+            ScriptLanguage.TYPESCRIPT);
     assertThat(valueOf(sandbox.run(script, Map.of("input", Map.of("n", 21)), HOST))).isEqualTo(42L);
   }
 
@@ -429,7 +540,8 @@ class WorkerPoolTest {
     try {
       awaitWorkers(sandbox, 2);
       // a run that is in another worker while the bomb goes off
-      Future<ScriptOutcome> neighbour = pool.submit(() -> run("let s = 0; for (let i = 0; i < 200000; i++) s += i; return s;"));
+      Future<ScriptOutcome> neighbour =
+          pool.submit(() -> run("let s = 0; for (let i = 0; i < 200000; i++) s += i; return s;"));
       ScriptOutcome bomb = run("const a = []; while (true) a.push(new Float64Array(4000000));");
       assertThat(kindOf(bomb)).isEqualTo("Exceeded MEMORY");
       assertThat(valueOf(neighbour.get())).isEqualTo(19999900000L);
@@ -441,24 +553,34 @@ class WorkerPoolTest {
   }
 
   @Test
-  void a_script_slow_lately_never_has_every_worker_and_other_scripts_do_not_wait_behind_it() throws Exception {
+  void a_script_slow_lately_never_has_every_worker_and_other_scripts_do_not_wait_behind_it()
+      throws Exception {
     // two workers and no statement limit, so that a busy loop holds its worker for its whole time
     var shared = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 2), "256m", 0, TranspileCache.NONE);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       awaitWorkers(shared, 2);
-      var slow = shared.compile("slow", "const end = Date.now() + 700; while (Date.now() < end) {} return 'slow';",
-          ScriptLanguage.JAVASCRIPT);
+      var slow =
+          shared.compile(
+              "slow",
+              "const end = Date.now() + 700; while (Date.now() < end) {} return 'slow';",
+              ScriptLanguage.JAVASCRIPT);
       var quick = shared.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
-      for (int i = 0; i < 4; i++) shared.run(quick, Map.of("input", Map.of("n", i)), HOST);  // each worker has it
-      assertThat(valueOf(shared.run(slow, null, HOST))).as("its first run shows it slow").isEqualTo("slow");
+      for (int i = 0; i < 4; i++)
+        shared.run(quick, Map.of("input", Map.of("n", i)), HOST); // each worker has it
+      assertThat(valueOf(shared.run(slow, null, HOST)))
+          .as("its first run shows it slow")
+          .isEqualTo("slow");
       List<Future<ScriptOutcome>> slows = new ArrayList<>();
       for (int i = 0; i < 6; i++) slows.add(pool.submit(() -> shared.run(slow, null, HOST)));
       Thread.sleep(200);
       for (int i = 0; i < 20; i++) {
         long start = System.nanoTime();
-        assertThat(valueOf(shared.run(quick, Map.of("input", Map.of("n", i)), HOST))).isEqualTo((long) i);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("run %d waited behind no slow run", i).isLessThan(Duration.ofMillis(500));
+        assertThat(valueOf(shared.run(quick, Map.of("input", Map.of("n", i)), HOST)))
+            .isEqualTo((long) i);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .as("run %d waited behind no slow run", i)
+            .isLessThan(Duration.ofMillis(500));
       }
       for (Future<ScriptOutcome> run : slows) {
         // each ran alone on a worker or, its share taken until its timeout, was refused: none hangs
@@ -473,7 +595,11 @@ class WorkerPoolTest {
   @Test
   void a_memory_bombs_first_wave_and_its_next_runs_never_take_the_last_worker() throws Exception {
     awaitWorkers(sandbox, 2);
-    var bomb = sandbox.compile("bomb-wave", "const b = []; for (;;) b.push(new Float64Array(4000000));", ScriptLanguage.JAVASCRIPT);
+    var bomb =
+        sandbox.compile(
+            "bomb-wave",
+            "const b = []; for (;;) b.push(new Float64Array(4000000));",
+            ScriptLanguage.JAVASCRIPT);
     var quick = sandbox.compile("quick-beside", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
     assertThat(valueOf(sandbox.run(quick, Map.of("input", Map.of("n", -1)), HOST))).isEqualTo(-1L);
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -485,11 +611,14 @@ class WorkerPoolTest {
       long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
       for (int n = 0; System.nanoTime() < until; n++) {
         ScriptOutcome outcome = sandbox.run(quick, Map.of("input", Map.of("n", n)), HOST);
-        assertThat(kindOf(outcome)).as("quick run %d while the bomb's runs go", n).isEqualTo("Success");
+        assertThat(kindOf(outcome))
+            .as("quick run %d while the bomb's runs go", n)
+            .isEqualTo("Success");
         Thread.sleep(20);
       }
       for (Future<ScriptOutcome> run : bombs) {
-        assertThat(kindOf(run.get(30, TimeUnit.SECONDS))).isIn("Exceeded MEMORY", "Exceeded CAPACITY");
+        assertThat(kindOf(run.get(30, TimeUnit.SECONDS)))
+            .isIn("Exceeded MEMORY", "Exceeded CAPACITY");
       }
     } finally {
       pool.shutdownNow();
@@ -498,40 +627,64 @@ class WorkerPoolTest {
   }
 
   @Test
-  void a_script_that_ran_workers_out_of_memory_twice_is_refused_for_a_while_and_kills_no_more() throws Exception {
+  void a_script_that_ran_workers_out_of_memory_twice_is_refused_for_a_while_and_kills_no_more()
+      throws Exception {
     awaitWorkers(sandbox, 2);
-    var bomb = sandbox.compile("bomb", "const b = []; for (;;) b.push(new Float64Array(4000000));", ScriptLanguage.JAVASCRIPT);
+    var bomb =
+        sandbox.compile(
+            "bomb",
+            "const b = []; for (;;) b.push(new Float64Array(4000000));",
+            ScriptLanguage.JAVASCRIPT);
     long replaced = sandbox.stats().replaced();
     assertThat(kindOf(sandbox.run(bomb, null, HOST))).isEqualTo("Exceeded MEMORY");
     awaitWorkers(sandbox, 2);
-    assertThat(kindOf(sandbox.run(bomb, null, HOST))).as("once may be its input's fault: it runs again").isEqualTo("Exceeded MEMORY");
+    assertThat(kindOf(sandbox.run(bomb, null, HOST)))
+        .as("once may be its input's fault: it runs again")
+        .isEqualTo("Exceeded MEMORY");
     for (int i = 0; i < 3; i++) {
       ScriptOutcome again = sandbox.run(bomb, null, HOST);
       assertThat(kindOf(again)).isEqualTo("Exceeded CAPACITY");
       assertThat(((ScriptOutcome.Exceeded) again).retryAfterSeconds()).isBetween(1L, 10L);
     }
     awaitWorkers(sandbox, 2);
-    assertThat(sandbox.stats().replaced()).as("two workers lost to it, no more").isEqualTo(replaced + 2);
+    assertThat(sandbox.stats().replaced())
+        .as("two workers lost to it, no more")
+        .isEqualTo(replaced + 2);
   }
 
   @Test
   void loops_end_at_the_statement_limit_or_the_timeout() throws Exception {
     assertThat(kindOf(run("while (true) {}"))).isEqualTo("StatementLimit");
-    for (String loop : List.of("while (true) {}", "let x = 0; for (let i = 0; i < 1e12; i++) { x = (x + i) | 0; } return x;")) {
+    for (String loop :
+        List.of(
+            "while (true) {}",
+            "let x = 0; for (let i = 0; i < 1e12; i++) { x = (x + i) | 0; } return x;")) {
       long start = System.nanoTime();
-      var outcome = unlimited.run(unlimited.compile("loop", loop, ScriptLanguage.JAVASCRIPT), null, HOST);
+      var outcome =
+          unlimited.run(unlimited.compile("loop", loop, ScriptLanguage.JAVASCRIPT), null, HOST);
       assertThat(kindOf(outcome)).isEqualTo("Timeout");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plus(WorkerPool.GRACE));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(TIMEOUT.plus(WorkerPool.GRACE));
     }
     assertThat(valueOf(run("return 'still here';"))).isEqualTo("still here");
-    assertThat(valueOf(unlimited.run(unlimited.compile("after", "return 1;", ScriptLanguage.JAVASCRIPT), null, HOST))).isEqualTo(1L);
+    assertThat(
+            valueOf(
+                unlimited.run(
+                    unlimited.compile("after", "return 1;", ScriptLanguage.JAVASCRIPT),
+                    null,
+                    HOST)))
+        .isEqualTo(1L);
   }
 
   @Test
   void output_and_log_limits_have_their_own_outcomes() throws Exception {
     assertThat(kindOf(run("return 'x'.repeat(9 * 1024 * 1024);"))).isEqualTo("Exceeded OUTPUT");
-    assertThat(kindOf(run("for (let i = 0; ; i++) console.log('line', i);"))).isEqualTo("Exceeded LOG");
-    assertThat(kindOf(run("for (let i = 0; ; i++) { try { console.log('x'.repeat(8000)); } catch (e) {} }")))
+    assertThat(kindOf(run("for (let i = 0; ; i++) console.log('line', i);")))
+        .isEqualTo("Exceeded LOG");
+    assertThat(
+            kindOf(
+                run(
+                    "for (let i = 0; ; i++) { try { console.log('x'.repeat(8000)); } catch (e) {} }")))
         .isEqualTo("Exceeded LOG");
   }
 
@@ -555,19 +708,26 @@ class WorkerPoolTest {
 
   @Test
   void workers_start_with_an_empty_environment() throws Exception {
-    assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "a process's environment is read from Linux's /proc");
-    assertThat(System.getenv()).as("this JVM has an environment a worker could inherit").containsKeys("PATH", "HOME");
+    assumeTrue(
+        Files.isReadable(Path.of("/proc/self/environ")),
+        "a process's environment is read from Linux's /proc");
+    assertThat(System.getenv())
+        .as("this JVM has an environment a worker could inherit")
+        .containsKeys("PATH", "HOME");
     // every worker this JVM started, found as its child processes rather than through the pool
-    List<Long> workers = ProcessHandle.current().descendants()
-        .filter(process -> commandLine(process.pid()).contains(WorkerMain.class.getName()))
-        .map(ProcessHandle::pid)
-        .toList();
+    List<Long> workers =
+        ProcessHandle.current()
+            .descendants()
+            .filter(process -> commandLine(process.pid()).contains(WorkerMain.class.getName()))
+            .map(ProcessHandle::pid)
+            .toList();
     assertThat(workers).containsAll(sandbox.pids()).containsAll(unlimited.pids());
     for (long pid : workers) {
       Optional<Map<String, String>> read = environmentOf(pid);
       if (read.isEmpty()) continue; // a worker of a pool another test closed, gone since
       Map<String, String> environment = read.get();
-      assertThat(environment.keySet()).as("variables of worker %d that this JVM also has", pid)
+      assertThat(environment.keySet())
+          .as("variables of worker %d that this JVM also has", pid)
           .doesNotContainAnyElementsOf(System.getenv().keySet());
       assertThat(environment).as("environment of worker %d", pid).isEmpty();
     }
@@ -576,37 +736,52 @@ class WorkerPoolTest {
   /** A process's arguments, joined by spaces; empty once it has gone. */
   private static String commandLine(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+      return new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+              StandardCharsets.UTF_8)
+          .replace('\0', ' ');
     } catch (IOException e) {
       return "";
     }
   }
 
-  /** The environment a process was started with, from {@code /proc/<pid>/environ}; empty when it has gone. */
+  /**
+   * The environment a process was started with, from {@code /proc/<pid>/environ}; empty when it has
+   * gone.
+   */
   private static Optional<Map<String, String>> environmentOf(long pid) throws IOException {
     var environment = new TreeMap<String, String>();
     String text;
     try {
-      text = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.UTF_8);
+      text =
+          new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")),
+              StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {
       return Optional.empty();
     }
     for (String entry : text.split("\0")) {
       if (entry.isEmpty()) continue;
       int equals = entry.indexOf('=');
-      environment.put(equals < 0 ? entry : entry.substring(0, equals), equals < 0 ? "" : entry.substring(equals + 1));
+      environment.put(
+          equals < 0 ? entry : entry.substring(0, equals),
+          equals < 0 ? "" : entry.substring(equals + 1));
     }
     return Optional.of(environment);
   }
 
   @Test
   void a_script_sees_no_java_polyglot_or_process_globals() throws Exception {
-    assertThat(valueOf(run("""
+    assertThat(
+            valueOf(
+                run(
+                    """
         const seen = [];
         for (const probe of ['Java', 'Polyglot', 'process', 'require', 'load', 'print', 'Packages', 'java']) {
           if (typeof globalThis[probe] !== 'undefined') seen.push(probe);
         }
         return seen;
-        """))).isEqualTo(List.of());
+        """)))
+        .isEqualTo(List.of());
   }
 }

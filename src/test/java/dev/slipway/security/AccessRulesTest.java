@@ -3,6 +3,8 @@ package dev.slipway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,8 @@ class AccessRulesTest {
         .isEqualTo("Your role 'member' may not do this; it needs 'admin' or above.");
     assertThat(Access.refusal(key(Role.ADMIN, "read"), Action.DEPLOY))
         .isEqualTo("This API key's scopes do not include 'deploy'.");
-    assertThatThrownBy(() -> Access.refusal(user(Role.OWNER), Action.PUBLIC)).isInstanceOf(java.util.NoSuchElementException.class);
+    assertThatThrownBy(() -> Access.refusal(user(Role.OWNER), Action.PUBLIC))
+        .isInstanceOf(java.util.NoSuchElementException.class);
   }
 
   @Test
@@ -87,6 +90,21 @@ class AccessRulesTest {
   void the_audit_log_names_a_user_by_id_and_a_key_by_id() {
     assertThat(user(Role.OWNER).actor()).isEqualTo("user:3 (ada@example.com)");
     assertThat(key(Role.ADMIN).actor()).isEqualTo("key:7 (ci)");
-    assertThat(new Principal(Principal.Kind.JWT, 1, Role.ADMIN, 4, 0, "bo", Set.of(), "f").actor()).isEqualTo("user:4 (bo)");
+    assertThat(new Principal(Principal.Kind.JWT, 1, Role.ADMIN, 4, 0, "bo", Set.of(), "f").actor())
+        .isEqualTo("user:4 (bo)");
+  }
+
+  @Test
+  void a_role_is_named_by_its_id_and_an_unknown_one_is_a_422_at_the_pointer_given() {
+    assertThat(Role.named("admin", "/role")).isEqualTo(Role.ADMIN);
+    assertThat(Role.named("viewer", "/role")).isEqualTo(Role.VIEWER);
+    assertThatThrownBy(() -> Role.named("emperor", "/members/0/role"))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.errors()).extracting(Violation::path).containsExactly("/members/0/role");
+              assertThat(e.getMessage()).contains("'emperor' is not a role");
+            });
   }
 }

@@ -35,7 +35,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Endpoint auth on the data plane: consumer keys, JWTs (HS256, RS256, ES256, JWKS), roles, RLS, CORS. */
+/**
+ * Endpoint auth on the data plane: consumer keys, JWTs (HS256, RS256, ES256, JWKS), roles, RLS,
+ * CORS.
+ */
 @ServerTest
 class EndpointAuthTest {
   private static final String HS_SECRET = "an-hs256-secret-that-is-long-enough-0123456789";
@@ -47,7 +50,8 @@ class EndpointAuthTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database.execute("""
+    database.execute(
+        """
         create table app.notes (owner text not null, body text not null);
         insert into app.notes values ('alice', 'alice 1'), ('alice', 'alice 2'), ('bob', 'bob 1');
         alter table app.notes enable row level security;
@@ -55,30 +59,40 @@ class EndpointAuthTest {
           using (owner = current_setting('request.jwt.claims', true)::json ->> 'sub');
         """);
     // what endpoints may touch is the user's to grant, to the org's login
-    database.execute("grant usage on schema app to " + slipway.orgLogin() + "; grant select on app.notes to " + slipway.orgLogin());
+    database.execute(
+        "grant usage on schema app to "
+            + slipway.orgLogin()
+            + "; grant select on app.notes to "
+            + slipway.orgLogin());
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    jwks.createContext("/jwks.json", exchange -> {
-      byte[] body = new JWKSet(rsa.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    jwks.createContext(
+        "/jwks.json",
+        exchange -> {
+          byte[] body = new JWKSet(rsa.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     jwks.start();
-    slipway.control("PUT", "/api/secrets/JWT_SECRET", "{\"value\":\"" + HS_SECRET + "\"}", "application/json");
-    // the JWKS server is on loopback, which the org's egress policy refuses unless a CIDR entry allows it
+    slipway.control(
+        "PUT", "/api/secrets/JWT_SECRET", "{\"value\":\"" + HS_SECRET + "\"}", "application/json");
+    // the JWKS server is on loopback, which the org's egress policy refuses unless a CIDR entry
+    // allows it
     slipway.control("PUT", "/api/org/egress", "{\"allow\":[\"127.0.0.1/32\"]}", "application/json");
 
-    slipway.save("""
+    slipway.save(
+        """
         name: keyed
         method: GET
         path: /keyed
         auth: { mode: apiKey, roles: [reader] }
         response: { body: { caller: "${auth.sub}", roles: "${auth.roles}" } }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: notes
         method: GET
         path: /notes
@@ -92,7 +106,8 @@ class EndpointAuthTest {
             sql: select body from app.notes order by body
         response: { body: { sub: "${auth.sub}", notes: "${steps.mine.rows.map(r, r.body)}" } }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: static-keys
         method: GET
         path: /static-keys
@@ -100,22 +115,27 @@ class EndpointAuthTest {
           mode: jwt
           jwt: { keys: [%s, %s] }
         response: { body: { sub: "${auth.sub}" } }
-        """.formatted(rsa.toPublicJWK().toJSONString(), ec.toPublicJWK().toJSONString()));
-    slipway.save("""
+        """
+            .formatted(rsa.toPublicJWK().toJSONString(), ec.toPublicJWK().toJSONString()));
+    slipway.save(
+        """
         name: remote-keys
         method: GET
         path: /remote-keys
         auth: { mode: jwt, jwt: { jwksUrl: "http://127.0.0.1:%d/jwks.json" } }
         response: { body: { sub: "${auth.sub}" } }
-        """.formatted(jwks.getAddress().getPort()));
-    slipway.save("""
+        """
+            .formatted(jwks.getAddress().getPort()));
+    slipway.save(
+        """
         name: browser
         method: PUT
         path: /browser
         cors: { origins: ["https://app.example"], credentials: true, headers: [X-Trace], maxAgeSeconds: 60 }
         response: { body: { ok: true } }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: browser-get
         method: GET
         path: /browser
@@ -131,27 +151,48 @@ class EndpointAuthTest {
   }
 
   private static Reply call(String path, Map<String, String> headers) {
-    return slipway.send("GET", "http://127.0.0.1:" + slipway.dataPort() + path, (byte[]) null, null, headers);
+    return slipway.send(
+        "GET", "http://127.0.0.1:" + slipway.dataPort() + path, (byte[]) null, null, headers);
   }
 
   private static String consumerKey(String name, String rolesJson) {
-    Reply created = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"" + name + "\",\"roles\":" + rolesJson + "}",
-        "application/json");
+    Reply created =
+        slipway.control(
+            "POST",
+            "/api/consumer-keys",
+            "{\"name\":\"" + name + "\",\"roles\":" + rolesJson + "}",
+            "application/json");
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     return created.json().path("token").asText();
   }
 
-  private static String sign(JWSSigner signer, JWSAlgorithm algorithm, String keyId, UnaryOperator<JWTClaimsSet.Builder> claims)
+  private static String sign(
+      JWSSigner signer,
+      JWSAlgorithm algorithm,
+      String keyId,
+      UnaryOperator<JWTClaimsSet.Builder> claims)
       throws Exception {
-    var builder = new JWTClaimsSet.Builder().subject("alice").issuer("https://issuer.test").audience("notes-api")
-        .expirationTime(Date.from(Instant.now().plusSeconds(300))).claim("app", Map.of("roles", List.of("user")));
-    var jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(keyId).type(JOSEObjectType.JWT).build(), claims.apply(builder).build());
+    var builder =
+        new JWTClaimsSet.Builder()
+            .subject("alice")
+            .issuer("https://issuer.test")
+            .audience("notes-api")
+            .expirationTime(Date.from(Instant.now().plusSeconds(300)))
+            .claim("app", Map.of("roles", List.of("user")));
+    var jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(algorithm).keyID(keyId).type(JOSEObjectType.JWT).build(),
+            claims.apply(builder).build());
     jwt.sign(signer);
     return jwt.serialize();
   }
 
   private static String hs(UnaryOperator<JWTClaimsSet.Builder> claims) throws Exception {
-    return sign(new MACSigner(HS_SECRET.getBytes(StandardCharsets.UTF_8)), JWSAlgorithm.HS256, null, claims);
+    return sign(
+        new MACSigner(HS_SECRET.getBytes(StandardCharsets.UTF_8)),
+        JWSAlgorithm.HS256,
+        null,
+        claims);
   }
 
   @Test
@@ -159,7 +200,8 @@ class EndpointAuthTest {
     Reply none = call("/keyed", Map.of());
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
-    assertThat(call("/keyed", Map.of("X-API-Key", "slc_not-a-key")).header("WWW-Authenticate")).contains("invalid_token");
+    assertThat(call("/keyed", Map.of("X-API-Key", "slc_not-a-key")).header("WWW-Authenticate"))
+        .contains("invalid_token");
 
     String reader = consumerKey("reader", "[\"reader\"]");
     Reply ok = call("/keyed", Map.of("X-API-Key", reader));
@@ -175,8 +217,13 @@ class EndpointAuthTest {
     // a platform key is not a consumer key
     assertThat(call("/keyed", Map.of("X-API-Key", TestSlipway.TOKEN)).status()).isEqualTo(401);
 
-    long id = slipway.control("GET", "/api/consumer-keys").json().findParents("name").stream()
-        .filter(k -> k.path("name").asText().equals("reader")).findFirst().orElseThrow().path("id").asLong();
+    long id =
+        slipway.control("GET", "/api/consumer-keys").json().findParents("name").stream()
+            .filter(k -> k.path("name").asText().equals("reader"))
+            .findFirst()
+            .orElseThrow()
+            .path("id")
+            .asLong();
     assertThat(slipway.control("DELETE", "/api/consumer-keys/" + id).status()).isEqualTo(204);
     assertThat(call("/keyed", Map.of("X-API-Key", reader)).status()).isEqualTo(401);
     assertThat(slipway.control("GET", "/api/consumer-keys").body()).doesNotContain(reader);
@@ -184,26 +231,49 @@ class EndpointAuthTest {
 
   @Test
   void a_mistake_in_a_well_formed_platform_request_is_422_and_json_that_does_not_parse_400() {
-    Reply created = slipway.control("POST", "/api/consumer-keys", "{\"name\":\"with-id\",\"roles\":[\"reader\"]}", "application/json");
+    Reply created =
+        slipway.control(
+            "POST",
+            "/api/consumer-keys",
+            "{\"name\":\"with-id\",\"roles\":[\"reader\"]}",
+            "application/json");
     assertThat(created.status()).isEqualTo(201);
-    long listed = slipway.control("GET", "/api/consumer-keys").json().findParents("name").stream()
-        .filter(k -> k.path("name").asText().equals("with-id")).findFirst().orElseThrow().path("id").asLong();
+    long listed =
+        slipway.control("GET", "/api/consumer-keys").json().findParents("name").stream()
+            .filter(k -> k.path("name").asText().equals("with-id"))
+            .findFirst()
+            .orElseThrow()
+            .path("id")
+            .asLong();
     assertThat(created.json().path("id").asLong()).isEqualTo(listed);
 
     record Case(String method, String path, String body, String pointer) {}
-    for (Case mistake : List.of(
-        new Case("POST", "/api/consumer-keys", "{\"roles\":[\"reader\"]}", "/name"),
-        new Case("POST", "/api/consumer-keys", "{\"name\":\"k\",\"claims\":{\"sub\":\"me\"}}", "/claims/sub"),
-        new Case("POST", "/api/consumer-keys", "{\"name\":\"k\",\"expiresAt\":\"yesterday\"}", "/expiresAt"),
-        new Case("POST", "/api/consumer-keys", "[1]", ""),
-        new Case("PUT", "/api/secrets/1-not-a-name", "{\"value\":\"v\"}", "/name"),
-        new Case("PUT", "/api/secrets/FINE", "{}", "/value"),
-        new Case("POST", "/api/keys", "{\"name\":\"k\",\"role\":\"emperor\"}", "/role"),
-        new Case("POST", "/api/deploy", "{\"endpoints\":[1]}", "/endpoints/0"),
-        new Case("POST", "/api/execute", "{\"code\":\"return 1\",\"context\":[]}", "/context"),
-        new Case("POST", "/api/members", "{\"email\":\"not-an-email\",\"role\":\"member\",\"password\":\"a long passphrase\"}",
-            "/email"))) {
-      Reply reply = slipway.control(mistake.method(), mistake.path(), mistake.body(), "application/json");
+    for (Case mistake :
+        List.of(
+            new Case("POST", "/api/consumer-keys", "{\"roles\":[\"reader\"]}", "/name"),
+            new Case(
+                "POST",
+                "/api/consumer-keys",
+                "{\"name\":\"k\",\"claims\":{\"sub\":\"me\"}}",
+                "/claims/sub"),
+            new Case(
+                "POST",
+                "/api/consumer-keys",
+                "{\"name\":\"k\",\"expiresAt\":\"yesterday\"}",
+                "/expiresAt"),
+            new Case("POST", "/api/consumer-keys", "[1]", ""),
+            new Case("PUT", "/api/secrets/1-not-a-name", "{\"value\":\"v\"}", "/name"),
+            new Case("PUT", "/api/secrets/FINE", "{}", "/value"),
+            new Case("POST", "/api/keys", "{\"name\":\"k\",\"role\":\"emperor\"}", "/role"),
+            new Case("POST", "/api/deploy", "{\"endpoints\":[1]}", "/endpoints/0"),
+            new Case("POST", "/api/execute", "{\"code\":\"return 1\",\"context\":[]}", "/context"),
+            new Case(
+                "POST",
+                "/api/members",
+                "{\"email\":\"not-an-email\",\"role\":\"member\",\"password\":\"a long passphrase\"}",
+                "/email"))) {
+      Reply reply =
+          slipway.control(mistake.method(), mistake.path(), mistake.body(), "application/json");
       assertThat(reply.status()).as(mistake + ": " + reply).isEqualTo(422);
       assertThat(reply.contentType()).startsWith("application/problem+json");
       assertThat(reply.errorPaths()).as(mistake.toString()).contains(mistake.pointer());
@@ -221,7 +291,8 @@ class EndpointAuthTest {
   @Test
   void a_consumer_key_opens_only_its_own_orgs_endpoints() {
     TestOrg other = TestOrg.create(slipway, database, "other");
-    other.save("""
+    other.save(
+        """
         name: other-keyed
         method: GET
         path: /other-keyed
@@ -236,12 +307,17 @@ class EndpointAuthTest {
     Reply theirsOnTheirs = call("/other-keyed", Map.of("X-API-Key", theirs));
     assertThat(theirsOnTheirs.status()).as(theirsOnTheirs.body()).isEqualTo(200);
 
-    for (var presented : List.of(Map.of("X-API-Key", ours), Map.of("Authorization", "Bearer " + ours))) {
+    for (var presented :
+        List.of(Map.of("X-API-Key", ours), Map.of("Authorization", "Bearer " + ours))) {
       Reply crossed = call("/other-keyed", presented);
-      assertThat(crossed.status()).as("our key on the other org's endpoint: " + crossed.body()).isEqualTo(401);
+      assertThat(crossed.status())
+          .as("our key on the other org's endpoint: " + crossed.body())
+          .isEqualTo(401);
       assertThat(crossed.header("WWW-Authenticate")).contains("invalid_token");
     }
-    assertThat(call("/keyed", Map.of("X-API-Key", theirs)).status()).as("their key on ours").isEqualTo(401);
+    assertThat(call("/keyed", Map.of("X-API-Key", theirs)).status())
+        .as("their key on ours")
+        .isEqualTo(401);
   }
 
   @Test
@@ -252,30 +328,63 @@ class EndpointAuthTest {
 
     String good = hs(b -> b);
     String[] parts = good.split("\\.");
-    String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
-        new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8).replace("alice", "bob__").getBytes(StandardCharsets.UTF_8))
-        + "." + parts[2];
-    String unsigned = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8))
-        + "." + parts[1] + ".";
-    var refused = Map.of(
-        "expired", hs(b -> b.expirationTime(Date.from(Instant.now().minusSeconds(120)))),
-        "wrong issuer", hs(b -> b.issuer("https://evil.test")),
-        "wrong audience", hs(b -> b.audience("other-api")),
-        "other key", sign(new MACSigner("another-secret-that-is-long-enough-0123456789".getBytes(StandardCharsets.UTF_8)),
-            JWSAlgorithm.HS256, null, b -> b),
-        "tampered", tampered,
-        "alg none", unsigned,
-        "not a jwt", "hello");
-    refused.forEach((why, token) -> {
-      Reply reply = call("/notes", Map.of("Authorization", "Bearer " + token));
-      assertThat(reply.status()).as(why + ": " + reply.body()).isEqualTo(401);
-      assertThat(reply.header("WWW-Authenticate")).as(why).contains("invalid_token");
-    });
-    Reply noRole = call("/notes", Map.of("Authorization", "Bearer " + hs(b -> b.claim("app", Map.of("roles", List.of("guest"))))));
+    String tampered =
+        parts[0]
+            + "."
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(
+                    new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                        .replace("alice", "bob__")
+                        .getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[2];
+    String unsigned =
+        Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[1]
+            + ".";
+    var refused =
+        Map.of(
+            "expired", hs(b -> b.expirationTime(Date.from(Instant.now().minusSeconds(120)))),
+            "wrong issuer", hs(b -> b.issuer("https://evil.test")),
+            "wrong audience", hs(b -> b.audience("other-api")),
+            "other key",
+                sign(
+                    new MACSigner(
+                        "another-secret-that-is-long-enough-0123456789"
+                            .getBytes(StandardCharsets.UTF_8)),
+                    JWSAlgorithm.HS256,
+                    null,
+                    b -> b),
+            "tampered", tampered,
+            "alg none", unsigned,
+            "not a jwt", "hello");
+    refused.forEach(
+        (why, token) -> {
+          Reply reply = call("/notes", Map.of("Authorization", "Bearer " + token));
+          assertThat(reply.status()).as(why + ": " + reply.body()).isEqualTo(401);
+          assertThat(reply.header("WWW-Authenticate")).as(why).contains("invalid_token");
+        });
+    Reply noRole =
+        call(
+            "/notes",
+            Map.of(
+                "Authorization",
+                "Bearer " + hs(b -> b.claim("app", Map.of("roles", List.of("guest"))))));
     assertThat(noRole.status()).isEqualTo(403);
     // within the clock skew (30 s) an expired token still passes
-    assertThat(call("/notes", Map.of("Authorization", "Bearer " + hs(b -> b.expirationTime(Date.from(Instant.now().minusSeconds(5))))))
-        .status()).isEqualTo(200);
+    assertThat(
+            call(
+                    "/notes",
+                    Map.of(
+                        "Authorization",
+                        "Bearer "
+                            + hs(b -> b.expirationTime(Date.from(Instant.now().minusSeconds(5))))))
+                .status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -290,20 +399,45 @@ class EndpointAuthTest {
   void rs256_es256_static_keys_and_a_jwks_url_verify_tokens() throws Exception {
     String byRsa = sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "rsa-1", b -> b);
     String byEc = sign(new ECDSASigner(ec), JWSAlgorithm.ES256, "ec-1", b -> b);
-    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + byRsa)).status()).isEqualTo(200);
-    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + byEc)).status()).isEqualTo(200);
-    assertThat(call("/remote-keys", Map.of("Authorization", "Bearer " + byRsa)).json().path("sub").asText()).isEqualTo("alice");
-    assertThat(call("/remote-keys", Map.of("Authorization", "Bearer " + byEc)).status()).isEqualTo(401);
+    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + byRsa)).status())
+        .isEqualTo(200);
+    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + byEc)).status())
+        .isEqualTo(200);
+    assertThat(
+            call("/remote-keys", Map.of("Authorization", "Bearer " + byRsa))
+                .json()
+                .path("sub")
+                .asText())
+        .isEqualTo("alice");
+    assertThat(call("/remote-keys", Map.of("Authorization", "Bearer " + byEc)).status())
+        .isEqualTo(401);
     // an HS256 token made with the public key as its secret (algorithm confusion) is refused
-    String confused = sign(new MACSigner(rsa.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)), JWSAlgorithm.HS256, "rsa-1", b -> b);
-    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + confused)).status()).isEqualTo(401);
+    String confused =
+        sign(
+            new MACSigner(rsa.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)),
+            JWSAlgorithm.HS256,
+            "rsa-1",
+            b -> b);
+    assertThat(call("/static-keys", Map.of("Authorization", "Bearer " + confused)).status())
+        .isEqualTo(401);
   }
 
   @Test
   void cors_answers_preflights_for_listed_origins_only_and_every_answer_has_security_headers() {
     String url = "http://127.0.0.1:" + slipway.dataPort() + "/browser";
-    Reply preflight = slipway.send("OPTIONS", url, (byte[]) null, null, Map.of("Origin", "https://app.example",
-        "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type, x-trace, x-other"));
+    Reply preflight =
+        slipway.send(
+            "OPTIONS",
+            url,
+            (byte[]) null,
+            null,
+            Map.of(
+                "Origin",
+                "https://app.example",
+                "Access-Control-Request-Method",
+                "PUT",
+                "Access-Control-Request-Headers",
+                "content-type, x-trace, x-other"));
     assertThat(preflight.status()).isEqualTo(204);
     assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
     assertThat(preflight.header("Access-Control-Allow-Methods")).isEqualTo("GET, PUT");
@@ -311,16 +445,27 @@ class EndpointAuthTest {
     assertThat(preflight.header("Access-Control-Allow-Credentials")).isEqualTo("true");
     assertThat(preflight.header("Access-Control-Max-Age")).isEqualTo("60");
 
-    Reply otherOrigin = slipway.send("OPTIONS", url, (byte[]) null, null, Map.of("Origin", "https://evil.example",
-        "Access-Control-Request-Method", "PUT"));
+    Reply otherOrigin =
+        slipway.send(
+            "OPTIONS",
+            url,
+            (byte[]) null,
+            null,
+            Map.of("Origin", "https://evil.example", "Access-Control-Request-Method", "PUT"));
     assertThat(otherOrigin.status()).isEqualTo(403);
     assertThat(otherOrigin.header("Access-Control-Allow-Origin")).isNull();
 
     Reply get = call("/browser", Map.of("Origin", "https://app.example"));
     assertThat(get.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
     assertThat(get.header("Access-Control-Allow-Credentials")).isNull();
-    assertThat(call("/browser", Map.of("Origin", "https://evil.example")).header("Access-Control-Allow-Origin")).isNull();
-    assertThat(call("/keyed", Map.of("Origin", "https://app.example")).header("Access-Control-Allow-Origin")).isNull();
+    assertThat(
+            call("/browser", Map.of("Origin", "https://evil.example"))
+                .header("Access-Control-Allow-Origin"))
+        .isNull();
+    assertThat(
+            call("/keyed", Map.of("Origin", "https://app.example"))
+                .header("Access-Control-Allow-Origin"))
+        .isNull();
 
     for (Reply reply : List.of(get, call("/no-such-route", Map.of()), call("/keyed", Map.of()))) {
       assertThat(reply.header("X-Content-Type-Options")).isEqualTo("nosniff");
@@ -331,17 +476,28 @@ class EndpointAuthTest {
 
   @Test
   void auth_settings_are_checked_when_the_spec_is_saved() {
-    Reply missingSecret = slipway.control("POST", "/api/endpoints", """
+    Reply missingSecret =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: bad-jwt
         method: GET
         path: /bad-jwt
         auth: { mode: jwt, jwt: { secret: "${secrets.NOPE}" } }
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(missingSecret.status()).isEqualTo(422);
     assertThat(missingSecret.errorPaths()).contains("/auth/jwt/secret");
-    // an HS256 key under 256 bits would fail every call: it fails the save, and a deploy made after it shrank
-    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(31) + "\"}", "application/json");
-    String shortSpec = """
+    // an HS256 key under 256 bits would fail every call: it fails the save, and a deploy made after
+    // it shrank
+    slipway.control(
+        "PUT",
+        "/api/secrets/SHORT_JWT",
+        "{\"value\":\"" + "k".repeat(31) + "\"}",
+        "application/json");
+    String shortSpec =
+        """
         name: short-jwt
         method: GET
         path: /short-jwt
@@ -351,41 +507,75 @@ class EndpointAuthTest {
     assertThat(shortSecret.status()).isEqualTo(422);
     assertThat(shortSecret.errorPaths()).containsExactly("/auth/jwt/secret");
     assertThat(shortSecret.body()).contains("31 bytes", "256 bits").doesNotContain("kkkk");
-    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(32) + "\"}", "application/json");
-    assertThat(slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml").status()).isEqualTo(201);
-    slipway.control("PUT", "/api/secrets/SHORT_JWT", "{\"value\":\"" + "k".repeat(8) + "\"}", "application/json");
-    Reply deploy = slipway.control("POST", "/api/deploy", "{\"endpoints\": [\"short-jwt\"]}", "application/json");
+    slipway.control(
+        "PUT",
+        "/api/secrets/SHORT_JWT",
+        "{\"value\":\"" + "k".repeat(32) + "\"}",
+        "application/json");
+    assertThat(slipway.control("POST", "/api/endpoints", shortSpec, "application/yaml").status())
+        .isEqualTo(201);
+    slipway.control(
+        "PUT",
+        "/api/secrets/SHORT_JWT",
+        "{\"value\":\"" + "k".repeat(8) + "\"}",
+        "application/json");
+    Reply deploy =
+        slipway.control(
+            "POST", "/api/deploy", "{\"endpoints\": [\"short-jwt\"]}", "application/json");
     assertThat(deploy.status()).as(deploy.toString()).isEqualTo(422);
     assertThat(deploy.errorPaths()).containsExactly("/auth/jwt/secret");
     // headers that frame the message are the server's, and a header value is one line
-    Reply framing = slipway.control("POST", "/api/endpoints", """
+    Reply framing =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: bad-headers
         method: GET
         path: /bad-headers
         response:
           headers: { Transfer-Encoding: chunked, Content-Length: "3", X-Two-Lines: "a\\r\\nSet-Cookie: x=1" }
           body: { ok: true }
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(framing.status()).isEqualTo(422);
     assertThat(framing.errorPaths())
-        .containsExactlyInAnyOrder("/response/headers/Transfer-Encoding", "/response/headers/Content-Length", "/response/headers/X-Two-Lines");
-    Reply rolesOnPublic = slipway.control("POST", "/api/endpoints", """
+        .containsExactlyInAnyOrder(
+            "/response/headers/Transfer-Encoding",
+            "/response/headers/Content-Length",
+            "/response/headers/X-Two-Lines");
+    Reply rolesOnPublic =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: bad-public
         method: GET
         path: /bad-public
         auth: { mode: public, roles: [admin] }
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(rolesOnPublic.errorPaths()).contains("/auth/roles");
-    Reply twoSources = slipway.control("POST", "/api/endpoints", """
+    Reply twoSources =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: bad-sources
         method: GET
         path: /bad-sources
         auth: { mode: jwt, jwt: { jwksUrl: "https://x.test/jwks", keys: [{kty: oct}] } }
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(twoSources.errorPaths()).contains("/auth/jwt");
     // endpoint SQL, with a caller or without, is checked with the rights of the org's login
-    database.execute("create schema if not exists hidden; create table if not exists hidden.t (id int)");
-    Reply noUsage = slipway.control("POST", "/api/endpoints", """
+    database.execute(
+        "create schema if not exists hidden; create table if not exists hidden.t (id int)");
+    Reply noUsage =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
         name: hidden-read
         method: GET
         path: /hidden-read
@@ -393,16 +583,27 @@ class EndpointAuthTest {
         steps:
           - id: t
             sql: select id from hidden.t
-        """, "application/yaml");
+        """,
+            "application/yaml");
     assertThat(noUsage.status()).isEqualTo(422);
-    assertThat(noUsage.body()).contains("permission denied for schema hidden").contains("database login " + slipway.orgLogin());
-    assertThat(slipway.control("POST", "/api/endpoints", """
+    assertThat(noUsage.body())
+        .contains("permission denied for schema hidden")
+        .contains("database login " + slipway.orgLogin());
+    assertThat(
+            slipway
+                .control(
+                    "POST",
+                    "/api/endpoints",
+                    """
         name: hidden-public
         method: GET
         path: /hidden-public
         steps:
           - id: t
             sql: select id from hidden.t
-        """, "application/yaml").status()).isEqualTo(422);
+        """,
+                    "application/yaml")
+                .status())
+        .isEqualTo(422);
   }
 }

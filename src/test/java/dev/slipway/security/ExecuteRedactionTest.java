@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slipway.common.Json;
 import dev.slipway.testing.ServerTest;
 import dev.slipway.testing.TestDatabase;
-import dev.slipway.testing.TestSlipway.Reply;
 import dev.slipway.testing.TestSlipway;
+import dev.slipway.testing.TestSlipway.Reply;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /api/execute} may read the org's secrets (admins may), but what it answers shows
- * {@code [secret:NAME]} where a value would be: in the result, the logs and a failure's detail.
+ * {@code /api/execute} may read the org's secrets (admins may), but what it answers shows {@code
+ * [secret:NAME]} where a value would be: in the result, the logs and a failure's detail.
  */
 @ServerTest
 class ExecuteRedactionTest {
@@ -22,27 +22,34 @@ class ExecuteRedactionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.control("PUT", "/api/secrets/WEBHOOK", "{\"value\":\"" + VALUE + "\"}", "application/json");
+    slipway.control(
+        "PUT", "/api/secrets/WEBHOOK", "{\"value\":\"" + VALUE + "\"}", "application/json");
   }
 
   @Test
   void execute_redacts_secret_values_in_the_result_at_any_depth() {
-    Reply reply = execute("""
+    Reply reply =
+        execute(
+            """
         const key = ctx.secrets.get('WEBHOOK');
         return { key, nested: [{ deep: 'before ' + key + ' after' }], [key]: 'as a name', same: key === '%s' };
-        """.formatted(VALUE));
+        """
+                .formatted(VALUE));
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     assertThat(reply.body()).doesNotContain(VALUE);
     var result = reply.json().path("result");
     assertThat(result.path("key").asText()).isEqualTo("[secret:WEBHOOK]");
-    assertThat(result.path("nested").get(0).path("deep").asText()).isEqualTo("before [secret:WEBHOOK] after");
+    assertThat(result.path("nested").get(0).path("deep").asText())
+        .isEqualTo("before [secret:WEBHOOK] after");
     assertThat(result.path("[secret:WEBHOOK]").asText()).isEqualTo("as a name");
     assertThat(result.path("same").asBoolean()).isTrue();
   }
 
   @Test
   void execute_redacts_secret_values_in_log_lines() {
-    Reply reply = execute("""
+    Reply reply =
+        execute(
+            """
         const key = ctx.secrets.get('WEBHOOK');
         ctx.log('the key is ' + key);
         console.error({ key });
@@ -51,12 +58,15 @@ class ExecuteRedactionTest {
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     assertThat(reply.body()).doesNotContain(VALUE);
     assertThat(reply.json().path("logs").findValuesAsText("message"))
-        .hasSize(2).allMatch(message -> message.contains("[secret:WEBHOOK]"));
+        .hasSize(2)
+        .allMatch(message -> message.contains("[secret:WEBHOOK]"));
   }
 
   @Test
   void execute_redacts_secret_values_in_a_failures_detail() {
-    Reply reply = execute("""
+    Reply reply =
+        execute(
+            """
         ctx.log('about to fail with ' + ctx.secrets.get('WEBHOOK'));
         throw new Error('failed with ' + ctx.secrets.get('WEBHOOK'));
         """);
@@ -68,7 +78,8 @@ class ExecuteRedactionTest {
   }
 
   private static Reply execute(String code) {
-    String body = Json.MAPPER.createObjectNode().put("language", "javascript").put("code", code).toString();
+    String body =
+        Json.MAPPER.createObjectNode().put("language", "javascript").put("code", code).toString();
     return slipway.control("POST", "/api/execute", body, "application/json");
   }
 }

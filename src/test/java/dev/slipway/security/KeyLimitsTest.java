@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A platform API key never acts with more than whoever made it has now: its creator's current
- * role in the org, and what the key that minted it may do. Checked twice: when a member's role
- * changes (the stored keys change with it) and on every call (the key is capped as it is used).
+ * A platform API key never acts with more than whoever made it has now: its creator's current role
+ * in the org, and what the key that minted it may do. Checked twice: when a member's role changes
+ * (the stored keys change with it) and on every call (the key is capped as it is used).
  */
 @ServerTest
 class KeyLimitsTest {
@@ -24,10 +24,18 @@ class KeyLimitsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assertThat(slipway.control("PUT", "/api/secrets/PAYMENTS", "{\"value\":\"" + SECRET + "\"}", "application/json").status())
+    assertThat(
+            slipway
+                .control(
+                    "PUT",
+                    "/api/secrets/PAYMENTS",
+                    "{\"value\":\"" + SECRET + "\"}",
+                    "application/json")
+                .status())
         .isEqualTo(201);
     // reads the secret on the data plane with SQL alone, to see it unchanged without the sandbox
-    slipway.save("""
+    slipway.save(
+        """
         name: payments-unchanged
         method: GET
         path: /payments-unchanged
@@ -37,7 +45,8 @@ class KeyLimitsTest {
             params: { key: "${secrets.PAYMENTS}", original: "%s" }
             expect: one
         response: { body: "${steps.s.row}" }
-        """.formatted(SECRET));
+        """
+            .formatted(SECRET));
     slipway.deploy("{}");
   }
 
@@ -51,18 +60,32 @@ class KeyLimitsTest {
     JsonNode minted = createKey(key, "{\"name\":\"ada-ci-child\",\"role\":\"admin\"}");
     assertThat(minted.path("createdBy").asLong()).isEqualTo(ada);
     assertThat(minted.path("createdByKey").asLong()).isEqualTo(adaKey.path("id").asLong());
-    assertThat(slipway.controlAs(key, "PUT", "/api/secrets/ADA_OWN", "{\"value\":\"ada's own value\"}").status()).isEqualTo(201);
+    assertThat(
+            slipway
+                .controlAs(key, "PUT", "/api/secrets/ADA_OWN", "{\"value\":\"ada's own value\"}")
+                .status())
+        .isEqualTo(201);
 
-    assertThat(slipway.control("PATCH", "/api/members/" + ada, "{\"role\":\"viewer\"}", "application/json").status()).isEqualTo(200);
+    assertThat(
+            slipway
+                .control(
+                    "PATCH", "/api/members/" + ada, "{\"role\":\"viewer\"}", "application/json")
+                .status())
+        .isEqualTo(200);
 
     assertThat(storedKey(adaKey).path("role").asText()).isEqualTo("viewer");
     assertThat(storedKey(minted).path("role").asText()).isEqualTo("viewer");
     for (String token : new String[] {key, minted.path("token").asText()}) {
       assertForbidden(execute(token, "return 1 + 1"));
-      assertForbidden(slipway.controlAs(token, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}"));
+      assertForbidden(
+          slipway.controlAs(token, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}"));
       assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).status()).isEqualTo(200);
     }
-    assertThat(slipway.control("GET", "/api/audit?action=key.demote").json().findValuesAsText("target"))
+    assertThat(
+            slipway
+                .control("GET", "/api/audit?action=key.demote")
+                .json()
+                .findValuesAsText("target"))
         .contains("key:" + adaKey.path("id").asLong(), "key:" + minted.path("id").asLong());
 
     assertThat(slipway.control("DELETE", "/api/members/" + ada).status()).isEqualTo(204);
@@ -71,9 +94,17 @@ class KeyLimitsTest {
     assertThat(storedKey(minted).path("revoked").asBoolean()).isTrue();
     for (String token : new String[] {key, minted.path("token").asText()}) {
       assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).status()).isEqualTo(401);
-      assertThat(slipway.controlAs(token, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}").status()).isEqualTo(401);
+      assertThat(
+              slipway
+                  .controlAs(token, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}")
+                  .status())
+          .isEqualTo(401);
     }
-    assertThat(slipway.control("GET", "/api/audit?action=key.revoke").json().findValuesAsText("target"))
+    assertThat(
+            slipway
+                .control("GET", "/api/audit?action=key.revoke")
+                .json()
+                .findValuesAsText("target"))
         .contains("key:" + adaKey.path("id").asLong(), "key:" + minted.path("id").asLong());
     assertSecretUnchanged();
   }
@@ -81,14 +112,19 @@ class KeyLimitsTest {
   @Test
   void a_key_is_capped_by_its_creators_current_role_even_where_its_stored_role_was_not_lowered() {
     long bob = addMember("bob@keys.test", "admin");
-    String key = createKey(signIn("bob@keys.test"), "{\"name\":\"bob-ci\",\"role\":\"admin\"}").path("token").asText();
+    String key =
+        createKey(signIn("bob@keys.test"), "{\"name\":\"bob-ci\",\"role\":\"admin\"}")
+            .path("token")
+            .asText();
     assertThat(slipway.controlAs(key, "GET", "/api/audit", null).status()).isEqualTo(200);
 
     // a role changed past the API (by hand in the database) leaves the key's stored role alone
     database.execute("update slipway.memberships set role = 'viewer' where user_id = " + bob);
     assertForbidden(execute(key, "return 1"));
-    assertForbidden(slipway.controlAs(key, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}"));
-    assertThat(slipway.controlAs(key, "GET", "/api/auth/me", null).json().path("role").asText()).isEqualTo("viewer");
+    assertForbidden(
+        slipway.controlAs(key, "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"replaced\"}"));
+    assertThat(slipway.controlAs(key, "GET", "/api/auth/me", null).json().path("role").asText())
+        .isEqualTo("viewer");
 
     database.execute("delete from slipway.memberships where user_id = " + bob);
     Reply gone = slipway.controlAs(key, "GET", "/api/auth/me", null);
@@ -100,20 +136,28 @@ class KeyLimitsTest {
 
   @Test
   void a_key_limited_to_keys_may_mint_only_keys_limited_to_keys_and_none_of_them_runs_code() {
-    JsonNode keysOnly = createKey(TestSlipway.TOKEN, "{\"name\":\"key-maker\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
+    JsonNode keysOnly =
+        createKey(
+            TestSlipway.TOKEN, "{\"name\":\"key-maker\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
     String maker = keysOnly.path("token").asText();
 
-    Reply unlimited = slipway.controlAs(maker, "POST", "/api/keys", "{\"name\":\"unlimited\",\"role\":\"admin\"}");
+    Reply unlimited =
+        slipway.controlAs(
+            maker, "POST", "/api/keys", "{\"name\":\"unlimited\",\"role\":\"admin\"}");
     assertThat(unlimited.status()).as(unlimited.toString()).isEqualTo(403);
     assertThat(unlimited.contentType()).startsWith("application/problem+json");
     assertThat(unlimited.json().path("code").asText()).isEqualTo("scope_not_held");
     assertThat(unlimited.errorPaths()).containsExactly("/scopes");
-    Reply executing = slipway.controlAs(maker, "POST", "/api/keys", "{\"name\":\"runner\",\"scopes\":[\"keys\",\"execute\"]}");
+    Reply executing =
+        slipway.controlAs(
+            maker, "POST", "/api/keys", "{\"name\":\"runner\",\"scopes\":[\"keys\",\"execute\"]}");
     assertThat(executing.status()).as(executing.toString()).isEqualTo(403);
     assertThat(executing.errorPaths()).containsExactly("/scopes/1");
-    assertThat(slipway.control("GET", "/api/keys").json().findValuesAsText("name")).doesNotContain("unlimited", "runner");
+    assertThat(slipway.control("GET", "/api/keys").json().findValuesAsText("name"))
+        .doesNotContain("unlimited", "runner");
 
-    JsonNode child = createKey(maker, "{\"name\":\"key-maker-child\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
+    JsonNode child =
+        createKey(maker, "{\"name\":\"key-maker-child\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
     assertThat(child.path("createdByKey").asLong()).isEqualTo(keysOnly.path("id").asLong());
     String childToken = child.path("token").asText();
     assertForbidden(execute(childToken, "return 1"));
@@ -123,28 +167,56 @@ class KeyLimitsTest {
 
   @Test
   void a_minted_key_never_does_more_than_its_minting_key_does_now() {
-    JsonNode keysOnly = createKey(TestSlipway.TOKEN, "{\"name\":\"narrow-maker\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
-    JsonNode child = createKey(keysOnly.path("token").asText(), "{\"name\":\"narrow-child\",\"scopes\":[\"keys\"]}");
+    JsonNode keysOnly =
+        createKey(
+            TestSlipway.TOKEN,
+            "{\"name\":\"narrow-maker\",\"role\":\"admin\",\"scopes\":[\"keys\"]}");
+    JsonNode child =
+        createKey(
+            keysOnly.path("token").asText(), "{\"name\":\"narrow-child\",\"scopes\":[\"keys\"]}");
     String childToken = child.path("token").asText();
 
     // widened past the API, the key is still held to the key that made it
-    database.execute("update slipway.api_keys set scopes = '{}' where id = " + child.path("id").asLong());
-    assertThat(slipway.controlAs(childToken, "GET", "/api/auth/me", null).json().path("scopes").toString()).isEqualTo("[\"keys\"]");
+    database.execute(
+        "update slipway.api_keys set scopes = '{}' where id = " + child.path("id").asLong());
+    assertThat(
+            slipway
+                .controlAs(childToken, "GET", "/api/auth/me", null)
+                .json()
+                .path("scopes")
+                .toString())
+        .isEqualTo("[\"keys\"]");
     assertForbidden(execute(childToken, "return 1"));
 
-    assertThat(slipway.control("DELETE", "/api/keys/" + keysOnly.path("id").asLong()).status()).isEqualTo(204);
+    assertThat(slipway.control("DELETE", "/api/keys/" + keysOnly.path("id").asLong()).status())
+        .isEqualTo(204);
     assertThat(slipway.controlAs(childToken, "GET", "/api/keys", null).status()).isEqualTo(401);
   }
 
   private static long addMember(String email, String role) {
-    Reply added = slipway.control("POST", "/api/members",
-        "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    Reply added =
+        slipway.control(
+            "POST",
+            "/api/members",
+            "{\"email\":\""
+                + email
+                + "\",\"role\":\""
+                + role
+                + "\",\"password\":\""
+                + PASSWORD
+                + "\"}",
+            "application/json");
     assertThat(added.status()).as(added.toString()).isEqualTo(201);
     return added.json().path("userId").asLong();
   }
 
   private static String signIn(String email) {
-    Reply reply = slipway.controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+    Reply reply =
+        slipway.controlAs(
+            null,
+            "POST",
+            "/api/auth/token",
+            "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     return reply.json().path("accessToken").asText();
   }
@@ -164,7 +236,8 @@ class KeyLimitsTest {
   }
 
   private static Reply execute(String bearer, String code) {
-    return slipway.controlAs(bearer, "POST", "/api/execute", "{\"language\":\"javascript\",\"code\":\"" + code + "\"}");
+    return slipway.controlAs(
+        bearer, "POST", "/api/execute", "{\"language\":\"javascript\",\"code\":\"" + code + "\"}");
   }
 
   private static void assertForbidden(Reply reply) {

@@ -24,7 +24,10 @@ class MasterKeyTest {
     byte[] other = new byte[32];
     other[31] = 1;
     assertThat(MasterKey.of(other).id()).isNotEqualTo(key.id());
-    assertThatThrownBy(() -> MasterKey.parse(Base64.getEncoder().encodeToString(new byte[31]), "SLIPWAY_MASTER_KEY"))
+    assertThatThrownBy(
+            () ->
+                MasterKey.parse(
+                    Base64.getEncoder().encodeToString(new byte[31]), "SLIPWAY_MASTER_KEY"))
         .hasMessage("SLIPWAY_MASTER_KEY: a master key is 32 bytes (base64: 44 characters), got 31");
     assertThatThrownBy(() -> MasterKey.parse("not base64!", "SLIPWAY_MASTER_KEY_PREVIOUS"))
         .hasMessageStartingWith("SLIPWAY_MASTER_KEY_PREVIOUS: ");
@@ -39,12 +42,15 @@ class MasterKeyTest {
   }
 
   @Test
-  void without_a_setting_the_data_directorys_key_file_is_made_once_readable_by_its_owner_only(@TempDir Path dataDir)
-      throws Exception {
+  void without_a_setting_the_data_directorys_key_file_is_made_once_readable_by_its_owner_only(
+      @TempDir Path dataDir) throws Exception {
     MasterKey first = MasterKey.load(Optional.empty(), dataDir);
     Path file = dataDir.resolve("master.key");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
     assertThat(MasterKey.load(Optional.empty(), dataDir).id()).isEqualTo(first.id());
-    assertThat(MasterKey.load(Optional.of(KEY), dataDir).id()).isEqualTo(MasterKey.parse(KEY, "x").id()).isNotEqualTo(first.id());
+    assertThat(MasterKey.load(Optional.of(KEY), dataDir).id())
+        .isEqualTo(MasterKey.parse(KEY, "x").id())
+        .isNotEqualTo(first.id());
   }
 }

@@ -47,8 +47,15 @@ class PlainDatabaseUserTest {
 
   @Test
   void it_refuses_a_superuser_named_as_the_login_for_user_sql() {
-    assertThatThrownBy(() -> TestSlipway.start(database.url(), null,
-        Map.of("SLIPWAY_ENDPOINT_DATABASE_URL", database.url().replaceFirst("//[^@]+@", "//postgres@"))).close())
+    assertThatThrownBy(
+            () ->
+                TestSlipway.start(
+                        database.url(),
+                        null,
+                        Map.of(
+                            "SLIPWAY_ENDPOINT_DATABASE_URL",
+                            database.url().replaceFirst("//[^@]+@", "//postgres@")))
+                    .close())
         .isInstanceOf(OrgPools.UnconfinedSqlException.class)
         .hasMessageContaining("user SQL would run as postgres")
         .hasMessageContaining("is a superuser");
@@ -56,11 +63,13 @@ class PlainDatabaseUserTest {
 
   @Test
   void orgs_are_kept_apart_on_the_platform_tables_when_the_risk_is_accepted() throws Exception {
-    try (var slipway = TestSlipway.start(database.url(), null, Map.of("SLIPWAY_ALLOW_UNCONFINED_SQL", "true"))) {
+    try (var slipway =
+        TestSlipway.start(database.url(), null, Map.of("SLIPWAY_ALLOW_UNCONFINED_SQL", "true"))) {
       var userSql = slipway.control("GET", "/api/health").json().path("userSql");
       assertThat(userSql.path("confined").asBoolean()).isFalse();
       assertThat(userSql.path("perOrg").asBoolean()).isFalse();
-      slipway.save("""
+      slipway.save(
+          """
           name: plain
           method: GET
           path: /plain
@@ -70,33 +79,58 @@ class PlainDatabaseUserTest {
       assertThat(slipway.data("GET", "/plain").status()).isEqualTo(200);
 
       var platform = new PlatformTransactions(database.ownerDataSource());
-      Bootstrap.createUser(platform, new IdentityStore(), "owner@other.test", "a long enough password", Optional.of("other"));
-      long other = platform.system(x -> new IdentityStore().orgBySlug(x, "other").orElseThrow().id());
+      Bootstrap.createUser(
+          platform,
+          new IdentityStore(),
+          "owner@other.test",
+          "a long enough password",
+          Optional.of("other"));
+      long other =
+          platform.system(x -> new IdentityStore().orgBySlug(x, "other").orElseThrow().id());
       assertThat(count(platform, other)).isZero();
       assertThat(count(platform, null)).isEqualTo(1);
       // accepted: the plain owner can read Slipway's tables, and it is what user SQL runs as
-      assertThat(slipway.control("POST", "/api/endpoints", """
+      assertThat(
+              slipway
+                  .control(
+                      "POST",
+                      "/api/endpoints",
+                      """
           name: peek
           method: GET
           path: /peek
           steps:
             - id: keys
               sql: select count(*) from slipway.api_keys
-          """, "application/yaml").status()).isEqualTo(201);
-      String token = slipway.controlAs(null, "POST", "/api/auth/token",
-          "{\"email\":\"owner@other.test\",\"password\":\"a long enough password\"}").json().path("accessToken").asText();
+          """,
+                      "application/yaml")
+                  .status())
+          .isEqualTo(201);
+      String token =
+          slipway
+              .controlAs(
+                  null,
+                  "POST",
+                  "/api/auth/token",
+                  "{\"email\":\"owner@other.test\",\"password\":\"a long enough password\"}")
+              .json()
+              .path("accessToken")
+              .asText();
       assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).json()).isEmpty();
-      assertThat(slipway.controlAs(token, "GET", "/api/endpoints/plain", null).status()).isEqualTo(404);
+      assertThat(slipway.controlAs(token, "GET", "/api/endpoints/plain", null).status())
+          .isEqualTo(404);
     }
   }
 
   private static long count(PlatformTransactions platform, Long org) throws SQLException {
-    PlatformTransactions.Work<Long> count = x -> {
-      try (var rs = x.createStatement().executeQuery("select count(*) from slipway.endpoints")) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    };
+    PlatformTransactions.Work<Long> count =
+        x -> {
+          try (var rs =
+              x.createStatement().executeQuery("select count(*) from slipway.endpoints")) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        };
     return org == null ? platform.system(count) : platform.inOrg(org, count);
   }
 
@@ -104,24 +138,43 @@ class PlainDatabaseUserTest {
   void a_login_made_by_the_operator_confines_user_sql() throws Exception {
     String login = "plain_endpoint_" + Long.toHexString(System.nanoTime());
     database.execute("create role " + login + " login noinherit");
-    try (var confined = TestSlipway.start(database.url(), null,
-        Map.of("SLIPWAY_ENDPOINT_DATABASE_URL", database.url().replaceFirst("//[^@]+@", "//" + login + "@")))) {
+    try (var confined =
+        TestSlipway.start(
+            database.url(),
+            null,
+            Map.of(
+                "SLIPWAY_ENDPOINT_DATABASE_URL",
+                database.url().replaceFirst("//[^@]+@", "//" + login + "@")))) {
       var userSql = confined.control("GET", "/api/health").json().path("userSql");
       assertThat(userSql.path("login").asText()).isEqualTo(login);
       assertThat(userSql.path("confined").asBoolean()).isTrue();
       assertThat(userSql.path("orgsIsolated").asBoolean()).as("one login for every org").isFalse();
-      var refused = confined.control("POST", "/api/endpoints", """
+      var refused =
+          confined.control(
+              "POST",
+              "/api/endpoints",
+              """
           name: peek-again
           method: GET
           path: /peek-again
           steps:
             - id: keys
               sql: select count(*) from slipway.api_keys
-          """, "application/yaml");
+          """,
+              "application/yaml");
       assertThat(refused.status()).isEqualTo(422);
       assertThat(refused.body()).contains("permission denied for schema slipway");
-      assertThat(confined.control("POST", "/api/execute", "{\"language\":\"javascript\",\"code\":\"return (await ctx.db.query('select current_user as u'))[0].u\"}",
-          "application/json").json().path("result").asText()).isEqualTo(login);
+      assertThat(
+              confined
+                  .control(
+                      "POST",
+                      "/api/execute",
+                      "{\"language\":\"javascript\",\"code\":\"return (await ctx.db.query('select current_user as u'))[0].u\"}",
+                      "application/json")
+                  .json()
+                  .path("result")
+                  .asText())
+          .isEqualTo(login);
     } finally {
       database.execute("drop owned by " + login + "; drop role " + login);
     }

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Secret values do not reach members: a draft that a member (or a key without admin and the
- * {@code secrets} scope) runs may name secrets but not read them, and reading one answers the
- * whole request 403 {@code secret_access_denied}. Admins' runs and the data plane read them.
+ * Secret values do not reach members: a draft that a member (or a key without admin and the {@code
+ * secrets} scope) runs may name secrets but not read them, and reading one answers the whole
+ * request 403 {@code secret_access_denied}. Admins' runs and the data plane read them.
  */
 @ServerTest
 class SecretsForMembersTest {
@@ -26,27 +26,46 @@ class SecretsForMembersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    slipway.control("PUT", "/api/secrets/PAYMENTS", "{\"value\":\"" + VALUE + "\"}", "application/json");
-    slipway.control("PUT", "/api/secrets/JWT_KEY", "{\"value\":\"" + JWT_KEY + "\"}", "application/json");
-    Reply added = slipway.control("POST", "/api/members",
-        "{\"email\":\"mia@members.test\",\"role\":\"member\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    slipway.control(
+        "PUT", "/api/secrets/PAYMENTS", "{\"value\":\"" + VALUE + "\"}", "application/json");
+    slipway.control(
+        "PUT", "/api/secrets/JWT_KEY", "{\"value\":\"" + JWT_KEY + "\"}", "application/json");
+    Reply added =
+        slipway.control(
+            "POST",
+            "/api/members",
+            "{\"email\":\"mia@members.test\",\"role\":\"member\",\"password\":\""
+                + PASSWORD
+                + "\"}",
+            "application/json");
     assertThat(added.status()).as(added.toString()).isEqualTo(201);
-    member = slipway.controlAs(null, "POST", "/api/auth/token",
-        "{\"email\":\"mia@members.test\",\"password\":\"" + PASSWORD + "\"}").json().path("accessToken").asText();
+    member =
+        slipway
+            .controlAs(
+                null,
+                "POST",
+                "/api/auth/token",
+                "{\"email\":\"mia@members.test\",\"password\":\"" + PASSWORD + "\"}")
+            .json()
+            .path("accessToken")
+            .asText();
 
-    slipway.save("""
+    slipway.save(
+        """
         name: expression-secret
         method: GET
         path: /expression-secret
         response: { body: { key: "${secrets.PAYMENTS}" } }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: cel-secret
         method: GET
         path: /cel-secret
         response: { body: "${'key: ' + secrets.PAYMENTS}" }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: script-secret
         method: GET
         path: /script-secret
@@ -56,7 +75,8 @@ class SecretsForMembersTest {
             script: |
               return { key: ctx.secrets.get('PAYMENTS') };
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: script-hides-its-refusal
         method: GET
         path: /script-hides-its-refusal
@@ -66,7 +86,8 @@ class SecretsForMembersTest {
             script: |
               try { return { key: ctx.secrets.get('PAYMENTS') }; } catch (e) { return { fine: true }; }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: sql-secret
         method: GET
         path: /sql-secret
@@ -77,14 +98,16 @@ class SecretsForMembersTest {
             expect: one
         response: { body: "${steps.s.row}" }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: jwt-secret
         method: GET
         path: /jwt-secret
         auth: { mode: jwt, jwt: { secret: "${secrets.JWT_KEY}" } }
         response: { body: { hello: "${auth.sub}" } }
         """);
-    slipway.save("""
+    slipway.save(
+        """
         name: no-secret
         method: GET
         path: /no-secret
@@ -94,33 +117,62 @@ class SecretsForMembersTest {
 
   @Test
   void a_members_preview_that_reads_a_secret_is_refused_and_never_holds_the_value() {
-    for (String name : new String[] {"expression-secret", "cel-secret", "script-secret", "script-hides-its-refusal", "sql-secret"}) {
-      assertRefused(slipway.controlAs(member, "GET", "/api/endpoints/" + name + "/preview/" + name, null), "PAYMENTS");
+    for (String name :
+        new String[] {
+          "expression-secret",
+          "cel-secret",
+          "script-secret",
+          "script-hides-its-refusal",
+          "sql-secret"
+        }) {
+      assertRefused(
+          slipway.controlAs(member, "GET", "/api/endpoints/" + name + "/preview/" + name, null),
+          "PAYMENTS");
     }
-    Reply jwt = slipway.controlWith(Map.of("Authorization", "Bearer " + member, "X-Slipway-Authorization", "Bearer a.b.c"),
-        "GET", "/api/endpoints/jwt-secret/preview/jwt-secret", null);
+    Reply jwt =
+        slipway.controlWith(
+            Map.of("Authorization", "Bearer " + member, "X-Slipway-Authorization", "Bearer a.b.c"),
+            "GET",
+            "/api/endpoints/jwt-secret/preview/jwt-secret",
+            null);
     assertRefused(jwt, "JWT_KEY");
     assertThat(jwt.body()).doesNotContain(JWT_KEY);
-    assertThat(slipway.control("GET", "/api/audit?action=secret.read&outcome=denied").json().findValuesAsText("target"))
+    assertThat(
+            slipway
+                .control("GET", "/api/audit?action=secret.read&outcome=denied")
+                .json()
+                .findValuesAsText("target"))
         .contains("secret:PAYMENTS", "secret:JWT_KEY");
   }
 
   @Test
   void a_members_preview_that_reads_no_secret_runs() {
-    Reply reply = slipway.controlAs(member, "GET", "/api/endpoints/no-secret/preview/no-secret?name=mia", null);
+    Reply reply =
+        slipway.controlAs(
+            member, "GET", "/api/endpoints/no-secret/preview/no-secret?name=mia", null);
     assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     assertThat(reply.json().asText()).isEqualTo("hello mia of 2");
   }
 
   @Test
   void a_members_test_run_that_reads_a_secret_is_refused_as_a_whole() {
-    Reply run = slipway.controlAs(member, "POST", "/api/tests/run", """
+    Reply run =
+        slipway.controlAs(
+            member,
+            "POST",
+            "/api/tests/run",
+            """
         {"endpoints": ["no-secret", "script-hides-its-refusal"],
          "tests": [{"name": "plain", "method": "GET", "path": "/no-secret?name=x", "status": 200},
                    {"name": "reads", "method": "GET", "path": "/script-hides-its-refusal", "status": 200, "fields": ["fine"]}]}""");
     assertRefused(run, "PAYMENTS");
 
-    Reply plain = slipway.controlAs(member, "POST", "/api/tests/run", """
+    Reply plain =
+        slipway.controlAs(
+            member,
+            "POST",
+            "/api/tests/run",
+            """
         {"endpoints": ["no-secret"], "tests": [{"name": "plain", "method": "GET", "path": "/no-secret?name=x", "status": 200}]}""");
     assertThat(plain.status()).as(plain.toString()).isEqualTo(200);
     assertThat(plain.json().path("passed").asInt()).isEqualTo(1);
@@ -128,16 +180,35 @@ class SecretsForMembersTest {
 
   @Test
   void an_admins_preview_and_the_data_plane_read_secrets() {
-    assertThat(slipway.control("GET", "/api/endpoints/expression-secret/preview/expression-secret").json().path("key").asText())
+    assertThat(
+            slipway
+                .control("GET", "/api/endpoints/expression-secret/preview/expression-secret")
+                .json()
+                .path("key")
+                .asText())
         .isEqualTo(VALUE);
-    assertThat(slipway.control("GET", "/api/endpoints/script-secret/preview/script-secret").json().path("key").asText())
+    assertThat(
+            slipway
+                .control("GET", "/api/endpoints/script-secret/preview/script-secret")
+                .json()
+                .path("key")
+                .asText())
         .isEqualTo(VALUE);
-    assertThat(slipway.control("GET", "/api/endpoints/sql-secret/preview/sql-secret").json().path("key").asText())
+    assertThat(
+            slipway
+                .control("GET", "/api/endpoints/sql-secret/preview/sql-secret")
+                .json()
+                .path("key")
+                .asText())
         .isEqualTo(VALUE);
-    Reply run = slipway.control("POST", "/api/tests/run", """
+    Reply run =
+        slipway.control(
+            "POST",
+            "/api/tests/run",
+            """
         {"endpoints": ["script-hides-its-refusal"],
          "tests": [{"name": "reads", "method": "GET", "path": "/script-hides-its-refusal", "status": 200, "fields": ["key"]}]}""",
-        "application/json");
+            "application/json");
     assertThat(run.json().path("passed").asInt()).as(run.toString()).isEqualTo(1);
 
     slipway.deploy("{\"endpoints\": [\"sql-secret\"]}");
@@ -146,15 +217,25 @@ class SecretsForMembersTest {
 
   @Test
   void an_admin_key_needs_the_secrets_scope_to_read_secrets_in_previews_and_execute() {
-    String previewOnly = key("{\"name\":\"previewer\",\"role\":\"admin\",\"scopes\":[\"preview\",\"execute\"]}");
-    Reply preview = slipway.controlAs(previewOnly, "GET", "/api/endpoints/sql-secret/preview/sql-secret", null);
+    String previewOnly =
+        key("{\"name\":\"previewer\",\"role\":\"admin\",\"scopes\":[\"preview\",\"execute\"]}");
+    Reply preview =
+        slipway.controlAs(previewOnly, "GET", "/api/endpoints/sql-secret/preview/sql-secret", null);
     assertRefused(preview, "PAYMENTS");
     assertThat(preview.json().path("detail").asText()).contains("'secrets'");
-    assertRefused(slipway.controlAs(previewOnly, "POST", "/api/execute",
-        "{\"language\":\"javascript\",\"code\":\"try { return ctx.secrets.get('PAYMENTS') } catch (e) { return 'caught' }\"}"), "PAYMENTS");
+    assertRefused(
+        slipway.controlAs(
+            previewOnly,
+            "POST",
+            "/api/execute",
+            "{\"language\":\"javascript\",\"code\":\"try { return ctx.secrets.get('PAYMENTS') } catch (e) { return 'caught' }\"}"),
+        "PAYMENTS");
 
-    String withSecrets = key("{\"name\":\"previewer-with-secrets\",\"role\":\"admin\",\"scopes\":[\"preview\",\"secrets\"]}");
-    Reply allowed = slipway.controlAs(withSecrets, "GET", "/api/endpoints/sql-secret/preview/sql-secret", null);
+    String withSecrets =
+        key(
+            "{\"name\":\"previewer-with-secrets\",\"role\":\"admin\",\"scopes\":[\"preview\",\"secrets\"]}");
+    Reply allowed =
+        slipway.controlAs(withSecrets, "GET", "/api/endpoints/sql-secret/preview/sql-secret", null);
     assertThat(allowed.json().path("key").asText()).as(allowed.toString()).isEqualTo(VALUE);
   }
 
@@ -170,6 +251,9 @@ class SecretsForMembersTest {
     assertThat(reply.json().path("code").asText()).isEqualTo("secret_access_denied");
     assertThat(reply.json().path("detail").asText()).contains("'" + secret + "'");
     assertThat(reply.body()).doesNotContain(VALUE);
-    reply.headers().values().forEach(values -> assertThat(String.join(",", values)).doesNotContain(VALUE));
+    reply
+        .headers()
+        .values()
+        .forEach(values -> assertThat(String.join(",", values)).doesNotContain(VALUE));
   }
 }

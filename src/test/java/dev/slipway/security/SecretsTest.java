@@ -39,22 +39,35 @@ class SecretsTest {
   }
 
   @Test
-  void a_planted_secret_never_shows_in_any_response_or_log_line(@TempDir Path dataDir) throws Exception {
+  void a_planted_secret_never_shows_in_any_response_or_log_line(@TempDir Path dataDir)
+      throws Exception {
     var captured = new ByteArrayOutputStream();
     PrintStream original = System.out;
     var replies = new ArrayList<Reply>();
     try (var database = new TestDatabase()) {
-      System.setOut(new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+      System.setOut(
+          new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
       try (var slipway = TestSlipway.start(database.url(), dataDir, Map.of())) {
-        replies.add(slipway.control("PUT", "/api/secrets/STRIPE_KEY", "{\"value\":\"" + PLANTED + "\"}", "application/json"));
+        replies.add(
+            slipway.control(
+                "PUT",
+                "/api/secrets/STRIPE_KEY",
+                "{\"value\":\"" + PLANTED + "\"}",
+                "application/json"));
         assertThat(replies.getLast().status()).isEqualTo(201);
-        replies.add(slipway.control("PUT", "/api/secrets/STRIPE_KEY", "{\"value\":\"" + PLANTED + "\"}", "application/json"));
+        replies.add(
+            slipway.control(
+                "PUT",
+                "/api/secrets/STRIPE_KEY",
+                "{\"value\":\"" + PLANTED + "\"}",
+                "application/json"));
         assertThat(replies.getLast().status()).isEqualTo(200);
         replies.add(slipway.control("GET", "/api/secrets"));
         assertThat(replies.getLast().json().findValuesAsText("name")).containsExactly("STRIPE_KEY");
 
         slipway.save(secretEndpoints());
-        slipway.save("""
+        slipway.save(
+            """
             name: leaks-secret
             method: GET
             path: /leaks-secret
@@ -67,7 +80,8 @@ class SecretsTest {
                   ctx.log("the key is " + ctx.steps.s);
                   throw new Error("failed with " + ctx.input.query.k);
             """);
-        slipway.save("""
+        slipway.save(
+            """
             name: logs-secret
             method: GET
             path: /logs-secret
@@ -101,44 +115,66 @@ class SecretsTest {
       }
       for (Reply reply : replies) {
         assertThat(reply.body()).doesNotContain(PLANTED);
-        reply.headers().values().forEach(values -> assertThat(String.join(",", values)).doesNotContain(PLANTED));
+        reply
+            .headers()
+            .values()
+            .forEach(values -> assertThat(String.join(",", values)).doesNotContain(PLANTED));
       }
       String output = captured.toString(StandardCharsets.UTF_8);
       assertThat(output).contains("/leaks-secret").doesNotContain(PLANTED);
-      assertThat(database.scalar("select count(*) from slipway.secrets where position(convert_to('PLANTED', 'UTF8') in ciphertext) > 0"))
+      assertThat(
+              database.scalar(
+                  "select count(*) from slipway.secrets where position(convert_to('PLANTED', 'UTF8') in ciphertext) > 0"))
           .isEqualTo(0L);
-      assertThat(database.scalar("select count(*) from slipway.audit_log where detail::text like '%PLANTED%' or target like '%PLANTED%'"))
+      assertThat(
+              database.scalar(
+                  "select count(*) from slipway.audit_log where detail::text like '%PLANTED%' or target like '%PLANTED%'"))
           .isEqualTo(0L);
     }
   }
 
   @Test
-  void the_master_key_file_is_generated_private_and_rotation_rewraps_without_losing_a_secret(@TempDir Path dataDir) throws Exception {
+  void the_master_key_file_is_generated_private_and_rotation_rewraps_without_losing_a_secret(
+      @TempDir Path dataDir) throws Exception {
     try (var database = new TestDatabase()) {
       var noKey = new java.util.HashMap<String, String>();
       noKey.put("SLIPWAY_MASTER_KEY", "");
       try (var slipway = TestSlipway.start(database.url(), dataDir, noKey)) {
-        slipway.control("PUT", "/api/secrets/STRIPE_KEY", "{\"value\":\"" + PLANTED + "\"}", "application/json");
+        slipway.control(
+            "PUT",
+            "/api/secrets/STRIPE_KEY",
+            "{\"value\":\"" + PLANTED + "\"}",
+            "application/json");
         slipway.save(secretEndpoints());
         slipway.deploy("{}");
         assertThat(slipway.data("GET", "/uses-secret").status()).isEqualTo(200);
       }
       Path file = dataDir.resolve("master.key");
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .isEqualTo("rw-------");
       String first = Files.readString(file).strip();
 
       // rotate: the new key is current, the file's key is the previous one
-      try (var slipway = TestSlipway.start(database.url(), dataDir,
-          Map.of("SLIPWAY_MASTER_KEY", OTHER_KEY, "SLIPWAY_MASTER_KEY_PREVIOUS", first))) {
-        assertThat(slipway.data("GET", "/uses-secret").json().path("n").asInt()).isEqualTo(PLANTED.length());
+      try (var slipway =
+          TestSlipway.start(
+              database.url(),
+              dataDir,
+              Map.of("SLIPWAY_MASTER_KEY", OTHER_KEY, "SLIPWAY_MASTER_KEY_PREVIOUS", first))) {
+        assertThat(slipway.data("GET", "/uses-secret").json().path("n").asInt())
+            .isEqualTo(PLANTED.length());
       }
-      assertThat(database.scalar("select count(*) from slipway.org_keys where rotated_at is not null")).isEqualTo(1L);
+      assertThat(
+              database.scalar("select count(*) from slipway.org_keys where rotated_at is not null"))
+          .isEqualTo(1L);
       // the old key is no longer needed
-      try (var slipway = TestSlipway.start(database.url(), dataDir, Map.of("SLIPWAY_MASTER_KEY", OTHER_KEY))) {
-        assertThat(slipway.data("GET", "/uses-secret").json().path("n").asInt()).isEqualTo(PLANTED.length());
+      try (var slipway =
+          TestSlipway.start(database.url(), dataDir, Map.of("SLIPWAY_MASTER_KEY", OTHER_KEY))) {
+        assertThat(slipway.data("GET", "/uses-secret").json().path("n").asInt())
+            .isEqualTo(PLANTED.length());
       }
       // and the first key alone can no longer read them
-      try (var slipway = TestSlipway.start(database.url(), dataDir, Map.of("SLIPWAY_MASTER_KEY", first))) {
+      try (var slipway =
+          TestSlipway.start(database.url(), dataDir, Map.of("SLIPWAY_MASTER_KEY", first))) {
         Reply reply = slipway.data("GET", "/uses-secret");
         assertThat(reply.status()).isEqualTo(500);
         assertThat(reply.body()).doesNotContain(PLANTED);
@@ -148,10 +184,14 @@ class SecretsTest {
 
   @Test
   void a_ciphertext_moved_to_another_secrets_row_does_not_open() throws Exception {
-    try (var database = new TestDatabase(); var slipway = TestSlipway.start(database)) {
-      slipway.control("PUT", "/api/secrets/FIRST", "{\"value\":\"the first value\"}", "application/json");
-      slipway.control("PUT", "/api/secrets/SECOND", "{\"value\":\"the second value\"}", "application/json");
-      slipway.save("""
+    try (var database = new TestDatabase();
+        var slipway = TestSlipway.start(database)) {
+      slipway.control(
+          "PUT", "/api/secrets/FIRST", "{\"value\":\"the first value\"}", "application/json");
+      slipway.control(
+          "PUT", "/api/secrets/SECOND", "{\"value\":\"the second value\"}", "application/json");
+      slipway.save(
+          """
           name: reads-first
           method: GET
           path: /reads-first
@@ -163,38 +203,64 @@ class SecretsTest {
           response: { body: "${steps.s.row}" }
           """);
       slipway.deploy("{}");
-      assertThat(slipway.data("GET", "/reads-first").json().path("digest").asText()).isEqualTo(md5("the first value"));
+      assertThat(slipway.data("GET", "/reads-first").json().path("digest").asText())
+          .isEqualTo(md5("the first value"));
       long org = slipway.control("GET", "/api/org").json().path("id").asLong();
 
       // someone with write access to the database puts SECOND's ciphertext in FIRST's row, and the
       // server is told to read its secrets again
-      database.execute("update slipway.secrets f set ciphertext = s.ciphertext from slipway.secrets s"
-          + " where f.org_id = " + org + " and s.org_id = f.org_id and f.name = 'FIRST' and s.name = 'SECOND'");
+      database.execute(
+          "update slipway.secrets f set ciphertext = s.ciphertext from slipway.secrets s"
+              + " where f.org_id = "
+              + org
+              + " and s.org_id = f.org_id and f.name = 'FIRST' and s.name = 'SECOND'");
       database.execute("select pg_notify('" + Secrets.CHANNEL + "', '" + org + "')");
       Reply reply = slipway.data("GET", "/reads-first");
-      for (int wait = 0; wait < 200 && reply.status() == 200 && reply.body().contains(md5("the first value")); wait++) {
+      for (int wait = 0;
+          wait < 200 && reply.status() == 200 && reply.body().contains(md5("the first value"));
+          wait++) {
         Thread.sleep(50);
         reply = slipway.data("GET", "/reads-first");
       }
-      assertThat(reply.body()).as("FIRST must not read as SECOND's value").doesNotContain(md5("the second value"));
+      assertThat(reply.body())
+          .as("FIRST must not read as SECOND's value")
+          .doesNotContain(md5("the second value"));
       assertThat(reply.status()).as(reply.toString()).isEqualTo(500);
-      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(org)).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(org))
+          .isInstanceOf(IllegalStateException.class);
 
       // a secret of the same name, moved into another org's rows with the data key it is sealed
       // under, does not open there either
       TestOrg other = TestOrg.create(slipway, database, "other");
-      assertThat(other.call("PUT", "/api/secrets/SECOND", "{\"value\":\"the other org's value\"}").status()).isEqualTo(201);
+      assertThat(
+              other
+                  .call("PUT", "/api/secrets/SECOND", "{\"value\":\"the other org's value\"}")
+                  .status())
+          .isEqualTo(201);
       long otherOrg = other.id();
-      database.execute("update slipway.org_keys o set kek_id = d.kek_id, wrapped_key = d.wrapped_key from slipway.org_keys d"
-          + " where o.org_id = " + otherOrg + " and d.org_id = " + org);
-      database.execute("update slipway.secrets o set ciphertext = d.ciphertext from slipway.secrets d"
-          + " where o.org_id = " + otherOrg + " and d.org_id = " + org + " and o.name = 'SECOND' and d.name = o.name");
-      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(otherOrg)).isInstanceOf(IllegalStateException.class);
+      database.execute(
+          "update slipway.org_keys o set kek_id = d.kek_id, wrapped_key = d.wrapped_key from slipway.org_keys d"
+              + " where o.org_id = "
+              + otherOrg
+              + " and d.org_id = "
+              + org);
+      database.execute(
+          "update slipway.secrets o set ciphertext = d.ciphertext from slipway.secrets d"
+              + " where o.org_id = "
+              + otherOrg
+              + " and d.org_id = "
+              + org
+              + " and o.name = 'SECOND' and d.name = o.name");
+      assertThatThrownBy(() -> TestSlipway.storedSecrets(database).values(otherOrg))
+          .isInstanceOf(IllegalStateException.class);
     }
   }
 
   private static String md5(String text) throws java.security.NoSuchAlgorithmException {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(text.getBytes(StandardCharsets.UTF_8)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("MD5")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Copies everything written to two streams. */

@@ -12,13 +12,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * No session state passes from one request to the next. With one connection per org, so that
- * every request of an org lands on the same session, SQL that changes it (session-wide settings by
- * {@code set_config(..., false)} or {@code SET}, an advisory lock, a temporary table) leaves nothing
- * for the next request of its own org, and another org never lands on that session at all.
+ * No session state passes from one request to the next. With one connection per org, so that every
+ * request of an org lands on the same session, SQL that changes it (session-wide settings by {@code
+ * set_config(..., false)} or {@code SET}, an advisory lock, a temporary table) leaves nothing for
+ * the next request of its own org, and another org never lands on that session at all.
  */
 class SessionStateTest {
-  private static final String SET = """
+  private static final String SET =
+      """
       name: set-%1$s
       method: POST
       path: /%1$s/set
@@ -34,7 +35,8 @@ class SessionStateTest {
           expect: one
       response: { body: "${steps.dirty.row}" }
       """;
-  private static final String GET = """
+  private static final String GET =
+      """
       name: get-%1$s
       method: GET
       path: /%1$s/get
@@ -51,7 +53,8 @@ class SessionStateTest {
           expect: one
       response: { body: "${steps.seen.row}" }
       """;
-  private static final String SCRIPT_SET = """
+  private static final String SCRIPT_SET =
+      """
       name: script-set-%1$s
       method: POST
       path: /%1$s/script-set
@@ -87,11 +90,14 @@ class SessionStateTest {
 
   @Test
   void settings_an_endpoint_changes_for_its_session_are_gone_for_the_next_request_of_its_org() {
-    // more rounds than the driver's prepare threshold (5): its server-prepared statements behave otherwise
+    // more rounds than the driver's prepare threshold (5): its server-prepared statements behave
+    // otherwise
     for (int round = 0; round < 8; round++) {
       long pid = set("/a/set");
       JsonNode seen = slipway.data("GET", "/a/get").json();
-      assertThat(seen.path("pid").asLong()).as("the same session (one connection per org)").isEqualTo(pid);
+      assertThat(seen.path("pid").asLong())
+          .as("the same session (one connection per org)")
+          .isEqualTo(pid);
       assertClean(seen);
     }
 

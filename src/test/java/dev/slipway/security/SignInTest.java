@@ -34,8 +34,18 @@ class SignInTest {
   private static TestSlipway slipway;
 
   private static void addUser(String email, String role) {
-    Reply added = slipway.control("POST", "/api/members",
-        "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    Reply added =
+        slipway.control(
+            "POST",
+            "/api/members",
+            "{\"email\":\""
+                + email
+                + "\",\"role\":\""
+                + role
+                + "\",\"password\":\""
+                + PASSWORD
+                + "\"}",
+            "application/json");
     assertThat(added.status()).as(added.toString()).isEqualTo(201);
   }
 
@@ -53,20 +63,46 @@ class SignInTest {
     Reply login = post("/api/auth/login", credentials("sess@test.dev", PASSWORD));
     assertThat(login.status()).as(login.toString()).isEqualTo(200);
     String setCookie = login.header("Set-Cookie");
-    assertThat(setCookie).contains("slipway_session=").contains("HttpOnly").contains("SameSite=Lax").doesNotContain("Secure");
+    assertThat(setCookie)
+        .contains("slipway_session=")
+        .contains("HttpOnly")
+        .contains("SameSite=Lax")
+        .doesNotContain("Secure");
     String cookie = setCookie.substring(0, setCookie.indexOf(';'));
     String csrf = login.json().path("csrfToken").asText();
 
-    assertThat(slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/endpoints", null).status()).isEqualTo(200);
-    Reply noCsrf = slipway.controlWith(Map.of("Cookie", cookie), "POST", "/api/keys", "{\"name\":\"k\"}");
+    assertThat(
+            slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/endpoints", null).status())
+        .isEqualTo(200);
+    Reply noCsrf =
+        slipway.controlWith(Map.of("Cookie", cookie), "POST", "/api/keys", "{\"name\":\"k\"}");
     assertThat(noCsrf.status()).isEqualTo(403);
     assertThat(noCsrf.json().path("code").asText()).isEqualTo("csrf_token_missing");
-    Reply wrongCsrf = slipway.controlWith(Map.of("Cookie", cookie, "X-CSRF-Token", "nope"), "POST", "/api/keys", "{\"name\":\"k\"}");
+    Reply wrongCsrf =
+        slipway.controlWith(
+            Map.of("Cookie", cookie, "X-CSRF-Token", "nope"),
+            "POST",
+            "/api/keys",
+            "{\"name\":\"k\"}");
     assertThat(wrongCsrf.status()).isEqualTo(403);
-    assertThat(slipway.controlWith(Map.of("Cookie", cookie, "X-CSRF-Token", csrf), "POST", "/api/keys", "{\"name\":\"k\"}").status())
+    assertThat(
+            slipway
+                .controlWith(
+                    Map.of("Cookie", cookie, "X-CSRF-Token", csrf),
+                    "POST",
+                    "/api/keys",
+                    "{\"name\":\"k\"}")
+                .status())
         .isEqualTo(201);
 
-    assertThat(slipway.controlWith(Map.of("Cookie", cookie, "X-CSRF-Token", csrf), "POST", "/api/auth/logout", null).status())
+    assertThat(
+            slipway
+                .controlWith(
+                    Map.of("Cookie", cookie, "X-CSRF-Token", csrf),
+                    "POST",
+                    "/api/auth/logout",
+                    null)
+                .status())
         .isEqualTo(204);
     Reply after = slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/endpoints", null);
     assertThat(after.status()).isEqualTo(401);
@@ -76,20 +112,35 @@ class SignInTest {
   @Test
   void behind_tls_the_cookie_is_secure() {
     addUser("tls@test.dev", "viewer");
-    Reply login = slipway.controlWith(Map.of("X-Forwarded-Proto", "https"), "POST", "/api/auth/login", credentials("tls@test.dev", PASSWORD));
+    Reply login =
+        slipway.controlWith(
+            Map.of("X-Forwarded-Proto", "https"),
+            "POST",
+            "/api/auth/login",
+            credentials("tls@test.dev", PASSWORD));
     assertThat(login.header("Set-Cookie")).contains("Secure");
   }
 
   @Test
   void a_session_ends_after_its_idle_time_and_after_its_absolute_lifetime() {
     addUser("idle@test.dev", "viewer");
-    for (String expiry : new String[] {"last_seen_at = now() - interval '31 minutes'", "expires_at = now() - interval '1 second'"}) {
-      String setCookie = post("/api/auth/login", credentials("idle@test.dev", PASSWORD)).header("Set-Cookie");
+    for (String expiry :
+        new String[] {
+          "last_seen_at = now() - interval '31 minutes'", "expires_at = now() - interval '1 second'"
+        }) {
+      String setCookie =
+          post("/api/auth/login", credentials("idle@test.dev", PASSWORD)).header("Set-Cookie");
       String cookie = setCookie.substring(0, setCookie.indexOf(';'));
-      assertThat(slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/org", null).status()).isEqualTo(200);
-      database.execute("update slipway.sessions set " + expiry + " where revoked_at is null and user_id = "
-          + "(select id from slipway.users where email = 'idle@test.dev')");
-      assertThat(slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/org", null).status()).as(expiry).isEqualTo(401);
+      assertThat(slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/org", null).status())
+          .isEqualTo(200);
+      database.execute(
+          "update slipway.sessions set "
+              + expiry
+              + " where revoked_at is null and user_id = "
+              + "(select id from slipway.users where email = 'idle@test.dev')");
+      assertThat(slipway.controlWith(Map.of("Cookie", cookie), "GET", "/api/org", null).status())
+          .as(expiry)
+          .isEqualTo(401);
     }
   }
 
@@ -100,7 +151,8 @@ class SignInTest {
     assertThat(first.status()).isEqualTo(200);
     String access = first.json().path("accessToken").asText();
     assertThat(first.json().path("expiresIn").asLong()).isEqualTo(900);
-    assertThat(slipway.controlAs(access, "GET", "/api/auth/me", null).json().path("role").asText()).isEqualTo("member");
+    assertThat(slipway.controlAs(access, "GET", "/api/auth/me", null).json().path("role").asText())
+        .isEqualTo("member");
 
     String refresh1 = first.json().path("refreshToken").asText();
     Reply second = post("/api/auth/refresh", "{\"refreshToken\":\"" + refresh1 + "\"}");
@@ -109,29 +161,58 @@ class SignInTest {
     assertThat(refresh2).isNotEqualTo(refresh1);
 
     // the thief (or the owner) replays the used token: the whole family is revoked
-    assertThat(post("/api/auth/refresh", "{\"refreshToken\":\"" + refresh1 + "\"}").status()).isEqualTo(401);
-    assertThat(post("/api/auth/refresh", "{\"refreshToken\":\"" + refresh2 + "\"}").status()).isEqualTo(401);
-    assertThat(slipway.controlAs(second.json().path("accessToken").asText(), "GET", "/api/auth/me", null).status()).isEqualTo(401);
+    assertThat(post("/api/auth/refresh", "{\"refreshToken\":\"" + refresh1 + "\"}").status())
+        .isEqualTo(401);
+    assertThat(post("/api/auth/refresh", "{\"refreshToken\":\"" + refresh2 + "\"}").status())
+        .isEqualTo(401);
+    assertThat(
+            slipway
+                .controlAs(second.json().path("accessToken").asText(), "GET", "/api/auth/me", null)
+                .status())
+        .isEqualTo(401);
     assertThat(slipway.control("GET", "/api/audit?action=token.replay").json()).hasSize(1);
   }
 
   @Test
   void logout_and_a_password_change_revoke_access_tokens() {
     addUser("rev@test.dev", "member");
-    String access = post("/api/auth/token", credentials("rev@test.dev", PASSWORD)).json().path("accessToken").asText();
+    String access =
+        post("/api/auth/token", credentials("rev@test.dev", PASSWORD))
+            .json()
+            .path("accessToken")
+            .asText();
     assertThat(slipway.controlAs(access, "POST", "/api/auth/logout", null).status()).isEqualTo(204);
     assertThat(slipway.controlAs(access, "GET", "/api/auth/me", null).status()).isEqualTo(401);
 
-    String other = post("/api/auth/token", credentials("rev@test.dev", PASSWORD)).json().path("accessToken").asText();
-    Reply weak = slipway.controlAs(other, "POST", "/api/auth/password", "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"short\"}");
+    String other =
+        post("/api/auth/token", credentials("rev@test.dev", PASSWORD))
+            .json()
+            .path("accessToken")
+            .asText();
+    Reply weak =
+        slipway.controlAs(
+            other,
+            "POST",
+            "/api/auth/password",
+            "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"short\"}");
     assertThat(weak.status()).isEqualTo(422);
     assertThat(weak.errorPaths()).containsExactly("/newPassword");
-    Reply changed = slipway.controlAs(other, "POST", "/api/auth/password",
-        "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"another long passphrase\"}");
+    Reply changed =
+        slipway.controlAs(
+            other,
+            "POST",
+            "/api/auth/password",
+            "{\"currentPassword\":\""
+                + PASSWORD
+                + "\",\"newPassword\":\"another long passphrase\"}");
     assertThat(changed.status()).isEqualTo(204);
     assertThat(slipway.controlAs(other, "GET", "/api/auth/me", null).status()).isEqualTo(401);
-    assertThat(post("/api/auth/token", credentials("rev@test.dev", PASSWORD)).status()).isEqualTo(401);
-    assertThat(post("/api/auth/token", credentials("rev@test.dev", "another long passphrase")).status()).isEqualTo(200);
+    assertThat(post("/api/auth/token", credentials("rev@test.dev", PASSWORD)).status())
+        .isEqualTo(401);
+    assertThat(
+            post("/api/auth/token", credentials("rev@test.dev", "another long passphrase"))
+                .status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -140,19 +221,54 @@ class SignInTest {
     Reply pair = post("/api/auth/token", credentials("forge@test.dev", PASSWORD));
     String good = pair.json().path("accessToken").asText();
     long userId = pair.json().path("user").path("id").asLong();
-    byte[] key = Base64.getDecoder().decode((String) database.scalar("select value from slipway.settings where key = 'jwt_hs256_key'"));
+    byte[] key =
+        Base64.getDecoder()
+            .decode(
+                (String)
+                    database.scalar(
+                        "select value from slipway.settings where key = 'jwt_hs256_key'"));
     String family = SignedJWT.parse(good).getJWTClaimsSet().getStringClaim("fam");
 
     String[] parts = good.split("\\.");
-    String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
-        new String(Base64.getUrlDecoder().decode(parts[1])).replace("\"org\":1", "\"org\":2").getBytes()) + "." + parts[2];
-    String expired = new Tokens(key, Duration.ofMinutes(15), Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC))
-        .issue(userId, 1, family);
-    String wrongIssuer = sign(key, new JWTClaimsSet.Builder().issuer("someone-else").audience(Tokens.AUDIENCE).subject("" + userId)
-        .claim("org", 1).claim("fam", family).issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(600))).build());
-    String otherKey = new Tokens(new byte[32], Duration.ofMinutes(15), Clock.systemUTC()).issue(userId, 1, family);
-    String unsigned = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
-        + "." + parts[1] + ".";
+    String tampered =
+        parts[0]
+            + "."
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(
+                    new String(Base64.getUrlDecoder().decode(parts[1]))
+                        .replace("\"org\":1", "\"org\":2")
+                        .getBytes())
+            + "."
+            + parts[2];
+    String expired =
+        new Tokens(
+                key,
+                Duration.ofMinutes(15),
+                Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC))
+            .issue(userId, 1, family);
+    String wrongIssuer =
+        sign(
+            key,
+            new JWTClaimsSet.Builder()
+                .issuer("someone-else")
+                .audience(Tokens.AUDIENCE)
+                .subject("" + userId)
+                .claim("org", 1)
+                .claim("fam", family)
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(600)))
+                .build());
+    String otherKey =
+        new Tokens(new byte[32], Duration.ofMinutes(15), Clock.systemUTC())
+            .issue(userId, 1, family);
+    String unsigned =
+        Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
+            + "."
+            + parts[1]
+            + ".";
 
     assertThat(slipway.controlAs(good, "GET", "/api/auth/me", null).status()).isEqualTo(200);
     for (String token : new String[] {tampered, expired, wrongIssuer, otherKey, unsigned}) {
@@ -175,7 +291,8 @@ class SignInTest {
     Reply noSuchUser = post("/api/auth/token", credentials("nobody@test.dev", "wrong password!"));
     assertThat(wrongPassword.status()).isEqualTo(401);
     assertThat(noSuchUser.status()).isEqualTo(401);
-    assertThat(wrongPassword.json().path("detail").asText()).isEqualTo(noSuchUser.json().path("detail").asText());
+    assertThat(wrongPassword.json().path("detail").asText())
+        .isEqualTo(noSuchUser.json().path("detail").asText());
     for (int i = 0; i < SignIn.EMAIL_FAILURES; i++) {
       post("/api/auth/token", credentials("lock@test.dev", "wrong password!"));
       post("/api/auth/token", credentials("nobody@test.dev", "wrong password!"));
@@ -185,16 +302,23 @@ class SignInTest {
     assertThat(locked.status()).isEqualTo(429);
     assertThat(lockedMissing.status()).isEqualTo(429);
     assertThat(locked.header("Retry-After")).isNotBlank();
-    assertThat(locked.json().path("code").asText()).isEqualTo(lockedMissing.json().path("code").asText());
+    assertThat(locked.json().path("code").asText())
+        .isEqualTo(lockedMissing.json().path("code").asText());
   }
 
   @Test
-  void fifty_failures_from_one_address_over_many_emails_lock_that_address_out_even_with_a_right_password() throws Exception {
+  void
+      fifty_failures_from_one_address_over_many_emails_lock_that_address_out_even_with_a_right_password()
+          throws Exception {
     addUser("right@test.dev", "viewer");
     // another loopback address, so that the lockout does not reach this class's other sign-ins
     InetAddress attacker = InetAddress.getByName("127.0.0.9");
     for (int i = 1; i <= 50; i++) {
-      Reply failed = postFrom(attacker, "/api/auth/token", credentials("guess" + i + "@test.dev", "wrong password!"));
+      Reply failed =
+          postFrom(
+              attacker,
+              "/api/auth/token",
+              credentials("guess" + i + "@test.dev", "wrong password!"));
       if (i < 50) assertThat(failed.status()).as("failure %d of 50: %s", i, failed).isEqualTo(401);
     }
     Reply locked = postFrom(attacker, "/api/auth/token", credentials("right@test.dev", PASSWORD));
@@ -202,52 +326,76 @@ class SignInTest {
     assertThat(locked.json().path("code").asText()).isEqualTo("too_many_attempts");
     assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 15 * 60L);
     // the lock is the address's: the same sign-in from elsewhere succeeds
-    assertThat(post("/api/auth/token", credentials("right@test.dev", PASSWORD)).status()).isEqualTo(200);
+    assertThat(post("/api/auth/token", credentials("right@test.dev", PASSWORD)).status())
+        .isEqualTo(200);
   }
 
   /** A POST from another local address (any of 127/8 reaches the server's 127.0.0.1 on Linux). */
   private static Reply postFrom(InetAddress from, String path, String json) throws Exception {
     var client = HttpClient.newBuilder().localAddress(from).build();
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slipway.controlPort() + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json))
-        .build();
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slipway.controlPort() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build();
     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
     return new Reply(response.statusCode(), response.headers().map(), response.body());
   }
 
   @Test
   void an_api_key_is_shown_once_kept_hashed_and_can_expire_and_be_revoked() {
-    Reply created = slipway.control("POST", "/api/keys", "{\"name\":\"deploy-bot\",\"role\":\"admin\"}", "application/json");
+    Reply created =
+        slipway.control(
+            "POST",
+            "/api/keys",
+            "{\"name\":\"deploy-bot\",\"role\":\"admin\"}",
+            "application/json");
     assertThat(created.status()).isEqualTo(201);
     String token = created.json().path("token").asText();
     long id = created.json().path("id").asLong();
-    assertThat(token).startsWith("slw_").startsWith(created.json().path("prefix").asText().replace("…", ""));
+    assertThat(token)
+        .startsWith("slw_")
+        .startsWith(created.json().path("prefix").asText().replace("…", ""));
     assertThat(slipway.control("GET", "/api/keys").body()).doesNotContain(token);
-    assertThat(database.scalar("select count(*) from slipway.api_keys where token_sha256 like '%" + token + "%'")).isEqualTo(0L);
+    assertThat(
+            database.scalar(
+                "select count(*) from slipway.api_keys where token_sha256 like '%" + token + "%'"))
+        .isEqualTo(0L);
 
     assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).status()).isEqualTo(200);
     assertThat(slipway.control("GET", "/api/keys").json().findValue("lastUsedAt")).isNotNull();
     var listed = slipway.control("GET", "/api/keys").json();
-    for (var key : listed) if (key.path("id").asLong() == id) assertThat(key.path("lastUsedAt").isNull()).isFalse();
+    for (var key : listed)
+      if (key.path("id").asLong() == id) assertThat(key.path("lastUsedAt").isNull()).isFalse();
 
     // a key cannot outrank its creator
-    Reply mine = slipway.controlAs(token, "POST", "/api/keys", "{\"name\":\"escalate\",\"role\":\"owner\"}");
+    Reply mine =
+        slipway.controlAs(token, "POST", "/api/keys", "{\"name\":\"escalate\",\"role\":\"owner\"}");
     assertThat(mine.status()).isEqualTo(403);
 
     assertThat(slipway.control("DELETE", "/api/keys/" + id).status()).isEqualTo(204);
     assertThat(slipway.controlAs(token, "GET", "/api/endpoints", null).status()).isEqualTo(401);
 
-    String expiring = slipway.control("POST", "/api/keys", "{\"name\":\"short\",\"expiresAt\":\"" + Instant.now().plusSeconds(60) + "\"}",
-        "application/json").json().path("token").asText();
+    String expiring =
+        slipway
+            .control(
+                "POST",
+                "/api/keys",
+                "{\"name\":\"short\",\"expiresAt\":\"" + Instant.now().plusSeconds(60) + "\"}",
+                "application/json")
+            .json()
+            .path("token")
+            .asText();
     assertThat(slipway.controlAs(expiring, "GET", "/api/endpoints", null).status()).isEqualTo(200);
-    database.execute("update slipway.api_keys set expires_at = now() - interval '1 second' where name = 'short'");
+    database.execute(
+        "update slipway.api_keys set expires_at = now() - interval '1 second' where name = 'short'");
     assertThat(slipway.controlAs(expiring, "GET", "/api/endpoints", null).status()).isEqualTo(401);
   }
 
   @Test
   void changes_are_audited_and_the_audit_log_cannot_be_changed() {
-    slipway.save("""
+    slipway.save(
+        """
         name: audited
         method: GET
         path: /audited
@@ -269,7 +417,9 @@ class SignInTest {
     assertThat(failed.findValuesAsText("action")).contains("api.post /api/releases/{id}/rollback");
 
     assertThat(slipway.control("DELETE", "/api/audit").status()).isIn(404, 405);
-    assertThatThrownBy(() -> database.execute("delete from slipway.audit_log")).hasStackTraceContaining("append-only");
-    assertThatThrownBy(() -> database.execute("update slipway.audit_log set actor = 'x'")).hasStackTraceContaining("append-only");
+    assertThatThrownBy(() -> database.execute("delete from slipway.audit_log"))
+        .hasStackTraceContaining("append-only");
+    assertThatThrownBy(() -> database.execute("update slipway.audit_log set actor = 'x'"))
+        .hasStackTraceContaining("append-only");
   }
 }

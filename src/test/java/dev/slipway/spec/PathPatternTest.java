@@ -14,14 +14,16 @@ class PathPatternTest {
 
   @Test
   void parameters_are_the_names_after_the_colons_in_order() {
-    assertThat(PathPattern.parameters("/api/teams/:teamId/members/:id")).containsExactly("teamId", "id");
+    assertThat(PathPattern.parameters("/api/teams/:teamId/members/:id"))
+        .containsExactly("teamId", "id");
     assertThat(PathPattern.parameters("/api/teams")).isEmpty();
   }
 
   @Test
   void two_paths_that_differ_only_in_parameter_names_have_one_shape() {
     assertThat(PathPattern.shape("/api/teams/:teamId/members/")).isEqualTo("/api/teams/:/members");
-    assertThat(PathPattern.shape("/api/teams/:id/members")).isEqualTo(PathPattern.shape("/api/teams/:teamId/members"));
+    assertThat(PathPattern.shape("/api/teams/:id/members"))
+        .isEqualTo(PathPattern.shape("/api/teams/:teamId/members"));
     assertThat(PathPattern.shape("/")).isEqualTo("/");
   }
 }

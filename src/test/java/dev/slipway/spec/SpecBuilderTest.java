@@ -29,24 +29,38 @@ class SpecBuilderTest {
     var params = new LinkedHashMap<String, com.fasterxml.jackson.databind.JsonNode>();
     params.put("id", TextNode.valueOf("${input.params.id}"));
     params.put("team", TextNode.valueOf("${input.params.team}"));
-    var builder = SpecBuilder.endpoint("goal-get", "GET", "/teams/:team/goals/:id")
-        .description("one goal")
-        .auth(new Auth(Auth.Mode.API_KEY, List.of("member", "owner"), "role", Optional.empty()))
-        .param("team", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"))
-        .param("id", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"))
-        .query("verbose", Json.parse("{\"type\": \"boolean\"}"))
-        .step(new Step.SqlStep("row", Optional.empty(), "select :id as id, :team as team", params, Step.Expect.ONE))
-        .step(new Step.ScriptStep("shape", Optional.of("${input.query.verbose}"), "return ctx.steps.row;", ScriptLanguage.JAVASCRIPT))
-        .status(201)
-        .responseHeader("Location", "/goals/${steps.row.row.id}")
-        .responseBody("${steps.row.row}");
+    var builder =
+        SpecBuilder.endpoint("goal-get", "GET", "/teams/:team/goals/:id")
+            .description("one goal")
+            .auth(new Auth(Auth.Mode.API_KEY, List.of("member", "owner"), "role", Optional.empty()))
+            .param("team", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"))
+            .param("id", Json.parse("{\"type\": \"string\", \"format\": \"uuid\"}"))
+            .query("verbose", Json.parse("{\"type\": \"boolean\"}"))
+            .step(
+                new Step.SqlStep(
+                    "row",
+                    Optional.empty(),
+                    "select :id as id, :team as team",
+                    params,
+                    Step.Expect.ONE))
+            .step(
+                new Step.ScriptStep(
+                    "shape",
+                    Optional.of("${input.query.verbose}"),
+                    "return ctx.steps.row;",
+                    ScriptLanguage.JAVASCRIPT))
+            .status(201)
+            .responseHeader("Location", "/goals/${steps.row.row.id}")
+            .responseBody("${steps.row.row}");
     EndpointSpec built = builder.build();
     assertThat(codec.decode(builder.json())).isEqualTo(built);
     assertThat(builder.json().toString()).isEqualTo(builder.json().toString());
     assertThat(built.input().params().keySet()).containsExactly("team", "id");
-    assertThat(builder.json().path("auth").path("roles").toString()).isEqualTo("[\"member\",\"owner\"]");
+    assertThat(builder.json().path("auth").path("roles").toString())
+        .isEqualTo("[\"member\",\"owner\"]");
     assertThat(builder.json().path("steps").path(0).path("expect").asText()).isEqualTo("one");
-    assertThat(builder.json().path("steps").path(1).path("language").asText()).isEqualTo("javascript");
+    assertThat(builder.json().path("steps").path(1).path("language").asText())
+        .isEqualTo("javascript");
     assertThat(built.response().status()).isEqualTo(IntNode.valueOf(201));
   }
 

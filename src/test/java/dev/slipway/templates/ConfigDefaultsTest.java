@@ -6,7 +6,8 @@ import dev.slipway.common.Json;
 import org.junit.jupiter.api.Test;
 
 class ConfigDefaultsTest {
-  private static final String SCHEMA = """
+  private static final String SCHEMA =
+      """
       { "properties": {
           "mode": { "default": "fast" },
           "size": { "default": 3 },
@@ -17,9 +18,12 @@ class ConfigDefaultsTest {
   void missing_properties_get_the_schemas_defaults_nested_objects_too() {
     var config = Json.parse("{\"size\": 7, \"nested\": {\"name\": \"given\"}}");
     var filled = ConfigDefaults.filled(Json.parse(SCHEMA), config);
-    assertThat(filled.toString()).isEqualTo("{\"size\":7,\"nested\":{\"name\":\"given\",\"depth\":2},\"mode\":\"fast\"}");
+    assertThat(filled.toString())
+        .isEqualTo("{\"size\":7,\"nested\":{\"name\":\"given\",\"depth\":2},\"mode\":\"fast\"}");
     assertThat(filled.has("plain")).isFalse();
-    assertThat(config.toString()).as("the config given is left as it was").isEqualTo("{\"size\":7,\"nested\":{\"name\":\"given\"}}");
+    assertThat(config.toString())
+        .as("the config given is left as it was")
+        .isEqualTo("{\"size\":7,\"nested\":{\"name\":\"given\"}}");
   }
 
   @Test

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Starts and stops the server of a {@link ServerTest} class. */
 final class ServerExtension implements BeforeAllCallback, AfterAllCallback {
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ServerExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(ServerExtension.class);
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -17,7 +18,9 @@ final class ServerExtension implements BeforeAllCallback, AfterAllCallback {
     var settings = new HashMap<String, String>();
     for (String setting : testClass.getAnnotation(ServerTest.class).settings()) {
       int equals = setting.indexOf('=');
-      if (equals < 1) throw new IllegalArgumentException("a @ServerTest setting is NAME=value, not '" + setting + "'");
+      if (equals < 1)
+        throw new IllegalArgumentException(
+            "a @ServerTest setting is NAME=value, not '" + setting + "'");
       settings.put(setting.substring(0, equals), setting.substring(equals + 1));
     }
     var database = new TestDatabase();
@@ -41,7 +44,8 @@ final class ServerExtension implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** Sets every static field of {@code type} the test class declares. */
-  private static void set(Class<?> testClass, Class<?> type, Object value) throws IllegalAccessException {
+  private static void set(Class<?> testClass, Class<?> type, Object value)
+      throws IllegalAccessException {
     for (Field field : testClass.getDeclaredFields()) {
       if (Modifier.isStatic(field.getModifiers()) && field.getType() == type) {
         field.setAccessible(true);

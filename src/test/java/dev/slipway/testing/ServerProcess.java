@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * <p>{@link #close()} leaves nothing running: the JVM and the PostgreSQL on the data directory.
  */
 public final class ServerProcess implements AutoCloseable {
-  private static final Pattern SERVING = Pattern.compile("serving endpoints on :(\\d+) and the platform API on :(\\d+)");
+  private static final Pattern SERVING =
+      Pattern.compile("serving endpoints on :(\\d+) and the platform API on :(\\d+)");
 
   private final Process process;
   private final Path dataDir;
@@ -44,33 +45,45 @@ public final class ServerProcess implements AutoCloseable {
 
   /**
    * Launches the server on {@code dataDir} with the settings tests use ({@link TestSlipway#TOKEN},
-   * {@link TestSlipway#MASTER_KEY}, one sandbox worker) and {@code settings} over them; does not wait.
+   * {@link TestSlipway#MASTER_KEY}, one sandbox worker) and {@code settings} over them; does not
+   * wait.
    */
   public static ServerProcess launch(Path dataDir, Map<String, String> settings) {
     return launch(dataDir, settings, List.of("-Xmx512m"));
   }
 
-  /** As {@link #launch(Path, Map)}, the JVM with {@code javaOptions} (a heap size, system properties). */
-  public static ServerProcess launch(Path dataDir, Map<String, String> settings, List<String> javaOptions) {
+  /**
+   * As {@link #launch(Path, Map)}, the JVM with {@code javaOptions} (a heap size, system
+   * properties).
+   */
+  public static ServerProcess launch(
+      Path dataDir, Map<String, String> settings, List<String> javaOptions) {
     var command = new ArrayList<String>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
-    command.addAll(List.of("-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow"));
+    command.addAll(
+        List.of(
+            "-Dpolyglot.engine.WarnInterpreterOnly=false",
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow"));
     command.addAll(javaOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
     return run(dataDir, settings, command);
   }
 
   /**
    * Launches {@code bin/slipway serve} of the project the tests run in, as a user does: the built
-   * jar, the Graal JIT and the start-up caches (which its first start makes); settings as {@link #launch(Path, Map)}.
+   * jar, the Graal JIT and the start-up caches (which its first start makes); settings as {@link
+   * #launch(Path, Map)}.
    */
   public static ServerProcess launchScript(Path dataDir, Map<String, String> settings) {
-    return run(dataDir, settings, List.of(Path.of("bin", "slipway").toAbsolutePath().toString(), "serve"));
+    return run(
+        dataDir, settings, List.of(Path.of("bin", "slipway").toAbsolutePath().toString(), "serve"));
   }
 
-  private static ServerProcess run(Path dataDir, Map<String, String> settings, List<String> command) {
+  private static ServerProcess run(
+      Path dataDir, Map<String, String> settings, List<String> command) {
     var env = new HashMap<String, String>();
     env.put("SLIPWAY_PORT", "0");
     env.put("SLIPWAY_CONTROL_PORT", "0");
@@ -84,7 +97,8 @@ public final class ServerProcess implements AutoCloseable {
     try {
       Files.createDirectories(dataDir.getParent());
       Path log = Files.createTempFile(dataDir.getParent(), "slipway-", ".log");
-      var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      var builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(name -> name.startsWith("SLIPWAY_"));
       builder.environment().putAll(env);
       long launched = System.nanoTime();
@@ -101,7 +115,9 @@ public final class ServerProcess implements AutoCloseable {
   public Duration awaitHealthy(Duration limit) {
     long deadline = launched + limit.toNanos();
     while (System.nanoTime() - deadline < 0) {
-      if (!process.isAlive()) throw new AssertionError("the server ended (exit " + process.exitValue() + "):\n" + output());
+      if (!process.isAlive())
+        throw new AssertionError(
+            "the server ended (exit " + process.exitValue() + "):\n" + output());
       if (controlPort == 0) {
         Matcher serving = SERVING.matcher(output());
         if (serving.find()) {
@@ -125,7 +141,11 @@ public final class ServerProcess implements AutoCloseable {
 
   /** A call to the control plane with the admin token, as {@link TestSlipway#control} makes. */
   public Reply control(String method, String path, String body, String contentType) {
-    return TestSlipway.send(method, "http://127.0.0.1:" + controlPort + path, body, contentType,
+    return TestSlipway.send(
+        method,
+        "http://127.0.0.1:" + controlPort + path,
+        body,
+        contentType,
         Map.of("Authorization", "Bearer " + TestSlipway.TOKEN));
   }
 
@@ -134,14 +154,21 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   public Reply data(String method, String path, String jsonBody) {
-    return TestSlipway.send(method, "http://127.0.0.1:" + dataPort + path, jsonBody, jsonBody == null ? null : "application/json", Map.of());
+    return TestSlipway.send(
+        method,
+        "http://127.0.0.1:" + dataPort + path,
+        jsonBody,
+        jsonBody == null ? null : "application/json",
+        Map.of());
   }
 
   /** The embedded PostgreSQL's postmaster, while its postmaster.pid names a live process. */
   public Optional<ProcessHandle> postmaster() {
     try {
-      List<String> lines = Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid"));
-      return ProcessHandle.of(Long.parseLong(lines.getFirst().strip())).filter(ProcessHandle::isAlive)
+      List<String> lines =
+          Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid"));
+      return ProcessHandle.of(Long.parseLong(lines.getFirst().strip()))
+          .filter(ProcessHandle::isAlive)
           // not another process that has since been given the number
           .filter(process -> process.info().command().orElse("").endsWith("/postgres"));
     } catch (IOException | RuntimeException e) {
@@ -163,10 +190,12 @@ public final class ServerProcess implements AutoCloseable {
     var doomed = new ArrayList<ProcessHandle>();
     doomed.add(process.toHandle());
     doomed.addAll(process.descendants().toList());
-    postmaster().ifPresent(postmaster -> {
-      doomed.add(postmaster);
-      doomed.addAll(postmaster.descendants().toList());
-    });
+    postmaster()
+        .ifPresent(
+            postmaster -> {
+              doomed.add(postmaster);
+              doomed.addAll(postmaster.descendants().toList());
+            });
     doomed.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle each : doomed) each.onExit().join();
   }
@@ -180,7 +209,8 @@ public final class ServerProcess implements AutoCloseable {
   /** Waits for the process to end by itself and answers its exit code. */
   public int awaitExit(Duration limit) {
     try {
-      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) throw new AssertionError("the server did not end within " + limit);
+      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS))
+        throw new AssertionError("the server did not end within " + limit);
       return process.exitValue();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -206,7 +236,9 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Stops the server if it runs, then a PostgreSQL left on the data directory (a smart shutdown). */
+  /**
+   * Stops the server if it runs, then a PostgreSQL left on the data directory (a smart shutdown).
+   */
   @Override
   public void close() {
     stop(process.toHandle());

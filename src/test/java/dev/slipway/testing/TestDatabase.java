@@ -16,7 +16,8 @@ import java.util.UUID;
  */
 public final class TestDatabase implements AutoCloseable {
 
-  private final String name = "slipway_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+  private final String name =
+      "slipway_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 
   /** The user Slipway connects as: postgres, or a plain login role that owns the database. */
   private final String user;
@@ -33,19 +34,24 @@ public final class TestDatabase implements AutoCloseable {
     this.user = plainOwner ? name + "_owner" : "postgres";
     if (plainOwner) admin("create role " + user + " login nosuperuser nocreaterole nobypassrls");
     admin("create database " + name + (plainOwner ? " owner " + user : ""));
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       // as a database set up for an earlier Slipway would be: the demo schema, and the tables tests
       // add to it later, granted to slipway_caller, whose rights Slipway hands to the default org's
       // login when it starts (OrgLogins.adoptCallerGrants)
-      s.execute("do $$ begin if not exists (select from pg_roles where rolname = 'slipway_caller') then "
-          + "create role slipway_caller nologin noinherit; end if; end $$");
+      s.execute(
+          "do $$ begin if not exists (select from pg_roles where rolname = 'slipway_caller') then "
+              + "create role slipway_caller nologin noinherit; end if; end $$");
       if (plainOwner) s.execute("set role " + user);
       s.execute(resource("/demo/demo.sql"));
       if (!plainOwner) {
         s.execute("grant usage on schema app to slipway_caller");
-        s.execute("grant select, insert, update, delete on all tables in schema app to slipway_caller");
-        s.execute("alter default privileges in schema app grant select, insert, update, delete on tables to slipway_caller");
-        s.execute("alter default privileges in schema app grant usage, select on sequences to slipway_caller");
+        s.execute(
+            "grant select, insert, update, delete on all tables in schema app to slipway_caller");
+        s.execute(
+            "alter default privileges in schema app grant select, insert, update, delete on tables to slipway_caller");
+        s.execute(
+            "alter default privileges in schema app grant usage, select on sequences to slipway_caller");
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot load the demo schema", e);
@@ -81,7 +87,8 @@ public final class TestDatabase implements AutoCloseable {
 
   /** The first column of the first row of a query. */
   public Object scalar(String sql) {
-    try (Connection c = connect(); var rs = c.createStatement().executeQuery(sql)) {
+    try (Connection c = connect();
+        var rs = c.createStatement().executeQuery(sql)) {
       rs.next();
       return rs.getObject(1);
     } catch (SQLException e) {
@@ -90,19 +97,23 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   public void execute(String sql) {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
     }
   }
 
-  /** Drops the database, and the logins Slipway made for its orgs (roles are the server's, not the database's). */
+  /**
+   * Drops the database, and the logins Slipway made for its orgs (roles are the server's, not the
+   * database's).
+   */
   @Override
   public void close() {
     var logins = new java.util.ArrayList<String>();
-    try (Connection c = connect(); var rs = c.createStatement().executeQuery(
-        "select role_name from slipway.org_logins")) {
+    try (Connection c = connect();
+        var rs = c.createStatement().executeQuery("select role_name from slipway.org_logins")) {
       while (rs.next()) logins.add(rs.getString(1));
     } catch (SQLException e) {
       // Slipway never started on it
@@ -113,11 +124,13 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   private static void admin(String sql) {
-    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl("postgres"), "postgres", "");
+    try (Connection c =
+            DriverManager.getConnection(TestPostgres.jdbcUrl("postgres"), "postgres", "");
         Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
-      throw new IllegalStateException("the tests' PostgreSQL at " + TestPostgres.address() + " refused: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the tests' PostgreSQL at " + TestPostgres.address() + " refused: " + e.getMessage(), e);
     }
   }
 

@@ -20,13 +20,17 @@ import javax.sql.DataSource;
  */
 public final class TestInstall implements AutoCloseable {
   /** Where the database comes from. */
-  public enum Setup { EMBEDDED, EXTERNAL }
+  public enum Setup {
+    EMBEDDED,
+    EXTERNAL
+  }
 
   private final TestSlipway slipway;
   private final Optional<TestDatabase> database;
   private final Optional<Path> dataDir;
 
-  private TestInstall(TestSlipway slipway, Optional<TestDatabase> database, Optional<Path> dataDir) {
+  private TestInstall(
+      TestSlipway slipway, Optional<TestDatabase> database, Optional<Path> dataDir) {
     this.slipway = slipway;
     this.database = database;
     this.dataDir = dataDir;
@@ -36,7 +40,10 @@ public final class TestInstall implements AutoCloseable {
     if (setup == Setup.EXTERNAL) {
       var database = new TestDatabase();
       try {
-        return new TestInstall(TestSlipway.start(database.url(), null, settings), Optional.of(database), Optional.empty());
+        return new TestInstall(
+            TestSlipway.start(database.url(), null, settings),
+            Optional.of(database),
+            Optional.empty());
       } catch (Exception | Error e) {
         database.close();
         throw e;
@@ -44,7 +51,8 @@ public final class TestInstall implements AutoCloseable {
     }
     Path dataDir = Files.createTempDirectory("slipway-install-");
     try {
-      return new TestInstall(TestSlipway.start(null, dataDir, settings), Optional.empty(), Optional.of(dataDir));
+      return new TestInstall(
+          TestSlipway.start(null, dataDir, settings), Optional.empty(), Optional.of(dataDir));
     } catch (Exception | Error e) {
       delete(dataDir);
       throw e;
@@ -58,7 +66,8 @@ public final class TestInstall implements AutoCloseable {
   /** A connection to Slipway's database as the superuser postgres. */
   public Connection superuser() throws SQLException {
     if (database.isPresent()) return database.get().connect();
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + embeddedPort() + "/postgres", "postgres", "");
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + embeddedPort() + "/postgres", "postgres", "");
   }
 
   /** The database as the superuser, as a data source (for the platform's own classes). */
@@ -72,7 +81,8 @@ public final class TestInstall implements AutoCloseable {
 
   /** Runs SQL as the superuser. */
   public void execute(String sql) {
-    try (Connection c = superuser(); var s = c.createStatement()) {
+    try (Connection c = superuser();
+        var s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
@@ -81,7 +91,8 @@ public final class TestInstall implements AutoCloseable {
 
   /** The first column of the first row of a query run as the superuser. */
   public Object scalar(String sql) {
-    try (Connection c = superuser(); var rs = c.createStatement().executeQuery(sql)) {
+    try (Connection c = superuser();
+        var rs = c.createStatement().executeQuery(sql)) {
       return rs.next() ? rs.getObject(1) : null;
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
@@ -96,7 +107,10 @@ public final class TestInstall implements AutoCloseable {
   /** The port of the embedded server, from its postmaster.pid (line 4). */
   private int embeddedPort() {
     try {
-      return Integer.parseInt(Files.readAllLines(dataDir.orElseThrow().resolve("postgres/postmaster.pid")).get(3).strip());
+      return Integer.parseInt(
+          Files.readAllLines(dataDir.orElseThrow().resolve("postgres/postmaster.pid"))
+              .get(3)
+              .strip());
     } catch (IOException e) {
       throw new IllegalStateException("the embedded PostgreSQL is not running", e);
     }

@@ -26,7 +26,10 @@ final class TestPostgres {
 
   private TestPostgres() {}
 
-  /** The server's {@code host:port}; the first call may start the embedded server, which takes some seconds. */
+  /**
+   * The server's {@code host:port}; the first call may start the embedded server, which takes some
+   * seconds.
+   */
   static synchronized String address() {
     if (address == null) address = choose();
     return address;
@@ -44,7 +47,10 @@ final class TestPostgres {
       try (Connection c = connect(LOCAL)) {
         return LOCAL;
       } catch (SQLException e) {
-        LOG.info("no PostgreSQL lets postgres in at {} ({}): the tests run on an embedded one", LOCAL, e.getMessage());
+        LOG.info(
+            "no PostgreSQL lets postgres in at {} ({}): the tests run on an embedded one",
+            LOCAL,
+            e.getMessage());
       }
     }
     return startEmbedded();
@@ -66,8 +72,10 @@ final class TestPostgres {
       LOG.info("started the tests' embedded PostgreSQL at {}", started);
       return started;
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start the embedded PostgreSQL for the tests "
-          + "(or set SLIPWAY_TEST_PG=host:port to a server where postgres is trusted)", e);
+      throw new IllegalStateException(
+          "cannot start the embedded PostgreSQL for the tests "
+              + "(or set SLIPWAY_TEST_PG=host:port to a server where postgres is trusted)",
+          e);
     }
   }
 }

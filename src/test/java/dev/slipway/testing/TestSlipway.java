@@ -31,12 +31,15 @@ import java.util.Optional;
 public final class TestSlipway implements AutoCloseable {
   public static final String TOKEN = "test-admin-token-0123456789";
   public static final String MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+
   /** The password of the users that tests add. */
   public static final String PASSWORD = "correct horse battery";
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private final Slipway slipway;
 
@@ -50,15 +53,21 @@ public final class TestSlipway implements AutoCloseable {
    */
   public static Secrets storedSecrets(TestDatabase database) {
     try {
-      return new Secrets(new PlatformTransactions(database.dataSource()), new AuditStore(), MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
+      return new Secrets(
+          new PlatformTransactions(database.dataSource()),
+          new AuditStore(),
+          MasterKey.parse(MASTER_KEY, "SLIPWAY_MASTER_KEY"),
           Optional.empty());
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** Starts against {@code databaseUrl} (null: embedded, under {@code dataDir}) with extra settings. */
-  public static TestSlipway start(String databaseUrl, Path dataDir, Map<String, String> settings) throws Exception {
+  /**
+   * Starts against {@code databaseUrl} (null: embedded, under {@code dataDir}) with extra settings.
+   */
+  public static TestSlipway start(String databaseUrl, Path dataDir, Map<String, String> settings)
+      throws Exception {
     var env = new HashMap<String, String>();
     env.put("SLIPWAY_PORT", "0");
     env.put("SLIPWAY_CONTROL_PORT", "0");
@@ -90,8 +99,11 @@ public final class TestSlipway implements AutoCloseable {
     }
 
     public String header(String name) {
-      return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-          .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name))
+          .map(e -> e.getValue().getFirst())
+          .findFirst()
+          .orElse(null);
     }
 
     public String contentType() {
@@ -113,7 +125,12 @@ public final class TestSlipway implements AutoCloseable {
 
   /** A call to the control plane with the admin token. */
   public Reply control(String method, String path, String body, String contentType) {
-    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, body, contentType, Map.of("Authorization", "Bearer " + TOKEN));
+    return send(
+        method,
+        "http://127.0.0.1:" + slipway.controlPort() + path,
+        body,
+        contentType,
+        Map.of("Authorization", "Bearer " + TOKEN));
   }
 
   public Reply control(String method, String path) {
@@ -122,13 +139,23 @@ public final class TestSlipway implements AutoCloseable {
 
   /** A JSON call to the control plane with a bearer token (an API key or an access token). */
   public Reply controlAs(String bearer, String method, String path, String jsonBody) {
-    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json",
+    return send(
+        method,
+        "http://127.0.0.1:" + slipway.controlPort() + path,
+        jsonBody,
+        jsonBody == null ? null : "application/json",
         bearer == null ? Map.of() : Map.of("Authorization", "Bearer " + bearer));
   }
 
   /** A JSON call to the control plane with any headers (cookies, CSRF tokens). */
-  public Reply controlWith(Map<String, String> headers, String method, String path, String jsonBody) {
-    return send(method, "http://127.0.0.1:" + slipway.controlPort() + path, jsonBody, jsonBody == null ? null : "application/json", headers);
+  public Reply controlWith(
+      Map<String, String> headers, String method, String path, String jsonBody) {
+    return send(
+        method,
+        "http://127.0.0.1:" + slipway.controlPort() + path,
+        jsonBody,
+        jsonBody == null ? null : "application/json",
+        headers);
   }
 
   /** A member a test added, signed in. */
@@ -136,16 +163,39 @@ public final class TestSlipway implements AutoCloseable {
 
   /** Adds a member of the default org, with {@link #PASSWORD}, and signs them in. */
   public Member addMember(String email, String role) {
-    Reply added = control("POST", "/api/members",
-        "{\"email\":\"" + email + "\",\"role\":\"" + role + "\",\"password\":\"" + PASSWORD + "\"}", "application/json");
+    Reply added =
+        control(
+            "POST",
+            "/api/members",
+            "{\"email\":\""
+                + email
+                + "\",\"role\":\""
+                + role
+                + "\",\"password\":\""
+                + PASSWORD
+                + "\"}",
+            "application/json");
     if (added.status() != 201) throw new AssertionError("cannot add " + email + ": " + added);
     return new Member(added.json().path("userId").asLong(), email, signIn(email, Optional.empty()));
   }
 
-  /** Signs in with {@link #PASSWORD} to the org named (else the user's first) and answers the access token. */
+  /**
+   * Signs in with {@link #PASSWORD} to the org named (else the user's first) and answers the access
+   * token.
+   */
   public String signIn(String email, Optional<String> org) {
-    Reply reply = controlAs(null, "POST", "/api/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\""
-        + org.map(slug -> ",\"org\":\"" + slug + "\"").orElse("") + "}");
+    Reply reply =
+        controlAs(
+            null,
+            "POST",
+            "/api/auth/token",
+            "{\"email\":\""
+                + email
+                + "\",\"password\":\""
+                + PASSWORD
+                + "\""
+                + org.map(slug -> ",\"org\":\"" + slug + "\"").orElse("")
+                + "}");
     if (reply.status() != 200) throw new AssertionError(email + " cannot sign in: " + reply);
     return reply.json().path("accessToken").asText();
   }
@@ -153,7 +203,8 @@ public final class TestSlipway implements AutoCloseable {
   /** Saves a spec (YAML or JSON) and fails the test unless it is accepted. */
   public JsonNode save(String spec) {
     Reply reply = control("POST", "/api/endpoints", spec, "application/yaml");
-    if (reply.status() != 201 && reply.status() != 200) throw new AssertionError("spec rejected: " + reply);
+    if (reply.status() != 201 && reply.status() != 200)
+      throw new AssertionError("spec rejected: " + reply);
     return reply.json();
   }
 
@@ -165,34 +216,61 @@ public final class TestSlipway implements AutoCloseable {
   }
 
   public Reply data(String method, String path, String body, String contentType) {
-    return send(method, "http://127.0.0.1:" + slipway.dataPort() + path, body, contentType, Map.of());
+    return send(
+        method, "http://127.0.0.1:" + slipway.dataPort() + path, body, contentType, Map.of());
   }
 
   public Reply data(String method, String path) {
     return data(method, path, null, null);
   }
 
-  public static Reply send(String method, String url, String body, String contentType, Map<String, String> headers) {
-    return send(method, url, body == null ? null : body.getBytes(StandardCharsets.UTF_8), contentType, headers);
+  public static Reply send(
+      String method, String url, String body, String contentType, Map<String, String> headers) {
+    return send(
+        method,
+        url,
+        body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+        contentType,
+        headers);
   }
 
-  public static Reply send(String method, String url, byte[] body, String contentType, Map<String, String> headers) {
-    return send(method, url, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body),
-        contentType, headers);
+  public static Reply send(
+      String method, String url, byte[] body, String contentType, Map<String, String> headers) {
+    return send(
+        method,
+        url,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body),
+        contentType,
+        headers);
   }
 
   /** Sends the body chunked, with no Content-Length, as a streaming client would. */
   public Reply dataStreamed(String method, String path, byte[] body, String contentType) {
-    return send(method, "http://127.0.0.1:" + slipway.dataPort() + path,
-        HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)), contentType, Map.of());
+    return send(
+        method,
+        "http://127.0.0.1:" + slipway.dataPort() + path,
+        HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)),
+        contentType,
+        Map.of());
   }
 
-  private static Reply send(String method, String url, HttpRequest.BodyPublisher body, String contentType, Map<String, String> headers) {
-    var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).method(method, body);
+  private static Reply send(
+      String method,
+      String url,
+      HttpRequest.BodyPublisher body,
+      String contentType,
+      Map<String, String> headers) {
+    var request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(30))
+            .method(method, body);
     if (contentType != null) request.header("Content-Type", contentType);
     headers.forEach(request::header);
     try {
-      HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(response.statusCode(), response.headers().map(), response.body());
     } catch (Exception e) {
       throw new AssertionError(method + " " + url + " failed: " + e, e);
@@ -201,8 +279,8 @@ public final class TestSlipway implements AutoCloseable {
 
   /**
    * Writes {@code request} as it is to {@code port} over a plain socket (for requests no HTTP
-   * client would send) and reads the answer until the server closes the connection or the body
-   * its Content-Length announces has arrived.
+   * client would send) and reads the answer until the server closes the connection or the body its
+   * Content-Length announces has arrived.
    */
   public static Reply raw(int port, byte[] request) {
     try (var socket = new java.net.Socket("127.0.0.1", port)) {
@@ -214,12 +292,18 @@ public final class TestSlipway implements AutoCloseable {
       var headers = new java.util.LinkedHashMap<String, List<String>>();
       for (String header = line(in); !header.isEmpty(); header = line(in)) {
         int colon = header.indexOf(':');
-        headers.computeIfAbsent(header.substring(0, colon).trim().toLowerCase(), k -> new ArrayList<>())
+        headers
+            .computeIfAbsent(
+                header.substring(0, colon).trim().toLowerCase(), k -> new ArrayList<>())
             .add(header.substring(colon + 1).trim());
       }
       var length = headers.get("content-length");
-      byte[] body = length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length.getFirst()));
-      return new Reply(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+      byte[] body =
+          length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length.getFirst()));
+      return new Reply(
+          Integer.parseInt(statusLine.split(" ")[1]),
+          headers,
+          new String(body, StandardCharsets.UTF_8));
     } catch (java.io.IOException e) {
       throw new AssertionError("raw request to port " + port + " failed: " + e, e);
     }
@@ -240,14 +324,15 @@ public final class TestSlipway implements AutoCloseable {
   }
 
   /**
-   * Waits until both sandbox workers have started and warmed up, so that a test's first script
-   * does not spend its HTTP timeout waiting for them on a busy machine.
+   * Waits until both sandbox workers have started and warmed up, so that a test's first script does
+   * not spend its HTTP timeout waiting for them on a busy machine.
    */
   public void awaitSandboxWorkers() {
     long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     Reply health = control("GET", "/api/health");
     while (health.json().path("sandbox").path("idle").asInt() < 2) {
-      if (System.nanoTime() - until > 0) throw new AssertionError("sandbox workers not ready within 120 s: " + health);
+      if (System.nanoTime() - until > 0)
+        throw new AssertionError("sandbox workers not ready within 120 s: " + health);
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {

@@ -14,18 +14,32 @@ import java.util.Optional;
  * A crud-endpoint config, read once: its schema's defaults filled in ({@link ConfigDefaults}), so
  * the defaults live in {@link #SCHEMA} alone.
  *
- * @param table       {@code schema.table}
- * @param orderBy     the column lists are ordered by, {@code -} first for descending
- * @param sort        the fields {@code ?sort=} may order by; empty for the default (every field and the timestamps)
- * @param filters     field → operators; empty for the default (eq on every field)
- * @param permissions operation (read, create, update, delete) → the roles it admits; an operation left out admits any authenticated caller
- * @param validation  field → type in the validation language
+ * @param table {@code schema.table}
+ * @param orderBy the column lists are ordered by, {@code -} first for descending
+ * @param sort the fields {@code ?sort=} may order by; empty for the default (every field and the
+ *     timestamps)
+ * @param filters field → operators; empty for the default (eq on every field)
+ * @param permissions operation (read, create, update, delete) → the roles it admits; an operation
+ *     left out admits any authenticated caller
+ * @param validation field → type in the validation language
  */
-record CrudConfig(String resource, String table, String basePath, boolean camel, String orderBy, Auth.Mode auth,
-    Optional<Parent> parent, Optional<Scoping> scoping, Optional<List<String>> sort, Optional<Map<String, List<String>>> filters,
-    Map<String, List<String>> permissions, JsonNode validation) {
+record CrudConfig(
+    String resource,
+    String table,
+    String basePath,
+    boolean camel,
+    String orderBy,
+    Auth.Mode auth,
+    Optional<Parent> parent,
+    Optional<Scoping> scoping,
+    Optional<List<String>> sort,
+    Optional<Map<String, List<String>>> filters,
+    Map<String, List<String>> permissions,
+    JsonNode validation) {
 
-  static final JsonNode SCHEMA = Json.parse("""
+  static final JsonNode SCHEMA =
+      Json.parse(
+          """
       {
         "type": "object",
         "required": ["resource", "table", "validation"],
@@ -94,25 +108,52 @@ record CrudConfig(String resource, String table, String basePath, boolean camel,
         }
       }""");
 
-  /** The resource this one is nested under: its path segment, path parameter, the column that holds it and, if named, its table. */
+  /**
+   * The resource this one is nested under: its path segment, path parameter, the column that holds
+   * it and, if named, its table.
+   */
   record Parent(String resource, String param, String column, Optional<String> table) {}
 
   /** Reads a config that satisfies {@link #SCHEMA}. */
   static CrudConfig of(JsonNode given) {
     JsonNode config = ConfigDefaults.filled(SCHEMA, given);
-    Optional<Parent> parent = Optional.ofNullable(config.get("parent")).map(p -> new Parent(p.get("resource").asText(),
-        p.get("param").asText(), p.get("column").asText(), Optional.ofNullable(p.get("table")).map(JsonNode::asText)));
+    Optional<Parent> parent =
+        Optional.ofNullable(config.get("parent"))
+            .map(
+                p ->
+                    new Parent(
+                        p.get("resource").asText(),
+                        p.get("param").asText(),
+                        p.get("column").asText(),
+                        Optional.ofNullable(p.get("table")).map(JsonNode::asText)));
     var permissions = new LinkedHashMap<String, List<String>>();
-    config.path("permissions").properties().forEach(operation -> permissions.put(operation.getKey(), texts(operation.getValue())));
-    Optional<Map<String, List<String>>> filters = Optional.ofNullable(config.get("filters")).map(declared -> {
-      var byField = new LinkedHashMap<String, List<String>>();
-      declared.properties().forEach(field -> byField.put(field.getKey(), texts(field.getValue())));
-      return byField;
-    });
-    return new CrudConfig(config.get("resource").asText(), config.get("table").asText(), config.get("basePath").asText(),
-        config.get("fieldNames").asText().equals("camelCase"), config.get("orderBy").asText(),
-        config.get("auth").asText().equals("jwt") ? Auth.Mode.JWT : Auth.Mode.API_KEY, parent, Scoping.of(config),
-        Optional.ofNullable(config.get("sort")).map(CrudConfig::texts), filters, permissions, config.get("validation"));
+    config
+        .path("permissions")
+        .properties()
+        .forEach(operation -> permissions.put(operation.getKey(), texts(operation.getValue())));
+    Optional<Map<String, List<String>>> filters =
+        Optional.ofNullable(config.get("filters"))
+            .map(
+                declared -> {
+                  var byField = new LinkedHashMap<String, List<String>>();
+                  declared
+                      .properties()
+                      .forEach(field -> byField.put(field.getKey(), texts(field.getValue())));
+                  return byField;
+                });
+    return new CrudConfig(
+        config.get("resource").asText(),
+        config.get("table").asText(),
+        config.get("basePath").asText(),
+        config.get("fieldNames").asText().equals("camelCase"),
+        config.get("orderBy").asText(),
+        config.get("auth").asText().equals("jwt") ? Auth.Mode.JWT : Auth.Mode.API_KEY,
+        parent,
+        Scoping.of(config),
+        Optional.ofNullable(config.get("sort")).map(CrudConfig::texts),
+        filters,
+        permissions,
+        config.get("validation"));
   }
 
   private static List<String> texts(JsonNode array) {
@@ -131,9 +172,15 @@ record CrudConfig(String resource, String table, String basePath, boolean camel,
     return table.substring(table.indexOf('.') + 1);
   }
 
-  /** The path of the list and create endpoints: the base path, the parent's segment and parameter when nested, the resource. */
+  /**
+   * The path of the list and create endpoints: the base path, the parent's segment and parameter
+   * when nested, the resource.
+   */
   String path() {
-    return basePath + parent.map(p -> "/" + p.resource() + "/:" + p.param()).orElse("") + "/" + resource;
+    return basePath
+        + parent.map(p -> "/" + p.resource() + "/:" + p.param()).orElse("")
+        + "/"
+        + resource;
   }
 
   /** The roles an operation admits; empty when the config names none (any authenticated caller). */

@@ -1,7 +1,7 @@
 package dev.slipway.templates.crud;
 
-import static org.jooq.impl.DSL.cast;
 import static org.jooq.impl.DSL.cardinality;
+import static org.jooq.impl.DSL.cast;
 import static org.jooq.impl.DSL.charLength;
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.condition;
@@ -67,9 +67,12 @@ final class CrudSql {
     System.setProperty("org.jooq.no-tips", "true");
   }
 
-  private static final DSLContext SQL = DSL.using(SQLDialect.POSTGRES, new Settings()
-      .withRenderKeywordCase(RenderKeywordCase.LOWER)
-      .withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_QUOTED));
+  private static final DSLContext SQL =
+      DSL.using(
+          SQLDialect.POSTGRES,
+          new Settings()
+              .withRenderKeywordCase(RenderKeywordCase.LOWER)
+              .withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_QUOTED));
 
   private CrudSql() {}
 
@@ -78,22 +81,27 @@ final class CrudSql {
     return SQL.renderNamedParams(part);
   }
 
-  /** The PostgreSQL type a field is stored as: a list of plain values as an array of theirs, other lists and objects as jsonb. */
+  /**
+   * The PostgreSQL type a field is stored as: a list of plain values as an array of theirs, other
+   * lists and objects as jsonb.
+   */
   static DataType<?> type(FieldType type) {
     return switch (type) {
-      case ListOf(FieldType items, var min, var max) when items.plain() -> type(items).getArrayDataType();
+      case ListOf(FieldType items, var min, var max) when items.plain() ->
+          type(items).getArrayDataType();
       case ListOf l -> SQLDataType.JSONB;
       case ObjectOf o -> SQLDataType.JSONB;
       case OneOf o -> SQLDataType.CLOB;
-      case Scalar(var kind, var min, var max) -> switch (kind) {
-        case STRING, EMAIL, URL -> SQLDataType.CLOB;
-        case NUMBER -> SQLDataType.DOUBLE;
-        case INTEGER -> SQLDataType.BIGINT;
-        case BOOLEAN -> SQLDataType.BOOLEAN;
-        case UUID -> SQLDataType.UUID;
-        case DATE -> SQLDataType.DATE;
-        case DATETIME -> SQLDataType.TIMESTAMPWITHTIMEZONE;
-      };
+      case Scalar(var kind, var min, var max) ->
+          switch (kind) {
+            case STRING, EMAIL, URL -> SQLDataType.CLOB;
+            case NUMBER -> SQLDataType.DOUBLE;
+            case INTEGER -> SQLDataType.BIGINT;
+            case BOOLEAN -> SQLDataType.BOOLEAN;
+            case UUID -> SQLDataType.UUID;
+            case DATE -> SQLDataType.DATE;
+            case DATETIME -> SQLDataType.TIMESTAMPWITHTIMEZONE;
+          };
     };
   }
 
@@ -119,17 +127,24 @@ final class CrudSql {
 
   /** The row as the endpoints answer it: every column, under its JSON name. */
   private static List<SelectFieldOrAsterisk> answered(RowLayout layout) {
-    return layout.columns().stream().<SelectFieldOrAsterisk>map(c -> layout.json(c).equals(c) ? column(c) : column(c).as(layout.json(c)))
+    return layout.columns().stream()
+        .<SelectFieldOrAsterisk>map(
+            c -> layout.json(c).equals(c) ? column(c) : column(c).as(layout.json(c)))
         .toList();
   }
 
   /** The condition that keeps a statement to the parent in the path; true when not nested. */
   private static Condition underParent(RowLayout layout) {
-    return layout.parent().map(p -> column(p.column()).eq(cast(param(p.param()), SQLDataType.UUID))).orElse(trueCondition());
+    return layout
+        .parent()
+        .map(p -> column(p.column()).eq(cast(param(p.param()), SQLDataType.UUID)))
+        .orElse(trueCondition());
   }
 
   private static Condition oneRow(RowLayout layout) {
-    return layout.parent().isPresent() ? ID_IS_THE_PARAMETER.and(underParent(layout)) : ID_IS_THE_PARAMETER;
+    return layout.parent().isPresent()
+        ? ID_IS_THE_PARAMETER.and(underParent(layout))
+        : ID_IS_THE_PARAMETER;
   }
 
   static String getOne(RowLayout layout) {
@@ -139,7 +154,9 @@ final class CrudSql {
   /** Inserts the fields' values (and the parent's id when nested), answering the new row. */
   static String insertOne(RowLayout layout, List<Field> fields) {
     var values = new LinkedHashMap<org.jooq.Field<?>, org.jooq.Field<?>>();
-    layout.parent().ifPresent(p -> values.put(column(p.column()), cast(param(p.param()), SQLDataType.UUID)));
+    layout
+        .parent()
+        .ifPresent(p -> values.put(column(p.column()), cast(param(p.param()), SQLDataType.UUID)));
     fields.forEach(f -> values.put(column(layout.column(f.name())), parameter(f.name(), f.type())));
     return render(insertInto(table(layout.table())).set(values).returning(answered(layout)));
   }
@@ -152,7 +169,11 @@ final class CrudSql {
       values.put(column, coalesce(parameter(f.name(), f.type()), column));
     }
     if (layout.has("updated_at")) values.put(column("updated_at"), field("now()"));
-    return render(update(table(layout.table())).set(values).where(oneRow(layout)).returning(answered(layout)));
+    return render(
+        update(table(layout.table()))
+            .set(values)
+            .where(oneRow(layout))
+            .returning(answered(layout)));
   }
 
   static String deleteOne(RowLayout layout) {
@@ -165,10 +186,15 @@ final class CrudSql {
    */
   static String list(RowLayout layout, List<Filter> filters, Sort order) {
     var where = new StringBuilder(render(underParent(layout)));
-    for (Filter filter : filters) where.append("\n  [[and ").append(render(filterCondition(filter, layout))).append("]]");
+    for (Filter filter : filters)
+      where.append("\n  [[and ").append(render(filterCondition(filter, layout))).append("]]");
     where.append("\n  [[and ").append(render(after(order, layout.table()))).append("]]");
-    return render(select(answered(layout)).from(table(layout.table()).as("r"))) + "\nwhere " + where + "\norder by "
-        + orderBy(order) + "\nlimit :limit";
+    return render(select(answered(layout)).from(table(layout.table()).as("r")))
+        + "\nwhere "
+        + where
+        + "\norder by "
+        + orderBy(order)
+        + "\nlimit :limit";
   }
 
   private static Condition filterCondition(Filter filter, RowLayout layout) {
@@ -179,9 +205,16 @@ final class CrudSql {
       case "eq" -> column.eq(parameter(name, type));
       case "lt" -> column.lt(parameter(name, type));
       case "gt" -> column.gt(parameter(name, type));
-      case "in" -> condition("{0} = any({1})", column,
-          cast(field("string_to_array({0}, ',')", cast(param(name), SQLDataType.CLOB)), type(type).getArrayDataType()));
-      default -> field(name("r", layout.column(filter.field().name())), String.class).like(cast(param(name), SQLDataType.CLOB));
+      case "in" ->
+          condition(
+              "{0} = any({1})",
+              column,
+              cast(
+                  field("string_to_array({0}, ',')", cast(param(name), SQLDataType.CLOB)),
+                  type(type).getArrayDataType()));
+      default ->
+          field(name("r", layout.column(filter.field().name())), String.class)
+              .like(cast(param(name), SQLDataType.CLOB));
     };
   }
 
@@ -193,11 +226,15 @@ final class CrudSql {
     return render(sort.descending() ? column.desc() : column.asc()) + ", " + render(byId);
   }
 
-  /** Keyset pagination: the rows after the cursor's row in the sort's order (a null sorts after every value). */
+  /**
+   * Keyset pagination: the rows after the cursor's row in the sort's order (a null sorts after
+   * every value).
+   */
   static Condition after(Sort sort, String qualified) {
     var cursor = cast(param("cursor"), SQLDataType.UUID);
     var mineId = column("r", "id");
-    if (sort.column().equals("id")) return sort.descending() ? mineId.lt(cursor) : mineId.gt(cursor);
+    if (sort.column().equals("id"))
+      return sort.descending() ? mineId.lt(cursor) : mineId.gt(cursor);
     var mine = column("r", sort.column());
     var theirs = column("c", sort.column());
     var theirId = column("c", "id");
@@ -206,10 +243,21 @@ final class CrudSql {
       var cursorRow = select(theirs, theirId).from(c).where(theirId.eq(cursor));
       return sort.descending() ? row(mine, mineId).lt(cursorRow) : row(mine, mineId).gt(cursorRow);
     }
-    Condition valued = sort.descending() ? row(mine, mineId).lt(row(theirs, theirId)) : row(mine, mineId).gt(row(theirs, theirId));
-    Condition condition = sort.descending()
-        ? theirs.isNull().and(mine.isNotNull().or(mineId.lt(theirId))).or(mine.isNotNull().and(valued))
-        : theirs.isNull().and(mine.isNull()).and(mineId.gt(theirId)).or(theirs.isNotNull().and(mine.isNull().or(valued)));
+    Condition valued =
+        sort.descending()
+            ? row(mine, mineId).lt(row(theirs, theirId))
+            : row(mine, mineId).gt(row(theirs, theirId));
+    Condition condition =
+        sort.descending()
+            ? theirs
+                .isNull()
+                .and(mine.isNotNull().or(mineId.lt(theirId)))
+                .or(mine.isNotNull().and(valued))
+            : theirs
+                .isNull()
+                .and(mine.isNull())
+                .and(mineId.gt(theirId))
+                .or(theirs.isNotNull().and(mine.isNull().or(valued)));
     return exists(selectOne().from(c).where(theirId.eq(cursor).and(condition)));
   }
 
@@ -227,46 +275,80 @@ final class CrudSql {
     Table<?> table = table(config.table());
     var elements = new ArrayList<TableElement>();
     var constraints = new ArrayList<TableElement>();
-    elements.add(field(name("id"), SQLDataType.UUID.notNull().defaultValue(field("gen_random_uuid()", SQLDataType.UUID))));
+    elements.add(
+        field(
+            name("id"),
+            SQLDataType.UUID.notNull().defaultValue(field("gen_random_uuid()", SQLDataType.UUID))));
     constraints.add(constraint(name(config.tableName() + "_pkey")).primaryKey(ID));
-    layout.parent().ifPresent(p -> {
-      elements.add(field(name(p.column()), SQLDataType.UUID.notNull()));
-      p.table().ifPresent(parent -> constraints.add(constraint(name(config.tableName() + "_" + p.column() + "_fkey"))
-          .foreignKey(column(p.column())).references(table(parent), ID).onDeleteCascade()));
-    });
-    config.scoping().ifPresent(scope -> elements.add(field(name(scope.column()),
-        SQLDataType.CLOB.notNull().defaultValue(field("({0})", String.class, claim(scope))))));
+    layout
+        .parent()
+        .ifPresent(
+            p -> {
+              elements.add(field(name(p.column()), SQLDataType.UUID.notNull()));
+              p.table()
+                  .ifPresent(
+                      parent ->
+                          constraints.add(
+                              constraint(name(config.tableName() + "_" + p.column() + "_fkey"))
+                                  .foreignKey(column(p.column()))
+                                  .references(table(parent), ID)
+                                  .onDeleteCascade()));
+            });
+    config
+        .scoping()
+        .ifPresent(
+            scope ->
+                elements.add(
+                    field(
+                        name(scope.column()),
+                        SQLDataType.CLOB
+                            .notNull()
+                            .defaultValue(field("({0})", String.class, claim(scope))))));
     for (Field f : fields) {
       @SuppressWarnings("unchecked")
       DataType<Object> type = (DataType<Object>) type(f.type());
       String column = layout.column(f.name());
       elements.add(field(name(column), f.optional() ? type : type.notNull()));
-      check(column, f.type()).ifPresent(check -> constraints.add(constraint(name(config.tableName() + "_" + column + "_check"))
-          .check(check)));
+      check(column, f.type())
+          .ifPresent(
+              check ->
+                  constraints.add(
+                      constraint(name(config.tableName() + "_" + column + "_check")).check(check)));
     }
     var now = field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE);
-    elements.add(field(name("created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE.notNull().defaultValue(now)));
-    elements.add(field(name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE.notNull().defaultValue(now)));
+    elements.add(
+        field(name("created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE.notNull().defaultValue(now)));
+    elements.add(
+        field(name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE.notNull().defaultValue(now)));
     elements.addAll(constraints);
 
     var statements = new ArrayList<Query>();
     statements.add(createSchemaIfNotExists(name(config.schema())));
     statements.add(createTable(table).tableElements(elements));
     for (Field f : fields) {
-      if (f.type() instanceof OneOf || (f.type() instanceof Scalar s && s.kind() != FieldType.Kind.STRING)) {
+      if (f.type() instanceof OneOf
+          || (f.type() instanceof Scalar s && s.kind() != FieldType.Kind.STRING)) {
         statements.add(index(config, layout.column(f.name()), column(layout.column(f.name()))));
       }
     }
     // a nested list reads one parent's rows in id order
-    layout.parent().ifPresent(p -> statements.add(index(config, p.column(), column(p.column()), ID)));
+    layout
+        .parent()
+        .ifPresent(p -> statements.add(index(config, p.column(), column(p.column()), ID)));
     // every statement is checked against the caller's claim: one index finds a caller's rows
-    config.scoping().ifPresent(scope -> statements.add(index(config, scope.column(), column(scope.column()))));
+    config
+        .scoping()
+        .ifPresent(scope -> statements.add(index(config, scope.column(), column(scope.column()))));
     // lists read in this order, id breaking ties: one index serves the order and the cursor
-    if (!layout.order().equals("id")) statements.add(index(config, "by_" + layout.order(), column(layout.order()), ID));
+    if (!layout.order().equals("id"))
+      statements.add(index(config, "by_" + layout.order(), column(layout.order()), ID));
     // the org's login alone may use the table: other orgs' SQL cannot reach it
-    statements.add(DSL.query("grant usage on schema {0} to {1}", name(config.schema()), name(login)));
-    statements.add(grant(privilege("select"), privilege("insert"), privilege("update"), privilege("delete")).on(table)
-        .to(user(name(login))));
+    statements.add(
+        DSL.query("grant usage on schema {0} to {1}", name(config.schema()), name(login)));
+    statements.add(
+        grant(privilege("select"), privilege("insert"), privilege("update"), privilege("delete"))
+            .on(table)
+            .to(user(name(login))));
     return statements.stream().map(CrudSql::render).collect(Collectors.joining(";\n", "", ";\n"));
   }
 
@@ -277,15 +359,20 @@ final class CrudSql {
   private static Optional<Condition> check(String name, FieldType type) {
     var column = column(name);
     return switch (type) {
-      case OneOf(List<String> values) -> Optional.of(column.in(values.stream().map(DSL::inline).toList()));
+      case OneOf(List<String> values) ->
+          Optional.of(column.in(values.stream().map(DSL::inline).toList()));
       case Scalar(var kind, var min, var max) when min.isPresent() || max.isPresent() -> {
-        var value = kind.measuresLength() ? charLength(field(name(name), String.class)).coerce(Object.class) : column;
+        var value =
+            kind.measuresLength()
+                ? charLength(field(name(name), String.class)).coerce(Object.class)
+                : column;
         var parts = new ArrayList<Condition>();
         min.ifPresent(m -> parts.add(value.ge(inline(m))));
         max.ifPresent(m -> parts.add(value.le(inline(m))));
         yield Optional.of(DSL.and(parts));
       }
-      case ListOf(FieldType items, var min, var max) when items.plain() && (min.isPresent() || max.isPresent()) -> {
+      case ListOf(FieldType items, var min, var max)
+          when items.plain() && (min.isPresent() || max.isPresent()) -> {
         var size = cardinality(field(name(name), Object[].class));
         var parts = new ArrayList<Condition>();
         min.ifPresent(m -> parts.add(size.ge(inline(m))));
@@ -296,19 +383,35 @@ final class CrudSql {
     };
   }
 
-  /** The claim's value for the calling caller, as the data plane sets {@code request.jwt.claims} for every request with one. */
+  /**
+   * The claim's value for the calling caller, as the data plane sets {@code request.jwt.claims} for
+   * every request with one.
+   */
   private static org.jooq.Field<String> claim(Scoping scope) {
-    return DSL.field("current_setting('request.jwt.claims', true)::jsonb ->> {0}", String.class, inline(scope.claim()));
+    return DSL.field(
+        "current_setting('request.jwt.claims', true)::jsonb ->> {0}",
+        String.class, inline(scope.claim()));
   }
 
-  /** Row-level security that shows and lets change only the caller's rows; forced, so it holds for the table's owner too. */
+  /**
+   * Row-level security that shows and lets change only the caller's rows; forced, so it holds for
+   * the table's owner too.
+   */
   static String policy(Scoping scope, String qualified) {
     Name table = name(qualified.split("\\."));
     Condition mine = field(name(scope.column()), String.class).eq(claim(scope));
-    return render(DSL.query("alter table {0} enable row level security", table)) + ";\n"
-        + render(DSL.query("alter table {0} force row level security", table)) + ";\n"
-        + render(DSL.query("drop policy if exists {0} on {1}", DSL.unquotedName(scope.policyName()), table)) + ";\n"
-        + render(DSL.query("create policy {0} on {1} using ({2}) with check ({2})", DSL.unquotedName(scope.policyName()), table, mine))
+    return render(DSL.query("alter table {0} enable row level security", table))
+        + ";\n"
+        + render(DSL.query("alter table {0} force row level security", table))
+        + ";\n"
+        + render(
+            DSL.query(
+                "drop policy if exists {0} on {1}", DSL.unquotedName(scope.policyName()), table))
+        + ";\n"
+        + render(
+            DSL.query(
+                "create policy {0} on {1} using ({2}) with check ({2})",
+                DSL.unquotedName(scope.policyName()), table, mine))
         + ";\n";
   }
 }

@@ -12,33 +12,55 @@ import java.util.stream.Collectors;
 /**
  * How the resource's JSON names map to the table's columns, and how lists are ordered.
  *
- * @param columns  the table's columns in order (for a new table, the ones the migration makes)
+ * @param columns the table's columns in order (for a new table, the ones the migration makes)
  * @param nullable the columns of optional fields
- * @param order    the column lists are ordered by
+ * @param order the column lists are ordered by
  */
-record RowLayout(String table, boolean camel, List<String> columns, Set<String> nullable, Optional<CrudConfig.Parent> parent,
-    String order, boolean descending) {
+record RowLayout(
+    String table,
+    boolean camel,
+    List<String> columns,
+    Set<String> nullable,
+    Optional<CrudConfig.Parent> parent,
+    String order,
+    boolean descending) {
 
   /** The columns Slipway makes itself in every table. */
   static final List<String> OWN_COLUMNS = List.of("id", "created_at", "updated_at");
 
-  /** The layout of an existing table ({@code existing}: its columns by name), or of the one the migration makes. */
-  static RowLayout of(CrudConfig config, List<Field> fields, Optional<Map<String, String>> existing, List<Violation> violations) {
-    List<String> columns = existing.map(e -> List.copyOf(e.keySet())).orElseGet(() -> {
-      var made = new ArrayList<String>(List.of("id"));
-      config.parent().ifPresent(p -> made.add(p.column()));
-      config.scoping().ifPresent(scope -> made.add(scope.column()));
-      fields.forEach(field -> made.add(columnOf(config.camel(), field.name())));
-      made.addAll(List.of("created_at", "updated_at"));
-      return made;
-    });
+  /**
+   * The layout of an existing table ({@code existing}: its columns by name), or of the one the
+   * migration makes.
+   */
+  static RowLayout of(
+      CrudConfig config,
+      List<Field> fields,
+      Optional<Map<String, String>> existing,
+      List<Violation> violations) {
+    List<String> columns =
+        existing
+            .map(e -> List.copyOf(e.keySet()))
+            .orElseGet(
+                () -> {
+                  var made = new ArrayList<String>(List.of("id"));
+                  config.parent().ifPresent(p -> made.add(p.column()));
+                  config.scoping().ifPresent(scope -> made.add(scope.column()));
+                  fields.forEach(field -> made.add(columnOf(config.camel(), field.name())));
+                  made.addAll(List.of("created_at", "updated_at"));
+                  return made;
+                });
     boolean descending = config.orderBy().startsWith("-");
     String order = descending ? config.orderBy().substring(1) : config.orderBy();
     if (!columns.contains(order)) {
       violations.add(new Violation("/config/orderBy", "the table has no column '" + order + "'"));
     }
-    Set<String> nullable = fields.stream().filter(Field::optional).map(f -> columnOf(config.camel(), f.name())).collect(Collectors.toSet());
-    return new RowLayout(config.table(), config.camel(), columns, nullable, config.parent(), order, descending);
+    Set<String> nullable =
+        fields.stream()
+            .filter(Field::optional)
+            .map(f -> columnOf(config.camel(), f.name()))
+            .collect(Collectors.toSet());
+    return new RowLayout(
+        config.table(), config.camel(), columns, nullable, config.parent(), order, descending);
   }
 
   /** Whether the column may hold nulls: it is an optional field's. */

@@ -9,7 +9,7 @@ import java.util.Optional;
  * security checks every statement against it ({@link CrudSql#policy}).
  *
  * @param scope the config's word for it: owner or tenant
- * @param who   whom a row belongs to: caller or tenant
+ * @param who whom a row belongs to: caller or tenant
  */
 record Scoping(String scope, String column, String claim, String policyName, String who) {
 
@@ -17,8 +17,14 @@ record Scoping(String scope, String column, String claim, String policyName, Str
   static Optional<Scoping> of(JsonNode config) {
     return switch (config.path("scope").asText()) {
       case "owner" -> Optional.of(new Scoping("owner", "owner", "sub", "owner_rows", "caller"));
-      case "tenant" -> Optional.of(new Scoping("tenant", config.path("tenant").path("column").asText(),
-          config.path("tenant").path("claim").asText(), "tenant_rows", "tenant"));
+      case "tenant" ->
+          Optional.of(
+              new Scoping(
+                  "tenant",
+                  config.path("tenant").path("column").asText(),
+                  config.path("tenant").path("claim").asText(),
+                  "tenant_rows",
+                  "tenant"));
       default -> Optional.empty();
     };
   }
@@ -28,7 +34,10 @@ record Scoping(String scope, String column, String claim, String policyName, Str
     return who + "s";
   }
 
-  /** Whether rows belong to each caller (the claim is its sub) rather than to a tenant it shares with others. */
+  /**
+   * Whether rows belong to each caller (the claim is its sub) rather than to a tenant it shares
+   * with others.
+   */
   boolean byCaller() {
     return claim.equals("sub");
   }

@@ -12,7 +12,10 @@ class CrudConfigTest {
 
   @Test
   void a_config_that_names_only_what_it_must_gets_every_default_of_the_schema() {
-    var config = CrudConfig.of(Json.parse("{\"resource\": \"notes\", \"table\": \"app.notes\", \"validation\": {\"text\": \"string\"}}"));
+    var config =
+        CrudConfig.of(
+            Json.parse(
+                "{\"resource\": \"notes\", \"table\": \"app.notes\", \"validation\": {\"text\": \"string\"}}"));
     assertThat(config.basePath()).isEqualTo("/api");
     assertThat(config.camel()).isFalse();
     assertThat(config.orderBy()).isEqualTo("id");
@@ -30,7 +33,10 @@ class CrudConfigTest {
 
   @Test
   void what_a_config_names_is_read_as_given() {
-    var config = CrudConfig.of(Json.parse("""
+    var config =
+        CrudConfig.of(
+            Json.parse(
+                """
         {"resource": "goals", "table": "work.goals", "basePath": "/v2", "fieldNames": "camelCase", "orderBy": "-due_on",
          "auth": "jwt", "scope": "tenant", "tenant": {"claim": "org"}, "sort": ["title"], "filters": {"title": ["like", "eq"]},
          "parent": {"resource": "teams", "param": "teamId", "column": "team_id"},
@@ -40,8 +46,10 @@ class CrudConfigTest {
     assertThat(config.camel()).isTrue();
     assertThat(config.orderBy()).isEqualTo("-due_on");
     assertThat(config.auth()).isEqualTo(Auth.Mode.JWT);
-    assertThat(config.scoping()).contains(new Scoping("tenant", "tenant_id", "org", "tenant_rows", "tenant"));
-    assertThat(config.parent()).contains(new CrudConfig.Parent("teams", "teamId", "team_id", Optional.empty()));
+    assertThat(config.scoping())
+        .contains(new Scoping("tenant", "tenant_id", "org", "tenant_rows", "tenant"));
+    assertThat(config.parent())
+        .contains(new CrudConfig.Parent("teams", "teamId", "team_id", Optional.empty()));
     assertThat(config.sort()).contains(List.of("title"));
     assertThat(config.filters().orElseThrow()).containsEntry("title", List.of("like", "eq"));
     assertThat(config.isPublic("read")).isTrue();
@@ -51,7 +59,10 @@ class CrudConfigTest {
 
   @Test
   void rows_owned_by_their_caller_are_held_by_its_sub() {
-    var config = CrudConfig.of(Json.parse("{\"resource\": \"n\", \"table\": \"a.n\", \"scope\": \"owner\", \"validation\": {\"t\": \"string\"}}"));
+    var config =
+        CrudConfig.of(
+            Json.parse(
+                "{\"resource\": \"n\", \"table\": \"a.n\", \"scope\": \"owner\", \"validation\": {\"t\": \"string\"}}"));
     Scoping scope = config.scoping().orElseThrow();
     assertThat(scope.column()).isEqualTo("owner");
     assertThat(scope.byCaller()).isTrue();

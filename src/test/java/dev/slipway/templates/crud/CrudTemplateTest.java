@@ -14,8 +14,12 @@ class CrudTemplateTest {
     var config = new CrudTemplate().example();
     Bundle bundle = new CrudTemplate().generate(config, Optional.empty(), "org_login");
     String first = GenerationBench.bytes(bundle);
-    String second = GenerationBench.bytes(new CrudTemplate().generate(new CrudTemplate().example(), Optional.empty(), "org_login"));
+    String second =
+        GenerationBench.bytes(
+            new CrudTemplate()
+                .generate(new CrudTemplate().example(), Optional.empty(), "org_login"));
     assertThat(second).isEqualTo(first);
-    assertThat(bundle.migration()).contains("create table \"platform\".\"projects\"", "\"status\" in ('active', 'archived')");
+    assertThat(bundle.migration())
+        .contains("create table \"platform\".\"projects\"", "\"status\" in ('active', 'archived')");
   }
 }

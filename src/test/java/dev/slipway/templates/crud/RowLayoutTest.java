@@ -13,7 +13,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RowLayoutTest {
-  private static final String CONFIG = """
+  private static final String CONFIG =
+      """
       {"resource": "goals", "table": "work.goals", "fieldNames": "camelCase", "orderBy": "-due_on", "scope": "owner",
        "parent": {"resource": "teams", "param": "teamId", "column": "team_id"},
        "validation": {"title": "string", "dueOn": "date?"}}""";
@@ -28,8 +29,10 @@ class RowLayoutTest {
     var violations = new ArrayList<Violation>();
     RowLayout layout = RowLayout.of(config, fields(config), Optional.empty(), violations);
     assertThat(violations).isEmpty();
-    assertThat(layout.columns()).containsExactly("id", "team_id", "owner", "title", "due_on", "created_at", "updated_at");
-    assertThat(layout.shape()).containsExactly("id", "teamId", "owner", "title", "dueOn", "createdAt", "updatedAt");
+    assertThat(layout.columns())
+        .containsExactly("id", "team_id", "owner", "title", "due_on", "created_at", "updated_at");
+    assertThat(layout.shape())
+        .containsExactly("id", "teamId", "owner", "title", "dueOn", "createdAt", "updatedAt");
     assertThat(layout.order()).isEqualTo("due_on");
     assertThat(layout.descending()).isTrue();
     assertThat(layout.nullable("due_on")).isTrue();
@@ -46,7 +49,8 @@ class RowLayoutTest {
     var violations = new ArrayList<Violation>();
     RowLayout layout = RowLayout.of(config, fields(config), Optional.of(existing), violations);
     assertThat(layout.columns()).containsExactly("id", "title");
-    assertThat(violations).containsExactly(new Violation("/config/orderBy", "the table has no column 'due_on'"));
+    assertThat(violations)
+        .containsExactly(new Violation("/config/orderBy", "the table has no column 'due_on'"));
   }
 
   @Test
