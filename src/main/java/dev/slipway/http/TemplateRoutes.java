@@ -21,7 +21,6 @@ import io.javalin.http.HandlerType;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Templates and tests: the catalogue, generating endpoints from a template, test runs against
@@ -87,6 +86,9 @@ public final class TemplateRoutes implements Routes {
 
   record TestResults(long passed, long failed, List<DraftTests.Outcome> results) {}
 
+  /** The bundle's migration, and whether it ran (it does not when the table exists). */
+  record Sql(String migration, boolean applied) {}
+
   /**
    * What a generation made: the bundle, its drafts, its test results and, when deployed, the
    * release (fixtures and release only when there are some).
@@ -95,7 +97,7 @@ public final class TemplateRoutes implements Routes {
       String endpointUrl,
       String code,
       List<ObjectNode> specs,
-      Map<String, Object> sql,
+      Sql sql,
       String zod,
       ObjectNode openapi,
       String explanation,
@@ -173,7 +175,7 @@ public final class TemplateRoutes implements Routes {
             bundle.endpointUrl(),
             code.toString(),
             bundle.specs(),
-            Map.of("migration", bundle.migration(), "applied", created.migrated()),
+            new Sql(bundle.migration(), created.migrated()),
             bundle.zod(),
             created.openApi(),
             bundle.explanation(),
