@@ -157,8 +157,7 @@ public final class Slipway implements AutoCloseable {
     Deque<AutoCloseable> closeables = new ArrayDeque<>();
     try {
       // the sandbox before the database: its first worker, a JVM of its own that takes seconds to
-      // be
-      // ready, starts while the database does
+      // be ready, starts while the database does
       var compiled = new PostgresTranspileCache();
       Sandbox sandbox =
           push(

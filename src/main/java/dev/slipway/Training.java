@@ -57,8 +57,7 @@ final class Training {
             "SLIPWAY_ADMIN_TOKEN",
             token,
             // one worker, the one that records, and time enough for a JVM that records as it runs:
-            // a
-            // run stopped at its timeout would end the worker before it writes the cache
+            // a run stopped at its timeout would end the worker before it writes the cache
             "SLIPWAY_SANDBOX_WORKERS",
             "1",
             "SLIPWAY_SCRIPT_TIMEOUT_MS",

@@ -108,9 +108,8 @@ public final class DraftTests {
                       unknown -> {
                         String token = "test_" + SignIn.randomToken();
                         // every plain role is one caller (key -1), so rows one case creates are
-                        // another's to read even
-                        // where rows belong to their creator; "role#name" is a caller of its own
-                        // holding role
+                        // another's to read even where rows belong to their creator; "role#name" is
+                        // a caller of its own holding role
                         String role = testCase.role().get();
                         int hash = role.indexOf('#');
                         long id = hash < 0 && testCase.claims().isEmpty() ? -1 : -2 - tokens.size();

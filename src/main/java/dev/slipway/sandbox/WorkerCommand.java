@@ -106,10 +106,10 @@ final class WorkerCommand {
     // then slows the endpoints that run no script much less. Where threads can have priorities of
     // their own (Linux), short runs keep the server's and runs that go on are lowered
     // (RunnerThreads); asked not to, or elsewhere, the whole worker runs lower: under SCHED_IDLE
-    // where chrt can set it, else at the niceness given. (SCHED_IDLE rather than niceness, since
-    // on Linux 6.6+ a server thread that wakes while a niced worker holds the CPU can wait out its
-    // time slice; but under SCHED_IDLE no script runs at all while the server and its database
-    // keep the CPUs busy.)
+    // where chrt can set it, else at the niceness given. (SCHED_IDLE rather than niceness, since on
+    // Linux 6.6+ a server thread that wakes while a niced worker holds the CPU can wait out its
+    // time slice; but under SCHED_IDLE no script runs at all while the server and its database keep
+    // the CPUs busy.)
     boolean perThread = shortRunsAtServerPriority && niceness > 0 && ThreadPriorities.supported();
     boolean wholeWorkerLower = niceness > 0 && !perThread;
     if (wholeWorkerLower && Files.isExecutable(CHRT)) {

@@ -1424,8 +1424,8 @@ public final class WorkerPool implements Sandbox {
           deadline = IDLE;
         }
       }
-      // the room first: what the answer sets off (a connection's next request, read on this
-      // thread) may want it
+      // the room first: what the answer sets off (a connection's next request, read on this thread)
+      // may want it
       left(done);
       roomMade();
       done.post(reply);
