@@ -98,13 +98,18 @@ public final class KeyRoutes implements Routes {
 
   /** {@code {name, role?, scopes?, expiresAt?}}. */
   private static ApiKeys.Request keyRequest(JsonNode body) {
+    String name = Api.text(body, "name");
+    Optional<String> role = Api.optionalText(body, "role");
+    JsonNode listed = body.path("scopes");
+    if (!listed.isMissingNode() && !listed.isNull() && !listed.isArray()) {
+      throw ProblemException.unprocessable(
+          "invalid_request",
+          "'scopes' must be a list of scope names.",
+          List.of(new Violation("/scopes", "must be an array")));
+    }
     var scopes = new ArrayList<String>();
-    body.path("scopes").forEach(scope -> scopes.add(scope.asText()));
-    return new ApiKeys.Request(
-        Api.text(body, "name"),
-        Api.optionalText(body, "role"),
-        List.copyOf(scopes),
-        expiresAt(body));
+    listed.forEach(scope -> scopes.add(scope.asText()));
+    return new ApiKeys.Request(name, role, List.copyOf(scopes), expiresAt(body));
   }
 
   private static Optional<String> expiresAt(JsonNode body) {

@@ -47,9 +47,9 @@ public final class MemberRoutes implements Routes {
     var addition =
         new Members.Addition(
             Api.text(body, "email"),
-            Api.text(body, "role"),
-            Api.optionalText(body, "password"),
-            Api.optionalText(body, "name"));
+            () -> Api.text(body, "role"),
+            () -> Api.optionalText(body, "password"),
+            () -> Api.optionalText(body, "name"));
     Api.json(ctx, 201, Member.of(members.add(Api.actor(ctx), addition)));
   }
 

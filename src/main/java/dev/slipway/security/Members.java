@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * An org's members and their rules: the last owner stays owner and stays a member; a member's keys
@@ -32,9 +33,16 @@ public final class Members {
     this.audit = audit;
   }
 
-  /** Who to add: an existing user by email, or a new one with an initial password (and a name). */
+  /**
+   * Who to add: an existing user by email, or a new one with an initial password (and a name). The
+   * parts after the email are read as the checks reach them, so a request with several mistakes is
+   * answered with the first in this order (email, role, password; the name only for a new user).
+   */
   public record Addition(
-      String email, String role, Optional<String> password, Optional<String> name) {}
+      String email,
+      Supplier<String> role,
+      Supplier<Optional<String>> password,
+      Supplier<Optional<String>> name) {}
 
   public List<IdentityStore.Member> list(long org) throws SQLException {
     return platform.inOrg(org, c -> identities.members(c, org));
@@ -49,15 +57,16 @@ public final class Members {
           "'" + email + "' is not an email address.",
           List.of(new Violation("/email", "not an email address")));
     }
-    Role role = Role.named(addition.role(), "/role");
-    String weakness = addition.password().map(Passwords::weakness).orElse(null);
+    Role role = Role.named(addition.role().get(), "/role");
+    Optional<String> password = addition.password().get();
+    String weakness = password.map(Passwords::weakness).orElse(null);
     if (weakness != null) {
       throw ProblemException.unprocessable(
           "weak_password",
           "The password " + weakness + ".",
           List.of(new Violation("/password", weakness)));
     }
-    String hash = addition.password().map(Passwords::hash).orElse(null);
+    String hash = password.map(Passwords::hash).orElse(null);
     var existing = platform.system(c -> identities.userByEmail(c, email));
     return platform.inOrg(
         actor.orgId(),
@@ -66,7 +75,7 @@ public final class Members {
           if (existing.isPresent()) {
             userId = existing.get().id();
           } else if (hash != null) {
-            userId = identities.createUser(c, email, addition.name().orElse(null), hash);
+            userId = identities.createUser(c, email, addition.name().get().orElse(null), hash);
           } else {
             throw ProblemException.unprocessable(
                 "password_required",

@@ -250,4 +250,39 @@ class KeyLimitsTest {
     assertThat(same.json().path("unchanged").asBoolean()).as(same.toString()).isTrue();
     assertThat(slipway.control("GET", "/api/audit?action=secret.update").json()).isEmpty();
   }
+
+  @Test
+  void a_member_request_with_several_mistakes_is_answered_with_the_first_in_reading_order() {
+    Reply badEmailNoRole =
+        slipway.control(
+            "POST", "/api/members", "{\"email\": \"not-an-address\"}", "application/json");
+    assertThat(badEmailNoRole.status()).isEqualTo(422);
+    assertThat(badEmailNoRole.errorPaths()).containsExactly("/email");
+    Reply unknownRoleBadPassword =
+        slipway.control(
+            "POST",
+            "/api/members",
+            "{\"email\": \"x@y.test\", \"role\": \"emperor\", \"password\": 5}",
+            "application/json");
+    assertThat(unknownRoleBadPassword.errorPaths()).containsExactly("/role");
+    Reply newUserWithoutPassword =
+        slipway.control(
+            "POST",
+            "/api/members",
+            "{\"email\": \"new@y.test\", \"role\": \"member\", \"name\": 5}",
+            "application/json");
+    assertThat(newUserWithoutPassword.json().path("code").asText()).isEqualTo("password_required");
+  }
+
+  @Test
+  void a_key_request_whose_scopes_are_not_a_list_is_a_422() {
+    Reply scopesObject =
+        slipway.control(
+            "POST",
+            "/api/keys",
+            "{\"name\": \"odd\", \"scopes\": {\"a\": \"read\"}}",
+            "application/json");
+    assertThat(scopesObject.status()).as(scopesObject.toString()).isEqualTo(422);
+    assertThat(scopesObject.errorPaths()).containsExactly("/scopes");
+  }
 }
