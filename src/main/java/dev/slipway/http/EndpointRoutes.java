@@ -1,5 +1,7 @@
 package dev.slipway.http;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
@@ -104,14 +106,7 @@ public final class EndpointRoutes implements Routes {
 
   /** An endpoint: its latest version whole, the live version and its history, newest first. */
   record Endpoint(
-      String name,
-      int version,
-      String hash,
-      String method,
-      String path,
-      Instant createdAt,
-      String previewUrl,
-      Object spec,
+      @JsonIgnoreProperties("created") @JsonUnwrapped Bodies.Version latest,
       Integer liveVersion,
       List<VersionSummary> versions) {}
 
@@ -142,19 +137,11 @@ public final class EndpointRoutes implements Routes {
     String name = ctx.pathParam("name");
     long org = Api.actor(ctx).orgId();
     var versions = history(org, name);
-    var latest = Bodies.Version.of(versions.getFirst(), false);
     Api.json(
         ctx,
         200,
         new Endpoint(
-            latest.name(),
-            latest.version(),
-            latest.hash(),
-            latest.method(),
-            latest.path(),
-            latest.createdAt(),
-            latest.previewUrl(),
-            latest.spec(),
+            Bodies.Version.of(versions.getFirst(), false),
             liveVersions(org).get(name),
             versions.stream()
                 .map(v -> new VersionSummary(v.version(), v.hash(), v.createdAt()))

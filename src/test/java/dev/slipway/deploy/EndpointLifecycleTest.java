@@ -102,8 +102,23 @@ class EndpointLifecycleTest {
     assertThat(afterRestart.json().path("greeting").asText()).isEqualTo("Hello, bob!");
     assertThat(slipway.control("GET", "/api/releases/live").json().path("id").asLong())
         .isEqualTo(release1);
-    assertThat(slipway.control("GET", "/api/endpoints/greet").json().path("liveVersion").asInt())
-        .isEqualTo(1);
+    var endpoint = slipway.control("GET", "/api/endpoints/greet").json();
+    assertThat(endpoint.path("liveVersion").asInt()).isEqualTo(1);
+    // the latest version whole, its history, and no 'created': a read makes nothing
+    assertThat(endpoint.fieldNames())
+        .toIterable()
+        .containsExactly(
+            "name",
+            "version",
+            "hash",
+            "method",
+            "path",
+            "createdAt",
+            "previewUrl",
+            "spec",
+            "liveVersion",
+            "versions");
+    assertThat(endpoint.path("spec").path("name").asText()).isEqualTo("greet");
   }
 
   @Test

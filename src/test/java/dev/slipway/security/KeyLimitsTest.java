@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 @ServerTest
 class KeyLimitsTest {
-  private static final String PASSWORD = "correct horse battery";
+  private static final String PASSWORD = TestSlipway.PASSWORD;
   private static final String SECRET = "the original secret value";
   private static TestDatabase database;
   private static TestSlipway slipway;
@@ -52,7 +52,7 @@ class KeyLimitsTest {
 
   @Test
   void an_admins_keys_are_demoted_with_them_and_revoked_when_they_leave() {
-    long ada = addMember("ada@keys.test", "admin");
+    long ada = slipway.addUser("ada@keys.test", "admin");
     String adaToken = signIn("ada@keys.test");
     JsonNode adaKey = createKey(adaToken, "{\"name\":\"ada-ci\",\"role\":\"admin\"}");
     String key = adaKey.path("token").asText();
@@ -111,7 +111,7 @@ class KeyLimitsTest {
 
   @Test
   void a_key_is_capped_by_its_creators_current_role_even_where_its_stored_role_was_not_lowered() {
-    long bob = addMember("bob@keys.test", "admin");
+    long bob = slipway.addUser("bob@keys.test", "admin");
     String key =
         createKey(signIn("bob@keys.test"), "{\"name\":\"bob-ci\",\"role\":\"admin\"}")
             .path("token")
@@ -191,23 +191,6 @@ class KeyLimitsTest {
     assertThat(slipway.control("DELETE", "/api/keys/" + keysOnly.path("id").asLong()).status())
         .isEqualTo(204);
     assertThat(slipway.controlAs(childToken, "GET", "/api/keys", null).status()).isEqualTo(401);
-  }
-
-  private static long addMember(String email, String role) {
-    Reply added =
-        slipway.control(
-            "POST",
-            "/api/members",
-            "{\"email\":\""
-                + email
-                + "\",\"role\":\""
-                + role
-                + "\",\"password\":\""
-                + PASSWORD
-                + "\"}",
-            "application/json");
-    assertThat(added.status()).as(added.toString()).isEqualTo(201);
-    return added.json().path("userId").asLong();
   }
 
   private static String signIn(String email) {

@@ -29,25 +29,9 @@ import org.junit.jupiter.api.Test;
 /** The three ways into the control plane (session cookie, JWT pair, API key) and their attacks. */
 @ServerTest
 class SignInTest {
-  private static final String PASSWORD = "correct horse battery";
+  private static final String PASSWORD = TestSlipway.PASSWORD;
   private static TestDatabase database;
   private static TestSlipway slipway;
-
-  private static void addUser(String email, String role) {
-    Reply added =
-        slipway.control(
-            "POST",
-            "/api/members",
-            "{\"email\":\""
-                + email
-                + "\",\"role\":\""
-                + role
-                + "\",\"password\":\""
-                + PASSWORD
-                + "\"}",
-            "application/json");
-    assertThat(added.status()).as(added.toString()).isEqualTo(201);
-  }
 
   private static Reply post(String path, String json) {
     return slipway.controlAs(null, "POST", path, json);
@@ -59,7 +43,7 @@ class SignInTest {
 
   @Test
   void a_session_cookie_is_httponly_lax_needs_csrf_on_unsafe_methods_and_ends_at_logout() {
-    addUser("sess@test.dev", "admin");
+    slipway.addUser("sess@test.dev", "admin");
     Reply login = post("/api/auth/login", credentials("sess@test.dev", PASSWORD));
     assertThat(login.status()).as(login.toString()).isEqualTo(200);
     String setCookie = login.header("Set-Cookie");
@@ -111,7 +95,7 @@ class SignInTest {
 
   @Test
   void behind_tls_the_cookie_is_secure() {
-    addUser("tls@test.dev", "viewer");
+    slipway.addUser("tls@test.dev", "viewer");
     Reply login =
         slipway.controlWith(
             Map.of("X-Forwarded-Proto", "https"),
@@ -123,7 +107,7 @@ class SignInTest {
 
   @Test
   void a_session_ends_after_its_idle_time_and_after_its_absolute_lifetime() {
-    addUser("idle@test.dev", "viewer");
+    slipway.addUser("idle@test.dev", "viewer");
     for (String expiry :
         new String[] {
           "last_seen_at = now() - interval '31 minutes'", "expires_at = now() - interval '1 second'"
@@ -146,7 +130,7 @@ class SignInTest {
 
   @Test
   void a_refresh_token_rotates_and_a_replayed_one_revokes_its_family() {
-    addUser("jwt@test.dev", "member");
+    slipway.addUser("jwt@test.dev", "member");
     Reply first = post("/api/auth/token", credentials("jwt@test.dev", PASSWORD));
     assertThat(first.status()).isEqualTo(200);
     String access = first.json().path("accessToken").asText();
@@ -175,7 +159,7 @@ class SignInTest {
 
   @Test
   void logout_and_a_password_change_revoke_access_tokens() {
-    addUser("rev@test.dev", "member");
+    slipway.addUser("rev@test.dev", "member");
     String access =
         post("/api/auth/token", credentials("rev@test.dev", PASSWORD))
             .json()
@@ -217,7 +201,7 @@ class SignInTest {
 
   @Test
   void tampered_expired_foreign_and_unsigned_tokens_are_refused() throws Exception {
-    addUser("forge@test.dev", "owner");
+    slipway.addUser("forge@test.dev", "owner");
     Reply pair = post("/api/auth/token", credentials("forge@test.dev", PASSWORD));
     String good = pair.json().path("accessToken").asText();
     long userId = pair.json().path("user").path("id").asLong();
@@ -286,7 +270,7 @@ class SignInTest {
 
   @Test
   void wrong_email_and_wrong_password_look_alike_and_repeated_failures_lock_out_either() {
-    addUser("lock@test.dev", "viewer");
+    slipway.addUser("lock@test.dev", "viewer");
     Reply wrongPassword = post("/api/auth/token", credentials("lock@test.dev", "wrong password!"));
     Reply noSuchUser = post("/api/auth/token", credentials("nobody@test.dev", "wrong password!"));
     assertThat(wrongPassword.status()).isEqualTo(401);
@@ -310,7 +294,7 @@ class SignInTest {
   void
       fifty_failures_from_one_address_over_many_emails_lock_that_address_out_even_with_a_right_password()
           throws Exception {
-    addUser("right@test.dev", "viewer");
+    slipway.addUser("right@test.dev", "viewer");
     // another loopback address, so that the lockout does not reach this class's other sign-ins
     InetAddress attacker = InetAddress.getByName("127.0.0.9");
     for (int i = 1; i <= 50; i++) {

@@ -163,6 +163,14 @@ public final class TestSlipway implements AutoCloseable {
 
   /** Adds a member of the default org, with {@link #PASSWORD}, and signs them in. */
   public Member addMember(String email, String role) {
+    long userId = addUser(email, role);
+    return new Member(userId, email, signIn(email, Optional.empty()));
+  }
+
+  /**
+   * Adds a member of the default org, with {@link #PASSWORD}, without signing in; their user id.
+   */
+  public long addUser(String email, String role) {
     Reply added =
         control(
             "POST",
@@ -176,7 +184,7 @@ public final class TestSlipway implements AutoCloseable {
                 + "\"}",
             "application/json");
     if (added.status() != 201) throw new AssertionError("cannot add " + email + ": " + added);
-    return new Member(added.json().path("userId").asLong(), email, signIn(email, Optional.empty()));
+    return added.json().path("userId").asLong();
   }
 
   /**
