@@ -5,10 +5,12 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
+import dev.slipway.generate.SchemaAnalyzer;
 import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.http.EndpointRoutes;
+import dev.slipway.http.GenerateRoutes;
 import dev.slipway.http.KeyRoutes;
 import dev.slipway.http.MemberRoutes;
 import dev.slipway.http.OrgRoutes;
@@ -302,7 +304,8 @@ public final class Slipway implements AutoCloseable {
                           new MemberRoutes(new Members(platform, identities, credentials, audit)),
                           new OrgRoutes(
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
-                          new SecretRoutes(secrets)))
+                          new SecretRoutes(secrets),
+                          new GenerateRoutes(new SchemaAnalyzer(database.orgs()))))
                   .start());
       LOG.info(
           "Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",

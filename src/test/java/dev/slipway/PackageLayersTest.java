@@ -31,6 +31,7 @@ class PackageLayersTest {
           "security", // identities, access, secrets, keys and org rules
           "deploy", // versions, releases, draft tests
           "templates", // endpoint generators
+          "generate", // plain language to endpoints
           "http", // the two planes' servers
           "config", // settings, read once, handed to each part
           "");
