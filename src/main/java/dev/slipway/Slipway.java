@@ -5,6 +5,7 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
+import dev.slipway.generate.Generator;
 import dev.slipway.generate.SchemaAnalyzer;
 import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
@@ -278,6 +279,10 @@ public final class Slipway implements AutoCloseable {
               deployer,
               drafts,
               audit);
+      var analyzer = new SchemaAnalyzer(database.orgs());
+      var gate =
+          new ControlPlaneServer.Gate(
+              platform, authenticator, audit, limiter, config.platformRateLimit());
       var controlPlane =
           push(
               closeables,
@@ -285,8 +290,7 @@ public final class Slipway implements AutoCloseable {
                       config.host(),
                       config.controlPort(),
                       config.maxBodyBytes(),
-                      new ControlPlaneServer.Gate(
-                          platform, authenticator, audit, limiter, config.platformRateLimit()),
+                      gate,
                       List.of(
                           new StatusRoutes(
                               live,
@@ -305,7 +309,11 @@ public final class Slipway implements AutoCloseable {
                           new OrgRoutes(
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
                           new SecretRoutes(secrets),
-                          new GenerateRoutes(new SchemaAnalyzer(database.orgs()))))
+                          new GenerateRoutes(
+                              analyzer,
+                              new Generator(analyzer, versions, drafts, deployer),
+                              gate,
+                              live)))
                   .start());
       LOG.info(
           "Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",

@@ -74,6 +74,28 @@ public final class DraftTests {
    * Runs the cases as {@code actor}'s run: drafts read secret values only if the actor may, and a
    * case that reads one it may not ends the whole run with that refusal.
    */
+  /**
+   * Refuses to go on (422 {@code tests_failed}, naming each failed case) unless every case passed:
+   * what a generator checks before it deploys what it generated.
+   */
+  public static void requirePassed(List<Outcome> results) {
+    var failed = new ArrayList<Violation>();
+    for (int i = 0; i < results.size(); i++) {
+      if (!results.get(i).passed())
+        failed.add(
+            new Violation("/tests/" + i, results.get(i).name() + ": " + results.get(i).detail()));
+    }
+    if (!failed.isEmpty()) {
+      throw ProblemException.unprocessable(
+          "tests_failed",
+          failed.size()
+              + " of "
+              + results.size()
+              + " generated tests failed, so nothing was deployed; the drafts are saved.",
+          failed);
+    }
+  }
+
   public List<Outcome> run(
       Actor actor, List<String> endpoints, List<Fixture> fixtures, List<TestCase> cases)
       throws SQLException {

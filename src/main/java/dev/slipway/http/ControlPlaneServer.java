@@ -44,7 +44,30 @@ public final class ControlPlaneServer implements AutoCloseable {
       Authenticator authenticator,
       AuditStore audit,
       RateLimiter limiter,
-      int platformRateLimit) {}
+      int platformRateLimit) {
+
+    /**
+     * Refuses (403, audited) unless the actor may perform the action: the check every route's own
+     * action gets, and what a route asks for more when a request wants more ({@code deploy: true}).
+     */
+    void require(Actor actor, Action action, String target) throws SQLException {
+      if (Access.allows(actor.principal(), action)) return;
+      platform.inOrg(
+          actor.orgId(),
+          c -> {
+            audit.record(
+                c,
+                actor.event(
+                    "access." + action.name().toLowerCase(),
+                    target,
+                    AuditStore.Outcome.DENIED,
+                    Map.of()));
+            return null;
+          });
+      throw new ProblemException(
+          403, "forbidden", "Forbidden", Access.refusal(actor.principal(), action));
+    }
+  }
 
   private final Gate gate;
   private final Javalin app;
@@ -216,23 +239,7 @@ public final class ControlPlaneServer implements AutoCloseable {
                     changes(ctx)));
     Actor actor = new Actor(principal, ctx.ip(), Api.requestId(ctx));
     ctx.attribute(Api.ACTOR, actor);
-    if (!Access.allows(principal, action)) {
-      gate.platform()
-          .inOrg(
-              actor.orgId(),
-              c -> {
-                gate.audit()
-                    .record(
-                        c,
-                        actor.event(
-                            "access." + action.name().toLowerCase(),
-                            ctx.method() + " " + ctx.path(),
-                            AuditStore.Outcome.DENIED,
-                            Map.of()));
-                return null;
-              });
-      throw new ProblemException(403, "forbidden", "Forbidden", Access.refusal(principal, action));
-    }
+    gate.require(actor, action, ctx.method() + " " + ctx.path());
   }
 
   /** Whether the request's method may change state (everything but GET, HEAD and OPTIONS). */

@@ -166,21 +166,7 @@ public final class TemplateService {
     List<DraftTests.Outcome> results = drafts.run(actor, names, bundle.fixtures(), bundle.tests());
     Optional<Release> release = Optional.empty();
     if (request.path("deploy").asBoolean(false)) {
-      var failed = new ArrayList<Violation>();
-      for (int i = 0; i < results.size(); i++) {
-        if (!results.get(i).passed())
-          failed.add(
-              new Violation("/tests/" + i, results.get(i).name() + ": " + results.get(i).detail()));
-      }
-      if (!failed.isEmpty()) {
-        throw ProblemException.unprocessable(
-            "tests_failed",
-            failed.size()
-                + " of "
-                + results.size()
-                + " generated tests failed, so nothing was deployed; the drafts are saved.",
-            failed);
-      }
+      DraftTests.requirePassed(results);
       var targets =
           saved.stream()
               .map(s -> new Deployer.Target(s.version().name(), Optional.of(s.version().version())))
