@@ -6,6 +6,7 @@ import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
 import dev.slipway.generate.Generator;
+import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.SchemaAnalyzer;
 import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
@@ -311,7 +312,13 @@ public final class Slipway implements AutoCloseable {
                           new SecretRoutes(secrets),
                           new GenerateRoutes(
                               analyzer,
-                              new Generator(analyzer, versions, drafts, deployer),
+                              new Generator(
+                                  analyzer,
+                                  new QueryAnalysis(database.orgs()),
+                                  codec,
+                                  versions,
+                                  drafts,
+                                  deployer),
                               gate,
                               live)))
                   .start());

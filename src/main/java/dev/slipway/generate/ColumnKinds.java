@@ -49,8 +49,12 @@ final class ColumnKinds {
       if (type.qualifiedName().equals(column.type())) return type.values();
     for (var check : table.checks()) {
       String expression = check.expression();
-      if (!expression.contains(column.name())
-          || !(expression.contains("ANY (ARRAY[") || expression.contains(" IN ("))) continue;
+      if (!Pattern.compile(
+              "(^|[^a-z0-9_\"])\"?"
+                  + Pattern.quote(column.name())
+                  + "\"?\\)?(::[a-z ]+)?\\s*(= ANY \\(|IN \\()")
+          .matcher(expression)
+          .find()) continue;
       var values = new ArrayList<String>();
       Matcher m = LITERAL.matcher(expression);
       while (m.find()) values.add(m.group(1).replace("''", "'"));

@@ -7,10 +7,14 @@ import dev.slipway.deploy.Drafts;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.security.Actor;
+import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.InvalidSpecException;
+import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.Release;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,16 +45,28 @@ public final class Generator {
       List<EndpointStore.Saved> saved,
       List<DraftTests.Outcome> results,
       List<Check> checks,
+      List<QueryAnalysis.Statement> queryPlans,
+      List<String> indexSuggestions,
       Usage usage,
       Optional<Release> release) {}
 
   private final SchemaAnalyzer analyzer;
+  private final QueryAnalysis queries;
+  private final SpecCodec codec;
   private final Drafts drafts;
   private final DraftTests tests;
   private final Deployer deployer;
 
-  public Generator(SchemaAnalyzer analyzer, Drafts drafts, DraftTests tests, Deployer deployer) {
+  public Generator(
+      SchemaAnalyzer analyzer,
+      QueryAnalysis queries,
+      SpecCodec codec,
+      Drafts drafts,
+      DraftTests tests,
+      Deployer deployer) {
     this.analyzer = analyzer;
+    this.queries = queries;
+    this.codec = codec;
     this.drafts = drafts;
     this.tests = tests;
     this.deployer = deployer;
@@ -82,6 +98,21 @@ public final class Generator {
     }
     checks.add(new Check("spec schema and expressions", true, List.of()));
     checks.add(new Check("SQL prepared by PostgreSQL as the org's login", true, List.of()));
+    var specs = new ArrayList<EndpointSpec>();
+    for (ObjectNode spec : plan.specs()) {
+      try {
+        specs.add(codec.decode(spec));
+      } catch (InvalidSpecException e) {
+        throw new IllegalStateException("a saved spec does not decode: " + e.violations(), e);
+      }
+    }
+    QueryAnalysis.Result analysis = queries.analyze(actor.orgId(), specs, schema);
+    checks.add(
+        new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
+    var suggestions = new LinkedHashSet<>(analysis.indexSuggestions());
+    suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
+    List<String> security = SecurityReview.findings(specs, schema, request.auth().equals("public"));
+    checks.add(new Check("security review", security.isEmpty(), security));
     List<String> names = saved.stream().map(s -> s.version().name()).toList();
     List<DraftTests.Outcome> results = tests.run(actor, names, plan.fixtures(), plan.tests());
     var failed =
@@ -91,6 +122,7 @@ public final class Generator {
     Optional<Release> release = Optional.empty();
     if (request.deploy()) {
       DraftTests.requirePassed(results);
+      requirePassed(checks);
       release =
           Optional.of(
               deployer.deploy(
@@ -115,7 +147,30 @@ public final class Generator {
             millis(planned - analyzed),
             millis(checked - planned),
             millis(end - start));
-    return new Generated(plan, saved, results, checks, usage, release);
+    return new Generated(
+        plan,
+        saved,
+        results,
+        checks,
+        analysis.statements(),
+        List.copyOf(suggestions),
+        usage,
+        release);
+  }
+
+  /**
+   * Refuses to deploy (422 {@code checks_failed}, each finding named) unless every check passed.
+   */
+  private static void requirePassed(List<Check> checks) {
+    var failed = new ArrayList<Violation>();
+    for (int i = 0; i < checks.size(); i++)
+      for (String finding : checks.get(i).findings())
+        failed.add(new Violation("/checks/" + i, checks.get(i).name() + ": " + finding));
+    if (!failed.isEmpty())
+      throw ProblemException.unprocessable(
+          "checks_failed",
+          "A check of the generated endpoints found problems, so nothing was deployed; the drafts are saved.",
+          failed);
   }
 
   private static String abbreviated(String text) {

@@ -54,6 +54,14 @@ public final class OfflinePlanner {
   private static final Pattern ONE =
       Pattern.compile(
           "\\b(by (its |their |the |an |a )?(id|key|primary key)|single|one|a specific|details? of)\\b");
+
+  /** What the offline planner cannot express: rankings, absence, comparisons, time buckets. */
+  private static final Pattern BEYOND =
+      Pattern.compile(
+          "\\b(top \\d+|best[- ]selling|most (popular|sold|ordered|reviewed|expensive)|highest|lowest"
+              + "|cheapest|never|without any|(fewer|less|more|greater|older|newer) than|below|above|between"
+              + "|monthly|weekly|daily|yearly|per (month|week|day|year)|by (month|week|day|year))\\b");
+
   private static final Pattern RECENT = Pattern.compile("\\b(recent|latest|newest|last)\\b");
   private static final Pattern GROUP =
       Pattern.compile("\\b(by|per|for each|grouped by)\\s+([a-z_ ]+)");
@@ -100,6 +108,12 @@ public final class OfflinePlanner {
       throw modelRequired(
           "it plans endpoints that read (lists, one row, search, counts); one that creates, changes"
               + " or deletes rows needs a model, or the crud-endpoint template (POST /api/create-endpoint)");
+    Matcher beyond = BEYOND.matcher(text);
+    if (beyond.find())
+      throw modelRequired(
+          "it plans lists, single rows, searches and grouped counts; '"
+              + beyond.group()
+              + "' (a ranking, an absence, a comparison or a time bucket) needs a model");
     List<Table> tables = tables();
     Table main = tables.getFirst();
     if (!main.may("select"))
@@ -112,6 +126,19 @@ public final class OfflinePlanner {
         AGGREGATE.matcher(text).find()
             ? "aggregate"
             : SEARCH.matcher(text).find() ? "search" : ONE.matcher(text).find() ? "get" : "list";
+    if (shape.equals("aggregate")) {
+      Optional<Table> measured = measuredElsewhere(main);
+      if (measured.isPresent()) {
+        notes.add(
+            "counted over "
+                + measured.get().qualifiedName()
+                + ", which holds what is measured, by its key to "
+                + main.qualifiedName());
+        main = measured.get();
+        related.clear();
+        scopes = scopes(main);
+      }
+    }
     if (shape.equals("get") && main.primaryKey().size() != 1) {
       notes.add(
           main.qualifiedName()
@@ -150,6 +177,46 @@ public final class OfflinePlanner {
         List.copyOf(notes));
   }
 
+  /** The words a sum or an average names ("total price", "average rating"). */
+  private List<String> measureWords() {
+    var words = new ArrayList<String>();
+    for (Pattern pattern : List.of(SUM, AVERAGE)) {
+      Matcher m = pattern.matcher(text);
+      while (m.find()) words.add(Relevance.singular(m.group(3)));
+    }
+    return words;
+  }
+
+  private static Optional<Column> numeric(Table table, String word) {
+    return table.columns().stream()
+        .filter(
+            c ->
+                ColumnKinds.isInteger(c)
+                    || c.type().startsWith("numeric")
+                    || c.type().equals("real")
+                    || c.type().equals("double precision"))
+        .filter(c -> Relevance.words(c.name().replace('_', ' ')).contains(word))
+        .findFirst();
+  }
+
+  /**
+   * A table whose rows refer to {@code main} and hold the column a sum or average names, when
+   * {@code main} does not ("average rating per book": reviews, by their book).
+   */
+  private Optional<Table> measuredElsewhere(Table main) {
+    List<String> words = measureWords();
+    if (words.isEmpty() || words.stream().anyMatch(w -> numeric(main, w).isPresent()))
+      return Optional.empty();
+    for (Table table : schema.tables()) {
+      boolean refers =
+          table.foreignKeys().stream().anyMatch(k -> k.references().equals(main.qualifiedName()));
+      if (refers
+          && table.may("select")
+          && words.stream().anyMatch(w -> numeric(table, w).isPresent())) return Optional.of(table);
+    }
+    return Optional.empty();
+  }
+
   private ProblemException modelRequired(String why) {
     return ProblemException.unprocessable(
         "model_required",
@@ -160,7 +227,8 @@ public final class OfflinePlanner {
   /**
    * The tables: those {@code context.tables} names, the first being the main one; else those the
    * description is about, the one it names first being the main one, a table whose name is part of
-   * another matched table's name (teams, for "team members") left to join only.
+   * another matched table's name that the description says whole (teams, for "team members") left
+   * to join only.
    */
   private List<Table> tables() {
     var byName = schema.byName();
@@ -187,29 +255,61 @@ public final class OfflinePlanner {
         s -> {
           List<String> name = nameWords(byName.get(s.table()));
           return matched.stream()
-              .map(other -> nameWords(byName.get(other.table())))
-              .anyMatch(other -> other.size() > name.size() && other.containsAll(name));
+              .map(other -> byName.get(other.table()))
+              .anyMatch(
+                  other ->
+                      nameWords(other).size() > name.size() && onlyWithin(name, nameWords(other)));
         });
     if (matched.isEmpty())
       throw modelRequired(
           "no table this org's database login can reach matches its words; name the tables in"
               + " context.tables");
-    matched.sort((a, b) -> Integer.compare(position(a), position(b)));
+    // the table named first is the main one; of two named at one place, the longer name ("order
+    // items" rather than "orders")
+    matched.sort(
+        java.util.Comparator.<Relevance.Scored>comparingInt(s -> position(byName.get(s.table())))
+            .thenComparing(s -> -nameWords(byName.get(s.table())).size())
+            .thenComparing(s -> -s.score()));
     return matched.stream().map(s -> byName.get(s.table())).toList();
+  }
+
+  /**
+   * Whether the description says {@code name} only as part of {@code whole} ("team" only in "team
+   * members"), and says {@code whole} at least once.
+   */
+  private boolean onlyWithin(List<String> name, List<String> whole) {
+    List<String> words = Relevance.words(text);
+    List<Integer> wholes = occurrences(words, whole);
+    if (wholes.isEmpty()) return false;
+    for (int at : occurrences(words, name))
+      if (wholes.stream().noneMatch(w -> at >= w && at + name.size() <= w + whole.size()))
+        return false;
+    return true;
+  }
+
+  private static List<Integer> occurrences(List<String> words, List<String> phrase) {
+    var found = new ArrayList<Integer>();
+    for (int i = 0; i + phrase.size() <= words.size(); i++)
+      if (words.subList(i, i + phrase.size()).equals(phrase)) found.add(i);
+    return found;
   }
 
   private static List<String> nameWords(Table table) {
     return Relevance.words(table.name().replace('_', ' '));
   }
 
-  /** Where the description first names a word the table matched. */
-  private int position(Relevance.Scored scored) {
+  /**
+   * Where the description names the table: the first word at which its name's words stand in order
+   * ("order items"), else (past every such place) the first of them standing alone.
+   */
+  private int position(Table table) {
+    List<String> words = Relevance.words(text);
+    List<String> name = nameWords(table);
+    for (int i = 0; i + name.size() <= words.size(); i++)
+      if (words.subList(i, i + name.size()).equals(name)) return i;
     int first = Integer.MAX_VALUE;
-    for (String word : scored.matched()) {
-      Matcher m = Pattern.compile("\\b" + Pattern.quote(word)).matcher(text);
-      if (m.find()) first = Math.min(first, m.start());
-    }
-    return first;
+    for (String word : name) if (words.contains(word)) first = Math.min(first, words.indexOf(word));
+    return first == Integer.MAX_VALUE ? first : words.size() + first;
   }
 
   private Optional<Related> related(Table main, Table other) {
@@ -267,17 +367,28 @@ public final class OfflinePlanner {
     return scopes;
   }
 
-  /** The columns of the main table the description names, for filters. */
+  /** The columns of the main table the description names (each of their words), for filters. */
   private List<Column> named(Table table, List<String> except) {
+    return named(table, except, false);
+  }
+
+  /**
+   * The columns of the table the description names: all their words, or with {@code anyWord} one of
+   * them (the "name" of full_name) other than id.
+   */
+  private List<Column> named(Table table, List<String> except, boolean anyWord) {
     List<String> words = Relevance.words(text);
     List<String> tableWords = Relevance.words(table.name().replace('_', ' '));
     var named = new ArrayList<Column>();
     for (Column column : table.columns()) {
       if (except.contains(column.name()) || !ColumnKinds.filterable(column)) continue;
       List<String> columnWords = Relevance.words(column.name().replace('_', ' '));
-      if (!columnWords.isEmpty()
-          && words.containsAll(columnWords)
-          && !tableWords.containsAll(columnWords)) named.add(column);
+      boolean said =
+          anyWord
+              ? columnWords.stream()
+                  .anyMatch(w -> !w.equals("id") && words.contains(w) && !tableWords.contains(w))
+              : words.containsAll(columnWords);
+      if (!columnWords.isEmpty() && said && !tableWords.containsAll(columnWords)) named.add(column);
     }
     return named;
   }
@@ -529,7 +640,8 @@ public final class OfflinePlanner {
     }
 
     ObjectNode search() {
-      List<Column> searched = named(main, List.of()).stream().filter(ColumnKinds::isText).toList();
+      List<Column> searched =
+          named(main, List.of(), true).stream().filter(ColumnKinds::isText).toList();
       if (searched.isEmpty())
         searched =
             main.columns().stream()
@@ -625,20 +737,14 @@ public final class OfflinePlanner {
       Matcher m = pattern.matcher(text);
       while (m.find()) {
         String word = Relevance.singular(m.group(3));
-        for (Column column : main.columns()) {
-          boolean numeric =
-              ColumnKinds.isInteger(column)
-                  || column.type().startsWith("numeric")
-                  || column.type().equals("real")
-                  || column.type().equals("double precision");
-          if (numeric && Relevance.words(column.name().replace('_', ' ')).contains(word)) {
-            String alias = prefix + column.name();
-            String expression = function + "(a." + SqlNames.quote(column.name()) + ")";
-            if (function.equals("avg")) expression = "round(" + expression + ", 2)";
-            measures.add(expression + " as " + SqlNames.quote(alias));
-            said.add(alias);
-            break;
-          }
+        Optional<Column> found = numeric(main, word);
+        if (found.isPresent()) {
+          Column column = found.get();
+          String alias = prefix + column.name();
+          String expression = function + "(a." + SqlNames.quote(column.name()) + ")";
+          if (function.equals("avg")) expression = "round(" + expression + ", 2)";
+          measures.add(expression + " as " + SqlNames.quote(alias));
+          said.add(alias);
         }
       }
     }

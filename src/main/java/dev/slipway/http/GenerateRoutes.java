@@ -10,6 +10,7 @@ import dev.slipway.generate.GenerationRequest;
 import dev.slipway.generate.Generator;
 import dev.slipway.generate.JoinPaths.Join;
 import dev.slipway.generate.Plan;
+import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.Relevance;
 import dev.slipway.generate.SchemaAnalyzer;
 import dev.slipway.runtime.LiveRouting;
@@ -75,6 +76,7 @@ public final class GenerateRoutes implements Routes {
       List<Bodies.Version> versions,
       List<DraftTests.Outcome> testResults,
       List<Generator.Check> checks,
+      List<QueryAnalysis.Statement> queryPlans,
       List<String> indexSuggestions,
       List<Round> rounds,
       Generator.Usage usage,
@@ -114,7 +116,8 @@ public final class GenerateRoutes implements Routes {
                 .toList(),
             generated.results(),
             generated.checks(),
-            List.of(),
+            generated.queryPlans(),
+            generated.indexSuggestions(),
             List.of(new Round(1, generated.usage().model(), generated.checks())),
             generated.usage(),
             generated.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null)));

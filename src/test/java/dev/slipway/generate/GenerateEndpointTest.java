@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testing.ServerTest;
+import dev.slipway.testing.TestDatabase;
 import dev.slipway.testing.TestSlipway;
 import dev.slipway.testing.TestSlipway.Reply;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 @ServerTest
 class GenerateEndpointTest {
+  private static TestDatabase database;
   private static TestSlipway slipway;
 
   private static final String FOUNDING =
@@ -59,6 +61,10 @@ class GenerateEndpointTest {
     assertThat(answer.path("versions").get(0).path("name").asText()).isEqualTo("list-projects");
     assertThat(answer.path("usage").path("model").asText()).isEqualTo("offline-planner");
     assertThat(answer.has("release")).isFalse();
+    // teams.project_id, followed from each project to its teams, has no index in the demo
+    assertThat(answer.path("indexSuggestions").toString())
+        .contains("create index on app.teams (project_id)");
+    assertThat(answer.path("queryPlans").get(0).path("rows").asLong()).isPositive();
     assertThat(slipway.control("GET", "/api/releases").json().size()).isEqualTo(releases);
   }
 
@@ -113,6 +119,32 @@ class GenerateEndpointTest {
       assertThat(reply.status()).as(description + ": " + reply).isEqualTo(201);
       assertThat(failed(reply.json())).as(description).isEmpty();
     }
+  }
+
+  @Test
+  void a_sequential_scan_of_a_large_table_is_found_an_index_suggested_and_the_deploy_refused() {
+    database.execute(
+        """
+        create table app.readings (id bigint primary key, sensor text not null, value numeric not null,
+          taken_at timestamptz not null default now());
+        insert into app.readings select i, 'sensor-' || (i % 50), i, now() from generate_series(1, 30000) i;
+        analyze app.readings;
+        """);
+    String body =
+        "{\"description\": \"list readings filtered by sensor\", \"context\": {\"auth\": \"public\"}";
+    Reply reply = generate(body + "}");
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
+    JsonNode analysis = null;
+    for (JsonNode check : reply.json().path("checks"))
+      if (check.path("name").asText().startsWith("query analysis")) analysis = check;
+    assertThat(analysis).isNotNull();
+    assertThat(analysis.path("passed").asBoolean()).isFalse();
+    assertThat(analysis.path("findings").toString()).contains("sequential scan").contains("sensor");
+    assertThat(reply.json().path("indexSuggestions").toString())
+        .contains("create index on app.readings (sensor)");
+    Reply deploy = generate(body + ", \"deploy\": true}");
+    assertThat(deploy.status()).isEqualTo(422);
+    assertThat(deploy.json().path("code").asText()).isEqualTo("checks_failed");
   }
 
   @Test

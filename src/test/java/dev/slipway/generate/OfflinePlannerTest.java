@@ -173,6 +173,38 @@ class OfflinePlannerTest {
   }
 
   @Test
+  void the_table_named_first_is_the_main_one_and_a_parent_is_an_object() {
+    Plan plan = plan("list team members with their team", "{}");
+    assertThat(plan.specs().getFirst().path("path").asText()).isEqualTo("/api/team-members");
+    assertThat(sql(plan)).contains("(select row_to_json(x) from").contains("as team\n");
+  }
+
+  @Test
+  void a_check_constraint_names_the_values_of_its_own_column_only() {
+    var projects = demo().table("app.projects").orElseThrow();
+    assertThat(ColumnKinds.allowed(projects, projects.column("status").orElseThrow(), demo()))
+        .containsExactly("active", "archived");
+    // 'archived' holds "id"; the key is no enum for it
+    assertThat(ColumnKinds.allowed(projects, projects.column("id").orElseThrow(), demo()))
+        .isEmpty();
+  }
+
+  @Test
+  void rankings_absences_comparisons_and_time_buckets_need_a_model() {
+    for (String description :
+        List.of(
+            "the top 5 projects by activity",
+            "projects that never had activity",
+            "teams with more than 3 members",
+            "monthly activity per team")) {
+      assertThatThrownBy(() -> plan(description, "{}"))
+          .as(description)
+          .isInstanceOf(ProblemException.class)
+          .hasMessageContaining("needs a model");
+    }
+  }
+
+  @Test
   void writes_need_a_model() {
     assertThatThrownBy(() -> plan("delete a project and its teams", "{}"))
         .isInstanceOf(ProblemException.class)
