@@ -53,6 +53,7 @@ import dev.slipway.store.CredentialStore;
 import dev.slipway.store.Database;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.IdentityStore;
+import dev.slipway.store.ModelUsageStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.OrgPools;
 import dev.slipway.store.PlatformTransactions;
@@ -281,6 +282,18 @@ public final class Slipway implements AutoCloseable {
               drafts,
               audit);
       var analyzer = new SchemaAnalyzer(database.orgs());
+      var generator =
+          push(
+              closeables,
+              new Generator(
+                  analyzer,
+                  new QueryAnalysis(database.orgs()),
+                  codec,
+                  versions,
+                  drafts,
+                  deployer,
+                  config.model(),
+                  new ModelUsageStore(platform)));
       var gate =
           new ControlPlaneServer.Gate(
               platform, authenticator, audit, limiter, config.platformRateLimit());
@@ -310,17 +323,7 @@ public final class Slipway implements AutoCloseable {
                           new OrgRoutes(
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
                           new SecretRoutes(secrets),
-                          new GenerateRoutes(
-                              analyzer,
-                              new Generator(
-                                  analyzer,
-                                  new QueryAnalysis(database.orgs()),
-                                  codec,
-                                  versions,
-                                  drafts,
-                                  deployer),
-                              gate,
-                              live)))
+                          new GenerateRoutes(analyzer, generator, gate, live)))
                   .start());
       LOG.info(
           "Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",

@@ -1,5 +1,6 @@
 package dev.slipway.config;
 
+import dev.slipway.generate.ModelSettings;
 import dev.slipway.ops.CallLog;
 import dev.slipway.security.MasterKey;
 import dev.slipway.store.Database;
@@ -44,7 +45,8 @@ public record SlipwayConfig(
     boolean sandboxShortRunsAtServerPriority,
     CallLog.Level callLogLevel,
     Duration callLogKeepFor,
-    long callLogKeepCalls) {
+    long callLogKeepCalls,
+    ModelSettings model) {
 
   /** What {@link Database#open} needs of these settings. */
   public Database.Settings database() {
@@ -90,6 +92,13 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_DAYS", "7");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
+    defaults.put("SLIPWAY_AI_PROVIDER", "none");
+    defaults.put("SLIPWAY_AI_BASE_URL", "");
+    defaults.put("SLIPWAY_AI_MODEL", "");
+    defaults.put("SLIPWAY_AI_API_KEY", "");
+    defaults.put("SLIPWAY_AI_TIMEOUT_S", "60");
+    defaults.put("SLIPWAY_AI_MAX_RETRIES", "2");
+    defaults.put("SLIPWAY_AI_MAX_ROUNDS", "3");
     return Map.copyOf(defaults);
   }
 
@@ -163,7 +172,8 @@ public record SlipwayConfig(
             reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
             reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
             Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
-            reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000));
+            reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000),
+            reader.model());
     for (var url :
         List.of(
             Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),
@@ -319,6 +329,35 @@ public record SlipwayConfig(
           yield CallLog.Level.ALL;
         }
       };
+    }
+
+    /** The {@code SLIPWAY_AI_*} settings: which model generation asks, if any. */
+    ModelSettings model() {
+      String provider = values.get("SLIPWAY_AI_PROVIDER").trim().toLowerCase();
+      if (!List.of("none", "anthropic", "openai").contains(provider)) {
+        problems.add(
+            "SLIPWAY_AI_PROVIDER must be none, anthropic or openai (got '"
+                + values.get("SLIPWAY_AI_PROVIDER")
+                + "')");
+        provider = "none";
+      }
+      Optional<String> baseUrl = optional("SLIPWAY_AI_BASE_URL");
+      baseUrl.ifPresent(
+          url -> {
+            if (!url.startsWith("http://") && !url.startsWith("https://"))
+              problems.add(
+                  "SLIPWAY_AI_BASE_URL must start with http:// or https:// (got '" + url + "')");
+          });
+      if (provider.equals("anthropic") && optional("SLIPWAY_AI_API_KEY").isEmpty())
+        problems.add("SLIPWAY_AI_PROVIDER=anthropic needs SLIPWAY_AI_API_KEY");
+      return new ModelSettings(
+          provider,
+          baseUrl,
+          optional("SLIPWAY_AI_MODEL").orElse(ModelSettings.defaultModel(provider)),
+          optional("SLIPWAY_AI_API_KEY"),
+          Duration.ofSeconds(number("SLIPWAY_AI_TIMEOUT_S", 1, 3600)),
+          (int) number("SLIPWAY_AI_MAX_RETRIES", 0, 10),
+          (int) number("SLIPWAY_AI_MAX_ROUNDS", 1, 10));
     }
 
     Optional<String> optional(String name) {

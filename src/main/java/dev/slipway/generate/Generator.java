@@ -1,5 +1,6 @@
 package dev.slipway.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
@@ -11,6 +12,7 @@ import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.EndpointStore;
+import dev.slipway.store.ModelUsageStore;
 import dev.slipway.store.Release;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,14 +22,25 @@ import java.util.Optional;
 
 /**
  * {@code POST /api/generate-endpoint}: reads the org's schema, plans endpoints from the description
- * (the offline planner: no model is configured), saves them as drafts (each checked as any saved
- * spec is: its schema, its expressions, its SQL prepared by PostgreSQL as the org's login), runs
- * the plan's tests against the drafts (rolled back), and deploys only when asked and every check
- * and test passed. Each check's outcome is reported.
+ * (the configured model, or the offline planner when none is), saves them as drafts (each checked
+ * as any saved spec is: its schema, its expressions, its SQL prepared by PostgreSQL as the org's
+ * login), runs the plan's tests against the drafts (rolled back), explains its SQL ({@link
+ * QueryAnalysis}) and reviews it ({@link SecurityReview}). A model's proposal that fails a check or
+ * a test goes back to it with the findings, up to the settings' number of rounds. It deploys only
+ * when asked and every check and test of the last round passed.
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
   /** A check of the generated endpoints and what it found; no findings when it passed. */
   public record Check(String name, boolean passed, List<String> findings) {}
+
+  /** One proposal and how its checks and tests went. */
+  public record Round(
+      int round,
+      String model,
+      List<Check> checks,
+      List<DraftTests.Outcome> testResults,
+      long inputTokens,
+      long outputTokens) {}
 
   /** What the generation took: the model, its tokens, and the time of each part. */
   public record Usage(
@@ -39,7 +52,7 @@ public final class Generator {
       long checkMillis,
       long totalMillis) {}
 
-  /** What a generation made. */
+  /** What a generation made: its last round's plan, drafts, tests and checks, and every round. */
   public record Generated(
       Plan plan,
       List<EndpointStore.Saved> saved,
@@ -47,8 +60,35 @@ public final class Generator {
       List<Check> checks,
       List<QueryAnalysis.Statement> queryPlans,
       List<String> indexSuggestions,
+      List<Round> rounds,
       Usage usage,
       Optional<Release> release) {}
+
+  /** One plan tried: what was saved of it and how its checks went. */
+  private record Attempt(
+      Plan plan,
+      List<EndpointStore.Saved> saved,
+      boolean savedAll,
+      List<DraftTests.Outcome> results,
+      List<Check> checks,
+      QueryAnalysis.Result analysis,
+      List<String> suggestions) {
+
+    boolean clean() {
+      return savedAll
+          && checks.stream().allMatch(Check::passed)
+          && results.stream().allMatch(DraftTests.Outcome::passed);
+    }
+
+    /** What failed, a line each, for the model to correct. */
+    List<String> failures() {
+      var lines = new ArrayList<String>();
+      for (Check check : checks) check.findings().forEach(f -> lines.add(check.name() + ": " + f));
+      for (var result : results)
+        if (!result.passed()) lines.add("test '" + result.name() + "': " + result.detail());
+      return lines;
+    }
+  }
 
   private final SchemaAnalyzer analyzer;
   private final QueryAnalysis queries;
@@ -56,6 +96,9 @@ public final class Generator {
   private final Drafts drafts;
   private final DraftTests tests;
   private final Deployer deployer;
+  private final ModelSettings settings;
+  private final ModelUsageStore usage;
+  private final Optional<ModelClient> client;
 
   public Generator(
       SchemaAnalyzer analyzer,
@@ -63,72 +106,163 @@ public final class Generator {
       SpecCodec codec,
       Drafts drafts,
       DraftTests tests,
-      Deployer deployer) {
+      Deployer deployer,
+      ModelSettings settings,
+      ModelUsageStore usage) {
     this.analyzer = analyzer;
     this.queries = queries;
     this.codec = codec;
     this.drafts = drafts;
     this.tests = tests;
     this.deployer = deployer;
+    this.settings = settings;
+    this.usage = usage;
+    this.client = settings.configured() ? Optional.of(settings.client()) : Optional.empty();
   }
 
   public Generated generate(Actor actor, GenerationRequest request) throws SQLException {
     long start = System.nanoTime();
     DatabaseSchema schema = analyzer.analyze(actor.orgId());
     long analyzed = System.nanoTime();
-    Plan plan = OfflinePlanner.plan(schema, request);
-    long planned = System.nanoTime();
-    var checks = new ArrayList<Check>();
-    var saved = new ArrayList<EndpointStore.Saved>();
-    for (ObjectNode spec : plan.specs()) {
-      try {
-        saved.add(drafts.save(actor, spec.toString(), Optional.empty()));
-      } catch (ProblemException e) {
-        // the planner made a spec that does not check: report it whole, save nothing more
+    var rounds = new ArrayList<Round>();
+    Attempt attempt;
+    String model;
+    long planNanos;
+    long in = 0;
+    long out = 0;
+    if (client.isEmpty()) {
+      Plan plan = OfflinePlanner.plan(schema, request);
+      planNanos = System.nanoTime() - analyzed;
+      attempt = attempt(actor, request, schema, plan);
+      if (!attempt.savedAll())
         throw ProblemException.unprocessable(
             "generation_failed",
-            "The generated endpoint "
-                + spec.path("name").asText()
-                + " did not pass the checks every saved spec passes, so it was not saved: "
-                + e.getMessage(),
-            e.errors().isEmpty()
-                ? List.of(new Violation("/specs/" + plan.specs().indexOf(spec), e.getMessage()))
-                : e.errors());
+            "The generated endpoints did not pass the checks every saved spec passes, so they were not"
+                + " saved.",
+            attempt.failures().stream().map(f -> new Violation("", f)).toList());
+      model = OfflinePlanner.MODEL;
+      rounds.add(new Round(1, model, attempt.checks(), attempt.results(), 0, 0));
+    } else {
+      var conversation = new ArrayList<ModelClient.Message>();
+      var relevant = Relevance.of(schema, request.description(), 12);
+      DatabaseSchema tables =
+          request.tables().isEmpty()
+              ? Relevance.subset(schema, relevant)
+              : schema.only(
+                  request.tables().stream().map(schema::table).flatMap(Optional::stream).toList());
+      conversation.add(
+          new ModelClient.Message("user", ModelPlanner.request(request, tables, relevant.joins())));
+      Attempt best = null;
+      model = settings.model();
+      planNanos = 0;
+      var failed = new ArrayList<Violation>();
+      for (int round = 1; round <= settings.maxRounds(); round++) {
+        long asked = System.nanoTime();
+        ModelClient.Reply reply =
+            client
+                .get()
+                .ask(
+                    new ModelClient.Request(
+                        ModelPlanner.SYSTEM,
+                        List.copyOf(conversation),
+                        ModelPlanner.TOOL,
+                        ModelPlanner.TOOL_DESCRIPTION,
+                        ModelPlanner.SCHEMA));
+        planNanos += System.nanoTime() - asked;
+        model = reply.model();
+        in += reply.inputTokens();
+        out += reply.outputTokens();
+        usage.record(
+            actor.orgId(),
+            actor.requestId(),
+            settings.provider(),
+            reply.model(),
+            reply.inputTokens(),
+            reply.outputTokens());
+        var mistakes = new ArrayList<Violation>();
+        Optional<Plan> plan =
+            reply
+                .toolInput()
+                .map(
+                    input ->
+                        ModelPlanner.parse(
+                            input,
+                            tables.tables().stream()
+                                .map(DatabaseSchema.Table::qualifiedName)
+                                .toList(),
+                            reply.model(),
+                            mistakes));
+        if (plan.isEmpty())
+          mistakes.add(
+              new Violation(
+                  "",
+                  "your answer did not call "
+                      + ModelPlanner.TOOL
+                      + " with a JSON object; call it with the whole proposal"));
+        List<String> feedback;
+        if (!mistakes.isEmpty()) {
+          feedback =
+              mistakes.stream()
+                  .map(v -> v.path().isEmpty() ? v.message() : v.path() + ": " + v.message())
+                  .toList();
+          rounds.add(
+              new Round(
+                  round,
+                  model,
+                  List.of(new Check("answer is a proposal", false, feedback)),
+                  List.of(),
+                  reply.inputTokens(),
+                  reply.outputTokens()));
+        } else {
+          Attempt tried = attempt(actor, request, schema, plan.get());
+          rounds.add(
+              new Round(
+                  round,
+                  model,
+                  tried.checks(),
+                  tried.results(),
+                  reply.inputTokens(),
+                  reply.outputTokens()));
+          if (tried.savedAll()) best = tried;
+          if (tried.clean()) break;
+          feedback = tried.failures();
+        }
+        for (String line : feedback) failed.add(new Violation("/rounds/" + (round - 1), line));
+        conversation.add(
+            new ModelClient.Message(
+                "assistant", reply.toolInput().map(JsonNode::toString).orElse(reply.text())));
+        conversation.add(
+            new ModelClient.Message(
+                "user",
+                "These checks of your proposal failed:\n- "
+                    + String.join("\n- ", feedback)
+                    + "\nCall "
+                    + ModelPlanner.TOOL
+                    + " again with the whole corrected proposal."));
       }
+      if (best == null)
+        throw new ProblemException(
+            422,
+            "generation_failed",
+            "Unprocessable Content",
+            "No proposal of the model in "
+                + rounds.size()
+                + " round(s) passed the checks every saved spec passes; nothing was saved.",
+            failed,
+            java.util.Map.of());
+      attempt = best;
     }
-    checks.add(new Check("spec schema and expressions", true, List.of()));
-    checks.add(new Check("SQL prepared by PostgreSQL as the org's login", true, List.of()));
-    var specs = new ArrayList<EndpointSpec>();
-    for (ObjectNode spec : plan.specs()) {
-      try {
-        specs.add(codec.decode(spec));
-      } catch (InvalidSpecException e) {
-        throw new IllegalStateException("a saved spec does not decode: " + e.violations(), e);
-      }
-    }
-    QueryAnalysis.Result analysis = queries.analyze(actor.orgId(), specs, schema);
-    checks.add(
-        new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
-    var suggestions = new LinkedHashSet<>(analysis.indexSuggestions());
-    suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
-    List<String> security = SecurityReview.findings(specs, schema, request.auth().equals("public"));
-    checks.add(new Check("security review", security.isEmpty(), security));
-    List<String> names = saved.stream().map(s -> s.version().name()).toList();
-    List<DraftTests.Outcome> results = tests.run(actor, names, plan.fixtures(), plan.tests());
-    var failed =
-        results.stream().filter(r -> !r.passed()).map(r -> r.name() + ": " + r.detail()).toList();
-    checks.add(new Check("generated tests against the drafts", failed.isEmpty(), failed));
     long checked = System.nanoTime();
     Optional<Release> release = Optional.empty();
     if (request.deploy()) {
-      DraftTests.requirePassed(results);
-      requirePassed(checks);
+      DraftTests.requirePassed(attempt.results());
+      requirePassed(attempt.checks());
       release =
           Optional.of(
               deployer.deploy(
                   actor,
                   new Deployer.DeployRequest(
-                      saved.stream()
+                      attempt.saved().stream()
                           .map(
                               s ->
                                   new Deployer.Target(
@@ -138,24 +272,77 @@ public final class Generator {
                       Optional.of("generated: " + abbreviated(request.description())))));
     }
     long end = System.nanoTime();
-    var usage =
-        new Usage(
-            OfflinePlanner.MODEL,
-            0,
-            0,
-            millis(analyzed - start),
-            millis(planned - analyzed),
-            millis(checked - planned),
-            millis(end - start));
     return new Generated(
-        plan,
-        saved,
-        results,
-        checks,
-        analysis.statements(),
-        List.copyOf(suggestions),
-        usage,
+        attempt.plan(),
+        attempt.saved(),
+        attempt.results(),
+        attempt.checks(),
+        attempt.analysis().statements(),
+        attempt.suggestions(),
+        List.copyOf(rounds),
+        new Usage(
+            model,
+            in,
+            out,
+            millis(analyzed - start),
+            millis(planNanos),
+            millis(checked - analyzed - planNanos),
+            millis(end - start)),
         release);
+  }
+
+  /**
+   * Saves the plan's specs as drafts and, when all saved, runs its tests and the query analysis and
+   * security review over them.
+   */
+  private Attempt attempt(Actor actor, GenerationRequest request, DatabaseSchema schema, Plan plan)
+      throws SQLException {
+    var checks = new ArrayList<Check>();
+    var saved = new ArrayList<EndpointStore.Saved>();
+    var refused = new ArrayList<String>();
+    for (int i = 0; i < plan.specs().size(); i++) {
+      ObjectNode spec = plan.specs().get(i);
+      try {
+        saved.add(drafts.save(actor, spec.toString(), Optional.empty()));
+      } catch (ProblemException e) {
+        if (e.errors().isEmpty()) refused.add("/specs/" + i + ": " + e.getMessage());
+        else
+          e.errors()
+              .forEach(
+                  v ->
+                      refused.add(
+                          "/specs/" + plan.specs().indexOf(spec) + v.path() + ": " + v.message()));
+      }
+    }
+    checks.add(
+        new Check(
+            "spec schema, expressions and SQL prepared by PostgreSQL as the org's login",
+            refused.isEmpty(),
+            refused));
+    var none = new QueryAnalysis.Result(List.of(), List.of());
+    if (!refused.isEmpty())
+      return new Attempt(plan, saved, false, List.of(), checks, none, List.of());
+    var specs = new ArrayList<EndpointSpec>();
+    for (ObjectNode spec : plan.specs()) {
+      try {
+        specs.add(codec.decode(spec));
+      } catch (InvalidSpecException e) {
+        throw new IllegalStateException("a saved spec does not decode: " + e.violations(), e);
+      }
+    }
+    List<String> names = saved.stream().map(s -> s.version().name()).toList();
+    List<DraftTests.Outcome> results = tests.run(actor, names, plan.fixtures(), plan.tests());
+    var failed =
+        results.stream().filter(r -> !r.passed()).map(r -> r.name() + ": " + r.detail()).toList();
+    checks.add(new Check("generated tests against the drafts", failed.isEmpty(), failed));
+    QueryAnalysis.Result analysis = queries.analyze(actor.orgId(), specs, schema);
+    checks.add(
+        new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
+    var suggestions = new LinkedHashSet<>(analysis.indexSuggestions());
+    suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
+    List<String> security = SecurityReview.findings(specs, schema, request.auth().equals("public"));
+    checks.add(new Check("security review", security.isEmpty(), security));
+    return new Attempt(plan, saved, true, results, checks, analysis, List.copyOf(suggestions));
   }
 
   /**
@@ -169,7 +356,8 @@ public final class Generator {
     if (!failed.isEmpty())
       throw ProblemException.unprocessable(
           "checks_failed",
-          "A check of the generated endpoints found problems, so nothing was deployed; the drafts are saved.",
+          "A check of the generated endpoints found problems, so nothing was deployed; the drafts"
+              + " are saved.",
           failed);
   }
 
@@ -179,5 +367,10 @@ public final class Generator {
 
   private static long millis(long nanos) {
     return Math.round(nanos / 1e6);
+  }
+
+  @Override
+  public void close() {
+    client.ifPresent(ModelClient::close);
   }
 }

@@ -56,9 +56,6 @@ public final class GenerateRoutes implements Routes {
     routes.addHttpHandler(HandlerType.POST, "/api/generate-endpoint", this::generate, Action.EDIT);
   }
 
-  /** One round of planning and checking: what the planner made and how its checks went. */
-  record Round(int round, String model, List<Generator.Check> checks) {}
-
   /**
    * What a generation made: the founding contract ({@code code}, {@code tests}, {@code sql}, {@code
    * explanation}) and the drafts, their test results, every check, index suggestions and usage.
@@ -78,7 +75,7 @@ public final class GenerateRoutes implements Routes {
       List<Generator.Check> checks,
       List<QueryAnalysis.Statement> queryPlans,
       List<String> indexSuggestions,
-      List<Round> rounds,
+      List<Generator.Round> rounds,
       Generator.Usage usage,
       @JsonInclude(JsonInclude.Include.NON_NULL) Bodies.ReleaseBody release) {}
 
@@ -118,7 +115,7 @@ public final class GenerateRoutes implements Routes {
             generated.checks(),
             generated.queryPlans(),
             generated.indexSuggestions(),
-            List.of(new Round(1, generated.usage().model(), generated.checks())),
+            generated.rounds(),
             generated.usage(),
             generated.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null)));
   }

@@ -57,4 +57,33 @@ class SlipwayConfigTest {
         .hasMessageContaining("SLIPWAY_DEMO_DATA must be true or false")
         .hasMessageContaining("SLIPWAY_EMBEDDED_UNSAFE_FAST applies only to the embedded database");
   }
+
+  @Test
+  void the_model_settings_default_to_none_and_are_checked() {
+    var none = SlipwayConfig.load(List.of(), Map.of()).model();
+    assertThat(none.configured()).isFalse();
+    var local =
+        SlipwayConfig.load(
+                List.of("--ai-provider", "openai", "--ai-base-url", "http://localhost:11434/v1"),
+                Map.of())
+            .model();
+    assertThat(local.model()).isEqualTo("gpt-4.1");
+    assertThat(local.baseUrl()).contains("http://localhost:11434/v1");
+    assertThatThrownBy(
+            () ->
+                SlipwayConfig.load(
+                    List.of(),
+                    Map.of(
+                        "SLIPWAY_AI_PROVIDER",
+                        "anthropic",
+                        "SLIPWAY_AI_BASE_URL",
+                        "ftp://x",
+                        "SLIPWAY_AI_MAX_ROUNDS",
+                        "0")))
+        .hasMessageContaining("SLIPWAY_AI_PROVIDER=anthropic needs SLIPWAY_AI_API_KEY")
+        .hasMessageContaining("SLIPWAY_AI_BASE_URL must start with http")
+        .hasMessageContaining("SLIPWAY_AI_MAX_ROUNDS must be between 1 and 10");
+    assertThatThrownBy(() -> SlipwayConfig.load(List.of(), Map.of("SLIPWAY_AI_PROVIDER", "gemini")))
+        .hasMessageContaining("SLIPWAY_AI_PROVIDER must be none, anthropic or openai");
+  }
 }
