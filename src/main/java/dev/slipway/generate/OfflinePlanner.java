@@ -45,6 +45,12 @@ public final class OfflinePlanner {
   private static final Pattern WRITE =
       Pattern.compile(
           "\\b(create|creates|add|adds|insert|inserts|update|updates|edit|edits|delete|deletes|remove|removes|crud|manage|manages|upsert|post|put|patch)\\b");
+
+  /** Every operation on a table: "crud", "manage", or create, update and delete named together. */
+  private static final Pattern CRUD =
+      Pattern.compile(
+          "\\b(crud|manage|manages)\\b|(?=.*\\b(create|add)\\b)(?=.*\\b(update|edit|change)\\b)(?=.*\\b(delete|remove)\\b)");
+
   private static final Pattern AGGREGATE =
       Pattern.compile(
           "\\b(count|counts|number of|how many|total|totals|sum|average|averages|avg|statistics|stats)\\b");
@@ -104,6 +110,7 @@ public final class OfflinePlanner {
   }
 
   private Plan plan() {
+    if (CRUD.matcher(text).find()) return crud();
     if (WRITE.matcher(text).find())
       throw modelRequired(
           "it plans endpoints that read (lists, one row, search, counts); one that creates, changes"
@@ -215,6 +222,138 @@ public final class OfflinePlanner {
           && words.stream().anyMatch(w -> numeric(table, w).isPresent())) return Optional.of(table);
     }
     return Optional.empty();
+  }
+
+  /**
+   * List, get, create, update and delete of the main table, by the crud-endpoint template over the
+   * table as it is: its columns become the validated fields (optional where nullable or defaulted;
+   * the key, timestamps and generated columns the database's), a required foreign key nests it
+   * under the table it refers to, a nullable one is left out.
+   */
+  private Plan crud() {
+    Table main = tables().getFirst();
+    Optional<Column> id = main.column("id");
+    if (!main.primaryKey().equals(List.of("id")) || id.isEmpty() || !id.get().type().equals("uuid"))
+      throw modelRequired(
+          "the crud-endpoint template serves tables keyed by a uuid column id; "
+              + main.qualifiedName()
+              + " is not");
+    for (String privilege : List.of("select", "insert", "update", "delete"))
+      if (!main.may(privilege))
+        throw modelRequired(
+            "this org's database login may not " + privilege + " " + main.qualifiedName());
+    ObjectNode config = Json.MAPPER.createObjectNode();
+    config.put("resource", kebab(main.name())).put("table", main.qualifiedName());
+    config.put("basePath", request.basePath());
+    ObjectNode validation = config.putObject("validation");
+    var columns = new LinkedHashMap<String, String>();
+    for (Column column : main.columns()) {
+      columns.put(column.name(), informationSchemaType(column));
+      if (column.name().equals("id")
+          || column.generated() != null
+          || List.of("created_at", "updated_at").contains(column.name())) continue;
+      var key =
+          main.foreignKeys().stream()
+              .filter(k -> k.columns().equals(List.of(column.name())))
+              .findFirst();
+      if (key.isPresent()) {
+        if (column.nullable() || config.has("parent")) {
+          notes.add(
+              column.name()
+                  + " (a key to "
+                  + key.get().references()
+                  + ") is left out of the fields");
+          continue;
+        }
+        Table parent = schema.byName().get(key.get().references());
+        String singular = Relevance.singular(parent.name());
+        config
+            .putObject("parent")
+            .put("resource", kebab(parent.name()))
+            .put("param", camel(singular) + "Id")
+            .put("column", column.name())
+            .put("table", parent.qualifiedName());
+        continue;
+      }
+      Optional<String> type = fieldType(main, column);
+      if (type.isEmpty()) {
+        notes.add(column.name() + " (" + column.type() + ") is left out of the fields");
+        continue;
+      }
+      validation.put(column.name() + (column.optionalOnInsert() ? "?" : ""), type.get());
+    }
+    dev.slipway.templates.Bundle bundle;
+    try {
+      bundle =
+          new dev.slipway.templates.crud.CrudTemplate()
+              .generate(config, Optional.of(columns), "unused");
+    } catch (dev.slipway.spec.InvalidSpecException e) {
+      throw modelRequired(
+          "the crud-endpoint template cannot serve "
+              + main.qualifiedName()
+              + " as it is: "
+              + String.join(
+                  "; ", e.violations().stream().map(v -> v.path() + " " + v.message()).toList()));
+    }
+    return new Plan(
+        "crud",
+        bundle.specs(),
+        bundle.fixtures(),
+        bundle.tests(),
+        List.of(main.qualifiedName()),
+        bundle.explanation() + (notes.isEmpty() ? "" : " Note: " + String.join("; ", notes) + "."),
+        List.copyOf(notes));
+  }
+
+  private static String camel(String snake) {
+    var out = new StringBuilder();
+    boolean upper = false;
+    for (char c : snake.toCharArray()) {
+      if (c == '_') upper = true;
+      else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
+  }
+
+  /** A column's type as information_schema names it, as the template checks columns by. */
+  private static String informationSchemaType(Column column) {
+    String type = column.type();
+    if (type.endsWith("[]")) return "ARRAY";
+    if (type.contains(".")) return "USER-DEFINED";
+    int paren = type.indexOf('(');
+    return paren < 0 ? type : type.substring(0, paren).trim();
+  }
+
+  /** The column in the templates' validation language; empty for a type it has no word for. */
+  private Optional<String> fieldType(Table table, Column column) {
+    List<String> allowed = ColumnKinds.allowed(table, column, schema);
+    if (!allowed.isEmpty())
+      return Optional.of(
+          "enum("
+              + String.join(
+                  ", ", allowed.stream().map(v -> "'" + v.replace("'", "") + "'").toList())
+              + ")");
+    String type = column.type();
+    if (ColumnKinds.isText(column)) {
+      if (column.name().contains("email")) return Optional.of("email");
+      Matcher m = Pattern.compile("\\((\\d+)\\)").matcher(type);
+      return Optional.of("string(1.." + (m.find() ? m.group(1) : "1000") + ")");
+    }
+    if (ColumnKinds.isInteger(column)) return Optional.of("integer");
+    if (type.startsWith("numeric") || type.equals("real") || type.equals("double precision"))
+      return Optional.of("number");
+    return Optional.ofNullable(
+        switch (type) {
+          case "uuid" -> "uuid";
+          case "boolean" -> "boolean";
+          case "date" -> "date";
+          case "timestamp with time zone", "timestamp without time zone" -> "datetime";
+          case "text[]" -> "string[]";
+          default -> null;
+        });
   }
 
   private ProblemException modelRequired(String why) {

@@ -148,6 +148,21 @@ class GenerateEndpointTest {
   }
 
   @Test
+  void crud_on_a_table_is_the_crud_template_over_the_table_as_it_is() {
+    Reply teams = generate("{\"description\": \"manage teams\"}");
+    assertThat(teams.status()).as(teams.toString()).isEqualTo(201);
+    assertThat(teams.json().path("shape").asText()).isEqualTo("crud");
+    assertThat(teams.json().path("specs").size()).isEqualTo(5);
+    assertThat(failed(teams.json())).isEmpty();
+    assertThat(teams.json().path("notes").toString()).contains("project_id");
+    Reply members = generate("{\"description\": \"create, update and delete team members\"}");
+    assertThat(members.status()).as(members.toString()).isEqualTo(201);
+    assertThat(members.json().path("specs").get(0).path("path").asText())
+        .isEqualTo("/api/teams/:teamId/team-members");
+    assertThat(failed(members.json())).isEmpty();
+  }
+
+  @Test
   void what_it_cannot_plan_is_a_422_saying_a_model_is_required() {
     Reply write = generate("{\"description\": \"delete a project with its teams\"}");
     assertThat(write.status()).isEqualTo(422);
