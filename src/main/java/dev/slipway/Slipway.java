@@ -49,6 +49,7 @@ import dev.slipway.security.Tokens;
 import dev.slipway.spec.SpecCodec;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CallStore;
+import dev.slipway.store.ChatStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.Database;
 import dev.slipway.store.EndpointStore;
@@ -323,7 +324,8 @@ public final class Slipway implements AutoCloseable {
                           new OrgRoutes(
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
                           new SecretRoutes(secrets),
-                          new GenerateRoutes(analyzer, generator, gate, live)))
+                          new GenerateRoutes(
+                              analyzer, generator, gate, live, new ChatStore(platform))))
                   .start());
       LOG.info(
           "Slipway {} serving endpoints on :{} and the platform API on :{} ({} endpoint(s) live)",

@@ -30,6 +30,18 @@ import java.util.Optional;
  * when asked and every check and test of the last round passed.
  */
 public final class Generator implements AutoCloseable {
+  /** Hears how a generation goes, stage by stage (a chat streams it). */
+  @FunctionalInterface
+  public interface Progress {
+    Progress NONE = (stage, detail) -> {};
+
+    /**
+     * @param stage {@code schema}, {@code planning}, {@code round}, {@code text} (the model's own
+     *     words), {@code drafts}, {@code tests}, {@code checks} or {@code deploy}
+     */
+    void report(String stage, String detail);
+  }
+
   /** A check of the generated endpoints and what it found; no findings when it passed. */
   public record Check(String name, boolean passed, List<String> findings) {}
 
@@ -121,9 +133,18 @@ public final class Generator implements AutoCloseable {
   }
 
   public Generated generate(Actor actor, GenerationRequest request) throws SQLException {
+    return generate(actor, request, Progress.NONE);
+  }
+
+  public Generated generate(Actor actor, GenerationRequest request, Progress progress)
+      throws SQLException {
     long start = System.nanoTime();
     DatabaseSchema schema = analyzer.analyze(actor.orgId());
     long analyzed = System.nanoTime();
+    progress.report("schema", schema.tables().size() + " table(s) this org's SQL can reach");
+    progress.report(
+        "planning",
+        client.isEmpty() ? "the offline planner (no model is configured)" : settings.model());
     var rounds = new ArrayList<Round>();
     Attempt attempt;
     String model;
@@ -133,7 +154,8 @@ public final class Generator implements AutoCloseable {
     if (client.isEmpty()) {
       Plan plan = OfflinePlanner.plan(schema, request);
       planNanos = System.nanoTime() - analyzed;
-      attempt = attempt(actor, request, schema, plan);
+      progress.report("round", "1: " + plan.shape() + " over " + String.join(", ", plan.tables()));
+      attempt = attempt(actor, request, schema, plan, progress);
       if (!attempt.savedAll())
         throw ProblemException.unprocessable(
             "generation_failed",
@@ -170,6 +192,8 @@ public final class Generator implements AutoCloseable {
                         ModelPlanner.SCHEMA));
         planNanos += System.nanoTime() - asked;
         model = reply.model();
+        progress.report("round", round + ": a proposal from " + reply.model());
+        if (!reply.text().isBlank()) progress.report("text", reply.text());
         in += reply.inputTokens();
         out += reply.outputTokens();
         usage.record(
@@ -214,7 +238,7 @@ public final class Generator implements AutoCloseable {
                   reply.inputTokens(),
                   reply.outputTokens()));
         } else {
-          Attempt tried = attempt(actor, request, schema, plan.get());
+          Attempt tried = attempt(actor, request, schema, plan.get(), progress);
           rounds.add(
               new Round(
                   round,
@@ -270,6 +294,7 @@ public final class Generator implements AutoCloseable {
                           .toList(),
                       List.of(),
                       Optional.of("generated: " + abbreviated(request.description())))));
+      progress.report("deploy", "release " + release.get().id() + " is live");
     }
     long end = System.nanoTime();
     return new Generated(
@@ -295,7 +320,8 @@ public final class Generator implements AutoCloseable {
    * Saves the plan's specs as drafts and, when all saved, runs its tests and the query analysis and
    * security review over them.
    */
-  private Attempt attempt(Actor actor, GenerationRequest request, DatabaseSchema schema, Plan plan)
+  private Attempt attempt(
+      Actor actor, GenerationRequest request, DatabaseSchema schema, Plan plan, Progress progress)
       throws SQLException {
     var checks = new ArrayList<Check>();
     var saved = new ArrayList<EndpointStore.Saved>();
@@ -319,6 +345,17 @@ public final class Generator implements AutoCloseable {
             "spec schema, expressions and SQL prepared by PostgreSQL as the org's login",
             refused.isEmpty(),
             refused));
+    progress.report(
+        "drafts",
+        refused.isEmpty()
+            ? saved.size()
+                + " draft(s) saved: "
+                + String.join(
+                    ", ",
+                    saved.stream()
+                        .map(v -> v.version().name() + " v" + v.version().version())
+                        .toList())
+            : refused.size() + " problem(s): " + String.join("; ", refused));
     var none = new QueryAnalysis.Result(List.of(), List.of());
     if (!refused.isEmpty())
       return new Attempt(plan, saved, false, List.of(), checks, none, List.of());
@@ -335,6 +372,9 @@ public final class Generator implements AutoCloseable {
     var failed =
         results.stream().filter(r -> !r.passed()).map(r -> r.name() + ": " + r.detail()).toList();
     checks.add(new Check("generated tests against the drafts", failed.isEmpty(), failed));
+    progress.report(
+        "tests",
+        (results.size() - failed.size()) + " of " + results.size() + " generated test(s) passed");
     QueryAnalysis.Result analysis = queries.analyze(actor.orgId(), specs, schema);
     checks.add(
         new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
@@ -342,6 +382,18 @@ public final class Generator implements AutoCloseable {
     suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
     List<String> security = SecurityReview.findings(specs, schema, request.auth().equals("public"));
     checks.add(new Check("security review", security.isEmpty(), security));
+    progress.report(
+        "checks",
+        String.join(
+            "; ",
+            checks.stream()
+                .map(
+                    c ->
+                        c.name()
+                            + (c.passed()
+                                ? ": passed"
+                                : ": " + c.findings().size() + " finding(s)"))
+                .toList()));
     return new Attempt(plan, saved, true, results, checks, analysis, List.copyOf(suggestions));
   }
 

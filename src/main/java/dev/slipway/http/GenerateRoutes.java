@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.common.Json;
 import dev.slipway.deploy.DraftTests;
@@ -13,17 +14,22 @@ import dev.slipway.generate.Plan;
 import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.Relevance;
 import dev.slipway.generate.SchemaAnalyzer;
+import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
+import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.Fixture;
 import dev.slipway.spec.TestCase;
+import dev.slipway.store.ChatStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Generation from plain language ({@code POST /api/generate-endpoint}), and the schema it reads
@@ -37,16 +43,19 @@ public final class GenerateRoutes implements Routes {
   private final Generator generator;
   private final ControlPlaneServer.Gate gate;
   private final LiveRouting live;
+  private final ChatStore chats;
 
   public GenerateRoutes(
       SchemaAnalyzer analyzer,
       Generator generator,
       ControlPlaneServer.Gate gate,
-      LiveRouting live) {
+      LiveRouting live,
+      ChatStore chats) {
     this.analyzer = analyzer;
     this.generator = generator;
     this.gate = gate;
     this.live = live;
+    this.chats = chats;
   }
 
   @Override
@@ -54,6 +63,9 @@ public final class GenerateRoutes implements Routes {
     routes.addHttpHandler(HandlerType.GET, "/api/schema", this::schema, Action.READ);
     // saving drafts and running their tests; deploy: true also takes what deploying takes
     routes.addHttpHandler(HandlerType.POST, "/api/generate-endpoint", this::generate, Action.EDIT);
+    routes.addHttpHandler(HandlerType.POST, "/api/chat", this::chat, Action.EDIT);
+    routes.addHttpHandler(HandlerType.GET, "/api/chat", this::chats, Action.READ);
+    routes.addHttpHandler(HandlerType.GET, "/api/chat/{id}", this::conversation, Action.READ);
   }
 
   /**
@@ -83,7 +95,11 @@ public final class GenerateRoutes implements Routes {
     Actor actor = Api.actor(ctx);
     var request = GenerationRequest.of(Api.jsonBody(ctx));
     if (request.deploy()) gate.require(actor, Action.DEPLOY, "POST /api/generate-endpoint deploy");
-    var generated = generator.generate(actor, request);
+    Api.json(ctx, 201, answer(generator.generate(actor, request)));
+  }
+
+  /** The answer to a generation, as the route and a chat's result give it. */
+  private Generated answer(Generator.Generated generated) throws JsonProcessingException {
     Plan plan = generated.plan();
     var code = new StringBuilder();
     var sql = new ArrayList<String>();
@@ -95,29 +111,194 @@ public final class GenerateRoutes implements Routes {
                 if (step.has("sql")) sql.add(step.get("sql").asText());
               });
     }
+    return new Generated(
+        code.toString(),
+        plan.tests().stream().map(TestCase::json).toList(),
+        String.join(";\n\n", sql),
+        plan.explanation(),
+        plan.shape(),
+        plan.tables(),
+        plan.notes(),
+        plan.specs(),
+        plan.fixtures().stream().map(Fixture::json).toList(),
+        generated.saved().stream().map(s -> Bodies.Version.of(s.version(), s.created())).toList(),
+        generated.results(),
+        generated.checks(),
+        generated.queryPlans(),
+        generated.indexSuggestions(),
+        generated.rounds(),
+        generated.usage(),
+        generated.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null));
+  }
+
+  /** Words that open a refinement and say nothing of the endpoint ("add pagination"). */
+  private static final java.util.regex.Pattern REFINEMENT =
+      java.util.regex.Pattern.compile(
+          "^\\s*(please\\s+)?(also|and|now|then|add|make it|let it|with|but)\\s+",
+          java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  /** {@code POST /api/chat}: {@code {message, chatId?, context?, deploy?}}. */
+  record ChatTurn(String message, Optional<Long> chatId, JsonNode context, boolean deploy) {
+    static ChatTurn of(JsonNode body) {
+      var violations = new ArrayList<Violation>();
+      JsonNode message = body.path("message");
+      if (!message.isTextual() || message.asText().isBlank())
+        violations.add(new Violation("/message", "must be a non-empty string"));
+      JsonNode chat = body.path("chatId");
+      if (!chat.isMissingNode() && !chat.canConvertToLong())
+        violations.add(new Violation("/chatId", "must be the id of one of your conversations"));
+      JsonNode deploy = body.path("deploy");
+      if (!deploy.isMissingNode() && !deploy.isBoolean())
+        violations.add(new Violation("/deploy", "must be true or false"));
+      if (!violations.isEmpty())
+        throw ProblemException.unprocessable(
+            "invalid_chat_message", "The chat message is not valid.", violations);
+      return new ChatTurn(
+          message.asText(),
+          chat.isMissingNode() ? Optional.empty() : Optional.of(chat.asLong()),
+          body.path("context"),
+          deploy.asBoolean(false));
+    }
+  }
+
+  /**
+   * {@code POST /api/chat}: one turn of a conversation that creates and refines drafts. The
+   * endpoint described so far (the first message, then each refinement) is generated again, and the
+   * answer streams as server-sent events: {@code chat} (its id), {@code progress} (each stage),
+   * {@code text} (the model's words and the explanation), {@code result} (what {@code POST
+   * /api/generate-endpoint} answers) or {@code error} (a problem), then {@code done}. Both turns
+   * are kept, so the conversation can be resumed.
+   */
+  private void chat(Context ctx) throws Exception {
+    Actor actor = Api.actor(ctx);
+    long org = actor.orgId();
+    long user = actor.principal().userId();
+    var turn = ChatTurn.of(Api.jsonBody(ctx));
+    if (turn.deploy()) gate.require(actor, Action.DEPLOY, "POST /api/chat deploy");
+    long chat;
+    var described = new ArrayList<String>();
+    JsonNode context = turn.context();
+    if (turn.chatId().isPresent()) {
+      chat =
+          chats
+              .find(org, user, turn.chatId().get())
+              .orElseThrow(
+                  () ->
+                      ProblemException.notFound(
+                          "chat_not_found",
+                          "You have no conversation " + turn.chatId().get() + "."))
+              .id();
+      for (var earlier : chats.turns(org, chat)) {
+        if (!earlier.role().equals("user")) continue;
+        described.add(REFINEMENT.matcher(earlier.content()).replaceFirst(""));
+        if (context.isMissingNode() && earlier.generation() != null)
+          context = earlier.generation().path("context");
+      }
+    } else {
+      String title =
+          turn.message().length() > 80 ? turn.message().substring(0, 79) + "…" : turn.message();
+      chat = chats.create(org, user, title);
+    }
+    described.add(
+        described.isEmpty() ? turn.message() : REFINEMENT.matcher(turn.message()).replaceFirst(""));
+    ObjectNode body =
+        Json.MAPPER.createObjectNode().put("description", String.join(", ", described));
+    if (!context.isMissingNode()) body.set("context", context);
+    body.put("deploy", turn.deploy());
+    GenerationRequest request = GenerationRequest.of(body);
+    chats.add(
+        org,
+        chat,
+        "user",
+        turn.message(),
+        context.isMissingNode() ? null : Json.MAPPER.createObjectNode().set("context", context));
+
+    ctx.status(200);
+    ctx.contentType("text/event-stream; charset=utf-8");
+    ctx.header("Cache-Control", "no-store");
+    ctx.header("X-Accel-Buffering", "no");
+    var out = ctx.res().getOutputStream();
+    var events = new Events(out);
+    events.send("chat", Json.MAPPER.createObjectNode().put("chatId", chat));
+    try {
+      var generated =
+          generator.generate(
+              actor,
+              request,
+              (stage, detail) -> {
+                if (stage.equals("text"))
+                  events.send("text", Json.MAPPER.createObjectNode().put("text", detail));
+                else
+                  events.send(
+                      "progress",
+                      Json.MAPPER.createObjectNode().put("stage", stage).put("detail", detail));
+              });
+      Generated answer = answer(generated);
+      events.send("text", Json.MAPPER.createObjectNode().put("text", answer.explanation()));
+      JsonNode result = Json.MAPPER.valueToTree(answer);
+      events.send("result", result);
+      chats.add(org, chat, "assistant", answer.explanation(), result);
+    } catch (ProblemException e) {
+      var problem = EndpointResponse.problem(e, ctx.path(), Api.requestId(ctx));
+      JsonNode body2 = Json.MAPPER.readTree(problem.body());
+      events.send("error", body2);
+      chats.add(org, chat, "assistant", e.getMessage(), body2);
+    }
+    events.send("done", Json.MAPPER.createObjectNode());
+  }
+
+  /** Server-sent events on a response's stream, each flushed as it is sent. */
+  private record Events(java.io.OutputStream out) {
+    void send(String event, JsonNode data) {
+      try {
+        out.write(
+            ("event: " + event + "\ndata: " + data.toString() + "\n\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.flush();
+      } catch (java.io.IOException e) {
+        // the client went away; the generation goes on and is kept
+      }
+    }
+  }
+
+  /** A conversation and its turns, to resume it. */
+  record Conversation(
+      long id,
+      String title,
+      java.time.Instant createdAt,
+      java.time.Instant updatedAt,
+      List<ChatStore.Turn> messages) {}
+
+  private void chats(Context ctx) throws SQLException {
+    Actor actor = Api.actor(ctx);
+    Api.json(ctx, 200, chats.list(actor.orgId(), actor.principal().userId()));
+  }
+
+  private void conversation(Context ctx) throws SQLException {
+    Actor actor = Api.actor(ctx);
+    long id;
+    try {
+      id = Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      id = -1;
+    }
+    long wanted = id;
+    var chat =
+        chats
+            .find(actor.orgId(), actor.principal().userId(), id)
+            .orElseThrow(
+                () ->
+                    ProblemException.notFound(
+                        "chat_not_found", "You have no conversation " + ctx.pathParam("id") + "."));
     Api.json(
         ctx,
-        201,
-        new Generated(
-            code.toString(),
-            plan.tests().stream().map(TestCase::json).toList(),
-            String.join(";\n\n", sql),
-            plan.explanation(),
-            plan.shape(),
-            plan.tables(),
-            plan.notes(),
-            plan.specs(),
-            plan.fixtures().stream().map(Fixture::json).toList(),
-            generated.saved().stream()
-                .map(s -> Bodies.Version.of(s.version(), s.created()))
-                .toList(),
-            generated.results(),
-            generated.checks(),
-            generated.queryPlans(),
-            generated.indexSuggestions(),
-            generated.rounds(),
-            generated.usage(),
-            generated.release().map(release -> Bodies.ReleaseBody.of(release, live)).orElse(null)));
+        200,
+        new Conversation(
+            chat.id(),
+            chat.title(),
+            chat.createdAt(),
+            chat.updatedAt(),
+            chats.turns(actor.orgId(), wanted)));
   }
 
   /**

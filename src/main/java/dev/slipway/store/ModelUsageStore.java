@@ -21,38 +21,30 @@ public final class ModelUsageStore {
       throws SQLException {
     platform.inOrg(
         org,
-        c -> {
-          try (var ps =
-              c.prepareStatement(
-                  "insert into slipway.model_usage (org_id, request_id, provider, model,"
-                      + " input_tokens, output_tokens) values (?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, org);
-            ps.setString(2, requestId);
-            ps.setString(3, provider);
-            ps.setString(4, model);
-            ps.setLong(5, inputTokens);
-            ps.setLong(6, outputTokens);
-            ps.executeUpdate();
-          }
-          return null;
-        });
+        c ->
+            Sql.update(
+                c,
+                "insert into slipway.model_usage (org_id, request_id, provider, model, input_tokens,"
+                    + " output_tokens) values (?, ?, ?, ?, ?, ?)",
+                org,
+                requestId,
+                provider,
+                model,
+                inputTokens,
+                outputTokens));
   }
 
   /** The org's tokens so far: {@code [requests, input, output]}. */
   public long[] totals(long org) throws SQLException {
     return platform.inOrg(
         org,
-        c -> {
-          try (var ps =
-              c.prepareStatement(
-                  "select count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)"
-                      + " from slipway.model_usage where org_id = ?")) {
-            ps.setLong(1, org);
-            try (var rs = ps.executeQuery()) {
-              rs.next();
-              return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
-            }
-          }
-        });
+        c ->
+            Sql.list(
+                    c,
+                    "select count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)"
+                        + " from slipway.model_usage where org_id = ?",
+                    rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)},
+                    org)
+                .getFirst());
   }
 }

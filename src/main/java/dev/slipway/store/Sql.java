@@ -5,7 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /**
- * The two JDBC shapes the stores repeat: a write that counts rows, an insert that returns its id.
+ * The JDBC shapes the stores repeat: a write that counts rows, an insert that returns its id, a
+ * query whose rows are read one way.
  */
 final class Sql {
   private Sql() {}
@@ -26,6 +27,25 @@ final class Sql {
         rs.next();
         return rs.getLong(1);
       }
+    }
+  }
+
+  /** Reads a row into a value. */
+  @FunctionalInterface
+  interface Row<T> {
+    T read(java.sql.ResultSet rs) throws SQLException;
+  }
+
+  /** Runs a query with positional arguments; answers its rows, each read by {@code row}. */
+  static <T> java.util.List<T> list(Connection c, String sql, Row<T> row, Object... args)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, args);
+      var rows = new java.util.ArrayList<T>();
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) rows.add(row.read(rs));
+      }
+      return rows;
     }
   }
 
