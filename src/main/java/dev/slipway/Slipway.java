@@ -294,7 +294,8 @@ public final class Slipway implements AutoCloseable {
                   drafts,
                   deployer,
                   config.model(),
-                  new ModelUsageStore(platform)));
+                  new ModelUsageStore(platform),
+                  secrets::values));
       var gate =
           new ControlPlaneServer.Gate(
               platform, authenticator, audit, limiter, config.platformRateLimit());

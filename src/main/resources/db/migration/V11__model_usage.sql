@@ -1,4 +1,5 @@
--- What each generation asked of a model: tokens per request, by org, so that cost control can
+-- What each generation asked of a model: tokens per request, and their cost at the operator's
+-- prices (SLIPWAY_AI_INPUT_PRICE, _OUTPUT_PRICE), by org, so that cost control can
 -- report and limit them (issue 21 reads them). One row per model request, written in the org's
 -- own transaction.
 create table slipway.model_usage (
@@ -9,7 +10,8 @@ create table slipway.model_usage (
   provider      text not null,
   model         text not null,
   input_tokens  bigint not null,
-  output_tokens bigint not null
+  output_tokens bigint not null,
+  cost_usd      numeric(14, 6) not null default 0
 );
 create index model_usage_org on slipway.model_usage (org_id, at desc);
 alter table slipway.model_usage enable row level security;

@@ -99,6 +99,8 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_AI_TIMEOUT_S", "60");
     defaults.put("SLIPWAY_AI_MAX_RETRIES", "2");
     defaults.put("SLIPWAY_AI_MAX_ROUNDS", "3");
+    defaults.put("SLIPWAY_AI_INPUT_PRICE", "0");
+    defaults.put("SLIPWAY_AI_OUTPUT_PRICE", "0");
     return Map.copyOf(defaults);
   }
 
@@ -357,7 +359,26 @@ public record SlipwayConfig(
           optional("SLIPWAY_AI_API_KEY"),
           Duration.ofSeconds(number("SLIPWAY_AI_TIMEOUT_S", 1, 3600)),
           (int) number("SLIPWAY_AI_MAX_RETRIES", 0, 10),
-          (int) number("SLIPWAY_AI_MAX_ROUNDS", 1, 10));
+          (int) number("SLIPWAY_AI_MAX_ROUNDS", 1, 10),
+          price("SLIPWAY_AI_INPUT_PRICE"),
+          price("SLIPWAY_AI_OUTPUT_PRICE"));
+    }
+
+    /** US dollars per million tokens: a decimal number, 0 or more. */
+    java.math.BigDecimal price(String name) {
+      String raw = values.get(name).trim();
+      try {
+        var price = new java.math.BigDecimal(raw);
+        if (price.signum() >= 0) return price;
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      problems.add(
+          name
+              + " must be a price in US dollars per million tokens, such as 3 or 0.25 (got '"
+              + raw
+              + "')");
+      return java.math.BigDecimal.ZERO;
     }
 
     Optional<String> optional(String name) {

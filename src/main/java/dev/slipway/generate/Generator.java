@@ -59,6 +59,7 @@ public final class Generator implements AutoCloseable {
       String model,
       long inputTokens,
       long outputTokens,
+      java.math.BigDecimal costUsd,
       long analysisMillis,
       long planMillis,
       long checkMillis,
@@ -110,7 +111,9 @@ public final class Generator implements AutoCloseable {
   private final Deployer deployer;
   private final ModelSettings settings;
   private final ModelUsageStore usage;
-  private final Optional<ModelClient> client;
+  private final java.util.function.LongFunction<java.util.Map<String, String>> orgSecrets;
+  private final java.util.Map<ModelSettings, ModelClient> clients =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public Generator(
       SchemaAnalyzer analyzer,
@@ -120,7 +123,8 @@ public final class Generator implements AutoCloseable {
       DraftTests tests,
       Deployer deployer,
       ModelSettings settings,
-      ModelUsageStore usage) {
+      ModelUsageStore usage,
+      java.util.function.LongFunction<java.util.Map<String, String>> orgSecrets) {
     this.analyzer = analyzer;
     this.queries = queries;
     this.codec = codec;
@@ -129,7 +133,39 @@ public final class Generator implements AutoCloseable {
     this.deployer = deployer;
     this.settings = settings;
     this.usage = usage;
-    this.client = settings.configured() ? Optional.of(settings.client()) : Optional.empty();
+    this.orgSecrets = orgSecrets;
+  }
+
+  /**
+   * The model an org's generations ask: the operator's ({@code SLIPWAY_AI_*}), unless the org keeps
+   * its own key as the secret {@code AI_API_KEY} (with {@code AI_PROVIDER} and {@code AI_MODEL}
+   * when it chooses them). An org's key goes to the operator's base URL for the same provider, else
+   * to the provider's own API: an org cannot point the server at an address of its choosing.
+   */
+  ModelSettings settingsFor(long org) {
+    var secrets = orgSecrets.apply(org);
+    String key = secrets.get("AI_API_KEY");
+    if (key == null || key.isBlank()) return settings;
+    String provider =
+        secrets.getOrDefault(
+            "AI_PROVIDER", settings.configured() ? settings.provider() : "anthropic");
+    if (!java.util.List.of("anthropic", "openai").contains(provider))
+      throw ProblemException.unprocessable(
+          "invalid_model_settings",
+          "The org's secret AI_PROVIDER must be anthropic or openai.",
+          List.of(new Violation("/secrets/AI_PROVIDER", "must be anthropic or openai")));
+    boolean sameProvider = provider.equals(settings.provider());
+    return new ModelSettings(
+        provider,
+        sameProvider ? settings.baseUrl() : Optional.empty(),
+        secrets.getOrDefault(
+            "AI_MODEL", sameProvider ? settings.model() : ModelSettings.defaultModel(provider)),
+        Optional.of(key),
+        settings.timeout(),
+        settings.maxRetries(),
+        settings.maxRounds(),
+        settings.inputPrice(),
+        settings.outputPrice());
   }
 
   public Generated generate(Actor actor, GenerationRequest request) throws SQLException {
@@ -139,6 +175,11 @@ public final class Generator implements AutoCloseable {
   public Generated generate(Actor actor, GenerationRequest request, Progress progress)
       throws SQLException {
     long start = System.nanoTime();
+    ModelSettings settings = settingsFor(actor.orgId());
+    Optional<ModelClient> client =
+        settings.configured()
+            ? Optional.of(clients.computeIfAbsent(settings, ModelSettings::client))
+            : Optional.empty();
     DatabaseSchema schema = analyzer.analyze(actor.orgId());
     long analyzed = System.nanoTime();
     progress.report("schema", schema.tables().size() + " table(s) this org's SQL can reach");
@@ -202,7 +243,8 @@ public final class Generator implements AutoCloseable {
             settings.provider(),
             reply.model(),
             reply.inputTokens(),
-            reply.outputTokens());
+            reply.outputTokens(),
+            settings.cost(reply.inputTokens(), reply.outputTokens()));
         var mistakes = new ArrayList<Violation>();
         Optional<Plan> plan =
             reply
@@ -309,6 +351,7 @@ public final class Generator implements AutoCloseable {
             model,
             in,
             out,
+            settings.cost(in, out),
             millis(analyzed - start),
             millis(planNanos),
             millis(checked - analyzed - planNanos),
@@ -423,6 +466,6 @@ public final class Generator implements AutoCloseable {
 
   @Override
   public void close() {
-    client.ifPresent(ModelClient::close);
+    clients.values().forEach(ModelClient::close);
   }
 }

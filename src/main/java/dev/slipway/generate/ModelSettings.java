@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param timeout how long one request to the model may take
  * @param maxRetries how often a request that got 429, 5xx or no answer is retried, with back-off
  * @param maxRounds how many answers one generation asks for at most: the first and the repairs
+ * @param inputPrice US dollars per million input tokens, for the cost kept with each request (0:
+ *     not priced)
+ * @param outputPrice US dollars per million output tokens
  */
 public record ModelSettings(
     String provider,
@@ -21,7 +24,9 @@ public record ModelSettings(
     Optional<String> apiKey,
     Duration timeout,
     int maxRetries,
-    int maxRounds) {
+    int maxRounds,
+    java.math.BigDecimal inputPrice,
+    java.math.BigDecimal outputPrice) {
 
   public static final ModelSettings NONE =
       new ModelSettings(
@@ -31,7 +36,17 @@ public record ModelSettings(
           Optional.empty(),
           Duration.ofSeconds(60),
           2,
-          3);
+          3,
+          java.math.BigDecimal.ZERO,
+          java.math.BigDecimal.ZERO);
+
+  /** What a request of so many tokens cost, in US dollars, at these prices. */
+  public java.math.BigDecimal cost(long inputTokens, long outputTokens) {
+    return inputPrice
+        .multiply(java.math.BigDecimal.valueOf(inputTokens))
+        .add(outputPrice.multiply(java.math.BigDecimal.valueOf(outputTokens)))
+        .movePointLeft(6);
+  }
 
   public boolean configured() {
     return !provider.equals("none");

@@ -17,7 +17,8 @@ public final class ModelUsageStore {
       String provider,
       String model,
       long inputTokens,
-      long outputTokens)
+      long outputTokens,
+      java.math.BigDecimal costUsd)
       throws SQLException {
     platform.inOrg(
         org,
@@ -25,13 +26,14 @@ public final class ModelUsageStore {
             Sql.update(
                 c,
                 "insert into slipway.model_usage (org_id, request_id, provider, model, input_tokens,"
-                    + " output_tokens) values (?, ?, ?, ?, ?, ?)",
+                    + " output_tokens, cost_usd) values (?, ?, ?, ?, ?, ?, ?)",
                 org,
                 requestId,
                 provider,
                 model,
                 inputTokens,
-                outputTokens));
+                outputTokens,
+                costUsd));
   }
 
   /** The org's tokens so far: {@code [requests, input, output]}. */

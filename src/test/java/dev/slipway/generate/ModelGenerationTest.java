@@ -43,6 +43,8 @@ class ModelGenerationTest {
                 "SLIPWAY_AI_BASE_URL", model.anthropicUrl(),
                 "SLIPWAY_AI_API_KEY", "test-key",
                 "SLIPWAY_AI_MAX_RETRIES", "1",
+                "SLIPWAY_AI_INPUT_PRICE", "3",
+                "SLIPWAY_AI_OUTPUT_PRICE", "15",
                 "SLIPWAY_SANDBOX", "in-process"));
     openAi =
         TestSlipway.start(
@@ -114,6 +116,9 @@ class ModelGenerationTest {
     assertThat(answer.path("checks").findValues("passed")).allMatch(JsonNode::asBoolean);
     assertThat(answer.path("usage").path("model").asText()).isEqualTo("claude-fake");
     assertThat(answer.path("usage").path("inputTokens").asLong()).isEqualTo(1200);
+    // 1,200 tokens in at $3 and 300 out at $15 a million
+    assertThat(answer.path("usage").path("costUsd").decimalValue()).isEqualByComparingTo("0.0081");
+    assertThat(model.keys()).containsExactly("test-key");
     assertThat(answer.path("explanation").asText())
         .isEqualTo("Lists projects, filtered by status.");
     assertThat(
@@ -196,6 +201,21 @@ class ModelGenerationTest {
     assertThat(down.status()).isEqualTo(502);
     assertThat(down.contentType()).startsWith("application/problem+json");
     assertThat(down.json().path("code").asText()).isEqualTo("model_unavailable");
+  }
+
+  @Test
+  void an_org_that_keeps_its_own_key_as_a_secret_is_asked_with_it() {
+    Reply put =
+        anthropic.control(
+            "PUT", "/api/secrets/AI_API_KEY", "{\"value\": \"org-own-key\"}", "application/json");
+    assertThat(put.status()).as(put.toString()).isIn(200, 201);
+    try {
+      model.script(new ToolCall(Json.parse(PROPOSAL)));
+      assertThat(generate(anthropic, ASK).status()).isEqualTo(201);
+      assertThat(model.keys()).containsExactly("org-own-key");
+    } finally {
+      anthropic.control("DELETE", "/api/secrets/AI_API_KEY");
+    }
   }
 
   @Test

@@ -35,6 +35,7 @@ public final class FakeModelServer implements AutoCloseable {
   private final HttpServer server;
   private final Deque<Answer> script = new ArrayDeque<>();
   private final List<JsonNode> requests = new ArrayList<>();
+  private final List<String> keys = new ArrayList<>();
 
   public FakeModelServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -58,6 +59,12 @@ public final class FakeModelServer implements AutoCloseable {
     script.clear();
     script.addAll(List.of(answers));
     requests.clear();
+    keys.clear();
+  }
+
+  /** The API key each request carried ({@code x-api-key}, or the bearer token), in order. */
+  public synchronized List<String> keys() {
+    return List.copyOf(keys);
   }
 
   /** The requests so far, their JSON bodies in order. */
@@ -69,6 +76,9 @@ public final class FakeModelServer implements AutoCloseable {
     Answer next;
     synchronized (this) {
       requests.add(Json.MAPPER.readTree(exchange.getRequestBody()));
+      String key = exchange.getRequestHeaders().getFirst("x-api-key");
+      String bearer = exchange.getRequestHeaders().getFirst("authorization");
+      keys.add(key != null ? key : bearer == null ? "" : bearer.replaceFirst("^Bearer ", ""));
       next =
           script.isEmpty()
               ? new Status(500, "{\"error\": \"the script has ended\"}")
