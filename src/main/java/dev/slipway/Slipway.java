@@ -5,6 +5,7 @@ import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
 import dev.slipway.egress.Egress;
+import dev.slipway.egress.EgressException;
 import dev.slipway.generate.Generator;
 import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.SchemaAnalyzer;
@@ -71,6 +72,7 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -295,7 +297,15 @@ public final class Slipway implements AutoCloseable {
                   deployer,
                   config.model(),
                   new ModelUsageStore(platform),
-                  secrets::values));
+                  secrets::values,
+                  (org, url) -> {
+                    try {
+                      egress.checkWithoutResolving(org, url);
+                      return Optional.empty();
+                    } catch (EgressException e) {
+                      return Optional.of(e.getMessage());
+                    }
+                  }));
       var gate =
           new ControlPlaneServer.Gate(
               platform, authenticator, audit, limiter, config.platformRateLimit());

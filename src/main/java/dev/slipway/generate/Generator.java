@@ -112,6 +112,14 @@ public final class Generator implements AutoCloseable {
   private final ModelSettings settings;
   private final ModelUsageStore usage;
   private final java.util.function.LongFunction<java.util.Map<String, String>> orgSecrets;
+  private final OrgOutbound outbound;
+
+  /** What an org's egress allow-list says of a URL: why it is refused, or empty. */
+  @FunctionalInterface
+  public interface OrgOutbound {
+    Optional<String> refusal(long org, String url);
+  }
+
   private final java.util.Map<ModelSettings, ModelClient> clients =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -124,7 +132,8 @@ public final class Generator implements AutoCloseable {
       Deployer deployer,
       ModelSettings settings,
       ModelUsageStore usage,
-      java.util.function.LongFunction<java.util.Map<String, String>> orgSecrets) {
+      java.util.function.LongFunction<java.util.Map<String, String>> orgSecrets,
+      OrgOutbound outbound) {
     this.analyzer = analyzer;
     this.queries = queries;
     this.codec = codec;
@@ -134,6 +143,7 @@ public final class Generator implements AutoCloseable {
     this.settings = settings;
     this.usage = usage;
     this.orgSecrets = orgSecrets;
+    this.outbound = outbound;
   }
 
   /**
@@ -423,7 +433,12 @@ public final class Generator implements AutoCloseable {
         new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
     var suggestions = new LinkedHashSet<>(analysis.indexSuggestions());
     suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
-    List<String> security = SecurityReview.findings(specs, schema, request.auth().equals("public"));
+    List<String> security =
+        SecurityReview.findings(
+            specs,
+            schema,
+            request.auth().equals("public"),
+            url -> outbound.refusal(actor.orgId(), url));
     checks.add(new Check("security review", security.isEmpty(), security));
     progress.report(
         "checks",

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * Reads generated specs for what a reviewer would refuse: writes anyone may call when nobody asked
  * for that, secrets answered or logged, credential-like columns read, lists with no bound, SQL
  * built from strings in scripts, and tables under row-level security read with no caller for their
- * policies to see. Each finding names the endpoint and where in it.
+ * policies to see, and URLs fetched that the org's egress allow-list refuses. Each finding names
+ * the endpoint and where in it.
  */
 public final class SecurityReview {
   private static final Pattern CREDENTIAL =
@@ -26,17 +27,33 @@ public final class SecurityReview {
           "(?s)\\.query\\(\\s*(`[^`]*\\$\\{|'[^']*'\\s*\\+|\"[^\"]*\"\\s*\\+|[A-Za-z_]+\\s*\\+)");
   private static final Pattern SECRET_LOGGED =
       Pattern.compile("(?s)(console\\.log|ctx\\.log)\\([^)]*secrets");
+  private static final Pattern FETCHED =
+      Pattern.compile("ctx\\.fetch\\(\\s*[\"'`](https?://[^\"'`$]+)");
   private static final Pattern FROM_TABLE =
       Pattern.compile(
           "(?i)\\b(from|join|into|update)\\s+([a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*|[a-z_][a-z0-9_]*)");
 
   private SecurityReview() {}
 
-  /**
-   * @param publicAsked whether the request asked for a public endpoint
-   */
+  /** What an org's egress allow-list says of a URL a script fetches: why not, or empty. */
+  @FunctionalInterface
+  public interface Outbound {
+    Outbound ANY = url -> Optional.empty();
+
+    Optional<String> refusal(String url);
+  }
+
   public static List<String> findings(
       List<EndpointSpec> specs, DatabaseSchema schema, boolean publicAsked) {
+    return findings(specs, schema, publicAsked, Outbound.ANY);
+  }
+
+  /**
+   * @param publicAsked whether the request asked for a public endpoint
+   * @param outbound the org's egress allow-list, for the URLs scripts fetch
+   */
+  public static List<String> findings(
+      List<EndpointSpec> specs, DatabaseSchema schema, boolean publicAsked, Outbound outbound) {
     var findings = new ArrayList<String>();
     for (EndpointSpec spec : specs) {
       boolean open = spec.auth().mode() == Auth.Mode.PUBLIC;
@@ -98,6 +115,20 @@ public final class SecurityReview {
                   at
                       + "/code builds SQL from strings; pass values as parameters: ctx.db.query(sql, [values])");
             if (SECRET_LOGGED.matcher(step.code()).find()) findings.add(at + "/code logs a secret");
+            Matcher fetched = FETCHED.matcher(step.code());
+            while (fetched.find()) {
+              String url = fetched.group(1);
+              outbound
+                  .refusal(url)
+                  .ifPresent(
+                      why ->
+                          findings.add(
+                              at
+                                  + "/code fetches "
+                                  + url
+                                  + ", which this org's egress allow-list refuses: "
+                                  + why));
+            }
           }
           case Step.RespondStep step ->
               step.response()

@@ -204,6 +204,25 @@ class ModelGenerationTest {
   }
 
   @Test
+  void a_script_that_fetches_what_the_egress_allow_list_refuses_is_a_finding() {
+    ObjectNode proposal = (ObjectNode) Json.parse(PROPOSAL);
+    ObjectNode spec = (ObjectNode) proposal.path("specs").get(0);
+    spec.putArray("steps")
+        .addObject()
+        .put("id", "rows")
+        .put(
+            "script",
+            "const r = await ctx.fetch('http://169.254.169.254/latest/meta-data/'); return [];");
+    spec.remove("response");
+    model.script(new ToolCall(proposal), new ToolCall(proposal), new ToolCall(proposal));
+    Reply reply = generate(anthropic, ASK);
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
+    assertThat(reply.json().path("checks").toString())
+        .contains("fetches http://169.254.169.254/latest/meta-data/")
+        .contains("egress allow-list refuses");
+  }
+
+  @Test
   void an_org_that_keeps_its_own_key_as_a_secret_is_asked_with_it() {
     Reply put =
         anthropic.control(

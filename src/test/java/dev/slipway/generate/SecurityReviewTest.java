@@ -138,4 +138,33 @@ class SecurityReviewTest {
         .anyMatch(f -> f.contains("builds SQL from strings"))
         .anyMatch(f -> f.contains("logs a secret"));
   }
+
+  @Test
+  void fetches_the_orgs_egress_allow_list_refuses() throws Exception {
+    String code =
+        "const a = await ctx.fetch('https://api.example.com/v1/rates'); const b = await"
+            + " ctx.fetch(\"http://169.254.169.254/latest/meta-data\"); return [a.status, b.status];";
+    EndpointSpec spec =
+        CODEC.decode(
+            Json.parse(
+                spec(
+                    "GET",
+                    KEY,
+                    "[{\"id\": \"s\", \"script\": " + Json.MAPPER.writeValueAsString(code) + "}]",
+                    null)));
+    List<String> findings =
+        SecurityReview.findings(
+            List.of(spec),
+            SCHEMA,
+            false,
+            url ->
+                url.contains("169.254")
+                    ? java.util.Optional.of("a link-local address")
+                    : java.util.Optional.empty());
+    assertThat(findings)
+        .singleElement()
+        .asString()
+        .contains("fetches http://169.254.169.254/latest/meta-data")
+        .contains("link-local");
+  }
 }
