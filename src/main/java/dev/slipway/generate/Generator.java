@@ -11,6 +11,7 @@ import dev.slipway.security.Actor;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.spec.Step;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.ModelUsageStore;
 import dev.slipway.store.Release;
@@ -433,6 +434,11 @@ public final class Generator implements AutoCloseable {
         new Check("query analysis (EXPLAIN)", analysis.findings().isEmpty(), analysis.findings()));
     var suggestions = new LinkedHashSet<>(analysis.indexSuggestions());
     suggestions.addAll(QueryAnalysis.joinIndexes(schema, plan.tables()));
+    if (specs.stream()
+        .anyMatch(spec -> spec.steps().stream().anyMatch(Step.ScriptStep.class::isInstance))) {
+      List<String> lint = ScriptLint.findings(specs);
+      checks.add(new Check("scripts against slipway.d.ts", lint.isEmpty(), lint));
+    }
     List<String> security =
         SecurityReview.findings(
             specs,

@@ -38,7 +38,9 @@ public final class ModelPlanner {
       with named parameters (:name) bound from params, whose values are expressions "${...}" in CEL
       over input (input.params, input.query, input.body), steps (steps.<id>.rows, .row), auth
       (auth.sub, auth.claims.<name>) and secrets; a "script" step (TypeScript, the body of an async
-      function of ctx; ctx.db.query(sql, [values])) only where SQL cannot do the job; a "respond"
+      function of ctx; await ctx.db.query(sql, {name: value}) with :name parameters answers the rows;
+      ctx.fetch, ctx.secrets.get, ctx.log, ctx.input, ctx.steps; import only "zod") only where SQL
+      cannot do the job; a "respond"
       step ends early. expect "one" answers 404 when no row comes back. The response body defaults
       to the last step's output; "${steps.rows.rows}" answers a list, "${steps.row.row}" one row.
       Rules: use only the tables you are shown, qualified with their schema; never build SQL from

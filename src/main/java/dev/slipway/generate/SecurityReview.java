@@ -113,7 +113,7 @@ public final class SecurityReview {
             if (STRING_SQL.matcher(step.code()).find())
               findings.add(
                   at
-                      + "/code builds SQL from strings; pass values as parameters: ctx.db.query(sql, [values])");
+                      + "/code builds SQL from strings; pass values as parameters: ctx.db.query(sql, {name: value}) for :name");
             if (SECRET_LOGGED.matcher(step.code()).find()) findings.add(at + "/code logs a secret");
             Matcher fetched = FETCHED.matcher(step.code());
             while (fetched.find()) {
