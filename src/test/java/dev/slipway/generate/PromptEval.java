@@ -27,8 +27,10 @@ import java.util.Map;
  * Slipway over the bookshop schema ({@code bench/ai/shop.sql}), then a call of the generated draft
  * (preview) with the prompt's values, its answer compared with the prompt's reference SQL (the
  * rows' values of the compared columns, as a multiset, or in order when the prompt says so).
- * Reports execution accuracy, generation time and repair rounds. Run by {@code bench/ai/run.sh};
- * not a test. {@code bench/ai/run.sh 8 10} runs only those prompts and prints what each made.
+ * Reports execution accuracy, generation time and repair rounds. With a model configured in the
+ * environment ({@code SLIPWAY_AI_*}) each prompt runs {@code EVAL_RUNS} times (3), and pass^3
+ * (every run passed) is reported too. Run by {@code bench/ai/run.sh}; not a test. {@code
+ * bench/ai/run.sh 8 10} runs only those prompts and prints what each made.
  */
 public final class PromptEval {
 
@@ -41,8 +43,17 @@ public final class PromptEval {
 
   public static void main(String[] args) throws Exception {
     JsonNode set = Json.parse(Files.readString(Path.of("bench/ai/prompts.json")));
+    // a model when the environment names one (SLIPWAY_AI_*), the offline planner otherwise
+    var settings = new java.util.HashMap<String, String>();
+    System.getenv()
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("SLIPWAY_AI_")) settings.put(name, value);
+            });
+    boolean model = !settings.getOrDefault("SLIPWAY_AI_PROVIDER", "none").equals("none");
+    int runs = Integer.parseInt(System.getenv().getOrDefault("EVAL_RUNS", model ? "3" : "1"));
     try (var database = new TestDatabase();
-        var slipway = TestSlipway.start(database)) {
+        var slipway = TestSlipway.start(database.url(), null, settings)) {
       String login = slipway.orgLogin();
       database.execute(Files.readString(Path.of(set.path("schema").asText())));
       database.execute(
@@ -52,11 +63,16 @@ public final class PromptEval {
               + login);
       var outcomes = new ArrayList<Outcome>();
       var only = Arrays.stream(args).map(Integer::parseInt).toList();
+      var allRuns = new java.util.LinkedHashMap<Integer, Integer>();
       for (JsonNode prompt : set.path("prompts")) {
         if (!only.isEmpty() && !only.contains(prompt.path("id").asInt())) continue;
         verbose = !only.isEmpty();
         outcomes.add(run(slipway, database, set.path("context"), prompt));
         Outcome last = outcomes.getLast();
+        int passed = last.passed() ? 1 : 0;
+        for (int again = 1; again < runs; again++)
+          passed += run(slipway, database, set.path("context"), prompt).passed() ? 1 : 0;
+        allRuns.put(last.id(), passed);
         System.err.printf(
             "%2d %-4s %5d ms  %s%s%n",
             last.id(),
@@ -66,6 +82,10 @@ public final class PromptEval {
             last.passed() ? "" : "  — " + last.why());
       }
       report(outcomes);
+      if (runs > 1)
+        System.out.printf(
+            "pass^%d (every one of %d runs passed): %d of %d%n",
+            runs, runs, allRuns.values().stream().filter(n -> n == runs).count(), allRuns.size());
     }
   }
 
