@@ -271,6 +271,7 @@ public final class Slipway implements AutoCloseable {
                       config.dataPort(),
                       config.maxBodyBytes(),
                       config.poolSize(),
+                      config.refusalDelay(),
                       live,
                       calls)
                   .start());

@@ -46,7 +46,8 @@ public record SlipwayConfig(
     CallLog.Level callLogLevel,
     Duration callLogKeepFor,
     long callLogKeepCalls,
-    ModelSettings model) {
+    ModelSettings model,
+    Duration refusalDelay) {
 
   /** What {@link Database#open} needs of these settings. */
   public Database.Settings database() {
@@ -92,6 +93,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_DAYS", "7");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
+    defaults.put("SLIPWAY_REFUSAL_DELAY_MS", "250");
     defaults.put("SLIPWAY_AI_PROVIDER", "none");
     defaults.put("SLIPWAY_AI_BASE_URL", "");
     defaults.put("SLIPWAY_AI_MODEL", "");
@@ -175,7 +177,8 @@ public record SlipwayConfig(
             reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
             Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
             reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000),
-            reader.model());
+            reader.model(),
+            Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)));
     for (var url :
         List.of(
             Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),

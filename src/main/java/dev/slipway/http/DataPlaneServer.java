@@ -12,6 +12,7 @@ import dev.slipway.runtime.RoutingTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.Collections;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -36,6 +38,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,12 +60,14 @@ public final class DataPlaneServer implements AutoCloseable {
   /**
    * @param databaseLanes how many requests that use the database run at once (the data plane's
    *     connection pool size); the rest wait their turn in order
+   * @param refusalDelay how long a 503 or 429 with {@code Retry-After} is held before it is sent
    */
   public DataPlaneServer(
       String host,
       int port,
       long maxBodyBytes,
       int databaseLanes,
+      Duration refusalDelay,
       LiveRouting routing,
       CallLog calls) {
     // Platform threads, not a virtual thread per request: handing each request from the selector
@@ -89,7 +94,13 @@ public final class DataPlaneServer implements AutoCloseable {
     server.addConnector(connector);
     server.setHandler(
         new EndpointHandler(
-            maxBodyBytes, routing, calls, threads, new Lanes(threads, databaseLanes)));
+            maxBodyBytes,
+            routing,
+            calls,
+            threads,
+            new Lanes(threads, databaseLanes),
+            server.getScheduler(),
+            refusalDelay.toMillis()));
     server.setErrorHandler(new ProtocolErrors(SecurityHeaders.DATA_PLANE));
   }
 
@@ -262,18 +273,34 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Where such a request goes instead when it may use the database and its body has arrived. */
     private final Lanes databaseLanes;
 
+    /** Where a refusal waits out {@link #refusalDelayMillis} before it is sent. */
+    private final Scheduler scheduler;
+
+    /**
+     * How long a refusal (503 or 429 with {@code Retry-After}) is held before it is sent, holding
+     * no thread: a caller that ignores {@code Retry-After} and asks again at once, in a loop, then
+     * asks a few times a second per connection instead of thousands, and its refusals no longer
+     * take the CPU the other endpoints' calls need (issue 18, bench/fairness: a memory bomb's two
+     * callers got 5,000–12,000 refusals a second).
+     */
+    private final long refusalDelayMillis;
+
     EndpointHandler(
         long maxBodyBytes,
         LiveRouting routing,
         CallLog calls,
         Executor threads,
-        Lanes databaseLanes) {
+        Lanes databaseLanes,
+        Scheduler scheduler,
+        long refusalDelayMillis) {
       super(InvocationType.NON_BLOCKING);
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
       this.calls = calls;
       this.threads = threads;
       this.databaseLanes = databaseLanes;
+      this.scheduler = scheduler;
+      this.refusalDelayMillis = refusalDelayMillis;
     }
 
     @Override
@@ -417,8 +444,24 @@ public final class DataPlaneServer implements AutoCloseable {
       void answer(EndpointResponse answer, String error) {
         try {
           byte[] body = method.equals("HEAD") ? new byte[0] : answer.body();
-          Threads.answerHere(
-              () -> send(response, callback, answer.status(), answer.headers(), body, requestId));
+          Runnable send =
+              () -> send(response, callback, answer.status(), answer.headers(), body, requestId);
+          boolean refusal =
+              (answer.status() == 503 || answer.status() == 429)
+                  && answer.headers().containsKey("Retry-After");
+          if (refusal && refusalDelayMillis > 0)
+            scheduler.schedule(
+                () -> {
+                  try {
+                    send.run();
+                  } catch (RuntimeException e) {
+                    LOG.error("request {}: the refusal could not be sent", requestId, e);
+                    callback.failed(e);
+                  }
+                },
+                refusalDelayMillis,
+                TimeUnit.MILLISECONDS);
+          else Threads.answerHere(send);
         } catch (RuntimeException e) {
           // on another thread than Jetty's, nothing else would end the exchange
           LOG.error("request {}: the answer could not be sent", requestId, e);
