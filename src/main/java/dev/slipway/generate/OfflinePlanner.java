@@ -51,6 +51,12 @@ public final class OfflinePlanner {
       Pattern.compile(
           "\\b(crud|manage|manages)\\b|(?=.*\\b(create|add)\\b)(?=.*\\b(update|edit|change)\\b)(?=.*\\b(delete|remove)\\b)");
 
+  private static final Pattern ONLY_ROLE =
+      Pattern.compile(
+          "\\bonly (admins?|owners?|editors?|members?|managers?|staff)( users?)? (?:may|can) (delete|remove|update|edit|change|create|add|write|read|list|see|view|get)\\b");
+  private static final Pattern ANYONE =
+      Pattern.compile(
+          "\\b(anyone|everyone|the public|public)( users?)? (?:may|can) (read|list|see|view|get)\\b");
   private static final Pattern AGGREGATE =
       Pattern.compile(
           "\\b(count|counts|number of|how many|total|totals|sum|average|averages|avg|statistics|stats)\\b");
@@ -68,6 +74,9 @@ public final class OfflinePlanner {
               + "|cheapest|never|without any|(fewer|less|more|greater|older|newer) than|below|above|between"
               + "|monthly|weekly|daily|yearly|per (month|week|day|year)|by (month|week|day|year))\\b");
 
+  private static final Pattern ORDERED =
+      Pattern.compile(
+          "\\b(sorted|ordered|order|sort) by ([a-z_]+(?: (?!asc|desc)[a-z_]+)?)(?:,? ?(asc|ascending|desc|descending))?");
   private static final Pattern RECENT = Pattern.compile("\\b(recent|latest|newest|last)\\b");
   private static final Pattern GROUP =
       Pattern.compile("\\b(by|per|for each|grouped by)\\s+([a-z_ ]+)");
@@ -245,6 +254,8 @@ public final class OfflinePlanner {
     ObjectNode config = Json.MAPPER.createObjectNode();
     config.put("resource", kebab(main.name())).put("table", main.qualifiedName());
     config.put("basePath", request.basePath());
+    ObjectNode permissions = permissions();
+    if (!permissions.isEmpty()) config.set("permissions", permissions);
     ObjectNode validation = config.putObject("validation");
     var columns = new LinkedHashMap<String, String>();
     for (Column column : main.columns()) {
@@ -303,6 +314,34 @@ public final class OfflinePlanner {
         List.of(main.qualifiedName()),
         bundle.explanation() + (notes.isEmpty() ? "" : " Note: " + String.join("; ", notes) + "."),
         List.copyOf(notes));
+  }
+
+  /**
+   * Who may do what, as the description says: "only admins may delete" (a role for an operation),
+   * "anyone can read" (public); operations not named admit any caller with a key.
+   */
+  private ObjectNode permissions() {
+    ObjectNode permissions = Json.MAPPER.createObjectNode();
+    Matcher only = ONLY_ROLE.matcher(text);
+    while (only.find()) {
+      String role = Relevance.singular(only.group(1));
+      for (String operation : operations(only.group(3))) permissions.putArray(operation).add(role);
+    }
+    Matcher anyone = ANYONE.matcher(text);
+    while (anyone.find())
+      for (String operation : operations(anyone.group(3)))
+        permissions.putArray(operation).add("public");
+    return permissions;
+  }
+
+  private static List<String> operations(String verb) {
+    return switch (verb) {
+      case "delete", "remove" -> List.of("delete");
+      case "update", "edit", "change" -> List.of("update");
+      case "create", "add" -> List.of("create");
+      case "write" -> List.of("create", "update", "delete");
+      default -> List.of("read");
+    };
   }
 
   private static String camel(String snake) {
@@ -516,7 +555,7 @@ public final class OfflinePlanner {
    * them (the "name" of full_name) other than id.
    */
   private List<Column> named(Table table, List<String> except, boolean anyWord) {
-    List<String> words = Relevance.words(text);
+    List<String> words = Relevance.words(ORDERED.matcher(text).replaceAll(" "));
     List<String> tableWords = Relevance.words(table.name().replace('_', ' '));
     var named = new ArrayList<Column>();
     for (Column column : table.columns()) {
@@ -545,6 +584,30 @@ public final class OfflinePlanner {
     table.primaryKey().forEach(k -> parts.add(alias + "." + SqlNames.quote(k)));
     if (parts.isEmpty()) parts.add("1");
     return String.join(", ", parts);
+  }
+
+  /**
+   * The main table's order: the column the description orders by ("sorted by name", "ordered by
+   * price descending", "cheapest first" is not read), else a timestamp newest first, the key
+   * breaking ties.
+   */
+  private String mainOrder(Table table, String alias) {
+    Matcher m = ORDERED.matcher(text);
+    if (m.find()) {
+      List<String> wanted = Relevance.words(m.group(2).replace('_', ' '));
+      for (Column column : table.columns()) {
+        if (Relevance.words(column.name().replace('_', ' ')).equals(wanted)
+            || column.name().equals(m.group(2))) {
+          boolean descending = m.group(3) != null && m.group(3).startsWith("desc");
+          var parts = new ArrayList<String>();
+          parts.add(alias + "." + SqlNames.quote(column.name()) + (descending ? " desc" : ""));
+          table.primaryKey().forEach(k -> parts.add(alias + "." + SqlNames.quote(k)));
+          return String.join(", ", parts);
+        }
+      }
+      notes.add("no column of " + table.qualifiedName() + " is '" + m.group(2) + "' to order by");
+    }
+    return order(table, alias);
   }
 
   private static String columns(Table table, String alias) {
@@ -733,7 +796,11 @@ public final class OfflinePlanner {
     /** The main table's rows (and what is nested in them) {@code where}, ordered and paged. */
     private ObjectNode page(SpecBuilder spec, String where) {
       String sql =
-          selectFrom() + where + "\norder by " + order(main, "a") + "\nlimit :limit offset :offset";
+          selectFrom()
+              + where
+              + "\norder by "
+              + mainOrder(main, "a")
+              + "\nlimit :limit offset :offset";
       paging(spec);
       return spec.step(new Step.SqlStep("rows", Optional.empty(), sql, params, Step.Expect.MANY))
           .responseBody("${steps.rows.rows}")
@@ -754,7 +821,7 @@ public final class OfflinePlanner {
       params.put("offset", TextNode.valueOf("${input.query.offset}"));
       said.add(
           "ordered by "
-              + order(main, "a").replace("a.", "")
+              + mainOrder(main, "a").replace("a.", "")
               + ", 20 at a time (?limit= up to 100, ?offset=)");
     }
 

@@ -160,6 +160,14 @@ class GenerateEndpointTest {
     assertThat(members.json().path("specs").get(0).path("path").asText())
         .isEqualTo("/api/teams/:teamId/team-members");
     assertThat(failed(members.json())).isEmpty();
+    Reply guarded =
+        generate(
+            "{\"description\": \"manage teams; anyone can read them, only admins may delete\"}");
+    assertThat(guarded.status()).as(guarded.toString()).isEqualTo(201);
+    JsonNode specs = guarded.json().path("specs");
+    assertThat(specs.get(0).path("auth").asText()).isEqualTo("public");
+    assertThat(specs.get(4).path("auth").path("roles").toString()).isEqualTo("[\"admin\"]");
+    assertThat(failed(guarded.json())).isEmpty();
   }
 
   @Test

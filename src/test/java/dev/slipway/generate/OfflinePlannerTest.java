@@ -205,6 +205,15 @@ class OfflinePlannerTest {
   }
 
   @Test
+  void a_list_is_ordered_as_the_description_says() {
+    Plan plan = plan("list projects filtered by status, sorted by name descending", "{}");
+    assertThat(sql(plan))
+        .contains("order by a.name desc, a.id")
+        .contains("[[and a.status = :status]]")
+        .doesNotContain(":name");
+  }
+
+  @Test
   void writes_need_a_model() {
     assertThatThrownBy(() -> plan("delete a project and its teams", "{}"))
         .isInstanceOf(ProblemException.class)
