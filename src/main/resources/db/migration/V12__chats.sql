@@ -1,14 +1,16 @@
--- Conversations with the generator (/api/chat): each user's, in an org, with their turns, so that a
+-- Conversations with the generator (/api/chat): each caller's (a user signed in, or an API key:
+-- key_id, 0 for a user), in an org, with their turns, so that a
 -- conversation can be resumed. The assistant's turns keep what the generation made (jsonb).
 create table slipway.chats (
   id         bigint generated always as identity primary key,
   org_id     bigint not null references slipway.orgs (id) on delete cascade,
   user_id    bigint not null,
+  key_id     bigint not null default 0,
   title      text not null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-create index chats_user on slipway.chats (org_id, user_id, updated_at desc);
+create index chats_user on slipway.chats (org_id, user_id, key_id, updated_at desc);
 
 create table slipway.chat_messages (
   id         bigint generated always as identity primary key,

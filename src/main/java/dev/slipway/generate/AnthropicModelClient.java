@@ -3,7 +3,6 @@ package dev.slipway.generate;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
-import com.anthropic.errors.AnthropicException;
 import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
@@ -32,7 +31,12 @@ final class AnthropicModelClient implements ModelClient {
   }
 
   @Override
-  public Reply ask(Request request) {
+  public String provider() {
+    return "anthropic";
+  }
+
+  @Override
+  public Reply send(Request request) {
     var schema = Tool.InputSchema.builder();
     request
         .schema()
@@ -57,12 +61,7 @@ final class AnthropicModelClient implements ModelClient {
       if (message.role().equals("assistant")) params.addAssistantMessage(message.text());
       else params.addUserMessage(message.text());
     }
-    com.anthropic.models.messages.Message answer;
-    try {
-      answer = client.messages().create(params.build());
-    } catch (AnthropicException e) {
-      throw ModelClient.unavailable("anthropic", e);
-    }
+    com.anthropic.models.messages.Message answer = client.messages().create(params.build());
     Optional<JsonNode> input = Optional.empty();
     var text = new StringBuilder();
     for (ContentBlock block : answer.content()) {

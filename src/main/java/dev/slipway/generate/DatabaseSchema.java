@@ -155,10 +155,11 @@ public record DatabaseSchema(List<Table> tables, List<EnumType> enums) {
       String using,
       String withCheck) {}
 
+  /** An enum type; columns of it have {@link #qualifiedName} as their type, quoted as SQL needs. */
   public record EnumType(String schema, String name, List<String> values) {
     @JsonIgnore
     public String qualifiedName() {
-      return schema + "." + name;
+      return SqlNames.quote(schema) + "." + SqlNames.quote(name);
     }
   }
 }

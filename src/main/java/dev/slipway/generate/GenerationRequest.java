@@ -54,7 +54,10 @@ public record GenerationRequest(
       String at = "/context/" + key;
       switch (key) {
         case "tables" -> {
-          if (!value.isArray()) violations.add(new Violation(at, "must be a list of table names"));
+          if (!value.isArray()) {
+            violations.add(new Violation(at, "must be a list of table names"));
+            continue;
+          }
           for (int i = 0; i < value.size(); i++) {
             if (value.get(i).isTextual() && !value.get(i).asText().isBlank())
               tables.add(value.get(i).asText());

@@ -102,6 +102,38 @@ public final class Generator implements AutoCloseable {
         if (!result.passed()) lines.add("test '" + result.name() + "': " + result.detail());
       return lines;
     }
+
+    /**
+     * What failed, for the model: as {@link #failures}, but a failed test says only the status it
+     * expected and the one it got. Its detail may quote a row (a fixture's value in a path, a
+     * database error naming a value), and no row goes to the model.
+     */
+    List<String> failuresForTheModel() {
+      var lines = new ArrayList<String>();
+      for (Check check : checks) {
+        if (check.name().startsWith("generated tests")) continue;
+        check.findings().forEach(f -> lines.add(check.name() + ": " + f));
+      }
+      for (var result : results) {
+        if (result.passed()) continue;
+        int expected =
+            plan.tests().stream()
+                .filter(t -> t.name().equals(result.name()))
+                .map(dev.slipway.spec.TestCase::status)
+                .findFirst()
+                .orElse(0);
+        lines.add(
+            "test '"
+                + result.name()
+                + "': expected status "
+                + expected
+                + ", got "
+                + (result.status() == 0
+                    ? "no answer (its path or a fixture did not resolve)"
+                    : result.status()));
+      }
+      return lines;
+    }
   }
 
   private final SchemaAnalyzer analyzer;
@@ -188,9 +220,7 @@ public final class Generator implements AutoCloseable {
     long start = System.nanoTime();
     ModelSettings settings = settingsFor(actor.orgId());
     Optional<ModelClient> client =
-        settings.configured()
-            ? Optional.of(clients.computeIfAbsent(settings, ModelSettings::client))
-            : Optional.empty();
+        settings.configured() ? Optional.of(client(settings)) : Optional.empty();
     DatabaseSchema schema = analyzer.analyze(actor.orgId());
     long analyzed = System.nanoTime();
     progress.report("schema", schema.tables().size() + " table(s) this org's SQL can reach");
@@ -302,7 +332,7 @@ public final class Generator implements AutoCloseable {
                   reply.outputTokens()));
           if (tried.savedAll()) best = tried;
           if (tried.clean()) break;
-          feedback = tried.failures();
+          feedback = tried.failuresForTheModel();
         }
         for (String line : feedback) failed.add(new Violation("/rounds/" + (round - 1), line));
         conversation.add(
@@ -440,11 +470,14 @@ public final class Generator implements AutoCloseable {
       checks.add(new Check("scripts against slipway.d.ts", lint.isEmpty(), lint));
     }
     List<String> security =
-        SecurityReview.findings(
-            specs,
-            schema,
-            request.auth().equals("public"),
-            url -> outbound.refusal(actor.orgId(), url));
+        new ArrayList<>(
+            SecurityReview.findings(
+                specs,
+                schema,
+                request.auth().equals("public"),
+                url -> outbound.refusal(actor.orgId(), url)));
+    if (plan.shape().equals("model"))
+      security.addAll(SecurityReview.againstRequest(specs, request));
     checks.add(new Check("security review", security.isEmpty(), security));
     progress.report(
         "checks",
@@ -483,6 +516,23 @@ public final class Generator implements AutoCloseable {
 
   private static long millis(long nanos) {
     return Math.round(nanos / 1e6);
+  }
+
+  /**
+   * The client for these settings, made once; at most 16 are kept (the operator's and orgs' own
+   * keys), the rest closed, so an org that keeps changing its model cannot make clients without
+   * end.
+   */
+  private synchronized ModelClient client(ModelSettings settings) {
+    ModelClient client = clients.get(settings);
+    if (client != null) return client;
+    if (clients.size() >= 16) {
+      clients.values().forEach(ModelClient::close);
+      clients.clear();
+    }
+    client = settings.client();
+    clients.put(settings, client);
+    return client;
   }
 
   @Override

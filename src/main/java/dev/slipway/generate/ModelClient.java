@@ -36,7 +36,25 @@ public interface ModelClient extends AutoCloseable {
       long outputTokens,
       String model) {}
 
-  Reply ask(Request request);
+  /** {@code anthropic} or {@code openai}. */
+  String provider();
+
+  /** Asks the model; what the provider's SDK throws is the caller's to map. */
+  Reply send(Request request);
+
+  /**
+   * Asks the model; a provider that cannot be reached, keeps failing or answers what its SDK cannot
+   * read is 502 {@code model_unavailable}.
+   */
+  default Reply ask(Request request) {
+    try {
+      return send(request);
+    } catch (ProblemException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw unavailable(provider(), e);
+    }
+  }
 
   @Override
   default void close() {}

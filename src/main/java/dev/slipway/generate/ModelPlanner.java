@@ -171,8 +171,8 @@ public final class ModelPlanner {
   static Plan parse(JsonNode input, List<String> tables, String model, List<Violation> mistakes) {
     var specs = new ArrayList<ObjectNode>();
     JsonNode given = input.path("specs");
-    if (!given.isArray() || given.isEmpty())
-      mistakes.add(new Violation("/specs", "must be a non-empty list of endpoint specs"));
+    if (!given.isArray() || given.isEmpty() || given.size() > 5)
+      mistakes.add(new Violation("/specs", "must be a list of 1 to 5 endpoint specs"));
     else
       for (int i = 0; i < given.size(); i++) {
         if (given.get(i).isObject()) specs.add((ObjectNode) given.get(i));

@@ -155,7 +155,8 @@ public final class OfflinePlanner {
         scopes = scopes(main);
       }
     }
-    if (shape.equals("get") && main.primaryKey().size() != 1) {
+    if (shape.equals("get")
+        && (main.primaryKey().size() != 1 || main.column(main.primaryKey().getFirst()).isEmpty())) {
       notes.add(
           main.qualifiedName()
               + " has no single-column primary key to get a row by; listing instead");
@@ -241,6 +242,16 @@ public final class OfflinePlanner {
    */
   private Plan crud() {
     Table main = tables().getFirst();
+    if (!request.scope().isEmpty())
+      // the template scopes rows by row-level security its migration adds; over a table as it is
+      // there is no migration, so its endpoints would serve every caller's rows
+      throw modelRequired(
+          "CRUD over "
+              + main.qualifiedName()
+              + " scoped to "
+              + String.join(", ", request.scope().keySet())
+              + " needs row-level security the table does not have; without a model, ask for the"
+              + " crud-endpoint template with scope: tenant, or leave the context's scope out");
     Optional<Column> id = main.column("id");
     if (!main.primaryKey().equals(List.of("id")) || id.isEmpty() || !id.get().type().equals("uuid"))
       throw modelRequired(

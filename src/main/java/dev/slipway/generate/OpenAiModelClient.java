@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
-import com.openai.errors.OpenAIException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -37,7 +36,12 @@ final class OpenAiModelClient implements ModelClient {
   }
 
   @Override
-  public Reply ask(Request request) {
+  public String provider() {
+    return "openai";
+  }
+
+  @Override
+  public Reply send(Request request) {
     var parameters = FunctionParameters.builder();
     request
         .schema()
@@ -68,12 +72,7 @@ final class OpenAiModelClient implements ModelClient {
       if (message.role().equals("assistant")) params.addAssistantMessage(message.text());
       else params.addUserMessage(message.text());
     }
-    ChatCompletion completion;
-    try {
-      completion = client.chat().completions().create(params.build());
-    } catch (OpenAIException e) {
-      throw ModelClient.unavailable("openai", e);
-    }
+    ChatCompletion completion = client.chat().completions().create(params.build());
     Optional<JsonNode> input = Optional.empty();
     String text = "";
     if (!completion.choices().isEmpty()) {

@@ -50,7 +50,7 @@ public final class SchemaAnalyzer {
   private static final String COLUMNS =
       """
       select a.attrelid, a.attnum, a.attname,
-             case when t.typtype = 'e' then tn.nspname || '.' || t.typname
+             case when t.typtype = 'e' then quote_ident(tn.nspname) || '.' || quote_ident(t.typname)
                   else format_type(a.atttypid, a.atttypmod) end,
              not a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
              col_description(a.attrelid, a.attnum),

@@ -142,6 +142,37 @@ public final class SecurityReview {
     return findings;
   }
 
+  /**
+   * What a model's proposal must keep of the request: endpoints no more open than the auth asked
+   * ({@code apiKey} unless {@code public} was asked), and rows scoped to each claim the context
+   * names (the spec reads {@code auth.sub} for a user, {@code auth.claims.<claim>} otherwise).
+   */
+  public static List<String> againstRequest(List<EndpointSpec> specs, GenerationRequest request) {
+    var findings = new ArrayList<String>();
+    for (EndpointSpec spec : specs) {
+      if (!request.auth().equals("public") && spec.auth().mode() == Auth.Mode.PUBLIC)
+        findings.add(
+            spec.name() + ": /auth is public, but the request asked for " + request.auth());
+      String text = dev.slipway.spec.SpecBuilder.json(spec).path("steps").toString();
+      for (String key : request.scope().keySet()) {
+        boolean user = request.userKey().filter(key::equals).isPresent();
+        String claim = key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        String needed = user ? "auth.sub" : "auth.claims." + claim;
+        if (!text.contains(needed))
+          findings.add(
+              spec.name()
+                  + ": its steps never read "
+                  + needed
+                  + ", so its rows are not scoped to the "
+                  + request.scope().get(key)
+                  + " ("
+                  + key
+                  + ")");
+      }
+    }
+    return findings;
+  }
+
   private static boolean mentions(String sql, Table table) {
     return sql.contains(table.qualifiedName())
         || sql.matches("(?s).*\\b" + Pattern.quote(table.name()) + "\\b.*");

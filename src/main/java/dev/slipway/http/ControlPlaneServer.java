@@ -50,6 +50,29 @@ public final class ControlPlaneServer implements AutoCloseable {
      * Refuses (403, audited) unless the actor may perform the action: the check every route's own
      * action gets, and what a route asks for more when a request wants more ({@code deploy: true}).
      */
+    /**
+     * Records a run on the actor's behalf that reached a secret the actor may not read; a failure
+     * to record it is logged, not thrown.
+     */
+    void auditSecretRefusal(Actor actor, SecretAccessDenied refusal, String route) {
+      try {
+        platform.inOrg(
+            actor.orgId(),
+            c -> {
+              audit.record(
+                  c,
+                  actor.event(
+                      "secret.read",
+                      "secret:" + refusal.secret(),
+                      AuditStore.Outcome.DENIED,
+                      Map.of("route", route)));
+              return null;
+            });
+      } catch (SQLException | RuntimeException e) {
+        LOG.warn("could not audit a refused secret read (request id {})", actor.requestId(), e);
+      }
+    }
+
     void require(Actor actor, Action action, String target) throws SQLException {
       if (Access.allows(actor.principal(), action)) return;
       platform.inOrg(
@@ -283,25 +306,7 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   /** Records a run on the caller's behalf that reached a secret the caller may not read. */
   private void auditSecretRefusal(Context ctx, SecretAccessDenied refusal) {
-    Actor actor = ctx.attribute(Api.ACTOR);
-    try {
-      gate.platform()
-          .inOrg(
-              actor.orgId(),
-              c -> {
-                gate.audit()
-                    .record(
-                        c,
-                        actor.event(
-                            "secret.read",
-                            "secret:" + refusal.secret(),
-                            AuditStore.Outcome.DENIED,
-                            Map.of("route", ctx.method() + " " + ctx.path())));
-                return null;
-              });
-    } catch (SQLException | RuntimeException e) {
-      LOG.warn("could not audit a refused secret read (request id {})", Api.requestId(ctx), e);
-    }
+    gate.auditSecretRefusal(ctx.attribute(Api.ACTOR), refusal, ctx.method() + " " + ctx.path());
   }
 
   private static void problem(Context ctx, ProblemException problem) {

@@ -18,6 +18,7 @@ import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
+import dev.slipway.runtime.SecretAccessDenied;
 import dev.slipway.security.Action;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.Fixture;
@@ -36,6 +37,9 @@ import java.util.Optional;
  * ({@code GET /api/schema}).
  */
 public final class GenerateRoutes implements Routes {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(GenerateRoutes.class);
+
   /** How many tables {@code ?for=} keeps at most, unless {@code limit} says otherwise. */
   private static final int MATCHED_TABLES = 8;
 
@@ -172,7 +176,7 @@ public final class GenerateRoutes implements Routes {
   private void chat(Context ctx) throws Exception {
     Actor actor = Api.actor(ctx);
     long org = actor.orgId();
-    long user = actor.principal().userId();
+    var owner = owner(actor);
     var turn = ChatTurn.of(Api.jsonBody(ctx));
     if (turn.deploy()) gate.require(actor, Action.DEPLOY, "POST /api/chat deploy");
     long chat;
@@ -181,7 +185,7 @@ public final class GenerateRoutes implements Routes {
     if (turn.chatId().isPresent()) {
       chat =
           chats
-              .find(org, user, turn.chatId().get())
+              .find(org, owner, turn.chatId().get())
               .orElseThrow(
                   () ->
                       ProblemException.notFound(
@@ -195,9 +199,7 @@ public final class GenerateRoutes implements Routes {
           context = earlier.generation().path("context");
       }
     } else {
-      String title =
-          turn.message().length() > 80 ? turn.message().substring(0, 79) + "…" : turn.message();
-      chat = chats.create(org, user, title);
+      chat = 0;
     }
     described.add(
         described.isEmpty() ? turn.message() : REFINEMENT.matcher(turn.message()).replaceFirst(""));
@@ -206,6 +208,11 @@ public final class GenerateRoutes implements Routes {
     if (!context.isMissingNode()) body.set("context", context);
     body.put("deploy", turn.deploy());
     GenerationRequest request = GenerationRequest.of(body);
+    if (chat == 0) {
+      String title =
+          turn.message().length() > 80 ? turn.message().substring(0, 79) + "…" : turn.message();
+      chat = chats.create(org, owner, title);
+    }
     chats.add(
         org,
         chat,
@@ -238,13 +245,36 @@ public final class GenerateRoutes implements Routes {
       JsonNode result = Json.MAPPER.valueToTree(answer);
       events.send("result", result);
       chats.add(org, chat, "assistant", answer.explanation(), result);
-    } catch (ProblemException e) {
-      var problem = EndpointResponse.problem(e, ctx.path(), Api.requestId(ctx));
-      JsonNode body2 = Json.MAPPER.readTree(problem.body());
+    } catch (Exception e) {
+      // the stream has begun: a failure is its last event, never a second answer
+      ProblemException problem;
+      if (e instanceof ProblemException known) {
+        problem = known;
+        if (e instanceof SecretAccessDenied refusal)
+          gate.auditSecretRefusal(actor, refusal, ctx.method() + " " + ctx.path());
+      } else {
+        LOG.error("chat {} failed (request id {})", chat, Api.requestId(ctx), e);
+        problem =
+            new ProblemException(
+                500,
+                "internal_error",
+                "Internal Server Error",
+                "The generation failed; the log has the details under request id "
+                    + Api.requestId(ctx)
+                    + ".");
+      }
+      JsonNode body2 =
+          Json.MAPPER.readTree(
+              EndpointResponse.problem(problem, ctx.path(), Api.requestId(ctx)).body());
       events.send("error", body2);
-      chats.add(org, chat, "assistant", e.getMessage(), body2);
+      try {
+        chats.add(org, chat, "assistant", problem.getMessage(), body2);
+      } catch (SQLException | RuntimeException f) {
+        LOG.warn("chat {}: the failed turn could not be kept", chat, f);
+      }
+    } finally {
+      events.send("done", Json.MAPPER.createObjectNode());
     }
-    events.send("done", Json.MAPPER.createObjectNode());
   }
 
   /** Server-sent events on a response's stream, each flushed as it is sent. */
@@ -261,6 +291,12 @@ public final class GenerateRoutes implements Routes {
     }
   }
 
+  /** Whose conversations a caller sees: a signed-in user's, or its API key's own. */
+  private static ChatStore.Owner owner(Actor actor) {
+    var principal = actor.principal();
+    return new ChatStore.Owner(principal.userId(), principal.keyId());
+  }
+
   /** A conversation and its turns, to resume it. */
   record Conversation(
       long id,
@@ -271,7 +307,7 @@ public final class GenerateRoutes implements Routes {
 
   private void chats(Context ctx) throws SQLException {
     Actor actor = Api.actor(ctx);
-    Api.json(ctx, 200, chats.list(actor.orgId(), actor.principal().userId()));
+    Api.json(ctx, 200, chats.list(actor.orgId(), owner(actor)));
   }
 
   private void conversation(Context ctx) throws SQLException {
@@ -285,7 +321,7 @@ public final class GenerateRoutes implements Routes {
     long wanted = id;
     var chat =
         chats
-            .find(actor.orgId(), actor.principal().userId(), id)
+            .find(actor.orgId(), owner(actor), id)
             .orElseThrow(
                 () ->
                     ProblemException.notFound(

@@ -7,6 +7,7 @@ import dev.slipway.sandbox.CompiledScript;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.CompiledSchema;
+import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step.Expect;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -192,6 +193,15 @@ sealed interface CompiledStep {
   /** Runs a script's {@code ctx.db.query(sql, params)} inside the request's transaction. */
   static List<Map<String, Object>> query(
       Transaction transaction, String sqlText, Map<String, Object> params) {
+    // the request's transaction is Slipway's: a preview's or a test's is rolled back
+    NamedSql.transactionControl(sqlText)
+        .ifPresent(
+            statement -> {
+              throw new IllegalArgumentException(
+                  "'"
+                      + statement
+                      + "' controls the transaction, which Slipway keeps; leave it out");
+            });
     var sql = new SqlVariants(sqlText);
     Object[] values = new Object[sql.names().size()];
     for (int i = 0; i < values.length; i++) {

@@ -244,4 +244,59 @@ public record NamedSql(String sql, List<String> names) {
   private static boolean isNamePart(char c) {
     return Character.isLetterOrDigit(c) || c == '_';
   }
+
+  /** Statements that end or open a transaction, by their first words. */
+  private static final java.util.regex.Pattern TRANSACTION_CONTROL =
+      java.util.regex.Pattern.compile(
+          "(?i)^\\s*(commit|rollback|begin|start\\s+transaction|end|abort|savepoint|release|prepare\\s+transaction)\\b");
+
+  /**
+   * The first statement of {@code sql} that controls the transaction ({@code commit}, {@code
+   * rollback}, {@code begin}, {@code savepoint}, ...), read outside string literals, quoted names,
+   * dollar quotes and comments; empty when there is none. A step's SQL runs inside Slipway's
+   * transaction (a preview's and a draft test's is rolled back), so it may not end or open one.
+   */
+  public static java.util.Optional<String> transactionControl(String sql) {
+    var statement = new StringBuilder();
+    int i = 0;
+    int n = sql.length();
+    while (i <= n) {
+      if (i == n || sql.charAt(i) == ';') {
+        var m = TRANSACTION_CONTROL.matcher(statement);
+        if (m.find())
+          return java.util.Optional.of(m.group(1).toLowerCase().replaceAll("\\s+", " "));
+        statement.setLength(0);
+        i++;
+        continue;
+      }
+      char c = sql.charAt(i);
+      if (c == '\'' || c == '"') {
+        int end = sql.indexOf(c, i + 1);
+        while (end >= 0 && end + 1 < n && sql.charAt(end + 1) == c) end = sql.indexOf(c, end + 2);
+        i = end < 0 ? n : end + 1;
+        statement.append(' ');
+      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+        int end = sql.indexOf('\n', i);
+        i = end < 0 ? n : end;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int end = sql.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+        statement.append(' ');
+      } else if (c == '$') {
+        var tag = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$").matcher(sql).region(i, n);
+        if (tag.lookingAt()) {
+          int end = sql.indexOf(tag.group(), tag.end());
+          i = end < 0 ? n : end + tag.group().length();
+          statement.append(' ');
+        } else {
+          statement.append(c);
+          i++;
+        }
+      } else {
+        statement.append(c);
+        i++;
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

@@ -349,6 +349,16 @@ public final class SpecCodec {
     String sql = node.get("sql").asText();
     var params = new LinkedHashMap<String, JsonNode>();
     node.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue()));
+    NamedSql.transactionControl(sql)
+        .ifPresent(
+            statement ->
+                violations.add(
+                    new Violation(
+                        at + "/sql",
+                        "'"
+                            + statement
+                            + "' controls the transaction, which Slipway keeps (a step's SQL runs"
+                            + " inside it, and a preview's or test's is rolled back): leave it out")));
     Set<String> used;
     try {
       used = new LinkedHashSet<>(NamedSql.parse(sql).names());

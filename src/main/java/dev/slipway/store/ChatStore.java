@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Conversations with the generator, each a user's in an org ({@code slipway.chats}). */
+/**
+ * Conversations with the generator ({@code slipway.chats}), each one caller's in an org: a user
+ * signed in, or one API key (a key's conversations are not its user's, nor another key's).
+ */
 public final class ChatStore {
   /** A conversation. */
   public record Chat(long id, String title, Instant createdAt, Instant updatedAt) {}
@@ -17,7 +20,8 @@ public final class ChatStore {
   public record Turn(String role, String content, JsonNode generation, Instant at) {}
 
   private static final String CHATS =
-      "select id, title, created_at, updated_at from slipway.chats where org_id = ? and user_id = ?";
+      "select id, title, created_at, updated_at from slipway.chats"
+          + " where org_id = ? and user_id = ? and key_id = ?";
 
   private final PlatformTransactions platform;
 
@@ -25,29 +29,35 @@ public final class ChatStore {
     this.platform = platform;
   }
 
-  public long create(long org, long user, String title) throws SQLException {
+  /** Whose conversations: a user's ({@code key} 0) or an API key's. */
+  public record Owner(long user, long key) {}
+
+  public long create(long org, Owner owner, String title) throws SQLException {
     return platform.inOrg(
         org,
         c ->
             Sql.id(
                 c,
-                "insert into slipway.chats (org_id, user_id, title) values (?, ?, ?) returning id",
+                "insert into slipway.chats (org_id, user_id, key_id, title) values (?, ?, ?, ?)"
+                    + " returning id",
                 org,
-                user,
+                owner.user(),
+                owner.key(),
                 title));
   }
 
-  /** The user's conversation, if it is theirs. */
-  public Optional<Chat> find(long org, long user, long id) throws SQLException {
+  /** The caller's conversation, if it is theirs. */
+  public Optional<Chat> find(long org, Owner owner, long id) throws SQLException {
     return platform.inOrg(
         org,
         c ->
-            Sql.list(c, CHATS + " and id = ?", ChatStore::chat, org, user, id).stream()
+            Sql.list(c, CHATS + " and id = ?", ChatStore::chat, org, owner.user(), owner.key(), id)
+                .stream()
                 .findFirst());
   }
 
-  /** The user's conversations, the latest first. */
-  public List<Chat> list(long org, long user) throws SQLException {
+  /** The caller's conversations, the latest first. */
+  public List<Chat> list(long org, Owner owner) throws SQLException {
     return platform.inOrg(
         org,
         c ->
@@ -56,7 +66,8 @@ public final class ChatStore {
                 CHATS + " order by updated_at desc, id desc limit 200",
                 ChatStore::chat,
                 org,
-                user));
+                owner.user(),
+                owner.key()));
   }
 
   private static Chat chat(ResultSet rs) throws SQLException {

@@ -86,6 +86,37 @@ class ChatTest {
   }
 
   @Test
+  void an_api_keys_conversations_are_its_own() {
+    String first =
+        slipway
+            .control(
+                "POST",
+                "/api/keys",
+                "{\"name\": \"ci one\", \"role\": \"admin\"}",
+                "application/json")
+            .json()
+            .path("token")
+            .asText();
+    String second =
+        slipway
+            .control(
+                "POST",
+                "/api/keys",
+                "{\"name\": \"ci two\", \"role\": \"viewer\"}",
+                "application/json")
+            .json()
+            .path("token")
+            .asText();
+    long chat =
+        only(events(say(first, "{\"message\": \"list teams\"}")), "chat").path("chatId").asLong();
+    assertThat(slipway.controlAs(first, "GET", "/api/chat/" + chat, null).status()).isEqualTo(200);
+    assertThat(slipway.controlAs(second, "GET", "/api/chat/" + chat, null).status()).isEqualTo(404);
+    assertThat(slipway.controlAs(second, "GET", "/api/chat", null).json().size()).isZero();
+    // nor are they the signed-in user's
+    assertThat(slipway.control("GET", "/api/chat/" + chat).status()).isEqualTo(404);
+  }
+
+  @Test
   void what_cannot_be_generated_streams_an_error_and_a_bad_message_is_a_422() {
     String member = slipway.addMember("asker@example.com", "member").accessToken();
     List<Event> events = events(say(member, "{\"message\": \"delete every project\"}"));

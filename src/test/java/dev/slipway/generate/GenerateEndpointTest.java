@@ -160,6 +160,12 @@ class GenerateEndpointTest {
     assertThat(members.json().path("specs").get(0).path("path").asText())
         .isEqualTo("/api/teams/:teamId/team-members");
     assertThat(failed(members.json())).isEmpty();
+    Reply scoped =
+        generate(
+            "{\"description\": \"manage projects\", \"context\": {\"orgId\": \"active organization\"}}");
+    assertThat(scoped.status()).isEqualTo(422);
+    assertThat(scoped.json().path("code").asText()).isEqualTo("model_required");
+    assertThat(scoped.json().path("detail").asText()).contains("row-level security");
     Reply guarded =
         generate(
             "{\"description\": \"manage teams; anyone can read them, only admins may delete\"}");
@@ -195,6 +201,10 @@ class GenerateEndpointTest {
         generate(
             "{\"description\": \"projects\", \"context\": {\"auth\": \"public\", \"orgId\": \"org\"}}");
     assertThat(publicScoped.errorPaths()).containsExactly("/context/auth");
+    Reply notAList =
+        generate("{\"description\": \"projects\", \"context\": {\"tables\": {\"a\": 1}}}");
+    assertThat(notAList.status()).isEqualTo(422);
+    assertThat(notAList.errorPaths()).containsExactly("/context/tables");
     Reply noTable =
         generate("{\"description\": \"projects\", \"context\": {\"tables\": [\"app.nothing\"]}}");
     assertThat(noTable.errorPaths()).containsExactly("/context/tables/0");

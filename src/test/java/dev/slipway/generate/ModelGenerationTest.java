@@ -223,6 +223,26 @@ class ModelGenerationTest {
   }
 
   @Test
+  void a_proposal_more_open_than_asked_or_unscoped_is_a_finding_and_the_model_sees_no_row() {
+    JsonNode open = proposal("\"auth\": {\"mode\": \"apiKey\"}", "\"auth\": \"public\"");
+    JsonNode failing = proposal("\"status\": 401}", "\"status\": 201}");
+    model.script(new ToolCall(open), new ToolCall(failing), new ToolCall(Json.parse(PROPOSAL)));
+    Reply reply =
+        generate(
+            anthropic,
+            "{\"description\": \"projects filtered by status\", \"context\": {\"orgId\": \"active organization\"}}");
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
+    JsonNode rounds = reply.json().path("rounds");
+    assertThat(rounds.get(0).path("checks").toString())
+        .contains("/auth is public, but the request asked for apiKey")
+        .contains("never read auth.claims.org_id");
+    // a failed test goes back as its statuses only, never its detail (which may quote a row)
+    String second = model.requests().get(2).path("messages").toString();
+    assertThat(second).contains("test 'needs a key': expected status 201, got 401");
+    assertThat(second).doesNotContain("Project 1");
+  }
+
+  @Test
   void an_org_that_keeps_its_own_key_as_a_secret_is_asked_with_it() {
     Reply put =
         anthropic.control(

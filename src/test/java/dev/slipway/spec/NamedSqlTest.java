@@ -155,4 +155,24 @@ class NamedSqlTest {
     assertThatThrownBy(() -> NamedSql.parse("select 1 [[and true]]"))
         .hasMessageContaining("no :name placeholder");
   }
+
+  @Test
+  void finds_statements_that_control_the_transaction_outside_strings_and_comments() {
+    assertThat(NamedSql.transactionControl("select 1; commit")).contains("commit");
+    assertThat(NamedSql.transactionControl("update t set a = 1;\n  ROLLBACK;"))
+        .contains("rollback");
+    assertThat(NamedSql.transactionControl("begin; delete from t")).contains("begin");
+    assertThat(NamedSql.transactionControl("select 1;start  transaction"))
+        .contains("start transaction");
+    assertThat(NamedSql.transactionControl("savepoint a")).contains("savepoint");
+    assertThat(NamedSql.transactionControl("end")).contains("end");
+    assertThat(NamedSql.transactionControl("select 'commit'; select \"commit\" from t")).isEmpty();
+    assertThat(NamedSql.transactionControl("select 1 -- ; commit\n")).isEmpty();
+    assertThat(NamedSql.transactionControl("select 1 /* ; commit */")).isEmpty();
+    assertThat(NamedSql.transactionControl("do $$ begin perform 1; end $$")).isEmpty();
+    assertThat(
+            NamedSql.transactionControl(
+                "select begin_date, ended from t where x = 'it''s; commit'"))
+        .isEmpty();
+  }
 }
