@@ -259,44 +259,25 @@ public record NamedSql(String sql, List<String> names) {
   public static java.util.Optional<String> transactionControl(String sql) {
     var statement = new StringBuilder();
     int i = 0;
-    int n = sql.length();
-    while (i <= n) {
-      if (i == n || sql.charAt(i) == ';') {
+    while (true) {
+      if (i == sql.length() || sql.charAt(i) == ';') {
         var m = TRANSACTION_CONTROL.matcher(statement);
         if (m.find())
           return java.util.Optional.of(m.group(1).toLowerCase().replaceAll("\\s+", " "));
+        if (i == sql.length()) return java.util.Optional.empty();
         statement.setLength(0);
         i++;
         continue;
       }
-      char c = sql.charAt(i);
-      if (c == '\'' || c == '"') {
-        int end = sql.indexOf(c, i + 1);
-        while (end >= 0 && end + 1 < n && sql.charAt(end + 1) == c) end = sql.indexOf(c, end + 2);
-        i = end < 0 ? n : end + 1;
+      int end = skip(sql, i);
+      if (end > i) {
+        // a literal, quoted name or comment stands for nothing the statement begins with
         statement.append(' ');
-      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        int end = sql.indexOf('\n', i);
-        i = end < 0 ? n : end;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int end = sql.indexOf("*/", i + 2);
-        i = end < 0 ? n : end + 2;
-        statement.append(' ');
-      } else if (c == '$') {
-        var tag = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$").matcher(sql).region(i, n);
-        if (tag.lookingAt()) {
-          int end = sql.indexOf(tag.group(), tag.end());
-          i = end < 0 ? n : end + tag.group().length();
-          statement.append(' ');
-        } else {
-          statement.append(c);
-          i++;
-        }
+        i = end;
       } else {
-        statement.append(c);
+        statement.append(sql.charAt(i));
         i++;
       }
     }
-    return java.util.Optional.empty();
   }
 }
