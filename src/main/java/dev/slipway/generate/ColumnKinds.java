@@ -33,6 +33,12 @@ final class ColumnKinds {
     return List.of("integer", "bigint", "smallint").contains(column.type());
   }
 
+  /** Whether it holds a number with a fraction: {@code numeric}, {@code real}, {@code double}. */
+  static boolean isDecimal(Column column) {
+    String type = column.type();
+    return type.startsWith("numeric") || type.equals("real") || type.equals("double precision");
+  }
+
   /** Whether a filter on it is an equality a caller would send: not json, binary or a list. */
   static boolean filterable(Column column) {
     return !column.type().startsWith("json")
@@ -74,8 +80,7 @@ final class ColumnKinds {
     }
     String type = column.type();
     if (isInteger(column)) return node.put("type", "integer");
-    if (type.startsWith("numeric") || type.equals("real") || type.equals("double precision"))
-      return node.put("type", "number");
+    if (isDecimal(column)) return node.put("type", "number");
     if (type.equals("boolean")) return node.put("type", "boolean");
     node.put("type", "string");
     if (type.equals("uuid")) node.put("format", "uuid");

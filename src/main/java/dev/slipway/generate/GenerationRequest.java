@@ -106,6 +106,19 @@ public record GenerationRequest(
         deploy.asBoolean(false));
   }
 
+  /** {@code orgId} → {@code org_id}: the name of a column or claim a context key stands for. */
+  static String snakeCase(String key) {
+    return key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The caller's claim a scope entry of the context stands for: {@code sub} for the one naming a
+   * user, else its key in snake case ({@code orgId} → {@code org_id}).
+   */
+  public String claim(String key) {
+    return userKey().filter(key::equals).isPresent() ? "sub" : snakeCase(key);
+  }
+
   /** The context's entry whose key names a user ({@code userId}, {@code user}), if any. */
   public Optional<String> userKey() {
     return scope.keySet().stream().filter(k -> k.toLowerCase().startsWith("user")).findFirst();

@@ -92,6 +92,10 @@ public final class OfflinePlanner {
   private final DatabaseSchema schema;
   private final GenerationRequest request;
   private final String text;
+
+  /** The description's words ({@link Relevance#words}), read once. */
+  private final List<String> words;
+
   private final List<String> notes = new ArrayList<>();
   private final JoinPaths paths;
 
@@ -99,6 +103,7 @@ public final class OfflinePlanner {
     this.schema = schema;
     this.request = request;
     this.text = PREAMBLE.matcher(request.description().toLowerCase(Locale.ROOT)).replaceFirst("");
+    this.words = Relevance.words(text);
     this.paths = new JoinPaths(schema);
   }
 
@@ -206,12 +211,7 @@ public final class OfflinePlanner {
 
   private static Optional<Column> numeric(Table table, String word) {
     return table.columns().stream()
-        .filter(
-            c ->
-                ColumnKinds.isInteger(c)
-                    || c.type().startsWith("numeric")
-                    || c.type().equals("real")
-                    || c.type().equals("double precision"))
+        .filter(c -> ColumnKinds.isInteger(c) || ColumnKinds.isDecimal(c))
         .filter(c -> Relevance.words(c.name().replace('_', ' ')).contains(word))
         .findFirst();
   }
@@ -221,15 +221,16 @@ public final class OfflinePlanner {
    * {@code main} does not ("average rating per book": reviews, by their book).
    */
   private Optional<Table> measuredElsewhere(Table main) {
-    List<String> words = measureWords();
-    if (words.isEmpty() || words.stream().anyMatch(w -> numeric(main, w).isPresent()))
+    List<String> measures = measureWords();
+    if (measures.isEmpty() || measures.stream().anyMatch(w -> numeric(main, w).isPresent()))
       return Optional.empty();
     for (Table table : schema.tables()) {
       boolean refers =
           table.foreignKeys().stream().anyMatch(k -> k.references().equals(main.qualifiedName()));
       if (refers
           && table.may("select")
-          && words.stream().anyMatch(w -> numeric(table, w).isPresent())) return Optional.of(table);
+          && measures.stream().anyMatch(w -> numeric(table, w).isPresent()))
+        return Optional.of(table);
     }
     return Optional.empty();
   }
@@ -393,8 +394,7 @@ public final class OfflinePlanner {
       return Optional.of("string(1.." + (m.find() ? m.group(1) : "1000") + ")");
     }
     if (ColumnKinds.isInteger(column)) return Optional.of("integer");
-    if (type.startsWith("numeric") || type.equals("real") || type.equals("double precision"))
-      return Optional.of("number");
+    if (ColumnKinds.isDecimal(column)) return Optional.of("number");
     return Optional.ofNullable(
         switch (type) {
           case "uuid" -> "uuid";
@@ -467,7 +467,6 @@ public final class OfflinePlanner {
    * members"), and says {@code whole} at least once.
    */
   private boolean onlyWithin(List<String> name, List<String> whole) {
-    List<String> words = Relevance.words(text);
     List<Integer> wholes = occurrences(words, whole);
     if (wholes.isEmpty()) return false;
     for (int at : occurrences(words, name))
@@ -492,7 +491,6 @@ public final class OfflinePlanner {
    * ("order items"), else (past every such place) the first of them standing alone.
    */
   private int position(Table table) {
-    List<String> words = Relevance.words(text);
     List<String> name = nameWords(table);
     for (int i = 0; i + name.size() <= words.size(); i++)
       if (words.subList(i, i + name.size()).equals(name)) return i;
@@ -526,8 +524,8 @@ public final class OfflinePlanner {
     var scopes = new ArrayList<Scope>();
     for (var entry : request.scope().entrySet()) {
       String key = entry.getKey();
-      String snake = key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
-      boolean user = request.userKey().filter(key::equals).isPresent();
+      String snake = GenerationRequest.snakeCase(key);
+      boolean user = request.claim(key).equals("sub");
       List<String> candidates =
           user
               ? List.of(snake, "user_id", "owner_id", "created_by", "author_id", "owner")
@@ -551,7 +549,7 @@ public final class OfflinePlanner {
                 + "), so its rows are not scoped to it");
         continue;
       }
-      scopes.add(new Scope(key, user ? "sub" : snake, column.get()));
+      scopes.add(new Scope(key, request.claim(key), column.get()));
     }
     return scopes;
   }

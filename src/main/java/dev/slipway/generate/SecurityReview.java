@@ -155,9 +155,8 @@ public final class SecurityReview {
             spec.name() + ": /auth is public, but the request asked for " + request.auth());
       String text = dev.slipway.spec.SpecBuilder.json(spec).path("steps").toString();
       for (String key : request.scope().keySet()) {
-        boolean user = request.userKey().filter(key::equals).isPresent();
-        String claim = key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
-        String needed = user ? "auth.sub" : "auth.claims." + claim;
+        String claim = request.claim(key);
+        String needed = claim.equals("sub") ? "auth.sub" : "auth.claims." + claim;
         if (!text.contains(needed))
           findings.add(
               spec.name()

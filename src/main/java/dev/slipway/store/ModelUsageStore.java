@@ -35,18 +35,4 @@ public final class ModelUsageStore {
                 outputTokens,
                 costUsd));
   }
-
-  /** The org's tokens so far: {@code [requests, input, output]}. */
-  public long[] totals(long org) throws SQLException {
-    return platform.inOrg(
-        org,
-        c ->
-            Sql.list(
-                    c,
-                    "select count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)"
-                        + " from slipway.model_usage where org_id = ?",
-                    rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)},
-                    org)
-                .getFirst());
-  }
 }
