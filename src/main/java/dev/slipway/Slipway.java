@@ -15,6 +15,7 @@ import dev.slipway.http.DataPlaneServer;
 import dev.slipway.http.EndpointRoutes;
 import dev.slipway.http.GenerateRoutes;
 import dev.slipway.http.KeyRoutes;
+import dev.slipway.http.LogRoutes;
 import dev.slipway.http.MemberRoutes;
 import dev.slipway.http.OrgRoutes;
 import dev.slipway.http.PortInUseException;
@@ -252,14 +253,17 @@ public final class Slipway implements AutoCloseable {
                       EgressRules.CHANNEL,
                       Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll)))
               .start());
+      var callStore =
+          new CallStore(
+                  platform,
+                  new CallStore.Retention(
+                      config.callLogKeepFor(),
+                      config.callLogKeepCalls(),
+                      config.callLogKeepBytes(),
+                      config.analyticsKeepFor()))
+              .prepare();
       var calls =
-          push(
-              closeables,
-              new CallLog(
-                  4_096,
-                  config.callLogLevel(),
-                  System.out,
-                  new CallStore(platform, config.callLogKeepFor(), config.callLogKeepCalls())));
+          push(closeables, new CallLog(4_096, config.callLogLevel(), System.out, callStore));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
@@ -326,7 +330,8 @@ public final class Slipway implements AutoCloseable {
                               database.embedded(),
                               VERSION,
                               started),
-                          new ConsoleRoutes(console, secrets, platform, audit, calls),
+                          new ConsoleRoutes(console, secrets, platform, audit),
+                          new LogRoutes(calls, callStore),
                           new TemplateRoutes(templates, drafts, live),
                           new EndpointRoutes(versions, endpoints, platform, live, secrets),
                           new ReleaseRoutes(deployer, releases, platform, live),

@@ -46,6 +46,8 @@ public record SlipwayConfig(
     CallLog.Level callLogLevel,
     Duration callLogKeepFor,
     long callLogKeepCalls,
+    long callLogKeepBytes,
+    Duration analyticsKeepFor,
     ModelSettings model,
     Duration refusalDelay) {
 
@@ -93,6 +95,8 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CALL_LOG_LEVEL", "INFO");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_DAYS", "7");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
+    defaults.put("SLIPWAY_CALL_LOG_KEEP_MB", "2048");
+    defaults.put("SLIPWAY_ANALYTICS_KEEP_DAYS", "400");
     defaults.put("SLIPWAY_REFUSAL_DELAY_MS", "250");
     defaults.put("SLIPWAY_AI_PROVIDER", "none");
     defaults.put("SLIPWAY_AI_BASE_URL", "");
@@ -177,6 +181,8 @@ public record SlipwayConfig(
             reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
             Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
             reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000),
+            reader.number("SLIPWAY_CALL_LOG_KEEP_MB", 1, 100_000_000) << 20,
+            Duration.ofDays(reader.number("SLIPWAY_ANALYTICS_KEEP_DAYS", 1, 3650)),
             reader.model(),
             Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)));
     for (var url :

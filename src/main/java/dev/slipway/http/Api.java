@@ -95,4 +95,26 @@ final class Api {
       throw new IllegalStateException("cannot serialize a response", e);
     }
   }
+
+  /**
+   * A query parameter read by {@code read}; one it cannot read is a violation at {@code
+   * /query/<name>}.
+   */
+  static <T> java.util.Optional<T> query(
+      Context ctx,
+      String name,
+      java.util.function.Function<String, T> read,
+      String expected,
+      java.util.List<dev.slipway.problem.Violation> violations) {
+    return java.util.Optional.ofNullable(ctx.queryParam(name))
+        .flatMap(
+            text -> {
+              try {
+                return java.util.Optional.of(read.apply(text));
+              } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+                violations.add(new dev.slipway.problem.Violation("/query/" + name, expected));
+                return java.util.Optional.empty();
+              }
+            });
+  }
 }

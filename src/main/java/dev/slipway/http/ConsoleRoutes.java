@@ -2,7 +2,6 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.common.Json;
-import dev.slipway.ops.CallLog;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.runtime.ScriptConsole;
@@ -20,31 +19,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The console: ad-hoc scripts ({@code /api/execute}) and the call log. */
+/** The console: ad-hoc scripts ({@code /api/execute}). */
 public final class ConsoleRoutes implements Routes {
   private final ScriptConsole console;
   private final Secrets secrets;
   private final PlatformTransactions platform;
   private final AuditStore audit;
-  private final CallLog calls;
 
   public ConsoleRoutes(
-      ScriptConsole console,
-      Secrets secrets,
-      PlatformTransactions platform,
-      AuditStore audit,
-      CallLog calls) {
+      ScriptConsole console, Secrets secrets, PlatformTransactions platform, AuditStore audit) {
     this.console = console;
     this.secrets = secrets;
     this.platform = platform;
     this.audit = audit;
-    this.calls = calls;
   }
 
   @Override
   public void register(RoutesConfig routes) {
     routes.addHttpHandler(HandlerType.POST, "/api/execute", this::execute, Action.EXECUTE);
-    routes.addHttpHandler(HandlerType.GET, "/api/logs", this::logs, Action.READ);
   }
 
   /** {@code {code, language?, context?}}. */
@@ -104,11 +96,5 @@ public final class ConsoleRoutes implements Routes {
             execution.result(),
             execution.elapsed().toNanos() / 1_000_000.0,
             execution.logs().stream().map(l -> new Log(l.level(), l.message())).toList()));
-  }
-
-  private void logs(Context ctx) throws Exception {
-    int limit =
-        Math.clamp(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100), 1, 1000);
-    Api.json(ctx, 200, calls.recent(Api.actor(ctx).orgId(), limit));
   }
 }

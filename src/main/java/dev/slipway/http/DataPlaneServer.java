@@ -339,12 +339,7 @@ public final class DataPlaneServer implements AutoCloseable {
               // a lane never waits on a client: a body still on its way is read on the pool
               databaseLanes.execute(
                   new Lanes.Owner(found.identity().orgId(), found.identity().name()),
-                  new Lanes.Job(
-                      run,
-                      () ->
-                          call.answer(
-                              EndpointResponse.problem(busy(), call.path, call.requestId),
-                              "database lanes busy")));
+                  new Lanes.Job(run, () -> call.refuse(busy(), "database lanes busy")));
             } else {
               threads.execute(run);
             }
@@ -381,7 +376,7 @@ public final class DataPlaneServer implements AutoCloseable {
                   null);
         }
       } catch (ProblemException e) {
-        call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
+        call.refuse(e, null);
       } catch (RuntimeException e) {
         call.fail(e);
       }
@@ -399,7 +394,7 @@ public final class DataPlaneServer implements AutoCloseable {
             .handleAsync(read(request, call.path, values, call.requestId, arrived), false)
             .whenComplete(call::answer);
       } catch (ProblemException e) {
-        call.answer(EndpointResponse.problem(e, call.path, call.requestId), null);
+        call.refuse(e, null);
       } catch (RuntimeException e) {
         call.fail(e);
       }
@@ -417,6 +412,8 @@ public final class DataPlaneServer implements AutoCloseable {
       final String method;
       final String path;
       final String origin;
+      final String client;
+      final long requestBytes;
       final RoutingTable table = routing.current();
       CompiledEndpoint endpoint;
 
@@ -427,6 +424,8 @@ public final class DataPlaneServer implements AutoCloseable {
         this.method = request.getMethod();
         this.path = request.getHttpURI().getPath();
         this.origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        this.client = Request.getRemoteAddr(request);
+        this.requestBytes = Math.max(0, request.getLength());
       }
 
       /** Sends an endpoint's result, or a 500 if it failed unexpectedly. */
@@ -438,10 +437,25 @@ public final class DataPlaneServer implements AutoCloseable {
         if (origin != null && CorsHeaders.allows(endpoint.cors(), origin)) {
           CorsHeaders.actual(endpoint.cors().get(), origin).forEach(response.getHeaders()::put);
         }
-        answer(result.response(), result.error().orElse(null));
+        answer(result.response(), result.error().orElse(null), result.facts());
       }
 
       void answer(EndpointResponse answer, String error) {
+        answer(answer, error, null);
+      }
+
+      /** Answers with {@code problem} before or instead of running the endpoint. */
+      void refuse(ProblemException problem, String error) {
+        answer(
+            EndpointResponse.problem(problem, path, requestId),
+            error,
+            new CompiledEndpoint.Facts(null, problem.code(), List.of(), CallRecord.Cost.NONE));
+      }
+
+      /**
+       * Sends the answer and records the call; {@code facts} null when the endpoint did not run.
+       */
+      void answer(EndpointResponse answer, String error, CompiledEndpoint.Facts facts) {
         try {
           byte[] body = method.equals("HEAD") ? new byte[0] : answer.body();
           Runnable send =
@@ -480,14 +494,20 @@ public final class DataPlaneServer implements AutoCloseable {
                 identity == null ? 0 : table.releaseOf(identity.orgId()),
                 answer.status(),
                 (System.nanoTime() - started) / 1000,
-                error));
+                error,
+                facts == null ? null : facts.errorCode(),
+                facts == null ? null : facts.caller(),
+                client,
+                requestBytes,
+                answer.body().length,
+                facts == null ? CallRecord.Cost.NONE : facts.cost(),
+                facts == null ? List.of() : facts.steps(),
+                null));
       }
 
       void fail(Throwable failure) {
         LOG.error("request {} failed", requestId, failure);
-        answer(
-            EndpointResponse.problem(ProblemException.internal(requestId), path, requestId),
-            failure.toString());
+        refuse(ProblemException.internal(requestId), failure.toString());
       }
     }
 

@@ -220,12 +220,8 @@ public final class GenerateRoutes implements Routes {
         turn.message(),
         context.isMissingNode() ? null : Json.MAPPER.createObjectNode().set("context", context));
 
-    ctx.status(200);
-    ctx.contentType("text/event-stream; charset=utf-8");
-    ctx.header("Cache-Control", "no-store");
-    ctx.header("X-Accel-Buffering", "no");
-    var out = ctx.res().getOutputStream();
-    var events = new Events(out);
+    // the client going away does not stop the generation: it goes on and is kept
+    var events = EventStream.open(ctx);
     events.send("chat", Json.MAPPER.createObjectNode().put("chatId", chat));
     try {
       var generated =
@@ -274,20 +270,6 @@ public final class GenerateRoutes implements Routes {
       }
     } finally {
       events.send("done", Json.MAPPER.createObjectNode());
-    }
-  }
-
-  /** Server-sent events on a response's stream, each flushed as it is sent. */
-  private record Events(java.io.OutputStream out) {
-    void send(String event, JsonNode data) {
-      try {
-        out.write(
-            ("event: " + event + "\ndata: " + data.toString() + "\n\n")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        out.flush();
-      } catch (java.io.IOException e) {
-        // the client went away; the generation goes on and is kept
-      }
     }
   }
 

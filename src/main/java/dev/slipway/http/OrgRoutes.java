@@ -16,12 +16,10 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The caller's org: its name, its database login, where its scripts may fetch from, and its audit
@@ -131,14 +129,14 @@ public final class OrgRoutes implements Routes {
   private void audit(Context ctx) throws SQLException {
     var violations = new ArrayList<Violation>();
     var outcome =
-        query(
+        Api.query(
             ctx,
             "outcome",
             o -> AuditStore.Outcome.valueOf(o.toUpperCase()),
             "must be success, failure or denied",
             violations);
-    var since = query(ctx, "since", Instant::parse, "must be an ISO-8601 instant", violations);
-    var before = query(ctx, "before", Long::parseLong, "must be a record id", violations);
+    var since = Api.query(ctx, "since", Instant::parse, "must be an ISO-8601 instant", violations);
+    var before = Api.query(ctx, "before", Long::parseLong, "must be a record id", violations);
     if (!violations.isEmpty())
       throw ProblemException.unprocessable(
           "invalid_query", "The audit query is not valid.", violations);
@@ -156,27 +154,5 @@ public final class OrgRoutes implements Routes {
         ctx,
         200,
         orgs.auditLog(Api.actor(ctx).orgId(), filter).stream().map(AuditEntry::of).toList());
-  }
-
-  /**
-   * A query parameter read by {@code read}; one it cannot read is a violation at {@code
-   * /query/<name>}.
-   */
-  private static <T> Optional<T> query(
-      Context ctx,
-      String name,
-      Function<String, T> read,
-      String expected,
-      List<Violation> violations) {
-    return Optional.ofNullable(ctx.queryParam(name))
-        .flatMap(
-            text -> {
-              try {
-                return Optional.of(read.apply(text));
-              } catch (IllegalArgumentException | DateTimeParseException e) {
-                violations.add(new Violation("/query/" + name, expected));
-                return Optional.empty();
-              }
-            });
   }
 }

@@ -7,11 +7,14 @@ public interface CallKeeper {
   /** Keeps a batch of calls (those no org's endpoint served may be left out). */
   void write(List<CallRecord> calls) throws Exception;
 
-  /** Up to {@code limit} of the org's kept calls, newest first. */
-  List<CallRecord> recent(long org, int limit) throws Exception;
+  /** Up to {@code limit} of the org's kept calls that {@code query} asks for, newest first. */
+  List<CallRecord> search(long org, CallQuery query, int limit) throws Exception;
 
   /** Drops what is no longer to be kept. */
   void prune() throws Exception;
+
+  /** Writes what it holds back (sums it adds up between writes); at the end, and now and then. */
+  default void flush() throws Exception {}
 
   /** Keeps nothing: the ring is all there is. */
   CallKeeper NONE =
@@ -20,7 +23,7 @@ public interface CallKeeper {
         public void write(List<CallRecord> calls) {}
 
         @Override
-        public List<CallRecord> recent(long org, int limit) {
+        public List<CallRecord> search(long org, CallQuery query, int limit) {
           return List.of();
         }
 

@@ -41,7 +41,7 @@ public final class CallLog implements AutoCloseable {
   private final PrintStream out;
   private final Thread writer;
   private volatile boolean running = true;
-  private long written;
+  private volatile long written;
 
   /** The writer thread's buffer, kept between flushes so it does not grow anew each time. */
   private final StringBuilder batch = new StringBuilder(1 << 16);
@@ -51,8 +51,12 @@ public final class CallLog implements AutoCloseable {
   /** The writer thread's calls for the keeper, kept between flushes. */
   private final List<CallRecord> toKeep = new ArrayList<>();
 
-  private long lastPrune = System.nanoTime();
-  private long notKept;
+  /** Set so that the writer's first round prunes, which also makes the hour's partition. */
+  private long lastPrune = System.nanoTime() - PRUNE_INTERVAL_NANOS - 1;
+
+  private volatile long fellBehind;
+  private volatile long notKept;
+  private volatile long kept;
   private long lastNotKeptLine;
 
   public CallLog(int capacity, Level level, OutputStream out) {
@@ -72,27 +76,58 @@ public final class CallLog implements AutoCloseable {
   }
 
   /**
-   * Up to {@code limit} most recent calls to the org's endpoints, newest first: those in the ring,
-   * then those kept from before (a restart empties the ring).
+   * Up to {@code limit} of the org's calls that {@code query} asks for, newest first: those in the
+   * ring, then those kept (a restart empties the ring), none twice.
    */
-  public List<CallRecord> recent(long orgId, int limit) throws Exception {
-    var calls = new ArrayList<CallRecord>(Math.min(limit, ring.length()));
+  public List<CallRecord> search(long orgId, CallQuery query, int limit) throws Exception {
+    var calls = new ArrayList<CallRecord>();
     var seen = new HashSet<String>();
     long end = next.get();
-    for (long i = end - 1; i >= 0 && i >= end - ring.length() && calls.size() < limit; i--) {
+    for (long i = end - 1; i >= 0 && i >= end - ring.length(); i--) {
       CallRecord call = ring.get((int) (i % ring.length()));
-      if (call != null && call.orgId() == orgId) {
-        calls.add(call);
-        seen.add(call.requestId());
-      }
+      if (call != null
+          && call.orgId() == orgId
+          && query.matches(call)
+          && seen.add(call.requestId())) calls.add(call);
     }
-    if (calls.size() < limit) {
-      for (CallRecord kept : keeper.recent(orgId, limit)) {
-        if (calls.size() == limit) break;
-        if (!seen.contains(kept.requestId())) calls.add(kept);
-      }
+    for (CallRecord kept : keeper.search(orgId, query, limit)) {
+      if (!seen.contains(kept.requestId())) calls.add(kept);
     }
-    return calls;
+    calls.sort(NEWEST_FIRST);
+    return calls.size() > limit ? List.copyOf(calls.subList(0, limit)) : calls;
+  }
+
+  /** The org's most recent calls. */
+  public List<CallRecord> recent(long orgId, int limit) throws Exception {
+    return search(orgId, CallQuery.ALL, limit);
+  }
+
+  private static final java.util.Comparator<CallRecord> NEWEST_FIRST =
+      java.util.Comparator.comparing(CallQuery::positionOf).reversed();
+
+  /**
+   * Hands each call the writer takes from now on to {@code listener}, on the writer's thread (it
+   * must not block); until the returned handle is closed.
+   */
+  public AutoCloseable listen(java.util.function.Consumer<CallRecord> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<CallRecord>>
+      listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * What the recorder has done since the start: calls recorded, calls handed to the keeper and
+   * taken (the kept log leaves out calls no org's endpoint served), calls it fell a whole ring
+   * behind on (never written or kept), calls the database did not take, and calls recorded but not
+   * yet written.
+   */
+  public record Stats(long recorded, long kept, long fellBehind, long notKept, long backlog) {}
+
+  public Stats stats() {
+    long end = next.get();
+    return new Stats(end, kept, fellBehind, notKept, Math.max(0, end - written));
   }
 
   private void writeLoop() {
@@ -109,6 +144,11 @@ public final class CallLog implements AutoCloseable {
       }
     }
     flush();
+    try {
+      keeper.flush();
+    } catch (Exception e) {
+      LOG.warn("the call log's last sums were not kept: {}", e.getMessage());
+    }
   }
 
   /** Hands the batch to the keeper; a batch it fails to keep is counted, and said once a minute. */
@@ -116,6 +156,7 @@ public final class CallLog implements AutoCloseable {
     if (toKeep.isEmpty()) return;
     try {
       keeper.write(toKeep);
+      kept += toKeep.size();
     } catch (Exception e) {
       notKept += toKeep.size();
       if (System.nanoTime() - lastNotKeptLine > PRUNE_INTERVAL_NANOS) {
@@ -138,6 +179,7 @@ public final class CallLog implements AutoCloseable {
     batch.setLength(0);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
+      fellBehind += missed;
       batch
           .append(java.time.Instant.now())
           .append(" WARN  calls - ")
@@ -149,6 +191,13 @@ public final class CallLog implements AutoCloseable {
       CallRecord call = ring.get((int) (written % ring.length()));
       if (call == null) continue;
       toKeep.add(call);
+      for (var listener : listeners) {
+        try {
+          listener.accept(call);
+        } catch (RuntimeException e) {
+          LOG.warn("a call log listener failed: {}", e.toString());
+        }
+      }
       if (!wanted(call)) continue;
       format(call, batch);
       if (batch.length() > 1 << 16) {

@@ -1,6 +1,7 @@
 package dev.slipway.ops;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One data-plane call, as logged.
@@ -9,6 +10,14 @@ import java.time.Instant;
  * @param version the endpoint version that served it, 0 when no route matched
  * @param orgId the org whose endpoint served it, 0 when no route matched (such calls are no org's)
  * @param error the internal reason of a failure (never sent to the client), null on success
+ * @param errorCode the problem's {@code code} the caller got, null on success
+ * @param caller who called: an API key's name or a JWT's subject, never a secret; null when public
+ * @param client the client's address
+ * @param requestBytes the request body's size
+ * @param responseBytes the response body's size
+ * @param cost what the call used beyond its own time
+ * @param steps each step that ran, in order, with its time
+ * @param bodies the request and response bodies, kept when the endpoint asks; null otherwise
  */
 public record CallRecord(
     Instant at,
@@ -21,4 +30,71 @@ public record CallRecord(
     long releaseId,
     int status,
     long durationMicros,
-    String error) {}
+    String error,
+    String errorCode,
+    String caller,
+    String client,
+    long requestBytes,
+    long responseBytes,
+    Cost cost,
+    List<StepTime> steps,
+    Bodies bodies) {
+
+  /** A call with only its route, status, time and error known. */
+  public CallRecord(
+      Instant at,
+      String requestId,
+      String method,
+      String path,
+      String endpoint,
+      int version,
+      long orgId,
+      long releaseId,
+      int status,
+      long durationMicros,
+      String error) {
+    this(
+        at,
+        requestId,
+        method,
+        path,
+        endpoint,
+        version,
+        orgId,
+        releaseId,
+        status,
+        durationMicros,
+        error,
+        null,
+        null,
+        null,
+        0,
+        0,
+        Cost.NONE,
+        List.of(),
+        null);
+  }
+
+  /** The status's class: 2 for 2xx, 4 for 4xx, and so on. */
+  public int statusClass() {
+    return status / 100;
+  }
+
+  /**
+   * What a call used: its scripts' CPU time (in their workers), its time in the database, and the
+   * bytes its scripts sent and received with {@code ctx.fetch}.
+   */
+  public record Cost(long scriptCpuMicros, long databaseMicros, long egressBytes) {
+    public static final Cost NONE = new Cost(0, 0, 0);
+  }
+
+  /** One step's time in a call. */
+  public record StepTime(String step, long micros) {}
+
+  /**
+   * A call's bodies as kept: each cut to the endpoint's limit.
+   *
+   * @param truncated whether either was cut
+   */
+  public record Bodies(String request, String response, boolean truncated) {}
+}

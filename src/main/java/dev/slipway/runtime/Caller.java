@@ -16,6 +16,13 @@ public record Caller(
     Map<String, Object> claims,
     String claimsJson,
     long expiresAtMillis) {
+  /** How the call log names the caller: {@code key:<name>} for a consumer key, else the subject. */
+  public String name() {
+    return subject.startsWith("key:") && claims.get("key_name") instanceof String key
+        ? "key:" + key
+        : subject;
+  }
+
   /** The {@code auth} variable of expressions: {@code sub}, {@code roles}, {@code claims}. */
   Map<String, Object> scope() {
     return Map.of("sub", subject, "roles", roles, "claims", claims);

@@ -1,6 +1,7 @@
 package dev.slipway.runtime;
 
 import dev.slipway.common.NamedThreads;
+import dev.slipway.ops.CallRecord;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.sandbox.ScriptOutcome;
@@ -58,8 +59,22 @@ public final class CompiledEndpoint {
   public record EndpointIdentity(
       long orgId, String name, long versionId, int version, String method, String path) {}
 
-  /** A handled request: the response, and for the log the internal reason of a failure. */
-  public record Result(EndpointResponse response, Optional<String> error, List<String> logs) {}
+  /**
+   * A handled request: the response, and for the log the internal reason of a failure, the script
+   * logs and what the call was and cost.
+   */
+  public record Result(
+      EndpointResponse response, Optional<String> error, List<String> logs, Facts facts) {}
+
+  /**
+   * What the call log keeps of a handled request beyond its answer.
+   *
+   * @param caller the caller's name ({@link Caller#name}), null for a public endpoint or when the
+   *     caller was not known
+   * @param errorCode the problem's code, null on success
+   */
+  public record Facts(
+      String caller, String errorCode, List<CallRecord.StepTime> steps, CallRecord.Cost cost) {}
 
   CompiledEndpoint(
       EndpointIdentity identity,
@@ -199,7 +214,12 @@ public final class CompiledEndpoint {
     final boolean preview;
     final SecretSource secrets;
     final CompletableFuture<Result> result = new CompletableFuture<>();
+    private final CallMeter meter = new CallMeter();
     private RateLimiter.Decision limit;
+
+    /** When the step running now started. */
+    private long stepStarted;
+
     private Scope scope;
     private Transaction transaction;
     private StepContext context;
@@ -219,6 +239,7 @@ public final class CompiledEndpoint {
       try {
         Map<String, String> secretValues = secrets.values(identity.orgId());
         Caller caller = auth.authenticate(request, secretValues);
+        if (caller != null) meter.caller(caller.name());
         limit = limits.take(caller, request);
         scope = new Scope(input.bind(request), secretValues, caller);
         transaction =
@@ -229,7 +250,7 @@ public final class CompiledEndpoint {
                 preview,
                 caller == null ? "" : caller.claimsJson(),
                 spec.statementTimeout());
-        context = new StepContext(scope, transaction, request, preview, identity.orgId());
+        context = new StepContext(scope, transaction, request, preview, identity.orgId(), meter);
       } catch (Throwable failure) {
         fail(failure);
         return;
@@ -250,6 +271,7 @@ public final class CompiledEndpoint {
           if (step.when().isPresent() && !Boolean.TRUE.equals(step.when().get().evaluate(scope)))
             continue;
           CompiledStep.StepResult stepResult;
+          stepStarted = System.nanoTime();
           if (step instanceof CompiledStep.Script script) {
             CompletableFuture<ScriptOutcome> running = script.start(context);
             if (!running.isDone()) {
@@ -271,6 +293,9 @@ public final class CompiledEndpoint {
     /** Takes a step's result; false when it ended the pipeline with a response. */
     private boolean take(CompiledStep step, CompiledStep.StepResult stepResult)
         throws SQLException {
+      long took = System.nanoTime() - stepStarted;
+      meter.step(step.id(), took);
+      if (step instanceof CompiledStep.Sql) meter.database(took);
       switch (stepResult) {
         case CompiledStep.StepResult.Respond(EndpointResponse early) -> {
           succeed(early);
@@ -308,7 +333,10 @@ public final class CompiledEndpoint {
       transaction.close();
       result.complete(
           new Result(
-              RateLimits.headers(response, limit), Optional.empty(), redacted(context.logs)));
+              RateLimits.headers(response, limit),
+              Optional.empty(),
+              redacted(context.logs),
+              facts(null)));
     }
 
     /** Log lines with the org's secret values taken out. */
@@ -341,7 +369,12 @@ public final class CompiledEndpoint {
           new Result(
               answer,
               reason.map(r -> secrets.redact(identity.orgId(), r)),
-              context == null ? List.of() : redacted(context.logs)));
+              context == null ? List.of() : redacted(context.logs),
+              facts(problem.code())));
+    }
+
+    private Facts facts(String errorCode) {
+      return new Facts(meter.caller(), errorCode, meter.steps(), meter.cost());
     }
   }
 

@@ -131,7 +131,14 @@ sealed interface CompiledStep {
         CompiledScript script,
         Sandbox sandbox,
         ScriptHosts hosts) {
-      this(id, when, script, sandbox, hosts, DB.matcher(script.javascript()).find());
+      // a script that did not compile is null here: its violation fails the save
+      this(
+          id,
+          when,
+          script,
+          sandbox,
+          hosts,
+          script != null && DB.matcher(script.javascript()).find());
     }
 
     public StepResult run(StepContext context) throws SQLException {
@@ -145,7 +152,9 @@ sealed interface CompiledStep {
       data.put("input", inputWithRawBody(context));
       data.put("steps", context.scope.steps());
       return sandbox.start(
-          script, data, hosts.of(context.transaction, context.orgId, context.scope.secrets()));
+          script,
+          data,
+          hosts.of(context.transaction, context.orgId, context.scope.secrets(), context.meter));
     }
 
     StepResult finish(StepContext context, ScriptOutcome outcome) {

@@ -27,12 +27,26 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
   public static final ScriptHosts NO_EGRESS = new ScriptHosts(null, Duration.ZERO);
 
   ScriptHost of(Transaction transaction, long orgId, Map<String, String> secrets) {
-    return new Host(transaction, orgId, secrets, this);
+    return of(transaction, orgId, secrets, new CallMeter());
+  }
+
+  /** A host whose database time, fetched bytes and CPU time go to {@code meter}. */
+  ScriptHost of(Transaction transaction, long orgId, Map<String, String> secrets, CallMeter meter) {
+    return new Host(transaction, orgId, secrets, this, meter);
   }
 
   private record Host(
-      Transaction transaction, long orgId, Map<String, String> secrets, ScriptHosts hosts)
+      Transaction transaction,
+      long orgId,
+      Map<String, String> secrets,
+      ScriptHosts hosts,
+      CallMeter meter)
       implements ScriptHost {
+
+    @Override
+    public void ranFor(long cpuNanos) {
+      meter.scriptCpu(cpuNanos);
+    }
 
     @Override
     public long org() {
@@ -41,7 +55,12 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
 
     @Override
     public List<Map<String, Object>> query(String sql, Map<String, Object> params) {
-      return CompiledStep.query(transaction, sql, params);
+      long started = System.nanoTime();
+      try {
+        return CompiledStep.query(transaction, sql, params);
+      } finally {
+        meter.database(System.nanoTime() - started);
+      }
     }
 
     @Override
@@ -55,6 +74,8 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
         throw new UnsupportedOperationException("ctx.fetch is not available here");
       }
       FetchResponse response;
+      String body = text(request.get("body"));
+      if (body != null) meter.egress(body.length());
       try {
         response =
             hosts.egress.fetch(
@@ -63,11 +84,12 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
                     text(request.get("url")),
                     text(request.get("method")),
                     headers(request.get("headers")),
-                    text(request.get("body"))),
+                    body),
                 hosts.fetchTimeout);
       } catch (EgressException e) {
         throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
       }
+      if (response.body() != null) meter.egress(response.body().length());
       var answer = new LinkedHashMap<String, Object>(8);
       answer.put("status", response.status());
       answer.put("statusText", response.statusText());

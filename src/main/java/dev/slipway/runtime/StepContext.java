@@ -14,9 +14,16 @@ final class StepContext {
   final boolean preview;
   final long orgId;
   final List<String> logs = new ArrayList<>();
+  final CallMeter meter;
 
   StepContext(
-      Scope scope, Transaction transaction, EndpointRequest request, boolean preview, long orgId) {
+      Scope scope,
+      Transaction transaction,
+      EndpointRequest request,
+      boolean preview,
+      long orgId,
+      CallMeter meter) {
+    this.meter = meter;
     this.orgId = orgId;
     this.scope = scope;
     this.transaction = transaction;

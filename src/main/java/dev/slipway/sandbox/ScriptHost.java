@@ -60,4 +60,10 @@ public interface ScriptHost {
    * outcome). Must not throw; whatever it throws is ignored. Does nothing by default.
    */
   default void log(String level, String message) {}
+
+  /**
+   * Receives the CPU time the run took where it ran, once it has ended, for the call's cost. Must
+   * not throw. Does nothing by default.
+   */
+  default void ranFor(long cpuNanos) {}
 }

@@ -267,7 +267,16 @@ public final class ScriptSandbox implements Sandbox {
           "ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
-    return runJson(script, ctxData == null ? "{}" : json.write(ctxData), host, false);
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuBefore = threads.getCurrentThreadCpuTime();
+    ScriptOutcome outcome =
+        runJson(script, ctxData == null ? "{}" : json.write(ctxData), host, false);
+    try {
+      host.ranFor(threads.getCurrentThreadCpuTime() - cpuBefore);
+    } catch (RuntimeException ignored) {
+      // a broken meter must not fail scripts
+    }
+    return outcome;
   }
 
   /**

@@ -582,6 +582,11 @@ public final class WorkerPool implements Sandbox {
      */
     private void end(ScriptOutcome result, long cpuNanos) {
       release(cpuNanos, result);
+      try {
+        host.ranFor(cpuNanos);
+      } catch (RuntimeException ignored) {
+        // as log: a broken meter must not fail scripts
+      }
       for (LogLine line : result.logs()) {
         try {
           host.log(line.level(), line.message());

@@ -1,135 +1,568 @@
 package dev.slipway.store;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.slipway.common.Json;
 import dev.slipway.ops.CallKeeper;
+import dev.slipway.ops.CallQuery;
 import dev.slipway.ops.CallRecord;
+import dev.slipway.ops.CallRollups;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The kept call log ({@code slipway.calls}, migration V10): batches of calls written in one
- * statement each, read back newest first, and pruned to what the settings keep.
+ * The kept call log ({@code slipway.calls}, migrations V10 and V13) and its rollups: batches of
+ * calls written in one statement each into hourly partitions made ahead, the rollups added every
+ * few seconds, calls searched newest first, and old partitions dropped whole.
  */
 public final class CallStore implements CallKeeper {
-  private final PlatformTransactions platform;
-  private final Duration keepFor;
-  private final long keepCalls;
+  private static final Logger LOG = LoggerFactory.getLogger(CallStore.class);
+  private static final DateTimeFormatter PARTITION_HOUR =
+      DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
+  private static final Duration ROLLUP_INTERVAL = Duration.ofSeconds(5);
+  private static final Duration MINUTE_ROLLUPS_KEPT = Duration.ofDays(2);
 
-  /** Keeps calls for {@code keepFor}, and at most the newest {@code keepCalls} of them. */
-  public CallStore(PlatformTransactions platform, Duration keepFor, long keepCalls) {
-    this.platform = platform;
-    this.keepFor = keepFor;
-    this.keepCalls = keepCalls;
+  /** How long and how much the call log keeps, and how long hourly rollups are kept. */
+  public record Retention(Duration keepFor, long keepCalls, long keepBytes, Duration rollupsFor) {}
+
+  private final PlatformTransactions platform;
+  private final Retention retention;
+  private final Clock clock;
+  private final CallRollups rollups = new CallRollups();
+  private final Set<Instant> partitions = new HashSet<>();
+
+  /** How many calls each closed partition holds, counted once. */
+  private final Map<String, Long> counted = new HashMap<>();
+
+  private Instant lastRollup;
+
+  public CallStore(PlatformTransactions platform, Retention retention) {
+    this(platform, retention, Clock.systemUTC());
   }
 
-  /** Writes the calls of orgs' endpoints among {@code calls}, in one statement. */
+  CallStore(PlatformTransactions platform, Retention retention, Clock clock) {
+    this.platform = platform;
+    this.retention = retention;
+    this.clock = clock;
+    this.lastRollup = clock.instant();
+  }
+
+  /** Makes this hour's partition and the next, before the first call is kept. */
+  public CallStore prepare() throws SQLException {
+    ensurePartition(clock.instant());
+    return this;
+  }
+
+  /** Keeps the calls of orgs' endpoints among {@code calls}, and sums them into the rollups. */
   @Override
   public void write(List<CallRecord> calls) throws SQLException {
-    var kept = calls.stream().filter(call -> call.orgId() != 0 && call.endpoint() != null).toList();
-    if (kept.isEmpty()) return;
-    int n = kept.size();
-    var orgs = new Long[n];
-    var at = new Timestamp[n];
-    var requestIds = new String[n];
-    var methods = new String[n];
-    var paths = new String[n];
-    var endpoints = new String[n];
-    var versions = new Integer[n];
-    var releases = new Long[n];
-    var statuses = new Integer[n];
-    var durations = new Long[n];
-    var errors = new String[n];
-    for (int i = 0; i < n; i++) {
-      CallRecord call = kept.get(i);
-      orgs[i] = call.orgId();
-      at[i] = Timestamp.from(call.at());
-      requestIds[i] = call.requestId();
-      methods[i] = call.method();
-      paths[i] = call.path();
-      endpoints[i] = call.endpoint();
-      versions[i] = call.version();
-      releases[i] = call.releaseId();
-      statuses[i] = call.status();
-      durations[i] = call.durationMicros();
-      errors[i] = call.error();
+    var kept = new ArrayList<CallRecord>(calls.size());
+    for (CallRecord call : calls) {
+      if (call.orgId() == 0 || call.endpoint() == null) continue;
+      kept.add(call);
+      rollups.add(call);
     }
+    try {
+      if (!kept.isEmpty()) insert(kept);
+    } finally {
+      if (Duration.between(lastRollup, clock.instant()).compareTo(ROLLUP_INTERVAL) >= 0) flush();
+    }
+  }
+
+  private void insert(List<CallRecord> calls) throws SQLException {
+    for (CallRecord call : calls) ensurePartition(call.at());
+    var rows = new ArrayList<Object[]>(calls.size());
+    for (CallRecord call : calls) {
+      rows.add(
+          new Object[] {
+            call.orgId(),
+            Timestamp.from(call.at()),
+            call.requestId(),
+            call.method(),
+            call.path(),
+            call.endpoint(),
+            call.version(),
+            call.releaseId(),
+            call.status(),
+            call.durationMicros(),
+            call.error(),
+            call.errorCode(),
+            call.caller(),
+            call.client(),
+            call.requestBytes(),
+            call.responseBytes(),
+            call.cost().scriptCpuMicros(),
+            call.cost().databaseMicros(),
+            call.cost().egressBytes(),
+            call.steps().isEmpty() ? null : json(call.steps()),
+            call.bodies() == null ? null : call.bodies().request(),
+            call.bodies() == null ? null : call.bodies().response(),
+            call.bodies() != null && call.bodies().truncated()
+          });
+    }
+    String[] types = {
+      "bigint", "timestamptz", "text", "text", "text", "text", "int4", "bigint", "int4", "bigint",
+      "text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "text",
+      "text", "text", "bool"
+    };
+    platform.system(
+        c ->
+            Sql.update(
+                c,
+                """
+              insert into slipway.calls (org_id, at, request_id, method, path, endpoint, version,
+                release_id, status, duration_us, error, error_code, caller, client, request_bytes,
+                response_bytes, script_cpu_us, db_us, egress_bytes, steps, request_body,
+                response_body, bodies_truncated)
+              select o, a, r, m, p, e, v, rel, s, d, err, code, who, client, bi, bo, cpu, db, eg,
+                     st::jsonb, rq, rs, tr
+              from unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[],
+                          ?::text[], ?::int[], ?::bigint[], ?::smallint[], ?::bigint[], ?::text[],
+                          ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[],
+                          ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bool[])
+                as t(o, a, r, m, p, e, v, rel, s, d, err, code, who, client, bi, bo, cpu, db, eg,
+                     st, rq, rs, tr)""",
+                Sql.columns(c, types, rows)));
+  }
+
+  /** Makes the hourly partition {@code at} falls in, and the next, unless made before. */
+  private void ensurePartition(Instant at) throws SQLException {
+    Instant hour = at.truncatedTo(ChronoUnit.HOURS);
+    if (partitions.contains(hour)) return;
+    makePartition(hour);
+    makePartition(hour.plus(1, ChronoUnit.HOURS));
+  }
+
+  private void makePartition(Instant hour) throws SQLException {
+    if (partitions.contains(hour)) return;
+    try {
+      platform.system(
+          c -> {
+            try (var s = c.createStatement()) {
+              s.execute(
+                  "create table if not exists slipway.calls_%s partition of slipway.calls for values from ('%s') to ('%s')"
+                      .formatted(
+                          PARTITION_HOUR.format(hour), hour, hour.plus(1, ChronoUnit.HOURS)));
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      // another instance made it at the same moment
+      if (!"42P07".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) throw e;
+    }
+    partitions.add(hour);
+  }
+
+  /** Adds the rollups summed so far to the database's; they come back on failure. */
+  @Override
+  public void flush() throws SQLException {
+    lastRollup = clock.instant();
+    CallRollups.Batch batch = rollups.take();
+    if (batch.isEmpty()) return;
+    try {
+      platform.system(
+          c -> {
+            addSums(c, batch.sums());
+            addDetails(c, batch.details());
+            return null;
+          });
+    } catch (SQLException | RuntimeException e) {
+      rollups.restore(batch);
+      throw e;
+    }
+  }
+
+  private static void addSums(Connection c, Map<CallRollups.Key, CallRollups.Sums> sums)
+      throws SQLException {
+    if (sums.isEmpty()) return;
+    // rows in one order everywhere, so that two instances adding to the same rows never deadlock
+    var keys =
+        sums.keySet().stream()
+            .sorted(
+                Comparator.comparingLong(CallRollups.Key::org)
+                    .thenComparing(CallRollups.Key::grain)
+                    .thenComparing(CallRollups.Key::bucket)
+                    .thenComparing(CallRollups.Key::endpoint)
+                    .thenComparingInt(CallRollups.Key::version))
+            .toList();
+    var rows = new ArrayList<Object[]>(keys.size());
+    for (CallRollups.Key key : keys) {
+      CallRollups.Sums sum = sums.get(key);
+      rows.add(
+          new Object[] {
+            key.org(),
+            key.grain(),
+            Timestamp.from(key.bucket()),
+            key.endpoint(),
+            key.version(),
+            sum.calls,
+            sum.byClass[2],
+            sum.byClass[3],
+            sum.byClass[4],
+            sum.byClass[5],
+            sum.durationMicros,
+            sum.maxDurationMicros,
+            countsLiteral(sum.durations),
+            sum.bytesIn,
+            sum.bytesOut,
+            sum.scriptCpuMicros,
+            sum.databaseMicros,
+            sum.egressBytes,
+            sum.logBytes
+          });
+    }
+    String[] types = {
+      "bigint",
+      "text",
+      "timestamptz",
+      "text",
+      "int4",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "text",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint",
+      "bigint"
+    };
+    Sql.update(
+        c,
+        """
+        insert into slipway.call_rollups as r (org_id, grain, bucket, endpoint, version, calls,
+          status_2xx, status_3xx, status_4xx, status_5xx, duration_us, max_duration_us, durations,
+          bytes_in, bytes_out, script_cpu_us, db_us, egress_bytes, log_bytes)
+        select o, g, b, e, v, n, s2, s3, s4, s5, d, m, ds::bigint[], bi, bo, cpu, db, eg, lb
+        from unnest(?::bigint[], ?::text[], ?::timestamptz[], ?::text[], ?::int[], ?::bigint[],
+                    ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                    ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                    ?::bigint[])
+          as t(o, g, b, e, v, n, s2, s3, s4, s5, d, m, ds, bi, bo, cpu, db, eg, lb)
+        on conflict (org_id, grain, bucket, endpoint, version) do update set
+          calls = r.calls + excluded.calls,
+          status_2xx = r.status_2xx + excluded.status_2xx,
+          status_3xx = r.status_3xx + excluded.status_3xx,
+          status_4xx = r.status_4xx + excluded.status_4xx,
+          status_5xx = r.status_5xx + excluded.status_5xx,
+          duration_us = r.duration_us + excluded.duration_us,
+          max_duration_us = greatest(r.max_duration_us, excluded.max_duration_us),
+          durations = slipway.add_counts(r.durations, excluded.durations),
+          bytes_in = r.bytes_in + excluded.bytes_in,
+          bytes_out = r.bytes_out + excluded.bytes_out,
+          script_cpu_us = r.script_cpu_us + excluded.script_cpu_us,
+          db_us = r.db_us + excluded.db_us,
+          egress_bytes = r.egress_bytes + excluded.egress_bytes,
+          log_bytes = r.log_bytes + excluded.log_bytes""",
+        Sql.columns(c, types, rows));
+  }
+
+  private static void addDetails(
+      Connection c, Map<CallRollups.DetailKey, CallRollups.DetailSums> details)
+      throws SQLException {
+    if (details.isEmpty()) return;
+    var keys =
+        details.keySet().stream()
+            .sorted(
+                Comparator.comparingLong(CallRollups.DetailKey::org)
+                    .thenComparing(CallRollups.DetailKey::bucket)
+                    .thenComparing(CallRollups.DetailKey::kind)
+                    .thenComparing(CallRollups.DetailKey::endpoint)
+                    .thenComparingInt(CallRollups.DetailKey::version)
+                    .thenComparing(CallRollups.DetailKey::name))
+            .toList();
+    var rows = new ArrayList<Object[]>(keys.size());
+    for (CallRollups.DetailKey key : keys) {
+      CallRollups.DetailSums sum = details.get(key);
+      rows.add(
+          new Object[] {
+            key.org(),
+            Timestamp.from(key.bucket()),
+            key.endpoint(),
+            key.version(),
+            key.kind(),
+            key.name(),
+            sum.calls,
+            sum.totalMicros,
+            sum.maxMicros
+          });
+    }
+    String[] types = {
+      "bigint", "timestamptz", "text", "int4", "text", "text", "bigint", "bigint", "bigint"
+    };
+    Sql.update(
+        c,
+        """
+        insert into slipway.call_rollup_details as r (org_id, bucket, endpoint, version, kind,
+          name, calls, total_us, max_us)
+        select * from unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::int[], ?::text[],
+                             ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])
+        on conflict (org_id, bucket, kind, endpoint, version, name) do update set
+          calls = r.calls + excluded.calls,
+          total_us = r.total_us + excluded.total_us,
+          max_us = greatest(r.max_us, excluded.max_us)""",
+        Sql.columns(c, types, rows));
+  }
+
+  /** A histogram as an array literal, its trailing empty buckets left out. */
+  private static String countsLiteral(long[] counts) {
+    int end = counts.length;
+    while (end > 0 && counts[end - 1] == 0) end--;
+    var literal = new StringBuilder(end * 3 + 2).append('{');
+    for (int i = 0; i < end; i++) {
+      if (i > 0) literal.append(',');
+      literal.append(counts[i]);
+    }
+    return literal.append('}').toString();
+  }
+
+  /** Calls left out of the rollups because too many sums waited for the database. */
+  public long rollupsDropped() {
+    return rollups.dropped();
+  }
+
+  @Override
+  public List<CallRecord> search(long org, CallQuery query, int limit) throws SQLException {
+    var where = new StringBuilder("org_id = ?");
+    var args = new ArrayList<Object>();
+    args.add(org);
+    condition(where, args, "endpoint = ?", query.endpoint());
+    condition(where, args, "version = ?", query.version());
+    condition(where, args, "status / 100 = ?", query.statusClass());
+    condition(where, args, "error_code = ?", query.errorCode());
+    condition(where, args, "caller = ?", query.caller());
+    condition(where, args, "request_id = ?", query.requestId());
+    condition(where, args, "at >= ?", timestamp(query.from()));
+    condition(where, args, "at < ?", timestamp(query.to()));
+    if (query.text() != null) {
+      String pattern = "%" + query.text().replaceAll("([\\\\%_])", "\\\\$1") + "%";
+      where.append(" and (error ilike ? or error_code ilike ?)");
+      args.add(pattern);
+      args.add(pattern);
+    }
+    if (query.before() != null) {
+      where.append(" and (at, request_id collate \"C\") < (?, ? collate \"C\")");
+      args.add(timestamp(query.before().at()));
+      args.add(query.before().requestId());
+    }
+    args.add(limit);
+    return platform.inOrg(
+        org,
+        c ->
+            Sql.list(
+                c,
+                "select "
+                    + COLUMNS
+                    + ", null, null, false from slipway.calls where "
+                    + where
+                    + " order by at desc, request_id collate \"C\" desc limit ?",
+                CallStore::call,
+                args.toArray()));
+  }
+
+  /** The org's newest call with this request id, bodies included, if it is kept. */
+  public java.util.Optional<CallRecord> find(long org, String requestId) throws SQLException {
+    return platform
+        .inOrg(
+            org,
+            c ->
+                Sql.list(
+                    c,
+                    "select "
+                        + COLUMNS
+                        + ", request_body, response_body, bodies_truncated from slipway.calls"
+                        + " where org_id = ? and request_id = ? order by at desc limit 1",
+                    CallStore::call,
+                    org,
+                    requestId))
+        .stream()
+        .findFirst();
+  }
+
+  private static final String COLUMNS =
+      "at, request_id, method, path, endpoint, version, org_id, release_id, status, duration_us,"
+          + " error, error_code, caller, client, request_bytes, response_bytes, script_cpu_us,"
+          + " db_us, egress_bytes, steps::text";
+
+  private static CallRecord call(ResultSet rs) throws SQLException {
+    String steps = rs.getString(20);
+    String requestBody = rs.getString(21);
+    String responseBody = rs.getString(22);
+    return new CallRecord(
+        rs.getTimestamp(1).toInstant(),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getInt(6),
+        rs.getLong(7),
+        rs.getLong(8),
+        rs.getInt(9),
+        rs.getLong(10),
+        rs.getString(11),
+        rs.getString(12),
+        rs.getString(13),
+        rs.getString(14),
+        rs.getLong(15),
+        rs.getLong(16),
+        new CallRecord.Cost(rs.getLong(17), rs.getLong(18), rs.getLong(19)),
+        steps == null ? List.of() : steps(steps),
+        requestBody == null && responseBody == null
+            ? null
+            : new CallRecord.Bodies(requestBody, responseBody, rs.getBoolean(23)));
+  }
+
+  private static final TypeReference<List<CallRecord.StepTime>> STEPS = new TypeReference<>() {};
+
+  private static String json(List<CallRecord.StepTime> steps) {
+    try {
+      return Json.MAPPER.writeValueAsString(steps);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<CallRecord.StepTime> steps(String json) {
+    try {
+      return Json.MAPPER.readValue(json, STEPS);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void condition(
+      StringBuilder where, List<Object> args, String condition, Object value) {
+    if (value == null) return;
+    where.append(" and ").append(condition);
+    args.add(value);
+  }
+
+  private static Timestamp timestamp(Instant at) {
+    return at == null ? null : Timestamp.from(at);
+  }
+
+  /**
+   * Makes the partitions of the next hours, drops those past the time kept and the oldest while the
+   * calls or their bytes are over the caps (the newest partition then loses its oldest rows to the
+   * calls' cap), and deletes rollups past their time.
+   */
+  @Override
+  public void prune() throws SQLException {
+    Instant now = clock.instant();
+    ensurePartition(now);
+    var hours = partitionHours();
+    Instant oldestKept = now.minus(retention.keepFor());
+    long calls = 0;
+    long bytes = 0;
+    for (var partition : hours) {
+      calls += partition.calls;
+      bytes += partition.bytes;
+    }
+    Instant currentHour = now.truncatedTo(ChronoUnit.HOURS);
+    for (var partition : hours) {
+      // the current hour's partition, and those made ahead, stay
+      if (!partition.hour.isBefore(currentHour)) break;
+      boolean expired = !partition.hour.plus(1, ChronoUnit.HOURS).isAfter(oldestKept);
+      if (!expired && calls <= retention.keepCalls() && bytes <= retention.keepBytes()) break;
+      drop(partition.name);
+      partitions.remove(partition.hour);
+      counted.remove(partition.name);
+      calls -= partition.calls;
+      bytes -= partition.bytes;
+    }
+    long over = calls - retention.keepCalls();
     platform.system(
         c -> {
-          try (var ps =
-              c.prepareStatement(
-                  """
-          insert into slipway.calls (org_id, at, request_id, method, path, endpoint, version, release_id, status, duration_us, error)
-          select * from unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[],
-                               ?::smallint[], ?::bigint[], ?::text[])""")) {
-            ps.setArray(1, c.createArrayOf("bigint", orgs));
-            ps.setArray(2, c.createArrayOf("timestamptz", at));
-            ps.setArray(3, c.createArrayOf("text", requestIds));
-            ps.setArray(4, c.createArrayOf("text", methods));
-            ps.setArray(5, c.createArrayOf("text", paths));
-            ps.setArray(6, c.createArrayOf("text", endpoints));
-            ps.setArray(7, c.createArrayOf("int4", versions));
-            ps.setArray(8, c.createArrayOf("bigint", releases));
-            ps.setArray(9, c.createArrayOf("int4", statuses));
-            ps.setArray(10, c.createArrayOf("bigint", durations));
-            ps.setArray(11, c.createArrayOf("text", errors));
-            return ps.executeUpdate();
-          }
+          Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
+          if (over > 0)
+            Sql.update(
+                c,
+                """
+                delete from slipway.calls where id in
+                  (select id from slipway.calls order by at, id limit ?)""",
+                over);
+          Sql.update(
+              c,
+              "delete from slipway.call_rollups where grain = 'minute' and bucket < ?",
+              Timestamp.from(now.minus(MINUTE_ROLLUPS_KEPT)));
+          Sql.update(
+              c,
+              "delete from slipway.call_rollups where grain = 'hour' and bucket < ?",
+              Timestamp.from(now.minus(retention.rollupsFor())));
+          Sql.update(
+              c,
+              "delete from slipway.call_rollup_details where bucket < ?",
+              Timestamp.from(now.minus(retention.rollupsFor())));
+          return null;
         });
   }
 
-  @Override
-  public List<CallRecord> recent(long org, int limit) throws SQLException {
-    return platform.inOrg(org, c -> recent(c, org, limit));
-  }
+  private record Partition(String name, Instant hour, long calls, long bytes) {}
 
-  private static List<CallRecord> recent(Connection c, long org, int limit) throws SQLException {
-    try (var ps =
-        c.prepareStatement(
-            """
-        select at, request_id, method, path, endpoint, version, release_id, status, duration_us, error
-        from slipway.calls where org_id = ? order by id desc limit ?""")) {
-      ps.setLong(1, org);
-      ps.setInt(2, limit);
-      try (var rs = ps.executeQuery()) {
-        var calls = new ArrayList<CallRecord>();
-        while (rs.next()) {
-          calls.add(
-              new CallRecord(
-                  rs.getTimestamp(1).toInstant(),
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getString(4),
-                  rs.getString(5),
-                  rs.getInt(6),
-                  org,
-                  rs.getLong(7),
-                  rs.getInt(8),
-                  rs.getLong(9),
-                  rs.getString(10)));
-        }
-        return calls;
+  /** The call log's partitions, oldest first, with their calls and bytes. */
+  private List<Partition> partitionHours() throws SQLException {
+    Instant current = clock.instant().truncatedTo(ChronoUnit.HOURS);
+    var named =
+        platform.system(
+            c ->
+                Sql.list(
+                    c,
+                    """
+                    select c.relname, pg_total_relation_size(c.oid) from pg_inherits i
+                    join pg_class c on c.oid = i.inhrelid
+                    where i.inhparent = 'slipway.calls'::regclass order by c.relname""",
+                    rs -> Map.entry(rs.getString(1), rs.getLong(2))));
+    var found = new ArrayList<Partition>();
+    for (var entry : named) {
+      String name = entry.getKey();
+      Instant hour;
+      try {
+        hour =
+            java.time.LocalDateTime.parse(
+                    name.substring("calls_".length()), DateTimeFormatter.ofPattern("yyyyMMddHH"))
+                .toInstant(ZoneOffset.UTC);
+      } catch (RuntimeException e) {
+        LOG.warn("the call log's partition {} is not named by its hour; left alone", name);
+        continue;
       }
+      Long calls = counted.get(name);
+      if (calls == null) {
+        calls = platform.system(c -> Sql.id(c, "select count(*) from slipway." + name));
+        if (hour.isBefore(current)) counted.put(name, calls);
+      }
+      found.add(new Partition(name, hour, calls, entry.getValue()));
     }
+    return found;
   }
 
-  /** Deletes the calls older than kept, and all but the newest that many. */
-  @Override
-  public void prune() throws SQLException {
+  private void drop(String partition) throws SQLException {
     platform.system(
         c -> {
-          try (var ps =
-              c.prepareStatement(
-                  """
-          delete from slipway.calls
-          where at < now() - ? * interval '1 second'
-             or id <= (select max(id) from slipway.calls) - ?""")) {
-            ps.setLong(1, keepFor.toSeconds());
-            ps.setLong(2, keepCalls);
-            return ps.executeUpdate();
+          try (var s = c.createStatement()) {
+            s.execute("drop table if exists slipway." + partition);
           }
+          return null;
         });
   }
 }

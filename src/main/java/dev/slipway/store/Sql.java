@@ -52,4 +52,19 @@ final class Sql {
   static void bind(PreparedStatement ps, Object... args) throws SQLException {
     for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
   }
+
+  /**
+   * Rows as one array per column, of the given SQL element types, for an insert that reads them
+   * with {@code unnest(?::type[], ...)}: a batch in one statement.
+   */
+  static Object[] columns(Connection c, String[] types, java.util.List<Object[]> rows)
+      throws SQLException {
+    var arrays = new Object[types.length];
+    for (int column = 0; column < types.length; column++) {
+      var values = new Object[rows.size()];
+      for (int i = 0; i < values.length; i++) values[i] = rows.get(i)[column];
+      arrays[column] = c.createArrayOf(types[column], values);
+    }
+    return arrays;
+  }
 }

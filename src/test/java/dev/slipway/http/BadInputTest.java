@@ -395,6 +395,26 @@ class BadInputTest {
   }
 
   @Test
+  void a_script_that_does_not_compile_is_a_422_at_its_step() {
+    Reply reply =
+        slipway.control(
+            "POST",
+            "/api/endpoints",
+            """
+        name: uncompiled
+        method: GET
+        path: /api/uncompiled
+        steps:
+          - id: s
+            script: "export default async (ctx) => { return (; }"
+        """,
+            "application/yaml");
+    assertProblem(reply, 422, "invalid_spec");
+    assertThat(reply.errorPaths()).containsExactly("/steps/0/script");
+    assertThat(slipway.control("GET", "/api/endpoints/uncompiled").status()).isEqualTo(404);
+  }
+
+  @Test
   void a_spec_with_mistakes_at_every_stage_gets_them_all_in_one_422() {
     Reply reply =
         slipway.control(

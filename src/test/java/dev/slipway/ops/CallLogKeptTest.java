@@ -113,8 +113,11 @@ class CallLogKeptTest {
     var store =
         new dev.slipway.store.CallStore(
             new dev.slipway.store.PlatformTransactions(database.dataSource()),
-            java.time.Duration.ofDays(7),
-            1000);
+            new dev.slipway.store.CallStore.Retention(
+                java.time.Duration.ofDays(7),
+                1000,
+                Long.MAX_VALUE,
+                java.time.Duration.ofDays(400)));
     store.prune();
     assertThat(((Number) database.scalar("select count(*) from slipway.calls")).longValue())
         .isEqualTo(1000);

@@ -1,0 +1,193 @@
+package dev.slipway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.slipway.ops.CallLog;
+import dev.slipway.ops.CallQuery;
+import dev.slipway.ops.CallRecord;
+import dev.slipway.testing.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kept call log drops whole hourly partitions past the time or the size it keeps, and its
+ * recorder loses nothing it has summed and never blocks a caller when the database fails or stalls.
+ */
+class CallStoreTest {
+  private final TestDatabase database = new TestDatabase();
+  private PlatformTransactions platform;
+  private final Instant now =
+      Instant.now().truncatedTo(ChronoUnit.HOURS).plus(30, ChronoUnit.MINUTES);
+
+  @BeforeEach
+  void migrate() throws SQLException {
+    Flyway.configure()
+        .dataSource(database.dataSource())
+        .schemas("slipway")
+        .createSchemas(true)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    platform = new PlatformTransactions(database.dataSource());
+  }
+
+  @AfterEach
+  void drop() {
+    database.close();
+  }
+
+  private CallStore store(Duration keepFor, long keepBytes) {
+    return new CallStore(
+        platform,
+        new CallStore.Retention(keepFor, 1_000_000, keepBytes, Duration.ofDays(400)),
+        Clock.fixed(now, ZoneOffset.UTC));
+  }
+
+  private static CallRecord call(String id, Instant at, int status) {
+    return new CallRecord(at, id, "GET", "/x", "x", 1, 1, 1, status, 1_500, null);
+  }
+
+  private long scalar(String sql) {
+    return ((Number) database.scalar(sql)).longValue();
+  }
+
+  private List<String> partitions() throws SQLException {
+    return platform.system(
+        c ->
+            Sql.list(
+                c,
+                """
+                select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                where i.inhparent = 'slipway.calls'::regclass order by 1""",
+                rs -> rs.getString(1)));
+  }
+
+  @Test
+  void partitions_past_the_days_kept_are_dropped_whole() throws Exception {
+    var store = store(Duration.ofDays(1), Long.MAX_VALUE);
+    var calls = new ArrayList<CallRecord>();
+    for (int days : new int[] {3, 2, 0})
+      for (int i = 0; i < 10; i++)
+        calls.add(call("d" + days + "-" + i, now.minus(days, ChronoUnit.DAYS), 200));
+    store.write(calls);
+    assertThat(partitions()).hasSize(6); // each hour and the next
+    store.prune();
+    assertThat(partitions()).hasSize(2).allMatch(name -> name.compareTo(partitionOf(now)) >= 0);
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(10);
+    assertThat(store.search(1, CallQuery.ALL, 100))
+        .extracting(CallRecord::requestId)
+        .allMatch(id -> id.startsWith("d0-"));
+  }
+
+  @Test
+  void past_partitions_go_oldest_first_while_the_log_is_over_its_size() throws Exception {
+    var calls = new ArrayList<CallRecord>();
+    for (int hours : new int[] {3, 2, 1, 0})
+      for (int i = 0; i < 50; i++)
+        calls.add(call("h" + hours + "-" + i, now.minus(hours, ChronoUnit.HOURS), 200));
+    store(Duration.ofDays(7), Long.MAX_VALUE).write(calls);
+    long perPartition =
+        scalar(
+            "select pg_total_relation_size('slipway.calls_" + partitionOf(now).substring(6) + "')");
+    // room for about two partitions: the two oldest go
+    store(Duration.ofDays(7), perPartition * 2 + perPartition / 2).prune();
+    assertThat(scalar("select count(*) from slipway.calls where request_id ~ '^h[32]-'")).isZero();
+    assertThat(scalar("select count(*) from slipway.calls where request_id like 'h1-%'"))
+        .isEqualTo(50);
+    assertThat(scalar("select count(*) from slipway.calls where request_id like 'h0-%'"))
+        .isEqualTo(50);
+    // however small the cap, the current hour stays
+    store(Duration.ofDays(7), 1).prune();
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(50);
+  }
+
+  @Test
+  void the_recorder_keeps_serving_and_counts_what_a_failed_database_did_not_take()
+      throws Exception {
+    var store = store(Duration.ofDays(7), Long.MAX_VALUE);
+    var out = new ByteArrayOutputStream();
+    try (var log = new CallLog(64, CallLog.Level.NONE, out, store)) {
+      log.record(call("before", now, 200));
+      awaitStats(log, stats -> stats.kept() == 1);
+      database.execute("alter table slipway.calls rename to calls_away");
+      for (int i = 0; i < 20; i++) log.record(call("down-" + i, now, 500));
+      awaitStats(log, stats -> stats.notKept() >= 20);
+      database.execute("alter table slipway.calls_away rename to calls");
+      log.record(call("after", now, 200));
+      awaitStats(log, stats -> stats.kept() == 2);
+      assertThat(log.stats().notKept()).isEqualTo(20);
+    }
+    // the calls not kept were still summed: the rollups count every call
+    assertThat(
+            scalar(
+                "select sum(calls) from slipway.call_rollups where grain = 'hour' and endpoint = 'x'"))
+        .isEqualTo(22);
+    assertThat(scalar("select sum(status_5xx) from slipway.call_rollups where grain = 'minute'"))
+        .isEqualTo(20);
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(2);
+  }
+
+  @Test
+  void a_stalled_database_never_holds_a_caller_and_the_calls_it_missed_are_counted()
+      throws Exception {
+    var store = store(Duration.ofDays(7), Long.MAX_VALUE);
+    try (var log = new CallLog(256, CallLog.Level.NONE, new ByteArrayOutputStream(), store);
+        var lock = database.connect()) {
+      log.record(call("warm", now, 200));
+      awaitStats(log, stats -> stats.kept() == 1);
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("lock table slipway.calls in access exclusive mode");
+      Thread.sleep(300); // the writer is waiting on the lock with a batch
+      long started = System.nanoTime();
+      for (int i = 0; i < 10_000; i++) log.record(call("stalled-" + i, now, 200));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+      lock.rollback();
+      awaitStats(log, stats -> stats.backlog() == 0);
+      assertThat(log.stats().fellBehind()).isGreaterThan(9_000);
+    }
+  }
+
+  @Test
+  void a_partition_that_is_missing_is_made_and_a_query_by_a_bad_org_sees_nothing()
+      throws Exception {
+    var store = store(Duration.ofDays(7), Long.MAX_VALUE);
+    store.write(List.of(call("later", now.plus(5, ChronoUnit.HOURS), 200)));
+    assertThat(store.search(1, CallQuery.ALL, 10)).hasSize(1);
+    assertThat(store.search(2, CallQuery.ALL, 10)).isEmpty();
+    assertThatThrownBy(
+            () ->
+                database.execute(
+                    "insert into slipway.calls (org_id, at, request_id, method, path, endpoint, version, release_id, status, duration_us) values (1, now() - interval '30 days', 'x', 'GET', '/', 'x', 1, 1, 200, 1)"))
+        .as("no partition holds a month ago")
+        .rootCause()
+        .hasMessageContaining("no partition");
+  }
+
+  private static String partitionOf(Instant at) {
+    return "calls_"
+        + java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHH")
+            .withZone(ZoneOffset.UTC)
+            .format(at);
+  }
+
+  private static void awaitStats(CallLog log, java.util.function.Predicate<CallLog.Stats> done)
+      throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!done.test(log.stats())) {
+      assertThat(System.nanoTime()).as("within 20 s: " + log.stats()).isLessThan(until);
+      Thread.sleep(20);
+    }
+  }
+}
