@@ -1,6 +1,7 @@
 package dev.slipway;
 
 import dev.slipway.config.SlipwayConfig;
+import dev.slipway.deploy.CostControl;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
 import dev.slipway.deploy.Drafts;
@@ -9,14 +10,17 @@ import dev.slipway.egress.EgressException;
 import dev.slipway.generate.Generator;
 import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.SchemaAnalyzer;
+import dev.slipway.http.AnalyticsRoutes;
 import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
+import dev.slipway.http.CostRoutes;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.http.EndpointRoutes;
 import dev.slipway.http.GenerateRoutes;
 import dev.slipway.http.KeyRoutes;
 import dev.slipway.http.LogRoutes;
 import dev.slipway.http.MemberRoutes;
+import dev.slipway.http.MetricsRoutes;
 import dev.slipway.http.OrgRoutes;
 import dev.slipway.http.PortInUseException;
 import dev.slipway.http.ReleaseRoutes;
@@ -25,7 +29,9 @@ import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
 import dev.slipway.http.TemplateRoutes;
 import dev.slipway.ops.CallLog;
+import dev.slipway.ops.CostGate;
 import dev.slipway.ops.LocalRateLimiter;
+import dev.slipway.ops.Metrics;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.ops.RedisRateLimiter;
 import dev.slipway.ops.SharedRateLimiter;
@@ -49,6 +55,7 @@ import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.AnalyticsStore;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CallStore;
 import dev.slipway.store.ChatStore;
@@ -61,6 +68,7 @@ import dev.slipway.store.Notifications;
 import dev.slipway.store.OrgPools;
 import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.PostgresTranspileCache;
+import dev.slipway.store.QuotaStore;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.SettingsStore;
 import dev.slipway.templates.TemplateService;
@@ -234,7 +242,21 @@ public final class Slipway implements AutoCloseable {
           new EndpointCompiler(
               database.orgs(), sandbox, secrets, consumerKeys, limiter, scriptHosts);
       var live = new LiveRouting();
-      var versions = new Drafts(codec, compiler, endpoints, audit, platform);
+      var costs = new CostGate();
+      var costControl =
+          push(
+              closeables,
+              new CostControl(
+                  platform,
+                  new QuotaStore(),
+                  audit,
+                  costs,
+                  live,
+                  config.callLogKeepFor(),
+                  config.costControlInterval(),
+                  Clock.systemUTC()));
+      var versions =
+          new Drafts(codec, compiler, endpoints, audit, platform, costControl::checkNewEndpoint);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
       push(
@@ -251,7 +273,9 @@ public final class Slipway implements AutoCloseable {
                       ConsumerKeys.CHANNEL,
                       payload -> consumerKeys.invalidate(),
                       EgressRules.CHANNEL,
-                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll)))
+                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll),
+                      CostControl.CHANNEL,
+                      payload -> costControl.refresh()))
               .start());
       var callStore =
           new CallStore(
@@ -260,10 +284,36 @@ public final class Slipway implements AutoCloseable {
                       config.callLogKeepFor(),
                       config.callLogKeepCalls(),
                       config.callLogKeepBytes(),
-                      config.analyticsKeepFor()))
+                      config.analyticsKeepFor()),
+                  costs::keeps)
               .prepare();
       var calls =
           push(closeables, new CallLog(4_096, config.callLogLevel(), System.out, callStore));
+      var metrics = push(closeables, new Metrics());
+      calls.listen(metrics.requests());
+      metrics.gauges(
+          "slipway.sandbox", "The script sandbox (GET /api/health's sandbox)", sandbox::health);
+      metrics.gauges(
+          "slipway.db.org_pools",
+          "Connections of the orgs' pools, summed",
+          () -> database.orgs().connections());
+      metrics.gauges(
+          "slipway.db.platform_pool",
+          "Connections of Slipway's own pool",
+          () -> {
+            var bean = database.platformPool().getHikariPoolMXBean();
+            return bean == null
+                ? Map.of()
+                : Map.of(
+                    "active", bean.getActiveConnections(),
+                    "idle", bean.getIdleConnections(),
+                    "connections", bean.getTotalConnections(),
+                    "waiting", bean.getThreadsAwaitingConnection());
+          });
+      metrics.gauges(
+          "slipway.recorder",
+          "The call log's recorder: calls recorded, kept, missed and waiting",
+          () -> Metrics.recorder(calls.stats(), callStore.rollupsDropped()));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
@@ -277,7 +327,8 @@ public final class Slipway implements AutoCloseable {
                       config.poolSize(),
                       config.refusalDelay(),
                       live,
-                      calls)
+                      calls,
+                      costs)
                   .start());
       var templates =
           new TemplateService(
@@ -331,9 +382,12 @@ public final class Slipway implements AutoCloseable {
                               VERSION,
                               started),
                           new ConsoleRoutes(console, secrets, platform, audit),
-                          new LogRoutes(calls, callStore),
+                          new LogRoutes(calls),
+                          new AnalyticsRoutes(new AnalyticsStore(platform)),
+                          new MetricsRoutes(metrics, config.metricsToken()),
+                          new CostRoutes(costControl, config.operatorToken()),
                           new TemplateRoutes(templates, drafts, live),
-                          new EndpointRoutes(versions, endpoints, platform, live, secrets),
+                          new EndpointRoutes(versions, endpoints, platform, live, secrets, calls),
                           new ReleaseRoutes(deployer, releases, platform, live),
                           new SessionRoutes(signIn, authenticator),
                           new KeyRoutes(new ApiKeys(platform, credentials, audit), consumerKeys),

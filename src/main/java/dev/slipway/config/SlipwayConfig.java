@@ -48,6 +48,9 @@ public record SlipwayConfig(
     long callLogKeepCalls,
     long callLogKeepBytes,
     Duration analyticsKeepFor,
+    Optional<String> metricsToken,
+    Optional<String> operatorToken,
+    Duration costControlInterval,
     ModelSettings model,
     Duration refusalDelay) {
 
@@ -97,6 +100,9 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_MB", "2048");
     defaults.put("SLIPWAY_ANALYTICS_KEEP_DAYS", "400");
+    defaults.put("SLIPWAY_METRICS_TOKEN", "");
+    defaults.put("SLIPWAY_OPERATOR_TOKEN", "");
+    defaults.put("SLIPWAY_COST_CONTROL_INTERVAL_MS", "2000");
     defaults.put("SLIPWAY_REFUSAL_DELAY_MS", "250");
     defaults.put("SLIPWAY_AI_PROVIDER", "none");
     defaults.put("SLIPWAY_AI_BASE_URL", "");
@@ -183,6 +189,9 @@ public record SlipwayConfig(
             reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000),
             reader.number("SLIPWAY_CALL_LOG_KEEP_MB", 1, 100_000_000) << 20,
             Duration.ofDays(reader.number("SLIPWAY_ANALYTICS_KEEP_DAYS", 1, 3650)),
+            reader.optional("SLIPWAY_METRICS_TOKEN"),
+            reader.optional("SLIPWAY_OPERATOR_TOKEN"),
+            Duration.ofMillis(reader.number("SLIPWAY_COST_CONTROL_INTERVAL_MS", 50, 600_000)),
             reader.model(),
             Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)));
     for (var url :
@@ -216,6 +225,15 @@ public record SlipwayConfig(
           if (token.length() < 16)
             problems.add("SLIPWAY_ADMIN_TOKEN must be at least 16 characters long");
         });
+    for (var token :
+        List.of(
+            Map.entry("SLIPWAY_METRICS_TOKEN", config.metricsToken),
+            Map.entry("SLIPWAY_OPERATOR_TOKEN", config.operatorToken)))
+      token
+          .getValue()
+          .filter(value -> value.length() < 16)
+          .ifPresent(
+              value -> problems.add(token.getKey() + " must be at least 16 characters long"));
     for (var key :
         List.of(
             Map.entry("SLIPWAY_MASTER_KEY", config.masterKey),

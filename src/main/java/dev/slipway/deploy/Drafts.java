@@ -40,13 +40,25 @@ public final class Drafts {
       EndpointCompiler compiler,
       EndpointStore store,
       AuditStore audit,
-      PlatformTransactions platform) {
+      PlatformTransactions platform,
+      NewEndpointCheck newEndpoints) {
+    this.newEndpoints = newEndpoints;
     this.codec = codec;
     this.compiler = compiler;
     this.store = store;
     this.audit = audit;
     this.platform = platform;
   }
+
+  /** What may refuse a new endpoint of an org, in the transaction that would save it. */
+  @FunctionalInterface
+  public interface NewEndpointCheck {
+    void check(java.sql.Connection c, long org, String name) throws SQLException;
+
+    NewEndpointCheck NONE = (c, org, name) -> {};
+  }
+
+  private final NewEndpointCheck newEndpoints;
 
   /**
    * Checks and saves a spec. {@code name}, when present, is the endpoint the caller addressed; the
@@ -71,6 +83,7 @@ public final class Drafts {
       return platform.inOrg(
           actor.orgId(),
           c -> {
+            newEndpoints.check(c, actor.orgId(), spec.name());
             var saved =
                 store.save(
                     c,

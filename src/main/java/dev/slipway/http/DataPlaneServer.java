@@ -2,6 +2,7 @@ package dev.slipway.http;
 
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CallRecord;
+import dev.slipway.ops.CostGate;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
@@ -9,6 +10,7 @@ import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RoutingTable;
+import dev.slipway.spec.EndpointSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -69,7 +71,8 @@ public final class DataPlaneServer implements AutoCloseable {
       int databaseLanes,
       Duration refusalDelay,
       LiveRouting routing,
-      CallLog calls) {
+      CallLog calls,
+      CostGate costs) {
     // Platform threads, not a virtual thread per request: handing each request from the selector
     // to a new virtual thread costs more CPU per request and a longer p99 (bench/README.md). Jetty
     // runs a request on the thread that read it when it can.
@@ -97,6 +100,7 @@ public final class DataPlaneServer implements AutoCloseable {
             maxBodyBytes,
             routing,
             calls,
+            costs,
             threads,
             new Lanes(threads, databaseLanes),
             server.getScheduler(),
@@ -273,6 +277,9 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Where such a request goes instead when it may use the database and its body has arrived. */
     private final Lanes databaseLanes;
 
+    /** Paused endpoints and orgs past a quota on calls, refused before they run. */
+    private final CostGate costs;
+
     /** Where a refusal waits out {@link #refusalDelayMillis} before it is sent. */
     private final Scheduler scheduler;
 
@@ -289,6 +296,7 @@ public final class DataPlaneServer implements AutoCloseable {
         long maxBodyBytes,
         LiveRouting routing,
         CallLog calls,
+        CostGate costs,
         Executor threads,
         Lanes databaseLanes,
         Scheduler scheduler,
@@ -297,6 +305,7 @@ public final class DataPlaneServer implements AutoCloseable {
       this.maxBodyBytes = maxBodyBytes;
       this.routing = routing;
       this.calls = calls;
+      this.costs = costs;
       this.threads = threads;
       this.databaseLanes = databaseLanes;
       this.scheduler = scheduler;
@@ -328,6 +337,12 @@ public final class DataPlaneServer implements AutoCloseable {
                   CompiledEndpoint found,
                   List<String> values) -> {
             call.endpoint = found;
+            ProblemException refused =
+                costs.refusal(found.identity().orgId(), found.identity().name());
+            if (refused != null) {
+              call.refuse(refused, null);
+              return true;
+            }
             boolean quick = found.startsWithoutBlocking();
             boolean database = found.usesDatabase();
             PartBody arrived = quick || database ? arrived(request) : null;
@@ -390,9 +405,18 @@ public final class DataPlaneServer implements AutoCloseable {
     private void start(
         Call call, CompiledEndpoint found, Request request, List<String> values, PartBody arrived) {
       try {
+        EndpointRequest endpointRequest = read(request, call.path, values, call.requestId, arrived);
         found
-            .handleAsync(read(request, call.path, values, call.requestId, arrived), false)
-            .whenComplete(call::answer);
+            .spec()
+            .logging()
+            .ifPresent(
+                log -> {
+                  call.logging = log;
+                  call.query = request.getHttpURI().getQuery();
+                  call.requestBody = endpointRequest.body();
+                  call.contentType = endpointRequest.contentType();
+                });
+        found.handleAsync(endpointRequest, false).whenComplete(call::answer);
       } catch (ProblemException e) {
         call.refuse(e, null);
       } catch (RuntimeException e) {
@@ -416,6 +440,13 @@ public final class DataPlaneServer implements AutoCloseable {
       final long requestBytes;
       final RoutingTable table = routing.current();
       CompiledEndpoint endpoint;
+
+      /** What the call log keeps of the exchange, when the endpoint asks to keep its bodies. */
+      EndpointSpec.CallLogging logging;
+
+      String query;
+      String contentType;
+      byte[] requestBody;
 
       Call(Request request, Response response, Callback callback) {
         this.response = response;
@@ -502,7 +533,10 @@ public final class DataPlaneServer implements AutoCloseable {
                 answer.body().length,
                 facts == null ? CallRecord.Cost.NONE : facts.cost(),
                 facts == null ? List.of() : facts.steps(),
-                null));
+                logging == null
+                    ? null
+                    : CallRecord.Bodies.of(
+                        query, contentType, requestBody, answer.body(), logging.maxBytes())));
       }
 
       void fail(Throwable failure) {

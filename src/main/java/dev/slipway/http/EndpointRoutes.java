@@ -2,8 +2,13 @@ package dev.slipway.http;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.common.Json;
 import dev.slipway.deploy.Drafts;
+import dev.slipway.ops.CallLog;
+import dev.slipway.ops.CallRecord;
 import dev.slipway.problem.ProblemException;
+import dev.slipway.problem.Violation;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
@@ -44,13 +49,16 @@ public final class EndpointRoutes implements Routes {
   private final PlatformTransactions platform;
   private final LiveRouting live;
   private final Secrets secrets;
+  private final CallLog calls;
 
   public EndpointRoutes(
       Drafts drafts,
       EndpointStore endpoints,
       PlatformTransactions platform,
       LiveRouting live,
-      Secrets secrets) {
+      Secrets secrets,
+      CallLog calls) {
+    this.calls = calls;
     this.drafts = drafts;
     this.endpoints = endpoints;
     this.platform = platform;
@@ -81,6 +89,8 @@ public final class EndpointRoutes implements Routes {
                 Bodies.Version.of(
                     find(ctx, ctx.pathParam("name"), Optional.of(versionNumber(ctx))), false)),
         Action.READ);
+    routes.addHttpHandler(
+        HandlerType.POST, "/api/logs/{requestId}/replay", this::replay, Action.PREVIEW);
     for (HandlerType method : PREVIEW_METHODS) {
       routes.addHttpHandler(
           method,
@@ -167,63 +177,202 @@ public final class EndpointRoutes implements Routes {
   private void preview(Context ctx, Optional<Integer> version) throws SQLException {
     String name = ctx.pathParam("name");
     EndpointVersion found = find(ctx, name, version);
-    CompiledEndpoint endpoint = drafts.preview(found);
-    String path = "/" + ctx.pathParam("path");
-    RunSecrets runSecrets = secrets.forRunBy(Api.actor(ctx).principal());
-    var router = Router.of(Map.of(new Router.RouteKey(found.method(), found.path()), endpoint));
+    var headers = new HashMap<String, String>();
+    ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(), v));
+    // the platform credentials are not the endpoint's: its caller's go in X-Slipway-Authorization
+    headers.remove("authorization");
+    headers.remove("cookie");
+    String endpointAuthorization = headers.remove("x-slipway-authorization");
+    if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
     EndpointResponse answer =
-        switch (router.find(ctx.method().name(), path)) {
-          case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
-            var headers = new HashMap<String, String>();
-            ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(), v));
-            // the platform credentials are not the endpoint's: its caller's go in
-            // X-Slipway-Authorization
-            headers.remove("authorization");
-            headers.remove("cookie");
-            String endpointAuthorization = headers.remove("x-slipway-authorization");
-            if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
-            var query = new LinkedHashMap<String, List<String>>(ctx.queryParamMap());
-            var request =
-                new EndpointRequest(
-                    ctx.method().name(),
-                    path,
-                    values,
-                    query,
-                    headers,
-                    ctx.bodyAsBytes(),
-                    Api.requestId(ctx),
-                    ctx.ip());
-            EndpointResponse response = target.handle(request, true, runSecrets).response();
-            runSecrets.throwIfRefused();
-            yield response;
-          }
-          case Router.Match.WrongMethod<CompiledEndpoint> wrong ->
-              throw new ProblemException(
-                  405,
-                  "method_not_allowed",
-                  "Method Not Allowed",
-                  "Endpoint '"
-                      + name
-                      + "' serves "
-                      + found.method()
-                      + ", not "
-                      + ctx.method().name()
-                      + ".");
-          case Router.Match.NotFound<CompiledEndpoint> missing ->
-              throw ProblemException.notFound(
-                  "route_not_found",
-                  "Endpoint '"
-                      + name
-                      + "' serves "
-                      + found.path()
-                      + "; "
-                      + path
-                      + " does not match it.");
-        };
+        run(
+            ctx,
+            found,
+            ctx.method().name(),
+            "/" + ctx.pathParam("path"),
+            new LinkedHashMap<>(ctx.queryParamMap()),
+            headers,
+            ctx.bodyAsBytes());
     ctx.status(answer.status());
     answer.headers().forEach(ctx::header);
     ctx.header("X-Slipway-Version", String.valueOf(found.version()));
     ctx.result(answer.body());
+  }
+
+  /**
+   * Runs a request through a saved version as a preview (its database work rolled back, secrets as
+   * the caller may read them).
+   */
+  private EndpointResponse run(
+      Context ctx,
+      EndpointVersion found,
+      String method,
+      String path,
+      Map<String, List<String>> query,
+      Map<String, String> headers,
+      byte[] body) {
+    CompiledEndpoint endpoint = drafts.preview(found);
+    RunSecrets runSecrets = secrets.forRunBy(Api.actor(ctx).principal());
+    var router = Router.of(Map.of(new Router.RouteKey(found.method(), found.path()), endpoint));
+    return switch (router.find(method, path)) {
+      case Router.Match.Found<CompiledEndpoint>(var target, var values) -> {
+        var request =
+            new EndpointRequest(
+                method, path, values, query, headers, body, Api.requestId(ctx), ctx.ip());
+        EndpointResponse response = target.handle(request, true, runSecrets).response();
+        runSecrets.throwIfRefused();
+        yield response;
+      }
+      case Router.Match.WrongMethod<CompiledEndpoint> wrong ->
+          throw new ProblemException(
+              405,
+              "method_not_allowed",
+              "Method Not Allowed",
+              "Endpoint '" + found.name() + "' serves " + found.method() + ", not " + method + ".");
+      case Router.Match.NotFound<CompiledEndpoint> missing ->
+          throw ProblemException.notFound(
+              "route_not_found",
+              "Endpoint '"
+                  + found.name()
+                  + "' serves "
+                  + found.path()
+                  + "; "
+                  + path
+                  + " does not match it.");
+    };
+  }
+
+  /** One side of a replay: what a version answered, and how long it took. */
+  record Answer(
+      int status, int version, double durationMs, Map<String, String> headers, String body) {}
+
+  /** A recorded call run again: the request as kept, what was answered then and what is now. */
+  record Replay(
+      String requestId,
+      String endpoint,
+      String method,
+      String path,
+      String query,
+      String requestBody,
+      Answer recorded,
+      Answer replayed,
+      boolean sameStatus,
+      boolean sameBody) {}
+
+  /**
+   * {@code POST /api/logs/{requestId}/replay {target?: "live" | "latest" | <version>, headers?}}:
+   * runs a kept call again through a version of its endpoint as a preview (its database work rolled
+   * back), with the query, content type and body the call log kept (the endpoint's {@code
+   * log.bodies}) and the headers given here (the call's credentials are never kept), and answers
+   * both sides.
+   */
+  private void replay(Context ctx) throws Exception {
+    long org = Api.actor(ctx).orgId();
+    String requestId = ctx.pathParam("requestId");
+    CallRecord call = LogRoutes.kept(calls, org, requestId);
+    CallRecord.Bodies kept = call.bodies();
+    if (kept == null
+        || kept.request().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            < call.requestBytes())
+      throw ProblemException.conflict(
+          "call_not_replayable",
+          kept == null
+              ? "Endpoint '"
+                  + call.endpoint()
+                  + "' did not keep this call's body: set 'log: {bodies: true}' in its spec to replay its calls."
+              : "The call's request body was longer than the endpoint keeps (log.maxBytes).");
+    var body = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : Api.jsonBody(ctx);
+    var violations = new java.util.ArrayList<Violation>();
+    JsonNode target = body.path("target");
+    if (!target.isMissingNode()
+        && !(target.isIntegralNumber() && target.canConvertToInt() && target.asInt() > 0)
+        && !(target.isTextual() && List.of("live", "latest").contains(target.asText())))
+      violations.add(new Violation("/target", "must be \"live\", \"latest\" or a version number"));
+    var headers = new HashMap<String, String>();
+    JsonNode given = body.path("headers");
+    if (!given.isMissingNode() && !given.isObject())
+      violations.add(new Violation("/headers", "must be an object of strings"));
+    given
+        .properties()
+        .forEach(
+            field -> {
+              if (field.getValue().isTextual())
+                headers.put(
+                    field.getKey().toLowerCase(java.util.Locale.ROOT), field.getValue().asText());
+              else violations.add(new Violation("/headers/" + field.getKey(), "must be a string"));
+            });
+    if (!violations.isEmpty())
+      throw ProblemException.unprocessable(
+          "invalid_request", "The replay request is not valid.", violations);
+    Optional<Integer> version =
+        target.isIntegralNumber()
+            ? Optional.of(target.asInt())
+            : target.asText("live").equals("latest")
+                ? Optional.empty()
+                : Optional.of(
+                    Optional.ofNullable(liveVersions(org).get(call.endpoint()))
+                        .orElseThrow(
+                            () ->
+                                ProblemException.conflict(
+                                    "endpoint_not_live",
+                                    "Endpoint '"
+                                        + call.endpoint()
+                                        + "' is not live: replay it against \"latest\" or a version.")));
+    EndpointVersion found = find(ctx, call.endpoint(), version);
+    if (kept.contentType() != null) headers.putIfAbsent("content-type", kept.contentType());
+    long started = System.nanoTime();
+    EndpointResponse answer =
+        run(
+            ctx,
+            found,
+            call.method(),
+            call.path(),
+            queryOf(kept.query()),
+            headers,
+            kept.request().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String replayedBody = new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8);
+    var recorded =
+        new Answer(
+            call.status(), call.version(), call.durationMicros() / 1000.0, null, kept.response());
+    var replayed =
+        new Answer(
+            answer.status(),
+            found.version(),
+            (System.nanoTime() - started) / 1_000_000.0,
+            answer.headers(),
+            replayedBody);
+    Api.json(
+        ctx,
+        200,
+        new Replay(
+            requestId,
+            call.endpoint(),
+            call.method(),
+            call.path(),
+            kept.query(),
+            kept.request(),
+            recorded,
+            replayed,
+            recorded.status() == replayed.status(),
+            replayedBody.equals(kept.response())));
+  }
+
+  /** A query string's parameters, each with its values in order. */
+  private static Map<String, List<String>> queryOf(String query) {
+    var parameters = new LinkedHashMap<String, List<String>>();
+    if (query == null || query.isEmpty()) return parameters;
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) continue;
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      parameters.computeIfAbsent(name, n -> new java.util.ArrayList<>()).add(value);
+    }
+    return parameters;
+  }
+
+  private static String decode(String text) {
+    return java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private EndpointVersion find(Context ctx, String name, Optional<Integer> version)

@@ -7,7 +7,6 @@ import dev.slipway.ops.CallRecord;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.security.Action;
-import dev.slipway.store.CallStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -33,11 +32,9 @@ public final class LogRoutes implements Routes {
   private static final Pattern STATUS_CLASS = Pattern.compile("[1-5]xx");
 
   private final CallLog calls;
-  private final CallStore store;
 
-  public LogRoutes(CallLog calls, CallStore store) {
+  public LogRoutes(CallLog calls) {
     this.calls = calls;
-    this.store = store;
   }
 
   @Override
@@ -99,14 +96,19 @@ public final class LogRoutes implements Routes {
           call.bodies() == null || !withBodies
               ? null
               : new BodiesView(
-                  call.bodies().request(), call.bodies().response(), call.bodies().truncated()),
+                  call.bodies().query(),
+                  call.bodies().contentType(),
+                  call.bodies().request(),
+                  call.bodies().response(),
+                  call.bodies().truncated()),
           CallQuery.positionOf(call).cursor());
     }
   }
 
   record StepView(String step, double ms) {}
 
-  record BodiesView(String request, String response, boolean truncated) {}
+  record BodiesView(
+      String query, String contentType, String request, String response, boolean truncated) {}
 
   /**
    * {@code ?endpoint=&version=&status=4xx&code=&caller=&from=&to=&requestId=&q=&before=&limit=},
@@ -191,23 +193,18 @@ public final class LogRoutes implements Routes {
   private void one(Context ctx) throws Exception {
     long org = Api.actor(ctx).orgId();
     String requestId = ctx.pathParam("requestId");
-    var call =
-        store
-            .find(org, requestId)
-            .or(
-                () -> {
-                  try {
-                    return calls.search(org, CallQuery.byRequestId(requestId), 1).stream()
-                        .findFirst();
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                })
-            .orElseThrow(
-                () ->
-                    ProblemException.notFound(
-                        "call_not_found", "No kept call has request id '" + requestId + "'."));
+    var call = kept(calls, org, requestId);
     Api.json(ctx, 200, CallView.of(call, true));
+  }
+
+  /** The org's newest call with this request id; 404 {@code call_not_found} when none is kept. */
+  static CallRecord kept(CallLog calls, long org, String requestId) throws Exception {
+    return calls
+        .find(org, requestId)
+        .orElseThrow(
+            () ->
+                ProblemException.notFound(
+                    "call_not_found", "No kept call has request id '" + requestId + "'."));
   }
 
   /**

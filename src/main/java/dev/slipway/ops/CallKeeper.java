@@ -10,6 +10,9 @@ public interface CallKeeper {
   /** Up to {@code limit} of the org's kept calls that {@code query} asks for, newest first. */
   List<CallRecord> search(long org, CallQuery query, int limit) throws Exception;
 
+  /** The org's newest kept call with this request id, bodies included. */
+  java.util.Optional<CallRecord> find(long org, String requestId) throws Exception;
+
   /** Drops what is no longer to be kept. */
   void prune() throws Exception;
 
@@ -25,6 +28,11 @@ public interface CallKeeper {
         @Override
         public List<CallRecord> search(long org, CallQuery query, int limit) {
           return List.of();
+        }
+
+        @Override
+        public java.util.Optional<CallRecord> find(long org, String requestId) {
+          return java.util.Optional.empty();
         }
 
         @Override

@@ -33,6 +33,10 @@ public final class CallLog implements AutoCloseable {
 
   private static final long WRITE_INTERVAL_NANOS = 100_000_000;
   private static final long PRUNE_INTERVAL_NANOS = 60_000_000_000L;
+
+  /** How often the keeper's sums (the rollups analytics read) are written. */
+  private static final long FLUSH_INTERVAL_NANOS = 2_000_000_000L;
+
   private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
   private final AtomicReferenceArray<CallRecord> ring;
@@ -54,6 +58,8 @@ public final class CallLog implements AutoCloseable {
   /** Set so that the writer's first round prunes, which also makes the hour's partition. */
   private long lastPrune = System.nanoTime() - PRUNE_INTERVAL_NANOS - 1;
 
+  private long lastFlush = System.nanoTime();
+  private long lastSumsLine;
   private volatile long fellBehind;
   private volatile long notKept;
   private volatile long kept;
@@ -97,6 +103,20 @@ public final class CallLog implements AutoCloseable {
     return calls.size() > limit ? List.copyOf(calls.subList(0, limit)) : calls;
   }
 
+  /**
+   * The org's newest call with this request id, bodies included: from the ring, else from what was
+   * kept.
+   */
+  public java.util.Optional<CallRecord> find(long orgId, String requestId) throws Exception {
+    long end = next.get();
+    for (long i = end - 1; i >= 0 && i >= end - ring.length(); i--) {
+      CallRecord call = ring.get((int) (i % ring.length()));
+      if (call != null && call.orgId() == orgId && call.requestId().equals(requestId))
+        return java.util.Optional.of(call);
+    }
+    return keeper.find(orgId, requestId);
+  }
+
   /** The org's most recent calls. */
   public List<CallRecord> recent(long orgId, int limit) throws Exception {
     return search(orgId, CallQuery.ALL, limit);
@@ -134,6 +154,18 @@ public final class CallLog implements AutoCloseable {
     while (running) {
       LockSupport.parkNanos(WRITE_INTERVAL_NANOS);
       flush();
+      if (System.nanoTime() - lastFlush > FLUSH_INTERVAL_NANOS) {
+        lastFlush = System.nanoTime();
+        try {
+          keeper.flush();
+        } catch (Exception e) {
+          // the sums are kept for the next try; said once a minute
+          if (System.nanoTime() - lastSumsLine > PRUNE_INTERVAL_NANOS) {
+            lastSumsLine = System.nanoTime();
+            LOG.warn("the call log's sums wait for the database: {}", e.getMessage());
+          }
+        }
+      }
       if (System.nanoTime() - lastPrune > PRUNE_INTERVAL_NANOS) {
         lastPrune = System.nanoTime();
         try {

@@ -92,9 +92,30 @@ public record CallRecord(
   public record StepTime(String step, long micros) {}
 
   /**
-   * A call's bodies as kept: each cut to the endpoint's limit.
+   * What the call log keeps of a call's exchange when its endpoint asks ({@code log.bodies}): the
+   * query string and the request's content type, and the bodies, each cut to the endpoint's limit.
+   * Never a header that may carry a credential.
    *
-   * @param truncated whether either was cut
+   * @param query the query string as sent, null when there was none
+   * @param truncated whether either body was cut
    */
-  public record Bodies(String request, String response, boolean truncated) {}
+  public record Bodies(
+      String query, String contentType, String request, String response, boolean truncated) {
+
+    /** The exchange, each body cut to {@code maxBytes} (as UTF-8 text). */
+    public static Bodies of(
+        String query, String contentType, byte[] request, byte[] response, int maxBytes) {
+      return new Bodies(
+          query,
+          contentType,
+          text(request, maxBytes),
+          text(response, maxBytes),
+          request.length > maxBytes || response.length > maxBytes);
+    }
+
+    private static String text(byte[] body, int maxBytes) {
+      return new String(
+          body, 0, Math.min(body.length, maxBytes), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
 }

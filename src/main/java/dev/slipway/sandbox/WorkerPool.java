@@ -117,6 +117,10 @@ public final class WorkerPool implements Sandbox {
   /** Threads in {@link #claim}, so that a finished run signals only when someone waits. */
   private final AtomicInteger waiting = new AtomicInteger();
 
+  /** Runs started since the start. */
+  private final java.util.concurrent.atomic.AtomicLong runs =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final ScheduledExecutorService supervisor;
   private final ExecutorService starter;
   private final AtomicInteger numbers = new AtomicInteger();
@@ -272,6 +276,9 @@ public final class WorkerPool implements Sandbox {
     health.put("replaced", replaced.get());
     health.put("prepared", prepared.get());
     health.put("heap", heap);
+    health.put("runs", runs.get());
+    health.put("waiting", waiting.get());
+    health.put("memoryBytes", residentBytes());
     health.put("jit", command.noJit().isEmpty());
     health.put("aotCache", command.aotCache().isPresent());
     health.put("hop", hops.summary());
@@ -281,6 +288,25 @@ public final class WorkerPool implements Sandbox {
   @Override
   public boolean started() {
     return firstReady.get();
+  }
+
+  /**
+   * The resident memory of the live workers together, in bytes, from {@code /proc} (0 where there
+   * is none).
+   */
+  private long residentBytes() {
+    long bytes = 0;
+    for (long pid : pids()) {
+      try {
+        String[] statm =
+            java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/statm"))
+                .split(" ");
+        bytes += Long.parseLong(statm[1]) * 4096;
+      } catch (java.io.IOException | RuntimeException e) {
+        // no /proc here, or the worker just ended
+      }
+    }
+    return bytes;
   }
 
   /** The process ids of the live workers. */
@@ -408,6 +434,7 @@ public final class WorkerPool implements Sandbox {
           "ctxData must be a Map, was " + ctxData.getClass().getName());
     }
     ensureOpen();
+    runs.incrementAndGet();
     var run =
         new Run(
             script,

@@ -12,6 +12,7 @@ import java.util.Optional;
  *
  * @param statementTimeout how long each of its SQL statements may run ({@link
  *     #DEFAULT_STATEMENT_TIMEOUT} unless the spec says {@code statementTimeout})
+ * @param logging what the call log keeps of its calls beyond the usual (the spec's {@code log})
  */
 public record EndpointSpec(
     String name,
@@ -21,10 +22,19 @@ public record EndpointSpec(
     Optional<Cors> cors,
     List<RateLimit> rateLimits,
     Duration statementTimeout,
+    Optional<CallLogging> logging,
     Optional<String> description,
     Input input,
     List<Step> steps,
     Response response) {
+
+  /**
+   * The spec's {@code log}: keep each call's request and response bodies, each cut to {@code
+   * maxBytes}, so that calls can be read whole and replayed.
+   */
+  public record CallLogging(boolean bodies, int maxBytes) {
+    public static final int DEFAULT_MAX_BYTES = 16_384;
+  }
 
   /** How long an endpoint's SQL statement may run when its spec does not say. */
   public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(5);

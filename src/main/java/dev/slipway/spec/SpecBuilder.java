@@ -105,6 +105,7 @@ public final class SpecBuilder {
         Optional.empty(),
         List.of(),
         EndpointSpec.DEFAULT_STATEMENT_TIMEOUT,
+        Optional.empty(),
         description,
         input,
         List.copyOf(steps),
@@ -144,6 +145,11 @@ public final class SpecBuilder {
     if (!endpoint.statementTimeout().equals(EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)) {
       spec.put("statementTimeout", endpoint.statementTimeout().toMillis() + "ms");
     }
+    endpoint
+        .logging()
+        .ifPresent(
+            log ->
+                spec.putObject("log").put("bodies", log.bodies()).put("maxBytes", log.maxBytes()));
     EndpointSpec.Input input = endpoint.input();
     if (!input.equals(EndpointSpec.Input.NONE)) {
       ObjectNode node = spec.putObject("input");

@@ -143,6 +143,7 @@ public final class SpecCodec {
             cors,
             reads.test("/rateLimit") ? rateLimits(node.path("rateLimit")) : List.of(),
             timeout,
+            reads.test("/log") ? logging(node.path("log")) : Optional.empty(),
             text(node, "description"),
             input,
             List.copyOf(steps),
@@ -150,6 +151,14 @@ public final class SpecCodec {
                 ? response(node.path("response"))
                 : response(MissingNode.getInstance()));
     return new Decoded(spec, List.copyOf(violations));
+  }
+
+  /** The spec's {@code log} (its schema checked); empty when it keeps no bodies. */
+  private static Optional<EndpointSpec.CallLogging> logging(JsonNode log) {
+    if (!log.path("bodies").asBoolean(false)) return Optional.empty();
+    return Optional.of(
+        new EndpointSpec.CallLogging(
+            true, log.path("maxBytes").asInt(EndpointSpec.CallLogging.DEFAULT_MAX_BYTES)));
   }
 
   /** What stands in for a step that does not read: a step with its id that checks nothing. */

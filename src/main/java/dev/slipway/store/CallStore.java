@@ -35,7 +35,6 @@ public final class CallStore implements CallKeeper {
   private static final Logger LOG = LoggerFactory.getLogger(CallStore.class);
   private static final DateTimeFormatter PARTITION_HOUR =
       DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
-  private static final Duration ROLLUP_INTERVAL = Duration.ofSeconds(5);
   private static final Duration MINUTE_ROLLUPS_KEPT = Duration.ofDays(2);
 
   /** How long and how much the call log keeps, and how long hourly rollups are kept. */
@@ -44,23 +43,31 @@ public final class CallStore implements CallKeeper {
   private final PlatformTransactions platform;
   private final Retention retention;
   private final Clock clock;
+  private final java.util.function.LongPredicate keeps;
   private final CallRollups rollups = new CallRollups();
   private final Set<Instant> partitions = new HashSet<>();
 
   /** How many calls each closed partition holds, counted once. */
   private final Map<String, Long> counted = new HashMap<>();
 
-  private Instant lastRollup;
-
-  public CallStore(PlatformTransactions platform, Retention retention) {
-    this(platform, retention, Clock.systemUTC());
+  /**
+   * {@code keeps}: whether an org's calls are kept (one past its log storage quota has them summed,
+   * not kept).
+   */
+  public CallStore(
+      PlatformTransactions platform, Retention retention, java.util.function.LongPredicate keeps) {
+    this(platform, retention, keeps, Clock.systemUTC());
   }
 
-  CallStore(PlatformTransactions platform, Retention retention, Clock clock) {
+  CallStore(
+      PlatformTransactions platform,
+      Retention retention,
+      java.util.function.LongPredicate keeps,
+      Clock clock) {
+    this.keeps = keeps;
     this.platform = platform;
     this.retention = retention;
     this.clock = clock;
-    this.lastRollup = clock.instant();
   }
 
   /** Makes this hour's partition and the next, before the first call is kept. */
@@ -75,14 +82,10 @@ public final class CallStore implements CallKeeper {
     var kept = new ArrayList<CallRecord>(calls.size());
     for (CallRecord call : calls) {
       if (call.orgId() == 0 || call.endpoint() == null) continue;
-      kept.add(call);
       rollups.add(call);
+      if (keeps.test(call.orgId())) kept.add(call);
     }
-    try {
-      if (!kept.isEmpty()) insert(kept);
-    } finally {
-      if (Duration.between(lastRollup, clock.instant()).compareTo(ROLLUP_INTERVAL) >= 0) flush();
-    }
+    if (!kept.isEmpty()) insert(kept);
   }
 
   private void insert(List<CallRecord> calls) throws SQLException {
@@ -113,13 +116,15 @@ public final class CallStore implements CallKeeper {
             call.steps().isEmpty() ? null : json(call.steps()),
             call.bodies() == null ? null : call.bodies().request(),
             call.bodies() == null ? null : call.bodies().response(),
-            call.bodies() != null && call.bodies().truncated()
+            call.bodies() != null && call.bodies().truncated(),
+            call.bodies() == null ? null : call.bodies().query(),
+            call.bodies() == null ? null : call.bodies().contentType()
           });
     }
     String[] types = {
       "bigint", "timestamptz", "text", "text", "text", "text", "int4", "bigint", "int4", "bigint",
       "text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "text",
-      "text", "text", "bool"
+      "text", "text", "bool", "text", "text"
     };
     platform.system(
         c ->
@@ -129,15 +134,16 @@ public final class CallStore implements CallKeeper {
               insert into slipway.calls (org_id, at, request_id, method, path, endpoint, version,
                 release_id, status, duration_us, error, error_code, caller, client, request_bytes,
                 response_bytes, script_cpu_us, db_us, egress_bytes, steps, request_body,
-                response_body, bodies_truncated)
+                response_body, bodies_truncated, query, content_type)
               select o, a, r, m, p, e, v, rel, s, d, err, code, who, client, bi, bo, cpu, db, eg,
-                     st::jsonb, rq, rs, tr
+                     st::jsonb, rq, rs, tr, q, ct
               from unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[],
                           ?::text[], ?::int[], ?::bigint[], ?::smallint[], ?::bigint[], ?::text[],
                           ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[],
-                          ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bool[])
+                          ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bool[],
+                          ?::text[], ?::text[])
                 as t(o, a, r, m, p, e, v, rel, s, d, err, code, who, client, bi, bo, cpu, db, eg,
-                     st, rq, rs, tr)""",
+                     st, rq, rs, tr, q, ct)""",
                 Sql.columns(c, types, rows)));
   }
 
@@ -172,7 +178,6 @@ public final class CallStore implements CallKeeper {
   /** Adds the rollups summed so far to the database's; they come back on failure. */
   @Override
   public void flush() throws SQLException {
-    lastRollup = clock.instant();
     CallRollups.Batch batch = rollups.take();
     if (batch.isEmpty()) return;
     try {
@@ -374,14 +379,14 @@ public final class CallStore implements CallKeeper {
                 c,
                 "select "
                     + COLUMNS
-                    + ", null, null, false from slipway.calls where "
+                    + ", null, null, false, null, null from slipway.calls where "
                     + where
                     + " order by at desc, request_id collate \"C\" desc limit ?",
                 CallStore::call,
                 args.toArray()));
   }
 
-  /** The org's newest call with this request id, bodies included, if it is kept. */
+  @Override
   public java.util.Optional<CallRecord> find(long org, String requestId) throws SQLException {
     return platform
         .inOrg(
@@ -391,7 +396,8 @@ public final class CallStore implements CallKeeper {
                     c,
                     "select "
                         + COLUMNS
-                        + ", request_body, response_body, bodies_truncated from slipway.calls"
+                        + ", request_body, response_body, bodies_truncated, query, content_type"
+                        + " from slipway.calls"
                         + " where org_id = ? and request_id = ? order by at desc limit 1",
                     CallStore::call,
                     org,
@@ -430,7 +436,8 @@ public final class CallStore implements CallKeeper {
         steps == null ? List.of() : steps(steps),
         requestBody == null && responseBody == null
             ? null
-            : new CallRecord.Bodies(requestBody, responseBody, rs.getBoolean(23)));
+            : new CallRecord.Bodies(
+                rs.getString(24), rs.getString(25), requestBody, responseBody, rs.getBoolean(23)));
   }
 
   private static final TypeReference<List<CallRecord.StepTime>> STEPS = new TypeReference<>() {};

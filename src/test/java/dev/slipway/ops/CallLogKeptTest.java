@@ -114,10 +114,8 @@ class CallLogKeptTest {
         new dev.slipway.store.CallStore(
             new dev.slipway.store.PlatformTransactions(database.dataSource()),
             new dev.slipway.store.CallStore.Retention(
-                java.time.Duration.ofDays(7),
-                1000,
-                Long.MAX_VALUE,
-                java.time.Duration.ofDays(400)));
+                java.time.Duration.ofDays(7), 1000, Long.MAX_VALUE, java.time.Duration.ofDays(400)),
+            org -> true);
     store.prune();
     assertThat(((Number) database.scalar("select count(*) from slipway.calls")).longValue())
         .isEqualTo(1000);

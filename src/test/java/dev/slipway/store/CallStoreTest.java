@@ -52,6 +52,7 @@ class CallStoreTest {
     return new CallStore(
         platform,
         new CallStore.Retention(keepFor, 1_000_000, keepBytes, Duration.ofDays(400)),
+        org -> true,
         Clock.fixed(now, ZoneOffset.UTC));
   }
 
