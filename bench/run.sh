@@ -23,6 +23,8 @@
 #                           1 = always, 0 = never
 #   SLIPWAY_CALL_LOG_LEVEL  INFO (the product default) unless set; another level changes the label
 #                           to "slipway-calllog-<level>" so the figures are not mistaken for the default
+#   SLIPWAY_CALL_LOG_KEEP   true (the product default) unless set; false keeps no call in the database
+#                           (no recorder, analytics or usage) and labels Slipway "<name>-unkept"
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
 #   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
 #   ATTACKS=0               1: also deploy the hostile scripts of bench/hostile and, while Slipway is
@@ -192,6 +194,7 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
   label=slipway
   [[ $from == template ]] && label=slipway-template
   [[ ${level^^} == INFO ]] || label="$label-calllog-${level,,}"
+  [[ ${SLIPWAY_CALL_LOG_KEEP:-true} == true ]] || label="$label-unkept"
 
   # each run starts from no Slipway state: the template and the hand-written specs serve the same routes;
   # the org logins of earlier runs go with it

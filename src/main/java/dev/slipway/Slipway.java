@@ -1,6 +1,7 @@
 package dev.slipway;
 
 import dev.slipway.config.SlipwayConfig;
+import dev.slipway.deploy.Alerts;
 import dev.slipway.deploy.CostControl;
 import dev.slipway.deploy.Deployer;
 import dev.slipway.deploy.DraftTests;
@@ -10,6 +11,7 @@ import dev.slipway.egress.EgressException;
 import dev.slipway.generate.Generator;
 import dev.slipway.generate.QueryAnalysis;
 import dev.slipway.generate.SchemaAnalyzer;
+import dev.slipway.http.AlertRoutes;
 import dev.slipway.http.AnalyticsRoutes;
 import dev.slipway.http.ConsoleRoutes;
 import dev.slipway.http.ControlPlaneServer;
@@ -28,6 +30,7 @@ import dev.slipway.http.SecretRoutes;
 import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
 import dev.slipway.http.TemplateRoutes;
+import dev.slipway.ops.CallKeeper;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CostGate;
 import dev.slipway.ops.LocalRateLimiter;
@@ -35,6 +38,7 @@ import dev.slipway.ops.Metrics;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.ops.RedisRateLimiter;
 import dev.slipway.ops.SharedRateLimiter;
+import dev.slipway.ops.Tracing;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
@@ -55,6 +59,7 @@ import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
 import dev.slipway.security.Tokens;
 import dev.slipway.spec.SpecCodec;
+import dev.slipway.store.AlertStore;
 import dev.slipway.store.AnalyticsStore;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CallStore;
@@ -279,18 +284,40 @@ public final class Slipway implements AutoCloseable {
               .start());
       var callStore =
           new CallStore(
-                  platform,
-                  new CallStore.Retention(
-                      config.callLogKeepFor(),
-                      config.callLogKeepCalls(),
-                      config.callLogKeepBytes(),
-                      config.analyticsKeepFor()),
-                  costs::keeps)
-              .prepare();
-      var calls =
-          push(closeables, new CallLog(4_096, config.callLogLevel(), System.out, callStore));
+              platform,
+              new CallStore.Retention(
+                  config.callLogKeepFor(),
+                  config.callLogKeepCalls(),
+                  config.callLogKeepBytes(),
+                  config.analyticsKeepFor()),
+              costs::keeps);
+      if (config.callLogKeep()) callStore.prepare();
+      else
+        LOG.warn(
+            "SLIPWAY_CALL_LOG_KEEP=false: calls are not kept, and analytics, usage and quotas on calls have nothing to read");
+      // made before the call log, so that they close after it has written its last calls
       var metrics = push(closeables, new Metrics());
+      Tracing tracing =
+          config.otlpEndpoint().isPresent()
+              ? push(closeables, new Tracing(config.otlpEndpoint().get(), config.otlpServiceName()))
+              : null;
+      var calls =
+          push(
+              closeables,
+              new CallLog(
+                  4_096,
+                  config.callLogLevel(),
+                  System.out,
+                  config.callLogKeep() ? callStore : CallKeeper.NONE));
       calls.listen(metrics.requests());
+      if (tracing != null) {
+        calls.listen(tracing.spans());
+        calls.afterWrite(tracing::export);
+        metrics.gauges(
+            "slipway.traces",
+            "Spans exported over OTLP, and dropped",
+            () -> Map.of("exported", tracing.exported(), "dropped", tracing.dropped()));
+      }
       metrics.gauges(
           "slipway.sandbox", "The script sandbox (GET /api/health's sandbox)", sandbox::health);
       metrics.gauges(
@@ -314,6 +341,19 @@ public final class Slipway implements AutoCloseable {
           "slipway.recorder",
           "The call log's recorder: calls recorded, kept, missed and waiting",
           () -> Metrics.recorder(calls.stats(), callStore.rollupsDropped()));
+      var alerts =
+          push(
+              closeables,
+              new Alerts(
+                  platform,
+                  new AlertStore(),
+                  new AnalyticsStore(platform),
+                  costControl,
+                  egress,
+                  secrets::values,
+                  audit,
+                  config.alertInterval(),
+                  Clock.systemUTC()));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
@@ -328,7 +368,8 @@ public final class Slipway implements AutoCloseable {
                       config.refusalDelay(),
                       live,
                       calls,
-                      costs)
+                      costs,
+                      config.otlpEndpoint().isPresent())
                   .start());
       var templates =
           new TemplateService(
@@ -386,6 +427,7 @@ public final class Slipway implements AutoCloseable {
                           new AnalyticsRoutes(new AnalyticsStore(platform)),
                           new MetricsRoutes(metrics, config.metricsToken()),
                           new CostRoutes(costControl, config.operatorToken()),
+                          new AlertRoutes(alerts, egress, secrets),
                           new TemplateRoutes(templates, drafts, live),
                           new EndpointRoutes(versions, endpoints, platform, live, secrets, calls),
                           new ReleaseRoutes(deployer, releases, platform, live),

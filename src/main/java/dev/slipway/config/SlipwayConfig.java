@@ -46,11 +46,15 @@ public record SlipwayConfig(
     CallLog.Level callLogLevel,
     Duration callLogKeepFor,
     long callLogKeepCalls,
+    boolean callLogKeep,
     long callLogKeepBytes,
     Duration analyticsKeepFor,
     Optional<String> metricsToken,
     Optional<String> operatorToken,
+    Optional<String> otlpEndpoint,
+    String otlpServiceName,
     Duration costControlInterval,
+    Duration alertInterval,
     ModelSettings model,
     Duration refusalDelay) {
 
@@ -99,10 +103,14 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_CALL_LOG_KEEP_DAYS", "7");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_CALLS", "1000000");
     defaults.put("SLIPWAY_CALL_LOG_KEEP_MB", "2048");
+    defaults.put("SLIPWAY_CALL_LOG_KEEP", "true");
     defaults.put("SLIPWAY_ANALYTICS_KEEP_DAYS", "400");
     defaults.put("SLIPWAY_METRICS_TOKEN", "");
     defaults.put("SLIPWAY_OPERATOR_TOKEN", "");
+    defaults.put("SLIPWAY_OTLP_ENDPOINT", "");
+    defaults.put("SLIPWAY_OTLP_SERVICE_NAME", "slipway");
     defaults.put("SLIPWAY_COST_CONTROL_INTERVAL_MS", "2000");
+    defaults.put("SLIPWAY_ALERT_INTERVAL_MS", "30000");
     defaults.put("SLIPWAY_REFUSAL_DELAY_MS", "250");
     defaults.put("SLIPWAY_AI_PROVIDER", "none");
     defaults.put("SLIPWAY_AI_BASE_URL", "");
@@ -187,11 +195,15 @@ public record SlipwayConfig(
             reader.callLogLevel("SLIPWAY_CALL_LOG_LEVEL"),
             Duration.ofDays(reader.number("SLIPWAY_CALL_LOG_KEEP_DAYS", 1, 3650)),
             reader.number("SLIPWAY_CALL_LOG_KEEP_CALLS", 1000, 1_000_000_000),
+            reader.bool("SLIPWAY_CALL_LOG_KEEP"),
             reader.number("SLIPWAY_CALL_LOG_KEEP_MB", 1, 100_000_000) << 20,
             Duration.ofDays(reader.number("SLIPWAY_ANALYTICS_KEEP_DAYS", 1, 3650)),
             reader.optional("SLIPWAY_METRICS_TOKEN"),
             reader.optional("SLIPWAY_OPERATOR_TOKEN"),
+            reader.optional("SLIPWAY_OTLP_ENDPOINT"),
+            values.get("SLIPWAY_OTLP_SERVICE_NAME"),
             Duration.ofMillis(reader.number("SLIPWAY_COST_CONTROL_INTERVAL_MS", 50, 600_000)),
+            Duration.ofMillis(reader.number("SLIPWAY_ALERT_INTERVAL_MS", 50, 3_600_000)),
             reader.model(),
             Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)));
     for (var url :

@@ -3,6 +3,7 @@ package dev.slipway.http;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CallRecord;
 import dev.slipway.ops.CostGate;
+import dev.slipway.ops.Traces;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
@@ -72,7 +73,8 @@ public final class DataPlaneServer implements AutoCloseable {
       Duration refusalDelay,
       LiveRouting routing,
       CallLog calls,
-      CostGate costs) {
+      CostGate costs,
+      boolean tracing) {
     // Platform threads, not a virtual thread per request: handing each request from the selector
     // to a new virtual thread costs more CPU per request and a longer p99 (bench/README.md). Jetty
     // runs a request on the thread that read it when it can.
@@ -101,6 +103,7 @@ public final class DataPlaneServer implements AutoCloseable {
             routing,
             calls,
             costs,
+            tracing,
             threads,
             new Lanes(threads, databaseLanes),
             server.getScheduler(),
@@ -280,6 +283,9 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Paused endpoints and orgs past a quota on calls, refused before they run. */
     private final CostGate costs;
 
+    /** Whether traces are exported: every call is traced, not only those that come with one. */
+    private final boolean tracing;
+
     /** Where a refusal waits out {@link #refusalDelayMillis} before it is sent. */
     private final Scheduler scheduler;
 
@@ -297,6 +303,7 @@ public final class DataPlaneServer implements AutoCloseable {
         LiveRouting routing,
         CallLog calls,
         CostGate costs,
+        boolean tracing,
         Executor threads,
         Lanes databaseLanes,
         Scheduler scheduler,
@@ -306,6 +313,7 @@ public final class DataPlaneServer implements AutoCloseable {
       this.routing = routing;
       this.calls = calls;
       this.costs = costs;
+      this.tracing = tracing;
       this.threads = threads;
       this.databaseLanes = databaseLanes;
       this.scheduler = scheduler;
@@ -405,7 +413,8 @@ public final class DataPlaneServer implements AutoCloseable {
     private void start(
         Call call, CompiledEndpoint found, Request request, List<String> values, PartBody arrived) {
       try {
-        EndpointRequest endpointRequest = read(request, call.path, values, call.requestId, arrived);
+        EndpointRequest endpointRequest =
+            read(request, call.path, values, call.requestId, arrived, call.trace);
         found
             .spec()
             .logging()
@@ -438,6 +447,10 @@ public final class DataPlaneServer implements AutoCloseable {
       final String origin;
       final String client;
       final long requestBytes;
+
+      /** The call's trace context; null when it is not traced. */
+      final CallRecord.Trace trace;
+
       final RoutingTable table = routing.current();
       CompiledEndpoint endpoint;
 
@@ -456,6 +469,7 @@ public final class DataPlaneServer implements AutoCloseable {
         this.path = request.getHttpURI().getPath();
         this.origin = request.getHeaders().get(HttpHeader.ORIGIN);
         this.client = Request.getRemoteAddr(request);
+        this.trace = Traces.start(request.getHeaders().get("traceparent"), tracing);
         this.requestBytes = Math.max(0, request.getLength());
       }
 
@@ -536,7 +550,8 @@ public final class DataPlaneServer implements AutoCloseable {
                 logging == null
                     ? null
                     : CallRecord.Bodies.of(
-                        query, contentType, requestBody, answer.body(), logging.maxBytes())));
+                        query, contentType, requestBody, answer.body(), logging.maxBytes()),
+                trace));
       }
 
       void fail(Throwable failure) {
@@ -546,7 +561,12 @@ public final class DataPlaneServer implements AutoCloseable {
     }
 
     private EndpointRequest read(
-        Request request, String path, List<String> pathValues, String requestId, PartBody arrived) {
+        Request request,
+        String path,
+        List<String> pathValues,
+        String requestId,
+        PartBody arrived,
+        CallRecord.Trace trace) {
       var headers = new HeaderMap(request.getHeaders());
       Map<String, List<String>> query = Map.of();
       if (request.getHttpURI().getQuery() != null) {
@@ -562,7 +582,8 @@ public final class DataPlaneServer implements AutoCloseable {
           headers,
           body(request, arrived),
           requestId,
-          Request.getRemoteAddr(request));
+          Request.getRemoteAddr(request),
+          trace == null ? null : Traces.header(trace));
     }
 
     /** HTTP/1.1: without Content-Length or Transfer-Encoding a request has no body. */

@@ -137,6 +137,17 @@ public final class CallLog implements AutoCloseable {
   private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<CallRecord>>
       listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  private final java.util.concurrent.CopyOnWriteArrayList<Runnable> afterWrites =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code task} on the writer's thread after each write of new calls (once the listeners have
+   * had them); it must not block.
+   */
+  public void afterWrite(Runnable task) {
+    afterWrites.add(task);
+  }
+
   /**
    * What the recorder has done since the start: calls recorded, calls handed to the keeper and
    * taken (the kept log leaves out calls no org's endpoint served), calls it fell a whole ring
@@ -239,6 +250,13 @@ public final class CallLog implements AutoCloseable {
     }
     out.print(batch);
     out.flush();
+    for (Runnable task : afterWrites) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.warn("a call log task failed: {}", e.toString());
+      }
+    }
     keep();
   }
 

@@ -18,6 +18,7 @@ import java.util.List;
  * @param cost what the call used beyond its own time
  * @param steps each step that ran, in order, with its time
  * @param bodies the request and response bodies, kept when the endpoint asks; null otherwise
+ * @param trace the call's trace context; null when it is not traced
  */
 public record CallRecord(
     Instant at,
@@ -38,7 +39,8 @@ public record CallRecord(
     long responseBytes,
     Cost cost,
     List<StepTime> steps,
-    Bodies bodies) {
+    Bodies bodies,
+    Trace trace) {
 
   /** A call with only its route, status, time and error known. */
   public CallRecord(
@@ -72,6 +74,7 @@ public record CallRecord(
         0,
         Cost.NONE,
         List.of(),
+        null,
         null);
   }
 
@@ -88,8 +91,16 @@ public record CallRecord(
     public static final Cost NONE = new Cost(0, 0, 0);
   }
 
-  /** One step's time in a call. */
-  public record StepTime(String step, long micros) {}
+  /** One step's time in a call: when it began after the call did, and how long it took. */
+  public record StepTime(String step, long offsetMicros, long micros) {}
+
+  /**
+   * The call's place in a distributed trace (W3C trace context): its trace, its own span, and the
+   * caller's span when the request came with a {@code traceparent}.
+   *
+   * @param sampled whether the trace is to be exported
+   */
+  public record Trace(String traceId, String spanId, String parentSpanId, boolean sampled) {}
 
   /**
    * What the call log keeps of a call's exchange when its endpoint asks ({@code log.bodies}): the

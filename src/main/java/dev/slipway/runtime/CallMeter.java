@@ -11,13 +11,15 @@ import java.util.List;
  */
 final class CallMeter {
   private final List<CallRecord.StepTime> steps = new ArrayList<>(4);
+  private final long started = System.nanoTime();
   private long scriptCpuNanos;
   private long databaseNanos;
   private long egressBytes;
   private String caller;
 
-  void step(String id, long nanos) {
-    steps.add(new CallRecord.StepTime(id, nanos / 1000));
+  /** A step that began at {@code startedNanos} ({@link System#nanoTime}) and took {@code nanos}. */
+  void step(String id, long startedNanos, long nanos) {
+    steps.add(new CallRecord.StepTime(id, (startedNanos - started) / 1000, nanos / 1000));
   }
 
   void scriptCpu(long nanos) {

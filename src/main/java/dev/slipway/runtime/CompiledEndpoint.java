@@ -294,7 +294,7 @@ public final class CompiledEndpoint {
     private boolean take(CompiledStep step, CompiledStep.StepResult stepResult)
         throws SQLException {
       long took = System.nanoTime() - stepStarted;
-      meter.step(step.id(), took);
+      meter.step(step.id(), stepStarted, took);
       if (step instanceof CompiledStep.Sql) meter.database(took);
       switch (stepResult) {
         case CompiledStep.StepResult.Respond(EndpointResponse early) -> {

@@ -154,7 +154,12 @@ sealed interface CompiledStep {
       return sandbox.start(
           script,
           data,
-          hosts.of(context.transaction, context.orgId, context.scope.secrets(), context.meter));
+          hosts.of(
+              context.transaction,
+              context.orgId,
+              context.scope.secrets(),
+              context.meter,
+              context.request.traceparent()));
     }
 
     StepResult finish(StepContext context, ScriptOutcome outcome) {

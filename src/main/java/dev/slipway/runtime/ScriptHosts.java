@@ -27,12 +27,20 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
   public static final ScriptHosts NO_EGRESS = new ScriptHosts(null, Duration.ZERO);
 
   ScriptHost of(Transaction transaction, long orgId, Map<String, String> secrets) {
-    return of(transaction, orgId, secrets, new CallMeter());
+    return of(transaction, orgId, secrets, new CallMeter(), null);
   }
 
-  /** A host whose database time, fetched bytes and CPU time go to {@code meter}. */
-  ScriptHost of(Transaction transaction, long orgId, Map<String, String> secrets, CallMeter meter) {
-    return new Host(transaction, orgId, secrets, this, meter);
+  /**
+   * A host whose database time, fetched bytes and CPU time go to {@code meter}, and whose {@code
+   * ctx.fetch} carries {@code traceparent} (unless the script sets its own; null: none).
+   */
+  ScriptHost of(
+      Transaction transaction,
+      long orgId,
+      Map<String, String> secrets,
+      CallMeter meter,
+      String traceparent) {
+    return new Host(transaction, orgId, secrets, this, meter, traceparent);
   }
 
   private record Host(
@@ -40,7 +48,8 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
       long orgId,
       Map<String, String> secrets,
       ScriptHosts hosts,
-      CallMeter meter)
+      CallMeter meter,
+      String traceparent)
       implements ScriptHost {
 
     @Override
@@ -75,16 +84,17 @@ public record ScriptHosts(Egress egress, Duration fetchTimeout) {
       }
       FetchResponse response;
       String body = text(request.get("body"));
+      Map<String, String> headers = headers(request.get("headers"));
+      if (traceparent != null
+          && headers.keySet().stream().noneMatch(name -> name.equalsIgnoreCase("traceparent")))
+        headers.put("traceparent", traceparent);
       if (body != null) meter.egress(body.length());
       try {
         response =
             hosts.egress.fetch(
                 orgId,
                 new FetchRequest(
-                    text(request.get("url")),
-                    text(request.get("method")),
-                    headers(request.get("headers")),
-                    body),
+                    text(request.get("url")), text(request.get("method")), headers, body),
                 hosts.fetchTimeout);
       } catch (EgressException e) {
         throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);

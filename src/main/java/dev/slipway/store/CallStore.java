@@ -437,7 +437,8 @@ public final class CallStore implements CallKeeper {
         requestBody == null && responseBody == null
             ? null
             : new CallRecord.Bodies(
-                rs.getString(24), rs.getString(25), requestBody, responseBody, rs.getBoolean(23)));
+                rs.getString(24), rs.getString(25), requestBody, responseBody, rs.getBoolean(23)),
+        null);
   }
 
   private static final TypeReference<List<CallRecord.StepTime>> STEPS = new TypeReference<>() {};

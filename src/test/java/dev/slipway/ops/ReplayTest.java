@@ -142,13 +142,14 @@ class ReplayTest {
 
   @Test
   void a_call_without_kept_bodies_or_with_a_cut_one_is_not_replayed() throws Exception {
-    post("/quiet", "quiet-1", "{}");
+    assertThat(post("/quiet", "quiet-1", "{}").status()).isEqualTo(200);
     awaitKept("quiet-1");
     var quiet = replay("quiet-1", "");
     assertThat(quiet.status()).isEqualTo(409);
     assertThat(quiet.json().path("code").asText()).isEqualTo("call_not_replayable");
 
-    post("/notes", "note-long", "{\"text\":\"" + "x".repeat(300) + "\"}");
+    assertThat(post("/notes", "note-long", "{\"text\":\"" + "x".repeat(300) + "\"}").status())
+        .isEqualTo(201);
     awaitKept("note-long");
     JsonNode call = slipway.control("GET", "/api/logs/note-long").json();
     assertThat(call.path("bodies").path("truncated").asBoolean()).isTrue();
@@ -161,7 +162,8 @@ class ReplayTest {
 
   @Test
   void a_bad_replay_request_is_a_422_naming_each_part() throws Exception {
-    post("/notes", "note-2", "{\"text\":\"x\"}");
+    var sent = post("/notes", "note-2", "{\"text\":\"x\"}");
+    assertThat(sent.status()).as(sent.toString()).isEqualTo(201);
     awaitKept("note-2");
     var bad = replay("note-2", "{\"target\": \"yesterday\", \"headers\": {\"a\": 1}}");
     assertThat(bad.status()).isEqualTo(422);
