@@ -4,12 +4,12 @@
 # (SLIPWAY_CALL_LOG_KEEP=false), each run interleaved with Bun round by round (bench/run.sh
 # INTERLEAVE=1), so that each Slipway round has a Bun round beside it; the figure to read is
 # Slipway's share of Bun's rate in each run, and how far the two shares are apart.
-# Usage: ROUNDS=3 DURATION=15s bench/recorder/run.sh
+# Usage: ROUNDS=3 DURATION=15s bench/recorder/run.sh   (KEEPS="true false": the runs, in order)
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 export ROUNDS=${ROUNDS:-3} WORKLOADS=${WORKLOADS:-w1} INTERLEAVE=1 PEERS="slipway bun"
 out=$(mktemp -d)
-for keep in true false true false; do
+for keep in ${KEEPS:-true false true false}; do
   SLIPWAY_CALL_LOG_KEEP=$keep "$here/../run.sh" > "$out/keep-$keep-$(date +%s).txt"
 done
 for file in "$out"/keep-*.txt; do

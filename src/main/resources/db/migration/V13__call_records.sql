@@ -1,5 +1,6 @@
 -- Every data-plane call, kept whole (issue 21): who called, from where, sizes, the problem's code,
--- each step's time and what the call used; and, where the endpoint asks, its bodies. The table is
+-- each step's time (JSON text, read back by Slipway, never queried inside) and what the call used;
+-- and, where the endpoint asks, its bodies, query string and content type (what a replay needs). The table is
 -- partitioned by the hour of the call, so that retention drops whole partitions (ops.CallLog and
 -- store.CallStore create them ahead and drop them when they are past SLIPWAY_CALL_LOG_KEEP_DAYS or
 -- the size cap) instead of deleting rows. Ids come from a sequence: a partitioned table can have no
@@ -29,12 +30,16 @@ create table slipway.calls (
   script_cpu_us    bigint not null default 0,
   db_us            bigint not null default 0,
   egress_bytes     bigint not null default 0,
-  steps            jsonb,
+  steps            text,
   request_body     text,
   response_body    text,
-  bodies_truncated boolean not null default false
+  bodies_truncated boolean not null default false,
+  query            text,
+  content_type     text
 ) partition by range (at);
-create index calls_org_at on slipway.calls (org_id, at desc, request_id desc);
+-- one narrow index for the log's order (ties are broken in the query), one for a request id: each
+-- index is work on every call kept
+create index calls_org_time on slipway.calls (org_id, at);
 create index calls_request on slipway.calls (request_id);
 alter table slipway.calls enable row level security;
 alter table slipway.calls force row level security;
@@ -72,12 +77,12 @@ create aggregate slipway.sum_counts(bigint[]) (
 );
 
 -- Rollups kept as calls arrive (ops.CallRollups), so analytics and usage read sums, not calls:
--- per org, endpoint and version, by minute (kept 2 days) and by hour (kept
+-- per org, endpoint and version, by minute (kept 2 days), by hour and by day (UTC; kept
 -- SLIPWAY_ANALYTICS_KEEP_DAYS). `durations` counts calls per duration bucket (ops.Durations).
 -- Several instances add to the same rows.
 create table slipway.call_rollups (
   org_id         bigint not null,
-  grain          text not null check (grain in ('minute', 'hour')),
+  grain          text not null check (grain in ('minute', 'hour', 'day')),
   bucket         timestamptz not null,
   endpoint       text not null,
   version        int not null,
@@ -97,19 +102,21 @@ create table slipway.call_rollups (
   log_bytes      bigint not null,
   primary key (org_id, grain, bucket, endpoint, version)
 );
--- By hour: calls per problem code ('code', name "404 row_not_found"), per caller ('caller') and
--- per step ('step', with its total and longest time).
+-- By hour: calls per problem code ('code', name "404 not_found"), per caller ('caller') and per
+-- step ('step', with its total and longest time); and by day per caller ('caller_day'), since
+-- callers are many: 30 days of an org are then thousands of rows, not a million. Kind first in the
+-- key, so one kind's rows are read together.
 create table slipway.call_rollup_details (
   org_id    bigint not null,
   bucket    timestamptz not null,
   endpoint  text not null,
   version   int not null,
-  kind      text not null check (kind in ('code', 'caller', 'step')),
+  kind      text not null check (kind in ('code', 'caller', 'caller_day', 'step')),
   name      text not null,
   calls     bigint not null,
   total_us  bigint not null,
   max_us    bigint not null,
-  primary key (org_id, bucket, kind, endpoint, version, name)
+  primary key (org_id, kind, bucket, endpoint, version, name)
 );
 
 do $$

@@ -134,7 +134,12 @@ public final class AnalyticsRoutes implements Routes {
     Instant start = from.orElse(end.minus(1, ChronoUnit.DAYS));
     String name = bucketName.orElse("1h");
     Duration bucket = BUCKETS.getOrDefault(name, Duration.ofHours(1));
-    String grain = bucket.compareTo(Duration.ofHours(1)) < 0 ? "minute" : "hour";
+    // the coarsest rollups the bucket allows: 30 days by the day are a row per endpoint version
+    // and day, not 24 of them
+    String grain =
+        bucket.compareTo(Duration.ofHours(1)) < 0
+            ? "minute"
+            : bucket.compareTo(Duration.ofDays(1)) < 0 ? "hour" : "day";
     if (!start.isBefore(end)) violations.add(new Violation("/query/from", "must be before 'to'"));
     else if (Duration.between(start, end).dividedBy(bucket) > MAX_POINTS)
       violations.add(

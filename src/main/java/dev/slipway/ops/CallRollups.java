@@ -6,10 +6,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Sums of calls as they arrive, for analytics and usage: per org, endpoint and version, by minute
- * and by hour; and by hour the calls per problem code, per caller and per step. The call log's
- * writer adds each call and hands the sums to the database every few seconds ({@link #take}); a
- * batch the database did not take comes back ({@link #restore}). Only the writer thread touches it.
+ * Sums of calls as they arrive, for analytics and usage: per org, endpoint and version, by minute,
+ * by hour and by day (UTC); and by hour the calls per problem code, per caller and per step, and by
+ * day per caller. The call log's writer adds each call and hands the sums to the database every few
+ * seconds ({@link #take}); a batch the database did not take comes back ({@link #restore}). Only
+ * the writer thread touches it.
  */
 public final class CallRollups {
   /** At most this many sums wait for the database; calls past it are counted, not summed. */
@@ -106,10 +107,14 @@ public final class CallRollups {
     Instant hour = call.at().truncatedTo(ChronoUnit.HOURS);
     sum(new Key(call.orgId(), "minute", minute, call.endpoint(), call.version())).add(call);
     sum(new Key(call.orgId(), "hour", hour, call.endpoint(), call.version())).add(call);
+    Instant day = call.at().truncatedTo(ChronoUnit.DAYS);
+    sum(new Key(call.orgId(), "day", day, call.endpoint(), call.version())).add(call);
     if (call.errorCode() != null)
       detail(call, hour, "code", call.status() + " " + call.errorCode()).add(call.durationMicros());
-    if (call.caller() != null)
+    if (call.caller() != null) {
       detail(call, hour, "caller", call.caller()).add(call.durationMicros());
+      detail(call, day, "caller_day", call.caller()).add(call.durationMicros());
+    }
     for (CallRecord.StepTime step : call.steps())
       detail(call, hour, "step", step.step()).add(step.micros());
   }

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Alert rules (migration V16): each org's, and the state their last evaluation left. */
+/** Alert rules (migration V15): each org's, and the state their last evaluation left. */
 public final class AlertStore {
 
   /** A rule; {@code endpoint} null for all of the org's endpoints. */

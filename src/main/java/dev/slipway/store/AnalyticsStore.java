@@ -130,12 +130,18 @@ public final class AnalyticsStore {
       args.add(grain);
     }
     where.append(" and bucket >= ? and bucket < ?");
-    // details are summed by the hour: the hour 'from' falls in counts
+    // rows are sums of a minute, an hour or a day: the one 'from' falls in counts whole (details
+    // are by the hour)
     args.add(
         Timestamp.from(
-            grain == null
-                ? range.from().truncatedTo(java.time.temporal.ChronoUnit.HOURS)
-                : range.from()));
+            range
+                .from()
+                .truncatedTo(
+                    switch (grain == null ? "hour" : grain) {
+                      case "minute" -> java.time.temporal.ChronoUnit.MINUTES;
+                      case "day" -> java.time.temporal.ChronoUnit.DAYS;
+                      default -> java.time.temporal.ChronoUnit.HOURS;
+                    })));
     args.add(Timestamp.from(range.to()));
     if (range.endpoint() != null) {
       where.append(" and endpoint = ?");
@@ -195,9 +201,24 @@ public final class AnalyticsStore {
    */
   public List<Detail> details(
       Range range, String kind, boolean perEndpoint, String order, int limit) throws SQLException {
+    // callers over more than two days are read by the day: the days at either end count whole
+    boolean byDay =
+        kind.equals("caller") && Duration.between(range.from(), range.to()).toHours() > 48;
     var args = new ArrayList<Object>();
-    String where = where(range, null, args) + " and kind = ?";
-    args.add(kind);
+    String where =
+        where(
+                byDay
+                    ? new Range(
+                        range.org(),
+                        range.from().truncatedTo(java.time.temporal.ChronoUnit.DAYS),
+                        range.to(),
+                        range.endpoint(),
+                        range.version())
+                    : range,
+                null,
+                args)
+            + " and kind = ?";
+    args.add(byDay ? "caller_day" : kind);
     args.add(limit);
     String groups = perEndpoint ? "endpoint, version, name" : "name";
     String select = perEndpoint ? "endpoint, version, name" : "null, null, name";
@@ -234,16 +255,16 @@ public final class AnalyticsStore {
   /** The org's AI generation usage on one day. */
   public record ModelDay(LocalDate day, long inputTokens, long outputTokens, double costUsd) {}
 
-  /** The range's usage per day and endpoint, from the hourly rollups. */
+  /** The range's usage per day and endpoint, from the daily rollups. */
   public List<DayUsage> usage(Range range) throws SQLException {
     var args = new ArrayList<Object>();
-    String where = where(range, "hour", args);
+    String where = where(range, "day", args);
     return platform.inOrg(
         range.org(),
         c ->
             Sql.list(
                 c,
-                "select (date_trunc('day', bucket at time zone 'UTC'))::date, endpoint, "
+                "select (bucket at time zone 'UTC')::date, endpoint, "
                     + SUMS
                     + " from slipway.call_rollups where "
                     + where

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Cost control's rows (migration V15): each org's quotas, its auto-pause setting and its paused
+ * Cost control's rows (migration V14): each org's quotas, its auto-pause setting and its paused
  * endpoints; and what quotas are measured against, read from the rollups.
  */
 public final class QuotaStore {
@@ -102,13 +102,15 @@ public final class QuotaStore {
   /**
    * What the org's quotas are measured against: calls since the start of the day and of the month,
    * script CPU seconds since the start of the day, and the bytes its kept calls take (those of the
-   * last {@code keptFor}).
+   * days of the last {@code keptFor}).
    */
   public record Use(
       long callsToday, long callsThisMonth, double scriptCpuSecondsToday, long logBytes) {}
 
   public Use use(Connection c, long org, Instant day, Instant month, Duration keptFor)
       throws SQLException {
+    // by the day's rollups: a handful of rows per endpoint, read every few seconds
+    Instant keptFrom = Instant.now().minus(keptFor).truncatedTo(java.time.temporal.ChronoUnit.DAYS);
     return Sql.list(
             c,
             """
@@ -117,15 +119,15 @@ public final class QuotaStore {
                    coalesce(sum(script_cpu_us) filter (where bucket >= ?), 0),
                    coalesce(sum(log_bytes) filter (where bucket >= ?), 0)
             from slipway.call_rollups
-            where org_id = ? and grain = 'hour' and bucket >= least(?::timestamptz, ?::timestamptz)""",
+            where org_id = ? and grain = 'day' and bucket >= least(?::timestamptz, ?::timestamptz)""",
             rs -> new Use(rs.getLong(1), rs.getLong(2), rs.getLong(3) / 1e6, rs.getLong(4)),
             Timestamp.from(day),
             Timestamp.from(month),
             Timestamp.from(day),
-            Timestamp.from(Instant.now().minus(keptFor)),
+            Timestamp.from(keptFrom),
             org,
             Timestamp.from(month),
-            Timestamp.from(Instant.now().minus(keptFor)))
+            Timestamp.from(keptFrom))
         .getFirst();
   }
 

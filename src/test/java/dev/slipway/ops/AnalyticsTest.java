@@ -144,6 +144,15 @@ class AnalyticsTest {
                 .path("calls")
                 .asLong())
         .isZero();
+    // over more than two days, callers are read by the day
+    var week =
+        slipway
+            .control(
+                "GET", "/api/analytics?bucket=1d&from=" + Instant.now().minus(Duration.ofDays(7)))
+            .json();
+    assertThat(week.path("topCallers").get(0).path("caller").asText()).isEqualTo("key:reporter");
+    assertThat(week.path("topCallers").get(0).path("calls").asLong()).isEqualTo(10);
+    assertThat(week.path("totals").path("calls").asLong()).isEqualTo(11);
     // another org sees none of them
     assertThat(
             other.call("GET", "/api/analytics", null).json().path("totals").path("calls").asLong())

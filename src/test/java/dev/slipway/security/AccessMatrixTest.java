@@ -43,6 +43,13 @@ class AccessMatrixTest {
       GET    /api/releases/live                                      | ✓ | ✓ | ✓ | ✓
       GET    /api/releases/{release}                                 | ✓ | ✓ | ✓ | ✓
       GET    /api/logs                                               | ✓ | ✓ | ✓ | ✓
+      GET    /api/logs/no-such-call                                  | ✓ | ✓ | ✓ | ✓
+      GET    /api/analytics                                          | ✓ | ✓ | ✓ | ✓
+      GET    /api/usage                                              | ✓ | ✓ | ✓ | ✓
+      GET    /api/quotas                                             | ✓ | ✓ | ✓ | ✓
+      GET    /api/pauses                                             | ✓ | ✓ | ✓ | ✓
+      GET    /api/org/auto-pause                                     | ✓ | ✓ | ✓ | ✓
+      GET    /api/alerts                                             | ✓ | ✓ | ✓ | ✓
       GET    /api/members                                            | ✓ | ✓ | ✓ | ✓
       GET    /api/org                                                | ✓ | ✓ | ✓ | ✓
       GET    /api/org/egress                                         | ✓ | ✓ | ✓ | ✓
@@ -55,6 +62,7 @@ class AccessMatrixTest {
       GET    /api/endpoints/hello/preview/hello                      |   | ✓ | ✓ | ✓
       GET    /api/endpoints/hello/versions/1/preview/hello           |   | ✓ | ✓ | ✓
       POST   /api/tests/run {}                                       |   | ✓ | ✓ | ✓
+      POST   /api/logs/no-such-call/replay {}                        |   | ✓ | ✓ | ✓
       POST   /api/execute {}                                         |   |   | ✓ | ✓
       POST   /api/deploy {"endpoints":[{"bad":1}]}                   |   |   | ✓ | ✓
       POST   /api/releases/999999/rollback                           |   |   | ✓ | ✓
@@ -68,11 +76,17 @@ class AccessMatrixTest {
       PUT    /api/secrets/NOT_SET {}                                 |   |   | ✓ | ✓
       DELETE /api/secrets/NOT_SET                                    |   |   | ✓ | ✓
       GET    /api/audit                                              |   |   | ✓ | ✓
+      POST   /api/endpoints/nothing/pause {}                         |   |   | ✓ | ✓
+      POST   /api/endpoints/nothing/resume {}                        |   |   | ✓ | ✓
+      POST   /api/alerts {}                                          |   |   | ✓ | ✓
+      DELETE /api/alerts/999999                                      |   |   | ✓ | ✓
+      POST   /api/alerts/999999/test {}                              |   |   | ✓ | ✓
       POST   /api/members {}                                         |   |   |   | ✓
       PATCH  /api/members/999999 {"role":"viewer"}                   |   |   |   | ✓
       DELETE /api/members/999999                                     |   |   |   | ✓
       PATCH  /api/org {}                                             |   |   |   | ✓
       PUT    /api/org/egress {}                                      |   |   |   | ✓
+      PUT    /api/org/auto-pause {"after":"x"}                       |   |   |   | ✓
       """;
 
   private static TestDatabase database;
