@@ -156,11 +156,12 @@ public final class AnalyticsRoutes implements Routes {
 
     String endpoint = blankless(ctx.queryParam("endpoint"));
     var range = new Range(Api.actor(ctx).orgId(), start, end, endpoint, version.orElse(null));
-    var series = analytics.series(range, grain, bucket);
+    var summary = analytics.summary(range, grain, bucket);
+    var series = summary.series();
     Sums totals = Sums.NONE;
     for (var point : series) totals = totals.plus(point.sums());
     var endpoints =
-        analytics.byEndpoint(range, grain).stream()
+        summary.endpoints().stream()
             .map(e -> new EndpointFigures(e.endpoint(), e.version(), Figures.of(e.sums())))
             .toList();
     var errors =
