@@ -154,7 +154,8 @@ public final class Alerts implements AutoCloseable {
         new AnalyticsStore.Range(
             rule.org(), now.minusSeconds(rule.windowSeconds()), now, rule.endpoint(), null);
     AnalyticsStore.Sums sums = AnalyticsStore.Sums.NONE;
-    for (var point : analytics.series(range, "minute", Duration.ofSeconds(rule.windowSeconds())))
+    for (var point :
+        analytics.summary(range, "minute", Duration.ofSeconds(rule.windowSeconds())).series())
       sums = sums.plus(point.sums());
     if (sums.calls() == 0) return null;
     return rule.kind().equals("p95")

@@ -154,7 +154,7 @@ public final class AnalyticsRoutes implements Routes {
       throw ProblemException.unprocessable(
           "invalid_query", "The analytics query is not valid.", violations);
 
-    String endpoint = blankless(ctx.queryParam("endpoint"));
+    String endpoint = Api.queryText(ctx, "endpoint");
     var range = new Range(Api.actor(ctx).orgId(), start, end, endpoint, version.orElse(null));
     var summary = analytics.summary(range, grain, bucket);
     var series = summary.series();
@@ -258,7 +258,7 @@ public final class AnalyticsRoutes implements Routes {
             Api.actor(ctx).orgId(),
             first.atStartOfDay(java.time.ZoneOffset.UTC).toInstant(),
             last.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant(),
-            blankless(ctx.queryParam("endpoint")),
+            Api.queryText(ctx, "endpoint"),
             null);
     var byDay = new TreeMap<LocalDate, List<AnalyticsStore.DayUsage>>();
     for (var use : analytics.usage(range))
@@ -292,10 +292,6 @@ public final class AnalyticsRoutes implements Routes {
               uses.stream().map(u -> new EndpointUse(u.endpoint(), Used.of(u.sums()))).toList()));
     }
     Api.json(ctx, 200, new Usage(first, last, Used.of(total), ai, days));
-  }
-
-  private static String blankless(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 
   private static double round(double value) {

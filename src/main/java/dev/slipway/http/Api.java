@@ -117,4 +117,10 @@ final class Api {
               }
             });
   }
+
+  /** A query parameter's text; null when it is missing or blank. */
+  static String queryText(Context ctx, String name) {
+    String value = ctx.queryParam(name);
+    return value == null || value.isBlank() ? null : value;
+  }
 }

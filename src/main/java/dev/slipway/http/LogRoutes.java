@@ -173,20 +173,16 @@ public final class LogRoutes implements Routes {
       throw ProblemException.unprocessable(
           "invalid_query", "The call log query is not valid.", violations);
     return new CallQuery(
-        blankless(ctx.queryParam("endpoint")),
+        Api.queryText(ctx, "endpoint"),
         version.orElse(null),
         status.orElse(null),
-        blankless(ctx.queryParam("code")),
-        blankless(ctx.queryParam("caller")),
+        Api.queryText(ctx, "code"),
+        Api.queryText(ctx, "caller"),
         from.orElse(null),
         to.orElse(null),
-        blankless(ctx.queryParam("requestId")),
-        blankless(ctx.queryParam("q")),
+        Api.queryText(ctx, "requestId"),
+        Api.queryText(ctx, "q"),
         before.orElse(null));
-  }
-
-  private static String blankless(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 
   /** One call, bodies included where the endpoint keeps them. */

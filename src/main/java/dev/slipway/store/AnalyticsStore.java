@@ -155,28 +155,6 @@ public final class AnalyticsStore {
     return where.toString();
   }
 
-  /**
-   * The range's sums in buckets of {@code bucket} (aligned to the epoch), read from the rollups of
-   * {@code grain} ({@code minute} or {@code hour}); buckets with no call are left out.
-   */
-  public List<Point> series(Range range, String grain, Duration bucket) throws SQLException {
-    var args = new ArrayList<Object>();
-    args.add(bucket.toSeconds() + " seconds");
-    String where = where(range, grain, args);
-    return platform.inOrg(
-        range.org(),
-        c ->
-            Sql.list(
-                c,
-                "select date_bin(?::interval, bucket, timestamptz '2000-01-01 00:00Z'), "
-                    + SUMS
-                    + " from slipway.call_rollups where "
-                    + where
-                    + " group by 1 order by 1",
-                rs -> new Point(rs.getTimestamp(1).toInstant(), sums(rs, 2)),
-                args.toArray()));
-  }
-
   /** A series and the same calls per endpoint version (most called first). */
   public record Summary(List<Point> series, List<ByEndpoint> endpoints) {}
 
