@@ -57,6 +57,8 @@ class AnalyticsTest {
             .json()
             .path("token")
             .asText();
+    // a run beside a worker still starting may be refused (503 sandbox_busy) on two busy cores
+    slipway.awaitSandboxWorkers();
     started = Instant.now();
     for (int n = 0; n < 10; n++) {
       int status =
