@@ -29,6 +29,7 @@ import dev.slipway.http.ReleaseRoutes;
 import dev.slipway.http.SecretRoutes;
 import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
+import dev.slipway.http.StudioRoutes;
 import dev.slipway.http.TemplateRoutes;
 import dev.slipway.ops.CallKeeper;
 import dev.slipway.ops.CallLog;
@@ -424,6 +425,7 @@ public final class Slipway implements AutoCloseable {
                               started),
                           new ConsoleRoutes(console, secrets, platform, audit),
                           new LogRoutes(calls),
+                          new StudioRoutes(),
                           new AnalyticsRoutes(new AnalyticsStore(platform)),
                           new MetricsRoutes(metrics, config.metricsToken()),
                           new CostRoutes(costControl, config.operatorToken()),

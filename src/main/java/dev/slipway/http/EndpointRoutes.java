@@ -184,7 +184,9 @@ public final class EndpointRoutes implements Routes {
     headers.remove("cookie");
     String endpointAuthorization = headers.remove("x-slipway-authorization");
     if (endpointAuthorization != null) headers.put("authorization", endpointAuthorization);
-    EndpointResponse answer =
+    boolean traced = "1".equals(headers.remove(TRACE_HEADER));
+    long started = System.nanoTime();
+    CompiledEndpoint.Result result =
         run(
             ctx,
             found,
@@ -193,17 +195,60 @@ public final class EndpointRoutes implements Routes {
             new LinkedHashMap<>(ctx.queryParamMap()),
             headers,
             ctx.bodyAsBytes());
+    EndpointResponse answer = result.response();
+    ctx.header("X-Slipway-Version", String.valueOf(found.version()));
+    if (traced) {
+      Api.json(ctx, 200, Traced.of(found.version(), result, System.nanoTime() - started));
+      return;
+    }
     ctx.status(answer.status());
     answer.headers().forEach(ctx::header);
-    ctx.header("X-Slipway-Version", String.valueOf(found.version()));
     ctx.result(answer.body());
+  }
+
+  /**
+   * With this request header set to {@code 1} a preview answers 200 with {@link Traced}, the
+   * endpoint's answer and how it came about, for the Studio's test console.
+   */
+  static final String TRACE_HEADER = "x-slipway-trace";
+
+  /** One step of a traced preview: when it started after the call began and how long it ran. */
+  record TracedStep(String step, double offsetMs, double ms) {}
+
+  /**
+   * A traced preview: the endpoint's status, headers and body (as text), each step's timing, what
+   * its scripts logged and the error it ran into (secret values redacted, as in the call log).
+   */
+  record Traced(
+      int version,
+      int status,
+      Map<String, String> headers,
+      String body,
+      double durationMs,
+      List<TracedStep> steps,
+      List<String> logs,
+      String error) {
+    static Traced of(int version, CompiledEndpoint.Result result, long nanos) {
+      EndpointResponse answer = result.response();
+      return new Traced(
+          version,
+          answer.status(),
+          answer.headers(),
+          new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8),
+          nanos / 1e6,
+          result.facts().steps().stream()
+              .map(t -> new TracedStep(t.step(), t.offsetMicros() / 1e3, t.micros() / 1e3))
+              .toList(),
+          result.logs(),
+          result.error().orElse(null));
+    }
   }
 
   /**
    * Runs a request through a saved version as a preview (its database work rolled back, secrets as
    * the caller may read them).
    */
-  private EndpointResponse run(
+  private CompiledEndpoint.Result run(
       Context ctx,
       EndpointVersion found,
       String method,
@@ -219,9 +264,9 @@ public final class EndpointRoutes implements Routes {
         var request =
             new EndpointRequest(
                 method, path, values, query, headers, body, Api.requestId(ctx), ctx.ip());
-        EndpointResponse response = target.handle(request, true, runSecrets).response();
+        CompiledEndpoint.Result result = target.handle(request, true, runSecrets);
         runSecrets.throwIfRefused();
-        yield response;
+        yield result;
       }
       case Router.Match.WrongMethod<CompiledEndpoint> wrong ->
           throw new ProblemException(
@@ -323,13 +368,14 @@ public final class EndpointRoutes implements Routes {
     long started = System.nanoTime();
     EndpointResponse answer =
         run(
-            ctx,
-            found,
-            call.method(),
-            call.path(),
-            queryOf(kept.query()),
-            headers,
-            kept.request().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ctx,
+                found,
+                call.method(),
+                call.path(),
+                queryOf(kept.query()),
+                headers,
+                kept.request().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .response();
     String replayedBody = new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8);
     var recorded =
         new Answer(

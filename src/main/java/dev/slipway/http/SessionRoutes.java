@@ -82,7 +82,8 @@ public final class SessionRoutes implements Routes {
       @JsonInclude(JsonInclude.Include.NON_NULL) KeyName key,
       OrgName org,
       String role,
-      Set<String> scopes) {}
+      Set<String> scopes,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String csrfToken) {}
 
   private void login(Context ctx) throws SQLException {
     JsonNode body = Api.jsonBody(ctx);
@@ -149,7 +150,10 @@ public final class SessionRoutes implements Routes {
             principal.keyId() != 0 ? new KeyName(principal.keyId(), principal.name()) : null,
             new OrgName(org.id(), org.slug(), org.name()),
             principal.role().id(),
-            principal.scopes()));
+            principal.scopes(),
+            principal.kind() == Principal.Kind.SESSION
+                ? authenticator.csrfToken(ctx.cookie(Authenticator.SESSION_COOKIE)).orElse(null)
+                : null));
   }
 
   private void changePassword(Context ctx) throws SQLException {

@@ -229,6 +229,20 @@ public final class Authenticator {
         401, code, "Unauthorized", detail, List.of(), Map.of("WWW-Authenticate", "Bearer"));
   }
 
+  /**
+   * The CSRF token of the live session behind this cookie, for the Studio to read again after a
+   * reload (the control plane answers no cross-origin request, so only the Studio's own page can
+   * read it).
+   */
+  public Optional<String> csrfToken(String sessionCookie) throws SQLException {
+    if (sessionCookie == null || sessionCookie.isEmpty()) return Optional.empty();
+    return platform.system(
+        c ->
+            credentials
+                .sessionByHash(c, Json.sha256(sessionCookie))
+                .map(CredentialStore.Session::csrfToken));
+  }
+
   /** The principal's org, for answers that show it. */
   public Optional<IdentityStore.Org> org(long orgId) throws SQLException {
     return platform.system(c -> identities.org(c, orgId));

@@ -113,8 +113,8 @@ public final class TemplateService {
       Optional<Release> release) {}
 
   /**
-   * Runs {@code {template, config, deploy?}} for {@code actor}; a bad request is a 422 naming every
-   * path.
+   * Runs {@code {template, config, deploy?, dryRun?}} for {@code actor}; a bad request is a 422
+   * naming every path. A dry run answers the bundle only: no migration runs, nothing is saved.
    */
   public Created create(Actor actor, JsonNode request) throws SQLException {
     String name = request.path("template").asText("");
@@ -143,6 +143,14 @@ public final class TemplateService {
     } catch (InvalidSpecException e) {
       throw ProblemException.unprocessable(
           "invalid_config", "The config cannot be generated from.", e.violations());
+    }
+    if (request.path("dryRun").asBoolean(false)) {
+      if (request.path("deploy").asBoolean(false))
+        throw ProblemException.unprocessable(
+            "invalid_request",
+            "A dry run saves and deploys nothing.",
+            List.of(new Violation("/deploy", "must be left out of a dry run")));
+      return new Created(bundle, openApi(bundle), List.of(), false, List.of(), Optional.empty());
     }
     boolean migrated = !bundle.migration().isEmpty();
     if (migrated) {

@@ -66,19 +66,7 @@ class ModelGenerationTest {
     model.close();
   }
 
-  private static final String PROPOSAL =
-      """
-      {"specs": [{"name": "projects-by-status", "method": "GET", "path": "/api/projects-by-status",
-        "auth": {"mode": "apiKey"},
-        "input": {"query": {"status": {"type": "string", "enum": ["active", "archived"]},
-          "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}},
-        "steps": [{"id": "rows", "sql": "select id, name, status from app.projects where true [[and status = :status]] order by created_at desc limit :limit",
-          "params": {"status": "${input.query.status}", "limit": "${input.query.limit}"}, "expect": "many"}],
-        "response": {"body": "${steps.rows.rows}"}}],
-       "tests": [{"name": "lists active projects", "method": "GET", "path": "/api/projects-by-status?status=active", "role": "member", "status": 200, "fields": ["id", "name", "status"]},
-         {"name": "needs a key", "method": "GET", "path": "/api/projects-by-status", "status": 401}],
-       "explanation": "Lists projects, filtered by status."}
-      """;
+  private static final String PROPOSAL = FakeModelServer.PROJECTS_BY_STATUS;
 
   private static JsonNode proposal(String from, String to) {
     return Json.parse(PROPOSAL.replace(from, to));

@@ -119,6 +119,39 @@ class TemplatesTest {
   }
 
   @Test
+  void a_dry_run_shows_the_bundle_and_creates_nothing() {
+    String request =
+        BRIEF
+            .replace("\"projects\"", "\"dry-runs\"")
+            .replace("platform.projects", "platform.dry_runs")
+            .replace("{ \"template\"", "{ \"dryRun\": true, \"template\"");
+    Reply shown = post("/api/create-endpoint", request);
+    assertThat(shown.status()).as(shown.toString()).isEqualTo(201);
+    JsonNode bundle = shown.json();
+    assertThat(bundle.path("specs").size()).isEqualTo(5);
+    assertThat(bundle.path("sql").path("migration").asText()).contains("create table");
+    assertThat(bundle.path("sql").path("applied").asBoolean()).isFalse();
+    assertThat(bundle.path("tests").size()).isPositive();
+    assertThat(bundle.path("openapi").path("paths").size()).isPositive();
+    assertThat(bundle.path("versions").size()).isZero();
+    // nothing saved, no table made
+    assertThat(slipway.control("GET", "/api/endpoints").json().findValuesAsText("name"))
+        .noneMatch(name -> name.startsWith("dry-runs"));
+    Reply table =
+        post(
+            "/api/execute",
+            "{\"code\": \"return (await ctx.db.query(\\\"select to_regclass('platform.dry_runs') as t\\\"))[0].t\"}");
+    assertThat(table.json().path("result").isNull()).as(table.toString()).isTrue();
+
+    Reply both =
+        post(
+            "/api/create-endpoint",
+            request.replace("\"dryRun\": true", "\"dryRun\": true, \"deploy\": true"));
+    assertThat(both.status()).isEqualTo(422);
+    assertThat(both.errorPaths()).containsExactly("/deploy");
+  }
+
+  @Test
   void the_founding_briefs_example_makes_working_secured_endpoints() {
     Reply created = post("/api/create-endpoint", BRIEF);
     assertThat(created.status()).as(created.toString()).isEqualTo(201);

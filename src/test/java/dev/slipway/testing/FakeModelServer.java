@@ -32,10 +32,29 @@ public final class FakeModelServer implements AutoCloseable {
   /** The provider answers this status and body (a rate limit, an outage). */
   public record Status(int status, String body) implements Answer {}
 
+  /**
+   * A proposal of one endpoint over the demo schema, projects filtered by status, with its tests:
+   * what a good model answers to "projects filtered by status".
+   */
+  public static final String PROJECTS_BY_STATUS =
+      """
+      {"specs": [{"name": "projects-by-status", "method": "GET", "path": "/api/projects-by-status",
+        "auth": {"mode": "apiKey"},
+        "input": {"query": {"status": {"type": "string", "enum": ["active", "archived"]},
+          "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}},
+        "steps": [{"id": "rows", "sql": "select id, name, status from app.projects where true [[and status = :status]] order by created_at desc limit :limit",
+          "params": {"status": "${input.query.status}", "limit": "${input.query.limit}"}, "expect": "many"}],
+        "response": {"body": "${steps.rows.rows}"}}],
+       "tests": [{"name": "lists active projects", "method": "GET", "path": "/api/projects-by-status?status=active", "role": "member", "status": 200, "fields": ["id", "name", "status"]},
+         {"name": "needs a key", "method": "GET", "path": "/api/projects-by-status", "status": 401}],
+       "explanation": "Lists projects, filtered by status."}
+      """;
+
   private final HttpServer server;
   private final Deque<Answer> script = new ArrayDeque<>();
   private final List<JsonNode> requests = new ArrayList<>();
   private final List<String> keys = new ArrayList<>();
+  private Answer otherwise = new Status(500, "{\"error\": \"the script has ended\"}");
 
   public FakeModelServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -62,6 +81,11 @@ public final class FakeModelServer implements AutoCloseable {
     keys.clear();
   }
 
+  /** What to answer once the script has ended (by default a 500). */
+  public synchronized void otherwise(Answer answer) {
+    otherwise = answer;
+  }
+
   /** The API key each request carried ({@code x-api-key}, or the bearer token), in order. */
   public synchronized List<String> keys() {
     return List.copyOf(keys);
@@ -79,10 +103,7 @@ public final class FakeModelServer implements AutoCloseable {
       String key = exchange.getRequestHeaders().getFirst("x-api-key");
       String bearer = exchange.getRequestHeaders().getFirst("authorization");
       keys.add(key != null ? key : bearer == null ? "" : bearer.replaceFirst("^Bearer ", ""));
-      next =
-          script.isEmpty()
-              ? new Status(500, "{\"error\": \"the script has ended\"}")
-              : script.poll();
+      next = script.isEmpty() ? otherwise : script.poll();
     }
     int status = 200;
     String body;

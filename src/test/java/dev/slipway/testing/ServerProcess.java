@@ -139,6 +139,16 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** The control plane's address, once {@link #awaitHealthy} has read its port. */
+  public String controlUrl() {
+    return "http://127.0.0.1:" + controlPort;
+  }
+
+  /** The data plane's address, once {@link #awaitHealthy} has read its port. */
+  public String dataUrl() {
+    return "http://127.0.0.1:" + dataPort;
+  }
+
   /** A call to the control plane with the admin token, as {@link TestSlipway#control} makes. */
   public Reply control(String method, String path, String body, String contentType) {
     return TestSlipway.send(
