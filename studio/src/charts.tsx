@@ -1,56 +1,76 @@
-// A time-series chart (uPlot, loaded with the first chart) that sizes itself to its container.
-// For screen readers each chart is an image with a summary, and its numbers are a table too.
+// A time-series chart: uPlot (and its CSS), loaded with the first chart drawn, sized to its
+// container as that resizes. For screen readers each chart is an image whose label sums it up,
+// and its numbers can be opened as a table.
 import { useEffect, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 
 export type Series = { label: string; values: (number | null)[]; colour: string };
 
-export function Chart({ title, times, series, unit }: { title: string; times: number[]; series: Series[]; unit: string }) {
+const HEIGHT = 200;
+
+/** What a chart shows in words: each series' total (for counts) or its highest value. */
+function summarise(title: string, series: Series[], unit: string, counts: boolean): string {
+  const parts = series.map((s) => {
+    const values = s.values.filter((v): v is number => v !== null);
+    if (counts) return `${s.label} ${values.reduce((a, b) => a + b, 0)} ${unit}`;
+    return values.length ? `${s.label} at most ${Math.max(...values).toFixed(1)} ${unit}` : `${s.label} no values`;
+  });
+  return `${title}. ${parts.join('; ')}.`;
+}
+
+/** The indexes of the values worth a point: those that are there (and, of counts, not 0). */
+function marked(values: (number | null)[], counts: boolean): number[] {
+  return values.flatMap((v, i) => (v === null || (counts && v === 0) ? [] : [i]));
+}
+
+export function Chart({ title, times, series, unit, counts = false }: { title: string; times: number[]; series: Series[]; unit: string; counts?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let plot: uPlot | undefined;
     let observer: ResizeObserver | undefined;
-    let cancelled = false;
+    let gone = false;
     void Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([{ default: UPlot }]) => {
-      if (cancelled || !host.current) return;
-      const width = () => Math.max(host.current!.clientWidth, 200);
-      plot = new UPlot(
-        {
-          width: width(),
-          height: 200,
-          series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, points: { show: s.values.filter((v) => v !== null && v !== 0).length < 3 }, spanGaps: false }))],
-          axes: [{}, { label: unit, size: 60 }],
-          legend: { show: true },
-          scales: { x: { time: true, range: [times[0], times[times.length - 1]] } },
-        },
-        [times, ...series.map((s) => s.values)] as uPlot.AlignedData,
-        host.current,
-      );
-      observer = new ResizeObserver(() => plot?.setSize({ width: width(), height: 200 }));
-      observer.observe(host.current);
+      const el = host.current;
+      if (gone || !el) return;
+      const width = () => Math.max(el.clientWidth, 200);
+      const options: uPlot.Options = {
+        width: width(),
+        height: HEIGHT,
+        series: [
+          {},
+          // points only where there is something (a lone value would not show as a line)
+          ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, points: { show: true, filter: marked(s.values, counts) } })),
+        ],
+        axes: [{ space: 80 }, { label: unit, size: 60 }],
+        scales: { x: { time: true, range: [times[0], times[times.length - 1]] } },
+      };
+      plot = new UPlot(options, [times, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+      observer = new ResizeObserver(() => plot?.setSize({ width: width(), height: HEIGHT }));
+      observer.observe(el);
     });
     return () => {
-      cancelled = true;
+      gone = true;
       observer?.disconnect();
       plot?.destroy();
     };
   }, [JSON.stringify([times, series])]);
-  const summary = series.map((s) => `${s.label}: max ${Math.max(0, ...s.values.map((v) => v ?? 0)).toFixed(1)} ${unit}`).join('; ');
   return (
     <figure class="chart card">
       <figcaption>
         <h3>{title}</h3>
       </figcaption>
-      <div ref={host} role="img" aria-label={`${title}. ${summary}`} />
+      <div class="chart-host" ref={host} role="img" aria-label={summarise(title, series, unit, counts)} />
       <details>
-        <summary>As a table</summary>
+        <summary>Show as a table</summary>
         <div class="table-wrap">
-          <table class="list">
+          <table class="list" aria-label={`${title} as a table`}>
             <thead>
               <tr>
                 <th scope="col">Time</th>
                 {series.map((s) => (
-                  <th scope="col">{s.label}</th>
+                  <th scope="col">
+                    {s.label} ({unit})
+                  </th>
                 ))}
               </tr>
             </thead>

@@ -1,5 +1,6 @@
 // What the chat and the templates show of the drafts they saved: their test results, and a button
-// that deploys exactly those versions (for roles that may deploy).
+// that deploys exactly those versions (POST /api/deploy with each {name, version}, for roles that
+// may deploy), then the release it made.
 import { useState } from 'preact/hooks';
 import { ApiError, post } from './api';
 import { href } from './router';
@@ -24,11 +25,16 @@ export function TestResults({ results }: { results: TestOutcome[] }) {
 export function DeployDrafts({ versions, note, released, label = 'Deploy' }: { versions: { name: string; version: number }[]; note: string; released?: number; label?: string }) {
   const [release, setRelease] = useState<number | undefined>(released);
   const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
   const deploy = async () => {
+    setBusy(true);
+    setError(undefined);
     try {
       setRelease((await post<{ id: number }>('/api/deploy', { endpoints: versions.map((v) => ({ name: v.name, version: v.version })), note })).id);
     } catch (e) {
       setError(toApiError(e));
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -39,8 +45,8 @@ export function DeployDrafts({ versions, note, released, label = 'Deploy' }: { v
           Deployed: release {release}. <a href={href('deploys')}>See deploys</a>
         </p>
       ) : can('deploy') ? (
-        <button class="primary" type="button" onClick={deploy}>
-          {label}
+        <button class="primary" type="button" disabled={busy} onClick={deploy}>
+          {busy ? 'Deploying…' : label}
         </button>
       ) : null}
     </>

@@ -1,211 +1,387 @@
-// The visual builder: the spec as a flow (the request, each step, the response), steps added from
-// a palette, removed, and reordered by dragging (pointer events) or with Move up/down; the node
-// chosen is edited in a form generated from its part of the spec's JSON Schema. Every edit goes
-// through the YAML document of the draft (editDraft), so the code editor sees the same spec, its
-// comments and key order kept.
+// The visual builder: the spec as a flow — the request (route, auth, input contract), each step as
+// a card (data source, transformation, validation, branch, early response) and the response —
+// with steps added from a palette, removed, and reordered by dragging a card's handle (pointer
+// events) or with its Move up/down buttons. The node chosen is edited in a side panel whose form is
+// generated from its part of the spec's JSON Schema. Every edit is made in the draft's YAML
+// document (editDraft), so the code editor sees the same spec with its comments and key order.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { isSeq, type Document, type YAMLSeq } from 'yaml';
-import { SchemaForm, type Schema } from '../schemaform';
-import { editDraft, readSpec, type EndpointTabProps, type Step } from './model';
+import type { Document } from 'yaml';
+import { get, type Violation } from '../api';
+import { href } from '../router';
+import { can } from '../session';
+import { ProblemView, useLoad } from '../ui';
+import {
+  addSteps,
+  authSummary,
+  brief,
+  CATEGORY_LABEL,
+  classify,
+  deref,
+  inputSummary,
+  KIND_FIELDS,
+  kindLabel,
+  moveStep,
+  PALETTE,
+  removeStep,
+  setAt,
+  stepSummary,
+  uniqueId,
+  type Path,
+  type Schema,
+} from './flow';
+import { editDraft, readSpec, type EndpointTabProps, type Spec, type Step } from './model';
+import { Fields, type OnSet } from './stepform';
 import './builder.css';
 
-type Root = Schema & { $defs?: Record<string, Schema> };
 type Selected = { kind: 'request' } | { kind: 'step'; index: number } | { kind: 'response' };
 
-let rootSchema: Promise<Root> | undefined;
-const loadSchema = () => (rootSchema ??= fetch('/api/schemas/endpoint.json').then((r) => r.json()));
-
-/** The schema with its $refs replaced by what they name; a reference deeper than `depth` becomes "any JSON". */
-export function deref(schema: Schema, root: Root, depth = 4): Schema {
-  if (typeof schema.$ref === 'string') {
-    if (depth <= 0) return { description: schema.description };
-    const target = root.$defs?.[schema.$ref.replace('#/$defs/', '')] ?? {};
-    return deref({ ...target, ...(schema.description ? { description: schema.description } : {}) }, root, depth - 1);
-  }
-  const out: Schema = { ...schema };
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, deref(v, root, depth)]));
-  if (schema.items) out.items = deref(schema.items, root, depth);
-  if (typeof schema.additionalProperties === 'object') out.additionalProperties = deref(schema.additionalProperties, root, depth);
-  if (schema.oneOf) out.oneOf = schema.oneOf.map((s) => deref(s, root, depth));
-  if (schema.anyOf) out.anyOf = schema.anyOf.map((s) => deref(s, root, depth));
-  delete out.$ref;
-  return out;
+let schemaLoading: Promise<Schema> | undefined;
+function loadSchema(): Promise<Schema> {
+  schemaLoading ??= get<Schema>('/api/schemas/endpoint.json').catch((e) => {
+    schemaLoading = undefined;
+    throw e;
+  });
+  return schemaLoading;
 }
 
-/** What a step is, as the flow names it. */
-export function kindOf(step: Step): { kind: string; label: string } {
-  if (typeof step.sql === 'string') return { kind: 'source', label: 'Data source (SQL)' };
-  if (typeof step.script === 'string') return { kind: 'transform', label: 'Transformation (script)' };
-  if (step.validate !== undefined) return { kind: 'validate', label: 'Validation' };
-  if (step.respond !== undefined) return { kind: 'respond', label: 'Response (early)' };
-  return { kind: 'other', label: 'Step' };
+/** Where the selection goes when the step at `from` moves to `to`. */
+function afterMove(selected: Selected, from: number, to: number): Selected {
+  if (selected.kind !== 'step') return selected;
+  const i = selected.index;
+  if (i === from) return { kind: 'step', index: to };
+  if (from < i && i <= to) return { kind: 'step', index: i - 1 };
+  if (to <= i && i < from) return { kind: 'step', index: i + 1 };
+  return selected;
 }
 
-const PALETTE: [string, (id: string) => Step][] = [
-  ['SQL query', (id) => ({ id, sql: 'select 1 as one', expect: 'many' })],
-  ['Script', (id) => ({ id, script: 'return { ok: true };\n' })],
-  ['Validation', (id) => ({ id, validate: '${input.body}', schema: { type: 'object' } })],
-  ['Branch', (id) => ({ id, when: '${input.query.flag == "yes"}', script: 'return { branch: true };\n' })],
-  ['Early response', (id) => ({ id, when: '${input.query.stop == "yes"}', respond: { status: 204 } })],
-];
-
-function uniqueId(steps: Step[], base: string): string {
-  const taken = new Set(steps.map((s) => String(s.id)));
-  for (let n = 1; ; n++) if (!taken.has(`${base}${n}`)) return `${base}${n}`;
+/** Where a step added after the one at `index` goes: past the alternatives that share its id and follow it. */
+function afterAlternatives(steps: Step[], index: number): number {
+  let at = index + 1;
+  while (at < steps.length && steps[at].id === steps[index].id) at++;
+  return at;
 }
 
-/** Sets the keys that changed between `before` and `after` under `path` (so unchanged nodes keep their comments). */
-function setChanged(doc: Document, path: (string | number)[], before: Record<string, unknown>, after: Record<string, unknown>) {
-  for (const key of Object.keys(before)) if (!(key in after)) doc.deleteIn([...path, key]);
-  for (const [key, value] of Object.entries(after))
-    if (JSON.stringify(before[key]) !== JSON.stringify(value)) doc.setIn([...path, key], doc.createNode(value));
-}
+const MAIN_REQUEST_FIELDS = ['name', 'description', 'method', 'path', 'auth', 'input'];
+const COMMON_STEP_FIELDS = ['id', 'description', 'when'];
 
-export default function BuilderTab({ draft, setDraft }: EndpointTabProps) {
-  const [root, setRoot] = useState<Root>();
+export default function BuilderTab({ name, draft, setDraft, saveError }: EndpointTabProps) {
+  const schema = useLoad(loadSchema, []);
   const [selected, setSelected] = useState<Selected>({ kind: 'request' });
-  const [dragging, setDragging] = useState<{ from: number; to: number }>();
-  const list = useRef<HTMLOListElement>(null);
-  useEffect(() => void loadSchema().then(setRoot), []);
+  const [editError, setEditError] = useState<string>();
+  // what the last add, move or removal did, for screen readers
+  const [said, say] = useState('');
+  const panel = useRef<HTMLElement>(null);
 
   const { spec, error } = readSpec(draft);
   if (!spec) {
+    const codeHref = name ? href('endpoints', name, 'code') : href('endpoints', 'new') + '?tab=code';
     return (
-      <div class="problem" role="alert">
-        The spec cannot be read ({error}). Fix it in the Code tab; the builder edits nothing meanwhile.
+      <div class="problem" role="alert" data-testid="builder-unreadable">
+        <strong>The spec cannot be read, so the builder cannot show it.</strong>
+        <pre class="parse-error">{error}</pre>
+        Fix it in the <a href={codeHref}>Code tab</a>; the builder changes nothing until then.
       </div>
     );
   }
-  const steps = spec.steps ?? [];
-  const edit = (change: (doc: Document) => void) => setDraft(editDraft(draft, change));
-  /** The document's steps as a YAML sequence's items (made when the spec has none). */
-  const stepItems = (doc: Document): unknown[] => {
-    if (!isSeq(doc.get('steps', true))) doc.set('steps', doc.createNode([]));
-    return (doc.get('steps', true) as YAMLSeq).items;
+
+  // one entry per item of the document's list, so that indexes stay the document's
+  const steps: Step[] = Array.isArray(spec.steps) ? spec.steps.map((s) => (s && typeof s === 'object' ? s : {})) : [];
+  const current: Selected = selected.kind === 'step' && selected.index >= steps.length ? { kind: 'request' } : selected;
+  const editable = can('edit');
+  const problems = saveError?.status === 422 ? (saveError.problem.errors ?? []) : [];
+
+  /** Makes the change in the draft's YAML document; false (and why, shown) when it cannot be made. */
+  const edit = (change: (doc: Document) => void): boolean => {
+    try {
+      setDraft(editDraft(draft, change));
+      setEditError(undefined);
+      return true;
+    } catch (e) {
+      setEditError((e as Error).message);
+      return false;
+    }
+  };
+  const idOf = (index: number) => String(steps[index]?.id ?? `step ${index + 1}`);
+  const choose = (next: Selected) => {
+    setSelected(next);
+    // on a narrow screen the panel is under the flow: bring it into view
+    if (matchMedia('(max-width: 900px)').matches) requestAnimationFrame(() => panel.current?.scrollIntoView({ block: 'start' }));
   };
   const move = (from: number, to: number) => {
-    if (from === to || to < 0 || to >= steps.length) return;
-    edit((doc) => {
-      const items = stepItems(doc);
-      const [item] = items.splice(from, 1);
-      items.splice(to, 0, item);
-    });
-    if (selected.kind === 'step' && selected.index === from) setSelected({ kind: 'step', index: to });
+    if (to < 0 || to >= steps.length || from === to || !edit((doc) => moveStep(doc, from, to))) return;
+    setSelected(afterMove(current, from, to));
+    say(`${idOf(from)} moved to place ${to + 1} of ${steps.length}.`);
   };
   const remove = (index: number) => {
-    edit((doc) => void stepItems(doc).splice(index, 1));
-    setSelected({ kind: 'request' });
+    if (!edit((doc) => removeStep(doc, index))) return;
+    say(`${idOf(index)} removed.`);
+    if (current.kind === 'step' && current.index >= index) setSelected(current.index === 0 ? { kind: 'request' } : { kind: 'step', index: current.index - 1 });
   };
-  const add = (make: (id: string) => Step, base: string) => {
-    const step = make(uniqueId(steps, base));
-    edit((doc) => void stepItems(doc).push(doc.createNode(step)));
-    setSelected({ kind: 'step', index: steps.length });
+  const add = (entry: (typeof PALETTE)[number]) => {
+    const at = current.kind === 'step' ? afterAlternatives(steps, current.index) : steps.length;
+    const id = uniqueId(steps, entry.base);
+    if (!edit((doc) => addSteps(doc, entry.make(id), at))) return;
+    say(`${entry.label} ${id} added at place ${at + 1}.`);
+    choose({ kind: 'step', index: at });
   };
-
-  // dragging a step by its handle: the drop place is the gap nearest the pointer
-  const targetAt = (y: number) => {
-    const cards = [...(list.current?.querySelectorAll<HTMLElement>('li.step') ?? [])];
-    const index = cards.findIndex((c) => {
-      const box = c.getBoundingClientRect();
-      return y < box.top + box.height / 2;
-    });
-    return index < 0 ? cards.length : index;
-  };
-  const startDrag = (from: number) => (e: PointerEvent) => {
-    e.preventDefault();
-    (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
-    setDragging({ from, to: from });
-  };
-  const onMove = (e: PointerEvent) => dragging && setDragging({ ...dragging, to: targetAt(e.clientY) });
-  const onUp = () => {
-    if (!dragging) return;
-    const to = dragging.to > dragging.from ? dragging.to - 1 : dragging.to;
-    setDragging(undefined);
-    move(dragging.from, to);
-  };
-
-  const request = Object.fromEntries(['name', 'description', 'method', 'path', 'auth'].filter((k) => k in spec).map((k) => [k, spec[k]]));
-  const requestSchema: Schema | undefined = root && { type: 'object', required: root.required, properties: Object.fromEntries(['name', 'description', 'method', 'path', 'auth'].map((k) => [k, deref(root.properties![k], root)])) };
-  const current = selected.kind === 'step' ? steps[selected.index] : undefined;
+  const onSet: OnSet = (path, value) => edit((doc) => setAt(doc, path, value));
 
   return (
     <div class="builder">
-      <div class="flow" aria-label="Flow">
-        <button type="button" class={`node request ${selected.kind === 'request' ? 'on' : ''}`} onClick={() => setSelected({ kind: 'request' })}>
-          <span class="node-kind">Request</span>
-          <code>
-            {String(spec.method ?? '?')} {String(spec.path ?? '?')}
-          </code>
-        </button>
-        <ol class="steps" ref={list} aria-label="Steps" onPointerMove={onMove} onPointerUp={onUp}>
-          {steps.map((step, i) => {
-            const { kind, label } = kindOf(step);
-            return (
-              <li class={`step ${kind} ${dragging?.to === i ? 'drop-before' : ''} ${dragging?.from === i ? 'dragged' : ''}`} data-step={String(step.id)}>
-                <span class="handle" role="img" aria-label={`Drag ${String(step.id)}`} onPointerDown={startDrag(i)} title="Drag to reorder">
-                  ⠿
-                </span>
-                <button type="button" class={`node ${selected.kind === 'step' && selected.index === i ? 'on' : ''}`} onClick={() => setSelected({ kind: 'step', index: i })}>
-                  <span class="node-kind">
-                    {label}
-                    {step.when ? <span class="badge warn">branch: when</span> : null}
-                  </span>
-                  <strong>{String(step.id)}</strong>
-                  <span class="summary">{String(step.sql ?? step.script ?? step.validate ?? JSON.stringify(step.respond ?? '')).split('\n')[0].slice(0, 80)}</span>
-                </button>
-                <span class="step-actions">
-                  <button type="button" aria-label={`Move ${String(step.id)} up`} disabled={i === 0} onClick={() => move(i, i - 1)}>
-                    ↑
-                  </button>
-                  <button type="button" aria-label={`Move ${String(step.id)} down`} disabled={i === steps.length - 1} onClick={() => move(i, i + 1)}>
-                    ↓
-                  </button>
-                  <button type="button" aria-label={`Remove ${String(step.id)}`} onClick={() => remove(i)}>
-                    ✕
-                  </button>
-                </span>
-              </li>
-            );
-          })}
-          {dragging?.to === steps.length ? <li class="drop-end" aria-hidden="true" /> : null}
-        </ol>
-        <div class="palette" role="group" aria-label="Add a step">
-          {PALETTE.map(([name, make]) => (
-            <button type="button" onClick={() => add(make, name === 'SQL query' ? 'query' : name.split(' ')[0].toLowerCase())}>
-              + {name}
-            </button>
-          ))}
+      <section class="flow" aria-label="Flow">
+        {editable ? <Palette onAdd={add} /> : null}
+        <p class="sr-only" role="status">
+          {said}
+        </p>
+        {editError ? (
+          <p class="problem" role="alert">
+            That change could not be made: {editError}
+          </p>
+        ) : null}
+        <div class="chain">
+          <RequestNode spec={spec} on={current.kind === 'request'} problems={problems.filter((p) => !/^\/(steps|response)(\/|$)/.test(p.path))} onSelect={() => choose({ kind: 'request' })} />
+          <StepList steps={steps} selected={current} problems={problems} editable={editable} onSelect={(index) => choose({ kind: 'step', index })} onMove={move} onRemove={remove} />
+          <ResponseNode spec={spec} on={current.kind === 'response'} problems={problems.filter((p) => /^\/response(\/|$)/.test(p.path))} onSelect={() => choose({ kind: 'response' })} />
         </div>
-        <button type="button" class={`node response ${selected.kind === 'response' ? 'on' : ''}`} onClick={() => setSelected({ kind: 'response' })}>
-          <span class="node-kind">Response</span>
-          <span class="summary">{JSON.stringify(spec.response?.body ?? null).slice(0, 80)}</span>
-        </button>
-      </div>
-      <aside class="panel card" aria-label="Edit">
-        {!root ? <p class="muted">Loading the schema…</p> : null}
-        {root && selected.kind === 'request' && requestSchema ? (
-          <SchemaForm schema={requestSchema} value={request} label="Request" path="" onChange={(v) => edit((doc) => setChanged(doc, [], request, v as Record<string, unknown>))} />
-        ) : null}
-        {root && current ? (
-          <SchemaForm
-            key={`step-${selected.kind === 'step' ? selected.index : ''}`}
-            schema={deref(root.$defs!.step, root)}
-            value={current}
-            label={`Step ${String(current.id)}`}
-            path={`/steps/${selected.kind === 'step' ? selected.index : 0}`}
-            onChange={(v) => selected.kind === 'step' && edit((doc) => setChanged(doc, ['steps', selected.index], current, v as Record<string, unknown>))}
-          />
-        ) : null}
-        {root && selected.kind === 'response' ? (
-          <SchemaForm
-            schema={deref(root.$defs!.response, root)}
-            value={spec.response ?? {}}
-            label="Response"
-            path="/response"
-            onChange={(v) => edit((doc) => (spec.response ? setChanged(doc, ['response'], spec.response, v as Record<string, unknown>) : doc.set('response', doc.createNode(v))))}
-          />
+      </section>
+      <aside class="panel card" ref={panel} aria-labelledby="builder-panel-title">
+        {schema.error ? <ProblemView error={schema.error} /> : null}
+        {!schema.data && !schema.error ? <p class="muted">Loading the spec's schema…</p> : null}
+        {schema.data ? (
+          <fieldset class="plain" disabled={!editable}>
+            <Panel key={current.kind === 'step' ? `step-${current.index}` : current.kind} root={schema.data} spec={spec} steps={steps} selected={current} onSet={onSet} problems={problems} />
+          </fieldset>
         ) : null}
       </aside>
     </div>
+  );
+}
+
+function Palette({ onAdd }: { onAdd: (entry: (typeof PALETTE)[number]) => void }) {
+  return (
+    <div class="palette" role="group" aria-label="Add a step">
+      <span class="muted small">Add a step:</span>
+      {PALETTE.map((entry) => (
+        <button type="button" onClick={() => onAdd(entry)}>
+          + {entry.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ProblemMark({ problems }: { problems: Violation[] }) {
+  return problems.length ? <span class="badge bad">{problems.length === 1 ? '1 problem' : `${problems.length} problems`}</span> : null;
+}
+
+function RequestNode({ spec, on, problems, onSelect }: { spec: Spec; on: boolean; problems: Violation[]; onSelect: () => void }) {
+  return (
+    <button type="button" class={`node request${on ? ' on' : ''}`} aria-current={on} onClick={onSelect} data-testid="request-node">
+      <span class="node-kind">
+        <span class="icon" aria-hidden="true">⇥</span> Request
+        <ProblemMark problems={problems} />
+      </span>
+      <code class="route">
+        {String(spec.method ?? '?')} {String(spec.path ?? '?')}
+      </code>
+      <span class="fact">auth: {authSummary(spec.auth)}</span>
+      {inputSummary(spec.input).map((line) => (
+        <span class="fact">{line}</span>
+      ))}
+    </button>
+  );
+}
+
+function ResponseNode({ spec, on, problems, onSelect }: { spec: Spec; on: boolean; problems: Violation[]; onSelect: () => void }) {
+  const response = (spec.response ?? {}) as { status?: unknown; headers?: Record<string, unknown>; body?: unknown };
+  const headers = Object.keys(response.headers ?? {});
+  return (
+    <button type="button" class={`node response${on ? ' on' : ''}`} aria-current={on} onClick={onSelect} data-testid="response-node">
+      <span class="node-kind">
+        <span class="icon" aria-hidden="true">⇤</span> Response
+        <ProblemMark problems={problems} />
+      </span>
+      <span class="fact">status: {response.status === undefined ? '200' : brief(response.status)}</span>
+      <span class="summary">{response.body === undefined ? "body: the last step's output" : `body: ${brief(response.body)}`}</span>
+      {headers.length ? <span class="fact">headers: {headers.join(', ')}</span> : null}
+    </button>
+  );
+}
+
+type Drag = { from: number; pointerId: number; startY: number; dy: number; to: number };
+
+/** The steps, in order: each a card with a drag handle, its Move up/down and Remove buttons. */
+function StepList({ steps, selected, problems, editable, onSelect, onMove, onRemove }: {
+  steps: Step[];
+  selected: Selected;
+  problems: Violation[];
+  editable: boolean;
+  onSelect: (index: number) => void;
+  onMove: (from: number, to: number) => void;
+  onRemove: (index: number) => void;
+}) {
+  const list = useRef<HTMLOListElement>(null);
+  const [drag, setDrag] = useState<Drag>();
+  // after a move from the keyboard, the focus follows the step moved: its control of the same name
+  const refocus = useRef<{ index: number; control: string }>();
+  useEffect(() => {
+    const wanted = refocus.current;
+    refocus.current = undefined;
+    const card = wanted && list.current?.children[wanted.index];
+    if (!card) return;
+    const control = card.querySelector<HTMLButtonElement>(`[data-control="${wanted.control}"]`);
+    (control && !control.disabled ? control : card.querySelector<HTMLButtonElement>('[data-control="handle"]'))?.focus();
+  });
+  const moveFrom = (control: string, from: number, to: number) => {
+    if (to < 0 || to >= steps.length) return;
+    refocus.current = { index: to, control };
+    onMove(from, to);
+  };
+
+  /** Where the dragged card lands: before the first other card whose middle is below the pointer. */
+  const dropIndex = (y: number, from: number) => {
+    const others = [...(list.current?.querySelectorAll<HTMLElement>(':scope > li.step') ?? [])].filter((_, i) => i !== from);
+    return others.filter((card) => {
+      const box = card.getBoundingClientRect();
+      return box.top + box.height / 2 < y;
+    }).length;
+  };
+  const handlers = (index: number) => ({
+    onPointerDown: (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+      setDrag({ from: index, pointerId: e.pointerId, startY: e.clientY, dy: 0, to: index });
+    },
+    onPointerMove: (e: PointerEvent) => {
+      if (!drag || e.pointerId !== drag.pointerId) return;
+      setDrag({ ...drag, dy: e.clientY - drag.startY, to: dropIndex(e.clientY, drag.from) });
+    },
+    onPointerUp: (e: PointerEvent) => {
+      if (!drag || e.pointerId !== drag.pointerId) return;
+      setDrag(undefined);
+      if (Math.abs(e.clientY - drag.startY) > 4) onMove(drag.from, dropIndex(e.clientY, drag.from));
+    },
+    onPointerCancel: () => setDrag(undefined),
+    onKeyDown: (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setDrag(undefined);
+      else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+        e.preventDefault();
+        moveFrom('handle', index, index + (e.key === 'ArrowUp' ? -1 : 1));
+      }
+    },
+  });
+  // the drop line: above the card the dragged one will precede, or under the last
+  const dropAt = drag && drag.to !== drag.from ? (drag.to < drag.from ? drag.to : drag.to + 1) : undefined;
+
+  if (!steps.length) return <p class="no-steps muted">No steps yet: the response is built from the input alone. Add one from the palette.</p>;
+  return (
+    <ol class="steps" ref={list} aria-label="Steps">
+      {steps.map((step, i) => {
+        const id = String(step.id ?? `step ${i + 1}`);
+        const { category, kind, branch } = classify(steps, i);
+        const on = selected.kind === 'step' && selected.index === i;
+        const dragged = drag?.from === i;
+        const mine = problems.filter((p) => p.path === `/steps/${i}` || p.path.startsWith(`/steps/${i}/`));
+        const classes = ['step', `cat-${category}`, on ? 'on' : '', dragged ? 'dragged' : '', dropAt === i ? 'drop-before' : '', dropAt === steps.length && i === steps.length - 1 ? 'drop-after' : ''];
+        return (
+          <li class={classes.filter(Boolean).join(' ')} data-step={id} data-category={category} style={dragged ? { transform: `translateY(${drag!.dy}px)` } : undefined}>
+            {editable ? (
+              <button type="button" class="handle" data-control="handle" aria-label={`Reorder ${id}: drag, or press the up and down arrow keys`} title="Drag to reorder" {...handlers(i)}>
+                ⠿
+              </button>
+            ) : (
+              <span />
+            )}
+            <button type="button" class="node-main" aria-current={on} onClick={() => onSelect(i)}>
+              <span class="node-kind">
+                <span class="icon" aria-hidden="true">{category === 'branch' ? '◇' : kind.icon}</span> {CATEGORY_LABEL[category]}
+                <span class="kind-detail"> · {category === 'branch' ? kindLabel(kind) : kind.detail}</span>
+                <ProblemMark problems={mine} />
+              </span>
+              <strong class="step-id">{id}</strong>
+              {branch ? (
+                <span class="fact branch">
+                  {branch.condition ? `when ${branch.condition}` : 'otherwise'}
+                  {branch.of > 1 ? ` · alternative ${branch.alternative} of ${branch.of}` : ''}
+                </span>
+              ) : null}
+              <span class="summary">{stepSummary(step)}</span>
+            </button>
+            {editable ? (
+              <span class="step-actions">
+                <button type="button" aria-label={`Move ${id} up`} title="Move up" data-control="up" disabled={i === 0} onClick={() => moveFrom('up', i, i - 1)}>
+                  ↑
+                </button>
+                <button type="button" aria-label={`Move ${id} down`} title="Move down" data-control="down" disabled={i === steps.length - 1} onClick={() => moveFrom('down', i, i + 1)}>
+                  ↓
+                </button>
+                <button type="button" aria-label={`Remove ${id}`} title="Remove" onClick={() => onRemove(i)}>
+                  ✕
+                </button>
+              </span>
+            ) : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** Problems by JSON pointer, for the form's fields. */
+function byPointer(problems: Violation[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of problems) out[p.path] = out[p.path] ? `${out[p.path]}; ${p.message}` : p.message;
+  return out;
+}
+
+/** The form of the node chosen, generated from its part of the schema. */
+function Panel({ root, spec, steps, selected, onSet, problems }: { root: Schema; spec: Spec; steps: Step[]; selected: Selected; onSet: OnSet; problems: Violation[] }) {
+  const errors = byPointer(problems);
+  if (selected.kind === 'request') {
+    const top = deref(root, root);
+    const more = Object.keys(top.properties ?? {}).filter((k) => !MAIN_REQUEST_FIELDS.includes(k) && k !== 'steps' && k !== 'response');
+    return (
+      <>
+        <h2 id="builder-panel-title">Request</h2>
+        <Fields schema={top} value={spec} path={[]} keys={MAIN_REQUEST_FIELDS} onSet={onSet} errors={errors} />
+        <details open={more.some((k) => spec[k] !== undefined)}>
+          <summary>More settings: {more.join(', ')}</summary>
+          <Fields schema={top} value={spec} path={[]} keys={more} onSet={onSet} errors={errors} />
+        </details>
+      </>
+    );
+  }
+  if (selected.kind === 'response') {
+    return (
+      <>
+        <h2 id="builder-panel-title">Response</h2>
+        <p class="muted small">Without a body, the answer is the last step's output.</p>
+        <Fields schema={deref(root.$defs!.response, root)} value={spec.response} path={['response']} onSet={onSet} errors={errors} />
+      </>
+    );
+  }
+  const step = steps[selected.index];
+  const { category, kind, branch } = classify(steps, selected.index);
+  const stepSchema = deref(root.$defs!.step, root);
+  const main = [...COMMON_STEP_FIELDS, ...(kind.field ? KIND_FIELDS[kind.field] : Object.values(KIND_FIELDS).flat())];
+  const rest = Object.keys(stepSchema.properties ?? {}).filter((k) => !main.includes(k));
+  const path: Path = ['steps', selected.index];
+  return (
+    <>
+      <h2 id="builder-panel-title">
+        Step {String(step.id ?? selected.index + 1)} <span class="badge info">{CATEGORY_LABEL[category]}</span>
+      </h2>
+      <p class="muted small">
+        {kindLabel(kind)}
+        {branch ? (branch.condition ? ` — runs only when ${branch.condition}` : ` — runs when the alternatives before it did not`) : ''}. Later steps and the response read its
+        output as <code>steps.{String(step.id)}</code>.
+      </p>
+      <Fields schema={stepSchema} value={step} path={path} keys={main} onSet={onSet} errors={errors} />
+      <details open={rest.some((k) => step[k] !== undefined)}>
+        <summary>Other fields: {rest.join(', ')}</summary>
+        <Fields schema={stepSchema} value={step} path={path} keys={rest} onSet={onSet} errors={errors} />
+      </details>
+    </>
   );
 }
