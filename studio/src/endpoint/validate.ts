@@ -1,19 +1,27 @@
-// Checks a draft as it is typed: YAML/JSON syntax, then the spec's JSON Schema (the one the server
-// publishes at /api/schemas/endpoint.json), with a validator that needs no `eval` (the page's CSP
-// allows none). Every finding carries the JSON pointer it is about and the lines that pointer
-// names in the text, so the editor can mark them; the server's 422s are placed the same way.
-import { Validator } from '@cfworker/json-schema';
+// Checks a draft as it is typed: its YAML or JSON syntax, then the spec's JSON Schema (the one the
+// server publishes at /api/schemas/endpoint.json). The validator is @cfworker/json-schema, which
+// interprets the schema instead of compiling it to code (Ajv compiles with `new Function`, which the
+// page's CSP refuses). Every finding carries the JSON pointer it is about and the place in the text
+// that pointer names (pointerRange), so the editor can mark it; the server's 422s are placed the same way.
+import { Validator, type OutputUnit } from '@cfworker/json-schema';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Format } from './model';
 
-export type Finding = { pointer: string; message: string; line: number; column: number; endLine: number; endColumn: number };
+/** A place in the text: 1-based lines and columns, as Monaco counts them. */
+export type Range = { line: number; column: number; endLine: number; endColumn: number };
+export type Finding = Range & { pointer: string; message: string };
 
-let validator: Promise<Validator> | undefined;
+type Schema = { [keyword: string]: unknown };
 
-function schemaValidator(): Promise<Validator> {
-  validator ??= fetch('/api/schemas/endpoint.json')
-    .then((r) => r.json())
-    .then((schema) => new Validator(schema, '2020-12', false));
-  return validator;
+let loaded: Promise<{ schema: Schema; validator: Validator }> | undefined;
+
+/** The spec's schema, fetched once. */
+function specSchema() {
+  loaded ??= fetch('/api/schemas/endpoint.json')
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`endpoint.json: ${r.status}`))))
+    .then((schema: Schema) => ({ schema, validator: new Validator(schema, '2020-12', false) }));
+  loaded.catch(() => (loaded = undefined));
+  return loaded;
 }
 
 /** The path segments of a JSON pointer (`/steps/0/sql` → ['steps', 0, 'sql']). */
@@ -27,60 +35,133 @@ export function segments(pointer: string): (string | number)[] {
 }
 
 /**
- * The place in the text of the value a pointer names (or of its nearest parent that exists):
- * 1-based lines and columns, as Monaco counts them.
+ * Where in the text (YAML, or JSON, which YAML reads too) the value a JSON pointer names is: a
+ * member from its key on, an item from its start; the nearest parent that exists when the value
+ * does not. Only the first line of a long value, so that a marker does not cover a whole block.
  */
-export function locate(text: string, pointer: string): Omit<Finding, 'pointer' | 'message'> {
+export function pointerRange(text: string, pointer: string): Range {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter: lines });
   let node: unknown = doc.contents;
-  let range: [number, number] | undefined = (doc.contents as Node | null)?.range?.slice(0, 2) as [number, number] | undefined;
+  let range = (node as Node | null)?.range?.slice(0, 2) ?? [0, 0];
   for (const part of segments(pointer)) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
       if (!pair) break;
       const key = pair.key as Node;
       node = pair.value;
-      const value = pair.value as Node | null;
-      range = [key.range![0], (value?.range ?? key.range!)[1]];
+      range = [key.range![0], ((pair.value as Node | null)?.range ?? key.range!)[1]];
     } else if (isSeq(node) && typeof part === 'number' && node.items[part]) {
       node = node.items[part];
-      range = (node as Node).range?.slice(0, 2) as [number, number];
+      range = (node as Node).range?.slice(0, 2) ?? range;
     } else break;
   }
-  const [start, end] = range ?? [0, 0];
-  const from = lines.linePos(start);
-  // mark the first line of a long value only, so a marker does not cover a whole block
-  const to = lines.linePos(Math.max(start, Math.min(end, text.indexOf('\n', start) < 0 ? end : text.indexOf('\n', start))));
-  return { line: from.line, column: from.col, endLine: to.line, endColumn: Math.max(to.col, from.col + 1) };
+  const [start, end] = range;
+  const lineEnd = text.indexOf('\n', start);
+  return span(lines.linePos(start), lines.linePos(lineEnd < 0 ? end : Math.min(end, lineEnd)));
 }
 
-/** Syntax and schema findings of a draft's text. */
-export async function check(text: string): Promise<Finding[]> {
+function span(from: { line: number; col: number }, to: { line: number; col: number }): Range {
+  return { line: from.line, column: from.col, endLine: to.line, endColumn: to.line === from.line ? Math.max(to.col, from.col + 1) : to.col };
+}
+
+/** The line and column of an offset in the text. */
+function at(text: string, offset: number) {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/** The draft's value, or its syntax errors placed in the text. */
+function read(text: string, format: Format): { value?: unknown; errors?: Finding[] } {
+  if (format === 'json') {
+    try {
+      return { value: JSON.parse(text) };
+    } catch (e) {
+      const message = (e as Error).message;
+      const offset = Number(/position (\d+)/.exec(message)?.[1] ?? text.length);
+      const place = at(text, Math.min(offset, text.length));
+      return { errors: [{ pointer: '', message: message.replace(/ in JSON at position.*/, ''), ...span(place, place) }] };
+    }
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
-    return doc.errors.map((e) => {
-      const from = lines.linePos(e.pos[0]);
-      const to = lines.linePos(e.pos[1]);
-      return { pointer: '', message: e.message.split('\n')[0], line: from.line, column: from.col, endLine: to.line, endColumn: Math.max(to.col, from.col + 1) };
-    });
+    return {
+      errors: doc.errors.map((e) => ({ pointer: '', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), ...span(lines.linePos(e.pos[0]), lines.linePos(e.pos[1])) })),
+    };
   }
-  const value = doc.toJS();
-  const result = (await schemaValidator()).validate(value);
-  if (result.valid) return [];
-  // the validator reports each failed keyword on the way down; the deepest say what is wrong
-  const WRAPPERS = ['properties', 'items', '$ref', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else', 'false'];
-  const deepest = result.errors.filter((e) => !WRAPPERS.includes(e.keyword));
-  const chosen = deepest.length ? deepest : result.errors.filter((e) => e.keyword !== 'false');
-  const seen = new Set<string>();
-  return chosen
+  return { value: doc.toJS() };
+}
+
+/** The subschema a keyword's location (`#/properties/steps/items/$ref/additionalProperties`) is in. */
+function subschemaAt(root: Schema, keywordLocation: string): Schema {
+  const parts = keywordLocation.replace(/^#\//, '').split('/').slice(0, -1);
+  let node: Schema = root;
+  for (const part of parts) {
+    const next = part === '$ref' ? resolve(root, node.$ref as string) : (node as Record<string, unknown>)[part];
+    if (!next || typeof next !== 'object') return {};
+    node = next as Schema;
+  }
+  return node;
+}
+
+function resolve(root: Schema, ref: string): unknown {
+  return segments(ref).reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], root);
+}
+
+/** The validator's wrappers: a keyword that only says something under it failed. */
+const WRAPPERS = new Set(['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems', '$ref', 'allOf', 'if', 'then', 'else']);
+
+/** What a failed keyword means, in words. */
+function explain(error: OutputUnit, schema: Schema): string {
+  const sub = subschemaAt(schema, error.keywordLocation);
+  const list = (values: unknown) => ([] as unknown[]).concat(values).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+  switch (error.keyword) {
+    case 'false':
+      return `unknown field "${segments(error.instanceLocation).pop()}"`;
+    case 'enum':
+      return `must be one of ${list(sub.enum)}`;
+    case 'const':
+      return `must be ${list(sub.const)}`;
+    case 'type':
+      return `must be of type ${([] as unknown[]).concat(sub.type).join(' or ')}`;
+    case 'required':
+      return `needs the field "${/property "(.+)"/.exec(error.error)?.[1]}"`;
+    case 'pattern':
+      return `${typeof sub.description === 'string' ? sub.description.split('. ')[0].replace(/\.$/, '') + ': ' : ''}must match ${sub.pattern}`;
+    default:
+      return error.error;
+  }
+}
+
+/**
+ * The schema's findings: the deepest failures only (not the wrappers above them). An anyOf or oneOf
+ * that nothing matched says what each of its forms asked for at that place.
+ */
+function schemaFindings(errors: OutputUnit[], schema: Schema): { pointer: string; message: string }[] {
+  const choices = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const inChoice = (e: OutputUnit) => choices.some((c) => c !== e && c.instanceLocation === e.instanceLocation && e.keywordLocation.startsWith(c.keywordLocation + '/'));
+  return errors
+    .filter((e) => !WRAPPERS.has(e.keyword) && !inChoice(e))
     .map((e) => {
-      const at = e.instanceLocation.replace(/^#/, '');
-      const unknown = e.keyword === 'additionalProperties' && /Property "(.+)" does not/.exec(e.error);
-      return unknown ? { pointer: `${at}/${unknown[1]}`, message: `unknown field "${unknown[1]}"` } : { pointer: at, message: e.error };
-    })
-    .filter((e) => !seen.has(e.pointer + e.message) && !!seen.add(e.pointer + e.message))
+      const pointer = e.instanceLocation.replace(/^#/, '');
+      if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') return { pointer, message: explain(e, schema) };
+      const forms = errors.filter((b) => b !== e && !WRAPPERS.has(b.keyword) && b.instanceLocation === e.instanceLocation && b.keywordLocation.startsWith(e.keywordLocation + '/'));
+      return { pointer, message: `matches none of its forms${forms.length ? ` (${forms.map((b) => explain(b, schema)).join('; or ')})` : ''}` };
+    });
+}
+
+/** Syntax and schema findings of a draft's text, in the order of their lines. */
+export async function check(text: string, format: Format): Promise<Finding[]> {
+  const { value, errors } = read(text, format);
+  if (errors) return errors;
+  const { schema, validator } = await specSchema();
+  const result = validator.validate(value);
+  if (result.valid) return [];
+  const seen = new Set<string>();
+  return schemaFindings(result.errors, schema)
+    .filter((f) => !seen.has(f.pointer + f.message) && !!seen.add(f.pointer + f.message))
     .slice(0, 20)
-    .map((e) => ({ ...e, ...locate(text, e.pointer) }));
+    .map((f) => ({ ...f, ...pointerRange(text, f.pointer) }))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
 }
