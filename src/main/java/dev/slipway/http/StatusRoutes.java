@@ -46,7 +46,8 @@ public final class StatusRoutes implements Routes {
     routes.addHttpHandler(
         HandlerType.GET,
         "/api/schemas/endpoint.json",
-        ctx -> ctx.contentType("application/schema+json; charset=utf-8").result(SpecCodec.SCHEMA_TEXT),
+        ctx ->
+            ctx.contentType("application/schema+json; charset=utf-8").result(SpecCodec.SCHEMA_TEXT),
         Action.PUBLIC);
     routes.addHttpHandler(
         HandlerType.GET,
