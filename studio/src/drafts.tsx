@@ -9,6 +9,16 @@ import { ProblemView, toApiError } from './ui';
 
 export type TestOutcome = { name: string; passed: boolean; status?: number; detail?: string };
 
+/** "n of m passed", green when all did. */
+export function PassCount({ results }: { results: TestOutcome[] }) {
+  const passed = results.filter((r) => r.passed).length;
+  return (
+    <span class={`badge ${passed === results.length ? 'good' : 'bad'}`}>
+      {passed} of {results.length} passed
+    </span>
+  );
+}
+
 export function TestResults({ results }: { results: TestOutcome[] }) {
   return (
     <ul class="results">

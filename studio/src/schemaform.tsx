@@ -10,26 +10,10 @@
 //   <SchemaForm schema={s} value={v} onChange={setV} path="" label="Config" errors={{'/table': 'must be …'}} />
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import { resolve, type Schema } from './schema';
 import './schemaform.css';
 
-export type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  enum?: unknown[];
-  const?: unknown;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  $ref?: string;
-  default?: unknown;
-  description?: string;
-  title?: string;
-  minimum?: number;
-  maximum?: number;
-  [more: string]: unknown;
-};
+export type { Schema };
 
 export type SchemaFormProps = {
   schema: Schema;
@@ -46,27 +30,6 @@ export type SchemaFormProps = {
   /** The schema `$ref`s point into; the top-level `schema` when left out. */
   root?: Schema;
 };
-
-/**
- * The schema a local `$ref` ("#/$defs/roles", "#/definitions/x", any "#/…" pointer) names, its own
- * description kept; a schema without one as it is. Refs that lead nowhere become "any value".
- */
-export function resolve(schema: Schema, root: Schema): Schema {
-  let current = schema;
-  for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
-    const ref: string = current.$ref;
-    let target: unknown = root;
-    if (ref.startsWith('#')) {
-      for (const part of ref.slice(1).split('/').filter(Boolean)) {
-        const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
-        target = target && typeof target === 'object' ? (target as Record<string, unknown>)[key] : undefined;
-      }
-    } else target = undefined;
-    const { $ref: _, ...rest } = current;
-    current = { ...(target && typeof target === 'object' ? (target as Schema) : {}), ...rest };
-  }
-  return current;
-}
 
 /** What kind of control a (resolved) schema gets. */
 function kindOf(schema: Schema): string {

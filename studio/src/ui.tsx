@@ -33,6 +33,20 @@ export function toApiError(e: unknown): ApiError {
   return e instanceof ApiError ? e : new ApiError({ status: 0, title: 'Something went wrong', detail: String(e) });
 }
 
+/** What an action came to: its notice (a status line) and its problem, if any. */
+export function Outcome({ notice, error }: { notice?: ComponentChildren; error?: ApiError }) {
+  return (
+    <>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <ProblemView error={error} />
+    </>
+  );
+}
+
 /** Runs an action, keeping its error and whether it runs, for buttons and forms. */
 export function useAction<A extends unknown[], T>(action: (...args: A) => Promise<T>) {
   const [busy, setBusy] = useState(false);

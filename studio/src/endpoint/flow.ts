@@ -5,49 +5,12 @@
 // touching only the nodes it changes so that comments and key order elsewhere survive.
 import { isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Spec, Step } from './model';
+import type { Schema } from '../schema';
 
-/** A JSON Schema, as much of it as the builder reads. */
-export type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  enum?: unknown[];
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  $ref?: string;
-  $defs?: Record<string, Schema>;
-  description?: string;
-  title?: string;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  [more: string]: unknown;
-};
+export { deref, type Schema } from '../schema';
 
 /** A place in the spec, as the YAML document addresses it: ['steps', 2, 'sql']. */
 export type Path = (string | number)[];
-
-/** The schema with its $refs (to #/$defs/...) replaced by what they name; `description` next to a $ref wins. */
-export function deref(schema: Schema, root: Schema, depth = 6): Schema {
-  if (schema.$ref) {
-    const target = root.$defs?.[schema.$ref.replace('#/$defs/', '')] ?? {};
-    if (depth <= 0) return { description: schema.description ?? target.description };
-    const { $ref: _ref, ...rest } = schema;
-    return deref({ ...target, ...rest }, root, depth - 1);
-  }
-  const out: Schema = { ...schema };
-  const each = (s: Schema) => deref(s, root, depth);
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, each(v)]));
-  if (schema.items) out.items = each(schema.items);
-  if (typeof schema.additionalProperties === 'object') out.additionalProperties = each(schema.additionalProperties);
-  if (schema.oneOf) out.oneOf = schema.oneOf.map(each);
-  if (schema.anyOf) out.anyOf = schema.anyOf.map(each);
-  delete out.$defs;
-  return out;
-}
 
 export type Category = 'source' | 'transform' | 'validate' | 'branch' | 'respond' | 'unknown';
 

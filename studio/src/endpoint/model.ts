@@ -102,3 +102,21 @@ export const STARTER: Spec = {
   ],
   response: { body: '${steps.greet}' },
 };
+
+/** A value with its object keys sorted, so two specs compare by content rather than key order. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+/** Whether the draft holds the saved spec (comments, key order and format aside). */
+export function sameSpec(draft: Draft, saved: Spec): boolean {
+  const { spec } = readSpec(draft);
+  return !!spec && JSON.stringify(canonical(spec)) === JSON.stringify(canonical(saved));
+}

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { stringify } from 'yaml';
 import { ApiError, get, readEvents, send, type Problem } from '../api';
-import { DeployDrafts, TestResults } from '../drafts';
+import { DeployDrafts, PassCount, TestResults } from '../drafts';
 import { Diff } from '../diffview';
 import { href } from '../router';
 import { can } from '../session';
@@ -228,8 +228,6 @@ function TurnProblem({ problem }: { problem: Problem }) {
 
 /** What a turn generated: its drafts as diffs, their tests and checks, and what to do next. */
 function Result({ generation }: { generation: Generation }) {
-  const passed = generation.testResults.filter((r) => r.passed).length;
-  const allPassed = passed === generation.testResults.length;
   return (
     <div class="result" data-testid="chat-result">
       {generation.notes?.length ? (
@@ -262,9 +260,7 @@ function Result({ generation }: { generation: Generation }) {
       ))}
       <h2>
         Tests{' '}
-        <span class={`badge ${allPassed ? 'good' : 'bad'}`}>
-          {passed} of {generation.testResults.length} passed
-        </span>
+        <PassCount results={generation.testResults} />
       </h2>
       <TestResults results={generation.testResults} />
       <h2>Checks</h2>

@@ -1,12 +1,14 @@
 // One endpoint: its spec in the code editor or the visual builder, the test console and its
-// versions. The draft text lives here so that every tab sees the same, saved or not.
+// versions. The draft text lives here so that every tab sees the same, saved or not. The console
+// can also stand beside the editor or the builder, so an edit's answer shows as it is made (with
+// the console's auto-save, each pause in typing saves the draft and runs it).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, post, send } from '../api';
 import { lazy } from '../lazy';
 import { href, navigate } from '../router';
 import { can } from '../session';
-import { Page, ProblemView, Tabs, toApiError, useLoad } from '../ui';
-import { toText, type Draft, type EndpointTabProps, type Saved } from '../endpoint/model';
+import { Outcome, Page, ProblemView, Tabs, toApiError, useLoad } from '../ui';
+import { sameSpec, toText, type Draft, type EndpointTabProps, type Saved } from '../endpoint/model';
 
 const TABS = {
   code: lazy<EndpointTabProps>(() => import('../endpoint/CodeTab')),
@@ -15,6 +17,7 @@ const TABS = {
   versions: lazy<EndpointTabProps>(() => import('../endpoint/VersionsTab')),
 };
 type Tab = keyof typeof TABS;
+const BESIDE_KEY = 'slipway.console.beside';
 
 export default function Endpoint({ name, tab, params }: { name: string; tab: string; params: URLSearchParams }) {
   // read again on each tab switch, so what others saved or deployed meanwhile shows
@@ -51,6 +54,7 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
   const [saveError, setSaveError] = useState<ApiError>();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [beside, setBeside] = useState(() => localStorage.getItem(BESIDE_KEY) === 'on');
 
   // the first load, and every later one (after a save, a rollback), resets an unchanged draft
   useEffect(() => {
@@ -62,7 +66,8 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
   if (loadError) return <Page title={name ?? 'New endpoint'}><ProblemView error={loadError} /></Page>;
   if (!draft) return <Page title={name ?? 'New endpoint'}><p class="muted">Loading…</p></Page>;
 
-  const dirty = draft.text !== savedText;
+  // a text saved by another way (the console's auto-save) is not unsaved, whatever its comments
+  const dirty = draft.text !== savedText && !(saved && sameSpec(draft, saved.spec));
   const save = async () => {
     setBusy(true);
     setSaveError(undefined);
@@ -100,6 +105,11 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
 
   const Current = TABS[tab];
   const tabProps: EndpointTabProps = { name, draft, setDraft, saved, saveError, reload, params };
+  const canBeside = !!name && (tab === 'code' || tab === 'builder') && can('preview');
+  const showBeside = (on: boolean) => {
+    localStorage.setItem(BESIDE_KEY, on ? 'on' : 'off');
+    setBeside(on);
+  };
   return (
     <Page
       title={
@@ -129,8 +139,7 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
         </>
       }
     >
-      {notice ? <p class="notice" role="status">{notice}</p> : null}
-      <ProblemView error={saveError} />
+      <Outcome notice={notice} error={saveError} />
       <Tabs
         label="Endpoint"
         tabs={[
@@ -142,7 +151,23 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
         current={tab}
         onChange={(t) => navigate(name ? href('endpoints', name, t) : href('endpoints', 'new') + `?tab=${t}`)}
       />
-      <Current {...tabProps} />
+      {canBeside ? (
+        <label class="check beside-switch">
+          <input type="checkbox" checked={beside} onChange={(e) => showBeside(e.currentTarget.checked)} /> Test console beside the {tab === 'code' ? 'code' : 'builder'}
+        </label>
+      ) : null}
+      {canBeside && beside ? (
+        <div class="beside">
+          <div class="beside-main">
+            <Current {...tabProps} />
+          </div>
+          <section class="beside-console" aria-label="Test console">
+            <TABS.test {...tabProps} />
+          </section>
+        </div>
+      ) : (
+        <Current {...tabProps} />
+      )}
     </Page>
   );
 }

@@ -8,7 +8,7 @@ import { ApiError, get, post } from '../api';
 import { href } from '../router';
 import { can } from '../session';
 import { SchemaForm, initial, type Schema } from '../schemaform';
-import { DeployDrafts, TestResults } from '../drafts';
+import { DeployDrafts, PassCount, TestResults } from '../drafts';
 import { Page, ProblemView, Show, pretty, toApiError, useLoad } from '../ui';
 import './templates.css';
 
@@ -240,7 +240,6 @@ function BundleParts({ bundle }: { bundle: Bundle }) {
 
 /** The drafts made: their versions, test results, and a deploy of exactly those versions. */
 function Created({ bundle }: { bundle: Bundle }) {
-  const passed = bundle.testResults.filter((r) => r.passed).length;
   return (
     <section class="card bundle" aria-label="Created" data-testid="created">
       <h2>Created as drafts</h2>
@@ -256,9 +255,7 @@ function Created({ bundle }: { bundle: Bundle }) {
       </ul>
       <h3>
         Tests{' '}
-        <span class={`badge ${passed === bundle.testResults.length ? 'good' : 'bad'}`}>
-          {passed} of {bundle.testResults.length} passed
-        </span>
+        <PassCount results={bundle.testResults} />
       </h3>
       <TestResults results={bundle.testResults} />
       <DeployDrafts versions={bundle.versions} note={`template: ${bundle.endpointUrl}`} label="Deploy them" />
