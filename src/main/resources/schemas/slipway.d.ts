@@ -80,6 +80,22 @@ declare namespace Slipway {
      * whose message starts `fetch failed: ` and names the reason (`egress_denied`, `egress_failed`, ...).
      */
     fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
+    /**
+     * Adds a job for the org's job handler `handler` (a spec with `trigger: {job: ...}`), with
+     * `payload` as its input body, in the request's transaction: a request that fails enqueues
+     * nothing. Resolves to the job's id; with an idempotency key used before for the handler, to
+     * the first job's id.
+     */
+    enqueue(handler: string, payload?: Json, options?: EnqueueOptions): Promise<number>;
+  }
+
+  interface EnqueueOptions {
+    /** How long after the commit the job is due, in milliseconds; default at once. */
+    delayMs?: number;
+    /** At most one job per key and handler. */
+    idempotencyKey?: string;
+    /** How many times it is tried, when not as many as the handler says (1 to 100). */
+    attempts?: number;
   }
 }
 

@@ -19,6 +19,7 @@ import dev.slipway.http.CostRoutes;
 import dev.slipway.http.DataPlaneServer;
 import dev.slipway.http.EndpointRoutes;
 import dev.slipway.http.GenerateRoutes;
+import dev.slipway.http.JobRoutes;
 import dev.slipway.http.KeyRoutes;
 import dev.slipway.http.LogRoutes;
 import dev.slipway.http.MemberRoutes;
@@ -31,6 +32,7 @@ import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
 import dev.slipway.http.StudioRoutes;
 import dev.slipway.http.TemplateRoutes;
+import dev.slipway.jobs.JobRunner;
 import dev.slipway.ops.CallKeeper;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CostGate;
@@ -69,6 +71,7 @@ import dev.slipway.store.CredentialStore;
 import dev.slipway.store.Database;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.IdentityStore;
+import dev.slipway.store.JobStore;
 import dev.slipway.store.ModelUsageStore;
 import dev.slipway.store.Notifications;
 import dev.slipway.store.OrgPools;
@@ -265,24 +268,6 @@ public final class Slipway implements AutoCloseable {
           new Drafts(codec, compiler, endpoints, audit, platform, costControl::checkNewEndpoint);
       var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
       deployer.loadActive();
-      push(
-          closeables,
-          new Notifications(
-                  database.platformPool().getJdbcUrl(),
-                  database.platformPool().getUsername(),
-                  database.platformPool().getPassword(),
-                  Map.of(
-                      Deployer.CHANNEL,
-                      payload -> deployer.loadActive(),
-                      Secrets.CHANNEL,
-                      Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
-                      ConsumerKeys.CHANNEL,
-                      payload -> consumerKeys.invalidate(),
-                      EgressRules.CHANNEL,
-                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll),
-                      CostControl.CHANNEL,
-                      payload -> costControl.refresh()))
-              .start());
       var callStore =
           new CallStore(
               platform,
@@ -355,6 +340,32 @@ public final class Slipway implements AutoCloseable {
                   audit,
                   config.alertInterval(),
                   Clock.systemUTC()));
+      var jobStore = new JobStore(platform);
+      var jobRunner =
+          push(
+              closeables,
+              new JobRunner(jobStore, live, calls, config.jobs(), instanceName()).start());
+      // after the runner it wakes; a start calls every handler, so nothing sent before is missed
+      push(
+          closeables,
+          new Notifications(
+                  database.platformPool().getJdbcUrl(),
+                  database.platformPool().getUsername(),
+                  database.platformPool().getPassword(),
+                  Map.of(
+                      Deployer.CHANNEL,
+                      payload -> deployer.loadActive(),
+                      Secrets.CHANNEL,
+                      Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
+                      ConsumerKeys.CHANNEL,
+                      payload -> consumerKeys.invalidate(),
+                      EgressRules.CHANNEL,
+                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll),
+                      CostControl.CHANNEL,
+                      payload -> costControl.refresh(),
+                      JobStore.CHANNEL,
+                      payload -> jobRunner.wake()))
+              .start());
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
@@ -439,6 +450,7 @@ public final class Slipway implements AutoCloseable {
                           new OrgRoutes(
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
                           new SecretRoutes(secrets),
+                          new JobRoutes(jobStore, live, audit),
                           new GenerateRoutes(
                               analyzer, generator, gate, live, new ChatStore(platform))))
                   .start());
@@ -453,6 +465,17 @@ public final class Slipway implements AutoCloseable {
       closeAll(closeables);
       throw e;
     }
+  }
+
+  /** This instance's name in job leases: host and process id. */
+  private static String instanceName() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(System.nanoTime());
   }
 
   public int dataPort() {

@@ -30,6 +30,7 @@ class PackageLayersTest {
           "store", // PostgreSQL: schema, stores, pools
           "security", // identities, access, secrets, keys and org rules
           "deploy", // versions, releases, draft tests
+          "jobs", // the job runner
           "templates", // endpoint generators
           "generate", // plain language to endpoints
           "http", // the two planes' servers

@@ -118,6 +118,15 @@ public final class Json {
     return WIDE_INTEGERS.readTree(json);
   }
 
+  /** A plain value (maps, lists, strings, numbers) as JSON text. */
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
   /** Parses JSON the program itself wrote (schemas, constants); a syntax error is a bug. */
   public static JsonNode parse(String json) {
     try {

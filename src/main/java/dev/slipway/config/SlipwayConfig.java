@@ -1,6 +1,7 @@
 package dev.slipway.config;
 
 import dev.slipway.generate.ModelSettings;
+import dev.slipway.jobs.JobRunner;
 import dev.slipway.ops.CallLog;
 import dev.slipway.security.MasterKey;
 import dev.slipway.store.Database;
@@ -56,7 +57,8 @@ public record SlipwayConfig(
     Duration costControlInterval,
     Duration alertInterval,
     ModelSettings model,
-    Duration refusalDelay) {
+    Duration refusalDelay,
+    JobRunner.Settings jobs) {
 
   /** What {@link Database#open} needs of these settings. */
   public Database.Settings database() {
@@ -112,6 +114,11 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_COST_CONTROL_INTERVAL_MS", "2000");
     defaults.put("SLIPWAY_ALERT_INTERVAL_MS", "30000");
     defaults.put("SLIPWAY_REFUSAL_DELAY_MS", "250");
+    defaults.put("SLIPWAY_JOBS_WORKERS", "128");
+    defaults.put("SLIPWAY_JOBS_ORG_CONCURRENCY", "64");
+    defaults.put("SLIPWAY_JOBS_POLL_MS", "500");
+    defaults.put("SLIPWAY_JOBS_LEASE_S", "30");
+    defaults.put("SLIPWAY_JOBS_KEEP_DAYS", "7");
     defaults.put("SLIPWAY_AI_PROVIDER", "none");
     defaults.put("SLIPWAY_AI_BASE_URL", "");
     defaults.put("SLIPWAY_AI_MODEL", "");
@@ -205,7 +212,13 @@ public record SlipwayConfig(
             Duration.ofMillis(reader.number("SLIPWAY_COST_CONTROL_INTERVAL_MS", 50, 600_000)),
             Duration.ofMillis(reader.number("SLIPWAY_ALERT_INTERVAL_MS", 50, 3_600_000)),
             reader.model(),
-            Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)));
+            Duration.ofMillis(reader.number("SLIPWAY_REFUSAL_DELAY_MS", 0, 10_000)),
+            new JobRunner.Settings(
+                (int) reader.number("SLIPWAY_JOBS_WORKERS", 1, 10_000),
+                (int) reader.number("SLIPWAY_JOBS_ORG_CONCURRENCY", 1, 10_000),
+                Duration.ofMillis(reader.number("SLIPWAY_JOBS_POLL_MS", 10, 60_000)),
+                Duration.ofSeconds(reader.number("SLIPWAY_JOBS_LEASE_S", 5, 3_600)),
+                Duration.ofDays(reader.number("SLIPWAY_JOBS_KEEP_DAYS", 1, 3650))));
     for (var url :
         List.of(
             Map.entry("SLIPWAY_DATABASE_URL", config.databaseUrl),

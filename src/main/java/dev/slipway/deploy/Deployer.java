@@ -84,7 +84,7 @@ public final class Deployer {
             (c, taken) -> {
               var set = releaseSet(c, org, request);
               var chosen = List.copyOf(set.values());
-              var routes = routes(chosen, taken);
+              var served = served(chosen, taken);
               long id =
                   releases.create(
                       c,
@@ -103,14 +103,15 @@ public final class Deployer {
                           "endpoints",
                           chosen.stream().map(v -> v.name() + " v" + v.version()).toList())));
               notifyOthers(c, org, id);
-              return new Swap(releases.find(c, org, id).orElseThrow(), routes);
+              return new Swap(releases.find(c, org, id).orElseThrow(), served);
             });
-    swap(org, done.release().id(), done.routes());
+    swap(org, done.release().id(), done.served());
     LOG.info(
-        "org {}: deployed release {} with {} endpoint(s)",
+        "org {}: deployed release {} with {} endpoint(s) and {} job handler(s)",
         org,
         done.release().id(),
-        done.routes().size());
+        done.served().routes().size(),
+        done.served().handlers().size());
     return done.release();
   }
 
@@ -128,13 +129,13 @@ public final class Deployer {
                           () ->
                               ProblemException.notFound(
                                   "release_not_found", "No release " + releaseId + "."));
-              var routes = routes(release.versions(), taken);
+              var served = served(release.versions(), taken);
               releases.activate(c, org, releaseId, ENVIRONMENT, "rollback");
               audit.record(c, actor.success("release.rollback", "release:" + releaseId));
               notifyOthers(c, org, releaseId);
-              return new Swap(release, routes);
+              return new Swap(release, served);
             });
-    swap(org, releaseId, done.routes());
+    swap(org, releaseId, done.served());
     LOG.info("org {}: rolled back to release {}", org, releaseId);
     return done.release();
   }
@@ -149,16 +150,23 @@ public final class Deployer {
       long releaseId = entry.getValue();
       if (live.current().releaseOf(org) == releaseId) continue;
       Release release = platform.inOrg(org, c -> releases.find(c, org, releaseId).orElseThrow());
-      var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
-      for (EndpointVersion version : release.versions())
-        routes.put(routeKey(version), compiled(version));
-      swap(org, releaseId, routes);
-      LOG.info("org {}: serving release {} with {} endpoint(s)", org, releaseId, routes.size());
+      Served served = compiledAll(release.versions());
+      swap(org, releaseId, served);
+      LOG.info(
+          "org {}: serving release {} with {} endpoint(s) and {} job handler(s)",
+          org,
+          releaseId,
+          served.routes().size(),
+          served.handlers().size());
     }
   }
 
   /** What a deploy or rollback hands from its transaction to the swap after it commits. */
-  private record Swap(Release release, Map<Router.RouteKey, CompiledEndpoint> routes) {}
+  private record Swap(Release release, Served served) {}
+
+  /** What a release serves, compiled: its HTTP routes, and its job handlers by name. */
+  private record Served(
+      Map<Router.RouteKey, CompiledEndpoint> routes, Map<String, CompiledEndpoint> handlers) {}
 
   private Map<String, EndpointVersion> releaseSet(Connection c, long org, DeployRequest request)
       throws SQLException {
@@ -201,12 +209,15 @@ public final class Deployer {
     return set;
   }
 
-  /** The release's routes, compiled; a 409 when a route is served twice in it or by another org. */
-  private Map<Router.RouteKey, CompiledEndpoint> routes(
-      List<EndpointVersion> chosen, Set<String> taken) {
+  /**
+   * The release's routes and handlers, compiled; a 409 when a route is served twice in it or by
+   * another org.
+   */
+  private Served served(List<EndpointVersion> chosen, Set<String> taken) {
     var byShape = new HashMap<String, String>();
     var conflicts = new ArrayList<Violation>();
     for (EndpointVersion version : chosen) {
+      if (!version.servesHttp()) continue;
       String other = byShape.putIfAbsent(shape(version.method(), version.path()), version.name());
       if (other != null) {
         conflicts.add(
@@ -232,7 +243,7 @@ public final class Deployer {
           Map.of());
     }
     for (EndpointVersion version : chosen) {
-      if (taken.contains(shape(version.method(), version.path()))) {
+      if (version.servesHttp() && taken.contains(shape(version.method(), version.path()))) {
         conflicts.add(
             new Violation(
                 "/endpoints/" + version.name(),
@@ -248,9 +259,17 @@ public final class Deployer {
           conflicts,
           Map.of());
     }
+    return compiledAll(chosen);
+  }
+
+  private Served compiledAll(List<EndpointVersion> versions) {
     var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
-    for (EndpointVersion version : chosen) routes.put(routeKey(version), compiled(version));
-    return routes;
+    var handlers = new LinkedHashMap<String, CompiledEndpoint>();
+    for (EndpointVersion version : versions) {
+      if (version.servesHttp()) routes.put(routeKey(version), compiled(version));
+      else handlers.put(version.name(), compiled(version));
+    }
+    return new Served(routes, handlers);
   }
 
   private static String shape(String method, String path) {
@@ -275,10 +294,14 @@ public final class Deployer {
         });
   }
 
-  private void swap(long org, long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {
-    live.swap(org, releaseId, routes);
+  private void swap(long org, long releaseId, Served served) {
+    live.swap(org, releaseId, served.routes(), served.handlers());
     var keep = new HashSet<Long>();
     live.current().router().targets().forEach(e -> keep.add(e.identity().versionId()));
+    live.current()
+        .handlers()
+        .values()
+        .forEach(byName -> byName.values().forEach(e -> keep.add(e.identity().versionId())));
     compiled.keySet().retainAll(keep);
   }
 

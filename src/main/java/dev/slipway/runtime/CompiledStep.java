@@ -33,14 +33,15 @@ sealed interface CompiledStep {
 
   /** Whether the step may work in the database or wait on a script (and so block its thread). */
   default boolean mayBlock() {
-    return this instanceof Sql || this instanceof Script;
+    return this instanceof Sql || this instanceof Script || this instanceof Enqueue;
   }
 
   /**
-   * Whether the step may take a database connection: it runs SQL ({@link Script} says for itself).
+   * Whether the step may take a database connection: it runs SQL or enqueues a job ({@link Script}
+   * says for itself).
    */
   default boolean usesDatabase() {
-    return this instanceof Sql;
+    return this instanceof Sql || this instanceof Enqueue;
   }
 
   /** What a step produced. */
@@ -110,6 +111,38 @@ sealed interface CompiledStep {
   }
 
   /**
+   * Adds a job in the request's transaction through {@code slipway_runtime.enqueue} (migration
+   * V16), which takes the org from the connection's login; the output is {@code {id}}.
+   */
+  record Enqueue(
+      String id,
+      Optional<SpecValue> when,
+      String handler,
+      SpecValue payload,
+      long delayMillis,
+      Optional<SpecValue> idempotencyKey,
+      Optional<Integer> attempts)
+      implements CompiledStep {
+    static final String SQL = "select slipway_runtime.enqueue(?, ?::jsonb, ?, ?, ?)";
+
+    public StepResult run(StepContext context) throws SQLException {
+      String body = dev.slipway.common.Json.write(payload.evaluate(context.scope));
+      Object key = idempotencyKey.map(k -> k.evaluate(context.scope)).orElse(null);
+      try (PreparedStatement ps = context.transaction.prepare(SQL, false)) {
+        ps.setString(1, handler);
+        ps.setString(2, body);
+        ps.setLong(3, delayMillis);
+        ps.setString(4, key == null ? null : String.valueOf(key));
+        ps.setObject(5, attempts.orElse(null), java.sql.Types.INTEGER);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new StepResult.Output(Map.of("id", rs.getLong(1)));
+        }
+      }
+    }
+  }
+
+  /**
    * @param usesDatabase whether the script names {@code db} anywhere, and so may call {@code
    *     ctx.db.query}: its request then takes its connection before the script is sent to a worker.
    *     A worker waiting in the script's question for a connection, while every connection is held
@@ -123,7 +156,8 @@ sealed interface CompiledStep {
       ScriptHosts hosts,
       boolean usesDatabase)
       implements CompiledStep {
-    private static final java.util.regex.Pattern DB = java.util.regex.Pattern.compile("\\bdb\\b");
+    private static final java.util.regex.Pattern DB =
+        java.util.regex.Pattern.compile("\\b(db|enqueue)\\b");
 
     Script(
         String id,

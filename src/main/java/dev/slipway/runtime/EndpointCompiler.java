@@ -105,6 +105,19 @@ public final class EndpointCompiler {
             case Step.RespondStep r ->
                 new CompiledStep.Respond(
                     r.id(), when, response(r.response(), at + "/respond", earlier, violations));
+            case Step.EnqueueStep e ->
+                new CompiledStep.Enqueue(
+                    e.id(),
+                    when,
+                    e.handler(),
+                    valueCompiler.compile(e.payload(), at + "/payload", earlier, violations),
+                    e.delay().toMillis(),
+                    e.idempotencyKey()
+                        .map(
+                            key ->
+                                valueCompiler.compile(
+                                    key, at + "/idempotencyKey", earlier, violations)),
+                    e.attempts());
           };
       steps.add(compiled);
       before.add(step.id());

@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
 public final class LiveRouting {
   private static final Logger LOG = LoggerFactory.getLogger(LiveRouting.class);
 
-  /** An org's live release and its routes. */
-  private record OrgRelease(long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {}
+  /** An org's live release: its routes and its job handlers by name. */
+  private record OrgRelease(
+      long releaseId,
+      Map<Router.RouteKey, CompiledEndpoint> routes,
+      Map<String, CompiledEndpoint> handlers) {}
 
   private final Map<Long, OrgRelease> orgs = new HashMap<>();
   private volatile RoutingTable table = RoutingTable.EMPTY;
@@ -26,16 +29,24 @@ public final class LiveRouting {
     return table;
   }
 
-  /** Makes {@code routes} the org's live release and swaps in the table of every org. */
+  /**
+   * Makes {@code routes} and {@code handlers} the org's live release and swaps in the table of
+   * every org.
+   */
   public synchronized void swap(
-      long orgId, long releaseId, Map<Router.RouteKey, CompiledEndpoint> routes) {
-    orgs.put(orgId, new OrgRelease(releaseId, Map.copyOf(routes)));
+      long orgId,
+      long releaseId,
+      Map<Router.RouteKey, CompiledEndpoint> routes,
+      Map<String, CompiledEndpoint> handlers) {
+    orgs.put(orgId, new OrgRelease(releaseId, Map.copyOf(routes), Map.copyOf(handlers)));
     var merged = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
     var releases = new HashMap<Long, Long>();
+    var liveHandlers = new HashMap<Long, Map<String, CompiledEndpoint>>();
     var byShape = new HashMap<String, Long>();
     orgs.forEach(
         (org, release) -> {
           releases.put(org, release.releaseId());
+          if (!release.handlers().isEmpty()) liveHandlers.put(org, release.handlers());
           release
               .routes()
               .forEach(
@@ -58,6 +69,8 @@ public final class LiveRouting {
                     }
                   });
         });
-    table = new RoutingTable(releases, Router.of(merged), OpenApiDocuments.of(merged.values()));
+    table =
+        new RoutingTable(
+            releases, Router.of(merged), OpenApiDocuments.of(merged.values()), liveHandlers);
   }
 }

@@ -76,6 +76,20 @@ final class Prelude {
          return parse(rows);
         }
        });
+       // a job for one of the org's handlers, added in the request's transaction (migration V16)
+       const enqueue = async (handler, payload, options) => {
+        const o = options === undefined || options === null ? {} : options;
+        const rows = await db.query(
+         'select slipway_runtime.enqueue(:handler, cast(:payload as jsonb), cast(:delay as bigint), :key, cast(:attempts as int)) as id',
+         {
+          handler: String(handler),
+          payload: stringify(payload === undefined ? null : payload),
+          delay: o.delayMs === undefined || o.delayMs === null ? 0 : Number(o.delayMs),
+          key: o.idempotencyKey === undefined || o.idempotencyKey === null ? null : String(o.idempotencyKey),
+          attempts: o.attempts === undefined || o.attempts === null ? null : Number(o.attempts)
+         });
+        return rows[0].id;
+       };
        const secrets = Object.freeze({
         get: (name) => {
          const value = bridgeSecret(String(name));
@@ -203,6 +217,7 @@ final class Prelude {
         ctx.db = db;
         ctx.secrets = secrets;
         ctx.fetch = fetch;
+        ctx.enqueue = enqueue;
         fn(ctx).then(settle, reject);
        };
       })

@@ -19,6 +19,8 @@ public enum Action implements RouteRole {
   READ(Role.VIEWER, "read"),
   /** Save drafts (new endpoint versions). */
   EDIT(Role.MEMBER, "edit"),
+  /** Enqueue jobs for live handlers, retry and cancel jobs. */
+  RUN_JOBS(Role.MEMBER, "jobs"),
   /** Call a draft on its preview route. */
   PREVIEW(Role.MEMBER, "preview"),
   /** Run code on {@code /api/execute}. */

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param statementTimeout how long each of its SQL statements may run ({@link
  *     #DEFAULT_STATEMENT_TIMEOUT} unless the spec says {@code statementTimeout})
  * @param logging what the call log keeps of its calls beyond the usual (the spec's {@code log})
+ * @param trigger what starts it: {@link Trigger#HTTP}, or a job ({@code method} is then {@code JOB}
+ *     and {@code path} empty)
  */
 public record EndpointSpec(
     String name,
@@ -26,7 +28,13 @@ public record EndpointSpec(
     Optional<String> description,
     Input input,
     List<Step> steps,
-    Response response) {
+    Response response,
+    Trigger trigger) {
+
+  /** Whether HTTP requests reach it at its method and path (no other trigger). */
+  public boolean servesHttp() {
+    return trigger instanceof Trigger.Http;
+  }
 
   /**
    * The spec's {@code log}: keep each call's request and response bodies, each cut to {@code

@@ -30,6 +30,7 @@ public final class SpecBuilder {
   private JsonNode status = IntNode.valueOf(200);
   private final Map<String, JsonNode> responseHeaders = new LinkedHashMap<>();
   private Optional<JsonNode> responseBody = Optional.empty();
+  private Trigger trigger = Trigger.HTTP;
 
   private SpecBuilder(String name, String method, String path) {
     this.name = name;
@@ -39,6 +40,13 @@ public final class SpecBuilder {
 
   public static SpecBuilder endpoint(String name, String method, String path) {
     return new SpecBuilder(name, method, path);
+  }
+
+  /** A job handler: run for each job enqueued for {@code name}, with its payload as input body. */
+  public static SpecBuilder jobHandler(String name, Trigger.Job job) {
+    var builder = new SpecBuilder(name, job.storedMethod(), "");
+    builder.trigger = job;
+    return builder;
   }
 
   public SpecBuilder description(String text) {
@@ -109,7 +117,8 @@ public final class SpecBuilder {
         description,
         input,
         List.copyOf(steps),
-        new EndpointSpec.Response(status, ordered(responseHeaders), responseBody));
+        new EndpointSpec.Response(status, ordered(responseHeaders), responseBody),
+        trigger);
   }
 
   /** The built spec as JSON, ready to save. */
@@ -123,14 +132,12 @@ public final class SpecBuilder {
 
   /** Any spec as JSON: the form {@link SpecCodec} reads back to equal records. */
   public static ObjectNode json(EndpointSpec endpoint) {
-    ObjectNode spec =
-        Json.MAPPER
-            .createObjectNode()
-            .put("name", endpoint.name())
-            .put("method", endpoint.method())
-            .put("path", endpoint.path());
+    ObjectNode spec = Json.MAPPER.createObjectNode().put("name", endpoint.name());
+    if (endpoint.servesHttp()) spec.put("method", endpoint.method()).put("path", endpoint.path());
+    if (endpoint.trigger() instanceof Trigger.Job job)
+      spec.putObject("trigger").set("job", jobJson(job));
     endpoint.description().ifPresent(text -> spec.put("description", text));
-    spec.set("auth", authJson(endpoint.auth()));
+    if (endpoint.servesHttp()) spec.set("auth", authJson(endpoint.auth()));
     endpoint.cors().ifPresent(cors -> spec.set("cors", Json.MAPPER.valueToTree(cors)));
     endpoint
         .rateLimits()
@@ -161,6 +168,16 @@ public final class SpecBuilder {
     endpoint.steps().forEach(step -> spec.withArray("steps").add(stepJson(step)));
     spec.set("response", response(endpoint.response()));
     return spec;
+  }
+
+  private static ObjectNode jobJson(Trigger.Job job) {
+    return Json.MAPPER
+        .createObjectNode()
+        .put("attempts", job.attempts())
+        .put("backoff", job.backoff().toMillis() + "ms")
+        .put("maxBackoff", job.maxBackoff().toMillis() + "ms")
+        .put("timeout", job.timeout().toMillis() + "ms")
+        .put("concurrency", job.concurrency());
   }
 
   /** A bare mode when that says it all ({@code "apiKey"}), else an object. */
@@ -208,6 +225,13 @@ public final class SpecBuilder {
       case Step.ScriptStep script ->
           node.put("script", script.code()).put("language", script.language().name().toLowerCase());
       case Step.RespondStep respond -> node.set("respond", response(respond.response()));
+      case Step.EnqueueStep enqueue -> {
+        node.put("enqueue", enqueue.handler());
+        node.set("payload", enqueue.payload());
+        if (!enqueue.delay().isZero()) node.put("delay", enqueue.delay().toMillis() + "ms");
+        enqueue.idempotencyKey().ifPresent(key -> node.set("idempotencyKey", key));
+        enqueue.attempts().ifPresent(attempts -> node.put("attempts", attempts));
+      }
     }
     return node;
   }

@@ -32,8 +32,15 @@ public final class SpecCodec {
   public static final String SCHEMA_TEXT = Resources.text("schemas/endpoint.json");
 
   private static final CompiledSchema SCHEMA = CompiledSchema.of(parseJson(SCHEMA_TEXT));
-  private static final List<String> KINDS = List.of("validate", "sql", "script", "respond");
+  private static final List<String> KINDS =
+      List.of("validate", "sql", "script", "respond", "enqueue");
   private static final Set<String> SQL_ONLY = Set.of("params", "expect");
+  private static final Set<String> ENQUEUE_ONLY =
+      Set.of("payload", "delay", "idempotencyKey", "attempts");
+
+  /** What a spec with another trigger than HTTP may not have: it is not called over HTTP. */
+  private static final List<String> HTTP_ONLY =
+      List.of("method", "path", "auth", "cors", "rateLimit");
 
   /** Parses JSON or YAML (JSON when the text starts with an opening brace). */
   public JsonNode parse(String text) throws InvalidSpecException {
@@ -121,7 +128,30 @@ public final class SpecCodec {
           step.filter(ok -> violations.size() == before && reads.test(at))
               .orElseGet(() -> standIn(id)));
     }
-    String path = node.path("path").asText("");
+    Trigger trigger = reads.test("/trigger") ? trigger(node.path("trigger")) : Trigger.HTTP;
+    if (!(trigger instanceof Trigger.Http)) {
+      for (String key : HTTP_ONLY) {
+        if (node.has(key))
+          violations.add(
+              new Violation(
+                  "/" + key,
+                  "a " + trigger.kind() + " handler is not called over HTTP: leave out " + key));
+      }
+      for (String part : List.of("params", "query", "headers")) {
+        if (!input.equals(EndpointSpec.Input.NONE) && node.path("input").has(part))
+          violations.add(
+              new Violation(
+                  "/input/" + part,
+                  "a job's input is its payload, checked by input.body: leave out " + part));
+      }
+    }
+    if (trigger instanceof Trigger.Job job) {
+      if (job.timeout().compareTo(MAX_JOB_TIMEOUT) > 0)
+        violations.add(new Violation("/trigger/job/timeout", "may be at most 15m"));
+      if (job.maxBackoff().compareTo(MAX_BACKOFF) > 0)
+        violations.add(new Violation("/trigger/job/maxBackoff", "may be at most 24h"));
+    }
+    String path = trigger instanceof Trigger.Http ? node.path("path").asText("") : "";
     if (reads.test("/path")) checkPathParams(path, input, violations);
     int beforeAuth = violations.size();
     Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
@@ -129,7 +159,7 @@ public final class SpecCodec {
     Optional<Cors> cors = reads.test("/cors") ? cors(node.path("cors")) : Optional.empty();
     Duration timeout =
         reads.test("/statementTimeout")
-            ? statementTimeout(node.path("statementTimeout"))
+            ? duration(node.path("statementTimeout"), EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)
             : EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
     if (timeout.compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
       violations.add(new Violation("/statementTimeout", "may be at most 5m"));
@@ -137,7 +167,9 @@ public final class SpecCodec {
     var spec =
         new EndpointSpec(
             node.path("name").asText(""),
-            node.path("method").asText(""),
+            trigger instanceof Trigger.Http
+                ? node.path("method").asText("")
+                : trigger.storedMethod(),
             path,
             auth,
             cors,
@@ -149,7 +181,8 @@ public final class SpecCodec {
             List.copyOf(steps),
             reads.test("/response")
                 ? response(node.path("response"))
-                : response(MissingNode.getInstance()));
+                : response(MissingNode.getInstance()),
+            trigger);
     return new Decoded(spec, List.copyOf(violations));
   }
 
@@ -168,18 +201,37 @@ public final class SpecCodec {
   }
 
   private static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration MAX_JOB_TIMEOUT = Duration.ofMinutes(15);
+  private static final Duration MAX_BACKOFF = Duration.ofHours(24);
+
+  /** The spec's {@code trigger} (its schema checked): HTTP when there is none. */
+  private static Trigger trigger(JsonNode node) {
+    JsonNode job = node.path("job");
+    if (!job.isObject()) return Trigger.HTTP;
+    Trigger.Job defaults = Trigger.Job.DEFAULTS;
+    return new Trigger.Job(
+        job.path("attempts").asInt(defaults.attempts()),
+        duration(job.path("backoff"), defaults.backoff()),
+        duration(job.path("maxBackoff"), defaults.maxBackoff()),
+        duration(job.path("timeout"), defaults.timeout()),
+        job.path("concurrency").asInt(defaults.concurrency()));
+  }
 
   /**
-   * {@code 250ms}, {@code 5s}, {@code 2m} (the schema has checked the form); the default when
-   * missing.
+   * {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} (the schema has checked the form); {@code
+   * otherwise} when missing.
    */
-  private static Duration statementTimeout(JsonNode node) {
-    if (!node.isTextual()) return EndpointSpec.DEFAULT_STATEMENT_TIMEOUT;
+  public static Duration duration(JsonNode node, Duration otherwise) {
+    if (!node.isTextual()) return otherwise;
     String text = node.asText();
     if (text.endsWith("ms"))
       return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
     long amount = Long.parseLong(text.substring(0, text.length() - 1));
-    return text.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofSeconds(amount);
+    return switch (text.charAt(text.length() - 1)) {
+      case 'h' -> Duration.ofHours(amount);
+      case 'm' -> Duration.ofMinutes(amount);
+      default -> Duration.ofSeconds(amount);
+    };
   }
 
   private static final Pattern SECRET_REFERENCE =
@@ -320,6 +372,15 @@ public final class SpecCodec {
                   violations.add(
                       new Violation(at + "/" + key, "'" + key + "' belongs to sql steps only")));
     }
+    if (!kind.equals("enqueue")) {
+      ENQUEUE_ONLY.stream()
+          .filter(node::has)
+          .forEach(
+              key ->
+                  violations.add(
+                      new Violation(
+                          at + "/" + key, "'" + key + "' belongs to enqueue steps only")));
+    }
     if (!kind.equals("script") && node.has("language")) {
       violations.add(new Violation(at + "/language", "'language' belongs to script steps only"));
     }
@@ -349,6 +410,17 @@ public final class SpecCodec {
                       ? ScriptLanguage.JAVASCRIPT
                       : ScriptLanguage.TYPESCRIPT);
           case "respond" -> new Step.RespondStep(id, when, response(node.get("respond")));
+          case "enqueue" ->
+              new Step.EnqueueStep(
+                  id,
+                  when,
+                  node.get("enqueue").asText(),
+                  node.has("payload") ? node.get("payload") : NullNode.getInstance(),
+                  duration(node.path("delay"), Duration.ZERO),
+                  Optional.ofNullable(node.get("idempotencyKey")),
+                  node.has("attempts")
+                      ? Optional.of(node.get("attempts").asInt())
+                      : Optional.empty());
           default -> throw new IllegalStateException("unknown step kind " + kind);
         });
   }

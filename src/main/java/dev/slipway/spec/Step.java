@@ -24,6 +24,7 @@ public sealed interface Step {
       case SqlStep ignored -> "sql";
       case ScriptStep ignored -> "script";
       case RespondStep ignored -> "respond";
+      case EnqueueStep ignored -> "enqueue";
     };
   }
 
@@ -42,6 +43,26 @@ public sealed interface Step {
 
   /** Ends the pipeline with this response. */
   record RespondStep(String id, Optional<String> when, EndpointSpec.Response response)
+      implements Step {}
+
+  /**
+   * Adds a job for the org's handler {@code handler} in the request's transaction (a request that
+   * fails or a preview enqueues nothing); its output is {@code {id}}, the job's id.
+   *
+   * @param payload the job's input body, a value or {@code ${...}} expression
+   * @param delay how long after the commit the job is due; zero when not given
+   * @param idempotencyKey an expression: a second job with the key for the handler is not added,
+   *     the first one's id is the output
+   * @param attempts how many times the job is tried, when not as many as the handler says
+   */
+  record EnqueueStep(
+      String id,
+      Optional<String> when,
+      String handler,
+      JsonNode payload,
+      java.time.Duration delay,
+      Optional<JsonNode> idempotencyKey,
+      Optional<Integer> attempts)
       implements Step {}
 
   /** How many rows a SQL step expects. */

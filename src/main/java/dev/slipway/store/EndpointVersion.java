@@ -20,4 +20,10 @@ public record EndpointVersion(
     String path,
     String spec,
     String source,
-    Instant createdAt) {}
+    Instant createdAt) {
+
+  /** Whether it is served at an HTTP route (a job handler has no path). */
+  public boolean servesHttp() {
+    return !path.isEmpty();
+  }
+}

@@ -163,6 +163,7 @@ public final class OrgLogins {
           LOG.info(
               "{} the database login {} for org {}", exists ? "reset" : "created", role, orgId);
         }
+        grantRuntime(c, role);
         c.commit();
         return new Login(orgId, role, password);
       } catch (SQLException | RuntimeException e) {
@@ -181,6 +182,20 @@ public final class OrgLogins {
             ? Optional.of(new Login(orgId, rs.getString(1), rs.getString(2)))
             : Optional.empty();
       }
+    }
+  }
+
+  /**
+   * Lets the login call what Slipway offers an org's SQL (schema {@code slipway_runtime}, migration
+   * V16: {@code enqueue}), which finds the org by the login; nothing else of Slipway's. Granted on
+   * every start, so logins made before a function was added get it too.
+   */
+  private static void grantRuntime(Connection c, String role) throws SQLException {
+    try (var s = c.createStatement()) {
+      s.execute("grant usage on schema slipway_runtime to " + quoted(role));
+      s.execute(
+          "grant execute on function slipway_runtime.enqueue(text, jsonb, bigint, text, int) to "
+              + quoted(role));
     }
   }
 

@@ -99,7 +99,7 @@ public final class ReleaseStore {
               where environment = ? order by org_id, id desc) live
         join slipway.release_endpoints re on re.release_id = live.release_id
         join slipway.endpoint_versions v on v.id = re.version_id
-        where live.org_id <> ?""")) {
+        where live.org_id <> ? and v.path <> ''""")) {
       ps.setString(1, environment);
       ps.setLong(2, org);
       try (var rs = ps.executeQuery()) {

@@ -54,6 +54,8 @@ class AccessMatrixTest {
       GET    /api/org                                                | ✓ | ✓ | ✓ | ✓
       GET    /api/org/egress                                         | ✓ | ✓ | ✓ | ✓
       GET    /api/secrets                                            | ✓ | ✓ | ✓ | ✓
+      GET    /api/jobs                                               | ✓ | ✓ | ✓ | ✓
+      GET    /api/jobs/999999                                        | ✓ | ✓ | ✓ | ✓
       POST   /api/validation {}                                      | ✓ | ✓ | ✓ | ✓
       GET    /api/templates                                          | ✓ | ✓ | ✓ | ✓
       GET    /api/templates/crud-endpoint                            | ✓ | ✓ | ✓ | ✓
@@ -63,6 +65,9 @@ class AccessMatrixTest {
       GET    /api/endpoints/hello/versions/1/preview/hello           |   | ✓ | ✓ | ✓
       POST   /api/tests/run {}                                       |   | ✓ | ✓ | ✓
       POST   /api/logs/no-such-call/replay {}                        |   | ✓ | ✓ | ✓
+      POST   /api/jobs {}                                            |   | ✓ | ✓ | ✓
+      POST   /api/jobs/999999/retry {}                               |   | ✓ | ✓ | ✓
+      POST   /api/jobs/999999/cancel {}                              |   | ✓ | ✓ | ✓
       POST   /api/execute {}                                         |   |   | ✓ | ✓
       POST   /api/deploy {"endpoints":[{"bad":1}]}                   |   |   | ✓ | ✓
       POST   /api/releases/999999/rollback                           |   |   | ✓ | ✓

@@ -14,8 +14,9 @@ class StepKindsTest {
     var kinds =
         Arrays.stream(Step.class.getPermittedSubclasses()).map(Class::getSimpleName).toList();
     assertThat(kinds)
-        .containsExactlyInAnyOrder("ValidateStep", "SqlStep", "ScriptStep", "RespondStep");
-    for (String kind : new String[] {"validate", "sql", "script", "respond"}) {
+        .containsExactlyInAnyOrder(
+            "ValidateStep", "SqlStep", "ScriptStep", "RespondStep", "EnqueueStep");
+    for (String kind : new String[] {"validate", "sql", "script", "respond", "enqueue"}) {
       assertThat(schema.has(kind)).as(kind).isTrue();
     }
   }
