@@ -52,7 +52,9 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
   const [draft, setDraft] = useState<Draft | undefined>(initial);
   const [savedText, setSavedText] = useState(initial?.text);
   const [saveError, setSaveError] = useState<ApiError>();
-  const [notice, setNotice] = useState<string>();
+  // what the last save or deploy did, to the version it names: a later version (an auto-save's)
+  // makes it old news
+  const [notice, setNotice] = useState<{ text: string; version: number }>();
   const [busy, setBusy] = useState(false);
   const [beside, setBeside] = useState(() => localStorage.getItem(BESIDE_KEY) === 'on');
 
@@ -79,7 +81,7 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new ApiError({ status: response.status, ...body });
       setSavedText(draft.text);
-      setNotice(response.status === 201 ? `Saved as version ${body.version}.` : 'No change: the latest version is the same.');
+      setNotice({ text: response.status === 201 ? `Saved as version ${body.version}.` : 'No change: the latest version is the same.', version: body.version ?? saved?.version ?? 0 });
       if (!name || body.name !== name) navigate(href('endpoints', body.name, tab));
       else reload();
     } catch (e) {
@@ -94,7 +96,7 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
     setSaveError(undefined);
     try {
       const release = await post<{ id: number }>('/api/deploy', { endpoints: [{ name, version: saved.version }], note: `Studio: ${name} v${saved.version}` });
-      setNotice(`Deployed version ${saved.version} (release ${release.id}).`);
+      setNotice({ text: `Deployed version ${saved.version} (release ${release.id}).`, version: saved.version });
       reload();
     } catch (e) {
       setSaveError(toApiError(e));
@@ -139,7 +141,7 @@ export function EndpointEditor({ name, saved, loadError, initial, tab, params, r
         </>
       }
     >
-      <Outcome notice={notice} error={saveError} />
+      <Outcome notice={notice && (!saved || notice.version >= saved.version) ? notice.text : undefined} error={saveError} />
       <Tabs
         label="Endpoint"
         tabs={[
