@@ -79,9 +79,7 @@ public final class JobRoutes implements Routes {
     Api.json(ctx, 200, jobs.find(Api.actor(ctx).orgId(), id).orElseThrow(() -> notFound(id)));
   }
 
-  record Enqueued(long id, boolean added) {}
-
-  record EnqueuedAll(List<Enqueued> jobs) {}
+  record EnqueuedAll(List<JobStore.Enqueued> jobs) {}
 
   /**
    * {@code {handler, payload, delay?, idempotencyKey?, attempts?}}, or {@code {jobs: [...]}} of
@@ -108,11 +106,10 @@ public final class JobRoutes implements Routes {
       requests.add(read(actor.orgId(), items.get(i), batch ? "/jobs/" + i : "", violations));
     if (!violations.isEmpty())
       throw ProblemException.badRequest("invalid_job", "The job is not valid.", violations);
-    var added = new ArrayList<Enqueued>();
+    var added = new ArrayList<JobStore.Enqueued>();
     for (Request r : requests) {
-      var done =
-          jobs.enqueue(actor.orgId(), r.handler(), r.payload(), r.delay(), r.key(), r.attempts());
-      added.add(new Enqueued(done.id(), done.added()));
+      added.add(
+          jobs.enqueue(actor.orgId(), r.handler(), r.payload(), r.delay(), r.key(), r.attempts()));
     }
     Api.json(ctx, 201, batch ? new EnqueuedAll(added) : added.getFirst());
   }
@@ -156,7 +153,7 @@ public final class JobRoutes implements Routes {
       else attempts = Optional.of(a.asInt());
     }
     JsonNode payload = item.has("payload") ? item.get("payload") : NullNode.getInstance();
-    if (payload.toString().length() > 262_144)
+    if (payload.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 262_144)
       violations.add(new Violation(at + "/payload", "at most 262144 bytes of JSON"));
     return new Request(handler, payload, delay, key, attempts);
   }

@@ -67,7 +67,10 @@ public final class JobRunner implements AutoCloseable {
   private final CallLog calls;
   private final Settings settings;
   private final String instance;
-  private final Map<Long, Running> running = new ConcurrentHashMap<>();
+
+  /** The jobs this instance is running, each with when it started ({@link System#nanoTime}). */
+  private final Map<Long, Long> running = new ConcurrentHashMap<>();
+
   private final LinkedBlockingQueue<JobStore.Finished> finished = new LinkedBlockingQueue<>();
   private final Semaphore wake = new Semaphore(0);
   private final ExecutorService starts =
@@ -76,9 +79,6 @@ public final class JobRunner implements AutoCloseable {
   private final Thread dispatcher;
   private final Thread finisher;
   private volatile boolean open = true;
-
-  /** A job this instance is running. */
-  private record Running(JobStore.Claimed job, long startedNanos, Instant startedAt) {}
 
   public JobRunner(
       JobStore store, LiveRouting live, CallLog calls, Settings settings, String instance) {
@@ -104,11 +104,6 @@ public final class JobRunner implements AutoCloseable {
   /** Looks at the queue now (an enqueue was announced). */
   public void wake() {
     wake.release();
-  }
-
-  /** How many jobs this instance is running now. */
-  public int runningCount() {
-    return running.size();
   }
 
   private void dispatch() {
@@ -151,7 +146,7 @@ public final class JobRunner implements AutoCloseable {
   }
 
   private void begin(JobStore.Claimed job) {
-    running.put(job.id(), new Running(job, System.nanoTime(), Instant.now()));
+    running.put(job.id(), System.nanoTime());
     starts.execute(() -> run(job));
   }
 
@@ -163,10 +158,9 @@ public final class JobRunner implements AutoCloseable {
     }
     CompiledEndpoint handler = found.get();
     Trigger.Job trigger = (Trigger.Job) handler.spec().trigger();
-    int allowed = job.maxAttempts() == null ? trigger.attempts() : job.maxAttempts();
-    if (job.attempts() > allowed) {
+    if (job.attempts() > job.attemptsAllowed(trigger)) {
       // taken up again after its instance stopped, with no attempt left
-      end(job, handler, 0, "its attempts are spent");
+      end(job, handler, 500, "its attempts are spent");
       return;
     }
     // a job retried by hand counts its attempts from one again: the suffix tells the runs apart
@@ -212,8 +206,7 @@ public final class JobRunner implements AutoCloseable {
       Trigger.Job trigger,
       String requestId,
       CompiledEndpoint.Result result) {
-    Running run = running.get(job.id());
-    long micros = run == null ? 0 : (System.nanoTime() - run.startedNanos()) / 1000;
+    long micros = elapsedNanos(job) / 1000;
     int status = result.response().status();
     byte[] body = result.response().body();
     String error = result.error().orElse(null);
@@ -253,9 +246,13 @@ public final class JobRunner implements AutoCloseable {
   private void end(JobStore.Claimed job, CompiledEndpoint handler, int status, String error) {
     Trigger.Job trigger =
         handler == null ? Trigger.Job.DEFAULTS : (Trigger.Job) handler.spec().trigger();
-    Running run = running.get(job.id());
-    long millis = run == null ? 0 : (System.nanoTime() - run.startedNanos()) / 1_000_000;
-    finish(job, trigger, status == 0 ? 500 : status, error, null, millis);
+    finish(job, trigger, status, error, null, elapsedNanos(job) / 1_000_000);
+  }
+
+  /** How long the job has been running here. */
+  private long elapsedNanos(JobStore.Claimed job) {
+    Long started = running.get(job.id());
+    return started == null ? 0 : System.nanoTime() - started;
   }
 
   private void finish(
@@ -270,8 +267,7 @@ public final class JobRunner implements AutoCloseable {
     if (status < 400) {
       next = "succeeded";
     } else {
-      int allowed = job.maxAttempts() == null ? trigger.attempts() : job.maxAttempts();
-      if (job.attempts() >= allowed) {
+      if (job.attempts() >= job.attemptsAllowed(trigger)) {
         next = "dead";
       } else {
         next = "queued";

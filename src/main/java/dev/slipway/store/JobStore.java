@@ -68,7 +68,13 @@ public final class JobStore {
 
   /** A job a runner took: leased to it until it finishes or the lease runs out. */
   public record Claimed(
-      long id, long orgId, String handler, byte[] payload, int attempts, Integer maxAttempts) {}
+      long id, long orgId, String handler, byte[] payload, int attempts, Integer maxAttempts) {
+
+    /** How many attempts it has: its own number, or else its handler's. */
+    public int attemptsAllowed(dev.slipway.spec.Trigger.Job handler) {
+      return maxAttempts == null ? handler.attempts() : maxAttempts;
+    }
+  }
 
   /**
    * How an attempt ended: {@code status} is the job's next state ({@code succeeded}, {@code queued}
@@ -101,8 +107,10 @@ public final class JobStore {
     return platform.system(
         c -> {
           lock(c);
-          var running = new HashMap<Long, Map<String, Integer>>();
-          var runningInOrg = new HashMap<Long, Integer>();
+          // running jobs by org, and by "org/handler": the key the candidates are filtered on
+          var byOrg = new HashMap<Long, Integer>();
+          var byHandler = new HashMap<String, Integer>();
+          var fullHandlers = new ArrayList<String>();
           for (Object[] row :
               Sql.list(
                   c,
@@ -110,23 +118,14 @@ public final class JobStore {
                       + " group by 1, 2",
                   rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3)})) {
             long org = (Long) row[0];
-            running.computeIfAbsent(org, o -> new HashMap<>()).put((String) row[1], (int) row[2]);
-            runningInOrg.merge(org, (int) row[2], Integer::sum);
+            String key = org + "/" + row[1];
+            int n = (int) row[2];
+            byOrg.merge(org, n, Integer::sum);
+            byHandler.put(key, n);
+            if (n >= handlerLimit.applyAsInt(org, (String) row[1])) fullHandlers.add(key);
           }
-          var fullOrgs = new ArrayList<Long>();
-          runningInOrg.forEach(
-              (org, n) -> {
-                if (n >= orgLimit) fullOrgs.add(org);
-              });
           // as simple filters, so that the queue's index still gives the due jobs in order
-          var fullHandlers = new ArrayList<String>();
-          running.forEach(
-              (org, byHandler) ->
-                  byHandler.forEach(
-                      (handler, n) -> {
-                        if (n >= handlerLimit.applyAsInt(org, handler))
-                          fullHandlers.add(org + "/" + handler);
-                      }));
+          var fullOrgs = byOrg.keySet().stream().filter(org -> byOrg.get(org) >= orgLimit).toList();
           var candidates =
               Sql.list(
                   c,
@@ -146,12 +145,12 @@ public final class JobStore {
             if (chosen.size() == room) break;
             long org = (Long) candidate[1];
             String handler = (String) candidate[2];
-            var byHandler = running.computeIfAbsent(org, o -> new HashMap<>());
-            if (runningInOrg.getOrDefault(org, 0) >= orgLimit
-                || byHandler.getOrDefault(handler, 0) >= handlerLimit.applyAsInt(org, handler))
+            String key = org + "/" + handler;
+            if (byOrg.getOrDefault(org, 0) >= orgLimit
+                || byHandler.getOrDefault(key, 0) >= handlerLimit.applyAsInt(org, handler))
               continue;
-            byHandler.merge(handler, 1, Integer::sum);
-            runningInOrg.merge(org, 1, Integer::sum);
+            byHandler.merge(key, 1, Integer::sum);
+            byOrg.merge(org, 1, Integer::sum);
             chosen.add((Long) candidate[0]);
           }
           if (chosen.isEmpty()) return List.of();
