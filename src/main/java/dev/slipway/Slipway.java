@@ -27,12 +27,14 @@ import dev.slipway.http.MetricsRoutes;
 import dev.slipway.http.OrgRoutes;
 import dev.slipway.http.PortInUseException;
 import dev.slipway.http.ReleaseRoutes;
+import dev.slipway.http.ScheduleRoutes;
 import dev.slipway.http.SecretRoutes;
 import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
 import dev.slipway.http.StudioRoutes;
 import dev.slipway.http.TemplateRoutes;
 import dev.slipway.jobs.JobRunner;
+import dev.slipway.jobs.Scheduler;
 import dev.slipway.ops.CallKeeper;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CostGate;
@@ -79,6 +81,7 @@ import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.PostgresTranspileCache;
 import dev.slipway.store.QuotaStore;
 import dev.slipway.store.ReleaseStore;
+import dev.slipway.store.ScheduleStore;
 import dev.slipway.store.SettingsStore;
 import dev.slipway.templates.TemplateService;
 import dev.slipway.templates.crud.CrudTemplate;
@@ -266,7 +269,8 @@ public final class Slipway implements AutoCloseable {
                   Clock.systemUTC()));
       var versions =
           new Drafts(codec, compiler, endpoints, audit, platform, costControl::checkNewEndpoint);
-      var deployer = new Deployer(platform, endpoints, releases, audit, versions, live);
+      var schedules = new ScheduleStore(platform);
+      var deployer = new Deployer(platform, endpoints, releases, audit, versions, live, schedules);
       deployer.loadActive();
       var callStore =
           new CallStore(
@@ -345,6 +349,7 @@ public final class Slipway implements AutoCloseable {
           push(
               closeables,
               new JobRunner(jobStore, live, calls, config.jobs(), instanceName()).start());
+      push(closeables, new Scheduler(schedules, Duration.ofSeconds(1)).start());
       // after the runner it wakes; a start calls every handler, so nothing sent before is missed
       push(
           closeables,
@@ -451,6 +456,7 @@ public final class Slipway implements AutoCloseable {
                               new Orgs(platform, identities, audit), database.orgs(), egressRules),
                           new SecretRoutes(secrets),
                           new JobRoutes(jobStore, live, audit),
+                          new ScheduleRoutes(schedules, jobStore, audit),
                           new GenerateRoutes(
                               analyzer, generator, gate, live, new ChatStore(platform))))
                   .start());

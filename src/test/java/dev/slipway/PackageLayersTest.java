@@ -26,6 +26,7 @@ class PackageLayersTest {
           "spec", // the endpoint spec and its checks
           "sandbox", // script workers
           "egress", // outbound requests and their policy
+          "signature", // webhook signatures, in and out
           "runtime", // compiled endpoints, the router
           "store", // PostgreSQL: schema, stores, pools
           "security", // identities, access, secrets, keys and org rules

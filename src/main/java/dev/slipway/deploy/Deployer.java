@@ -7,6 +7,7 @@ import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.Router;
 import dev.slipway.security.Actor;
 import dev.slipway.spec.PathPattern;
+import dev.slipway.spec.Trigger;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.EndpointStore;
 import dev.slipway.store.EndpointVersion;
@@ -14,6 +15,7 @@ import dev.slipway.store.Notifications;
 import dev.slipway.store.PlatformTransactions;
 import dev.slipway.store.Release;
 import dev.slipway.store.ReleaseStore;
+import dev.slipway.store.ScheduleStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -50,6 +52,7 @@ public final class Deployer {
   private final AuditStore audit;
   private final Drafts versions;
   private final LiveRouting live;
+  private final ScheduleStore schedules;
   private final Map<Long, CompiledEndpoint> compiled = new ConcurrentHashMap<>();
 
   public Deployer(
@@ -58,13 +61,15 @@ public final class Deployer {
       ReleaseStore releases,
       AuditStore audit,
       Drafts versions,
-      LiveRouting live) {
+      LiveRouting live,
+      ScheduleStore schedules) {
     this.platform = platform;
     this.endpoints = endpoints;
     this.releases = releases;
     this.audit = audit;
     this.versions = versions;
     this.live = live;
+    this.schedules = schedules;
   }
 
   /** One endpoint to deploy: its name, and a version (the latest when empty). */
@@ -93,6 +98,7 @@ public final class Deployer {
                       request.note().orElse(null),
                       chosen.stream().map(EndpointVersion::id).toList());
               releases.activate(c, org, id, ENVIRONMENT, "deploy");
+              schedules.sync(c, org, served.schedules());
               audit.record(
                   c,
                   actor.event(
@@ -131,6 +137,7 @@ public final class Deployer {
                                   "release_not_found", "No release " + releaseId + "."));
               var served = served(release.versions(), taken);
               releases.activate(c, org, releaseId, ENVIRONMENT, "rollback");
+              schedules.sync(c, org, served.schedules());
               audit.record(c, actor.success("release.rollback", "release:" + releaseId));
               notifyOthers(c, org, releaseId);
               return new Swap(release, served);
@@ -166,7 +173,19 @@ public final class Deployer {
 
   /** What a release serves, compiled: its HTTP routes, and its job handlers by name. */
   private record Served(
-      Map<Router.RouteKey, CompiledEndpoint> routes, Map<String, CompiledEndpoint> handlers) {}
+      Map<Router.RouteKey, CompiledEndpoint> routes, Map<String, CompiledEndpoint> handlers) {
+
+    /** The handlers that run on a schedule, with it. */
+    Map<String, Trigger.Schedule> schedules() {
+      var schedules = new LinkedHashMap<String, Trigger.Schedule>();
+      handlers.forEach(
+          (name, handler) -> {
+            if (handler.spec().trigger() instanceof Trigger.Schedule schedule)
+              schedules.put(name, schedule);
+          });
+      return schedules;
+    }
+  }
 
   private Map<String, EndpointVersion> releaseSet(Connection c, long org, DeployRequest request)
       throws SQLException {

@@ -135,14 +135,18 @@ public final class JobRunner implements AutoCloseable {
    */
   private int handlerLimit(long org, String name) {
     return handler(org, name)
-        .map(h -> h.spec().trigger())
-        .filter(Trigger.Job.class::isInstance)
-        .map(t -> ((Trigger.Job) t).concurrency())
+        .flatMap(h -> h.spec().trigger().jobSettings())
+        .map(Trigger.Job::concurrency)
         .orElse(1);
   }
 
   private Optional<CompiledEndpoint> handler(long org, String name) {
     return live.current().handler(org, name);
+  }
+
+  /** How the handler's jobs are tried (a handler is live only with a trigger that runs jobs). */
+  private static Trigger.Job settings(CompiledEndpoint handler) {
+    return handler.spec().trigger().jobSettings().orElseThrow();
   }
 
   private void begin(JobStore.Claimed job) {
@@ -157,7 +161,7 @@ public final class JobRunner implements AutoCloseable {
       return;
     }
     CompiledEndpoint handler = found.get();
-    Trigger.Job trigger = (Trigger.Job) handler.spec().trigger();
+    Trigger.Job trigger = settings(handler);
     if (job.attempts() > job.attemptsAllowed(trigger)) {
       // taken up again after its instance stopped, with no attempt left
       end(job, handler, 500, "its attempts are spent");
@@ -244,8 +248,7 @@ public final class JobRunner implements AutoCloseable {
 
   /** An attempt that ended before or outside its handler's pipeline. */
   private void end(JobStore.Claimed job, CompiledEndpoint handler, int status, String error) {
-    Trigger.Job trigger =
-        handler == null ? Trigger.Job.DEFAULTS : (Trigger.Job) handler.spec().trigger();
+    Trigger.Job trigger = handler == null ? Trigger.Job.DEFAULTS : settings(handler);
     finish(job, trigger, status, error, null, elapsedNanos(job) / 1_000_000);
   }
 

@@ -1,5 +1,6 @@
 package dev.slipway.runtime;
 
+import dev.slipway.common.Json;
 import dev.slipway.common.NamedThreads;
 import dev.slipway.ops.CallRecord;
 import dev.slipway.ops.RateLimiter;
@@ -9,6 +10,7 @@ import dev.slipway.spec.Cors;
 import dev.slipway.spec.EndpointSpec;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +57,9 @@ public final class CompiledEndpoint {
   private final boolean transactional;
   private final EndpointSpec spec;
 
+  /** A webhook receiver's signature check (the spec's {@code verify}); null for other endpoints. */
+  private final WebhookCheck webhook;
+
   /** Which endpoint version this is, for routing and logs. */
   public record EndpointIdentity(
       long orgId, String name, long versionId, int version, String method, String path) {}
@@ -88,6 +93,9 @@ public final class CompiledEndpoint {
       RateLimits limits,
       EndpointSpec spec) {
     this.spec = spec;
+    this.webhook = spec.verify().map(WebhookCheck::compile).orElse(null);
+    // a receiver that recognises replays claims each event id in the request's transaction
+    boolean claims = webhook != null && webhook.dedupes();
     this.limits = limits;
     this.secrets = secrets;
     this.auth = auth;
@@ -101,13 +109,13 @@ public final class CompiledEndpoint {
     long databaseSteps =
         steps.stream().filter(CompiledStep::mayBlock).map(CompiledStep::id).distinct().count();
     boolean anyScript = steps.stream().anyMatch(s -> s instanceof CompiledStep.Script);
-    this.transactional = databaseSteps > 1 || anyScript;
+    this.transactional = databaseSteps > 1 || anyScript || claims;
     this.blockingFrom = new boolean[steps.size() + 1];
     for (int i = steps.size() - 1; i >= 0; i--) {
       blockingFrom[i] = blockingFrom[i + 1] || steps.get(i).mayBlock();
     }
     CompiledStep.Script first = null;
-    boolean quick = auth instanceof EndpointAuth.Public && limits.none();
+    boolean quick = auth instanceof EndpointAuth.Public && limits.none() && webhook == null;
     for (CompiledStep step : steps) {
       if (step instanceof CompiledStep.Script script) {
         quick &= !script.usesDatabase();
@@ -117,7 +125,7 @@ public final class CompiledEndpoint {
       quick &= !step.mayBlock();
     }
     this.quickStart = quick;
-    this.usesDatabase = steps.stream().anyMatch(CompiledStep::usesDatabase);
+    this.usesDatabase = claims || steps.stream().anyMatch(CompiledStep::usesDatabase);
     this.firstScript = quick ? first : null;
     this.alternative = new boolean[steps.size()];
     var ids = new java.util.HashSet<String>();
@@ -224,6 +232,9 @@ public final class CompiledEndpoint {
     private Transaction transaction;
     private StepContext context;
 
+    /** The webhook event id this request claimed; null when it claimed none. */
+    private String claimed;
+
     /** The index of the next step to consider. */
     private int next;
 
@@ -238,10 +249,14 @@ public final class CompiledEndpoint {
     void begin() {
       try {
         Map<String, String> secretValues = secrets.values(identity.orgId());
+        Optional<String> event =
+            webhook == null ? Optional.empty() : webhook.check(request, secretValues);
         Caller caller = auth.authenticate(request, secretValues);
         if (caller != null) meter.caller(caller.name());
         limit = limits.take(caller, request);
-        scope = new Scope(input.bind(request), secretValues, caller);
+        Map<String, Object> bound = input.bind(request);
+        if (webhook != null) webhook.describe(bound, event);
+        scope = new Scope(bound, secretValues, caller);
         transaction =
             new Transaction(
                 connections,
@@ -251,11 +266,32 @@ public final class CompiledEndpoint {
                 caller == null ? "" : caller.claimsJson(),
                 spec.statementTimeout());
         context = new StepContext(scope, transaction, request, preview, identity.orgId(), meter);
+        if (event.isPresent() && webhook.dedupes()) {
+          if (!transaction.claimDelivery(identity.name(), event.get())) {
+            succeed(duplicate(event.get()));
+            return;
+          }
+          claimed = event.get();
+        }
       } catch (Throwable failure) {
         fail(failure);
         return;
       }
       proceed();
+    }
+
+    /** The answer to a replayed delivery: received, and not run again. */
+    private EndpointResponse duplicate(String eventId) {
+      var body = new LinkedHashMap<String, Object>();
+      body.put("received", true);
+      body.put("duplicate", true);
+      body.put("eventId", eventId);
+      try {
+        return new EndpointResponse(
+            200, Map.of("Content-Type", "application/json"), Json.MAPPER.writeValueAsBytes(body));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
     }
 
     /**
@@ -329,6 +365,9 @@ public final class CompiledEndpoint {
     }
 
     private void succeed(EndpointResponse response) throws SQLException {
+      // a receiver that answered a failure gives the event back, so that the sender's retry runs
+      if (claimed != null && response.status() >= 400)
+        transaction.releaseDelivery(identity.name(), claimed);
       transaction.succeed();
       transaction.close();
       result.complete(

@@ -12,6 +12,7 @@ import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step;
+import dev.slipway.spec.Verify;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -153,6 +154,15 @@ public final class EndpointCompiler {
                             + " (256 bits)"));
               }
             });
+    spec.verify()
+        .map(Verify::secretName)
+        .filter(name -> orgId != 0 && !secrets.values(orgId).containsKey(name))
+        .ifPresent(
+            name ->
+                violations.add(
+                    new Violation(
+                        "/verify/secret",
+                        "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")")));
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity =
         new CompiledEndpoint.EndpointIdentity(

@@ -13,7 +13,9 @@ import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
+import dev.slipway.spec.SpecBuilder;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +92,9 @@ final class InputContract {
   }
 
   InputContract(EndpointSpec spec) {
+    this.acceptsForms = spec.verify().isPresent();
+    this.keepsRawBody =
+        spec.verify().isPresent() || SpecBuilder.json(spec).toString().contains("rawBody");
     var input = spec.input();
     this.paramNames = spec.pathParameters();
     var paramSchemas = new LinkedHashMap<String, JsonNode>();
@@ -104,6 +109,31 @@ final class InputContract {
     this.headers = Part.of("headers", headerSchemas, false);
     this.body = input.body().map(SchemaCheck::of);
     this.bodyAsTree = body.isPresent() && body.get().direct().isEmpty();
+  }
+
+  /**
+   * Whether a form-encoded body is read (as an object of its fields, the first value of each): a
+   * webhook receiver's, since some senders post forms (Slack's slash commands).
+   */
+  private final boolean acceptsForms;
+
+  /**
+   * Whether {@code input.rawBody} holds the body as received (text): for a webhook receiver, and
+   * for an endpoint whose spec reads it.
+   */
+  private final boolean keepsRawBody;
+
+  private static boolean isForm(String type) {
+    return type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33);
+  }
+
+  private static JsonNode formFields(byte[] body) {
+    try {
+      return Json.MAPPER.valueToTree(WebhookCheck.formFields(body));
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badRequest(
+          "malformed_form", "The form-encoded body is not valid: " + e.getMessage(), List.of());
+    }
   }
 
   /** The request's input, or a 400/415 problem listing every way it breaks the contract. */
@@ -169,6 +199,8 @@ final class InputContract {
     input.put("query", queryValues);
     input.put("headers", headerValues);
     input.put("body", bodyValue);
+    if (keepsRawBody) input.put("rawBody", new String(request.body(), StandardCharsets.UTF_8));
+    input.put("webhook", null);
     return input;
   }
 
@@ -208,11 +240,12 @@ final class InputContract {
    * BigInteger, for a {@code numeric} column) and the tree turned into what the reader reads by
    * {@code fromTree}: a rare case, so the common one keeps the fast reader.
    */
-  private static <T> T body(
+  private <T> T body(
       EndpointRequest request, BodyReader<T> reader, Function<JsonNode, T> fromTree) {
     byte[] bytes = request.body();
     if (bytes.length == 0) return null;
     String type = request.contentType();
+    if (acceptsForms && type != null && isForm(type)) return fromTree.apply(formFields(bytes));
     if (type == null || !isJson(type)) {
       throw new ProblemException(
           415,

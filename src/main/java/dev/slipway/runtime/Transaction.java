@@ -184,6 +184,31 @@ final class Transaction implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes a webhook delivery's event id for the endpoint in this request's transaction (migration
+   * V18); false when the org took it before (a replay), or took it in a request that committed
+   * while this one waited.
+   */
+  boolean claimDelivery(String endpoint, String eventId) throws SQLException {
+    try (var ps = prepare("select slipway_runtime.claim_delivery(?, ?)", false)) {
+      ps.setString(1, endpoint);
+      ps.setString(2, eventId);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Gives back an event id this request claimed: it answered a failure, so a retry runs again. */
+  void releaseDelivery(String endpoint, String eventId) throws SQLException {
+    try (var ps = prepare("select slipway_runtime.release_delivery(?, ?)", false)) {
+      ps.setString(1, endpoint);
+      ps.setString(2, eventId);
+      ps.execute();
+    }
+  }
+
   /** Whether a step borrowed a connection, so that finishing means a round trip to the database. */
   boolean holdsConnection() {
     return connection != null;

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 final class ValueCompiler {
   private static final Pattern DOTTED_PATH =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
-  private static final Set<String> INPUT_PARTS = Set.of("params", "query", "headers", "body");
+  private static final Set<String> INPUT_PARTS =
+      Set.of("params", "query", "headers", "body", "rawBody", "webhook");
 
   private final CelCompiler compiler =
       CelCompilerFactory.standardCelCompilerBuilder()
@@ -137,7 +138,7 @@ final class ValueCompiler {
                   at,
                   "${"
                       + source
-                      + "}: input has params, query, headers and body, not '"
+                      + "}: input has params, query, headers, body, rawBody and webhook, not '"
                       + segments[1]
                       + "'"));
         }

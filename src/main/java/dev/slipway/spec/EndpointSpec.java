@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param statementTimeout how long each of its SQL statements may run ({@link
  *     #DEFAULT_STATEMENT_TIMEOUT} unless the spec says {@code statementTimeout})
  * @param logging what the call log keeps of its calls beyond the usual (the spec's {@code log})
+ * @param verify how a webhook delivery's signature is checked before anything runs
  * @param trigger what starts it: {@link Trigger#HTTP}, or a job ({@code method} is then {@code JOB}
  *     and {@code path} empty)
  */
@@ -22,6 +23,7 @@ public record EndpointSpec(
     String path,
     Auth auth,
     Optional<Cors> cors,
+    Optional<Verify> verify,
     List<RateLimit> rateLimits,
     Duration statementTimeout,
     Optional<CallLogging> logging,

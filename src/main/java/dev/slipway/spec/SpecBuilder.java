@@ -31,6 +31,7 @@ public final class SpecBuilder {
   private final Map<String, JsonNode> responseHeaders = new LinkedHashMap<>();
   private Optional<JsonNode> responseBody = Optional.empty();
   private Trigger trigger = Trigger.HTTP;
+  private Optional<Verify> verify = Optional.empty();
 
   private SpecBuilder(String name, String method, String path) {
     this.name = name;
@@ -43,14 +44,20 @@ public final class SpecBuilder {
   }
 
   /** A job handler: run for each job enqueued for {@code name}, with its payload as input body. */
-  public static SpecBuilder jobHandler(String name, Trigger.Job job) {
-    var builder = new SpecBuilder(name, job.storedMethod(), "");
-    builder.trigger = job;
+  public static SpecBuilder jobHandler(String name, Trigger trigger) {
+    var builder = new SpecBuilder(name, trigger.storedMethod(), "");
+    builder.trigger = trigger;
     return builder;
   }
 
   public SpecBuilder description(String text) {
     description = Optional.of(text);
+    return this;
+  }
+
+  /** Check each delivery's webhook signature before anything runs. */
+  public SpecBuilder verify(Verify verify) {
+    this.verify = Optional.of(verify);
     return this;
   }
 
@@ -111,6 +118,7 @@ public final class SpecBuilder {
         path,
         auth,
         Optional.empty(),
+        verify,
         List.of(),
         EndpointSpec.DEFAULT_STATEMENT_TIMEOUT,
         Optional.empty(),
@@ -134,11 +142,16 @@ public final class SpecBuilder {
   public static ObjectNode json(EndpointSpec endpoint) {
     ObjectNode spec = Json.MAPPER.createObjectNode().put("name", endpoint.name());
     if (endpoint.servesHttp()) spec.put("method", endpoint.method()).put("path", endpoint.path());
-    if (endpoint.trigger() instanceof Trigger.Job job)
-      spec.putObject("trigger").set("job", jobJson(job));
+    switch (endpoint.trigger()) {
+      case Trigger.Http ignored -> {}
+      case Trigger.Job job -> spec.putObject("trigger").set("job", jobJson(job));
+      case Trigger.Schedule schedule ->
+          spec.putObject("trigger").set("schedule", scheduleJson(schedule));
+    }
     endpoint.description().ifPresent(text -> spec.put("description", text));
     if (endpoint.servesHttp()) spec.set("auth", authJson(endpoint.auth()));
     endpoint.cors().ifPresent(cors -> spec.set("cors", Json.MAPPER.valueToTree(cors)));
+    endpoint.verify().ifPresent(verify -> spec.set("verify", verifyJson(verify)));
     endpoint
         .rateLimits()
         .forEach(
@@ -178,6 +191,41 @@ public final class SpecBuilder {
         .put("maxBackoff", job.maxBackoff().toMillis() + "ms")
         .put("timeout", job.timeout().toMillis() + "ms")
         .put("concurrency", job.concurrency());
+  }
+
+  private static ObjectNode scheduleJson(Trigger.Schedule schedule) {
+    ObjectNode node =
+        Json.MAPPER
+            .createObjectNode()
+            .put("cron", schedule.cron())
+            .put("timezone", schedule.zone().getId())
+            .put("missed", schedule.missed() == Trigger.Schedule.Missed.SKIP ? "skip" : "catchUp")
+            .put("overlap", schedule.overlap() == Trigger.Schedule.Overlap.SKIP ? "skip" : "allow");
+    node.setAll(jobJson(schedule.job()));
+    node.remove("concurrency");
+    return node;
+  }
+
+  private static ObjectNode verifyJson(Verify verify) {
+    ObjectNode node =
+        Json.MAPPER
+            .createObjectNode()
+            .put("provider", verify.provider().key())
+            .put("secret", "${secrets." + verify.secretName() + "}");
+    if (!verify.tolerance().equals(Verify.DEFAULT_TOLERANCE))
+      node.put("tolerance", verify.tolerance().toMillis() + "ms");
+    verify
+        .hmac()
+        .ifPresent(
+            hmac -> {
+              node.put("header", hmac.header())
+                  .put("algorithm", hmac.algorithm())
+                  .put("encoding", hmac.encoding());
+              if (!hmac.prefix().isEmpty()) node.put("prefix", hmac.prefix());
+              hmac.idHeader().ifPresent(id -> node.put("idHeader", id));
+            });
+    if (!verify.dedupe()) node.put("dedupe", false);
+    return node;
   }
 
   /** A bare mode when that says it all ({@code "apiKey"}), else an object. */

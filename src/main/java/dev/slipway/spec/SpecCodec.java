@@ -11,6 +11,7 @@ import dev.slipway.common.Resources;
 import dev.slipway.problem.Violation;
 import dev.slipway.spec.Step.Expect;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ public final class SpecCodec {
 
   /** What a spec with another trigger than HTTP may not have: it is not called over HTTP. */
   private static final List<String> HTTP_ONLY =
-      List.of("method", "path", "auth", "cors", "rateLimit");
+      List.of("method", "path", "auth", "cors", "rateLimit", "verify");
 
   /** Parses JSON or YAML (JSON when the text starts with an opening brace). */
   public JsonNode parse(String text) throws InvalidSpecException {
@@ -128,7 +129,8 @@ public final class SpecCodec {
           step.filter(ok -> violations.size() == before && reads.test(at))
               .orElseGet(() -> standIn(id)));
     }
-    Trigger trigger = reads.test("/trigger") ? trigger(node.path("trigger")) : Trigger.HTTP;
+    Trigger trigger =
+        reads.test("/trigger") ? trigger(node.path("trigger"), violations) : Trigger.HTTP;
     if (!(trigger instanceof Trigger.Http)) {
       for (String key : HTTP_ONLY) {
         if (node.has(key))
@@ -145,18 +147,26 @@ public final class SpecCodec {
                   "a job's input is its payload, checked by input.body: leave out " + part));
       }
     }
-    if (trigger instanceof Trigger.Job job) {
-      if (job.timeout().compareTo(MAX_JOB_TIMEOUT) > 0)
-        violations.add(new Violation("/trigger/job/timeout", "may be at most 15m"));
-      if (job.maxBackoff().compareTo(MAX_BACKOFF) > 0)
-        violations.add(new Violation("/trigger/job/maxBackoff", "may be at most 24h"));
-    }
+    trigger
+        .jobSettings()
+        .ifPresent(
+            job -> {
+              String at = "/trigger/" + trigger.kind();
+              if (job.timeout().compareTo(MAX_JOB_TIMEOUT) > 0)
+                violations.add(new Violation(at + "/timeout", "may be at most 15m"));
+              if (job.maxBackoff().compareTo(MAX_BACKOFF) > 0)
+                violations.add(new Violation(at + "/maxBackoff", "may be at most 24h"));
+            });
     String path = trigger instanceof Trigger.Http ? node.path("path").asText("") : "";
     if (reads.test("/path")) checkPathParams(path, input, violations);
     int beforeAuth = violations.size();
     Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
     Auth auth = violations.size() == beforeAuth ? readAuth : Auth.PUBLIC;
     Optional<Cors> cors = reads.test("/cors") ? cors(node.path("cors")) : Optional.empty();
+    Optional<Verify> verify =
+        reads.test("/verify") && node.has("verify")
+            ? verify(node.path("verify"), violations)
+            : Optional.empty();
     Duration timeout =
         reads.test("/statementTimeout")
             ? duration(node.path("statementTimeout"), EndpointSpec.DEFAULT_STATEMENT_TIMEOUT)
@@ -173,6 +183,7 @@ public final class SpecCodec {
             path,
             auth,
             cors,
+            verify,
             reads.test("/rateLimit") ? rateLimits(node.path("rateLimit")) : List.of(),
             timeout,
             reads.test("/log") ? logging(node.path("log")) : Optional.empty(),
@@ -204,17 +215,66 @@ public final class SpecCodec {
   private static final Duration MAX_JOB_TIMEOUT = Duration.ofMinutes(15);
   private static final Duration MAX_BACKOFF = Duration.ofHours(24);
 
-  /** The spec's {@code trigger} (its schema checked): HTTP when there is none. */
-  private static Trigger trigger(JsonNode node) {
-    JsonNode job = node.path("job");
-    if (!job.isObject()) return Trigger.HTTP;
-    Trigger.Job defaults = Trigger.Job.DEFAULTS;
+  /**
+   * The spec's {@code trigger} (its schema checked): HTTP when there is none. A schedule's cron
+   * expression and time zone are checked here, their mistakes added to {@code violations}.
+   */
+  private static Trigger trigger(JsonNode node, List<Violation> violations) {
+    if (node.path("job").isObject()) return job(node.path("job"), Trigger.Job.DEFAULTS);
+    JsonNode schedule = node.path("schedule");
+    if (!schedule.isObject()) return Trigger.HTTP;
+    String cron = schedule.path("cron").asText("").strip();
+    try {
+      Trigger.Schedule.parse(cron);
+    } catch (IllegalArgumentException e) {
+      violations.add(
+          new Violation(
+              "/trigger/schedule/cron",
+              "not a five-field cron expression (minute hour day-of-month month day-of-week): "
+                  + e.getMessage()));
+    }
+    ZoneId zone = ZoneId.of("UTC");
+    if (schedule.has("timezone")) {
+      try {
+        zone = ZoneId.of(schedule.path("timezone").asText());
+      } catch (java.time.DateTimeException e) {
+        violations.add(
+            new Violation(
+                "/trigger/schedule/timezone",
+                "not a time zone: use an IANA name such as Europe/Berlin"));
+      }
+    }
+    var overlap =
+        schedule.path("overlap").asText("skip").equals("allow")
+            ? Trigger.Schedule.Overlap.ALLOW
+            : Trigger.Schedule.Overlap.SKIP;
+    Trigger.Job runs =
+        job(
+            schedule,
+            new Trigger.Job(
+                1,
+                Trigger.Job.DEFAULTS.backoff(),
+                Trigger.Job.DEFAULTS.maxBackoff(),
+                Trigger.Job.DEFAULTS.timeout(),
+                overlap == Trigger.Schedule.Overlap.SKIP ? 1 : Trigger.Job.DEFAULTS.concurrency()));
+    return new Trigger.Schedule(
+        cron,
+        zone,
+        schedule.path("missed").asText("skip").equals("catchUp")
+            ? Trigger.Schedule.Missed.CATCH_UP
+            : Trigger.Schedule.Missed.SKIP,
+        overlap,
+        runs);
+  }
+
+  /** A trigger's job settings, each from {@code node} or else from {@code defaults}. */
+  private static Trigger.Job job(JsonNode node, Trigger.Job defaults) {
     return new Trigger.Job(
-        job.path("attempts").asInt(defaults.attempts()),
-        duration(job.path("backoff"), defaults.backoff()),
-        duration(job.path("maxBackoff"), defaults.maxBackoff()),
-        duration(job.path("timeout"), defaults.timeout()),
-        job.path("concurrency").asInt(defaults.concurrency()));
+        node.path("attempts").asInt(defaults.attempts()),
+        duration(node.path("backoff"), defaults.backoff()),
+        duration(node.path("maxBackoff"), defaults.maxBackoff()),
+        duration(node.path("timeout"), defaults.timeout()),
+        node.path("concurrency").asInt(defaults.concurrency()));
   }
 
   /**
@@ -236,6 +296,48 @@ public final class SpecCodec {
 
   private static final Pattern SECRET_REFERENCE =
       Pattern.compile("^\\$\\{\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*}$");
+
+  /** The keys only the generic HMAC verifier reads. */
+  private static final List<String> HMAC_ONLY =
+      List.of("header", "algorithm", "encoding", "prefix", "idHeader");
+
+  /** The spec's {@code verify} (its schema checked); what is wrong with it added to violations. */
+  private static Optional<Verify> verify(JsonNode node, List<Violation> violations) {
+    String key = node.path("provider").asText();
+    Verify.Provider provider = Verify.Provider.of(key).orElse(Verify.Provider.HMAC);
+    var matcher = SECRET_REFERENCE.matcher(node.path("secret").asText());
+    String secret = matcher.matches() ? matcher.group(1) : "";
+    Optional<Verify.Hmac> hmac = Optional.empty();
+    if (provider == Verify.Provider.HMAC) {
+      if (!node.has("header")) {
+        violations.add(
+            new Violation("/verify/header", "the hmac provider needs the signature's header"));
+        return Optional.empty();
+      }
+      hmac =
+          Optional.of(
+              new Verify.Hmac(
+                  node.path("header").asText("").toLowerCase(java.util.Locale.ROOT),
+                  node.path("algorithm").asText("sha256"),
+                  node.path("encoding").asText("hex"),
+                  node.path("prefix").asText(""),
+                  text(node, "idHeader").map(h -> h.toLowerCase(java.util.Locale.ROOT))));
+    } else {
+      for (String hmacKey : HMAC_ONLY)
+        if (node.has(hmacKey))
+          violations.add(
+              new Violation(
+                  "/verify/" + hmacKey,
+                  "only the hmac provider reads it; " + key + " signs its own way"));
+    }
+    return Optional.of(
+        new Verify(
+            provider,
+            secret,
+            duration(node.path("tolerance"), Verify.DEFAULT_TOLERANCE),
+            hmac,
+            node.path("dedupe").asBoolean(true)));
+  }
 
   private static Auth auth(JsonNode node, List<Violation> violations) {
     if (node.isMissingNode() || node.isNull()) return Auth.PUBLIC;

@@ -1,11 +1,21 @@
 package dev.slipway.spec;
 
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.Optional;
 
 /**
- * What starts a spec's steps: an HTTP request at its method and path (the default), or a job taken
- * from the org's queue. A spec with another trigger than HTTP has no method or path and is never
- * routed; it is stored with {@link #storedMethod} as its method.
+ * What starts a spec's steps: an HTTP request at its method and path (the default), a job taken
+ * from the org's queue, or a schedule's tick (which enqueues a job). A spec with another trigger
+ * than HTTP has no method or path and is never routed; it is stored with {@link #storedMethod} as
+ * its method.
  */
 public sealed interface Trigger {
   Http HTTP = new Http();
@@ -36,11 +46,73 @@ public sealed interface Trigger {
     }
   }
 
-  /** The method a spec with this trigger is stored with ({@code JOB}); empty for HTTP. */
+  /**
+   * A schedule: at each tick of a standard five-field cron expression in a time zone, one job is
+   * enqueued for the spec (once across every instance), its payload {@code {"scheduledAt": ...}}.
+   *
+   * @param cron minute, hour, day of month, month, day of week ({@code 0 9 * * 1-5})
+   * @param zone the time zone the expression is read in
+   * @param missed what happens to ticks that passed while no instance was running
+   * @param overlap what a tick does while the previous run is still queued or running
+   * @param job how each run is tried (its concurrency is 1 when runs may not overlap)
+   */
+  record Schedule(String cron, ZoneId zone, Missed missed, Overlap overlap, Job job)
+      implements Trigger {
+    private static final CronParser PARSER =
+        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+    /** Ticks that passed while no instance was running. */
+    public enum Missed {
+      /** Not run; the schedule goes on from the next tick. */
+      SKIP,
+      /** Each run, oldest first (at most {@link #MAX_CATCH_UP} of them, the latest). */
+      CATCH_UP
+    }
+
+    /** A tick while the schedule's previous run is still queued or running. */
+    public enum Overlap {
+      /** The tick is skipped. */
+      SKIP,
+      /** The run is enqueued anyway and may run beside the other. */
+      ALLOW
+    }
+
+    /** The most missed ticks a schedule catches up on at once. */
+    public static final int MAX_CATCH_UP = 100;
+
+    /**
+     * The parsed expression; an {@link IllegalArgumentException} naming the mistake when it is not
+     * a five-field cron expression.
+     */
+    public static Cron parse(String cron) {
+      return PARSER.parse(cron).validate();
+    }
+
+    /** The first tick strictly after {@code after}; empty when the expression has no more. */
+    public Optional<Instant> next(Instant after) {
+      return ExecutionTime.forCron(parse(cron))
+          .nextExecution(ZonedDateTime.ofInstant(after, zone))
+          .map(ZonedDateTime::toInstant);
+    }
+  }
+
+  /** The job settings of a trigger that runs as jobs; empty for HTTP. */
+  default Optional<Job> jobSettings() {
+    return switch (this) {
+      case Http ignored -> Optional.empty();
+      case Job job -> Optional.of(job);
+      case Schedule schedule -> Optional.of(schedule.job());
+    };
+  }
+
+  /**
+   * The method a spec with this trigger is stored with ({@code JOB}, {@code CRON}); empty for HTTP.
+   */
   default String storedMethod() {
     return switch (this) {
       case Http ignored -> "";
       case Job ignored -> "JOB";
+      case Schedule ignored -> "CRON";
     };
   }
 
@@ -49,6 +121,7 @@ public sealed interface Trigger {
     return switch (this) {
       case Http ignored -> "http";
       case Job ignored -> "job";
+      case Schedule ignored -> "schedule";
     };
   }
 }

@@ -508,6 +508,8 @@ public final class CallStore implements CallKeeper {
     return at == null ? null : Timestamp.from(at);
   }
 
+  private static final long PRUNE_LOCK = 0x5_11_b_ca11_5L;
+
   /**
    * Makes the partitions of the next hours, drops those past the time kept and the oldest while the
    * calls or their bytes are over the caps (the newest partition then loses its oldest rows to the
@@ -537,17 +539,21 @@ public final class CallStore implements CallKeeper {
       calls -= partition.calls;
       bytes -= partition.bytes;
     }
-    long over = calls - retention.keepCalls();
+    boolean over = calls > retention.keepCalls();
     platform.system(
         c -> {
+          // one instance at a time, and the excess counted under the lock: two prunes at once
+          // would each delete it
+          Sql.list(c, "select pg_advisory_xact_lock(" + PRUNE_LOCK + ")", rs -> null);
           Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
-          if (over > 0)
+          if (over)
             Sql.update(
                 c,
                 """
                 delete from slipway.calls where id in
-                  (select id from slipway.calls order by at, id limit ?)""",
-                over);
+                  (select id from slipway.calls order by at, id
+                   limit greatest(0, (select count(*) from slipway.calls) - ?))""",
+                retention.keepCalls());
           Sql.update(
               c,
               "delete from slipway.call_rollups where grain = 'minute' and bucket < ?",

@@ -187,15 +187,15 @@ public final class OrgLogins {
 
   /**
    * Lets the login call what Slipway offers an org's SQL (schema {@code slipway_runtime}, migration
-   * V16: {@code enqueue}), which finds the org by the login; nothing else of Slipway's. Granted on
-   * every start, so logins made before a function was added get it too.
+   * V16: {@code enqueue}; V18: {@code claim_delivery}, {@code release_delivery}), each of which
+   * finds the org by the login; nothing else of Slipway's. Granted on every start, so logins made
+   * before a function was added get it too.
    */
   private static void grantRuntime(Connection c, String role) throws SQLException {
     try (var s = c.createStatement()) {
       s.execute("grant usage on schema slipway_runtime to " + quoted(role));
-      s.execute(
-          "grant execute on function slipway_runtime.enqueue(text, jsonb, bigint, text, int) to "
-              + quoted(role));
+      // every function there is one an org's SQL is meant to call (each finds its org itself)
+      s.execute("grant execute on all functions in schema slipway_runtime to " + quoted(role));
     }
   }
 

@@ -56,6 +56,8 @@ class AccessMatrixTest {
       GET    /api/secrets                                            | ✓ | ✓ | ✓ | ✓
       GET    /api/jobs                                               | ✓ | ✓ | ✓ | ✓
       GET    /api/jobs/999999                                        | ✓ | ✓ | ✓ | ✓
+      GET    /api/schedules                                          | ✓ | ✓ | ✓ | ✓
+      GET    /api/schedules/none                                     | ✓ | ✓ | ✓ | ✓
       POST   /api/validation {}                                      | ✓ | ✓ | ✓ | ✓
       GET    /api/templates                                          | ✓ | ✓ | ✓ | ✓
       GET    /api/templates/crud-endpoint                            | ✓ | ✓ | ✓ | ✓
@@ -68,6 +70,8 @@ class AccessMatrixTest {
       POST   /api/jobs {}                                            |   | ✓ | ✓ | ✓
       POST   /api/jobs/999999/retry {}                               |   | ✓ | ✓ | ✓
       POST   /api/jobs/999999/cancel {}                              |   | ✓ | ✓ | ✓
+      POST   /api/schedules/none/pause {}                            |   | ✓ | ✓ | ✓
+      POST   /api/schedules/none/resume {}                           |   | ✓ | ✓ | ✓
       POST   /api/execute {}                                         |   |   | ✓ | ✓
       POST   /api/deploy {"endpoints":[{"bad":1}]}                   |   |   | ✓ | ✓
       POST   /api/releases/999999/rollback                           |   |   | ✓ | ✓

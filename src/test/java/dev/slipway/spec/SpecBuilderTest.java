@@ -65,6 +65,26 @@ class SpecBuilderTest {
   }
 
   @Test
+  void a_job_handler_and_a_schedule_read_back_to_the_same_records() throws Exception {
+    for (String text :
+        List.of(
+            "name: worker\ntrigger: { job: { attempts: 7, backoff: 2s, concurrency: 3 } }\n",
+            "name: nightly\ntrigger: { schedule: { cron: '30 2 * * 1-5', timezone: Asia/Tokyo,"
+                + " missed: catchUp, overlap: allow, attempts: 2, timeout: 1m } }\n",
+            "name: hourly\ntrigger: { schedule: { cron: '0 * * * *' } }\n")) {
+      EndpointSpec spec = codec.read(text);
+      assertThat(codec.decode(SpecBuilder.json(spec))).as(text).isEqualTo(spec);
+    }
+    var hourly =
+        (Trigger.Schedule)
+            codec.read("name: hourly\ntrigger: { schedule: { cron: '0 * * * *' } }\n").trigger();
+    assertThat(hourly.zone().getId()).isEqualTo("UTC");
+    assertThat(hourly.missed()).isEqualTo(Trigger.Schedule.Missed.SKIP);
+    assertThat(hourly.job().concurrency()).as("runs never overlap").isEqualTo(1);
+    assertThat(hourly.job().attempts()).isEqualTo(1);
+  }
+
+  @Test
   void a_mode_without_roles_is_written_bare() {
     var json = SpecBuilder.endpoint("open", "GET", "/open").auth(Auth.PUBLIC).json();
     assertThat(json.get("auth")).isEqualTo(TextNode.valueOf("public"));

@@ -1,0 +1,107 @@
+package dev.slipway.runtime;
+
+import dev.slipway.problem.ProblemException;
+import dev.slipway.signature.Verification;
+import dev.slipway.signature.WebhookVerifier;
+import dev.slipway.spec.Verify;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A webhook receiver's check of each delivery, compiled from its spec's {@code verify}: the
+ * sender's signature over the raw body, with the org secret the spec names, before anything else
+ * runs. A delivery that does not verify is a 401 problem saying why, and nothing runs.
+ */
+final class WebhookCheck {
+  private final Verify spec;
+  private final WebhookVerifier verifier;
+
+  private WebhookCheck(Verify spec, WebhookVerifier verifier) {
+    this.spec = spec;
+    this.verifier = verifier;
+  }
+
+  static WebhookCheck compile(Verify spec) {
+    WebhookVerifier verifier =
+        switch (spec.provider()) {
+          case STRIPE -> new WebhookVerifier.Stripe(spec.tolerance());
+          case GITHUB -> new WebhookVerifier.GitHub();
+          case SLACK -> new WebhookVerifier.Slack(spec.tolerance());
+          case STANDARD -> new WebhookVerifier.StandardWebhooks(spec.tolerance());
+          case HMAC -> {
+            Verify.Hmac hmac = spec.hmac().orElseThrow();
+            yield new WebhookVerifier.Hmac(
+                hmac.header(),
+                WebhookVerifier.Hmac.Algorithm.byId(hmac.algorithm()).orElseThrow(),
+                WebhookVerifier.Hmac.Encoding.byId(hmac.encoding()).orElseThrow(),
+                hmac.prefix(),
+                hmac.idHeader());
+          }
+        };
+    return new WebhookCheck(spec, verifier);
+  }
+
+  /** The org secret that signs the deliveries. */
+  String secretName() {
+    return spec.secretName();
+  }
+
+  /** Whether a replayed event id is acknowledged without running again. */
+  boolean dedupes() {
+    return spec.dedupe();
+  }
+
+  /**
+   * The verified delivery's event id (empty when the sender gives none), or a 401 problem.
+   *
+   * @param secrets the org's secrets as this request may read them
+   */
+  Optional<String> check(EndpointRequest request, Map<String, String> secrets) {
+    String secret = secrets.get(spec.secretName());
+    if (secret == null)
+      throw new IllegalStateException(
+          "the endpoint's webhook secret '" + spec.secretName() + "' does not exist");
+    Verification verified =
+        verifier.verify(request.headers(), request.body(), secret, Instant.now());
+    if (!verified.valid())
+      throw new ProblemException(
+          401,
+          "signature_invalid",
+          "Unauthorized",
+          "The delivery's "
+              + spec.provider().key()
+              + " signature does not verify: "
+              + verified.reason());
+    return verified.eventId();
+  }
+
+  /**
+   * What the receiver's steps read of the delivery beside the usual input (and {@code rawBody}):
+   * {@code webhook}, the provider and the event id.
+   */
+  void describe(Map<String, Object> input, Optional<String> eventId) {
+    var webhook = new LinkedHashMap<String, Object>();
+    webhook.put("provider", spec.provider().key());
+    webhook.put("eventId", eventId.orElse(null));
+    input.put("webhook", webhook);
+  }
+
+  /** A form-encoded body (Slack's slash commands and interactions) as its fields. */
+  static Map<String, Object> formFields(byte[] body) {
+    var fields = new LinkedHashMap<String, Object>();
+    for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      fields.putIfAbsent(name, value);
+    }
+    return fields;
+  }
+}
