@@ -87,6 +87,21 @@ declare namespace Slipway {
      * the first job's id.
      */
     enqueue(handler: string, payload?: Json, options?: EnqueueOptions): Promise<number>;
+    /**
+     * Puts a webhook in the outbox in the request's transaction (a request that fails sends
+     * nothing): after the commit it is posted to `url` through the org's egress policy as
+     * `{type: event, timestamp, data}`, signed as Standard Webhooks sign with the org secret
+     * `options.secret` names, and retried with back-off for `options.retryForMs` (default 24 h).
+     * Resolves to the delivery's id (`GET /api/webhooks/deliveries/{id}`).
+     */
+    webhook(url: string, event: string, data: Json, options: WebhookOptions): Promise<number>;
+  }
+
+  interface WebhookOptions {
+    /** The name of the org secret that signs it. */
+    secret: string;
+    /** How long a delivery that fails is tried again, in milliseconds (at most a week). */
+    retryForMs?: number;
   }
 
   interface EnqueueOptions {

@@ -33,6 +33,7 @@ import dev.slipway.http.SessionRoutes;
 import dev.slipway.http.StatusRoutes;
 import dev.slipway.http.StudioRoutes;
 import dev.slipway.http.TemplateRoutes;
+import dev.slipway.http.WebhookRoutes;
 import dev.slipway.jobs.JobRunner;
 import dev.slipway.jobs.Scheduler;
 import dev.slipway.ops.CallKeeper;
@@ -83,6 +84,7 @@ import dev.slipway.store.QuotaStore;
 import dev.slipway.store.ReleaseStore;
 import dev.slipway.store.ScheduleStore;
 import dev.slipway.store.SettingsStore;
+import dev.slipway.store.WebhookStore;
 import dev.slipway.templates.TemplateService;
 import dev.slipway.templates.crud.CrudTemplate;
 import java.time.Clock;
@@ -345,10 +347,20 @@ public final class Slipway implements AutoCloseable {
                   config.alertInterval(),
                   Clock.systemUTC()));
       var jobStore = new JobStore(platform);
+      var webhookStore = new WebhookStore(platform);
       var jobRunner =
           push(
               closeables,
-              new JobRunner(jobStore, live, calls, config.jobs(), instanceName()).start());
+              new JobRunner(
+                      jobStore,
+                      live,
+                      calls,
+                      config.jobs(),
+                      instanceName(),
+                      egress,
+                      secrets::values,
+                      webhookStore)
+                  .start());
       push(closeables, new Scheduler(schedules, Duration.ofSeconds(1)).start());
       // after the runner it wakes; a start calls every handler, so nothing sent before is missed
       push(
@@ -457,6 +469,7 @@ public final class Slipway implements AutoCloseable {
                           new SecretRoutes(secrets),
                           new JobRoutes(jobStore, live, audit),
                           new ScheduleRoutes(schedules, jobStore, audit),
+                          new WebhookRoutes(webhookStore, jobStore, audit),
                           new GenerateRoutes(
                               analyzer, generator, gate, live, new ChatStore(platform))))
                   .start());

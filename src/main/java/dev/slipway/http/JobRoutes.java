@@ -53,25 +53,34 @@ public final class JobRoutes implements Routes {
   /** {@code ?handler=&status=&before=&limit=}: newest first; {@code next} pages on. */
   private void list(Context ctx) throws SQLException {
     long org = Api.actor(ctx).orgId();
-    var violations = new ArrayList<Violation>();
     Optional<String> handler = Optional.ofNullable(Api.queryText(ctx, "handler"));
-    Optional<String> status = Optional.ofNullable(Api.queryText(ctx, "status"));
-    status
-        .filter(s -> !JobStore.STATES.contains(s))
-        .ifPresent(
-            s ->
-                violations.add(
-                    new Violation(
-                        "/query/status", "one of " + String.join(", ", JobStore.STATES))));
-    long before =
-        Api.query(ctx, "before", Long::parseLong, "a job id", violations).orElse(Long.MAX_VALUE);
-    int limit = Api.query(ctx, "limit", Integer::parseInt, "1 to 500", violations).orElse(50);
-    if (limit < 1 || limit > 500) violations.add(new Violation("/query/limit", "1 to 500"));
-    if (!violations.isEmpty())
-      throw ProblemException.badRequest("invalid_query", "The query is not valid.", violations);
-    var page = jobs.list(org, handler, status, before, limit);
-    Long next = page.size() == limit ? page.getLast().id() : null;
+    var query = PageQuery.read(ctx, "a job id");
+    var page = jobs.list(org, handler, query.status(), query.before(), query.limit());
+    Long next = page.size() == query.limit() ? page.getLast().id() : null;
     Api.json(ctx, 200, new Listing(jobs.counts(org, handler), page, next));
+  }
+
+  /** A page of a list of jobs: {@code ?status=&before=&limit=}, newest first. */
+  record PageQuery(Optional<String> status, long before, int limit) {
+    /** The query, or a 400 naming each part that is not valid; {@code id} says what an id is. */
+    static PageQuery read(Context ctx, String id) {
+      var violations = new ArrayList<Violation>();
+      Optional<String> status = Optional.ofNullable(Api.queryText(ctx, "status"));
+      status
+          .filter(s -> !JobStore.STATES.contains(s))
+          .ifPresent(
+              s ->
+                  violations.add(
+                      new Violation(
+                          "/query/status", "one of " + String.join(", ", JobStore.STATES))));
+      long before =
+          Api.query(ctx, "before", Long::parseLong, id, violations).orElse(Long.MAX_VALUE);
+      int limit = Api.query(ctx, "limit", Integer::parseInt, "1 to 500", violations).orElse(50);
+      if (limit < 1 || limit > 500) violations.add(new Violation("/query/limit", "1 to 500"));
+      if (!violations.isEmpty())
+        throw ProblemException.badRequest("invalid_query", "The query is not valid.", violations);
+      return new PageQuery(status, before, limit);
+    }
   }
 
   private void find(Context ctx) throws SQLException {

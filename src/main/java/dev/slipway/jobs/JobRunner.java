@@ -2,6 +2,7 @@ package dev.slipway.jobs;
 
 import dev.slipway.common.Json;
 import dev.slipway.common.NamedThreads;
+import dev.slipway.egress.Egress;
 import dev.slipway.ops.CallLog;
 import dev.slipway.ops.CallRecord;
 import dev.slipway.runtime.CompiledEndpoint;
@@ -9,8 +10,10 @@ import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.spec.Trigger;
 import dev.slipway.store.JobStore;
+import dev.slipway.store.WebhookStore;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +71,7 @@ public final class JobRunner implements AutoCloseable {
   private final CallLog calls;
   private final Settings settings;
   private final String instance;
+  private final WebhookSender webhooks;
 
   /** The jobs this instance is running, each with when it started ({@link System#nanoTime}). */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
@@ -80,8 +85,20 @@ public final class JobRunner implements AutoCloseable {
   private final Thread finisher;
   private volatile boolean open = true;
 
+  /**
+   * @param egress how outgoing webhooks are sent (through the org's policy)
+   * @param secrets an org's secret values by name (an outgoing webhook's signing secret)
+   */
   public JobRunner(
-      JobStore store, LiveRouting live, CallLog calls, Settings settings, String instance) {
+      JobStore store,
+      LiveRouting live,
+      CallLog calls,
+      Settings settings,
+      String instance,
+      Egress egress,
+      LongFunction<Map<String, String>> secrets,
+      WebhookStore webhookStore) {
+    this.webhooks = new WebhookSender(egress, secrets, webhookStore, Clock.systemUTC());
     this.store = store;
     this.live = live;
     this.calls = calls;
@@ -134,6 +151,7 @@ public final class JobRunner implements AutoCloseable {
    * How many jobs of the org's handler may run at once: the live handler's; 1 when none is live.
    */
   private int handlerLimit(long org, String name) {
+    if (name.equals(WebhookStore.HANDLER)) return WebhookSender.TRIES.concurrency();
     return handler(org, name)
         .flatMap(h -> h.spec().trigger().jobSettings())
         .map(Trigger.Job::concurrency)
@@ -155,6 +173,10 @@ public final class JobRunner implements AutoCloseable {
   }
 
   private void run(JobStore.Claimed job) {
+    if (job.handler().equals(WebhookStore.HANDLER)) {
+      finished.add(webhooks.send(job));
+      return;
+    }
     Optional<CompiledEndpoint> found = handler(job.orgId(), job.handler());
     if (found.isEmpty()) {
       end(job, null, 404, "no job handler '" + job.handler() + "' is live in the org's release");

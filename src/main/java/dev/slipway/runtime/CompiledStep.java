@@ -33,7 +33,10 @@ sealed interface CompiledStep {
 
   /** Whether the step may work in the database or wait on a script (and so block its thread). */
   default boolean mayBlock() {
-    return this instanceof Sql || this instanceof Script || this instanceof Enqueue;
+    return this instanceof Sql
+        || this instanceof Script
+        || this instanceof Enqueue
+        || this instanceof Webhook;
   }
 
   /**
@@ -41,7 +44,7 @@ sealed interface CompiledStep {
    * says for itself).
    */
   default boolean usesDatabase() {
-    return this instanceof Sql || this instanceof Enqueue;
+    return this instanceof Sql || this instanceof Enqueue || this instanceof Webhook;
   }
 
   /** What a step produced. */
@@ -143,6 +146,40 @@ sealed interface CompiledStep {
   }
 
   /**
+   * Puts a webhook in the outbox in the request's transaction through {@code
+   * slipway_runtime.send_webhook} (migration V19), which takes the org from the connection's login;
+   * the output is {@code {id}}, the delivery's.
+   */
+  record Webhook(
+      String id,
+      Optional<SpecValue> when,
+      SpecValue url,
+      SpecValue event,
+      SpecValue payload,
+      String secretName,
+      long retryMillis)
+      implements CompiledStep {
+    static final String SQL = "select slipway_runtime.send_webhook(?, ?, ?::jsonb, ?, ?)";
+
+    public StepResult run(StepContext context) throws SQLException {
+      Object target = url.evaluate(context.scope);
+      Object type = event.evaluate(context.scope);
+      String data = dev.slipway.common.Json.write(payload.evaluate(context.scope));
+      try (PreparedStatement ps = context.transaction.prepare(SQL, false)) {
+        ps.setString(1, target == null ? null : String.valueOf(target));
+        ps.setString(2, type == null ? "" : String.valueOf(type));
+        ps.setString(3, data);
+        ps.setString(4, secretName);
+        ps.setLong(5, retryMillis);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new StepResult.Output(Map.of("id", rs.getLong(1)));
+        }
+      }
+    }
+  }
+
+  /**
    * @param usesDatabase whether the script names {@code db} anywhere, and so may call {@code
    *     ctx.db.query}: its request then takes its connection before the script is sent to a worker.
    *     A worker waiting in the script's question for a connection, while every connection is held
@@ -157,7 +194,7 @@ sealed interface CompiledStep {
       boolean usesDatabase)
       implements CompiledStep {
     private static final java.util.regex.Pattern DB =
-        java.util.regex.Pattern.compile("\\b(db|enqueue)\\b");
+        java.util.regex.Pattern.compile("\\b(db|enqueue|webhook)\\b");
 
     Script(
         String id,

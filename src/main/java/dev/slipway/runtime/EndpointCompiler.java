@@ -12,7 +12,6 @@ import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step;
-import dev.slipway.spec.Verify;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -119,6 +118,17 @@ public final class EndpointCompiler {
                                 valueCompiler.compile(
                                     key, at + "/idempotencyKey", earlier, violations)),
                     e.attempts());
+            case Step.WebhookStep w -> {
+              requireSecret(orgId, w.secretName(), at + "/secret", violations);
+              yield new CompiledStep.Webhook(
+                  w.id(),
+                  when,
+                  valueCompiler.compile(w.url(), at + "/webhook", earlier, violations),
+                  valueCompiler.compile(w.event(), at + "/event", earlier, violations),
+                  valueCompiler.compile(w.payload(), at + "/payload", earlier, violations),
+                  w.secretName(),
+                  w.retryFor().toMillis());
+            }
           };
       steps.add(compiled);
       before.add(step.id());
@@ -134,10 +144,7 @@ public final class EndpointCompiler {
             name -> {
               String value = secrets.values(orgId).get(name);
               if (value == null) {
-                violations.add(
-                    new Violation(
-                        "/auth/jwt/secret",
-                        "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
+                requireSecret(orgId, name, "/auth/jwt/secret", violations);
               } else if (value.getBytes(StandardCharsets.UTF_8).length
                   < EndpointAuth.HS256_MIN_KEY_BYTES) {
                 // checked again on every call (the secret may change); here it is found before
@@ -155,14 +162,8 @@ public final class EndpointCompiler {
               }
             });
     spec.verify()
-        .map(Verify::secretName)
-        .filter(name -> orgId != 0 && !secrets.values(orgId).containsKey(name))
         .ifPresent(
-            name ->
-                violations.add(
-                    new Violation(
-                        "/verify/secret",
-                        "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")")));
+            verify -> requireSecret(orgId, verify.secretName(), "/verify/secret", violations));
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity =
         new CompiledEndpoint.EndpointIdentity(
@@ -179,6 +180,14 @@ public final class EndpointCompiler {
         spec.cors(),
         limits,
         spec);
+  }
+
+  /** A violation at {@code at} when the org has no secret {@code name} (org 0: none is read). */
+  private void requireSecret(long orgId, String name, String at, List<Violation> violations) {
+    if (orgId != 0 && !secrets.values(orgId).containsKey(name))
+      violations.add(
+          new Violation(
+              at, "the org has no secret '" + name + "' (PUT /api/secrets/" + name + ")"));
   }
 
   /**

@@ -90,6 +90,20 @@ final class Prelude {
          });
         return rows[0].id;
        };
+       // a webhook in the outbox, in the request's transaction (migration V19)
+       const webhook = async (url, event, data, options) => {
+        const o = options === undefined || options === null ? {} : options;
+        const rows = await db.query(
+         'select slipway_runtime.send_webhook(:url, :event, cast(:data as jsonb), :secret, cast(:retry as bigint)) as id',
+         {
+          url: String(url),
+          event: String(event),
+          data: stringify(data === undefined ? null : data),
+          secret: o.secret === undefined || o.secret === null ? null : String(o.secret),
+          retry: o.retryForMs === undefined || o.retryForMs === null ? 86400000 : Number(o.retryForMs)
+         });
+        return rows[0].id;
+       };
        const secrets = Object.freeze({
         get: (name) => {
          const value = bridgeSecret(String(name));
@@ -218,6 +232,7 @@ final class Prelude {
         ctx.secrets = secrets;
         ctx.fetch = fetch;
         ctx.enqueue = enqueue;
+        ctx.webhook = webhook;
         fn(ctx).then(settle, reject);
        };
       })

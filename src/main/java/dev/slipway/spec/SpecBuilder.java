@@ -280,6 +280,14 @@ public final class SpecBuilder {
         enqueue.idempotencyKey().ifPresent(key -> node.set("idempotencyKey", key));
         enqueue.attempts().ifPresent(attempts -> node.put("attempts", attempts));
       }
+      case Step.WebhookStep webhook -> {
+        node.set("webhook", webhook.url());
+        node.set("event", webhook.event());
+        node.set("payload", webhook.payload());
+        node.put("secret", "${secrets." + webhook.secretName() + "}");
+        if (!webhook.retryFor().equals(Step.WebhookStep.DEFAULT_RETRY_FOR))
+          node.put("retryFor", webhook.retryFor().toMillis() + "ms");
+      }
     }
     return node;
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.slipway.common.Json;
 import dev.slipway.common.Resources;
 import dev.slipway.problem.Violation;
@@ -34,10 +35,10 @@ public final class SpecCodec {
 
   private static final CompiledSchema SCHEMA = CompiledSchema.of(parseJson(SCHEMA_TEXT));
   private static final List<String> KINDS =
-      List.of("validate", "sql", "script", "respond", "enqueue");
+      List.of("validate", "sql", "script", "respond", "enqueue", "webhook");
   private static final Set<String> SQL_ONLY = Set.of("params", "expect");
-  private static final Set<String> ENQUEUE_ONLY =
-      Set.of("payload", "delay", "idempotencyKey", "attempts");
+  private static final Set<String> ENQUEUE_ONLY = Set.of("delay", "idempotencyKey", "attempts");
+  private static final Set<String> WEBHOOK_ONLY = Set.of("event", "secret", "retryFor");
 
   /** What a spec with another trigger than HTTP may not have: it is not called over HTTP. */
   private static final List<String> HTTP_ONLY =
@@ -483,6 +484,19 @@ public final class SpecCodec {
                       new Violation(
                           at + "/" + key, "'" + key + "' belongs to enqueue steps only")));
     }
+    if (!kind.equals("webhook")) {
+      WEBHOOK_ONLY.stream()
+          .filter(node::has)
+          .forEach(
+              key ->
+                  violations.add(
+                      new Violation(
+                          at + "/" + key, "'" + key + "' belongs to webhook steps only")));
+    }
+    if (node.has("payload") && !kind.equals("enqueue") && !kind.equals("webhook")) {
+      violations.add(
+          new Violation(at + "/payload", "'payload' belongs to enqueue and webhook steps only"));
+    }
     if (!kind.equals("script") && node.has("language")) {
       violations.add(new Violation(at + "/language", "'language' belongs to script steps only"));
     }
@@ -523,8 +537,31 @@ public final class SpecCodec {
                   node.has("attempts")
                       ? Optional.of(node.get("attempts").asInt())
                       : Optional.empty());
+          case "webhook" -> webhookStep(node, at, id, when, violations);
           default -> throw new IllegalStateException("unknown step kind " + kind);
         });
+  }
+
+  private static Step webhookStep(
+      JsonNode node, String at, String id, Optional<String> when, List<Violation> violations) {
+    var secret = SECRET_REFERENCE.matcher(node.path("secret").asText());
+    if (!secret.matches())
+      violations.add(
+          new Violation(
+              at + "/secret",
+              "a webhook is signed with an org secret: secret: ${secrets.NAME} (a whsec_ secret,"
+                  + " as Standard Webhooks make them)"));
+    Duration retryFor = duration(node.path("retryFor"), Step.WebhookStep.DEFAULT_RETRY_FOR);
+    if (retryFor.compareTo(Step.WebhookStep.MAX_RETRY_FOR) > 0)
+      violations.add(new Violation(at + "/retryFor", "may be at most 168h (a week)"));
+    return new Step.WebhookStep(
+        id,
+        when,
+        node.get("webhook"),
+        node.path("event").isMissingNode() ? TextNode.valueOf("") : node.get("event"),
+        node.has("payload") ? node.get("payload") : NullNode.getInstance(),
+        secret.matches() ? secret.group(1) : "",
+        retryFor);
   }
 
   private static Step sqlStep(

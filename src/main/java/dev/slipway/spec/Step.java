@@ -25,6 +25,7 @@ public sealed interface Step {
       case ScriptStep ignored -> "script";
       case RespondStep ignored -> "respond";
       case EnqueueStep ignored -> "enqueue";
+      case WebhookStep ignored -> "webhook";
     };
   }
 
@@ -64,6 +65,29 @@ public sealed interface Step {
       Optional<JsonNode> idempotencyKey,
       Optional<Integer> attempts)
       implements Step {}
+
+  /**
+   * Sends a webhook through the outbox: stored in the request's transaction (a request that fails
+   * sends nothing), delivered after the commit through the org's egress policy, signed as Standard
+   * Webhooks sign ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}) with
+   * the org secret named, and retried with back-off for {@code retryFor}.
+   *
+   * @param url where it is posted: a value or {@code ${...}}
+   * @param event the event's type, sent as the message's {@code type}
+   * @param payload the message's {@code data}
+   */
+  record WebhookStep(
+      String id,
+      Optional<String> when,
+      JsonNode url,
+      JsonNode event,
+      JsonNode payload,
+      String secretName,
+      java.time.Duration retryFor)
+      implements Step {
+    public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofHours(24);
+    public static final java.time.Duration MAX_RETRY_FOR = java.time.Duration.ofDays(7);
+  }
 
   /** How many rows a SQL step expects. */
   enum Expect {

@@ -407,6 +407,18 @@ public final class JobStore {
         update slipway.jobs set status = 'queued', attempts = 0, run_at = now(),
           finished_at = null, last_error = null
         where org_id = ? and id = ? and status in ('succeeded', 'dead', 'cancelled')"""),
+    /**
+     * A finished outgoing webhook ({@link WebhookStore#HANDLER}) queued again, due now, its
+     * attempts counted from zero and its retry window anew.
+     */
+    RESEND(
+        """
+        update slipway.jobs set status = 'queued', attempts = 0, run_at = now(),
+          finished_at = null, last_error = null,
+          payload = jsonb_set(payload, '{retryUntil}', to_jsonb(now()
+            + (payload->>'retryMs')::bigint * interval '1 millisecond'))
+        where org_id = ? and id = ? and handler = 'webhook:out'
+          and status in ('succeeded', 'dead', 'cancelled')"""),
     /** A queued job cancelled. */
     CANCEL(
         """
@@ -431,7 +443,7 @@ public final class JobStore {
             c -> {
               int n = Sql.update(c, change.sql, org, id);
               if (n > 0) {
-                if (change == Change.RETRY) Notifications.send(c, CHANNEL, "");
+                if (change != Change.CANCEL) Notifications.send(c, CHANNEL, "");
                 audit.record(c, event);
               }
               return n;

@@ -58,6 +58,8 @@ class AccessMatrixTest {
       GET    /api/jobs/999999                                        | ✓ | ✓ | ✓ | ✓
       GET    /api/schedules                                          | ✓ | ✓ | ✓ | ✓
       GET    /api/schedules/none                                     | ✓ | ✓ | ✓ | ✓
+      GET    /api/webhooks/deliveries                                | ✓ | ✓ | ✓ | ✓
+      GET    /api/webhooks/deliveries/999999                         | ✓ | ✓ | ✓ | ✓
       POST   /api/validation {}                                      | ✓ | ✓ | ✓ | ✓
       GET    /api/templates                                          | ✓ | ✓ | ✓ | ✓
       GET    /api/templates/crud-endpoint                            | ✓ | ✓ | ✓ | ✓
@@ -72,6 +74,7 @@ class AccessMatrixTest {
       POST   /api/jobs/999999/cancel {}                              |   | ✓ | ✓ | ✓
       POST   /api/schedules/none/pause {}                            |   | ✓ | ✓ | ✓
       POST   /api/schedules/none/resume {}                           |   | ✓ | ✓ | ✓
+      POST   /api/webhooks/deliveries/999999/resend {}               |   | ✓ | ✓ | ✓
       POST   /api/execute {}                                         |   |   | ✓ | ✓
       POST   /api/deploy {"endpoints":[{"bad":1}]}                   |   |   | ✓ | ✓
       POST   /api/releases/999999/rollback                           |   |   | ✓ | ✓

@@ -15,8 +15,9 @@ class StepKindsTest {
         Arrays.stream(Step.class.getPermittedSubclasses()).map(Class::getSimpleName).toList();
     assertThat(kinds)
         .containsExactlyInAnyOrder(
-            "ValidateStep", "SqlStep", "ScriptStep", "RespondStep", "EnqueueStep");
-    for (String kind : new String[] {"validate", "sql", "script", "respond", "enqueue"}) {
+            "ValidateStep", "SqlStep", "ScriptStep", "RespondStep", "EnqueueStep", "WebhookStep");
+    for (String kind :
+        new String[] {"validate", "sql", "script", "respond", "enqueue", "webhook"}) {
       assertThat(schema.has(kind)).as(kind).isTrue();
     }
   }
