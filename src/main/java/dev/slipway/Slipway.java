@@ -87,6 +87,8 @@ import dev.slipway.store.SettingsStore;
 import dev.slipway.store.WebhookStore;
 import dev.slipway.templates.TemplateService;
 import dev.slipway.templates.crud.CrudTemplate;
+import dev.slipway.templates.jobs.BackgroundJobTemplate;
+import dev.slipway.templates.webhook.WebhookReceiverTemplate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -402,7 +404,8 @@ public final class Slipway implements AutoCloseable {
                   .start());
       var templates =
           new TemplateService(
-              List.of(new CrudTemplate()),
+              List.of(
+                  new CrudTemplate(), new WebhookReceiverTemplate(), new BackgroundJobTemplate()),
               platform,
               database.orgs(),
               codec,

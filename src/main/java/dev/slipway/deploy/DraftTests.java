@@ -12,6 +12,7 @@ import dev.slipway.runtime.OrgConnections;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RunSecrets;
 import dev.slipway.runtime.SharedConnection;
+import dev.slipway.runtime.WebhookCheck;
 import dev.slipway.security.Actor;
 import dev.slipway.security.Secrets;
 import dev.slipway.security.SignIn;
@@ -150,12 +151,14 @@ public final class DraftTests {
       EndpointCompiler sharing =
           compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
       var routes = new LinkedHashMap<Router.RouteKey, CompiledEndpoint>();
+      var handlers = new HashMap<String, CompiledEndpoint>();
       for (EndpointVersion draft : drafts) {
         try {
           EndpointSpec spec = codec.decode(Json.MAPPER.readTree(draft.spec()));
-          routes.put(
-              new Router.RouteKey(spec.method(), spec.path()),
-              sharing.compile(spec, actor.orgId(), draft.id(), draft.version()));
+          var compiled = sharing.compile(spec, actor.orgId(), draft.id(), draft.version());
+          if (spec.servesHttp())
+            routes.put(new Router.RouteKey(spec.method(), spec.path()), compiled);
+          else handlers.put(spec.name(), compiled);
         } catch (InvalidSpecException | com.fasterxml.jackson.core.JsonProcessingException e) {
           throw new IllegalStateException(
               "a saved draft does not compile: " + draft.name() + " v" + draft.version(), e);
@@ -181,7 +184,8 @@ public final class DraftTests {
       }
       RunSecrets runSecrets = secrets.forRunBy(actor.principal());
       for (int i = 0; i < cases.size(); i++) {
-        outcomes.add(runCase(cases.get(i), i, router, shared, tokens, answers, runSecrets));
+        outcomes.add(
+            runCase(cases.get(i), i, router, handlers, shared, tokens, answers, runSecrets));
         runSecrets.throwIfRefused();
       }
     }
@@ -210,6 +214,7 @@ public final class DraftTests {
       TestCase testCase,
       int index,
       Router<CompiledEndpoint> router,
+      Map<String, CompiledEndpoint> handlers,
       SharedConnection shared,
       Map<String, String> tokens,
       Map<String, JsonNode> answers,
@@ -223,18 +228,49 @@ public final class DraftTests {
     }
     int question = target.indexOf('?');
     String path = question < 0 ? target : target.substring(0, question);
-    if (!(router.find(testCase.method(), path)
-        instanceof
-        Router.Match.Found<CompiledEndpoint>(CompiledEndpoint endpoint, List<String> values))) {
+    var headers = new HashMap<String, String>(testCase.headers());
+    CompiledEndpoint endpoint;
+    List<String> values = List.of();
+    if (testCase.method().equals("JOB")) {
+      // a job handler's case runs one attempt of it with the case's body as the job's payload
+      endpoint = handlers.get(path.substring(1));
+      if (endpoint == null)
+        return new Outcome(testCase.name(), false, 0, "no draft job handler " + path.substring(1));
+      path = "job:" + path.substring(1);
+      headers.put("x-slipway-job-id", "0");
+      headers.put("x-slipway-job-attempt", "1");
+    } else if (router.find(testCase.method(), path)
+        instanceof Router.Match.Found<CompiledEndpoint>(CompiledEndpoint found, List<String> in)) {
+      endpoint = found;
+      values = in;
+    } else {
       return new Outcome(
           testCase.name(), false, 0, "no draft serves " + testCase.method() + " " + path);
     }
-    var headers = new HashMap<String, String>();
     testCase.caller().ifPresent(caller -> headers.put("x-api-key", tokens.get(caller)));
     byte[] body = new byte[0];
     if (testCase.body().isPresent()) {
-      headers.put("content-type", "application/json");
+      headers.putIfAbsent("content-type", "application/json");
       body = testCase.body().get().toString().getBytes(StandardCharsets.UTF_8);
+    }
+    if (testCase.signed().isPresent()) {
+      var verify = endpoint.spec().verify();
+      if (verify.isEmpty())
+        return new Outcome(
+            testCase.name(), false, 0, "the case is signed, but the endpoint verifies nothing");
+      String secret = secrets.values(endpoint.identity().orgId()).get(verify.get().secretName());
+      if (secret == null)
+        return new Outcome(
+            testCase.name(), false, 0, "the org has no secret '" + verify.get().secretName() + "'");
+      // the same body is the same event (a replay); another secret signs a forgery
+      String eventId = "evt_test_" + Integer.toHexString(java.util.Arrays.hashCode(body));
+      headers.putAll(
+          WebhookCheck.verifier(verify.get())
+              .signedHeaders(
+                  body,
+                  testCase.signed().get().equals("good") ? secret : secret + "-forged",
+                  eventId,
+                  java.time.Instant.now()));
     }
     var request =
         new EndpointRequest(

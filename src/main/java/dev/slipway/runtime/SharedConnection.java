@@ -22,6 +22,12 @@ public final class SharedConnection implements DataSource, AutoCloseable {
   private final Connection shared;
   private Savepoint caseStart;
 
+  /**
+   * Whether the current case's request committed: its work stays, and a rollback after it (a
+   * request's connection is rolled back when it goes back, in case) undoes nothing.
+   */
+  private boolean committed;
+
   /** Whether SQL of the run may have changed the session, beyond what rolling back undoes. */
   private boolean sessionChanged;
 
@@ -38,12 +44,17 @@ public final class SharedConnection implements DataSource, AutoCloseable {
                 new Class<?>[] {Connection.class},
                 (proxy, method, args) ->
                     switch (method.getName()) {
-                      case "close", "commit", "setAutoCommit" -> null;
+                      case "close", "setAutoCommit" -> null;
+                      case "commit" -> {
+                        committed = true;
+                        yield null;
+                      }
                       case "getAutoCommit" -> false;
                       case "isClosed" -> false;
                       case "rollback" -> {
+                        // after a commit there is nothing to undo, as on a real connection
                         if (args == null || args.length == 0) {
-                          real.rollback(caseStart);
+                          if (!committed) real.rollback(caseStart);
                         } else {
                           real.rollback((Savepoint) args[0]);
                         }
@@ -62,6 +73,7 @@ public final class SharedConnection implements DataSource, AutoCloseable {
   /** Marks where the next case begins. */
   public void startCase() throws SQLException {
     caseStart = real.setSavepoint();
+    committed = false;
   }
 
   /**

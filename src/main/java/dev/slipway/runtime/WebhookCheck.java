@@ -16,7 +16,7 @@ import java.util.Optional;
  * sender's signature over the raw body, with the org secret the spec names, before anything else
  * runs. A delivery that does not verify is a 401 problem saying why, and nothing runs.
  */
-final class WebhookCheck {
+public final class WebhookCheck {
   private final Verify spec;
   private final WebhookVerifier verifier;
 
@@ -26,23 +26,26 @@ final class WebhookCheck {
   }
 
   static WebhookCheck compile(Verify spec) {
-    WebhookVerifier verifier =
-        switch (spec.provider()) {
-          case STRIPE -> new WebhookVerifier.Stripe(spec.tolerance());
-          case GITHUB -> new WebhookVerifier.GitHub();
-          case SLACK -> new WebhookVerifier.Slack(spec.tolerance());
-          case STANDARD -> new WebhookVerifier.StandardWebhooks(spec.tolerance());
-          case HMAC -> {
-            Verify.Hmac hmac = spec.hmac().orElseThrow();
-            yield new WebhookVerifier.Hmac(
-                hmac.header(),
-                WebhookVerifier.Hmac.Algorithm.byId(hmac.algorithm()).orElseThrow(),
-                WebhookVerifier.Hmac.Encoding.byId(hmac.encoding()).orElseThrow(),
-                hmac.prefix(),
-                hmac.idHeader());
-          }
-        };
-    return new WebhookCheck(spec, verifier);
+    return new WebhookCheck(spec, verifier(spec));
+  }
+
+  /** How the spec's provider signs: to check a delivery, or to sign one (draft tests). */
+  public static WebhookVerifier verifier(Verify spec) {
+    return switch (spec.provider()) {
+      case STRIPE -> new WebhookVerifier.Stripe(spec.tolerance());
+      case GITHUB -> new WebhookVerifier.GitHub();
+      case SLACK -> new WebhookVerifier.Slack(spec.tolerance());
+      case STANDARD -> new WebhookVerifier.StandardWebhooks(spec.tolerance());
+      case HMAC -> {
+        Verify.Hmac hmac = spec.hmac().orElseThrow();
+        yield new WebhookVerifier.Hmac(
+            hmac.header(),
+            WebhookVerifier.Hmac.Algorithm.byId(hmac.algorithm()).orElseThrow(),
+            WebhookVerifier.Hmac.Encoding.byId(hmac.encoding()).orElseThrow(),
+            hmac.prefix(),
+            hmac.idHeader());
+      }
+    };
   }
 
   /** The org secret that signs the deliveries. */

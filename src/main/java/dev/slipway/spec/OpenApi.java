@@ -38,6 +38,7 @@ public final class OpenApi {
     document.putObject("info").put("title", title).put("version", version);
     ObjectNode paths = document.putObject("paths");
     specs.stream()
+        .filter(EndpointSpec::servesHttp)
         .sorted(Comparator.comparing(EndpointSpec::path).thenComparing(EndpointSpec::method))
         .forEach(
             spec -> {
@@ -186,8 +187,14 @@ public final class OpenApi {
           "The request does not fit the input contract"
               + (sql ? ", or a value does not fit the database" : ""));
     }
+    spec.verify()
+        .ifPresent(
+            verify ->
+                problems.put(
+                    "401",
+                    "The delivery's " + verify.provider().key() + " signature does not verify"));
     if (spec.auth().mode() != Auth.Mode.PUBLIC) {
-      problems.put("401", "No valid credentials");
+      problems.putIfAbsent("401", "No valid credentials");
       if (!spec.auth().roles().isEmpty())
         problems.put("403", "The caller holds none of the roles " + spec.auth().roles());
     }

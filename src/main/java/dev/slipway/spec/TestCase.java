@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * @param claims more claims the caller carries (a tenant); callers with other claims are other
  *     callers
  * @param fields fields the response body must have (each row's, for an array)
+ * @param headers more request headers
+ * @param signed for a webhook receiver ({@code verify}): {@code good} signs the request as its
+ *     provider does with its secret, {@code bad} with another secret; empty sends it unsigned
  */
 public record TestCase(
     String name,
@@ -29,7 +32,25 @@ public record TestCase(
     Optional<String> role,
     Map<String, String> claims,
     int status,
-    List<String> fields) {
+    List<String> fields,
+    Map<String, String> headers,
+    Optional<String> signed) {
+
+  /** The signatures a case may ask for. */
+  public static final List<String> SIGNATURES = List.of("good", "bad");
+
+  /** A case with no more headers and no signature. */
+  public TestCase(
+      String name,
+      String method,
+      String path,
+      Optional<JsonNode> body,
+      Optional<String> role,
+      Map<String, String> claims,
+      int status,
+      List<String> fields) {
+    this(name, method, path, body, role, claims, status, fields, Map.of(), Optional.empty());
+  }
 
   /** Who calls: the role and the claims; cases with the same caller call with one key. */
   public Optional<String> caller() {
@@ -46,12 +67,14 @@ public record TestCase(
     node.put("status", status);
     fields.forEach(node.putArray("fields")::add);
     if (fields.isEmpty()) node.remove("fields");
+    if (!headers.isEmpty()) node.set("headers", Json.MAPPER.valueToTree(headers));
+    signed.ifPresent(value -> node.put("signed", value));
     return node;
   }
 
   /**
-   * Cases sent as JSON ({@code [{name, method, path, body?, role?, status, fields?}]}); a bad one
-   * is named in {@code violations}.
+   * Cases sent as JSON ({@code [{name, method, path, body?, role?, claims?, headers?, signed?,
+   * status, fields?}]}); a bad one is named in {@code violations}.
    */
   public static List<TestCase> parse(JsonNode cases, String at, List<Violation> violations) {
     var parsed = new ArrayList<TestCase>();
@@ -76,6 +99,19 @@ public record TestCase(
       c.path("claims")
           .properties()
           .forEach(claim -> claims.put(claim.getKey(), claim.getValue().asText()));
+      var headers = new TreeMap<String, String>();
+      c.path("headers")
+          .properties()
+          .forEach(
+              h ->
+                  headers.put(
+                      h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue().asText()));
+      Optional<String> signed =
+          c.path("signed").isTextual() ? Optional.of(c.get("signed").asText()) : Optional.empty();
+      if (signed.isPresent() && !SIGNATURES.contains(signed.get())) {
+        violations.add(new Violation(where + "/signed", "good or bad"));
+        continue;
+      }
       parsed.add(
           new TestCase(
               c.get("name").asText(),
@@ -85,7 +121,9 @@ public record TestCase(
               c.path("role").isTextual() ? Optional.of(c.get("role").asText()) : Optional.empty(),
               Map.copyOf(claims),
               c.get("status").asInt(),
-              fields));
+              fields,
+              Map.copyOf(headers),
+              signed));
     }
     return parsed;
   }

@@ -313,6 +313,32 @@ class JobsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> database.scalar("select slipway_runtime.enqueue('sneaky', '{}'::jsonb)"))
         .hasStackTraceContaining("only an org's SQL may enqueue jobs");
+    // job_status reads the org's own jobs only: another org's job is null to it
+    database.execute("insert into slipway.orgs (slug, name) values ('other', 'Other')");
+    long others =
+        (Long)
+            database.scalar(
+                "insert into slipway.jobs (org_id, handler, payload) select id, 'sneaky', '{}'"
+                    + " from slipway.orgs where slug = 'other' returning id");
+    slipway.save(
+        """
+        name: status
+        method: GET
+        path: /status/:id
+        input: { params: { id: { type: integer } } }
+        steps:
+          - id: job
+            sql: select slipway_runtime.job_status(cast(:id as bigint)) as job
+            params: { id: "${input.params.id}" }
+        response: { body: "${steps.job.row}" }
+        """);
+    slipway.deploy("{}");
+    var own = slipway.data("GET", "/status/" + job);
+    assertThat(own.json().path("job").path("status").asText())
+        .as(own.toString())
+        .isEqualTo("succeeded");
+    var theirs = slipway.data("GET", "/status/" + others);
+    assertThat(theirs.json().path("job").isNull()).as(theirs.toString()).isTrue();
   }
 
   @Test
