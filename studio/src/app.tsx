@@ -13,6 +13,7 @@ const NewEndpoint = lazy(() => import('./screens/NewEndpoint'));
 const Templates = lazy(() => import('./screens/Templates'));
 const Chat = lazy(() => import('./screens/Chat'));
 const Deploys = lazy(() => import('./screens/Deploys'));
+const Jobs = lazy(() => import('./screens/Jobs'));
 const Logs = lazy(() => import('./screens/Logs'));
 const Analytics = lazy(() => import('./screens/Analytics'));
 const Admin = lazy(() => import('./screens/Admin'));
@@ -22,6 +23,7 @@ const NAV: [string, string, Ability][] = [
   ['templates', 'Templates', 'deploy'],
   ['chat', 'Chat', 'chat'],
   ['deploys', 'Deploys', 'read'],
+  ['jobs', 'Jobs', 'read'],
   ['logs', 'Logs', 'read'],
   ['analytics', 'Analytics', 'read'],
   ['admin', 'Admin', 'read'],
@@ -81,6 +83,8 @@ function Screen({ area, rest, params }: { area: string; rest: string[]; params: 
       return <Chat chatId={rest[0]} />;
     case 'deploys':
       return <Deploys releaseId={rest[0]} params={params} />;
+    case 'jobs':
+      return <Jobs section={rest[0] ?? 'jobs'} params={params} />;
     case 'logs':
       return <Logs requestId={rest[0]} params={params} />;
     case 'analytics':

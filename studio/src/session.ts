@@ -22,6 +22,7 @@ const NEEDS = {
   read: 'viewer',
   edit: 'member',
   preview: 'member',
+  jobs: 'member',
   chat: 'member',
   execute: 'admin',
   deploy: 'admin',
