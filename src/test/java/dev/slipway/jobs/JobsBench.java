@@ -36,10 +36,7 @@ public final class JobsBench {
     int perRequest = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     Path dir = Files.createTempDirectory("slipway-jobs-bench");
-    try (var server =
-        ServerProcess.launchScript(
-            dir.resolve("data"),
-            Map.of("SLIPWAY_CALL_LOG_LEVEL", "WARN", "SLIPWAY_SANDBOX_WORKERS", "2"))) {
+    try (var server = ServerProcess.launchScript(dir.resolve("data"), settings())) {
       server.awaitHealthy(Duration.ofMinutes(3));
       for (String spec : SPECS) {
         var saved = server.control("POST", "/api/endpoints", spec, "application/yaml");
@@ -88,6 +85,19 @@ public final class JobsBench {
           at(stepMs, 0.99),
           stepMs[stepMs.length - 1]);
     }
+  }
+
+  /** The server's settings: the bench's, and any SLIPWAY_* of the bench's own environment. */
+  private static Map<String, String> settings() {
+    var settings = new java.util.HashMap<String, String>();
+    settings.put("SLIPWAY_CALL_LOG_LEVEL", "WARN");
+    settings.put("SLIPWAY_SANDBOX_WORKERS", "2");
+    System.getenv()
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("SLIPWAY_")) settings.put(name, value);
+            });
+    return settings;
   }
 
   private static final List<String> SPECS =
