@@ -174,7 +174,13 @@ public final class JobRunner implements AutoCloseable {
 
   private void run(JobStore.Claimed job) {
     if (job.handler().equals(WebhookStore.HANDLER)) {
-      finished.add(webhooks.send(job));
+      try {
+        finished.add(webhooks.send(job));
+      } catch (RuntimeException e) {
+        // not sent (its secrets could not be read): tried again shortly
+        finished.add(
+            new JobStore.Finished(job.id(), "queued", 503, "not sent: " + e, null, 0, 5_000));
+      }
       return;
     }
     Optional<CompiledEndpoint> found = handler(job.orgId(), job.handler());

@@ -34,7 +34,7 @@ final class WebhookSender {
   /** How the runner tries deliveries: the attempts are bounded by time (retryUntil), not count. */
   static final dev.slipway.spec.Trigger.Job TRIES =
       new dev.slipway.spec.Trigger.Job(
-          100, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30), 16);
+          10_000, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30), 16);
 
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
   private static final int RESPONSE_KEPT = 2_048;
@@ -109,7 +109,7 @@ final class WebhookSender {
       return new JobStore.Finished(job.id(), "succeeded", status, null, null, millis, 0);
     Duration wait = TRIES.delayAfter(job.attempts());
     Instant until = OffsetDateTime.parse(delivery.path("retryUntil").asText()).toInstant();
-    boolean again = job.attempts() < TRIES.attempts() && !now.plus(wait).isAfter(until);
+    boolean again = !now.plus(wait).isAfter(until);
     return new JobStore.Finished(
         job.id(),
         again ? "queued" : "dead",

@@ -266,12 +266,16 @@ public final class CompiledEndpoint {
                 caller == null ? "" : caller.claimsJson(),
                 spec.statementTimeout());
         context = new StepContext(scope, transaction, request, preview, identity.orgId(), meter);
-        if (event.isPresent() && webhook.dedupes()) {
-          if (!transaction.claimDelivery(identity.name(), event.get())) {
-            succeed(duplicate(event.get()));
+        Optional<String> key =
+            webhook == null || !webhook.dedupes()
+                ? Optional.empty()
+                : webhook.claimKey(request, event);
+        if (key.isPresent()) {
+          if (!transaction.claimDelivery(identity.name(), key.get())) {
+            succeed(duplicate(event.orElse(key.get())));
             return;
           }
-          claimed = event.get();
+          claimed = key.get();
         }
       } catch (Throwable failure) {
         fail(failure);

@@ -66,8 +66,15 @@ public final class WebhookCheck {
   Optional<String> check(EndpointRequest request, Map<String, String> secrets) {
     String secret = secrets.get(spec.secretName());
     if (secret == null)
-      throw new IllegalStateException(
-          "the endpoint's webhook secret '" + spec.secretName() + "' does not exist");
+      throw new ProblemException(
+          503,
+          "webhook_secret_missing",
+          "Service Unavailable",
+          "The receiver's signing secret '"
+              + spec.secretName()
+              + "' is not set (PUT /api/secrets/"
+              + spec.secretName()
+              + ").");
     Verification verified =
         verifier.verify(request.headers(), request.body(), secret, Instant.now());
     if (!verified.valid())
@@ -80,6 +87,27 @@ public final class WebhookCheck {
               + " signature does not verify: "
               + verified.reason());
     return verified.eventId();
+  }
+
+  /**
+   * What a verified delivery is claimed under, so that its replay is recognised: the event id where
+   * the signature covers it (Stripe's and Slack's body, Standard Webhooks' signed id); else, where
+   * the id is an unsigned header (GitHub, a named HMAC header) or there is none, a hash of the
+   * signed body, so that a captured delivery resent under a new id is still the same one, and an id
+   * cannot be claimed ahead of the real delivery.
+   */
+  Optional<String> claimKey(EndpointRequest request, Optional<String> eventId) {
+    return switch (spec.provider()) {
+      case STRIPE, SLACK, STANDARD -> eventId;
+      case GITHUB, HMAC -> {
+        try {
+          byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(request.body());
+          yield Optional.of("sha256:" + java.util.HexFormat.of().formatHex(hash));
+        } catch (java.security.NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
   }
 
   /**

@@ -225,9 +225,11 @@ public final class SpecCodec {
     JsonNode schedule = node.path("schedule");
     if (!schedule.isObject()) return Trigger.HTTP;
     String cron = schedule.path("cron").asText("").strip();
+    boolean parsed = true;
     try {
       Trigger.Schedule.parse(cron);
     } catch (IllegalArgumentException e) {
+      parsed = false;
       violations.add(
           new Violation(
               "/trigger/schedule/cron",
@@ -258,14 +260,19 @@ public final class SpecCodec {
                 Trigger.Job.DEFAULTS.maxBackoff(),
                 Trigger.Job.DEFAULTS.timeout(),
                 overlap == Trigger.Schedule.Overlap.SKIP ? 1 : Trigger.Job.DEFAULTS.concurrency()));
-    return new Trigger.Schedule(
-        cron,
-        zone,
-        schedule.path("missed").asText("skip").equals("catchUp")
-            ? Trigger.Schedule.Missed.CATCH_UP
-            : Trigger.Schedule.Missed.SKIP,
-        overlap,
-        runs);
+    var read =
+        new Trigger.Schedule(
+            cron,
+            zone,
+            schedule.path("missed").asText("skip").equals("catchUp")
+                ? Trigger.Schedule.Missed.CATCH_UP
+                : Trigger.Schedule.Missed.SKIP,
+            overlap,
+            runs);
+    if (parsed && read.next(java.time.Instant.now()).isEmpty())
+      violations.add(
+          new Violation("/trigger/schedule/cron", "never comes due (no such date: " + cron + ")"));
+    return read;
   }
 
   /** A trigger's job settings, each from {@code node} or else from {@code defaults}. */

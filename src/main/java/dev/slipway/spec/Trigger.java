@@ -88,11 +88,19 @@ public sealed interface Trigger {
       return PARSER.parse(cron).validate();
     }
 
+    /** Each expression's parsed form, worked out once (a schedule's ticks are asked often). */
+    private static final java.util.Map<String, ExecutionTime> TIMES =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The first tick strictly after {@code after}; empty when the expression has no more. */
     public Optional<Instant> next(Instant after) {
-      return ExecutionTime.forCron(parse(cron))
+      if (TIMES.size() > 10_000) TIMES.clear();
+      return TIMES
+          .computeIfAbsent(cron, text -> ExecutionTime.forCron(parse(text)))
           .nextExecution(ZonedDateTime.ofInstant(after, zone))
-          .map(ZonedDateTime::toInstant);
+          .map(ZonedDateTime::toInstant)
+          // a tick is always later: guards a caller that walks ticks against a stuck one
+          .filter(next -> next.isAfter(after));
     }
   }
 

@@ -273,17 +273,29 @@ public final class JobStore {
         });
   }
 
-  /** Deletes finished jobs (succeeded, dead, cancelled) older than {@code keepFor}. */
+  /**
+   * Deletes finished jobs (succeeded, dead, cancelled) older than {@code keepFor}, and the event
+   * ids webhook receivers took more than {@link #DELIVERIES_KEPT} ago (a sender retries for days,
+   * not a month).
+   */
   public int prune(Duration keepFor) throws SQLException {
     return platform.system(
-        c ->
-            Sql.update(
-                c,
-                """
-                delete from slipway.jobs where status in ('succeeded', 'dead', 'cancelled')
-                  and finished_at < now() - ? * interval '1 millisecond'""",
-                keepFor.toMillis()));
+        c -> {
+          Sql.update(
+              c,
+              "delete from slipway.webhook_deliveries where received_at < now() - ? * interval '1 millisecond'",
+              DELIVERIES_KEPT.toMillis());
+          return Sql.update(
+              c,
+              """
+              delete from slipway.jobs where status in ('succeeded', 'dead', 'cancelled')
+                and finished_at < now() - ? * interval '1 millisecond'""",
+              keepFor.toMillis());
+        });
   }
+
+  /** How long a webhook receiver remembers an event id it took. */
+  public static final Duration DELIVERIES_KEPT = Duration.ofDays(30);
 
   /**
    * Adds a job for the org's handler, due after {@code delay}; with an idempotency key used before
@@ -405,7 +417,10 @@ public final class JobStore {
     RETRY(
         """
         update slipway.jobs set status = 'queued', attempts = 0, run_at = now(),
-          finished_at = null, last_error = null
+          finished_at = null, last_error = null,
+          payload = case when handler <> 'webhook:out' then payload
+                         else jsonb_set(payload, '{retryUntil}', to_jsonb(now()
+                           + (payload->>'retryMs')::bigint * interval '1 millisecond')) end
         where org_id = ? and id = ? and status in ('succeeded', 'dead', 'cancelled')"""),
     /**
      * A finished outgoing webhook ({@link WebhookStore#HANDLER}) queued again, due now, its

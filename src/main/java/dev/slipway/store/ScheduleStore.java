@@ -27,6 +27,8 @@ public final class ScheduleStore {
   public static final Duration MISSED_AFTER = Duration.ofMinutes(1);
 
   private static final long TICK_LOCK = 0x5_11_b_5c4edL;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ScheduleStore.class);
 
   /** The most ticks looked at in one schedule's round (a schedule far behind is caught up to). */
   private static final int MAX_TICKS_SCANNED = 100_000;
@@ -108,7 +110,21 @@ public final class ScheduleStore {
                   select org_id, handler, cron, timezone, missed, overlap, next_run_at
                   from slipway.schedules where live and not paused and next_run_at <= now()
                   order by next_run_at limit 1000 for update""",
-                  ScheduleStore::due)) enqueued += run(c, due, now);
+                  ScheduleStore::due)) {
+            // one schedule that cannot be ticked does not hold up the others
+            var before = c.setSavepoint();
+            try {
+              enqueued += run(c, due, now);
+              c.releaseSavepoint(before);
+            } catch (SQLException | RuntimeException e) {
+              c.rollback(before);
+              LOG.warn(
+                  "schedules: org {}'s {} could not be ticked ({}); trying again",
+                  due.org(),
+                  due.handler(),
+                  e.getMessage());
+            }
+          }
           if (enqueued > 0) Notifications.send(c, JobStore.CHANNEL, "");
           return enqueued;
         });

@@ -73,6 +73,14 @@ public final class TemplateService {
     this.audit = audit;
   }
 
+  /** Whether a template may not make or use a table in {@code schema}: Slipway's, the system's. */
+  private static boolean reserved(String schema) {
+    String name = schema.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+    return name.startsWith("slipway")
+        || name.startsWith("pg_")
+        || name.equals("information_schema");
+  }
+
   /**
    * Generates each template's example once (nothing saved), so the classes and code a generation
    * runs (jOOQ's among them) are loaded and compiled before the first generation asks. It runs when
@@ -136,6 +144,22 @@ public final class TemplateService {
       throw ProblemException.unprocessable(
           "invalid_config", "The config does not fit the template '" + name + "'.", violations);
     }
+    template
+        .table(config)
+        .map(table -> table.contains(".") ? table.substring(0, table.indexOf('.')) : table)
+        .filter(TemplateService::reserved)
+        .ifPresent(
+            schema -> {
+              throw ProblemException.unprocessable(
+                  "invalid_config",
+                  "A template's table may not be in schema " + schema + ".",
+                  List.of(
+                      new Violation(
+                          "/config/table",
+                          "schema "
+                              + schema
+                              + " is Slipway's or PostgreSQL's: use a schema of your own")));
+            });
     Seen seen = seen(actor.orgId(), template, config);
     Bundle bundle;
     try {

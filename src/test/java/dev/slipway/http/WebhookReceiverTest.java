@@ -269,6 +269,31 @@ class WebhookReceiverTest {
   }
 
   @Test
+  void
+      a_github_delivery_resent_under_a_new_delivery_id_is_still_a_replay_and_a_lost_secret_is_503() {
+    deployReceiver("gh", "{ provider: github, secret: '${secrets.HOOK_SECRET}' }", "");
+    var github = new WebhookVerifier.GitHub();
+    String body = "{\"action\":\"closed\"}";
+    var first =
+        deliver("gh", body, github.signedHeaders(bytes(body), SECRET, "delivery-1", Instant.now()));
+    assertThat(first.status()).as(first.toString()).isEqualTo(200);
+    // the delivery id is not signed: a captured delivery under another id is the same delivery
+    var resent =
+        deliver("gh", body, github.signedHeaders(bytes(body), SECRET, "delivery-2", Instant.now()));
+    assertThat(resent.status()).as(resent.toString()).isEqualTo(200);
+    assertThat(resent.json().path("duplicate").asBoolean()).isTrue();
+    assertThat(stored("gh")).isEqualTo(1);
+    slipway.control("DELETE", "/api/secrets/HOOK_SECRET");
+    var unset =
+        deliver(
+            "gh",
+            "{\"action\":\"reopened\"}",
+            github.signedHeaders(bytes("{}"), SECRET, "d-3", Instant.now()));
+    assertThat(unset.status()).as(unset.toString()).isEqualTo(503);
+    assertThat(unset.json().path("code").asText()).isEqualTo("webhook_secret_missing");
+  }
+
+  @Test
   void two_deliveries_of_one_event_at_once_run_it_once() throws Exception {
     deployReceiver(
         "slow",

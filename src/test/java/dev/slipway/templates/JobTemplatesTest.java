@@ -151,6 +151,19 @@ class JobTemplatesTest {
         .isEqualTo(401);
   }
 
+  @Test
+  void a_template_may_not_make_its_table_in_slipways_schema() {
+    var reply =
+        slipway.control(
+            "POST",
+            "/api/create-endpoint",
+            "{\"template\":\"background-job\",\"config\":{\"name\":\"x\",\"table\":\"slipway.x_runs\"}}",
+            "application/json");
+    assertThat(reply.status()).as(reply.toString()).isEqualTo(422);
+    assertThat(reply.errorPaths()).contains("/config/table");
+    assertThat(database.scalar("select to_regclass('slipway.x_runs') is null")).isEqualTo(true);
+  }
+
   private static void await(String what, BooleanSupplier done) throws InterruptedException {
     long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (!done.getAsBoolean()) {

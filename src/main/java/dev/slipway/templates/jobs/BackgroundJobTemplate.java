@@ -120,7 +120,7 @@ public final class BackgroundJobTemplate implements Template {
             : new ObjectOf(List.of());
     columns.ifPresent(
         existing -> {
-          for (String column : List.of("job_id", "payload"))
+          for (String column : List.of("id", "job_id", "payload"))
             if (!existing.containsKey(column))
               violations.add(
                   new Violation(

@@ -27,7 +27,7 @@ public final class WebhookReceiverTemplate implements Template {
 
   /** The columns an events table must have. */
   private static final List<String> COLUMNS =
-      List.of("event_id", "event_type", "payload", "raw_body");
+      List.of("id", "event_id", "event_type", "payload", "raw_body", "processed_at");
 
   static final JsonNode SCHEMA =
       Json.parse(
@@ -174,7 +174,7 @@ public final class WebhookReceiverTemplate implements Template {
       return table.substring(0, table.indexOf('.'));
     }
 
-    /** Whether the provider names each event, so replays are recognised. */
+    /** Whether the provider names each event (its job's idempotency key). */
     boolean namesEvents() {
       return !provider.equals("hmac") || hmac.map(h -> h.has("idHeader")).orElse(false);
     }
@@ -353,16 +353,15 @@ public final class WebhookReceiverTemplate implements Template {
             Optional.of("good"),
             200,
             List.of("received")));
-    if (r.namesEvents())
-      cases.add(
-          case_(
-              "the same delivery again is acknowledged and not run",
-              r.path(),
-              body,
-              headers,
-              Optional.of("good"),
-              200,
-              List.of("duplicate")));
+    cases.add(
+        case_(
+            "the same delivery again is acknowledged and not run",
+            r.path(),
+            body,
+            headers,
+            Optional.of("good"),
+            200,
+            List.of("duplicate")));
     cases.add(
         case_(
             "a forged delivery is refused",
@@ -420,9 +419,8 @@ public final class WebhookReceiverTemplate implements Template {
         .append(
             " before anything runs; a bad or missing one is a 401 problem and nothing is stored. ");
     text.append(
-        r.namesEvents()
-            ? "A delivery of an event received before is answered 200 {duplicate: true} without running again. "
-            : "This provider's deliveries carry no event id (set hmac.idHeader), so replays are not recognised. ");
+        "A delivery received before (the same event id where the provider signs it, else the same"
+            + " signed body) is answered 200 {duplicate: true} without running again. ");
     text.append("Each event is stored in ")
         .append(r.table())
         .append(newTable ? " (made by the migration, granted to the org's login alone)" : "")
