@@ -472,7 +472,7 @@ public final class Slipway implements AutoCloseable {
                           new SecretRoutes(secrets),
                           new JobRoutes(jobStore, live, audit),
                           new ScheduleRoutes(schedules, jobStore, audit),
-                          new WebhookRoutes(webhookStore, jobStore, audit),
+                          new WebhookRoutes(webhookStore, jobStore, audit, secrets),
                           new GenerateRoutes(
                               analyzer, generator, gate, live, new ChatStore(platform))))
                   .start());

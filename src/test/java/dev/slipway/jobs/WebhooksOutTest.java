@@ -192,6 +192,15 @@ class WebhooksOutTest {
     assertThat(dead.path("attemptLog").get(0).path("error").asText()).contains("egress_denied");
     assertThat(dead.path("attemptLog").get(0).path("status").isNull()).isTrue();
     assertThat(received).isEmpty();
+    // what a delivery shows holds none of the org's secret values
+    slipway.control(
+        "PUT", "/api/secrets/HOOK_TOKEN", "{\"value\":\"tok-4f8a9c2e\"}", "application/json");
+    var leaky = order("tea", "http://10.255.255.1:9/hook?token=tok-4f8a9c2e");
+    long id = leaky.json().path("delivery").asLong();
+    String shown = slipway.control("GET", "/api/webhooks/deliveries/" + id).body();
+    assertThat(shown).doesNotContain("tok-4f8a9c2e").contains("[secret:HOOK_TOKEN]");
+    assertThat(slipway.control("GET", "/api/webhooks/deliveries").body())
+        .doesNotContain("tok-4f8a9c2e");
   }
 
   @Test
