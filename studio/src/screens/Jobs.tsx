@@ -51,6 +51,8 @@ type Delivery = {
 };
 
 const STATES = ['queued', 'running', 'succeeded', 'dead', 'cancelled'];
+/** The states a job or delivery may be retried or sent again from. */
+const FINISHED = ['succeeded', 'dead', 'cancelled'];
 type Section = 'jobs' | 'schedules' | 'webhooks';
 
 export default function Jobs({ section, params }: { section: string; params: URLSearchParams }) {
@@ -162,7 +164,7 @@ function JobList({ params }: { params: URLSearchParams }) {
                           {ago(j.createdAt)}
                         </td>
                         <td>
-                          {can('jobs') && ['succeeded', 'dead', 'cancelled'].includes(j.status) ? (
+                          {can('jobs') && FINISHED.includes(j.status) ? (
                             <button type="button" disabled={action.busy} onClick={() => void action.run(`/api/jobs/${j.id}/retry`, `Job ${j.id} is queued again.`)}>
                               Retry
                             </button>
@@ -339,7 +341,7 @@ function DeliveryDetail({ id, onResent }: { id: number; onResent: () => void }) 
               </li>
             ))}
           </ol>
-          {can('jobs') && ['succeeded', 'dead', 'cancelled'].includes(d.status) ? (
+          {can('jobs') && FINISHED.includes(d.status) ? (
             <button type="button" disabled={resend.busy} onClick={() => void resend.run()}>
               Send again
             </button>

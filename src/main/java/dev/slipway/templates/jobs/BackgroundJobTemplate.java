@@ -8,6 +8,7 @@ import dev.slipway.problem.Violation;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.TestCase;
 import dev.slipway.templates.Bundle;
+import dev.slipway.templates.ExistingTable;
 import dev.slipway.templates.FieldType.ObjectOf;
 import dev.slipway.templates.FieldTypes;
 import dev.slipway.templates.SampleValues;
@@ -118,14 +119,8 @@ public final class BackgroundJobTemplate implements Template {
         config.has("payload")
             ? FieldTypes.parse(config.get("payload"), "/config/payload", violations).orElse(null)
             : new ObjectOf(List.of());
-    columns.ifPresent(
-        existing -> {
-          for (String column : List.of("id", "job_id", "payload"))
-            if (!existing.containsKey(column))
-              violations.add(
-                  new Violation(
-                      "/config/table", job.table() + " exists without a column " + column));
-        });
+    ExistingTable.requireColumns(
+        columns, job.table(), List.of("id", "job_id", "payload"), violations);
     if (payload == null || !violations.isEmpty()) throw new InvalidSpecException(violations);
 
     ObjectNode bodySchema = FieldTypes.jsonSchema(payload);

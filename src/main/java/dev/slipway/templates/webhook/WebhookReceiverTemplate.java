@@ -7,6 +7,7 @@ import dev.slipway.problem.Violation;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.TestCase;
 import dev.slipway.templates.Bundle;
+import dev.slipway.templates.ExistingTable;
 import dev.slipway.templates.Template;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,20 +110,7 @@ public final class WebhookReceiverTemplate implements Template {
           new Violation(
               "/config/hmac",
               "only the hmac provider reads it; " + receiver.provider() + " signs its own way"));
-    columns.ifPresent(
-        existing -> {
-          for (String column : COLUMNS)
-            if (!existing.containsKey(column))
-              violations.add(
-                  new Violation(
-                      "/config/table",
-                      receiver.table()
-                          + " exists without a column "
-                          + column
-                          + " (it needs "
-                          + COLUMNS
-                          + ")"));
-        });
+    ExistingTable.requireColumns(columns, receiver.table(), COLUMNS, violations);
     for (String handler : receiver.handlers().values())
       if (handler.equals(receiver.name()))
         violations.add(
