@@ -95,6 +95,18 @@ declare namespace Slipway {
      * Resolves to the delivery's id (`GET /api/webhooks/deliveries/{id}`).
      */
     webhook(url: string, event: string, data: Json, options: WebhookOptions): Promise<number>;
+    /**
+     * Publishes `data` on the org's realtime topic `topic` when the request's transaction commits
+     * (a request that fails publishes nothing): every subscriber of a channel on the topic, on
+     * every instance, is sent it, with `options.event` as its event name. Resolves to the
+     * message's id (its SSE id).
+     */
+    emit(topic: string, data: Json, options?: EmitOptions): Promise<number>;
+  }
+
+  interface EmitOptions {
+    /** The message's event name (SSE `event:`). */
+    event?: string;
   }
 
   interface WebhookOptions {

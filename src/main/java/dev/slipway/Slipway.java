@@ -45,6 +45,7 @@ import dev.slipway.ops.RateLimiter;
 import dev.slipway.ops.RedisRateLimiter;
 import dev.slipway.ops.SharedRateLimiter;
 import dev.slipway.ops.Tracing;
+import dev.slipway.realtime.Hub;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.LiveRouting;
 import dev.slipway.runtime.ScriptConsole;
@@ -69,6 +70,7 @@ import dev.slipway.store.AlertStore;
 import dev.slipway.store.AnalyticsStore;
 import dev.slipway.store.AuditStore;
 import dev.slipway.store.CallStore;
+import dev.slipway.store.ChannelStore;
 import dev.slipway.store.ChatStore;
 import dev.slipway.store.CredentialStore;
 import dev.slipway.store.Database;
@@ -88,6 +90,7 @@ import dev.slipway.store.WebhookStore;
 import dev.slipway.templates.TemplateService;
 import dev.slipway.templates.crud.CrudTemplate;
 import dev.slipway.templates.jobs.BackgroundJobTemplate;
+import dev.slipway.templates.realtime.RealtimeChannelTemplate;
 import dev.slipway.templates.webhook.WebhookReceiverTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,6 +101,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -365,29 +369,36 @@ public final class Slipway implements AutoCloseable {
                   .start());
       push(closeables, new Scheduler(schedules, Duration.ofSeconds(1)).start());
       // after the runner it wakes; a start calls every handler, so nothing sent before is missed
+      Function<Map<String, Notifications.Handler>, Notifications> listener =
+          handlers ->
+              new Notifications(
+                      database.platformPool().getJdbcUrl(),
+                      database.platformPool().getUsername(),
+                      database.platformPool().getPassword(),
+                      handlers)
+                  .start();
       push(
           closeables,
-          new Notifications(
-                  database.platformPool().getJdbcUrl(),
-                  database.platformPool().getUsername(),
-                  database.platformPool().getPassword(),
-                  Map.of(
-                      Deployer.CHANNEL,
-                      payload -> deployer.loadActive(),
-                      Secrets.CHANNEL,
-                      Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
-                      ConsumerKeys.CHANNEL,
-                      payload -> consumerKeys.invalidate(),
-                      EgressRules.CHANNEL,
-                      Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll),
-                      CostControl.CHANNEL,
-                      payload -> costControl.refresh(),
-                      JobStore.CHANNEL,
-                      payload -> jobRunner.wake()))
-              .start());
+          listener.apply(
+              Map.of(
+                  Deployer.CHANNEL,
+                  payload -> deployer.loadActive(),
+                  Secrets.CHANNEL,
+                  Notifications.perOrg(secrets::invalidate, secrets::invalidateAll),
+                  ConsumerKeys.CHANNEL,
+                  payload -> consumerKeys.invalidate(),
+                  EgressRules.CHANNEL,
+                  Notifications.perOrg(egressRules::invalidate, egressRules::invalidateAll),
+                  CostControl.CHANNEL,
+                  payload -> costControl.refresh(),
+                  JobStore.CHANNEL,
+                  payload -> jobRunner.wake())));
       var drafts = new DraftTests(platform, endpoints, codec, compiler, database.orgs(), secrets);
       var console = new ScriptConsole(sandbox, database.orgs(), scriptHosts);
 
+      var hub = push(closeables, new Hub(new ChannelStore(platform)));
+      // messages on a connection and thread of their own: a reload of routes never holds them up
+      push(closeables, listener.apply(Map.of(Hub.CHANNEL, hub::notified)));
       var dataPlane =
           push(
               closeables,
@@ -400,12 +411,16 @@ public final class Slipway implements AutoCloseable {
                       live,
                       calls,
                       costs,
+                      hub,
                       config.otlpEndpoint().isPresent())
                   .start());
       var templates =
           new TemplateService(
               List.of(
-                  new CrudTemplate(), new WebhookReceiverTemplate(), new BackgroundJobTemplate()),
+                  new CrudTemplate(),
+                  new WebhookReceiverTemplate(),
+                  new BackgroundJobTemplate(),
+                  new RealtimeChannelTemplate()),
               platform,
               database.orgs(),
               codec,

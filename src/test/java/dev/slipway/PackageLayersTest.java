@@ -27,6 +27,7 @@ class PackageLayersTest {
           "sandbox", // script workers
           "egress", // outbound requests and their policy
           "signature", // webhook signatures, in and out
+          "realtime", // channel subscribers and the hub that fans messages out to them
           "runtime", // compiled endpoints, the router
           "store", // PostgreSQL: schema, stores, pools
           "security", // identities, access, secrets, keys and org rules

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.common.Json;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
+import dev.slipway.realtime.Message;
+import dev.slipway.realtime.Subscription;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.ConsumerKeyLookup;
 import dev.slipway.runtime.EndpointCompiler;
 import dev.slipway.runtime.EndpointRequest;
+import dev.slipway.runtime.EndpointResponse;
 import dev.slipway.runtime.OrgConnections;
 import dev.slipway.runtime.Router;
 import dev.slipway.runtime.RunSecrets;
@@ -283,7 +286,10 @@ public final class DraftTests {
             "draft-test-" + index,
             "127.0.0.1");
     shared.startCase();
-    var response = endpoint.handle(request, false, secrets).response();
+    var response =
+        endpoint.isChannel()
+            ? subscribe(endpoint, request, shared)
+            : endpoint.handle(request, false, secrets).response();
     shared.finishCase(response.status() < 400);
     JsonNode answer = null;
     if (response.body().length > 0) {
@@ -315,6 +321,51 @@ public final class DraftTests {
             false,
             response.status(),
             "the response lacks " + String.join(", ", missing));
+  }
+
+  /**
+   * A channel's case: subscribes as the case's caller (refused as a real subscription would be),
+   * and answers 200 with what the subscriber would receive of what earlier cases published in this
+   * run's transaction (through the topic and the filter): {@code {received: [{id, event, data}],
+   * last}}, {@code last} absent when nothing arrived.
+   */
+  private static EndpointResponse subscribe(
+      CompiledEndpoint channel, EndpointRequest request, SharedConnection shared)
+      throws SQLException {
+    Subscription subscription;
+    try {
+      subscription = channel.subscribe(request);
+    } catch (ProblemException e) {
+      return EndpointResponse.problem(e, request.path(), request.requestId());
+    }
+    var answer = Json.MAPPER.createObjectNode();
+    var received = answer.putArray("received");
+    try (var ps =
+        shared
+            .getConnection()
+            .prepareStatement(
+                "select id, event, data::text from slipway_runtime.channel_history(?, 0, 1000)")) {
+      ps.setString(1, subscription.topic());
+      try (var rows = ps.executeQuery()) {
+        while (rows.next()) {
+          var message =
+              new Message(
+                  subscription.orgId(),
+                  rows.getLong(1),
+                  subscription.topic(),
+                  rows.getString(2),
+                  rows.getString(3));
+          if (!subscription.filter().admits(message)) continue;
+          var item = received.addObject().put("id", message.id()).put("event", message.event());
+          item.set("data", Json.MAPPER.valueToTree(message.value()));
+          answer.set("last", item);
+        }
+      }
+    }
+    return new EndpointResponse(
+        200,
+        Map.of("Content-Type", "application/json"),
+        answer.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private static List<String> missing(JsonNode answer, List<String> fields) {

@@ -5,6 +5,7 @@ import dev.slipway.ops.CallRecord;
 import dev.slipway.ops.CostGate;
 import dev.slipway.ops.Traces;
 import dev.slipway.problem.ProblemException;
+import dev.slipway.realtime.Hub;
 import dev.slipway.runtime.CompiledEndpoint;
 import dev.slipway.runtime.EndpointRequest;
 import dev.slipway.runtime.EndpointResponse;
@@ -42,6 +43,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +76,7 @@ public final class DataPlaneServer implements AutoCloseable {
       LiveRouting routing,
       CallLog calls,
       CostGate costs,
+      Hub hub,
       boolean tracing) {
     // Platform threads, not a virtual thread per request: handing each request from the selector
     // to a new virtual thread costs more CPU per request and a longer p99 (bench/README.md). Jetty
@@ -97,6 +100,10 @@ public final class DataPlaneServer implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
+    var webSockets = ServerWebSocketContainer.ensure(server);
+    // a subscriber is sent a ping every 15 s (Hub): a connection quiet for longer has gone
+    webSockets.setIdleTimeout(Duration.ofSeconds(60));
+    webSockets.setMaxTextMessageSize(4096);
     server.setHandler(
         new EndpointHandler(
             maxBodyBytes,
@@ -104,6 +111,7 @@ public final class DataPlaneServer implements AutoCloseable {
             calls,
             costs,
             tracing,
+            new Channels(hub, webSockets),
             threads,
             new Lanes(threads, databaseLanes),
             server.getScheduler(),
@@ -286,6 +294,9 @@ public final class DataPlaneServer implements AutoCloseable {
     /** Whether traces are exported: every call is traced, not only those that come with one. */
     private final boolean tracing;
 
+    /** Where a channel's subscribers go. */
+    private final Channels channels;
+
     /** Where a refusal waits out {@link #refusalDelayMillis} before it is sent. */
     private final Scheduler scheduler;
 
@@ -304,6 +315,7 @@ public final class DataPlaneServer implements AutoCloseable {
         CallLog calls,
         CostGate costs,
         boolean tracing,
+        Channels channels,
         Executor threads,
         Lanes databaseLanes,
         Scheduler scheduler,
@@ -314,6 +326,7 @@ public final class DataPlaneServer implements AutoCloseable {
       this.calls = calls;
       this.costs = costs;
       this.tracing = tracing;
+      this.channels = channels;
       this.threads = threads;
       this.databaseLanes = databaseLanes;
       this.scheduler = scheduler;
@@ -349,6 +362,11 @@ public final class DataPlaneServer implements AutoCloseable {
                 costs.refusal(found.identity().orgId(), found.identity().name());
             if (refused != null) {
               call.refuse(refused, null);
+              return true;
+            }
+            if (found.isChannel()) {
+              // the caller's check may block (a key lookup, a JWKS fetch)
+              threads.execute(() -> subscribe(call, found, request, values));
               return true;
             }
             boolean quick = found.startsWithoutBlocking();
@@ -426,6 +444,47 @@ public final class DataPlaneServer implements AutoCloseable {
                   call.contentType = endpointRequest.contentType();
                 });
         found.handleAsync(endpointRequest, false).whenComplete(call::answer);
+      } catch (ProblemException e) {
+        call.refuse(e, null);
+      } catch (RuntimeException e) {
+        call.fail(e);
+      }
+    }
+
+    /**
+     * Subscribes the caller to a channel once its auth lets it in: a WebSocket when the request
+     * asks for an upgrade, else Server-Sent Events on this response. The call log records the
+     * subscription as it starts.
+     */
+    private void subscribe(
+        Call call, CompiledEndpoint found, Request request, List<String> values) {
+      try {
+        var subscription =
+            found.subscribe(read(request, call.path, values, call.requestId, null, call.trace));
+        long lastEventId = Channels.lastEventId(request);
+        if (Channels.asksForWebSocket(request)) {
+          if (!channels.upgrade(subscription, lastEventId, request, call.response, call.callback))
+            throw ProblemException.badRequest(
+                "websocket_upgrade_failed",
+                "The WebSocket upgrade request could not be accepted (version 13 is spoken).",
+                List.of());
+          call.record(101, subscription.caller());
+          return;
+        }
+        var fields = call.response.getHeaders();
+        call.response.setStatus(200);
+        fields.put("Content-Type", "text/event-stream; charset=utf-8");
+        fields.put("Cache-Control", "no-store");
+        fields.put("X-Accel-Buffering", "no");
+        SecurityHeaders.DATA_PLANE.forEach(
+            (name, value) -> {
+              if (!fields.contains(name)) fields.put(name, value);
+            });
+        fields.put(RequestIds.HEADER, call.requestId);
+        if (call.origin != null && CorsHeaders.allows(found.cors(), call.origin))
+          CorsHeaders.actual(found.cors().get(), call.origin).forEach(fields::put);
+        channels.stream(subscription, lastEventId, call.response, call.callback);
+        call.record(200, subscription.caller());
       } catch (ProblemException e) {
         call.refuse(e, null);
       } catch (RuntimeException e) {
@@ -526,6 +585,18 @@ public final class DataPlaneServer implements AutoCloseable {
           LOG.error("request {}: the answer could not be sent", requestId, e);
           callback.failed(e);
         }
+        record(answer, error, facts);
+      }
+
+      /** Records a subscription to a channel as it starts. */
+      void record(int status, String caller) {
+        record(
+            new EndpointResponse(status, Map.of(), new byte[0]),
+            null,
+            new CompiledEndpoint.Facts(caller, null, List.of(), CallRecord.Cost.NONE));
+      }
+
+      private void record(EndpointResponse answer, String error, CompiledEndpoint.Facts facts) {
         var identity = endpoint == null ? null : endpoint.identity();
         calls.record(
             new CallRecord(

@@ -100,6 +100,7 @@ public final class TemplateRoutes implements Routes {
       Sql sql,
       String zod,
       ObjectNode openapi,
+      @JsonInclude(JsonInclude.Include.NON_NULL) ObjectNode asyncapi,
       String explanation,
       String docs,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<ObjectNode> fixtures,
@@ -178,6 +179,7 @@ public final class TemplateRoutes implements Routes {
             new Sql(bundle.migration(), created.migrated()),
             bundle.zod(),
             created.openApi(),
+            created.asyncApi().orElse(null),
             bundle.explanation(),
             docs,
             bundle.fixtures().isEmpty()

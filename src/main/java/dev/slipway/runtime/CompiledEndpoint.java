@@ -5,6 +5,7 @@ import dev.slipway.common.NamedThreads;
 import dev.slipway.ops.CallRecord;
 import dev.slipway.ops.RateLimiter;
 import dev.slipway.problem.ProblemException;
+import dev.slipway.realtime.Subscription;
 import dev.slipway.sandbox.ScriptOutcome;
 import dev.slipway.spec.Cors;
 import dev.slipway.spec.EndpointSpec;
@@ -60,6 +61,9 @@ public final class CompiledEndpoint {
   /** A webhook receiver's signature check (the spec's {@code verify}); null for other endpoints. */
   private final WebhookCheck webhook;
 
+  /** A channel's topic and filter; null for other endpoints. */
+  private final CompiledChannel channel;
+
   /** Which endpoint version this is, for routing and logs. */
   public record EndpointIdentity(
       long orgId, String name, long versionId, int version, String method, String path) {}
@@ -91,8 +95,10 @@ public final class CompiledEndpoint {
       EndpointAuth auth,
       Optional<Cors> cors,
       RateLimits limits,
-      EndpointSpec spec) {
+      EndpointSpec spec,
+      CompiledChannel channel) {
     this.spec = spec;
+    this.channel = channel;
     this.webhook = spec.verify().map(WebhookCheck::compile).orElse(null);
     // a receiver that recognises replays claims each event id in the request's transaction
     boolean claims = webhook != null && webhook.dedupes();
@@ -189,6 +195,42 @@ public final class CompiledEndpoint {
    */
   public Result handle(EndpointRequest request, boolean preview, SecretSource secrets) {
     return start(request, preview, secrets).join();
+  }
+
+  /** Whether a GET here subscribes to a realtime channel instead of running steps. */
+  public boolean isChannel() {
+    return channel != null;
+  }
+
+  /**
+   * For a channel: checks the caller as the spec's auth says (a browser's {@code EventSource} or
+   * {@code WebSocket} cannot send headers, so a token may come as the query's {@code
+   * access_token}), takes its rate limits, and works out what it subscribes to. May block (a key
+   * lookup, a JWKS fetch, Redis); a {@link ProblemException} when the caller may not subscribe.
+   */
+  public Subscription subscribe(EndpointRequest request) {
+    if (channel == null) throw new IllegalStateException(identity.name() + " is no channel");
+    List<String> token = request.query().getOrDefault("access_token", List.of());
+    if (!token.isEmpty() && !request.headers().containsKey("authorization")) {
+      var headers = new java.util.HashMap<>(request.headers());
+      headers.put("authorization", "Bearer " + token.getFirst());
+      request =
+          new EndpointRequest(
+              request.method(),
+              request.path(),
+              request.pathValues(),
+              request.query(),
+              headers,
+              request.body(),
+              request.requestId(),
+              request.clientAddress(),
+              request.traceparent());
+    }
+    Map<String, String> secretValues = secrets.values(identity.orgId());
+    Caller caller = auth.authenticate(request, secretValues);
+    limits.take(caller, request);
+    var scope = new Scope(input.bind(request), secretValues, caller);
+    return channel.subscription(identity, scope, caller);
   }
 
   /**

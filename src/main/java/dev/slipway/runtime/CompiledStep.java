@@ -33,10 +33,7 @@ sealed interface CompiledStep {
 
   /** Whether the step may work in the database or wait on a script (and so block its thread). */
   default boolean mayBlock() {
-    return this instanceof Sql
-        || this instanceof Script
-        || this instanceof Enqueue
-        || this instanceof Webhook;
+    return this instanceof Script || usesDatabase();
   }
 
   /**
@@ -44,7 +41,10 @@ sealed interface CompiledStep {
    * says for itself).
    */
   default boolean usesDatabase() {
-    return this instanceof Sql || this instanceof Enqueue || this instanceof Webhook;
+    return this instanceof Sql
+        || this instanceof Enqueue
+        || this instanceof Webhook
+        || this instanceof Emit;
   }
 
   /** What a step produced. */
@@ -180,6 +180,31 @@ sealed interface CompiledStep {
   }
 
   /**
+   * Publishes a realtime message through {@code slipway_runtime.emit} (migration V21) in the
+   * request's transaction: the org is the connection's login's, and subscribers get it when the
+   * transaction commits. The output is {@code {id}}, the message's.
+   */
+  record Emit(
+      String id, Optional<SpecValue> when, SpecValue topic, SpecValue event, SpecValue payload)
+      implements CompiledStep {
+    static final String SQL = "select slipway_runtime.emit(?, ?::jsonb, ?)";
+
+    public StepResult run(StepContext context) throws SQLException {
+      Object name = topic.evaluate(context.scope);
+      Object type = event.evaluate(context.scope);
+      try (PreparedStatement ps = context.transaction.prepare(SQL, false)) {
+        ps.setString(1, name == null ? null : String.valueOf(name));
+        ps.setString(2, dev.slipway.common.Json.write(payload.evaluate(context.scope)));
+        ps.setString(3, type == null ? null : String.valueOf(type));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new StepResult.Output(Map.of("id", rs.getLong(1)));
+        }
+      }
+    }
+  }
+
+  /**
    * @param usesDatabase whether the script names {@code db} anywhere, and so may call {@code
    *     ctx.db.query}: its request then takes its connection before the script is sent to a worker.
    *     A worker waiting in the script's question for a connection, while every connection is held
@@ -194,7 +219,7 @@ sealed interface CompiledStep {
       boolean usesDatabase)
       implements CompiledStep {
     private static final java.util.regex.Pattern DB =
-        java.util.regex.Pattern.compile("\\b(db|enqueue|webhook)\\b");
+        java.util.regex.Pattern.compile("\\b(db|enqueue|webhook|emit)\\b");
 
     Script(
         String id,

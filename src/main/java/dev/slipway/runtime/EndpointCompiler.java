@@ -12,6 +12,7 @@ import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
 import dev.slipway.spec.NamedSql;
 import dev.slipway.spec.Step;
+import dev.slipway.spec.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -118,6 +119,13 @@ public final class EndpointCompiler {
                                 valueCompiler.compile(
                                     key, at + "/idempotencyKey", earlier, violations)),
                     e.attempts());
+            case Step.EmitStep e ->
+                new CompiledStep.Emit(
+                    e.id(),
+                    when,
+                    valueCompiler.compile(e.topic(), at + "/emit", earlier, violations),
+                    valueCompiler.compile(e.event(), at + "/event", earlier, violations),
+                    valueCompiler.compile(e.payload(), at + "/payload", earlier, violations));
             case Step.WebhookStep w -> {
               requireSecret(orgId, w.secretName(), at + "/secret", violations);
               yield new CompiledStep.Webhook(
@@ -164,6 +172,10 @@ public final class EndpointCompiler {
     spec.verify()
         .ifPresent(
             verify -> requireSecret(orgId, verify.secretName(), "/verify/secret", violations));
+    CompiledChannel channel =
+        spec.trigger() instanceof Trigger.Channel settings
+            ? CompiledChannel.compile(settings, spec.name(), valueCompiler, violations)
+            : null;
     if (!violations.isEmpty()) throw new InvalidSpecException(violations);
     var identity =
         new CompiledEndpoint.EndpointIdentity(
@@ -179,7 +191,8 @@ public final class EndpointCompiler {
         auth,
         spec.cors(),
         limits,
-        spec);
+        spec,
+        channel);
   }
 
   /** A violation at {@code at} when the org has no secret {@code name} (org 0: none is read). */

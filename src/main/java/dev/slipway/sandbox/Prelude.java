@@ -104,6 +104,18 @@ final class Prelude {
          });
         return rows[0].id;
        };
+       // a realtime message, published when the request's transaction commits (migration V21)
+       const emit = async (topic, data, options) => {
+        const o = options === undefined || options === null ? {} : options;
+        const rows = await db.query(
+         'select slipway_runtime.emit(:topic, cast(:data as jsonb), :event) as id',
+         {
+          topic: String(topic),
+          data: stringify(data === undefined ? null : data),
+          event: o.event === undefined || o.event === null ? null : String(o.event)
+         });
+        return rows[0].id;
+       };
        const secrets = Object.freeze({
         get: (name) => {
          const value = bridgeSecret(String(name));
@@ -233,6 +245,7 @@ final class Prelude {
         ctx.fetch = fetch;
         ctx.enqueue = enqueue;
         ctx.webhook = webhook;
+        ctx.emit = emit;
         fn(ctx).then(settle, reject);
        };
       })

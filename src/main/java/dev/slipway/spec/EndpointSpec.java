@@ -33,9 +33,9 @@ public record EndpointSpec(
     Response response,
     Trigger trigger) {
 
-  /** Whether HTTP requests reach it at its method and path (no other trigger). */
+  /** Whether HTTP requests reach it at its method and path (an endpoint or a channel). */
   public boolean servesHttp() {
-    return trigger instanceof Trigger.Http;
+    return trigger instanceof Trigger.Http || trigger instanceof Trigger.Channel;
   }
 
   /**

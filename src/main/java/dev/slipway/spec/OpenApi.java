@@ -114,7 +114,18 @@ public final class OpenApi {
                   case "204" -> "No Content";
                   default -> "Success";
                 });
-    if (!success.equals("204"))
+    if (spec.trigger() instanceof Trigger.Channel) {
+      // a channel streams: each message an event (AsyncAPI describes its messages)
+      ok.put(
+          "description",
+          "Server-Sent Events, one per message published on the channel's topic (id, event, data);"
+              + " or a WebSocket when asked to upgrade (each message a text frame {id, topic,"
+              + " event, data}). Last-Event-ID resumes after a reconnect.");
+      ok.putObject("content")
+          .putObject("text/event-stream")
+          .putObject("schema")
+          .put("type", "string");
+    } else if (!success.equals("204"))
       ok.putObject("content").putObject("application/json").putObject("schema");
     if (spec.response().headers().containsKey("Location")) {
       ok.putObject("headers").putObject("Location").putObject("schema").put("type", "string");

@@ -50,6 +50,13 @@ public final class SpecBuilder {
     return builder;
   }
 
+  /** A realtime channel subscribed to with a GET at {@code path}. */
+  public static SpecBuilder channel(String name, String path, Trigger.Channel channel) {
+    var builder = new SpecBuilder(name, "GET", path);
+    builder.trigger = channel;
+    return builder;
+  }
+
   public SpecBuilder description(String text) {
     description = Optional.of(text);
     return this;
@@ -144,6 +151,8 @@ public final class SpecBuilder {
     if (endpoint.servesHttp()) spec.put("method", endpoint.method()).put("path", endpoint.path());
     switch (endpoint.trigger()) {
       case Trigger.Http ignored -> {}
+      case Trigger.Channel channel ->
+          spec.putObject("trigger").set("channel", channelJson(channel));
       case Trigger.Job job -> spec.putObject("trigger").set("job", jobJson(job));
       case Trigger.Schedule schedule ->
           spec.putObject("trigger").set("schedule", scheduleJson(schedule));
@@ -179,8 +188,16 @@ public final class SpecBuilder {
       input.body().ifPresent(schema -> node.set("body", schema));
     }
     endpoint.steps().forEach(step -> spec.withArray("steps").add(stepJson(step)));
-    spec.set("response", response(endpoint.response()));
+    if (!(endpoint.trigger() instanceof Trigger.Channel))
+      spec.set("response", response(endpoint.response()));
     return spec;
+  }
+
+  private static ObjectNode channelJson(Trigger.Channel channel) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    if (!channel.topic().isMissingNode()) node.set("topic", channel.topic());
+    channel.filter().ifPresent(filter -> node.put("filter", filter));
+    return node.put("history", channel.history()).put("buffer", channel.buffer());
   }
 
   private static ObjectNode jobJson(Trigger.Job job) {
@@ -279,6 +296,11 @@ public final class SpecBuilder {
         if (!enqueue.delay().isZero()) node.put("delay", enqueue.delay().toMillis() + "ms");
         enqueue.idempotencyKey().ifPresent(key -> node.set("idempotencyKey", key));
         enqueue.attempts().ifPresent(attempts -> node.put("attempts", attempts));
+      }
+      case Step.EmitStep emit -> {
+        node.set("emit", emit.topic());
+        if (!emit.event().isNull()) node.set("event", emit.event());
+        node.set("payload", emit.payload());
       }
       case Step.WebhookStep webhook -> {
         node.set("webhook", webhook.url());

@@ -35,10 +35,21 @@ public final class SpecCodec {
 
   private static final CompiledSchema SCHEMA = CompiledSchema.of(parseJson(SCHEMA_TEXT));
   private static final List<String> KINDS =
-      List.of("validate", "sql", "script", "respond", "enqueue", "webhook");
-  private static final Set<String> SQL_ONLY = Set.of("params", "expect");
-  private static final Set<String> ENQUEUE_ONLY = Set.of("delay", "idempotencyKey", "attempts");
-  private static final Set<String> WEBHOOK_ONLY = Set.of("event", "secret", "retryFor");
+      List.of("validate", "sql", "script", "respond", "enqueue", "webhook", "emit");
+
+  /** The step settings that only some kinds of step have, and those kinds. */
+  private static final Map<String, List<String>> OWNERS =
+      Map.of(
+          "params", List.of("sql"),
+          "expect", List.of("sql"),
+          "language", List.of("script"),
+          "delay", List.of("enqueue"),
+          "idempotencyKey", List.of("enqueue"),
+          "attempts", List.of("enqueue"),
+          "payload", List.of("enqueue", "webhook", "emit"),
+          "event", List.of("webhook", "emit"),
+          "secret", List.of("webhook"),
+          "retryFor", List.of("webhook"));
 
   /** What a spec with another trigger than HTTP may not have: it is not called over HTTP. */
   private static final List<String> HTTP_ONLY =
@@ -132,7 +143,8 @@ public final class SpecCodec {
     }
     Trigger trigger =
         reads.test("/trigger") ? trigger(node.path("trigger"), violations) : Trigger.HTTP;
-    if (!(trigger instanceof Trigger.Http)) {
+    if (trigger instanceof Trigger.Channel) checkChannel(node, violations);
+    if (trigger.jobSettings().isPresent()) {
       for (String key : HTTP_ONLY) {
         if (node.has(key))
           violations.add(
@@ -158,7 +170,8 @@ public final class SpecCodec {
               if (job.maxBackoff().compareTo(MAX_BACKOFF) > 0)
                 violations.add(new Violation(at + "/maxBackoff", "may be at most 24h"));
             });
-    String path = trigger instanceof Trigger.Http ? node.path("path").asText("") : "";
+    boolean routed = trigger instanceof Trigger.Http || trigger instanceof Trigger.Channel;
+    String path = routed ? node.path("path").asText("") : "";
     if (reads.test("/path")) checkPathParams(path, input, violations);
     int beforeAuth = violations.size();
     Auth readAuth = reads.test("/auth") ? auth(node.path("auth"), violations) : Auth.PUBLIC;
@@ -178,9 +191,7 @@ public final class SpecCodec {
     var spec =
         new EndpointSpec(
             node.path("name").asText(""),
-            trigger instanceof Trigger.Http
-                ? node.path("method").asText("")
-                : trigger.storedMethod(),
+            routed ? node.path("method").asText("") : trigger.storedMethod(),
             path,
             auth,
             cors,
@@ -222,6 +233,13 @@ public final class SpecCodec {
    */
   private static Trigger trigger(JsonNode node, List<Violation> violations) {
     if (node.path("job").isObject()) return job(node.path("job"), Trigger.Job.DEFAULTS);
+    JsonNode channel = node.path("channel");
+    if (channel.isObject())
+      return new Trigger.Channel(
+          channel.has("topic") ? channel.get("topic") : MissingNode.getInstance(),
+          channel.has("filter") ? Optional.of(channel.get("filter").asText()) : Optional.empty(),
+          channel.path("history").asInt(Trigger.Channel.DEFAULT_HISTORY),
+          channel.path("buffer").asInt(Trigger.Channel.DEFAULT_BUFFER));
     JsonNode schedule = node.path("schedule");
     if (!schedule.isObject()) return Trigger.HTTP;
     String cron = schedule.path("cron").asText("").strip();
@@ -273,6 +291,25 @@ public final class SpecCodec {
       violations.add(
           new Violation("/trigger/schedule/cron", "never comes due (no such date: " + cron + ")"));
     return read;
+  }
+
+  /**
+   * What a channel may not have: it is a GET that subscribes, and sends what is published on its
+   * topic, so it has no steps, body, response or signature check of its own.
+   */
+  private static void checkChannel(JsonNode node, List<Violation> violations) {
+    if (node.has("method") && !node.path("method").asText().equals("GET"))
+      violations.add(new Violation("/method", "a channel is subscribed to with GET"));
+    for (String key : List.of("steps", "response", "verify"))
+      if (node.has(key))
+        violations.add(
+            new Violation(
+                "/" + key,
+                "a channel sends what is published on its topic (emit steps, ctx.emit, table"
+                    + " triggers): leave out "
+                    + key));
+    if (node.path("input").has("body"))
+      violations.add(new Violation("/input/body", "a channel's GET has no body: leave it out"));
   }
 
   /** A trigger's job settings, each from {@code node} or else from {@code defaults}. */
@@ -474,39 +511,14 @@ public final class SpecCodec {
       return Optional.empty();
     }
     String kind = kinds.getFirst();
-    if (!kind.equals("sql")) {
-      SQL_ONLY.stream()
-          .filter(node::has)
-          .forEach(
-              key ->
-                  violations.add(
-                      new Violation(at + "/" + key, "'" + key + "' belongs to sql steps only")));
-    }
-    if (!kind.equals("enqueue")) {
-      ENQUEUE_ONLY.stream()
-          .filter(node::has)
-          .forEach(
-              key ->
-                  violations.add(
-                      new Violation(
-                          at + "/" + key, "'" + key + "' belongs to enqueue steps only")));
-    }
-    if (!kind.equals("webhook")) {
-      WEBHOOK_ONLY.stream()
-          .filter(node::has)
-          .forEach(
-              key ->
-                  violations.add(
-                      new Violation(
-                          at + "/" + key, "'" + key + "' belongs to webhook steps only")));
-    }
-    if (node.has("payload") && !kind.equals("enqueue") && !kind.equals("webhook")) {
-      violations.add(
-          new Violation(at + "/payload", "'payload' belongs to enqueue and webhook steps only"));
-    }
-    if (!kind.equals("script") && node.has("language")) {
-      violations.add(new Violation(at + "/language", "'language' belongs to script steps only"));
-    }
+    OWNERS.forEach(
+        (key, owners) -> {
+          if (node.has(key) && !owners.contains(kind))
+            violations.add(
+                new Violation(
+                    at + "/" + key,
+                    "'" + key + "' belongs to " + String.join(" and ", owners) + " steps only"));
+        });
     if (kind.equals("validate") != node.has("schema")) {
       violations.add(
           new Violation(
@@ -545,6 +557,13 @@ public final class SpecCodec {
                       ? Optional.of(node.get("attempts").asInt())
                       : Optional.empty());
           case "webhook" -> webhookStep(node, at, id, when, violations);
+          case "emit" ->
+              new Step.EmitStep(
+                  id,
+                  when,
+                  node.get("emit"),
+                  node.has("event") ? node.get("event") : NullNode.getInstance(),
+                  node.has("payload") ? node.get("payload") : NullNode.getInstance());
           default -> throw new IllegalStateException("unknown step kind " + kind);
         });
   }

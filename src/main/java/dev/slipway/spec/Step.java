@@ -26,6 +26,7 @@ public sealed interface Step {
       case RespondStep ignored -> "respond";
       case EnqueueStep ignored -> "enqueue";
       case WebhookStep ignored -> "webhook";
+      case EmitStep ignored -> "emit";
     };
   }
 
@@ -88,6 +89,19 @@ public sealed interface Step {
     public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofHours(24);
     public static final java.time.Duration MAX_RETRY_FOR = java.time.Duration.ofDays(7);
   }
+
+  /**
+   * Publishes a message on a realtime topic of the org after the request's transaction commits (a
+   * request that fails publishes nothing): every subscriber of a channel on that topic, on every
+   * instance, is sent it.
+   *
+   * @param topic the topic: a value or {@code ${...}}
+   * @param event the message's event name (SSE {@code event:}), or null
+   * @param payload the message's data
+   */
+  record EmitStep(
+      String id, Optional<String> when, JsonNode topic, JsonNode event, JsonNode payload)
+      implements Step {}
 
   /** How many rows a SQL step expects. */
   enum Expect {

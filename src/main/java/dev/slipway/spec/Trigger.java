@@ -13,9 +13,9 @@ import java.util.Optional;
 
 /**
  * What starts a spec's steps: an HTTP request at its method and path (the default), a job taken
- * from the org's queue, or a schedule's tick (which enqueues a job). A spec with another trigger
- * than HTTP has no method or path and is never routed; it is stored with {@link #storedMethod} as
- * its method.
+ * from the org's queue, or a schedule's tick (which enqueues a job); or, for a channel, what a GET
+ * at its path subscribes to. A job handler or schedule has no method or path and is never routed;
+ * it is stored with {@link #storedMethod} as its method.
  */
 public sealed interface Trigger {
   Http HTTP = new Http();
@@ -104,10 +104,38 @@ public sealed interface Trigger {
     }
   }
 
-  /** The job settings of a trigger that runs as jobs; empty for HTTP. */
+  /**
+   * A realtime channel: a GET at the spec's method and path subscribes the caller (after the spec's
+   * auth) to a topic of the org, over Server-Sent Events or a WebSocket, and each message published
+   * on it after the commit of an {@code emit} ({@code ctx.emit}, {@code slipway_runtime.emit}, or a
+   * table's {@code publish_change} trigger) is sent to it.
+   *
+   * @param topic the topic: a value or {@code ${...}} over the request's input and {@code auth},
+   *     worked out when the caller subscribes ({@code tenant.${auth.claims.tenant}})
+   * @param filter a CEL expression over {@code message} (its data), {@code event}, {@code input}
+   *     and {@code auth}: a message reaches a subscriber only when it is true
+   * @param history how many of the topic's latest messages a subscriber that comes back with {@code
+   *     Last-Event-ID} may be sent of those it missed
+   * @param buffer how many messages may wait for a subscriber that reads slower than they come; one
+   *     more and it is dropped with a clear reason
+   */
+  record Channel(
+      com.fasterxml.jackson.databind.JsonNode topic,
+      Optional<String> filter,
+      int history,
+      int buffer)
+      implements Trigger {
+    public static final int DEFAULT_HISTORY = 100;
+    public static final int MAX_HISTORY = 1000;
+    public static final int DEFAULT_BUFFER = 256;
+    public static final int MAX_BUFFER = 10_000;
+  }
+
+  /** The job settings of a trigger that runs as jobs; empty for HTTP and channels. */
   default Optional<Job> jobSettings() {
     return switch (this) {
       case Http ignored -> Optional.empty();
+      case Channel ignored -> Optional.empty();
       case Job job -> Optional.of(job);
       case Schedule schedule -> Optional.of(schedule.job());
     };
@@ -119,6 +147,7 @@ public sealed interface Trigger {
   default String storedMethod() {
     return switch (this) {
       case Http ignored -> "";
+      case Channel ignored -> "";
       case Job ignored -> "JOB";
       case Schedule ignored -> "CRON";
     };
@@ -128,6 +157,7 @@ public sealed interface Trigger {
   default String kind() {
     return switch (this) {
       case Http ignored -> "http";
+      case Channel ignored -> "channel";
       case Job ignored -> "job";
       case Schedule ignored -> "schedule";
     };

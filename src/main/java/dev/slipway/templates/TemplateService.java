@@ -10,6 +10,7 @@ import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
 import dev.slipway.runtime.OrgConnections;
 import dev.slipway.security.Actor;
+import dev.slipway.spec.AsyncApi;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.InvalidSpecException;
@@ -115,6 +116,7 @@ public final class TemplateService {
   public record Created(
       Bundle bundle,
       ObjectNode openApi,
+      Optional<ObjectNode> asyncApi,
       List<EndpointStore.Saved> saved,
       boolean migrated,
       List<DraftTests.Outcome> results,
@@ -174,7 +176,8 @@ public final class TemplateService {
             "invalid_request",
             "A dry run saves and deploys nothing.",
             List.of(new Violation("/deploy", "must be left out of a dry run")));
-      return new Created(bundle, openApi(bundle), List.of(), false, List.of(), Optional.empty());
+      return new Created(
+          bundle, openApi(bundle), asyncApi(bundle), List.of(), false, List.of(), Optional.empty());
     }
     boolean migrated = !bundle.migration().isEmpty();
     if (migrated) {
@@ -210,10 +213,19 @@ public final class TemplateService {
                   new Deployer.DeployRequest(
                       targets, List.of(), Optional.of(name + " " + bundle.endpointUrl()))));
     }
-    return new Created(bundle, openApi, saved, migrated, results, release);
+    return new Created(bundle, openApi, asyncApi(bundle), saved, migrated, results, release);
   }
 
   private ObjectNode openApi(Bundle bundle) {
+    return OpenApi.document(bundle.endpointUrl(), "draft", decoded(bundle));
+  }
+
+  /** The bundle's channels as AsyncAPI 3.0; empty when it has none. */
+  private Optional<ObjectNode> asyncApi(Bundle bundle) {
+    return AsyncApi.document(bundle.endpointUrl(), decoded(bundle));
+  }
+
+  private List<EndpointSpec> decoded(Bundle bundle) {
     var specs = new ArrayList<EndpointSpec>();
     for (ObjectNode spec : bundle.specs()) {
       try {
@@ -223,7 +235,7 @@ public final class TemplateService {
             "a template generated a spec that does not decode: " + e.violations(), e);
       }
     }
-    return OpenApi.document(bundle.endpointUrl(), "draft", specs);
+    return specs;
   }
 
   /**

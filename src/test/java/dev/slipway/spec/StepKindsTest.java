@@ -15,9 +15,15 @@ class StepKindsTest {
         Arrays.stream(Step.class.getPermittedSubclasses()).map(Class::getSimpleName).toList();
     assertThat(kinds)
         .containsExactlyInAnyOrder(
-            "ValidateStep", "SqlStep", "ScriptStep", "RespondStep", "EnqueueStep", "WebhookStep");
+            "ValidateStep",
+            "SqlStep",
+            "ScriptStep",
+            "RespondStep",
+            "EnqueueStep",
+            "WebhookStep",
+            "EmitStep");
     for (String kind :
-        new String[] {"validate", "sql", "script", "respond", "enqueue", "webhook"}) {
+        new String[] {"validate", "sql", "script", "respond", "enqueue", "webhook", "emit"}) {
       assertThat(schema.has(kind)).as(kind).isTrue();
     }
   }

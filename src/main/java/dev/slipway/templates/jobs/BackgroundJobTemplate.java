@@ -12,6 +12,7 @@ import dev.slipway.templates.ExistingTable;
 import dev.slipway.templates.FieldType.ObjectOf;
 import dev.slipway.templates.FieldTypes;
 import dev.slipway.templates.SampleValues;
+import dev.slipway.templates.SpecNodes;
 import dev.slipway.templates.Template;
 import java.util.ArrayList;
 import java.util.List;
@@ -178,13 +179,12 @@ public final class BackgroundJobTemplate implements Template {
 
   private static ObjectNode enqueue(Job job, ObjectNode bodySchema) {
     ObjectNode spec =
-        Json.MAPPER
-            .createObjectNode()
-            .put("name", job.name() + "-enqueue")
-            .put("method", "POST")
-            .put("path", job.path())
-            .put("description", "Enqueues a " + job.name() + " job; 202 with its id.");
-    auth(spec, job);
+        SpecNodes.endpoint(
+            job.name() + "-enqueue",
+            "POST",
+            job.path(),
+            "Enqueues a " + job.name() + " job; 202 with its id.");
+    SpecNodes.apiKeyAuth(spec, job.roles());
     spec.putObject("input").set("body", bodySchema);
     ObjectNode step = spec.putArray("steps").addObject().put("id", "queued");
     step.put("enqueue", job.name());
@@ -196,17 +196,14 @@ public final class BackgroundJobTemplate implements Template {
 
   private static ObjectNode status(Job job) {
     ObjectNode spec =
-        Json.MAPPER
-            .createObjectNode()
-            .put("name", job.name() + "-status")
-            .put("method", "GET")
-            .put("path", job.path() + "/:id")
-            .put(
-                "description",
-                "A "
-                    + job.name()
-                    + " job's state: queued, running, succeeded, dead or cancelled, with its attempts and last error.");
-    auth(spec, job);
+        SpecNodes.endpoint(
+            job.name() + "-status",
+            "GET",
+            job.path() + "/:id",
+            "A "
+                + job.name()
+                + " job's state: queued, running, succeeded, dead or cancelled, with its attempts and last error.");
+    SpecNodes.apiKeyAuth(spec, job.roles());
     spec.putObject("input")
         .putObject("params")
         .putObject("id")
@@ -221,11 +218,6 @@ public final class BackgroundJobTemplate implements Template {
     step.put("expect", "one");
     spec.putObject("response").put("body", "${steps.job.row.job}");
     return spec;
-  }
-
-  private static void auth(ObjectNode spec, Job job) {
-    ObjectNode auth = spec.putObject("auth").put("mode", "apiKey");
-    job.roles().forEach(auth.putArray("roles")::add);
   }
 
   private static String migration(Job job, String login) {

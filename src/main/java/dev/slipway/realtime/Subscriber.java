@@ -1,0 +1,173 @@
+package dev.slipway.realtime;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
+
+/**
+ * One subscriber's way out: the messages waiting for it, at most its subscription's buffer, sent
+ * one batch at a time by the transport ({@link #send}); a message more than the buffer holds drops
+ * the subscriber, which is sent the reason ({@link #drop}) and closed. Nothing is ever buffered
+ * without bound: a client that stops reading loses its subscription, not the server its memory.
+ *
+ * <p>Until {@link #replay} is called the queue only fills: a subscriber that came back with {@code
+ * Last-Event-ID} is sent what it missed first, then what was published meanwhile, once each.
+ */
+public abstract class Subscriber {
+  private final Subscription subscription;
+  private final Pump pump = new Pump();
+  private final ArrayDeque<Message> queue = new ArrayDeque<>();
+  private boolean replaying = true;
+  private boolean heartbeatDue;
+  private String dropReason;
+  private boolean closed;
+  private Runnable onClose = () -> {};
+
+  /** Which of the hub's fan-out threads hands this subscriber its messages. */
+  int stripe;
+
+  protected Subscriber(Subscription subscription) {
+    this.subscription = subscription;
+  }
+
+  public final Subscription subscription() {
+    return subscription;
+  }
+
+  /**
+   * Sends {@code batch} (in order; a heartbeat first when {@code heartbeat}), then {@code done}.
+   */
+  protected abstract void send(List<Message> batch, boolean heartbeat, Callback done);
+
+  /** Sends why the subscriber is dropped and ends its stream, then {@code done}. */
+  protected abstract void drop(String reason, Callback done);
+
+  /** Ends the transport: after a drop, or when sending failed ({@code failure} then). */
+  protected abstract void end(Throwable failure);
+
+  /** Runs {@code action} once, when the subscriber is closed for any reason. */
+  final void onClose(Runnable action) {
+    this.onClose = action;
+  }
+
+  /** Queues {@code message} when the filter admits it; drops the subscriber when it is full. */
+  public final void offer(Message message) {
+    if (!subscription.filter().admits(message)) return;
+    synchronized (this) {
+      if (closed || dropReason != null) return;
+      if (queue.size() >= subscription.buffer()) {
+        queue.clear();
+        dropReason =
+            "slow consumer: "
+                + subscription.buffer()
+                + " messages were waiting to be sent; reconnect with Last-Event-ID to resume";
+      } else {
+        queue.add(message);
+      }
+      if (replaying) return;
+    }
+    pump.iterate();
+  }
+
+  /** Sends a heartbeat soon (a comment or a ping), which also finds a client that has gone. */
+  public final void heartbeat() {
+    synchronized (this) {
+      if (closed) return;
+      heartbeatDue = true;
+      if (dropReason == null && System.currentTimeMillis() >= subscription.expiresAtMillis()) {
+        queue.clear();
+        dropReason = "the caller's credential expired; subscribe again with a fresh one";
+      }
+      if (replaying) return;
+    }
+    pump.iterate();
+  }
+
+  /**
+   * Sends {@code missed} (oldest first, filtered), then what was queued meanwhile that is not among
+   * them, and from then on each message as it comes.
+   */
+  public final void replay(List<Message> missed) {
+    synchronized (this) {
+      var ids = new HashSet<Long>();
+      var first = new ArrayDeque<Message>();
+      for (Message message : missed) {
+        if (subscription.filter().admits(message) && ids.add(message.id())) first.add(message);
+      }
+      for (Message message : queue) if (!ids.contains(message.id())) first.add(message);
+      queue.clear();
+      queue.addAll(first);
+      replaying = false;
+    }
+    pump.iterate();
+  }
+
+  /** Closes the subscriber without a word: its client went away, or the server stops. */
+  public final void close() {
+    synchronized (this) {
+      if (closed) return;
+      queue.clear();
+      dropReason = null;
+      closed = true;
+    }
+    pump.iterate();
+  }
+
+  /** Whether it was dropped or closed. */
+  public final synchronized boolean isClosed() {
+    return closed || dropReason != null;
+  }
+
+  /** Sends what waits, one batch at a time; never two sends at once. */
+  private final class Pump extends IteratingCallback {
+    @Override
+    protected Action process() {
+      List<Message> batch;
+      boolean heartbeat;
+      String reason;
+      synchronized (Subscriber.this) {
+        if (closed) return Action.SUCCEEDED;
+        reason = dropReason;
+        if (reason != null) {
+          closed = true;
+          heartbeat = false;
+          batch = List.of();
+        } else {
+          if (replaying || (queue.isEmpty() && !heartbeatDue)) return Action.IDLE;
+          batch = new ArrayList<>(queue);
+          queue.clear();
+          heartbeat = heartbeatDue;
+          heartbeatDue = false;
+        }
+      }
+      if (reason != null) drop(reason, this);
+      else send(batch, heartbeat, this);
+      return Action.SCHEDULED;
+    }
+
+    @Override
+    protected void onCompleteSuccess() {
+      finish(null);
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+      synchronized (Subscriber.this) {
+        closed = true;
+        queue.clear();
+      }
+      finish(cause);
+    }
+
+    private void finish(Throwable failure) {
+      try {
+        end(failure);
+      } finally {
+        onClose.run();
+      }
+    }
+  }
+}
