@@ -26,6 +26,9 @@ public abstract class Subscriber {
   private boolean closed;
   private Runnable onClose = () -> {};
 
+  /** Whether the transport has ended and {@link #onClose}'s action has run (or will at once). */
+  private boolean finished;
+
   /** Which of the hub's fan-out threads hands this subscriber its messages. */
   int stripe;
 
@@ -48,9 +51,18 @@ public abstract class Subscriber {
   /** Ends the transport: after a drop, or when sending failed ({@code failure} then). */
   protected abstract void end(Throwable failure);
 
-  /** Runs {@code action} once, when the subscriber is closed for any reason. */
+  /**
+   * Runs {@code action} once, when the subscriber is closed for any reason: at once when it is
+   * already (a WebSocket's client may close it before the hub has it).
+   */
   final void onClose(Runnable action) {
-    this.onClose = action;
+    synchronized (this) {
+      if (!finished) {
+        this.onClose = action;
+        return;
+      }
+    }
+    action.run();
   }
 
   /** Queues {@code message} when the filter admits it; drops the subscriber when it is full. */
@@ -163,10 +175,15 @@ public abstract class Subscriber {
     }
 
     private void finish(Throwable failure) {
+      Runnable action;
+      synchronized (Subscriber.this) {
+        finished = true;
+        action = onClose;
+      }
       try {
         end(failure);
       } finally {
-        onClose.run();
+        action.run();
       }
     }
   }
