@@ -133,17 +133,20 @@ end $$;
 revoke all on function slipway_runtime.publish_change() from public;
 
 -- What an org's SQL may read of its own topics' recent messages (draft tests of a channel read
--- what the cases before them published, in their own transaction): oldest first, after an id.
+-- what the cases before them published, in their own transaction): the latest after an id, at
+-- most `most` (1000), oldest first.
 create function slipway_runtime.channel_history(message_topic text, after_id bigint, most int)
 returns table (id bigint, event text, data jsonb)
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select m.id, m.event, m.data
-  from slipway.channel_messages m
-  join slipway.org_logins l on l.org_id = m.org_id and l.role_name = session_user
-  where m.topic = message_topic and m.id > after_id
-  order by m.id
-  limit least(greatest(most, 0), 1000)
+  select latest.id, latest.event, latest.data from (
+    select m.id, m.event, m.data
+    from slipway.channel_messages m
+    join slipway.org_logins l on l.org_id = m.org_id and l.role_name = session_user
+    where m.topic = message_topic and m.id > after_id
+    order by m.id desc
+    limit least(greatest(most, 0), 1000)) latest
+  order by latest.id
 $$;
 revoke all on function slipway_runtime.channel_history(text, bigint, int) from public;

@@ -306,6 +306,17 @@ class RealtimeTest {
             payload: { text: "from the other org" }
         response: { status: 201, body: { message: "${steps.sent.id}" } }
         """);
+    other.save(
+        """
+        name: other-history
+        method: GET
+        path: /other/history
+        steps:
+          - id: seen
+            sql: select count(*) as n, min(data->>'text') as text from slipway_runtime.channel_history('feed', 0, 1000)
+            expect: one
+        response: { body: "${steps.seen.row}" }
+        """);
     other.deploy("{}");
     Sse mine = sse(slipway, "/live/feed", Map.of());
     Sse theirs = sse(slipway, "/other/live/feed", Map.of());
@@ -316,6 +327,10 @@ class RealtimeTest {
     long own = publish(slipway, "feed", "{\"text\":\"mine\"}");
     assertThat(mine.next().id()).isEqualTo(Long.toString(own));
     assertThat(theirs.poll(Duration.ofMillis(500))).isNull();
+    // what an org's SQL reads of a topic's history is its own org's
+    JsonNode seen = slipway.data("GET", "/other/history").json();
+    assertThat(seen.path("n").asLong()).isEqualTo(1);
+    assertThat(seen.path("text").asText()).isEqualTo("from the other org");
 
     // an org's SQL cannot reach the publishing function that takes an org's id
     assertThatThrownBy(
