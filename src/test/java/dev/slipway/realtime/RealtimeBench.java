@@ -91,6 +91,7 @@ public final class RealtimeBench {
       if (deployed.status() != 201) throw new IllegalStateException("deploy: " + deployed);
       URI data = URI.create(server.dataUrl());
 
+      long before = residentKb(server.pid());
       var clients = new Subscribers(data.getPort());
       long connecting = System.nanoTime();
       for (int i = 0; i < subscribers; i++) {
@@ -107,6 +108,9 @@ public final class RealtimeBench {
           topics,
           (System.nanoTime() - connecting) / 1e9);
 
+      System.out.printf(
+          "server resident memory: %,d MB before the subscribers, %,d MB with them%n",
+          before / 1024, residentKb(server.pid()) / 1024);
       // warm up for a few seconds, then measure
       publish(data, topics, rate, batch, Duration.ofSeconds(5), new AtomicLong());
       Thread.sleep(2_000);
@@ -141,6 +145,13 @@ public final class RealtimeBench {
       clients.stop();
       clientThread.join(5_000);
     }
+  }
+
+  /** A process's resident set in KB, from /proc (Linux). */
+  private static long residentKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    return -1;
   }
 
   /** Publishes {@code rate} messages a second in requests of {@code batch} for {@code length}. */

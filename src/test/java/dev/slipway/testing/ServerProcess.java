@@ -36,6 +36,11 @@ public final class ServerProcess implements AutoCloseable {
   private int dataPort;
   private int controlPort;
 
+  /** The server's process id (bin/slipway execs the JVM, so it is the JVM's). */
+  public long pid() {
+    return process.pid();
+  }
+
   private ServerProcess(Process process, Path dataDir, Path log, long launched) {
     this.process = process;
     this.dataDir = dataDir;
