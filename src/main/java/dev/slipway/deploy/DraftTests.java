@@ -150,6 +150,17 @@ public final class DraftTests {
                       }));
     }
     var outcomes = new ArrayList<Outcome>();
+    // a channel's case reads what this run published, not what live traffic did
+    long publishedBefore =
+        platform.system(
+            c -> {
+              try (var rs =
+                  c.createStatement()
+                      .executeQuery("select coalesce(max(id), 0) from slipway.channel_messages")) {
+                rs.next();
+                return rs.getLong(1);
+              }
+            });
     try (var shared = new SharedConnection(connections.clean(actor.orgId()))) {
       EndpointCompiler sharing =
           compiler.sharing(shared, (org, token) -> Optional.ofNullable(keys.get(token)));
@@ -188,7 +199,16 @@ public final class DraftTests {
       RunSecrets runSecrets = secrets.forRunBy(actor.principal());
       for (int i = 0; i < cases.size(); i++) {
         outcomes.add(
-            runCase(cases.get(i), i, router, handlers, shared, tokens, answers, runSecrets));
+            runCase(
+                cases.get(i),
+                i,
+                router,
+                handlers,
+                shared,
+                tokens,
+                answers,
+                runSecrets,
+                publishedBefore));
         runSecrets.throwIfRefused();
       }
     }
@@ -221,7 +241,8 @@ public final class DraftTests {
       SharedConnection shared,
       Map<String, String> tokens,
       Map<String, JsonNode> answers,
-      RunSecrets secrets)
+      RunSecrets secrets,
+      long publishedBefore)
       throws SQLException {
     String target;
     try {
@@ -288,7 +309,7 @@ public final class DraftTests {
     shared.startCase();
     var response =
         endpoint.isChannel()
-            ? subscribe(endpoint, request, shared)
+            ? subscribe(endpoint, request, shared, publishedBefore)
             : endpoint.handle(request, false, secrets).response();
     shared.finishCase(response.status() < 400);
     JsonNode answer = null;
@@ -326,11 +347,15 @@ public final class DraftTests {
   /**
    * A channel's case: subscribes as the case's caller (refused as a real subscription would be),
    * and answers 200 with what the subscriber would receive of what earlier cases published in this
-   * run's transaction (through the topic and the filter): {@code {received: [{id, event, data}],
-   * last}}, {@code last} absent when nothing arrived.
+   * run's transaction (only theirs: after {@code publishedBefore}, the latest id when the run
+   * began) (through the topic and the filter): {@code {received: [{id, event, data}], last}},
+   * {@code last} absent when nothing arrived.
    */
   private static EndpointResponse subscribe(
-      CompiledEndpoint channel, EndpointRequest request, SharedConnection shared)
+      CompiledEndpoint channel,
+      EndpointRequest request,
+      SharedConnection shared,
+      long publishedBefore)
       throws SQLException {
     Subscription subscription;
     try {
@@ -344,8 +369,9 @@ public final class DraftTests {
         shared
             .getConnection()
             .prepareStatement(
-                "select id, event, data::text from slipway_runtime.channel_history(?, 0, 1000)")) {
+                "select id, event, data::text from slipway_runtime.channel_history(?, ?, 1000)")) {
       ps.setString(1, subscription.topic());
+      ps.setLong(2, publishedBefore);
       try (var rows = ps.executeQuery()) {
         while (rows.next()) {
           var message =

@@ -461,6 +461,14 @@ public final class DataPlaneServer implements AutoCloseable {
       try {
         var subscription =
             found.subscribe(read(request, call.path, values, call.requestId, null, call.trace));
+        if (call.method.equals("HEAD")) {
+          // the stream's headers and nothing else: a HEAD is not a subscriber
+          call.answer(
+              new EndpointResponse(
+                  200, Map.of("Content-Type", "text/event-stream; charset=utf-8"), new byte[0]),
+              null);
+          return;
+        }
         long lastEventId = Channels.lastEventId(request);
         if (Channels.asksForWebSocket(request)) {
           if (!channels.upgrade(subscription, lastEventId, request, call.response, call.callback))
@@ -486,9 +494,12 @@ public final class DataPlaneServer implements AutoCloseable {
         channels.stream(subscription, lastEventId, call.response, call.callback);
         call.record(200, subscription.caller());
       } catch (ProblemException e) {
-        call.refuse(e, null);
+        if (call.response.isCommitted()) LOG.warn("request {}: {}", call.requestId, e.getMessage());
+        else call.refuse(e, null);
       } catch (RuntimeException e) {
-        call.fail(e);
+        // once the stream has started, its subscriber ends it; no second answer
+        if (call.response.isCommitted()) LOG.error("request {} failed", call.requestId, e);
+        else call.fail(e);
       }
     }
 

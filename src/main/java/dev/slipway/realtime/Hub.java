@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -47,12 +48,21 @@ public final class Hub implements AutoCloseable {
 
     /** Deletes the messages past their time; how many. */
     int prune() throws SQLException;
+
+    /** The latest message's id, 0 when there is none. */
+    long latestId() throws SQLException;
   }
 
   private final Map<Topic, Set<Subscriber>> topics = new ConcurrentHashMap<>();
 
-  /** The latest message seen of each topic with subscribers: where a catch-up starts. */
-  private final Map<Topic, Long> latest = new ConcurrentHashMap<>();
+  /**
+   * The latest message id heard of (or, before any, the latest in the history when the listener
+   * first connected): where a catch-up after a lost listener connection starts.
+   */
+  private final AtomicLong highWater = new AtomicLong();
+
+  /** Whether the listener connected before (only its thread reads and writes this). */
+  private boolean connectedBefore;
 
   private final AtomicLong delivered = new AtomicLong();
 
@@ -65,11 +75,12 @@ public final class Hub implements AutoCloseable {
   private final java.util.concurrent.ExecutorService[] stripes;
 
   private final AtomicLong subscribed = new AtomicLong();
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(NamedThreads.daemon("realtime"));
+  private final ScheduledThreadPoolExecutor timer =
+      new ScheduledThreadPoolExecutor(1, NamedThreads.daemon("realtime"));
 
   public Hub(History history) {
     this.history = history;
+    timer.setRemoveOnCancelPolicy(true); // a closed subscriber's expiry goes with it
     this.stripes =
         new java.util.concurrent.ExecutorService[Runtime.getRuntime().availableProcessors()];
     for (int i = 0; i < stripes.length; i++)
@@ -87,12 +98,26 @@ public final class Hub implements AutoCloseable {
     Subscription subscription = subscriber.subscription();
     var topic = new Topic(subscription.orgId(), subscription.topic());
     subscriber.stripe = (int) (subscribed.getAndIncrement() % stripes.length);
-    topics.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(subscriber);
-    subscriber.onClose(() -> unsubscribe(topic, subscriber));
+    // in one step with the set's removal when its last subscriber leaves (unsubscribe)
+    topics.compute(
+        topic,
+        (t, subscribers) -> {
+          var set = subscribers != null ? subscribers : ConcurrentHashMap.<Subscriber>newKeySet();
+          set.add(subscriber);
+          return set;
+        });
     long expiresIn = subscription.expiresAtMillis() - System.currentTimeMillis();
-    if (subscription.expiresAtMillis() != Long.MAX_VALUE)
-      // the heartbeat then finds the credential expired, and drops the subscriber
-      timer.schedule(subscriber::heartbeat, Math.max(0, expiresIn) + 1, TimeUnit.MILLISECONDS);
+    // the heartbeat then finds the credential expired, and drops the subscriber
+    ScheduledFuture<?> expiry =
+        subscription.expiresAtMillis() == Long.MAX_VALUE
+            ? null
+            : timer.schedule(
+                subscriber::heartbeat, Math.max(0, expiresIn) + 1, TimeUnit.MILLISECONDS);
+    subscriber.onClose(
+        () -> {
+          unsubscribe(topic, subscriber);
+          if (expiry != null) expiry.cancel(false);
+        });
     List<Message> missed = List.of();
     if (lastEventId >= 0) {
       try {
@@ -111,9 +136,7 @@ public final class Hub implements AutoCloseable {
         topic,
         (t, subscribers) -> {
           subscribers.remove(subscriber);
-          if (!subscribers.isEmpty()) return subscribers;
-          latest.remove(t);
-          return null;
+          return subscribers.isEmpty() ? null : subscribers;
         });
   }
 
@@ -145,8 +168,9 @@ public final class Hub implements AutoCloseable {
       return;
     }
     var topic = new Topic(note.path("o").asLong(), note.path("t").asText());
-    if (!topics.containsKey(topic)) return;
     long id = note.path("i").asLong();
+    highWater.accumulateAndGet(id, Math::max);
+    if (!topics.containsKey(topic)) return;
     Message message;
     if (note.has("d")) {
       JsonNode event = note.path("e");
@@ -169,24 +193,33 @@ public final class Hub implements AutoCloseable {
   private void publish(Topic topic, Message message) {
     Set<Subscriber> subscribers = topics.get(topic);
     if (subscribers == null) return;
-    latest.merge(topic, message.id(), Math::max);
+    // those subscribed now: one that comes later reads the message from the history instead, so
+    // none is sent it twice
+    Subscriber[] now = subscribers.toArray(new Subscriber[0]);
     for (int stripe = 0; stripe < stripes.length; stripe++) {
       int mine = stripe;
       stripes[stripe].execute(
           () -> {
-            for (Subscriber subscriber : subscribers)
+            for (Subscriber subscriber : now)
               if (subscriber.stripe == mine) subscriber.offer(message);
           });
     }
-    delivered.addAndGet(subscribers.size());
+    delivered.addAndGet(now.length);
   }
 
-  /** After a lost listener connection: each topic with subscribers is sent what came meanwhile. */
-  private void catchUp() {
-    for (var entry : new ArrayList<>(topics.entrySet())) {
-      Topic topic = entry.getKey();
-      Long after = latest.get(topic);
-      if (after == null) continue;
+  /**
+   * When the listener (re)connects: on the first connection, notes where the history stands; after
+   * a lost one, each topic with subscribers is sent what came meanwhile (its latest 1,000; one that
+   * was also announced may be sent twice, with its id).
+   */
+  private void catchUp() throws SQLException {
+    if (!connectedBefore) {
+      connectedBefore = true;
+      highWater.accumulateAndGet(history.latestId(), Math::max);
+      return;
+    }
+    long after = highWater.get();
+    for (Topic topic : new ArrayList<>(topics.keySet())) {
       try {
         for (Message message : history.after(topic.orgId(), topic.name(), after, 1000))
           publish(topic, message);

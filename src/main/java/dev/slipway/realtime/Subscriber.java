@@ -17,6 +17,18 @@ import org.eclipse.jetty.util.IteratingCallback;
  * Last-Event-ID} is sent what it missed first, then what was published meanwhile, once each.
  */
 public abstract class Subscriber {
+  /** About how many bytes of messages one send takes (at least one message). */
+  static final int BATCH_BYTES = 64 * 1024;
+
+  /**
+   * The most bytes of messages that may wait for one subscriber, whatever its buffer: past them it
+   * is dropped as one past its buffer is.
+   */
+  static final long MAX_QUEUED_BYTES = 8L << 20;
+
+  /** The bytes of the messages in {@link #queue}. */
+  private long queuedBytes;
+
   private final Subscription subscription;
   private final Pump pump = new Pump();
   private final ArrayDeque<Message> queue = new ArrayDeque<>();
@@ -70,14 +82,17 @@ public abstract class Subscriber {
     if (!subscription.filter().admits(message)) return;
     synchronized (this) {
       if (closed || dropReason != null) return;
-      if (queue.size() >= subscription.buffer()) {
-        queue.clear();
+      long bytes = message.data().length();
+      boolean tooLarge = queuedBytes + bytes > MAX_QUEUED_BYTES;
+      if (queue.size() >= subscription.buffer() || tooLarge) {
+        clearQueue();
         dropReason =
             "slow consumer: "
-                + subscription.buffer()
+                + (tooLarge ? "8 MiB of" : subscription.buffer())
                 + " messages were waiting to be sent; reconnect with Last-Event-ID to resume";
       } else {
         queue.add(message);
+        queuedBytes += bytes;
       }
       if (replaying) return;
     }
@@ -90,7 +105,7 @@ public abstract class Subscriber {
       if (closed) return;
       heartbeatDue = true;
       if (dropReason == null && System.currentTimeMillis() >= subscription.expiresAtMillis()) {
-        queue.clear();
+        clearQueue();
         dropReason = "the caller's credential expired; subscribe again with a fresh one";
       }
       if (replaying) return;
@@ -110,8 +125,11 @@ public abstract class Subscriber {
         if (subscription.filter().admits(message) && ids.add(message.id())) first.add(message);
       }
       for (Message message : queue) if (!ids.contains(message.id())) first.add(message);
-      queue.clear();
-      queue.addAll(first);
+      clearQueue();
+      for (Message message : first) {
+        queue.add(message);
+        queuedBytes += message.data().length();
+      }
       replaying = false;
     }
     pump.iterate();
@@ -121,11 +139,16 @@ public abstract class Subscriber {
   public final void close() {
     synchronized (this) {
       if (closed) return;
-      queue.clear();
+      clearQueue();
       dropReason = null;
       closed = true;
     }
     pump.iterate();
+  }
+
+  private void clearQueue() {
+    queue.clear();
+    queuedBytes = 0;
   }
 
   /** Whether it was dropped or closed. */
@@ -149,8 +172,16 @@ public abstract class Subscriber {
           batch = List.of();
         } else {
           if (replaying || (queue.isEmpty() && !heartbeatDue)) return Action.IDLE;
-          batch = new ArrayList<>(queue);
-          queue.clear();
+          // what waits, up to about 64 KiB a send: a slow subscriber's sends stay small
+          batch = new ArrayList<>();
+          int bytes = 0;
+          while (!queue.isEmpty()
+              && (batch.isEmpty() || bytes + queue.peek().data().length() <= BATCH_BYTES)) {
+            Message next = queue.poll();
+            bytes += next.data().length();
+            queuedBytes -= next.data().length();
+            batch.add(next);
+          }
           heartbeat = heartbeatDue;
           heartbeatDue = false;
         }
@@ -169,7 +200,7 @@ public abstract class Subscriber {
     protected void onCompleteFailure(Throwable cause) {
       synchronized (Subscriber.this) {
         closed = true;
-        queue.clear();
+        clearQueue();
       }
       finish(cause);
     }

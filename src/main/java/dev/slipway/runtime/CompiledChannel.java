@@ -24,8 +24,12 @@ import java.util.regex.Pattern;
  * {@code event}, {@code input} and {@code auth}, checked for each message a subscriber is offered.
  */
 final class CompiledChannel {
-  /** What a topic may be (as {@code slipway.publish} checks it). */
-  static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,199}");
+  /**
+   * What a topic may be (as {@code slipway.publish} checks it): dot-separated parts, none empty, so
+   * that a caller without the claim a topic is made of ({@code tenant.${auth.claims.tenant}}) is
+   * refused instead of sharing {@code tenant.} with every other such caller.
+   */
+  static final Pattern TOPIC = Pattern.compile("(?=.{1,200}$)[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*");
 
   private static final CelCompiler FILTERS =
       CelCompilerFactory.standardCelCompilerBuilder()
@@ -60,7 +64,8 @@ final class CompiledChannel {
       violations.add(
           new Violation(
               "/trigger/channel/topic",
-              "a topic is letters, digits and . _ : - (at most 200), or ${...} that makes one"));
+              "a topic is parts of letters, digits, _ : - joined by dots (at most 200), or ${...} that"
+                  + " makes one"));
     CelRuntime.Program program = null;
     if (channel.filter().isPresent()) {
       try {
@@ -88,7 +93,8 @@ final class CompiledChannel {
           "invalid_topic",
           "This channel's topic, worked out from the request, is not a topic: "
               + name
-              + " (letters, digits and . _ : -, at most 200).",
+              + " (parts of letters, digits, _ : - joined by dots, none empty; at most 200): does"
+              + " the caller lack a claim it is made of?",
           List.of());
     return new Subscription(
         identity.orgId(),

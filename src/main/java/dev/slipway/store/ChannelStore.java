@@ -62,6 +62,12 @@ public final class ChannelStore implements Hub.History {
                 .findFirst());
   }
 
+  @Override
+  public long latestId() throws SQLException {
+    return platform.system(
+        c -> Sql.id(c, "select coalesce(max(id), 0) from slipway.channel_messages"));
+  }
+
   /** Deletes messages older than {@link #KEPT}; how many. */
   @Override
   public int prune() throws SQLException {

@@ -26,13 +26,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Realtime fan-out on this machine, with {@code bin/slipway serve} as a user runs it (embedded
- * PostgreSQL): {@code subscribers} SSE subscribers on one instance, spread over {@code topics}
- * topics, while messages are published at {@code rate} a second (each request publishes {@code
- * batch} of them in one transaction, round robin over the topics) for {@code seconds}. Each message
- * carries the time its request was sent; each subscriber notes when it read it, so the latency is
- * end to end: the publishing request, its commit, NOTIFY, the fan-out and the socket. Reports
- * deliveries a second, lost deliveries and latency percentiles. Run by {@code
- * bench/realtime/run.sh}; not a test.
+ * PostgreSQL): {@code subscribers} SSE (or, with {@code ws}, WebSocket) subscribers on one
+ * instance, spread over {@code topics} topics, while messages are published at {@code rate} a
+ * second (each request publishes {@code batch} of them in one transaction, round robin over the
+ * topics) for {@code seconds}. Each message carries the time its request was sent; each subscriber
+ * notes when it read it, so the latency is end to end: the publishing request, its commit, NOTIFY,
+ * the fan-out and the socket. Reports deliveries a second, lost deliveries and latency percentiles.
+ * Run by {@code bench/realtime/run.sh}; not a test.
  */
 public final class RealtimeBench {
   private static final HttpClient HTTP =
@@ -73,6 +73,7 @@ public final class RealtimeBench {
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     int batch = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 20;
+    boolean webSocket = args.length > 5 && args[5].equals("ws");
     Path dir = Files.createTempDirectory("slipway-realtime-bench");
     var settings = new HashMap<String, String>();
     settings.put("SLIPWAY_CALL_LOG_LEVEL", "WARN");
@@ -92,7 +93,7 @@ public final class RealtimeBench {
       URI data = URI.create(server.dataUrl());
 
       long before = residentKb(server.pid());
-      var clients = new Subscribers(data.getPort());
+      var clients = new Subscribers(data.getPort(), webSocket);
       long connecting = System.nanoTime();
       for (int i = 0; i < subscribers; i++) {
         clients.open("/live/" + (i % topics));
@@ -101,10 +102,11 @@ public final class RealtimeBench {
       Thread clientThread = Thread.ofPlatform().name("subscribers").start(clients::run);
       clients.awaitOpened(subscribers, Duration.ofMinutes(2));
       System.out.printf(
-          "machine: %d cores; embedded PostgreSQL; %,d SSE subscribers on %,d topic(s) opened in"
+          "machine: %d cores; embedded PostgreSQL; %,d %s subscribers on %,d topic(s) opened in"
               + " %.1f s%n",
           Runtime.getRuntime().availableProcessors(),
           subscribers,
+          webSocket ? "WebSocket" : "SSE",
           topics,
           (System.nanoTime() - connecting) / 1e9);
 
@@ -210,8 +212,16 @@ public final class RealtimeBench {
     private final List<SocketChannel> channels = new ArrayList<>();
     private volatile boolean running = true;
 
-    Subscribers(int port) throws IOException {
+    /** Whether the subscribers are WebSockets (else SSE streams). */
+    private final boolean webSocket;
+
+    private final byte[] openedMark;
+
+    Subscribers(int port, boolean webSocket) throws IOException {
       this.port = port;
+      this.webSocket = webSocket;
+      this.openedMark =
+          (webSocket ? "\r\n\r\n" : ": subscribed").getBytes(StandardCharsets.US_ASCII);
       this.selector = Selector.open();
     }
 
@@ -219,7 +229,15 @@ public final class RealtimeBench {
       SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
       channel.write(
           ByteBuffer.wrap(
-              ("GET " + path + " HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+              ("GET "
+                      + path
+                      + " HTTP/1.1\r\nHost: bench\r\n"
+                      + (webSocket
+                          ? "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              + "Sec-WebSocket-Version: 13\r\n"
+                          : "Accept: text/event-stream\r\n")
+                      + "\r\n")
                   .getBytes(StandardCharsets.US_ASCII)));
       channel.configureBlocking(false);
       channels.add(channel);
@@ -269,7 +287,6 @@ public final class RealtimeBench {
     }
 
     private static final byte[] MARK = "{\"t\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OPENED = ": subscribed".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Counts each message in {@code bytes[0..n)}: the digits after each {@code {"t":}, with what
@@ -285,11 +302,11 @@ public final class RealtimeBench {
         length = text.length;
       }
       if (!stream.open) {
-        if (indexOf(text, length, OPENED, 0) < 0) {
+        if (indexOf(text, length, openedMark, 0) < 0) {
           stream.tail = java.util.Arrays.copyOf(text, length);
           return;
         }
-        if (text[9] != '2')
+        if (text[9] != (webSocket ? '1' : '2'))
           throw new IllegalStateException(
               "subscription refused: " + new String(text, 0, length, StandardCharsets.ISO_8859_1));
         stream.open = true;

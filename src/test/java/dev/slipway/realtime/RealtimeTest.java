@@ -141,6 +141,10 @@ class RealtimeTest {
       assertThat(client.next().id()).isEqualTo(Long.toString(last));
     }
     assertThat(first.poll(Duration.ofMillis(500))).isNull();
+    // a HEAD gets the stream's headers and ends: it is no subscriber
+    TestSlipway.Reply head = slipway.data("HEAD", "/live/feed");
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Type")).startsWith("text/event-stream");
   }
 
   @Test

@@ -52,6 +52,17 @@ class RealtimeTemplateTest {
     return created.json().path("token").asText();
   }
 
+  private String keyWithout() {
+    var created =
+        slipway.control(
+            "POST",
+            "/api/consumer-keys",
+            "{\"name\":\"no-tenant\",\"roles\":[\"member\"]}",
+            "application/json");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    return created.json().path("token").asText();
+  }
+
   @Test
   void a_tenant_channel_on_a_table_sends_each_tenant_its_own_changes_and_messages()
       throws Exception {
@@ -89,11 +100,17 @@ class RealtimeTemplateTest {
     String acme = key("acme");
     try (var subscriber =
             Sse.open(slipway.dataPort(), "/live/orders-live", Map.of("X-API-Key", acme));
-        var refused = Sse.open(slipway.dataPort(), "/live/orders-live", Map.of())) {
+        var refused = Sse.open(slipway.dataPort(), "/live/orders-live", Map.of());
+        var noTenant =
+            Sse.open(slipway.dataPort(), "/live/orders-live", Map.of("X-API-Key", keyWithout()))) {
       assertThat(subscriber.status()).isEqualTo(200);
       assertThat(refused.status()).isEqualTo(401);
+      // a key without the tenant claim has no topic of its own, and is not given a shared one
+      assertThat(noTenant.status()).isEqualTo(400);
 
       database.execute("insert into app.orders (tenant_id, item) values ('globex', 'theirs')");
+      // a tenant value no topic can name as it is goes to nobody (not to "a_b"'s topic)
+      database.execute("insert into app.orders (tenant_id, item) values ('a b', 'nobody''s')");
       database.execute("insert into app.orders (tenant_id, item) values ('acme', 'ours')");
       Sse.Event change = subscriber.next();
       assertThat(change.event()).isEqualTo("insert");

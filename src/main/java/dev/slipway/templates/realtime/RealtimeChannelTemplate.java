@@ -33,7 +33,7 @@ public final class RealtimeChannelTemplate implements Template {
             "properties": {
               "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,50}$",
                         "description": "The channel's name, and its topic's unless topic says another." },
-              "topic": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$",
+              "topic": { "type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9_:-]+(\\\\.[A-Za-z0-9_:-]+)*$",
                          "description": "The topic published on; default the name." },
               "table": { "type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}\\\\.[a-z_][a-z0-9_]{0,62}$",
                          "description": "schema.table (existing) whose inserted, updated and deleted rows are published: {op, table, row}." },
@@ -202,7 +202,7 @@ public final class RealtimeChannelTemplate implements Template {
   private static String migration(Channel channel, String table, String login) {
     String trigger = channel.name().replace('-', '_') + "_live";
     return """
-        create trigger %1$s after insert or update or delete on %2$s
+        create trigger "%1$s" after insert or update or delete on %2$s
           for each row execute function slipway_runtime.publish_change('%3$s', '%4$s'%5$s);
         """
         .formatted(
