@@ -56,6 +56,16 @@ import org.slf4j.LoggerFactory;
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
 
+  /** The headers of a channel's Server-Sent Events. */
+  private static final Map<String, String> EVENT_STREAM =
+      Map.of(
+          "Content-Type",
+          "text/event-stream; charset=utf-8",
+          "Cache-Control",
+          "no-store",
+          "X-Accel-Buffering",
+          "no");
+
   /** Most bytes of a too-large body read and dropped before answering 413. */
   private static final long DRAIN_LIMIT = 16L << 20;
 
@@ -224,6 +234,17 @@ public final class DataPlaneServer implements AutoCloseable {
       Map<String, String> headers,
       byte[] body,
       String requestId) {
+    head(response, status, headers, requestId);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+
+  /**
+   * Sets an answer's status and headers: {@code headers}, then the data plane's security headers it
+   * does not set itself, and the request id.
+   */
+  private static void head(
+      Response response, int status, Map<String, String> headers, String requestId) {
     response.setStatus(status);
     var fields = response.getHeaders();
     headers.forEach(fields::put);
@@ -232,8 +253,6 @@ public final class DataPlaneServer implements AutoCloseable {
           if (!fields.contains(name)) fields.put(name, value);
         });
     if (requestId != null) fields.put(RequestIds.HEADER, requestId);
-    fields.put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
   }
 
   /**
@@ -463,10 +482,7 @@ public final class DataPlaneServer implements AutoCloseable {
             found.subscribe(read(request, call.path, values, call.requestId, null, call.trace));
         if (call.method.equals("HEAD")) {
           // the stream's headers and nothing else: a HEAD is not a subscriber
-          call.answer(
-              new EndpointResponse(
-                  200, Map.of("Content-Type", "text/event-stream; charset=utf-8"), new byte[0]),
-              null);
+          call.answer(new EndpointResponse(200, EVENT_STREAM, new byte[0]), null);
           return;
         }
         long lastEventId = Channels.lastEventId(request);
@@ -479,18 +495,8 @@ public final class DataPlaneServer implements AutoCloseable {
           call.record(101, subscription.caller());
           return;
         }
-        var fields = call.response.getHeaders();
-        call.response.setStatus(200);
-        fields.put("Content-Type", "text/event-stream; charset=utf-8");
-        fields.put("Cache-Control", "no-store");
-        fields.put("X-Accel-Buffering", "no");
-        SecurityHeaders.DATA_PLANE.forEach(
-            (name, value) -> {
-              if (!fields.contains(name)) fields.put(name, value);
-            });
-        fields.put(RequestIds.HEADER, call.requestId);
-        if (call.origin != null && CorsHeaders.allows(found.cors(), call.origin))
-          CorsHeaders.actual(found.cors().get(), call.origin).forEach(fields::put);
+        call.corsHeaders();
+        head(call.response, 200, EVENT_STREAM, call.requestId);
         channels.stream(subscription, lastEventId, call.response, call.callback);
         call.record(200, subscription.caller());
       } catch (ProblemException e) {
@@ -549,9 +555,7 @@ public final class DataPlaneServer implements AutoCloseable {
           fail(failure);
           return;
         }
-        if (origin != null && CorsHeaders.allows(endpoint.cors(), origin)) {
-          CorsHeaders.actual(endpoint.cors().get(), origin).forEach(response.getHeaders()::put);
-        }
+        corsHeaders();
         answer(result.response(), result.error().orElse(null), result.facts());
       }
 
@@ -597,6 +601,12 @@ public final class DataPlaneServer implements AutoCloseable {
           callback.failed(e);
         }
         record(answer, error, facts);
+      }
+
+      /** The endpoint's CORS headers, when the request's origin may call it. */
+      void corsHeaders() {
+        if (origin != null && CorsHeaders.allows(endpoint.cors(), origin))
+          CorsHeaders.actual(endpoint.cors().get(), origin).forEach(response.getHeaders()::put);
       }
 
       /** Records a subscription to a channel as it starts. */

@@ -64,8 +64,6 @@ public final class Hub implements AutoCloseable {
   /** Whether the listener connected before (only its thread reads and writes this). */
   private boolean connectedBefore;
 
-  private final AtomicLong delivered = new AtomicLong();
-
   /**
    * The threads that hand messages to subscribers, one per core: each subscriber is always handed
    * its messages by the same one, in order, and a message for many subscribers is handed out by all
@@ -140,16 +138,6 @@ public final class Hub implements AutoCloseable {
         });
   }
 
-  /** How many subscribers this instance has. */
-  public int subscribers() {
-    return topics.values().stream().mapToInt(Set::size).sum();
-  }
-
-  /** How many messages were offered to a subscriber (before filters) since the start. */
-  public long delivered() {
-    return delivered.get();
-  }
-
   /**
    * What the listener on {@link #CHANNEL} calls: with a message's announcement, or with null after
    * it reconnected (the topics with subscribers then catch up from the history).
@@ -204,7 +192,6 @@ public final class Hub implements AutoCloseable {
               if (subscriber.stripe == mine) subscriber.offer(message);
           });
     }
-    delivered.addAndGet(now.length);
   }
 
   /**
