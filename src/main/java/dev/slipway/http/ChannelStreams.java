@@ -11,16 +11,18 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
 
 /**
  * How a channel's subscriber is sent its messages: over Server-Sent Events on the GET's response
  * ({@link Sse}), or over a WebSocket ({@link WebSocket}). Either way writes are asynchronous, one
- * batch at a time, and hold no thread while a client is slow. Public only because Jetty calls the
- * WebSocket's listener methods through method handles.
+ * batch at a time, and hold no thread while a client is slow.
  */
-public final class ChannelStreams {
+final class ChannelStreams {
   private ChannelStreams() {}
 
   /** The SSE frame sent first: the client's reconnect delay, and a comment that shows it works. */
@@ -84,12 +86,15 @@ public final class ChannelStreams {
   }
 
   /**
-   * A WebSocket: each message a text frame {@code {"id", "topic", "event", "data"}}, a ping as the
-   * heartbeat; a dropped subscriber is closed with 1008 (policy violation) and the reason. What the
-   * client sends is ignored.
+   * A WebSocket, on Jetty's core WebSocket API (its session keeps no copy of the upgrade request or
+   * its HTTP exchange: about half the memory a subscriber holds with Jetty's endpoint API): each
+   * message a text frame {@code {"id", "topic", "event", "data"}}, the same bytes for every
+   * subscriber, a ping as the heartbeat; a dropped subscriber is closed with 1008 (policy
+   * violation) and the reason. A client's pings are answered; anything else it sends is read and
+   * ignored, frame by frame, never gathered into a message.
    */
-  public static final class WebSocket extends Subscriber implements Session.Listener.AutoDemanding {
-    private volatile Session session;
+  static final class WebSocket extends Subscriber implements FrameHandler {
+    private volatile CoreSession session;
     private final Runnable opened;
 
     /** {@code opened} runs once the upgrade is done: the subscriber may then be sent to. */
@@ -99,51 +104,69 @@ public final class ChannelStreams {
     }
 
     @Override
-    public void onWebSocketOpen(Session session) {
+    public void onOpen(CoreSession session, Callback callback) {
       this.session = session;
+      callback.succeeded();
+      session.demand();
       opened.run();
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
-      close();
+    public void onFrame(Frame frame, Callback callback) {
+      switch (frame.getOpCode()) {
+        // the frame's payload is the client's until the callback: answered before it completes
+        case OpCode.PING ->
+            session.sendFrame(
+                new Frame(OpCode.PONG, true, frame.getPayload()),
+                Callback.from(session::demand, callback),
+                false);
+        // Jetty answers a close and ends the session: onClosed follows
+        case OpCode.CLOSE -> callback.succeeded();
+        default -> {
+          callback.succeeded();
+          session.demand();
+        }
+      }
     }
 
-    /** The client went away mid-frame, or broke the protocol: the socket closes. */
+    /** The client went away mid-frame, or broke the protocol: onClosed follows. */
     @Override
-    public void onWebSocketError(Throwable cause) {
+    public void onError(Throwable cause, Callback callback) {
+      callback.succeeded();
+    }
+
+    @Override
+    public void onClosed(CloseStatus status, Callback callback) {
       close();
+      callback.succeeded();
     }
 
     @Override
     protected void send(List<Message> batch, boolean heartbeat, Callback done) {
-      Session open = session;
+      CoreSession open = session;
       if (heartbeat && batch.isEmpty()) {
-        open.sendPing(ByteBuffer.allocate(0), callback(done));
+        open.sendFrame(new Frame(OpCode.PING), done, false);
         return;
       }
       for (int i = 0; i < batch.size(); i++) {
         boolean last = i == batch.size() - 1;
-        // frames go out in order: the last one's completion is the batch's
-        open.sendText(
-            batch.get(i).webSocketText(),
-            last ? callback(done) : org.eclipse.jetty.websocket.api.Callback.NOOP);
+        // frames go out in order, gathered into one write: the last one's completion is the batch's
+        open.sendFrame(
+            new Frame(OpCode.TEXT, ByteBuffer.wrap(batch.get(i).webSocketText())),
+            last ? done : Callback.NOOP,
+            !last);
       }
     }
 
     @Override
     protected void drop(String reason, Callback done) {
-      session.close(StatusCode.POLICY_VIOLATION, closeReason(reason), callback(done));
+      session.close(CloseStatus.POLICY_VIOLATION, closeReason(reason), done);
     }
 
     @Override
     protected void end(Throwable failure) {
-      Session open = session;
-      if (open != null && open.isOpen()) open.close();
-    }
-
-    private static org.eclipse.jetty.websocket.api.Callback callback(Callback done) {
-      return org.eclipse.jetty.websocket.api.Callback.from(done::succeeded, done::failed);
+      CoreSession open = session;
+      if (open != null && open.isOutputOpen()) open.close(Callback.NOOP);
     }
 
     /** A close frame's reason has at most 123 bytes (the reasons given are ASCII). */

@@ -2,21 +2,31 @@ package dev.slipway.http;
 
 import dev.slipway.realtime.Hub;
 import dev.slipway.realtime.Subscription;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
+import org.eclipse.jetty.websocket.core.server.Handshaker;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 
 /** Where the data plane hands a channel's subscriber: the hub, over SSE or a WebSocket. */
 final class Channels {
   private final Hub hub;
-  private final ServerWebSocketContainer webSockets;
+  private final WebSocketComponents webSockets;
+  private final Configuration.ConfigurationCustomizer webSocketConfiguration;
+  private final Handshaker handshaker = Handshaker.newInstance();
 
-  Channels(Hub hub, ServerWebSocketContainer webSockets) {
+  Channels(
+      Hub hub,
+      WebSocketComponents webSockets,
+      Configuration.ConfigurationCustomizer webSocketConfiguration) {
     this.hub = hub;
     this.webSockets = webSockets;
+    this.webSocketConfiguration = webSocketConfiguration;
   }
 
   /** Sends the subscription's messages as Server-Sent Events on {@code response}. */
@@ -33,8 +43,11 @@ final class Channels {
       Request request,
       Response response,
       Callback exchange) {
-    return webSockets.upgrade(
+    WebSocketNegotiator negotiator =
         (upgradeRequest, upgradeResponse, callback) -> {
+          // no permessage-deflate: each subscriber would compress the same frames with a
+          // compressor (and its memory) of its own
+          upgradeResponse.setExtensions(List.of());
           var holder = new ChannelStreams.WebSocket[1];
           holder[0] =
               new ChannelStreams.WebSocket(
@@ -42,10 +55,9 @@ final class Channels {
                   // reading the missed messages blocks: not on the thread that opened the socket
                   () -> Thread.ofVirtual().start(() -> hub.subscribe(holder[0], lastEventId)));
           return holder[0];
-        },
-        request,
-        response,
-        exchange);
+        };
+    return handshaker.upgradeRequest(
+        negotiator, request, response, exchange, webSockets, webSocketConfiguration);
   }
 
   /** Whether the request asks to upgrade to a WebSocket. */

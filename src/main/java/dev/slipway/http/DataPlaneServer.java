@@ -43,7 +43,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,10 +111,9 @@ public final class DataPlaneServer implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
-    var webSockets = ServerWebSocketContainer.ensure(server);
+    var webSockets = new Configuration.ConfigurationCustomizer();
     // a subscriber is sent a ping every 15 s (Hub): a connection quiet for longer has gone
     webSockets.setIdleTimeout(Duration.ofSeconds(60));
-    webSockets.setMaxTextMessageSize(4096);
     server.setHandler(
         new EndpointHandler(
             maxBodyBytes,
@@ -121,7 +121,8 @@ public final class DataPlaneServer implements AutoCloseable {
             calls,
             costs,
             tracing,
-            new Channels(hub, webSockets),
+            new Channels(
+                hub, WebSocketServerComponents.ensureWebSocketComponents(server), webSockets),
             threads,
             new Lanes(threads, databaseLanes),
             server.getScheduler(),

@@ -18,7 +18,7 @@ public final class Message {
   private final String data;
 
   private volatile byte[] sseFrame;
-  private volatile String webSocketText;
+  private volatile byte[] webSocketText;
   private volatile Object parsed;
   private volatile Object converted;
 
@@ -103,20 +103,21 @@ public final class Message {
     return frame;
   }
 
-  /** The message as a WebSocket text frame: {@code {"id", "topic", "event", "data"}}. */
-  public String webSocketText() {
-    String text = webSocketText;
+  /** The message as a WebSocket text frame's payload: {@code {"id", "topic", "event", "data"}}. */
+  public byte[] webSocketText() {
+    byte[] text = webSocketText;
     if (text == null) {
       text =
-          "{\"id\":"
-              + id
-              + ",\"topic\":"
-              + Json.write(topic)
-              + ",\"event\":"
-              + Json.write(event)
-              + ",\"data\":"
-              + data
-              + "}";
+          ("{\"id\":"
+                  + id
+                  + ",\"topic\":"
+                  + Json.write(topic)
+                  + ",\"event\":"
+                  + Json.write(event)
+                  + ",\"data\":"
+                  + data
+                  + "}")
+              .getBytes(StandardCharsets.UTF_8);
       webSocketText = text;
     }
     return text;

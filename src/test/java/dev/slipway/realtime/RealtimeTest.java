@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,6 +158,12 @@ class RealtimeTest {
     assertThat(frame.path("topic").asText()).isEqualTo("feed");
     assertThat(frame.path("event").asText()).isEqualTo("note");
     assertThat(frame.path("data").path("text").asText()).isEqualTo("one");
+    // a ping is answered; what a client sends is ignored, however large, and it stays subscribed
+    socket.socket.sendPing(ByteBuffer.wrap("are you there".getBytes(StandardCharsets.UTF_8)));
+    assertThat(socket.pong()).isEqualTo("are you there");
+    socket.socket.sendText("x".repeat(200_000), true).get(10, TimeUnit.SECONDS);
+    long second = publish(slipway, "feed", "{\"text\":\"two\"}");
+    assertThat(Json.MAPPER.readTree(socket.next()).path("id").asLong()).isEqualTo(second);
 
     // missed while away: more than the channel's history of 5 keeps for it
     var missed = new ArrayList<Long>();
@@ -225,11 +232,15 @@ class RealtimeTest {
     jwt.sign(new MACSigner(JWT_SECRET.getBytes(StandardCharsets.UTF_8)));
     Sse brief = sse(slipway, "/live/strict", Map.of("Authorization", "Bearer " + jwt.serialize()));
     assertThat(brief.status()).isEqualTo(200);
+    var socket = webSocket(slipway, "/live/strict?access_token=" + jwt.serialize());
     long before = publish(slipway, "feed", "{\"text\":\"in time\"}");
     assertThat(brief.next().id()).isEqualTo(Long.toString(before));
+    assertThat(Json.MAPPER.readTree(socket.next()).path("id").asLong()).isEqualTo(before);
     Event dropped = brief.next();
     assertThat(dropped.event()).isEqualTo("dropped");
     assertThat(dropped.data()).contains("expired");
+    // a WebSocket is closed with 1008 (policy violation) and the reason
+    assertThat(socket.closed()).startsWith("1008 ").contains("expired");
   }
 
   @Test
@@ -432,9 +443,11 @@ class RealtimeTest {
     return client;
   }
 
-  /** A WebSocket client: each text message as it comes. */
+  /** A WebSocket client: each text message as it comes, the pongs, and how the server closed. */
   private static final class Socket2 implements WebSocket.Listener, AutoCloseable {
     private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     WebSocket socket;
 
@@ -447,6 +460,30 @@ class RealtimeTest {
       }
       webSocket.request(1);
       return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+      pongs.add(StandardCharsets.UTF_8.decode(message).toString());
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode + " " + reason);
+      return null;
+    }
+
+    /** The server's close frame: its status code and reason. */
+    String closed() throws Exception {
+      return closed.get(15, TimeUnit.SECONDS);
+    }
+
+    String pong() throws InterruptedException {
+      String pong = pongs.poll(15, TimeUnit.SECONDS);
+      assertThat(pong).as("a pong within 15 s").isNotNull();
+      return pong;
     }
 
     String next() throws InterruptedException {
