@@ -114,12 +114,19 @@ final class ChannelStreams {
     @Override
     public void onFrame(Frame frame, Callback callback) {
       switch (frame.getOpCode()) {
-        // the frame's payload is the client's until the callback: answered before it completes
-        case OpCode.PING ->
-            session.sendFrame(
-                new Frame(OpCode.PONG, true, frame.getPayload()),
-                Callback.from(session::demand, callback),
-                false);
+        // the frame's payload is the client's until the callback: answered before it completes; a
+        // pong that cannot be sent is no reason to close (the next write finds a dead connection)
+        case OpCode.PING -> {
+          Runnable next =
+              () -> {
+                callback.succeeded();
+                session.demand();
+              };
+          session.sendFrame(
+              new Frame(OpCode.PONG, true, frame.getPayload()),
+              Callback.from(next, failure -> next.run()),
+              false);
+        }
         // Jetty answers a close and ends the session: onClosed follows
         case OpCode.CLOSE -> callback.succeeded();
         default -> {
@@ -150,7 +157,9 @@ final class ChannelStreams {
       }
       for (int i = 0; i < batch.size(); i++) {
         boolean last = i == batch.size() - 1;
-        // frames go out in order, gathered into one write: the last one's completion is the batch's
+        // frames go out in order, the small ones gathered into one write; the last one's completion
+        // is
+        // the batch's
         open.sendFrame(
             new Frame(OpCode.TEXT, ByteBuffer.wrap(batch.get(i).webSocketText())),
             last ? done : Callback.NOOP,
@@ -160,18 +169,14 @@ final class ChannelStreams {
 
     @Override
     protected void drop(String reason, Callback done) {
-      session.close(CloseStatus.POLICY_VIOLATION, closeReason(reason), done);
+      // Jetty cuts a reason to the 123 bytes a close frame holds
+      session.close(CloseStatus.POLICY_VIOLATION, reason, done);
     }
 
     @Override
     protected void end(Throwable failure) {
       CoreSession open = session;
-      if (open != null && open.isOutputOpen()) open.close(Callback.NOOP);
-    }
-
-    /** A close frame's reason has at most 123 bytes (the reasons given are ASCII). */
-    private static String closeReason(String reason) {
-      return reason.length() <= 123 ? reason : reason.substring(0, 120) + "...";
+      if (open != null && open.isOutputOpen()) open.close(CloseStatus.NORMAL, null, Callback.NOOP);
     }
   }
 }
