@@ -198,7 +198,7 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
 
   # each run starts from no Slipway state: the template and the hand-written specs serve the same routes;
   # the org logins of earlier runs go with it
-  pg_admin -d bench -q -c 'drop schema if exists slipway cascade' >&2
+  pg_admin -d bench -q -c 'drop schema if exists slipway cascade' -c 'drop schema if exists slipway_runtime cascade' >&2
   local stale
   for stale in $(pg_admin -d bench -tAc "select rolname from pg_roles where rolname ~ '^slipway_[a-z0-9]{6}_org_[0-9]+$'"); do
     pg_admin -d bench -q -c "drop owned by $stale" -c "drop role $stale" >&2
