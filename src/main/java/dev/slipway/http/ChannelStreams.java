@@ -157,9 +157,8 @@ final class ChannelStreams {
       }
       for (int i = 0; i < batch.size(); i++) {
         boolean last = i == batch.size() - 1;
-        // frames go out in order, the small ones gathered into one write; the last one's completion
-        // is
-        // the batch's
+        // frames go out in order, the small ones gathered into one write; the last one's
+        // completion is the batch's
         open.sendFrame(
             new Frame(OpCode.TEXT, ByteBuffer.wrap(batch.get(i).webSocketText())),
             last ? done : Callback.NOOP,
