@@ -26,6 +26,7 @@
 #   SLIPWAY_CALL_LOG_KEEP   true (the product default) unless set; false keeps no call in the database
 #                           (no recorder, analytics or usage) and labels Slipway "<name>-unkept"
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
+#   SMAPS_DIR               copy /proc/<pid>/smaps of the server and its workers there at the end
 #   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
 #   ATTACKS=0               1: also deploy the hostile scripts of bench/hostile and, while Slipway is
 #                           loaded, call them one after another in a loop; turns: deploy them, and
@@ -275,6 +276,18 @@ finish_slipway() { # stops the attacks, reports what the server used and stops i
     for child in $(cat /proc/"$jvm_pid"/task/*/children 2>/dev/null); do
       echo "worker pid $child: $(awk '/VmHWM/ {print $2, $3}' "/proc/$child/status" 2>/dev/null)"
     done
+    if [[ -n ${SMAPS_DIR:-} ]]; then # where the memory went, mapping by mapping
+      mkdir -p "$SMAPS_DIR"
+      for child in "$jvm_pid" $(cat /proc/"$jvm_pid"/task/*/children 2>/dev/null); do
+        cp "/proc/$child/smaps" "$SMAPS_DIR/smaps-$child" 2>/dev/null || true
+        # what the JVM says of it, where its options asked it to track (NativeMemoryTracking, MemStat)
+        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" VM.native_memory summary > "$SMAPS_DIR/nmt-$child" 2>&1 || true
+        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" Compiler.memory > "$SMAPS_DIR/compiler-memory-$child" 2>&1 || true
+        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" GC.class_histogram > "$SMAPS_DIR/histogram-$child" 2>&1 || true
+        [[ -n ${HEAP_DUMP:-} ]] && "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" GC.heap_dump "$SMAPS_DIR/heap-$child.hprof" > /dev/null 2>&1
+      done
+      echo "smaps of the server and its workers in $SMAPS_DIR"
+    fi
     echo "--- slipway: sandbox figures from /api/health (hop = per-run time beyond the script's own)"
     curl -s --max-time 5 "$control_url/api/health" | node -e \
       'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.stringify(JSON.parse(s).sandbox)))'

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The command line that starts a sandbox worker (the socket it connects to is added last): this
@@ -26,6 +27,14 @@ import java.util.regex.Pattern;
  * worker's start.
  */
 final class WorkerCommand {
+
+  /**
+   * How the names of the jars a worker needs on its class path start (the Graal jars come on the
+   * module path): Slipway's own, Jackson and the YAML parser its shared mappers use, SWC's bindings
+   * and logging.
+   */
+  static final List<String> WORKER_JARS =
+      List.of("slipway-", "jackson-", "snakeyaml-", "swc4j-", "logback-", "slf4j-api-");
 
   /** System property naming the {@code org.graalvm.compiler:compiler} jar for the workers' JIT. */
   static final String COMPILER_PROPERTY = "slipway.graal.compiler";
@@ -136,6 +145,9 @@ final class WorkerCommand {
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:+UseSerialGC",
             "-XX:-UsePerfData",
+            // what its compilers free (Graal's own code, compiled by C2, takes up to 30 MB a
+            // compile) goes back to the system within a second, not kept by the allocator
+            "-XX:TrimNativeHeapInterval=1000",
             // a crash (a script cannot cause one; native code such as SWC's could) writes no report
             // file into the temporary directory, crash after crash; the server logs the exit status
             "-XX:ErrorFile=/dev/null",
@@ -180,12 +192,43 @@ final class WorkerCommand {
     command.addAll(
         List.of(
             "-cp",
-            System.getProperty("java.class.path"),
+            classPath(System.getProperty("java.class.path")),
             WorkerMain.class.getName(),
             Long.toString(limits.timeout().toMillis()),
             Long.toString(limits.statementLimit()),
             Integer.toString(perThread ? niceness : 0)));
     return new WorkerCommand(command, launcher, noJit, aotCache, aotRecord);
+  }
+
+  /**
+   * The part of the server's class path a worker loads from: directories, the Graal jars (those
+   * that carry the polyglot jar's version, where they are not on the module path, as in tests), and
+   * the jars whose file names start as {@link #WORKER_JARS} do. The JDK keeps the central directory
+   * of every jar a class loader has opened on the heap for as long as the process runs, and a class
+   * or resource missing from the earlier jars opens them all: the server's whole class path cost
+   * each worker 14 MB of its heap (5 MB the OpenAI SDK's alone), for jars no worker loads from.
+   */
+  static String classPath(String serverClassPath) {
+    List<String> entries = List.of(serverClassPath.split(File.pathSeparator));
+    Optional<String> graalJars =
+        entries.stream()
+            .map(POLYGLOT_JAR::matcher)
+            .filter(Matcher::find)
+            .map(polyglot -> "-" + polyglot.group(1) + ".jar")
+            .findFirst();
+    return entries.stream()
+        .filter(
+            entry -> {
+              String name = fileName(entry);
+              return !name.endsWith(".jar")
+                  || WORKER_JARS.stream().anyMatch(name::startsWith)
+                  || graalJars.filter(name::endsWith).isPresent();
+            })
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  private static String fileName(String classPathEntry) {
+    return classPathEntry.substring(classPathEntry.lastIndexOf(File.separatorChar) + 1);
   }
 
   /** The command of worker {@code number} (from 1). */

@@ -103,4 +103,36 @@ class WorkerCommandTest {
         .as("the worker's own arguments stay last")
         .isEqualTo(command.command(2).getLast());
   }
+
+  @Test
+  void workers_get_the_jars_they_load_from_and_not_the_rest_of_the_servers_class_path() {
+    String separator = java.io.File.pathSeparator;
+    String server =
+        String.join(
+            separator,
+            "/app/target/slipway-0.1.0.jar",
+            "/app/target/classes",
+            "/app/lib/jackson-databind-2.21.3.jar",
+            "/app/lib/openai-java-core-4.105.0.jar",
+            "/app/lib/js-language-25.0.3.jar",
+            "/app/lib/swc4j-2.0.0.jar",
+            "/app/lib/postgresql-42.7.14.jar",
+            "/app/lib/snakeyaml-2.5.jar",
+            "/app/lib/kotlin-stdlib-2.2.20.jar",
+            "/app/lib/logback-classic-1.5.38.jar",
+            "/app/lib/slf4j-api-2.0.18.jar",
+            "/app/lib/polyglot-25.0.3.jar",
+            "/app/lib/guava-33.5.0-jre.jar");
+    assertThat(WorkerCommand.classPath(server).split(separator))
+        .containsExactly(
+            "/app/target/slipway-0.1.0.jar",
+            "/app/target/classes",
+            "/app/lib/jackson-databind-2.21.3.jar",
+            "/app/lib/js-language-25.0.3.jar",
+            "/app/lib/swc4j-2.0.0.jar",
+            "/app/lib/snakeyaml-2.5.jar",
+            "/app/lib/logback-classic-1.5.38.jar",
+            "/app/lib/slf4j-api-2.0.18.jar",
+            "/app/lib/polyglot-25.0.3.jar");
+  }
 }

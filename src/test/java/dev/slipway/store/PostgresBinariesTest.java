@@ -23,7 +23,8 @@ class PostgresBinariesTest {
         ServerProcess.launch(
             temp.resolve("data"),
             Map.of(),
-            List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dot.epg.working-dir=" + binaries))) {
+            List.of(
+                "-Xmx80m", "-Xmn16m", "-XX:+UseSerialGC", "-Dot.epg.working-dir=" + binaries))) {
       server.awaitHealthy(Duration.ofSeconds(120));
       assertThat(server.control("GET", "/api/health").json().path("database").asText())
           .isEqualTo("embedded");
