@@ -26,7 +26,9 @@
 #   SLIPWAY_CALL_LOG_KEEP   true (the product default) unless set; false keeps no call in the database
 #                           (no recorder, analytics or usage) and labels Slipway "<name>-unkept"
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
-#   SMAPS_DIR               copy /proc/<pid>/smaps of the server and its workers there at the end
+#   SMAPS_DIR               at the end, copy /proc/<pid>/smaps of the server and its workers there, with
+#                           jcmd's native memory summary, Compiler.memory and a class histogram of each;
+#                           HEAP_DUMP=1 adds a heap dump of each
 #   SLIPWAY_BENCH_PORT, SLIPWAY_BENCH_CONTROL_PORT   fixed ports (default: two free ones)
 #   ATTACKS=0               1: also deploy the hostile scripts of bench/hostile and, while Slipway is
 #                           loaded, call them one after another in a loop; turns: deploy them, and
@@ -261,7 +263,8 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
 }
 
 finish_slipway() { # stops the attacks, reports what the server used and stops it
-  local control_url=$slipway_control_url log=$slipway_log
+  local control_url=$slipway_control_url log=$slipway_log java_bin
+  java_bin=$(dirname "$(readlink "/proc/$jvm_pid/exe")")
   stop_attacks
   if [[ -f $BENCH_DIR/data/attacks-$stamp.log ]]; then
     say "attack answers (status, code): $(sort "$BENCH_DIR/data/attacks-$stamp.log" | uniq -c | sort -rn | tr '\n' ';')"
@@ -281,10 +284,12 @@ finish_slipway() { # stops the attacks, reports what the server used and stops i
       for child in "$jvm_pid" $(cat /proc/"$jvm_pid"/task/*/children 2>/dev/null); do
         cp "/proc/$child/smaps" "$SMAPS_DIR/smaps-$child" 2>/dev/null || true
         # what the JVM says of it, where its options asked it to track (NativeMemoryTracking, MemStat)
-        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" VM.native_memory summary > "$SMAPS_DIR/nmt-$child" 2>&1 || true
-        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" Compiler.memory > "$SMAPS_DIR/compiler-memory-$child" 2>&1 || true
-        "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" GC.class_histogram > "$SMAPS_DIR/histogram-$child" 2>&1 || true
-        [[ -n ${HEAP_DUMP:-} ]] && "$(dirname "$(readlink "/proc/$jvm_pid/exe")")/jcmd" "$child" GC.heap_dump "$SMAPS_DIR/heap-$child.hprof" > /dev/null 2>&1
+        "$java_bin/jcmd" "$child" VM.native_memory summary > "$SMAPS_DIR/nmt-$child" 2>&1 || true
+        "$java_bin/jcmd" "$child" Compiler.memory > "$SMAPS_DIR/compiler-memory-$child" 2>&1 || true
+        "$java_bin/jcmd" "$child" GC.class_histogram > "$SMAPS_DIR/histogram-$child" 2>&1 || true
+        if [[ -n ${HEAP_DUMP:-} ]]; then
+          "$java_bin/jcmd" "$child" GC.heap_dump "$SMAPS_DIR/heap-$child.hprof" > /dev/null 2>&1 || true
+        fi
       done
       echo "smaps of the server and its workers in $SMAPS_DIR"
     fi
@@ -294,8 +299,6 @@ finish_slipway() { # stops the attacks, reports what the server used and stops i
   } >&2
 
   # What could explain the figures: JIT state and GC totals of this JVM.
-  local java_bin
-  java_bin=$(dirname "$(readlink "/proc/$jvm_pid/exe")")
   {
     echo "--- slipway: JIT/GraalJS lines in its log"
     grep -iE 'graal|jit|interpret' "$log" | grep -v ' calls - ' | head -5 || echo "(none)"
