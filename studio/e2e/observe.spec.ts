@@ -26,7 +26,7 @@ test('calls show in the log, its detail and replay, the live tail and the analyt
 
   await signIn(page);
   await page.getByRole('navigation', { name: 'Studio' }).getByRole('link', { name: 'Logs' }).click();
-  await page.getByLabel('Endpoint').fill(name);
+  await page.getByLabel('Endpoint', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(new RegExp(`endpoint=${name}`));
   const rows = page.getByRole('table', { name: 'Calls' }).locator('tbody tr');
