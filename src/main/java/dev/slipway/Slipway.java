@@ -212,6 +212,7 @@ public final class Slipway implements AutoCloseable {
                           config.scriptStatementLimit(),
                           config.sandboxWorkerCount()),
                       config.sandboxWorkersAtRest(),
+                      config.sandboxGuardedWorkers(),
                       config.sandboxWorkerHeap(),
                       config.sandboxNice(),
                       config.sandboxShortRunsAtServerPriority(),

@@ -41,6 +41,7 @@ public record SlipwayConfig(
     boolean sandboxInProcess,
     int sandboxWorkers,
     int sandboxWorkersAtRest,
+    int sandboxGuardedWorkers,
     String sandboxWorkerHeap,
     int sandboxNice,
     boolean sandboxShortRunsAtServerPriority,
@@ -98,6 +99,7 @@ public record SlipwayConfig(
     defaults.put("SLIPWAY_SANDBOX", "workers");
     defaults.put("SLIPWAY_SANDBOX_WORKERS", "0");
     defaults.put("SLIPWAY_SANDBOX_WORKERS_AT_REST", "0");
+    defaults.put("SLIPWAY_SANDBOX_GUARDED_WORKERS", "1");
     defaults.put("SLIPWAY_SANDBOX_WORKER_HEAP", "256m");
     defaults.put("SLIPWAY_SANDBOX_NICE", "10");
     defaults.put("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY", "true");
@@ -196,6 +198,7 @@ public record SlipwayConfig(
             reader.sandboxInProcess("SLIPWAY_SANDBOX"),
             (int) reader.number("SLIPWAY_SANDBOX_WORKERS", 0, 256),
             (int) reader.number("SLIPWAY_SANDBOX_WORKERS_AT_REST", 0, 256),
+            (int) reader.number("SLIPWAY_SANDBOX_GUARDED_WORKERS", 1, 256),
             reader.heap("SLIPWAY_SANDBOX_WORKER_HEAP"),
             (int) reader.number("SLIPWAY_SANDBOX_NICE", 0, 19),
             reader.bool("SLIPWAY_SANDBOX_SHORT_RUNS_AT_SERVER_PRIORITY"),
@@ -289,14 +292,15 @@ public record SlipwayConfig(
   }
 
   /**
-   * How many sandbox workers to run: the configured number, or by default one per core (at least
-   * two). More workers than cores only help scripts that wait on ctx.db or ctx.fetch, and each one
-   * warms up its own JIT.
+   * How many serving sandbox workers to run: the configured number, or by default one for every two
+   * cores (at least one). The server answers each call a script serves too, and each worker warms
+   * up its own JIT: on a 2-core host one worker served more, and sooner, than two or three
+   * (bench/README.md). More workers help scripts that wait on ctx.db or ctx.fetch.
    */
   public int sandboxWorkerCount() {
     return sandboxWorkers > 0
         ? sandboxWorkers
-        : Math.max(2, Runtime.getRuntime().availableProcessors());
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   /**

@@ -48,6 +48,15 @@ import org.slf4j.LoggerFactory;
  * take work, and are replaced whenever one ends; a worker that misses a run's deadline by more than
  * {@link #GRACE} (stuck in GC, say) is killed.
  *
+ * <p>The serving workers take every run but those of scripts that were slow lately ({@link
+ * WorkerShares}: a loop, a memory bomb, a heavy computation), which go to workers of their own, one
+ * run each at a time. Those are started when such a run first waits for one and run lower than
+ * everything else as a whole (under {@code SCHED_IDLE} where chrt can set it), from the JVM's start
+ * on: a looping script then takes only the CPU nothing else wants, and the replacement of a worker
+ * that a memory bomb ended warms up without taking CPU from the serving workers. A serving worker
+ * is never taken by a slow script, and trusted traffic is not spread over more JVMs (on a 2-core
+ * host one serving worker answered more, and sooner, than two: bench/README.md).
+ *
  * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
  * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them
  * one after another, so it never waits for the server between runs. The caller's thread only sends
@@ -99,6 +108,10 @@ public final class WorkerPool implements Sandbox {
   private final SandboxLimits limits;
   private final String heap;
   private final WorkerCommand command;
+
+  /** The command of a worker kept for guarded runs, which runs lower as a whole. */
+  private final WorkerCommand guardedCommand;
+
   private final TranspileCache compiled;
   private final JsonCodec json = new JsonCodec();
   private final Set<Worker> all = ConcurrentHashMap.newKeySet();
@@ -133,11 +146,8 @@ public final class WorkerPool implements Sandbox {
   private final WorkerShares shares;
 
   /**
-   * Runs and compiles waiting in {@link #claim} for a worker to themselves, and of those the
-   * compiles (guarded by {@link #dispatch}).
+   * Compiles waiting in {@link #claim} for a worker to themselves (guarded by {@link #dispatch}).
    */
-  private int aloneWaiting;
-
   private int compilesWaiting;
 
   /** Where runs do what must not hold up a worker's reader thread (see {@link Run}). */
@@ -163,10 +173,19 @@ public final class WorkerPool implements Sandbox {
   private final AtomicBoolean firstReady = new AtomicBoolean();
 
   /**
-   * How many workers to keep: the number at rest until {@link #grow}, then the pool's size (guarded
-   * by {@link #sizing}).
+   * How many serving workers to keep: the number at rest until {@link #grow}, then the pool's size
+   * (guarded by {@link #sizing}).
    */
   private int wanted;
+
+  /** How many workers for guarded runs there may be. */
+  private final int guardedWorkers;
+
+  /**
+   * How many workers for guarded runs to keep: none until a guarded run first waits for one, then
+   * {@link #guardedWorkers} (guarded by {@link #sizing}).
+   */
+  private int guardedWanted;
 
   private final Object sizing = new Object();
 
@@ -178,14 +197,17 @@ public final class WorkerPool implements Sandbox {
    * @param niceness how much lower than the server's the workers' CPU priority is (0 to 19)
    */
   public WorkerPool(SandboxLimits limits, String heap, int niceness, TranspileCache compiled) {
-    this(limits, limits.poolSize(), heap, niceness, false, compiled);
+    this(limits, limits.poolSize(), 1, heap, niceness, false, compiled);
   }
 
   /**
-   * @param atRest how many of the {@code limits.poolSize()} workers run while no script needs one
-   *     kept from the others: the pool grows to its size when a slow script's run waits for a
-   *     worker of its own, or a worker ends before its time (killed, out of memory), and stays so
-   *     (see {@link #grow})
+   * @param atRest how many of the {@code limits.poolSize()} serving workers run until one ends
+   *     before its time (killed, out of memory): the pool then grows to its size, and stays so (see
+   *     {@link #grow})
+   * @param guardedWorkers how many workers there may be, besides the serving ones, for the runs of
+   *     scripts that were slow lately ({@link WorkerShares}); they start when such a run first
+   *     waits for one, and run lower as a whole (under {@code SCHED_IDLE} where chrt can set it,
+   *     else at {@code niceness}), from their start
    * @param shortRunsAtServerPriority whether a worker runs each script's first 10 ms at the
    *     server's priority and only the rest lower ({@link RunnerThreads}, Linux), instead of the
    *     whole worker lower
@@ -193,6 +215,7 @@ public final class WorkerPool implements Sandbox {
   public WorkerPool(
       SandboxLimits limits,
       int atRest,
+      int guardedWorkers,
       String heap,
       int niceness,
       boolean shortRunsAtServerPriority,
@@ -202,8 +225,13 @@ public final class WorkerPool implements Sandbox {
       throw new IllegalArgumentException(
           "workers at rest must be 1 to " + limits.poolSize() + ", was " + atRest);
     }
+    if (guardedWorkers < 1) {
+      throw new IllegalArgumentException(
+          "workers for guarded runs must be at least 1, was " + guardedWorkers);
+    }
     this.wanted = atRest;
-    this.shares = new WorkerShares(limits.poolSize(), limits.timeout());
+    this.guardedWorkers = guardedWorkers;
+    this.shares = new WorkerShares(guardedWorkers, limits.timeout());
     this.heap = Objects.requireNonNull(heap, "heap");
     this.compiled = Objects.requireNonNull(compiled, "compiled");
     try {
@@ -217,6 +245,7 @@ public final class WorkerPool implements Sandbox {
     // written once, where only this user can reach it, and loaded from there by every worker
     this.swcLibrary = SwcLibrary.fileName().map(sockets::resolve);
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits, swcLibrary);
+    this.guardedCommand = WorkerCommand.of(heap, niceness, false, limits, swcLibrary);
     command
         .noJit()
         .ifPresentOrElse(
@@ -235,7 +264,7 @@ public final class WorkerPool implements Sandbox {
     supervisor.scheduleWithFixedDelay(this::killOverdue, tick, tick, TimeUnit.MILLISECONDS);
     // one worker first, the others once it is ready: on a small machine every worker starting
     // beside the server (each a JVM, its JIT and its warm-up) made the first ready seconds later
-    starter.execute(this::startWorker);
+    starter.execute(() -> startWorker(false));
     // beside the first worker's start, not before it: a worker loads it at its first TypeScript
     // compile
     this.swcWritten =
@@ -250,8 +279,9 @@ public final class WorkerPool implements Sandbox {
   }
 
   /**
-   * Workers alive, idle ones among them, how many were replaced after ending, and how many times a
-   * worker made a script's function ahead of its runs ({@link #prepare}).
+   * Workers alive (serving and for guarded runs), the idle serving ones, how many were replaced
+   * after ending, and how many times a worker made a script's function ahead of its runs ({@link
+   * #prepare}).
    */
   public record Stats(int workers, int idle, long replaced, long prepared) {}
 
@@ -259,20 +289,22 @@ public final class WorkerPool implements Sandbox {
     return new Stats(all.size(), idle(), replaced.get(), prepared.get());
   }
 
-  /** Ready workers with nothing in their pipeline. */
+  /** Ready serving workers with nothing in their pipeline. */
   private int idle() {
-    return (int) taking.stream().filter(worker -> worker.load.get() == 0).count();
+    return (int)
+        taking.stream().filter(worker -> !worker.guarded && worker.load.get() == 0).count();
   }
 
   @Override
   public Map<String, Object> health() {
     var health = new java.util.LinkedHashMap<String, Object>();
     health.put("mode", "workers");
-    health.put("workers", all.size());
+    health.put("workers", all.stream().filter(worker -> !worker.guarded).count());
     synchronized (sizing) {
       health.put("target", wanted);
     }
     health.put("idle", idle());
+    health.put("guarded", all.stream().filter(worker -> worker.guarded).count());
     health.put("replaced", replaced.get());
     health.put("prepared", prepared.get());
     health.put("heap", heap);
@@ -389,7 +421,7 @@ public final class WorkerPool implements Sandbox {
   }
 
   /**
-   * Sends the script to every worker taking work, which keeps it and makes its function, and waits
+   * Sends the script to every serving worker, which keeps it and makes its function, and waits
    * until each has (or has ended). Each goes beside the runs in that worker's pipeline, even a full
    * one: it takes milliseconds. Skipped are the workers it would wait long in (one held alone, or
    * whose current run has gone on past {@link #LONG_RUN}); they, and a worker started later, get
@@ -402,7 +434,7 @@ public final class WorkerPool implements Sandbox {
     var sent = new ArrayList<Waiting>();
     long now = System.nanoTime();
     for (Worker worker : taking) {
-      if (worker.alone.get() > 0 || worker.longAtHead(now)) continue;
+      if (worker.guarded || worker.alone.get() > 0 || worker.longAtHead(now)) continue;
       var exchange = new Waiting(limits.timeout().toNanos() + GRACE.toNanos(), false);
       worker.load.incrementAndGet();
       worker.send(exchange, wire -> worker.writePrepare(wire, script));
@@ -730,12 +762,12 @@ public final class WorkerPool implements Sandbox {
   /**
    * Picks the worker for the next run of {@code owner} (null: a compile) and counts it there,
    * waiting until {@code until} ({@link System#nanoTime}) for room. What the run may take follows
-   * {@link WorkerShares}: a compile, or a run of an owner that was slow lately, goes alone to an
-   * idle worker; any other run goes to a worker with room that holds no run alone, an idle one
-   * first, then {@code preferred}, then the one with the fewest runs in its pipeline, a worker
-   * whose current run has gone on for over {@link #LONG_RUN} last. While a run waits to go alone,
-   * the least loaded of the other workers takes no more runs, so that it comes free (unless it is
-   * the only one left for pipelined runs and no compile waits).
+   * {@link WorkerShares}: a run of an owner that was slow lately goes alone to {@linkplain
+   * #guardedWorker an idle worker for guarded runs}, and a compile alone to an idle serving worker;
+   * any other run goes to a serving worker with room that holds no run alone, an idle one first,
+   * then {@code preferred}, then the one with the fewest runs in its pipeline, a worker whose
+   * current run has gone on for over {@link #LONG_RUN} last. While a compile waits to go alone, the
+   * least loaded serving worker takes no more runs, so that it comes free.
    */
   private Claim claim(long until, Worker preferred, WorkerShares.Owner owner) {
     waiting.incrementAndGet();
@@ -757,9 +789,9 @@ public final class WorkerPool implements Sandbox {
                 ? null
                 : guarded && !shares.mayStartGuarded(owner)
                     ? null
-                    : alone ? idleWorker(preferred) : pipelinedWorker(preferred, now);
-        if (guarded && best != null && !leavesAnotherWorker(best)) best = null;
-        if (guarded && best == null) grow("a slow script waits for a worker of its own");
+                    : guarded
+                        ? guardedWorker(preferred)
+                        : alone ? idleWorker(preferred, false) : pipelinedWorker(preferred, now);
         if (best != null) {
           best.load.incrementAndGet();
           if (alone) best.alone.incrementAndGet();
@@ -772,9 +804,8 @@ public final class WorkerPool implements Sandbox {
           shares.waits(owner, 1);
           counted = true;
         }
-        if (alone && !waitedAlone) {
-          aloneWaiting++;
-          if (owner == null) compilesWaiting++;
+        if (owner == null && !waitedAlone) {
+          compilesWaiting++;
           waitedAlone = true;
         }
         long left = until - now;
@@ -788,37 +819,43 @@ public final class WorkerPool implements Sandbox {
       return Claim.NONE;
     } finally {
       if (counted) shares.waits(owner, -1);
-      if (waitedAlone) {
-        aloneWaiting--;
-        if (owner == null) compilesWaiting--;
-      }
+      if (waitedAlone) compilesWaiting--;
       dispatch.unlock();
       waiting.decrementAndGet();
     }
   }
 
   /**
-   * Whether a guarded run that goes alone to {@code candidate} leaves another worker to everyone
-   * else: one that is ready and holds no run alone. With one worker configured, there is none to
-   * leave. Counted among the ready: while a worker that a memory bomb killed is being replaced, the
-   * bomb's next run waits (or is refused) rather than take the last worker left.
+   * The worker a guarded run goes to alone: an idle worker for guarded runs, started if there is
+   * none yet. Until one is ready (it takes seconds to start, and longer under {@code SCHED_IDLE} on
+   * a busy host), or while one that ended is replaced, an idle serving worker that leaves another
+   * ready serving worker to everyone else; with one serving worker, none. Null if none may take it
+   * now.
    */
-  private boolean leavesAnotherWorker(Worker candidate) {
-    if (limits.poolSize() < 2) return true;
+  private Worker guardedWorker(Worker preferred) {
+    Worker idle = idleWorker(preferred, true);
+    if (idle != null) return idle;
+    startGuarded();
+    for (Worker worker : taking) {
+      if (worker.guarded && !worker.broken) return null;
+    }
+    Worker serving = idleWorker(preferred, false);
+    if (serving == null) return null;
     for (Worker worker : taking) {
       // not one that has ended and is still listed: its run alone has just left it
-      if (worker != candidate && worker.alone.get() == 0 && !worker.broken) return true;
+      if (!worker.guarded && worker != serving && worker.alone.get() == 0 && !worker.broken)
+        return serving;
     }
-    return false;
+    return null;
   }
 
   /**
    * A worker for a compile that takes milliseconds there, counted beside its runs rather than
    * alone, so that no worker is drained for it: a JavaScript compile (a parse) may go to any
-   * worker, a TypeScript one only where the type stripper is loaded (the first load takes a few
-   * hundred milliseconds, which runs must not wait behind). The least loaded such worker, one whose
-   * current run has gone on past {@link #LONG_RUN} last; a full pipeline takes it too. Null if
-   * there is none: the compile then goes alone, through {@link #claim}.
+   * serving worker, a TypeScript one only where the type stripper is loaded (the first load takes a
+   * few hundred milliseconds, which runs must not wait behind). The least loaded such worker, one
+   * whose current run has gone on past {@link #LONG_RUN} last; a full pipeline takes it too. Null
+   * if there is none: the compile then goes alone, through {@link #claim}.
    */
   private Worker besideRuns(ScriptLanguage language) {
     dispatch.lock();
@@ -827,7 +864,7 @@ public final class WorkerPool implements Sandbox {
       Worker best = null;
       long bestRank = Long.MAX_VALUE;
       for (Worker worker : taking) {
-        if (worker.broken || worker.alone.get() > 0) continue;
+        if (worker.guarded || worker.broken || worker.alone.get() > 0) continue;
         if (language == ScriptLanguage.TYPESCRIPT && !worker.stripsTypes) continue;
         int load = worker.load.get();
         long rank = load + (worker.longAtHead(now) ? PIPELINE : 0);
@@ -843,34 +880,37 @@ public final class WorkerPool implements Sandbox {
     }
   }
 
-  /** An idle worker, {@code preferred} if it is one; null if none is idle. */
-  private Worker idleWorker(Worker preferred) {
+  /**
+   * An idle worker for guarded runs, or else a serving one; {@code preferred} if it is one; null if
+   * none is idle.
+   */
+  private Worker idleWorker(Worker preferred, boolean guarded) {
     Worker idle = null;
     for (Worker worker : taking) {
-      if (worker.hasRoom() && worker.load.get() == 0 && (idle == null || worker == preferred))
-        idle = worker;
+      if (worker.guarded == guarded
+          && worker.hasRoom()
+          && worker.load.get() == 0
+          && (idle == null || worker == preferred)) idle = worker;
     }
     return idle;
   }
 
   /** The worker a pipelined run goes to (see {@link #claim}); null if none has room for it. */
   private Worker pipelinedWorker(Worker preferred, long now) {
+    // while a compile waits to go alone, the least loaded serving worker is drained for it (a
+    // deploy must not wait on traffic), even the last one
     Worker freeing = null;
-    if (aloneWaiting > 0) {
-      int open = 0;
+    if (compilesWaiting > 0) {
       for (Worker worker : taking) {
-        if (!worker.hasRoom() || worker.alone.get() > 0) continue;
-        open++;
+        if (worker.guarded || !worker.hasRoom() || worker.alone.get() > 0) continue;
         if (freeing == null || worker.load.get() < freeing.load.get()) freeing = worker;
       }
-      // the last open worker is kept for pipelined runs, except from a compile (a deploy must not
-      // wait on traffic)
-      if (open < 2 && compilesWaiting == 0) freeing = null;
     }
     Worker best = null;
     long bestRank = Long.MAX_VALUE;
     for (Worker worker : taking) {
-      if (!worker.hasRoom() || worker.alone.get() > 0 || worker == freeing) continue;
+      if (worker.guarded || !worker.hasRoom() || worker.alone.get() > 0 || worker == freeing)
+        continue;
       int load = worker.load.get();
       long rank =
           load == 0
@@ -915,7 +955,8 @@ public final class WorkerPool implements Sandbox {
     }
   }
 
-  private void startWorker() {
+  /** Starts a worker, a serving one or one for guarded runs, and waits until it is ready. */
+  private void startWorker(boolean guarded) {
     if (closed) {
       return;
     }
@@ -925,11 +966,12 @@ public final class WorkerPool implements Sandbox {
       worker =
           new Worker(
               number,
-              command.command(number),
+              guarded,
+              guarded ? guardedCommand.command(number) : command.command(number),
               sockets,
               System.nanoTime() + STARTUP_LIMIT.toNanos());
     } catch (IOException e) {
-      retryStart("cannot start a sandbox worker: " + e.getMessage());
+      retryStart(guarded, "cannot start a sandbox worker: " + e.getMessage());
       return;
     }
     all.add(worker);
@@ -952,11 +994,15 @@ public final class WorkerPool implements Sandbox {
     }
     worker.ready = true;
     failedStarts.set(0);
-    LOG.debug("sandbox worker {} (pid {}) is ready", worker.number, worker.process.pid());
+    LOG.debug(
+        "sandbox worker {} (pid {}{}) is ready",
+        worker.number,
+        worker.process.pid(),
+        guarded ? ", for guarded runs" : "");
     synchronized (sizing) {
-      if (firstReady.compareAndSet(false, true)) {
+      if (!guarded && firstReady.compareAndSet(false, true)) {
         for (int i = 1; i < wanted; i++) {
-          starter.execute(this::startWorker);
+          starter.execute(() -> startWorker(false));
         }
       }
     }
@@ -984,21 +1030,22 @@ public final class WorkerPool implements Sandbox {
         worker.process.exitValue());
     if (!worker.ready) {
       retryStart(
+          worker.guarded,
           "sandbox worker "
               + worker.number
               + " ended before it was ready (exit status "
               + worker.process.exitValue()
               + ")");
     } else {
-      grow("sandbox worker " + worker.number + " ended");
-      starter.execute(this::startWorker);
+      if (!worker.guarded) grow("sandbox worker " + worker.number + " ended");
+      starter.execute(() -> startWorker(worker.guarded));
     }
   }
 
   /**
-   * Starts the workers the pool has beyond those at rest, once something shows that scripts need
-   * one kept from the others. Until then a small host runs fewer worker JVMs (each holds 250–300
-   * MB); from then on the pool keeps its full size, until the server stops.
+   * Starts the serving workers the pool has beyond those at rest, once one has ended before its
+   * time. Until then a small host runs fewer worker JVMs (each holds 250–300 MB); from then on the
+   * pool keeps its full size, until the server stops.
    */
   private void grow(String why) {
     synchronized (sizing) {
@@ -1008,18 +1055,35 @@ public final class WorkerPool implements Sandbox {
       LOG.info("starting {} more sandbox worker(s), {} in all: {}", more, wanted, why);
       if (!firstReady.get()) return;
       for (int i = 0; i < more; i++) {
-        starter.execute(this::startWorker);
+        starter.execute(() -> startWorker(false));
       }
     }
   }
 
-  private void retryStart(String why) {
+  /**
+   * Starts the workers for guarded runs, the first time a guarded run waits for one; from then on
+   * they are kept (replaced when one ends) until the server stops.
+   */
+  private void startGuarded() {
+    synchronized (sizing) {
+      if (guardedWanted > 0 || closed) return;
+      guardedWanted = guardedWorkers;
+      LOG.info(
+          "starting {} sandbox worker(s) for the runs of scripts that were slow lately",
+          guardedWorkers);
+      for (int i = 0; i < guardedWorkers; i++) {
+        starter.execute(() -> startWorker(true));
+      }
+    }
+  }
+
+  private void retryStart(boolean guarded, String why) {
     int failures = failedStarts.incrementAndGet();
     long delayMillis = Math.min(30_000, 250L << Math.min(failures, 7));
     LOG.error("{}; trying again in {} ms", why, delayMillis);
     if (!closed) {
       supervisor.schedule(
-          () -> starter.execute(this::startWorker), delayMillis, TimeUnit.MILLISECONDS);
+          () -> starter.execute(() -> startWorker(guarded)), delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -1182,6 +1246,13 @@ public final class WorkerPool implements Sandbox {
     private static final int KNOWN_LIMIT = 2048;
 
     final int number;
+
+    /**
+     * Whether it takes only guarded runs ({@link WorkerShares}), each alone, and runs lower as a
+     * whole; a serving worker takes all other runs and the compiles.
+     */
+    final boolean guarded;
+
     final Process process;
     final SocketChannel channel;
     final WorkerWire wire;
@@ -1252,8 +1323,10 @@ public final class WorkerPool implements Sandbox {
      * enter. The channel is that socket, not stdout: what the JVM itself prints (JFR, thread dumps,
      * the out-of-memory notice) goes to stdout and must not garble it.
      */
-    Worker(int number, List<String> command, Path sockets, long deadline) throws IOException {
+    Worker(int number, boolean guarded, List<String> command, Path sockets, long deadline)
+        throws IOException {
       this.number = number;
+      this.guarded = guarded;
       Path socket = sockets.resolve("worker-" + number + ".sock");
       try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         listener.bind(UnixDomainSocketAddress.of(socket));

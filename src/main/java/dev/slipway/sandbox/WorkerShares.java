@@ -17,14 +17,15 @@ import java.util.concurrent.TimeUnit;
  *       worker that holds no run alone, as many runs as there is room for.
  *   <li>One that was slow lately ({@link Behaviour#guarded}: its runs took over {@link #SLOW_RUN}
  *       of CPU on average, or one took over {@link #LONG_HEAD} or was at its worker's head that
- *       long) is guarded: each run goes only to an idle worker, which takes nothing else until it
- *       ends, so no other script's run waits behind it, and never to the last ready worker that
- *       holds no run alone; at most {@link #guardedPerEndpoint} of its runs (and of its org's
- *       guarded runs) go at once, which leaves a worker to everyone else; and only as many of them
- *       wait for a worker as could start within the longest wait for one, by how long its runs took
- *       lately (at least {@link #guardedWaiting}), the rest being refused at once (503, {@code
- *       Retry-After}) rather than after that wait. A new script is not guarded until it is slow:
- *       its first run that loops holds a worker for one timeout at most before the guard applies.
+ *       long) is guarded: each run goes only to an idle worker of those kept for guarded runs,
+ *       which takes nothing else until it ends and runs lower than everything else, so no other
+ *       script's run waits behind it or for its worker; at most {@link #guardedPerEndpoint} of its
+ *       runs (and of its org's guarded runs) go at once, which leaves a worker for guarded runs to
+ *       other endpoints where there are several; and only as many of them wait for a worker as
+ *       could start within the longest wait for one, by how long its runs took lately (at least
+ *       {@link #guardedWaiting}), the rest being refused at once (503, {@code Retry-After}) rather
+ *       than after that wait. A new script is not guarded until it is slow: its first run that
+ *       loops holds a worker for one timeout at most before the guard applies.
  *   <li>A script that ran a worker out of memory is guarded for {@link #STRIKES_KEPT}; one that
  *       does so again within {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for
  *       10 s, twice as long after each further kill (at most {@link #MAX_QUARANTINE}), so a memory
@@ -63,11 +64,12 @@ final class WorkerShares {
   private final Map<Long, int[]> guardedRunningPerOrg = new HashMap<>();
 
   /**
+   * @param guardedWorkers how many workers there are for guarded runs
    * @param maxWait how long a run waits for a worker before it is refused
    */
-  WorkerShares(int workers, Duration maxWait) {
-    this.guardedPerEndpoint = Math.max(1, workers - 1);
-    this.guardedWaiting = Math.max(4, 2 * workers);
+  WorkerShares(int guardedWorkers, Duration maxWait) {
+    this.guardedPerEndpoint = Math.max(1, guardedWorkers - 1);
+    this.guardedWaiting = Math.max(4, 2 * guardedWorkers);
     this.maxWaitNanos = maxWait.toNanos();
   }
 

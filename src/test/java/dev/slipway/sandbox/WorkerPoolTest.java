@@ -325,12 +325,9 @@ class WorkerPoolTest {
     var lowered = new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), "256m", 10, TranspileCache.NONE);
     try {
       awaitWorkers(lowered, 1);
-      long pid = lowered.pids().getFirst();
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      // the fields after "(name) ": the scheduling policy is the 41st field of the line (5:
-      // SCHED_IDLE)
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      assertThat(fields[38]).as("policy of the worker's main thread").isEqualTo("5");
+      assertThat(policyOf(lowered.pids().getFirst()))
+          .as("policy of the worker's main thread")
+          .isEqualTo("5");
       var script = lowered.compile("idle", "return 'runs';", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(lowered.run(script, null, ScriptHost.NONE))).isEqualTo("runs");
     } finally {
@@ -343,7 +340,8 @@ class WorkerPoolTest {
       throws Exception {
     assumeTrue(ThreadPriorities.supported(), "threads have priorities of their own on Linux only");
     var lowering =
-        new WorkerPool(new SandboxLimits(TIMEOUT, 0, 1), 1, "256m", 10, true, TranspileCache.NONE);
+        new WorkerPool(
+            new SandboxLimits(TIMEOUT, 0, 1), 1, 1, "256m", 10, true, TranspileCache.NONE);
     try {
       awaitWorkers(lowering, 1);
       long pid = lowering.pids().getFirst();
@@ -455,30 +453,80 @@ class WorkerPoolTest {
         .satisfies(e -> assertThat(((ScriptCompileException) e).line()).isEqualTo(2));
   }
 
-  /** A pool of two workers with one at rest, once that one is ready. */
-  private static WorkerPool oneOfTwoAtRest(long statementLimit) {
+  /**
+   * A pool of one serving worker, once it is ready, and one for guarded runs; lowered as the
+   * server's default is ({@code niceness} 10, short runs at the server's priority).
+   */
+  private static WorkerPool oneServing(long statementLimit) {
     var pool =
         new WorkerPool(
-            new SandboxLimits(TIMEOUT, statementLimit, 2),
+            new SandboxLimits(TIMEOUT, statementLimit, 1),
+            1,
             1,
             "256m",
-            0,
-            false,
+            10,
+            true,
             TranspileCache.NONE);
     awaitWorkers(pool, 1);
     return pool;
   }
 
-  @Test
-  void a_pool_at_rest_runs_one_worker_and_grows_when_a_slow_script_waits_for_one_of_its_own()
-      throws Exception {
-    var small = oneOfTwoAtRest(0);
-    try {
-      var quick = small.compile("quick", "return 1;", ScriptLanguage.JAVASCRIPT);
-      assertThat(valueOf(small.run(quick, null, HOST))).isEqualTo(1L);
-      Thread.sleep(1000);
-      assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
+  /** Waits until the pool has {@code workers} processes, serving and guarded together. */
+  private static void awaitProcesses(WorkerPool pool, int workers) throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (pool.stats().workers() < workers) {
+      assertThat(System.nanoTime()).as("%d workers within 90 s", workers).isLessThan(until);
+      Thread.sleep(50);
+    }
+  }
 
+  /**
+   * How a guarded script's run ends once its worker has started: a run that waited for the worker
+   * past the timeout is refused, and tried again.
+   */
+  private static String runsOnceItsWorkerIsReady(WorkerPool pool, CompiledScript script)
+      throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (true) {
+      ScriptOutcome outcome = pool.run(script, null, HOST);
+      if (!(outcome instanceof ScriptOutcome.Exceeded e
+              && e.limit() == ScriptOutcome.Limit.CAPACITY
+              && e.detail().startsWith("no sandbox worker came free"))
+          || System.nanoTime() - until > 0) return kindOf(outcome);
+      Thread.sleep(100);
+    }
+  }
+
+  /** Runs {@code quick} one call after another for {@code during}: none may wait half a second. */
+  private static void quickRunsWaitBehindNoSlowRun(
+      WorkerPool pool, CompiledScript quick, Duration during) {
+    long until = System.nanoTime() + during.toNanos();
+    for (int n = 1; System.nanoTime() < until; n++) {
+      long start = System.nanoTime();
+      assertThat(valueOf(pool.run(quick, Map.of("input", Map.of("n", n)), HOST)))
+          .isEqualTo((long) n);
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("quick run %d waited behind no slow run", n)
+          .isLessThan(Duration.ofMillis(500));
+    }
+  }
+
+  /** The scheduling policy of a process's main thread, from {@code /proc} (5: SCHED_IDLE). */
+  private static String policyOf(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    // the fields after "(name) ": the scheduling policy is the 41st field of the line
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38];
+  }
+
+  @Test
+  void a_slow_scripts_runs_go_to_a_lowered_worker_of_their_own_and_never_hold_up_the_serving_one()
+      throws Exception {
+    var small = oneServing(0);
+    ExecutorService callers = Executors.newFixedThreadPool(3);
+    try {
+      var quick = small.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", 0)), HOST))).isEqualTo(0L);
+      long serving = small.pids().getFirst();
       // past a second at its worker's head: its next runs want a worker of their own
       var slow =
           small.compile(
@@ -486,11 +534,29 @@ class WorkerPoolTest {
               "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
               ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(small.run(slow, null, HOST))).isEqualTo(2L);
-      small.start(slow, null, HOST);
-      awaitWorkers(small, 2);
+      assertThat(small.stats().workers()).as("no worker for guarded runs yet").isEqualTo(1);
+
+      List<Future<ScriptOutcome>> slows = new ArrayList<>();
+      for (int i = 0; i < 3; i++) slows.add(callers.submit(() -> small.run(slow, null, HOST)));
+      awaitProcesses(small, 2);
+      long guarded = small.pids().stream().filter(pid -> pid != serving).findFirst().orElseThrow();
+      if (Files.isExecutable(Path.of("/usr/bin/chrt"))) {
+        assertThat(policyOf(guarded)).as("the guarded worker runs under SCHED_IDLE").isEqualTo("5");
+      }
+      // the one serving worker is never given a slow run
+      quickRunsWaitBehindNoSlowRun(small, quick, Duration.ofSeconds(4));
+      for (Future<ScriptOutcome> run : slows) {
+        // each ran alone on the guarded worker or, while it started or its share was taken, was
+        // refused: none hangs
+        assertThat(kindOf(run.get(15, TimeUnit.SECONDS)))
+            .isIn("Success", "Exceeded CAPACITY", "Timeout");
+      }
+      assertThat(runsOnceItsWorkerIsReady(small, slow))
+          .as("the slow script still runs, on its own worker")
+          .isEqualTo("Success");
       assertThat(small.stats().workers()).isEqualTo(2);
-      assertThat(valueOf(small.run(quick, null, HOST))).isEqualTo(1L);
     } finally {
+      callers.shutdownNow();
       small.close();
     }
   }
@@ -499,14 +565,14 @@ class WorkerPoolTest {
   void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took()
       throws Exception {
     // a thousand statements take a loop a millisecond: only the way it ended marks it
-    var small = oneOfTwoAtRest(1000);
+    var small = oneServing(1000);
     try {
       var loop = small.compile("loop", "for (;;) {}", ScriptLanguage.JAVASCRIPT);
       assertThat(small.run(loop, null, HOST)).isInstanceOf(ScriptOutcome.StatementLimit.class);
-      assertThat(small.stats().workers()).as("workers at rest").isEqualTo(1);
-      // guarded, its next run wants a worker of its own: the pool grows for it
+      assertThat(small.stats().workers()).as("no worker for guarded runs yet").isEqualTo(1);
+      // guarded, its next run wants a worker of its own: one starts for it
       small.start(loop, null, HOST);
-      awaitWorkers(small, 2);
+      awaitProcesses(small, 2);
     } finally {
       small.close();
     }
@@ -574,14 +640,7 @@ class WorkerPoolTest {
       List<Future<ScriptOutcome>> slows = new ArrayList<>();
       for (int i = 0; i < 6; i++) slows.add(pool.submit(() -> shared.run(slow, null, HOST)));
       Thread.sleep(200);
-      for (int i = 0; i < 20; i++) {
-        long start = System.nanoTime();
-        assertThat(valueOf(shared.run(quick, Map.of("input", Map.of("n", i)), HOST)))
-            .isEqualTo((long) i);
-        assertThat(Duration.ofNanos(System.nanoTime() - start))
-            .as("run %d waited behind no slow run", i)
-            .isLessThan(Duration.ofMillis(500));
-      }
+      quickRunsWaitBehindNoSlowRun(shared, quick, Duration.ofSeconds(2));
       for (Future<ScriptOutcome> run : slows) {
         // each ran alone on a worker or, its share taken until its timeout, was refused: none hangs
         assertThat(kindOf(run.get(10, TimeUnit.SECONDS))).isIn("Success", "Exceeded CAPACITY");
@@ -638,8 +697,8 @@ class WorkerPoolTest {
     long replaced = sandbox.stats().replaced();
     assertThat(kindOf(sandbox.run(bomb, null, HOST))).isEqualTo("Exceeded MEMORY");
     awaitWorkers(sandbox, 2);
-    assertThat(kindOf(sandbox.run(bomb, null, HOST)))
-        .as("once may be its input's fault: it runs again")
+    assertThat(runsOnceItsWorkerIsReady(sandbox, bomb))
+        .as("once may be its input's fault: it runs again, on a worker for guarded runs")
         .isEqualTo("Exceeded MEMORY");
     for (int i = 0; i < 3; i++) {
       ScriptOutcome again = sandbox.run(bomb, null, HOST);
