@@ -182,10 +182,10 @@ public final class WorkerPool implements Sandbox {
   private final int guardedWorkers;
 
   /**
-   * How many workers for guarded runs to keep: none until a guarded run first waits for one, then
-   * {@link #guardedWorkers} (guarded by {@link #sizing}).
+   * Whether the workers for guarded runs were started: a guarded run has waited for one (guarded by
+   * {@link #sizing}).
    */
-  private int guardedWanted;
+  private boolean guardedStarted;
 
   private final Object sizing = new Object();
 
@@ -881,8 +881,8 @@ public final class WorkerPool implements Sandbox {
   }
 
   /**
-   * An idle worker for guarded runs, or else a serving one; {@code preferred} if it is one; null if
-   * none is idle.
+   * An idle worker of the kind asked for (one for guarded runs, or a serving one), {@code
+   * preferred} if it is one; null if none is idle.
    */
   private Worker idleWorker(Worker preferred, boolean guarded) {
     Worker idle = null;
@@ -1066,8 +1066,8 @@ public final class WorkerPool implements Sandbox {
    */
   private void startGuarded() {
     synchronized (sizing) {
-      if (guardedWanted > 0 || closed) return;
-      guardedWanted = guardedWorkers;
+      if (guardedStarted || closed) return;
+      guardedStarted = true;
       LOG.info(
           "starting {} sandbox worker(s) for the runs of scripts that were slow lately",
           guardedWorkers);
