@@ -523,8 +523,9 @@ public final class WorkerPool implements Sandbox {
       }
       if (claim.worker() == null) {
         String why =
-            claim.quarantined()
-                ? "its script ran a sandbox worker out of memory lately, so its runs are refused for "
+            claim.quarantined() != null
+                ? claim.quarantined().why
+                    + ", so its runs are refused for "
                     + claim.refusedFor()
                     + " s"
                 : claim.refusedFor() > 0
@@ -669,9 +670,11 @@ public final class WorkerPool implements Sandbox {
           result instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
       // not a timeout: a quick script starved of CPU on a busy machine reaches it too
       boolean runaway = result instanceof ScriptOutcome.StatementLimit;
+      boolean timedOut = result instanceof ScriptOutcome.Timeout;
       dispatch.lock();
       try {
-        shares.finished(owner, was.guarded(), took, outOfMemory, runaway, System.nanoTime());
+        shares.finished(
+            owner, was.guarded(), took, outOfMemory, runaway, timedOut, System.nanoTime());
       } finally {
         dispatch.unlock();
       }
@@ -751,12 +754,16 @@ public final class WorkerPool implements Sandbox {
   /**
    * Where a run or compile goes: {@code worker}, counting it as guarded (its owner's share) and
    * alone (the worker takes nothing else meanwhile); or, with no worker, refused for {@code
-   * refusedFor} seconds (its owner is {@code quarantined}, or has its share waiting), or, with
-   * {@code refusedFor} 0, no worker had room in time.
+   * refusedFor} seconds (its owner is {@code quarantined}, for that reason, or has its share
+   * waiting), or, with {@code refusedFor} 0, no worker had room in time.
    */
   private record Claim(
-      Worker worker, boolean guarded, boolean alone, long refusedFor, boolean quarantined) {
-    static final Claim NONE = new Claim(null, false, false, 0, false);
+      Worker worker,
+      boolean guarded,
+      boolean alone,
+      long refusedFor,
+      WorkerShares.Refusal quarantined) {
+    static final Claim NONE = new Claim(null, false, false, 0, null);
   }
 
   /**
@@ -782,7 +789,9 @@ public final class WorkerPool implements Sandbox {
         boolean alone = owner == null || guarded;
         if (owner != null) {
           long quarantined = shares.quarantinedFor(owner, now);
-          if (quarantined > 0) return new Claim(null, false, false, quarantined, true);
+          if (quarantined > 0) {
+            return new Claim(null, false, false, quarantined, shares.refusal(owner));
+          }
         }
         Worker best =
             owner != null && shares.onTrial(owner)
@@ -797,10 +806,10 @@ public final class WorkerPool implements Sandbox {
           if (alone) best.alone.incrementAndGet();
           if (guarded) shares.startedGuarded(owner);
           if (owner != null) shares.sent(owner);
-          return new Claim(best, guarded, alone, 0, false);
+          return new Claim(best, guarded, alone, 0, null);
         }
         if (alone && owner != null && !counted) {
-          if (shares.waitingFull(owner)) return new Claim(null, false, false, 1, false);
+          if (shares.waitingFull(owner)) return new Claim(null, false, false, 1, null);
           shares.waits(owner, 1);
           counted = true;
         }

@@ -562,7 +562,7 @@ class WorkerPoolTest {
   }
 
   @Test
-  void a_script_stopped_at_its_statement_limit_is_guarded_however_little_cpu_it_took()
+  void a_script_stopped_at_its_statement_limit_is_guarded_and_then_refused_for_a_while()
       throws Exception {
     // a thousand statements take a loop a millisecond: only the way it ended marks it
     var small = oneServing(1000);
@@ -571,11 +571,28 @@ class WorkerPoolTest {
       assertThat(small.run(loop, null, HOST)).isInstanceOf(ScriptOutcome.StatementLimit.class);
       assertThat(small.stats().workers()).as("no worker for guarded runs yet").isEqualTo(1);
       // guarded, its next run wants a worker of its own: one starts for it
-      small.start(loop, null, HOST);
-      awaitProcesses(small, 2);
+      assertThat(runsOnceItsWorkerIsReady(small, loop)).isEqualTo("StatementLimit");
+      assertThat(small.stats().workers()).isEqualTo(2);
+      assertThat(kindOf(small.run(loop, null, HOST))).isEqualTo("StatementLimit");
+      // three in a row: the breaker opens, and its callers are refused at once
+      assertRefusedForLimits(small.run(loop, null, HOST), 2);
+      var quick = small.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
+      assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", 7)), HOST))).isEqualTo(7L);
+      // after the break one run goes; stopped again, the next break is twice as long
+      Thread.sleep(2_100);
+      assertThat(kindOf(small.run(loop, null, HOST))).isEqualTo("StatementLimit");
+      assertRefusedForLimits(small.run(loop, null, HOST), 4);
     } finally {
       small.close();
     }
+  }
+
+  private static void assertRefusedForLimits(ScriptOutcome outcome, long seconds) {
+    assertThat(kindOf(outcome)).isEqualTo("Exceeded CAPACITY");
+    var refused = (ScriptOutcome.Exceeded) outcome;
+    assertThat(refused.detail()).startsWith("its script's last runs were stopped at a limit");
+    assertThat(refused.retryAfterSeconds()).isEqualTo(seconds);
+    assertThat(refused.elapsed()).as("refused at once").isLessThan(Duration.ofMillis(100));
   }
 
   @Test

@@ -19,13 +19,13 @@ class WorkerSharesTest {
   @Test
   void a_script_that_ran_a_worker_out_of_memory_stays_guarded_while_the_kill_counts() {
     var shares = new WorkerShares(2, Duration.ofSeconds(2));
-    shares.finished(BOMB, false, QUICK, false, false, 0);
+    shares.finished(BOMB, false, QUICK, false, false, false, 0);
     assertThat(shares.slowLately(BOMB, 0)).as("quick so far").isFalse();
-    shares.finished(BOMB, false, 0, true, false, seconds(1));
+    shares.finished(BOMB, false, 0, true, false, false, seconds(1));
     // past the 10 s a slow run guards for, and its quick runs since, a second wave would still kill
     // every worker
     for (long at = 2; at < 60; at += 5) {
-      shares.finished(BOMB, false, QUICK, false, false, seconds(at));
+      shares.finished(BOMB, false, QUICK, false, false, false, seconds(at));
     }
     assertThat(shares.slowLately(BOMB, seconds(40))).isTrue();
     assertThat(shares.quarantinedFor(BOMB, seconds(40))).as("one kill: not quarantined").isZero();
@@ -33,5 +33,41 @@ class WorkerSharesTest {
             shares.slowLately(BOMB, seconds(1) + WorkerShares.STRIKES_KEPT.toNanos() + seconds(1)))
         .as("trusted again once the kill no longer counts")
         .isFalse();
+  }
+
+  @Test
+  void runs_stopped_at_a_limit_again_and_again_open_a_breaker_that_one_other_ending_closes() {
+    var shares = new WorkerShares(1, Duration.ofSeconds(2));
+    var loop = new WorkerShares.Owner(1, "loop");
+    for (int run = 1; run < WorkerShares.LIMITS_BEFORE_BREAK; run++) {
+      shares.finished(loop, run > 1, QUICK, false, true, false, seconds(run));
+      assertThat(shares.quarantinedFor(loop, seconds(run)))
+          .as("after %d runaway runs", run)
+          .isZero();
+    }
+    long third = seconds(WorkerShares.LIMITS_BEFORE_BREAK);
+    shares.finished(loop, true, QUICK, false, true, false, third);
+    assertThat(shares.quarantinedFor(loop, third)).isEqualTo(2);
+    assertThat(shares.refusal(loop)).isEqualTo(WorkerShares.Refusal.LIMITS);
+    assertThat(shares.quarantinedFor(loop, third + seconds(2))).as("the break is over").isZero();
+    // the one run after the break is a guarded one that times out: the break doubles
+    shares.finished(loop, true, 0, false, false, true, third + seconds(3));
+    assertThat(shares.quarantinedFor(loop, third + seconds(3))).isEqualTo(4);
+    shares.finished(loop, true, QUICK, false, true, false, third + seconds(8));
+    assertThat(shares.quarantinedFor(loop, third + seconds(8))).isEqualTo(8);
+    // one run that ends otherwise (a success, a thrown error) closes it
+    shares.finished(loop, true, QUICK, false, false, false, third + seconds(17));
+    shares.finished(loop, true, QUICK, false, true, false, third + seconds(18));
+    assertThat(shares.quarantinedFor(loop, third + seconds(18))).isZero();
+  }
+
+  @Test
+  void a_trusted_script_that_times_out_starved_of_cpu_is_never_refused_for_it() {
+    var shares = new WorkerShares(1, Duration.ofSeconds(2));
+    var quiet = new WorkerShares.Owner(1, "quiet");
+    for (int run = 1; run <= 10; run++) {
+      shares.finished(quiet, false, QUICK, false, false, true, seconds(run));
+    }
+    assertThat(shares.quarantinedFor(quiet, seconds(10))).isZero();
   }
 }
