@@ -27,6 +27,12 @@ final class PooledContext {
 
   private static final int MAX_MESSAGE_CHARS = 2000;
 
+  /**
+   * How Truffle's message for a context stopped at its statement limit begins; any other resource
+   * exhausted is the heap.
+   */
+  private static final String STATEMENT_LIMIT_MESSAGE = "Statement count limit";
+
   private final Context context;
   private final HostBridge bridge;
   private final Value runner;
@@ -153,9 +159,22 @@ final class PooledContext {
 
   private ScriptOutcome outcomeOf(
       PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
-    if (e.isResourceExhausted() && limits.statementLimit() > 0) {
+    if (e.isResourceExhausted()) {
       broken = true;
-      return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
+      if (limits.statementLimit() > 0
+          && e.getMessage() != null
+          && e.getMessage().startsWith(STATEMENT_LIMIT_MESSAGE)) {
+        return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
+      }
+      // the heap ran out in this run: the engine stopped it, and closing the context frees what it
+      // held
+      return new ScriptOutcome.Exceeded(
+          ScriptOutcome.Limit.MEMORY,
+          "the script used more memory than a sandbox worker has ("
+              + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+              + " MB)",
+          logs,
+          elapsed);
     }
     if (e.isInterrupted()) {
       broken = true;

@@ -115,8 +115,13 @@ public final class ScriptSandbox implements Sandbox {
     }
     this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
+    // a watchdog that stopped on an OutOfMemoryError would leave every later run without its
+    // timeout
     watchdog.scheduleWithFixedDelay(
-        this::cancelOverdueRuns, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        OutOfMemory.exitingOn(this::cancelOverdueRuns),
+        tickMillis,
+        tickMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   @Override

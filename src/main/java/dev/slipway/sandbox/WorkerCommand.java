@@ -142,7 +142,6 @@ final class WorkerCommand {
         List.of(
             runtime.orElse(Path.of(System.getProperty("java.home"), "bin", "java")).toString(),
             "-Xmx" + heap,
-            "-XX:+ExitOnOutOfMemoryError",
             "-XX:+UseSerialGC",
             "-XX:-UsePerfData",
             // what its compilers free (Graal's own code, compiled by C2, takes up to 30 MB a

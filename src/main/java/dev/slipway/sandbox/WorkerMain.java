@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * scripts in an in-process {@link ScriptSandbox}, one at a time and in the order the server sent
  * them (it may send several ahead), and asks the server over a Unix socket for whatever a script
  * needs from outside ({@code ctx.db}, {@code ctx.secrets}, {@code ctx.fetch}). It holds no
- * credentials and reaches nothing itself; if a script exhausts its heap the JVM exits ({@code
- * -XX:+ExitOnOutOfMemoryError}) and the server starts another.
+ * credentials and reaches nothing itself. A script that exhausts the heap is stopped by the engine
+ * (its outcome: {@code MEMORY}), its context is dropped and the heap collected, and the worker
+ * serves on, warm; so a memory bomb costs the runs behind it a moment, not their worker and its
+ * JIT. Out of heap anywhere else, or still short of it after that collection, the worker exits
+ * ({@link OutOfMemory}) and the server starts another.
  *
  * <p>Arguments: the run timeout in milliseconds, the statement limit, the niceness of everything
  * but short runs ({@link RunnerThreads}; 0: the process has one priority), and the path of the Unix
@@ -84,11 +87,17 @@ public final class WorkerMain {
     this.wire = wire;
     this.runners = runners;
     if (runners != null) {
-      timer.scheduleWithFixedDelay(runners::tick, 2, 2, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(
+          OutOfMemory.exitingOn(runners::tick), 2, 2, TimeUnit.MILLISECONDS);
     }
   }
 
   public static void main(String[] args) throws IOException {
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          OutOfMemory.exitIf(e);
+          System.err.println("sandbox worker: thread " + thread.getName() + " failed: " + e);
+        });
     int niceness = Integer.parseInt(args[2]);
     // first, from the main thread, which still has the server's priority
     RunnerThreads runners = null;
@@ -184,6 +193,7 @@ public final class WorkerMain {
       if (e.getCause() instanceof IOException io) {
         throw io;
       }
+      OutOfMemory.exitIf(e.getCause());
       throw e;
     }
   }
@@ -307,12 +317,35 @@ public final class WorkerMain {
       paused();
     }
     long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
-    send(w -> w.writeOutcome(outcome, json, cpu), true);
+    boolean outOfMemory =
+        outcome instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
+    // sent at once after a memory bomb: the collection below may end the process
+    send(w -> w.writeOutcome(outcome, json, cpu), !outOfMemory);
+    if (outOfMemory) {
+      recoverHeap();
+    }
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error(
           "the script engine failed internally; this sandbox worker exits so that a new one replaces it");
       System.exit(ENGINE_FAILED_EXIT);
+    }
+  }
+
+  /**
+   * After a run that exhausted the heap: collects what its dropped context held, which also gives
+   * the heap back to the system, and exits if half of it is still in use (something else holds it,
+   * and a fresh worker is the sure repair).
+   */
+  private static void recoverHeap() {
+    System.gc();
+    Runtime runtime = Runtime.getRuntime();
+    long used = runtime.totalMemory() - runtime.freeMemory();
+    if (used > runtime.maxMemory() / 2) {
+      LOG.error(
+          "{} MB of heap still in use after a script exhausted it; this sandbox worker exits",
+          used / (1024 * 1024));
+      Runtime.getRuntime().halt(OutOfMemory.EXIT);
     }
   }
 

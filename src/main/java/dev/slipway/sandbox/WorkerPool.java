@@ -102,9 +102,6 @@ public final class WorkerPool implements Sandbox {
   /** Bumped whenever what a source compiles to changes (wrapper, import rewriting). */
   private static final String COMPILE_VERSION = "worker-2";
 
-  /** The exit status of a JVM ended by {@code -XX:+ExitOnOutOfMemoryError}. */
-  private static final int OUT_OF_MEMORY_EXIT = 3;
-
   private final SandboxLimits limits;
   private final String heap;
   private final WorkerCommand command;
@@ -346,6 +343,14 @@ public final class WorkerPool implements Sandbox {
     return all.stream().map(worker -> worker.process.pid()).toList();
   }
 
+  /** The process ids of the live serving workers (not those for guarded runs). */
+  public List<Long> servingPids() {
+    return all.stream()
+        .filter(worker -> !worker.guarded)
+        .map(worker -> worker.process.pid())
+        .toList();
+  }
+
   @Override
   public CompiledScript compile(String name, String source, ScriptLanguage language)
       throws ScriptCompileException {
@@ -391,7 +396,7 @@ public final class WorkerPool implements Sandbox {
         case Reply.CompileError e -> throw new ScriptCompileException(name, e.line(), e.detail());
         case Reply.Lost lost -> {
           Integer exit = lost.started() ? worker.stop() : null;
-          if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
+          if (exit != null && exit == OutOfMemory.EXIT) {
             throw new IllegalStateException(
                 "compiling '"
                     + name
@@ -726,7 +731,7 @@ public final class WorkerPool implements Sandbox {
     if (worker.overdue) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
     }
-    if (exit != null && exit == OUT_OF_MEMORY_EXIT) {
+    if (exit != null && exit == OutOfMemory.EXIT) {
       LOG.warn(
           "sandbox worker {} ran out of its {} heap running a script; it is being replaced",
           worker.number,

@@ -26,11 +26,13 @@ import java.util.concurrent.TimeUnit;
  *       {@link #guardedWaiting}), the rest being refused at once (503, {@code Retry-After}) rather
  *       than after that wait. A new script is not guarded until it is slow: its first run that
  *       loops holds a worker for one timeout at most before the guard applies.
- *   <li>A script that ran a worker out of memory is guarded for {@link #STRIKES_KEPT}; one that
- *       does so again within {@link #STRIKES_KEPT} is quarantined: its runs are refused at once for
- *       10 s, twice as long after each further kill (at most {@link #MAX_QUARANTINE}), so a memory
- *       bomb called in a loop cannot keep killing workers faster than they are replaced, while a
- *       script that ran out of memory once, on one input, still serves the next request.
+ *   <li>A script that ran out of memory (its worker stops the run, collects and serves on) is
+ *       guarded for {@link #STRIKES_KEPT}; one that does so again within {@link #STRIKES_KEPT} is
+ *       quarantined: its runs are refused at once for 10 s, twice as long after each further one
+ *       (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a loop does not keep filling
+ *       a worker's heap, each time a stall of the runs behind it (and, where the collection does
+ *       not give the heap back, a new worker), while a script that ran out of memory once, on one
+ *       input, still serves the next request.
  *   <li>A script whose last {@link #LIMITS_BEFORE_BREAK} runs in a row were stopped at a limit (the
  *       statement limit, or the timeout of a guarded run) has its runs refused at once for {@link
  *       #FIRST_BREAK}, twice as long after each further such run (at most {@link #MAX_BREAK}),
@@ -62,7 +64,7 @@ final class WorkerShares {
   static final Duration FIRST_BREAK = Duration.ofSeconds(2);
   static final Duration MAX_BREAK = Duration.ofMinutes(1);
 
-  /** How long a kill counts towards the next one's quarantine. */
+  /** How long a run out of memory counts towards the next one's quarantine. */
   static final Duration STRIKES_KEPT = Duration.ofMinutes(1);
 
   /**
@@ -106,7 +108,7 @@ final class WorkerShares {
 
   /** Why an owner's runs are refused at once. */
   enum Refusal {
-    MEMORY("its script ran a sandbox worker out of memory lately"),
+    MEMORY("its script ran out of sandbox memory lately"),
     LIMITS("its script's last runs were stopped at a limit (statements or time)");
 
     final String why;
@@ -122,9 +124,9 @@ final class WorkerShares {
 
   /**
    * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; and while
-   * a kill of its counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10 s would go
-   * to every worker at once with its callers' next wave and kill them all (seen in bench/fairness,
-   * the bomb's second round).
+   * a run of its out of memory counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10
+   * s would go to every worker at once with its callers' next wave (seen in bench/fairness, the
+   * bomb's second round, when a bomb still killed its worker).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
@@ -150,7 +152,7 @@ final class WorkerShares {
   /**
    * Whether the owner's script is new and its first run has not ended yet, so that its next run
    * waits: the first wave of a memory bomb, trusted as every new script is, would otherwise go to
-   * every worker at once and kill them all.
+   * every worker at once and stall them all.
    */
   boolean onTrial(Owner owner) {
     State state = state(owner);
@@ -196,7 +198,7 @@ final class WorkerShares {
    * A run of the owner ended after {@code took} (its own time in the worker).
    *
    * @param guarded whether it went as a guarded run
-   * @param outOfMemory whether it ran its worker out of memory
+   * @param outOfMemory whether it ran out of memory
    * @param runaway whether it was stopped at the statement limit: it is guarded whatever CPU it got
    *     (a compiled loop reaches the limit in well under the long bound, so that by its average it
    *     shared a worker, and the runs behind it waited for it at a lowered priority). A timeout
