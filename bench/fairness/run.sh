@@ -13,7 +13,11 @@
 # Before the first round both quiet endpoints are loaded for WARMUP seconds, unreported, so that
 # "quiet" means the workers' JIT has compiled the script, not a cold start.
 #
-# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 QUIET_CONNS=8 WARMUP=20
+# QUIET=each loads one quiet endpoint at a time instead (quiet-sql, then quiet-script, each with a
+# flood of its own): loaded together on two cores, the two quiet loads take CPU from each other, and
+# a shift between them (the script's JIT warming up) reads as a flood's effect on the other.
+#
+# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 QUIET_CONNS=8 WARMUP=20 QUIET=together
 #              LOOP_CONNS=6 BOMB_CONNS=2 SLEEP_CONNS=24 (the callers of issue 18's measurements)
 #              FLOODS="loop bomb sleep"  SLIPWAY_* settings pass through to the server
 set -euo pipefail
@@ -26,6 +30,7 @@ FLOOD_LEAD=${FLOOD_LEAD:-2}
 WARMUP=${WARMUP:-20}
 QUIET_CONNS=${QUIET_CONNS:-8}
 FLOODS=${FLOODS:-loop bomb sleep}
+QUIET=${QUIET:-together}
 declare -A CONNS=([loop]=${LOOP_CONNS:-6} [bomb]=${BOMB_CONNS:-2} [sleep]=${SLEEP_CONNS:-24})
 
 command -v wrk >/dev/null || { echo "fairness: needs wrk (apt-get install wrk)" >&2; exit 1; }
@@ -44,31 +49,46 @@ if (( WARMUP > 0 )); then
 fi
 
 printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses |\n|---|---|---|---:|---:|---:|---|\n'
+# starts the flood $1 (none: nothing) in the background, FLOOD_LEAD before the quiet load
+start_flood() {
+  flood_pid=""
+  [[ $1 == none ]] && return
+  load "${CONNS[$1]}" "$(( ${DURATION%s} + FLOOD_LEAD + 1 ))s" "$work/flood.lua" "$data/flood/$1" > "$work/flood.out" &
+  flood_pid=$!
+  sleep "$FLOOD_LEAD"
+}
+report_quiet() { # ROUND FLOOD ENDPOINT
+  local r
+  r=$(cat "$work/$3.out")
+  printf '| %s | %s | quiet-%s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(rate "$r")" "$(field p99_ms "$r")" \
+    "$(field max_ms "$r")" "$(field statuses "$r")"
+}
+report_flood() { # ROUND FLOOD
+  local r
+  [[ -z $flood_pid ]] && return
+  wait "$flood_pid"
+  r=$(cat "$work/flood.out")
+  printf '| %s | %s | flood-%s (its callers) | | %s | %s | %s |\n' "$1" "$2" "$2" "$(field p99_ms "$r")" \
+    "$(field max_ms "$r")" "$(field statuses "$r")"
+}
 for round in $(seq 1 "$ROUNDS"); do
   for flood in none $FLOODS; do
-    flood_pid=""
-    if [[ $flood != none ]]; then
-      seconds=$(( ${DURATION%s} + FLOOD_LEAD + 1 ))
-      load "${CONNS[$flood]}" "${seconds}s" "$work/flood.lua" "$data/flood/$flood" > "$work/flood.out" &
-      flood_pid=$!
-      sleep "$FLOOD_LEAD"
+    if [[ $QUIET == each ]]; then
+      for endpoint in sql script; do
+        start_flood "$flood"
+        load "$QUIET_CONNS" "$DURATION" "$work/quiet-$endpoint.lua" "$data" > "$work/$endpoint.out"
+        report_quiet "$round" "$flood" "$endpoint"
+        report_flood "$round" "$flood"
+      done
+      continue
     fi
+    start_flood "$flood"
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-sql.lua" "$data" > "$work/sql.out" &
     sql_pid=$!
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-script.lua" "$data" > "$work/script.out"
     wait "$sql_pid"
-    for endpoint in sql script; do
-      r=$(cat "$work/$endpoint.out")
-      rps=$(rate "$r")
-      printf '| %s | %s | quiet-%s | %s | %s | %s | %s |\n' "$round" "$flood" "$endpoint" "$rps" "$(field p99_ms "$r")" \
-        "$(field max_ms "$r")" "$(field statuses "$r")"
-    done
-    if [[ -n $flood_pid ]]; then
-      wait "$flood_pid"
-      r=$(cat "$work/flood.out")
-      printf '| %s | %s | flood-%s (its callers) | | %s | %s | %s |\n' "$round" "$flood" "$flood" "$(field p99_ms "$r")" \
-        "$(field max_ms "$r")" "$(field statuses "$r")"
-    fi
+    for endpoint in sql script; do report_quiet "$round" "$flood" "$endpoint"; done
+    report_flood "$round" "$flood"
   done
 done
 echo "fairness: sandbox $(curl -s "$api/api/health" | sed -E 's/.*"sandbox":(\{[^}]*\}).*/\1/')" >&2

@@ -123,15 +123,17 @@ final class WorkerShares {
   }
 
   /**
-   * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; and while
-   * a run of its out of memory counts ({@link #STRIKES_KEPT}): a memory bomb trusted again after 10
-   * s would go to every worker at once with its callers' next wave (seen in bench/fairness, the
-   * bomb's second round, when a bomb still killed its worker).
+   * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; while its
+   * breaker is open or half open (its last runs were stopped at a limit), however long ago; and
+   * while a run of its out of memory counts ({@link #STRIKES_KEPT}): a memory bomb trusted again
+   * after 10 s would go to every worker at once with its callers' next wave (seen in
+   * bench/fairness, the bomb's second round, when a bomb still killed its worker).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
     return state.behaviour.guarded(now)
-        || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos();
+        || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
+        || state.limitsInARow >= LIMITS_BEFORE_BREAK;
   }
 
   /** Why the owner was last quarantined; null if it never was. */
@@ -235,7 +237,10 @@ final class WorkerShares {
       state.limitsInARow++;
       int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
       if (breaks >= 0) quarantine(state, Refusal.LIMITS, FIRST_BREAK, MAX_BREAK, breaks, now);
-    } else if (!outOfMemory) {
+    } else if (!outOfMemory && !timedOut) {
+      // a trusted run's timeout neither counts nor closes: under a flood of callers a loop let
+      // back onto a serving worker, its runs lowered, may reach the timeout before the statement
+      // limit
       state.limitsInARow = 0;
     }
   }

@@ -55,10 +55,16 @@ class WorkerSharesTest {
     assertThat(shares.quarantinedFor(loop, third + seconds(3))).isEqualTo(4);
     shares.finished(loop, true, QUICK, false, true, false, third + seconds(8));
     assertThat(shares.quarantinedFor(loop, third + seconds(8))).isEqualTo(8);
+    // long after, it is still guarded, and a trusted-looking timeout does not close it
+    long later = third + seconds(600);
+    assertThat(shares.slowLately(loop, later)).isTrue();
+    shares.finished(loop, false, 0, false, false, true, later);
+    shares.finished(loop, true, QUICK, false, true, false, later);
+    assertThat(shares.quarantinedFor(loop, later)).isEqualTo(16);
     // one run that ends otherwise (a success, a thrown error) closes it
-    shares.finished(loop, true, QUICK, false, false, false, third + seconds(17));
-    shares.finished(loop, true, QUICK, false, true, false, third + seconds(18));
-    assertThat(shares.quarantinedFor(loop, third + seconds(18))).isZero();
+    shares.finished(loop, true, QUICK, false, false, false, later + seconds(40));
+    shares.finished(loop, true, QUICK, false, true, false, later + seconds(41));
+    assertThat(shares.quarantinedFor(loop, later + seconds(41))).isZero();
   }
 
   @Test
