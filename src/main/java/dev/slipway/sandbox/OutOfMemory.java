@@ -1,5 +1,7 @@
 package dev.slipway.sandbox;
 
+import org.graalvm.polyglot.PolyglotException;
+
 /**
  * How a sandbox worker ends when it runs out of heap outside a script's run, where nothing can tell
  * what the failed allocation left half done: at once, with the status the server reads as "out of
@@ -12,9 +14,35 @@ final class OutOfMemory {
 
   private OutOfMemory() {}
 
-  /** Ends the process at once if {@code e} is an {@link OutOfMemoryError}. */
+  /**
+   * How Truffle's message for a context stopped at its statement limit begins; a resource it
+   * reports exhausted with any other message is the heap or the stack.
+   */
+  private static final String STATEMENT_LIMIT_MESSAGE = "Statement count limit";
+
+  /**
+   * Whether {@code e} is the JVM out of heap: an {@link OutOfMemoryError}, or the engine reporting
+   * one (a resource exhausted that is neither the statement limit nor the stack, whose error has no
+   * message).
+   */
+  static boolean isOutOfHeap(Throwable e) {
+    return e instanceof OutOfMemoryError
+        || e instanceof PolyglotException p
+            && p.isResourceExhausted()
+            && p.getMessage() != null
+            && !isStatementLimit(p);
+  }
+
+  /** Whether the engine stopped a run at its statement limit. */
+  static boolean isStatementLimit(PolyglotException e) {
+    return e.isResourceExhausted()
+        && e.getMessage() != null
+        && e.getMessage().startsWith(STATEMENT_LIMIT_MESSAGE);
+  }
+
+  /** Ends the process at once if {@code e} is the JVM out of heap ({@link #isOutOfHeap}). */
   static void exitIf(Throwable e) {
-    if (e instanceof OutOfMemoryError) {
+    if (isOutOfHeap(e)) {
       Runtime.getRuntime().halt(EXIT);
     }
   }

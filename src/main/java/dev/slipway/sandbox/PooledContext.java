@@ -27,12 +27,6 @@ final class PooledContext {
 
   private static final int MAX_MESSAGE_CHARS = 2000;
 
-  /**
-   * How Truffle's message for a context stopped at its statement limit begins; any other resource
-   * exhausted is the heap.
-   */
-  private static final String STATEMENT_LIMIT_MESSAGE = "Statement count limit";
-
   private final Context context;
   private final HostBridge bridge;
   private final Value runner;
@@ -134,16 +128,19 @@ final class PooledContext {
       // the watchdog has closed it or is closing it; closing it again is harmless
       broken = true;
     }
-    if (bridge.state() == HostBridge.State.EXCEEDED) {
+    // judged first, whatever is reported: it says whether the context may be used again
+    ScriptOutcome failed = error == null ? null : outcomeOf(error, logs, elapsed, limits);
+    if (bridge.state() == HostBridge.State.EXCEEDED && !OutOfMemory.isOutOfHeap(error)) {
       // the first limit reached is reported: what the script did after (catching the log error
-      // and looping on, failing) is moot
+      // and looping on, failing) is moot; but a heap it exhausted after is reported as that, so
+      // that its worker collects and its script is judged for it
       return new ScriptOutcome.Exceeded(bridge.exceeded(), bridge.result(), logs, elapsed);
     }
     if (timedOut) {
       return new ScriptOutcome.Timeout(limits.timeout(), logs);
     }
-    if (error != null) {
-      return outcomeOf(error, logs, elapsed, limits);
+    if (failed != null) {
+      return failed;
     }
     return switch (bridge.state()) {
       case SUCCEEDED ->
@@ -161,20 +158,21 @@ final class PooledContext {
       PolyglotException e, List<LogLine> logs, Duration elapsed, SandboxLimits limits) {
     if (e.isResourceExhausted()) {
       broken = true;
-      if (limits.statementLimit() > 0
-          && e.getMessage() != null
-          && e.getMessage().startsWith(STATEMENT_LIMIT_MESSAGE)) {
+      if (OutOfMemory.isStatementLimit(e)) {
         return new ScriptOutcome.StatementLimit(limits.statementLimit(), logs, elapsed);
       }
-      // the heap ran out in this run: the engine stopped it, and closing the context frees what it
-      // held
-      return new ScriptOutcome.Exceeded(
-          ScriptOutcome.Limit.MEMORY,
-          "the script used more memory than a sandbox worker has ("
-              + Runtime.getRuntime().maxMemory() / (1024 * 1024)
-              + " MB)",
-          logs,
-          elapsed);
+      if (OutOfMemory.isOutOfHeap(e)) {
+        // the heap ran out in this run: the engine stopped it, and closing the context frees what
+        // it held
+        return new ScriptOutcome.Exceeded(
+            ScriptOutcome.Limit.MEMORY,
+            "the script used more memory than a sandbox worker has ("
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+                + " MB)",
+            logs,
+            elapsed);
+      }
+      return new ScriptOutcome.Failure("RangeError: the script ran out of stack", logs, elapsed);
     }
     if (e.isInterrupted()) {
       broken = true;

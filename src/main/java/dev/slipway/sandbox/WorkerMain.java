@@ -237,6 +237,7 @@ public final class WorkerMain {
           try {
             sandbox.prepare(p.script());
           } catch (RuntimeException e) {
+            OutOfMemory.exitIf(e);
             // the script's first run meets the same failure inside its deadline, and reports it
             LOG.debug("preparing {} failed", p.script().name(), e);
           }
@@ -317,13 +318,12 @@ public final class WorkerMain {
       paused();
     }
     long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
-    boolean outOfMemory =
-        outcome instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY;
-    // sent at once after a memory bomb: the collection below may end the process
-    send(w -> w.writeOutcome(outcome, json, cpu), !outOfMemory);
-    if (outOfMemory) {
+    if (outcome instanceof ScriptOutcome.Exceeded e && e.limit() == ScriptOutcome.Limit.MEMORY) {
+      // before the outcome goes: should the worker end, the run at its head is still the bomb, and
+      // the pool blames the end on it, not on the run after it
       recoverHeap();
     }
+    send(w -> w.writeOutcome(outcome, json, cpu), true);
     if (sandbox.engineFailures() != failures) {
       // the engine broke, not the script: a fresh process is the only sure repair
       LOG.error(
@@ -373,7 +373,8 @@ public final class WorkerMain {
       frame.write(wire);
       if (mayHold && held < HOLD_COUNT && (!ahead.isEmpty() || wire.inputWaiting())) {
         if (held++ == 0) {
-          timer.schedule(this::flushHeld, HOLD.toNanos(), TimeUnit.NANOSECONDS);
+          timer.schedule(
+              OutOfMemory.exitingOn(this::flushHeld), HOLD.toNanos(), TimeUnit.NANOSECONDS);
         }
         return;
       }
@@ -438,6 +439,11 @@ public final class WorkerMain {
         return value;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      } catch (OutOfMemoryError e) {
+        // part of a frame may have been written or read: the channel is out of step, and the
+        // script could catch this and go on; only a new worker is sure
+        OutOfMemory.exitIf(e);
+        throw e;
       }
     }
   }

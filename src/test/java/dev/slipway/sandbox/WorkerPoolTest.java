@@ -646,6 +646,15 @@ class WorkerPoolTest {
         assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", n)), HOST)))
             .isEqualTo((long) n);
       }
+      // a bomb that went past its log limit first is still a bomb: its context goes, and it counts
+      var loggedFirst =
+          small.compile(
+              "bomb-after-logs",
+              "for (let i = 0; i < 1001; i++) { try { console.log('x'); } catch (e) {} }"
+                  + " const a = []; while (true) a.push(new Float64Array(4000000));",
+              ScriptLanguage.JAVASCRIPT);
+      assertThat(kindOf(small.run(loggedFirst, null, HOST))).isEqualTo("Exceeded MEMORY");
+      assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", 20)), HOST))).isEqualTo(20L);
       assertThat(small.pids()).as("the same worker, still warm").isEqualTo(pids);
       assertThat(small.stats().replaced()).isEqualTo(replaced);
     } finally {
