@@ -678,12 +678,8 @@ public final class WorkerPool implements Sandbox {
       boolean timedOut = result instanceof ScriptOutcome.Timeout;
       dispatch.lock();
       try {
-        if (result == null) {
-          shares.withdrawn(owner, was.guarded());
-        } else {
-          shares.finished(
-              owner, was.guarded(), took, outOfMemory, runaway, timedOut, System.nanoTime());
-        }
+        shares.finished(
+            owner, was.guarded(), took, outOfMemory, runaway, timedOut, System.nanoTime());
       } finally {
         dispatch.unlock();
       }

@@ -218,8 +218,11 @@ final class WorkerShares {
       boolean runaway,
       boolean timedOut,
       long now) {
-    withdrawn(owner, guarded);
     State state = state(owner);
+    if (guarded) {
+      state.guardedRunning--;
+      guardedRunningOf(owner.org())[0]--;
+    }
     state.behaviour.finished(took, now);
     if (runaway || outOfMemory) state.behaviour.slow(now);
     if (outOfMemory) {
@@ -239,18 +242,6 @@ final class WorkerShares {
       // back onto a serving worker, its runs lowered, may reach the timeout before the statement
       // limit
       state.limitsInARow = 0;
-    }
-  }
-
-  /**
-   * A run of the owner left the worker it went to without running there (the worker ended first),
-   * to go to another: its share is free again, and nothing is judged by it.
-   */
-  void withdrawn(Owner owner, boolean guarded) {
-    if (guarded) {
-      State state = state(owner);
-      state.guardedRunning--;
-      guardedRunningOf(owner.org())[0]--;
     }
   }
 

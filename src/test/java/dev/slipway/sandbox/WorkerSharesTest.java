@@ -68,22 +68,6 @@ class WorkerSharesTest {
   }
 
   @Test
-  void a_run_withdrawn_from_a_worker_that_ended_judges_nothing() {
-    var shares = new WorkerShares(1, Duration.ofSeconds(2));
-    var loop = new WorkerShares.Owner(1, "loop");
-    shares.finished(loop, false, QUICK, false, true, false, seconds(1));
-    shares.startedGuarded(loop);
-    assertThat(shares.mayStartGuarded(loop)).as("its one guarded run is out").isFalse();
-    shares.withdrawn(loop, true);
-    assertThat(shares.mayStartGuarded(loop)).as("its share is free again").isTrue();
-    shares.finished(loop, true, QUICK, false, true, false, seconds(2));
-    shares.finished(loop, true, QUICK, false, true, false, seconds(3));
-    assertThat(shares.quarantinedFor(loop, seconds(3)))
-        .as("the withdrawn run did not close the count")
-        .isEqualTo(2);
-  }
-
-  @Test
   void a_trusted_script_that_times_out_starved_of_cpu_is_never_refused_for_it() {
     var shares = new WorkerShares(1, Duration.ofSeconds(2));
     var quiet = new WorkerShares.Owner(1, "quiet");
