@@ -1,5 +1,7 @@
 package dev.slipway.sandbox;
 
+import java.time.Duration;
+import java.util.List;
 import org.graalvm.polyglot.PolyglotException;
 
 /**
@@ -40,6 +42,18 @@ final class OutOfMemory {
         && e.getMessage().startsWith(STATEMENT_LIMIT_MESSAGE);
   }
 
+  /**
+   * The outcome of a run that exhausted its worker's heap, {@code heap} (as the worker's -Xmx, or
+   * in MB), however it ended: stopped by the engine, or its worker gone.
+   */
+  static ScriptOutcome.Exceeded outcome(String heap, List<LogLine> logs, Duration elapsed) {
+    return new ScriptOutcome.Exceeded(
+        ScriptOutcome.Limit.MEMORY,
+        "the script used more memory than a sandbox worker has (" + heap + ")",
+        logs,
+        elapsed);
+  }
+
   /** Ends the process at once if {@code e} is the JVM out of heap ({@link #isOutOfHeap}). */
   static void exitIf(Throwable e) {
     if (isOutOfHeap(e)) {
@@ -53,7 +67,7 @@ final class OutOfMemory {
       try {
         task.run();
       } catch (OutOfMemoryError e) {
-        exitIf(e);
+        Runtime.getRuntime().halt(EXIT);
       }
     };
   }

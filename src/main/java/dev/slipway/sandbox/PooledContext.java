@@ -164,13 +164,8 @@ final class PooledContext {
       if (OutOfMemory.isOutOfHeap(e)) {
         // the heap ran out in this run: the engine stopped it, and closing the context frees what
         // it held
-        return new ScriptOutcome.Exceeded(
-            ScriptOutcome.Limit.MEMORY,
-            "the script used more memory than a sandbox worker has ("
-                + Runtime.getRuntime().maxMemory() / (1024 * 1024)
-                + " MB)",
-            logs,
-            elapsed);
+        return OutOfMemory.outcome(
+            Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB", logs, elapsed);
       }
       return new ScriptOutcome.Failure("RangeError: the script ran out of stack", logs, elapsed);
     }

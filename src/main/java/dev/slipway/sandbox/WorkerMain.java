@@ -345,7 +345,7 @@ public final class WorkerMain {
       LOG.error(
           "{} MB of heap still in use after a script exhausted it; this sandbox worker exits",
           used / (1024 * 1024));
-      Runtime.getRuntime().halt(OutOfMemory.EXIT);
+      runtime.halt(OutOfMemory.EXIT);
     }
   }
 

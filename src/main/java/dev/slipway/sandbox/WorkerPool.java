@@ -736,11 +736,7 @@ public final class WorkerPool implements Sandbox {
           "sandbox worker {} ran out of its {} heap running a script; it is being replaced",
           worker.number,
           heap);
-      return new ScriptOutcome.Exceeded(
-          ScriptOutcome.Limit.MEMORY,
-          "the script used more memory than a sandbox worker has (" + heap + ")",
-          List.of(),
-          elapsed);
+      return OutOfMemory.outcome(heap, List.of(), elapsed);
     }
     LOG.error("sandbox worker {} failed during a run (exit status {})", worker.number, exit, cause);
     return new ScriptOutcome.Failure(

@@ -106,15 +106,22 @@ final class WorkerShares {
     Refusal refusal;
   }
 
-  /** Why an owner's runs are refused at once. */
+  /** Why an owner's runs are refused at once, and for how long: the first time, and at most. */
   enum Refusal {
-    MEMORY("its script ran out of sandbox memory lately"),
-    LIMITS("its script's last runs were stopped at a limit (statements or time)");
+    MEMORY("its script ran out of sandbox memory lately", FIRST_QUARANTINE, MAX_QUARANTINE),
+    LIMITS(
+        "its script's last runs were stopped at a limit (statements or time)",
+        FIRST_BREAK,
+        MAX_BREAK);
 
     final String why;
+    private final Duration first;
+    private final Duration max;
 
-    Refusal(String why) {
+    Refusal(String why, Duration first, Duration max) {
       this.why = why;
+      this.first = first;
+      this.max = max;
     }
   }
 
@@ -228,7 +235,7 @@ final class WorkerShares {
     if (outOfMemory) {
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
-        quarantine(state, Refusal.MEMORY, FIRST_QUARANTINE, MAX_QUARANTINE, state.strikes - 1, now);
+        quarantine(state, Refusal.MEMORY, state.strikes - 1, now);
       }
       state.strikes++;
       state.lastStrike = now;
@@ -236,7 +243,7 @@ final class WorkerShares {
     if (runaway || timedOut && guarded) {
       state.limitsInARow++;
       int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
-      if (breaks >= 0) quarantine(state, Refusal.LIMITS, FIRST_BREAK, MAX_BREAK, breaks, now);
+      if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
     } else if (!outOfMemory && !timedOut) {
       // a trusted run's timeout neither counts nor closes: under a flood of callers a loop let
       // back onto a serving worker, its runs lowered, may reach the timeout before the statement
@@ -246,12 +253,12 @@ final class WorkerShares {
   }
 
   /**
-   * Refuses the owner's runs for {@code first} doubled {@code doublings} times, at most {@code
-   * max}, from {@code now} (a longer quarantine already under way stays).
+   * Refuses the owner's runs for the refusal's first time doubled {@code doublings} times, at most
+   * its longest, from {@code now} (a longer quarantine already under way stays).
    */
-  private static void quarantine(
-      State state, Refusal refusal, Duration first, Duration max, int doublings, long now) {
-    long until = now + Math.min(max.toNanos(), first.toNanos() << Math.min(doublings, 10));
+  private static void quarantine(State state, Refusal refusal, int doublings, long now) {
+    long until =
+        now + Math.min(refusal.max.toNanos(), refusal.first.toNanos() << Math.min(doublings, 10));
     if (state.quarantined && state.quarantinedUntil - until > 0) return;
     state.quarantined = true;
     state.quarantinedUntil = until;
