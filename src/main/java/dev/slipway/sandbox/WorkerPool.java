@@ -678,8 +678,10 @@ public final class WorkerPool implements Sandbox {
       boolean timedOut = result instanceof ScriptOutcome.Timeout;
       dispatch.lock();
       try {
-        shares.finished(
-            owner, was.guarded(), took, outOfMemory, runaway, timedOut, System.nanoTime());
+        if (result == null) shares.withdrawn(owner, was.guarded());
+        else
+          shares.finished(
+              owner, was.guarded(), took, outOfMemory, runaway, timedOut, System.nanoTime());
       } finally {
         dispatch.unlock();
       }

@@ -27,12 +27,12 @@ import java.util.concurrent.TimeUnit;
  *       than after that wait. A new script is not guarded until it is slow: its first run that
  *       loops holds a worker for one timeout at most before the guard applies.
  *   <li>A script that ran out of memory (its worker stops the run, collects and serves on) is
- *       guarded for {@link #STRIKES_KEPT}; one that does so again within {@link #STRIKES_KEPT} is
- *       quarantined: its runs are refused at once for 10 s, twice as long after each further one
- *       (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a loop does not keep filling
- *       a worker's heap, each time a stall of the runs behind it (and, where the collection does
- *       not give the heap back, a new worker), while a script that ran out of memory once, on one
- *       input, still serves the next request.
+ *       guarded for {@link #STRIKES_KEPT}, and after that until one of its runs ends otherwise; one
+ *       that does so again within {@link #STRIKES_KEPT} is quarantined: its runs are refused at
+ *       once for 10 s, twice as long after each further one (at most {@link #MAX_QUARANTINE}), so a
+ *       memory bomb called in a loop does not keep filling a worker's heap, each time a stall of
+ *       the runs behind it (and, where the collection does not give the heap back, a new worker),
+ *       while a script that ran out of memory once, on one input, still serves the next request.
  *   <li>A script whose last {@link #LIMITS_BEFORE_BREAK} runs in a row were stopped at a limit (the
  *       statement limit, or the timeout of a guarded run) has its runs refused at once for {@link
  *       #FIRST_BREAK}, twice as long after each further such run (at most {@link #MAX_BREAK}),
@@ -101,6 +101,10 @@ final class WorkerShares {
     int strikes;
     long lastStrike;
     int limitsInARow;
+
+    /** Whether its last run that did not time out ran out of memory. */
+    boolean outOfMemoryLast;
+
     long quarantinedUntil;
     boolean quarantined;
     Refusal refusal;
@@ -132,13 +136,16 @@ final class WorkerShares {
   /**
    * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; while its
    * breaker is open or half open (its last runs were stopped at a limit), however long ago; and
-   * while a run of its out of memory counts ({@link #STRIKES_KEPT}): a memory bomb trusted again
-   * after 10 s would go to every worker at once with its callers' next wave (seen in
-   * bench/fairness, the bomb's second round, when a bomb still killed its worker).
+   * while a run of its out of memory counts ({@link #STRIKES_KEPT}), and after that until one of
+   * its runs ends otherwise: a memory bomb trusted again would go to a serving worker with its
+   * callers' next wave and stall the runs behind it while that worker collects (seen in
+   * bench/fairness: trusted again a minute after its strikes, the bomb's second round took a quiet
+   * script to 52% of its rate).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
     return state.behaviour.guarded(now)
+        || state.outOfMemoryLast
         || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
         || state.limitsInARow >= LIMITS_BEFORE_BREAK;
   }
@@ -226,12 +233,11 @@ final class WorkerShares {
       boolean timedOut,
       long now) {
     State state = state(owner);
-    if (guarded) {
-      state.guardedRunning--;
-      guardedRunningOf(owner.org())[0]--;
-    }
+    left(owner, state, guarded);
     state.behaviour.finished(took, now);
     if (runaway || outOfMemory) state.behaviour.slow(now);
+    if (outOfMemory) state.outOfMemoryLast = true;
+    else if (!timedOut) state.outOfMemoryLast = false;
     if (outOfMemory) {
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
@@ -249,6 +255,24 @@ final class WorkerShares {
       // back onto a serving worker, its runs lowered, may reach the timeout before the statement
       // limit
       state.limitsInARow = 0;
+    }
+  }
+
+  /**
+   * A run of the owner left its worker unbegun, to go to another: it judges nothing. If it was the
+   * script's first, the next run is its first again, so that it may go.
+   */
+  void withdrawn(Owner owner, boolean guarded) {
+    State state = state(owner);
+    left(owner, state, guarded);
+    if (!state.behaviour.used()) state.firstSent = false;
+  }
+
+  /** A run of the owner left its worker: a guarded one frees its share. */
+  private void left(Owner owner, State state, boolean guarded) {
+    if (guarded) {
+      state.guardedRunning--;
+      guardedRunningOf(owner.org())[0]--;
     }
   }
 

@@ -36,6 +36,24 @@ class WorkerSharesTest {
   }
 
   @Test
+  void a_script_whose_last_run_ran_out_of_memory_stays_guarded_until_one_ends_otherwise() {
+    var shares = new WorkerShares(2, Duration.ofSeconds(2));
+    shares.finished(BOMB, false, 0, true, false, false, 0);
+    long later = WorkerShares.STRIKES_KEPT.toNanos() + seconds(600);
+    assertThat(shares.slowLately(BOMB, later))
+        .as("long after its strike, its last run still ran out of memory")
+        .isTrue();
+    shares.finished(BOMB, true, 0, false, false, true, later);
+    assertThat(shares.slowLately(BOMB, later + seconds(30)))
+        .as("a timeout says nothing of its memory")
+        .isTrue();
+    shares.finished(BOMB, true, QUICK, false, false, false, later + seconds(31));
+    assertThat(shares.slowLately(BOMB, later + seconds(50)))
+        .as("one run ended otherwise")
+        .isFalse();
+  }
+
+  @Test
   void runs_stopped_at_a_limit_again_and_again_open_a_breaker_that_one_other_ending_closes() {
     var shares = new WorkerShares(1, Duration.ofSeconds(2));
     var loop = new WorkerShares.Owner(1, "loop");
@@ -65,6 +83,28 @@ class WorkerSharesTest {
     shares.finished(loop, true, QUICK, false, false, false, later + seconds(40));
     shares.finished(loop, true, QUICK, false, true, false, later + seconds(41));
     assertThat(shares.quarantinedFor(loop, later + seconds(41))).isZero();
+  }
+
+  @Test
+  void a_run_withdrawn_from_its_worker_judges_nothing_and_lets_the_next_go() {
+    var shares = new WorkerShares(2, Duration.ofSeconds(2));
+    var fresh = new WorkerShares.Owner(1, "fresh");
+    shares.sent(fresh);
+    assertThat(shares.onTrial(fresh)).as("its first run has not ended").isTrue();
+    shares.withdrawn(fresh, false);
+    assertThat(shares.onTrial(fresh)).as("the first run goes again, as the first").isFalse();
+    var loop = new WorkerShares.Owner(1, "loop");
+    for (int run = 1; run < WorkerShares.LIMITS_BEFORE_BREAK; run++) {
+      shares.finished(loop, true, QUICK, false, true, false, seconds(run));
+    }
+    shares.startedGuarded(loop);
+    shares.withdrawn(loop, true);
+    assertThat(shares.mayStartGuarded(loop)).as("its share is free again").isTrue();
+    long next = seconds(WorkerShares.LIMITS_BEFORE_BREAK);
+    shares.finished(loop, true, QUICK, false, true, false, next);
+    assertThat(shares.quarantinedFor(loop, next))
+        .as("the withdrawn run did not close it")
+        .isEqualTo(2);
   }
 
   @Test
