@@ -27,12 +27,13 @@ import java.util.concurrent.TimeUnit;
  *       than after that wait. A new script is not guarded until it is slow: its first run that
  *       loops holds a worker for one timeout at most before the guard applies.
  *   <li>A script that ran out of memory (its worker stops the run, collects and serves on) is
- *       guarded for {@link #STRIKES_KEPT}, and after that until one of its runs ends otherwise; one
- *       that does so again within {@link #STRIKES_KEPT} is quarantined: its runs are refused at
- *       once for 10 s, twice as long after each further one (at most {@link #MAX_QUARANTINE}), so a
- *       memory bomb called in a loop does not keep filling a worker's heap, each time a stall of
- *       the runs behind it (and, where the collection does not give the heap back, a new worker),
- *       while a script that ran out of memory once, on one input, still serves the next request.
+ *       guarded for {@link #STRIKES_KEPT}, and after that until one of its runs ends otherwise (a
+ *       timeout says nothing of its memory); one that does so again within {@link #STRIKES_KEPT} is
+ *       quarantined: its runs are refused at once for 10 s, twice as long after each further one
+ *       (at most {@link #MAX_QUARANTINE}), so a memory bomb called in a loop does not keep filling
+ *       a worker's heap, each time a stall of the runs behind it (and, where the collection does
+ *       not give the heap back, a new worker), while a script that ran out of memory once, on one
+ *       input, still serves the next request.
  *   <li>A script whose last {@link #LIMITS_BEFORE_BREAK} runs in a row were stopped at a limit (the
  *       statement limit, or the timeout of a guarded run) has its runs refused at once for {@link
  *       #FIRST_BREAK}, twice as long after each further such run (at most {@link #MAX_BREAK}),
@@ -137,10 +138,10 @@ final class WorkerShares {
    * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; while its
    * breaker is open or half open (its last runs were stopped at a limit), however long ago; and
    * while a run of its out of memory counts ({@link #STRIKES_KEPT}), and after that until one of
-   * its runs ends otherwise: a memory bomb trusted again would go to a serving worker with its
-   * callers' next wave and stall the runs behind it while that worker collects (seen in
-   * bench/fairness: trusted again a minute after its strikes, the bomb's second round took a quiet
-   * script to 52% of its rate).
+   * its runs ends otherwise than out of memory or time: a memory bomb trusted again would go to a
+   * serving worker with its callers' next wave and stall the runs behind it while that worker
+   * collects (seen in bench/fairness: trusted again a minute after its strikes, the bomb's second
+   * round took a quiet script to 52% of its rate).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
@@ -259,8 +260,9 @@ final class WorkerShares {
   }
 
   /**
-   * A run of the owner left its worker unbegun, to go to another: it judges nothing. If it was the
-   * script's first, the next run is its first again, so that it may go.
+   * A run of the owner left its worker before it asked anything (the worker ended), to go to
+   * another: it judges nothing. If it was the script's first, the next run is its first again, so
+   * that it may go.
    */
   void withdrawn(Owner owner, boolean guarded) {
     State state = state(owner);

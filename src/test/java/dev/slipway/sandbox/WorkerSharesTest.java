@@ -43,13 +43,22 @@ class WorkerSharesTest {
     assertThat(shares.slowLately(BOMB, later))
         .as("long after its strike, its last run still ran out of memory")
         .isTrue();
+    shares.startedGuarded(BOMB);
     shares.finished(BOMB, true, 0, false, false, true, later);
     assertThat(shares.slowLately(BOMB, later + seconds(30)))
         .as("a timeout says nothing of its memory")
         .isTrue();
+    shares.startedGuarded(BOMB);
     shares.finished(BOMB, true, QUICK, false, false, false, later + seconds(31));
     assertThat(shares.slowLately(BOMB, later + seconds(50)))
         .as("one run ended otherwise")
+        .isFalse();
+    var other = new WorkerShares.Owner(1, "other bomb");
+    shares.finished(other, false, 0, true, false, false, 0);
+    shares.startedGuarded(other);
+    shares.finished(other, true, QUICK, false, true, false, later);
+    assertThat(shares.slowLately(other, later + seconds(600)))
+        .as("a run stopped at the statement limit ended otherwise too")
         .isFalse();
   }
 
@@ -93,11 +102,14 @@ class WorkerSharesTest {
     assertThat(shares.onTrial(fresh)).as("its first run has not ended").isTrue();
     shares.withdrawn(fresh, false);
     assertThat(shares.onTrial(fresh)).as("the first run goes again, as the first").isFalse();
+    shares.sent(fresh);
+    assertThat(shares.onTrial(fresh)).as("nothing of it has ended yet").isTrue();
     var loop = new WorkerShares.Owner(1, "loop");
     for (int run = 1; run < WorkerShares.LIMITS_BEFORE_BREAK; run++) {
-      shares.finished(loop, true, QUICK, false, true, false, seconds(run));
+      shares.finished(loop, false, QUICK, false, true, false, seconds(run));
     }
     shares.startedGuarded(loop);
+    assertThat(shares.mayStartGuarded(loop)).as("its one guarded run is out").isFalse();
     shares.withdrawn(loop, true);
     assertThat(shares.mayStartGuarded(loop)).as("its share is free again").isTrue();
     long next = seconds(WorkerShares.LIMITS_BEFORE_BREAK);
