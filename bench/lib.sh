@@ -2,9 +2,10 @@
 #
 # start_slipway WORK: starts `bin/slipway serve` with an embedded PostgreSQL in WORK/data on free
 # ports, waits until a sandbox worker is idle, and sets server (its pid), api, data, token and log.
-# save_spec FILE: saves a spec (YAML). api_call METHOD PATH [BODY]: a platform API call, its body
-# printed. load CONNS DURATION SCRIPT URL: one wrk load with SCRIPT (which ends with
-# bench/report.lua), its RESULT line printed; field NAME LINE: a value of a RESULT line.
+# save_spec FILE: saves a spec (YAML). deploy_specs DIR: saves DIR's specs and deploys them.
+# api_call METHOD PATH [BODY]: a platform API call, its body printed. load CONNS DURATION SCRIPT
+# URL: one wrk load with SCRIPT (which ends with bench/report.lua), its RESULT line printed;
+# field NAME LINE: a value of a RESULT line.
 # stop_slipway: stops the server and removes its data; start_slipway traps EXIT with it.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -54,6 +55,12 @@ save_spec() { # FILE
   status=$(curl -s -o "$bench_work/out" -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/yaml' \
     --data-binary @"$1" "$api/api/endpoints")
   [[ $status == 200 || $status == 201 ]] || { echo "bench: saving $(basename "$1"): $status $(cat "$bench_work/out")" >&2; exit 1; }
+}
+
+deploy_specs() { # DIR: saves every spec (YAML) in DIR and deploys them
+  local spec
+  for spec in "$1"/*.yaml; do save_spec "$spec"; done
+  api_call POST /api/deploy > /dev/null
 }
 
 load() { # CONNS DURATION SCRIPT URL

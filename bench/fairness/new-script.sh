@@ -22,8 +22,7 @@ command -v wrk >/dev/null || { echo "new-script: needs wrk (apt-get install wrk)
 . "$repo/bench/lib.sh"
 work=$(mktemp -d /tmp/slipway-new-script.XXXXXX)
 start_slipway "$work"
-for spec in "$here"/*.yaml; do save_spec "$spec"; done
-api_call POST /api/deploy > /dev/null
+deploy_specs "$here"
 cat "$here/quiet-script.lua" "$repo/bench/report.lua" > "$work/quiet-script.lua"
 
 # CPU ticks of every thread of the given processes, one "pid:name ticks" line each (digits in a

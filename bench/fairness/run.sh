@@ -37,8 +37,7 @@ command -v wrk >/dev/null || { echo "fairness: needs wrk (apt-get install wrk)" 
 . "$repo/bench/lib.sh"
 work=$(mktemp -d /tmp/slipway-fairness.XXXXXX)
 start_slipway "$work"
-for spec in "$here"/*.yaml; do save_spec "$spec"; done
-api_call POST /api/deploy > /dev/null
+deploy_specs "$here"
 for script in quiet-sql quiet-script; do cat "$here/$script.lua" "$repo/bench/report.lua" > "$work/$script.lua"; done
 cp "$repo/bench/report.lua" "$work/flood.lua"
 if (( WARMUP > 0 )); then

@@ -27,8 +27,7 @@ command -v wrk >/dev/null || { echo "timeline: needs wrk (apt-get install wrk)" 
 . "$repo/bench/lib.sh"
 work=$(mktemp -d /tmp/slipway-timeline.XXXXXX)
 start_slipway "$work"
-for spec in "$here"/*.yaml; do save_spec "$spec"; done
-api_call POST /api/deploy > /dev/null
+deploy_specs "$here"
 cat "$here/quiet-$QUIET.lua" "$repo/bench/report.lua" > "$work/quiet.lua"
 cp "$repo/bench/report.lua" "$work/flood.lua"
 load 8 "${WARMUP}s" "$work/quiet.lua" "$data" > /dev/null

@@ -237,15 +237,16 @@ final class WorkerShares {
     left(owner, state, guarded);
     state.behaviour.finished(took, now);
     if (runaway || outOfMemory) state.behaviour.slow(now);
-    if (outOfMemory) state.outOfMemoryLast = true;
-    else if (!timedOut) state.outOfMemoryLast = false;
     if (outOfMemory) {
+      state.outOfMemoryLast = true;
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
         quarantine(state, Refusal.MEMORY, state.strikes - 1, now);
       }
       state.strikes++;
       state.lastStrike = now;
+    } else if (!timedOut) {
+      state.outOfMemoryLast = false;
     }
     if (runaway || timedOut && guarded) {
       state.limitsInARow++;
