@@ -21,20 +21,21 @@ final class Prelude {
   static final String WRAPPER_END = "\n})";
 
   /**
-   * Evaluated once per context with the {@link HostBridge#functions()}; returns {@code run(fn,
-   * inputJson)}. Before returning it hardens the realm: every intrinsic reachable from {@code
-   * globalThis} is frozen, and so is {@code globalThis}, because pooled contexts are shared by all
-   * scripts and one script's {@code Array.prototype.x = ...} or {@code JSON = ...} must not change
-   * what the next one sees. Freezing prototypes turns {@code obj.toString = f} or {@code this.name
-   * = 'MyError'} into a TypeError (JavaScript's "override mistake"), so for the few names user code
-   * commonly assigns that way the prototypes get an accessor whose setter defines an own property
-   * on the target instead. It also defines {@code __slipway_import}, read-only, which the import
-   * declarations {@link Modules#rewriteImports} leaves in scripts call: it loads a module on its
-   * first import in the context and hardens it with the same walk before any script gets it.
+   * Evaluated once per context with the {@link HostBridge#functions()} and the walk {@link #HARDEN}
+   * returns; returns {@code run(fn, inputJson)}. Before returning it hardens the realm: every
+   * intrinsic reachable from {@code globalThis} is frozen, and so is {@code globalThis}, because
+   * pooled contexts are shared by all scripts and one script's {@code Array.prototype.x = ...} or
+   * {@code JSON = ...} must not change what the next one sees. Freezing prototypes turns {@code
+   * obj.toString = f} or {@code this.name = 'MyError'} into a TypeError (JavaScript's "override
+   * mistake"), so for the few names user code commonly assigns that way the prototypes get an
+   * accessor whose setter defines an own property on the target instead. It also defines {@code
+   * __slipway_import}, read-only, which the import declarations {@link Modules#rewriteImports}
+   * leaves in scripts call: it loads a module on its first import in the context and hardens it
+   * with the same walk before any script gets it.
    */
   private static final String RUNNER =
       """
-      (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail, bridgeSecret, bridgeFetch, bridgeExceed, maxOutput) {
+      (function (bridgeLog, bridgeQuery, bridgeQueryError, bridgeSucceed, bridgeFail, bridgeSecret, bridgeFetch, bridgeExceed, maxOutput, hardenWalk) {
        'use strict';
        const parse = JSON.parse, stringify = JSON.stringify;
        const show = (v) => {
@@ -162,43 +163,18 @@ final class Prelude {
        Object.defineProperty(globalThis, 'console', { value: console, writable: false, enumerable: false, configurable: false });
 
        const overridable = ['constructor', 'name', 'message', 'toString', 'valueOf', 'toLocaleString', 'toJSON'];
-       // Freezes everything reachable from root (property values, accessors, prototypes); for each
-       // object, the data properties overridableOf(o) names get the accessor described above.
-       // Objects hardened by an earlier call (the realm, for a module) are not walked again.
-       const hardened = new WeakSet();
-       const harden = (root, overridableOf) => {
-        const seen = new Set();
-        const todo = [root];
-        while (todo.length > 0) {
-         const o = todo.pop();
-         if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o) || hardened.has(o)) continue;
-         seen.add(o);
-         todo.push(Object.getPrototypeOf(o));
-         for (const key of Reflect.ownKeys(o)) {
-          const d = Reflect.getOwnPropertyDescriptor(o, key);
-          if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
-         }
-        }
-        for (const o of seen) {
-         for (const key of overridableOf(o)) {
-          const d = Reflect.getOwnPropertyDescriptor(o, key);
-          if (d === undefined || !('value' in d) || !d.configurable) continue;
-          const value = d.value;
-          Object.defineProperty(o, key, {
-           get() { return value; },
-           set(v) {
-            if (this === o) throw new TypeError('Cannot assign to read only property \\'' + String(key) + '\\' of a built-in');
-            Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
-           },
-           enumerable: d.enumerable,
-           configurable: false
-          });
-         }
-         Object.freeze(o);
-        }
-        for (const o of seen) hardened.add(o);
-        return root;
-       };
+       // the accessor a hardened data property gets (see above); made here, in the shared source, so
+       // that every context's accessors are the same functions to the JIT
+       const accessor = (o, key, value, enumerable) => ({
+        get() { return value; },
+        set(v) {
+         if (this === o) throw new TypeError('Cannot assign to read only property \\'' + String(key) + '\\' of a built-in');
+         Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+        enumerable,
+        configurable: false
+       });
+       const harden = (root, overridableOf) => hardenWalk(root, overridableOf, accessor);
 
        // Import declarations become calls of __slipway_import (see Modules). A module is loaded on
        // its first import in this context and hardened before any script sees it; its classes'
@@ -252,6 +228,53 @@ final class Prelude {
       """;
 
   /**
+   * Evaluated once per context, before the runner, which it is given to: returns the walk {@code
+   * (root, overridableOf, accessor)} that hardens what is reachable from {@code root} as described
+   * at {@link #RUNNER}, giving each data property {@code overridableOf(o)} names the descriptor
+   * {@code accessor(o, key, value, enumerable)} makes. Its source is not cached, so each context
+   * has its own copy: the walk runs once per context (and once per module) over thousands of
+   * objects, so a shared copy was hot enough for the JIT by the second context, and compiling it
+   * took a serving worker's compiler threads 5–8 s of CPU just when a script stopped at a limit had
+   * its context replaced (bench/fairness/timeline.sh). Interpreted, it takes about 0.2 s per
+   * context. The accessors themselves come from the runner's shared source: scripts' compiled code
+   * calls them.
+   */
+  private static final String HARDEN =
+      """
+      (function () {
+       'use strict';
+       // Freezes everything reachable from root (property values, accessors, prototypes); for each
+       // object, the data properties overridableOf(o) names get the accessor the runner makes.
+       // Objects hardened by an earlier call (the realm, for a module) are not walked again.
+       const hardened = new WeakSet();
+       return (root, overridableOf, accessor) => {
+        const seen = new Set();
+        const todo = [root];
+        while (todo.length > 0) {
+         const o = todo.pop();
+         if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o) || hardened.has(o)) continue;
+         seen.add(o);
+         todo.push(Object.getPrototypeOf(o));
+         for (const key of Reflect.ownKeys(o)) {
+          const d = Reflect.getOwnPropertyDescriptor(o, key);
+          if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+         }
+        }
+        for (const o of seen) {
+         for (const key of overridableOf(o)) {
+          const d = Reflect.getOwnPropertyDescriptor(o, key);
+          if (d === undefined || !('value' in d) || !d.configurable) continue;
+          Object.defineProperty(o, key, accessor(o, key, d.value, d.enumerable));
+         }
+         Object.freeze(o);
+        }
+        for (const o of seen) hardened.add(o);
+        return root;
+       };
+      })
+      """;
+
+  /**
    * Compiles a JavaScript body the way the {@code AsyncFunction} constructor does, without running
    * it. The wrapped source parsing is not enough: a body such as {@code "}); more(); (function ()
    * {"} closes the wrapper and is still valid JavaScript.
@@ -269,6 +292,13 @@ final class Prelude {
   static Source runnerSource() {
     return Source.newBuilder("js", RUNNER, "slipway-prelude.js")
         .cached(true)
+        .internal(true)
+        .buildLiteral();
+  }
+
+  static Source hardenSource() {
+    return Source.newBuilder("js", HARDEN, "slipway-harden.js")
+        .cached(false)
         .internal(true)
         .buildLiteral();
   }

@@ -3,6 +3,7 @@ package dev.slipway.sandbox;
 import dev.slipway.common.NamedThreads;
 import dev.slipway.spec.ScriptLanguage;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,6 +49,7 @@ public final class ScriptSandbox implements Sandbox {
   private final ResourceLimits resourceLimits;
   private final Source runnerSource;
   private final Source bodyCheckSource;
+  private final Source hardenSource;
   private final JsonCodec json = new JsonCodec();
   private final TypeScriptTranspiler typeScript;
   private final Slot[] slots;
@@ -108,6 +110,7 @@ public final class ScriptSandbox implements Sandbox {
             : null;
     this.runnerSource = Prelude.runnerSource();
     this.bodyCheckSource = Prelude.bodyCheckSource();
+    this.hardenSource = Prelude.hardenSource();
     this.slots = new Slot[limits.poolSize()];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new Slot();
@@ -357,7 +360,10 @@ public final class ScriptSandbox implements Sandbox {
       context
           .getBindings("js")
           .putMember(Modules.LOADER_GLOBAL, Modules.loader(context, moduleLoads));
-      Value runner = context.eval(runnerSource).execute(bridge.functions());
+      Object[] functions = bridge.functions();
+      Object[] arguments = Arrays.copyOf(functions, functions.length + 1);
+      arguments[functions.length] = context.eval(hardenSource).execute();
+      Value runner = context.eval(runnerSource).execute(arguments);
       return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
     } catch (RuntimeException e) {
       context.close(true);

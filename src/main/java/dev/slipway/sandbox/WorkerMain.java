@@ -143,6 +143,31 @@ public final class WorkerMain {
   }
 
   /**
+   * Script bodies that end every way a script can, each a script of its own, run before the warm-up
+   * proper. The code every run goes through (the prelude's runner and the engine's promise jobs) is
+   * then compiled for any result and any script, rather than for the warm-up's object result and
+   * one script function: compiled for those, the first run of each new script (a number result,
+   * another function at the runner's call, a {@code ctx} of other keys) invalidated it, and every
+   * script's runs were interpreted for the seconds until it was compiled again
+   * (bench/fairness/timeline.sh with {@code FLOOD='exec:return 1;'}). There are more scripts and
+   * more {@code ctx} shapes than the engine's inline caches hold (4 functions at a call, 5 shapes
+   * at a property), so the runner's call of the script and its sets on {@code ctx} are generic from
+   * the start.
+   */
+  private static final List<String> ENDINGS =
+      List.of(
+          "return 1;",
+          "return 1.5;",
+          "return 'text';",
+          "return true;",
+          "return null;",
+          "return [1, 'a', null];",
+          "return;",
+          "throw new Error('warm-up');",
+          "return Promise.reject(new TypeError('warm-up'));",
+          "throw 'text';");
+
+  /**
    * Runs a small transform until the prelude and JSON paths are compiled, or for a second at most,
    * so the first requests do not pay for a cold engine. Without the JIT one run, which creates the
    * context, is all there is to warm.
@@ -150,6 +175,15 @@ public final class WorkerMain {
   void warmUp() throws IOException {
     long start = System.nanoTime();
     try {
+      if (sandbox.optimizing()) {
+        for (int i = 0; i < ENDINGS.size(); i++) {
+          CompiledScript ending =
+              sandbox.compile("warm-up-ending-" + i, ENDINGS.get(i), ScriptLanguage.JAVASCRIPT);
+          for (int run = 0; run < 3; run++) {
+            sandbox.run(ending, Map.of("input", Map.of(), "warm-up-" + i, run), ScriptHost.NONE);
+          }
+        }
+      }
       // every bridge function once, at a shallow stack: a host call first made near a stack
       // overflow can leave a Truffle class uninitializable for the life of the process
       CompiledScript script =

@@ -118,11 +118,19 @@ public final class WorkerPool implements Sandbox {
 
   /**
    * Guards the choice of a worker in {@link #claim}; {@link #room} is signalled when a pipeline
-   * shrinks.
+   * shrinks, {@link #idleRoom} when a worker may have come idle or a guarded run's share freed up.
    */
   private final ReentrantLock dispatch = new ReentrantLock();
 
   private final Condition room = dispatch.newCondition();
+
+  /**
+   * What a run that goes alone (a guarded run, a compile) waits on: not woken at the end of every
+   * run, as the rest are. Woken so under load, a loop flood's waiting runs each woke, took the
+   * dispatch lock and slept again thousands of times a second, and the server's virtual-thread
+   * carriers took 0.2–0.4 of a core from the quiet endpoints (bench/fairness/timeline.sh).
+   */
+  private final Condition idleRoom = dispatch.newCondition();
 
   /** Threads in {@link #claim}, so that a finished run signals only when someone waits. */
   private final AtomicInteger waiting = new AtomicInteger();
@@ -685,7 +693,7 @@ public final class WorkerPool implements Sandbox {
       } finally {
         dispatch.unlock();
       }
-      roomMade();
+      roomMade(was.alone());
     }
   }
 
@@ -824,7 +832,7 @@ public final class WorkerPool implements Sandbox {
         if (left <= 0 || closed) {
           return Claim.NONE;
         }
-        room.awaitNanos(left);
+        (alone ? idleRoom : room).awaitNanos(left);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -955,12 +963,16 @@ public final class WorkerPool implements Sandbox {
    * Wakes the threads waiting in {@link #claim}, if any: a pipeline has room, a worker is new, or a
    * share freed up. All of them: they wait for different things (any room, an idle worker, their
    * owner's share), and the one a single signal woke might not be the one that can go.
+   *
+   * @param forAlone whether runs that go alone may go now too (a worker may be idle, or a guarded
+   *     share is free)
    */
-  private void roomMade() {
+  private void roomMade(boolean forAlone) {
     if (waiting.get() > 0) {
       dispatch.lock();
       try {
         room.signalAll();
+        if (forAlone) idleRoom.signalAll();
       } finally {
         dispatch.unlock();
       }
@@ -1024,7 +1036,7 @@ public final class WorkerPool implements Sandbox {
     }
     NamedThreads.startDaemon("slipway-sandbox-reader-" + worker.number, worker::read);
     taking.add(worker);
-    roomMade();
+    roomMade(true);
   }
 
   /** A worker ended: drop it and start another, backing off while workers keep failing to start. */
@@ -1128,6 +1140,7 @@ public final class WorkerPool implements Sandbox {
     dispatch.lock();
     try {
       room.signalAll();
+      idleRoom.signalAll();
     } finally {
       dispatch.unlock();
     }
@@ -1524,7 +1537,7 @@ public final class WorkerPool implements Sandbox {
           left(lost.get(i));
         }
         taking.remove(this);
-        roomMade();
+        roomMade(true);
       }
     }
 
@@ -1544,7 +1557,7 @@ public final class WorkerPool implements Sandbox {
       // the room first: what the answer sets off (a connection's next request, read on this thread)
       // may want it
       left(done);
-      roomMade();
+      roomMade(guarded || load.get() == 0);
       done.post(reply);
     }
 

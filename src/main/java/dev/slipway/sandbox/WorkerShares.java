@@ -25,7 +25,11 @@ import java.util.concurrent.TimeUnit;
  *       could start within the longest wait for one, by how long its runs took lately (at least
  *       {@link #guardedWaiting}), the rest being refused at once (503, {@code Retry-After}) rather
  *       than after that wait. A new script is not guarded until it is slow: its first run that
- *       loops holds a worker for one timeout at most before the guard applies.
+ *       loops holds a worker for one timeout at most before the guard applies. One whose last run
+ *       (timeouts aside) was stopped at the statement limit stays guarded until one ends otherwise:
+ *       trusted again when its slow run no longer counted, the runs of a loop's callers that waited
+ *       for a worker for guarded runs (one still starting) went to the serving worker, each to the
+ *       statement limit, and a quiet script fell to a third of its rate (bench/fairness).
  *   <li>A script that ran out of memory (its worker stops the run, collects and serves on) is
  *       guarded for {@link #STRIKES_KEPT}, and after that until one of its runs ends otherwise (a
  *       timeout says nothing of its memory); one that does so again within {@link #STRIKES_KEPT} is
@@ -103,8 +107,11 @@ final class WorkerShares {
     long lastStrike;
     int limitsInARow;
 
-    /** Whether its last run that did not time out ran out of memory. */
-    boolean outOfMemoryLast;
+    /**
+     * Whether its last run that did not time out ran out of memory or was stopped at the statement
+     * limit.
+     */
+    boolean stoppedLast;
 
     long quarantinedUntil;
     boolean quarantined;
@@ -136,17 +143,18 @@ final class WorkerShares {
 
   /**
    * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; while its
-   * breaker is open or half open (its last runs were stopped at a limit), however long ago; and
-   * while a run of its out of memory counts ({@link #STRIKES_KEPT}), and after that until one of
-   * its runs ends otherwise than out of memory or time: a memory bomb trusted again would go to a
-   * serving worker with its callers' next wave and stall the runs behind it while that worker
-   * collects (seen in bench/fairness: trusted again a minute after its strikes, the bomb's second
-   * round took a quiet script to 52% of its rate).
+   * breaker is open or half open (its last runs were stopped at a limit), however long ago; while a
+   * run of its out of memory counts ({@link #STRIKES_KEPT}); and while its last run that did not
+   * time out ran out of memory or was stopped at the statement limit: a memory bomb trusted again
+   * would go to a serving worker with its callers' next wave and stall the runs behind it while
+   * that worker collects (seen in bench/fairness: trusted again a minute after its strikes, the
+   * bomb's second round took a quiet script to 52% of its rate), and a loop's would each hold it
+   * until the statement limit.
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
     return state.behaviour.guarded(now)
-        || state.outOfMemoryLast
+        || state.stoppedLast
         || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
         || state.limitsInARow >= LIMITS_BEFORE_BREAK;
   }
@@ -237,16 +245,15 @@ final class WorkerShares {
     left(owner, state, guarded);
     state.behaviour.finished(took, now);
     if (runaway || outOfMemory) state.behaviour.slow(now);
+    if (outOfMemory || runaway) state.stoppedLast = true;
+    else if (!timedOut) state.stoppedLast = false;
     if (outOfMemory) {
-      state.outOfMemoryLast = true;
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
         quarantine(state, Refusal.MEMORY, state.strikes - 1, now);
       }
       state.strikes++;
       state.lastStrike = now;
-    } else if (!timedOut) {
-      state.outOfMemoryLast = false;
     }
     if (runaway || timedOut && guarded) {
       state.limitsInARow++;

@@ -58,7 +58,29 @@ class WorkerSharesTest {
     shares.startedGuarded(other);
     shares.finished(other, true, QUICK, false, true, false, later);
     assertThat(shares.slowLately(other, later + seconds(600)))
-        .as("a run stopped at the statement limit ended otherwise too")
+        .as("a run stopped at the statement limit did not end otherwise")
+        .isTrue();
+  }
+
+  @Test
+  void
+      a_script_whose_last_run_was_stopped_at_the_statement_limit_stays_guarded_until_one_ends_otherwise() {
+    var shares = new WorkerShares(1, Duration.ofSeconds(2));
+    var loop = new WorkerShares.Owner(1, "loop");
+    // its first run, on a serving worker, reaches the statement limit quickly: little CPU
+    shares.finished(loop, false, QUICK, false, true, false, 0);
+    // its callers' runs wait for a worker for guarded runs that is still starting; past the time a
+    // slow run guards for, they must not go to the serving worker (bench/fairness/timeline.sh: a
+    // loop flood's waiting runs did, 10 s in, and the quiet script fell to a third for a second)
+    long past = dev.slipway.ops.Behaviour.GUARD_AFTER_SLOW + seconds(1);
+    assertThat(shares.slowLately(loop, past)).isTrue();
+    shares.startedGuarded(loop);
+    shares.finished(loop, true, 0, false, false, true, past);
+    assertThat(shares.slowLately(loop, past + seconds(600))).as("a timeout says nothing").isTrue();
+    shares.startedGuarded(loop);
+    shares.finished(loop, true, QUICK, false, false, false, past + seconds(601));
+    assertThat(shares.slowLately(loop, past + seconds(612)))
+        .as("one run ended otherwise")
         .isFalse();
   }
 
