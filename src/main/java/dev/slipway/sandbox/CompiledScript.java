@@ -23,6 +23,9 @@ public final class CompiledScript {
   /** Built on first use in a process that runs scripts; a server using workers never builds it. */
   private volatile Source source;
 
+  /** Whether a run of it here ended and left its context sound ({@link PooledContext#run}). */
+  private volatile boolean proven;
+
   CompiledScript(String name, ScriptLanguage language, String javascript) {
     this.name = Objects.requireNonNull(name, "name");
     this.language = Objects.requireNonNull(language, "language");
@@ -55,6 +58,19 @@ public final class CompiledScript {
       source = built;
     }
     return built;
+  }
+
+  /**
+   * Whether a run of it in this process ended and left its context sound: not stopped at a limit,
+   * cancelled or out of memory. Until then its runs go through the runner's copy for scripts on
+   * trial.
+   */
+  boolean proven() {
+    return proven;
+  }
+
+  void prove() {
+    proven = true;
   }
 
   @Override

@@ -29,7 +29,19 @@ final class PooledContext {
 
   private final Context context;
   private final HostBridge bridge;
-  private final Value runner;
+
+  /** The runner's {@code run}, for scripts {@linkplain CompiledScript#proven() proven} here. */
+  private final Value run;
+
+  /**
+   * The same function in a copy of its own, for scripts on trial: a run stopped at a limit or
+   * cancelled unwinds through every frame between it and the host, and undoes their compiled code.
+   * So the first runs of a new script (a loop, say) go through code of their own, entered by
+   * another host call, and the code every proven script runs through stays compiled (before, the
+   * first run of a loop had every script run interpreted for seconds; bench/fairness/timeline.sh).
+   */
+  private final Value trial;
+
   private final Value bodyCheck;
   private final JsonCodec json;
 
@@ -40,10 +52,15 @@ final class PooledContext {
   private boolean broken;
   private boolean engineFailed;
 
-  PooledContext(Context context, HostBridge bridge, Value runner, Value bodyCheck, JsonCodec json) {
+  /**
+   * @param runners what the runner source returned: {@code [run, trial]}
+   */
+  PooledContext(
+      Context context, HostBridge bridge, Value runners, Value bodyCheck, JsonCodec json) {
     this.context = context;
     this.bridge = bridge;
-    this.runner = runner;
+    this.run = runners.getArrayElement(0);
+    this.trial = runners.getArrayElement(1);
     this.bodyCheck = bodyCheck;
     this.json = json;
   }
@@ -117,7 +134,11 @@ final class PooledContext {
     try {
       // made inside the deadline unless prepared: evaluating the wrapper is cheap, but it is user
       // text
-      runner.executeVoid(functionOf(script), input);
+      if (script.proven()) {
+        run.executeVoid(functionOf(script), input);
+      } else {
+        trial.execute(functionOf(script), input);
+      }
     } catch (PolyglotException e) {
       error = e;
     }
@@ -130,6 +151,9 @@ final class PooledContext {
     }
     // judged first, whatever is reported: it says whether the context may be used again
     ScriptOutcome failed = error == null ? null : outcomeOf(error, logs, elapsed, limits);
+    if (!broken) {
+      script.prove();
+    }
     if (bridge.state() == HostBridge.State.EXCEEDED && !OutOfMemory.isOutOfHeap(error)) {
       // the first limit reached is reported: what the script did after (catching the log error
       // and looping on, failing) is moot; but a heap it exhausted after is reported as that, so

@@ -22,7 +22,8 @@ final class Prelude {
 
   /**
    * Evaluated once per context with the {@link HostBridge#functions()} and the walk {@link #HARDEN}
-   * returns; returns {@code run(fn, inputJson)}. Before returning it hardens the realm: every
+   * returns; returns {@code [run, trial]}, two copies of {@code run(fn, inputJson)} (the second for
+   * scripts on trial, {@link PooledContext#run}). Before returning it hardens the realm: every
    * intrinsic reachable from {@code globalThis} is frozen, and so is {@code globalThis}, because
    * pooled contexts are shared by all scripts and one script's {@code Array.prototype.x = ...} or
    * {@code JSON = ...} must not change what the next one sees. Freezing prototypes turns {@code
@@ -213,19 +214,32 @@ final class Prelude {
         bridgeSucceed(text === undefined ? 'null' : text);
        };
        const reject = (e) => { bridgeFail(describe(e)); };
-       return function run(fn, input) {
-        const ctx = parse(input);
-        ctx.log = log;
-        ctx.db = db;
-        ctx.secrets = secrets;
-        ctx.fetch = fetch;
-        ctx.enqueue = enqueue;
-        ctx.webhook = webhook;
-        ctx.emit = emit;
-        fn(ctx).then(settle, reject);
-       };
-      })
-      """;
+      """
+          + "return ["
+          + runFunction("run")
+          + ", "
+          + runFunction("trial")
+          + "];\n})\n";
+
+  /**
+   * The runner's {@code run(fn, input)} named {@code name}: it makes {@code ctx} of the input's
+   * JSON, calls the script's function with it and settles the outcome through the bridge.
+   */
+  private static String runFunction(String name) {
+    return """
+        function %s(fn, input) {
+         const ctx = parse(input);
+         ctx.log = log;
+         ctx.db = db;
+         ctx.secrets = secrets;
+         ctx.fetch = fetch;
+         ctx.enqueue = enqueue;
+         ctx.webhook = webhook;
+         ctx.emit = emit;
+         fn(ctx).then(settle, reject);
+        }"""
+        .formatted(name);
+  }
 
   /**
    * Evaluated once per context, before the runner, which it is given to: returns the walk {@code

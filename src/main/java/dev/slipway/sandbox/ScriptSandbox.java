@@ -363,8 +363,8 @@ public final class ScriptSandbox implements Sandbox {
       Object[] functions = bridge.functions();
       Object[] arguments = Arrays.copyOf(functions, functions.length + 1);
       arguments[functions.length] = context.eval(hardenSource).execute();
-      Value runner = context.eval(runnerSource).execute(arguments);
-      return new PooledContext(context, bridge, runner, context.eval(bodyCheckSource), json);
+      Value runners = context.eval(runnerSource).execute(arguments);
+      return new PooledContext(context, bridge, runners, context.eval(bodyCheckSource), json);
     } catch (RuntimeException e) {
       context.close(true);
       throw e;

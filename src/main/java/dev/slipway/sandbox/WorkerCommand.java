@@ -66,6 +66,12 @@ final class WorkerCommand {
   /** System property that keeps a worker's sandbox from logging whether it has the JIT. */
   static final String QUIET_PROPERTY = "slipway.sandbox.quiet";
 
+  /**
+   * System property that tells a worker it is one for guarded runs, which warms up no more than its
+   * first context ({@link WorkerMain#warmUp}).
+   */
+  static final String GUARDED_PROPERTY = "slipway.sandbox.guarded";
+
   private static final Path NICE = Path.of("/usr/bin/nice");
   private static final Path CHRT = Path.of("/usr/bin/chrt");
 
@@ -106,6 +112,25 @@ final class WorkerCommand {
       String heap,
       int niceness,
       boolean shortRunsAtServerPriority,
+      SandboxLimits limits,
+      Optional<Path> swcLibrary) {
+    return of(heap, niceness, shortRunsAtServerPriority, false, limits, swcLibrary);
+  }
+
+  /**
+   * The command of a worker for guarded runs: the whole worker runs lower, and it does not warm up
+   * its JIT for other scripts' sake ({@link WorkerMain#warmUp}).
+   */
+  static WorkerCommand guarded(
+      String heap, int niceness, SandboxLimits limits, Optional<Path> swcLibrary) {
+    return of(heap, niceness, false, true, limits, swcLibrary);
+  }
+
+  private static WorkerCommand of(
+      String heap,
+      int niceness,
+      boolean shortRunsAtServerPriority,
+      boolean guarded,
       SandboxLimits limits,
       Optional<Path> swcLibrary) {
     String modulePath = System.getProperty("jdk.module.path", "");
@@ -154,7 +179,8 @@ final class WorkerCommand {
             // Truffle uses sun.misc.Unsafe; JDK 25 warns about it otherwise
             "--sun-misc-unsafe-memory-access=allow",
             // the server has said whether scripts get the JIT; the workers need not say it again
-            "-D" + QUIET_PROPERTY + "=true"));
+            "-D" + QUIET_PROPERTY + "=true",
+            "-D" + GUARDED_PROPERTY + "=" + guarded));
     aotCache.ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
     // the compiler jar joins the module path where the workers' runtime has no compiler module of
     // its own

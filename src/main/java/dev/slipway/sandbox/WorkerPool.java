@@ -250,7 +250,7 @@ public final class WorkerPool implements Sandbox {
     // written once, where only this user can reach it, and loaded from there by every worker
     this.swcLibrary = SwcLibrary.fileName().map(sockets::resolve);
     this.command = WorkerCommand.of(heap, niceness, shortRunsAtServerPriority, limits, swcLibrary);
-    this.guardedCommand = WorkerCommand.of(heap, niceness, false, limits, swcLibrary);
+    this.guardedCommand = WorkerCommand.guarded(heap, niceness, limits, swcLibrary);
     command
         .noJit()
         .ifPresentOrElse(

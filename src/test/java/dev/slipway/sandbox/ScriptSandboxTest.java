@@ -296,6 +296,38 @@ class ScriptSandboxTest {
   }
 
   @Test
+  void a_script_is_on_trial_until_a_run_ends_and_leaves_its_context_sound() throws Exception {
+    String body =
+        """
+        ctx.log('called with', ctx.input);
+        if (ctx.input === 'loop') for (;;) {}
+        if (ctx.input === 'throw') throw new TypeError('no ' + ctx.input);
+        return { got: ctx.input };
+        """;
+    CompiledScript script = sandbox.compile("on-trial", body, ScriptLanguage.JAVASCRIPT);
+
+    assertThat(sandbox.run(script, Map.of("input", "loop"), ScriptHost.NONE))
+        .isInstanceOf(ScriptOutcome.StatementLimit.class);
+    assertThat(script.proven()).isFalse();
+    // through the runner's copy for scripts on trial, then through the runner: the same outcomes
+    ScriptOutcome onTrial = sandbox.run(script, Map.of("input", "throw"), ScriptHost.NONE);
+    assertThat(script.proven()).isTrue();
+    ScriptOutcome proven = sandbox.run(script, Map.of("input", "throw"), ScriptHost.NONE);
+    assertThat(failureOf(onTrial)).isEqualTo(failureOf(proven)).isEqualTo("TypeError: no throw");
+    assertThat(onTrial.logs()).isEqualTo(proven.logs());
+
+    CompiledScript fresh = sandbox.compile("on-trial-too", body, ScriptLanguage.JAVASCRIPT);
+    assertThat(valueOf(sandbox.run(fresh, Map.of("input", "x"), ScriptHost.NONE)))
+        .isEqualTo(valueOf(sandbox.run(fresh, Map.of("input", "x"), ScriptHost.NONE)))
+        .isEqualTo(Map.of("got", "x"));
+    // a proven script that loops is stopped all the same, and the next run is sound
+    assertThat(sandbox.run(script, Map.of("input", "loop"), ScriptHost.NONE))
+        .isInstanceOf(ScriptOutcome.StatementLimit.class);
+    assertThat(valueOf(sandbox.run(script, Map.of("input", "y"), ScriptHost.NONE)))
+        .isEqualTo(Map.of("got", "y"));
+  }
+
+  @Test
   void passes_queries_to_the_host_and_returns_its_rows() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     ScriptHost host =

@@ -105,6 +105,15 @@ class WorkerCommandTest {
   }
 
   @Test
+  void a_worker_for_guarded_runs_is_told_so_and_a_serving_one_is_not() {
+    String property = "-D" + WorkerCommand.GUARDED_PROPERTY + "=";
+    assertThat(command(Map.of()).command(1)).contains(property + "false");
+    assertThat(WorkerCommand.guarded("96m", 0, LIMITS, Optional.empty()).command(1))
+        .contains(property + "true")
+        .doesNotContain(property + "false");
+  }
+
+  @Test
   void workers_get_the_jars_they_load_from_and_not_the_rest_of_the_servers_class_path() {
     String separator = java.io.File.pathSeparator;
     String server =
