@@ -54,8 +54,20 @@ public final class ScriptSandbox implements Sandbox {
   private final TypeScriptTranspiler typeScript;
   private final Slot[] slots;
 
-  /** Free slots, most recently used first, so a few warm contexts serve light load. */
+  /**
+   * Free slots for {@linkplain CompiledScript#proven() proven} scripts, most recently used first,
+   * so a few warm contexts serve light load.
+   */
   private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
+
+  /**
+   * Free slots for scripts on trial, as many again, their contexts made on first use (a worker's
+   * warm-up makes one of each). A run stopped at a limit, cancelled or out of memory loses its
+   * context, and the next run in its slot waits while a new one is made (the realm-hardening walk,
+   * about 0.2 s), the engine compiling the builtins the walk calls once more: a new loop's first
+   * run cost that to the proven scripts' runs behind it; now it costs it to the next new script's.
+   */
+  private final LinkedBlockingDeque<Slot> freeOnTrial = new LinkedBlockingDeque<>();
 
   private final ScheduledExecutorService watchdog;
   private volatile boolean closed;
@@ -111,10 +123,10 @@ public final class ScriptSandbox implements Sandbox {
     this.runnerSource = Prelude.runnerSource();
     this.bodyCheckSource = Prelude.bodyCheckSource();
     this.hardenSource = Prelude.hardenSource();
-    this.slots = new Slot[limits.poolSize()];
+    this.slots = new Slot[2 * limits.poolSize()];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new Slot();
-      free.add(slots[i]);
+      (i < limits.poolSize() ? free : freeOnTrial).add(slots[i]);
     }
     this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
@@ -129,7 +141,7 @@ public final class ScriptSandbox implements Sandbox {
 
   @Override
   public Map<String, Object> health() {
-    return Map.of("mode", "in-process", "contexts", slots.length, "jit", optimizing);
+    return Map.of("mode", "in-process", "contexts", limits.poolSize(), "jit", optimizing);
   }
 
   /** How many runs ended in a failure of the engine itself rather than of the script. */
@@ -178,7 +190,8 @@ public final class ScriptSandbox implements Sandbox {
           case TYPESCRIPT -> typeScript.transpile(name, wrapped);
         };
     CompiledScript script = new CompiledScript(name, language, javascript);
-    Slot slot = borrow();
+    // a context of those its first runs go to (it is on trial)
+    Slot slot = borrow(freeOnTrial);
     if (slot == null) {
       throw new IllegalStateException("no script context became free within " + limits.timeout());
     }
@@ -211,7 +224,7 @@ public final class ScriptSandbox implements Sandbox {
       }
       throw syntaxError(name, e);
     } finally {
-      free.addFirst(slot);
+      freeOnTrial.addFirst(slot);
     }
     return script;
   }
@@ -247,12 +260,13 @@ public final class ScriptSandbox implements Sandbox {
   public void prepare(CompiledScript script) {
     Objects.requireNonNull(script, "script");
     ensureOpen();
-    Slot slot = borrow();
+    var pool = poolOf(script);
+    Slot slot = borrow(pool);
     if (slot == null) return;
     try {
       contextOf(slot).prepare(script);
     } finally {
-      free.addFirst(slot);
+      pool.addFirst(slot);
     }
   }
 
@@ -293,7 +307,8 @@ public final class ScriptSandbox implements Sandbox {
    * @param rawResult whether a success's value is left as the script's JSON text ({@link RawJson})
    */
   ScriptOutcome runJson(CompiledScript script, String input, ScriptHost host, boolean rawResult) {
-    Slot slot = borrow();
+    var pool = poolOf(script);
+    Slot slot = borrow(pool);
     if (slot == null) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
     }
@@ -309,18 +324,22 @@ public final class ScriptSandbox implements Sandbox {
       }
       return outcome;
     } finally {
-      free.addFirst(slot);
+      pool.addFirst(slot);
     }
   }
 
-  /** Waits up to the timeout for a free slot; null if none came free. */
-  private Slot borrow() {
-    Slot slot = free.pollFirst();
+  private LinkedBlockingDeque<Slot> poolOf(CompiledScript script) {
+    return script.proven() ? free : freeOnTrial;
+  }
+
+  /** Waits up to the timeout for a free slot of {@code pool}; null if none came free. */
+  private Slot borrow(LinkedBlockingDeque<Slot> pool) {
+    Slot slot = pool.pollFirst();
     if (slot != null) {
       return slot;
     }
     try {
-      return free.pollFirst(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      return pool.pollFirst(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for a script context", e);
