@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IteratingCallback;
 
@@ -33,6 +34,13 @@ public abstract class Subscriber {
   private final Pump pump = new Pump();
   private final ArrayDeque<Message> queue = new ArrayDeque<>();
   private boolean replaying = true;
+
+  /**
+   * The ids {@link #replay} sent from the history (a few: the subscription's history at most). The
+   * listener may announce one of them after the history was read: it is not sent again.
+   */
+  private Set<Long> replayed = Set.of();
+
   private boolean heartbeatDue;
   private String dropReason;
   private boolean closed;
@@ -81,7 +89,7 @@ public abstract class Subscriber {
   public final void offer(Message message) {
     if (!subscription.filter().admits(message)) return;
     synchronized (this) {
-      if (closed || dropReason != null) return;
+      if (closed || dropReason != null || replayed.contains(message.id())) return;
       long bytes = message.data().length();
       boolean tooLarge = queuedBytes + bytes > MAX_QUEUED_BYTES;
       if (queue.size() >= subscription.buffer() || tooLarge) {
@@ -115,7 +123,7 @@ public abstract class Subscriber {
 
   /**
    * Sends {@code missed} (oldest first, filtered), then what was queued meanwhile that is not among
-   * them, and from then on each message as it comes.
+   * them, and from then on each message as it comes that is not among them.
    */
   public final void replay(List<Message> missed) {
     synchronized (this) {
@@ -125,6 +133,7 @@ public abstract class Subscriber {
         if (subscription.filter().admits(message) && ids.add(message.id())) first.add(message);
       }
       for (Message message : queue) if (!ids.contains(message.id())) first.add(message);
+      replayed = ids;
       clearQueue();
       for (Message message : first) {
         queue.add(message);

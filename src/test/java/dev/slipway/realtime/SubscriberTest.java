@@ -79,6 +79,11 @@ class SubscriberTest {
     assertThat(subscriber.sent).isEmpty();
     subscriber.replay(List.of(message(4), message(5)));
     assertThat(subscriber.sent).containsExactly(List.of(4L, 5L, 6L));
+    subscriber.complete();
+    // announced late, after the history that had it was read and sent (RealtimeTest saw it twice)
+    subscriber.offer(message(4));
+    subscriber.offer(message(7));
+    assertThat(subscriber.sent).containsExactly(List.of(4L, 5L, 6L), List.of(7L));
   }
 
   @Test
