@@ -61,8 +61,8 @@ public final class ScriptSandbox implements Sandbox {
   private final LinkedBlockingDeque<Slot> free = new LinkedBlockingDeque<>();
 
   /**
-   * Free slots for scripts on trial, as many again, their contexts made on first use (a worker's
-   * warm-up makes one of each). A run stopped at a limit, cancelled or out of memory loses its
+   * Free slots for scripts on trial, as many again, their contexts made on first use (a worker
+   * makes one once it is ready). A run stopped at a limit, cancelled or out of memory loses its
    * context, and the next run in its slot waits while a new one is made (the realm-hardening walk,
    * about 0.2 s), the engine compiling the builtins the walk calls once more: a new loop's first
    * run cost that to the proven scripts' runs behind it; now it costs it to the next new script's.
@@ -190,15 +190,18 @@ public final class ScriptSandbox implements Sandbox {
           case TYPESCRIPT -> typeScript.transpile(name, wrapped);
         };
     CompiledScript script = new CompiledScript(name, language, javascript);
-    // a context of those its first runs go to (it is on trial)
-    Slot slot = borrow(freeOnTrial);
+    boolean importsZod = !body.equals(source);
+    // one that imports zod loads it where its first runs go (it is on trial); parsing and the body
+    // check need no context in particular (a worker's warm-up makes the one for proven scripts)
+    var pool = importsZod ? freeOnTrial : free;
+    Slot slot = borrow(pool);
     if (slot == null) {
       throw new IllegalStateException("no script context became free within " + limits.timeout());
     }
     try {
       PooledContext context = contextOf(slot);
       context.parse(script);
-      if (!body.equals(source)) {
+      if (importsZod) {
         // it imports zod: load zod into this context now, outside any run's deadline (about a
         // second for the first load in a JVM, interpreted; tens of milliseconds after that)
         context.preload(Modules.ZOD);
@@ -224,7 +227,7 @@ public final class ScriptSandbox implements Sandbox {
       }
       throw syntaxError(name, e);
     } finally {
-      freeOnTrial.addFirst(slot);
+      pool.addFirst(slot);
     }
     return script;
   }
@@ -325,6 +328,21 @@ public final class ScriptSandbox implements Sandbox {
       return outcome;
     } finally {
       pool.addFirst(slot);
+    }
+  }
+
+  /**
+   * Makes the context of a free slot for scripts on trial that has none, so that the first run of a
+   * new script does not wait for it (and the builtins the hardening walk calls are compiled before
+   * any such run): a worker does it once it is ready.
+   */
+  void prepareContextOnTrial() {
+    Slot slot = freeOnTrial.pollFirst();
+    if (slot == null || closed) return;
+    try {
+      contextOf(slot);
+    } finally {
+      freeOnTrial.addFirst(slot);
     }
   }
 

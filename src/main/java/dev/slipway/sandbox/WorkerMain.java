@@ -135,6 +135,10 @@ public final class WorkerMain {
         runners.lowerTheRest();
       }
       worker.send(w -> w.kind(WorkerWire.READY), false);
+      // off the start's path (the server reports healthy when a worker is ready), at the lowered
+      // priority of the threads made after lowerTheRest
+      NamedThreads.startDaemon(
+          "slipway-worker-trial-context", OutOfMemory.exitingOn(sandbox::prepareContextOnTrial));
       worker.serve();
     } catch (IOException e) {
       // the server closed the channel while this worker was writing to it (it is stopping, or gave
@@ -183,6 +187,11 @@ public final class WorkerMain {
    * so the first requests do not pay for a cold engine. Without the JIT one run, which creates the
    * context, is all there is to warm.
    *
+   * <p>Its scripts are its own, proven from the start ({@link CompiledScript#proven}): they warm
+   * the runner proven scripts go through, in their context, and the start makes that one context
+   * only. A context for runs on trial is made once the worker is ready ({@link
+   * ScriptSandbox#prepareContextOnTrial}).
+   *
    * <p>A worker for guarded runs ({@link WorkerCommand#GUARDED_PROPERTY}) makes that one run too.
    * Its runs are slow or hostile scripts', one at a time, and what its JIT compiles for them is
    * theirs alone; warmed up, it spent seconds of CPU compiling, under {@code SCHED_IDLE} but on the
@@ -197,6 +206,7 @@ public final class WorkerMain {
         for (int i = 0; i < ENDINGS.size(); i++) {
           CompiledScript ending =
               sandbox.compile("warm-up-ending-" + i, ENDINGS.get(i), ScriptLanguage.JAVASCRIPT);
+          ending.prove();
           for (int run = 0; run < 3; run++) {
             var input = new LinkedHashMap<String, Object>();
             input.put("params", Map.of());
@@ -226,6 +236,7 @@ public final class WorkerMain {
           return { id: o.id, tags: o.tags.map(t => t.toUpperCase()), n: o.n * 2, s: String(o.n) };
           """,
               ScriptLanguage.JAVASCRIPT);
+      script.prove();
       Map<String, Object> input =
           Map.of("input", Map.of("id", "x", "tags", List.of("a", "b"), "n", 21));
       int runs = compiles ? 5_000 : 1;
