@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.common.Json;
 import dev.slipway.problem.ProblemException;
 import dev.slipway.problem.Violation;
+import dev.slipway.sandbox.StepInput;
 import dev.slipway.spec.CompiledSchema;
 import dev.slipway.spec.EndpointSpec;
 import dev.slipway.spec.SpecBuilder;
@@ -194,14 +195,12 @@ final class InputContract {
       throw ProblemException.badRequest(
           "invalid_input", "The request does not match the endpoint's input contract.", violations);
     }
-    var input = new LinkedHashMap<String, Object>(8);
-    input.put("params", paramValues);
-    input.put("query", queryValues);
-    input.put("headers", headerValues);
-    input.put("body", bodyValue);
-    if (keepsRawBody) input.put("rawBody", new String(request.body(), StandardCharsets.UTF_8));
-    input.put("webhook", null);
-    return input;
+    return StepInput.of(
+        paramValues,
+        queryValues,
+        headerValues,
+        bodyValue,
+        keepsRawBody ? new String(request.body(), StandardCharsets.UTF_8) : null);
   }
 
   /** How a body is read: to a tree, or to plain values. */

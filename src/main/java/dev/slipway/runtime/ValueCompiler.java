@@ -11,6 +11,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import dev.slipway.common.Json;
 import dev.slipway.problem.Violation;
+import dev.slipway.sandbox.StepInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +27,6 @@ import java.util.regex.Pattern;
 final class ValueCompiler {
   private static final Pattern DOTTED_PATH =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
-  private static final Set<String> INPUT_PARTS =
-      Set.of("params", "query", "headers", "body", "rawBody", "webhook");
 
   private final CelCompiler compiler =
       CelCompilerFactory.standardCelCompilerBuilder()
@@ -132,7 +131,7 @@ final class ValueCompiler {
       List<Violation> violations) {
     switch (segments[0]) {
       case "input" -> {
-        if (segments.length > 1 && !INPUT_PARTS.contains(segments[1])) {
+        if (segments.length > 1 && !StepInput.PARTS.contains(segments[1])) {
           violations.add(
               new Violation(
                   at,

@@ -1,6 +1,7 @@
 package dev.slipway.runtime;
 
 import dev.slipway.problem.ProblemException;
+import dev.slipway.sandbox.StepInput;
 import dev.slipway.signature.Verification;
 import dev.slipway.signature.WebhookVerifier;
 import dev.slipway.spec.Verify;
@@ -118,7 +119,7 @@ public final class WebhookCheck {
     var webhook = new LinkedHashMap<String, Object>();
     webhook.put("provider", spec.provider().key());
     webhook.put("eventId", eventId.orElse(null));
-    input.put("webhook", webhook);
+    input.put(StepInput.WEBHOOK, webhook);
   }
 
   /** A form-encoded body (Slack's slash commands and interactions) as its fields. */

@@ -30,17 +30,19 @@ final class PooledContext {
   private final Context context;
   private final HostBridge bridge;
 
-  /** The runner's {@code run}, for scripts {@linkplain CompiledScript#proven() proven} here. */
-  private final Value run;
-
   /**
-   * The same function in a copy of its own, for scripts on trial: a run stopped at a limit or
+   * The runner's {@code run} this context's runs go through: for proven scripts ({@link
+   * CompiledScript#proven()}), or its copy for scripts on trial. A run stopped at a limit or
    * cancelled unwinds through every frame between it and the host, and undoes their compiled code.
-   * So the first runs of a new script (a loop, say) go through code of their own, entered by
-   * another host call, and the code every proven script runs through stays compiled (before, the
-   * first run of a loop had every script run interpreted for seconds; bench/fairness/timeline.sh).
+   * So the first runs of a new script (a loop, say) go through code of their own, in contexts of
+   * their own, entered by another host call, and the code every proven script runs through stays
+   * compiled (before, the first run of a loop had every script run interpreted for seconds;
+   * bench/fairness/timeline.sh).
    */
-  private final Value trial;
+  private final Value runner;
+
+  /** Whether this context serves scripts on trial ({@link #runner}). */
+  private final boolean onTrial;
 
   private final Value bodyCheck;
   private final JsonCodec json;
@@ -54,13 +56,19 @@ final class PooledContext {
 
   /**
    * @param runners what the runner source returned: {@code [run, trial]}
+   * @param onTrial whether the context serves scripts on trial (it runs them through {@code trial})
    */
   PooledContext(
-      Context context, HostBridge bridge, Value runners, Value bodyCheck, JsonCodec json) {
+      Context context,
+      HostBridge bridge,
+      Value runners,
+      boolean onTrial,
+      Value bodyCheck,
+      JsonCodec json) {
     this.context = context;
     this.bridge = bridge;
-    this.run = runners.getArrayElement(0);
-    this.trial = runners.getArrayElement(1);
+    this.runner = runners.getArrayElement(onTrial ? 1 : 0);
+    this.onTrial = onTrial;
     this.bodyCheck = bodyCheck;
     this.json = json;
   }
@@ -134,10 +142,10 @@ final class PooledContext {
     try {
       // made inside the deadline unless prepared: evaluating the wrapper is cheap, but it is user
       // text
-      if (script.proven()) {
-        run.executeVoid(functionOf(script), input);
+      if (onTrial) {
+        runner.execute(functionOf(script), input);
       } else {
-        trial.execute(functionOf(script), input);
+        runner.executeVoid(functionOf(script), input);
       }
     } catch (PolyglotException e) {
       error = e;

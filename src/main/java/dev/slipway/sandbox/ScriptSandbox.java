@@ -81,7 +81,14 @@ public final class ScriptSandbox implements Sandbox {
 
   /** A place in the pool; holds a live context or, before first use and after a cancel, none. */
   private static final class Slot {
+    /** Whether the slot serves scripts on trial ({@link #freeOnTrial}) or proven ones. */
+    final boolean onTrial;
+
     volatile PooledContext context;
+
+    Slot(boolean onTrial) {
+      this.onTrial = onTrial;
+    }
   }
 
   public ScriptSandbox(SandboxLimits limits) {
@@ -125,8 +132,8 @@ public final class ScriptSandbox implements Sandbox {
     this.hardenSource = Prelude.hardenSource();
     this.slots = new Slot[2 * limits.poolSize()];
     for (int i = 0; i < slots.length; i++) {
-      slots[i] = new Slot();
-      (i < limits.poolSize() ? free : freeOnTrial).add(slots[i]);
+      slots[i] = new Slot(i >= limits.poolSize());
+      (slots[i].onTrial ? freeOnTrial : free).add(slots[i]);
     }
     this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
@@ -367,13 +374,13 @@ public final class ScriptSandbox implements Sandbox {
   private PooledContext contextOf(Slot slot) {
     PooledContext context = slot.context;
     if (context == null) {
-      context = newContext();
+      context = newContext(slot.onTrial);
       slot.context = context;
     }
     return context;
   }
 
-  private PooledContext newContext() {
+  private PooledContext newContext(boolean onTrial) {
     Context.Builder builder =
         Context.newBuilder("js")
             .engine(engine)
@@ -401,7 +408,8 @@ public final class ScriptSandbox implements Sandbox {
       Object[] arguments = Arrays.copyOf(functions, functions.length + 1);
       arguments[functions.length] = context.eval(hardenSource).execute();
       Value runners = context.eval(runnerSource).execute(arguments);
-      return new PooledContext(context, bridge, runners, context.eval(bodyCheckSource), json);
+      return new PooledContext(
+          context, bridge, runners, onTrial, context.eval(bodyCheckSource), json);
     } catch (RuntimeException e) {
       context.close(true);
       throw e;

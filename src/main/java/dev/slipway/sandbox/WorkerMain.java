@@ -208,12 +208,9 @@ public final class WorkerMain {
               sandbox.compile("warm-up-ending-" + i, ENDINGS.get(i), ScriptLanguage.JAVASCRIPT);
           ending.prove();
           for (int run = 0; run < 3; run++) {
-            var input = new LinkedHashMap<String, Object>();
-            input.put("params", Map.of());
-            input.put("query", Map.of());
-            input.put("headers", Map.of());
-            input.put("body", BODIES.get(bodies++ % BODIES.size()));
-            input.put("webhook", null);
+            var input =
+                StepInput.of(
+                    Map.of(), Map.of(), Map.of(), BODIES.get(bodies++ % BODIES.size()), null);
             var ctx = new LinkedHashMap<String, Object>();
             ctx.put("input", input);
             ctx.put("steps", Map.of());

@@ -25,11 +25,7 @@ import java.util.concurrent.TimeUnit;
  *       could start within the longest wait for one, by how long its runs took lately (at least
  *       {@link #guardedWaiting}), the rest being refused at once (503, {@code Retry-After}) rather
  *       than after that wait. A new script is not guarded until it is slow: its first run that
- *       loops holds a worker for one timeout at most before the guard applies. One whose last run
- *       (timeouts aside) was stopped at the statement limit stays guarded until one ends otherwise:
- *       trusted again when its slow run no longer counted, the runs of a loop's callers that waited
- *       for a worker for guarded runs (one still starting) went to the serving worker, each to the
- *       statement limit, and a quiet script fell to a third of its rate (bench/fairness).
+ *       loops holds a worker for one timeout at most before the guard applies.
  *   <li>A script that ran out of memory (its worker stops the run, collects and serves on) is
  *       guarded for {@link #STRIKES_KEPT}, and after that until one of its runs ends otherwise (a
  *       timeout says nothing of its memory); one that does so again within {@link #STRIKES_KEPT} is
@@ -38,14 +34,22 @@ import java.util.concurrent.TimeUnit;
  *       a worker's heap, each time a stall of the runs behind it (and, where the collection does
  *       not give the heap back, a new worker), while a script that ran out of memory once, on one
  *       input, still serves the next request.
- *   <li>A script whose last {@link #LIMITS_BEFORE_BREAK} runs in a row were stopped at a limit (the
- *       statement limit, or the timeout of a guarded run) has its runs refused at once for {@link
- *       #FIRST_BREAK}, twice as long after each further such run (at most {@link #MAX_BREAK}),
- *       until one ends otherwise: a circuit breaker. A loop called by a flood of callers otherwise
- *       keeps a worker for guarded runs busy for good, and though that worker runs below everything
- *       else, the CPU it takes still costs the other endpoints (bench/fairness: quiet SQL at 29–78%
- *       of its quiet rate under a loop flood). One run goes after each break, and its outcome
- *       decides.
+ *   <li>A script whose last {@link #LIMITS_BEFORE_BREAK} runs in a row were stopped at the timeout
+ *       of a guarded run, or whose last run was stopped at the statement limit, has its runs
+ *       refused at once for {@link #FIRST_BREAK}, twice as long after each further such run (at
+ *       most {@link #MAX_BREAK}), until one ends otherwise: a circuit breaker. A loop called by a
+ *       flood of callers otherwise keeps a worker for guarded runs busy for good, and though that
+ *       worker runs below everything else, the CPU it takes still costs the other endpoints
+ *       (bench/fairness: quiet SQL at 29–78% of its quiet rate under a loop flood). One run goes
+ *       after each break, and its outcome decides.
+ *   <li>A run stopped at the statement limit (ten million statements by default) is a runaway, not
+ *       a slow script: it does not guard its script, and the one run after each break goes to a
+ *       serving worker, where the limit stops it again within a fraction of a second, on a runner
+ *       lowered after {@link RunnerThreads#LONG_RUN} while the worker's other runs go on. A worker
+ *       for guarded runs is not started for it: started by a loop flood's first runs, its start and
+ *       its JIT warming up took seconds of CPU (under {@code SCHED_IDLE}, all the same taken from
+ *       the other endpoints: bench/fairness, quiet SQL at 45–82% of its rate in the first seconds
+ *       of a loop flood, 88–93% with no guarded runs).
  * </ul>
  */
 final class WorkerShares {
@@ -107,11 +111,14 @@ final class WorkerShares {
     long lastStrike;
     int limitsInARow;
 
-    /**
-     * Whether its last run that did not time out ran out of memory or was stopped at the statement
-     * limit.
-     */
-    boolean stoppedLast;
+    /** Whether the one run let go after a break is out, so that no other goes until it ends. */
+    boolean probing;
+
+    /** Whether its last run that did not time out or run away ran out of memory. */
+    boolean outOfMemoryLast;
+
+    /** Whether its last run that did not time out was stopped at the statement limit. */
+    boolean runawayLast;
 
     long quarantinedUntil;
     boolean quarantined;
@@ -145,18 +152,19 @@ final class WorkerShares {
    * Whether the owner's runs were slow lately, so that each goes to an idle worker alone; while its
    * breaker is open or half open (its last runs were stopped at a limit), however long ago; while a
    * run of its out of memory counts ({@link #STRIKES_KEPT}); and while its last run that did not
-   * time out ran out of memory or was stopped at the statement limit: a memory bomb trusted again
-   * would go to a serving worker with its callers' next wave and stall the runs behind it while
-   * that worker collects (seen in bench/fairness: trusted again a minute after its strikes, the
-   * bomb's second round took a quiet script to 52% of its rate), and a loop's would each hold it
-   * until the statement limit.
+   * time out ran out of memory: a memory bomb trusted again would go to a serving worker with its
+   * callers' next wave and stall the runs behind it while that worker collects (seen in
+   * bench/fairness: trusted again a minute after its strikes, the bomb's second round took a quiet
+   * script to 52% of its rate). Not for being slow or for its breaker while its last run that did
+   * not time out ran away: its breaker lets one run go at a time, to a serving worker (see the
+   * class).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
-    return state.behaviour.guarded(now)
-        || state.stoppedLast
+    return state.outOfMemoryLast
         || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
-        || state.limitsInARow >= LIMITS_BEFORE_BREAK;
+        || !state.runawayLast
+            && (state.behaviour.guarded(now) || state.limitsInARow >= LIMITS_BEFORE_BREAK);
   }
 
   /** Why the owner was last quarantined; null if it never was. */
@@ -164,12 +172,15 @@ final class WorkerShares {
     return state(owner).refusal;
   }
 
-  /** How many seconds the owner is still quarantined for; 0 when it is not. */
+  /**
+   * How many seconds the owner is still quarantined for; 0 when it is not. After a break of its
+   * breaker, 1 while the one run let go is out.
+   */
   long quarantinedFor(Owner owner, long now) {
     State state = state(owner);
     if (!state.quarantined || now - state.quarantinedUntil >= 0) {
       state.quarantined = false;
-      return 0;
+      return state.probing ? 1 : 0;
     }
     return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(state.quarantinedUntil - now + 999_999_999L));
   }
@@ -186,7 +197,9 @@ final class WorkerShares {
 
   /** A run of the owner went to a worker. */
   void sent(Owner owner) {
-    state(owner).firstSent = true;
+    State state = state(owner);
+    state.firstSent = true;
+    state.probing = state.limitsInARow >= LIMITS_BEFORE_BREAK;
   }
 
   /**
@@ -224,12 +237,10 @@ final class WorkerShares {
    *
    * @param guarded whether it went as a guarded run
    * @param outOfMemory whether it ran out of memory
-   * @param runaway whether it was stopped at the statement limit: it is guarded whatever CPU it got
-   *     (a compiled loop reaches the limit in well under the long bound, so that by its average it
-   *     shared a worker, and the runs behind it waited for it at a lowered priority). A timeout
-   *     does not guard: a quick script starved of CPU reaches it too, and guarding it would refuse
-   *     its runs while it starves (seen under the bomb flood: a quiet script answered 503 to most
-   *     calls)
+   * @param runaway whether it was stopped at the statement limit: its breaker opens at once. A
+   *     timeout does not guard: a quick script starved of CPU reaches it too, and guarding it would
+   *     refuse its runs while it starves (seen under the bomb flood: a quiet script answered 503 to
+   *     most calls)
    * @param timedOut whether it reached the timeout; counts towards the breaker only if {@code
    *     guarded}, so a quick script starved of CPU is not refused for it
    */
@@ -243,10 +254,15 @@ final class WorkerShares {
       long now) {
     State state = state(owner);
     left(owner, state, guarded);
+    // the run let go after a break: its timeout counts as a guarded run's does
+    boolean probe = state.probing;
+    state.probing = false;
     state.behaviour.finished(took, now);
-    if (runaway || outOfMemory) state.behaviour.slow(now);
-    if (outOfMemory || runaway) state.stoppedLast = true;
-    else if (!timedOut) state.stoppedLast = false;
+    if (outOfMemory) state.behaviour.slow(now);
+    if (!timedOut) {
+      state.runawayLast = runaway;
+      if (!runaway) state.outOfMemoryLast = outOfMemory;
+    }
     if (outOfMemory) {
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
@@ -255,8 +271,9 @@ final class WorkerShares {
       state.strikes++;
       state.lastStrike = now;
     }
-    if (runaway || timedOut && guarded) {
-      state.limitsInARow++;
+    if (runaway || timedOut && (guarded || probe)) {
+      state.limitsInARow =
+          runaway ? Math.max(state.limitsInARow + 1, LIMITS_BEFORE_BREAK) : state.limitsInARow + 1;
       int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
       if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
     } else if (!outOfMemory && !timedOut) {
@@ -275,6 +292,7 @@ final class WorkerShares {
   void withdrawn(Owner owner, boolean guarded) {
     State state = state(owner);
     left(owner, state, guarded);
+    state.probing = false;
     if (!state.behaviour.used()) state.firstSent = false;
   }
 

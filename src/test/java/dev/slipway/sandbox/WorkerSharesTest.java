@@ -58,62 +58,79 @@ class WorkerSharesTest {
     shares.startedGuarded(other);
     shares.finished(other, true, QUICK, false, true, false, later);
     assertThat(shares.slowLately(other, later + seconds(600)))
-        .as("a run stopped at the statement limit did not end otherwise")
+        .as("a run stopped at the statement limit says nothing of its memory")
         .isTrue();
   }
 
   @Test
-  void
-      a_script_whose_last_run_was_stopped_at_the_statement_limit_stays_guarded_until_one_ends_otherwise() {
+  void a_runaway_opens_its_breaker_at_once_and_each_break_lets_one_unguarded_run_go() {
     var shares = new WorkerShares(1, Duration.ofSeconds(2));
     var loop = new WorkerShares.Owner(1, "loop");
-    // its first run, on a serving worker, reaches the statement limit quickly: little CPU
-    shares.finished(loop, false, QUICK, false, true, false, 0);
-    // its callers' runs wait for a worker for guarded runs that is still starting; past the time a
-    // slow run guards for, they must not go to the serving worker (bench/fairness/timeline.sh: a
-    // loop flood's waiting runs did, 10 s in, and the quiet script fell to a third for a second)
-    long past = dev.slipway.ops.Behaviour.GUARD_AFTER_SLOW + seconds(1);
-    assertThat(shares.slowLately(loop, past)).isTrue();
-    shares.startedGuarded(loop);
-    shares.finished(loop, true, 0, false, false, true, past);
-    assertThat(shares.slowLately(loop, past + seconds(600))).as("a timeout says nothing").isTrue();
-    shares.startedGuarded(loop);
-    shares.finished(loop, true, QUICK, false, false, false, past + seconds(601));
-    assertThat(shares.slowLately(loop, past + seconds(612)))
-        .as("one run ended otherwise")
-        .isFalse();
+    shares.sent(loop);
+    // its first run, on a serving worker, reaches the statement limit after a good share of CPU
+    shares.finished(loop, false, Duration.ofMillis(170).toNanos(), false, true, false, 0);
+    assertThat(shares.quarantinedFor(loop, 0)).as("refused at once").isEqualTo(2);
+    assertThat(shares.refusal(loop)).isEqualTo(WorkerShares.Refusal.LIMITS);
+    // not guarded: the run after the break goes to a serving worker, where the limit stops it
+    // again within a fraction of a second, and no worker for guarded runs starts for a loop
+    assertThat(shares.slowLately(loop, seconds(2))).isFalse();
+    assertThat(shares.quarantinedFor(loop, seconds(2))).as("the break is over").isZero();
+    shares.sent(loop);
+    assertThat(shares.quarantinedFor(loop, seconds(2)))
+        .as("while the one run after the break is out, the others are refused")
+        .isEqualTo(1);
+    shares.finished(loop, false, QUICK, false, true, false, seconds(3));
+    assertThat(shares.quarantinedFor(loop, seconds(3))).as("twice as long").isEqualTo(4);
+    // the run after the next break is starved of CPU and reaches the timeout: that counts too
+    shares.sent(loop);
+    shares.finished(loop, false, seconds(1), false, false, true, seconds(8));
+    assertThat(shares.quarantinedFor(loop, seconds(8))).isEqualTo(8);
+    assertThat(shares.slowLately(loop, seconds(16))).as("a timeout says nothing").isFalse();
+    shares.sent(loop);
+    shares.finished(loop, false, QUICK, false, false, false, seconds(17));
+    assertThat(shares.quarantinedFor(loop, seconds(17))).as("one run ended otherwise").isZero();
+    shares.sent(loop);
+    assertThat(shares.quarantinedFor(loop, seconds(17))).as("closed: its runs go freely").isZero();
   }
 
   @Test
-  void runs_stopped_at_a_limit_again_and_again_open_a_breaker_that_one_other_ending_closes() {
+  void guarded_runs_that_time_out_again_and_again_open_a_breaker_that_one_other_ending_closes() {
     var shares = new WorkerShares(1, Duration.ofSeconds(2));
-    var loop = new WorkerShares.Owner(1, "loop");
+    var slow = new WorkerShares.Owner(1, "slow");
+    shares.runningLong(slow, 0);
+    assertThat(shares.slowLately(slow, 0)).isTrue();
     for (int run = 1; run < WorkerShares.LIMITS_BEFORE_BREAK; run++) {
-      shares.finished(loop, run > 1, QUICK, false, true, false, seconds(run));
-      assertThat(shares.quarantinedFor(loop, seconds(run)))
-          .as("after %d runaway runs", run)
+      shares.startedGuarded(slow);
+      shares.finished(slow, true, seconds(2), false, false, true, seconds(2L * run));
+      assertThat(shares.quarantinedFor(slow, seconds(2L * run)))
+          .as("after %d guarded timeouts", run)
           .isZero();
     }
-    long third = seconds(WorkerShares.LIMITS_BEFORE_BREAK);
-    shares.finished(loop, true, QUICK, false, true, false, third);
-    assertThat(shares.quarantinedFor(loop, third)).isEqualTo(2);
-    assertThat(shares.refusal(loop)).isEqualTo(WorkerShares.Refusal.LIMITS);
-    assertThat(shares.quarantinedFor(loop, third + seconds(2))).as("the break is over").isZero();
-    // the one run after the break is a guarded one that times out: the break doubles
-    shares.finished(loop, true, 0, false, false, true, third + seconds(3));
-    assertThat(shares.quarantinedFor(loop, third + seconds(3))).isEqualTo(4);
-    shares.finished(loop, true, QUICK, false, true, false, third + seconds(8));
-    assertThat(shares.quarantinedFor(loop, third + seconds(8))).isEqualTo(8);
-    // long after, it is still guarded, and a trusted-looking timeout does not close it
+    long third = seconds(2L * WorkerShares.LIMITS_BEFORE_BREAK);
+    shares.startedGuarded(slow);
+    shares.finished(slow, true, seconds(2), false, false, true, third);
+    assertThat(shares.quarantinedFor(slow, third)).isEqualTo(2);
+    assertThat(shares.refusal(slow)).isEqualTo(WorkerShares.Refusal.LIMITS);
+    // the one run after the break is a guarded one (a slow script's), and times out: twice as long
+    assertThat(shares.slowLately(slow, third + seconds(2))).isTrue();
+    shares.sent(slow);
+    shares.startedGuarded(slow);
+    assertThat(shares.quarantinedFor(slow, third + seconds(2))).isEqualTo(1);
+    shares.finished(slow, true, seconds(2), false, false, true, third + seconds(4));
+    assertThat(shares.quarantinedFor(slow, third + seconds(4))).isEqualTo(4);
+    // long after, a trusted-looking timeout does not close it
     long later = third + seconds(600);
-    assertThat(shares.slowLately(loop, later)).isTrue();
-    shares.finished(loop, false, 0, false, false, true, later);
-    shares.finished(loop, true, QUICK, false, true, false, later);
-    assertThat(shares.quarantinedFor(loop, later)).isEqualTo(16);
+    assertThat(shares.slowLately(slow, later)).as("half open, however long ago").isTrue();
+    shares.finished(slow, false, 0, false, false, true, later);
+    shares.startedGuarded(slow);
+    shares.finished(slow, true, seconds(2), false, false, true, later);
+    assertThat(shares.quarantinedFor(slow, later)).isEqualTo(8);
     // one run that ends otherwise (a success, a thrown error) closes it
-    shares.finished(loop, true, QUICK, false, false, false, later + seconds(40));
-    shares.finished(loop, true, QUICK, false, true, false, later + seconds(41));
-    assertThat(shares.quarantinedFor(loop, later + seconds(41))).isZero();
+    shares.startedGuarded(slow);
+    shares.finished(slow, true, QUICK, false, false, false, later + seconds(40));
+    shares.startedGuarded(slow);
+    shares.finished(slow, true, seconds(2), false, false, true, later + seconds(41));
+    assertThat(shares.quarantinedFor(slow, later + seconds(41))).isZero();
   }
 
   @Test
@@ -126,19 +143,27 @@ class WorkerSharesTest {
     assertThat(shares.onTrial(fresh)).as("the first run goes again, as the first").isFalse();
     shares.sent(fresh);
     assertThat(shares.onTrial(fresh)).as("nothing of it has ended yet").isTrue();
-    var loop = new WorkerShares.Owner(1, "loop");
+    var slow = new WorkerShares.Owner(1, "slow");
+    shares.runningLong(slow, 0);
     for (int run = 1; run < WorkerShares.LIMITS_BEFORE_BREAK; run++) {
-      shares.finished(loop, false, QUICK, false, true, false, seconds(run));
+      shares.startedGuarded(slow);
+      shares.finished(slow, true, seconds(2), false, false, true, seconds(run));
     }
-    shares.startedGuarded(loop);
-    assertThat(shares.mayStartGuarded(loop)).as("its one guarded run is out").isFalse();
-    shares.withdrawn(loop, true);
-    assertThat(shares.mayStartGuarded(loop)).as("its share is free again").isTrue();
+    shares.startedGuarded(slow);
+    assertThat(shares.mayStartGuarded(slow)).as("its one guarded run is out").isFalse();
+    shares.withdrawn(slow, true);
+    assertThat(shares.mayStartGuarded(slow)).as("its share is free again").isTrue();
     long next = seconds(WorkerShares.LIMITS_BEFORE_BREAK);
-    shares.finished(loop, true, QUICK, false, true, false, next);
-    assertThat(shares.quarantinedFor(loop, next))
+    shares.startedGuarded(slow);
+    shares.finished(slow, true, seconds(2), false, false, true, next);
+    assertThat(shares.quarantinedFor(slow, next))
         .as("the withdrawn run did not close it")
         .isEqualTo(2);
+    // a run let go after a break and withdrawn lets the next go
+    shares.sent(slow);
+    assertThat(shares.quarantinedFor(slow, next + seconds(2))).isEqualTo(1);
+    shares.withdrawn(slow, true);
+    assertThat(shares.quarantinedFor(slow, next + seconds(2))).isZero();
   }
 
   @Test
