@@ -133,7 +133,7 @@ public final class ScriptSandbox implements Sandbox {
     this.slots = new Slot[2 * limits.poolSize()];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new Slot(i >= limits.poolSize());
-      (slots[i].onTrial ? freeOnTrial : free).add(slots[i]);
+      release(slots[i]);
     }
     this.watchdog = NamedThreads.scheduler("slipway-script-watchdog");
     long tickMillis = Math.clamp(limits.timeout().toMillis() / 20, 5, 100);
@@ -200,8 +200,7 @@ public final class ScriptSandbox implements Sandbox {
     boolean importsZod = !body.equals(source);
     // one that imports zod loads it where its first runs go (it is on trial); parsing and the body
     // check need no context in particular (a worker's warm-up makes the one for proven scripts)
-    var pool = importsZod ? freeOnTrial : free;
-    Slot slot = borrow(pool);
+    Slot slot = borrow(importsZod ? freeOnTrial : free);
     if (slot == null) {
       throw new IllegalStateException("no script context became free within " + limits.timeout());
     }
@@ -234,7 +233,7 @@ public final class ScriptSandbox implements Sandbox {
       }
       throw syntaxError(name, e);
     } finally {
-      pool.addFirst(slot);
+      release(slot);
     }
     return script;
   }
@@ -270,13 +269,12 @@ public final class ScriptSandbox implements Sandbox {
   public void prepare(CompiledScript script) {
     Objects.requireNonNull(script, "script");
     ensureOpen();
-    var pool = poolOf(script);
-    Slot slot = borrow(pool);
+    Slot slot = borrow(poolOf(script));
     if (slot == null) return;
     try {
       contextOf(slot).prepare(script);
     } finally {
-      pool.addFirst(slot);
+      release(slot);
     }
   }
 
@@ -317,8 +315,7 @@ public final class ScriptSandbox implements Sandbox {
    * @param rawResult whether a success's value is left as the script's JSON text ({@link RawJson})
    */
   ScriptOutcome runJson(CompiledScript script, String input, ScriptHost host, boolean rawResult) {
-    var pool = poolOf(script);
-    Slot slot = borrow(pool);
+    Slot slot = borrow(poolOf(script));
     if (slot == null) {
       return new ScriptOutcome.Timeout(limits.timeout(), List.of());
     }
@@ -334,7 +331,7 @@ public final class ScriptSandbox implements Sandbox {
       }
       return outcome;
     } finally {
-      pool.addFirst(slot);
+      release(slot);
     }
   }
 
@@ -349,12 +346,17 @@ public final class ScriptSandbox implements Sandbox {
     try {
       contextOf(slot);
     } finally {
-      freeOnTrial.addFirst(slot);
+      release(slot);
     }
   }
 
   private LinkedBlockingDeque<Slot> poolOf(CompiledScript script) {
     return script.proven() ? free : freeOnTrial;
+  }
+
+  /** Gives a slot back to the free slots of its kind, first in line. */
+  private void release(Slot slot) {
+    (slot.onTrial ? freeOnTrial : free).addFirst(slot);
   }
 
   /** Waits up to the timeout for a free slot of {@code pool}; null if none came free. */

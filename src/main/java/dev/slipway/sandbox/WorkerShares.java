@@ -258,12 +258,12 @@ final class WorkerShares {
     boolean probe = state.probing;
     state.probing = false;
     state.behaviour.finished(took, now);
-    if (outOfMemory) state.behaviour.slow(now);
     if (!timedOut) {
       state.runawayLast = runaway;
       if (!runaway) state.outOfMemoryLast = outOfMemory;
     }
     if (outOfMemory) {
+      state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
       if (state.strikes > 0) {
         quarantine(state, Refusal.MEMORY, state.strikes - 1, now);
