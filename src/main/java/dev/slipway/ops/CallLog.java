@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
@@ -16,9 +18,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Records every data-plane call. A request only stores its record in a lock-free ring; a writer
  * thread formats the new records as structured (logfmt) lines and writes them in batches, and hands
- * each batch to a {@link CallKeeper} (the database), so a request never waits on the log. {@code
- * GET /api/logs} reads the ring, then what was kept. When the writer falls a whole ring behind, or
- * the keeper fails, the calls it missed are counted in a line of their own.
+ * each batch to a keeper thread, which writes it to a {@link CallKeeper} (the database) and does
+ * the keeper's upkeep (its sums, its pruning). So a request never waits on the log, and the ring is
+ * emptied on time while the database is slow: batches wait for the keeper, up to {@link
+ * #BACKLOG_RINGS} rings of calls. {@code GET /api/logs} reads the ring, then what was kept. When
+ * the writer falls a whole ring behind, or the keeper's backlog is full or the keeper fails, the
+ * calls missed are counted (a line of their own says so).
  */
 public final class CallLog implements AutoCloseable {
   /** Which calls get a log line. */
@@ -37,6 +42,13 @@ public final class CallLog implements AutoCloseable {
   /** How often the keeper's sums (the rollups analytics read) are written. */
   private static final long FLUSH_INTERVAL_NANOS = 2_000_000_000L;
 
+  /**
+   * How many calls may wait for the keeper, in rings: with the default ring, 32,768 calls, 2 s of
+   * calls at 15,000 a second. The database stalls for a second or more now and then under such a
+   * load (its autovacuum, a checkpoint); a call that found the backlog full is not kept.
+   */
+  public static final int BACKLOG_RINGS = 8;
+
   private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
   private final AtomicReferenceArray<CallRecord> ring;
@@ -44,7 +56,9 @@ public final class CallLog implements AutoCloseable {
   private final Level level;
   private final PrintStream out;
   private final Thread writer;
+  private final Thread keeperThread;
   private volatile boolean running = true;
+  private volatile boolean writerDone;
   private volatile long written;
 
   /** The writer thread's buffer, kept between flushes so it does not grow anew each time. */
@@ -52,10 +66,13 @@ public final class CallLog implements AutoCloseable {
 
   private final CallKeeper keeper;
 
-  /** The writer thread's calls for the keeper, kept between flushes. */
-  private final List<CallRecord> toKeep = new ArrayList<>();
+  /** Batches of calls the writer has handed to the keeper thread, and how many calls they hold. */
+  private final LinkedBlockingQueue<List<CallRecord>> toKeep = new LinkedBlockingQueue<>();
 
-  /** Set so that the writer's first round prunes, which also makes the hour's partition. */
+  private final AtomicLong waiting = new AtomicLong();
+  private final long backlogLimit;
+
+  /** Set so that the keeper's first round prunes, which also makes the hour's partition. */
   private long lastPrune = System.nanoTime() - PRUNE_INTERVAL_NANOS - 1;
 
   private long lastFlush = System.nanoTime();
@@ -63,7 +80,7 @@ public final class CallLog implements AutoCloseable {
   private volatile long fellBehind;
   private volatile long notKept;
   private volatile long kept;
-  private long lastNotKeptLine;
+  private volatile long lastNotKeptLine;
 
   public CallLog(int capacity, Level level, OutputStream out) {
     this(capacity, level, out, CallKeeper.NONE);
@@ -74,7 +91,9 @@ public final class CallLog implements AutoCloseable {
     this.level = level;
     this.out = new PrintStream(out, false, StandardCharsets.UTF_8);
     this.keeper = keeper;
+    this.backlogLimit = (long) capacity * BACKLOG_RINGS;
     this.writer = NamedThreads.startDaemon("call-log-writer", this::writeLoop);
+    this.keeperThread = NamedThreads.startDaemon("call-log-keeper", this::keepLoop);
   }
 
   public void record(CallRecord call) {
@@ -151,20 +170,44 @@ public final class CallLog implements AutoCloseable {
   /**
    * What the recorder has done since the start: calls recorded, calls handed to the keeper and
    * taken (the kept log leaves out calls no org's endpoint served), calls it fell a whole ring
-   * behind on (never written or kept), calls the database did not take, and calls recorded but not
-   * yet written.
+   * behind on (never written or kept), calls not kept (the database did not take them, or found the
+   * keeper's backlog full), and calls recorded but not yet written or kept.
    */
   public record Stats(long recorded, long kept, long fellBehind, long notKept, long backlog) {}
 
   public Stats stats() {
     long end = next.get();
-    return new Stats(end, kept, fellBehind, notKept, Math.max(0, end - written));
+    return new Stats(end, kept, fellBehind, notKept, Math.max(0, end - written) + waiting.get());
   }
 
   private void writeLoop() {
     while (running) {
       LockSupport.parkNanos(WRITE_INTERVAL_NANOS);
       flush();
+    }
+    flush();
+    writerDone = true;
+  }
+
+  /**
+   * The keeper thread: writes the batches the writer hands over, as one when several wait, and
+   * between them writes the keeper's sums and prunes it.
+   */
+  private void keepLoop() {
+    var calls = new ArrayList<CallRecord>();
+    while (true) {
+      boolean last = writerDone;
+      try {
+        List<CallRecord> batch = toKeep.poll(WRITE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
+        if (batch != null) calls.addAll(batch);
+        while ((batch = toKeep.poll()) != null) calls.addAll(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      keep(calls);
+      calls.clear();
+      if (last && toKeep.isEmpty()) break;
       if (System.nanoTime() - lastFlush > FLUSH_INTERVAL_NANOS) {
         lastFlush = System.nanoTime();
         try {
@@ -186,7 +229,6 @@ public final class CallLog implements AutoCloseable {
         }
       }
     }
-    flush();
     try {
       keeper.flush();
     } catch (Exception e) {
@@ -194,23 +236,42 @@ public final class CallLog implements AutoCloseable {
     }
   }
 
-  /** Hands the batch to the keeper; a batch it fails to keep is counted, and said once a minute. */
-  private void keep() {
-    if (toKeep.isEmpty()) return;
+  /** Hands the keeper a batch; a batch it fails to keep is counted, and said once a minute. */
+  private void keep(List<CallRecord> calls) {
+    if (calls.isEmpty()) return;
     try {
-      keeper.write(toKeep);
-      kept += toKeep.size();
+      keeper.write(calls);
+      kept += calls.size();
     } catch (Exception e) {
-      notKept += toKeep.size();
-      if (System.nanoTime() - lastNotKeptLine > PRUNE_INTERVAL_NANOS) {
-        lastNotKeptLine = System.nanoTime();
-        LOG.warn(
-            "{} call(s) not kept so far: the database did not take them ({})",
-            notKept,
-            e.getMessage());
-      }
+      notKept(calls.size(), "the database did not take them (" + e.getMessage() + ")");
+    } finally {
+      waiting.addAndGet(-calls.size());
     }
-    toKeep.clear();
+  }
+
+  /** Counts calls not kept; said once a minute. */
+  private synchronized void notKept(long calls, String why) {
+    notKept += calls;
+    if (System.nanoTime() - lastNotKeptLine > PRUNE_INTERVAL_NANOS) {
+      lastNotKeptLine = System.nanoTime();
+      LOG.warn("{} call(s) not kept so far: {}", notKept, why);
+    }
+  }
+
+  /**
+   * Hands the writer's batch to the keeper thread, but for what does not fit in its backlog (the
+   * database is slow): those calls are counted, not kept.
+   */
+  private void handOver(List<CallRecord> batch) {
+    if (batch.isEmpty()) return;
+    long room = backlogLimit - waiting.get();
+    int taken = (int) Math.max(0, Math.min(room, batch.size()));
+    if (taken < batch.size()) {
+      notKept(batch.size() - taken, "the database fell behind the calls");
+    }
+    if (taken == 0) return;
+    waiting.addAndGet(taken);
+    toKeep.add(taken == batch.size() ? batch : List.copyOf(batch.subList(0, taken)));
   }
 
   /**
@@ -220,6 +281,7 @@ public final class CallLog implements AutoCloseable {
     long end = next.get();
     if (end == written) return;
     batch.setLength(0);
+    var handed = new ArrayList<CallRecord>((int) Math.min(end - written, ring.length()));
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
       fellBehind += missed;
@@ -233,7 +295,7 @@ public final class CallLog implements AutoCloseable {
     for (; written < end; written++) {
       CallRecord call = ring.get((int) (written % ring.length()));
       if (call == null) continue;
-      toKeep.add(call);
+      handed.add(call);
       for (var listener : listeners) {
         try {
           listener.accept(call);
@@ -257,7 +319,7 @@ public final class CallLog implements AutoCloseable {
         LOG.warn("a call log task failed: {}", e.toString());
       }
     }
-    keep();
+    handOver(handed);
   }
 
   private boolean wanted(CallRecord call) {
@@ -337,11 +399,13 @@ public final class CallLog implements AutoCloseable {
     }
   }
 
-  /** Writes what is left and stops the writer. */
+  /** Writes what is left, has it kept, and stops the writer and the keeper thread. */
   @Override
   public void close() throws InterruptedException {
     running = false;
     LockSupport.unpark(writer);
     writer.join(5_000);
+    writerDone = true;
+    keeperThread.join(5_000);
   }
 }

@@ -145,11 +145,7 @@ class CallStoreTest {
       throws Exception {
     var store = store(Duration.ofDays(7), Long.MAX_VALUE);
     try (var log = new CallLog(256, CallLog.Level.NONE, new ByteArrayOutputStream(), store);
-        var lock = database.connect()) {
-      log.record(call("warm", now, 200));
-      awaitStats(log, stats -> stats.kept() == 1);
-      lock.setAutoCommit(false);
-      lock.createStatement().execute("lock table slipway.calls in access exclusive mode");
+        var lock = keptOneThenLocked(log)) {
       Thread.sleep(300); // the writer is waiting on the lock with a batch
       long started = System.nanoTime();
       for (int i = 0; i < 10_000; i++) log.record(call("stalled-" + i, now, 200));
@@ -157,6 +153,52 @@ class CallStoreTest {
       lock.rollback();
       awaitStats(log, stats -> stats.backlog() == 0);
       assertThat(log.stats().fellBehind()).isGreaterThan(9_000);
+    }
+  }
+
+  @Test
+  void calls_wait_for_a_slow_database_beside_the_ring_and_are_all_kept_once_it_answers()
+      throws Exception {
+    var store = store(Duration.ofDays(7), Long.MAX_VALUE);
+    int ring = 64;
+    try (var log = new CallLog(ring, CallLog.Level.NONE, new ByteArrayOutputStream(), store);
+        var lock = keptOneThenLocked(log)) {
+      // for 1.5 s the database answers nothing, while six rings of calls come, a quarter of a
+      // ring at a time
+      int slow = ring * 6;
+      for (int i = 0; i < slow; i++) {
+        log.record(call("slow-" + i, now, 200));
+        if (i % (ring / 4) == ring / 4 - 1) Thread.sleep(60);
+      }
+      assertThat(log.stats().backlog()).isGreaterThan(ring);
+      lock.rollback();
+      awaitStats(log, stats -> stats.backlog() == 0);
+      assertThat(log.stats().fellBehind()).isZero();
+      assertThat(log.stats().notKept()).isZero();
+      assertThat(log.stats().kept()).isEqualTo(1 + slow);
+    }
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(1 + 6 * 64);
+  }
+
+  @Test
+  void calls_past_the_backlog_a_stalled_database_leaves_are_counted_not_kept() throws Exception {
+    var store = store(Duration.ofDays(7), Long.MAX_VALUE);
+    int ring = 16;
+    long backlog = (long) ring * CallLog.BACKLOG_RINGS;
+    try (var log = new CallLog(ring, CallLog.Level.NONE, new ByteArrayOutputStream(), store);
+        var lock = keptOneThenLocked(log)) {
+      int calls = (int) backlog * 2;
+      for (int i = 0; i < calls; i++) {
+        log.record(call("stalled-" + i, now, 200));
+        if (i % (ring / 4) == ring / 4 - 1) Thread.sleep(40);
+      }
+      lock.rollback();
+      awaitStats(log, stats -> stats.backlog() == 0);
+      var stats = log.stats();
+      assertThat(stats.fellBehind()).isZero();
+      assertThat(stats.kept() + stats.notKept()).isEqualTo(1 + calls);
+      // the batch the keeper was writing while the lock held, and the batches behind it
+      assertThat(stats.kept()).isEqualTo(1 + backlog);
     }
   }
 
@@ -174,6 +216,19 @@ class CallStoreTest {
         .as("no partition holds a month ago")
         .rootCause()
         .hasMessageContaining("no partition");
+  }
+
+  /**
+   * Has {@code log} keep one call, then locks the call log's table until the returned connection
+   * rolls back: the database answers nothing meanwhile.
+   */
+  private java.sql.Connection keptOneThenLocked(CallLog log) throws Exception {
+    log.record(call("warm", now, 200));
+    awaitStats(log, stats -> stats.kept() == 1);
+    var lock = database.connect();
+    lock.setAutoCommit(false);
+    lock.createStatement().execute("lock table slipway.calls in access exclusive mode");
+    return lock;
   }
 
   private static String partitionOf(Instant at) {
