@@ -49,6 +49,12 @@ public final class CallLog implements AutoCloseable {
    */
   public static final int BACKLOG_RINGS = 8;
 
+  /**
+   * How much the calls waiting for the keeper may hold, roughly: calls with their bodies logged can
+   * be 64 KiB each.
+   */
+  static final long BACKLOG_BYTES = 16L << 20;
+
   private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
   private final AtomicReferenceArray<CallRecord> ring;
@@ -70,7 +76,11 @@ public final class CallLog implements AutoCloseable {
   private final LinkedBlockingQueue<List<CallRecord>> toKeep = new LinkedBlockingQueue<>();
 
   private final AtomicLong waiting = new AtomicLong();
+  private final AtomicLong waitingBytes = new AtomicLong();
   private final long backlogLimit;
+
+  /** Calls the writer has taken from the ring and not yet handed over (for {@link #stats}). */
+  private volatile long handing;
 
   /** Set so that the keeper's first round prunes, which also makes the hour's partition. */
   private long lastPrune = System.nanoTime() - PRUNE_INTERVAL_NANOS - 1;
@@ -177,7 +187,8 @@ public final class CallLog implements AutoCloseable {
 
   public Stats stats() {
     long end = next.get();
-    return new Stats(end, kept, fellBehind, notKept, Math.max(0, end - written) + waiting.get());
+    return new Stats(
+        end, kept, fellBehind, notKept, Math.max(0, end - written) + handing + waiting.get());
   }
 
   private void writeLoop() {
@@ -200,7 +211,8 @@ public final class CallLog implements AutoCloseable {
       try {
         List<CallRecord> batch = toKeep.poll(WRITE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
         if (batch != null) calls.addAll(batch);
-        while ((batch = toKeep.poll()) != null) calls.addAll(batch);
+        // a ring's worth at most in one write
+        while (calls.size() < ring.length() && (batch = toKeep.poll()) != null) calls.addAll(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -242,11 +254,23 @@ public final class CallLog implements AutoCloseable {
     try {
       keeper.write(calls);
       kept += calls.size();
-    } catch (Exception e) {
+    } catch (Exception | OutOfMemoryError e) {
       notKept(calls.size(), "the database did not take them (" + e.getMessage() + ")");
     } finally {
+      long bytes = 0;
+      for (CallRecord call : calls) bytes += size(call);
+      waitingBytes.addAndGet(-bytes);
       waiting.addAndGet(-calls.size());
     }
+  }
+
+  /** About how much of the heap a call holds: its bodies, when logged, and the rest. */
+  private static long size(CallRecord call) {
+    var bodies = call.bodies();
+    if (bodies == null) return 512;
+    return 512
+        + 2L * (bodies.request() == null ? 0 : bodies.request().length())
+        + 2L * (bodies.response() == null ? 0 : bodies.response().length());
   }
 
   /** Counts calls not kept; said once a minute. */
@@ -265,11 +289,20 @@ public final class CallLog implements AutoCloseable {
   private void handOver(List<CallRecord> batch) {
     if (batch.isEmpty()) return;
     long room = backlogLimit - waiting.get();
-    int taken = (int) Math.max(0, Math.min(room, batch.size()));
+    long bytesRoom = BACKLOG_BYTES - waitingBytes.get();
+    int taken = 0;
+    long bytes = 0;
+    while (taken < batch.size() && taken < room) {
+      long size = size(batch.get(taken));
+      if (bytes + size > bytesRoom) break;
+      bytes += size;
+      taken++;
+    }
     if (taken < batch.size()) {
       notKept(batch.size() - taken, "the database fell behind the calls");
     }
     if (taken == 0) return;
+    waitingBytes.addAndGet(bytes);
     waiting.addAndGet(taken);
     toKeep.add(taken == batch.size() ? batch : List.copyOf(batch.subList(0, taken)));
   }
@@ -281,7 +314,8 @@ public final class CallLog implements AutoCloseable {
     long end = next.get();
     if (end == written) return;
     batch.setLength(0);
-    var handed = new ArrayList<CallRecord>((int) Math.min(end - written, ring.length()));
+    handing = Math.min(end - written, ring.length());
+    var handed = new ArrayList<CallRecord>((int) handing);
     if (end - written > ring.length()) {
       long missed = end - written - ring.length();
       fellBehind += missed;
@@ -320,6 +354,7 @@ public final class CallLog implements AutoCloseable {
       }
     }
     handOver(handed);
+    handing = 0;
   }
 
   private boolean wanted(CallRecord call) {

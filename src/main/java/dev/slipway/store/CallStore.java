@@ -543,20 +543,22 @@ public final class CallStore implements CallKeeper {
       calls -= partition.calls;
       bytes -= partition.bytes;
     }
-    long excess = calls - retention.keepCalls();
     platform.system(
         c -> {
           // one instance at a time, and the excess counted under the lock: two prunes at once
           // would each delete it
           Sql.list(c, "select pg_advisory_xact_lock(" + PRUNE_LOCK + ")", rs -> null);
-          Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
-          if (excess > 0)
+          long left = 0;
+          for (var partition : partitionSizes(c)) left += count(c, partition.getKey());
+          left -=
+              Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
+          if (left > retention.keepCalls())
             Sql.update(
                 c,
                 """
                 delete from slipway.calls where id in
                   (select id from slipway.calls order by at, id limit ?)""",
-                excess);
+                left - retention.keepCalls());
           Sql.update(
               c,
               "delete from slipway.call_rollups where grain = 'minute' and bucket < ?",
@@ -578,16 +580,7 @@ public final class CallStore implements CallKeeper {
   /** The call log's partitions, oldest first, with their calls and bytes. */
   private List<Partition> partitionHours() throws SQLException {
     Instant current = clock.instant().truncatedTo(ChronoUnit.HOURS);
-    var named =
-        platform.system(
-            c ->
-                Sql.list(
-                    c,
-                    """
-                    select c.relname, pg_total_relation_size(c.oid) from pg_inherits i
-                    join pg_class c on c.oid = i.inhrelid
-                    where i.inhparent = 'slipway.calls'::regclass order by c.relname""",
-                    rs -> Map.entry(rs.getString(1), rs.getLong(2))));
+    var named = platform.system(CallStore::partitionSizes);
     var found = new ArrayList<Partition>();
     for (var entry : named) {
       String name = entry.getKey();
@@ -603,12 +596,23 @@ public final class CallStore implements CallKeeper {
       }
       Long calls = counted.get(name);
       if (calls == null) {
-        calls = count(name);
+        calls = platform.system(c -> count(c, name));
         if (hour.isBefore(current)) counted.put(name, calls);
       }
       found.add(new Partition(name, hour, calls, entry.getValue()));
     }
     return found;
+  }
+
+  /** The call log's partitions by name, with their sizes in bytes. */
+  private static List<Map.Entry<String, Long>> partitionSizes(Connection c) throws SQLException {
+    return Sql.list(
+        c,
+        """
+        select c.relname, pg_total_relation_size(c.oid) from pg_inherits i
+        join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'slipway.calls'::regclass order by c.relname""",
+        rs -> Map.entry(rs.getString(1), rs.getLong(2)));
   }
 
   /**
@@ -620,23 +624,22 @@ public final class CallStore implements CallKeeper {
 
   /**
    * The calls in a partition: counted while few, else PostgreSQL's estimate (its statistics, which
-   * follow the inserts within a second, or the planner's count where larger).
+   * follow the inserts and deletes within seconds; the planner's count, which only a vacuum or an
+   * analyze updates, before they have any).
    */
-  private long count(String partition) throws SQLException {
-    return platform.system(
-        c -> {
-          long estimate =
-              Sql.id(
-                  c,
-                  """
-                  select greatest(coalesce(s.n_live_tup, 0), c.reltuples::bigint, 0)
-                  from pg_class c left join pg_stat_all_tables s on s.relid = c.oid
-                  where c.oid = ?::regclass""",
-                  "slipway." + partition);
-          return estimate > COUNTED_UP_TO
-              ? estimate
-              : Sql.id(c, "select count(*) from slipway." + partition);
-        });
+  private static long count(Connection c, String partition) throws SQLException {
+    long estimate =
+        Sql.id(
+            c,
+            """
+            select case when s.n_live_tup > 0 then s.n_live_tup
+                        else greatest(c.reltuples::bigint, 0) end
+            from pg_class c left join pg_stat_all_tables s on s.relid = c.oid
+            where c.oid = ?::regclass""",
+            "slipway." + partition);
+    return estimate > COUNTED_UP_TO
+        ? estimate
+        : Sql.id(c, "select count(*) from slipway." + partition);
   }
 
   private void drop(String partition) throws SQLException {
