@@ -543,22 +543,22 @@ public final class CallStore implements CallKeeper {
       calls -= partition.calls;
       bytes -= partition.bytes;
     }
+    boolean over = calls > retention.keepCalls();
     platform.system(
         c -> {
           // one instance at a time, and the excess counted under the lock: two prunes at once
-          // would each delete it
+          // would each delete it (counted exactly, and only when the estimate says it is over)
           Sql.list(c, "select pg_advisory_xact_lock(" + PRUNE_LOCK + ")", rs -> null);
-          long left = 0;
-          for (var partition : partitionSizes(c)) left += count(c, partition.getKey());
-          left -=
-              Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
-          if (left > retention.keepCalls())
+          Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
+          long excess =
+              over ? Sql.id(c, "select count(*) from slipway.calls") - retention.keepCalls() : 0;
+          if (excess > 0)
             Sql.update(
                 c,
                 """
                 delete from slipway.calls where id in
                   (select id from slipway.calls order by at, id limit ?)""",
-                left - retention.keepCalls());
+                excess);
           Sql.update(
               c,
               "delete from slipway.call_rollups where grain = 'minute' and bucket < ?",
@@ -580,7 +580,16 @@ public final class CallStore implements CallKeeper {
   /** The call log's partitions, oldest first, with their calls and bytes. */
   private List<Partition> partitionHours() throws SQLException {
     Instant current = clock.instant().truncatedTo(ChronoUnit.HOURS);
-    var named = platform.system(CallStore::partitionSizes);
+    var named =
+        platform.system(
+            c ->
+                Sql.list(
+                    c,
+                    """
+                    select c.relname, pg_total_relation_size(c.oid) from pg_inherits i
+                    join pg_class c on c.oid = i.inhrelid
+                    where i.inhparent = 'slipway.calls'::regclass order by c.relname""",
+                    rs -> Map.entry(rs.getString(1), rs.getLong(2))));
     var found = new ArrayList<Partition>();
     for (var entry : named) {
       String name = entry.getKey();
@@ -602,17 +611,6 @@ public final class CallStore implements CallKeeper {
       found.add(new Partition(name, hour, calls, entry.getValue()));
     }
     return found;
-  }
-
-  /** The call log's partitions by name, with their sizes in bytes. */
-  private static List<Map.Entry<String, Long>> partitionSizes(Connection c) throws SQLException {
-    return Sql.list(
-        c,
-        """
-        select c.relname, pg_total_relation_size(c.oid) from pg_inherits i
-        join pg_class c on c.oid = i.inhrelid
-        where i.inhparent = 'slipway.calls'::regclass order by c.relname""",
-        rs -> Map.entry(rs.getString(1), rs.getLong(2)));
   }
 
   /**
