@@ -9,7 +9,8 @@
 # FLOOD='exec:CODE', sends one POST /api/execute of CODE (a script no worker has seen). It prints
 # the windows (req/s / p99 ms), what the flood's callers got, and per second the CPU of the server,
 # its serving worker ("worker"), its worker for guarded runs ("guarded", SCHED_IDLE) and PostgreSQL,
-# with the six busiest threads of the server (S:) and the workers (W<pid>:) below each line.
+# with the six busiest threads of the server (S:) and the workers (W<pid>:) below each line, each
+# as name@niceness ("i" after it: under SCHED_IDLE).
 # Linux only (reads /proc); needs wrk and python3.
 #
 # Environment: FLOOD=loop CONNS=6 QUIET=script WINDOWS=20 FLOOD_AT=3 WARMUP=40; SLIPWAY_* pass through
@@ -60,7 +61,7 @@ def sample():
         for task in tasks:
             try: name, tf = stat(f'/proc/{pid}/task/{task}/stat')
             except OSError: continue
-            key = tag + ':' + re.sub(r'\d', '#', name).replace(' ', '_')
+            key = tag + ':' + re.sub(r'\d', '#', name).replace(' ', '_') + '@' + tf[16] + ('i' if tf[38] == '5' else '')
             threads[key] = threads.get(key, 0) + int(tf[11]) + int(tf[12])
     return kinds, threads
 before, start = sample(), time.time()

@@ -72,6 +72,13 @@ final class WorkerCommand {
    */
   static final String GUARDED_PROPERTY = "slipway.sandbox.guarded";
 
+  /**
+   * System property that tells a worker to run below everything else on the machine, in a
+   * scheduling group of its own ({@link SchedulingGroup}): a worker for guarded runs, where workers
+   * are lowered at all.
+   */
+  static final String LOWEST_PROPERTY = "slipway.sandbox.lowest";
+
   private static final Path NICE = Path.of("/usr/bin/nice");
   private static final Path CHRT = Path.of("/usr/bin/chrt");
 
@@ -180,7 +187,8 @@ final class WorkerCommand {
             "--sun-misc-unsafe-memory-access=allow",
             // the server has said whether scripts get the JIT; the workers need not say it again
             "-D" + QUIET_PROPERTY + "=true",
-            "-D" + GUARDED_PROPERTY + "=" + guarded));
+            "-D" + GUARDED_PROPERTY + "=" + guarded,
+            "-D" + LOWEST_PROPERTY + "=" + (guarded && wholeWorkerLower)));
     aotCache.ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
     // the compiler jar joins the module path where the workers' runtime has no compiler module of
     // its own

@@ -94,6 +94,10 @@ public final class WorkerMain {
   }
 
   public static void main(String[] args) throws IOException {
+    if (Boolean.getBoolean(WorkerCommand.LOWEST_PROPERTY)) {
+      // first: the rest of its start is below the server and its database too
+      SchedulingGroup.leaveWithNice(SchedulingGroup.LOWEST);
+    }
     Thread.setDefaultUncaughtExceptionHandler(
         (thread, e) -> {
           OutOfMemory.exitIf(e);

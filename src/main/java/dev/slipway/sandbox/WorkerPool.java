@@ -51,11 +51,12 @@ import org.slf4j.LoggerFactory;
  * <p>The serving workers take every run but those of scripts that were slow lately ({@link
  * WorkerShares}: a loop, a memory bomb, a heavy computation), which go to workers of their own, one
  * run each at a time. Those are started when such a run first waits for one and run lower than
- * everything else as a whole (under {@code SCHED_IDLE} where chrt can set it), from the JVM's start
- * on: a looping script then takes only the CPU nothing else wants, and the replacement of a worker
- * that a memory bomb ended warms up without taking CPU from the serving workers. A serving worker
- * is never taken by a slow script, and trusted traffic is not spread over more JVMs (on a 2-core
- * host one serving worker answered more, and sooner, than two: bench/README.md).
+ * everything else as a whole (under {@code SCHED_IDLE} where chrt can set it, in a scheduling group
+ * of their own: {@link SchedulingGroup}), from the JVM's start on: a looping script then takes only
+ * the CPU nothing else wants, and the replacement of a worker that a memory bomb ended warms up
+ * without taking CPU from the serving workers. A serving worker is never taken by a slow script,
+ * and trusted traffic is not spread over more JVMs (on a 2-core host one serving worker answered
+ * more, and sooner, than two: bench/README.md).
  *
  * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
  * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them

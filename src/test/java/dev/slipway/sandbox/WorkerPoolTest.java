@@ -512,6 +512,28 @@ class WorkerPoolTest {
     }
   }
 
+  private static boolean autogroupsOn() throws IOException {
+    Path enabled = Path.of("/proc/sys/kernel/sched_autogroup_enabled");
+    return Files.isReadable(enabled)
+        && Files.readString(enabled).strip().equals("1")
+        && Files.isReadable(Path.of("/proc/self/autogroup"));
+  }
+
+  /**
+   * A process's autogroup and its nice ({@code /autogroup-12 nice 19}), once the process has left
+   * the server's, or after 10 s.
+   */
+  private static String autogroupOf(long pid) throws Exception {
+    String ours = Files.readString(Path.of("/proc/self/autogroup")).strip();
+    String group = ours;
+    for (long deadline = System.nanoTime() + 10_000_000_000L;
+        group.equals(ours) && System.nanoTime() - deadline < 0;
+        Thread.sleep(20)) {
+      group = Files.readString(Path.of("/proc/" + pid + "/autogroup")).strip();
+    }
+    return group;
+  }
+
   /** The scheduling policy of a process's main thread, from {@code /proc} (5: SCHED_IDLE). */
   private static String policyOf(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -543,6 +565,14 @@ class WorkerPoolTest {
       long guarded = small.pids().stream().filter(pid -> pid != serving).findFirst().orElseThrow();
       if (Files.isExecutable(Path.of("/usr/bin/chrt"))) {
         assertThat(policyOf(guarded)).as("the guarded worker runs under SCHED_IDLE").isEqualTo("5");
+      }
+      if (autogroupsOn()) {
+        // niceness and SCHED_IDLE count only within a scheduling group: in the server's, the
+        // guarded worker took the group's share whenever the server waited for its database
+        assertThat(autogroupOf(guarded))
+            .as("the guarded worker's scheduling group")
+            .isNotEqualTo(Files.readString(Path.of("/proc/self/autogroup")).strip())
+            .endsWith("nice 19");
       }
       // the one serving worker is never given a slow run
       quickRunsWaitBehindNoSlowRun(small, quick, Duration.ofSeconds(4));
