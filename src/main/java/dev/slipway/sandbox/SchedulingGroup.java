@@ -1,5 +1,6 @@
 package dev.slipway.sandbox;
 
+import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
@@ -7,6 +8,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Takes this process out of the scheduling group it shares with the server, into a group of its own
@@ -34,12 +37,22 @@ final class SchedulingGroup {
   private SchedulingGroup() {}
 
   /**
-   * Starts a session of its own for this process, whose autogroup then has {@code nice}; false
-   * where there are no autogroups or the system refused.
+   * How often the group's nice is asked for: without privileges the kernel takes one such write a
+   * tenth of a second on the whole machine, and refuses the rest (guarded workers start together).
    */
-  static boolean leaveWithNice(int nice) {
+  private static final int ATTEMPTS = 30;
+
+  private static final Duration BETWEEN_ATTEMPTS = Duration.ofMillis(110);
+
+  /**
+   * Starts a session of its own for this process, whose autogroup then has {@code nice}. Returns
+   * what went wrong, or empty if nothing did or there are no autogroups here (not Linux, or no
+   * {@code /proc/self/autogroup}). A worker that has left the server's group but cannot lower its
+   * own runs stronger than before, at the weight of a whole session: its caller reports it.
+   */
+  static Optional<String> leaveWithNice(int nice) throws InterruptedException {
     if (!System.getProperty("os.name", "").equals("Linux") || !Files.isWritable(AUTOGROUP)) {
-      return false;
+      return Optional.empty();
     }
     try {
       String shared = Files.readString(AUTOGROUP);
@@ -49,15 +62,24 @@ final class SchedulingGroup {
               linker.defaultLookup().findOrThrow("setsid"),
               FunctionDescriptor.of(ValueLayout.JAVA_INT));
       if ((int) setsid.invokeExact() < 0 || Files.readString(AUTOGROUP).equals(shared)) {
-        return false;
+        return Optional.of("it could not start a session of its own; it stays in the server's");
       }
-      Files.writeString(AUTOGROUP, Integer.toString(nice), StandardCharsets.US_ASCII);
-      return true;
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      // no setsid in the C library, or /proc refused the write: the server's group it is
-      return false;
+      return Optional.of("no setsid here (" + e + "); it stays in the server's group");
     }
+    IOException refused = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        Files.writeString(AUTOGROUP, Integer.toString(nice), StandardCharsets.US_ASCII);
+        return Optional.empty();
+      } catch (IOException e) {
+        refused = e;
+        Thread.sleep(BETWEEN_ATTEMPTS);
+      }
+    }
+    return Optional.of(
+        "its scheduling group's nice could not be set to " + nice + " (" + refused + ")");
   }
 }

@@ -96,7 +96,12 @@ public final class WorkerMain {
   public static void main(String[] args) throws IOException {
     if (Boolean.getBoolean(WorkerCommand.LOWEST_PROPERTY)) {
       // first: the rest of its start is below the server and its database too
-      SchedulingGroup.leaveWithNice(SchedulingGroup.LOWEST);
+      try {
+        SchedulingGroup.leaveWithNice(SchedulingGroup.LOWEST)
+            .ifPresent(why -> System.err.println("sandbox worker: " + why));
+      } catch (InterruptedException e) {
+        return;
+      }
     }
     Thread.setDefaultUncaughtExceptionHandler(
         (thread, e) -> {

@@ -114,6 +114,19 @@ class WorkerCommandTest {
   }
 
   @Test
+  void only_a_lowered_worker_for_guarded_runs_leaves_for_the_lowest_scheduling_group() {
+    String lowest = "-D" + WorkerCommand.LOWEST_PROPERTY + "=";
+    assertThat(WorkerCommand.guarded("96m", 10, LIMITS, Optional.empty()).command(1))
+        .contains(lowest + "true");
+    assertThat(WorkerCommand.guarded("96m", 0, LIMITS, Optional.empty()).command(1))
+        .as("workers not lowered (SLIPWAY_SANDBOX_NICE=0)")
+        .contains(lowest + "false");
+    assertThat(WorkerCommand.of("96m", 10, false, LIMITS, Optional.empty()).command(1))
+        .as("a serving worker, even one lowered as a whole")
+        .contains(lowest + "false");
+  }
+
+  @Test
   void workers_get_the_jars_they_load_from_and_not_the_rest_of_the_servers_class_path() {
     String separator = java.io.File.pathSeparator;
     String server =

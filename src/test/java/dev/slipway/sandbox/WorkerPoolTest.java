@@ -573,6 +573,10 @@ class WorkerPoolTest {
             .as("the guarded worker's scheduling group")
             .isNotEqualTo(Files.readString(Path.of("/proc/self/autogroup")).strip())
             .endsWith("nice 19");
+        assertThat(Files.readString(Path.of("/proc/" + serving + "/autogroup")))
+            .as(
+                "the serving worker stays in the server's group: its runs wake at the server's weight")
+            .isEqualTo(Files.readString(Path.of("/proc/self/autogroup")));
       }
       // the one serving worker is never given a slow run
       quickRunsWaitBehindNoSlowRun(small, quick, Duration.ofSeconds(4));
