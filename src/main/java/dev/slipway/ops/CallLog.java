@@ -73,7 +73,10 @@ public final class CallLog implements AutoCloseable {
   private final CallKeeper keeper;
 
   /** Batches of calls the writer has handed to the keeper thread, and how many calls they hold. */
-  private final LinkedBlockingQueue<List<CallRecord>> toKeep = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Handed> toKeep = new LinkedBlockingQueue<>();
+
+  /** Calls handed to the keeper, and about how much of the heap they hold ({@link #size}). */
+  private record Handed(List<CallRecord> calls, long bytes) {}
 
   private final AtomicLong waiting = new AtomicLong();
   private final AtomicLong waitingBytes = new AtomicLong();
@@ -208,16 +211,19 @@ public final class CallLog implements AutoCloseable {
     var calls = new ArrayList<CallRecord>();
     while (true) {
       boolean last = writerDone;
+      long bytes = 0;
       try {
-        List<CallRecord> batch = toKeep.poll(WRITE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
-        if (batch != null) calls.addAll(batch);
+        Handed batch = toKeep.poll(WRITE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
         // a ring's worth at most in one write
-        while (calls.size() < ring.length() && (batch = toKeep.poll()) != null) calls.addAll(batch);
+        for (; batch != null; batch = calls.size() < ring.length() ? toKeep.poll() : null) {
+          calls.addAll(batch.calls());
+          bytes += batch.bytes();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
-      keep(calls);
+      keep(calls, bytes);
       calls.clear();
       if (last && toKeep.isEmpty()) break;
       if (System.nanoTime() - lastFlush > FLUSH_INTERVAL_NANOS) {
@@ -249,7 +255,7 @@ public final class CallLog implements AutoCloseable {
   }
 
   /** Hands the keeper a batch; a batch it fails to keep is counted, and said once a minute. */
-  private void keep(List<CallRecord> calls) {
+  private void keep(List<CallRecord> calls, long bytes) {
     if (calls.isEmpty()) return;
     try {
       keeper.write(calls);
@@ -257,8 +263,6 @@ public final class CallLog implements AutoCloseable {
     } catch (Exception | OutOfMemoryError e) {
       notKept(calls.size(), "the database did not take them (" + e.getMessage() + ")");
     } finally {
-      long bytes = 0;
-      for (CallRecord call : calls) bytes += size(call);
       waitingBytes.addAndGet(-bytes);
       waiting.addAndGet(-calls.size());
     }
@@ -304,7 +308,8 @@ public final class CallLog implements AutoCloseable {
     if (taken == 0) return;
     waitingBytes.addAndGet(bytes);
     waiting.addAndGet(taken);
-    toKeep.add(taken == batch.size() ? batch : List.copyOf(batch.subList(0, taken)));
+    toKeep.add(
+        new Handed(taken == batch.size() ? batch : List.copyOf(batch.subList(0, taken)), bytes));
   }
 
   /**

@@ -34,8 +34,6 @@ final class SchedulingGroup {
   /** The lowest priority a group can have. */
   static final int LOWEST = 19;
 
-  private SchedulingGroup() {}
-
   /**
    * How often the group's nice is asked for: without privileges the kernel takes one such write a
    * tenth of a second on the whole machine, and refuses the rest (guarded workers start together).
@@ -43,6 +41,8 @@ final class SchedulingGroup {
   private static final int ATTEMPTS = 30;
 
   private static final Duration BETWEEN_ATTEMPTS = Duration.ofMillis(110);
+
+  private SchedulingGroup() {}
 
   /**
    * Starts a session of its own for this process, whose autogroup then has {@code nice}. Returns
