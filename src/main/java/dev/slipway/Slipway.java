@@ -361,6 +361,7 @@ public final class Slipway implements AutoCloseable {
               new JobRunner(
                       jobStore,
                       live,
+                      deployer::loadActive,
                       calls,
                       config.jobs(),
                       instanceName(),

@@ -72,6 +72,7 @@ public final class JobRunner implements AutoCloseable {
   private final Settings settings;
   private final String instance;
   private final WebhookSender webhooks;
+  private final CatchUp catchUp;
 
   /** The jobs this instance is running, each with when it started ({@link System#nanoTime}). */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
@@ -85,13 +86,21 @@ public final class JobRunner implements AutoCloseable {
   private final Thread finisher;
   private volatile boolean open = true;
 
+  /** Brings this instance's live releases up to the database's (a deploy on another instance). */
+  @FunctionalInterface
+  public interface CatchUp {
+    void loadActive() throws SQLException;
+  }
+
   /**
+   * @param catchUp loads releases deployed elsewhere that this instance has not heard of yet
    * @param egress how outgoing webhooks are sent (through the org's policy)
    * @param secrets an org's secret values by name (an outgoing webhook's signing secret)
    */
   public JobRunner(
       JobStore store,
       LiveRouting live,
+      CatchUp catchUp,
       CallLog calls,
       Settings settings,
       String instance,
@@ -101,6 +110,7 @@ public final class JobRunner implements AutoCloseable {
     this.webhooks = new WebhookSender(egress, secrets, webhookStore, Clock.systemUTC());
     this.store = store;
     this.live = live;
+    this.catchUp = catchUp;
     this.calls = calls;
     this.settings = settings;
     this.instance = instance;
@@ -162,6 +172,20 @@ public final class JobRunner implements AutoCloseable {
     return live.current().handler(org, name);
   }
 
+  /**
+   * The job's handler once this instance serves the org's release in the database: a job enqueued
+   * just after a deploy on another instance may be claimed here before the deploy's notice arrives,
+   * and must not spend an attempt on a handler this instance has merely not loaded yet.
+   */
+  private Optional<CompiledEndpoint> handlerCaughtUp(JobStore.Claimed job) {
+    try {
+      catchUp.loadActive();
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("jobs: live releases could not be loaded ({})", e.getMessage());
+    }
+    return handler(job.orgId(), job.handler());
+  }
+
   /** How the handler's jobs are tried (a handler is live only with a trigger that runs jobs). */
   private static Trigger.Job settings(CompiledEndpoint handler) {
     return handler.spec().trigger().jobSettings().orElseThrow();
@@ -184,6 +208,7 @@ public final class JobRunner implements AutoCloseable {
       return;
     }
     Optional<CompiledEndpoint> found = handler(job.orgId(), job.handler());
+    if (found.isEmpty()) found = handlerCaughtUp(job);
     if (found.isEmpty()) {
       end(job, null, 404, "no job handler '" + job.handler() + "' is live in the org's release");
       return;

@@ -232,19 +232,11 @@ class JobsTest {
             sql: select pg_sleep(0.15)
         """);
     slipway.deploy("{}");
-    var batch = new StringBuilder("{\"jobs\":[");
-    for (int i = 0; i < 24; i++) batch.append(i == 0 ? "" : ",").append("{\"handler\":\"slow\"}");
-    var enqueued =
-        slipway.control("POST", "/api/jobs", batch.append("]}").toString(), "application/json");
-    assertThat(enqueued.status()).as(enqueued.toString()).isEqualTo(201);
+    enqueue("slow", 24);
     long most = 0;
     var instances = new java.util.HashSet<String>();
     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (((Number)
-                database.scalar(
-                    "select count(*) from slipway.jobs where status in ('queued', 'running')"))
-            .longValue()
-        > 0) {
+    while (unfinished() > 0) {
       assertThat(System.nanoTime()).as("24 jobs within 60 s").isLessThan(until);
       most =
           Math.max(
@@ -264,6 +256,57 @@ class JobsTest {
         .isEqualTo(24L);
     assertThat(database.scalar("select count(distinct job) from app.job_runs")).isEqualTo(24L);
     assertThat(database.scalar("select count(*) from app.job_runs")).as("each once").isEqualTo(24L);
+  }
+
+  @Test
+  void
+      a_job_enqueued_just_after_a_deploy_elsewhere_does_not_spend_its_attempt_where_the_deploy_is_not_loaded_yet()
+          throws Exception {
+    // one job at a time here, where the deploys happen; the second instance, looking at the queue
+    // every 10 ms, takes most jobs, often before the deploy's notice has reached it
+    start(Map.of("SLIPWAY_JOBS_WORKERS", "1"));
+    second =
+        TestSlipway.start(
+            database.url(),
+            null,
+            Map.of("SLIPWAY_JOBS_POLL_MS", "10", "SLIPWAY_JOBS_WORKERS", "8"));
+    int rounds = 4;
+    int each = 8;
+    for (int round = 0; round < rounds; round++) {
+      // a release of a few endpoints, so that loading it on the second instance takes a moment
+      for (int i = 0; i < 6; i++)
+        slipway.save(
+            """
+            name: pad%d-%d
+            method: GET
+            path: /pad%d-%d
+            steps:
+              - id: s
+                script: "return { n: %d };"
+            """
+                .formatted(round, i, round, i, i));
+      slipway.save(
+          """
+          name: once%d
+          trigger: { job: { attempts: 1 } }
+          steps:
+            - id: ran
+              sql: insert into app.job_runs (job, note) values (cast(:job as bigint), 'ran') returning id
+              params: { job: "${input.headers['x-slipway-job-id']}" }
+          """
+              .formatted(round));
+      slipway.deploy("{}");
+      enqueue("once" + round, each);
+    }
+    await("every job finished", () -> unfinished() == 0);
+    assertThat(
+            database.scalar(
+                "select coalesce(string_agg(handler || ': ' || last_error, '; '), '') from"
+                    + " slipway.jobs where status <> 'succeeded'"))
+        .as("jobs that did not succeed")
+        .isEqualTo("");
+    assertThat(database.scalar("select count(*) from app.job_runs"))
+        .isEqualTo((long) rounds * each);
   }
 
   @Test
@@ -415,6 +458,24 @@ class JobsTest {
           .isLessThan(until);
       Thread.sleep(50);
     }
+  }
+
+  /** Enqueues {@code n} jobs of the handler in one call of the control API. */
+  private void enqueue(String handler, int n) {
+    var batch = new StringBuilder("{\"jobs\":[");
+    for (int i = 0; i < n; i++)
+      batch.append(i == 0 ? "" : ",").append("{\"handler\":\"%s\"}".formatted(handler));
+    var enqueued =
+        slipway.control("POST", "/api/jobs", batch.append("]}").toString(), "application/json");
+    assertThat(enqueued.status()).as(enqueued.toString()).isEqualTo(201);
+  }
+
+  /** The jobs queued or running. */
+  private long unfinished() {
+    return ((Number)
+            database.scalar(
+                "select count(*) from slipway.jobs where status in ('queued', 'running')"))
+        .longValue();
   }
 
   private static void await(String what, BooleanSupplier done) throws InterruptedException {
