@@ -42,14 +42,14 @@ import java.util.concurrent.TimeUnit;
  *       worker runs below everything else, the CPU it takes still costs the other endpoints
  *       (bench/fairness: quiet SQL at 29–78% of its quiet rate under a loop flood). One run goes
  *       after each break, and its outcome decides.
- *   <li>A run stopped at the statement limit (ten million statements by default) is a runaway, not
- *       a slow script: it does not guard its script, and the one run after each break goes to a
- *       serving worker, where the limit stops it again within a fraction of a second, on a runner
- *       lowered after {@link RunnerThreads#LONG_RUN} while the worker's other runs go on. A worker
- *       for guarded runs is not started for it: started by a loop flood's first runs, its start and
- *       its JIT warming up took seconds of CPU (under {@code SCHED_IDLE}, all the same taken from
- *       the other endpoints: bench/fairness, quiet SQL at 45–82% of its rate in the first seconds
- *       of a loop flood, 88–93% with no guarded runs).
+ *   <li>A run stopped at the statement limit (ten million statements by default) is a runaway: its
+ *       breaker opens at once, and the one run after each break is guarded, so that it goes to a
+ *       worker for guarded runs, whose scheduling group of its own at nice 19 contains what the
+ *       loop costs: its start, and the JIT compiling the loop and Graal's own paths (seconds of CPU
+ *       that, on a serving worker, came from the other endpoints: bench/fairness, quiet SQL at
+ *       85–89% of its quiet rate in a loop flood's first contact with the run after the break on
+ *       the serving worker, 94% with it guarded). Starved there, that run may reach the timeout
+ *       before the statement limit; it counts as a limit all the same.
  * </ul>
  */
 final class WorkerShares {
@@ -117,9 +117,6 @@ final class WorkerShares {
     /** Whether its last run that did not time out or run away ran out of memory. */
     boolean outOfMemoryLast;
 
-    /** Whether its last run that did not time out was stopped at the statement limit. */
-    boolean runawayLast;
-
     long quarantinedUntil;
     boolean quarantined;
     Refusal refusal;
@@ -155,16 +152,14 @@ final class WorkerShares {
    * time out ran out of memory: a memory bomb trusted again would go to a serving worker with its
    * callers' next wave and stall the runs behind it while that worker collects (seen in
    * bench/fairness: trusted again a minute after its strikes, the bomb's second round took a quiet
-   * script to 52% of its rate). Not for being slow or for its breaker while its last run that did
-   * not time out ran away: its breaker lets one run go at a time, to a serving worker (see the
-   * class).
+   * script to 52% of its rate).
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
     return state.outOfMemoryLast
         || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
-        || !state.runawayLast
-            && (state.behaviour.guarded(now) || state.limitsInARow >= LIMITS_BEFORE_BREAK);
+        || state.limitsInARow >= LIMITS_BEFORE_BREAK
+        || state.behaviour.guarded(now);
   }
 
   /** Why the owner was last quarantined; null if it never was. */
@@ -258,10 +253,7 @@ final class WorkerShares {
     boolean probe = state.probing;
     state.probing = false;
     state.behaviour.finished(took, now);
-    if (!timedOut) {
-      state.runawayLast = runaway;
-      if (!runaway) state.outOfMemoryLast = outOfMemory;
-    }
+    if (!timedOut && !runaway) state.outOfMemoryLast = outOfMemory;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;

@@ -63,7 +63,7 @@ class WorkerSharesTest {
   }
 
   @Test
-  void a_runaway_opens_its_breaker_at_once_and_each_break_lets_one_unguarded_run_go() {
+  void a_runaway_opens_its_breaker_at_once_and_each_break_lets_one_guarded_run_go() {
     var shares = new WorkerShares(1, Duration.ofSeconds(2));
     var loop = new WorkerShares.Owner(1, "loop");
     shares.sent(loop);
@@ -71,23 +71,26 @@ class WorkerSharesTest {
     shares.finished(loop, false, Duration.ofMillis(170).toNanos(), false, true, false, 0);
     assertThat(shares.quarantinedFor(loop, 0)).as("refused at once").isEqualTo(2);
     assertThat(shares.refusal(loop)).isEqualTo(WorkerShares.Refusal.LIMITS);
-    // not guarded: the run after the break goes to a serving worker, where the limit stops it
-    // again within a fraction of a second, and no worker for guarded runs starts for a loop
-    assertThat(shares.slowLately(loop, seconds(2))).isFalse();
+    // guarded: the run after the break goes to a worker for guarded runs, whose group at nice 19
+    // keeps what the loop costs from the other endpoints
+    assertThat(shares.slowLately(loop, seconds(2))).isTrue();
     assertThat(shares.quarantinedFor(loop, seconds(2))).as("the break is over").isZero();
     shares.sent(loop);
+    shares.startedGuarded(loop);
     assertThat(shares.quarantinedFor(loop, seconds(2)))
         .as("while the one run after the break is out, the others are refused")
         .isEqualTo(1);
-    shares.finished(loop, false, QUICK, false, true, false, seconds(3));
+    shares.finished(loop, true, QUICK, false, true, false, seconds(3));
     assertThat(shares.quarantinedFor(loop, seconds(3))).as("twice as long").isEqualTo(4);
     // the run after the next break is starved of CPU and reaches the timeout: that counts too
     shares.sent(loop);
-    shares.finished(loop, false, seconds(1), false, false, true, seconds(8));
+    shares.startedGuarded(loop);
+    shares.finished(loop, true, seconds(1), false, false, true, seconds(8));
     assertThat(shares.quarantinedFor(loop, seconds(8))).isEqualTo(8);
-    assertThat(shares.slowLately(loop, seconds(16))).as("a timeout says nothing").isFalse();
+    assertThat(shares.slowLately(loop, seconds(16))).as("still guarded after a timeout").isTrue();
     shares.sent(loop);
-    shares.finished(loop, false, QUICK, false, false, false, seconds(17));
+    shares.startedGuarded(loop);
+    shares.finished(loop, true, QUICK, false, false, false, seconds(17));
     assertThat(shares.quarantinedFor(loop, seconds(17))).as("one run ended otherwise").isZero();
     shares.sent(loop);
     assertThat(shares.quarantinedFor(loop, seconds(17))).as("closed: its runs go freely").isZero();
