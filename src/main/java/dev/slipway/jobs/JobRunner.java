@@ -27,6 +27,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,15 @@ public final class JobRunner implements AutoCloseable {
   private final String instance;
   private final WebhookSender webhooks;
   private final CatchUp catchUp;
+
+  /** Held while the live releases are loaded for a job whose handler was missing. */
+  private final ReentrantLock catchingUp = new ReentrantLock();
+
+  /**
+   * When the last such load that succeeded began ({@link System#nanoTime}); guarded by {@link
+   * #catchingUp}.
+   */
+  private long caughtUpSince = System.nanoTime();
 
   /** The jobs this instance is running, each with when it started ({@link System#nanoTime}). */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
@@ -178,10 +188,20 @@ public final class JobRunner implements AutoCloseable {
    * and must not spend an attempt on a handler this instance has merely not loaded yet.
    */
   private Optional<CompiledEndpoint> handlerCaughtUp(JobStore.Claimed job) {
+    Long claimed = running.get(job.id());
+    catchingUp.lock();
     try {
-      catchUp.loadActive();
+      // one load that began after the claim saw every deploy the job was enqueued after: jobs of
+      // a handler live nowhere (an org may enqueue any name) cost one load per claim, not one each
+      if (claimed == null || claimed - caughtUpSince >= 0) {
+        long began = System.nanoTime();
+        catchUp.loadActive();
+        caughtUpSince = began;
+      }
     } catch (SQLException | RuntimeException e) {
       LOG.warn("jobs: live releases could not be loaded ({})", e.getMessage());
+    } finally {
+      catchingUp.unlock();
     }
     return handler(job.orgId(), job.handler());
   }

@@ -536,6 +536,7 @@ public final class WorkerPool implements Sandbox {
         return;
       }
       if (claim.worker() == null) {
+        if (claim.refusedFor() == 0 && owner != null) unserved(owner);
         String why =
             claim.quarantined() != null
                 ? claim.quarantined().why
@@ -695,6 +696,16 @@ public final class WorkerPool implements Sandbox {
         dispatch.unlock();
       }
       roomMade(was.alone());
+    }
+  }
+
+  /** A run of the owner waited for a worker until its time was up. */
+  private void unserved(WorkerShares.Owner owner) {
+    dispatch.lock();
+    try {
+      shares.unserved(owner, System.nanoTime());
+    } finally {
+      dispatch.unlock();
     }
   }
 

@@ -44,12 +44,13 @@ import java.util.concurrent.TimeUnit;
  *       after each break, and its outcome decides.
  *   <li>A run stopped at the statement limit (ten million statements by default) is a runaway: its
  *       breaker opens at once, and the one run after each break is guarded, so that it goes to a
- *       worker for guarded runs, whose scheduling group of its own at nice 19 contains what the
- *       loop costs: its start, and the JIT compiling the loop and Graal's own paths (seconds of CPU
- *       that, on a serving worker, came from the other endpoints: bench/fairness, quiet SQL at
- *       85–89% of its quiet rate in a loop flood's first contact with the run after the break on
- *       the serving worker, 94% with it guarded). Starved there, that run may reach the timeout
- *       before the statement limit; it counts as a limit all the same.
+ *       worker for guarded runs (until one is ready, as any guarded run), whose scheduling group of
+ *       its own at nice 19 contains what the loop costs: its start, and the JIT compiling the loop
+ *       and Graal's own paths (seconds of CPU that, on a serving worker, came from the other
+ *       endpoints: bench/fairness, quiet SQL at 85–89% of its quiet rate in a loop flood's first
+ *       contact with the run after the break on the serving worker, 94% with it guarded). Starved
+ *       there, that run may reach the timeout before the statement limit; it counts as a limit all
+ *       the same.
  * </ul>
  */
 final class WorkerShares {
@@ -114,7 +115,7 @@ final class WorkerShares {
     /** Whether the one run let go after a break is out, so that no other goes until it ends. */
     boolean probing;
 
-    /** Whether its last run that did not time out or run away ran out of memory. */
+    /** Whether its last run that did not time out ran out of memory. */
     boolean outOfMemoryLast;
 
     long quarantinedUntil;
@@ -253,7 +254,7 @@ final class WorkerShares {
     boolean probe = state.probing;
     state.probing = false;
     state.behaviour.finished(took, now);
-    if (!timedOut && !runaway) state.outOfMemoryLast = outOfMemory;
+    if (!timedOut) state.outOfMemoryLast = outOfMemory;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
@@ -269,11 +270,22 @@ final class WorkerShares {
       int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
       if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
     } else if (!outOfMemory && !timedOut) {
-      // a trusted run's timeout neither counts nor closes: under a flood of callers a loop let
-      // back onto a serving worker, its runs lowered, may reach the timeout before the statement
-      // limit
+      // a trusted run's timeout neither counts nor closes: a quick script starved of CPU on a busy
+      // machine reaches it too
       state.limitsInARow = 0;
     }
+  }
+
+  /**
+   * A run of the owner waited for a worker until its time was up. If its breaker counts, the break
+   * begins again (as long as the last one): the one run to go after a break found no worker for
+   * guarded runs free (one starting, busy, or starved of CPU), and without a break every caller
+   * would wait for one up to the timeout.
+   */
+  void unserved(Owner owner, long now) {
+    State state = state(owner);
+    int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
+    if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
   }
 
   /**

@@ -53,13 +53,6 @@ class WorkerSharesTest {
     assertThat(shares.slowLately(BOMB, later + seconds(50)))
         .as("one run ended otherwise")
         .isFalse();
-    var other = new WorkerShares.Owner(1, "other bomb");
-    shares.finished(other, false, 0, true, false, false, 0);
-    shares.startedGuarded(other);
-    shares.finished(other, true, QUICK, false, true, false, later);
-    assertThat(shares.slowLately(other, later + seconds(600)))
-        .as("a run stopped at the statement limit says nothing of its memory")
-        .isTrue();
   }
 
   @Test
@@ -94,6 +87,26 @@ class WorkerSharesTest {
     assertThat(shares.quarantinedFor(loop, seconds(17))).as("one run ended otherwise").isZero();
     shares.sent(loop);
     assertThat(shares.quarantinedFor(loop, seconds(17))).as("closed: its runs go freely").isZero();
+  }
+
+  @Test
+  void a_break_begins_again_when_the_run_after_it_finds_no_worker() {
+    var shares = new WorkerShares(1, Duration.ofSeconds(2));
+    var loop = new WorkerShares.Owner(1, "loop");
+    var slow = new WorkerShares.Owner(1, "slow");
+    shares.sent(loop);
+    shares.finished(loop, false, QUICK, false, true, false, 0);
+    assertThat(shares.quarantinedFor(loop, seconds(2))).as("the break is over").isZero();
+    // the worker for guarded runs is starting: the run waited for it until its time was up
+    shares.unserved(loop, seconds(4));
+    assertThat(shares.quarantinedFor(loop, seconds(4)))
+        .as("refused at once again, for as long as the last break")
+        .isEqualTo(2);
+    shares.runningLong(slow, 0);
+    shares.unserved(slow, seconds(4));
+    assertThat(shares.quarantinedFor(slow, seconds(4)))
+        .as("a slow script whose breaker does not count is not refused for waiting")
+        .isZero();
   }
 
   @Test
