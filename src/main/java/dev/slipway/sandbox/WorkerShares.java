@@ -267,8 +267,7 @@ final class WorkerShares {
     if (runaway || timedOut && (guarded || probe)) {
       state.limitsInARow =
           runaway ? Math.max(state.limitsInARow + 1, LIMITS_BEFORE_BREAK) : state.limitsInARow + 1;
-      int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
-      if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
+      breakIfCounting(state, now);
     } else if (!outOfMemory && !timedOut) {
       // a trusted run's timeout neither counts nor closes: a quick script starved of CPU on a busy
       // machine reaches it too
@@ -283,7 +282,14 @@ final class WorkerShares {
    * would wait for one up to the timeout.
    */
   void unserved(Owner owner, long now) {
-    State state = state(owner);
+    breakIfCounting(state(owner), now);
+  }
+
+  /**
+   * Where the breaker counts (the last runs were stopped at a limit often enough), a break from
+   * {@code now}, twice as long per such run past the first that opened it.
+   */
+  private static void breakIfCounting(State state, long now) {
     int breaks = state.limitsInARow - LIMITS_BEFORE_BREAK;
     if (breaks >= 0) quarantine(state, Refusal.LIMITS, breaks, now);
   }
