@@ -490,12 +490,16 @@ class WorkerPoolTest {
     long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (true) {
       ScriptOutcome outcome = pool.run(script, null, HOST);
-      if (!(outcome instanceof ScriptOutcome.Exceeded e
-              && e.limit() == ScriptOutcome.Limit.CAPACITY
-              && e.detail().startsWith("no sandbox worker came free"))
-          || System.nanoTime() - until > 0) return kindOf(outcome);
+      if (!noWorkerCameFree(outcome) || System.nanoTime() - until > 0) return kindOf(outcome);
       Thread.sleep(100);
     }
+  }
+
+  /** Whether the run was refused because no worker came free for it within its timeout. */
+  private static boolean noWorkerCameFree(ScriptOutcome outcome) {
+    return outcome instanceof ScriptOutcome.Exceeded e
+        && e.limit() == ScriptOutcome.Limit.CAPACITY
+        && e.detail().startsWith("no sandbox worker came free");
   }
 
   /** Runs {@code quick} one call after another for {@code during}: none may wait half a second. */
@@ -605,9 +609,7 @@ class WorkerPoolTest {
       Thread.sleep(2_100);
       ScriptOutcome after = small.run(loop, null, HOST);
       long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (after instanceof ScriptOutcome.Exceeded e
-          && e.detail().startsWith("no sandbox worker came free")
-          && System.nanoTime() - until < 0) {
+      while (noWorkerCameFree(after) && System.nanoTime() - until < 0) {
         assertRefusedForLimits(small.run(loop, null, HOST), 2);
         Thread.sleep(2_100);
         after = small.run(loop, null, HOST);
