@@ -50,13 +50,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The serving workers take every run but those of scripts that were slow lately ({@link
  * WorkerShares}: a loop, a memory bomb, a heavy computation), which go to workers of their own, one
- * run each at a time. Those are started when such a run first waits for one and run lower than
- * everything else as a whole (under {@code SCHED_IDLE} where chrt can set it, in a scheduling group
- * of their own: {@link SchedulingGroup}), from the JVM's start on: a looping script then takes only
- * the CPU nothing else wants, and the replacement of a worker that a memory bomb ended warms up
- * without taking CPU from the serving workers. A serving worker is never taken by a slow script,
- * and trusted traffic is not spread over more JVMs (on a 2-core host one serving worker answered
- * more, and sooner, than two: bench/README.md).
+ * run each at a time. Those are started when such a run waits for one (and stopped while starting
+ * once none has for {@link #UNWANTED_START}) and run lower than everything else as a whole (under
+ * {@code SCHED_IDLE} where chrt can set it, in a scheduling group of their own: {@link
+ * SchedulingGroup}), from the JVM's start on: a looping script then takes only the CPU nothing else
+ * wants, and the replacement of a worker that a memory bomb ended warms up without taking CPU from
+ * the serving workers. A serving worker is never taken by a slow script, and trusted traffic is not
+ * spread over more JVMs (on a 2-core host one serving worker answered more, and sooner, than two:
+ * bench/README.md).
  *
  * <p>Each worker talks to the server over a Unix socket of its own ({@link WorkerWire}). Runs are
  * pipelined: up to {@link #PIPELINE} are sent to a worker ahead of their turn, and it takes them
@@ -93,6 +94,15 @@ public final class WorkerPool implements Sandbox {
 
   /** A worker that does not say it is ready within this is killed and started again. */
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(60);
+
+  /**
+   * A worker for guarded runs still starting when no guarded run has waited for one for this long
+   * is stopped, and started again only when one waits. Under {@code SCHED_IDLE} on a host whose
+   * CPUs the server keeps busy, a start takes a minute or more, and the little CPU it gets makes
+   * the other endpoints slower all that time (bench/fairness: quiet SQL's p99 at 4–9 times its
+   * quiet figure, back at once with the starting worker stopped).
+   */
+  static final Duration UNWANTED_START = Duration.ofSeconds(5);
 
   /** How long a worker that records the AOT cache has to write it when the sandbox closes. */
   private static final Duration RECORDING_LIMIT = Duration.ofMinutes(3);
@@ -188,10 +198,27 @@ public final class WorkerPool implements Sandbox {
   private final int guardedWorkers;
 
   /**
-   * Whether the workers for guarded runs were started: a guarded run has waited for one (guarded by
-   * {@link #sizing}).
+   * Workers for guarded runs started and not yet ended (guarded by {@link #sizing}). They start
+   * when a guarded run waits for one, and are not replaced when they end, but started again when
+   * another waits.
    */
-  private boolean guardedStarted;
+  private int guardedLive;
+
+  /**
+   * Until when no worker for guarded runs starts, after one failed to (guarded by {@link #sizing}).
+   */
+  private long guardedNotBefore;
+
+  private int guardedFailures;
+
+  /** Guarded runs waiting for a worker now (written under {@link #dispatch}). */
+  private volatile int guardedWaiters;
+
+  /**
+   * When a guarded run last looked for a worker for guarded runs and found none idle, or stopped
+   * waiting for one ({@link System#nanoTime}).
+   */
+  private volatile long guardedWanted;
 
   private final Object sizing = new Object();
 
@@ -804,6 +831,7 @@ public final class WorkerPool implements Sandbox {
     dispatch.lock();
     boolean waitedAlone = false;
     boolean counted = false;
+    boolean waitedGuarded = false;
     try {
       while (true) {
         long now = System.nanoTime();
@@ -836,6 +864,10 @@ public final class WorkerPool implements Sandbox {
           shares.waits(owner, 1);
           counted = true;
         }
+        if (guarded && !waitedGuarded) {
+          guardedWaiters++;
+          waitedGuarded = true;
+        }
         if (owner == null && !waitedAlone) {
           compilesWaiting++;
           waitedAlone = true;
@@ -852,6 +884,10 @@ public final class WorkerPool implements Sandbox {
     } finally {
       if (counted) shares.waits(owner, -1);
       if (waitedAlone) compilesWaiting--;
+      if (waitedGuarded) {
+        guardedWaiters--;
+        guardedWanted = System.nanoTime();
+      }
       dispatch.unlock();
       waiting.decrementAndGet();
     }
@@ -867,6 +903,7 @@ public final class WorkerPool implements Sandbox {
   private Worker guardedWorker(Worker preferred) {
     Worker idle = idleWorker(preferred, true);
     if (idle != null) return idle;
+    guardedWanted = System.nanoTime();
     startGuarded();
     for (Worker worker : taking) {
       if (worker.guarded && !worker.broken) return null;
@@ -1007,7 +1044,9 @@ public final class WorkerPool implements Sandbox {
               sockets,
               System.nanoTime() + STARTUP_LIMIT.toNanos());
     } catch (IOException e) {
-      retryStart(guarded, "cannot start a sandbox worker: " + e.getMessage());
+      String why = "cannot start a sandbox worker: " + e.getMessage();
+      if (guarded) guardedEnded(why);
+      else retryStart(why);
       return;
     }
     all.add(worker);
@@ -1021,7 +1060,7 @@ public final class WorkerPool implements Sandbox {
     } catch (IOException e) {
       worker.broken = true;
       worker.process.destroyForcibly();
-      if (!closed) {
+      if (!closed && !worker.unwanted) {
         LOG.error("sandbox worker {} did not start: {}", worker.number, e.getMessage());
       }
       return;
@@ -1058,6 +1097,24 @@ public final class WorkerPool implements Sandbox {
     if (closed) {
       return;
     }
+    if (worker.guarded) {
+      LOG.info(
+          "sandbox worker {} (pid {}, for guarded runs) ended with exit status {}",
+          worker.number,
+          worker.process.pid(),
+          worker.process.exitValue());
+      guardedEnded(
+          worker.ready || worker.unwanted
+              ? null
+              : "sandbox worker "
+                  + worker.number
+                  + " ended before it was ready (exit status "
+                  + worker.process.exitValue()
+                  + ")");
+      // a guarded run waiting for it starts another
+      roomMade(true);
+      return;
+    }
     replaced.incrementAndGet();
     LOG.info(
         "sandbox worker {} (pid {}) ended with exit status {}; starting another",
@@ -1066,15 +1123,14 @@ public final class WorkerPool implements Sandbox {
         worker.process.exitValue());
     if (!worker.ready) {
       retryStart(
-          worker.guarded,
           "sandbox worker "
               + worker.number
               + " ended before it was ready (exit status "
               + worker.process.exitValue()
               + ")");
     } else {
-      if (!worker.guarded) grow("sandbox worker " + worker.number + " ended");
-      starter.execute(() -> startWorker(worker.guarded));
+      grow("sandbox worker " + worker.number + " ended");
+      starter.execute(() -> startWorker(false));
     }
   }
 
@@ -1097,40 +1153,72 @@ public final class WorkerPool implements Sandbox {
   }
 
   /**
-   * Starts the workers for guarded runs, the first time a guarded run waits for one; from then on
-   * they are kept (replaced when one ends) until the server stops.
+   * Starts the workers for guarded runs that are not running or starting, as a guarded run waits
+   * for one; not for a while after one failed to start. Those that start are kept until they end.
    */
   private void startGuarded() {
     synchronized (sizing) {
-      if (guardedStarted || closed) return;
-      guardedStarted = true;
-      LOG.info(
-          "starting {} sandbox worker(s) for the runs of scripts that were slow lately",
-          guardedWorkers);
-      for (int i = 0; i < guardedWorkers; i++) {
+      if (closed || guardedLive >= guardedWorkers || System.nanoTime() - guardedNotBefore < 0)
+        return;
+      int more = guardedWorkers - guardedLive;
+      guardedLive = guardedWorkers;
+      LOG.info("starting {} sandbox worker(s) for the runs of scripts that were slow lately", more);
+      for (int i = 0; i < more; i++) {
         starter.execute(() -> startWorker(true));
       }
     }
   }
 
-  private void retryStart(boolean guarded, String why) {
+  /**
+   * A worker for guarded runs ended, or could not be started; {@code failure} says why it failed to
+   * start, null if it did not fail (it was ready, or stopped as unwanted). After a failure the next
+   * start waits, longer the more failed in a row.
+   */
+  private void guardedEnded(String failure) {
+    synchronized (sizing) {
+      guardedLive--;
+      if (failure == null) {
+        guardedFailures = 0;
+        return;
+      }
+      long delayMillis = Math.min(30_000, 250L << Math.min(++guardedFailures, 7));
+      guardedNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+      LOG.error(
+          "{}; the next guarded run that waits starts another after {} ms", failure, delayMillis);
+    }
+  }
+
+  private void retryStart(String why) {
     int failures = failedStarts.incrementAndGet();
     long delayMillis = Math.min(30_000, 250L << Math.min(failures, 7));
     LOG.error("{}; trying again in {} ms", why, delayMillis);
     if (!closed) {
       supervisor.schedule(
-          () -> starter.execute(() -> startWorker(guarded)), delayMillis, TimeUnit.MILLISECONDS);
+          () -> starter.execute(() -> startWorker(false)), delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Kills workers that are past their deadline; the thread waiting on one then sees it end. */
+  /**
+   * Kills workers that are past their deadline, the thread waiting on one then sees it end; and
+   * stops workers for guarded runs still starting that no guarded run has waited for in {@link
+   * #UNWANTED_START}.
+   */
   private void killOverdue() {
     long now = System.nanoTime();
+    boolean guardedUnwanted = guardedWaiters == 0 && now - guardedWanted > UNWANTED_START.toNanos();
     for (Worker worker : all) {
       long due = worker.deadline;
       if (due != Worker.IDLE && now - due > 0 && !worker.overdue) {
         worker.overdue = true;
         LOG.warn("sandbox worker {} missed its deadline and is being killed", worker.number);
+        worker.process.destroyForcibly();
+      } else if (guardedUnwanted && worker.guarded && !worker.ready && !worker.unwanted) {
+        worker.unwanted = true;
+        LOG.info(
+            "sandbox worker {} for guarded runs is stopped before it was ready: no guarded run has"
+                + " waited for one in {} s",
+            worker.number,
+            UNWANTED_START.toSeconds());
         worker.process.destroyForcibly();
       }
     }
@@ -1319,6 +1407,9 @@ public final class WorkerPool implements Sandbox {
 
     volatile boolean overdue;
     volatile boolean ready;
+
+    /** Whether it was stopped while starting because no guarded run waited for it. */
+    volatile boolean unwanted;
 
     /** Whether it has compiled TypeScript, so that its type stripper is loaded. */
     volatile boolean stripsTypes;

@@ -544,13 +544,7 @@ class WorkerPoolTest {
       var quick = small.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", 0)), HOST))).isEqualTo(0L);
       long serving = small.pids().getFirst();
-      // past a second at its worker's head: its next runs want a worker of their own
-      var slow =
-          small.compile(
-              "slow",
-              "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
-              ScriptLanguage.JAVASCRIPT);
-      assertThat(valueOf(small.run(slow, null, HOST))).isEqualTo(2L);
+      var slow = slowScript(small);
       assertThat(small.stats().workers()).as("no worker for guarded runs yet").isEqualTo(1);
 
       List<Future<ScriptOutcome>> slows = new ArrayList<>();
@@ -589,6 +583,62 @@ class WorkerPoolTest {
       callers.shutdownNow();
       small.close();
     }
+  }
+
+  @Test
+  void a_worker_for_guarded_runs_that_no_run_waits_for_stops_starting_until_one_waits_again()
+      throws Exception {
+    var small = oneServing(0);
+    ExecutorService callers = Executors.newSingleThreadExecutor();
+    try {
+      long serving = small.pids().getFirst();
+      var slow = slowScript(small);
+      // its next run is guarded and starts a worker for guarded runs, which is held before it is
+      // ready, as a start starved of CPU by a busy server is
+      Future<ScriptOutcome> waiting = callers.submit(() -> small.run(slow, null, HOST));
+      awaitProcesses(small, 2);
+      long guarded = small.pids().stream().filter(pid -> pid != serving).findFirst().orElseThrow();
+      signal("STOP", guarded);
+      assertThat(noWorkerCameFree(waiting.get(15, TimeUnit.SECONDS)))
+          .as("the run waited out its timeout")
+          .isTrue();
+      // with no guarded run waiting, the start is given up
+      long until =
+          System.nanoTime() + WorkerPool.UNWANTED_START.plus(Duration.ofSeconds(10)).toNanos();
+      while (ProcessHandle.of(guarded).filter(ProcessHandle::isAlive).isPresent()) {
+        assertThat(System.nanoTime())
+            .as("the unwanted start stopped within %s", WorkerPool.UNWANTED_START)
+            .isLessThan(until);
+        Thread.sleep(50);
+      }
+      assertThat(small.pids()).containsExactly(serving);
+      // the next guarded run starts one again, and runs there
+      assertThat(runsOnceItsWorkerIsReady(small, slow)).isEqualTo("Success");
+      assertThat(small.pids()).hasSize(2).doesNotContain(guarded);
+    } finally {
+      callers.shutdownNow();
+      small.close();
+    }
+  }
+
+  /**
+   * A script run once, past a second at its worker's head: its next runs are guarded, each wanting
+   * a worker of its own.
+   */
+  private static CompiledScript slowScript(WorkerPool pool) throws Exception {
+    var slow =
+        pool.compile(
+            "slow",
+            "const end = Date.now() + 1500; while (Date.now() < end) {} return 2;",
+            ScriptLanguage.JAVASCRIPT);
+    assertThat(valueOf(pool.run(slow, null, HOST))).isEqualTo(2L);
+    return slow;
+  }
+
+  /** Sends a signal ({@code STOP}, {@code CONT}) to a process. */
+  private static void signal(String signal, long pid) throws IOException, InterruptedException {
+    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor())
+        .isZero();
   }
 
   @Test
