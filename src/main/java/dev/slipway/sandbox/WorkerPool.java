@@ -104,6 +104,22 @@ public final class WorkerPool implements Sandbox {
    */
   static final Duration UNWANTED_START = Duration.ofSeconds(5);
 
+  /**
+   * A worker for guarded runs starts only where at least this many CPUs' worth went unused in the
+   * last second ({@link IdleCpu}); until then a guarded run waits, or is refused, as while one
+   * starts. Under {@code SCHED_IDLE} it would get only that CPU: on a host the server keeps busy, a
+   * start took over a minute, and what CPU it did get slowed the other endpoints all that time
+   * (bench/fairness: quiet SQL's p99 at 4–9 times its quiet figure).
+   */
+  static final double GUARDED_START_IDLE = 1.0;
+
+  /**
+   * A worker for guarded runs still starting that got, with what the host left unused, less than
+   * {@link #GUARDED_START_IDLE} of CPU for this many seconds in a row is stopped: it would not
+   * start in time, and it slows the others while it tries.
+   */
+  static final int STARVED_SECONDS = 3;
+
   /** How long a worker that records the AOT cache has to write it when the sandbox closes. */
   private static final Duration RECORDING_LIMIT = Duration.ofMinutes(3);
 
@@ -222,6 +238,11 @@ public final class WorkerPool implements Sandbox {
 
   private final Object sizing = new Object();
 
+  private final IdleCpu idleCpu;
+
+  /** When a deferred start of a worker for guarded runs was last logged. */
+  private long deferredLine = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
+
   /**
    * Starts {@code limits.poolSize()} workers in the background; runs wait (within their timeout)
    * until one is ready.
@@ -253,7 +274,29 @@ public final class WorkerPool implements Sandbox {
       int niceness,
       boolean shortRunsAtServerPriority,
       TranspileCache compiled) {
+    this(
+        limits,
+        atRest,
+        guardedWorkers,
+        heap,
+        niceness,
+        shortRunsAtServerPriority,
+        compiled,
+        new IdleCpu(IdleCpu.PROC_STAT));
+  }
+
+  /** As above, with where it reads how much CPU went unused ({@link IdleCpu}). */
+  WorkerPool(
+      SandboxLimits limits,
+      int atRest,
+      int guardedWorkers,
+      String heap,
+      int niceness,
+      boolean shortRunsAtServerPriority,
+      TranspileCache compiled,
+      IdleCpu idleCpu) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.idleCpu = Objects.requireNonNull(idleCpu, "idleCpu");
     if (atRest < 1 || atRest > limits.poolSize()) {
       throw new IllegalArgumentException(
           "workers at rest must be 1 to " + limits.poolSize() + ", was " + atRest);
@@ -295,6 +338,7 @@ public final class WorkerPool implements Sandbox {
     this.starter = Executors.newCachedThreadPool(NamedThreads.daemon("slipway-sandbox-starter"));
     long tick = Math.clamp(limits.timeout().toMillis() / 10, 10, 100);
     supervisor.scheduleWithFixedDelay(this::killOverdue, tick, tick, TimeUnit.MILLISECONDS);
+    supervisor.scheduleWithFixedDelay(this::watchGuardedStarts, 0, 1, TimeUnit.SECONDS);
     // one worker first, the others once it is ready: on a small machine every worker starting
     // beside the server (each a JVM, its JIT and its warm-up) made the first ready seconds later
     starter.execute(() -> startWorker(false));
@@ -1154,12 +1198,26 @@ public final class WorkerPool implements Sandbox {
 
   /**
    * Starts the workers for guarded runs that are not running or starting, as a guarded run waits
-   * for one; not for a while after one failed to start. Those that start are kept until they end.
+   * for one; not for a while after one failed to start, nor while the host has less than {@link
+   * #GUARDED_START_IDLE} of its CPU unused. Those that start are kept until they end.
    */
   private void startGuarded() {
     synchronized (sizing) {
       if (closed || guardedLive >= guardedWorkers || System.nanoTime() - guardedNotBefore < 0)
         return;
+      double unused = idleCpu.idle();
+      if (unused < GUARDED_START_IDLE) {
+        if (System.nanoTime() - deferredLine > TimeUnit.MINUTES.toNanos(1)) {
+          deferredLine = System.nanoTime();
+          LOG.info(
+              "a worker for guarded runs waits for the host's CPU to go unused ({} CPUs' worth in"
+                  + " the last second; it starts at {}), and guarded runs wait or are refused"
+                  + " meanwhile",
+              String.format("%.2f", unused),
+              GUARDED_START_IDLE);
+        }
+        return;
+      }
       int more = guardedWorkers - guardedLive;
       guardedLive = guardedWorkers;
       LOG.info("starting {} sandbox worker(s) for the runs of scripts that were slow lately", more);
@@ -1203,6 +1261,35 @@ public final class WorkerPool implements Sandbox {
    * stops workers for guarded runs still starting that no guarded run has waited for in {@link
    * #UNWANTED_START}.
    */
+  /**
+   * Once a second: reads what CPU went unused ({@link IdleCpu}) and stops each worker for guarded
+   * runs still starting that has been starved for {@link #STARVED_SECONDS}; the next starts once
+   * there is CPU to spare.
+   */
+  private void watchGuardedStarts() {
+    idleCpu.sample();
+    double unused = idleCpu.idle();
+    for (Worker worker : all) {
+      if (!worker.guarded || worker.ready || worker.unwanted) continue;
+      long cpu = worker.process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+      double own = worker.lastCpu < 0 || cpu < 0 ? 0 : (cpu - worker.lastCpu) / 1e9;
+      worker.lastCpu = cpu;
+      if (Double.isNaN(unused) || unused + own >= GUARDED_START_IDLE) {
+        worker.starved = 0;
+      } else if (++worker.starved >= STARVED_SECONDS) {
+        worker.unwanted = true;
+        LOG.info(
+            "sandbox worker {} for guarded runs is stopped before it was ready: it got {} CPUs' worth"
+                + " in the last second, with what the host left unused, for {} s; the next starts"
+                + " once there is CPU to spare",
+            worker.number,
+            String.format("%.2f", unused + own),
+            STARVED_SECONDS);
+        worker.process.destroyForcibly();
+      }
+    }
+  }
+
   private void killOverdue() {
     long now = System.nanoTime();
     boolean guardedUnwanted = guardedWaiters == 0 && now - guardedWanted > UNWANTED_START.toNanos();
@@ -1408,8 +1495,14 @@ public final class WorkerPool implements Sandbox {
     volatile boolean overdue;
     volatile boolean ready;
 
-    /** Whether it was stopped while starting because no guarded run waited for it. */
+    /** Whether it was stopped while starting: no guarded run waited for it, or it was starved. */
     volatile boolean unwanted;
+
+    /** Its CPU time at the last {@link #watchGuardedStarts} (-1: not read yet). */
+    long lastCpu = -1;
+
+    /** Seconds in a row {@link #watchGuardedStarts} found it starved. */
+    int starved;
 
     /** Whether it has compiled TypeScript, so that its type stripper is loaded. */
     volatile boolean stripsTypes;

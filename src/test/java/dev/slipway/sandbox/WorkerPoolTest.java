@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -633,6 +634,129 @@ class WorkerPoolTest {
             ScriptLanguage.JAVASCRIPT);
     assertThat(valueOf(pool.run(slow, null, HOST))).isEqualTo(2L);
     return slow;
+  }
+
+  @Test
+  void a_worker_for_guarded_runs_starts_only_once_the_host_has_cpu_unused() throws Exception {
+    try (var host = new HostCounters()) {
+      var pool = poolOn(host);
+      try {
+        var slow = slowScript(pool);
+        assertThat(noWorkerCameFree(pool.run(slow, null, HOST)))
+            .as("the guarded run waited out its timeout")
+            .isTrue();
+        assertThat(pool.stats().workers())
+            .as("no worker for guarded runs on a busy host")
+            .isEqualTo(1);
+        host.busy(false);
+        assertThat(runsOnceItsWorkerIsReady(pool, slow)).isEqualTo("Success");
+        assertThat(pool.stats().workers()).isEqualTo(2);
+      } finally {
+        pool.close();
+      }
+    }
+  }
+
+  @Test
+  void a_worker_for_guarded_runs_starved_while_it_starts_is_stopped() throws Exception {
+    try (var host = new HostCounters()) {
+      host.busy(false);
+      var pool = poolOn(host);
+      ExecutorService callers = Executors.newSingleThreadExecutor();
+      var calling = new AtomicBoolean(true);
+      try {
+        long serving = pool.pids().getFirst();
+        var slow = slowScript(pool);
+        // guarded runs wait for a worker all along, so only starving stops its start
+        callers.submit(
+            () -> {
+              while (calling.get()) pool.run(slow, null, HOST);
+              return null;
+            });
+        awaitProcesses(pool, 2);
+        long guarded = pool.pids().stream().filter(pid -> pid != serving).findFirst().orElseThrow();
+        // the host's CPUs go busy, and the start gets none of them
+        signal("STOP", guarded);
+        host.busy(true);
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (ProcessHandle.of(guarded).filter(ProcessHandle::isAlive).isPresent()) {
+          assertThat(System.nanoTime()).as("the starved start stopped").isLessThan(until);
+          Thread.sleep(50);
+        }
+        Thread.sleep(2_000);
+        assertThat(pool.pids()).as("none starts while the host is busy").containsExactly(serving);
+        calling.set(false);
+        host.busy(false);
+        assertThat(runsOnceItsWorkerIsReady(pool, slow)).isEqualTo("Success");
+      } finally {
+        calling.set(false);
+        callers.shutdownNow();
+        pool.close();
+      }
+    }
+  }
+
+  /** A pool of one serving worker that reads how busy the host is from {@code host}. */
+  private static WorkerPool poolOn(HostCounters host) {
+    var pool =
+        new WorkerPool(
+            new SandboxLimits(TIMEOUT, 0, 1),
+            1,
+            1,
+            "256m",
+            10,
+            true,
+            TranspileCache.NONE,
+            new IdleCpu(host.stat));
+    awaitWorkers(pool, 1);
+    return pool;
+  }
+
+  /**
+   * A two-CPU host's {@code /proc/stat} counters, written a tenth of a second at a time: busy (a
+   * tenth of a CPU unused) until told otherwise, else 1.5 CPUs unused.
+   */
+  private static final class HostCounters implements AutoCloseable {
+    final Path stat;
+    private final AtomicBoolean busy = new AtomicBoolean(true);
+    private final Thread writer;
+
+    HostCounters() throws IOException {
+      stat = Files.createTempFile("slipway-stat-", "");
+      Path next = stat.resolveSibling(stat.getFileName() + ".next");
+      writer =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    long idle = 0;
+                    long user = 0;
+                    try {
+                      while (!Thread.interrupted()) {
+                        long unused = busy.get() ? 1 : 15;
+                        idle += unused;
+                        user += 20 - unused;
+                        Files.writeString(next, IdleCpuTest.counters(user, 0, 0, idle, 0));
+                        Files.move(next, stat, StandardCopyOption.ATOMIC_MOVE);
+                        Thread.sleep(100);
+                      }
+                    } catch (IOException | InterruptedException e) {
+                      // closed
+                    }
+                  });
+    }
+
+    /** Sets how busy the host is; the pool reads it within two seconds. */
+    void busy(boolean busy) throws InterruptedException {
+      this.busy.set(busy);
+      Thread.sleep(2_100);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+      writer.interrupt();
+      writer.join();
+      Files.deleteIfExists(stat);
+    }
   }
 
   /** Sends a signal ({@code STOP}, {@code CONT}) to a process. */
