@@ -105,11 +105,14 @@ public final class WorkerPool implements Sandbox {
   static final Duration UNWANTED_START = Duration.ofSeconds(5);
 
   /**
-   * A worker for guarded runs starts only where at least this many CPUs' worth went unused in the
+   * After a start was stopped as starved ({@link #STARVED_SECONDS}), and until a worker for guarded
+   * runs is ready again, one starts only where at least this many CPUs' worth went unused in the
    * last second ({@link IdleCpu}); until then a guarded run waits, or is refused, as while one
-   * starts. Under {@code SCHED_IDLE} it would get only that CPU: on a host the server keeps busy, a
-   * start took over a minute, and what CPU it did get slowed the other endpoints all that time
-   * (bench/fairness: quiet SQL's p99 at 4–9 times its quiet figure).
+   * starts. (Held back from the first start, a slow script's second run answered 503 on a 2-core
+   * host: its own first run had kept the host busy that second.) Under {@code SCHED_IDLE} it would
+   * get only that CPU: on a host the server keeps busy, a start took over a minute, and what CPU it
+   * did get slowed the other endpoints all that time (bench/fairness: quiet SQL's p99 at 4–9 times
+   * its quiet figure).
    */
   static final double GUARDED_START_IDLE = 1.0;
 
@@ -239,6 +242,12 @@ public final class WorkerPool implements Sandbox {
   private final Object sizing = new Object();
 
   private final IdleCpu idleCpu;
+
+  /**
+   * Whether a start of a worker for guarded runs was stopped as starved since one was last ready
+   * (guarded by {@link #sizing}).
+   */
+  private boolean guardedStarved;
 
   /** When a deferred start of a worker for guarded runs was last logged. */
   private long deferredLine = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
@@ -1119,6 +1128,7 @@ public final class WorkerPool implements Sandbox {
         worker.process.pid(),
         guarded ? ", for guarded runs" : "");
     synchronized (sizing) {
+      if (guarded) guardedStarved = false;
       if (!guarded && firstReady.compareAndSet(false, true)) {
         for (int i = 1; i < wanted; i++) {
           starter.execute(() -> startWorker(false));
@@ -1206,7 +1216,7 @@ public final class WorkerPool implements Sandbox {
       if (closed || guardedLive >= guardedWorkers || System.nanoTime() - guardedNotBefore < 0)
         return;
       double unused = idleCpu.idle();
-      if (unused < GUARDED_START_IDLE) {
+      if (guardedStarved && unused < GUARDED_START_IDLE) {
         if (System.nanoTime() - deferredLine > TimeUnit.MINUTES.toNanos(1)) {
           deferredLine = System.nanoTime();
           LOG.info(
@@ -1278,6 +1288,9 @@ public final class WorkerPool implements Sandbox {
         worker.starved = 0;
       } else if (++worker.starved >= STARVED_SECONDS) {
         worker.unwanted = true;
+        synchronized (sizing) {
+          guardedStarved = true;
+        }
         LOG.info(
             "sandbox worker {} for guarded runs is stopped before it was ready: it got {} CPUs' worth"
                 + " in the last second, with what the host left unused, for {} s; the next starts"
