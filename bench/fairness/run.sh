@@ -6,7 +6,10 @@
 # TypeScript step) and three floods (flood-loop: `while (true) {}`; flood-bomb: a memory bomb;
 # flood-sleep: `select pg_sleep(3)`). Then, round by round, it loads both quiet endpoints at once
 # with wrk, first with nothing else ("none") and then while one flood runs, each flood in turn
-# (the flood starts FLOOD_LEAD before the quiet load and ends after it). It prints, per round and
+# (the flood starts FLOOD_LEAD before the quiet load and ends after it). In those FLOOD_LEAD seconds
+# the quiet endpoints are loaded as well, unreported, so that the flood begins on a busy host, as a
+# flood among other traffic does; LEAD=idle leaves the host idle then instead (what the flood's
+# first seconds cost while they overlap the quiet load's first seconds). It prints, per round and
 # flood, each quiet endpoint's throughput and p99 next to the same round's quiet figures, and what
 # the flood's own callers got (statuses, slowest answer).
 #
@@ -17,7 +20,7 @@
 # flood of its own): loaded together on two cores, the two quiet loads take CPU from each other, and
 # a shift between them (the script's JIT warming up) reads as a flood's effect on the other.
 #
-# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 QUIET_CONNS=8 WARMUP=20 QUIET=together
+# Environment: ROUNDS=2 DURATION=10s FLOOD_LEAD=2 LEAD=busy QUIET_CONNS=8 WARMUP=20 QUIET=together
 #              LOOP_CONNS=6 BOMB_CONNS=2 SLEEP_CONNS=24 (the callers of issue 18's measurements)
 #              FLOODS="loop bomb sleep"  SLIPWAY_* settings pass through to the server
 set -euo pipefail
@@ -31,6 +34,7 @@ WARMUP=${WARMUP:-20}
 QUIET_CONNS=${QUIET_CONNS:-8}
 FLOODS=${FLOODS:-loop bomb sleep}
 QUIET=${QUIET:-together}
+LEAD=${LEAD:-busy}
 declare -A CONNS=([loop]=${LOOP_CONNS:-6} [bomb]=${BOMB_CONNS:-2} [sleep]=${SLEEP_CONNS:-24})
 
 command -v wrk >/dev/null || { echo "fairness: needs wrk (apt-get install wrk)" >&2; exit 1; }
@@ -48,13 +52,24 @@ if (( WARMUP > 0 )); then
 fi
 
 printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses |\n|---|---|---|---:|---:|---:|---|\n'
-# starts the flood $1 (none: nothing) in the background, FLOOD_LEAD before the quiet load
+# starts the flood $1 (none: nothing) in the background, FLOOD_LEAD before the quiet load, meanwhile
+# loading the quiet endpoints $2.. (unless LEAD=idle)
 start_flood() {
+  local flood=$1 endpoint pids=()
+  shift
   flood_pid=""
-  [[ $1 == none ]] && return
-  load "${CONNS[$1]}" "$(( ${DURATION%s} + FLOOD_LEAD + 1 ))s" "$work/flood.lua" "$data/flood/$1" > "$work/flood.out" &
+  [[ $flood == none ]] && return
+  load "${CONNS[$flood]}" "$(( ${DURATION%s} + FLOOD_LEAD + 1 ))s" "$work/flood.lua" "$data/flood/$flood" > "$work/flood.out" &
   flood_pid=$!
-  sleep "$FLOOD_LEAD"
+  if [[ $LEAD == idle ]]; then
+    sleep "$FLOOD_LEAD"
+    return
+  fi
+  for endpoint in "$@"; do
+    load "$QUIET_CONNS" "${FLOOD_LEAD}s" "$work/quiet-$endpoint.lua" "$data" > /dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
 }
 report_quiet() { # ROUND FLOOD ENDPOINT
   local r
@@ -74,14 +89,14 @@ for round in $(seq 1 "$ROUNDS"); do
   for flood in none $FLOODS; do
     if [[ $QUIET == each ]]; then
       for endpoint in sql script; do
-        start_flood "$flood"
+        start_flood "$flood" "$endpoint"
         load "$QUIET_CONNS" "$DURATION" "$work/quiet-$endpoint.lua" "$data" > "$work/$endpoint.out"
         report_quiet "$round" "$flood" "$endpoint"
         report_flood "$round" "$flood"
       done
       continue
     fi
-    start_flood "$flood"
+    start_flood "$flood" sql script
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-sql.lua" "$data" > "$work/sql.out" &
     sql_pid=$!
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-script.lua" "$data" > "$work/script.out"

@@ -105,14 +105,19 @@ public final class WorkerPool implements Sandbox {
   static final Duration UNWANTED_START = Duration.ofSeconds(5);
 
   /**
-   * After a start was stopped as starved ({@link #STARVED_SECONDS}), and until a worker for guarded
-   * runs is ready again, one starts only where at least this many CPUs' worth went unused in the
-   * last second ({@link IdleCpu}); until then a guarded run waits, or is refused, as while one
-   * starts. (Held back from the first start, a slow script's second run answered 503 on a 2-core
-   * host: its own first run had kept the host busy that second.) Under {@code SCHED_IDLE} it would
-   * get only that CPU: on a host the server keeps busy, a start took over a minute, and what CPU it
-   * did get slowed the other endpoints all that time (bench/fairness: quiet SQL's p99 at 4–9 times
-   * its quiet figure).
+   * For a run of a script stopped at a limit lately ({@link WorkerShares#stoppedLately}: a runaway,
+   * a memory bomb), and for any guarded run after a start was stopped as starved ({@link
+   * #STARVED_SECONDS}) until a worker for guarded runs is ready again, a worker for guarded runs
+   * starts only where at least this many CPUs' worth went unused in each of the last {@link
+   * IdleCpu#KEPT} seconds ({@link IdleCpu#leastIdle}), not in a lull of one second between waves of
+   * traffic (bench/fairness: a flood that began a second after the quiet load paused started one
+   * that starved as soon as the quiet load went on); until then a guarded run waits, or is refused,
+   * as while one starts. Under {@code SCHED_IDLE} it would get only that CPU: on a host the server
+   * keeps busy, a start took over a minute, and what CPU it did get slowed the other endpoints all
+   * that time (bench/fairness: quiet SQL's p99 at 4–9 times its quiet figure; in the seconds a loop
+   * flood's first start starved, 67–168 ms against 5–10). A script only slow, not stopped, gets its
+   * first start at once: held back, a slow script's second run answered 503 on a 2-core host, its
+   * own first run having kept the host busy that second.
    */
   static final double GUARDED_START_IDLE = 1.0;
 
@@ -903,7 +908,7 @@ public final class WorkerPool implements Sandbox {
                 : guarded && !shares.mayStartGuarded(owner)
                     ? null
                     : guarded
-                        ? guardedWorker(preferred)
+                        ? guardedWorker(preferred, shares.stoppedLately(owner, now))
                         : alone ? idleWorker(preferred, false) : pipelinedWorker(preferred, now);
         if (best != null) {
           best.load.incrementAndGet();
@@ -952,12 +957,15 @@ public final class WorkerPool implements Sandbox {
    * a busy host), or while one that ended is replaced, an idle serving worker that leaves another
    * ready serving worker to everyone else; with one serving worker, none. Null if none may take it
    * now.
+   *
+   * @param stopped whether the run's script was stopped at a limit lately: a worker for guarded
+   *     runs starts for it only with a CPU to spare
    */
-  private Worker guardedWorker(Worker preferred) {
+  private Worker guardedWorker(Worker preferred, boolean stopped) {
     Worker idle = idleWorker(preferred, true);
     if (idle != null) return idle;
     guardedWanted = System.nanoTime();
-    startGuarded();
+    startGuarded(stopped);
     for (Worker worker : taking) {
       if (worker.guarded && !worker.broken) return null;
     }
@@ -1208,22 +1216,24 @@ public final class WorkerPool implements Sandbox {
 
   /**
    * Starts the workers for guarded runs that are not running or starting, as a guarded run waits
-   * for one; not for a while after one failed to start, nor while the host has less than {@link
+   * for one; not for a while after one failed to start, nor, for a run of a script {@code stopped}
+   * at a limit lately or after a start starved, while the host has less than {@link
    * #GUARDED_START_IDLE} of its CPU unused. Those that start are kept until they end.
    */
-  private void startGuarded() {
+  private void startGuarded(boolean stopped) {
     synchronized (sizing) {
       if (closed || guardedLive >= guardedWorkers || System.nanoTime() - guardedNotBefore < 0)
         return;
-      double unused = idleCpu.idle();
-      if (guardedStarved && unused < GUARDED_START_IDLE) {
+      double unused = idleCpu.leastIdle();
+      if ((guardedStarved || stopped) && unused < GUARDED_START_IDLE) {
         if (System.nanoTime() - deferredLine > TimeUnit.MINUTES.toNanos(1)) {
           deferredLine = System.nanoTime();
           LOG.info(
               "a worker for guarded runs waits for the host's CPU to go unused ({} CPUs' worth in"
-                  + " the last second; it starts at {}), and guarded runs wait or are refused"
-                  + " meanwhile",
+                  + " the least of the last {} seconds; it starts at {}), and guarded runs wait or"
+                  + " are refused meanwhile",
               String.format("%.2f", unused),
+              IdleCpu.KEPT,
               GUARDED_START_IDLE);
         }
         return;
@@ -1249,16 +1259,23 @@ public final class WorkerPool implements Sandbox {
         guardedFailures = 0;
         return;
       }
-      long delayMillis = Math.min(30_000, 250L << Math.min(++guardedFailures, 7));
+      long delayMillis = backoffMillis(++guardedFailures);
       guardedNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
       LOG.error(
           "{}; the next guarded run that waits starts another after {} ms", failure, delayMillis);
     }
   }
 
+  /**
+   * How long the next start waits after {@code failures} failed in a row: 0.5 s doubling, 30 s at
+   * most.
+   */
+  private static long backoffMillis(int failures) {
+    return Math.min(30_000, 250L << Math.min(failures, 7));
+  }
+
   private void retryStart(String why) {
-    int failures = failedStarts.incrementAndGet();
-    long delayMillis = Math.min(30_000, 250L << Math.min(failures, 7));
+    long delayMillis = backoffMillis(failedStarts.incrementAndGet());
     LOG.error("{}; trying again in {} ms", why, delayMillis);
     if (!closed) {
       supervisor.schedule(
@@ -1266,11 +1283,6 @@ public final class WorkerPool implements Sandbox {
     }
   }
 
-  /**
-   * Kills workers that are past their deadline, the thread waiting on one then sees it end; and
-   * stops workers for guarded runs still starting that no guarded run has waited for in {@link
-   * #UNWANTED_START}.
-   */
   /**
    * Once a second: reads what CPU went unused ({@link IdleCpu}) and stops each worker for guarded
    * runs still starting that has been starved for {@link #STARVED_SECONDS}; the next starts once
@@ -1303,6 +1315,11 @@ public final class WorkerPool implements Sandbox {
     }
   }
 
+  /**
+   * Kills workers that are past their deadline, the thread waiting on one then sees it end; and
+   * stops workers for guarded runs still starting that no guarded run has waited for in {@link
+   * #UNWANTED_START}.
+   */
   private void killOverdue() {
     long now = System.nanoTime();
     boolean guardedUnwanted = guardedWaiters == 0 && now - guardedWanted > UNWANTED_START.toNanos();

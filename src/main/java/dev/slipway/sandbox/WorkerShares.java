@@ -118,6 +118,9 @@ final class WorkerShares {
     /** Whether its last run that did not time out ran out of memory. */
     boolean outOfMemoryLast;
 
+    /** Whether its last run reached the timeout. */
+    boolean timedOutLast;
+
     long quarantinedUntil;
     boolean quarantined;
     Refusal refusal;
@@ -157,10 +160,25 @@ final class WorkerShares {
    */
   boolean slowLately(Owner owner, long now) {
     State state = state(owner);
+    return hitLimits(state, now) || state.behaviour.guarded(now);
+  }
+
+  /**
+   * Whether the owner's runs were stopped at a limit lately: it is guarded for it (its breaker is
+   * open or half open, or a run of its out of memory counts), or its last run reached the timeout
+   * (which guards it only while that run was at its worker's head for long, {@link #LONG_HEAD}). A
+   * worker for guarded runs starts for such a script's run only with a CPU to spare (see {@link
+   * WorkerPool#GUARDED_START_IDLE}).
+   */
+  boolean stoppedLately(Owner owner, long now) {
+    State state = state(owner);
+    return hitLimits(state, now) || state.timedOutLast;
+  }
+
+  private static boolean hitLimits(State state, long now) {
     return state.outOfMemoryLast
         || state.strikes > 0 && now - state.lastStrike <= STRIKES_KEPT.toNanos()
-        || state.limitsInARow >= LIMITS_BEFORE_BREAK
-        || state.behaviour.guarded(now);
+        || state.limitsInARow >= LIMITS_BEFORE_BREAK;
   }
 
   /** Why the owner was last quarantined; null if it never was. */
@@ -255,6 +273,7 @@ final class WorkerShares {
     state.probing = false;
     state.behaviour.finished(took, now);
     if (!timedOut) state.outOfMemoryLast = outOfMemory;
+    state.timedOutLast = timedOut;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;

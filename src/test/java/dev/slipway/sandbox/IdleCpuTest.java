@@ -23,6 +23,14 @@ class IdleCpuTest {
     Files.writeString(stat, counters(1100, 100, 350, 5040, 110));
     idle.sample();
     assertThat(idle.idle()).isCloseTo(0.5, within(1e-9));
+    assertThat(idle.leastIdle()).isCloseTo(0.5, within(1e-9));
+    // then 1.5 CPUs unused three times: the least of the last three readings goes up only then
+    for (int i = 1; i <= 3; i++) {
+      Files.writeString(stat, counters(1100 + 50 * i, 100, 350, 5040 + 150 * i, 110));
+      idle.sample();
+      assertThat(idle.idle()).isCloseTo(1.5, within(1e-9));
+      assertThat(idle.leastIdle()).isCloseTo(i < 3 ? 0.5 : 1.5, within(1e-9));
+    }
   }
 
   @Test
@@ -31,6 +39,7 @@ class IdleCpuTest {
     idle.sample();
     idle.sample();
     assertThat(idle.idle()).isNaN();
+    assertThat(idle.leastIdle()).isNaN();
     Path stat = dir.resolve("stat");
     Files.writeString(stat, "intr 1 2 3\n");
     var garbled = new IdleCpu(stat);

@@ -680,9 +680,14 @@ class WorkerPoolTest {
 
   /** A pool of one serving worker that reads how busy the host is from {@code host}. */
   private static WorkerPool poolOn(HostCounters host) {
+    return poolOn(host, 0);
+  }
+
+  /** The same, with a statement limit (0: none). */
+  private static WorkerPool poolOn(HostCounters host, long statementLimit) {
     var pool =
         new WorkerPool(
-            new SandboxLimits(TIMEOUT, 0, 1),
+            new SandboxLimits(TIMEOUT, statementLimit, 1),
             1,
             1,
             "256m",
@@ -727,10 +732,10 @@ class WorkerPoolTest {
                   });
     }
 
-    /** Sets how busy the host is; the pool reads it within two seconds. */
+    /** Sets how busy the host is; the pool reads it for the last three seconds within four. */
     void busy(boolean busy) throws InterruptedException {
       this.busy.set(busy);
-      Thread.sleep(2_100);
+      Thread.sleep(4_100);
     }
 
     @Override
@@ -750,9 +755,10 @@ class WorkerPoolTest {
   @Test
   void a_script_stopped_at_its_statement_limit_is_refused_for_a_while_and_then_guarded()
       throws Exception {
-    // a thousand statements take a loop a millisecond: only the way it ended marks it
-    var small = oneServing(1000);
-    try {
+    // the host is busy until said otherwise; a thousand statements take a loop a millisecond:
+    // only the way it ended marks it
+    try (var host = new HostCounters();
+        var small = poolOn(host, 1000)) {
       var loop = small.compile("loop", "for (;;) {}", ScriptLanguage.JAVASCRIPT);
       assertThat(small.run(loop, null, HOST)).isInstanceOf(ScriptOutcome.StatementLimit.class);
       // a runaway: the breaker opens at once, and its callers are refused at once
@@ -760,9 +766,16 @@ class WorkerPoolTest {
       var quick = small.compile("quick", "return ctx.input.n;", ScriptLanguage.JAVASCRIPT);
       assertThat(valueOf(small.run(quick, Map.of("input", Map.of("n", 7)), HOST))).isEqualTo(7L);
       assertThat(small.stats().workers()).as("no worker for guarded runs yet").isEqualTo(1);
-      // after the break one run goes, guarded, to a worker for guarded runs started for it; one
-      // that waits for it until its time is up begins the break again
+      // after the break one run goes, guarded; on a busy host no worker for guarded runs starts
+      // for a runaway, and the run, having waited for one until its time was up, begins the break
+      // again
       Thread.sleep(2_100);
+      assertThat(kindOf(small.run(loop, null, HOST))).isEqualTo("Exceeded CAPACITY");
+      assertThat(small.pids()).as("no worker for guarded runs starts on a busy host").hasSize(1);
+      assertRefusedForLimits(small.run(loop, null, HOST), 2);
+      // with a CPU to spare, one starts for the run after the next break (and one that waits for
+      // it until its time is up begins the break again)
+      host.busy(false);
       ScriptOutcome after = small.run(loop, null, HOST);
       long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
       while (noWorkerCameFree(after) && System.nanoTime() - until < 0) {
@@ -776,8 +789,6 @@ class WorkerPoolTest {
       // stopped again, the next break is twice as long
       assertThat(kindOf(after)).isEqualTo("StatementLimit");
       assertRefusedForLimits(small.run(loop, null, HOST), 4);
-    } finally {
-      small.close();
     }
   }
 

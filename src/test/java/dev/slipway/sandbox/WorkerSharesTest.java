@@ -191,4 +191,24 @@ class WorkerSharesTest {
     }
     assertThat(shares.quarantinedFor(quiet, seconds(10))).isZero();
   }
+
+  @Test
+  void a_script_stopped_at_a_limit_lately_is_told_from_one_only_slow() {
+    var shares = new WorkerShares(1, Duration.ofSeconds(2));
+    var slow = new WorkerShares.Owner(1, "slow");
+    shares.finished(slow, false, seconds(2), false, false, false, 0);
+    assertThat(shares.slowLately(slow, seconds(1))).isTrue();
+    assertThat(shares.stoppedLately(slow, seconds(1))).as("slow, never stopped").isFalse();
+    var loop = new WorkerShares.Owner(1, "loop");
+    shares.finished(loop, false, QUICK, false, true, false, 0);
+    assertThat(shares.stoppedLately(loop, seconds(1))).as("a runaway").isTrue();
+    shares.finished(BOMB, false, QUICK, true, false, false, 0);
+    assertThat(shares.stoppedLately(BOMB, seconds(1))).as("out of memory").isTrue();
+    var starved = new WorkerShares.Owner(1, "starved");
+    shares.finished(starved, false, 0, false, false, true, 0);
+    assertThat(shares.stoppedLately(starved, seconds(1))).as("its last run timed out").isTrue();
+    assertThat(shares.slowLately(starved, seconds(1))).as("which alone guards nothing").isFalse();
+    shares.finished(starved, false, QUICK, false, false, false, seconds(2));
+    assertThat(shares.stoppedLately(starved, seconds(3))).as("until one ends otherwise").isFalse();
+  }
 }
