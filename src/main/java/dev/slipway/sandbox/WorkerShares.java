@@ -118,9 +118,6 @@ final class WorkerShares {
     /** Whether its last run that did not time out ran out of memory. */
     boolean outOfMemoryLast;
 
-    /** Whether its last run reached the timeout. */
-    boolean timedOutLast;
-
     long quarantinedUntil;
     boolean quarantined;
     Refusal refusal;
@@ -164,15 +161,15 @@ final class WorkerShares {
   }
 
   /**
-   * Whether the owner's runs were stopped at a limit lately: it is guarded for it (its breaker is
-   * open or half open, or a run of its out of memory counts), or its last run reached the timeout
-   * (which guards it only while that run was at its worker's head for long, {@link #LONG_HEAD}). A
-   * worker for guarded runs starts for such a script's run only with a CPU to spare (see {@link
-   * WorkerPool#GUARDED_START_IDLE}).
+   * Whether the owner is guarded because its runs were stopped at a limit (its breaker is open or
+   * half open, or a run of its out of memory counts), not only because they were slow: a worker for
+   * guarded runs starts for such a run only with a CPU to spare (see {@link
+   * WorkerPool#GUARDED_START_IDLE}). Not for a timeout: a slow script's first run on a cold worker
+   * reaches it too, and held back, its author's next calls in the Studio answered 503 while the
+   * host was still busy with the server's start.
    */
   boolean stoppedLately(Owner owner, long now) {
-    State state = state(owner);
-    return hitLimits(state, now) || state.timedOutLast;
+    return hitLimits(state(owner), now);
   }
 
   private static boolean hitLimits(State state, long now) {
@@ -273,7 +270,6 @@ final class WorkerShares {
     state.probing = false;
     state.behaviour.finished(took, now);
     if (!timedOut) state.outOfMemoryLast = outOfMemory;
-    state.timedOutLast = timedOut;
     if (outOfMemory) {
       state.behaviour.slow(now);
       if (state.strikes > 0 && now - state.lastStrike > STRIKES_KEPT.toNanos()) state.strikes = 0;
