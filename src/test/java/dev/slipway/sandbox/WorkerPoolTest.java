@@ -460,6 +460,11 @@ class WorkerPoolTest {
    * server's default is ({@code niceness} 10, short runs at the server's priority).
    */
   private static WorkerPool oneServing(long statementLimit) {
+    return oneServing(statementLimit, new IdleCpu(IdleCpu.PROC_STAT));
+  }
+
+  /** The same, reading how busy the host is with {@code idleCpu}. */
+  private static WorkerPool oneServing(long statementLimit, IdleCpu idleCpu) {
     var pool =
         new WorkerPool(
             new SandboxLimits(TIMEOUT, statementLimit, 1),
@@ -468,7 +473,8 @@ class WorkerPoolTest {
             "256m",
             10,
             true,
-            TranspileCache.NONE);
+            TranspileCache.NONE,
+            idleCpu);
     awaitWorkers(pool, 1);
     return pool;
   }
@@ -685,18 +691,7 @@ class WorkerPoolTest {
 
   /** The same, with a statement limit (0: none). */
   private static WorkerPool poolOn(HostCounters host, long statementLimit) {
-    var pool =
-        new WorkerPool(
-            new SandboxLimits(TIMEOUT, statementLimit, 1),
-            1,
-            1,
-            "256m",
-            10,
-            true,
-            TranspileCache.NONE,
-            new IdleCpu(host.stat));
-    awaitWorkers(pool, 1);
-    return pool;
+    return oneServing(statementLimit, new IdleCpu(host.stat));
   }
 
   /**
