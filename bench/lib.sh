@@ -5,7 +5,8 @@
 # save_spec FILE: saves a spec (YAML). deploy_specs DIR: saves DIR's specs and deploys them.
 # api_call METHOD PATH [BODY]: a platform API call, its body printed. load CONNS DURATION SCRIPT
 # URL: one wrk load with SCRIPT (which ends with bench/report.lua), its RESULT line printed;
-# field NAME LINE: a value of a RESULT line.
+# field NAME LINE: a value of a RESULT line. steal_mark, then steal_since: the share (%) of the host's
+# CPU time its hypervisor gave to other guests in between (Linux; blank elsewhere).
 # stop_slipway: stops the server and removes its data; start_slipway traps EXIT with it.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -71,3 +72,12 @@ field() { sed -E "s/.* $1=([^ ]*).*/\1/" <<<"$2"; }
 
 # requests per second of a RESULT line
 rate() { awk -v n="$(field requests "$1")" -v s="$(field seconds "$1")" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }'; }
+
+# the host's CPU ticks stolen by the hypervisor and all its ticks (/proc/stat), saved for steal_since
+steal_mark() { steal_before=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true); }
+steal_since() {
+  local now
+  now=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true)
+  [[ -n $now && -n ${steal_before:-} ]] || return 0
+  awk -v a="$steal_before" -v b="$now" 'BEGIN { split(a, x); split(b, y); if (y[2] > x[2]) printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}

@@ -11,7 +11,9 @@
 # flood among other traffic does; LEAD=idle leaves the host idle then instead (what the flood's
 # first seconds cost while they overlap the quiet load's first seconds). It prints, per round and
 # flood, each quiet endpoint's throughput and p99 next to the same round's quiet figures, and what
-# the flood's own callers got (statuses, slowest answer).
+# the flood's own callers got (statuses, slowest answer). The steal column is the share of the host's
+# CPU its hypervisor gave to other guests during the quiet load: on a shared host, a round with
+# steal measures the neighbours, not the flood.
 #
 # Before the first round both quiet endpoints are loaded for WARMUP seconds, unreported, so that
 # "quiet" means the workers' JIT has compiled the script, not a cold start.
@@ -51,7 +53,7 @@ if (( WARMUP > 0 )); then
   wait "$warm_pid"
 fi
 
-printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses |\n|---|---|---|---:|---:|---:|---|\n'
+printf '| round | flood | endpoint | req/s | p99 ms | max ms | statuses | steal %% |\n|---|---|---|---:|---:|---:|---|---:|\n'
 # starts the flood $1 (none: nothing) in the background, FLOOD_LEAD before the quiet load, meanwhile
 # loading the quiet endpoints $2.. (unless LEAD=idle)
 start_flood() {
@@ -74,15 +76,15 @@ start_flood() {
 report_quiet() { # ROUND FLOOD ENDPOINT
   local r
   r=$(cat "$work/$3.out")
-  printf '| %s | %s | quiet-%s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(rate "$r")" "$(field p99_ms "$r")" \
-    "$(field max_ms "$r")" "$(field statuses "$r")"
+  printf '| %s | %s | quiet-%s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(rate "$r")" "$(field p99_ms "$r")" \
+    "$(field max_ms "$r")" "$(field statuses "$r")" "$steal"
 }
 report_flood() { # ROUND FLOOD
   local r
   [[ -z $flood_pid ]] && return
   wait "$flood_pid"
   r=$(cat "$work/flood.out")
-  printf '| %s | %s | flood-%s (its callers) | | %s | %s | %s |\n' "$1" "$2" "$2" "$(field p99_ms "$r")" \
+  printf '| %s | %s | flood-%s (its callers) | | %s | %s | %s | |\n' "$1" "$2" "$2" "$(field p99_ms "$r")" \
     "$(field max_ms "$r")" "$(field statuses "$r")"
 }
 for round in $(seq 1 "$ROUNDS"); do
@@ -90,17 +92,21 @@ for round in $(seq 1 "$ROUNDS"); do
     if [[ $QUIET == each ]]; then
       for endpoint in sql script; do
         start_flood "$flood" "$endpoint"
+        steal_mark
         load "$QUIET_CONNS" "$DURATION" "$work/quiet-$endpoint.lua" "$data" > "$work/$endpoint.out"
+        steal=$(steal_since)
         report_quiet "$round" "$flood" "$endpoint"
         report_flood "$round" "$flood"
       done
       continue
     fi
     start_flood "$flood" sql script
+    steal_mark
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-sql.lua" "$data" > "$work/sql.out" &
     sql_pid=$!
     load "$QUIET_CONNS" "$DURATION" "$work/quiet-script.lua" "$data" > "$work/script.out"
     wait "$sql_pid"
+    steal=$(steal_since)
     for endpoint in sql script; do report_quiet "$round" "$flood" "$endpoint"; done
     report_flood "$round" "$flood"
   done

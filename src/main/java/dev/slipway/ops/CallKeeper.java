@@ -13,8 +13,13 @@ public interface CallKeeper {
   /** The org's newest kept call with this request id, bodies included. */
   java.util.Optional<CallRecord> find(long org, String requestId) throws Exception;
 
-  /** Drops what is no longer to be kept. */
-  void prune() throws Exception;
+  /**
+   * Drops what is no longer to be kept.
+   *
+   * @return whether calls were dropped to keep the cap on how many are kept: the log fills faster
+   *     than its time kept, and the next prune should come soon
+   */
+  boolean prune() throws Exception;
 
   /** Writes what it holds back (sums it adds up between writes); at the end, and now and then. */
   default void flush() throws Exception {}
@@ -36,6 +41,8 @@ public interface CallKeeper {
         }
 
         @Override
-        public void prune() {}
+        public boolean prune() {
+          return false;
+        }
       };
 }

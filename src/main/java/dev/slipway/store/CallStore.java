@@ -518,9 +518,18 @@ public final class CallStore implements CallKeeper {
    * Makes the partitions of the next hours, drops those past the time kept and the oldest while the
    * calls or their bytes are over the caps (the newest partition then loses its oldest rows to the
    * calls' cap), and deletes rollups past their time.
+   *
+   * <p>The calls over the cap are those whose ids are older than the newest {@code keepCalls} ids
+   * the sequence gave out (ids follow the order calls were written in): one scan, no count and no
+   * sort. Counting them exactly and deleting the oldest by time took two CPUs for 1-2 s once a
+   * minute under 13,000 calls a second, and stalled every endpoint's SQL for up to 300 ms
+   * (bench/README: 2026-12-07). Two instances pruning at once delete the same calls.
+   *
+   * @return whether calls were deleted to keep the calls' cap: pruning again soon then keeps each
+   *     delete small
    */
   @Override
-  public void prune() throws SQLException {
+  public boolean prune() throws SQLException {
     Instant now = clock.instant();
     ensurePartition(now);
     var hours = partitionHours();
@@ -544,21 +553,21 @@ public final class CallStore implements CallKeeper {
       bytes -= partition.bytes;
     }
     boolean over = calls > retention.keepCalls();
-    platform.system(
+    return platform.system(
         c -> {
-          // one instance at a time, and the excess counted under the lock: two prunes at once
-          // would each delete it (counted exactly, and only when the estimate says it is over)
+          // one instance at a time; maintenance takes one CPU, never the data plane's others
           Sql.list(c, "select pg_advisory_xact_lock(" + PRUNE_LOCK + ")", rs -> null);
+          Sql.update(c, "set local max_parallel_workers_per_gather = 0");
           Sql.update(c, "delete from slipway.calls where at < ?", Timestamp.from(oldestKept));
-          long excess =
-              over ? Sql.id(c, "select count(*) from slipway.calls") - retention.keepCalls() : 0;
-          if (excess > 0)
-            Sql.update(
-                c,
-                """
-                delete from slipway.calls where id in
-                  (select id from slipway.calls order by at, id limit ?)""",
-                excess);
+          int overCap =
+              over
+                  ? Sql.update(
+                      c,
+                      """
+                      delete from slipway.calls
+                      where id <= (select last_value from slipway.call_ids) - ?""",
+                      retention.keepCalls())
+                  : 0;
           Sql.update(
               c,
               "delete from slipway.call_rollups where grain = 'minute' and bucket < ?",
@@ -571,7 +580,7 @@ public final class CallStore implements CallKeeper {
               c,
               "delete from slipway.call_rollup_details where bucket < ?",
               Timestamp.from(now.minus(retention.rollupsFor())));
-          return null;
+          return overCap > 0;
         });
   }
 

@@ -147,6 +147,24 @@ class CallStoreTest {
   }
 
   @Test
+  void a_prune_that_kept_the_calls_cap_says_so_and_the_next_has_nothing_to_drop() throws Exception {
+    var cap =
+        new CallStore.Retention(Duration.ofDays(7), 1_000, Long.MAX_VALUE, Duration.ofDays(400));
+    var store = new CallStore(platform, cap, org -> true, Clock.fixed(now, ZoneOffset.UTC));
+    var calls = new ArrayList<CallRecord>();
+    for (int i = 0; i < 1_200; i++) calls.add(call("p-" + i, now.minusMillis(1_200 - i), 200));
+    store.write(calls.subList(0, 900));
+    assertThat(store.prune()).isFalse();
+    store.write(calls.subList(900, 1_200));
+    assertThat(store.prune()).isTrue();
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(1_000);
+    assertThat(scalar("select count(*) from slipway.calls where request_id = 'p-199'")).isZero();
+    assertThat(scalar("select count(*) from slipway.calls where request_id = 'p-200'")).isOne();
+    assertThat(store.prune()).isFalse();
+    assertThat(scalar("select count(*) from slipway.calls")).isEqualTo(1_000);
+  }
+
+  @Test
   void the_recorder_keeps_serving_and_counts_what_a_failed_database_did_not_take()
       throws Exception {
     var store = store(Duration.ofDays(7), Long.MAX_VALUE);
