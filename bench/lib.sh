@@ -73,11 +73,12 @@ field() { sed -E "s/.* $1=([^ ]*).*/\1/" <<<"$2"; }
 # requests per second of a RESULT line
 rate() { awk -v n="$(field requests "$1")" -v s="$(field seconds "$1")" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }'; }
 
-# the host's CPU ticks stolen by the hypervisor and all its ticks (/proc/stat), saved for steal_since
-steal_mark() { steal_before=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true); }
+# the host's CPU ticks stolen by the hypervisor and all its ticks (/proc/stat)
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true; }
+steal_mark() { steal_before=$(cpu_ticks); }
 steal_since() {
   local now
-  now=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true)
+  now=$(cpu_ticks)
   [[ -n $now && -n ${steal_before:-} ]] || return 0
   awk -v a="$steal_before" -v b="$now" 'BEGIN { split(a, x); split(b, y); if (y[2] > x[2]) printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
 }
