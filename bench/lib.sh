@@ -11,6 +11,11 @@
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# `setsid`, to start the server in a session of its own, as a service manager does: where Linux
+# schedules by session (autogroup), a server sharing this shell's session shares its CPU with wrk and
+# waits behind it (README, Running on Linux). SHARED_SESSION=1: nothing, the server shares it.
+own_session() { [[ ${SHARED_SESSION:-0} == 1 ]] || command -v setsid || true; }
+
 start_slipway() {
   local work=$1 repo port control
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +26,7 @@ start_slipway() {
   bench_work=$work
   echo "bench: starting slipway (embedded PostgreSQL in $work/data), log $log" >&2
   SLIPWAY_DATA_DIR="$work/data" SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
-    SLIPWAY_ADMIN_TOKEN=$token "$repo/bin/slipway" serve > "$log" 2>&1 &
+    SLIPWAY_ADMIN_TOKEN=$token $(own_session) "$repo/bin/slipway" serve > "$log" 2>&1 &
   server=$!
   trap stop_slipway EXIT
   api="http://127.0.0.1:$control"

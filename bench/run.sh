@@ -26,6 +26,8 @@
 #   SLIPWAY_CALL_LOG_KEEP   true (the product default) unless set; false keeps no call in the database
 #                           (no recorder, analytics or usage) and labels Slipway "<name>-unkept"
 #   SLIPWAY_JAVA_OPTS       extra JVM options, passed through by bin/slipway
+#   SHARED_SESSION=0        1: start Slipway in this shell's session, not one of its own (setsid, as a
+#                           service manager does); see README, Running on Linux
 #   SMAPS_DIR               at the end, copy /proc/<pid>/smaps of the server and its workers there, with
 #                           jcmd's native memory summary, Compiler.memory and a class histogram of each;
 #                           HEAP_DUMP=1 adds a heap dump of each
@@ -211,7 +213,7 @@ start_slipway() { # start_slipway [template]: with "template", W1-W3 come from t
     SLIPWAY_PORT=$port SLIPWAY_CONTROL_PORT=$control SLIPWAY_HOST=127.0.0.1 \
     SLIPWAY_ADMIN_TOKEN=$token SLIPWAY_DATA_DIR="$BENCH_DIR/data/slipway" SLIPWAY_DEMO_DATA=false \
     SLIPWAY_CALL_LOG_LEVEL=$level \
-    "$repo/bin/slipway" serve > "$log" 2>&1 &
+    $( [[ ${SHARED_SESSION:-0} == 1 ]] || command -v setsid) "$repo/bin/slipway" serve > "$log" 2>&1 &
   slipway_pid=$!   # bin/slipway ends in `exec java`: this pid becomes the JVM's
 
   local control_url="http://127.0.0.1:$control"

@@ -52,6 +52,7 @@ import dev.slipway.runtime.ScriptConsole;
 import dev.slipway.runtime.ScriptHosts;
 import dev.slipway.sandbox.Sandbox;
 import dev.slipway.sandbox.SandboxLimits;
+import dev.slipway.sandbox.SchedulingGroup;
 import dev.slipway.sandbox.ScriptSandbox;
 import dev.slipway.sandbox.WorkerPool;
 import dev.slipway.security.ApiKeys;
@@ -168,6 +169,8 @@ public final class Slipway implements AutoCloseable {
       // before the database starts, so that a taken port costs no start and stop of everything else
       PortInUseException.requireFree(config.host(), config.dataPort());
       PortInUseException.requireFree(config.host(), config.controlPort());
+      // before the workers start: they share the server's group
+      reportSchedulingGroup(SchedulingGroup.yieldToDatabase());
       Slipway slipway = start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));
     } catch (PortInUseException e) {
@@ -185,6 +188,27 @@ public final class Slipway implements AutoCloseable {
     } catch (Exception e) {
       LOG.error("Slipway failed to start", e);
       System.exit(1);
+    }
+  }
+
+  private static void reportSchedulingGroup(SchedulingGroup.ServerGroup group) {
+    switch (group) {
+      case YIELDED ->
+          LOG.info(
+              "Linux schedules this host by session (autogroup); Slipway leads a session of its own, "
+                  + "whose group yields the CPU to the database's connections (nice {})",
+              SchedulingGroup.SERVER);
+      case SHARED ->
+          LOG.info(
+              "Linux schedules this host by session (autogroup), and Slipway shares its session with the shell "
+                  + "that started it: under load, calls may stall for tens of milliseconds while the database "
+                  + "waits for the CPU. Run it as a service or with setsid, or set kernel.sched_autogroup_enabled=0 "
+                  + "(README, Running on Linux)");
+      case REFUSED ->
+          LOG.info(
+              "Linux schedules this host by session (autogroup), and it refused to lower Slipway's group: "
+                  + "under load, calls may stall while the database waits for the CPU");
+      case NONE -> {}
     }
   }
 

@@ -12,24 +12,37 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Takes this process out of the scheduling group it shares with the server, into a group of its own
- * that yields the CPU to everything else.
+ * The scheduling group of a Slipway process, where Linux schedules by autogroup ({@code
+ * kernel.sched_autogroup_enabled}, the default of many distributions, this machine's among them).
+ * There the CPU is shared among sessions first: a thread's niceness and {@code SCHED_IDLE} count
+ * only against the threads of its own session. Each PostgreSQL backend is a session of its own (it
+ * calls {@code setsid}), so each weighs as much as the server with all its threads.
  *
- * <p>Where Linux schedules by autogroup ({@code kernel.sched_autogroup_enabled}, the default of
- * many distributions, this machine's among them), the CPU is shared among sessions first: a
- * thread's niceness and {@code SCHED_IDLE} count only against the threads of its own session. The
- * server, its workers and the shell that started them are one session; each PostgreSQL backend is a
- * session of its own. So a worker for guarded runs under {@code SCHED_IDLE} took, whenever the
- * server's threads were waiting for the database, the whole group's share against the database's
- * backends: its start and a memory bomb's runs took 0.5–1.3 of a core from quiet SQL endpoints
- * (bench/fairness). In a session of its own, with its group's nice at 19, it weighs 15 against
- * 1,024 for each busy backend and for the server.
+ * <p>A worker for guarded runs {@linkplain #leaveWithNice leaves} the server's group for one of its
+ * own that yields the CPU to everything else. Under {@code SCHED_IDLE} in the server's group it
+ * took, whenever the server's threads were waiting for the database, the whole group's share
+ * against the database's backends: its start and a memory bomb's runs took 0.5–1.3 of a core from
+ * quiet SQL endpoints (bench/fairness). In a session of its own, with its group's nice at 19, it
+ * weighs 15 against 1,024 for each busy backend and for the server.
  *
- * <p>Without autogroups (disabled, or the process in a CPU cgroup of its own) this changes nothing
- * but the session; the worker still ends with the server, which closes its channel.
+ * <p>The server {@linkplain #yieldToDatabase yields} its own group to the backends when it leads a
+ * session of its own (as a service, or started with {@code setsid}). At the same weight, a backend
+ * woken by a query waited behind the server's group for the CPU: quiet SQL endpoints stalled for
+ * 50–340 ms several times a minute under load, and a memory bomb's first runs took quiet SQL's p99
+ * to 10–20 times its quiet figure (bench/fairness, 2026-12-07). With the group at nice 10 the
+ * backends come first when they wake, as they do where the kernel schedules threads without
+ * autogroups.
+ *
+ * <p>Without autogroups (disabled, or the process in a CPU cgroup of its own, as in a container)
+ * this changes nothing but a worker's session; the worker still ends with the server, which closes
+ * its channel.
  */
-final class SchedulingGroup {
+public final class SchedulingGroup {
   private static final Path AUTOGROUP = Path.of("/proc/self/autogroup");
+  private static final Path ENABLED = Path.of("/proc/sys/kernel/sched_autogroup_enabled");
+
+  /** The nice the server's own group yields to the database's backends with. */
+  public static final int SERVER = 10;
 
   /** The lowest priority a group can have. */
   static final int LOWEST = 19;
@@ -69,6 +82,55 @@ final class SchedulingGroup {
     } catch (Throwable e) {
       return Optional.of("no setsid here (" + e + "); it stays in the server's group");
     }
+    return setNice(nice);
+  }
+
+  /** Where the server's scheduling group stands: what {@link #yieldToDatabase} did. */
+  public enum ServerGroup {
+    /** No autogroups here (not Linux, or the kernel schedules without them): nothing to do. */
+    NONE,
+    /** The server leads a session of its own, whose group now has nice {@link #SERVER}. */
+    YIELDED,
+    /**
+     * The server shares its session, and its group, with the shell that started it: lowering the
+     * group would lower that shell and all it runs after, for good (without privileges a nice only
+     * goes up). Left alone.
+     */
+    SHARED,
+    /** The server leads its session, but the kernel refused the group's nice. */
+    REFUSED
+  }
+
+  /**
+   * Where this process (the server) leads a session of its own under autogroup scheduling, sets its
+   * group's nice to {@link #SERVER}, so that the database's backends, each a group of its own, get
+   * the CPU first when a query wakes them.
+   */
+  public static ServerGroup yieldToDatabase() throws InterruptedException {
+    if (!System.getProperty("os.name", "").equals("Linux") || !Files.isWritable(AUTOGROUP)) {
+      return ServerGroup.NONE;
+    }
+    try {
+      if (!Files.readString(ENABLED).strip().equals("1")) return ServerGroup.NONE;
+      Linker linker = Linker.nativeLinker();
+      MethodHandle getsid =
+          linker.downcallHandle(
+              linker.defaultLookup().findOrThrow("getsid"),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      if ((int) getsid.invokeExact(0) != ProcessHandle.current().pid()) return ServerGroup.SHARED;
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      return ServerGroup.NONE;
+    }
+    return setNice(SERVER).isEmpty() ? ServerGroup.YIELDED : ServerGroup.REFUSED;
+  }
+
+  /**
+   * Sets this process's group's nice, asking again while the kernel refuses (see {@link
+   * #ATTEMPTS}); what went wrong, or empty.
+   */
+  private static Optional<String> setNice(int nice) throws InterruptedException {
     IOException refused = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {

@@ -63,6 +63,21 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess launch(
       Path dataDir, Map<String, String> settings, List<String> javaOptions) {
+    return run(dataDir, settings, javaCommand(javaOptions));
+  }
+
+  /**
+   * As {@link #launch(Path, Map)}, in a session of its own ({@code setsid}), as a service manager
+   * starts a server.
+   */
+  public static ServerProcess launchInOwnSession(Path dataDir, Map<String, String> settings) {
+    var command = new ArrayList<String>();
+    command.add("setsid");
+    command.addAll(javaCommand(List.of("-Xmx512m")));
+    return run(dataDir, settings, command);
+  }
+
+  private static List<String> javaCommand(List<String> javaOptions) {
     var command = new ArrayList<String>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // as the test JVM runs (see the surefire argLine): GraalJS interpreted, without warnings
@@ -74,7 +89,7 @@ public final class ServerProcess implements AutoCloseable {
     command.addAll(javaOptions);
     command.addAll(
         List.of("-cp", System.getProperty("java.class.path"), Slipway.class.getName(), "serve"));
-    return run(dataDir, settings, command);
+    return command;
   }
 
   /**
