@@ -169,7 +169,8 @@ public final class Slipway implements AutoCloseable {
       // before the database starts, so that a taken port costs no start and stop of everything else
       PortInUseException.requireFree(config.host(), config.dataPort());
       PortInUseException.requireFree(config.host(), config.controlPort());
-      // before the workers start: they share the server's group
+      // before anything starts, so that the start's own work already yields (the workers share
+      // the group whenever its nice is set: it is the session's)
       reportSchedulingGroup(SchedulingGroup.yieldToDatabase());
       Slipway slipway = start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(slipway::close, "shutdown"));

@@ -64,16 +64,10 @@ public final class SchedulingGroup {
    * own runs stronger than before, at the weight of a whole session: its caller reports it.
    */
   static Optional<String> leaveWithNice(int nice) throws InterruptedException {
-    if (!System.getProperty("os.name", "").equals("Linux") || !Files.isWritable(AUTOGROUP)) {
-      return Optional.empty();
-    }
+    if (!groupWritable()) return Optional.empty();
     try {
       String shared = Files.readString(AUTOGROUP);
-      Linker linker = Linker.nativeLinker();
-      MethodHandle setsid =
-          linker.downcallHandle(
-              linker.defaultLookup().findOrThrow("setsid"),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT));
+      MethodHandle setsid = libc("setsid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
       if ((int) setsid.invokeExact() < 0 || Files.readString(AUTOGROUP).equals(shared)) {
         return Optional.of("it could not start a session of its own; it stays in the server's");
       }
@@ -107,16 +101,11 @@ public final class SchedulingGroup {
    * the CPU first when a query wakes them.
    */
   public static ServerGroup yieldToDatabase() throws InterruptedException {
-    if (!System.getProperty("os.name", "").equals("Linux") || !Files.isWritable(AUTOGROUP)) {
-      return ServerGroup.NONE;
-    }
+    if (!groupWritable()) return ServerGroup.NONE;
     try {
       if (!Files.readString(ENABLED).strip().equals("1")) return ServerGroup.NONE;
-      Linker linker = Linker.nativeLinker();
       MethodHandle getsid =
-          linker.downcallHandle(
-              linker.defaultLookup().findOrThrow("getsid"),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+          libc("getsid", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
       if ((int) getsid.invokeExact(0) != ProcessHandle.current().pid()) return ServerGroup.SHARED;
     } catch (VirtualMachineError e) {
       throw e;
@@ -124,6 +113,17 @@ public final class SchedulingGroup {
       return ServerGroup.NONE;
     }
     return setNice(SERVER).isEmpty() ? ServerGroup.YIELDED : ServerGroup.REFUSED;
+  }
+
+  /** Whether this process has an autogroup whose nice it may set (Linux with autogroups built). */
+  private static boolean groupWritable() {
+    return System.getProperty("os.name", "").equals("Linux") && Files.isWritable(AUTOGROUP);
+  }
+
+  /** The C library's function {@code name}; throws where there is none. */
+  private static MethodHandle libc(String name, FunctionDescriptor descriptor) {
+    Linker linker = Linker.nativeLinker();
+    return linker.downcallHandle(linker.defaultLookup().findOrThrow(name), descriptor);
   }
 
   /**

@@ -29,6 +29,9 @@ public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING =
       Pattern.compile("serving endpoints on :(\\d+) and the platform API on :(\\d+)");
 
+  /** The heap of a server the tests launch, unless they give options of their own. */
+  private static final List<String> HEAP = List.of("-Xmx512m");
+
   private final Process process;
   private final Path dataDir;
   private final Path log;
@@ -54,7 +57,7 @@ public final class ServerProcess implements AutoCloseable {
    * wait.
    */
   public static ServerProcess launch(Path dataDir, Map<String, String> settings) {
-    return launch(dataDir, settings, List.of("-Xmx512m"));
+    return launch(dataDir, settings, HEAP);
   }
 
   /**
@@ -73,7 +76,7 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess launchInOwnSession(Path dataDir, Map<String, String> settings) {
     var command = new ArrayList<String>();
     command.add("setsid");
-    command.addAll(javaCommand(List.of("-Xmx512m")));
+    command.addAll(javaCommand(HEAP));
     return run(dataDir, settings, command);
   }
 
